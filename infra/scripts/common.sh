@@ -1,0 +1,52 @@
+# Shared helpers for the run and test commands. Sourced, not executed.
+# Installs the pinned local tools into ./.venv (idempotent) and starts/stops the AWS emulator.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="$ROOT/.venv"
+MOTO_SPEC="moto[dynamodb,s3,sqs]==5.2.5"
+PY_REQS=("$MOTO_SPEC" "flask==3.1.2" "flask-cors==6.0.1" "cfn-lint==1.53.3")
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+ensure_tools() {
+  local stamp="$VENV/.installed-$(printf '%s ' "${PY_REQS[@]}" | sha256sum | cut -c1-16)"
+  if [ -f "$stamp" ]; then return 0; fi
+  log "installing the local tools into $VENV (moto server, cfn-lint; pinned)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_REQS[@]}"
+  touch "$stamp"
+}
+
+# Local fake credentials: the emulator accepts any; nothing here reaches AWS.
+export_emulator_env() {
+  local port="$1"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+  export AWS_ACCESS_KEY_ID="local" AWS_SECRET_ACCESS_KEY="local" AWS_REGION="cn-north-1"
+  export AWS_EC2_METADATA_DISABLED=true
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_emulator PORT LOGFILE: starts moto server on loopback and waits until it answers.
+start_emulator() {
+  local port="$1" logfile="$2"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
+  EMULATOR_PID=$!
+  for _ in $(seq 1 100); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then log "the emulator failed to start; see $logfile"; return 1; fi
+    sleep 0.2
+  done
+  log "the emulator did not answer on port $port; see $logfile"
+  return 1
+}
+
+stop_emulator() {
+  if [ -n "${EMULATOR_PID:-}" ] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    wait "$EMULATOR_PID" 2>/dev/null || true
+  fi
+}

@@ -1,0 +1,32 @@
+//! The system clock for deployments, and a clock tests move by hand instead of sleeping.
+
+use crate::ports::Clock;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Mutex;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+#[derive(Debug)]
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn starting_at(now: DateTime<Utc>) -> Self {
+        TestClock(Mutex::new(now))
+    }
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().expect("clock lock") += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock lock")
+    }
+}

@@ -1,0 +1,111 @@
+//! The DynamoDB adapter: one store over the three tables, implementing the store ports.
+//! Every cap and uniqueness rule is a condition in the same write as the change.
+
+mod accounts;
+mod codes;
+mod sessions;
+mod sign_in;
+
+use crate::error::{Cause, Error};
+use crate::tables::TableNames;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    tables: TableNames,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, tables: TableNames) -> Self {
+        DynamoStore { client, tables }
+    }
+}
+
+/// Counts the requests a client sends (each retry too): benchmarks and tests read it to hold
+/// the number of DynamoDB round trips per use case.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCounter(Arc<AtomicU64>);
+
+impl RequestCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+
+    fn read_before_transmit(&self, _ctx: &BeforeTransmitInterceptorContextRef<'_>, _rc: &RuntimeComponents, _cfg: &mut ConfigBag) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// A DynamoDB client for the loaded AWS configuration, counting its requests.
+pub fn client(sdk: &aws_config::SdkConfig, counter: &RequestCounter) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(counter.clone()).build();
+    Client::from_conf(config)
+}
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(crate) fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn get_s<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
+    item.get(key).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+pub(crate) fn get_n(item: &Item, key: &str) -> Option<i64> {
+    item.get(key).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+pub(crate) fn fault<E>(context: &'static str) -> impl FnOnce(E) -> Error
+where
+    E: Into<Cause>,
+{
+    move |e| Error::internal(context, e)
+}
+
+/// For a cancelled transaction: which items failed their condition (by position), with the item
+/// as it was when DynamoDB returned it. `Err` for any other failure.
+pub(crate) fn cancelled_items<R>(err: SdkError<TransactWriteItemsError, R>) -> Result<Vec<Option<Option<Item>>>, Error>
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match err {
+        SdkError::ServiceError(service) => match service.into_err() {
+            TransactWriteItemsError::TransactionCanceledException(cancel) => Ok(cancel
+                .cancellation_reasons()
+                .iter()
+                .map(|r| (r.code() == Some("ConditionalCheckFailed")).then(|| r.item().cloned()))
+                .collect()),
+            other => Err(Error::internal("dynamodb transaction", other)),
+        },
+        other => Err(Error::internal("dynamodb transaction", other)),
+    }
+}
+
+/// Whether the failure at position `index` was a condition check.
+pub(crate) fn failed_at(reasons: &[Option<Option<Item>>], index: usize) -> bool {
+    reasons.get(index).is_some_and(Option::is_some)
+}

@@ -1,0 +1,7 @@
+//! SMS providers: the production HTTP adapter and the sandbox with a readable outbox.
+
+mod http;
+mod sandbox;
+
+pub use http::HttpSms;
+pub use sandbox::{SandboxSms, SmsMessage};

@@ -1,0 +1,140 @@
+//! One-time verification codes sent by SMS: 6 digits from the CSPRNG, bound to a purpose and a
+//! request, single use, expiring, with a limit on wrong attempts; sends are rate-limited.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::{rngs::OsRng, Rng};
+use std::fmt;
+
+pub const CODE_LEN: usize = 6;
+/// An SMS code is valid for 10 minutes.
+pub const SMS_CODE_TTL: Duration = Duration::minutes(10);
+/// At most 5 wrong tries per code.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// One send per phone per minute...
+pub const PHONE_SEND_SPACING: Duration = Duration::seconds(60);
+/// ...and at most 10 a day per phone,
+pub const PHONE_DAILY_CAP: u32 = 10;
+/// and at most 50 a day per caller (source address).
+pub const SOURCE_DAILY_CAP: u32 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Register,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Register => "register",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "register" => Ok(Purpose::Register),
+            _ => Err("must be one of: register".into()),
+        }
+    }
+}
+
+/// A code as typed or generated: never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Code(String);
+
+impl Code {
+    pub fn generate() -> Self {
+        Code(format!("{:06}", OsRng.gen_range(0..1_000_000u32)))
+    }
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.len() == CODE_LEN && raw.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Code(raw.to_owned()))
+        } else {
+            Err(format!("must be {CODE_LEN} digits"))
+        }
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code(<redacted>)")
+    }
+}
+
+/// The state of a stored code after a wrong or late try, as the client is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefusal {
+    NotFound,
+    Expired,
+    Used,
+    AttemptsExceeded,
+    Mismatch { attempts_left: u32 },
+}
+
+/// Classifies a stored code once a try has failed. `attempts` counts this try already.
+pub fn classify_failure(found: bool, consumed: bool, attempts: u32, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> CodeRefusal {
+    if !found {
+        CodeRefusal::NotFound
+    } else if consumed {
+        CodeRefusal::Used
+    } else if now >= expires_at {
+        CodeRefusal::Expired
+    } else if attempts >= MAX_ATTEMPTS {
+        CodeRefusal::AttemptsExceeded
+    } else {
+        CodeRefusal::Mismatch { attempts_left: MAX_ATTEMPTS - attempts }
+    }
+}
+
+/// The UTC day a daily cap counts in, e.g. `20261128`.
+pub fn day_bucket(now: DateTime<Utc>) -> String {
+    now.format("%Y%m%d").to_string()
+}
+
+/// Seconds until the next UTC day starts.
+pub fn secs_until_next_day(now: DateTime<Utc>) -> u64 {
+    let tomorrow = (now.date_naive() + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight exists");
+    (tomorrow.and_utc() - now).num_seconds().max(1) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn generated_codes_are_six_digits() {
+        for _ in 0..100 {
+            let c = Code::generate();
+            assert!(Code::parse(c.expose()).is_ok());
+        }
+        assert!(!format!("{:?}", Code::parse("123456").unwrap()).contains("123456"));
+    }
+
+    #[test]
+    fn failures_are_classified_in_order() {
+        let now = Utc::now();
+        let later = now + Duration::minutes(1);
+        assert_eq!(classify_failure(false, false, 0, later, now), CodeRefusal::NotFound);
+        assert_eq!(classify_failure(true, true, 1, later, now), CodeRefusal::Used);
+        assert_eq!(classify_failure(true, false, 1, now, now), CodeRefusal::Expired);
+        assert_eq!(classify_failure(true, false, 5, later, now), CodeRefusal::AttemptsExceeded);
+        assert_eq!(classify_failure(true, false, 2, later, now), CodeRefusal::Mismatch { attempts_left: 3 });
+    }
+
+    #[test]
+    fn day_rollover() {
+        let t = DateTime::parse_from_rfc3339("2026-11-28T23:59:30Z").unwrap().with_timezone(&Utc);
+        assert_eq!(day_bucket(t), "20261128");
+        assert_eq!(secs_until_next_day(t), 30);
+    }
+
+    proptest! {
+        #[test]
+        fn code_parser_accepts_exactly_six_digits(s in "\\PC{0,8}") {
+            let ok = s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit());
+            prop_assert_eq!(Code::parse(&s).is_ok(), ok);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure domain: newtypes that cannot hold bad values, and rules that take `now` as an argument.
+//! Nothing here awaits or performs I/O.
+
+pub mod account;
+pub mod agreements;
+pub mod code;
+pub mod ids;
+pub mod password;
+pub mod phone;
+pub mod session;
+pub mod throttle;
+pub mod username;

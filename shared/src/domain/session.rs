@@ -1,0 +1,30 @@
+//! Console sessions [LOGIN-4, LOGIN-7]: a signed token bound to a server-side session that ends
+//! after a period without activity (default 60 minutes) and at sign-out.
+
+use chrono::Duration;
+
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::minutes(60);
+pub const MIN_IDLE_TIMEOUT: Duration = Duration::minutes(15);
+pub const MAX_IDLE_TIMEOUT: Duration = Duration::minutes(23 * 60 + 59);
+/// However active, a session (and its token) lasts at most this long.
+pub const MAX_SESSION_LIFETIME: Duration = Duration::hours(24);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    Password,
+}
+
+impl SignInMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInMethod::Password => "password",
+        }
+    }
+}
+
+/// Who is calling, as the authorizer established it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: String,
+    pub session_id: String,
+}

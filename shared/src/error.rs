@@ -1,0 +1,61 @@
+//! The one error type of the use cases. Expected refusals are variants with what the client needs;
+//! unexpected faults are `Internal` and keep their cause chain for the log (never for the client).
+
+use crate::domain::password::PasswordRejection;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A cause kept for the log: boxed so adapters can pass any error with its chain.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("field `{field}` is invalid: {reason}")]
+    InvalidField { field: String, reason: String },
+    #[error("the username is already taken")]
+    UsernameTaken,
+    #[error("this phone number already has the maximum number of cloud accounts")]
+    PhoneAccountLimit,
+    #[error("the password is not acceptable: {0}")]
+    WeakPassword(PasswordRejection),
+    #[error("the current versions of the required agreements must be accepted")]
+    AgreementsRequired { missing: Vec<&'static str> },
+    #[error("the verification code is wrong")]
+    CodeMismatch { attempts_left: u32 },
+    #[error("the verification code has expired")]
+    CodeExpired,
+    #[error("the verification code has already been used")]
+    CodeUsed,
+    #[error("too many wrong attempts for this verification code")]
+    CodeAttemptsExceeded,
+    #[error("no such verification request")]
+    CodeNotFound,
+    #[error("too many requests; retry later")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the username or password is wrong")]
+    InvalidCredentials,
+    #[error("sign-in is temporarily locked after repeated failures")]
+    SignInLocked { retry_after_secs: u64 },
+    #[error("authentication is required")]
+    Unauthenticated,
+    #[error("not found")]
+    NotFound,
+    #[error("an outside provider is unavailable")]
+    ProviderUnavailable(#[source] Cause),
+    #[error("internal fault: {context}")]
+    Internal {
+        context: &'static str,
+        #[source]
+        cause: Cause,
+    },
+}
+
+impl Error {
+    pub fn internal(context: &'static str, cause: impl Into<Cause>) -> Self {
+        Error::Internal { context, cause: cause.into() }
+    }
+
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidField { field: field.into(), reason: reason.into() }
+    }
+}

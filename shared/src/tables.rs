@@ -1,0 +1,68 @@
+//! The DynamoDB tables the code expects. `template.yaml` is the source of truth for deployment and
+//! local provisioning; a test fails if these specifications and the template disagree.
+
+/// A global secondary index: all keys are strings, projection ALL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSpec {
+    /// The logical id in template.yaml (and the local table name).
+    pub logical_id: &'static str,
+    /// The environment variable that carries the deployed table name to each function.
+    pub env_var: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: Option<&'static str>,
+    pub ttl_attribute: Option<&'static str>,
+    pub indexes: &'static [IndexSpec],
+}
+
+/// Accounts, their credentials (keyed by login name) and per-phone counters.
+pub const ACCOUNTS: TableSpec = TableSpec {
+    logical_id: "AccountsTable",
+    env_var: "ACCOUNTS_TABLE",
+    partition_key: "pk",
+    sort_key: None,
+    ttl_attribute: None,
+    indexes: &[],
+};
+
+/// Server-side sessions, listed per account through an index.
+pub const SESSIONS: TableSpec = TableSpec {
+    logical_id: "SessionsTable",
+    env_var: "SESSIONS_TABLE",
+    partition_key: "pk",
+    sort_key: None,
+    ttl_attribute: Some("ttl"),
+    indexes: &[IndexSpec { name: "by-account", partition_key: "account_id", sort_key: Some("created_at") }],
+};
+
+/// Short-lived flows: verification codes, send counters, sign-in failure windows.
+pub const FLOWS: TableSpec = TableSpec {
+    logical_id: "FlowsTable",
+    env_var: "FLOWS_TABLE",
+    partition_key: "pk",
+    sort_key: None,
+    ttl_attribute: Some("ttl"),
+    indexes: &[],
+};
+
+pub const ALL: [TableSpec; 3] = [ACCOUNTS, SESSIONS, FLOWS];
+
+/// Deployed table names, read from the environment (local names default to the logical ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    pub accounts: String,
+    pub sessions: String,
+    pub flows: String,
+}
+
+impl TableNames {
+    pub fn local() -> Self {
+        TableNames { accounts: ACCOUNTS.logical_id.into(), sessions: SESSIONS.logical_id.into(), flows: FLOWS.logical_id.into() }
+    }
+}

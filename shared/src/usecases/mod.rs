@@ -1,0 +1,15 @@
+//! Use cases: each takes the services and a parsed request, applies the domain rules and calls
+//! the ports. One function per use case; handlers call exactly one.
+
+pub mod account;
+pub mod codes;
+pub mod register;
+pub mod sessions;
+pub mod sign_in;
+
+/// Where a request came from, as the gateway saw it.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub source_ip: String,
+    pub user_agent: String,
+}
