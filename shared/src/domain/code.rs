@@ -17,7 +17,8 @@ pub const PHONE_DAILY_CAP: u32 = 10;
 /// and at most 50 a day per caller (source address).
 pub const SOURCE_DAILY_CAP: u32 = 50;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum Purpose {
     Register,
 }
@@ -37,7 +38,8 @@ impl Purpose {
 }
 
 /// A code as typed or generated: never printed.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub struct Code(String);
 
 impl Code {
@@ -53,6 +55,20 @@ impl Code {
     }
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for Code {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Code::parse(&raw)
+    }
+}
+
+impl TryFrom<String> for Purpose {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Purpose::parse(&raw)
     }
 }
 

@@ -21,7 +21,8 @@ pub fn common_password_count() -> usize {
 }
 
 /// A password as typed: never printed.
-#[derive(Clone)]
+#[derive(Clone, serde::Deserialize)]
+#[serde(from = "String")]
 pub struct Password(String);
 
 impl Password {

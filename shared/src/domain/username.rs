@@ -6,7 +6,8 @@ pub const MIN_LEN: usize = 4;
 pub const MAX_LEN: usize = 32;
 
 /// A valid username as the user typed it (case kept for display).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub struct Username(String);
 
 impl Username {

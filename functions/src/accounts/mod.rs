@@ -1,0 +1,4 @@
+//! Cloud accounts.
+
+pub mod read_account;
+pub mod register_account;

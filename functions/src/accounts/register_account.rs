@@ -1,0 +1,44 @@
+//! `POST /v1/accounts`: register a cloud account [REG-1, REG-2, REG-6].
+
+use crate::api::{self, json_response, ApiError};
+use crate::AppState;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use shared::domain::agreements::AgreementRef;
+use shared::domain::code::Code;
+use shared::domain::password::Password;
+use shared::domain::phone::Phone;
+use shared::domain::username::Username;
+use shared::usecases::register::{register_cloud_account, RegisterCloudAccount};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    username: Username,
+    password: Password,
+    phone: Phone,
+    challenge_id: String,
+    sms_code: Code,
+    agreements: Vec<AgreementRef>,
+}
+
+pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
+    api::respond(&req, async {
+        let b: RegisterBody = api::json_body(&req)?;
+        let request = RegisterCloudAccount { username: b.username, password: b.password, phone: b.phone, challenge_id: b.challenge_id, code: b.sms_code, agreements: b.agreements };
+        let registered = register_cloud_account(&state.services, request).await.map_err(ApiError::from)?;
+        Ok(json_response(
+            StatusCode::CREATED,
+            &json!({
+                "account_id": registered.account_id,
+                "username": registered.username,
+                "phone": registered.phone_masked,
+                "created_at": registered.created_at.to_rfc3339(),
+                "agreements": registered.agreements,
+            }),
+        ))
+    })
+    .await
+}

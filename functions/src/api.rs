@@ -1,0 +1,224 @@
+//! The HTTP edge shared by every handler: reading the caller and the JSON body, the one API error
+//! type with its one mapping to HTTP, and JSON responses.
+
+use http::{header, HeaderValue, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use shared::domain::session::Principal;
+use shared::usecases::Caller;
+use shared::Error;
+use std::future::Future;
+
+/// Larger JSON bodies are refused before parsing.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Every stable error code the API answers with: (code, HTTP status, meaning). Codes are never
+/// renamed; the README lists them and a test keeps the two in step.
+pub const ERROR_CODES: &[(&str, u16, &str)] = &[
+    ("MALFORMED_JSON", 400, "the body is not valid JSON"),
+    ("UNSUPPORTED_MEDIA_TYPE", 415, "the body is not application/json"),
+    ("BODY_TOO_LARGE", 413, "the body exceeds 16 KiB"),
+    ("INVALID_FIELD", 422, "a field is missing, of the wrong type, unknown or invalid (`details.field`)"),
+    ("ROUTE_NOT_FOUND", 404, "no such route"),
+    ("METHOD_NOT_ALLOWED", 405, "the route exists but not with this method"),
+    ("USERNAME_TAKEN", 409, "the username is taken (usernames are never reused)"),
+    ("PHONE_ACCOUNT_LIMIT", 409, "the phone number already has 10 cloud accounts"),
+    ("WEAK_PASSWORD", 422, "the password breaks the policy (`details.reason`)"),
+    ("AGREEMENTS_REQUIRED", 422, "the current agreements were not all accepted (`details.missing`)"),
+    ("CODE_MISMATCH", 400, "the verification code is wrong (`details.attempts_left`)"),
+    ("CODE_EXPIRED", 400, "the verification code has expired"),
+    ("CODE_USED", 400, "the verification code was already used"),
+    ("CODE_ATTEMPTS_EXCEEDED", 400, "too many wrong tries: request a new code"),
+    ("CODE_NOT_FOUND", 400, "no such verification request"),
+    ("RATE_LIMITED", 429, "too many requests (`Retry-After`)"),
+    ("INVALID_CREDENTIALS", 401, "the username or password is wrong"),
+    ("SIGN_IN_LOCKED", 429, "sign-in is locked for a while after repeated failures (`Retry-After`)"),
+    ("UNAUTHENTICATED", 401, "the token is missing, invalid, expired, signed out or idle too long"),
+    ("NOT_FOUND", 404, "no such resource for this caller"),
+    ("PROVIDER_UNAVAILABLE", 503, "an outside provider (SMS) did not answer; retry"),
+    ("INTERNAL", 500, "an unexpected fault; quote the request id"),
+];
+
+/// An error as the client sees it: status, stable code, message, optional details.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+    pub retry_after_secs: Option<u64>,
+    /// The fault behind an opaque 500, for the log only.
+    pub cause: Option<Error>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), details: None, retry_after_secs: None, cause: None }
+    }
+
+    fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        use StatusCode as S;
+        let message = err.to_string();
+        match err {
+            Error::InvalidField { ref field, ref reason } => ApiError::new(S::UNPROCESSABLE_ENTITY, "INVALID_FIELD", message.clone()).with_details(json!({"field": field, "reason": reason})),
+            Error::UsernameTaken => ApiError::new(S::CONFLICT, "USERNAME_TAKEN", message),
+            Error::PhoneAccountLimit => ApiError::new(S::CONFLICT, "PHONE_ACCOUNT_LIMIT", message),
+            Error::WeakPassword(r) => ApiError::new(S::UNPROCESSABLE_ENTITY, "WEAK_PASSWORD", message).with_details(json!({"reason": r.reason_code()})),
+            Error::AgreementsRequired { ref missing } => ApiError::new(S::UNPROCESSABLE_ENTITY, "AGREEMENTS_REQUIRED", message.clone()).with_details(json!({"missing": missing})),
+            Error::CodeMismatch { attempts_left } => ApiError::new(S::BAD_REQUEST, "CODE_MISMATCH", message).with_details(json!({"attempts_left": attempts_left})),
+            Error::CodeExpired => ApiError::new(S::BAD_REQUEST, "CODE_EXPIRED", message),
+            Error::CodeUsed => ApiError::new(S::BAD_REQUEST, "CODE_USED", message),
+            Error::CodeAttemptsExceeded => ApiError::new(S::BAD_REQUEST, "CODE_ATTEMPTS_EXCEEDED", message),
+            Error::CodeNotFound => ApiError::new(S::BAD_REQUEST, "CODE_NOT_FOUND", message),
+            Error::RateLimited { retry_after_secs } => ApiError::new(S::TOO_MANY_REQUESTS, "RATE_LIMITED", message).retry_after(retry_after_secs),
+            Error::InvalidCredentials => ApiError::new(S::UNAUTHORIZED, "INVALID_CREDENTIALS", message),
+            Error::SignInLocked { retry_after_secs } => ApiError::new(S::TOO_MANY_REQUESTS, "SIGN_IN_LOCKED", message).retry_after(retry_after_secs),
+            Error::Unauthenticated => ApiError::new(S::UNAUTHORIZED, "UNAUTHENTICATED", message),
+            Error::NotFound => ApiError::new(S::NOT_FOUND, "NOT_FOUND", message),
+            Error::ProviderUnavailable(_) => ApiError { cause: Some(err), ..ApiError::new(S::SERVICE_UNAVAILABLE, "PROVIDER_UNAVAILABLE", "an outside provider is unavailable; retry later") },
+            Error::Internal { .. } => ApiError { cause: Some(err), ..ApiError::new(S::INTERNAL_SERVER_ERROR, "INTERNAL", "an unexpected error occurred") },
+        }
+    }
+}
+
+/// The request id API Gateway assigned (quoted in every error).
+pub fn request_id(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".into())
+}
+
+/// Where the request came from (source address and user agent, as API Gateway saw them).
+pub fn caller(req: &Request) -> Caller {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => Caller { source_ip: ctx.http.source_ip.clone().unwrap_or_default(), user_agent: ctx.http.user_agent.clone().unwrap_or_default() },
+        _ => Caller::default(),
+    }
+}
+
+/// The signed-in caller, as the authorizer established it; `UNAUTHENTICATED` otherwise.
+pub fn principal(req: &Request) -> Result<Principal, ApiError> {
+    let fields = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().map(|a| &a.fields),
+        _ => None,
+    };
+    let get = |k: &str| fields.and_then(|f| f.get(k)).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_owned);
+    match (get("authenticated").as_deref(), get("account_id"), get("session_id")) {
+        (Some("true"), Some(account_id), Some(session_id)) => Ok(Principal { account_id, session_id }),
+        _ => Err(Error::Unauthenticated.into()),
+    }
+}
+
+/// Parses the JSON body into `T` (whose fields are domain types), naming the bad field.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE", format!("the body exceeds {MAX_BODY_BYTES} bytes")));
+    }
+    if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
+        if !ct.starts_with("application/json") {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json"));
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return malformed(&inner);
+        }
+        let reason = inner.to_string();
+        let reason = reason.split(" at line ").next().unwrap_or(&reason).to_owned();
+        let field = if path == "." || path.is_empty() { missing_field_name(&reason).unwrap_or_default() } else { path };
+        ApiError::from(Error::InvalidField { field, reason })
+    })?;
+    de.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+fn malformed(err: &serde_json::Error) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "MALFORMED_JSON", format!("the body is not valid JSON ({:?} at line {}, column {})", err.classify(), err.line(), err.column()))
+}
+
+fn missing_field_name(reason: &str) -> Option<String> {
+    let rest = reason.strip_prefix("missing field `").or_else(|| reason.strip_prefix("unknown field `"))?;
+    rest.split('`').next().map(str::to_owned)
+}
+
+/// A JSON response.
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    let mut response = Response::new(Body::Text(serde_json::to_string(body).expect("response serialises")));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `204 No Content`.
+pub fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+/// The error body: `{"error": {"code", "message", "request_id", "details"?}}`.
+pub fn error_response(err: ApiError, request_id: &str) -> Response<Body> {
+    if let Some(cause) = &err.cause {
+        tracing::error!(request_id, code = err.code, error = %error_chain(cause), "request failed");
+    } else {
+        tracing::info!(request_id, code = err.code, "request refused");
+    }
+    let mut body = json!({"code": err.code, "message": err.message, "request_id": request_id});
+    if let Some(details) = err.details {
+        body["details"] = details;
+    }
+    let mut response = json_response(err.status, &json!({ "error": body }));
+    if let Some(secs) = err.retry_after_secs {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if err.status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"account-centre\""));
+    }
+    response
+}
+
+/// The whole cause chain of a fault, for the log.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+/// Runs a handler body and turns its error, if any, into the error response.
+pub async fn respond<F>(req: &Request, body: F) -> Response<Body>
+where
+    F: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    match body.await {
+        Ok(response) => response,
+        Err(err) => error_response(err, &request_id(req)),
+    }
+}

@@ -1,0 +1,6 @@
+//! Lambda entry point: hands the `read_account` handler to the runtime.
+
+#[tokio::main]
+async fn main() -> Result<(), functions::lambda::BoxError> {
+    functions::lambda::serve_http("read_account").await
+}

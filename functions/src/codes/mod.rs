@@ -1,0 +1,3 @@
+//! Verification codes.
+
+pub mod send_sms_code;

@@ -1,0 +1,4 @@
+//! Console sessions.
+
+pub mod sign_in;
+pub mod sign_out;
