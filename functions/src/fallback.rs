@@ -19,7 +19,11 @@ pub async fn handle(_state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let path = req.uri().path();
         Err(if KNOWN_ROUTES.iter().any(|(_, p)| *p == path) {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", format!("{} is not allowed on {path}", req.method()))
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                format!("{} is not allowed on {path}", req.method()),
+            )
         } else {
             ApiError::new(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", "no such route")
         })

@@ -32,4 +32,11 @@ pub fn http_handler(binary: &str) -> Option<HttpHandler> {
 }
 
 /// Every HTTP handler's binary name.
-pub const HTTP_BINARIES: &[&str] = &["send_sms_code", "register_account", "read_account", "sign_in", "sign_out", "not_found"];
+pub const HTTP_BINARIES: &[&str] = &[
+    "send_sms_code",
+    "register_account",
+    "read_account",
+    "sign_in",
+    "sign_out",
+    "not_found",
+];

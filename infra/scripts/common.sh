@@ -22,7 +22,7 @@ ensure_tools() {
 export_emulator_env() {
   local port="$1"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-  export AWS_ACCESS_KEY_ID="local" AWS_SECRET_ACCESS_KEY="local" AWS_REGION="cn-north-1"
+  export AWS_ACCESS_KEY_ID="local" AWS_SECRET_ACCESS_KEY="local" AWS_REGION="us-east-1"
   export AWS_EC2_METADATA_DISABLED=true
 }
 

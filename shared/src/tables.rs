@@ -38,7 +38,11 @@ pub const SESSIONS: TableSpec = TableSpec {
     partition_key: "pk",
     sort_key: None,
     ttl_attribute: Some("ttl"),
-    indexes: &[IndexSpec { name: "by-account", partition_key: "account_id", sort_key: Some("created_at") }],
+    indexes: &[IndexSpec {
+        name: "by-account",
+        partition_key: "account_id",
+        sort_key: Some("created_at"),
+    }],
 };
 
 /// Short-lived flows: verification codes, send counters, sign-in failure windows.
@@ -63,6 +67,10 @@ pub struct TableNames {
 
 impl TableNames {
     pub fn local() -> Self {
-        TableNames { accounts: ACCOUNTS.logical_id.into(), sessions: SESSIONS.logical_id.into(), flows: FLOWS.logical_id.into() }
+        TableNames {
+            accounts: ACCOUNTS.logical_id.into(),
+            sessions: SESSIONS.logical_id.into(),
+            flows: FLOWS.logical_id.into(),
+        }
     }
 }

@@ -27,8 +27,17 @@ struct RegisterBody {
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: RegisterBody = api::json_body(&req)?;
-        let request = RegisterCloudAccount { username: b.username, password: b.password, phone: b.phone, challenge_id: b.challenge_id, code: b.sms_code, agreements: b.agreements };
-        let registered = register_cloud_account(&state.services, request).await.map_err(ApiError::from)?;
+        let request = RegisterCloudAccount {
+            username: b.username,
+            password: b.password,
+            phone: b.phone,
+            challenge_id: b.challenge_id,
+            code: b.sms_code,
+            agreements: b.agreements,
+        };
+        let registered = register_cloud_account(&state.services, request)
+            .await
+            .map_err(ApiError::from)?;
         Ok(json_response(
             StatusCode::CREATED,
             &json!({

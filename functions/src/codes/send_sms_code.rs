@@ -20,7 +20,16 @@ struct SendCodeBody {
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let body: SendCodeBody = api::json_body(&req)?;
-        let sent = send_sms_code(&state.services, SendSmsCode { phone: body.phone, purpose: body.purpose }, &api::caller(&req)).await.map_err(ApiError::from)?;
+        let sent = send_sms_code(
+            &state.services,
+            SendSmsCode {
+                phone: body.phone,
+                purpose: body.purpose,
+            },
+            &api::caller(&req),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(json_response(
             StatusCode::ACCEPTED,
             &json!({

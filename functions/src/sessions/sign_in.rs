@@ -19,7 +19,16 @@ struct SignInBody {
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: SignInBody = api::json_body(&req)?;
-        let signed_in = sign_in(&state.services, SignIn { username: b.username, password: b.password }, &api::caller(&req)).await.map_err(ApiError::from)?;
+        let signed_in = sign_in(
+            &state.services,
+            SignIn {
+                username: b.username,
+                password: b.password,
+            },
+            &api::caller(&req),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(json_response(
             StatusCode::CREATED,
             &json!({

@@ -1,1 +1,11 @@
+//! The local environment: reads template.yaml, provisions the emulator from it, and runs the
+//! local API gateway in front of the very handlers the Lambdas run.
 
+pub mod gateway;
+pub mod provision;
+pub mod server;
+pub mod settings;
+pub mod template;
+
+pub use gateway::Gateway;
+pub use template::Template;

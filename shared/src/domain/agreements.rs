@@ -24,7 +24,10 @@ pub struct Acceptance {
 }
 
 /// Records acceptance of the required agreements, or names those missing (or of an old version).
-pub fn accept_required(given: &[AgreementRef], now: DateTime<Utc>) -> Result<Vec<Acceptance>, Vec<&'static str>> {
+pub fn accept_required(
+    given: &[AgreementRef],
+    now: DateTime<Utc>,
+) -> Result<Vec<Acceptance>, Vec<&'static str>> {
     let missing: Vec<&'static str> = REQUIRED
         .iter()
         .filter(|(id, version)| !given.iter().any(|g| g.id == *id && g.version == *version))
@@ -35,7 +38,11 @@ pub fn accept_required(given: &[AgreementRef], now: DateTime<Utc>) -> Result<Vec
     }
     Ok(REQUIRED
         .iter()
-        .map(|(id, version)| Acceptance { id: (*id).into(), version: (*version).into(), accepted_at: now })
+        .map(|(id, version)| Acceptance {
+            id: (*id).into(),
+            version: (*version).into(),
+            accepted_at: now,
+        })
         .collect())
 }
 
@@ -44,7 +51,13 @@ mod tests {
     use super::*;
 
     fn all() -> Vec<AgreementRef> {
-        REQUIRED.iter().map(|(i, v)| AgreementRef { id: (*i).into(), version: (*v).into() }).collect()
+        REQUIRED
+            .iter()
+            .map(|(i, v)| AgreementRef {
+                id: (*i).into(),
+                version: (*v).into(),
+            })
+            .collect()
     }
 
     #[test]
@@ -53,7 +66,10 @@ mod tests {
         assert_eq!(accept_required(&all(), now).unwrap().len(), 3);
         let mut old = all();
         old[2].version = "2019-01".into();
-        assert_eq!(accept_required(&old, now).unwrap_err(), vec!["privacy-policy"]);
+        assert_eq!(
+            accept_required(&old, now).unwrap_err(),
+            vec!["privacy-policy"]
+        );
         assert_eq!(accept_required(&[], now).unwrap_err().len(), 3);
     }
 }

@@ -66,10 +66,19 @@ pub struct CodeState {
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     /// Stores the code and counts the send, atomically; refuses when a limit is reached.
-    async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome>;
+    async fn issue(
+        &self,
+        code: &NewCode,
+        limits: &SendLimits,
+        now: DateTime<Utc>,
+    ) -> Result<IssueOutcome>;
     /// Counts a failed try (unless the code is used up or exhausted) and returns its state;
     /// `None` when there is no such code.
-    async fn record_failure(&self, challenge_id: &str, max_attempts: u32) -> Result<Option<CodeState>>;
+    async fn record_failure(
+        &self,
+        challenge_id: &str,
+        max_attempts: u32,
+    ) -> Result<Option<CodeState>>;
 }
 
 // ---- accounts -----------------------------------------------------------------------------
@@ -111,7 +120,12 @@ pub struct AccountRecord {
 pub trait AccountStore: Send + Sync {
     /// In one transaction: consumes the code, claims the username, creates the account and counts
     /// it against the phone's cap. Nothing is written unless all succeed.
-    async fn register(&self, account: &NewCloudAccount, proof: &CodeProof, phone_cap: u32) -> Result<RegisterOutcome>;
+    async fn register(
+        &self,
+        account: &NewCloudAccount,
+        proof: &CodeProof,
+        phone_cap: u32,
+    ) -> Result<RegisterOutcome>;
     async fn account(&self, account_id: &str) -> Result<Option<AccountRecord>>;
 }
 
@@ -153,9 +167,19 @@ pub struct SessionRecord {
 #[async_trait]
 pub trait SignInStore: Send + Sync {
     /// Reads the credential and both failure windows in one round trip.
-    async fn facts(&self, username_key: &str, username_throttle: &str, source_throttle: &str) -> Result<SignInFacts>;
+    async fn facts(
+        &self,
+        username_key: &str,
+        username_throttle: &str,
+        source_throttle: &str,
+    ) -> Result<SignInFacts>;
     /// Counts a failure in each window (opening a new window where the old one ended).
-    async fn record_failure(&self, throttle_keys: &[&str], now: DateTime<Utc>, window: Duration) -> Result<()>;
+    async fn record_failure(
+        &self,
+        throttle_keys: &[&str],
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> Result<()>;
 }
 
 #[async_trait]
@@ -163,7 +187,12 @@ pub trait SessionStore: Send + Sync {
     /// Creates the session; clears the username's failure window in the same write.
     async fn create(&self, session: &NewSession, clear_throttle: Option<&str>) -> Result<()>;
     /// Marks activity and extends the idle deadline, only if the session is alive at `now`.
-    async fn touch(&self, session_id: &str, account_id: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
+    async fn touch(
+        &self,
+        session_id: &str,
+        account_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>>;
     /// Revokes the session at once.
     async fn revoke(&self, session_id: &str, account_id: &str) -> Result<()>;
 }

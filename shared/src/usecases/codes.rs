@@ -27,11 +27,17 @@ pub(crate) fn phone_hash(services: &Services, phone: &Phone) -> String {
 }
 
 pub(crate) fn code_hash(services: &Services, challenge_id: &str, code: &Code) -> String {
-    services.keys.keyed_hash("sms-code", &format!("{challenge_id}:{}", code.expose()))
+    services
+        .keys
+        .keyed_hash("sms-code", &format!("{challenge_id}:{}", code.expose()))
 }
 
 /// Sends a code to a phone. The answer is the same whether or not accounts exist for it.
-pub async fn send_sms_code(services: &Services, request: SendSmsCode, caller: &Caller) -> Result<CodeSent> {
+pub async fn send_sms_code(
+    services: &Services,
+    request: SendSmsCode,
+    caller: &Caller,
+) -> Result<CodeSent> {
     let now = services.clock.now();
     let code = Code::generate();
     let challenge_id = new_opaque_id();
@@ -46,7 +52,10 @@ pub async fn send_sms_code(services: &Services, request: SendSmsCode, caller: &C
     };
     let limits = SendLimits {
         target_key: format!("sms:{target_hash}"),
-        source_key: format!("sms-src:{}", services.keys.keyed_hash("source", &caller.source_ip)),
+        source_key: format!(
+            "sms-src:{}",
+            services.keys.keyed_hash("source", &caller.source_ip)
+        ),
         day: code::day_bucket(now),
         spacing: code::PHONE_SEND_SPACING,
         target_daily_cap: code::PHONE_DAILY_CAP,
@@ -55,20 +64,40 @@ pub async fn send_sms_code(services: &Services, request: SendSmsCode, caller: &C
     match services.codes.issue(&new, &limits, now).await? {
         IssueOutcome::Issued => {}
         IssueOutcome::TargetTooSoon { last_sent } => {
-            let wait = (last_sent + code::PHONE_SEND_SPACING - now).num_seconds().max(1) as u64;
-            return Err(Error::RateLimited { retry_after_secs: wait });
+            let wait = (last_sent + code::PHONE_SEND_SPACING - now)
+                .num_seconds()
+                .max(1) as u64;
+            return Err(Error::RateLimited {
+                retry_after_secs: wait,
+            });
         }
         IssueOutcome::TargetDailyCapReached | IssueOutcome::SourceDailyCapReached => {
-            return Err(Error::RateLimited { retry_after_secs: code::secs_until_next_day(now) });
+            return Err(Error::RateLimited {
+                retry_after_secs: code::secs_until_next_day(now),
+            });
         }
     }
-    let text = format!("[Cloud] Your verification code is {}. It expires in 10 minutes. Never share it.", code.expose());
+    let text = format!(
+        "[Cloud] Your verification code is {}. It expires in 10 minutes. Never share it.",
+        code.expose()
+    );
     services.sms.send(request.phone.as_e164(), &text).await?;
-    Ok(CodeSent { challenge_id, expires_at: new.expires_at, resend_after_secs: code::PHONE_SEND_SPACING.num_seconds() as u64 })
+    Ok(CodeSent {
+        challenge_id,
+        expires_at: new.expires_at,
+        resend_after_secs: code::PHONE_SEND_SPACING.num_seconds() as u64,
+    })
 }
 
 /// The proof a write carries to consume a code atomically with its effect.
-pub(crate) fn proof(services: &Services, challenge_id: &str, code: &Code, purpose: Purpose, phone: &Phone, now: DateTime<Utc>) -> CodeProof {
+pub(crate) fn proof(
+    services: &Services,
+    challenge_id: &str,
+    code: &Code,
+    purpose: Purpose,
+    phone: &Phone,
+    now: DateTime<Utc>,
+) -> CodeProof {
     CodeProof {
         challenge_id: challenge_id.into(),
         purpose,
@@ -80,8 +109,15 @@ pub(crate) fn proof(services: &Services, challenge_id: &str, code: &Code, purpos
 }
 
 /// After a write refused the code: count the failed try and say why it failed.
-pub(crate) async fn refusal(services: &Services, challenge_id: &str, now: DateTime<Utc>) -> Result<Error> {
-    let state = services.codes.record_failure(challenge_id, code::MAX_ATTEMPTS).await?;
+pub(crate) async fn refusal(
+    services: &Services,
+    challenge_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Error> {
+    let state = services
+        .codes
+        .record_failure(challenge_id, code::MAX_ATTEMPTS)
+        .await?;
     let refusal = match state {
         None => CodeRefusal::NotFound,
         Some(s) => code::classify_failure(true, s.consumed, s.attempts, s.expires_at, now),

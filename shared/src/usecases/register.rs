@@ -34,9 +34,13 @@ pub struct Registered {
     pub agreements: Vec<Acceptance>,
 }
 
-pub async fn register_cloud_account(services: &Services, request: RegisterCloudAccount) -> Result<Registered> {
+pub async fn register_cloud_account(
+    services: &Services,
+    request: RegisterCloudAccount,
+) -> Result<Registered> {
     let now = services.clock.now();
-    let accepted = agreements::accept_required(&request.agreements, now).map_err(|missing| Error::AgreementsRequired { missing })?;
+    let accepted = agreements::accept_required(&request.agreements, now)
+        .map_err(|missing| Error::AgreementsRequired { missing })?;
     let username_key = request.username.key();
     check_policy(&request.password, &username_key).map_err(Error::WeakPassword)?;
     let password_hash = password::hash(&request.password).await?;
@@ -52,8 +56,19 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
         agreements: accepted,
         idle_timeout_secs: DEFAULT_IDLE_TIMEOUT.num_seconds(),
     };
-    let proof = codes::proof(services, &request.challenge_id, &request.code, Purpose::Register, &request.phone, now);
-    match services.accounts.register(&account, &proof, MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
+    let proof = codes::proof(
+        services,
+        &request.challenge_id,
+        &request.code,
+        Purpose::Register,
+        &request.phone,
+        now,
+    );
+    match services
+        .accounts
+        .register(&account, &proof, MAX_CLOUD_ACCOUNTS_PER_PHONE)
+        .await?
+    {
         RegisterOutcome::Registered => Ok(Registered {
             account_id: account.account_id,
             username: account.username,
@@ -61,7 +76,9 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
             created_at: now,
             agreements: account.agreements,
         }),
-        RegisterOutcome::CodeRejected => Err(codes::refusal(services, &request.challenge_id, now).await?),
+        RegisterOutcome::CodeRejected => {
+            Err(codes::refusal(services, &request.challenge_id, now).await?)
+        }
         RegisterOutcome::UsernameTaken => Err(Error::UsernameTaken),
         RegisterOutcome::PhoneLimitReached => Err(Error::PhoneAccountLimit),
     }

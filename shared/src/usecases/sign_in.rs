@@ -32,15 +32,38 @@ pub struct SignedIn {
 
 pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> Result<SignedIn> {
     let now = services.clock.now();
-    let username_key: String = request.username.trim().to_ascii_lowercase().chars().take(64).collect();
-    let user_throttle = format!("login-user:{}", services.keys.keyed_hash("username", &username_key));
-    let source_throttle = format!("login-src:{}", services.keys.keyed_hash("source", &caller.source_ip));
-    let facts = services.sign_in.facts(&username_key, &user_throttle, &source_throttle).await?;
+    let username_key: String = request
+        .username
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .take(64)
+        .collect();
+    let user_throttle = format!(
+        "login-user:{}",
+        services.keys.keyed_hash("username", &username_key)
+    );
+    let source_throttle = format!(
+        "login-src:{}",
+        services.keys.keyed_hash("source", &caller.source_ip)
+    );
+    let facts = services
+        .sign_in
+        .facts(&username_key, &user_throttle, &source_throttle)
+        .await?;
 
-    let locked = locked_for(facts.username_window, throttle::MAX_FAILURES_PER_USERNAME, now)
-        .into_iter()
-        .chain(locked_for(facts.source_window, throttle::MAX_FAILURES_PER_SOURCE, now))
-        .max();
+    let locked = locked_for(
+        facts.username_window,
+        throttle::MAX_FAILURES_PER_USERNAME,
+        now,
+    )
+    .into_iter()
+    .chain(locked_for(
+        facts.source_window,
+        throttle::MAX_FAILURES_PER_SOURCE,
+        now,
+    ))
+    .max();
     if let Some(retry_after_secs) = locked {
         return Err(Error::SignInLocked { retry_after_secs });
     }
@@ -50,7 +73,10 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
     let credential = match (verified, facts.credential) {
         (true, Some(credential)) => credential,
         _ => {
-            services.sign_in.record_failure(&[&user_throttle, &source_throttle], now, throttle::WINDOW).await?;
+            services
+                .sign_in
+                .record_failure(&[&user_throttle, &source_throttle], now, throttle::WINDOW)
+                .await?;
             return Err(Error::InvalidCredentials);
         }
     };
@@ -64,10 +90,18 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
         idle_timeout_secs: credential.idle_timeout_secs,
         expires_at: now + MAX_SESSION_LIFETIME,
     };
-    let clear = facts.username_window.is_some().then_some(user_throttle.as_str());
+    let clear = facts
+        .username_window
+        .is_some()
+        .then_some(user_throttle.as_str());
     services.sessions.create(&session, clear).await?;
     Ok(SignedIn {
-        access_token: services.keys.issue_token(&session.account_id, &session.session_id, now.timestamp(), session.expires_at.timestamp()),
+        access_token: services.keys.issue_token(
+            &session.account_id,
+            &session.session_id,
+            now.timestamp(),
+            session.expires_at.timestamp(),
+        ),
         session_id: session.session_id,
         account_id: session.account_id,
         idle_timeout_secs: session.idle_timeout_secs,

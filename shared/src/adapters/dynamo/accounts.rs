@@ -54,7 +54,12 @@ pub(crate) struct CredentialItem {
 
 #[async_trait]
 impl AccountStore for DynamoStore {
-    async fn register(&self, account: &NewCloudAccount, proof: &CodeProof, phone_cap: u32) -> Result<RegisterOutcome> {
+    async fn register(
+        &self,
+        account: &NewCloudAccount,
+        proof: &CodeProof,
+        phone_cap: u32,
+    ) -> Result<RegisterOutcome> {
         let consume_code = Update::builder()
             .table_name(&self.tables.flows)
             .key("pk", s(code_key(&proof.challenge_id)))
@@ -97,13 +102,17 @@ impl AccountStore for DynamoStore {
         };
         let put_credential = Put::builder()
             .table_name(&self.tables.accounts)
-            .set_item(Some(serde_dynamo::to_item(&credential).map_err(fault("encode credential"))?))
+            .set_item(Some(
+                serde_dynamo::to_item(&credential).map_err(fault("encode credential"))?,
+            ))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build put credential"))?;
         let put_account = Put::builder()
             .table_name(&self.tables.accounts)
-            .set_item(Some(serde_dynamo::to_item(&item).map_err(fault("encode account"))?))
+            .set_item(Some(
+                serde_dynamo::to_item(&item).map_err(fault("encode account"))?,
+            ))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build put account"))?;
@@ -125,7 +134,9 @@ impl AccountStore for DynamoStore {
             .transact_items(TransactWriteItem::builder().update(count_phone).build())
             .send()
             .await;
-        let Err(err) = result else { return Ok(RegisterOutcome::Registered) };
+        let Err(err) = result else {
+            return Ok(RegisterOutcome::Registered);
+        };
         let reasons = cancelled_items(err)?;
         Ok(if failed_at(&reasons, 0) {
             RegisterOutcome::CodeRejected
@@ -134,12 +145,22 @@ impl AccountStore for DynamoStore {
         } else if failed_at(&reasons, 3) {
             RegisterOutcome::PhoneLimitReached
         } else {
-            return Err(crate::Error::internal("register", "transaction cancelled without a failed condition"));
+            return Err(crate::Error::internal(
+                "register",
+                "transaction cancelled without a failed condition",
+            ));
         })
     }
 
     async fn account(&self, account_id: &str) -> Result<Option<AccountRecord>> {
-        let out = self.client.get_item().table_name(&self.tables.accounts).key("pk", s(account_key(account_id))).send().await.map_err(fault("read account"))?;
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(account_key(account_id)))
+            .send()
+            .await
+            .map_err(fault("read account"))?;
         let Some(raw) = out.item else { return Ok(None) };
         let item: AccountItem = serde_dynamo::from_item(raw).map_err(fault("decode account"))?;
         Ok(Some(AccountRecord {

@@ -3,7 +3,9 @@ use crate::error::Result;
 use crate::ports::{CodeState, CodeStore, IssueOutcome, NewCode, SendLimits};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Duration, Utc};
 
 pub(crate) fn code_key(challenge_id: &str) -> String {
@@ -18,13 +20,19 @@ fn code_state(item: &Item) -> CodeState {
     CodeState {
         attempts: get_n(item, "attempts").unwrap_or(0) as u32,
         consumed: item.contains_key("consumed_at"),
-        expires_at: DateTime::from_timestamp(get_n(item, "expires_at").unwrap_or(0), 0).unwrap_or_default(),
+        expires_at: DateTime::from_timestamp(get_n(item, "expires_at").unwrap_or(0), 0)
+            .unwrap_or_default(),
     }
 }
 
 #[async_trait]
 impl CodeStore for DynamoStore {
-    async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome> {
+    async fn issue(
+        &self,
+        code: &NewCode,
+        limits: &SendLimits,
+        now: DateTime<Utc>,
+    ) -> Result<IssueOutcome> {
         let counters_ttl = n((now + Duration::days(2)).timestamp());
         let put_code = Put::builder()
             .table_name(&self.tables.flows)
@@ -43,7 +51,9 @@ impl CodeStore for DynamoStore {
             .table_name(&self.tables.flows)
             .key("pk", s(counter_key(&limits.target_key, &limits.day)))
             .update_expression("SET last_sent = :now, #ttl = :ttl ADD sends :one")
-            .condition_expression("attribute_not_exists(pk) OR (sends < :cap AND last_sent <= :spaced)")
+            .condition_expression(
+                "attribute_not_exists(pk) OR (sends < :cap AND last_sent <= :spaced)",
+            )
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":now", n(now.timestamp()))
             .expression_attribute_values(":ttl", counters_ttl.clone())
@@ -72,7 +82,9 @@ impl CodeStore for DynamoStore {
             .transact_items(TransactWriteItem::builder().update(source_counter).build())
             .send()
             .await;
-        let Err(err) = result else { return Ok(IssueOutcome::Issued) };
+        let Err(err) = result else {
+            return Ok(IssueOutcome::Issued);
+        };
         let reasons = cancelled_items(err)?;
         if failed_at(&reasons, 1) {
             let old = reasons[1].clone().flatten();
@@ -80,16 +92,27 @@ impl CodeStore for DynamoStore {
             if sends >= i64::from(limits.target_daily_cap) {
                 return Ok(IssueOutcome::TargetDailyCapReached);
             }
-            let last_sent = old.as_ref().and_then(|i| get_n(i, "last_sent")).and_then(|t| DateTime::from_timestamp(t, 0)).unwrap_or(now);
+            let last_sent = old
+                .as_ref()
+                .and_then(|i| get_n(i, "last_sent"))
+                .and_then(|t| DateTime::from_timestamp(t, 0))
+                .unwrap_or(now);
             return Ok(IssueOutcome::TargetTooSoon { last_sent });
         }
         if failed_at(&reasons, 2) {
             return Ok(IssueOutcome::SourceDailyCapReached);
         }
-        Err(crate::Error::internal("issue code", "transaction cancelled without a failed condition"))
+        Err(crate::Error::internal(
+            "issue code",
+            "transaction cancelled without a failed condition",
+        ))
     }
 
-    async fn record_failure(&self, challenge_id: &str, max_attempts: u32) -> Result<Option<CodeState>> {
+    async fn record_failure(
+        &self,
+        challenge_id: &str,
+        max_attempts: u32,
+    ) -> Result<Option<CodeState>> {
         let key = s(code_key(challenge_id));
         let result = self
             .client
@@ -97,7 +120,9 @@ impl CodeStore for DynamoStore {
             .table_name(&self.tables.flows)
             .key("pk", key.clone())
             .update_expression("ADD attempts :one")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(consumed_at) AND attempts < :max")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(consumed_at) AND attempts < :max",
+            )
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":max", n(max_attempts.into()))
             .return_values(ReturnValue::AllNew)
@@ -112,8 +137,19 @@ impl CodeStore for DynamoStore {
                         return Ok(Some(code_state(old)));
                     }
                     // The emulator may not return the old item: read it (rare path only).
-                    let current = self.client.get_item().table_name(&self.tables.flows).key("pk", key).consistent_read(true).send().await.map_err(fault("read code"))?;
-                    Ok(current.item().filter(|i| get_s(i, "pk").is_some()).map(code_state))
+                    let current = self
+                        .client
+                        .get_item()
+                        .table_name(&self.tables.flows)
+                        .key("pk", key)
+                        .consistent_read(true)
+                        .send()
+                        .await
+                        .map_err(fault("read code"))?;
+                    Ok(current
+                        .item()
+                        .filter(|i| get_s(i, "pk").is_some())
+                        .map(code_state))
                 }
                 other => Err(crate::Error::internal("count code failure", other)),
             },

@@ -51,7 +51,12 @@ impl Intercept for RequestCounter {
         "RequestCounter"
     }
 
-    fn read_before_transmit(&self, _ctx: &BeforeTransmitInterceptorContextRef<'_>, _rc: &RuntimeComponents, _cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_transmit(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         self.0.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -59,7 +64,9 @@ impl Intercept for RequestCounter {
 
 /// A DynamoDB client for the loaded AWS configuration, counting its requests.
 pub fn client(sdk: &aws_config::SdkConfig, counter: &RequestCounter) -> Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(counter.clone()).build();
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .interceptor(counter.clone())
+        .build();
     Client::from_conf(config)
 }
 
@@ -72,11 +79,15 @@ pub(crate) fn n(v: i64) -> AttributeValue {
 }
 
 pub(crate) fn get_s<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
-    item.get(key).and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get(key)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }
 
 pub(crate) fn get_n(item: &Item, key: &str) -> Option<i64> {
-    item.get(key).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+    item.get(key)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
 }
 
 pub(crate) fn fault<E>(context: &'static str) -> impl FnOnce(E) -> Error
@@ -88,7 +99,9 @@ where
 
 /// For a cancelled transaction: which items failed their condition (by position), with the item
 /// as it was when DynamoDB returned it. `Err` for any other failure.
-pub(crate) fn cancelled_items<R>(err: SdkError<TransactWriteItemsError, R>) -> Result<Vec<Option<Option<Item>>>, Error>
+pub(crate) fn cancelled_items<R>(
+    err: SdkError<TransactWriteItemsError, R>,
+) -> Result<Vec<Option<Option<Item>>>, Error>
 where
     R: std::fmt::Debug + Send + Sync + 'static,
 {

@@ -50,8 +50,17 @@ impl SessionStore for DynamoStore {
                     .map_err(fault("create session"))?;
             }
             Some(key) => {
-                let put = Put::builder().table_name(&self.tables.sessions).set_item(Some(item)).condition_expression("attribute_not_exists(pk)").build().map_err(fault("build put session"))?;
-                let clear = Delete::builder().table_name(&self.tables.flows).key("pk", s(throttle_key(key))).build().map_err(fault("build clear throttle"))?;
+                let put = Put::builder()
+                    .table_name(&self.tables.sessions)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(fault("build put session"))?;
+                let clear = Delete::builder()
+                    .table_name(&self.tables.flows)
+                    .key("pk", s(throttle_key(key)))
+                    .build()
+                    .map_err(fault("build clear throttle"))?;
                 self.client
                     .transact_write_items()
                     .transact_items(TransactWriteItem::builder().put(put).build())
@@ -64,7 +73,12 @@ impl SessionStore for DynamoStore {
         Ok(())
     }
 
-    async fn touch(&self, session_id: &str, account_id: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>> {
+    async fn touch(
+        &self,
+        session_id: &str,
+        account_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
         let result = self
             .client
             .update_item()
@@ -80,7 +94,12 @@ impl SessionStore for DynamoStore {
             .await;
         match result {
             Ok(out) => Ok(out.attributes().and_then(record)),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(crate::Error::internal("touch session", e)),
         }
     }
@@ -97,7 +116,12 @@ impl SessionStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(crate::Error::internal("revoke session", e)),
         }
     }

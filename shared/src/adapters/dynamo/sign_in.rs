@@ -13,7 +13,10 @@ pub(crate) fn throttle_key(key: &str) -> String {
 }
 
 fn window(item: &Item) -> Option<FailureWindow> {
-    Some(FailureWindow { failures: get_n(item, "failures")? as u32, window_end: DateTime::from_timestamp(get_n(item, "window_end")?, 0)? })
+    Some(FailureWindow {
+        failures: get_n(item, "failures")? as u32,
+        window_end: DateTime::from_timestamp(get_n(item, "window_end")?, 0)?,
+    })
 }
 
 impl DynamoStore {
@@ -34,7 +37,9 @@ impl DynamoStore {
                 .await;
             match add {
                 Ok(_) => return Ok(()),
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
                 Err(e) => return Err(crate::Error::internal("count sign-in failure", e)),
             }
             let end = now + length;
@@ -52,7 +57,9 @@ impl DynamoStore {
                 .await;
             match open {
                 Ok(_) => return Ok(()),
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
                 Err(e) => return Err(crate::Error::internal("open sign-in failure window", e)),
             }
         }
@@ -62,18 +69,41 @@ impl DynamoStore {
 
 #[async_trait]
 impl SignInStore for DynamoStore {
-    async fn facts(&self, username_key: &str, username_throttle: &str, source_throttle: &str) -> Result<SignInFacts> {
+    async fn facts(
+        &self,
+        username_key: &str,
+        username_throttle: &str,
+        source_throttle: &str,
+    ) -> Result<SignInFacts> {
         let key = |pk: String| HashMap::from([("pk".to_string(), s(pk))]);
         let mut request = HashMap::from([
-            (self.tables.accounts.clone(), KeysAndAttributes::builder().keys(key(login_key(username_key))).consistent_read(true).build().map_err(fault("build keys"))?),
+            (
+                self.tables.accounts.clone(),
+                KeysAndAttributes::builder()
+                    .keys(key(login_key(username_key)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(fault("build keys"))?,
+            ),
             (
                 self.tables.flows.clone(),
-                KeysAndAttributes::builder().keys(key(throttle_key(username_throttle))).keys(key(throttle_key(source_throttle))).consistent_read(true).build().map_err(fault("build keys"))?,
+                KeysAndAttributes::builder()
+                    .keys(key(throttle_key(username_throttle)))
+                    .keys(key(throttle_key(source_throttle)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(fault("build keys"))?,
             ),
         ]);
         let mut items: Vec<Item> = Vec::new();
         for _ in 0..5 {
-            let out = self.client.batch_get_item().set_request_items(Some(request)).send().await.map_err(fault("read sign-in facts"))?;
+            let out = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(request))
+                .send()
+                .await
+                .map_err(fault("read sign-in facts"))?;
             for (_, found) in out.responses.unwrap_or_default() {
                 items.extend(found);
             }
@@ -84,11 +114,18 @@ impl SignInStore for DynamoStore {
         }
         let mut facts = SignInFacts::default();
         for item in items {
-            let Some(pk) = get_s(&item, "pk").map(str::to_owned) else { continue };
+            let Some(pk) = get_s(&item, "pk").map(str::to_owned) else {
+                continue;
+            };
             if pk == login_key(username_key) {
-                let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
+                let c: CredentialItem =
+                    serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
                 if c.status == "active" {
-                    facts.credential = Some(Credential { account_id: c.account_id, password_hash: c.password_hash, idle_timeout_secs: c.idle_timeout_secs });
+                    facts.credential = Some(Credential {
+                        account_id: c.account_id,
+                        password_hash: c.password_hash,
+                        idle_timeout_secs: c.idle_timeout_secs,
+                    });
                 }
             } else if pk == throttle_key(username_throttle) {
                 facts.username_window = window(&item);
@@ -99,8 +136,18 @@ impl SignInStore for DynamoStore {
         Ok(facts)
     }
 
-    async fn record_failure(&self, throttle_keys: &[&str], now: DateTime<Utc>, window: Duration) -> Result<()> {
-        let results = futures::future::join_all(throttle_keys.iter().map(|k| self.count_failure(k, now, window))).await;
+    async fn record_failure(
+        &self,
+        throttle_keys: &[&str],
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> Result<()> {
+        let results = futures::future::join_all(
+            throttle_keys
+                .iter()
+                .map(|k| self.count_failure(k, now, window)),
+        )
+        .await;
         results.into_iter().collect()
     }
 }

@@ -1,0 +1,18 @@
+.PHONY: run test bench lint fmt
+
+## Start the whole system locally: emulator + every function behind the template's routes on 127.0.0.1:3000
+run:
+	bash infra/scripts/run.sh
+
+## Run every test (unit, black-box through the local gateway against the emulator) and cfn-lint
+test:
+	bash infra/scripts/test.sh
+
+## Benchmarks: latency p50/p99 and DynamoDB requests per use case, against the emulator
+bench:
+	bash infra/scripts/bench.sh
+
+## Formatting and lints as CI expects them
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,340 @@
+//! The local API gateway: serves every route of template.yaml by calling the handler that the
+//! route's Lambda runs, with the authorizer applied as API Gateway (HTTP API, payload 2.0) does:
+//! a missing `Authorization` header is refused with 401, the authorizer's context reaches the
+//! handler in `requestContext.authorizer.lambda`. Requests travel as real payload 2.0 events.
+
+use crate::template::{Route, Template};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use bytes::Bytes;
+use functions::registry::{http_handler, HttpHandler};
+use functions::AppState;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// API Gateway's own payload limit.
+pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+struct BoundRoute {
+    route: Route,
+    handler: HttpHandler,
+}
+
+pub struct Gateway {
+    routes: Vec<BoundRoute>,
+    state: Arc<AppState>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("template.yaml names binary `{0}`, which the function registry does not have")]
+pub struct UnknownBinary(String);
+
+impl Gateway {
+    pub fn new(template: &Template, state: Arc<AppState>) -> Result<Self, UnknownBinary> {
+        let mut routes = vec![];
+        for function in &template.functions {
+            if function.routes.is_empty() {
+                continue;
+            }
+            let handler = http_handler(&function.binary)
+                .ok_or_else(|| UnknownBinary(function.binary.clone()))?;
+            routes.extend(function.routes.iter().map(|r| BoundRoute {
+                route: r.clone(),
+                handler,
+            }));
+        }
+        Ok(Gateway { routes, state })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// `(route key, route, path parameters)` of the route API Gateway would pick.
+    fn select(
+        &self,
+        method: &Method,
+        path: &str,
+    ) -> Option<(String, &BoundRoute, Map<String, Value>)> {
+        let mut best: Option<(usize, &BoundRoute, Map<String, Value>)> = None;
+        for bound in &self.routes {
+            let (Some(route_method), Some(route_path)) = (&bound.route.method, &bound.route.path)
+            else {
+                continue;
+            };
+            if route_method != "ANY" && route_method != method.as_str() {
+                continue;
+            }
+            if let Some((literals, params)) = match_path(route_path, path) {
+                let score = literals * 2 + usize::from(route_method != "ANY");
+                if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                    best = Some((score, bound, params));
+                }
+            }
+        }
+        if let Some((_, bound, params)) = best {
+            let key = format!(
+                "{} {}",
+                bound.route.method.as_deref().unwrap_or_default(),
+                bound.route.path.as_deref().unwrap_or_default()
+            );
+            return Some((key, bound, params));
+        }
+        let default = self
+            .routes
+            .iter()
+            .find(|b| b.route.method.is_none() && b.route.path.is_none())?;
+        Some(("$default".into(), default, Map::new()))
+    }
+
+    /// Handles one HTTP request as API Gateway and Lambda would.
+    pub async fn dispatch(
+        &self,
+        request: http::Request<Bytes>,
+        source_ip: &str,
+    ) -> http::Response<Bytes> {
+        let (parts, body) = request.into_parts();
+        if body.len() > MAX_PAYLOAD_BYTES {
+            return gateway_answer(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+        }
+        let path = parts.uri.path().to_owned();
+        let Some((route_key, bound, path_params)) = self.select(&parts.method, &path) else {
+            return gateway_answer(StatusCode::NOT_FOUND, "Not Found");
+        };
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let now = chrono::Utc::now();
+        let headers = headers_json(&parts.headers);
+        let user_agent = parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let mut context = json!({
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": parts.headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1"),
+            "domainPrefix": "local",
+            "http": { "method": parts.method.as_str(), "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": user_agent },
+            "requestId": request_id,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        });
+        let query = parts.uri.query().unwrap_or_default().to_owned();
+
+        if bound.route.authorized {
+            let authorization = parts
+                .headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.trim().is_empty());
+            let Some(authorization) = authorization else {
+                return gateway_answer(StatusCode::UNAUTHORIZED, "Unauthorized");
+            };
+            let event = json!({
+                "version": "2.0",
+                "type": "REQUEST",
+                "routeArn": format!("arn:aws:execute-api:local:000000000000:local/$default/{}{}", parts.method, path),
+                "identitySource": [authorization],
+                "routeKey": route_key,
+                "rawPath": path,
+                "rawQueryString": query,
+                "headers": headers,
+                "requestContext": context,
+                "pathParameters": path_params,
+            });
+            let event = match serde_json::from_value(event) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::error!(error = %e, "authorizer event does not deserialise");
+                    return gateway_answer(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal Server Error",
+                    );
+                }
+            };
+            match functions::authorizer::decide(&self.state, &event).await {
+                Ok(decision) if decision.is_authorized => {
+                    context["authorizer"] = json!({ "lambda": decision.context })
+                }
+                Ok(_) => return gateway_answer(StatusCode::FORBIDDEN, "Forbidden"),
+                Err(fault) => {
+                    tracing::error!(error = %fault, "authorizer fault");
+                    return gateway_answer(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal Server Error",
+                    );
+                }
+            }
+        }
+
+        let (body_text, is_base64) = match std::str::from_utf8(&body) {
+            Ok(text) => (text.to_owned(), false),
+            Err(_) => (B64.encode(&body), true),
+        };
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": headers,
+            "requestContext": context,
+            "isBase64Encoded": is_base64,
+        });
+        if !query.is_empty() {
+            event["queryStringParameters"] = query_json(&query);
+        }
+        if !path_params.is_empty() {
+            event["pathParameters"] = Value::Object(path_params);
+        }
+        if !body.is_empty() {
+            event["body"] = Value::String(body_text);
+        }
+        let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "handler event does not deserialise");
+                return gateway_answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+            }
+        };
+        let response = (bound.handler)(&self.state, lambda_request).await;
+        let (parts, body) = response.into_parts();
+        let bytes = match body {
+            lambda_http::Body::Empty => Bytes::new(),
+            lambda_http::Body::Text(t) => Bytes::from(t),
+            lambda_http::Body::Binary(b) => Bytes::from(b),
+            _ => Bytes::new(),
+        };
+        http::Response::from_parts(parts, bytes)
+    }
+}
+
+/// API Gateway's own answers: `{"message": "..."}`.
+fn gateway_answer(status: StatusCode, message: &str) -> http::Response<Bytes> {
+    let mut response = http::Response::new(Bytes::from(json!({ "message": message }).to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Header names lower-cased, repeated values joined with commas (payload 2.0).
+fn headers_json(headers: &HeaderMap) -> Value {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in headers {
+        if let Ok(v) = value.to_str() {
+            out.entry(name.as_str().to_ascii_lowercase())
+                .or_default()
+                .push(v.to_owned());
+        }
+    }
+    Value::Object(
+        out.into_iter()
+            .map(|(k, v)| (k, Value::String(v.join(","))))
+            .collect(),
+    )
+}
+
+fn query_json(query: &str) -> Value {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.entry(percent_decode(k))
+            .or_default()
+            .push(percent_decode(v));
+    }
+    Value::Object(
+        out.into_iter()
+            .map(|(k, v)| (k, Value::String(v.join(","))))
+            .collect(),
+    )
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Matches `/v1/things/{id}` or `/files/{proxy+}` against a path: (literal segments, parameters).
+pub fn match_path(template: &str, path: &str) -> Option<(usize, Map<String, Value>)> {
+    let t: Vec<&str> = template.trim_matches('/').split('/').collect();
+    let p: Vec<&str> = path
+        .trim_end_matches('/')
+        .trim_start_matches('/')
+        .split('/')
+        .collect();
+    let mut params = Map::new();
+    let mut literals = 0;
+    for (i, segment) in t.iter().enumerate() {
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) {
+            if i >= p.len() {
+                return None;
+            }
+            params.insert(name.into(), Value::String(p[i..].join("/")));
+            return Some((literals, params));
+        }
+        let actual = p.get(i)?;
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            if actual.is_empty() {
+                return None;
+            }
+            params.insert(name.into(), Value::String(percent_decode(actual)));
+        } else if segment != actual {
+            return None;
+        } else {
+            literals += 1;
+        }
+    }
+    (t.len() == p.len()).then_some((literals, params))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_literal_parameter_and_greedy_segments() {
+        assert_eq!(
+            match_path("/v1/accounts/me", "/v1/accounts/me").unwrap().0,
+            3
+        );
+        assert!(match_path("/v1/accounts/me", "/v1/accounts").is_none());
+        let (_, params) =
+            match_path("/v1/qr-logins/{id}/confirm", "/v1/qr-logins/abc/confirm").unwrap();
+        assert_eq!(params["id"], "abc");
+        let (_, params) = match_path("/files/{proxy+}", "/files/a/b").unwrap();
+        assert_eq!(params["proxy"], "a/b");
+        assert!(match_path("/v1/qr-logins/{id}", "/v1/qr-logins/").is_none());
+    }
+
+    #[test]
+    fn decodes_query_strings() {
+        assert_eq!(
+            query_json("phone=%2B8613800000000&x=a+b"),
+            json!({"phone": "+8613800000000", "x": "a b"})
+        );
+    }
+}

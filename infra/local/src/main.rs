@@ -1,0 +1,70 @@
+//! `local-env serve`: provisions the emulator from template.yaml and serves every route of it on
+//! 127.0.0.1 (port 3000 unless `--port N`). Expects `AWS_ENDPOINT_URL` to point at the emulator
+//! (the run command starts it and sets it).
+
+use local_env::settings::{local_config, random_secrets, repo_root};
+use local_env::{provision, server, Gateway, Template};
+use shared::adapters::clock::SystemClock;
+use std::sync::Arc;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_target(false)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) != Some("serve") {
+        return Err("usage: local-env serve [--port N]".into());
+    }
+    let port: u16 = args
+        .iter()
+        .position(|a| a == "--port")
+        .and_then(|i| args.get(i + 1))
+        .map(|p| p.parse())
+        .transpose()?
+        .unwrap_or(3000);
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .map_err(|_| "AWS_ENDPOINT_URL is not set: start the emulator first (make run does)")?;
+
+    let root = repo_root();
+    let template = Template::load(&root.join("template.yaml"))?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    provision::provision(&sdk, &template).await?;
+
+    let outbox = root.join(".local/sms-outbox.jsonl");
+    std::fs::create_dir_all(outbox.parent().expect("has a parent"))?;
+    let config = local_config(random_secrets(), Some(outbox.clone()));
+    let state = Arc::new(functions::AppState::new(&config, Arc::new(SystemClock)).await);
+    let gateway = Arc::new(Gateway::new(&template, state)?);
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let routes: Vec<String> = template
+        .functions
+        .iter()
+        .flat_map(|f| {
+            f.routes.iter().map(move |r| {
+                format!(
+                    "  {:<7} {:<24} -> {}",
+                    r.method.as_deref().unwrap_or("*"),
+                    r.path.as_deref().unwrap_or("$default"),
+                    f.binary
+                )
+            })
+        })
+        .collect();
+    println!(
+        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nSMS outbox (sandbox): curl -s http://127.0.0.1:{port}/sandbox/sms-outbox\n                      or: tail -f {}\nCtrl-C stops everything.\n",
+        routes.join("\n"),
+        outbox.display()
+    );
+    server::serve(listener, gateway, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Creates the template's tables, buckets and queues in the emulator (idempotent). Local names
+//! are the logical ids.
+
+use crate::template::{Table, Template};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_sdk_sqs::types::QueueAttributeName;
+use std::collections::HashMap;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, BoxError> {
+    Ok(KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()?)
+}
+
+fn keys(partition: &str, sort: Option<&String>) -> Result<Vec<KeySchemaElement>, BoxError> {
+    let mut out = vec![key(partition, KeyType::Hash)?];
+    if let Some(sort) = sort {
+        out.push(key(sort, KeyType::Range)?);
+    }
+    Ok(out)
+}
+
+async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table) -> Result<(), BoxError> {
+    let mut request = client
+        .create_table()
+        .table_name(&table.logical_id)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(keys(&table.partition_key, table.sort_key.as_ref())?));
+    for (name, kind) in &table.attributes {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                .build()?,
+        );
+    }
+    for index in &table.indexes {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&index.name)
+                .set_key_schema(Some(keys(&index.partition_key, index.sort_key.as_ref())?))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(index.projection.as_str()))
+                        .build(),
+                )
+                .build()?,
+        );
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            return Ok(())
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if let Some(ttl) = &table.ttl_attribute {
+        client
+            .update_time_to_live()
+            .table_name(&table.logical_id)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(ttl)
+                    .enabled(true)
+                    .build()?,
+            )
+            .send()
+            .await?;
+    }
+    Ok(())
+}
+
+/// Creates everything the template declares that does not exist yet.
+pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Result<(), BoxError> {
+    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+    for table in &template.tables {
+        create_table(&dynamo, table).await?;
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    for bucket in &template.buckets {
+        let name = bucket_name(bucket);
+        let mut request = s3.create_bucket().bucket(&name);
+        if let Some(region) = sdk
+            .region()
+            .map(|r| r.as_ref())
+            .filter(|r| *r != "us-east-1")
+        {
+            request = request.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region))
+                    .build(),
+            );
+        }
+        match request.send().await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error().is_some_and(|e| {
+                    e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
+                }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let mut arns: HashMap<String, String> = HashMap::new();
+    // Dead-letter queues first, so redrive policies can name them.
+    let mut queues = template.queues.clone();
+    queues.sort_by_key(|q| q.dead_letter.is_some());
+    for queue in &queues {
+        let mut request = sqs.create_queue().queue_name(&queue.logical_id);
+        if let Some(v) = queue.visibility_timeout {
+            request = request.attributes(QueueAttributeName::VisibilityTimeout, v.to_string());
+        }
+        if let Some((dlq, max)) = &queue.dead_letter {
+            let arn = arns.get(dlq).ok_or_else(|| {
+                format!(
+                    "{} names an unknown dead-letter queue {dlq}",
+                    queue.logical_id
+                )
+            })?;
+            request = request.attributes(
+                QueueAttributeName::RedrivePolicy,
+                format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":{max}}}"#),
+            );
+        }
+        let url = request.send().await?.queue_url.unwrap_or_default();
+        let attrs = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await?;
+        if let Some(arn) = attrs
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+        {
+            arns.insert(queue.logical_id.clone(), arn.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The local bucket name of a logical id (S3 names are lower-case).
+pub fn bucket_name(logical_id: &str) -> String {
+    logical_id.to_ascii_lowercase()
+}

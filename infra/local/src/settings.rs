@@ -1,0 +1,42 @@
+//! Configuration of the local environment: local table names, the sandbox SMS provider and
+//! secrets made fresh for each run (the emulator keeps state in memory only).
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use rand::{rngs::OsRng, RngCore};
+use shared::config::{Config, Environment, Secrets, SmsProvider};
+use shared::tables::TableNames;
+use std::path::{Path, PathBuf};
+
+pub fn random_secrets() -> Secrets {
+    let bytes = |n: usize| {
+        let mut b = vec![0u8; n];
+        OsRng.fill_bytes(&mut b);
+        b
+    };
+    let key: [u8; 32] = bytes(32).try_into().expect("32 bytes");
+    Secrets {
+        jwt_secret: B64.encode(bytes(48)).into_bytes(),
+        hash_pepper: B64.encode(bytes(48)).into_bytes(),
+        data_key: key,
+    }
+}
+
+pub fn local_config(secrets: Secrets, sms_outbox: Option<PathBuf>) -> Config {
+    Config {
+        environment: Environment::Local,
+        tables: TableNames::local(),
+        sms: SmsProvider::Sandbox {
+            outbox_file: sms_outbox,
+        },
+        secrets,
+    }
+}
+
+/// The repository root (where template.yaml is), from this crate's location.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root exists")
+}

@@ -1,0 +1,272 @@
+//! Reads what the local environment needs from template.yaml: functions with their binaries and
+//! HTTP routes, the authorizer, tables, buckets and queues. CloudFormation tags (`!Ref`,
+//! `!GetAtt`, `!Sub`) are read as tagged values.
+
+use serde_yaml::Value;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read template: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("template is not valid YAML: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    #[error("template: {0}")]
+    Shape(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// `None` for the `$default` route.
+    pub method: Option<String>,
+    pub path: Option<String>,
+    /// Whether the HTTP API's default authorizer runs before the handler.
+    pub authorized: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub logical_id: String,
+    pub binary: String,
+    pub routes: Vec<Route>,
+    pub timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub partition_key: String,
+    pub sort_key: Option<String>,
+    pub projection: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub logical_id: String,
+    pub partition_key: String,
+    pub sort_key: Option<String>,
+    /// (name, type) of every key attribute.
+    pub attributes: Vec<(String, String)>,
+    pub indexes: Vec<Index>,
+    pub ttl_attribute: Option<String>,
+    pub billing_mode: Option<String>,
+    pub point_in_time_recovery: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queue {
+    pub logical_id: String,
+    pub visibility_timeout: Option<u64>,
+    /// (dead-letter queue logical id, max receive count)
+    pub dead_letter: Option<(String, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub functions: Vec<Function>,
+    /// The binary of the function behind the HTTP API's default authorizer.
+    pub authorizer_binary: Option<String>,
+    pub tables: Vec<Table>,
+    pub buckets: Vec<String>,
+    pub queues: Vec<Queue>,
+}
+
+fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.as_mapping()?.get(key)
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    get(v, key).and_then(|v| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+/// `!GetAtt X.Arn` or `!Ref X` -> `X`.
+fn referenced_id(v: &Value) -> Option<String> {
+    match v {
+        Value::Tagged(t) => t
+            .value
+            .as_str()
+            .map(|s| s.split('.').next().unwrap_or(s).to_owned()),
+        Value::Mapping(m) => m
+            .get("Fn::GetAtt")
+            .or_else(|| m.get("Ref"))
+            .and_then(|x| match x {
+                Value::String(s) => Some(s.split('.').next().unwrap_or(s).to_owned()),
+                Value::Sequence(seq) => seq.first().and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            }),
+        _ => None,
+    }
+}
+
+fn key_schema(v: Option<&Value>) -> (String, Option<String>) {
+    let mut hash = String::new();
+    let mut range = None;
+    for k in v.and_then(Value::as_sequence).into_iter().flatten() {
+        let name = text(k, "AttributeName").unwrap_or_default();
+        match text(k, "KeyType").as_deref() {
+            Some("HASH") => hash = name,
+            Some("RANGE") => range = Some(name),
+            _ => {}
+        }
+    }
+    (hash, range)
+}
+
+impl Template {
+    pub fn load(path: &Path) -> Result<Self, TemplateError> {
+        Self::parse(&std::fs::read_to_string(path)?)
+    }
+
+    pub fn parse(source: &str) -> Result<Self, TemplateError> {
+        let doc: Value = serde_yaml::from_str(source)?;
+        let resources = get(&doc, "Resources")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| TemplateError::Shape("no Resources".into()))?;
+        let globals_timeout = get(&doc, "Globals")
+            .and_then(|g| get(g, "Function"))
+            .and_then(|f| text(f, "Timeout"))
+            .and_then(|t| t.parse().ok());
+        let mut template = Template {
+            functions: vec![],
+            authorizer_binary: None,
+            tables: vec![],
+            buckets: vec![],
+            queues: vec![],
+        };
+        let mut authorizer_function = None;
+        for (id, resource) in resources {
+            let id = id.as_str().unwrap_or_default().to_owned();
+            let props = get(resource, "Properties").cloned().unwrap_or(Value::Null);
+            match text(resource, "Type").as_deref() {
+                Some("AWS::Serverless::Function") => {
+                    let binary = get(resource, "Metadata")
+                        .and_then(|m| get(m, "BuildProperties"))
+                        .and_then(|b| text(b, "Binary"))
+                        .ok_or_else(|| {
+                            TemplateError::Shape(format!(
+                                "{id} has no Metadata.BuildProperties.Binary"
+                            ))
+                        })?;
+                    let mut routes = vec![];
+                    for (_, event) in get(&props, "Events")
+                        .and_then(Value::as_mapping)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if text(event, "Type").as_deref() != Some("HttpApi") {
+                            continue;
+                        }
+                        let ep = get(event, "Properties").cloned().unwrap_or(Value::Null);
+                        let auth_none = get(&ep, "Auth")
+                            .and_then(|a| text(a, "Authorizer"))
+                            .as_deref()
+                            == Some("NONE");
+                        routes.push(Route {
+                            method: text(&ep, "Method").map(|m| m.to_ascii_uppercase()),
+                            path: text(&ep, "Path"),
+                            authorized: !auth_none,
+                        });
+                    }
+                    let timeout_secs = text(&props, "Timeout")
+                        .and_then(|t| t.parse().ok())
+                        .or(globals_timeout);
+                    template.functions.push(Function {
+                        logical_id: id,
+                        binary,
+                        routes,
+                        timeout_secs,
+                    });
+                }
+                Some("AWS::Serverless::HttpApi") => {
+                    let auth = get(&props, "Auth");
+                    let default = auth.and_then(|a| text(a, "DefaultAuthorizer"));
+                    if let (Some(auth), Some(default)) = (auth, default) {
+                        authorizer_function = get(auth, "Authorizers")
+                            .and_then(|a| get(a, &default))
+                            .and_then(|a| get(a, "FunctionArn"))
+                            .and_then(referenced_id);
+                    }
+                }
+                Some("AWS::DynamoDB::Table") => {
+                    let (partition_key, sort_key) = key_schema(get(&props, "KeySchema"));
+                    let attributes = get(&props, "AttributeDefinitions")
+                        .and_then(Value::as_sequence)
+                        .into_iter()
+                        .flatten()
+                        .map(|a| {
+                            (
+                                text(a, "AttributeName").unwrap_or_default(),
+                                text(a, "AttributeType").unwrap_or_default(),
+                            )
+                        })
+                        .collect();
+                    let indexes = get(&props, "GlobalSecondaryIndexes")
+                        .and_then(Value::as_sequence)
+                        .into_iter()
+                        .flatten()
+                        .map(|g| {
+                            let (pk, sk) = key_schema(get(g, "KeySchema"));
+                            Index {
+                                name: text(g, "IndexName").unwrap_or_default(),
+                                partition_key: pk,
+                                sort_key: sk,
+                                projection: get(g, "Projection")
+                                    .and_then(|p| text(p, "ProjectionType"))
+                                    .unwrap_or_default(),
+                            }
+                        })
+                        .collect();
+                    let ttl = get(&props, "TimeToLiveSpecification");
+                    let ttl_attribute = ttl
+                        .filter(|t| text(t, "Enabled").as_deref() == Some("true"))
+                        .and_then(|t| text(t, "AttributeName"));
+                    let pitr = get(&props, "PointInTimeRecoverySpecification")
+                        .and_then(|p| text(p, "PointInTimeRecoveryEnabled"))
+                        .as_deref()
+                        == Some("true");
+                    template.tables.push(Table {
+                        logical_id: id,
+                        partition_key,
+                        sort_key,
+                        attributes,
+                        indexes,
+                        ttl_attribute,
+                        billing_mode: text(&props, "BillingMode"),
+                        point_in_time_recovery: pitr,
+                    });
+                }
+                Some("AWS::S3::Bucket") => template.buckets.push(id),
+                Some("AWS::SQS::Queue") => {
+                    let dead_letter = get(&props, "RedrivePolicy").and_then(|r| {
+                        let target = get(r, "deadLetterTargetArn").and_then(referenced_id)?;
+                        Some((target, text(r, "maxReceiveCount")?.parse().ok()?))
+                    });
+                    template.queues.push(Queue {
+                        logical_id: id,
+                        visibility_timeout: text(&props, "VisibilityTimeout")
+                            .and_then(|t| t.parse().ok()),
+                        dead_letter,
+                    });
+                }
+                _ => {}
+            }
+        }
+        if let Some(fid) = authorizer_function {
+            template.authorizer_binary = template
+                .functions
+                .iter()
+                .find(|f| f.logical_id == fid)
+                .map(|f| f.binary.clone());
+        }
+        Ok(template)
+    }
+
+    pub fn table(&self, logical_id: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.logical_id == logical_id)
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: installs the local tools if needed, starts its own emulator (own port, fresh
+# state), runs every test and cfn-lint on template.yaml, stops what it started. Non-zero on any
+# failure.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+ensure_tools
+mkdir -p .local
+port="$(free_port)"
+start_emulator "$port" .local/test-emulator.log
+trap 'stop_emulator' EXIT
+export_emulator_env "$port"
+log "emulator (moto server) for the tests on port $port"
+
+status=0
+cargo test --workspace --locked || status=1
+log "cfn-lint template.yaml"
+"$VENV/bin/cfn-lint" template.yaml || status=1
+exit $status
