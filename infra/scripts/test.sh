@@ -14,7 +14,7 @@ export_emulator_env "$port"
 log "emulator (moto server) for the tests on port $port"
 
 status=0
-cargo test --workspace --locked || status=1
+cargo test --workspace --locked --no-fail-fast || status=1
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml || status=1
 exit $status

@@ -1,1 +1,11 @@
+//! Black-box tests of the API: requests go through the local gateway's router (so the routes of
+//! template.yaml are tested too) to the very handlers the Lambdas run, against the emulator.
+//! One test binary with modules.
 
+mod bad_input;
+mod registration;
+mod sessions;
+mod sign_in;
+mod sms_codes;
+mod storage;
+mod template;

@@ -1,1 +1,285 @@
+//! Test support: a `spawn_app` that gives each test its own gateway (routes from template.yaml,
+//! handlers from the registry), its own test clock and its own caller address, over the shared
+//! emulator that the test command started. Tests use fresh usernames and phones, so they never
+//! see each other's data.
 
+use bytes::Bytes;
+use functions::AppState;
+use local_env::settings::{local_config, random_secrets, repo_root};
+use local_env::{provision, Gateway, Template};
+use rand::{distributions::Alphanumeric, Rng};
+use serde_json::{json, Value};
+use shared::adapters::clock::TestClock;
+use shared::domain::code::Purpose;
+use shared::domain::phone::Phone;
+use shared::ports::SendLimits;
+use shared::usecases::codes::prepare_code;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::OnceCell;
+
+pub fn template() -> &'static Template {
+    static TEMPLATE: OnceLock<Template> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        Template::load(&repo_root().join("template.yaml")).expect("template.yaml loads")
+    })
+}
+
+async fn ensure_provisioned() {
+    static DONE: OnceCell<()> = OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        assert!(
+            std::env::var("AWS_ENDPOINT_URL").is_ok(),
+            "AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts the emulator"
+        );
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        provision::provision(&sdk, template())
+            .await
+            .expect("emulator provisioned from template.yaml");
+    })
+    .await;
+}
+
+/// A fresh mainland mobile number.
+pub fn unique_phone() -> String {
+    let n: u64 = rand::thread_rng().gen_range(0..100_000_000);
+    format!("+86139{n:08}")
+}
+
+/// A fresh valid username.
+pub fn unique_username() -> String {
+    let tail: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(12)
+        .map(char::from)
+        .collect();
+    format!("u{tail}")
+}
+
+pub const PASSWORD: &str = "Velvet-Harbor-42";
+
+pub fn agreements() -> Value {
+    json!([
+        {"id": "user-service-agreement", "version": "2024-06"},
+        {"id": "online-ordering-agreement", "version": "2024-06"},
+        {"id": "privacy-policy", "version": "2025-01"},
+    ])
+}
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The stable error code, if this is an error.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+pub struct TestApp {
+    pub gateway: Gateway,
+    pub clock: Arc<TestClock>,
+    pub source_ip: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    ensure_provisioned().await;
+    // Noon UTC today: far from a day boundary, so daily limits are deterministic.
+    let noon = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    let clock = Arc::new(TestClock::starting_at(noon));
+    let state = AppState::new(&local_config(random_secrets(), None), clock.clone()).await;
+    let gateway =
+        Gateway::new(template(), Arc::new(state)).expect("every template binary has a handler");
+    let suffix: u32 = rand::thread_rng().gen();
+    TestApp {
+        gateway,
+        clock,
+        source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff),
+    }
+}
+
+impl TestApp {
+    pub fn state(&self) -> &AppState {
+        self.gateway.state()
+    }
+
+    pub fn dynamo_requests(&self) -> u64 {
+        self.state().services.dynamo_requests.get()
+    }
+
+    /// Sends raw bytes through the gateway.
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Bytes,
+    ) -> Reply {
+        self.call_from(&self.source_ip, method, path, token, body)
+            .await
+    }
+
+    pub async fn call_from(
+        &self,
+        source_ip: &str,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Bytes,
+    ) -> Reply {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("user-agent", "api-tests/1.0");
+        if !body.is_empty() {
+            request = request.header("content-type", "application/json");
+        }
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let response = self
+            .gateway
+            .dispatch(request.body(body).expect("request builds"), source_ip)
+            .await;
+        let (parts, bytes) = response.into_parts();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        self.call_raw(method, path, token, bytes).await
+    }
+
+    pub async fn send_code(&self, phone: &str) -> Reply {
+        self.call(
+            "POST",
+            "/v1/sms-codes",
+            None,
+            Some(json!({"phone": phone, "purpose": "register"})),
+        )
+        .await
+    }
+
+    /// The newest code the sandbox sent to `phone`.
+    pub fn outbox_code(&self, phone: &str) -> String {
+        let sms = self
+            .state()
+            .services
+            .sandbox_sms
+            .as_ref()
+            .expect("sandbox SMS configured");
+        sms.latest_code(phone)
+            .expect("a code was sent to this phone")
+    }
+
+    /// Stores a register code for `phone` through the code store without the send limits (for
+    /// tests that need more codes for one phone than a day allows). Returns (challenge id, code).
+    pub async fn seed_code(&self, phone: &str) -> (String, String) {
+        let services = &self.state().services;
+        let now = services.clock.now();
+        let (new, code) = prepare_code(
+            services,
+            &Phone::parse(phone).unwrap(),
+            Purpose::Register,
+            now,
+        );
+        let limits = SendLimits {
+            target_key: format!("seed:{}", new.challenge_id),
+            source_key: format!("seed-src:{}", new.challenge_id),
+            day: "seed".into(),
+            spacing: chrono::Duration::zero(),
+            target_daily_cap: 1,
+            source_daily_cap: 1,
+        };
+        services
+            .codes
+            .issue(&new, &limits, now)
+            .await
+            .expect("seeded");
+        (new.challenge_id, code.expose().to_owned())
+    }
+
+    pub async fn register_with(
+        &self,
+        username: &str,
+        password: &str,
+        phone: &str,
+        challenge_id: &str,
+        code: &str,
+    ) -> Reply {
+        let body = json!({
+            "username": username, "password": password, "phone": phone,
+            "challenge_id": challenge_id, "sms_code": code, "agreements": agreements(),
+        });
+        self.call("POST", "/v1/accounts", None, Some(body)).await
+    }
+
+    /// The whole registration as a user does it: code by SMS, read it, register.
+    pub async fn register(&self, username: &str, phone: &str) -> Reply {
+        let sent = self.send_code(phone).await;
+        assert_eq!(sent.status, 202, "{:?}", sent.body);
+        let code = self.outbox_code(phone);
+        self.register_with(
+            username,
+            PASSWORD,
+            phone,
+            sent.body["challenge_id"].as_str().unwrap(),
+            &code,
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
+        self.call(
+            "POST",
+            "/v1/sessions",
+            None,
+            Some(json!({"username": username, "password": password})),
+        )
+        .await
+    }
+
+    /// Registers a fresh account and signs in: (username, phone, token).
+    pub async fn signed_in_user(&self) -> (String, String, String) {
+        let (username, phone) = (unique_username(), unique_phone());
+        let registered = self.register(&username, &phone).await;
+        assert_eq!(registered.status, 201, "{:?}", registered.body);
+        let signed_in = self.sign_in(&username, PASSWORD).await;
+        assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
+        (
+            username,
+            phone,
+            signed_in.body["access_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A plain DynamoDB client on the emulator, for tests that read what was stored.
+    pub async fn dynamo(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(
+            &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+        )
+    }
+}

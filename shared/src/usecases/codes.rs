@@ -32,6 +32,26 @@ pub(crate) fn code_hash(services: &Services, challenge_id: &str, code: &Code) ->
         .keyed_hash("sms-code", &format!("{challenge_id}:{}", code.expose()))
 }
 
+/// A fresh code for `phone` and what to store of it (only hashes).
+pub fn prepare_code(
+    services: &Services,
+    phone: &Phone,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> (NewCode, Code) {
+    let code = Code::generate();
+    let challenge_id = new_opaque_id();
+    let new = NewCode {
+        code_hash: code_hash(services, &challenge_id, &code),
+        challenge_id,
+        purpose,
+        target_hash: phone_hash(services, phone),
+        created_at: now,
+        expires_at: now + code::SMS_CODE_TTL,
+    };
+    (new, code)
+}
+
 /// Sends a code to a phone. The answer is the same whether or not accounts exist for it.
 pub async fn send_sms_code(
     services: &Services,
@@ -39,17 +59,8 @@ pub async fn send_sms_code(
     caller: &Caller,
 ) -> Result<CodeSent> {
     let now = services.clock.now();
-    let code = Code::generate();
-    let challenge_id = new_opaque_id();
-    let target_hash = phone_hash(services, &request.phone);
-    let new = NewCode {
-        code_hash: code_hash(services, &challenge_id, &code),
-        challenge_id: challenge_id.clone(),
-        purpose: request.purpose,
-        target_hash: target_hash.clone(),
-        created_at: now,
-        expires_at: now + code::SMS_CODE_TTL,
-    };
+    let (new, code) = prepare_code(services, &request.phone, request.purpose, now);
+    let target_hash = &new.target_hash;
     let limits = SendLimits {
         target_key: format!("sms:{target_hash}"),
         source_key: format!(
@@ -83,7 +94,7 @@ pub async fn send_sms_code(
     );
     services.sms.send(request.phone.as_e164(), &text).await?;
     Ok(CodeSent {
-        challenge_id,
+        challenge_id: new.challenge_id.clone(),
         expires_at: new.expires_at,
         resend_after_secs: code::PHONE_SEND_SPACING.num_seconds() as u64,
     })
