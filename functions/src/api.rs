@@ -98,7 +98,7 @@ pub struct ApiError {
     pub details: Option<Value>,
     pub retry_after_secs: Option<u64>,
     /// The fault behind an opaque 500, for the log only.
-    pub cause: Option<Error>,
+    pub cause: Option<Box<Error>>,
 }
 
 impl ApiError {
@@ -170,7 +170,7 @@ impl From<Error> for ApiError {
             Error::Unauthenticated => ApiError::new(S::UNAUTHORIZED, "UNAUTHENTICATED", message),
             Error::NotFound => ApiError::new(S::NOT_FOUND, "NOT_FOUND", message),
             Error::ProviderUnavailable(_) => ApiError {
-                cause: Some(err),
+                cause: Some(Box::new(err)),
                 ..ApiError::new(
                     S::SERVICE_UNAVAILABLE,
                     "PROVIDER_UNAVAILABLE",
@@ -178,7 +178,7 @@ impl From<Error> for ApiError {
                 )
             },
             Error::Internal { .. } => ApiError {
-                cause: Some(err),
+                cause: Some(Box::new(err)),
                 ..ApiError::new(
                     S::INTERNAL_SERVER_ERROR,
                     "INTERNAL",
