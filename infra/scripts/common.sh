@@ -33,7 +33,7 @@ free_port() {
 # start_emulator PORT LOGFILE: starts moto server on loopback and waits until it answers.
 start_emulator() {
   local port="$1" logfile="$2"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
+  "$VENV/bin/python" "$ROOT/infra/scripts/emulator.py" 127.0.0.1 "$port" >"$logfile" 2>&1 &
   EMULATOR_PID=$!
   for _ in $(seq 1 100); do
     if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then return 0; fi

@@ -3,6 +3,7 @@
 //! One test binary with modules.
 
 mod bad_input;
+mod logs;
 mod registration;
 mod sessions;
 mod sign_in;

@@ -283,3 +283,39 @@ impl TestApp {
         )
     }
 }
+
+/// Everything the code logs while the tests run (all levels), for tests that prove nothing
+/// personal or secret is logged. Installed once for the whole test binary.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static std::sync::Mutex<Vec<u8>> {
+    static BUFFER: OnceLock<std::sync::Mutex<Vec<u8>>> = OnceLock::new();
+    BUFFER.get_or_init(Default::default)
+}
+
+struct BufferWriter;
+
+impl std::io::Write for BufferWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        log_buffer().lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Routes all logs (down to TRACE, the SDK's included) into the capture buffer.
+pub fn capture_logs() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(|| BufferWriter)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+    });
+}
