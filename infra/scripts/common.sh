@@ -50,3 +50,16 @@ stop_emulator() {
     wait "$EMULATOR_PID" 2>/dev/null || true
   fi
 }
+
+# with_private_emulator NAME: installs the tools, starts an emulator on a free port with fresh
+# state (log in .local/NAME-emulator.log), stops it on exit, and points the AWS SDK at it.
+with_private_emulator() {
+  local name="$1" port
+  ensure_tools
+  mkdir -p "$ROOT/.local"
+  port="$(free_port)"
+  start_emulator "$port" "$ROOT/.local/$name-emulator.log"
+  trap 'stop_emulator' EXIT
+  export_emulator_env "$port"
+  log "emulator (moto server) for $name on port $port"
+}

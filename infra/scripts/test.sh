@@ -4,14 +4,7 @@
 # failure.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
-
-ensure_tools
-mkdir -p .local
-port="$(free_port)"
-start_emulator "$port" .local/test-emulator.log
-trap 'stop_emulator' EXIT
-export_emulator_env "$port"
-log "emulator (moto server) for the tests on port $port"
+with_private_emulator test
 
 status=0
 cargo test --workspace --locked --no-fail-fast || status=1
