@@ -9,4 +9,5 @@ pub mod password;
 pub mod phone;
 pub mod session;
 pub mod throttle;
+pub mod totp;
 pub mod username;
