@@ -81,6 +81,15 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "the token is missing, invalid, expired, signed out or idle too long",
     ),
     ("NOT_FOUND", 404, "no such resource for this caller"),
+    ("STEP_UP_REQUIRED", 403, "this operation needs a fresh second factor (`details.factors`): pass `POST /v1/step-up` first"),
+    ("SECOND_FACTOR_INVALID", 400, "the second factor is wrong (`details.attempts_left` in a sign-in)"),
+    ("SECOND_FACTOR_ATTEMPTS_EXCEEDED", 400, "too many wrong second factors: sign in again"),
+    ("SIGN_IN_FLOW_INVALID", 400, "the pending sign-in is unknown, expired or finished: sign in again"),
+    ("TOTP_NOT_BOUND", 409, "no virtual MFA device is bound: bind one with `POST /v1/mfa/totp`"),
+    ("TOTP_ALREADY_BOUND", 409, "a virtual MFA device is already bound"),
+    ("TOTP_BINDING_INVALID", 400, "the MFA binding is unknown, expired or finished: start again"),
+    ("CURRENT_PASSWORD_WRONG", 400, "the current password is wrong"),
+    ("IDLE_TIMEOUT_OUT_OF_RANGE", 422, "the idle timeout must be 15-1439 minutes"),
     (
         "PROVIDER_UNAVAILABLE",
         503,
@@ -169,6 +178,37 @@ impl From<Error> for ApiError {
             }
             Error::Unauthenticated => ApiError::new(S::UNAUTHORIZED, "UNAUTHENTICATED", message),
             Error::NotFound => ApiError::new(S::NOT_FOUND, "NOT_FOUND", message),
+            Error::StepUpRequired { ref factors } => {
+                ApiError::new(S::FORBIDDEN, "STEP_UP_REQUIRED", message.clone())
+                    .with_details(json!({ "factors": factors }))
+            }
+            Error::SecondFactorInvalid { attempts_left } => {
+                let e = ApiError::new(S::BAD_REQUEST, "SECOND_FACTOR_INVALID", message);
+                match attempts_left {
+                    Some(left) => e.with_details(json!({ "attempts_left": left })),
+                    None => e,
+                }
+            }
+            Error::SecondFactorAttemptsExceeded => {
+                ApiError::new(S::BAD_REQUEST, "SECOND_FACTOR_ATTEMPTS_EXCEEDED", message)
+            }
+            Error::SignInFlowInvalid => {
+                ApiError::new(S::BAD_REQUEST, "SIGN_IN_FLOW_INVALID", message)
+            }
+            Error::TotpNotBound => ApiError::new(S::CONFLICT, "TOTP_NOT_BOUND", message)
+                .with_details(json!({ "bind": "POST /v1/mfa/totp" })),
+            Error::TotpAlreadyBound => ApiError::new(S::CONFLICT, "TOTP_ALREADY_BOUND", message),
+            Error::TotpBindingInvalid => {
+                ApiError::new(S::BAD_REQUEST, "TOTP_BINDING_INVALID", message)
+            }
+            Error::CurrentPasswordWrong => {
+                ApiError::new(S::BAD_REQUEST, "CURRENT_PASSWORD_WRONG", message)
+            }
+            Error::IdleTimeoutOutOfRange => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "IDLE_TIMEOUT_OUT_OF_RANGE",
+                message,
+            ),
             Error::ProviderUnavailable(_) => ApiError {
                 cause: Some(Box::new(err)),
                 ..ApiError::new(
@@ -226,10 +266,15 @@ pub fn principal(req: &Request) -> Result<Principal, ApiError> {
         get("authenticated").as_deref(),
         get("account_id"),
         get("session_id"),
+        get("login_key"),
     ) {
-        (Some("true"), Some(account_id), Some(session_id)) => Ok(Principal {
+        (Some("true"), Some(account_id), Some(session_id), Some(login_key)) => Ok(Principal {
             account_id,
             session_id,
+            login_key,
+            step_up_until: get("step_up_until")
+                .and_then(|t| t.parse().ok())
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
         }),
         _ => Err(Error::Unauthenticated.into()),
     }

@@ -37,9 +37,13 @@ pub async fn decide(
     let context = match bearer(event) {
         None => json!({ "authenticated": "false" }),
         Some(token) => match authorize(&state.services, token).await {
-            Ok(p) => {
-                json!({ "authenticated": "true", "account_id": p.account_id, "session_id": p.session_id })
-            }
+            Ok(p) => json!({
+                "authenticated": "true",
+                "account_id": p.account_id,
+                "session_id": p.session_id,
+                "login_key": p.login_key,
+                "step_up_until": p.step_up_until.map(|t| t.timestamp().to_string()).unwrap_or_default(),
+            }),
             Err(Error::Unauthenticated) => json!({ "authenticated": "false" }),
             Err(fault) => return Err(fault),
         },

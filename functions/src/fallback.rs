@@ -11,22 +11,51 @@ pub const KNOWN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/sms-codes"),
     ("POST", "/v1/accounts"),
     ("GET", "/v1/accounts/me"),
+    ("PUT", "/v1/accounts/me/password"),
     ("POST", "/v1/sessions"),
+    ("GET", "/v1/sessions"),
     ("DELETE", "/v1/sessions/current"),
+    ("DELETE", "/v1/sessions/others"),
+    ("DELETE", "/v1/sessions/{session_id}"),
+    ("POST", "/v1/sessions/second-factor/sms-codes"),
+    ("POST", "/v1/sessions/second-factor"),
+    ("GET", "/v1/security"),
+    ("PUT", "/v1/security/protection"),
+    ("PUT", "/v1/security/session-settings"),
+    ("POST", "/v1/step-up/sms-codes"),
+    ("POST", "/v1/step-up"),
+    ("POST", "/v1/mfa/totp"),
+    ("POST", "/v1/mfa/totp/confirm"),
+    ("POST", "/v1/mfa/totp/unbind"),
+    ("POST", "/v1/mfa/recovery-codes"),
 ];
 
 pub async fn handle(_state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let path = req.uri().path();
-        Err(if KNOWN_ROUTES.iter().any(|(_, p)| *p == path) {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                format!("{} is not allowed on {path}", req.method()),
-            )
-        } else {
-            ApiError::new(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", "no such route")
-        })
+        Err(
+            if KNOWN_ROUTES.iter().any(|(_, p)| route_matches(p, path)) {
+                ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    format!("{} is not allowed on {path}", req.method()),
+                )
+            } else {
+                ApiError::new(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", "no such route")
+            },
+        )
     })
     .await
+}
+
+/// Whether a route template (`/v1/sessions/{session_id}`) covers a concrete path.
+fn route_matches(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (
+        template.split('/').collect(),
+        path.trim_end_matches('/').split('/').collect(),
+    );
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
 }

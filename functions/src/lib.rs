@@ -9,7 +9,9 @@ pub mod authorizer;
 pub mod codes;
 pub mod fallback;
 pub mod lambda;
+pub mod mfa;
 pub mod registry;
+pub mod security;
 pub mod sessions;
 pub mod state;
 

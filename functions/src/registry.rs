@@ -1,7 +1,7 @@
 //! Name -> handler: what each Lambda binary runs. The local gateway and the tests look handlers
 //! up here by the `Binary` that template.yaml names, so they call exactly what the Lambdas run.
 
-use crate::{accounts, codes, fallback, sessions, AppState};
+use crate::{accounts, codes, fallback, mfa, security, sessions, AppState};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 
@@ -27,6 +27,21 @@ pub fn http_handler(binary: &str) -> Option<HttpHandler> {
         "sign_in" => boxed!(sessions::sign_in::handle),
         "sign_out" => boxed!(sessions::sign_out::handle),
         "not_found" => boxed!(fallback::handle),
+        "send_sign_in_code" => boxed!(sessions::send_sign_in_code::handle),
+        "complete_sign_in" => boxed!(sessions::complete_sign_in::handle),
+        "list_sessions" => boxed!(sessions::list_sessions::handle),
+        "revoke_session" => boxed!(sessions::revoke_session::handle),
+        "revoke_other_sessions" => boxed!(sessions::revoke_other_sessions::handle),
+        "read_security" => boxed!(security::read_security::handle),
+        "set_protection" => boxed!(security::set_protection::handle),
+        "set_session_settings" => boxed!(security::set_session_settings::handle),
+        "change_password" => boxed!(security::change_password::handle),
+        "send_step_up_code" => boxed!(security::send_step_up_code::handle),
+        "step_up" => boxed!(security::step_up::handle),
+        "start_totp_binding" => boxed!(mfa::start_totp_binding::handle),
+        "confirm_totp_binding" => boxed!(mfa::confirm_totp_binding::handle),
+        "unbind_totp" => boxed!(mfa::unbind_totp::handle),
+        "regenerate_recovery_codes" => boxed!(mfa::regenerate_recovery_codes::handle),
         _ => return None,
     })
 }
@@ -39,4 +54,19 @@ pub const HTTP_BINARIES: &[&str] = &[
     "sign_in",
     "sign_out",
     "not_found",
+    "send_sign_in_code",
+    "complete_sign_in",
+    "list_sessions",
+    "revoke_session",
+    "revoke_other_sessions",
+    "read_security",
+    "set_protection",
+    "set_session_settings",
+    "change_password",
+    "send_step_up_code",
+    "step_up",
+    "start_totp_binding",
+    "confirm_totp_binding",
+    "unbind_totp",
+    "regenerate_recovery_codes",
 ];

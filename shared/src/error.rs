@@ -40,6 +40,24 @@ pub enum Error {
     Unauthenticated,
     #[error("not found")]
     NotFound,
+    #[error("this operation needs a fresh second factor")]
+    StepUpRequired { factors: Vec<&'static str> },
+    #[error("the second factor is wrong")]
+    SecondFactorInvalid { attempts_left: Option<u32> },
+    #[error("too many wrong second factors for this sign-in; sign in again")]
+    SecondFactorAttemptsExceeded,
+    #[error("this sign-in is unknown, expired or already finished; sign in again")]
+    SignInFlowInvalid,
+    #[error("no virtual MFA device is bound; bind one first")]
+    TotpNotBound,
+    #[error("a virtual MFA device is already bound")]
+    TotpAlreadyBound,
+    #[error("this MFA binding is unknown, expired or finished; start again")]
+    TotpBindingInvalid,
+    #[error("the current password is wrong")]
+    CurrentPasswordWrong,
+    #[error("the idle timeout must be between 15 and 1439 minutes")]
+    IdleTimeoutOutOfRange,
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause),
     #[error("internal fault: {context}")]

@@ -4,7 +4,9 @@ use crate::adapters::dynamo::{self, DynamoStore, RequestCounter};
 use crate::adapters::sms::{HttpSms, SandboxSms};
 use crate::config::{Config, SmsProvider};
 use crate::crypto::Keys;
-use crate::ports::{AccountStore, Clock, CodeStore, SessionStore, SignInStore, SmsSender};
+use crate::ports::{
+    AccountStore, Clock, CodeStore, FlowStore, SecurityStore, SessionStore, SignInStore, SmsSender,
+};
 use std::sync::Arc;
 
 pub struct Services {
@@ -14,6 +16,8 @@ pub struct Services {
     pub accounts: Arc<dyn AccountStore>,
     pub sign_in: Arc<dyn SignInStore>,
     pub sessions: Arc<dyn SessionStore>,
+    pub security: Arc<dyn SecurityStore>,
+    pub flows: Arc<dyn FlowStore>,
     pub sms: Arc<dyn SmsSender>,
     /// Present only when the sandbox SMS provider is configured: its readable outbox.
     pub sandbox_sms: Option<Arc<SandboxSms>>,
@@ -48,7 +52,9 @@ impl Services {
             codes: store.clone(),
             accounts: store.clone(),
             sign_in: store.clone(),
-            sessions: store,
+            sessions: store.clone(),
+            security: store.clone(),
+            flows: store,
             sms,
             sandbox_sms,
             dynamo_requests,

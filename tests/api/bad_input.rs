@@ -112,7 +112,8 @@ async fn unknown_routes_and_methods_get_coded_errors() {
     assert_eq!(root.code(), "ROUTE_NOT_FOUND");
     for (method, path) in [
         ("PUT", "/v1/accounts"),
-        ("GET", "/v1/sessions"),
+        ("PUT", "/v1/sessions"),
+        ("POST", "/v1/sessions/abc"),
         ("POST", "/v1/accounts/me"),
         ("PATCH", "/v1/sms-codes"),
     ] {

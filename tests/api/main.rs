@@ -4,7 +4,10 @@
 
 mod bad_input;
 mod logs;
+mod mfa;
+mod protection;
 mod registration;
+mod session_settings;
 mod sessions;
 mod sign_in;
 mod sms_codes;

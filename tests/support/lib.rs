@@ -319,3 +319,53 @@ pub fn capture_logs() {
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
     });
 }
+
+/// The current TOTP code of a base32 secret at the app's clock, `offset_steps` from now.
+pub fn totp_code(app: &TestApp, secret_base32: &str, offset_steps: i64) -> String {
+    use shared::domain::totp::{step_of, TotpSecret};
+    let bytes = totp_rs::Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .expect("base32 secret");
+    TotpSecret::from_bytes(bytes)
+        .code_at_step(step_of(app.state().services.clock.now()) + offset_steps)
+}
+
+impl TestApp {
+    /// A step-up by SMS on the session of `token` (the clock first moves past the send spacing).
+    pub async fn step_up_by_sms(&self, token: &str, phone: &str) -> Reply {
+        self.clock.advance(chrono::Duration::seconds(61));
+        let sent = self
+            .call("POST", "/v1/step-up/sms-codes", Some(token), None)
+            .await;
+        assert_eq!(sent.status, 202, "{:?}", sent.body);
+        let body = json!({"factor": "sms", "challenge_id": sent.body["challenge_id"], "code": self.outbox_code(phone)});
+        self.call("POST", "/v1/step-up", Some(token), Some(body))
+            .await
+    }
+
+    /// Binds a virtual MFA device (step-up by SMS first): (base32 secret, recovery codes).
+    pub async fn bind_totp(&self, token: &str, phone: &str) -> (String, Vec<String>) {
+        assert_eq!(self.step_up_by_sms(token, phone).await.status, 201);
+        let started = self.call("POST", "/v1/mfa/totp", Some(token), None).await;
+        assert_eq!(started.status, 201, "{:?}", started.body);
+        let secret = started.body["secret"].as_str().unwrap().to_owned();
+        let body = json!({
+            "binding_id": started.body["binding_id"],
+            "first_code": totp_code(self, &secret, -1),
+            "second_code": totp_code(self, &secret, 0),
+        });
+        let confirmed = self
+            .call("POST", "/v1/mfa/totp/confirm", Some(token), Some(body))
+            .await;
+        assert_eq!(confirmed.status, 201, "{:?}", confirmed.body);
+        let codes = confirmed.body["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        // The binding used the current step: the next code to use is a later one.
+        self.clock.advance(chrono::Duration::seconds(30));
+        (secret, codes)
+    }
+}

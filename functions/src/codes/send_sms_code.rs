@@ -1,11 +1,11 @@
 //! `POST /v1/sms-codes`: send a verification code to a phone (rate-limited per phone and caller).
 
+use super::code_sent_body;
 use crate::api::{self, json_response, ApiError};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::code::Purpose;
 use shared::domain::phone::Phone;
 use shared::usecases::codes::{send_sms_code, SendSmsCode};
@@ -30,14 +30,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         )
         .await
         .map_err(ApiError::from)?;
-        Ok(json_response(
-            StatusCode::ACCEPTED,
-            &json!({
-                "challenge_id": sent.challenge_id,
-                "expires_at": sent.expires_at.to_rfc3339(),
-                "resend_after_seconds": sent.resend_after_secs,
-            }),
-        ))
+        Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
     })
     .await
 }

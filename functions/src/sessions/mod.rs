@@ -1,4 +1,26 @@
-//! Console sessions.
+//! Console sessions: sign-in (with its second factor), sign-out, the sessions an owner sees.
 
+pub mod complete_sign_in;
+pub mod list_sessions;
+pub mod revoke_other_sessions;
+pub mod revoke_session;
+pub mod send_sign_in_code;
 pub mod sign_in;
 pub mod sign_out;
+
+use serde_json::{json, Value};
+use shared::usecases::sign_in::SignedIn;
+
+/// The body of a new session, whichever way it was signed in.
+pub(crate) fn session_body(s: &SignedIn) -> Value {
+    json!({
+        "access_token": s.access_token,
+        "token_type": "Bearer",
+        "account_id": s.account_id,
+        "session": {
+            "id": s.session_id,
+            "idle_timeout_seconds": s.idle_timeout_secs,
+            "expires_at": s.expires_at.to_rfc3339(),
+        },
+    })
+}

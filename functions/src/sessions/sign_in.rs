@@ -1,5 +1,7 @@
-//! `POST /v1/sessions`: sign in with username and password [LOGIN-1, LOGIN-6].
+//! `POST /v1/sessions`: sign in with username and password [LOGIN-1, LOGIN-3, LOGIN-6]. Under
+//! login protection the answer is `202` with a pending sign-in naming the allowed factors.
 
+use super::session_body;
 use crate::api::{self, json_response, ApiError};
 use crate::AppState;
 use http::StatusCode;
@@ -7,7 +9,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::password::Password;
-use shared::usecases::sign_in::{sign_in, SignIn};
+use shared::usecases::sign_in::{sign_in, SignIn, SignInOutcome};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,29 +21,29 @@ struct SignInBody {
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: SignInBody = api::json_body(&req)?;
-        let signed_in = sign_in(
-            &state.services,
-            SignIn {
-                username: b.username,
-                password: b.password,
-            },
-            &api::caller(&req),
-        )
-        .await
-        .map_err(ApiError::from)?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({
-                "access_token": signed_in.access_token,
-                "token_type": "Bearer",
-                "account_id": signed_in.account_id,
-                "session": {
-                    "id": signed_in.session_id,
-                    "idle_timeout_seconds": signed_in.idle_timeout_secs,
-                    "expires_at": signed_in.expires_at.to_rfc3339(),
-                },
-            }),
-        ))
+        let request = SignIn {
+            username: b.username,
+            password: b.password,
+        };
+        match sign_in(&state.services, request, &api::caller(&req))
+            .await
+            .map_err(ApiError::from)?
+        {
+            SignInOutcome::SignedIn(s) => Ok(json_response(StatusCode::CREATED, &session_body(&s))),
+            SignInOutcome::SecondFactorRequired {
+                flow_id,
+                factors,
+                expires_at,
+            } => Ok(json_response(
+                StatusCode::ACCEPTED,
+                &json!({
+                    "second_factor_required": true,
+                    "sign_in_id": flow_id,
+                    "factors": factors,
+                    "expires_at": expires_at.to_rfc3339(),
+                }),
+            )),
+        }
     })
     .await
 }

@@ -21,14 +21,22 @@ pub const SOURCE_DAILY_CAP: u32 = 50;
 #[serde(try_from = "String")]
 pub enum Purpose {
     Register,
+    /// The SMS factor of a sign-in under login protection [LOGIN-3].
+    SignIn,
+    /// The SMS factor of operation protection [MFA-2].
+    StepUp,
 }
 
 impl Purpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Register => "register",
+            Purpose::SignIn => "sign-in",
+            Purpose::StepUp => "step-up",
         }
     }
+    /// Parses the purposes a caller may ask `POST /v1/sms-codes` for; the others are sent by
+    /// their own flows to the bound phone.
     pub fn parse(raw: &str) -> Result<Self, String> {
         match raw {
             "register" => Ok(Purpose::Register),
@@ -46,6 +54,8 @@ impl Code {
     pub fn generate() -> Self {
         Code(format!("{:06}", OsRng.gen_range(0..1_000_000u32)))
     }
+    /// Parses the purposes a caller may ask `POST /v1/sms-codes` for; the others are sent by
+    /// their own flows to the bound phone.
     pub fn parse(raw: &str) -> Result<Self, String> {
         if raw.len() == CODE_LEN && raw.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Code(raw.to_owned()))

@@ -7,6 +7,7 @@ pub mod code;
 pub mod ids;
 pub mod password;
 pub mod phone;
+pub mod security;
 pub mod session;
 pub mod throttle;
 pub mod totp;

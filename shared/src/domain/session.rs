@@ -12,12 +12,14 @@ pub const MAX_SESSION_LIFETIME: Duration = Duration::hours(24);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInMethod {
     Password,
+    PasswordAndSecondFactor,
 }
 
 impl SignInMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             SignInMethod::Password => "password",
+            SignInMethod::PasswordAndSecondFactor => "password+2fa",
         }
     }
 }
@@ -27,4 +29,8 @@ impl SignInMethod {
 pub struct Principal {
     pub account_id: String,
     pub session_id: String,
+    /// The security record (credential) behind the session.
+    pub login_key: String,
+    /// Until when a passed second factor covers sensitive operations [MFA-2].
+    pub step_up_until: Option<chrono::DateTime<chrono::Utc>>,
 }

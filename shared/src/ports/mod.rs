@@ -79,6 +79,8 @@ pub trait CodeStore: Send + Sync {
         challenge_id: &str,
         max_attempts: u32,
     ) -> Result<Option<CodeState>>;
+    /// Uses the code up if the proof holds (right code, purpose, target, unexpired, tries left).
+    async fn consume(&self, proof: &CodeProof) -> Result<bool>;
 }
 
 // ---- accounts -----------------------------------------------------------------------------
@@ -114,6 +116,7 @@ pub struct AccountRecord {
     pub created_at: DateTime<Utc>,
     pub agreements: Vec<Acceptance>,
     pub verification: String,
+    pub phone_encrypted: String,
 }
 
 #[async_trait]
@@ -137,6 +140,8 @@ pub struct Credential {
     pub account_id: String,
     pub password_hash: String,
     pub idle_timeout_secs: i64,
+    pub login_protection: bool,
+    pub totp_bound: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -150,6 +155,8 @@ pub struct SignInFacts {
 pub struct NewSession {
     pub session_id: String,
     pub account_id: String,
+    /// The credential (security record) the session signed in with.
+    pub login_key: String,
     pub method: &'static str,
     pub user_agent: String,
     pub created_at: DateTime<Utc>,
@@ -161,7 +168,19 @@ pub struct NewSession {
 pub struct SessionRecord {
     pub session_id: String,
     pub account_id: String,
+    pub login_key: String,
     pub idle_timeout_secs: i64,
+    pub step_up_until: Option<DateTime<Utc>>,
+}
+
+/// A live session as its owner sees it in the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub session_id: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub method: String,
+    pub user_agent: String,
 }
 
 #[async_trait]
@@ -180,6 +199,8 @@ pub trait SignInStore: Send + Sync {
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<()>;
+    /// One failure window on its own (the second-factor window).
+    async fn window(&self, key: &str) -> Result<Option<FailureWindow>>;
 }
 
 #[async_trait]
@@ -195,6 +216,101 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<Option<SessionRecord>>;
     /// Revokes the session at once.
     async fn revoke(&self, session_id: &str, account_id: &str) -> Result<()>;
+    /// Records a passed second factor on the session until `until` [MFA-2].
+    async fn grant_step_up(
+        &self,
+        session_id: &str,
+        account_id: &str,
+        until: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The account's sessions alive at `now`, newest first.
+    async fn list(&self, account_id: &str, now: DateTime<Utc>) -> Result<Vec<SessionInfo>>;
+    /// Revokes every session of the account but `keep`; returns how many.
+    async fn revoke_others(&self, account_id: &str, keep: Option<&str>) -> Result<usize>;
+}
+
+// ---- security record (the credential item) ------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct SecurityRecord {
+    pub account_id: String,
+    pub password_hash: String,
+    pub login_protection: bool,
+    pub operation_protection: bool,
+    pub idle_timeout_secs: i64,
+    pub totp_secret_encrypted: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub recovery_codes_left: usize,
+}
+
+/// One change to a security record, applied with a condition that makes it safe under races.
+#[derive(Debug, Clone)]
+pub enum SecurityChange {
+    Password {
+        hash: String,
+    },
+    Protection {
+        login: bool,
+        operation: bool,
+    },
+    IdleTimeout {
+        secs: i64,
+    },
+    /// Only if no TOTP is bound yet.
+    BindTotp {
+        secret_encrypted: String,
+        step: i64,
+        recovery_code_hashes: Vec<String>,
+    },
+    UnbindTotp,
+    /// Only if `step` is later than the last accepted step [MFA-6].
+    UseTotpStep {
+        step: i64,
+    },
+    /// Only if the code is still unused.
+    UseRecoveryCode {
+        hash: String,
+    },
+    ReplaceRecoveryCodes {
+        hashes: Vec<String>,
+    },
+}
+
+#[async_trait]
+pub trait SecurityStore: Send + Sync {
+    async fn security(&self, login_key: &str) -> Result<Option<SecurityRecord>>;
+    /// Applies the change to the account's record; `false` when its condition does not hold.
+    async fn change_security(
+        &self,
+        login_key: &str,
+        account_id: &str,
+        change: SecurityChange,
+    ) -> Result<bool>;
+}
+
+// ---- short-lived flows ----------------------------------------------------------------------
+
+/// A stored flow: its body (typed by the use case), failed attempts and expiry.
+#[derive(Debug, Clone)]
+pub struct StoredFlow {
+    pub body: serde_json::Value,
+    pub attempts: u32,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait FlowStore: Send + Sync {
+    async fn put_flow(
+        &self,
+        key: &str,
+        body: serde_json::Value,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn flow(&self, key: &str) -> Result<Option<StoredFlow>>;
+    /// Counts a failed attempt while fewer than `max`; the new count, or `None` if exhausted or gone.
+    async fn count_flow_failure(&self, key: &str, max: u32) -> Result<Option<u32>>;
+    /// Ends the flow if it is alive at `now` with tries left: `true` for exactly one caller.
+    async fn take_flow(&self, key: &str, now: DateTime<Utc>, max: u32) -> Result<bool>;
 }
 
 // ---- outside parties ----------------------------------------------------------------------

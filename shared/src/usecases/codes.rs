@@ -141,3 +141,25 @@ pub(crate) async fn refusal(
         CodeRefusal::Mismatch { attempts_left } => Error::CodeMismatch { attempts_left },
     })
 }
+
+/// The phone bound to an account (decrypted only to send to it).
+pub(crate) async fn account_phone(services: &Services, account_id: &str) -> Result<Phone> {
+    let account = services
+        .accounts
+        .account(account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let e164 = services.keys.decrypt(&account.phone_encrypted)?;
+    Phone::parse(&e164).map_err(|e| Error::internal("stored phone does not parse", e))
+}
+
+/// Sends a code to the account's bound phone (second factors), with the same limits.
+pub async fn send_code_to_account_phone(
+    services: &Services,
+    account_id: &str,
+    purpose: Purpose,
+    caller: &Caller,
+) -> Result<CodeSent> {
+    let phone = account_phone(services, account_id).await?;
+    send_sms_code(services, SendSmsCode { phone, purpose }, caller).await
+}

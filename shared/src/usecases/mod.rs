@@ -3,7 +3,9 @@
 
 pub mod account;
 pub mod codes;
+pub mod factors;
 pub mod register;
+pub mod security;
 pub mod sessions;
 pub mod sign_in;
 

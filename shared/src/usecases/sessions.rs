@@ -1,7 +1,9 @@
-//! Checking a session on every call (the authorizer) and signing out [LOGIN-4, LOGIN-7].
+//! Checking a session on every call (the authorizer), signing out, and the sessions an owner can
+//! see and revoke [LOGIN-4, LOGIN-7].
 
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
+use crate::ports::SessionInfo;
 use crate::services::Services;
 
 /// Verifies the token and that its session is alive (not signed out, not idle past its timeout),
@@ -20,6 +22,8 @@ pub async fn authorize(services: &Services, bearer_token: &str) -> Result<Princi
     Ok(Principal {
         account_id: session.account_id,
         session_id: session.session_id,
+        login_key: session.login_key,
+        step_up_until: session.step_up_until,
     })
 }
 
@@ -28,5 +32,43 @@ pub async fn sign_out(services: &Services, principal: &Principal) -> Result<()> 
     services
         .sessions
         .revoke(&principal.session_id, &principal.account_id)
+        .await
+}
+
+/// The caller's live sessions, newest first, with the current one marked.
+pub async fn list_sessions(
+    services: &Services,
+    principal: &Principal,
+) -> Result<Vec<(SessionInfo, bool)>> {
+    let sessions = services
+        .sessions
+        .list(&principal.account_id, services.clock.now())
+        .await?;
+    Ok(sessions
+        .into_iter()
+        .map(|s| {
+            let current = s.session_id == principal.session_id;
+            (s, current)
+        })
+        .collect())
+}
+
+/// Revokes one of the caller's sessions (another account's session id changes nothing).
+pub async fn revoke_session(
+    services: &Services,
+    principal: &Principal,
+    session_id: &str,
+) -> Result<()> {
+    services
+        .sessions
+        .revoke(session_id, &principal.account_id)
+        .await
+}
+
+/// Revokes every session of the caller but the current one; returns how many.
+pub async fn revoke_other_sessions(services: &Services, principal: &Principal) -> Result<usize> {
+    services
+        .sessions
+        .revoke_others(&principal.account_id, Some(&principal.session_id))
         .await
 }

@@ -1,16 +1,21 @@
 //! Signing in with username and password [LOGIN-1, LOGIN-6]. An unknown username and a wrong
 //! password get the same answer after the same work (a password verification, failure counting).
 
+use super::codes::{self, CodeSent};
+use super::factors::{self, FactorProof};
 use super::Caller;
 use crate::crypto::password;
+use crate::domain::code::Purpose;
 use crate::domain::ids::new_opaque_id;
 use crate::domain::password::Password;
+use crate::domain::security::{self, available_factors, Factor};
 use crate::domain::session::{SignInMethod, MAX_SESSION_LIFETIME};
 use crate::domain::throttle::{self, locked_for};
 use crate::error::{Error, Result};
 use crate::ports::NewSession;
 use crate::services::Services;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 const MAX_USER_AGENT: usize = 256;
 
@@ -19,6 +24,18 @@ pub struct SignIn {
     /// As typed: an unparseable name is simply a name no account has.
     pub username: String,
     pub password: Password,
+}
+
+/// A password sign-in either yields a session or, under login protection, a pending flow that
+/// names the factors that may complete it [LOGIN-3].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInOutcome {
+    SignedIn(SignedIn),
+    SecondFactorRequired {
+        flow_id: String,
+        factors: Vec<&'static str>,
+        expires_at: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +47,11 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> Result<SignedIn> {
+pub async fn sign_in(
+    services: &Services,
+    request: SignIn,
+    caller: &Caller,
+) -> Result<SignInOutcome> {
     let now = services.clock.now();
     let username_key: String = request
         .username
@@ -81,20 +102,176 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
         }
     };
 
-    let session = NewSession {
-        session_id: new_opaque_id(),
-        account_id: credential.account_id,
-        method: SignInMethod::Password.as_str(),
-        user_agent: caller.user_agent.chars().take(MAX_USER_AGENT).collect(),
-        created_at: now,
-        idle_timeout_secs: credential.idle_timeout_secs,
-        expires_at: now + MAX_SESSION_LIFETIME,
-    };
     let clear = facts
         .username_window
         .is_some()
         .then_some(user_throttle.as_str());
-    services.sessions.create(&session, clear).await?;
+    if credential.login_protection {
+        let flow_id = new_opaque_id();
+        let expires_at = now + security::LOGIN_FLOW_TTL;
+        let flow = PendingSignIn {
+            account_id: credential.account_id,
+            login_key: username_key,
+            idle_timeout_secs: credential.idle_timeout_secs,
+        };
+        services
+            .flows
+            .put_flow(
+                &flow_key(&flow_id),
+                serde_json::to_value(&flow)
+                    .map_err(|e| Error::internal("encode sign-in flow", e))?,
+                expires_at,
+            )
+            .await?;
+        let factors = available_factors(credential.totp_bound)
+            .into_iter()
+            .map(Factor::as_str)
+            .collect();
+        return Ok(SignInOutcome::SecondFactorRequired {
+            flow_id,
+            factors,
+            expires_at,
+        });
+    }
+    let signed_in = start_session(
+        services,
+        &credential.account_id,
+        &username_key,
+        credential.idle_timeout_secs,
+        SignInMethod::Password,
+        caller,
+        clear,
+    )
+    .await?;
+    Ok(SignInOutcome::SignedIn(signed_in))
+}
+
+/// A sign-in whose password passed, waiting for its second factor [LOGIN-3].
+#[derive(Debug, Serialize, Deserialize)]
+struct PendingSignIn {
+    account_id: String,
+    login_key: String,
+    idle_timeout_secs: i64,
+}
+
+fn flow_key(id: &str) -> String {
+    format!("sign-in:{id}")
+}
+
+async fn pending(services: &Services, flow_id: &str) -> Result<(PendingSignIn, u32)> {
+    let flow = services
+        .flows
+        .flow(&flow_key(flow_id))
+        .await?
+        .filter(|f| f.expires_at > services.clock.now())
+        .ok_or(Error::SignInFlowInvalid)?;
+    if flow.attempts >= security::MAX_SECOND_FACTOR_ATTEMPTS {
+        return Err(Error::SecondFactorAttemptsExceeded);
+    }
+    let body =
+        serde_json::from_value(flow.body).map_err(|e| Error::internal("decode sign-in flow", e))?;
+    Ok((body, flow.attempts))
+}
+
+/// Sends the SMS factor of a pending sign-in to the account's bound phone.
+pub async fn send_sign_in_code(
+    services: &Services,
+    flow_id: &str,
+    caller: &Caller,
+) -> Result<CodeSent> {
+    let (flow, _) = pending(services, flow_id).await?;
+    codes::send_code_to_account_phone(services, &flow.account_id, Purpose::SignIn, caller).await
+}
+
+/// Completes a pending sign-in with a second factor; the session is issued exactly once.
+pub async fn complete_sign_in(
+    services: &Services,
+    flow_id: &str,
+    proof: FactorProof,
+    caller: &Caller,
+) -> Result<SignedIn> {
+    let (flow, _) = pending(services, flow_id).await?;
+    let record = services
+        .security
+        .security(&flow.login_key)
+        .await?
+        .ok_or(Error::SignInFlowInvalid)?;
+    if let Err(refusal) = factors::verify(
+        services,
+        &flow.account_id,
+        &flow.login_key,
+        &record,
+        &proof,
+        Purpose::SignIn,
+    )
+    .await
+    {
+        if matches!(
+            refusal,
+            Error::InvalidField { .. } | Error::SignInLocked { .. } | Error::TotpNotBound
+        ) {
+            return Err(refusal);
+        }
+        let attempts = services
+            .flows
+            .count_flow_failure(&flow_key(flow_id), security::MAX_SECOND_FACTOR_ATTEMPTS)
+            .await?;
+        let attempts_left =
+            attempts.map(|a| security::MAX_SECOND_FACTOR_ATTEMPTS.saturating_sub(a));
+        return Err(match refusal {
+            Error::SecondFactorInvalid { .. }
+                if attempts_left == Some(0) || attempts_left.is_none() =>
+            {
+                Error::SecondFactorAttemptsExceeded
+            }
+            Error::SecondFactorInvalid { .. } => Error::SecondFactorInvalid { attempts_left },
+            other => other,
+        });
+    }
+    if !services
+        .flows
+        .take_flow(
+            &flow_key(flow_id),
+            services.clock.now(),
+            security::MAX_SECOND_FACTOR_ATTEMPTS,
+        )
+        .await?
+    {
+        return Err(Error::SignInFlowInvalid);
+    }
+    start_session(
+        services,
+        &flow.account_id,
+        &flow.login_key,
+        flow.idle_timeout_secs,
+        SignInMethod::PasswordAndSecondFactor,
+        caller,
+        None,
+    )
+    .await
+}
+
+async fn start_session(
+    services: &Services,
+    account_id: &str,
+    login_key: &str,
+    idle_timeout_secs: i64,
+    method: SignInMethod,
+    caller: &Caller,
+    clear_throttle: Option<&str>,
+) -> Result<SignedIn> {
+    let now = services.clock.now();
+    let session = NewSession {
+        session_id: new_opaque_id(),
+        account_id: account_id.into(),
+        login_key: login_key.into(),
+        method: method.as_str(),
+        user_agent: caller.user_agent.chars().take(MAX_USER_AGENT).collect(),
+        created_at: now,
+        idle_timeout_secs,
+        expires_at: now + MAX_SESSION_LIFETIME,
+    };
+    services.sessions.create(&session, clear_throttle).await?;
     Ok(SignedIn {
         access_token: services.keys.issue_token(
             &session.account_id,

@@ -1,4 +1,4 @@
-use super::codes::code_key;
+use super::codes::consume_update;
 use super::{cancelled_items, failed_at, fault, n, s, DynamoStore};
 use crate::domain::agreements::Acceptance;
 use crate::error::Result;
@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub(crate) fn account_key(account_id: &str) -> String {
     format!("ACCOUNT#{account_id}")
@@ -50,6 +51,26 @@ pub(crate) struct CredentialItem {
     pub password_hash: String,
     pub idle_timeout_secs: i64,
     pub status: String,
+    #[serde(default)]
+    pub login_protection: bool,
+    /// Operation protection by SMS is on by default for main accounts [MFA-2].
+    #[serde(default = "on")]
+    pub operation_protection: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<TotpItem>,
+    /// Keyed hashes of the unused recovery codes.
+    #[serde(default)]
+    pub recovery_codes: BTreeMap<String, bool>,
+}
+
+fn on() -> bool {
+    true
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct TotpItem {
+    pub secret_encrypted: String,
+    pub last_step: i64,
 }
 
 #[async_trait]
@@ -60,22 +81,7 @@ impl AccountStore for DynamoStore {
         proof: &CodeProof,
         phone_cap: u32,
     ) -> Result<RegisterOutcome> {
-        let consume_code = Update::builder()
-            .table_name(&self.tables.flows)
-            .key("pk", s(code_key(&proof.challenge_id)))
-            .update_expression("SET consumed_at = :now_s")
-            .condition_expression(
-                "attribute_exists(pk) AND purpose = :purpose AND target_hash = :target AND code_hash = :code \
-                 AND attempts < :max AND expires_at > :now AND attribute_not_exists(consumed_at)",
-            )
-            .expression_attribute_values(":now_s", s(proof.now.to_rfc3339()))
-            .expression_attribute_values(":purpose", s(proof.purpose.as_str()))
-            .expression_attribute_values(":target", s(&proof.target_hash))
-            .expression_attribute_values(":code", s(&proof.code_hash))
-            .expression_attribute_values(":max", n(proof.max_attempts.into()))
-            .expression_attribute_values(":now", n(proof.now.timestamp()))
-            .build()
-            .map_err(fault("build consume code"))?;
+        let consume_code = consume_update(&self.tables.flows, proof)?;
         let credential = CredentialItem {
             pk: login_key(&account.username_key),
             record_version: 1,
@@ -83,6 +89,10 @@ impl AccountStore for DynamoStore {
             password_hash: account.password_hash.clone(),
             idle_timeout_secs: account.idle_timeout_secs,
             status: "active".into(),
+            login_protection: false,
+            operation_protection: true,
+            totp: None,
+            recovery_codes: BTreeMap::new(),
         };
         let item = AccountItem {
             pk: account_key(&account.account_id),
@@ -170,6 +180,7 @@ impl AccountStore for DynamoStore {
             created_at: item.created_at,
             agreements: item.agreements,
             verification: item.verification,
+            phone_encrypted: item.phone_encrypted,
         }))
     }
 }

@@ -1,6 +1,6 @@
 use super::{cancelled_items, failed_at, fault, get_n, get_s, n, s, DynamoStore, Item};
 use crate::error::Result;
-use crate::ports::{CodeState, CodeStore, IssueOutcome, NewCode, SendLimits};
+use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, SendLimits};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -10,6 +10,26 @@ use chrono::{DateTime, Duration, Utc};
 
 pub(crate) fn code_key(challenge_id: &str) -> String {
     format!("CODE#{challenge_id}")
+}
+
+/// The update that uses a code up if the proof holds; in a transaction with its effect, or alone.
+pub(crate) fn consume_update(table: &str, proof: &CodeProof) -> Result<Update> {
+    Update::builder()
+        .table_name(table)
+        .key("pk", s(code_key(&proof.challenge_id)))
+        .update_expression("SET consumed_at = :now_s")
+        .condition_expression(
+            "attribute_exists(pk) AND purpose = :purpose AND target_hash = :target AND code_hash = :code \
+             AND attempts < :max AND expires_at > :now AND attribute_not_exists(consumed_at)",
+        )
+        .expression_attribute_values(":now_s", s(proof.now.to_rfc3339()))
+        .expression_attribute_values(":purpose", s(proof.purpose.as_str()))
+        .expression_attribute_values(":target", s(&proof.target_hash))
+        .expression_attribute_values(":code", s(&proof.code_hash))
+        .expression_attribute_values(":max", n(proof.max_attempts.into()))
+        .expression_attribute_values(":now", n(proof.now.timestamp()))
+        .build()
+        .map_err(fault("build consume code"))
 }
 
 fn counter_key(key: &str, day: &str) -> String {
@@ -153,6 +173,30 @@ impl CodeStore for DynamoStore {
                 }
                 other => Err(crate::Error::internal("count code failure", other)),
             },
+        }
+    }
+
+    async fn consume(&self, proof: &CodeProof) -> Result<bool> {
+        let u = consume_update(&self.tables.flows, proof)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(u.table_name)
+            .set_key(Some(u.key))
+            .update_expression(u.update_expression)
+            .set_condition_expression(u.condition_expression)
+            .set_expression_attribute_values(u.expression_attribute_values)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(crate::Error::internal("consume code", e)),
         }
     }
 }

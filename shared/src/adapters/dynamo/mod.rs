@@ -3,6 +3,8 @@
 
 mod accounts;
 mod codes;
+mod flows;
+mod security;
 mod sessions;
 mod sign_in;
 

@@ -1,7 +1,8 @@
 use super::sign_in::throttle_key;
 use super::{fault, get_n, get_s, n, s, DynamoStore, Item};
 use crate::error::Result;
-use crate::ports::{NewSession, SessionRecord, SessionStore};
+use crate::ports::{NewSession, SessionInfo, SessionRecord, SessionStore};
+use crate::tables::SESSIONS;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
@@ -14,8 +15,44 @@ fn record(item: &Item) -> Option<SessionRecord> {
     Some(SessionRecord {
         session_id: get_s(item, "session_id")?.into(),
         account_id: get_s(item, "account_id")?.into(),
+        login_key: get_s(item, "login_key").unwrap_or_default().into(),
         idle_timeout_secs: get_n(item, "idle_timeout_secs")?,
+        step_up_until: get_n(item, "step_up_until").and_then(|t| DateTime::from_timestamp(t, 0)),
     })
+}
+
+fn alive(item: &Item, now: DateTime<Utc>) -> bool {
+    let now = now.timestamp();
+    get_n(item, "idle_deadline").is_some_and(|t| t > now)
+        && get_n(item, "expires_at").is_some_and(|t| t > now)
+}
+
+impl DynamoStore {
+    /// The account's session items (all of them, alive or not), newest first.
+    async fn sessions_of(&self, account_id: &str) -> Result<Vec<Item>> {
+        let index = SESSIONS.indexes[0].name;
+        let mut items = vec![];
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.sessions)
+                .index_name(index)
+                .key_condition_expression("account_id = :a")
+                .expression_attribute_values(":a", s(account_id))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(fault("list sessions"))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -26,6 +63,7 @@ impl SessionStore for DynamoStore {
             ("pk", s(session_key(&session.session_id))),
             ("session_id", s(&session.session_id)),
             ("account_id", s(&session.account_id)),
+            ("login_key", s(&session.login_key)),
             ("method", s(session.method)),
             ("user_agent", s(&session.user_agent)),
             ("created_at", s(session.created_at.to_rfc3339())),
@@ -124,5 +162,57 @@ impl SessionStore for DynamoStore {
             }
             Err(e) => Err(crate::Error::internal("revoke session", e)),
         }
+    }
+
+    async fn grant_step_up(
+        &self,
+        session_id: &str,
+        account_id: &str,
+        until: DateTime<Utc>,
+    ) -> Result<()> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.sessions)
+            .key("pk", s(session_key(session_id)))
+            .update_expression("SET step_up_until = :until")
+            .condition_expression("account_id = :account")
+            .expression_attribute_values(":until", n(until.timestamp()))
+            .expression_attribute_values(":account", s(account_id))
+            .send()
+            .await
+            .map_err(fault("grant step-up"))?;
+        Ok(())
+    }
+
+    async fn list(&self, account_id: &str, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
+        Ok(self
+            .sessions_of(account_id)
+            .await?
+            .iter()
+            .filter(|i| alive(i, now))
+            .filter_map(|i| {
+                Some(SessionInfo {
+                    session_id: get_s(i, "session_id")?.into(),
+                    created_at: get_s(i, "created_at")?.into(),
+                    last_seen_at: get_s(i, "last_seen_at")?.into(),
+                    method: get_s(i, "method").unwrap_or_default().into(),
+                    user_agent: get_s(i, "user_agent").unwrap_or_default().into(),
+                })
+            })
+            .collect())
+    }
+
+    async fn revoke_others(&self, account_id: &str, keep: Option<&str>) -> Result<usize> {
+        let items = self.sessions_of(account_id).await?;
+        let doomed: Vec<String> = items
+            .iter()
+            .filter_map(|i| get_s(i, "session_id"))
+            .filter(|id| Some(*id) != keep)
+            .map(str::to_owned)
+            .collect();
+        let results =
+            futures::future::join_all(doomed.iter().map(|id| self.revoke(id, account_id))).await;
+        results.into_iter().collect::<Result<Vec<()>>>()?;
+        Ok(doomed.len())
     }
 }

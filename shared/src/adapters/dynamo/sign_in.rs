@@ -125,6 +125,8 @@ impl SignInStore for DynamoStore {
                         account_id: c.account_id,
                         password_hash: c.password_hash,
                         idle_timeout_secs: c.idle_timeout_secs,
+                        login_protection: c.login_protection,
+                        totp_bound: c.totp.is_some(),
                     });
                 }
             } else if pk == throttle_key(username_throttle) {
@@ -149,5 +151,18 @@ impl SignInStore for DynamoStore {
         )
         .await;
         results.into_iter().collect()
+    }
+
+    async fn window(&self, key: &str) -> Result<Option<FailureWindow>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.flows)
+            .key("pk", s(throttle_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault("read failure window"))?;
+        Ok(out.item.as_ref().and_then(window))
     }
 }

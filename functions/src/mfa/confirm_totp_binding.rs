@@ -1,0 +1,39 @@
+//! `POST /v1/mfa/totp/confirm`: finish the binding with two consecutive codes; answers the ten
+//! recovery codes, shown this once [MFA-3].
+
+use crate::api::{self, json_response, ApiError};
+use crate::AppState;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use shared::usecases::security::confirm_totp_binding;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfirmBody {
+    binding_id: String,
+    first_code: String,
+    second_code: String,
+}
+
+pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
+    api::respond(&req, async {
+        let principal = api::principal(&req)?;
+        let b: ConfirmBody = api::json_body(&req)?;
+        let codes = confirm_totp_binding(
+            &state.services,
+            &principal,
+            &b.binding_id,
+            &b.first_code,
+            &b.second_code,
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(json_response(
+            StatusCode::CREATED,
+            &json!({ "bound": true, "recovery_codes": codes }),
+        ))
+    })
+    .await
+}

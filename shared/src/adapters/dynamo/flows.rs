@@ -1,0 +1,114 @@
+use super::{fault, get_n, n, s, DynamoStore};
+use crate::error::Result;
+use crate::ports::{FlowStore, StoredFlow};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+use chrono::{DateTime, Duration, Utc};
+
+fn flow_key(key: &str) -> String {
+    format!("FLOW#{key}")
+}
+
+#[async_trait]
+impl FlowStore for DynamoStore {
+    async fn put_flow(
+        &self,
+        key: &str,
+        body: serde_json::Value,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let body = serde_dynamo::to_attribute_value(body).map_err(fault("encode flow"))?;
+        self.client
+            .put_item()
+            .table_name(&self.tables.flows)
+            .item("pk", s(flow_key(key)))
+            .item("body", body)
+            .item("attempts", n(0))
+            .item("expires_at", n(expires_at.timestamp()))
+            .item("ttl", n((expires_at + Duration::days(1)).timestamp()))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(fault("store flow"))?;
+        Ok(())
+    }
+
+    async fn flow(&self, key: &str) -> Result<Option<StoredFlow>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.flows)
+            .key("pk", s(flow_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault("read flow"))?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let body = item
+            .get("body")
+            .cloned()
+            .map(serde_dynamo::from_attribute_value)
+            .transpose()
+            .map_err(fault("decode flow"))?
+            .unwrap_or_default();
+        Ok(Some(StoredFlow {
+            body,
+            attempts: get_n(&item, "attempts").unwrap_or(0) as u32,
+            expires_at: DateTime::from_timestamp(get_n(&item, "expires_at").unwrap_or(0), 0)
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn count_flow_failure(&self, key: &str, max: u32) -> Result<Option<u32>> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.flows)
+            .key("pk", s(flow_key(key)))
+            .update_expression("ADD attempts :one")
+            .condition_expression("attribute_exists(pk) AND attempts < :max")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(max.into()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out
+                .attributes()
+                .and_then(|a| get_n(a, "attempts"))
+                .map(|a| a as u32)),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(crate::Error::internal("count flow failure", e)),
+        }
+    }
+
+    async fn take_flow(&self, key: &str, now: DateTime<Utc>, max: u32) -> Result<bool> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.tables.flows)
+            .key("pk", s(flow_key(key)))
+            .condition_expression("attribute_exists(pk) AND expires_at > :now AND attempts < :max")
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":max", n(max.into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(crate::Error::internal("take flow", e)),
+        }
+    }
+}

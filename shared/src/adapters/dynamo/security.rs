@@ -1,0 +1,139 @@
+use super::{fault, get_n, n, s, DynamoStore};
+use crate::adapters::dynamo::accounts::{login_key, CredentialItem};
+use crate::error::Result;
+use crate::ports::{SecurityChange, SecurityRecord, SecurityStore};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+fn code_map(hashes: &[String]) -> AttributeValue {
+    AttributeValue::M(
+        hashes
+            .iter()
+            .map(|h| (h.clone(), AttributeValue::Bool(true)))
+            .collect(),
+    )
+}
+
+#[async_trait]
+impl SecurityStore for DynamoStore {
+    async fn security(&self, key: &str) -> Result<Option<SecurityRecord>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(login_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault("read security record"))?;
+        let Some(raw) = out.item else { return Ok(None) };
+        let last_step = raw
+            .get("totp")
+            .and_then(|t| t.as_m().ok())
+            .and_then(|m| get_n(m, "last_step"));
+        let c: CredentialItem =
+            serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
+        Ok(Some(SecurityRecord {
+            account_id: c.account_id,
+            password_hash: c.password_hash,
+            login_protection: c.login_protection,
+            operation_protection: c.operation_protection,
+            idle_timeout_secs: c.idle_timeout_secs,
+            totp_secret_encrypted: c.totp.map(|t| t.secret_encrypted),
+            totp_last_step: last_step,
+            recovery_codes_left: c.recovery_codes.len(),
+        }))
+    }
+
+    async fn change_security(
+        &self,
+        key: &str,
+        account_id: &str,
+        change: SecurityChange,
+    ) -> Result<bool> {
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut values: HashMap<String, AttributeValue> =
+            HashMap::from([(":account".to_string(), s(account_id))]);
+        let (update, condition) = match change {
+            SecurityChange::Password { hash } => {
+                values.insert(":h".into(), s(hash));
+                ("SET password_hash = :h", None)
+            }
+            SecurityChange::Protection { login, operation } => {
+                values.insert(":l".into(), AttributeValue::Bool(login));
+                values.insert(":o".into(), AttributeValue::Bool(operation));
+                ("SET login_protection = :l, operation_protection = :o", None)
+            }
+            SecurityChange::IdleTimeout { secs } => {
+                values.insert(":s".into(), n(secs));
+                ("SET idle_timeout_secs = :s", None)
+            }
+            SecurityChange::BindTotp {
+                secret_encrypted,
+                step,
+                recovery_code_hashes,
+            } => {
+                values.insert(
+                    ":t".into(),
+                    AttributeValue::M(HashMap::from([
+                        ("secret_encrypted".to_string(), s(secret_encrypted)),
+                        ("last_step".to_string(), n(step)),
+                    ])),
+                );
+                values.insert(":rc".into(), code_map(&recovery_code_hashes));
+                (
+                    "SET totp = :t, recovery_codes = :rc",
+                    Some("attribute_not_exists(totp)"),
+                )
+            }
+            SecurityChange::UnbindTotp => {
+                values.insert(":rc".into(), code_map(&[]));
+                (
+                    "REMOVE totp SET recovery_codes = :rc",
+                    Some("attribute_exists(totp)"),
+                )
+            }
+            SecurityChange::UseTotpStep { step } => {
+                values.insert(":step".into(), n(step));
+                ("SET totp.last_step = :step", Some("totp.last_step < :step"))
+            }
+            SecurityChange::UseRecoveryCode { hash } => {
+                names.insert("#code".into(), hash);
+                (
+                    "REMOVE recovery_codes.#code",
+                    Some("attribute_exists(recovery_codes.#code)"),
+                )
+            }
+            SecurityChange::ReplaceRecoveryCodes { hashes } => {
+                values.insert(":rc".into(), code_map(&hashes));
+                ("SET recovery_codes = :rc", Some("attribute_exists(totp)"))
+            }
+        };
+        let condition = match condition {
+            Some(extra) => format!("account_id = :account AND {extra}"),
+            None => "account_id = :account".to_string(),
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(login_key(key)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(crate::Error::internal("change security record", e)),
+        }
+    }
+}
