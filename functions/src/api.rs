@@ -20,68 +20,28 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("MALFORMED_JSON", 400, "the body is not valid JSON"),
     ("BODY_TOO_LARGE", 413, "the body exceeds 16 KiB"),
-    (
-        "INVALID_FIELD",
-        422,
-        "a field is missing, of the wrong type, unknown or invalid (`details.field`)",
-    ),
+    ("INVALID_FIELD", 422, "a field is missing, of the wrong type, unknown or invalid (`details.field`)"),
     ("ROUTE_NOT_FOUND", 404, "no such route"),
-    (
-        "METHOD_NOT_ALLOWED",
-        405,
-        "the route exists but not with this method",
-    ),
-    (
-        "USERNAME_TAKEN",
-        409,
-        "the username is taken (usernames are never reused)",
-    ),
-    (
-        "PHONE_ACCOUNT_LIMIT",
-        409,
-        "the phone number already has 10 cloud accounts",
-    ),
-    (
-        "WEAK_PASSWORD",
-        422,
-        "the password breaks the policy (`details.reason`)",
-    ),
-    (
-        "AGREEMENTS_REQUIRED",
-        422,
-        "the current agreements were not all accepted (`details.missing`)",
-    ),
-    (
-        "CODE_MISMATCH",
-        400,
-        "the verification code is wrong (`details.attempts_left`)",
-    ),
+    ("METHOD_NOT_ALLOWED", 405, "the route exists but not with this method"),
+    ("USERNAME_TAKEN", 409, "the username is taken (usernames are never reused)"),
+    ("PHONE_ACCOUNT_LIMIT", 409, "the phone number already has 10 cloud accounts"),
+    ("WEAK_PASSWORD", 422, "the password breaks the policy (`details.reason`)"),
+    ("AGREEMENTS_REQUIRED", 422, "the current agreements were not all accepted (`details.missing`)"),
+    ("CODE_MISMATCH", 400, "the verification code is wrong (`details.attempts_left`)"),
     ("CODE_EXPIRED", 400, "the verification code has expired"),
     ("CODE_USED", 400, "the verification code was already used"),
-    (
-        "CODE_ATTEMPTS_EXCEEDED",
-        400,
-        "too many wrong tries: request a new code",
-    ),
+    ("CODE_ATTEMPTS_EXCEEDED", 400, "too many wrong tries: request a new code"),
     ("CODE_NOT_FOUND", 400, "no such verification request"),
     ("RATE_LIMITED", 429, "too many requests (`Retry-After`)"),
-    (
-        "INVALID_CREDENTIALS",
-        401,
-        "the username or password is wrong",
-    ),
-    (
-        "SIGN_IN_LOCKED",
-        429,
-        "sign-in is locked for a while after repeated failures (`Retry-After`)",
-    ),
-    (
-        "UNAUTHENTICATED",
-        401,
-        "the token is missing, invalid, expired, signed out or idle too long",
-    ),
+    ("INVALID_CREDENTIALS", 401, "the username or password is wrong"),
+    ("SIGN_IN_LOCKED", 429, "sign-in is locked for a while after repeated failures (`Retry-After`)"),
+    ("UNAUTHENTICATED", 401, "the token is missing, invalid, expired, signed out or idle too long"),
     ("NOT_FOUND", 404, "no such resource for this caller"),
-    ("STEP_UP_REQUIRED", 403, "this operation needs a fresh second factor (`details.factors`): pass `POST /v1/step-up` first"),
+    (
+        "STEP_UP_REQUIRED",
+        403,
+        "this operation needs a fresh second factor (`details.factors`): pass `POST /v1/step-up` first",
+    ),
     ("SECOND_FACTOR_INVALID", 400, "the second factor is wrong (`details.attempts_left` in a sign-in)"),
     ("SECOND_FACTOR_ATTEMPTS_EXCEEDED", 400, "too many wrong second factors: sign in again"),
     ("SIGN_IN_FLOW_INVALID", 400, "the pending sign-in is unknown, expired or finished: sign in again"),
@@ -90,11 +50,7 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("TOTP_BINDING_INVALID", 400, "the MFA binding is unknown, expired or finished: start again"),
     ("CURRENT_PASSWORD_WRONG", 400, "the current password is wrong"),
     ("IDLE_TIMEOUT_OUT_OF_RANGE", 422, "the idle timeout must be 15-1439 minutes"),
-    (
-        "PROVIDER_UNAVAILABLE",
-        503,
-        "an outside provider (SMS) did not answer; retry",
-    ),
+    ("PROVIDER_UNAVAILABLE", 503, "an outside provider (SMS) did not answer; retry"),
     ("INTERNAL", 500, "an unexpected fault; quote the request id"),
 ];
 
@@ -112,14 +68,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            details: None,
-            retry_after_secs: None,
-            cause: None,
-        }
+        ApiError { status, code, message: message.into(), details: None, retry_after_secs: None, cause: None }
     }
 
     fn with_details(mut self, details: Value) -> Self {
@@ -138,50 +87,35 @@ impl From<Error> for ApiError {
         use StatusCode as S;
         let message = err.to_string();
         match err {
-            Error::InvalidField {
-                ref field,
-                ref reason,
-            } => ApiError::new(S::UNPROCESSABLE_ENTITY, "INVALID_FIELD", message.clone())
-                .with_details(json!({"field": field, "reason": reason})),
+            Error::InvalidField { ref field, ref reason } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "INVALID_FIELD", message.clone())
+                    .with_details(json!({"field": field, "reason": reason}))
+            }
             Error::UsernameTaken => ApiError::new(S::CONFLICT, "USERNAME_TAKEN", message),
             Error::PhoneAccountLimit => ApiError::new(S::CONFLICT, "PHONE_ACCOUNT_LIMIT", message),
-            Error::WeakPassword(r) => {
-                ApiError::new(S::UNPROCESSABLE_ENTITY, "WEAK_PASSWORD", message)
-                    .with_details(json!({"reason": r.reason_code()}))
+            Error::WeakPassword(r) => ApiError::new(S::UNPROCESSABLE_ENTITY, "WEAK_PASSWORD", message)
+                .with_details(json!({"reason": r.reason_code()})),
+            Error::AgreementsRequired { ref missing } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "AGREEMENTS_REQUIRED", message.clone())
+                    .with_details(json!({"missing": missing}))
             }
-            Error::AgreementsRequired { ref missing } => ApiError::new(
-                S::UNPROCESSABLE_ENTITY,
-                "AGREEMENTS_REQUIRED",
-                message.clone(),
-            )
-            .with_details(json!({"missing": missing})),
-            Error::CodeMismatch { attempts_left } => {
-                ApiError::new(S::BAD_REQUEST, "CODE_MISMATCH", message)
-                    .with_details(json!({"attempts_left": attempts_left}))
-            }
+            Error::CodeMismatch { attempts_left } => ApiError::new(S::BAD_REQUEST, "CODE_MISMATCH", message)
+                .with_details(json!({"attempts_left": attempts_left})),
             Error::CodeExpired => ApiError::new(S::BAD_REQUEST, "CODE_EXPIRED", message),
             Error::CodeUsed => ApiError::new(S::BAD_REQUEST, "CODE_USED", message),
-            Error::CodeAttemptsExceeded => {
-                ApiError::new(S::BAD_REQUEST, "CODE_ATTEMPTS_EXCEEDED", message)
-            }
+            Error::CodeAttemptsExceeded => ApiError::new(S::BAD_REQUEST, "CODE_ATTEMPTS_EXCEEDED", message),
             Error::CodeNotFound => ApiError::new(S::BAD_REQUEST, "CODE_NOT_FOUND", message),
             Error::RateLimited { retry_after_secs } => {
-                ApiError::new(S::TOO_MANY_REQUESTS, "RATE_LIMITED", message)
-                    .retry_after(retry_after_secs)
+                ApiError::new(S::TOO_MANY_REQUESTS, "RATE_LIMITED", message).retry_after(retry_after_secs)
             }
-            Error::InvalidCredentials => {
-                ApiError::new(S::UNAUTHORIZED, "INVALID_CREDENTIALS", message)
-            }
+            Error::InvalidCredentials => ApiError::new(S::UNAUTHORIZED, "INVALID_CREDENTIALS", message),
             Error::SignInLocked { retry_after_secs } => {
-                ApiError::new(S::TOO_MANY_REQUESTS, "SIGN_IN_LOCKED", message)
-                    .retry_after(retry_after_secs)
+                ApiError::new(S::TOO_MANY_REQUESTS, "SIGN_IN_LOCKED", message).retry_after(retry_after_secs)
             }
             Error::Unauthenticated => ApiError::new(S::UNAUTHORIZED, "UNAUTHENTICATED", message),
             Error::NotFound => ApiError::new(S::NOT_FOUND, "NOT_FOUND", message),
-            Error::StepUpRequired { ref factors } => {
-                ApiError::new(S::FORBIDDEN, "STEP_UP_REQUIRED", message.clone())
-                    .with_details(json!({ "factors": factors }))
-            }
+            Error::StepUpRequired { ref factors } => ApiError::new(S::FORBIDDEN, "STEP_UP_REQUIRED", message.clone())
+                .with_details(json!({ "factors": factors })),
             Error::SecondFactorInvalid { attempts_left } => {
                 let e = ApiError::new(S::BAD_REQUEST, "SECOND_FACTOR_INVALID", message);
                 match attempts_left {
@@ -192,23 +126,15 @@ impl From<Error> for ApiError {
             Error::SecondFactorAttemptsExceeded => {
                 ApiError::new(S::BAD_REQUEST, "SECOND_FACTOR_ATTEMPTS_EXCEEDED", message)
             }
-            Error::SignInFlowInvalid => {
-                ApiError::new(S::BAD_REQUEST, "SIGN_IN_FLOW_INVALID", message)
-            }
+            Error::SignInFlowInvalid => ApiError::new(S::BAD_REQUEST, "SIGN_IN_FLOW_INVALID", message),
             Error::TotpNotBound => ApiError::new(S::CONFLICT, "TOTP_NOT_BOUND", message)
                 .with_details(json!({ "bind": "POST /v1/mfa/totp" })),
             Error::TotpAlreadyBound => ApiError::new(S::CONFLICT, "TOTP_ALREADY_BOUND", message),
-            Error::TotpBindingInvalid => {
-                ApiError::new(S::BAD_REQUEST, "TOTP_BINDING_INVALID", message)
+            Error::TotpBindingInvalid => ApiError::new(S::BAD_REQUEST, "TOTP_BINDING_INVALID", message),
+            Error::CurrentPasswordWrong => ApiError::new(S::BAD_REQUEST, "CURRENT_PASSWORD_WRONG", message),
+            Error::IdleTimeoutOutOfRange => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "IDLE_TIMEOUT_OUT_OF_RANGE", message)
             }
-            Error::CurrentPasswordWrong => {
-                ApiError::new(S::BAD_REQUEST, "CURRENT_PASSWORD_WRONG", message)
-            }
-            Error::IdleTimeoutOutOfRange => ApiError::new(
-                S::UNPROCESSABLE_ENTITY,
-                "IDLE_TIMEOUT_OUT_OF_RANGE",
-                message,
-            ),
             Error::ProviderUnavailable(_) => ApiError {
                 cause: Some(Box::new(err)),
                 ..ApiError::new(
@@ -219,11 +145,7 @@ impl From<Error> for ApiError {
             },
             Error::Internal { .. } => ApiError {
                 cause: Some(Box::new(err)),
-                ..ApiError::new(
-                    S::INTERNAL_SERVER_ERROR,
-                    "INTERNAL",
-                    "an unexpected error occurred",
-                )
+                ..ApiError::new(S::INTERNAL_SERVER_ERROR, "INTERNAL", "an unexpected error occurred")
             },
         }
     }
@@ -255,19 +177,9 @@ pub fn principal(req: &Request) -> Result<Principal, ApiError> {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().map(|a| &a.fields),
         _ => None,
     };
-    let get = |k: &str| {
-        fields
-            .and_then(|f| f.get(k))
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    match (
-        get("authenticated").as_deref(),
-        get("account_id"),
-        get("session_id"),
-        get("login_key"),
-    ) {
+    let get =
+        |k: &str| fields.and_then(|f| f.get(k)).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_owned);
+    match (get("authenticated").as_deref(), get("account_id"), get("session_id"), get("login_key")) {
         (Some("true"), Some(account_id), Some(session_id), Some(login_key)) => Ok(Principal {
             account_id,
             session_id,
@@ -299,16 +211,8 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             return malformed(&inner);
         }
         let reason = inner.to_string();
-        let reason = reason
-            .split(" at line ")
-            .next()
-            .unwrap_or(&reason)
-            .to_owned();
-        let field = if path == "." || path.is_empty() {
-            missing_field_name(&reason).unwrap_or_default()
-        } else {
-            path
-        };
+        let reason = reason.split(" at line ").next().unwrap_or(&reason).to_owned();
+        let field = if path == "." || path.is_empty() { missing_field_name(&reason).unwrap_or_default() } else { path };
         ApiError::from(Error::InvalidField { field, reason })
     })?;
     de.end().map_err(|e| malformed(&e))?;
@@ -319,35 +223,21 @@ fn malformed(err: &serde_json::Error) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "MALFORMED_JSON",
-        format!(
-            "the body is not valid JSON ({:?} at line {}, column {})",
-            err.classify(),
-            err.line(),
-            err.column()
-        ),
+        format!("the body is not valid JSON ({:?} at line {}, column {})", err.classify(), err.line(), err.column()),
     )
 }
 
 fn missing_field_name(reason: &str) -> Option<String> {
-    let rest = reason
-        .strip_prefix("missing field `")
-        .or_else(|| reason.strip_prefix("unknown field `"))?;
+    let rest = reason.strip_prefix("missing field `").or_else(|| reason.strip_prefix("unknown field `"))?;
     rest.split('`').next().map(str::to_owned)
 }
 
 /// A JSON response.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
-    let mut response = Response::new(Body::Text(
-        serde_json::to_string(body).expect("response serialises"),
-    ));
+    let mut response = Response::new(Body::Text(serde_json::to_string(body).expect("response serialises")));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -371,15 +261,12 @@ pub fn error_response(err: ApiError, request_id: &str) -> Response<Body> {
     }
     let mut response = json_response(err.status, &json!({ "error": body }));
     if let Some(secs) = err.retry_after_secs {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     if err.status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"account-centre\""),
-        );
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"account-centre\""));
     }
     response
 }

@@ -7,9 +7,7 @@
 //! refused by API Gateway itself (401) before the authorizer runs.
 
 use crate::AppState;
-use aws_lambda_events::apigw::{
-    ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
-};
+use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
 use serde_json::{json, Value};
 use shared::usecases::sessions::authorize;
 use shared::Error;
@@ -17,23 +15,13 @@ use shared::Error;
 pub type Decision = ApiGatewayV2CustomAuthorizerSimpleResponse<Value>;
 
 fn bearer(event: &ApiGatewayV2CustomAuthorizerV2Request) -> Option<&str> {
-    let value = event
-        .headers
-        .get(http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+    let value = event.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
 /// Decides a request. `Err` only for an unexpected fault (API Gateway answers 500).
-pub async fn decide(
-    state: &AppState,
-    event: &ApiGatewayV2CustomAuthorizerV2Request,
-) -> Result<Decision, Error> {
+pub async fn decide(state: &AppState, event: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<Decision, Error> {
     let context = match bearer(event) {
         None => json!({ "authenticated": "false" }),
         Some(token) => match authorize(&state.services, token).await {

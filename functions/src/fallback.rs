@@ -33,29 +33,22 @@ pub const KNOWN_ROUTES: &[(&str, &str)] = &[
 pub async fn handle(_state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let path = req.uri().path();
-        Err(
-            if KNOWN_ROUTES.iter().any(|(_, p)| route_matches(p, path)) {
-                ApiError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "METHOD_NOT_ALLOWED",
-                    format!("{} is not allowed on {path}", req.method()),
-                )
-            } else {
-                ApiError::new(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", "no such route")
-            },
-        )
+        Err(if KNOWN_ROUTES.iter().any(|(_, p)| route_matches(p, path)) {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                format!("{} is not allowed on {path}", req.method()),
+            )
+        } else {
+            ApiError::new(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", "no such route")
+        })
     })
     .await
 }
 
 /// Whether a route template (`/v1/sessions/{session_id}`) covers a concrete path.
 fn route_matches(template: &str, path: &str) -> bool {
-    let (t, p): (Vec<&str>, Vec<&str>) = (
-        template.split('/').collect(),
-        path.trim_end_matches('/').split('/').collect(),
-    );
-    t.len() == p.len()
-        && t.iter()
-            .zip(&p)
-            .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
+    let (t, p): (Vec<&str>, Vec<&str>) =
+        (template.split('/').collect(), path.trim_end_matches('/').split('/').collect());
+    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
 }

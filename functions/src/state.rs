@@ -18,8 +18,6 @@ impl AppState {
     }
 
     pub async fn new(config: &Config, clock: Arc<dyn Clock>) -> Self {
-        AppState {
-            services: Services::from_config(config, clock).await,
-        }
+        AppState { services: Services::from_config(config, clock).await }
     }
 }

@@ -24,14 +24,12 @@ pub enum SmsProvider {
 impl fmt::Debug for SmsProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SmsProvider::Sandbox { outbox_file } => f
-                .debug_struct("Sandbox")
-                .field("outbox_file", outbox_file)
-                .finish(),
-            SmsProvider::Http { endpoint, .. } => f
-                .debug_struct("Http")
-                .field("endpoint", endpoint)
-                .finish_non_exhaustive(),
+            SmsProvider::Sandbox { outbox_file } => {
+                f.debug_struct("Sandbox").field("outbox_file", outbox_file).finish()
+            }
+            SmsProvider::Http { endpoint, .. } => {
+                f.debug_struct("Http").field("endpoint", endpoint).finish_non_exhaustive()
+            }
         }
     }
 }
@@ -70,40 +68,21 @@ impl Config {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let need = |k: &str| {
-            get(k)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| ConfigError(format!("{k} is not set")))
-        };
+        let need = |k: &str| get(k).filter(|v| !v.is_empty()).ok_or_else(|| ConfigError(format!("{k} is not set")));
         let environment = match get("APP_ENV").as_deref() {
             Some("production") => Environment::Production,
             Some("local") => Environment::Local,
-            other => {
-                return Err(ConfigError(format!(
-                    "APP_ENV must be `production` or `local`, not {other:?}"
-                )))
-            }
+            other => return Err(ConfigError(format!("APP_ENV must be `production` or `local`, not {other:?}"))),
         };
         let sms = match need("SMS_PROVIDER")?.as_str() {
             "sandbox" if environment == Environment::Production => {
-                return Err(ConfigError(
-                    "the sandbox SMS provider cannot run in production".into(),
-                ))
+                return Err(ConfigError("the sandbox SMS provider cannot run in production".into()))
             }
             "sandbox" => SmsProvider::Sandbox {
-                outbox_file: get("SMS_OUTBOX_FILE")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from),
+                outbox_file: get("SMS_OUTBOX_FILE").filter(|v| !v.is_empty()).map(PathBuf::from),
             },
-            "http" => SmsProvider::Http {
-                endpoint: need("SMS_ENDPOINT")?,
-                api_key: need("SMS_API_KEY")?,
-            },
-            other => {
-                return Err(ConfigError(format!(
-                    "SMS_PROVIDER must be `sandbox` or `http`, not `{other}`"
-                )))
-            }
+            "http" => SmsProvider::Http { endpoint: need("SMS_ENDPOINT")?, api_key: need("SMS_API_KEY")? },
+            other => return Err(ConfigError(format!("SMS_PROVIDER must be `sandbox` or `http`, not `{other}`"))),
         };
         let secret = |k: &str| -> Result<Vec<u8>, ConfigError> {
             let v = need(k)?.into_bytes();
@@ -125,11 +104,7 @@ impl Config {
                 flows: need(FLOWS.env_var)?,
             },
             sms,
-            secrets: Secrets {
-                jwt_secret: secret("JWT_SECRET")?,
-                hash_pepper: secret("HASH_PEPPER")?,
-                data_key,
-            },
+            secrets: Secrets { jwt_secret: secret("JWT_SECRET")?, hash_pepper: secret("HASH_PEPPER")?, data_key },
         })
     }
 }

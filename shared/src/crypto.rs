@@ -53,16 +53,11 @@ impl Keys {
     /// HMAC-SHA256 of `value` under the pepper, separated by `domain`; hex. Used as a look-up key
     /// for personal data (phone numbers, source addresses) so keys never hold the raw value.
     pub fn keyed_hash(&self, domain: &str, value: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.pepper).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pepper).expect("HMAC takes any key length");
         mac.update(domain.as_bytes());
         mac.update(&[0]);
         mac.update(value.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Encrypts a personal field: base64(nonce || ciphertext+tag).
@@ -79,14 +74,9 @@ impl Keys {
     }
 
     pub fn decrypt(&self, sealed: &str) -> Result<String> {
-        let raw = B64
-            .decode(sealed)
-            .map_err(|e| Error::internal("stored field is not base64", e))?;
+        let raw = B64.decode(sealed).map_err(|e| Error::internal("stored field is not base64", e))?;
         if raw.len() < 12 {
-            return Err(Error::internal(
-                "stored field too short",
-                "ciphertext shorter than a nonce",
-            ));
+            return Err(Error::internal("stored field too short", "ciphertext shorter than a nonce"));
         }
         let (nonce, body) = raw.split_at(12);
         let plain = self
@@ -96,13 +86,7 @@ impl Keys {
         String::from_utf8(plain).map_err(|e| Error::internal("stored field is not utf-8", e))
     }
 
-    pub fn issue_token(
-        &self,
-        account_id: &str,
-        session_id: &str,
-        issued_at: i64,
-        expires_at: i64,
-    ) -> String {
+    pub fn issue_token(&self, account_id: &str, session_id: &str, issued_at: i64, expires_at: i64) -> String {
         let claims = TokenClaims {
             sub: account_id.into(),
             sid: session_id.into(),
@@ -120,9 +104,7 @@ impl Keys {
         validation.validate_exp = false; // checked below against the service clock
         validation.set_issuer(&[TOKEN_ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
-        let claims = jsonwebtoken::decode::<TokenClaims>(token, &self.jwt_decoding, &validation)
-            .ok()?
-            .claims;
+        let claims = jsonwebtoken::decode::<TokenClaims>(token, &self.jwt_decoding, &validation).ok()?.claims;
         (claims.exp > now).then_some(claims)
     }
 }
@@ -132,9 +114,7 @@ pub mod password {
 
     use crate::domain::password::Password;
     use crate::error::{Error, Result};
-    use argon2::password_hash::{
-        rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-    };
+    use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
     use argon2::{Algorithm, Argon2, Params, Version};
 
     pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -145,15 +125,15 @@ pub mod password {
         Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,
-            Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
-                .expect("valid argon2 parameters"),
+            Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 parameters"),
         )
     }
 
     /// A well-formed hash with the same parameters whose preimage nobody knows: verifying against it
     /// costs what a real verification costs, so an unknown username answers in the same time as a
     /// wrong password [LOGIN-1].
-    pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Gj0gqJJx8Nn1yJm5bQ4HHq8vTD2BWfnUkqVvmsL5q2w";
+    pub const DUMMY_HASH: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Gj0gqJJx8Nn1yJm5bQ4HHq8vTD2BWfnUkqVvmsL5q2w";
 
     /// Hashes on a blocking thread (argon2 takes tens of milliseconds of CPU).
     pub async fn hash(password: &Password) -> Result<String> {
@@ -177,10 +157,7 @@ pub mod password {
         tokio::task::spawn_blocking(move || {
             let parsed = PasswordHash::new(&phc)
                 .map_err(|e| Error::internal("stored password hash is malformed", e.to_string()))?;
-            Ok(argon2()
-                .verify_password(pw.expose().as_bytes(), &parsed)
-                .is_ok()
-                && real)
+            Ok(argon2().verify_password(pw.expose().as_bytes(), &parsed).is_ok() && real)
         })
         .await
         .map_err(|e| Error::internal("password verification task failed", e))?
@@ -193,27 +170,15 @@ mod tests {
     use crate::domain::password::Password;
 
     fn keys() -> Keys {
-        Keys::new(
-            b"pepper-pepper-pepper-pepper-0001",
-            &[7u8; 32],
-            b"jwt-secret-jwt-secret-jwt-secret",
-        )
+        Keys::new(b"pepper-pepper-pepper-pepper-0001", &[7u8; 32], b"jwt-secret-jwt-secret-jwt-secret")
     }
 
     #[test]
     fn keyed_hash_separates_domains_and_hides_the_value() {
         let k = keys();
-        assert_eq!(
-            k.keyed_hash("phone", "+8613800001234"),
-            k.keyed_hash("phone", "+8613800001234")
-        );
-        assert_ne!(
-            k.keyed_hash("phone", "+8613800001234"),
-            k.keyed_hash("ip", "+8613800001234")
-        );
-        assert!(!k
-            .keyed_hash("phone", "+8613800001234")
-            .contains("13800001234"));
+        assert_eq!(k.keyed_hash("phone", "+8613800001234"), k.keyed_hash("phone", "+8613800001234"));
+        assert_ne!(k.keyed_hash("phone", "+8613800001234"), k.keyed_hash("ip", "+8613800001234"));
+        assert!(!k.keyed_hash("phone", "+8613800001234").contains("13800001234"));
     }
 
     #[test]
@@ -233,8 +198,8 @@ mod tests {
         let t = k.issue_token("acct", "sess", 1_000, 2_000);
         assert_eq!(k.verify_token(&t, 1_999).unwrap().sid, "sess");
         assert!(k.verify_token(&t, 2_000).is_none());
-        let forged = Keys::new(b"p", &[7u8; 32], b"another-secret-another-secret-xx")
-            .issue_token("acct", "sess", 1_000, 2_000);
+        let forged =
+            Keys::new(b"p", &[7u8; 32], b"another-secret-another-secret-xx").issue_token("acct", "sess", 1_000, 2_000);
         assert!(k.verify_token(&forged, 1_500).is_none());
         assert!(k.verify_token("not-a-token", 1_500).is_none());
     }
@@ -245,11 +210,7 @@ mod tests {
         let h = password::hash(&pw).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(password::verify(&pw, Some(&h)).await.unwrap());
-        assert!(
-            !password::verify(&Password::new("wrong-password-1".into()), Some(&h))
-                .await
-                .unwrap()
-        );
+        assert!(!password::verify(&Password::new("wrong-password-1".into()), Some(&h)).await.unwrap());
         assert!(!password::verify(&pw, None).await.unwrap());
     }
 }

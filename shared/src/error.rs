@@ -70,16 +70,10 @@ pub enum Error {
 
 impl Error {
     pub fn internal(context: &'static str, cause: impl Into<Cause>) -> Self {
-        Error::Internal {
-            context,
-            cause: cause.into(),
-        }
+        Error::Internal { context, cause: cause.into() }
     }
 
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidField {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Error::InvalidField { field: field.into(), reason: reason.into() }
     }
 }

@@ -4,9 +4,7 @@ use crate::adapters::dynamo::{self, DynamoStore, RequestCounter};
 use crate::adapters::sms::{HttpSms, SandboxSms};
 use crate::config::{Config, SmsProvider};
 use crate::crypto::Keys;
-use crate::ports::{
-    AccountStore, Clock, CodeStore, FlowStore, SecurityStore, SessionStore, SignInStore, SmsSender,
-};
+use crate::ports::{AccountStore, Clock, CodeStore, FlowStore, SecurityStore, SessionStore, SignInStore, SmsSender};
 use std::sync::Arc;
 
 pub struct Services {
@@ -31,19 +29,15 @@ impl Services {
     pub async fn from_config(config: &Config, clock: Arc<dyn Clock>) -> Services {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let dynamo_requests = RequestCounter::default();
-        let store = Arc::new(DynamoStore::new(
-            dynamo::client(&sdk, &dynamo_requests),
-            config.tables.clone(),
-        ));
+        let store = Arc::new(DynamoStore::new(dynamo::client(&sdk, &dynamo_requests), config.tables.clone()));
         let (sms, sandbox_sms): (Arc<dyn SmsSender>, _) = match &config.sms {
             SmsProvider::Sandbox { outbox_file } => {
                 let sandbox = Arc::new(SandboxSms::new(outbox_file.clone()));
                 (sandbox.clone(), Some(sandbox))
             }
-            SmsProvider::Http { endpoint, api_key } => (
-                Arc::new(HttpSms::new(endpoint.clone(), api_key.clone())),
-                None,
-            ),
+            SmsProvider::Http { endpoint, api_key } => {
+                (Arc::new(HttpSms::new(endpoint.clone(), api_key.clone())), None)
+            }
         };
         let s = &config.secrets;
         Services {

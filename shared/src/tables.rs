@@ -38,11 +38,7 @@ pub const SESSIONS: TableSpec = TableSpec {
     partition_key: "pk",
     sort_key: None,
     ttl_attribute: Some("ttl"),
-    indexes: &[IndexSpec {
-        name: "by-account",
-        partition_key: "account_id",
-        sort_key: Some("created_at"),
-    }],
+    indexes: &[IndexSpec { name: "by-account", partition_key: "account_id", sort_key: Some("created_at") }],
 };
 
 /// Short-lived flows: verification codes, send counters, sign-in failure windows.

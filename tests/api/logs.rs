@@ -12,29 +12,11 @@ async fn no_phone_password_code_or_token_is_logged() {
     let challenge = sent.body["challenge_id"].as_str().unwrap();
     // A refusal and a success each, so both logging paths run.
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    assert_eq!(
-        app.register_with(&username, PASSWORD, &phone, challenge, wrong)
-            .await
-            .status,
-        400
-    );
-    assert_eq!(
-        app.register_with(&username, PASSWORD, &phone, challenge, &code)
-            .await
-            .status,
-        201
-    );
+    assert_eq!(app.register_with(&username, PASSWORD, &phone, challenge, wrong).await.status, 400);
+    assert_eq!(app.register_with(&username, PASSWORD, &phone, challenge, &code).await.status, 201);
     assert_eq!(app.sign_in(&username, "Wrong-Password-9").await.status, 401);
-    let token = app.sign_in(&username, PASSWORD).await.body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        app.call("GET", "/v1/accounts/me", Some(&token), None)
-            .await
-            .status,
-        200
-    );
+    let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 200);
 
     let logs = captured_logs();
     assert!(logs.contains("request refused"), "the capture works");

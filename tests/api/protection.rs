@@ -29,40 +29,15 @@ async fn sign_in_under_login_protection_by_sms() {
     assert!(pending.body.get("access_token").is_none());
     let flow = pending.body["sign_in_id"].clone();
     app.clock.advance(Duration::seconds(61));
-    let sent = app
-        .call(
-            "POST",
-            "/v1/sessions/second-factor/sms-codes",
-            None,
-            Some(json!({"sign_in_id": flow})),
-        )
-        .await;
+    let sent = app.call("POST", "/v1/sessions/second-factor/sms-codes", None, Some(json!({"sign_in_id": flow}))).await;
     assert_eq!(sent.status, 202, "{:?}", sent.body);
     let body = json!({"sign_in_id": flow, "factor": "sms", "challenge_id": sent.body["challenge_id"], "code": app.outbox_code(&phone)});
-    let done = app
-        .call(
-            "POST",
-            "/v1/sessions/second-factor",
-            None,
-            Some(body.clone()),
-        )
-        .await;
+    let done = app.call("POST", "/v1/sessions/second-factor", None, Some(body.clone())).await;
     assert_eq!(done.status, 201, "{:?}", done.body);
     let new_token = done.body["access_token"].as_str().unwrap();
-    assert_eq!(
-        app.call("GET", "/v1/accounts/me", Some(new_token), None)
-            .await
-            .status,
-        200
-    );
-    let again = app
-        .call("POST", "/v1/sessions/second-factor", None, Some(body))
-        .await;
-    assert_eq!(
-        again.code(),
-        "SIGN_IN_FLOW_INVALID",
-        "the session is issued once"
-    );
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(new_token), None).await.status, 200);
+    let again = app.call("POST", "/v1/sessions/second-factor", None, Some(body)).await;
+    assert_eq!(again.code(), "SIGN_IN_FLOW_INVALID", "the session is issued once");
 }
 
 #[tokio::test]
@@ -75,19 +50,14 @@ async fn sign_in_under_login_protection_by_totp_and_wrong_factors_are_limited() 
     app.clock.advance(Duration::seconds(30));
 
     let pending = app.sign_in(&username, PASSWORD).await;
-    assert_eq!(
-        pending.body["factors"],
-        json!(["sms", "totp", "recovery_code"])
-    );
+    assert_eq!(pending.body["factors"], json!(["sms", "totp", "recovery_code"]));
     let flow = pending.body["sign_in_id"].clone();
     let done = app
         .call(
             "POST",
             "/v1/sessions/second-factor",
             None,
-            Some(
-                json!({"sign_in_id": flow, "factor": "totp", "code": totp_code(&app, &secret, 0)}),
-            ),
+            Some(json!({"sign_in_id": flow, "factor": "totp", "code": totp_code(&app, &secret, 0)})),
         )
         .await;
     assert_eq!(done.status, 201, "{:?}", done.body);
@@ -121,16 +91,10 @@ async fn sign_in_under_login_protection_by_totp_and_wrong_factors_are_limited() 
             "POST",
             "/v1/sessions/second-factor",
             None,
-            Some(
-                json!({"sign_in_id": flow, "factor": "totp", "code": totp_code(&app, &secret, 0)}),
-            ),
+            Some(json!({"sign_in_id": flow, "factor": "totp", "code": totp_code(&app, &secret, 0)})),
         )
         .await;
-    assert_eq!(
-        right.code(),
-        "SECOND_FACTOR_ATTEMPTS_EXCEEDED",
-        "the flow is dead"
-    );
+    assert_eq!(right.code(), "SECOND_FACTOR_ATTEMPTS_EXCEEDED", "the flow is dead");
     // The password counter is separate: the password still signs in (to a new pending flow).
     assert_eq!(app.sign_in(&username, PASSWORD).await.status, 202);
 }
@@ -161,11 +125,7 @@ async fn each_sensitive_operation_needs_a_step_up_then_passes() {
     let security = app.call("GET", "/v1/security", Some(&token), None).await;
     assert_eq!(security.body["operation_protection"], true);
     let operations: Vec<(&str, &str, Option<serde_json::Value>)> = vec![
-        (
-            "PUT",
-            "/v1/security/protection",
-            Some(json!({"login_protection": false, "operation_protection": true})),
-        ),
+        ("PUT", "/v1/security/protection", Some(json!({"login_protection": false, "operation_protection": true}))),
         ("POST", "/v1/mfa/totp", None),
         (
             "PUT",
@@ -175,69 +135,33 @@ async fn each_sensitive_operation_needs_a_step_up_then_passes() {
     ];
     for (method, path, body) in operations {
         let refused = app.call(method, path, Some(&token), body.clone()).await;
-        assert_eq!(
-            (refused.status, refused.code()),
-            (403, "STEP_UP_REQUIRED"),
-            "{method} {path}"
-        );
+        assert_eq!((refused.status, refused.code()), (403, "STEP_UP_REQUIRED"), "{method} {path}");
         assert_eq!(refused.body["error"]["details"]["factors"], json!(["sms"]));
         assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
         let passed = app.call(method, path, Some(&token), body).await;
         assert!(passed.status < 300, "{method} {path}: {:?}", passed.body);
         app.clock.advance(Duration::minutes(6));
     }
-    assert_eq!(
-        app.sign_in(&username, "Quiet-Lantern-77").await.status,
-        201,
-        "the new password works"
-    );
-    assert_eq!(
-        app.sign_in(&username, PASSWORD).await.code(),
-        "INVALID_CREDENTIALS"
-    );
+    assert_eq!(app.sign_in(&username, "Quiet-Lantern-77").await.status, 201, "the new password works");
+    assert_eq!(app.sign_in(&username, PASSWORD).await.code(), "INVALID_CREDENTIALS");
 }
 
 #[tokio::test]
 async fn a_step_up_expires_after_five_minutes_and_belongs_to_its_session() {
     let app = spawn_app().await;
     let (username, phone, token) = app.signed_in_user().await;
-    let other = app.sign_in(&username, PASSWORD).await.body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let other = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
     let body = json!({"login_protection": false, "operation_protection": true});
     assert_eq!(
-        app.call(
-            "PUT",
-            "/v1/security/protection",
-            Some(&other),
-            Some(body.clone())
-        )
-        .await
-        .code(),
+        app.call("PUT", "/v1/security/protection", Some(&other), Some(body.clone())).await.code(),
         "STEP_UP_REQUIRED",
         "bound to the session"
     );
     app.clock.advance(Duration::minutes(4));
-    assert_eq!(
-        app.call(
-            "PUT",
-            "/v1/security/protection",
-            Some(&token),
-            Some(body.clone())
-        )
-        .await
-        .status,
-        204
-    );
+    assert_eq!(app.call("PUT", "/v1/security/protection", Some(&token), Some(body.clone())).await.status, 204);
     app.clock.advance(Duration::minutes(1));
-    assert_eq!(
-        app.call("PUT", "/v1/security/protection", Some(&token), Some(body))
-            .await
-            .code(),
-        "STEP_UP_REQUIRED"
-    );
+    assert_eq!(app.call("PUT", "/v1/security/protection", Some(&token), Some(body)).await.code(), "STEP_UP_REQUIRED");
 }
 
 #[tokio::test]
@@ -246,60 +170,28 @@ async fn with_operation_protection_off_no_step_up_is_asked() {
     let (_, phone, token) = app.signed_in_user().await;
     assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
     let off = json!({"login_protection": false, "operation_protection": false});
-    assert_eq!(
-        app.call("PUT", "/v1/security/protection", Some(&token), Some(off))
-            .await
-            .status,
-        204
-    );
+    assert_eq!(app.call("PUT", "/v1/security/protection", Some(&token), Some(off)).await.status, 204);
     app.clock.advance(Duration::minutes(10));
-    assert_eq!(
-        app.call("POST", "/v1/mfa/totp", Some(&token), None)
-            .await
-            .status,
-        201
-    );
+    assert_eq!(app.call("POST", "/v1/mfa/totp", Some(&token), None).await.status, 201);
 }
 
 #[tokio::test]
 async fn changing_the_password_can_sign_out_the_other_sessions() {
     let app = spawn_app().await;
     let (username, phone, token) = app.signed_in_user().await;
-    let other = app.sign_in(&username, PASSWORD).await.body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let other = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
     let wrong = json!({"current_password": "Not-The-One-1", "new_password": "Quiet-Lantern-77"});
     assert_eq!(
-        app.call("PUT", "/v1/accounts/me/password", Some(&token), Some(wrong))
-            .await
-            .code(),
+        app.call("PUT", "/v1/accounts/me/password", Some(&token), Some(wrong)).await.code(),
         "CURRENT_PASSWORD_WRONG"
     );
     let weak = json!({"current_password": PASSWORD, "new_password": "password1"});
-    assert_eq!(
-        app.call("PUT", "/v1/accounts/me/password", Some(&token), Some(weak))
-            .await
-            .code(),
-        "WEAK_PASSWORD"
-    );
+    assert_eq!(app.call("PUT", "/v1/accounts/me/password", Some(&token), Some(weak)).await.code(), "WEAK_PASSWORD");
     let body = json!({"current_password": PASSWORD, "new_password": "Quiet-Lantern-77", "revoke_other_sessions": true});
-    let changed = app
-        .call("PUT", "/v1/accounts/me/password", Some(&token), Some(body))
-        .await;
+    let changed = app.call("PUT", "/v1/accounts/me/password", Some(&token), Some(body)).await;
     assert_eq!(changed.status, 200, "{:?}", changed.body);
     assert_eq!(changed.body["sessions_revoked"], 1);
-    assert_eq!(
-        app.call("GET", "/v1/accounts/me", Some(&other), None)
-            .await
-            .status,
-        401
-    );
-    assert_eq!(
-        app.call("GET", "/v1/accounts/me", Some(&token), None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&other), None).await.status, 401);
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 200);
 }

@@ -13,24 +13,10 @@ async fn registration_returns_the_account_with_its_id_and_masked_phone() {
     let account_id = reply.body["account_id"].as_str().unwrap();
     assert_eq!(account_id.len(), 32);
     assert_eq!(reply.body["username"], username);
-    assert_eq!(
-        reply.body["phone"],
-        format!("+86 {}****{}", &phone[3..6], &phone[10..])
-    );
-    let accepted: Vec<&str> = reply.body["agreements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        accepted,
-        [
-            "user-service-agreement",
-            "online-ordering-agreement",
-            "privacy-policy"
-        ]
-    );
+    assert_eq!(reply.body["phone"], format!("+86 {}****{}", &phone[3..6], &phone[10..]));
+    let accepted: Vec<&str> =
+        reply.body["agreements"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(accepted, ["user-service-agreement", "online-ordering-agreement", "privacy-policy"]);
     assert!(reply.body["agreements"][0]["accepted_at"].is_string());
 }
 
@@ -40,9 +26,7 @@ async fn usernames_are_unique_case_insensitively() {
     let app = spawn_app().await;
     let username = unique_username();
     assert_eq!(app.register(&username, &unique_phone()).await.status, 201);
-    let again = app
-        .register(&username.to_uppercase(), &unique_phone())
-        .await;
+    let again = app.register(&username.to_uppercase(), &unique_phone()).await;
     assert_eq!((again.status, again.code()), (409, "USERNAME_TAKEN"));
 }
 
@@ -53,13 +37,9 @@ async fn a_taken_username_does_not_use_up_the_code() {
     assert_eq!(app.register(&taken, &unique_phone()).await.status, 201);
     let phone = unique_phone();
     let (challenge, code) = app.seed_code(&phone).await;
-    let refused = app
-        .register_with(&taken, PASSWORD, &phone, &challenge, &code)
-        .await;
+    let refused = app.register_with(&taken, PASSWORD, &phone, &challenge, &code).await;
     assert_eq!(refused.code(), "USERNAME_TAKEN");
-    let other = app
-        .register_with(&unique_username(), PASSWORD, &phone, &challenge, &code)
-        .await;
+    let other = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
     assert_eq!(other.status, 201, "{:?}", other.body);
 }
 
@@ -78,18 +58,9 @@ async fn the_password_policy_refuses_each_weak_kind() {
     ] {
         let phone = unique_phone();
         let (challenge, code) = app.seed_code(&phone).await;
-        let reply = app
-            .register_with(&username, password, &phone, &challenge, &code)
-            .await;
-        assert_eq!(
-            (reply.status, reply.code()),
-            (422, "WEAK_PASSWORD"),
-            "{password}"
-        );
-        assert_eq!(
-            reply.body["error"]["details"]["reason"], reason,
-            "{password}"
-        );
+        let reply = app.register_with(&username, password, &phone, &challenge, &code).await;
+        assert_eq!((reply.status, reply.code()), (422, "WEAK_PASSWORD"), "{password}");
+        assert_eq!(reply.body["error"]["details"]["reason"], reason, "{password}");
     }
     // Nothing was created: the username is still free.
     assert_eq!(app.register(&username, &unique_phone()).await.status, 201);
@@ -107,10 +78,7 @@ async fn all_three_current_agreements_must_be_accepted() {
     });
     let reply = app.call("POST", "/v1/accounts", None, Some(body)).await;
     assert_eq!((reply.status, reply.code()), (422, "AGREEMENTS_REQUIRED"));
-    assert_eq!(
-        reply.body["error"]["details"]["missing"],
-        json!(["online-ordering-agreement", "privacy-policy"])
-    );
+    assert_eq!(reply.body["error"]["details"]["missing"], json!(["online-ordering-agreement", "privacy-policy"]));
 }
 
 #[tokio::test]
@@ -120,21 +88,11 @@ async fn ten_accounts_per_phone_then_refused() {
     let phone = unique_phone();
     for _ in 0..10 {
         let (challenge, code) = app.seed_code(&phone).await;
-        assert_eq!(
-            app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code)
-                .await
-                .status,
-            201
-        );
+        assert_eq!(app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await.status, 201);
     }
     let (challenge, code) = app.seed_code(&phone).await;
-    let eleventh = app
-        .register_with(&unique_username(), PASSWORD, &phone, &challenge, &code)
-        .await;
-    assert_eq!(
-        (eleventh.status, eleventh.code()),
-        (409, "PHONE_ACCOUNT_LIMIT")
-    );
+    let eleventh = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
+    assert_eq!((eleventh.status, eleventh.code()), (409, "PHONE_ACCOUNT_LIMIT"));
 }
 
 #[tokio::test]
@@ -149,25 +107,16 @@ async fn thirty_concurrent_registrations_for_one_phone_create_exactly_ten() {
     let attempts = codes.iter().map(|(challenge, code)| {
         let app = &app;
         let phone = &phone;
-        async move {
-            app.register_with(&unique_username(), PASSWORD, phone, challenge, code)
-                .await
-        }
+        async move { app.register_with(&unique_username(), PASSWORD, phone, challenge, code).await }
     });
     let replies = futures::future::join_all(attempts).await;
     let created = replies.iter().filter(|r| r.status == 201).count();
-    let limited = replies
-        .iter()
-        .filter(|r| r.code() == "PHONE_ACCOUNT_LIMIT")
-        .count();
+    let limited = replies.iter().filter(|r| r.code() == "PHONE_ACCOUNT_LIMIT").count();
     assert_eq!(
         (created, limited),
         (10, 20),
         "{:?}",
-        replies
-            .iter()
-            .map(|r| (r.status, r.code().to_owned()))
-            .collect::<Vec<_>>()
+        replies.iter().map(|r| (r.status, r.code().to_owned())).collect::<Vec<_>>()
     );
 }
 
@@ -195,20 +144,14 @@ async fn a_wrong_code_counts_tries_and_five_wrong_tries_exhaust_it() {
     let (challenge, code) = app.seed_code(&phone).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in (1..=4).rev() {
-        let reply = app
-            .register_with(&unique_username(), PASSWORD, &phone, &challenge, wrong)
-            .await;
+        let reply = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, wrong).await;
         assert_eq!((reply.status, reply.code()), (400, "CODE_MISMATCH"));
         assert_eq!(reply.body["error"]["details"]["attempts_left"], left);
     }
-    let fifth = app
-        .register_with(&unique_username(), PASSWORD, &phone, &challenge, wrong)
-        .await;
+    let fifth = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, wrong).await;
     assert_eq!(fifth.code(), "CODE_ATTEMPTS_EXCEEDED");
     // Even the right code no longer works.
-    let right = app
-        .register_with(&unique_username(), PASSWORD, &phone, &challenge, &code)
-        .await;
+    let right = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
     assert_eq!(right.code(), "CODE_ATTEMPTS_EXCEEDED");
 }
 
@@ -217,15 +160,8 @@ async fn a_code_is_single_use() {
     let app = spawn_app().await;
     let phone = unique_phone();
     let (challenge, code) = app.seed_code(&phone).await;
-    assert_eq!(
-        app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code)
-            .await
-            .status,
-        201
-    );
-    let reuse = app
-        .register_with(&unique_username(), PASSWORD, &phone, &challenge, &code)
-        .await;
+    assert_eq!(app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await.status, 201);
+    let reuse = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
     assert_eq!((reuse.status, reuse.code()), (400, "CODE_USED"));
 }
 
@@ -235,9 +171,7 @@ async fn a_code_expires_after_ten_minutes() {
     let phone = unique_phone();
     let (challenge, code) = app.seed_code(&phone).await;
     app.clock.advance(chrono::Duration::minutes(10));
-    let late = app
-        .register_with(&unique_username(), PASSWORD, &phone, &challenge, &code)
-        .await;
+    let late = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
     assert_eq!((late.status, late.code()), (400, "CODE_EXPIRED"));
 }
 
@@ -246,24 +180,9 @@ async fn a_code_is_bound_to_its_phone_and_request() {
     let app = spawn_app().await;
     let (phone, other_phone) = (unique_phone(), unique_phone());
     let (challenge, code) = app.seed_code(&phone).await;
-    let elsewhere = app
-        .register_with(
-            &unique_username(),
-            PASSWORD,
-            &other_phone,
-            &challenge,
-            &code,
-        )
-        .await;
+    let elsewhere = app.register_with(&unique_username(), PASSWORD, &other_phone, &challenge, &code).await;
     assert_eq!(elsewhere.code(), "CODE_MISMATCH");
-    let unknown = app
-        .register_with(
-            &unique_username(),
-            PASSWORD,
-            &phone,
-            "0123456789abcdef0123456789abcdef",
-            &code,
-        )
-        .await;
+    let unknown =
+        app.register_with(&unique_username(), PASSWORD, &phone, "0123456789abcdef0123456789abcdef", &code).await;
     assert_eq!(unknown.code(), "CODE_NOT_FOUND");
 }

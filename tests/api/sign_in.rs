@@ -14,14 +14,7 @@ async fn sign_in_gives_a_bearer_token_and_a_session() {
     assert_eq!(reply.body["token_type"], "Bearer");
     assert_eq!(reply.body["account_id"], account_id);
     assert_eq!(reply.body["session"]["idle_timeout_seconds"], 3600);
-    assert!(
-        reply.body["access_token"]
-            .as_str()
-            .unwrap()
-            .split('.')
-            .count()
-            == 3
-    );
+    assert!(reply.body["access_token"].as_str().unwrap().split('.').count() == 3);
 }
 
 #[tokio::test]
@@ -32,22 +25,9 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
     let wrong = app.sign_in(&username, "Wrong-Password-1").await;
     let unknown = app.sign_in(&unique_username(), "Wrong-Password-1").await;
     assert_eq!((wrong.status, wrong.code()), (401, "INVALID_CREDENTIALS"));
-    assert_eq!(
-        (unknown.status, unknown.code()),
-        (401, "INVALID_CREDENTIALS")
-    );
-    assert_eq!(
-        wrong.body["error"]["message"],
-        unknown.body["error"]["message"]
-    );
-    let shape = |r: &Reply| {
-        r.body["error"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-    };
+    assert_eq!((unknown.status, unknown.code()), (401, "INVALID_CREDENTIALS"));
+    assert_eq!(wrong.body["error"]["message"], unknown.body["error"]["message"]);
+    let shape = |r: &Reply| r.body["error"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(shape(&wrong), shape(&unknown));
 }
 
@@ -59,27 +39,16 @@ async fn five_failures_lock_an_existing_and_an_unknown_username_alike_until_the_
     let ghost = unique_username();
     for name in [&username, &ghost] {
         for _ in 0..5 {
-            assert_eq!(
-                app.sign_in(name, "Wrong-Password-1").await.code(),
-                "INVALID_CREDENTIALS"
-            );
+            assert_eq!(app.sign_in(name, "Wrong-Password-1").await.code(), "INVALID_CREDENTIALS");
         }
     }
     for name in [&username, &ghost] {
         let locked = app.sign_in(name, PASSWORD).await;
-        assert_eq!(
-            (locked.status, locked.code()),
-            (429, "SIGN_IN_LOCKED"),
-            "{name}"
-        );
+        assert_eq!((locked.status, locked.code()), (429, "SIGN_IN_LOCKED"), "{name}");
         assert_eq!(locked.headers["retry-after"], "900");
     }
     app.clock.advance(Duration::minutes(15));
-    assert_eq!(
-        app.sign_in(&username, PASSWORD).await.status,
-        201,
-        "the lock ends by itself"
-    );
+    assert_eq!(app.sign_in(&username, PASSWORD).await.status, 201, "the lock ends by itself");
 }
 
 #[tokio::test]
@@ -93,11 +62,7 @@ async fn a_success_clears_the_failure_count() {
     for _ in 0..4 {
         app.sign_in(&username, "Wrong-Password-1").await;
     }
-    assert_eq!(
-        app.sign_in(&username, PASSWORD).await.status,
-        201,
-        "four new failures do not lock"
-    );
+    assert_eq!(app.sign_in(&username, PASSWORD).await.status, 201, "four new failures do not lock");
 }
 
 #[tokio::test]
@@ -105,12 +70,7 @@ async fn one_source_is_limited_across_usernames() {
     // LOGIN-6: per source
     let app = spawn_app().await;
     for _ in 0..50 {
-        assert_eq!(
-            app.sign_in(&unique_username(), "Wrong-Password-1")
-                .await
-                .code(),
-            "INVALID_CREDENTIALS"
-        );
+        assert_eq!(app.sign_in(&unique_username(), "Wrong-Password-1").await.code(), "INVALID_CREDENTIALS");
     }
     let (username, _, _) = {
         let other = spawn_app().await;

@@ -39,17 +39,9 @@ async fn at_most_ten_sends_a_day_per_phone() {
     }
     let eleventh = app.send_code(&phone).await;
     assert_eq!((eleventh.status, eleventh.code()), (429, "RATE_LIMITED"));
-    let wait: i64 = eleventh.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait: i64 = eleventh.headers["retry-after"].to_str().unwrap().parse().unwrap();
     app.clock.advance(chrono::Duration::seconds(wait));
-    assert_eq!(
-        app.send_code(&phone).await.status,
-        202,
-        "a new day opens a new allowance"
-    );
+    assert_eq!(app.send_code(&phone).await.status, 202, "a new day opens a new allowance");
 }
 
 #[tokio::test]
@@ -67,9 +59,7 @@ async fn at_most_fifty_sends_a_day_per_caller() {
             "POST",
             "/v1/sms-codes",
             None,
-            json!({"phone": unique_phone(), "purpose": "register"})
-                .to_string()
-                .into(),
+            json!({"phone": unique_phone(), "purpose": "register"}).to_string().into(),
         )
         .await;
     assert_eq!(other.status, 202);
@@ -80,26 +70,13 @@ async fn bad_phone_or_purpose_is_refused_and_nothing_is_sent() {
     let app = spawn_app().await;
     for (body, field) in [
         (json!({"phone": "12345", "purpose": "register"}), "phone"),
-        (
-            json!({"phone": "+86 128 0000 0000", "purpose": "register"}),
-            "phone",
-        ),
-        (
-            json!({"phone": unique_phone(), "purpose": "steal"}),
-            "purpose",
-        ),
+        (json!({"phone": "+86 128 0000 0000", "purpose": "register"}), "phone"),
+        (json!({"phone": unique_phone(), "purpose": "steal"}), "purpose"),
         (json!({"purpose": "register"}), "phone"),
     ] {
         let reply = app.call("POST", "/v1/sms-codes", None, Some(body)).await;
         assert_eq!((reply.status, reply.code()), (422, "INVALID_FIELD"));
         assert_eq!(reply.body["error"]["details"]["field"], field);
     }
-    assert!(app
-        .state()
-        .services
-        .sandbox_sms
-        .as_ref()
-        .unwrap()
-        .messages(None)
-        .is_empty());
+    assert!(app.state().services.sandbox_sms.as_ref().unwrap().messages(None).is_empty());
 }

@@ -26,30 +26,15 @@ async fn no_item_holds_the_raw_phone_number_or_password() {
     let dynamo = app.dynamo().await;
     let mut scanned = 0;
     for table in tables::ALL {
-        let items = dynamo
-            .scan()
-            .table_name(table.logical_id)
-            .send()
-            .await
-            .unwrap()
-            .items
-            .unwrap_or_default();
+        let items = dynamo.scan().table_name(table.logical_id).send().await.unwrap().items.unwrap_or_default();
         for item in items {
             let mut text = String::new();
             item.iter().for_each(|(k, v)| {
                 text.push_str(k);
                 flatten(v, &mut text)
             });
-            assert!(
-                !text.contains(national),
-                "{} holds a raw phone number: {text}",
-                table.logical_id
-            );
-            assert!(
-                !text.contains(PASSWORD),
-                "{} holds a raw password",
-                table.logical_id
-            );
+            assert!(!text.contains(national), "{} holds a raw phone number: {text}", table.logical_id);
+            assert!(!text.contains(PASSWORD), "{} holds a raw password", table.logical_id);
             scanned += 1;
         }
     }
@@ -65,20 +50,14 @@ async fn passwords_are_stored_as_argon2id_hashes() {
     let item = dynamo
         .get_item()
         .table_name(tables::ACCOUNTS.logical_id)
-        .key(
-            "pk",
-            AttributeValue::S(format!("LOGIN#{}", username.to_lowercase())),
-        )
+        .key("pk", AttributeValue::S(format!("LOGIN#{}", username.to_lowercase())))
         .send()
         .await
         .unwrap()
         .item
         .expect("credential stored");
     let hash = item["password_hash"].as_s().unwrap();
-    assert!(
-        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{hash}"
-    );
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
 }
 
 #[tokio::test]
@@ -88,54 +67,19 @@ async fn each_use_case_makes_the_fewest_round_trips() {
 
     let before = app.dynamo_requests();
     assert_eq!(app.send_code(&phone).await.status, 202);
-    assert_eq!(
-        app.dynamo_requests() - before,
-        1,
-        "send code: one transaction"
-    );
+    assert_eq!(app.dynamo_requests() - before, 1, "send code: one transaction");
 
     // A second send would be rate-limited: seed the code the registration uses.
     let sent_challenge = app.seed_code(&phone).await;
     let before = app.dynamo_requests();
-    assert_eq!(
-        app.register_with(
-            &username,
-            PASSWORD,
-            &phone,
-            &sent_challenge.0,
-            &sent_challenge.1
-        )
-        .await
-        .status,
-        201
-    );
-    assert_eq!(
-        app.dynamo_requests() - before,
-        1,
-        "registration: one transaction"
-    );
+    assert_eq!(app.register_with(&username, PASSWORD, &phone, &sent_challenge.0, &sent_challenge.1).await.status, 201);
+    assert_eq!(app.dynamo_requests() - before, 1, "registration: one transaction");
 
     let before = app.dynamo_requests();
-    let token = app.sign_in(&username, PASSWORD).await.body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        app.dynamo_requests() - before,
-        2,
-        "sign-in: one batch read, one write"
-    );
+    let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.dynamo_requests() - before, 2, "sign-in: one batch read, one write");
 
     let before = app.dynamo_requests();
-    assert_eq!(
-        app.call("GET", "/v1/accounts/me", Some(&token), None)
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        app.dynamo_requests() - before,
-        2,
-        "read account: the authorizer's touch, one read"
-    );
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 200);
+    assert_eq!(app.dynamo_requests() - before, 2, "read account: the authorizer's touch, one read");
 }

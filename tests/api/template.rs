@@ -13,57 +13,18 @@ fn the_tables_in_the_code_are_the_tables_of_the_template() {
     assert_eq!(in_template, in_code);
     for spec in tables::ALL {
         let table = t.table(spec.logical_id).unwrap();
-        assert_eq!(
-            table.partition_key, spec.partition_key,
-            "{}",
-            spec.logical_id
-        );
-        assert_eq!(
-            table.sort_key.as_deref(),
-            spec.sort_key,
-            "{}",
-            spec.logical_id
-        );
-        assert_eq!(
-            table.ttl_attribute.as_deref(),
-            spec.ttl_attribute,
-            "{}",
-            spec.logical_id
-        );
-        assert_eq!(
-            table.billing_mode.as_deref(),
-            Some("PAY_PER_REQUEST"),
-            "{}",
-            spec.logical_id
-        );
-        assert!(
-            table.point_in_time_recovery,
-            "{} needs point-in-time recovery",
-            spec.logical_id
-        );
-        let indexes: Vec<(&str, &str, Option<&str>)> = table
-            .indexes
-            .iter()
-            .map(|i| {
-                (
-                    i.name.as_str(),
-                    i.partition_key.as_str(),
-                    i.sort_key.as_deref(),
-                )
-            })
-            .collect();
-        let expected: Vec<(&str, &str, Option<&str>)> = spec
-            .indexes
-            .iter()
-            .map(|i| (i.name, i.partition_key, i.sort_key))
-            .collect();
+        assert_eq!(table.partition_key, spec.partition_key, "{}", spec.logical_id);
+        assert_eq!(table.sort_key.as_deref(), spec.sort_key, "{}", spec.logical_id);
+        assert_eq!(table.ttl_attribute.as_deref(), spec.ttl_attribute, "{}", spec.logical_id);
+        assert_eq!(table.billing_mode.as_deref(), Some("PAY_PER_REQUEST"), "{}", spec.logical_id);
+        assert!(table.point_in_time_recovery, "{} needs point-in-time recovery", spec.logical_id);
+        let indexes: Vec<(&str, &str, Option<&str>)> =
+            table.indexes.iter().map(|i| (i.name.as_str(), i.partition_key.as_str(), i.sort_key.as_deref())).collect();
+        let expected: Vec<(&str, &str, Option<&str>)> =
+            spec.indexes.iter().map(|i| (i.name, i.partition_key, i.sort_key)).collect();
         assert_eq!(indexes, expected, "{}", spec.logical_id);
         for (name, kind) in &table.attributes {
-            assert_eq!(
-                kind, "S",
-                "{}.{name}: the code writes strings",
-                spec.logical_id
-            );
+            assert_eq!(kind, "S", "{}.{name}: the code writes strings", spec.logical_id);
         }
     }
 }
@@ -71,10 +32,7 @@ fn the_tables_in_the_code_are_the_tables_of_the_template() {
 #[test]
 fn every_function_of_the_template_has_its_handler_and_every_handler_a_function() {
     let t = template();
-    let authorizer = t
-        .authorizer_binary
-        .as_deref()
-        .expect("the HTTP API has a default authorizer");
+    let authorizer = t.authorizer_binary.as_deref().expect("the HTTP API has a default authorizer");
     assert_eq!(authorizer, registry::AUTHORIZER);
     for f in &t.functions {
         assert!(
@@ -85,10 +43,7 @@ fn every_function_of_the_template_has_its_handler_and_every_handler_a_function()
     }
     let binaries: BTreeSet<&str> = t.functions.iter().map(|f| f.binary.as_str()).collect();
     for b in registry::HTTP_BINARIES {
-        assert!(
-            binaries.contains(b),
-            "handler {b} is not deployed by template.yaml"
-        );
+        assert!(binaries.contains(b), "handler {b} is not deployed by template.yaml");
     }
 }
 
@@ -100,22 +55,15 @@ fn the_fallback_knows_exactly_the_template_routes() {
         .flat_map(|f| f.routes.iter())
         .filter_map(|r| Some((r.method.clone()?, r.path.clone()?)))
         .collect();
-    let known: BTreeSet<(String, String)> = KNOWN_ROUTES
-        .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
+    let known: BTreeSet<(String, String)> = KNOWN_ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
     assert_eq!(from_template, known);
 }
 
 #[test]
 fn the_readme_lists_every_error_code() {
-    let readme =
-        std::fs::read_to_string(local_env::settings::repo_root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(local_env::settings::repo_root().join("README.md")).unwrap();
     for (code, status, _) in ERROR_CODES {
-        assert!(
-            readme.contains(&format!("`{code}`")),
-            "README does not list {code}"
-        );
+        assert!(readme.contains(&format!("`{code}`")), "README does not list {code}");
         assert!(
             readme.contains(&format!("| {status} |")) || readme.contains(&format!("| {status} ")),
             "README lacks status {status}"
@@ -123,8 +71,7 @@ fn the_readme_lists_every_error_code() {
     }
     for (method, path) in KNOWN_ROUTES {
         assert!(
-            readme.contains(&format!("{method} {path}"))
-                || readme.contains(&format!("`{method} {path}`")),
+            readme.contains(&format!("{method} {path}")) || readme.contains(&format!("`{method} {path}`")),
             "README does not list {method} {path}"
         );
     }

@@ -16,26 +16,14 @@ struct Figures {
 
 impl Figures {
     fn new(name: &'static str) -> Self {
-        Figures {
-            name,
-            latencies: vec![],
-            requests: vec![],
-        }
+        Figures { name, latencies: vec![], requests: vec![] }
     }
 
     fn print(&mut self) {
         self.latencies.sort();
-        let pick =
-            |q: f64| self.latencies[((self.latencies.len() as f64 - 1.0) * q).round() as usize];
-        let (min, max) = (
-            self.requests.iter().min().unwrap(),
-            self.requests.iter().max().unwrap(),
-        );
-        let requests = if min == max {
-            min.to_string()
-        } else {
-            format!("{min}-{max}")
-        };
+        let pick = |q: f64| self.latencies[((self.latencies.len() as f64 - 1.0) * q).round() as usize];
+        let (min, max) = (self.requests.iter().min().unwrap(), self.requests.iter().max().unwrap());
+        let requests = if min == max { min.to_string() } else { format!("{min}-{max}") };
         println!(
             "{:<14} p50 {:>7.1} ms   p99 {:>7.1} ms   DynamoDB requests {}",
             self.name,
@@ -66,19 +54,14 @@ async fn main() {
         &hash[..hash.find("$c").unwrap_or(30).min(31)]
     );
 
-    let (mut register, mut sign_in, mut read) = (
-        Figures::new("register"),
-        Figures::new("sign-in"),
-        Figures::new("read-account"),
-    );
+    let (mut register, mut sign_in, mut read) =
+        (Figures::new("register"), Figures::new("sign-in"), Figures::new("read-account"));
     for _ in 0..RUNS {
         let (username, phone) = (unique_username(), unique_phone());
         let (challenge, code) = app.seed_code(&phone).await;
 
         let (before, t) = (app.dynamo_requests(), Instant::now());
-        let reply = app
-            .register_with(&username, PASSWORD, &phone, &challenge, &code)
-            .await;
+        let reply = app.register_with(&username, PASSWORD, &phone, &challenge, &code).await;
         register.latencies.push(t.elapsed());
         register.requests.push(app.dynamo_requests() - before);
         assert_eq!(reply.status, 201);
@@ -90,12 +73,7 @@ async fn main() {
         let token = reply.body["access_token"].as_str().unwrap().to_owned();
 
         let (before, t) = (app.dynamo_requests(), Instant::now());
-        assert_eq!(
-            app.call("GET", "/v1/accounts/me", Some(&token), None)
-                .await
-                .status,
-            200
-        );
+        assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 200);
         read.latencies.push(t.elapsed());
         read.requests.push(app.dynamo_requests() - before);
     }

@@ -19,9 +19,7 @@ use tokio::sync::OnceCell;
 
 pub fn template() -> &'static Template {
     static TEMPLATE: OnceLock<Template> = OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        Template::load(&repo_root().join("template.yaml")).expect("template.yaml loads")
-    })
+    TEMPLATE.get_or_init(|| Template::load(&repo_root().join("template.yaml")).expect("template.yaml loads"))
 }
 
 async fn ensure_provisioned() {
@@ -32,9 +30,7 @@ async fn ensure_provisioned() {
             "AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts the emulator"
         );
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        provision::provision(&sdk, template())
-            .await
-            .expect("emulator provisioned from template.yaml");
+        provision::provision(&sdk, template()).await.expect("emulator provisioned from template.yaml");
     })
     .await;
 }
@@ -47,11 +43,7 @@ pub fn unique_phone() -> String {
 
 /// A fresh valid username.
 pub fn unique_username() -> String {
-    let tail: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(12)
-        .map(char::from)
-        .collect();
+    let tail: String = rand::thread_rng().sample_iter(&Alphanumeric).take(12).map(char::from).collect();
     format!("u{tail}")
 }
 
@@ -88,21 +80,12 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     ensure_provisioned().await;
     // Noon UTC today: far from a day boundary, so daily limits are deterministic.
-    let noon = chrono::Utc::now()
-        .date_naive()
-        .and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_utc();
+    let noon = chrono::Utc::now().date_naive().and_hms_opt(12, 0, 0).unwrap().and_utc();
     let clock = Arc::new(TestClock::starting_at(noon));
     let state = AppState::new(&local_config(random_secrets(), None), clock.clone()).await;
-    let gateway =
-        Gateway::new(template(), Arc::new(state)).expect("every template binary has a handler");
+    let gateway = Gateway::new(template(), Arc::new(state)).expect("every template binary has a handler");
     let suffix: u32 = rand::thread_rng().gen();
-    TestApp {
-        gateway,
-        clock,
-        source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff),
-    }
+    TestApp { gateway, clock, source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff) }
 }
 
 impl TestApp {
@@ -115,15 +98,8 @@ impl TestApp {
     }
 
     /// Sends raw bytes through the gateway.
-    pub async fn call_raw(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Bytes,
-    ) -> Reply {
-        self.call_from(&self.source_ip, method, path, token, body)
-            .await
+    pub async fn call_raw(&self, method: &str, path: &str, token: Option<&str>, body: Bytes) -> Reply {
+        self.call_from(&self.source_ip, method, path, token, body).await
     }
 
     pub async fn call_from(
@@ -134,65 +110,36 @@ impl TestApp {
         token: Option<&str>,
         body: Bytes,
     ) -> Reply {
-        let mut request = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("user-agent", "api-tests/1.0");
+        let mut request = http::Request::builder().method(method).uri(path).header("user-agent", "api-tests/1.0");
         if !body.is_empty() {
             request = request.header("content-type", "application/json");
         }
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
-        let response = self
-            .gateway
-            .dispatch(request.body(body).expect("request builds"), source_ip)
-            .await;
+        let response = self.gateway.dispatch(request.body(body).expect("request builds"), source_ip).await;
         let (parts, bytes) = response.into_parts();
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
+        Reply { status: parts.status.as_u16(), headers: parts.headers, body }
     }
 
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
         self.call_raw(method, path, token, bytes).await
     }
 
     pub async fn send_code(&self, phone: &str) -> Reply {
-        self.call(
-            "POST",
-            "/v1/sms-codes",
-            None,
-            Some(json!({"phone": phone, "purpose": "register"})),
-        )
-        .await
+        self.call("POST", "/v1/sms-codes", None, Some(json!({"phone": phone, "purpose": "register"}))).await
     }
 
     /// The newest code the sandbox sent to `phone`.
     pub fn outbox_code(&self, phone: &str) -> String {
-        let sms = self
-            .state()
-            .services
-            .sandbox_sms
-            .as_ref()
-            .expect("sandbox SMS configured");
-        sms.latest_code(phone)
-            .expect("a code was sent to this phone")
+        let sms = self.state().services.sandbox_sms.as_ref().expect("sandbox SMS configured");
+        sms.latest_code(phone).expect("a code was sent to this phone")
     }
 
     /// Stores a register code for `phone` through the code store without the send limits (for
@@ -200,12 +147,7 @@ impl TestApp {
     pub async fn seed_code(&self, phone: &str) -> (String, String) {
         let services = &self.state().services;
         let now = services.clock.now();
-        let (new, code) = prepare_code(
-            services,
-            &Phone::parse(phone).unwrap(),
-            Purpose::Register,
-            now,
-        );
+        let (new, code) = prepare_code(services, &Phone::parse(phone).unwrap(), Purpose::Register, now);
         let limits = SendLimits {
             target_key: format!("seed:{}", new.challenge_id),
             source_key: format!("seed-src:{}", new.challenge_id),
@@ -214,11 +156,7 @@ impl TestApp {
             target_daily_cap: 1,
             source_daily_cap: 1,
         };
-        services
-            .codes
-            .issue(&new, &limits, now)
-            .await
-            .expect("seeded");
+        services.codes.issue(&new, &limits, now).await.expect("seeded");
         (new.challenge_id, code.expose().to_owned())
     }
 
@@ -242,24 +180,11 @@ impl TestApp {
         let sent = self.send_code(phone).await;
         assert_eq!(sent.status, 202, "{:?}", sent.body);
         let code = self.outbox_code(phone);
-        self.register_with(
-            username,
-            PASSWORD,
-            phone,
-            sent.body["challenge_id"].as_str().unwrap(),
-            &code,
-        )
-        .await
+        self.register_with(username, PASSWORD, phone, sent.body["challenge_id"].as_str().unwrap(), &code).await
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
-        self.call(
-            "POST",
-            "/v1/sessions",
-            None,
-            Some(json!({"username": username, "password": password})),
-        )
-        .await
+        self.call("POST", "/v1/sessions", None, Some(json!({"username": username, "password": password}))).await
     }
 
     /// Registers a fresh account and signs in: (username, phone, token).
@@ -269,18 +194,12 @@ impl TestApp {
         assert_eq!(registered.status, 201, "{:?}", registered.body);
         let signed_in = self.sign_in(&username, PASSWORD).await;
         assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
-        (
-            username,
-            phone,
-            signed_in.body["access_token"].as_str().unwrap().to_owned(),
-        )
+        (username, phone, signed_in.body["access_token"].as_str().unwrap().to_owned())
     }
 
     /// A plain DynamoDB client on the emulator, for tests that read what was stored.
     pub async fn dynamo(&self) -> aws_sdk_dynamodb::Client {
-        aws_sdk_dynamodb::Client::new(
-            &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
-        )
+        aws_sdk_dynamodb::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
     }
 }
 
@@ -323,24 +242,18 @@ pub fn capture_logs() {
 /// The current TOTP code of a base32 secret at the app's clock, `offset_steps` from now.
 pub fn totp_code(app: &TestApp, secret_base32: &str, offset_steps: i64) -> String {
     use shared::domain::totp::{step_of, TotpSecret};
-    let bytes = totp_rs::Secret::Encoded(secret_base32.to_owned())
-        .to_bytes()
-        .expect("base32 secret");
-    TotpSecret::from_bytes(bytes)
-        .code_at_step(step_of(app.state().services.clock.now()) + offset_steps)
+    let bytes = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes().expect("base32 secret");
+    TotpSecret::from_bytes(bytes).code_at_step(step_of(app.state().services.clock.now()) + offset_steps)
 }
 
 impl TestApp {
     /// A step-up by SMS on the session of `token` (the clock first moves past the send spacing).
     pub async fn step_up_by_sms(&self, token: &str, phone: &str) -> Reply {
         self.clock.advance(chrono::Duration::seconds(61));
-        let sent = self
-            .call("POST", "/v1/step-up/sms-codes", Some(token), None)
-            .await;
+        let sent = self.call("POST", "/v1/step-up/sms-codes", Some(token), None).await;
         assert_eq!(sent.status, 202, "{:?}", sent.body);
         let body = json!({"factor": "sms", "challenge_id": sent.body["challenge_id"], "code": self.outbox_code(phone)});
-        self.call("POST", "/v1/step-up", Some(token), Some(body))
-            .await
+        self.call("POST", "/v1/step-up", Some(token), Some(body)).await
     }
 
     /// Binds a virtual MFA device (step-up by SMS first): (base32 secret, recovery codes).
@@ -354,9 +267,7 @@ impl TestApp {
             "first_code": totp_code(self, &secret, -1),
             "second_code": totp_code(self, &secret, 0),
         });
-        let confirmed = self
-            .call("POST", "/v1/mfa/totp/confirm", Some(token), Some(body))
-            .await;
+        let confirmed = self.call("POST", "/v1/mfa/totp/confirm", Some(token), Some(body)).await;
         assert_eq!(confirmed.status, 201, "{:?}", confirmed.body);
         let codes = confirmed.body["recovery_codes"]
             .as_array()

@@ -10,9 +10,7 @@ use shared::usecases::account::read_my_account;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let account = read_my_account(&state.services, &principal)
-            .await
-            .map_err(ApiError::from)?;
+        let account = read_my_account(&state.services, &principal).await.map_err(ApiError::from)?;
         Ok(json_response(
             StatusCode::OK,
             &json!({

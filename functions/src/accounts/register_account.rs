@@ -35,9 +35,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
             code: b.sms_code,
             agreements: b.agreements,
         };
-        let registered = register_cloud_account(&state.services, request)
-            .await
-            .map_err(ApiError::from)?;
+        let registered = register_cloud_account(&state.services, request).await.map_err(ApiError::from)?;
         Ok(json_response(
             StatusCode::CREATED,
             &json!({

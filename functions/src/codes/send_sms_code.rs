@@ -22,10 +22,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         let body: SendCodeBody = api::json_body(&req)?;
         let sent = send_sms_code(
             &state.services,
-            SendSmsCode {
-                phone: body.phone,
-                purpose: body.purpose,
-            },
+            SendSmsCode { phone: body.phone, purpose: body.purpose },
             &api::caller(&req),
         )
         .await

@@ -15,24 +15,27 @@ struct ConfirmBody {
     binding_id: String,
     first_code: String,
     second_code: String,
+    #[serde(default)]
+    revoke_other_sessions: bool,
 }
 
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let b: ConfirmBody = api::json_body(&req)?;
-        let codes = confirm_totp_binding(
+        let (codes, revoked) = confirm_totp_binding(
             &state.services,
             &principal,
             &b.binding_id,
             &b.first_code,
             &b.second_code,
+            b.revoke_other_sessions,
         )
         .await
         .map_err(ApiError::from)?;
         Ok(json_response(
             StatusCode::CREATED,
-            &json!({ "bound": true, "recovery_codes": codes }),
+            &json!({ "bound": true, "recovery_codes": codes, "sessions_revoked": revoked }),
         ))
     })
     .await

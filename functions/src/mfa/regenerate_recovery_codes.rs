@@ -10,13 +10,8 @@ use shared::usecases::security::regenerate_recovery_codes;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let codes = regenerate_recovery_codes(&state.services, &principal)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({ "recovery_codes": codes }),
-        ))
+        let codes = regenerate_recovery_codes(&state.services, &principal).await.map_err(ApiError::from)?;
+        Ok(json_response(StatusCode::CREATED, &json!({ "recovery_codes": codes })))
     })
     .await
 }

@@ -11,9 +11,7 @@ use shared::usecases::security::start_totp_binding;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let b = start_totp_binding(&state.services, &principal)
-            .await
-            .map_err(ApiError::from)?;
+        let b = start_totp_binding(&state.services, &principal).await.map_err(ApiError::from)?;
         Ok(json_response(
             StatusCode::CREATED,
             &json!({

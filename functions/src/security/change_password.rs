@@ -23,19 +23,11 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let b: ChangePasswordBody = api::json_body(&req)?;
-        let revoked = change_password(
-            &state.services,
-            &principal,
-            &b.current_password,
-            &b.new_password,
-            b.revoke_other_sessions,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({ "changed": true, "sessions_revoked": revoked }),
-        ))
+        let revoked =
+            change_password(&state.services, &principal, &b.current_password, &b.new_password, b.revoke_other_sessions)
+                .await
+                .map_err(ApiError::from)?;
+        Ok(json_response(StatusCode::OK, &json!({ "changed": true, "sessions_revoked": revoked })))
     })
     .await
 }

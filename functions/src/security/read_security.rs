@@ -10,9 +10,7 @@ use shared::usecases::security::read_security;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let v = read_security(&state.services, &principal)
-            .await
-            .map_err(ApiError::from)?;
+        let v = read_security(&state.services, &principal).await.map_err(ApiError::from)?;
         Ok(json_response(
             StatusCode::OK,
             &json!({

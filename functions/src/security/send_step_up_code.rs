@@ -10,9 +10,7 @@ use shared::usecases::security::send_step_up_code;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let sent = send_step_up_code(&state.services, &principal, &api::caller(&req))
-            .await
-            .map_err(ApiError::from)?;
+        let sent = send_step_up_code(&state.services, &principal, &api::caller(&req)).await.map_err(ApiError::from)?;
         Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
     })
     .await

@@ -18,14 +18,9 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let b: ProtectionBody = api::json_body(&req)?;
-        set_protection(
-            &state.services,
-            &principal,
-            b.login_protection,
-            b.operation_protection,
-        )
-        .await
-        .map_err(ApiError::from)?;
+        set_protection(&state.services, &principal, b.login_protection, b.operation_protection)
+            .await
+            .map_err(ApiError::from)?;
         Ok(no_content())
     })
     .await

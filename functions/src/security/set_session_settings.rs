@@ -17,9 +17,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let b: SessionSettingsBody = api::json_body(&req)?;
-        set_idle_timeout(&state.services, &principal, b.idle_timeout_minutes)
-            .await
-            .map_err(ApiError::from)?;
+        set_idle_timeout(&state.services, &principal, b.idle_timeout_minutes).await.map_err(ApiError::from)?;
         Ok(no_content())
     })
     .await

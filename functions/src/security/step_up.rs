@@ -23,18 +23,9 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let b: StepUpBody = api::json_body(&req)?;
-        let proof = FactorProof {
-            factor: b.factor,
-            code: b.code,
-            challenge_id: b.challenge_id,
-        };
-        let until = step_up(&state.services, &principal, proof)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({ "step_up_expires_at": until.to_rfc3339() }),
-        ))
+        let proof = FactorProof { factor: b.factor, code: b.code, challenge_id: b.challenge_id };
+        let until = step_up(&state.services, &principal, proof).await.map_err(ApiError::from)?;
+        Ok(json_response(StatusCode::CREATED, &json!({ "step_up_expires_at": until.to_rfc3339() })))
     })
     .await
 }

@@ -26,19 +26,12 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         let signed_in = complete_sign_in(
             &state.services,
             &b.sign_in_id,
-            FactorProof {
-                factor: b.factor,
-                code: b.code,
-                challenge_id: b.challenge_id,
-            },
+            FactorProof { factor: b.factor, code: b.code, challenge_id: b.challenge_id },
             &api::caller(&req),
         )
         .await
         .map_err(ApiError::from)?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &session_body(&signed_in),
-        ))
+        Ok(json_response(StatusCode::CREATED, &session_body(&signed_in)))
     })
     .await
 }

@@ -10,9 +10,7 @@ use shared::usecases::sessions::list_sessions;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let sessions = list_sessions(&state.services, &principal)
-            .await
-            .map_err(ApiError::from)?;
+        let sessions = list_sessions(&state.services, &principal).await.map_err(ApiError::from)?;
         let items: Vec<_> = sessions
             .into_iter()
             .map(|(s, current)| {

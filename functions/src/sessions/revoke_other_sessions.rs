@@ -10,13 +10,8 @@ use shared::usecases::sessions::revoke_other_sessions;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let revoked = revoke_other_sessions(&state.services, &principal)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({ "revoked": revoked }),
-        ))
+        let revoked = revoke_other_sessions(&state.services, &principal).await.map_err(ApiError::from)?;
+        Ok(json_response(StatusCode::OK, &json!({ "revoked": revoked })))
     })
     .await
 }

@@ -10,9 +10,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         let principal = api::principal(&req)?;
         let params = req.path_parameters();
         let session_id = params.first("session_id").unwrap_or_default();
-        revoke_session(&state.services, &principal, session_id)
-            .await
-            .map_err(ApiError::from)?;
+        revoke_session(&state.services, &principal, session_id).await.map_err(ApiError::from)?;
         Ok(no_content())
     })
     .await

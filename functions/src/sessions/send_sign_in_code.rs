@@ -18,9 +18,8 @@ struct SendBody {
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: SendBody = api::json_body(&req)?;
-        let sent = send_sign_in_code(&state.services, &b.sign_in_id, &api::caller(&req))
-            .await
-            .map_err(ApiError::from)?;
+        let sent =
+            send_sign_in_code(&state.services, &b.sign_in_id, &api::caller(&req)).await.map_err(ApiError::from)?;
         Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
     })
     .await

@@ -21,20 +21,10 @@ struct SignInBody {
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: SignInBody = api::json_body(&req)?;
-        let request = SignIn {
-            username: b.username,
-            password: b.password,
-        };
-        match sign_in(&state.services, request, &api::caller(&req))
-            .await
-            .map_err(ApiError::from)?
-        {
+        let request = SignIn { username: b.username, password: b.password };
+        match sign_in(&state.services, request, &api::caller(&req)).await.map_err(ApiError::from)? {
             SignInOutcome::SignedIn(s) => Ok(json_response(StatusCode::CREATED, &session_body(&s))),
-            SignInOutcome::SecondFactorRequired {
-                flow_id,
-                factors,
-                expires_at,
-            } => Ok(json_response(
+            SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at } => Ok(json_response(
                 StatusCode::ACCEPTED,
                 &json!({
                     "second_factor_required": true,

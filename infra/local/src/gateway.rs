@@ -38,12 +38,8 @@ impl Gateway {
             if function.routes.is_empty() {
                 continue;
             }
-            let handler = http_handler(&function.binary)
-                .ok_or_else(|| UnknownBinary(function.binary.clone()))?;
-            routes.extend(function.routes.iter().map(|r| BoundRoute {
-                route: r.clone(),
-                handler,
-            }));
+            let handler = http_handler(&function.binary).ok_or_else(|| UnknownBinary(function.binary.clone()))?;
+            routes.extend(function.routes.iter().map(|r| BoundRoute { route: r.clone(), handler }));
         }
         Ok(Gateway { routes, state })
     }
@@ -53,15 +49,10 @@ impl Gateway {
     }
 
     /// `(route key, route, path parameters)` of the route API Gateway would pick.
-    fn select(
-        &self,
-        method: &Method,
-        path: &str,
-    ) -> Option<(String, &BoundRoute, Map<String, Value>)> {
+    fn select(&self, method: &Method, path: &str) -> Option<(String, &BoundRoute, Map<String, Value>)> {
         let mut best: Option<(usize, &BoundRoute, Map<String, Value>)> = None;
         for bound in &self.routes {
-            let (Some(route_method), Some(route_path)) = (&bound.route.method, &bound.route.path)
-            else {
+            let (Some(route_method), Some(route_path)) = (&bound.route.method, &bound.route.path) else {
                 continue;
             };
             if route_method != "ANY" && route_method != method.as_str() {
@@ -82,19 +73,12 @@ impl Gateway {
             );
             return Some((key, bound, params));
         }
-        let default = self
-            .routes
-            .iter()
-            .find(|b| b.route.method.is_none() && b.route.path.is_none())?;
+        let default = self.routes.iter().find(|b| b.route.method.is_none() && b.route.path.is_none())?;
         Some(("$default".into(), default, Map::new()))
     }
 
     /// Handles one HTTP request as API Gateway and Lambda would.
-    pub async fn dispatch(
-        &self,
-        request: http::Request<Bytes>,
-        source_ip: &str,
-    ) -> http::Response<Bytes> {
+    pub async fn dispatch(&self, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
         let (parts, body) = request.into_parts();
         if body.len() > MAX_PAYLOAD_BYTES {
             return gateway_answer(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
@@ -106,12 +90,8 @@ impl Gateway {
         let request_id = uuid::Uuid::new_v4().to_string();
         let now = chrono::Utc::now();
         let headers = headers_json(&parts.headers);
-        let user_agent = parts
-            .headers
-            .get(http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let user_agent =
+            parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let mut context = json!({
             "accountId": "000000000000",
             "apiId": "local",
@@ -151,23 +131,15 @@ impl Gateway {
                 Ok(e) => e,
                 Err(e) => {
                     tracing::error!(error = %e, "authorizer event does not deserialise");
-                    return gateway_answer(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Internal Server Error",
-                    );
+                    return gateway_answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
                 }
             };
             match functions::authorizer::decide(&self.state, &event).await {
-                Ok(decision) if decision.is_authorized => {
-                    context["authorizer"] = json!({ "lambda": decision.context })
-                }
+                Ok(decision) if decision.is_authorized => context["authorizer"] = json!({ "lambda": decision.context }),
                 Ok(_) => return gateway_answer(StatusCode::FORBIDDEN, "Forbidden"),
                 Err(fault) => {
                     tracing::error!(error = %fault, "authorizer fault");
-                    return gateway_answer(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Internal Server Error",
-                    );
+                    return gateway_answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
                 }
             }
         }
@@ -217,10 +189,7 @@ impl Gateway {
 fn gateway_answer(status: StatusCode, message: &str) -> http::Response<Bytes> {
     let mut response = http::Response::new(Bytes::from(json!({ "message": message }).to_string()));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -229,31 +198,19 @@ fn headers_json(headers: &HeaderMap) -> Value {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (name, value) in headers {
         if let Ok(v) = value.to_str() {
-            out.entry(name.as_str().to_ascii_lowercase())
-                .or_default()
-                .push(v.to_owned());
+            out.entry(name.as_str().to_ascii_lowercase()).or_default().push(v.to_owned());
         }
     }
-    Value::Object(
-        out.into_iter()
-            .map(|(k, v)| (k, Value::String(v.join(","))))
-            .collect(),
-    )
+    Value::Object(out.into_iter().map(|(k, v)| (k, Value::String(v.join(",")))).collect())
 }
 
 fn query_json(query: &str) -> Value {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.entry(percent_decode(k))
-            .or_default()
-            .push(percent_decode(v));
+        out.entry(percent_decode(k)).or_default().push(percent_decode(v));
     }
-    Value::Object(
-        out.into_iter()
-            .map(|(k, v)| (k, Value::String(v.join(","))))
-            .collect(),
-    )
+    Value::Object(out.into_iter().map(|(k, v)| (k, Value::String(v.join(",")))).collect())
 }
 
 fn percent_decode(s: &str) -> String {
@@ -281,11 +238,7 @@ fn percent_decode(s: &str) -> String {
 /// Matches `/v1/things/{id}` or `/files/{proxy+}` against a path: (literal segments, parameters).
 pub fn match_path(template: &str, path: &str) -> Option<(usize, Map<String, Value>)> {
     let t: Vec<&str> = template.trim_matches('/').split('/').collect();
-    let p: Vec<&str> = path
-        .trim_end_matches('/')
-        .trim_start_matches('/')
-        .split('/')
-        .collect();
+    let p: Vec<&str> = path.trim_end_matches('/').trim_start_matches('/').split('/').collect();
     let mut params = Map::new();
     let mut literals = 0;
     for (i, segment) in t.iter().enumerate() {
@@ -317,13 +270,9 @@ mod tests {
 
     #[test]
     fn matches_literal_parameter_and_greedy_segments() {
-        assert_eq!(
-            match_path("/v1/accounts/me", "/v1/accounts/me").unwrap().0,
-            3
-        );
+        assert_eq!(match_path("/v1/accounts/me", "/v1/accounts/me").unwrap().0, 3);
         assert!(match_path("/v1/accounts/me", "/v1/accounts").is_none());
-        let (_, params) =
-            match_path("/v1/qr-logins/{id}/confirm", "/v1/qr-logins/abc/confirm").unwrap();
+        let (_, params) = match_path("/v1/qr-logins/{id}/confirm", "/v1/qr-logins/abc/confirm").unwrap();
         assert_eq!(params["id"], "abc");
         let (_, params) = match_path("/files/{proxy+}", "/files/a/b").unwrap();
         assert_eq!(params["proxy"], "a/b");
@@ -332,9 +281,6 @@ mod tests {
 
     #[test]
     fn decodes_query_strings() {
-        assert_eq!(
-            query_json("phone=%2B8613800000000&x=a+b"),
-            json!({"phone": "+8613800000000", "x": "a b"})
-        );
+        assert_eq!(query_json("phone=%2B8613800000000&x=a+b"), json!({"phone": "+8613800000000", "x": "a b"}));
     }
 }

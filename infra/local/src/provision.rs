@@ -3,8 +3,8 @@
 
 use crate::template::{Table, Template};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -13,10 +13,7 @@ use std::collections::HashMap;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, BoxError> {
-    Ok(KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kind)
-        .build()?)
+    Ok(KeySchemaElement::builder().attribute_name(name).key_type(kind).build()?)
 }
 
 fn keys(partition: &str, sort: Option<&String>) -> Result<Vec<KeySchemaElement>, BoxError> {
@@ -47,33 +44,21 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table) -> Resul
                 .index_name(&index.name)
                 .set_key_schema(Some(keys(&index.partition_key, index.sort_key.as_ref())?))
                 .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::from(index.projection.as_str()))
-                        .build(),
+                    Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build(),
                 )
                 .build()?,
         );
     }
     match request.send().await {
         Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            return Ok(())
-        }
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => return Ok(()),
         Err(e) => return Err(e.into()),
     }
     if let Some(ttl) = &table.ttl_attribute {
         client
             .update_time_to_live()
             .table_name(&table.logical_id)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(ttl)
-                    .enabled(true)
-                    .build()?,
-            )
+            .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(ttl).enabled(true).build()?)
             .send()
             .await?;
     }
@@ -86,19 +71,11 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Resu
     for table in &template.tables {
         create_table(&dynamo, table).await?;
     }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
     for bucket in &template.buckets {
         let name = bucket_name(bucket);
         let mut request = s3.create_bucket().bucket(&name);
-        if let Some(region) = sdk
-            .region()
-            .map(|r| r.as_ref())
-            .filter(|r| *r != "us-east-1")
-        {
+        if let Some(region) = sdk.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
             request = request.create_bucket_configuration(
                 CreateBucketConfiguration::builder()
                     .location_constraint(BucketLocationConstraint::from(region))
@@ -108,9 +85,8 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Resu
         match request.send().await {
             Ok(_) => {}
             Err(e)
-                if e.as_service_error().is_some_and(|e| {
-                    e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
-                }) => {}
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -125,28 +101,18 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Resu
             request = request.attributes(QueueAttributeName::VisibilityTimeout, v.to_string());
         }
         if let Some((dlq, max)) = &queue.dead_letter {
-            let arn = arns.get(dlq).ok_or_else(|| {
-                format!(
-                    "{} names an unknown dead-letter queue {dlq}",
-                    queue.logical_id
-                )
-            })?;
+            let arn = arns
+                .get(dlq)
+                .ok_or_else(|| format!("{} names an unknown dead-letter queue {dlq}", queue.logical_id))?;
             request = request.attributes(
                 QueueAttributeName::RedrivePolicy,
                 format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":{max}}}"#),
             );
         }
         let url = request.send().await?.queue_url.unwrap_or_default();
-        let attrs = sqs
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await?;
-        if let Some(arn) = attrs
-            .attributes()
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        {
+        let attrs =
+            sqs.get_queue_attributes().queue_url(&url).attribute_names(QueueAttributeName::QueueArn).send().await?;
+        if let Some(arn) = attrs.attributes().and_then(|a| a.get(&QueueAttributeName::QueueArn)) {
             arns.insert(queue.logical_id.clone(), arn.clone());
         }
     }

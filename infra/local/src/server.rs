@@ -23,17 +23,13 @@ async fn handle(
     let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
     let response = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
         Err(_) => {
-            let mut r = http::Response::new(Bytes::from_static(
-                br#"{"message":"Request Entity Too Large"}"#,
-            ));
+            let mut r = http::Response::new(Bytes::from_static(br#"{"message":"Request Entity Too Large"}"#));
             *r.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
             r
         }
         Ok(collected) => {
             let request = http::Request::from_parts(parts, collected.to_bytes());
-            if request.method() == http::Method::GET
-                && request.uri().path() == "/sandbox/sms-outbox"
-            {
+            if request.method() == http::Method::GET && request.uri().path() == "/sandbox/sms-outbox" {
                 sms_outbox(&gateway, request.uri().query())
             } else {
                 gateway.dispatch(request, &peer.ip().to_string()).await
@@ -49,36 +45,16 @@ fn sms_outbox(gateway: &Gateway, query: Option<&str>) -> http::Response<Bytes> {
     let phone = query
         .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("phone=")))
         .map(|p| p.replace("%2B", "+").replace("%2b", "+"));
-    let phone = phone.map(|p| {
-        if p.starts_with(' ') {
-            format!("+{}", p.trim_start())
-        } else {
-            p
-        }
-    });
-    let messages = gateway
-        .state()
-        .services
-        .sandbox_sms
-        .as_ref()
-        .map(|s| s.messages(phone.as_deref()))
-        .unwrap_or_default();
-    let mut response = http::Response::new(Bytes::from(
-        serde_json::json!({ "messages": messages }).to_string(),
-    ));
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
+    let phone = phone.map(|p| if p.starts_with(' ') { format!("+{}", p.trim_start()) } else { p });
+    let messages =
+        gateway.state().services.sandbox_sms.as_ref().map(|s| s.messages(phone.as_deref())).unwrap_or_default();
+    let mut response = http::Response::new(Bytes::from(serde_json::json!({ "messages": messages }).to_string()));
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
     response
 }
 
 /// Serves until `shutdown` completes.
-pub async fn serve(
-    listener: TcpListener,
-    gateway: Arc<Gateway>,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
         tokio::select! {

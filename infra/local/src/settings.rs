@@ -26,17 +26,12 @@ pub fn local_config(secrets: Secrets, sms_outbox: Option<PathBuf>) -> Config {
     Config {
         environment: Environment::Local,
         tables: TableNames::local(),
-        sms: SmsProvider::Sandbox {
-            outbox_file: sms_outbox,
-        },
+        sms: SmsProvider::Sandbox { outbox_file: sms_outbox },
         secrets,
     }
 }
 
 /// The repository root (where template.yaml is), from this crate's location.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root exists")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
 }

@@ -87,18 +87,12 @@ fn text(v: &Value, key: &str) -> Option<String> {
 /// `!GetAtt X.Arn` or `!Ref X` -> `X`.
 fn referenced_id(v: &Value) -> Option<String> {
     match v {
-        Value::Tagged(t) => t
-            .value
-            .as_str()
-            .map(|s| s.split('.').next().unwrap_or(s).to_owned()),
-        Value::Mapping(m) => m
-            .get("Fn::GetAtt")
-            .or_else(|| m.get("Ref"))
-            .and_then(|x| match x {
-                Value::String(s) => Some(s.split('.').next().unwrap_or(s).to_owned()),
-                Value::Sequence(seq) => seq.first().and_then(Value::as_str).map(str::to_owned),
-                _ => None,
-            }),
+        Value::Tagged(t) => t.value.as_str().map(|s| s.split('.').next().unwrap_or(s).to_owned()),
+        Value::Mapping(m) => m.get("Fn::GetAtt").or_else(|| m.get("Ref")).and_then(|x| match x {
+            Value::String(s) => Some(s.split('.').next().unwrap_or(s).to_owned()),
+            Value::Sequence(seq) => seq.first().and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        }),
         _ => None,
     }
 }
@@ -131,13 +125,8 @@ impl Template {
             .and_then(|g| get(g, "Function"))
             .and_then(|f| text(f, "Timeout"))
             .and_then(|t| t.parse().ok());
-        let mut template = Template {
-            functions: vec![],
-            authorizer_binary: None,
-            tables: vec![],
-            buckets: vec![],
-            queues: vec![],
-        };
+        let mut template =
+            Template { functions: vec![], authorizer_binary: None, tables: vec![], buckets: vec![], queues: vec![] };
         let mut authorizer_function = None;
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default().to_owned();
@@ -147,40 +136,22 @@ impl Template {
                     let binary = get(resource, "Metadata")
                         .and_then(|m| get(m, "BuildProperties"))
                         .and_then(|b| text(b, "Binary"))
-                        .ok_or_else(|| {
-                            TemplateError::Shape(format!(
-                                "{id} has no Metadata.BuildProperties.Binary"
-                            ))
-                        })?;
+                        .ok_or_else(|| TemplateError::Shape(format!("{id} has no Metadata.BuildProperties.Binary")))?;
                     let mut routes = vec![];
-                    for (_, event) in get(&props, "Events")
-                        .and_then(Value::as_mapping)
-                        .into_iter()
-                        .flatten()
-                    {
+                    for (_, event) in get(&props, "Events").and_then(Value::as_mapping).into_iter().flatten() {
                         if text(event, "Type").as_deref() != Some("HttpApi") {
                             continue;
                         }
                         let ep = get(event, "Properties").cloned().unwrap_or(Value::Null);
-                        let auth_none = get(&ep, "Auth")
-                            .and_then(|a| text(a, "Authorizer"))
-                            .as_deref()
-                            == Some("NONE");
+                        let auth_none = get(&ep, "Auth").and_then(|a| text(a, "Authorizer")).as_deref() == Some("NONE");
                         routes.push(Route {
                             method: text(&ep, "Method").map(|m| m.to_ascii_uppercase()),
                             path: text(&ep, "Path"),
                             authorized: !auth_none,
                         });
                     }
-                    let timeout_secs = text(&props, "Timeout")
-                        .and_then(|t| t.parse().ok())
-                        .or(globals_timeout);
-                    template.functions.push(Function {
-                        logical_id: id,
-                        binary,
-                        routes,
-                        timeout_secs,
-                    });
+                    let timeout_secs = text(&props, "Timeout").and_then(|t| t.parse().ok()).or(globals_timeout);
+                    template.functions.push(Function { logical_id: id, binary, routes, timeout_secs });
                 }
                 Some("AWS::Serverless::HttpApi") => {
                     let auth = get(&props, "Auth");
@@ -199,10 +170,7 @@ impl Template {
                         .into_iter()
                         .flatten()
                         .map(|a| {
-                            (
-                                text(a, "AttributeName").unwrap_or_default(),
-                                text(a, "AttributeType").unwrap_or_default(),
-                            )
+                            (text(a, "AttributeName").unwrap_or_default(), text(a, "AttributeType").unwrap_or_default())
                         })
                         .collect();
                     let indexes = get(&props, "GlobalSecondaryIndexes")
@@ -248,8 +216,7 @@ impl Template {
                     });
                     template.queues.push(Queue {
                         logical_id: id,
-                        visibility_timeout: text(&props, "VisibilityTimeout")
-                            .and_then(|t| t.parse().ok()),
+                        visibility_timeout: text(&props, "VisibilityTimeout").and_then(|t| t.parse().ok()),
                         dead_letter,
                     });
                 }
@@ -257,11 +224,8 @@ impl Template {
             }
         }
         if let Some(fid) = authorizer_function {
-            template.authorizer_binary = template
-                .functions
-                .iter()
-                .find(|f| f.logical_id == fid)
-                .map(|f| f.binary.clone());
+            template.authorizer_binary =
+                template.functions.iter().find(|f| f.logical_id == fid).map(|f| f.binary.clone());
         }
         Ok(template)
     }

@@ -4,11 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// (document id, current version) of the three agreements every account accepts.
-pub const REQUIRED: [(&str, &str); 3] = [
-    ("user-service-agreement", "2024-06"),
-    ("online-ordering-agreement", "2024-06"),
-    ("privacy-policy", "2025-01"),
-];
+pub const REQUIRED: [(&str, &str); 3] =
+    [("user-service-agreement", "2024-06"), ("online-ordering-agreement", "2024-06"), ("privacy-policy", "2025-01")];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgreementRef {
@@ -24,10 +21,7 @@ pub struct Acceptance {
 }
 
 /// Records acceptance of the required agreements, or names those missing (or of an old version).
-pub fn accept_required(
-    given: &[AgreementRef],
-    now: DateTime<Utc>,
-) -> Result<Vec<Acceptance>, Vec<&'static str>> {
+pub fn accept_required(given: &[AgreementRef], now: DateTime<Utc>) -> Result<Vec<Acceptance>, Vec<&'static str>> {
     let missing: Vec<&'static str> = REQUIRED
         .iter()
         .filter(|(id, version)| !given.iter().any(|g| g.id == *id && g.version == *version))
@@ -38,11 +32,7 @@ pub fn accept_required(
     }
     Ok(REQUIRED
         .iter()
-        .map(|(id, version)| Acceptance {
-            id: (*id).into(),
-            version: (*version).into(),
-            accepted_at: now,
-        })
+        .map(|(id, version)| Acceptance { id: (*id).into(), version: (*version).into(), accepted_at: now })
         .collect())
 }
 
@@ -51,13 +41,7 @@ mod tests {
     use super::*;
 
     fn all() -> Vec<AgreementRef> {
-        REQUIRED
-            .iter()
-            .map(|(i, v)| AgreementRef {
-                id: (*i).into(),
-                version: (*v).into(),
-            })
-            .collect()
+        REQUIRED.iter().map(|(i, v)| AgreementRef { id: (*i).into(), version: (*v).into() }).collect()
     }
 
     #[test]
@@ -66,10 +50,7 @@ mod tests {
         assert_eq!(accept_required(&all(), now).unwrap().len(), 3);
         let mut old = all();
         old[2].version = "2019-01".into();
-        assert_eq!(
-            accept_required(&old, now).unwrap_err(),
-            vec!["privacy-policy"]
-        );
+        assert_eq!(accept_required(&old, now).unwrap_err(), vec!["privacy-policy"]);
         assert_eq!(accept_required(&[], now).unwrap_err().len(), 3);
     }
 }

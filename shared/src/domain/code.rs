@@ -115,9 +115,7 @@ pub fn classify_failure(
     } else if attempts >= MAX_ATTEMPTS {
         CodeRefusal::AttemptsExceeded
     } else {
-        CodeRefusal::Mismatch {
-            attempts_left: MAX_ATTEMPTS - attempts,
-        }
+        CodeRefusal::Mismatch { attempts_left: MAX_ATTEMPTS - attempts }
     }
 }
 
@@ -128,9 +126,7 @@ pub fn day_bucket(now: DateTime<Utc>) -> String {
 
 /// Seconds until the next UTC day starts.
 pub fn secs_until_next_day(now: DateTime<Utc>) -> u64 {
-    let tomorrow = (now.date_naive() + Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists");
+    let tomorrow = (now.date_naive() + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight exists");
     (tomorrow.and_utc() - now).num_seconds().max(1) as u64
 }
 
@@ -152,33 +148,16 @@ mod tests {
     fn failures_are_classified_in_order() {
         let now = Utc::now();
         let later = now + Duration::minutes(1);
-        assert_eq!(
-            classify_failure(false, false, 0, later, now),
-            CodeRefusal::NotFound
-        );
-        assert_eq!(
-            classify_failure(true, true, 1, later, now),
-            CodeRefusal::Used
-        );
-        assert_eq!(
-            classify_failure(true, false, 1, now, now),
-            CodeRefusal::Expired
-        );
-        assert_eq!(
-            classify_failure(true, false, 5, later, now),
-            CodeRefusal::AttemptsExceeded
-        );
-        assert_eq!(
-            classify_failure(true, false, 2, later, now),
-            CodeRefusal::Mismatch { attempts_left: 3 }
-        );
+        assert_eq!(classify_failure(false, false, 0, later, now), CodeRefusal::NotFound);
+        assert_eq!(classify_failure(true, true, 1, later, now), CodeRefusal::Used);
+        assert_eq!(classify_failure(true, false, 1, now, now), CodeRefusal::Expired);
+        assert_eq!(classify_failure(true, false, 5, later, now), CodeRefusal::AttemptsExceeded);
+        assert_eq!(classify_failure(true, false, 2, later, now), CodeRefusal::Mismatch { attempts_left: 3 });
     }
 
     #[test]
     fn day_rollover() {
-        let t = DateTime::parse_from_rfc3339("2026-11-28T23:59:30Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-11-28T23:59:30Z").unwrap().with_timezone(&Utc);
         assert_eq!(day_bucket(t), "20261128");
         assert_eq!(secs_until_next_day(t), 30);
     }

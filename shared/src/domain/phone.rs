@@ -16,10 +16,7 @@ impl Phone {
         } else {
             return Err("must be a mainland mobile number or +<country code><number>".into());
         };
-        if !e164.chars().all(|c| c.is_ascii_digit())
-            || !(8..=15).contains(&e164.len())
-            || e164.starts_with('0')
-        {
+        if !e164.chars().all(|c| c.is_ascii_digit()) || !(8..=15).contains(&e164.len()) || e164.starts_with('0') {
             return Err("must be a valid phone number".into());
         }
         if let Some(national) = e164.strip_prefix("86") {
@@ -40,20 +37,12 @@ impl Phone {
     /// What a response may show: `+86 138****1234`.
     pub fn masked(&self) -> String {
         let digits = &self.0[1..];
-        let (cc, national) = if let Some(n) = digits.strip_prefix("86") {
-            ("86", n)
-        } else {
-            digits.split_at(digits.len().min(2))
-        };
+        let (cc, national) =
+            if let Some(n) = digits.strip_prefix("86") { ("86", n) } else { digits.split_at(digits.len().min(2)) };
         let keep_head = 3.min(national.len());
         let keep_tail = 4.min(national.len() - keep_head);
         let hidden = national.len() - keep_head - keep_tail;
-        format!(
-            "+{cc} {}{}{}",
-            &national[..keep_head],
-            "*".repeat(hidden),
-            &national[national.len() - keep_tail..]
-        )
+        format!("+{cc} {}{}{}", &national[..keep_head], "*".repeat(hidden), &national[national.len() - keep_tail..])
     }
 }
 
@@ -77,39 +66,20 @@ mod tests {
 
     #[test]
     fn normalises_mainland_numbers() {
-        assert_eq!(
-            Phone::parse("138 0000 1234").unwrap().as_e164(),
-            "+8613800001234"
-        );
-        assert_eq!(
-            Phone::parse("+8613800001234").unwrap().as_e164(),
-            "+8613800001234"
-        );
-        assert_eq!(
-            Phone::parse("+85291234567").unwrap().as_e164(),
-            "+85291234567"
-        );
+        assert_eq!(Phone::parse("138 0000 1234").unwrap().as_e164(), "+8613800001234");
+        assert_eq!(Phone::parse("+8613800001234").unwrap().as_e164(), "+8613800001234");
+        assert_eq!(Phone::parse("+85291234567").unwrap().as_e164(), "+85291234567");
     }
 
     #[test]
     fn masks_the_middle() {
-        assert_eq!(
-            Phone::parse("13800001234").unwrap().masked(),
-            "+86 138****1234"
-        );
+        assert_eq!(Phone::parse("13800001234").unwrap().masked(), "+86 138****1234");
         assert!(!format!("{:?}", Phone::parse("13800001234").unwrap()).contains("0000"));
     }
 
     #[test]
     fn refuses_non_numbers() {
-        for bad in [
-            "",
-            "12345",
-            "1380000123x",
-            "+86123",
-            "02112345678",
-            "+8612800001234",
-        ] {
+        for bad in ["", "12345", "1380000123x", "+86123", "02112345678", "+8612800001234"] {
             assert!(Phone::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -74,10 +74,7 @@ pub fn generate_recovery_codes() -> Vec<String> {
 
 /// How a typed recovery code is compared: case and separators do not matter.
 pub fn normalise_recovery_code(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    raw.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 #[cfg(test)]
@@ -87,14 +84,8 @@ mod tests {
     #[test]
     fn idle_timeout_bounds() {
         assert!(idle_timeout_from_minutes(14).is_err());
-        assert_eq!(
-            idle_timeout_from_minutes(15).unwrap(),
-            Duration::minutes(15)
-        );
-        assert_eq!(
-            idle_timeout_from_minutes(23 * 60 + 59).unwrap(),
-            Duration::minutes(1439)
-        );
+        assert_eq!(idle_timeout_from_minutes(15).unwrap(), Duration::minutes(15));
+        assert_eq!(idle_timeout_from_minutes(23 * 60 + 59).unwrap(), Duration::minutes(1439));
         assert!(idle_timeout_from_minutes(24 * 60).is_err());
     }
 
@@ -104,9 +95,6 @@ mod tests {
         assert_eq!(codes.len(), 10);
         let unique: std::collections::HashSet<_> = codes.iter().collect();
         assert_eq!(unique.len(), 10);
-        assert_eq!(
-            normalise_recovery_code(&codes[0].to_uppercase()),
-            codes[0].replace('-', "")
-        );
+        assert_eq!(normalise_recovery_code(&codes[0].to_uppercase()), codes[0].replace('-', ""));
     }
 }

@@ -18,8 +18,7 @@ pub struct FailureWindow {
 /// `Some(seconds to wait)` when the window is still open and full.
 pub fn locked_for(window: Option<FailureWindow>, cap: u32, now: DateTime<Utc>) -> Option<u64> {
     let w = window?;
-    (w.window_end > now && w.failures >= cap)
-        .then(|| (w.window_end - now).num_seconds().max(1) as u64)
+    (w.window_end > now && w.failures >= cap).then(|| (w.window_end - now).num_seconds().max(1) as u64)
 }
 
 #[cfg(test)]
@@ -29,16 +28,10 @@ mod tests {
     #[test]
     fn locks_only_while_the_window_is_open() {
         let now = Utc::now();
-        let full = FailureWindow {
-            failures: 5,
-            window_end: now + Duration::minutes(3),
-        };
+        let full = FailureWindow { failures: 5, window_end: now + Duration::minutes(3) };
         assert_eq!(locked_for(Some(full), 5, now), Some(180));
         assert_eq!(locked_for(Some(full), 5, now + Duration::minutes(3)), None);
-        let partial = FailureWindow {
-            failures: 4,
-            ..full
-        };
+        let partial = FailureWindow { failures: 4, ..full };
         assert_eq!(locked_for(Some(partial), 5, now), None);
         assert_eq!(locked_for(None, 5, now), None);
     }

@@ -80,12 +80,7 @@ fn equal(a: &str, b: &str) -> bool {
 }
 
 /// The step `code` belongs to, if it is within the window and later than `last_used_step`.
-pub fn accept(
-    secret: &TotpSecret,
-    code: &str,
-    now: DateTime<Utc>,
-    last_used_step: Option<i64>,
-) -> Option<i64> {
+pub fn accept(secret: &TotpSecret, code: &str, now: DateTime<Utc>, last_used_step: Option<i64>) -> Option<i64> {
     let current = step_of(now);
     (current - WINDOW_STEPS..=current + WINDOW_STEPS)
         .filter(|step| last_used_step.is_none_or(|last| *step > last))
@@ -93,32 +88,19 @@ pub fn accept(
 }
 
 /// Binding [MFA-3]: the step of the second of two consecutive codes, if they are.
-pub fn accept_consecutive(
-    secret: &TotpSecret,
-    first: &str,
-    second: &str,
-    now: DateTime<Utc>,
-) -> Option<i64> {
+pub fn accept_consecutive(secret: &TotpSecret, first: &str, second: &str, now: DateTime<Utc>) -> Option<i64> {
     let current = step_of(now);
-    (current - WINDOW_STEPS..=current + WINDOW_STEPS).find(|step| {
-        equal(&secret.code_at_step(*step), second) && equal(&secret.code_at_step(step - 1), first)
-    })
+    (current - WINDOW_STEPS..=current + WINDOW_STEPS)
+        .find(|step| equal(&secret.code_at_step(*step), second) && equal(&secret.code_at_step(step - 1), first))
 }
 
 /// The otpauth URI as a QR code: an SVG image in a data URI.
 pub fn qr_svg_data_uri(uri: &str) -> String {
     use base64::Engine;
     let svg = qrcode::QrCode::new(uri.as_bytes())
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color>()
-                .min_dimensions(200, 200)
-                .build()
-        })
+        .map(|code| code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build())
         .unwrap_or_default();
-    format!(
-        "data:image/svg+xml;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(svg)
-    )
+    format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg))
 }
 
 #[cfg(test)]
@@ -159,14 +141,8 @@ mod tests {
         let now = at(1_000_000_005); // step 33333333, 5 s into it
         let step = step_of(now);
         assert_eq!(accept(&s, &s.code_at_step(step), now, None), Some(step));
-        assert_eq!(
-            accept(&s, &s.code_at_step(step - 1), now, None),
-            Some(step - 1)
-        );
-        assert_eq!(
-            accept(&s, &s.code_at_step(step + 1), now, None),
-            Some(step + 1)
-        );
+        assert_eq!(accept(&s, &s.code_at_step(step - 1), now, None), Some(step - 1));
+        assert_eq!(accept(&s, &s.code_at_step(step + 1), now, None), Some(step + 1));
         assert_eq!(accept(&s, &s.code_at_step(step - 2), now, None), None);
         assert_eq!(accept(&s, &s.code_at_step(step + 2), now, None), None);
         assert_eq!(accept(&s, "12345", now, None), None);
@@ -180,15 +156,8 @@ mod tests {
         let code = s.code_at_step(step);
         assert_eq!(accept(&s, &code, now, None), Some(step));
         assert_eq!(accept(&s, &code, now, Some(step)), None);
-        assert_eq!(
-            accept(&s, &s.code_at_step(step - 1), now, Some(step)),
-            None,
-            "nor an earlier step"
-        );
-        assert_eq!(
-            accept(&s, &s.code_at_step(step + 1), now, Some(step)),
-            Some(step + 1)
-        );
+        assert_eq!(accept(&s, &s.code_at_step(step - 1), now, Some(step)), None, "nor an earlier step");
+        assert_eq!(accept(&s, &s.code_at_step(step + 1), now, Some(step)), Some(step + 1));
     }
 
     #[test]
@@ -196,10 +165,7 @@ mod tests {
         let s = TotpSecret::generate();
         let now = at(1_700_000_000);
         let step = step_of(now);
-        assert_eq!(
-            accept_consecutive(&s, &s.code_at_step(step - 1), &s.code_at_step(step), now),
-            Some(step)
-        );
+        assert_eq!(accept_consecutive(&s, &s.code_at_step(step - 1), &s.code_at_step(step), now), Some(step));
         assert_eq!(
             accept_consecutive(&s, &s.code_at_step(step), &s.code_at_step(step), now),
             None,
@@ -210,31 +176,15 @@ mod tests {
             None,
             "not consecutive"
         );
-        assert_eq!(
-            accept_consecutive(&s, &s.code_at_step(step), &s.code_at_step(step - 1), now),
-            None,
-            "wrong order"
-        );
-        assert_eq!(
-            accept_consecutive(
-                &s,
-                &s.code_at_step(step - 5),
-                &s.code_at_step(step - 4),
-                now
-            ),
-            None,
-            "too old"
-        );
+        assert_eq!(accept_consecutive(&s, &s.code_at_step(step), &s.code_at_step(step - 1), now), None, "wrong order");
+        assert_eq!(accept_consecutive(&s, &s.code_at_step(step - 5), &s.code_at_step(step - 4), now), None, "too old");
     }
 
     #[test]
     fn uri_secret_and_qr() {
         let s = TotpSecret::generate();
         let uri = s.otpauth_uri("alice");
-        assert!(
-            uri.starts_with("otpauth://totp/Cloud:alice?secret="),
-            "{uri}"
-        );
+        assert!(uri.starts_with("otpauth://totp/Cloud:alice?secret="), "{uri}");
         assert!(uri.contains(&s.base32()));
         assert!(qr_svg_data_uri(&uri).starts_with("data:image/svg+xml;base64,"));
         assert!(!format!("{s:?}").contains(&s.base32()));

@@ -66,19 +66,10 @@ pub struct CodeState {
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     /// Stores the code and counts the send, atomically; refuses when a limit is reached.
-    async fn issue(
-        &self,
-        code: &NewCode,
-        limits: &SendLimits,
-        now: DateTime<Utc>,
-    ) -> Result<IssueOutcome>;
+    async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome>;
     /// Counts a failed try (unless the code is used up or exhausted) and returns its state;
     /// `None` when there is no such code.
-    async fn record_failure(
-        &self,
-        challenge_id: &str,
-        max_attempts: u32,
-    ) -> Result<Option<CodeState>>;
+    async fn record_failure(&self, challenge_id: &str, max_attempts: u32) -> Result<Option<CodeState>>;
     /// Uses the code up if the proof holds (right code, purpose, target, unexpired, tries left).
     async fn consume(&self, proof: &CodeProof) -> Result<bool>;
 }
@@ -123,12 +114,7 @@ pub struct AccountRecord {
 pub trait AccountStore: Send + Sync {
     /// In one transaction: consumes the code, claims the username, creates the account and counts
     /// it against the phone's cap. Nothing is written unless all succeed.
-    async fn register(
-        &self,
-        account: &NewCloudAccount,
-        proof: &CodeProof,
-        phone_cap: u32,
-    ) -> Result<RegisterOutcome>;
+    async fn register(&self, account: &NewCloudAccount, proof: &CodeProof, phone_cap: u32) -> Result<RegisterOutcome>;
     async fn account(&self, account_id: &str) -> Result<Option<AccountRecord>>;
 }
 
@@ -186,19 +172,9 @@ pub struct SessionInfo {
 #[async_trait]
 pub trait SignInStore: Send + Sync {
     /// Reads the credential and both failure windows in one round trip.
-    async fn facts(
-        &self,
-        username_key: &str,
-        username_throttle: &str,
-        source_throttle: &str,
-    ) -> Result<SignInFacts>;
+    async fn facts(&self, username_key: &str, username_throttle: &str, source_throttle: &str) -> Result<SignInFacts>;
     /// Counts a failure in each window (opening a new window where the old one ended).
-    async fn record_failure(
-        &self,
-        throttle_keys: &[&str],
-        now: DateTime<Utc>,
-        window: Duration,
-    ) -> Result<()>;
+    async fn record_failure(&self, throttle_keys: &[&str], now: DateTime<Utc>, window: Duration) -> Result<()>;
     /// One failure window on its own (the second-factor window).
     async fn window(&self, key: &str) -> Result<Option<FailureWindow>>;
 }
@@ -208,21 +184,11 @@ pub trait SessionStore: Send + Sync {
     /// Creates the session; clears the username's failure window in the same write.
     async fn create(&self, session: &NewSession, clear_throttle: Option<&str>) -> Result<()>;
     /// Marks activity and extends the idle deadline, only if the session is alive at `now`.
-    async fn touch(
-        &self,
-        session_id: &str,
-        account_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionRecord>>;
+    async fn touch(&self, session_id: &str, account_id: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
     /// Revokes the session at once.
     async fn revoke(&self, session_id: &str, account_id: &str) -> Result<()>;
     /// Records a passed second factor on the session until `until` [MFA-2].
-    async fn grant_step_up(
-        &self,
-        session_id: &str,
-        account_id: &str,
-        until: DateTime<Utc>,
-    ) -> Result<()>;
+    async fn grant_step_up(&self, session_id: &str, account_id: &str, until: DateTime<Utc>) -> Result<()>;
     /// The account's sessions alive at `now`, newest first.
     async fn list(&self, account_id: &str, now: DateTime<Utc>) -> Result<Vec<SessionInfo>>;
     /// Revokes every session of the account but `keep`; returns how many.
@@ -280,12 +246,7 @@ pub enum SecurityChange {
 pub trait SecurityStore: Send + Sync {
     async fn security(&self, login_key: &str) -> Result<Option<SecurityRecord>>;
     /// Applies the change to the account's record; `false` when its condition does not hold.
-    async fn change_security(
-        &self,
-        login_key: &str,
-        account_id: &str,
-        change: SecurityChange,
-    ) -> Result<bool>;
+    async fn change_security(&self, login_key: &str, account_id: &str, change: SecurityChange) -> Result<bool>;
 }
 
 // ---- short-lived flows ----------------------------------------------------------------------
@@ -300,12 +261,7 @@ pub struct StoredFlow {
 
 #[async_trait]
 pub trait FlowStore: Send + Sync {
-    async fn put_flow(
-        &self,
-        key: &str,
-        body: serde_json::Value,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()>;
+    async fn put_flow(&self, key: &str, body: serde_json::Value, expires_at: DateTime<Utc>) -> Result<()>;
     async fn flow(&self, key: &str) -> Result<Option<StoredFlow>>;
     /// Counts a failed attempt while fewer than `max`; the new count, or `None` if exhausted or gone.
     async fn count_flow_failure(&self, key: &str, max: u32) -> Result<Option<u32>>;

@@ -6,11 +6,7 @@ use crate::error::{Error, Result};
 use crate::services::Services;
 
 pub async fn read_my_account(services: &Services, principal: &Principal) -> Result<AccountView> {
-    let record = services
-        .accounts
-        .account(&principal.account_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let record = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     Ok(AccountView {
         account_id: record.account_id,
         kind: AccountKind::Cloud,
@@ -18,11 +14,7 @@ pub async fn read_my_account(services: &Services, principal: &Principal) -> Resu
         phone_masked: record.phone_masked,
         created_at: record.created_at,
         activated: true,
-        verification: if record.verification == "unverified" {
-            "unverified"
-        } else {
-            "verified"
-        },
+        verification: if record.verification == "unverified" { "unverified" } else { "verified" },
         agreements: record.agreements,
     })
 }

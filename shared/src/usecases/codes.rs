@@ -27,18 +27,11 @@ pub(crate) fn phone_hash(services: &Services, phone: &Phone) -> String {
 }
 
 pub(crate) fn code_hash(services: &Services, challenge_id: &str, code: &Code) -> String {
-    services
-        .keys
-        .keyed_hash("sms-code", &format!("{challenge_id}:{}", code.expose()))
+    services.keys.keyed_hash("sms-code", &format!("{challenge_id}:{}", code.expose()))
 }
 
 /// A fresh code for `phone` and what to store of it (only hashes).
-pub fn prepare_code(
-    services: &Services,
-    phone: &Phone,
-    purpose: Purpose,
-    now: DateTime<Utc>,
-) -> (NewCode, Code) {
+pub fn prepare_code(services: &Services, phone: &Phone, purpose: Purpose, now: DateTime<Utc>) -> (NewCode, Code) {
     let code = Code::generate();
     let challenge_id = new_opaque_id();
     let new = NewCode {
@@ -53,20 +46,13 @@ pub fn prepare_code(
 }
 
 /// Sends a code to a phone. The answer is the same whether or not accounts exist for it.
-pub async fn send_sms_code(
-    services: &Services,
-    request: SendSmsCode,
-    caller: &Caller,
-) -> Result<CodeSent> {
+pub async fn send_sms_code(services: &Services, request: SendSmsCode, caller: &Caller) -> Result<CodeSent> {
     let now = services.clock.now();
     let (new, code) = prepare_code(services, &request.phone, request.purpose, now);
     let target_hash = &new.target_hash;
     let limits = SendLimits {
         target_key: format!("sms:{target_hash}"),
-        source_key: format!(
-            "sms-src:{}",
-            services.keys.keyed_hash("source", &caller.source_ip)
-        ),
+        source_key: format!("sms-src:{}", services.keys.keyed_hash("source", &caller.source_ip)),
         day: code::day_bucket(now),
         spacing: code::PHONE_SEND_SPACING,
         target_daily_cap: code::PHONE_DAILY_CAP,
@@ -75,23 +61,15 @@ pub async fn send_sms_code(
     match services.codes.issue(&new, &limits, now).await? {
         IssueOutcome::Issued => {}
         IssueOutcome::TargetTooSoon { last_sent } => {
-            let wait = (last_sent + code::PHONE_SEND_SPACING - now)
-                .num_seconds()
-                .max(1) as u64;
-            return Err(Error::RateLimited {
-                retry_after_secs: wait,
-            });
+            let wait = (last_sent + code::PHONE_SEND_SPACING - now).num_seconds().max(1) as u64;
+            return Err(Error::RateLimited { retry_after_secs: wait });
         }
         IssueOutcome::TargetDailyCapReached | IssueOutcome::SourceDailyCapReached => {
-            return Err(Error::RateLimited {
-                retry_after_secs: code::secs_until_next_day(now),
-            });
+            return Err(Error::RateLimited { retry_after_secs: code::secs_until_next_day(now) });
         }
     }
-    let text = format!(
-        "[Cloud] Your verification code is {}. It expires in 10 minutes. Never share it.",
-        code.expose()
-    );
+    let text =
+        format!("[Cloud] Your verification code is {}. It expires in 10 minutes. Never share it.", code.expose());
     services.sms.send(request.phone.as_e164(), &text).await?;
     Ok(CodeSent {
         challenge_id: new.challenge_id.clone(),
@@ -120,15 +98,8 @@ pub(crate) fn proof(
 }
 
 /// After a write refused the code: count the failed try and say why it failed.
-pub(crate) async fn refusal(
-    services: &Services,
-    challenge_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Error> {
-    let state = services
-        .codes
-        .record_failure(challenge_id, code::MAX_ATTEMPTS)
-        .await?;
+pub(crate) async fn refusal(services: &Services, challenge_id: &str, now: DateTime<Utc>) -> Result<Error> {
+    let state = services.codes.record_failure(challenge_id, code::MAX_ATTEMPTS).await?;
     let refusal = match state {
         None => CodeRefusal::NotFound,
         Some(s) => code::classify_failure(true, s.consumed, s.attempts, s.expires_at, now),
@@ -144,11 +115,7 @@ pub(crate) async fn refusal(
 
 /// The phone bound to an account (decrypted only to send to it).
 pub(crate) async fn account_phone(services: &Services, account_id: &str) -> Result<Phone> {
-    let account = services
-        .accounts
-        .account(account_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let account = services.accounts.account(account_id).await?.ok_or(Error::NotFound)?;
     let e164 = services.keys.decrypt(&account.phone_encrypted)?;
     Phone::parse(&e164).map_err(|e| Error::internal("stored phone does not parse", e))
 }

@@ -23,23 +23,15 @@ pub struct FactorProof {
 }
 
 pub(crate) fn recovery_code_hash(services: &Services, account_id: &str, code: &str) -> String {
-    services.keys.keyed_hash(
-        "recovery-code",
-        &format!("{account_id}:{}", normalise_recovery_code(code)),
-    )
+    services.keys.keyed_hash("recovery-code", &format!("{account_id}:{}", normalise_recovery_code(code)))
 }
 
-pub(crate) fn totp_secret(
-    services: &Services,
-    record: &SecurityRecord,
-) -> Result<Option<TotpSecret>> {
+pub(crate) fn totp_secret(services: &Services, record: &SecurityRecord) -> Result<Option<TotpSecret>> {
     let Some(sealed) = &record.totp_secret_encrypted else {
         return Ok(None);
     };
     let b32 = services.keys.decrypt(sealed)?;
-    let bytes = Secret::Encoded(b32)
-        .to_bytes()
-        .map_err(|e| Error::internal("stored TOTP seed", format!("{e:?}")))?;
+    let bytes = Secret::Encoded(b32).to_bytes().map_err(|e| Error::internal("stored TOTP seed", format!("{e:?}")))?;
     Ok(Some(TotpSecret::from_bytes(bytes)))
 }
 
@@ -49,29 +41,15 @@ fn second_factor_window(account_id: &str) -> String {
 
 /// Refuses while the account's second-factor failure window is full (separate from passwords).
 pub(crate) async fn ensure_not_locked(services: &Services, account_id: &str) -> Result<()> {
-    let window = services
-        .sign_in
-        .window(&second_factor_window(account_id))
-        .await?;
-    match locked_for(
-        window,
-        throttle::MAX_FAILURES_PER_USERNAME,
-        services.clock.now(),
-    ) {
+    let window = services.sign_in.window(&second_factor_window(account_id)).await?;
+    match locked_for(window, throttle::MAX_FAILURES_PER_USERNAME, services.clock.now()) {
         Some(retry_after_secs) => Err(Error::SignInLocked { retry_after_secs }),
         None => Ok(()),
     }
 }
 
 async fn count_failure(services: &Services, account_id: &str) -> Result<()> {
-    services
-        .sign_in
-        .record_failure(
-            &[&second_factor_window(account_id)],
-            services.clock.now(),
-            throttle::WINDOW,
-        )
-        .await
+    services.sign_in.record_failure(&[&second_factor_window(account_id)], services.clock.now(), throttle::WINDOW).await
 }
 
 /// Checks the factor for the account and uses it up. Wrong factors are counted.
@@ -106,11 +84,7 @@ pub(crate) async fn verify(
                 Some(step) => {
                     services
                         .security
-                        .change_security(
-                            login_key,
-                            account_id,
-                            SecurityChange::UseTotpStep { step },
-                        )
+                        .change_security(login_key, account_id, SecurityChange::UseTotpStep { step })
                         .await?
                 }
                 None => false,
@@ -121,36 +95,20 @@ pub(crate) async fn verify(
                 return Err(Error::TotpNotBound);
             }
             let hash = recovery_code_hash(services, account_id, &proof.code);
-            services
-                .security
-                .change_security(
-                    login_key,
-                    account_id,
-                    SecurityChange::UseRecoveryCode { hash },
-                )
-                .await?
+            services.security.change_security(login_key, account_id, SecurityChange::UseRecoveryCode { hash }).await?
         }
     };
     if passed {
         Ok(())
     } else {
         count_failure(services, account_id).await?;
-        Err(Error::SecondFactorInvalid {
-            attempts_left: None,
-        })
+        Err(Error::SecondFactorInvalid { attempts_left: None })
     }
 }
 
 /// The security record behind a session.
-pub(crate) async fn record_of(
-    services: &Services,
-    principal: &Principal,
-) -> Result<SecurityRecord> {
-    let record = services
-        .security
-        .security(&principal.login_key)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
+pub(crate) async fn record_of(services: &Services, principal: &Principal) -> Result<SecurityRecord> {
+    let record = services.security.security(&principal.login_key).await?.ok_or(Error::Unauthenticated)?;
     if record.account_id != principal.account_id {
         return Err(Error::Unauthenticated);
     }
@@ -159,19 +117,11 @@ pub(crate) async fn record_of(
 
 /// Operation protection [MFA-2]: a sensitive operation needs a step-up on this session that has
 /// not expired, when protection is on.
-pub(crate) fn require_step_up(
-    services: &Services,
-    principal: &Principal,
-    record: &SecurityRecord,
-) -> Result<()> {
-    let fresh = principal
-        .step_up_until
-        .is_some_and(|until| until > services.clock.now());
+pub(crate) fn require_step_up(services: &Services, principal: &Principal, record: &SecurityRecord) -> Result<()> {
+    let fresh = principal.step_up_until.is_some_and(|until| until > services.clock.now());
     if record.operation_protection && !fresh {
-        let factors = available_factors(record.totp_secret_encrypted.is_some())
-            .into_iter()
-            .map(Factor::as_str)
-            .collect();
+        let factors =
+            available_factors(record.totp_secret_encrypted.is_some()).into_iter().map(Factor::as_str).collect();
         return Err(Error::StepUpRequired { factors });
     }
     Ok(())

@@ -34,10 +34,7 @@ pub struct Registered {
     pub agreements: Vec<Acceptance>,
 }
 
-pub async fn register_cloud_account(
-    services: &Services,
-    request: RegisterCloudAccount,
-) -> Result<Registered> {
+pub async fn register_cloud_account(services: &Services, request: RegisterCloudAccount) -> Result<Registered> {
     let now = services.clock.now();
     let accepted = agreements::accept_required(&request.agreements, now)
         .map_err(|missing| Error::AgreementsRequired { missing })?;
@@ -56,19 +53,8 @@ pub async fn register_cloud_account(
         agreements: accepted,
         idle_timeout_secs: DEFAULT_IDLE_TIMEOUT.num_seconds(),
     };
-    let proof = codes::proof(
-        services,
-        &request.challenge_id,
-        &request.code,
-        Purpose::Register,
-        &request.phone,
-        now,
-    );
-    match services
-        .accounts
-        .register(&account, &proof, MAX_CLOUD_ACCOUNTS_PER_PHONE)
-        .await?
-    {
+    let proof = codes::proof(services, &request.challenge_id, &request.code, Purpose::Register, &request.phone, now);
+    match services.accounts.register(&account, &proof, MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
         RegisterOutcome::Registered => Ok(Registered {
             account_id: account.account_id,
             username: account.username,
@@ -76,9 +62,7 @@ pub async fn register_cloud_account(
             created_at: now,
             agreements: account.agreements,
         }),
-        RegisterOutcome::CodeRejected => {
-            Err(codes::refusal(services, &request.challenge_id, now).await?)
-        }
+        RegisterOutcome::CodeRejected => Err(codes::refusal(services, &request.challenge_id, now).await?),
         RegisterOutcome::UsernameTaken => Err(Error::UsernameTaken),
         RegisterOutcome::PhoneLimitReached => Err(Error::PhoneAccountLimit),
     }

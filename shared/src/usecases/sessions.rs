@@ -10,15 +10,8 @@ use crate::services::Services;
 /// and marks the session active: one conditional write.
 pub async fn authorize(services: &Services, bearer_token: &str) -> Result<Principal> {
     let now = services.clock.now();
-    let claims = services
-        .keys
-        .verify_token(bearer_token, now.timestamp())
-        .ok_or(Error::Unauthenticated)?;
-    let session = services
-        .sessions
-        .touch(&claims.sid, &claims.sub, now)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
+    let claims = services.keys.verify_token(bearer_token, now.timestamp()).ok_or(Error::Unauthenticated)?;
+    let session = services.sessions.touch(&claims.sid, &claims.sub, now).await?.ok_or(Error::Unauthenticated)?;
     Ok(Principal {
         account_id: session.account_id,
         session_id: session.session_id,
@@ -29,21 +22,12 @@ pub async fn authorize(services: &Services, bearer_token: &str) -> Result<Princi
 
 /// Ends the caller's session at once: its token is refused from the next call on.
 pub async fn sign_out(services: &Services, principal: &Principal) -> Result<()> {
-    services
-        .sessions
-        .revoke(&principal.session_id, &principal.account_id)
-        .await
+    services.sessions.revoke(&principal.session_id, &principal.account_id).await
 }
 
 /// The caller's live sessions, newest first, with the current one marked.
-pub async fn list_sessions(
-    services: &Services,
-    principal: &Principal,
-) -> Result<Vec<(SessionInfo, bool)>> {
-    let sessions = services
-        .sessions
-        .list(&principal.account_id, services.clock.now())
-        .await?;
+pub async fn list_sessions(services: &Services, principal: &Principal) -> Result<Vec<(SessionInfo, bool)>> {
+    let sessions = services.sessions.list(&principal.account_id, services.clock.now()).await?;
     Ok(sessions
         .into_iter()
         .map(|s| {
@@ -54,21 +38,11 @@ pub async fn list_sessions(
 }
 
 /// Revokes one of the caller's sessions (another account's session id changes nothing).
-pub async fn revoke_session(
-    services: &Services,
-    principal: &Principal,
-    session_id: &str,
-) -> Result<()> {
-    services
-        .sessions
-        .revoke(session_id, &principal.account_id)
-        .await
+pub async fn revoke_session(services: &Services, principal: &Principal, session_id: &str) -> Result<()> {
+    services.sessions.revoke(session_id, &principal.account_id).await
 }
 
 /// Revokes every session of the caller but the current one; returns how many.
 pub async fn revoke_other_sessions(services: &Services, principal: &Principal) -> Result<usize> {
-    services
-        .sessions
-        .revoke_others(&principal.account_id, Some(&principal.session_id))
-        .await
+    services.sessions.revoke_others(&principal.account_id, Some(&principal.session_id)).await
 }

@@ -31,11 +31,7 @@ pub struct SignIn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInOutcome {
     SignedIn(SignedIn),
-    SecondFactorRequired {
-        flow_id: String,
-        factors: Vec<&'static str>,
-        expires_at: DateTime<Utc>,
-    },
+    SecondFactorRequired { flow_id: String, factors: Vec<&'static str>, expires_at: DateTime<Utc> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,44 +43,17 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn sign_in(
-    services: &Services,
-    request: SignIn,
-    caller: &Caller,
-) -> Result<SignInOutcome> {
+pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> Result<SignInOutcome> {
     let now = services.clock.now();
-    let username_key: String = request
-        .username
-        .trim()
-        .to_ascii_lowercase()
-        .chars()
-        .take(64)
-        .collect();
-    let user_throttle = format!(
-        "login-user:{}",
-        services.keys.keyed_hash("username", &username_key)
-    );
-    let source_throttle = format!(
-        "login-src:{}",
-        services.keys.keyed_hash("source", &caller.source_ip)
-    );
-    let facts = services
-        .sign_in
-        .facts(&username_key, &user_throttle, &source_throttle)
-        .await?;
+    let username_key: String = request.username.trim().to_ascii_lowercase().chars().take(64).collect();
+    let user_throttle = format!("login-user:{}", services.keys.keyed_hash("username", &username_key));
+    let source_throttle = format!("login-src:{}", services.keys.keyed_hash("source", &caller.source_ip));
+    let facts = services.sign_in.facts(&username_key, &user_throttle, &source_throttle).await?;
 
-    let locked = locked_for(
-        facts.username_window,
-        throttle::MAX_FAILURES_PER_USERNAME,
-        now,
-    )
-    .into_iter()
-    .chain(locked_for(
-        facts.source_window,
-        throttle::MAX_FAILURES_PER_SOURCE,
-        now,
-    ))
-    .max();
+    let locked = locked_for(facts.username_window, throttle::MAX_FAILURES_PER_USERNAME, now)
+        .into_iter()
+        .chain(locked_for(facts.source_window, throttle::MAX_FAILURES_PER_SOURCE, now))
+        .max();
     if let Some(retry_after_secs) = locked {
         return Err(Error::SignInLocked { retry_after_secs });
     }
@@ -94,18 +63,12 @@ pub async fn sign_in(
     let credential = match (verified, facts.credential) {
         (true, Some(credential)) => credential,
         _ => {
-            services
-                .sign_in
-                .record_failure(&[&user_throttle, &source_throttle], now, throttle::WINDOW)
-                .await?;
+            services.sign_in.record_failure(&[&user_throttle, &source_throttle], now, throttle::WINDOW).await?;
             return Err(Error::InvalidCredentials);
         }
     };
 
-    let clear = facts
-        .username_window
-        .is_some()
-        .then_some(user_throttle.as_str());
+    let clear = facts.username_window.is_some().then_some(user_throttle.as_str());
     if credential.login_protection {
         let flow_id = new_opaque_id();
         let expires_at = now + security::LOGIN_FLOW_TTL;
@@ -118,20 +81,12 @@ pub async fn sign_in(
             .flows
             .put_flow(
                 &flow_key(&flow_id),
-                serde_json::to_value(&flow)
-                    .map_err(|e| Error::internal("encode sign-in flow", e))?,
+                serde_json::to_value(&flow).map_err(|e| Error::internal("encode sign-in flow", e))?,
                 expires_at,
             )
             .await?;
-        let factors = available_factors(credential.totp_bound)
-            .into_iter()
-            .map(Factor::as_str)
-            .collect();
-        return Ok(SignInOutcome::SecondFactorRequired {
-            flow_id,
-            factors,
-            expires_at,
-        });
+        let factors = available_factors(credential.totp_bound).into_iter().map(Factor::as_str).collect();
+        return Ok(SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at });
     }
     let signed_in = start_session(
         services,
@@ -168,17 +123,12 @@ async fn pending(services: &Services, flow_id: &str) -> Result<(PendingSignIn, u
     if flow.attempts >= security::MAX_SECOND_FACTOR_ATTEMPTS {
         return Err(Error::SecondFactorAttemptsExceeded);
     }
-    let body =
-        serde_json::from_value(flow.body).map_err(|e| Error::internal("decode sign-in flow", e))?;
+    let body = serde_json::from_value(flow.body).map_err(|e| Error::internal("decode sign-in flow", e))?;
     Ok((body, flow.attempts))
 }
 
 /// Sends the SMS factor of a pending sign-in to the account's bound phone.
-pub async fn send_sign_in_code(
-    services: &Services,
-    flow_id: &str,
-    caller: &Caller,
-) -> Result<CodeSent> {
+pub async fn send_sign_in_code(services: &Services, flow_id: &str, caller: &Caller) -> Result<CodeSent> {
     let (flow, _) = pending(services, flow_id).await?;
     codes::send_code_to_account_phone(services, &flow.account_id, Purpose::SignIn, caller).await
 }
@@ -191,51 +141,25 @@ pub async fn complete_sign_in(
     caller: &Caller,
 ) -> Result<SignedIn> {
     let (flow, _) = pending(services, flow_id).await?;
-    let record = services
-        .security
-        .security(&flow.login_key)
-        .await?
-        .ok_or(Error::SignInFlowInvalid)?;
-    if let Err(refusal) = factors::verify(
-        services,
-        &flow.account_id,
-        &flow.login_key,
-        &record,
-        &proof,
-        Purpose::SignIn,
-    )
-    .await
+    let record = services.security.security(&flow.login_key).await?.ok_or(Error::SignInFlowInvalid)?;
+    if let Err(refusal) =
+        factors::verify(services, &flow.account_id, &flow.login_key, &record, &proof, Purpose::SignIn).await
     {
-        if matches!(
-            refusal,
-            Error::InvalidField { .. } | Error::SignInLocked { .. } | Error::TotpNotBound
-        ) {
+        if matches!(refusal, Error::InvalidField { .. } | Error::SignInLocked { .. } | Error::TotpNotBound) {
             return Err(refusal);
         }
-        let attempts = services
-            .flows
-            .count_flow_failure(&flow_key(flow_id), security::MAX_SECOND_FACTOR_ATTEMPTS)
-            .await?;
-        let attempts_left =
-            attempts.map(|a| security::MAX_SECOND_FACTOR_ATTEMPTS.saturating_sub(a));
+        let attempts =
+            services.flows.count_flow_failure(&flow_key(flow_id), security::MAX_SECOND_FACTOR_ATTEMPTS).await?;
+        let attempts_left = attempts.map(|a| security::MAX_SECOND_FACTOR_ATTEMPTS.saturating_sub(a));
         return Err(match refusal {
-            Error::SecondFactorInvalid { .. }
-                if attempts_left == Some(0) || attempts_left.is_none() =>
-            {
+            Error::SecondFactorInvalid { .. } if attempts_left == Some(0) || attempts_left.is_none() => {
                 Error::SecondFactorAttemptsExceeded
             }
             Error::SecondFactorInvalid { .. } => Error::SecondFactorInvalid { attempts_left },
             other => other,
         });
     }
-    if !services
-        .flows
-        .take_flow(
-            &flow_key(flow_id),
-            services.clock.now(),
-            security::MAX_SECOND_FACTOR_ATTEMPTS,
-        )
-        .await?
+    if !services.flows.take_flow(&flow_key(flow_id), services.clock.now(), security::MAX_SECOND_FACTOR_ATTEMPTS).await?
     {
         return Err(Error::SignInFlowInvalid);
     }

@@ -75,12 +75,7 @@ pub(crate) struct TotpItem {
 
 #[async_trait]
 impl AccountStore for DynamoStore {
-    async fn register(
-        &self,
-        account: &NewCloudAccount,
-        proof: &CodeProof,
-        phone_cap: u32,
-    ) -> Result<RegisterOutcome> {
+    async fn register(&self, account: &NewCloudAccount, proof: &CodeProof, phone_cap: u32) -> Result<RegisterOutcome> {
         let consume_code = consume_update(&self.tables.flows, proof)?;
         let credential = CredentialItem {
             pk: login_key(&account.username_key),
@@ -112,17 +107,13 @@ impl AccountStore for DynamoStore {
         };
         let put_credential = Put::builder()
             .table_name(&self.tables.accounts)
-            .set_item(Some(
-                serde_dynamo::to_item(&credential).map_err(fault("encode credential"))?,
-            ))
+            .set_item(Some(serde_dynamo::to_item(&credential).map_err(fault("encode credential"))?))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build put credential"))?;
         let put_account = Put::builder()
             .table_name(&self.tables.accounts)
-            .set_item(Some(
-                serde_dynamo::to_item(&item).map_err(fault("encode account"))?,
-            ))
+            .set_item(Some(serde_dynamo::to_item(&item).map_err(fault("encode account"))?))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build put account"))?;
@@ -155,10 +146,7 @@ impl AccountStore for DynamoStore {
         } else if failed_at(&reasons, 3) {
             RegisterOutcome::PhoneLimitReached
         } else {
-            return Err(crate::Error::internal(
-                "register",
-                "transaction cancelled without a failed condition",
-            ));
+            return Err(crate::Error::internal("register", "transaction cancelled without a failed condition"));
         })
     }
 

@@ -3,9 +3,7 @@ use crate::error::Result;
 use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, SendLimits};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 
 pub(crate) fn code_key(challenge_id: &str) -> String {
@@ -40,19 +38,13 @@ fn code_state(item: &Item) -> CodeState {
     CodeState {
         attempts: get_n(item, "attempts").unwrap_or(0) as u32,
         consumed: item.contains_key("consumed_at"),
-        expires_at: DateTime::from_timestamp(get_n(item, "expires_at").unwrap_or(0), 0)
-            .unwrap_or_default(),
+        expires_at: DateTime::from_timestamp(get_n(item, "expires_at").unwrap_or(0), 0).unwrap_or_default(),
     }
 }
 
 #[async_trait]
 impl CodeStore for DynamoStore {
-    async fn issue(
-        &self,
-        code: &NewCode,
-        limits: &SendLimits,
-        now: DateTime<Utc>,
-    ) -> Result<IssueOutcome> {
+    async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome> {
         let counters_ttl = n((now + Duration::days(2)).timestamp());
         let put_code = Put::builder()
             .table_name(&self.tables.flows)
@@ -71,9 +63,7 @@ impl CodeStore for DynamoStore {
             .table_name(&self.tables.flows)
             .key("pk", s(counter_key(&limits.target_key, &limits.day)))
             .update_expression("SET last_sent = :now, #ttl = :ttl ADD sends :one")
-            .condition_expression(
-                "attribute_not_exists(pk) OR (sends < :cap AND last_sent <= :spaced)",
-            )
+            .condition_expression("attribute_not_exists(pk) OR (sends < :cap AND last_sent <= :spaced)")
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":now", n(now.timestamp()))
             .expression_attribute_values(":ttl", counters_ttl.clone())
@@ -122,17 +112,10 @@ impl CodeStore for DynamoStore {
         if failed_at(&reasons, 2) {
             return Ok(IssueOutcome::SourceDailyCapReached);
         }
-        Err(crate::Error::internal(
-            "issue code",
-            "transaction cancelled without a failed condition",
-        ))
+        Err(crate::Error::internal("issue code", "transaction cancelled without a failed condition"))
     }
 
-    async fn record_failure(
-        &self,
-        challenge_id: &str,
-        max_attempts: u32,
-    ) -> Result<Option<CodeState>> {
+    async fn record_failure(&self, challenge_id: &str, max_attempts: u32) -> Result<Option<CodeState>> {
         let key = s(code_key(challenge_id));
         let result = self
             .client
@@ -140,9 +123,7 @@ impl CodeStore for DynamoStore {
             .table_name(&self.tables.flows)
             .key("pk", key.clone())
             .update_expression("ADD attempts :one")
-            .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(consumed_at) AND attempts < :max",
-            )
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(consumed_at) AND attempts < :max")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":max", n(max_attempts.into()))
             .return_values(ReturnValue::AllNew)
@@ -166,10 +147,7 @@ impl CodeStore for DynamoStore {
                         .send()
                         .await
                         .map_err(fault("read code"))?;
-                    Ok(current
-                        .item()
-                        .filter(|i| get_s(i, "pk").is_some())
-                        .map(code_state))
+                    Ok(current.item().filter(|i| get_s(i, "pk").is_some()).map(code_state))
                 }
                 other => Err(crate::Error::internal("count code failure", other)),
             },
@@ -190,12 +168,7 @@ impl CodeStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
             Err(e) => Err(crate::Error::internal("consume code", e)),
         }
     }

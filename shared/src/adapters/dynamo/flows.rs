@@ -11,12 +11,7 @@ fn flow_key(key: &str) -> String {
 
 #[async_trait]
 impl FlowStore for DynamoStore {
-    async fn put_flow(
-        &self,
-        key: &str,
-        body: serde_json::Value,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn put_flow(&self, key: &str, body: serde_json::Value, expires_at: DateTime<Utc>) -> Result<()> {
         let body = serde_dynamo::to_attribute_value(body).map_err(fault("encode flow"))?;
         self.client
             .put_item()
@@ -56,8 +51,7 @@ impl FlowStore for DynamoStore {
         Ok(Some(StoredFlow {
             body,
             attempts: get_n(&item, "attempts").unwrap_or(0) as u32,
-            expires_at: DateTime::from_timestamp(get_n(&item, "expires_at").unwrap_or(0), 0)
-                .unwrap_or_default(),
+            expires_at: DateTime::from_timestamp(get_n(&item, "expires_at").unwrap_or(0), 0).unwrap_or_default(),
         }))
     }
 
@@ -75,16 +69,8 @@ impl FlowStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(out
-                .attributes()
-                .and_then(|a| get_n(a, "attempts"))
-                .map(|a| a as u32)),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Ok(out) => Ok(out.attributes().and_then(|a| get_n(a, "attempts")).map(|a| a as u32)),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
             Err(e) => Err(crate::Error::internal("count flow failure", e)),
         }
     }
@@ -102,12 +88,7 @@ impl FlowStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
             Err(e) => Err(crate::Error::internal("take flow", e)),
         }
     }

@@ -66,9 +66,7 @@ impl Intercept for RequestCounter {
 
 /// A DynamoDB client for the loaded AWS configuration, counting its requests.
 pub fn client(sdk: &aws_config::SdkConfig, counter: &RequestCounter) -> Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
-        .interceptor(counter.clone())
-        .build();
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(counter.clone()).build();
     Client::from_conf(config)
 }
 
@@ -81,15 +79,11 @@ pub(crate) fn n(v: i64) -> AttributeValue {
 }
 
 pub(crate) fn get_s<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
-    item.get(key)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
+    item.get(key).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
 pub(crate) fn get_n(item: &Item, key: &str) -> Option<i64> {
-    item.get(key)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
+    item.get(key).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
 }
 
 pub(crate) fn fault<E>(context: &'static str) -> impl FnOnce(E) -> Error
@@ -101,9 +95,7 @@ where
 
 /// For a cancelled transaction: which items failed their condition (by position), with the item
 /// as it was when DynamoDB returned it. `Err` for any other failure.
-pub(crate) fn cancelled_items<R>(
-    err: SdkError<TransactWriteItemsError, R>,
-) -> Result<Vec<Option<Option<Item>>>, Error>
+pub(crate) fn cancelled_items<R>(err: SdkError<TransactWriteItemsError, R>) -> Result<Vec<Option<Option<Item>>>, Error>
 where
     R: std::fmt::Debug + Send + Sync + 'static,
 {

@@ -7,12 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
 fn code_map(hashes: &[String]) -> AttributeValue {
-    AttributeValue::M(
-        hashes
-            .iter()
-            .map(|h| (h.clone(), AttributeValue::Bool(true)))
-            .collect(),
-    )
+    AttributeValue::M(hashes.iter().map(|h| (h.clone(), AttributeValue::Bool(true))).collect())
 }
 
 #[async_trait]
@@ -28,12 +23,8 @@ impl SecurityStore for DynamoStore {
             .await
             .map_err(fault("read security record"))?;
         let Some(raw) = out.item else { return Ok(None) };
-        let last_step = raw
-            .get("totp")
-            .and_then(|t| t.as_m().ok())
-            .and_then(|m| get_n(m, "last_step"));
-        let c: CredentialItem =
-            serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
+        let last_step = raw.get("totp").and_then(|t| t.as_m().ok()).and_then(|m| get_n(m, "last_step"));
+        let c: CredentialItem = serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
         Ok(Some(SecurityRecord {
             account_id: c.account_id,
             password_hash: c.password_hash,
@@ -46,15 +37,9 @@ impl SecurityStore for DynamoStore {
         }))
     }
 
-    async fn change_security(
-        &self,
-        key: &str,
-        account_id: &str,
-        change: SecurityChange,
-    ) -> Result<bool> {
+    async fn change_security(&self, key: &str, account_id: &str, change: SecurityChange) -> Result<bool> {
         let mut names: HashMap<String, String> = HashMap::new();
-        let mut values: HashMap<String, AttributeValue> =
-            HashMap::from([(":account".to_string(), s(account_id))]);
+        let mut values: HashMap<String, AttributeValue> = HashMap::from([(":account".to_string(), s(account_id))]);
         let (update, condition) = match change {
             SecurityChange::Password { hash } => {
                 values.insert(":h".into(), s(hash));
@@ -69,11 +54,7 @@ impl SecurityStore for DynamoStore {
                 values.insert(":s".into(), n(secs));
                 ("SET idle_timeout_secs = :s", None)
             }
-            SecurityChange::BindTotp {
-                secret_encrypted,
-                step,
-                recovery_code_hashes,
-            } => {
+            SecurityChange::BindTotp { secret_encrypted, step, recovery_code_hashes } => {
                 values.insert(
                     ":t".into(),
                     AttributeValue::M(HashMap::from([
@@ -82,17 +63,11 @@ impl SecurityStore for DynamoStore {
                     ])),
                 );
                 values.insert(":rc".into(), code_map(&recovery_code_hashes));
-                (
-                    "SET totp = :t, recovery_codes = :rc",
-                    Some("attribute_not_exists(totp)"),
-                )
+                ("SET totp = :t, recovery_codes = :rc", Some("attribute_not_exists(totp)"))
             }
             SecurityChange::UnbindTotp => {
                 values.insert(":rc".into(), code_map(&[]));
-                (
-                    "REMOVE totp SET recovery_codes = :rc",
-                    Some("attribute_exists(totp)"),
-                )
+                ("REMOVE totp SET recovery_codes = :rc", Some("attribute_exists(totp)"))
             }
             SecurityChange::UseTotpStep { step } => {
                 values.insert(":step".into(), n(step));
@@ -100,10 +75,7 @@ impl SecurityStore for DynamoStore {
             }
             SecurityChange::UseRecoveryCode { hash } => {
                 names.insert("#code".into(), hash);
-                (
-                    "REMOVE recovery_codes.#code",
-                    Some("attribute_exists(recovery_codes.#code)"),
-                )
+                ("REMOVE recovery_codes.#code", Some("attribute_exists(recovery_codes.#code)"))
             }
             SecurityChange::ReplaceRecoveryCodes { hashes } => {
                 values.insert(":rc".into(), code_map(&hashes));
@@ -127,12 +99,7 @@ impl SecurityStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
             Err(e) => Err(crate::Error::internal("change security record", e)),
         }
     }

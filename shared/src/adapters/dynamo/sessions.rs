@@ -23,8 +23,7 @@ fn record(item: &Item) -> Option<SessionRecord> {
 
 fn alive(item: &Item, now: DateTime<Utc>) -> bool {
     let now = now.timestamp();
-    get_n(item, "idle_deadline").is_some_and(|t| t > now)
-        && get_n(item, "expires_at").is_some_and(|t| t > now)
+    get_n(item, "idle_deadline").is_some_and(|t| t > now) && get_n(item, "expires_at").is_some_and(|t| t > now)
 }
 
 impl DynamoStore {
@@ -111,19 +110,16 @@ impl SessionStore for DynamoStore {
         Ok(())
     }
 
-    async fn touch(
-        &self,
-        session_id: &str,
-        account_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionRecord>> {
+    async fn touch(&self, session_id: &str, account_id: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>> {
         let result = self
             .client
             .update_item()
             .table_name(&self.tables.sessions)
             .key("pk", s(session_key(session_id)))
             .update_expression("SET last_seen_at = :now_s, idle_deadline = idle_timeout_secs + :now")
-            .condition_expression("attribute_exists(pk) AND account_id = :account AND idle_deadline > :now AND expires_at > :now")
+            .condition_expression(
+                "attribute_exists(pk) AND account_id = :account AND idle_deadline > :now AND expires_at > :now",
+            )
             .expression_attribute_values(":now_s", s(now.to_rfc3339()))
             .expression_attribute_values(":now", n(now.timestamp()))
             .expression_attribute_values(":account", s(account_id))
@@ -132,12 +128,7 @@ impl SessionStore for DynamoStore {
             .await;
         match result {
             Ok(out) => Ok(out.attributes().and_then(record)),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
             Err(e) => Err(crate::Error::internal("touch session", e)),
         }
     }
@@ -154,22 +145,12 @@ impl SessionStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
             Err(e) => Err(crate::Error::internal("revoke session", e)),
         }
     }
 
-    async fn grant_step_up(
-        &self,
-        session_id: &str,
-        account_id: &str,
-        until: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn grant_step_up(&self, session_id: &str, account_id: &str, until: DateTime<Utc>) -> Result<()> {
         self.client
             .update_item()
             .table_name(&self.tables.sessions)
@@ -210,8 +191,7 @@ impl SessionStore for DynamoStore {
             .filter(|id| Some(*id) != keep)
             .map(str::to_owned)
             .collect();
-        let results =
-            futures::future::join_all(doomed.iter().map(|id| self.revoke(id, account_id))).await;
+        let results = futures::future::join_all(doomed.iter().map(|id| self.revoke(id, account_id))).await;
         results.into_iter().collect::<Result<Vec<()>>>()?;
         Ok(doomed.len())
     }

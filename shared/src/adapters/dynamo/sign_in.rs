@@ -37,9 +37,7 @@ impl DynamoStore {
                 .await;
             match add {
                 Ok(_) => return Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
                 Err(e) => return Err(crate::Error::internal("count sign-in failure", e)),
             }
             let end = now + length;
@@ -57,9 +55,7 @@ impl DynamoStore {
                 .await;
             match open {
                 Ok(_) => return Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
                 Err(e) => return Err(crate::Error::internal("open sign-in failure window", e)),
             }
         }
@@ -69,12 +65,7 @@ impl DynamoStore {
 
 #[async_trait]
 impl SignInStore for DynamoStore {
-    async fn facts(
-        &self,
-        username_key: &str,
-        username_throttle: &str,
-        source_throttle: &str,
-    ) -> Result<SignInFacts> {
+    async fn facts(&self, username_key: &str, username_throttle: &str, source_throttle: &str) -> Result<SignInFacts> {
         let key = |pk: String| HashMap::from([("pk".to_string(), s(pk))]);
         let mut request = HashMap::from([
             (
@@ -118,8 +109,7 @@ impl SignInStore for DynamoStore {
                 continue;
             };
             if pk == login_key(username_key) {
-                let c: CredentialItem =
-                    serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
+                let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
                 if c.status == "active" {
                     facts.credential = Some(Credential {
                         account_id: c.account_id,
@@ -138,18 +128,8 @@ impl SignInStore for DynamoStore {
         Ok(facts)
     }
 
-    async fn record_failure(
-        &self,
-        throttle_keys: &[&str],
-        now: DateTime<Utc>,
-        window: Duration,
-    ) -> Result<()> {
-        let results = futures::future::join_all(
-            throttle_keys
-                .iter()
-                .map(|k| self.count_failure(k, now, window)),
-        )
-        .await;
+    async fn record_failure(&self, throttle_keys: &[&str], now: DateTime<Utc>, window: Duration) -> Result<()> {
+        let results = futures::future::join_all(throttle_keys.iter().map(|k| self.count_failure(k, now, window))).await;
         results.into_iter().collect()
     }
 

@@ -13,15 +13,8 @@ pub struct HttpSms {
 
 impl HttpSms {
     pub fn new(endpoint: String, api_key: String) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .expect("HTTP client builds");
-        HttpSms {
-            client,
-            endpoint,
-            api_key,
-        }
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("HTTP client builds");
+        HttpSms { client, endpoint, api_key }
     }
 }
 
@@ -36,9 +29,6 @@ impl SmsSender for HttpSms {
             .send()
             .await
             .map_err(|e| Error::ProviderUnavailable(e.into()))?;
-        response
-            .error_for_status()
-            .map(|_| ())
-            .map_err(|e| Error::ProviderUnavailable(e.into()))
+        response.error_for_status().map(|_| ()).map_err(|e| Error::ProviderUnavailable(e.into()))
     }
 }
