@@ -13,25 +13,32 @@ pub enum Environment {
     Local,
 }
 
+/// An outside party's adapter: the documented sandbox, or the provider's HTTP API.
 #[derive(Clone, PartialEq, Eq)]
-pub enum SmsProvider {
-    /// Writes messages to an outbox readable by tests and the local user (never in production).
+pub enum Provider {
+    /// Deterministic test behaviour; messages kept in an outbox (never in production).
     Sandbox { outbox_file: Option<PathBuf> },
-    /// POSTs JSON to the provider's endpoint with an API key.
+    /// POSTs JSON to the provider's endpoint with a bearer API key.
     Http { endpoint: String, api_key: String },
 }
 
-impl fmt::Debug for SmsProvider {
+impl fmt::Debug for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SmsProvider::Sandbox { outbox_file } => {
-                f.debug_struct("Sandbox").field("outbox_file", outbox_file).finish()
-            }
-            SmsProvider::Http { endpoint, .. } => {
-                f.debug_struct("Http").field("endpoint", endpoint).finish_non_exhaustive()
-            }
+            Provider::Sandbox { outbox_file } => f.debug_struct("Sandbox").field("outbox_file", outbox_file).finish(),
+            Provider::Http { endpoint, .. } => f.debug_struct("Http").field("endpoint", endpoint).finish_non_exhaustive(),
         }
     }
+}
+
+/// Where the field-encryption key comes from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DataKey {
+    /// The key itself (local runs and tests).
+    Plain([u8; 32]),
+    /// A KMS-encrypted data key (`CiphertextBlob` of `GenerateDataKey`), decrypted with KMS once
+    /// per cold start; the plaintext never leaves memory.
+    Kms { ciphertext: Vec<u8> },
 }
 
 /// Secret material. `Debug` prints nothing secret.
@@ -39,7 +46,9 @@ impl fmt::Debug for SmsProvider {
 pub struct Secrets {
     pub jwt_secret: Vec<u8>,
     pub hash_pepper: Vec<u8>,
-    pub data_key: [u8; 32],
+    pub data_key: DataKey,
+    /// Signs the face provider's result callbacks.
+    pub face_callback_secret: Vec<u8>,
 }
 
 impl fmt::Debug for Secrets {
@@ -52,17 +61,23 @@ impl fmt::Debug for Secrets {
 pub struct Config {
     pub environment: Environment,
     pub tables: TableNames,
-    pub sms: SmsProvider,
+    pub sms: Provider,
+    pub email: Provider,
+    pub face: Provider,
+    pub bank_card: Provider,
     pub secrets: Secrets,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
-pub struct ConfigError(String);
+pub struct ConfigError(pub String);
 
 impl Config {
-    /// Reads `APP_ENV`, the table variables, `SMS_PROVIDER` (+ `SMS_ENDPOINT`, `SMS_API_KEY` or
-    /// `SMS_OUTBOX_FILE`) and the secrets `JWT_SECRET`, `HASH_PEPPER`, `DATA_KEY` (base64, 32 bytes).
+    /// Reads `APP_ENV`, the table variables, for each outside party `<NAME>_PROVIDER` (`sandbox`
+    /// or `http`, with `<NAME>_ENDPOINT` and `<NAME>_API_KEY`, or `<NAME>_OUTBOX_FILE`) for SMS,
+    /// EMAIL, FACE and BANK_CARD, and the secrets `JWT_SECRET`, `HASH_PEPPER`,
+    /// `FACE_CALLBACK_SECRET` and `DATA_KEY` (base64, 32 bytes) or `DATA_KEY_CIPHERTEXT` (base64
+    /// KMS ciphertext).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -74,15 +89,13 @@ impl Config {
             Some("local") => Environment::Local,
             other => return Err(ConfigError(format!("APP_ENV must be `production` or `local`, not {other:?}"))),
         };
-        let sms = match need("SMS_PROVIDER")?.as_str() {
-            "sandbox" if environment == Environment::Production => {
-                return Err(ConfigError("the sandbox SMS provider cannot run in production".into()))
+        let provider = |name: &str| -> Result<Provider, ConfigError> {
+            match need(&format!("{name}_PROVIDER"))?.as_str() {
+                "sandbox" if environment == Environment::Production => Err(ConfigError(format!("the sandbox {name} provider cannot run in production"))),
+                "sandbox" => Ok(Provider::Sandbox { outbox_file: get(&format!("{name}_OUTBOX_FILE")).filter(|v| !v.is_empty()).map(PathBuf::from) }),
+                "http" => Ok(Provider::Http { endpoint: need(&format!("{name}_ENDPOINT"))?, api_key: need(&format!("{name}_API_KEY"))? }),
+                other => Err(ConfigError(format!("{name}_PROVIDER must be `sandbox` or `http`, not `{other}`"))),
             }
-            "sandbox" => SmsProvider::Sandbox {
-                outbox_file: get("SMS_OUTBOX_FILE").filter(|v| !v.is_empty()).map(PathBuf::from),
-            },
-            "http" => SmsProvider::Http { endpoint: need("SMS_ENDPOINT")?, api_key: need("SMS_API_KEY")? },
-            other => return Err(ConfigError(format!("SMS_PROVIDER must be `sandbox` or `http`, not `{other}`"))),
         };
         let secret = |k: &str| -> Result<Vec<u8>, ConfigError> {
             let v = need(k)?.into_bytes();
@@ -91,20 +104,27 @@ impl Config {
             }
             Ok(v)
         };
-        let data_key: [u8; 32] = B64
-            .decode(need("DATA_KEY")?)
-            .ok()
-            .and_then(|k| k.try_into().ok())
-            .ok_or_else(|| ConfigError("DATA_KEY must be 32 bytes, base64".into()))?;
+        let data_key = match (get("DATA_KEY").filter(|v| !v.is_empty()), get("DATA_KEY_CIPHERTEXT").filter(|v| !v.is_empty())) {
+            (Some(plain), None) => DataKey::Plain(B64.decode(plain).ok().and_then(|k| k.try_into().ok()).ok_or_else(|| ConfigError("DATA_KEY must be 32 bytes, base64".into()))?),
+            (None, Some(sealed)) => DataKey::Kms { ciphertext: B64.decode(sealed).map_err(|_| ConfigError("DATA_KEY_CIPHERTEXT must be base64".into()))? },
+            _ => return Err(ConfigError("set exactly one of DATA_KEY and DATA_KEY_CIPHERTEXT".into())),
+        };
+        if environment == Environment::Production && matches!(data_key, DataKey::Plain(_)) {
+            return Err(ConfigError("production takes the data key from KMS (DATA_KEY_CIPHERTEXT)".into()));
+        }
         Ok(Config {
             environment,
-            tables: TableNames {
-                accounts: need(ACCOUNTS.env_var)?,
-                sessions: need(SESSIONS.env_var)?,
-                flows: need(FLOWS.env_var)?,
+            tables: TableNames { accounts: need(ACCOUNTS.env_var)?, sessions: need(SESSIONS.env_var)?, flows: need(FLOWS.env_var)? },
+            sms: provider("SMS")?,
+            email: provider("EMAIL")?,
+            face: provider("FACE")?,
+            bank_card: provider("BANK_CARD")?,
+            secrets: Secrets {
+                jwt_secret: secret("JWT_SECRET")?,
+                hash_pepper: secret("HASH_PEPPER")?,
+                data_key,
+                face_callback_secret: secret("FACE_CALLBACK_SECRET")?,
             },
-            sms,
-            secrets: Secrets { jwt_secret: secret("JWT_SECRET")?, hash_pepper: secret("HASH_PEPPER")?, data_key },
         })
     }
 }
@@ -114,33 +134,46 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn base() -> HashMap<&'static str, String> {
-        HashMap::from([
+    fn base() -> HashMap<String, String> {
+        let mut env: HashMap<String, String> = [
             ("APP_ENV", "production".to_string()),
             ("ACCOUNTS_TABLE", "a".into()),
             ("SESSIONS_TABLE", "s".into()),
             ("FLOWS_TABLE", "f".into()),
-            ("SMS_PROVIDER", "http".into()),
-            ("SMS_ENDPOINT", "https://sms.example/send".into()),
-            ("SMS_API_KEY", "k".into()),
             ("JWT_SECRET", "j".repeat(32)),
             ("HASH_PEPPER", "p".repeat(32)),
-            ("DATA_KEY", B64.encode([1u8; 32])),
-        ])
+            ("FACE_CALLBACK_SECRET", "c".repeat(32)),
+            ("DATA_KEY_CIPHERTEXT", B64.encode([9u8; 100])),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        for name in ["SMS", "EMAIL", "FACE", "BANK_CARD"] {
+            env.insert(format!("{name}_PROVIDER"), "http".into());
+            env.insert(format!("{name}_ENDPOINT"), format!("https://{}.example/api", name.to_lowercase()));
+            env.insert(format!("{name}_API_KEY"), "k".into());
+        }
+        env
     }
 
-    fn load(env: &HashMap<&'static str, String>) -> Result<Config, ConfigError> {
+    fn load(env: &HashMap<String, String>) -> Result<Config, ConfigError> {
         Config::from_lookup(|k| env.get(k).cloned())
     }
 
     #[test]
-    fn production_refuses_the_sandbox_and_short_secrets() {
+    fn production_refuses_sandboxes_plain_keys_and_short_secrets() {
         assert!(load(&base()).is_ok());
+        for name in ["SMS", "EMAIL", "FACE", "BANK_CARD"] {
+            let mut env = base();
+            env.insert(format!("{name}_PROVIDER"), "sandbox".into());
+            assert!(load(&env).unwrap_err().to_string().contains("sandbox"), "{name}");
+        }
         let mut env = base();
-        env.insert("SMS_PROVIDER", "sandbox".into());
-        assert!(load(&env).unwrap_err().to_string().contains("sandbox"));
+        env.remove("DATA_KEY_CIPHERTEXT");
+        env.insert("DATA_KEY".into(), B64.encode([1u8; 32]));
+        assert!(load(&env).unwrap_err().to_string().contains("KMS"));
         let mut env = base();
-        env.insert("JWT_SECRET", "short".into());
+        env.insert("JWT_SECRET".into(), "short".into());
         assert!(load(&env).is_err());
         let mut env = base();
         env.remove("FLOWS_TABLE");
@@ -148,8 +181,21 @@ mod tests {
     }
 
     #[test]
+    fn local_takes_a_plain_key_and_sandboxes() {
+        let mut env = base();
+        env.insert("APP_ENV".into(), "local".into());
+        env.remove("DATA_KEY_CIPHERTEXT");
+        env.insert("DATA_KEY".into(), B64.encode([1u8; 32]));
+        env.insert("FACE_PROVIDER".into(), "sandbox".into());
+        let config = load(&env).unwrap();
+        assert!(matches!(config.secrets.data_key, DataKey::Plain(_)));
+        assert_eq!(config.face, Provider::Sandbox { outbox_file: None });
+    }
+
+    #[test]
     fn debug_prints_no_secret() {
         let printed = format!("{:?}", load(&base()).unwrap());
-        assert!(!printed.contains("jjjj") && !printed.contains("pppp"));
+        assert!(!printed.contains("jjjj") && !printed.contains("pppp") && !printed.contains("cccc"));
     }
 }
+

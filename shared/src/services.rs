@@ -1,10 +1,16 @@
 //! The ports a use case may call, wired once per cold start.
 
+use crate::adapters::bank_card::{HttpBankCard, SandboxBankCard};
 use crate::adapters::dynamo::{self, DynamoStore, RequestCounter};
+use crate::adapters::email::{HttpEmail, SandboxEmail};
+use crate::adapters::face::{HttpFace, SandboxFace};
 use crate::adapters::sms::{HttpSms, SandboxSms};
-use crate::config::{Config, SmsProvider};
+use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
-use crate::ports::{AccountStore, Clock, CodeStore, FlowStore, SecurityStore, SessionStore, SignInStore, SmsSender};
+use crate::error::{Error, Result};
+use crate::ports::{
+    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, SecurityStore, SessionStore, SignInStore, SmsSender,
+};
 use std::sync::Arc;
 
 pub struct Services {
@@ -16,42 +22,81 @@ pub struct Services {
     pub sessions: Arc<dyn SessionStore>,
     pub security: Arc<dyn SecurityStore>,
     pub flows: Arc<dyn FlowStore>,
+    pub kyc: Arc<dyn KycStore>,
     pub sms: Arc<dyn SmsSender>,
-    /// Present only when the sandbox SMS provider is configured: its readable outbox.
+    pub email: Arc<dyn EmailSender>,
+    pub face: Arc<dyn FaceCheck>,
+    pub bank_card: Arc<dyn BankCardCheck>,
+    /// The sandbox providers, present only where configured: their outboxes and the face app.
     pub sandbox_sms: Option<Arc<SandboxSms>>,
+    pub sandbox_email: Option<Arc<SandboxEmail>>,
+    pub sandbox_face: Option<Arc<SandboxFace>>,
     /// DynamoDB requests sent so far by this instance.
     pub dynamo_requests: RequestCounter,
 }
 
+/// The production adapter or the sandbox (kept also as its concrete type for its outbox).
+fn pick<T: ?Sized, S>(provider: &Provider, sandbox: impl FnOnce(&Option<std::path::PathBuf>) -> Arc<S>, http: impl FnOnce(&str, &str) -> Arc<T>, upcast: impl Fn(Arc<S>) -> Arc<T>) -> (Arc<T>, Option<Arc<S>>) {
+    match provider {
+        Provider::Sandbox { outbox_file } => {
+            let s = sandbox(outbox_file);
+            (upcast(s.clone()), Some(s))
+        }
+        Provider::Http { endpoint, api_key } => (http(endpoint, api_key), None),
+    }
+}
+
 impl Services {
     /// Builds clients and adapters for `config`. The AWS endpoint comes from the usual SDK
-    /// environment (`AWS_ENDPOINT_URL` points it at the local emulator).
-    pub async fn from_config(config: &Config, clock: Arc<dyn Clock>) -> Services {
+    /// environment (`AWS_ENDPOINT_URL` points it at the local emulator). A KMS data key is
+    /// decrypted here, once.
+    pub async fn from_config(config: &Config, clock: Arc<dyn Clock>) -> Result<Services> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let dynamo_requests = RequestCounter::default();
-        let store = Arc::new(DynamoStore::new(dynamo::client(&sdk, &dynamo_requests), config.tables.clone()));
-        let (sms, sandbox_sms): (Arc<dyn SmsSender>, _) = match &config.sms {
-            SmsProvider::Sandbox { outbox_file } => {
-                let sandbox = Arc::new(SandboxSms::new(outbox_file.clone()));
-                (sandbox.clone(), Some(sandbox))
-            }
-            SmsProvider::Http { endpoint, api_key } => {
-                (Arc::new(HttpSms::new(endpoint.clone(), api_key.clone())), None)
+        let data_key = match &config.secrets.data_key {
+            DataKey::Plain(key) => *key,
+            DataKey::Kms { ciphertext } => {
+                let out = aws_sdk_kms::Client::new(&sdk)
+                    .decrypt()
+                    .ciphertext_blob(aws_sdk_kms::primitives::Blob::new(ciphertext.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| Error::internal("decrypt the data key with KMS", e))?;
+                let plain = out.plaintext.ok_or_else(|| Error::internal("decrypt the data key with KMS", "no plaintext"))?;
+                plain.into_inner().try_into().map_err(|_| Error::internal("decrypt the data key with KMS", "the data key is not 32 bytes"))?
             }
         };
-        let s = &config.secrets;
-        Services {
+        let dynamo_requests = RequestCounter::default();
+        let store = Arc::new(DynamoStore::new(dynamo::client(&sdk, &dynamo_requests), config.tables.clone()));
+        let secrets = &config.secrets;
+        let (sms, sandbox_sms) = pick(&config.sms, |f| Arc::new(SandboxSms::new(f.clone())), |e, k| Arc::new(HttpSms::new(e.into(), k.into())) as Arc<dyn SmsSender>, |s| s as Arc<dyn SmsSender>);
+        let (email, sandbox_email) =
+            pick(&config.email, |f| Arc::new(SandboxEmail::new(f.clone())), |e, k| Arc::new(HttpEmail::new(e.into(), k.into())) as Arc<dyn EmailSender>, |s| s as Arc<dyn EmailSender>);
+        let callback_secret = secrets.face_callback_secret.clone();
+        let (face, sandbox_face) = pick(
+            &config.face,
+            |_| Arc::new(SandboxFace::new(callback_secret.clone())),
+            |e, k| Arc::new(HttpFace::new(e.into(), k.into(), callback_secret.clone())) as Arc<dyn FaceCheck>,
+            |s| s as Arc<dyn FaceCheck>,
+        );
+        let (bank_card, _) = pick(&config.bank_card, |_| Arc::new(SandboxBankCard), |e, k| Arc::new(HttpBankCard::new(e.into(), k.into())) as Arc<dyn BankCardCheck>, |s| s as Arc<dyn BankCardCheck>);
+        Ok(Services {
             clock,
-            keys: Keys::new(&s.hash_pepper, &s.data_key, &s.jwt_secret),
+            keys: Keys::new(&secrets.hash_pepper, &data_key, &secrets.jwt_secret),
             codes: store.clone(),
             accounts: store.clone(),
             sign_in: store.clone(),
             sessions: store.clone(),
             security: store.clone(),
-            flows: store,
+            flows: store.clone(),
+            kyc: store,
             sms,
+            email,
+            face,
+            bank_card,
             sandbox_sms,
+            sandbox_email,
+            sandbox_face,
             dynamo_requests,
-        }
+        })
     }
 }

@@ -82,7 +82,7 @@ pub async fn spawn_app() -> TestApp {
     // Noon UTC today: far from a day boundary, so daily limits are deterministic.
     let noon = chrono::Utc::now().date_naive().and_hms_opt(12, 0, 0).unwrap().and_utc();
     let clock = Arc::new(TestClock::starting_at(noon));
-    let state = AppState::new(&local_config(random_secrets(), None), clock.clone()).await;
+    let state = AppState::new(&local_config(random_secrets(), None), clock.clone()).await.expect("services build");
     let gateway = Gateway::new(template(), Arc::new(state)).expect("every template binary has a handler");
     let suffix: u32 = rand::thread_rng().gen();
     TestApp { gateway, clock, source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff) }

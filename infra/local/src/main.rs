@@ -34,10 +34,10 @@ async fn main() -> Result<(), BoxError> {
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     provision::provision(&sdk, &template).await?;
 
-    let outbox = root.join(".local/sms-outbox.jsonl");
-    std::fs::create_dir_all(outbox.parent().expect("has a parent"))?;
-    let config = local_config(random_secrets(), Some(outbox.clone()));
-    let state = Arc::new(functions::AppState::new(&config, Arc::new(SystemClock)).await);
+    let outboxes = root.join(".local");
+    std::fs::create_dir_all(&outboxes)?;
+    let config = local_config(random_secrets(), Some(&outboxes));
+    let state = Arc::new(functions::AppState::new(&config, Arc::new(SystemClock)).await?);
     let gateway = Arc::new(Gateway::new(&template, state)?);
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -56,9 +56,9 @@ async fn main() -> Result<(), BoxError> {
         })
         .collect();
     println!(
-        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nSMS outbox (sandbox): curl -s http://127.0.0.1:{port}/sandbox/sms-outbox\n                      or: tail -f {}\nCtrl-C stops everything.\n",
+        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nSandbox providers (see the README for their test data):\n  SMS outbox:   curl -s http://127.0.0.1:{port}/sandbox/sms-outbox    (or tail -f {dir}/sms-outbox.jsonl)\n  email outbox: curl -s http://127.0.0.1:{port}/sandbox/email-outbox  (or tail -f {dir}/email-outbox.jsonl)\n  face app:     curl -s -X POST http://127.0.0.1:{port}/sandbox/face-app/scan -d '{{\"qr_payload\":\"...\",\"outcome\":\"pass\"}}'\nCtrl-C stops everything.\n",
         routes.join("\n"),
-        outbox.display()
+        dir = outboxes.display()
     );
     server::serve(listener, gateway, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -4,7 +4,7 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use rand::{rngs::OsRng, RngCore};
-use shared::config::{Config, Environment, Secrets, SmsProvider};
+use shared::config::{Config, DataKey, Environment, Provider, Secrets};
 use shared::tables::TableNames;
 use std::path::{Path, PathBuf};
 
@@ -18,15 +18,21 @@ pub fn random_secrets() -> Secrets {
     Secrets {
         jwt_secret: B64.encode(bytes(48)).into_bytes(),
         hash_pepper: B64.encode(bytes(48)).into_bytes(),
-        data_key: key,
+        data_key: DataKey::Plain(key),
+        face_callback_secret: B64.encode(bytes(48)).into_bytes(),
     }
 }
 
-pub fn local_config(secrets: Secrets, sms_outbox: Option<PathBuf>) -> Config {
+/// Every outside party in its sandbox; outboxes (SMS, email) appended to files in `outbox_dir`.
+pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>) -> Config {
+    let outbox = |name: &str| Provider::Sandbox { outbox_file: outbox_dir.map(|d| d.join(name)) };
     Config {
         environment: Environment::Local,
         tables: TableNames::local(),
-        sms: SmsProvider::Sandbox { outbox_file: sms_outbox },
+        sms: outbox("sms-outbox.jsonl"),
+        email: outbox("email-outbox.jsonl"),
+        face: Provider::Sandbox { outbox_file: None },
+        bank_card: Provider::Sandbox { outbox_file: None },
         secrets,
     }
 }

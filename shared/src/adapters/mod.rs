@@ -1,5 +1,11 @@
-//! Adapters behind the ports: DynamoDB stores, SMS providers and clocks.
+//! Adapters behind the ports: DynamoDB stores, outside providers (production and sandbox) and
+//! clocks.
 
+pub mod bank_card;
 pub mod clock;
 pub mod dynamo;
+pub mod email;
+pub mod face;
+pub mod http_json;
+pub mod outbox;
 pub mod sms;

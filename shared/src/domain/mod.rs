@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod code;
 pub mod identity;
 pub mod ids;
+pub mod kyc;
 pub mod password;
 pub mod phone;
 pub mod security;

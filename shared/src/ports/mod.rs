@@ -108,6 +108,8 @@ pub struct AccountRecord {
     pub agreements: Vec<Acceptance>,
     pub verification: String,
     pub phone_encrypted: String,
+    pub personal: Option<PersonalIdentity>,
+    pub student: Option<StudentRecord>,
 }
 
 #[async_trait]
@@ -274,4 +276,102 @@ pub trait FlowStore: Send + Sync {
 #[async_trait]
 pub trait SmsSender: Send + Sync {
     async fn send(&self, phone_e164: &str, text: &str) -> Result<()>;
+}
+
+#[async_trait]
+pub trait EmailSender: Send + Sync {
+    async fn send(&self, to: &str, subject: &str, text: &str) -> Result<()>;
+}
+
+/// A face-check session the provider opened: the mobile app scans `qr_payload`.
+#[derive(Debug, Clone)]
+pub struct FaceSession {
+    pub provider_session_id: String,
+    pub qr_payload: String,
+}
+
+#[async_trait]
+pub trait FaceCheck: Send + Sync {
+    /// Opens a session for the person; the result arrives later by a signed callback.
+    async fn start(&self, reference: &str, name: &str, id_number: &str) -> Result<FaceSession>;
+    /// Whether a callback body carries the provider's signature.
+    fn callback_is_authentic(&self, body: &[u8], signature: &str) -> bool;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankCardResult {
+    /// The bank confirms name, ID number, card number and phone belong together.
+    Match,
+    Mismatch,
+}
+
+#[async_trait]
+pub trait BankCardCheck: Send + Sync {
+    /// The four-element check; a provider that does not answer is `ProviderUnavailable`.
+    async fn check(&self, name: &str, id_number: &str, card_number: &str, phone: &str) -> Result<BankCardResult>;
+}
+
+// ---- real-name verification -------------------------------------------------------------------
+
+/// A person proven to own the account, as stored (personal data encrypted and masked).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct PersonalIdentity {
+    pub method: String,
+    pub name_encrypted: String,
+    pub name_masked: String,
+    pub document_type: String,
+    pub id_number_encrypted: String,
+    pub id_number_masked: String,
+    pub document_hash: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+/// A face session as stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct FaceSessionRecord {
+    pub verification_id: String,
+    pub account_id: String,
+    pub state: crate::domain::kyc::FaceState,
+    pub expires_at: DateTime<Utc>,
+    pub provider_session_id: String,
+    pub identity: PersonalIdentity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    Verified,
+    DocumentLimitReached,
+    AlreadyVerified,
+    /// The face session was no longer pending and unexpired.
+    SessionEnded,
+}
+
+/// Student status as stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct StudentRecord {
+    pub school: String,
+    pub major: String,
+    pub level: String,
+    pub expected_graduation: String,
+    pub email_masked: String,
+    pub email_encrypted: String,
+    pub agreements: Vec<Acceptance>,
+    pub verified_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait KycStore: Send + Sync {
+    /// Accounts verified with the document so far.
+    async fn document_accounts(&self, document_hash: &str) -> Result<u32>;
+    /// Counts a bank-card attempt while fewer than `max`: the new count, or `None` when used up.
+    async fn count_bank_card_attempt(&self, account_id: &str, max: u32) -> Result<Option<u32>>;
+    /// In one transaction: counts the account against the document's cap, marks the account
+    /// personally verified (only if unverified) and, for a face check, ends its pending session.
+    async fn verify_personal(&self, account_id: &str, identity: &PersonalIdentity, document_cap: u32, face_session: Option<(&str, DateTime<Utc>)>) -> Result<VerifyOutcome>;
+    async fn create_face_session(&self, session: &FaceSessionRecord) -> Result<()>;
+    async fn face_session(&self, verification_id: &str) -> Result<Option<FaceSessionRecord>>;
+    /// Pending -> failed, only if pending: `false` otherwise.
+    async fn fail_face_session(&self, verification_id: &str) -> Result<bool>;
+    /// Records student status, only on a personally verified account.
+    async fn set_student(&self, account_id: &str, student: &StudentRecord) -> Result<bool>;
 }

@@ -2,7 +2,7 @@ use super::codes::consume_update;
 use super::{cancelled_items, failed_at, fault, n, s, DynamoStore};
 use crate::domain::agreements::Acceptance;
 use crate::error::Result;
-use crate::ports::{AccountRecord, AccountStore, CodeProof, NewCloudAccount, RegisterOutcome};
+use crate::ports::{PersonalIdentity, StudentRecord, AccountRecord, AccountStore, CodeProof, NewCloudAccount, RegisterOutcome};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
@@ -39,6 +39,10 @@ pub(crate) struct AccountItem {
     pub activated: bool,
     pub legacy: bool,
     pub verification: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal: Option<PersonalIdentity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub student: Option<StudentRecord>,
 }
 
 /// The credential of a login name (record version 1): what sign-in reads, in one item.
@@ -104,6 +108,8 @@ impl AccountStore for DynamoStore {
             activated: true,
             legacy: false,
             verification: "unverified".into(),
+            personal: None,
+            student: None,
         };
         let put_credential = Put::builder()
             .table_name(&self.tables.accounts)
@@ -169,6 +175,8 @@ impl AccountStore for DynamoStore {
             agreements: item.agreements,
             verification: item.verification,
             phone_encrypted: item.phone_encrypted,
+            personal: item.personal,
+            student: item.student,
         }))
     }
 }

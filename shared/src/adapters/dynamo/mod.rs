@@ -4,6 +4,7 @@
 mod accounts;
 mod codes;
 mod flows;
+mod kyc;
 mod security;
 mod sessions;
 mod sign_in;

@@ -1,11 +1,10 @@
-use crate::error::{Error, Result};
+use crate::adapters::outbox::{extract_code, Outbox};
+use crate::error::Result;
 use crate::ports::SmsSender;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 /// A message the sandbox "sent".
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -20,19 +19,17 @@ pub struct SmsMessage {
 /// JSON-lines file it appends to. Refused in production by configuration.
 #[derive(Debug, Default)]
 pub struct SandboxSms {
-    outbox: Mutex<Vec<SmsMessage>>,
-    file: Option<PathBuf>,
+    outbox: Outbox<SmsMessage>,
 }
 
 impl SandboxSms {
     pub fn new(file: Option<PathBuf>) -> Self {
-        SandboxSms { outbox: Mutex::new(Vec::new()), file }
+        SandboxSms { outbox: Outbox::new(file) }
     }
 
     /// Messages sent to `phone_e164` (or all), oldest first.
     pub fn messages(&self, phone_e164: Option<&str>) -> Vec<SmsMessage> {
-        let outbox = self.outbox.lock().expect("outbox lock");
-        outbox.iter().filter(|m| phone_e164.is_none_or(|p| m.to == p)).cloned().collect()
+        self.outbox.all().into_iter().filter(|m| phone_e164.is_none_or(|p| m.to == p)).collect()
     }
 
     /// The 6-digit code in the newest message to `phone_e164`.
@@ -41,26 +38,10 @@ impl SandboxSms {
     }
 }
 
-/// The first run of exactly six digits in a message.
-pub fn extract_code(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() == 6).map(str::to_owned)
-}
-
 #[async_trait]
 impl SmsSender for SandboxSms {
     async fn send(&self, phone_e164: &str, text: &str) -> Result<()> {
-        let message = SmsMessage { to: phone_e164.into(), text: text.into(), sent_at: Utc::now() };
-        if let Some(path) = &self.file {
-            let line = serde_json::to_string(&message).map_err(|e| Error::internal("sandbox outbox encode", e))?;
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| Error::internal("sandbox outbox open", e))?;
-            writeln!(file, "{line}").map_err(|e| Error::internal("sandbox outbox write", e))?;
-        }
-        self.outbox.lock().expect("outbox lock").push(message);
-        Ok(())
+        self.outbox.push(SmsMessage { to: phone_e164.into(), text: text.into(), sent_at: Utc::now() })
     }
 }
 

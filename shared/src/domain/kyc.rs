@@ -1,0 +1,152 @@
+//! Personal real-name verification [KYC-P1..KYC-P6] and student status [STU-1]: limits, the face
+//! session's state machine and what an account may do.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Bank-card attempts per account [KYC-P3].
+pub const MAX_BANK_CARD_ATTEMPTS: u32 = 10;
+/// Accounts one identity document may verify [KYC-P4].
+pub const MAX_ACCOUNTS_PER_DOCUMENT: u32 = 5;
+/// A face session (its QR code) is valid this long.
+pub const FACE_SESSION_TTL: Duration = Duration::minutes(10);
+/// The student email code is valid 30 minutes [STU-1].
+pub const STUDENT_CODE_TTL: Duration = Duration::minutes(30);
+
+/// The agreement a personal verification accepts, and the two of student verification.
+pub const PERSONAL_AGREEMENT: (&str, &str) = ("real-name-verification-agreement", "2024-06");
+pub const STUDENT_AGREEMENTS: [(&str, &str); 2] = [("student-verification-agreement", "2024-09"), ("student-privacy-notice", "2024-09")];
+
+/// The SPEC's words for the sixth account on one document [KYC-P4].
+pub const DOCUMENT_LIMIT_MESSAGE: &str = "this document is already used by several other accounts";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceState {
+    Pending,
+    Passed,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaceEvent {
+    Passed,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FaceRefusal {
+    #[error("the face session has already ended")]
+    Ended,
+    #[error("the face session has expired")]
+    Expired,
+}
+
+/// The face session's transition: only a pending, unexpired session takes a result; a failure
+/// ends it for good (the user starts a new one) [KYC-P2].
+pub fn face_transition(state: FaceState, expires_at: DateTime<Utc>, event: FaceEvent, now: DateTime<Utc>) -> Result<FaceState, FaceRefusal> {
+    if state != FaceState::Pending {
+        return Err(FaceRefusal::Ended);
+    }
+    if now >= expires_at {
+        return Err(FaceRefusal::Expired);
+    }
+    Ok(match event {
+        FaceEvent::Passed => FaceState::Passed,
+        FaceEvent::Failed => FaceState::Failed,
+    })
+}
+
+/// The state shown to the owner: a pending session past its expiry reads as expired.
+pub fn face_state_shown(state: FaceState, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
+    match state {
+        FaceState::Pending if now >= expires_at => "expired",
+        FaceState::Pending => "pending",
+        FaceState::Passed => "passed",
+        FaceState::Failed => "failed",
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    Unverified,
+    Personal,
+}
+
+/// What an account may do, from its verification and student status [KYC-P6, section 3].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entitlements {
+    pub cloud_services: bool,
+    pub invoices: bool,
+    pub online_contracts: bool,
+    pub vat_special_invoices: bool,
+    pub sms_product: bool,
+    /// Live streaming and video-on-demand traffic limit; `None` where not usable at all.
+    pub live_vod_traffic_limit_gb: Option<u32>,
+    pub student: bool,
+}
+
+pub fn entitlements(verification: Verification, student: bool) -> Entitlements {
+    match verification {
+        Verification::Unverified => Entitlements {
+            cloud_services: false,
+            invoices: false,
+            online_contracts: false,
+            vat_special_invoices: false,
+            sms_product: false,
+            live_vod_traffic_limit_gb: None,
+            student: false,
+        },
+        Verification::Personal => Entitlements {
+            cloud_services: true,
+            invoices: true,
+            online_contracts: true,
+            vat_special_invoices: false,
+            sms_product: false,
+            live_vod_traffic_limit_gb: Some(100),
+            student,
+        },
+    }
+}
+
+/// An `edu` address: the domain is `edu` or has an `edu` label (`pku.edu.cn`, `mit.edu`).
+pub fn is_edu_email(email: &str) -> bool {
+    email.rsplit_once('@').is_some_and(|(_, domain)| domain.to_ascii_lowercase().split('.').any(|label| label == "edu"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_face_session_takes_one_result_before_it_expires() {
+        let now = Utc::now();
+        let later = now + FACE_SESSION_TTL;
+        assert_eq!(face_transition(FaceState::Pending, later, FaceEvent::Passed, now), Ok(FaceState::Passed));
+        assert_eq!(face_transition(FaceState::Pending, later, FaceEvent::Failed, now), Ok(FaceState::Failed));
+        assert_eq!(face_transition(FaceState::Failed, later, FaceEvent::Passed, now), Err(FaceRefusal::Ended));
+        assert_eq!(face_transition(FaceState::Passed, later, FaceEvent::Failed, now), Err(FaceRefusal::Ended));
+        assert_eq!(face_transition(FaceState::Pending, now, FaceEvent::Passed, now), Err(FaceRefusal::Expired));
+        assert_eq!(face_state_shown(FaceState::Pending, now, now), "expired");
+    }
+
+    #[test]
+    fn personal_verification_unlocks_services_but_not_enterprise_ones() {
+        let none = entitlements(Verification::Unverified, false);
+        assert!(!none.cloud_services && !none.invoices && none.live_vod_traffic_limit_gb.is_none());
+        let personal = entitlements(Verification::Personal, true);
+        assert!(personal.cloud_services && personal.invoices && !personal.vat_special_invoices && !personal.sms_product);
+        assert_eq!(personal.live_vod_traffic_limit_gb, Some(100));
+        assert!(personal.student);
+        assert!(!entitlements(Verification::Unverified, true).student);
+    }
+
+    #[test]
+    fn edu_addresses() {
+        assert!(is_edu_email("li@pku.edu.cn"));
+        assert!(is_edu_email("a@MIT.EDU"));
+        assert!(!is_edu_email("a@education.com"));
+        assert!(!is_edu_email("edu@gmail.com"));
+        assert!(!is_edu_email("not-an-email"));
+    }
+}
