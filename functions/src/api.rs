@@ -50,6 +50,19 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("TOTP_BINDING_INVALID", 400, "the MFA binding is unknown, expired or finished: start again"),
     ("CURRENT_PASSWORD_WRONG", 400, "the current password is wrong"),
     ("IDLE_TIMEOUT_OUT_OF_RANGE", 422, "the idle timeout must be 15-1439 minutes"),
+    ("ALREADY_VERIFIED", 409, "the account is already real-name verified"),
+    ("UNDER_AGE", 422, "the document's holder is under 14"),
+    ("DOCUMENT_ACCOUNT_LIMIT", 409, "this document is already used by several other accounts (5 at most)"),
+    (
+        "BANK_CARD_MISMATCH",
+        422,
+        "the bank did not confirm the four elements (`details.attempts_left`, `details.remaining_methods`)",
+    ),
+    ("BANK_CARD_ATTEMPTS_EXHAUSTED", 409, "the 10 bank-card attempts are used up (`details.remaining_methods`)"),
+    ("FACE_SESSION_ENDED", 409, "the face session already ended: start a new one"),
+    ("FACE_SESSION_EXPIRED", 409, "the face session expired: start a new one"),
+    ("CALLBACK_SIGNATURE_INVALID", 401, "a provider callback without a valid signature"),
+    ("PERSONAL_VERIFICATION_REQUIRED", 403, "personal real-name verification is required first"),
     ("PROVIDER_UNAVAILABLE", 503, "an outside provider (SMS) did not answer; retry"),
     ("INTERNAL", 500, "an unexpected fault; quote the request id"),
 ];
@@ -134,6 +147,23 @@ impl From<Error> for ApiError {
             Error::CurrentPasswordWrong => ApiError::new(S::BAD_REQUEST, "CURRENT_PASSWORD_WRONG", message),
             Error::IdleTimeoutOutOfRange => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "IDLE_TIMEOUT_OUT_OF_RANGE", message)
+            }
+            Error::AlreadyVerified => ApiError::new(S::CONFLICT, "ALREADY_VERIFIED", message),
+            Error::UnderAge => ApiError::new(S::UNPROCESSABLE_ENTITY, "UNDER_AGE", message),
+            Error::DocumentAccountLimit => ApiError::new(S::CONFLICT, "DOCUMENT_ACCOUNT_LIMIT", message),
+            Error::BankCardMismatch { attempts_left, ref remaining_methods } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "BANK_CARD_MISMATCH", message.clone())
+                    .with_details(json!({ "attempts_left": attempts_left, "remaining_methods": remaining_methods }))
+            }
+            Error::BankCardAttemptsExhausted { ref remaining_methods } => {
+                ApiError::new(S::CONFLICT, "BANK_CARD_ATTEMPTS_EXHAUSTED", message.clone())
+                    .with_details(json!({ "remaining_methods": remaining_methods }))
+            }
+            Error::FaceSessionEnded => ApiError::new(S::CONFLICT, "FACE_SESSION_ENDED", message),
+            Error::FaceSessionExpired => ApiError::new(S::CONFLICT, "FACE_SESSION_EXPIRED", message),
+            Error::CallbackSignatureInvalid => ApiError::new(S::UNAUTHORIZED, "CALLBACK_SIGNATURE_INVALID", message),
+            Error::PersonalVerificationRequired => {
+                ApiError::new(S::FORBIDDEN, "PERSONAL_VERIFICATION_REQUIRED", message)
             }
             Error::ProviderUnavailable(_) => ApiError {
                 cause: Some(Box::new(err)),

@@ -28,6 +28,12 @@ pub const KNOWN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/mfa/totp/confirm"),
     ("POST", "/v1/mfa/totp/unbind"),
     ("POST", "/v1/mfa/recovery-codes"),
+    ("POST", "/v1/verifications/personal/face"),
+    ("GET", "/v1/verifications/personal/face/{verification_id}"),
+    ("POST", "/v1/callbacks/face"),
+    ("POST", "/v1/verifications/personal/bank-card"),
+    ("POST", "/v1/verifications/student/email-codes"),
+    ("POST", "/v1/verifications/student"),
 ];
 
 pub async fn handle(_state: &AppState, req: Request) -> Response<Body> {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod authorizer;
 pub mod codes;
 pub mod fallback;
+pub mod kyc;
 pub mod lambda;
 pub mod mfa;
 pub mod registry;

@@ -1,7 +1,7 @@
 //! Name -> handler: what each Lambda binary runs. The local gateway and the tests look handlers
 //! up here by the `Binary` that template.yaml names, so they call exactly what the Lambdas run.
 
-use crate::{accounts, codes, fallback, mfa, security, sessions, AppState};
+use crate::{accounts, codes, fallback, kyc, mfa, security, sessions, AppState};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 
@@ -42,6 +42,12 @@ pub fn http_handler(binary: &str) -> Option<HttpHandler> {
         "confirm_totp_binding" => boxed!(mfa::confirm_totp_binding::handle),
         "unbind_totp" => boxed!(mfa::unbind_totp::handle),
         "regenerate_recovery_codes" => boxed!(mfa::regenerate_recovery_codes::handle),
+        "start_face_verification" => boxed!(kyc::start_face::handle),
+        "face_verification_status" => boxed!(kyc::face_status::handle),
+        "face_result_callback" => boxed!(kyc::face_result::handle),
+        "verify_bank_card" => boxed!(kyc::verify_bank_card::handle),
+        "send_student_code" => boxed!(kyc::send_student_code::handle),
+        "verify_student" => boxed!(kyc::verify_student::handle),
         _ => return None,
     })
 }
@@ -69,4 +75,10 @@ pub const HTTP_BINARIES: &[&str] = &[
     "confirm_totp_binding",
     "unbind_totp",
     "regenerate_recovery_codes",
+    "start_face_verification",
+    "face_verification_status",
+    "face_result_callback",
+    "verify_bank_card",
+    "send_student_code",
+    "verify_student",
 ];

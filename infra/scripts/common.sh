@@ -4,7 +4,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.venv"
-MOTO_SPEC="moto[dynamodb,s3,sqs]==5.2.5"
+MOTO_SPEC="moto[dynamodb,s3,sqs,kms]==5.2.5"
 PY_REQS=("$MOTO_SPEC" "flask==3.1.2" "flask-cors==6.0.1" "cfn-lint==1.53.3")
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -17,6 +17,7 @@ trap 'stop_emulator' EXIT
 export_emulator_env "$EMULATOR_PORT"
 log "emulator (moto server) on http://127.0.0.1:$EMULATOR_PORT"
 : > .local/sms-outbox.jsonl
+: > .local/email-outbox.jsonl
 ./target/debug/local-env serve --port "$PORT" &
 GATEWAY_PID=$!
 trap 'kill $GATEWAY_PID 2>/dev/null; wait $GATEWAY_PID 2>/dev/null; stop_emulator' EXIT

@@ -26,7 +26,9 @@ impl fmt::Debug for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Provider::Sandbox { outbox_file } => f.debug_struct("Sandbox").field("outbox_file", outbox_file).finish(),
-            Provider::Http { endpoint, .. } => f.debug_struct("Http").field("endpoint", endpoint).finish_non_exhaustive(),
+            Provider::Http { endpoint, .. } => {
+                f.debug_struct("Http").field("endpoint", endpoint).finish_non_exhaustive()
+            }
         }
     }
 }
@@ -91,9 +93,16 @@ impl Config {
         };
         let provider = |name: &str| -> Result<Provider, ConfigError> {
             match need(&format!("{name}_PROVIDER"))?.as_str() {
-                "sandbox" if environment == Environment::Production => Err(ConfigError(format!("the sandbox {name} provider cannot run in production"))),
-                "sandbox" => Ok(Provider::Sandbox { outbox_file: get(&format!("{name}_OUTBOX_FILE")).filter(|v| !v.is_empty()).map(PathBuf::from) }),
-                "http" => Ok(Provider::Http { endpoint: need(&format!("{name}_ENDPOINT"))?, api_key: need(&format!("{name}_API_KEY"))? }),
+                "sandbox" if environment == Environment::Production => {
+                    Err(ConfigError(format!("the sandbox {name} provider cannot run in production")))
+                }
+                "sandbox" => Ok(Provider::Sandbox {
+                    outbox_file: get(&format!("{name}_OUTBOX_FILE")).filter(|v| !v.is_empty()).map(PathBuf::from),
+                }),
+                "http" => Ok(Provider::Http {
+                    endpoint: need(&format!("{name}_ENDPOINT"))?,
+                    api_key: need(&format!("{name}_API_KEY"))?,
+                }),
                 other => Err(ConfigError(format!("{name}_PROVIDER must be `sandbox` or `http`, not `{other}`"))),
             }
         };
@@ -104,17 +113,31 @@ impl Config {
             }
             Ok(v)
         };
-        let data_key = match (get("DATA_KEY").filter(|v| !v.is_empty()), get("DATA_KEY_CIPHERTEXT").filter(|v| !v.is_empty())) {
-            (Some(plain), None) => DataKey::Plain(B64.decode(plain).ok().and_then(|k| k.try_into().ok()).ok_or_else(|| ConfigError("DATA_KEY must be 32 bytes, base64".into()))?),
-            (None, Some(sealed)) => DataKey::Kms { ciphertext: B64.decode(sealed).map_err(|_| ConfigError("DATA_KEY_CIPHERTEXT must be base64".into()))? },
-            _ => return Err(ConfigError("set exactly one of DATA_KEY and DATA_KEY_CIPHERTEXT".into())),
-        };
+        let data_key =
+            match (get("DATA_KEY").filter(|v| !v.is_empty()), get("DATA_KEY_CIPHERTEXT").filter(|v| !v.is_empty())) {
+                (Some(plain), None) => DataKey::Plain(
+                    B64.decode(plain)
+                        .ok()
+                        .and_then(|k| k.try_into().ok())
+                        .ok_or_else(|| ConfigError("DATA_KEY must be 32 bytes, base64".into()))?,
+                ),
+                (None, Some(sealed)) => DataKey::Kms {
+                    ciphertext: B64
+                        .decode(sealed)
+                        .map_err(|_| ConfigError("DATA_KEY_CIPHERTEXT must be base64".into()))?,
+                },
+                _ => return Err(ConfigError("set exactly one of DATA_KEY and DATA_KEY_CIPHERTEXT".into())),
+            };
         if environment == Environment::Production && matches!(data_key, DataKey::Plain(_)) {
             return Err(ConfigError("production takes the data key from KMS (DATA_KEY_CIPHERTEXT)".into()));
         }
         Ok(Config {
             environment,
-            tables: TableNames { accounts: need(ACCOUNTS.env_var)?, sessions: need(SESSIONS.env_var)?, flows: need(FLOWS.env_var)? },
+            tables: TableNames {
+                accounts: need(ACCOUNTS.env_var)?,
+                sessions: need(SESSIONS.env_var)?,
+                flows: need(FLOWS.env_var)?,
+            },
             sms: provider("SMS")?,
             email: provider("EMAIL")?,
             face: provider("FACE")?,
@@ -198,4 +221,3 @@ mod tests {
         assert!(!printed.contains("jjjj") && !printed.contains("pppp") && !printed.contains("cccc"));
     }
 }
-

@@ -58,6 +58,24 @@ pub enum Error {
     CurrentPasswordWrong,
     #[error("the idle timeout must be between 15 and 1439 minutes")]
     IdleTimeoutOutOfRange,
+    #[error("the account is already real-name verified")]
+    AlreadyVerified,
+    #[error("the holder of this document is under the minimum age of 14")]
+    UnderAge,
+    #[error("this document is already used by several other accounts")]
+    DocumentAccountLimit,
+    #[error("the bank did not confirm that name, ID number, card and phone belong together")]
+    BankCardMismatch { attempts_left: u32, remaining_methods: Vec<&'static str> },
+    #[error("no bank-card attempts are left for this account; use another method")]
+    BankCardAttemptsExhausted { remaining_methods: Vec<&'static str> },
+    #[error("this face session has already ended; start a new one")]
+    FaceSessionEnded,
+    #[error("this face session has expired; start a new one")]
+    FaceSessionExpired,
+    #[error("the callback signature is not valid")]
+    CallbackSignatureInvalid,
+    #[error("personal real-name verification is required first")]
+    PersonalVerificationRequired,
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause),
     #[error("internal fault: {context}")]

@@ -9,7 +9,8 @@ use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, SecurityStore, SessionStore, SignInStore, SmsSender,
+    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, SecurityStore,
+    SessionStore, SignInStore, SmsSender,
 };
 use std::sync::Arc;
 
@@ -36,7 +37,12 @@ pub struct Services {
 }
 
 /// The production adapter or the sandbox (kept also as its concrete type for its outbox).
-fn pick<T: ?Sized, S>(provider: &Provider, sandbox: impl FnOnce(&Option<std::path::PathBuf>) -> Arc<S>, http: impl FnOnce(&str, &str) -> Arc<T>, upcast: impl Fn(Arc<S>) -> Arc<T>) -> (Arc<T>, Option<Arc<S>>) {
+fn pick<T: ?Sized, S>(
+    provider: &Provider,
+    sandbox: impl FnOnce(&Option<std::path::PathBuf>) -> Arc<S>,
+    http: impl FnOnce(&str, &str) -> Arc<T>,
+    upcast: impl Fn(Arc<S>) -> Arc<T>,
+) -> (Arc<T>, Option<Arc<S>>) {
     match provider {
         Provider::Sandbox { outbox_file } => {
             let s = sandbox(outbox_file);
@@ -61,16 +67,29 @@ impl Services {
                     .send()
                     .await
                     .map_err(|e| Error::internal("decrypt the data key with KMS", e))?;
-                let plain = out.plaintext.ok_or_else(|| Error::internal("decrypt the data key with KMS", "no plaintext"))?;
-                plain.into_inner().try_into().map_err(|_| Error::internal("decrypt the data key with KMS", "the data key is not 32 bytes"))?
+                let plain =
+                    out.plaintext.ok_or_else(|| Error::internal("decrypt the data key with KMS", "no plaintext"))?;
+                plain
+                    .into_inner()
+                    .try_into()
+                    .map_err(|_| Error::internal("decrypt the data key with KMS", "the data key is not 32 bytes"))?
             }
         };
         let dynamo_requests = RequestCounter::default();
         let store = Arc::new(DynamoStore::new(dynamo::client(&sdk, &dynamo_requests), config.tables.clone()));
         let secrets = &config.secrets;
-        let (sms, sandbox_sms) = pick(&config.sms, |f| Arc::new(SandboxSms::new(f.clone())), |e, k| Arc::new(HttpSms::new(e.into(), k.into())) as Arc<dyn SmsSender>, |s| s as Arc<dyn SmsSender>);
-        let (email, sandbox_email) =
-            pick(&config.email, |f| Arc::new(SandboxEmail::new(f.clone())), |e, k| Arc::new(HttpEmail::new(e.into(), k.into())) as Arc<dyn EmailSender>, |s| s as Arc<dyn EmailSender>);
+        let (sms, sandbox_sms) = pick(
+            &config.sms,
+            |f| Arc::new(SandboxSms::new(f.clone())),
+            |e, k| Arc::new(HttpSms::new(e.into(), k.into())) as Arc<dyn SmsSender>,
+            |s| s as Arc<dyn SmsSender>,
+        );
+        let (email, sandbox_email) = pick(
+            &config.email,
+            |f| Arc::new(SandboxEmail::new(f.clone())),
+            |e, k| Arc::new(HttpEmail::new(e.into(), k.into())) as Arc<dyn EmailSender>,
+            |s| s as Arc<dyn EmailSender>,
+        );
         let callback_secret = secrets.face_callback_secret.clone();
         let (face, sandbox_face) = pick(
             &config.face,
@@ -78,7 +97,12 @@ impl Services {
             |e, k| Arc::new(HttpFace::new(e.into(), k.into(), callback_secret.clone())) as Arc<dyn FaceCheck>,
             |s| s as Arc<dyn FaceCheck>,
         );
-        let (bank_card, _) = pick(&config.bank_card, |_| Arc::new(SandboxBankCard), |e, k| Arc::new(HttpBankCard::new(e.into(), k.into())) as Arc<dyn BankCardCheck>, |s| s as Arc<dyn BankCardCheck>);
+        let (bank_card, _) = pick(
+            &config.bank_card,
+            |_| Arc::new(SandboxBankCard),
+            |e, k| Arc::new(HttpBankCard::new(e.into(), k.into())) as Arc<dyn BankCardCheck>,
+            |s| s as Arc<dyn BankCardCheck>,
+        );
         Ok(Services {
             clock,
             keys: Keys::new(&secrets.hash_pepper, &data_key, &secrets.jwt_secret),

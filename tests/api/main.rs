@@ -12,4 +12,6 @@ mod sessions;
 mod sign_in;
 mod sms_codes;
 mod storage;
+mod student;
 mod template;
+mod verification;

@@ -13,7 +13,7 @@ use shared::adapters::clock::TestClock;
 use shared::domain::code::Purpose;
 use shared::domain::phone::Phone;
 use shared::ports::SendLimits;
-use shared::usecases::codes::prepare_code;
+use shared::usecases::codes::{phone_target, prepare_code};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
 
@@ -145,9 +145,14 @@ impl TestApp {
     /// Stores a register code for `phone` through the code store without the send limits (for
     /// tests that need more codes for one phone than a day allows). Returns (challenge id, code).
     pub async fn seed_code(&self, phone: &str) -> (String, String) {
+        self.seed_code_for(phone, Purpose::Register).await
+    }
+
+    /// Like `seed_code`, for any purpose of a phone code.
+    pub async fn seed_code_for(&self, phone: &str, purpose: Purpose) -> (String, String) {
         let services = &self.state().services;
         let now = services.clock.now();
-        let (new, code) = prepare_code(services, &Phone::parse(phone).unwrap(), Purpose::Register, now);
+        let (new, code) = prepare_code(services, &phone_target(services, &Phone::parse(phone).unwrap()), purpose, now);
         let limits = SendLimits {
             target_key: format!("seed:{}", new.challenge_id),
             source_key: format!("seed-src:{}", new.challenge_id),
@@ -278,5 +283,68 @@ impl TestApp {
         // The binding used the current step: the next code to use is a later one.
         self.clock.advance(chrono::Duration::seconds(30));
         (secret, codes)
+    }
+}
+
+/// A fresh valid mainland ID number of someone born on `birth` (`YYYYMMDD`).
+pub fn id_number_born(birth: &str) -> String {
+    let mut rng = rand::thread_rng();
+    let first17 = format!("3101{:02}{birth}{:03}", rng.gen_range(1..99), rng.gen_range(0..1000));
+    format!("{first17}{}", shared::domain::identity::gb11643_check(&first17).unwrap())
+}
+
+/// A fresh valid mainland ID number of an adult.
+pub fn unique_id_number() -> String {
+    let mut rng = rand::thread_rng();
+    id_number_born(&format!("{}{:02}{:02}", rng.gen_range(1960..2000), rng.gen_range(1..13), rng.gen_range(1..29)))
+}
+
+/// A fresh valid UnionPay card number starting with `prefix` (6 digits).
+pub fn card_number(prefix: &str) -> String {
+    let body: String = (0..12).map(|_| char::from(b'0' + rand::thread_rng().gen_range(0..10u8))).collect();
+    shared::domain::bank_card::with_luhn(&format!("{prefix}{body}"))
+}
+
+pub fn personal_agreement() -> Value {
+    json!({"id": "real-name-verification-agreement", "version": "2024-06"})
+}
+
+impl TestApp {
+    /// Opens a face session for the signed-in caller.
+    pub async fn start_face(&self, token: &str, name: &str, id_number: &str) -> Reply {
+        let body = json!({"document_type": "mainland_id_card", "name": name, "id_number": id_number, "agreement": personal_agreement()});
+        self.call("POST", "/v1/verifications/personal/face", Some(token), Some(body)).await
+    }
+
+    /// The sandbox mobile app scans the QR payload; the provider's signed callback follows.
+    pub async fn scan_face(&self, qr_payload: &str, outcome: &str) -> Reply {
+        let body = json!({"qr_payload": qr_payload, "outcome": outcome}).to_string();
+        let request =
+            http::Request::builder().method("POST").uri("/sandbox/face-app/scan").body(Bytes::from(body)).unwrap();
+        let response = local_env::sandbox::handle(&self.gateway, request, &self.source_ip).await;
+        let (parts, bytes) = response.into_parts();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        Reply { status: parts.status.as_u16(), headers: parts.headers, body }
+    }
+
+    /// Verifies the caller by face with a fresh adult identity; returns the ID number.
+    pub async fn verify_by_face(&self, token: &str) -> String {
+        let id = unique_id_number();
+        let started = self.start_face(token, "张三", &id).await;
+        assert_eq!(started.status, 201, "{:?}", started.body);
+        let scanned = self.scan_face(started.body["qr_payload"].as_str().unwrap(), "pass").await;
+        assert_eq!(scanned.status, 204, "{:?}", scanned.body);
+        id
+    }
+
+    /// A bank-card verification with a code seeded for the reserved phone.
+    pub async fn bank_card(&self, token: &str, name: &str, id_number: &str, card: &str) -> Reply {
+        let phone = unique_phone();
+        let (challenge, code) = self.seed_code_for(&phone, Purpose::BankCard).await;
+        let body = json!({
+            "name": name, "id_number": id_number, "card_number": card, "phone": phone,
+            "challenge_id": challenge, "sms_code": code, "agreement": personal_agreement(),
+        });
+        self.call("POST", "/v1/verifications/personal/bank-card", Some(token), Some(body)).await
     }
 }

@@ -1,4 +1,5 @@
-//! `GET /v1/accounts/me`: the signed-in caller's account, phone masked [ACC-1].
+//! `GET /v1/accounts/me`: the signed-in caller's account, personal data masked, with its
+//! verification, student status and entitlements [ACC-1, KYC-P6].
 
 use crate::api::{self, json_response, ApiError};
 use crate::AppState;
@@ -20,7 +21,23 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
                 "phone": account.phone_masked,
                 "created_at": account.created_at.to_rfc3339(),
                 "activated": account.activated,
-                "verification": { "state": account.verification },
+                "verification": match &account.personal {
+                    None => json!({ "state": "unverified" }),
+                    Some(p) => json!({
+                        "state": "personal",
+                        "method": p.method,
+                        "name": p.name,
+                        "document_type": p.document_type,
+                        "id_number": p.id_number,
+                        "verified_at": p.verified_at.to_rfc3339(),
+                    }),
+                },
+                "student": account.student.as_ref().map(|s| json!({
+                    "school": s.school, "major": s.major, "level": s.level,
+                    "expected_graduation": s.expected_graduation, "email": s.email,
+                    "verified_at": s.verified_at.to_rfc3339(),
+                })),
+                "entitlements": account.entitlements,
                 "agreements": account.agreements,
             }),
         ))

@@ -3,6 +3,7 @@
 
 pub mod gateway;
 pub mod provision;
+pub mod sandbox;
 pub mod server;
 pub mod settings;
 pub mod template;

@@ -1,4 +1,4 @@
-//! The local HTTP server: the gateway on loopback, plus the sandbox's outbox for a person to read.
+//! The local HTTP server: the gateway on loopback, plus the sandbox providers' local routes.
 
 use crate::gateway::{Gateway, MAX_PAYLOAD_BYTES};
 use bytes::Bytes;
@@ -29,8 +29,8 @@ async fn handle(
         }
         Ok(collected) => {
             let request = http::Request::from_parts(parts, collected.to_bytes());
-            if request.method() == http::Method::GET && request.uri().path() == "/sandbox/sms-outbox" {
-                sms_outbox(&gateway, request.uri().query())
+            if request.uri().path().starts_with("/sandbox/") {
+                crate::sandbox::handle(&gateway, request, &peer.ip().to_string()).await
             } else {
                 gateway.dispatch(request, &peer.ip().to_string()).await
             }
@@ -38,19 +38,6 @@ async fn handle(
     };
     tracing::info!(%method, path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     response.map(Full::new)
-}
-
-/// `GET /sandbox/sms-outbox[?phone=+86...]`: what the sandbox SMS provider "sent", newest last.
-fn sms_outbox(gateway: &Gateway, query: Option<&str>) -> http::Response<Bytes> {
-    let phone = query
-        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("phone=")))
-        .map(|p| p.replace("%2B", "+").replace("%2b", "+"));
-    let phone = phone.map(|p| if p.starts_with(' ') { format!("+{}", p.trim_start()) } else { p });
-    let messages =
-        gateway.state().services.sandbox_sms.as_ref().map(|s| s.messages(phone.as_deref())).unwrap_or_default();
-    let mut response = http::Response::new(Bytes::from(serde_json::json!({ "messages": messages }).to_string()));
-    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    response
 }
 
 /// Serves until `shutdown` completes.

@@ -22,7 +22,11 @@ impl BankCardCheck for SandboxBankCard {
         if card_number.starts_with(SANDBOX_TIMEOUT_PREFIX) {
             return Err(Error::ProviderUnavailable("sandbox bank-card check timed out (test prefix 621700)".into()));
         }
-        Ok(if card_number.starts_with(SANDBOX_MISMATCH_PREFIX) { BankCardResult::Mismatch } else { BankCardResult::Match })
+        Ok(if card_number.starts_with(SANDBOX_MISMATCH_PREFIX) {
+            BankCardResult::Mismatch
+        } else {
+            BankCardResult::Match
+        })
     }
 }
 

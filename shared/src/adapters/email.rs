@@ -40,7 +40,12 @@ impl SandboxEmail {
 #[async_trait]
 impl EmailSender for SandboxEmail {
     async fn send(&self, to: &str, subject: &str, text: &str) -> Result<()> {
-        self.outbox.push(EmailMessage { to: to.into(), subject: subject.into(), text: text.into(), sent_at: Utc::now() })
+        self.outbox.push(EmailMessage {
+            to: to.into(),
+            subject: subject.into(),
+            text: text.into(),
+            sent_at: Utc::now(),
+        })
     }
 }
 
@@ -56,7 +61,8 @@ impl HttpEmail {
 #[async_trait]
 impl EmailSender for HttpEmail {
     async fn send(&self, to: &str, subject: &str, text: &str) -> Result<()> {
-        let _: serde_json::Value = self.0.post("", &serde_json::json!({ "to": to, "subject": subject, "text": text })).await?;
+        let _: serde_json::Value =
+            self.0.post("", &serde_json::json!({ "to": to, "subject": subject, "text": text })).await?;
         Ok(())
     }
 }

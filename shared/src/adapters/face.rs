@@ -87,7 +87,10 @@ struct StartAnswer {
 #[async_trait]
 impl FaceCheck for HttpFace {
     async fn start(&self, reference: &str, name: &str, id_number: &str) -> Result<FaceSession> {
-        let a: StartAnswer = self.api.post("/sessions", &serde_json::json!({ "reference": reference, "name": name, "id_number": id_number })).await?;
+        let a: StartAnswer = self
+            .api
+            .post("/sessions", &serde_json::json!({ "reference": reference, "name": name, "id_number": id_number }))
+            .await?;
         Ok(FaceSession { provider_session_id: a.session_id, qr_payload: a.qr_payload })
     }
 

@@ -21,7 +21,14 @@ impl HttpJson {
     /// POSTs `body` to `{endpoint}{path}` and reads the JSON answer.
     pub async fn post<B: Serialize, R: DeserializeOwned>(&self, path: &str, body: &B) -> Result<R> {
         let url = format!("{}{path}", self.endpoint.trim_end_matches('/'));
-        let response = self.client.post(url).bearer_auth(&self.api_key).json(body).send().await.map_err(|e| Error::ProviderUnavailable(e.into()))?;
+        let response = self
+            .client
+            .post(url)
+            .bearer_auth(&self.api_key)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| Error::ProviderUnavailable(e.into()))?;
         let response = response.error_for_status().map_err(|e| Error::ProviderUnavailable(e.into()))?;
         response.json().await.map_err(|e| Error::ProviderUnavailable(e.into()))
     }

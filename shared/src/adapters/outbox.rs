@@ -27,7 +27,11 @@ impl<M: Serialize + Clone> Outbox<M> {
     pub fn push(&self, message: M) -> Result<()> {
         if let Some(path) = &self.file {
             let line = serde_json::to_string(&message).map_err(|e| Error::internal("sandbox outbox encode", e))?;
-            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::internal("sandbox outbox open", e))?;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| Error::internal("sandbox outbox open", e))?;
             writeln!(file, "{line}").map_err(|e| Error::internal("sandbox outbox write", e))?;
         }
         self.messages.lock().expect("outbox lock").push(message);

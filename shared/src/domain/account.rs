@@ -1,6 +1,7 @@
-//! Cloud accounts [REG-1, REG-2]: what is stored and what the owner may read.
+//! Cloud accounts [REG-1, REG-2, ACC-1]: what the owner may read.
 
 use super::agreements::Acceptance;
+use super::kyc::Entitlements;
 use chrono::{DateTime, Utc};
 
 /// At most 10 cloud accounts per phone number [REG-2].
@@ -19,7 +20,27 @@ impl AccountKind {
     }
 }
 
-/// The owner's view of an account (phone masked).
+/// The verified person, as the owner sees it: masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonalView {
+    pub method: String,
+    pub name: String,
+    pub document_type: String,
+    pub id_number: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudentView {
+    pub school: String,
+    pub major: String,
+    pub level: String,
+    pub expected_graduation: String,
+    pub email: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+/// The owner's view of an account (personal data masked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountView {
     pub account_id: String,
@@ -28,6 +49,8 @@ pub struct AccountView {
     pub phone_masked: String,
     pub created_at: DateTime<Utc>,
     pub activated: bool,
-    pub verification: &'static str,
+    pub personal: Option<PersonalView>,
+    pub student: Option<StudentView>,
+    pub entitlements: Entitlements,
     pub agreements: Vec<Acceptance>,
 }

@@ -36,7 +36,10 @@ impl DocumentType {
     }
 }
 
-const PROVINCES: [u32; 34] = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82];
+const PROVINCES: [u32; 34] = [
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82,
+];
 
 /// The GB 11643-1999 check character of the first 17 digits.
 pub fn gb11643_check(first17: &str) -> Option<char> {
@@ -82,13 +85,18 @@ impl IdDocument {
                 if number.len() != 15 || !b[..3].iter().all(u8::is_ascii_uppercase) || !digits(&number[3..]) {
                     return Err("must be 18 characters starting 9, or 3 letters and 12 digits".into());
                 }
-                let (yy, mm, dd) = (number[5..7].parse::<i32>().unwrap(), number[7..9].parse().unwrap(), number[9..11].parse().unwrap());
+                let (yy, mm, dd) = (
+                    number[5..7].parse::<i32>().unwrap(),
+                    number[7..9].parse().unwrap(),
+                    number[9..11].parse().unwrap(),
+                );
                 // The older cards were issued from 2004: a two-digit year after the issue year's is the 1900s.
                 let year = if 2000 + yy > chrono::Utc::now().year() { 1900 + yy } else { 2000 + yy };
                 Some(date(year, mm, dd).ok_or("has an impossible birth date")?)
             }
             DocumentType::HkMacaoTaiwanPermit => {
-                let ok = (number.len() == 9 && matches!(number.as_bytes()[0], b'H' | b'M') && digits(&number[1..])) || (number.len() == 8 && digits(&number));
+                let ok = (number.len() == 9 && matches!(number.as_bytes()[0], b'H' | b'M') && digits(&number[1..]))
+                    || (number.len() == 8 && digits(&number));
                 if !ok {
                     return Err("must be H or M and 8 digits (Hong Kong, Macao) or 8 digits (Taiwan)".into());
                 }
@@ -97,7 +105,8 @@ impl IdDocument {
             DocumentType::ChinesePassportAbroad => {
                 let b = number.as_bytes();
                 let ok = number.len() == 9
-                    && ((matches!(b[0], b'E' | b'G') && digits(&number[1..])) || (b[0] == b'E' && b[1].is_ascii_uppercase() && digits(&number[2..])));
+                    && ((matches!(b[0], b'E' | b'G') && digits(&number[1..]))
+                        || (b[0] == b'E' && b[1].is_ascii_uppercase() && digits(&number[2..])));
                 if !ok {
                     return Err("must be E or G and 8 digits, or E, a letter and 7 digits".into());
                 }
@@ -145,7 +154,12 @@ fn check_18(number: &str, foreign: bool) -> Result<NaiveDate, String> {
     if !foreign && !PROVINCES.contains(&number[..2].parse().unwrap_or(0)) {
         return Err("has an unknown region code".into());
     }
-    let born = date(number[6..10].parse().unwrap_or(0), number[10..12].parse().unwrap_or(0), number[12..14].parse().unwrap_or(0)).ok_or("has an impossible birth date")?;
+    let born = date(
+        number[6..10].parse().unwrap_or(0),
+        number[10..12].parse().unwrap_or(0),
+        number[12..14].parse().unwrap_or(0),
+    )
+    .ok_or("has an impossible birth date")?;
     if gb11643_check(&number[..17]) != number.chars().nth(17) {
         return Err("has a wrong check digit".into());
     }
@@ -243,7 +257,10 @@ mod tests {
         assert_eq!(ok.masked(), "110***********002X");
         assert!(!format!("{ok:?}").contains("19491231"));
         assert!(IdDocument::parse(DocumentType::MainlandIdCard, &with_check("99010519491231002")).is_err(), "region");
-        assert!(IdDocument::parse(DocumentType::MainlandIdCard, &with_check("11010519490231002")).is_err(), "31 February... no: 1949-02-31");
+        assert!(
+            IdDocument::parse(DocumentType::MainlandIdCard, &with_check("11010519490231002")).is_err(),
+            "31 February... no: 1949-02-31"
+        );
         assert!(IdDocument::parse(DocumentType::MainlandIdCard, "1101051949123100").is_err(), "length");
     }
 

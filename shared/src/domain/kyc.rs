@@ -15,7 +15,8 @@ pub const STUDENT_CODE_TTL: Duration = Duration::minutes(30);
 
 /// The agreement a personal verification accepts, and the two of student verification.
 pub const PERSONAL_AGREEMENT: (&str, &str) = ("real-name-verification-agreement", "2024-06");
-pub const STUDENT_AGREEMENTS: [(&str, &str); 2] = [("student-verification-agreement", "2024-09"), ("student-privacy-notice", "2024-09")];
+pub const STUDENT_AGREEMENTS: [(&str, &str); 2] =
+    [("student-verification-agreement", "2024-09"), ("student-privacy-notice", "2024-09")];
 
 /// The SPEC's words for the sixth account on one document [KYC-P4].
 pub const DOCUMENT_LIMIT_MESSAGE: &str = "this document is already used by several other accounts";
@@ -44,7 +45,12 @@ pub enum FaceRefusal {
 
 /// The face session's transition: only a pending, unexpired session takes a result; a failure
 /// ends it for good (the user starts a new one) [KYC-P2].
-pub fn face_transition(state: FaceState, expires_at: DateTime<Utc>, event: FaceEvent, now: DateTime<Utc>) -> Result<FaceState, FaceRefusal> {
+pub fn face_transition(
+    state: FaceState,
+    expires_at: DateTime<Utc>,
+    event: FaceEvent,
+    now: DateTime<Utc>,
+) -> Result<FaceState, FaceRefusal> {
     if state != FaceState::Pending {
         return Err(FaceRefusal::Ended);
     }
@@ -135,7 +141,9 @@ mod tests {
         let none = entitlements(Verification::Unverified, false);
         assert!(!none.cloud_services && !none.invoices && none.live_vod_traffic_limit_gb.is_none());
         let personal = entitlements(Verification::Personal, true);
-        assert!(personal.cloud_services && personal.invoices && !personal.vat_special_invoices && !personal.sms_product);
+        assert!(
+            personal.cloud_services && personal.invoices && !personal.vat_special_invoices && !personal.sms_product
+        );
         assert_eq!(personal.live_vod_traffic_limit_gb, Some(100));
         assert!(personal.student);
         assert!(!entitlements(Verification::Unverified, true).student);

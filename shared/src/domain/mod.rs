@@ -2,8 +2,8 @@
 //! Nothing here awaits or performs I/O.
 
 pub mod account;
-pub mod bank_card;
 pub mod agreements;
+pub mod bank_card;
 pub mod code;
 pub mod identity;
 pub mod ids;

@@ -367,7 +367,13 @@ pub trait KycStore: Send + Sync {
     async fn count_bank_card_attempt(&self, account_id: &str, max: u32) -> Result<Option<u32>>;
     /// In one transaction: counts the account against the document's cap, marks the account
     /// personally verified (only if unverified) and, for a face check, ends its pending session.
-    async fn verify_personal(&self, account_id: &str, identity: &PersonalIdentity, document_cap: u32, face_session: Option<(&str, DateTime<Utc>)>) -> Result<VerifyOutcome>;
+    async fn verify_personal(
+        &self,
+        account_id: &str,
+        identity: &PersonalIdentity,
+        document_cap: u32,
+        face_session: Option<(&str, DateTime<Utc>)>,
+    ) -> Result<VerifyOutcome>;
     async fn create_face_session(&self, session: &FaceSessionRecord) -> Result<()>;
     async fn face_session(&self, verification_id: &str) -> Result<Option<FaceSessionRecord>>;
     /// Pending -> failed, only if pending: `false` otherwise.

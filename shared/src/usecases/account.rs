@@ -1,12 +1,14 @@
-//! Reading one's own account [ACC-1].
+//! Reading one's own account [ACC-1], with its verification and entitlements [KYC-P6].
 
-use crate::domain::account::{AccountKind, AccountView};
+use crate::domain::account::{AccountKind, AccountView, PersonalView, StudentView};
+use crate::domain::kyc::{entitlements, Verification};
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
 use crate::services::Services;
 
 pub async fn read_my_account(services: &Services, principal: &Principal) -> Result<AccountView> {
     let record = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    let verification = if record.personal.is_some() { Verification::Personal } else { Verification::Unverified };
     Ok(AccountView {
         account_id: record.account_id,
         kind: AccountKind::Cloud,
@@ -14,7 +16,22 @@ pub async fn read_my_account(services: &Services, principal: &Principal) -> Resu
         phone_masked: record.phone_masked,
         created_at: record.created_at,
         activated: true,
-        verification: if record.verification == "unverified" { "unverified" } else { "verified" },
+        entitlements: entitlements(verification, record.student.is_some()),
+        personal: record.personal.map(|p| PersonalView {
+            method: p.method,
+            name: p.name_masked,
+            document_type: p.document_type,
+            id_number: p.id_number_masked,
+            verified_at: p.verified_at,
+        }),
+        student: record.student.map(|s| StudentView {
+            school: s.school,
+            major: s.major,
+            level: s.level,
+            expected_graduation: s.expected_graduation,
+            email: s.email_masked,
+            verified_at: s.verified_at,
+        }),
         agreements: record.agreements,
     })
 }

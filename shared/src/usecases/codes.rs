@@ -1,4 +1,7 @@
-//! Sending SMS verification codes, and checking them inside the write that uses them.
+//! One mechanism for every verification code, by SMS or email: a CSPRNG code stored only as a
+//! keyed hash, bound to its request, purpose and target; single use; expiring; at most 5 wrong
+//! tries; sends limited per target and per caller. The code is checked inside the write that uses
+//! it.
 
 use super::Caller;
 use crate::domain::code::{self, Code, CodeRefusal, Purpose};
@@ -22,43 +25,45 @@ pub struct CodeSent {
     pub resend_after_secs: u64,
 }
 
-pub(crate) fn phone_hash(services: &Services, phone: &Phone) -> String {
+/// Where a code goes, as the keyed hash it is bound to.
+pub fn phone_target(services: &Services, phone: &Phone) -> String {
     services.keys.keyed_hash("phone", phone.as_e164())
 }
 
-pub(crate) fn code_hash(services: &Services, challenge_id: &str, code: &Code) -> String {
+pub fn email_target(services: &Services, email: &str) -> String {
+    services.keys.keyed_hash("email", &email.trim().to_ascii_lowercase())
+}
+
+fn code_hash(services: &Services, challenge_id: &str, code: &Code) -> String {
     services.keys.keyed_hash("sms-code", &format!("{challenge_id}:{}", code.expose()))
 }
 
-/// A fresh code for `phone` and what to store of it (only hashes).
-pub fn prepare_code(services: &Services, phone: &Phone, purpose: Purpose, now: DateTime<Utc>) -> (NewCode, Code) {
+/// A fresh code for a target and what to store of it (only hashes).
+pub fn prepare_code(services: &Services, target_hash: &str, purpose: Purpose, now: DateTime<Utc>) -> (NewCode, Code) {
     let code = Code::generate();
     let challenge_id = new_opaque_id();
     let new = NewCode {
         code_hash: code_hash(services, &challenge_id, &code),
         challenge_id,
         purpose,
-        target_hash: phone_hash(services, phone),
+        target_hash: target_hash.into(),
         created_at: now,
-        expires_at: now + code::SMS_CODE_TTL,
+        expires_at: now + purpose.ttl(),
     };
     (new, code)
 }
 
-/// Sends a code to a phone. The answer is the same whether or not accounts exist for it.
-pub async fn send_sms_code(services: &Services, request: SendSmsCode, caller: &Caller) -> Result<CodeSent> {
-    let now = services.clock.now();
-    let (new, code) = prepare_code(services, &request.phone, request.purpose, now);
-    let target_hash = &new.target_hash;
+/// Stores a prepared code if the target's and the caller's send limits allow.
+async fn issue(services: &Services, new: &NewCode, caller: &Caller, now: DateTime<Utc>) -> Result<CodeSent> {
     let limits = SendLimits {
-        target_key: format!("sms:{target_hash}"),
-        source_key: format!("sms-src:{}", services.keys.keyed_hash("source", &caller.source_ip)),
+        target_key: format!("code:{}", new.target_hash),
+        source_key: format!("code-src:{}", services.keys.keyed_hash("source", &caller.source_ip)),
         day: code::day_bucket(now),
         spacing: code::PHONE_SEND_SPACING,
         target_daily_cap: code::PHONE_DAILY_CAP,
         source_daily_cap: code::SOURCE_DAILY_CAP,
     };
-    match services.codes.issue(&new, &limits, now).await? {
+    match services.codes.issue(new, &limits, now).await? {
         IssueOutcome::Issued => {}
         IssueOutcome::TargetTooSoon { last_sent } => {
             let wait = (last_sent + code::PHONE_SEND_SPACING - now).num_seconds().max(1) as u64;
@@ -68,14 +73,39 @@ pub async fn send_sms_code(services: &Services, request: SendSmsCode, caller: &C
             return Err(Error::RateLimited { retry_after_secs: code::secs_until_next_day(now) });
         }
     }
-    let text =
-        format!("[Cloud] Your verification code is {}. It expires in 10 minutes. Never share it.", code.expose());
-    services.sms.send(request.phone.as_e164(), &text).await?;
     Ok(CodeSent {
         challenge_id: new.challenge_id.clone(),
         expires_at: new.expires_at,
         resend_after_secs: code::PHONE_SEND_SPACING.num_seconds() as u64,
     })
+}
+
+/// Sends a code to a phone. The answer is the same whether or not accounts exist for it.
+pub async fn send_sms_code(services: &Services, request: SendSmsCode, caller: &Caller) -> Result<CodeSent> {
+    let now = services.clock.now();
+    let (new, code) = prepare_code(services, &phone_target(services, &request.phone), request.purpose, now);
+    let sent = issue(services, &new, caller, now).await?;
+    let text = format!(
+        "[Cloud] Your verification code is {}. It expires in {} minutes. Never share it.",
+        code.expose(),
+        request.purpose.ttl().num_minutes()
+    );
+    services.sms.send(request.phone.as_e164(), &text).await?;
+    Ok(sent)
+}
+
+/// Sends a code to an email address.
+pub async fn send_email_code(services: &Services, email: &str, purpose: Purpose, caller: &Caller) -> Result<CodeSent> {
+    let now = services.clock.now();
+    let (new, code) = prepare_code(services, &email_target(services, email), purpose, now);
+    let sent = issue(services, &new, caller, now).await?;
+    let text = format!(
+        "Your verification code is {}. It expires in {} minutes. If you did not ask for it, ignore this email.",
+        code.expose(),
+        purpose.ttl().num_minutes()
+    );
+    services.email.send(email.trim(), "Your verification code", &text).await?;
+    Ok(sent)
 }
 
 /// The proof a write carries to consume a code atomically with its effect.
@@ -84,17 +114,32 @@ pub(crate) fn proof(
     challenge_id: &str,
     code: &Code,
     purpose: Purpose,
-    phone: &Phone,
+    target_hash: &str,
     now: DateTime<Utc>,
 ) -> CodeProof {
     CodeProof {
         challenge_id: challenge_id.into(),
         purpose,
-        target_hash: phone_hash(services, phone),
+        target_hash: target_hash.into(),
         code_hash: code_hash(services, challenge_id, code),
         now,
         max_attempts: code::MAX_ATTEMPTS,
     }
+}
+
+/// Uses a code up on its own (when its effect is not a write of ours); the refusal says why not.
+pub(crate) async fn consume(
+    services: &Services,
+    challenge_id: &str,
+    code: &Code,
+    purpose: Purpose,
+    target_hash: &str,
+) -> Result<()> {
+    let now = services.clock.now();
+    if services.codes.consume(&proof(services, challenge_id, code, purpose, target_hash, now)).await? {
+        return Ok(());
+    }
+    Err(refusal(services, challenge_id, now).await?)
 }
 
 /// After a write refused the code: count the failed try and say why it failed.

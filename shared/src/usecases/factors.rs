@@ -71,7 +71,8 @@ pub(crate) async fn verify(
                 .ok_or_else(|| Error::invalid("challenge_id", "required for the sms factor"))?;
             let code = Code::parse(&proof.code).map_err(|reason| Error::invalid("code", reason))?;
             let phone = codes::account_phone(services, account_id).await?;
-            let claim = codes::proof(services, challenge_id, &code, sms_purpose, &phone, now);
+            let claim =
+                codes::proof(services, challenge_id, &code, sms_purpose, &codes::phone_target(services, &phone), now);
             if services.codes.consume(&claim).await? {
                 return Ok(());
             }

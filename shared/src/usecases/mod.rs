@@ -4,6 +4,7 @@
 pub mod account;
 pub mod codes;
 pub mod factors;
+pub mod kyc;
 pub mod register;
 pub mod security;
 pub mod sessions;

@@ -46,14 +46,21 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
         username: request.username.as_str().into(),
         username_key,
         password_hash,
-        phone_hash: codes::phone_hash(services, &request.phone),
+        phone_hash: codes::phone_target(services, &request.phone),
         phone_encrypted: services.keys.encrypt(request.phone.as_e164()),
         phone_masked: request.phone.masked(),
         created_at: now,
         agreements: accepted,
         idle_timeout_secs: DEFAULT_IDLE_TIMEOUT.num_seconds(),
     };
-    let proof = codes::proof(services, &request.challenge_id, &request.code, Purpose::Register, &request.phone, now);
+    let proof = codes::proof(
+        services,
+        &request.challenge_id,
+        &request.code,
+        Purpose::Register,
+        &codes::phone_target(services, &request.phone),
+        now,
+    );
     match services.accounts.register(&account, &proof, MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
         RegisterOutcome::Registered => Ok(Registered {
             account_id: account.account_id,

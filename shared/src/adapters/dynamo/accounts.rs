@@ -2,7 +2,9 @@ use super::codes::consume_update;
 use super::{cancelled_items, failed_at, fault, n, s, DynamoStore};
 use crate::domain::agreements::Acceptance;
 use crate::error::Result;
-use crate::ports::{PersonalIdentity, StudentRecord, AccountRecord, AccountStore, CodeProof, NewCloudAccount, RegisterOutcome};
+use crate::ports::{
+    AccountRecord, AccountStore, CodeProof, NewCloudAccount, PersonalIdentity, RegisterOutcome, StudentRecord,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};

@@ -57,7 +57,13 @@ impl KycStore for DynamoStore {
         }
     }
 
-    async fn verify_personal(&self, account_id: &str, identity: &PersonalIdentity, document_cap: u32, face_session: Option<(&str, DateTime<Utc>)>) -> Result<VerifyOutcome> {
+    async fn verify_personal(
+        &self,
+        account_id: &str,
+        identity: &PersonalIdentity,
+        document_cap: u32,
+        face_session: Option<(&str, DateTime<Utc>)>,
+    ) -> Result<VerifyOutcome> {
         let count_document = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(document_key(&identity.document_hash)))
@@ -74,7 +80,10 @@ impl KycStore for DynamoStore {
             .condition_expression("attribute_exists(pk) AND verification = :unverified")
             .expression_attribute_values(":personal", s("personal"))
             .expression_attribute_values(":unverified", s("unverified"))
-            .expression_attribute_values(":identity", serde_dynamo::to_attribute_value(identity).map_err(fault("encode identity"))?)
+            .expression_attribute_values(
+                ":identity",
+                serde_dynamo::to_attribute_value(identity).map_err(fault("encode identity"))?,
+            )
             .build()
             .map_err(fault("build verify account"))?;
         let mut request = self
@@ -166,7 +175,10 @@ impl KycStore for DynamoStore {
             .key("pk", s(account_key(account_id)))
             .update_expression("SET student = :student")
             .condition_expression("verification = :personal")
-            .expression_attribute_values(":student", serde_dynamo::to_attribute_value(student).map_err(fault("encode student"))?)
+            .expression_attribute_values(
+                ":student",
+                serde_dynamo::to_attribute_value(student).map_err(fault("encode student"))?,
+            )
             .expression_attribute_values(":personal", s("personal"))
             .send()
             .await;

@@ -1,0 +1,66 @@
+//! The sandbox providers' local faces (never deployed): the SMS and email outboxes a person reads,
+//! and the "mobile app" that scans a face-check QR code.
+//!
+//! - `GET /sandbox/sms-outbox[?to=+8613800001234]`
+//! - `GET /sandbox/email-outbox[?to=li@pku.edu.cn]`
+//! - `POST /sandbox/face-app/scan` with `{"qr_payload": "...", "outcome": "pass" | "fail"}`: the
+//!   sandbox provider sends its signed result callback to `POST /v1/callbacks/face`, as the real
+//!   provider would after the app's face check; the callback's answer is returned.
+
+use crate::gateway::Gateway;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+fn json_reply(status: http::StatusCode, body: Value) -> http::Response<Bytes> {
+    let mut response = http::Response::new(Bytes::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    response
+}
+
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    let raw = query?.split('&').find_map(|p| p.strip_prefix(&format!("{name}=")))?;
+    Some(raw.replace("%2B", "+").replace("%2b", "+").replace("%40", "@").replace(' ', "+"))
+}
+
+pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
+    let services = &gateway.state().services;
+    let query = request.uri().query();
+    match (request.method().as_str(), request.uri().path()) {
+        ("GET", "/sandbox/sms-outbox") => {
+            let to = query_param(query, "to").or_else(|| query_param(query, "phone"));
+            let messages = services.sandbox_sms.as_ref().map(|s| s.messages(to.as_deref())).unwrap_or_default();
+            json_reply(http::StatusCode::OK, json!({ "messages": messages }))
+        }
+        ("GET", "/sandbox/email-outbox") => {
+            let to = query_param(query, "to");
+            let messages = services.sandbox_email.as_ref().map(|s| s.messages(to.as_deref())).unwrap_or_default();
+            json_reply(http::StatusCode::OK, json!({ "messages": messages }))
+        }
+        ("POST", "/sandbox/face-app/scan") => {
+            let Some(face) = services.sandbox_face.as_ref() else {
+                return json_reply(
+                    http::StatusCode::NOT_FOUND,
+                    json!({ "message": "the face provider is not the sandbox" }),
+                );
+            };
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            let pass = body["outcome"].as_str() != Some("fail");
+            let Some((callback, signature)) = body["qr_payload"].as_str().and_then(|qr| face.scan(qr, pass)) else {
+                return json_reply(
+                    http::StatusCode::BAD_REQUEST,
+                    json!({ "message": "send {\"qr_payload\": \"cloudapp://face-check?...\", \"outcome\": \"pass\" | \"fail\"}" }),
+                );
+            };
+            let callback = http::Request::builder()
+                .method("POST")
+                .uri("/v1/callbacks/face")
+                .header("content-type", "application/json")
+                .header("x-signature", signature)
+                .body(Bytes::from(callback))
+                .expect("callback request builds");
+            gateway.dispatch(callback, source_ip).await
+        }
+        _ => json_reply(http::StatusCode::NOT_FOUND, json!({ "message": "no such sandbox route" })),
+    }
+}

@@ -1,0 +1,309 @@
+//! Personal real-name verification by face or bank card [KYC-P1..KYC-P5], and student status
+//! [STU-1]. Personal data is encrypted at field level, looked up by keyed hash and masked.
+
+use super::codes;
+use super::Caller;
+use crate::domain::agreements::{Acceptance, AgreementRef};
+use crate::domain::bank_card::BankCard;
+use crate::domain::code::{Code, Purpose};
+use crate::domain::identity::{mask_middle, IdDocument, PersonName, MINIMUM_AGE};
+use crate::domain::ids::new_opaque_id;
+use crate::domain::kyc::{self, face_state_shown, face_transition, FaceEvent, FaceRefusal, FaceState};
+use crate::domain::phone::Phone;
+use crate::domain::session::Principal;
+use crate::domain::totp::qr_svg_data_uri;
+use crate::error::{Error, Result};
+use crate::ports::{BankCardResult, FaceSessionRecord, PersonalIdentity, StudentRecord, VerifyOutcome};
+use crate::services::Services;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// The person to verify, as submitted.
+#[derive(Debug)]
+pub struct Person {
+    pub name: PersonName,
+    pub document: IdDocument,
+    pub agreement: AgreementRef,
+}
+
+fn accept_agreement(given: &AgreementRef) -> Result<()> {
+    let (id, version) = kyc::PERSONAL_AGREEMENT;
+    if given.id != id || given.version != version {
+        return Err(Error::AgreementsRequired { missing: vec![id] });
+    }
+    Ok(())
+}
+
+fn document_hash(services: &Services, document: &IdDocument) -> String {
+    services.keys.keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number()))
+}
+
+/// Checks what can be checked before any provider is asked, and seals the person's data.
+async fn prepare(
+    services: &Services,
+    principal: &Principal,
+    person: &Person,
+    method: &str,
+) -> Result<PersonalIdentity> {
+    accept_agreement(&person.agreement)?;
+    let now = services.clock.now();
+    let account = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    if account.personal.is_some() {
+        return Err(Error::AlreadyVerified);
+    }
+    if person.document.age_on(now.date_naive()).is_some_and(|age| age < MINIMUM_AGE) {
+        return Err(Error::UnderAge);
+    }
+    let hash = document_hash(services, &person.document);
+    if services.kyc.document_accounts(&hash).await? >= kyc::MAX_ACCOUNTS_PER_DOCUMENT {
+        return Err(Error::DocumentAccountLimit);
+    }
+    Ok(PersonalIdentity {
+        method: method.into(),
+        name_encrypted: services.keys.encrypt(person.name.expose()),
+        name_masked: person.name.masked(),
+        document_type: person.document.kind().as_str().into(),
+        id_number_encrypted: services.keys.encrypt(person.document.number()),
+        id_number_masked: person.document.masked(),
+        document_hash: hash,
+        verified_at: now,
+    })
+}
+
+fn outcome(result: VerifyOutcome) -> Result<()> {
+    match result {
+        VerifyOutcome::Verified => Ok(()),
+        VerifyOutcome::DocumentLimitReached => Err(Error::DocumentAccountLimit),
+        VerifyOutcome::AlreadyVerified => Err(Error::AlreadyVerified),
+        VerifyOutcome::SessionEnded => Err(Error::FaceSessionEnded),
+    }
+}
+
+// ---- face -------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct FaceStarted {
+    pub verification_id: String,
+    pub qr_payload: String,
+    pub qr_code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Opens a face session with the provider: its QR code is scanned by the mobile app [KYC-P2].
+pub async fn start_face(services: &Services, principal: &Principal, person: Person) -> Result<FaceStarted> {
+    let identity = prepare(services, principal, &person, "face").await?;
+    let verification_id = new_opaque_id();
+    let session = services.face.start(&verification_id, person.name.expose(), person.document.number()).await?;
+    let expires_at = services.clock.now() + kyc::FACE_SESSION_TTL;
+    let record = FaceSessionRecord {
+        verification_id: verification_id.clone(),
+        account_id: principal.account_id.clone(),
+        state: FaceState::Pending,
+        expires_at,
+        provider_session_id: session.provider_session_id,
+        identity,
+    };
+    services.kyc.create_face_session(&record).await?;
+    Ok(FaceStarted {
+        verification_id,
+        qr_code: qr_svg_data_uri(&session.qr_payload),
+        qr_payload: session.qr_payload,
+        expires_at,
+    })
+}
+
+#[derive(Deserialize)]
+struct FaceCallback {
+    verification_id: String,
+    provider_session_id: String,
+    outcome: String,
+}
+
+/// The provider's signed result. A pass verifies the account at once (within the document cap);
+/// a fail ends the session, whose QR code is then dead [KYC-P2]. Idempotent for a repeated pass.
+pub async fn face_result(services: &Services, body: &[u8], signature: &str) -> Result<()> {
+    if !services.face.callback_is_authentic(body, signature) {
+        return Err(Error::CallbackSignatureInvalid);
+    }
+    let callback: FaceCallback = serde_json::from_slice(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+    let session = services.kyc.face_session(&callback.verification_id).await?.ok_or(Error::NotFound)?;
+    if session.provider_session_id != callback.provider_session_id {
+        return Err(Error::NotFound);
+    }
+    let event = match callback.outcome.as_str() {
+        "pass" => FaceEvent::Passed,
+        "fail" => FaceEvent::Failed,
+        other => return Err(Error::invalid("outcome", format!("`{other}` is not pass or fail"))),
+    };
+    let now = services.clock.now();
+    match face_transition(session.state, session.expires_at, event, now) {
+        Err(FaceRefusal::Ended) => return Err(Error::FaceSessionEnded),
+        Err(FaceRefusal::Expired) => return Err(Error::FaceSessionExpired),
+        Ok(FaceState::Passed) => {
+            let result = services
+                .kyc
+                .verify_personal(
+                    &session.account_id,
+                    &session.identity,
+                    kyc::MAX_ACCOUNTS_PER_DOCUMENT,
+                    Some((&session.verification_id, now)),
+                )
+                .await?;
+            if matches!(result, VerifyOutcome::DocumentLimitReached | VerifyOutcome::AlreadyVerified) {
+                services.kyc.fail_face_session(&session.verification_id).await?;
+            }
+            outcome(result)
+        }
+        Ok(_) => {
+            services.kyc.fail_face_session(&session.verification_id).await?;
+            Ok(())
+        }
+    }
+}
+
+/// A face session's state for its owner: pending, passed, failed or expired.
+pub async fn face_status(services: &Services, principal: &Principal, verification_id: &str) -> Result<&'static str> {
+    let session = services
+        .kyc
+        .face_session(verification_id)
+        .await?
+        .filter(|s| s.account_id == principal.account_id)
+        .ok_or(Error::NotFound)?;
+    Ok(face_state_shown(session.state, session.expires_at, services.clock.now()))
+}
+
+// ---- bank card --------------------------------------------------------------------------------
+
+#[derive(Debug)]
+pub struct BankCardVerification {
+    pub person: Person,
+    pub card: BankCard,
+    pub phone: Phone,
+    pub challenge_id: String,
+    pub code: Code,
+}
+
+/// UnionPay four-element check [KYC-P3]: the reserved phone's SMS code first, then the bank.
+/// At most 10 attempts per account, counted in the database before the bank is asked.
+pub async fn verify_by_bank_card(
+    services: &Services,
+    principal: &Principal,
+    request: BankCardVerification,
+) -> Result<()> {
+    let identity = prepare(services, principal, &request.person, "bank_card").await?;
+    codes::consume(
+        services,
+        &request.challenge_id,
+        &request.code,
+        Purpose::BankCard,
+        &codes::phone_target(services, &request.phone),
+    )
+    .await?;
+    let remaining_methods = vec!["face"];
+    let attempts = services.kyc.count_bank_card_attempt(&principal.account_id, kyc::MAX_BANK_CARD_ATTEMPTS).await?;
+    let Some(attempts) = attempts else { return Err(Error::BankCardAttemptsExhausted { remaining_methods }) };
+    let answer = services
+        .bank_card
+        .check(
+            request.person.name.expose(),
+            request.person.document.number(),
+            request.card.expose(),
+            request.phone.as_e164(),
+        )
+        .await?;
+    if answer == BankCardResult::Mismatch {
+        let attempts_left = kyc::MAX_BANK_CARD_ATTEMPTS.saturating_sub(attempts);
+        return Err(if attempts_left == 0 {
+            Error::BankCardAttemptsExhausted { remaining_methods }
+        } else {
+            Error::BankCardMismatch { attempts_left, remaining_methods }
+        });
+    }
+    outcome(services.kyc.verify_personal(&principal.account_id, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, None).await?)
+}
+
+// ---- student ----------------------------------------------------------------------------------
+
+fn require_edu(email: &str) -> Result<()> {
+    if !kyc::is_edu_email(email) {
+        return Err(Error::invalid("email", "must be a school (edu) address"));
+    }
+    Ok(())
+}
+
+async fn require_personal(services: &Services, principal: &Principal) -> Result<()> {
+    let account = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    if account.personal.is_none() {
+        return Err(Error::PersonalVerificationRequired);
+    }
+    Ok(())
+}
+
+/// Mails a 6-digit code, valid 30 minutes, to the school address [STU-1].
+pub async fn send_student_code(
+    services: &Services,
+    principal: &Principal,
+    email: &str,
+    caller: &Caller,
+) -> Result<codes::CodeSent> {
+    require_personal(services, principal).await?;
+    require_edu(email)?;
+    codes::send_email_code(services, email, Purpose::StudentEmail, caller).await
+}
+
+#[derive(Debug)]
+pub struct StudentVerification {
+    pub school: String,
+    pub major: String,
+    pub level: String,
+    pub expected_graduation: String,
+    pub email: String,
+    pub challenge_id: String,
+    pub code: Code,
+    pub agreements: Vec<AgreementRef>,
+}
+
+/// Grants student status to a personally verified account with a proven school address [STU-1].
+pub async fn verify_student(
+    services: &Services,
+    principal: &Principal,
+    request: StudentVerification,
+) -> Result<StudentRecord> {
+    require_personal(services, principal).await?;
+    require_edu(&request.email)?;
+    let now = services.clock.now();
+    let missing: Vec<&'static str> = kyc::STUDENT_AGREEMENTS
+        .iter()
+        .filter(|(id, v)| !request.agreements.iter().any(|a| a.id == *id && a.version == *v))
+        .map(|(id, _)| *id)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::AgreementsRequired { missing });
+    }
+    codes::consume(
+        services,
+        &request.challenge_id,
+        &request.code,
+        Purpose::StudentEmail,
+        &codes::email_target(services, &request.email),
+    )
+    .await?;
+    let (local, domain) = request.email.trim().rsplit_once('@').unwrap_or(("", ""));
+    let record = StudentRecord {
+        school: request.school,
+        major: request.major,
+        level: request.level,
+        expected_graduation: request.expected_graduation,
+        email_masked: format!("{}@{domain}", mask_middle(local, 1, 1)),
+        email_encrypted: services.keys.encrypt(request.email.trim()),
+        agreements: kyc::STUDENT_AGREEMENTS
+            .iter()
+            .map(|(id, v)| Acceptance { id: (*id).into(), version: (*v).into(), accepted_at: now })
+            .collect(),
+        verified_at: now,
+    };
+    if !services.kyc.set_student(&principal.account_id, &record).await? {
+        return Err(Error::PersonalVerificationRequired);
+    }
+    Ok(record)
+}
