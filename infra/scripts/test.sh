@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The test command: installs the local tools if needed, starts its own emulator (own port, fresh
-# state), runs every test and cfn-lint on template.yaml, stops what it started. Non-zero on any
+# state), checks formatting and lints, runs every test and cfn-lint on template.yaml, stops what it started. Non-zero on any
 # failure.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 with_private_emulator test
 
 status=0
+log "cargo fmt --check and clippy (warnings are errors)"
+cargo fmt --all -- --check || status=1
+cargo clippy --workspace --all-targets --locked --quiet -- -D warnings || status=1
 cargo test --workspace --locked --no-fail-fast || status=1
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml || status=1

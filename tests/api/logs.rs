@@ -30,3 +30,20 @@ async fn no_phone_password_code_or_token_is_logged() {
         assert!(!logs.contains(secret), "the {what} appears in the logs");
     }
 }
+
+#[tokio::test]
+async fn no_name_id_number_or_card_number_is_logged() {
+    capture_logs();
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let id = unique_id_number();
+    let card = card_number("622848");
+    assert_eq!(app.bank_card(&token, "Bartholomew Quince", &id, &card).await.code(), "BANK_CARD_MISMATCH");
+    let started = app.start_face(&token, "Bartholomew Quince", &id).await;
+    assert_eq!(app.scan_face(started.body["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let logs = captured_logs();
+    assert!(logs.contains("request refused"), "the capture works");
+    for (what, secret) in [("name", "Bartholomew"), ("ID number", id.as_str()), ("card number", card.as_str())] {
+        assert!(!logs.contains(secret), "the {what} appears in the logs");
+    }
+}

@@ -83,3 +83,56 @@ async fn each_use_case_makes_the_fewest_round_trips() {
     assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 200);
     assert_eq!(app.dynamo_requests() - before, 2, "read account: the authorizer's touch, one read");
 }
+
+async fn all_items_text(app: &TestApp) -> String {
+    let dynamo = app.dynamo().await;
+    let mut text = String::new();
+    for table in tables::ALL {
+        let mut start = None;
+        loop {
+            let out = dynamo.scan().table_name(table.logical_id).set_exclusive_start_key(start).send().await.unwrap();
+            for item in out.items.unwrap_or_default() {
+                item.iter().for_each(|(k, v)| {
+                    text.push_str(k);
+                    flatten(v, &mut text)
+                });
+                text.push('\n');
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn no_item_holds_a_raw_name_id_number_or_card_number() {
+    // Personal data is encrypted at field level and looked up by keyed hash.
+    let app = spawn_app().await;
+    let (_, _, face_token) = app.signed_in_user().await;
+    let face_id = unique_id_number();
+    let started = app.start_face(&face_token, "欧阳锋", &face_id).await;
+    assert_eq!(app.scan_face(started.body["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let (_, _, card_token) = app.signed_in_user().await;
+    let card_id = unique_id_number();
+    let card = card_number("622202");
+    assert_eq!(app.bank_card(&card_token, "Wilhelmina Castellanos", &card_id, &card).await.status, 201);
+
+    let text = all_items_text(&app).await;
+    for (what, raw) in [
+        ("name", "欧阳锋"),
+        ("name", "Wilhelmina"),
+        ("ID number", face_id.as_str()),
+        ("ID number", card_id.as_str()),
+        ("card number", card.as_str()),
+        ("ID digits", &face_id[6..14]),
+    ] {
+        assert!(!text.contains(raw), "a stored item holds a raw {what}");
+    }
+    assert!(
+        text.contains(&format!("{}***********{}", &face_id[..3], &face_id[14..])),
+        "the masked form is stored for display"
+    );
+}

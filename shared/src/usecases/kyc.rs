@@ -137,8 +137,8 @@ pub async fn face_result(services: &Services, body: &[u8], signature: &str) -> R
     };
     let now = services.clock.now();
     match face_transition(session.state, session.expires_at, event, now) {
-        Err(FaceRefusal::Ended) => return Err(Error::FaceSessionEnded),
-        Err(FaceRefusal::Expired) => return Err(Error::FaceSessionExpired),
+        Err(FaceRefusal::Ended) => Err(Error::FaceSessionEnded),
+        Err(FaceRefusal::Expired) => Err(Error::FaceSessionExpired),
         Ok(FaceState::Passed) => {
             let result = services
                 .kyc

@@ -1,0 +1,42 @@
+//! The field-encryption key from KMS: a data key encrypted under a KMS key (the emulator serves
+//! KMS too) is decrypted once at start-up and encrypts fields as the configured key does.
+
+use base64::Engine;
+use shared::adapters::clock::SystemClock;
+use shared::config::DataKey;
+use std::sync::Arc;
+
+#[tokio::test]
+async fn a_kms_encrypted_data_key_is_decrypted_at_start_up() {
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let key = kms.create_key().description("field encryption (test)").send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_owned();
+    let data_key =
+        kms.generate_data_key().key_id(&key_id).key_spec(aws_sdk_kms::types::DataKeySpec::Aes256).send().await.unwrap();
+    let plaintext: [u8; 32] = data_key.plaintext().unwrap().as_ref().try_into().unwrap();
+    let ciphertext = data_key.ciphertext_blob().unwrap().as_ref().to_vec();
+
+    let mut secrets = local_env::settings::random_secrets();
+    secrets.data_key = DataKey::Kms { ciphertext: ciphertext.clone() };
+    let from_kms =
+        functions::AppState::new(&local_env::settings::local_config(secrets.clone(), None), Arc::new(SystemClock))
+            .await
+            .unwrap();
+    secrets.data_key = DataKey::Plain(plaintext);
+    let from_plain =
+        functions::AppState::new(&local_env::settings::local_config(secrets.clone(), None), Arc::new(SystemClock))
+            .await
+            .unwrap();
+
+    let sealed = from_kms.services.keys.encrypt("11010519491231002X");
+    assert_eq!(from_plain.services.keys.decrypt(&sealed).unwrap(), "11010519491231002X");
+
+    secrets.data_key = DataKey::Kms { ciphertext: base64::engine::general_purpose::STANDARD.decode("AAAA").unwrap() };
+    assert!(
+        functions::AppState::new(&local_env::settings::local_config(secrets, None), Arc::new(SystemClock))
+            .await
+            .is_err(),
+        "a bad ciphertext stops the start"
+    );
+}
