@@ -63,6 +63,10 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("FACE_SESSION_EXPIRED", 409, "the face session expired: start a new one"),
     ("CALLBACK_SIGNATURE_INVALID", 401, "a provider callback without a valid signature"),
     ("PERSONAL_VERIFICATION_REQUIRED", 403, "personal real-name verification is required first"),
+    ("QR_TICKET_EXPIRED", 409, "the QR login ticket expired (2 minutes): show a new code"),
+    ("QR_TICKET_USED", 409, "the QR login ticket was already used or rejected"),
+    ("QR_TICKET_FOREIGN", 403, "another account scanned this ticket"),
+    ("QR_TICKET_OUT_OF_ORDER", 409, "the ticket is not ready for this step (scan before confirming)"),
     ("PROVIDER_UNAVAILABLE", 503, "an outside provider (SMS) did not answer; retry"),
     ("INTERNAL", 500, "an unexpected fault; quote the request id"),
 ];
@@ -165,6 +169,10 @@ impl From<Error> for ApiError {
             Error::PersonalVerificationRequired => {
                 ApiError::new(S::FORBIDDEN, "PERSONAL_VERIFICATION_REQUIRED", message)
             }
+            Error::QrTicketExpired => ApiError::new(S::CONFLICT, "QR_TICKET_EXPIRED", message),
+            Error::QrTicketUsed => ApiError::new(S::CONFLICT, "QR_TICKET_USED", message),
+            Error::QrTicketForeign => ApiError::new(S::FORBIDDEN, "QR_TICKET_FOREIGN", message),
+            Error::QrTicketOutOfOrder => ApiError::new(S::CONFLICT, "QR_TICKET_OUT_OF_ORDER", message),
             Error::ProviderUnavailable(_) => ApiError {
                 cause: Some(Box::new(err)),
                 ..ApiError::new(

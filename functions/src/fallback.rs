@@ -34,6 +34,11 @@ pub const KNOWN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/verifications/personal/bank-card"),
     ("POST", "/v1/verifications/student/email-codes"),
     ("POST", "/v1/verifications/student"),
+    ("POST", "/v1/qr-logins"),
+    ("POST", "/v1/qr-logins/{ticket_id}/poll"),
+    ("POST", "/v1/qr-logins/{ticket_id}/scan"),
+    ("POST", "/v1/qr-logins/{ticket_id}/confirm"),
+    ("POST", "/v1/qr-logins/{ticket_id}/reject"),
 ];
 
 pub async fn handle(_state: &AppState, req: Request) -> Response<Body> {

@@ -11,6 +11,7 @@ pub mod fallback;
 pub mod kyc;
 pub mod lambda;
 pub mod mfa;
+pub mod qr;
 pub mod registry;
 pub mod security;
 pub mod sessions;

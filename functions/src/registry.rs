@@ -1,7 +1,7 @@
 //! Name -> handler: what each Lambda binary runs. The local gateway and the tests look handlers
 //! up here by the `Binary` that template.yaml names, so they call exactly what the Lambdas run.
 
-use crate::{accounts, codes, fallback, kyc, mfa, security, sessions, AppState};
+use crate::{accounts, codes, fallback, kyc, mfa, qr, security, sessions, AppState};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 
@@ -48,6 +48,11 @@ pub fn http_handler(binary: &str) -> Option<HttpHandler> {
         "verify_bank_card" => boxed!(kyc::verify_bank_card::handle),
         "send_student_code" => boxed!(kyc::send_student_code::handle),
         "verify_student" => boxed!(kyc::verify_student::handle),
+        "issue_qr_login" => boxed!(qr::issue_ticket::handle),
+        "poll_qr_login" => boxed!(qr::poll_ticket::handle),
+        "scan_qr_login" => boxed!(qr::app_steps::scan),
+        "confirm_qr_login" => boxed!(qr::app_steps::confirm),
+        "reject_qr_login" => boxed!(qr::app_steps::reject),
         _ => return None,
     })
 }
@@ -81,4 +86,9 @@ pub const HTTP_BINARIES: &[&str] = &[
     "verify_bank_card",
     "send_student_code",
     "verify_student",
+    "issue_qr_login",
+    "poll_qr_login",
+    "scan_qr_login",
+    "confirm_qr_login",
+    "reject_qr_login",
 ];

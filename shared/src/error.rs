@@ -76,6 +76,14 @@ pub enum Error {
     CallbackSignatureInvalid,
     #[error("personal real-name verification is required first")]
     PersonalVerificationRequired,
+    #[error("the QR login ticket has expired; show a new code")]
+    QrTicketExpired,
+    #[error("the QR login ticket was already used or rejected")]
+    QrTicketUsed,
+    #[error("the QR login ticket belongs to another account's scan")]
+    QrTicketForeign,
+    #[error("the QR login ticket is not ready for this step")]
+    QrTicketOutOfOrder,
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause),
     #[error("internal fault: {context}")]

@@ -7,6 +7,7 @@ mod data_key;
 mod logs;
 mod mfa;
 mod protection;
+mod qr_login;
 mod registration;
 mod session_settings;
 mod sessions;

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod kyc;
 pub mod password;
 pub mod phone;
+pub mod qr_login;
 pub mod security;
 pub mod session;
 pub mod throttle;

@@ -13,6 +13,7 @@ pub const MAX_SESSION_LIFETIME: Duration = Duration::hours(24);
 pub enum SignInMethod {
     Password,
     PasswordAndSecondFactor,
+    QrCode,
 }
 
 impl SignInMethod {
@@ -20,6 +21,7 @@ impl SignInMethod {
         match self {
             SignInMethod::Password => "password",
             SignInMethod::PasswordAndSecondFactor => "password+2fa",
+            SignInMethod::QrCode => "qr-code",
         }
     }
 }

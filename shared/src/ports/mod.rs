@@ -259,6 +259,8 @@ pub struct StoredFlow {
     pub body: serde_json::Value,
     pub attempts: u32,
     pub expires_at: DateTime<Utc>,
+    /// Bumped by every `update_flow`: transitions are conditional on it.
+    pub version: u32,
 }
 
 #[async_trait]
@@ -269,6 +271,8 @@ pub trait FlowStore: Send + Sync {
     async fn count_flow_failure(&self, key: &str, max: u32) -> Result<Option<u32>>;
     /// Ends the flow if it is alive at `now` with tries left: `true` for exactly one caller.
     async fn take_flow(&self, key: &str, now: DateTime<Utc>, max: u32) -> Result<bool>;
+    /// Replaces the body if the flow is still at `version`: `false` if another write came first.
+    async fn update_flow(&self, key: &str, body: serde_json::Value, version: u32) -> Result<bool>;
 }
 
 // ---- outside parties ----------------------------------------------------------------------

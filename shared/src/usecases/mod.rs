@@ -5,6 +5,7 @@ pub mod account;
 pub mod codes;
 pub mod factors;
 pub mod kyc;
+pub mod qr_login;
 pub mod register;
 pub mod security;
 pub mod sessions;

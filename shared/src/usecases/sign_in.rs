@@ -175,7 +175,7 @@ pub async fn complete_sign_in(
     .await
 }
 
-async fn start_session(
+pub(crate) async fn start_session(
     services: &Services,
     account_id: &str,
     login_key: &str,

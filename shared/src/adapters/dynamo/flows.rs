@@ -19,6 +19,7 @@ impl FlowStore for DynamoStore {
             .item("pk", s(flow_key(key)))
             .item("body", body)
             .item("attempts", n(0))
+            .item("version", n(0))
             .item("expires_at", n(expires_at.timestamp()))
             .item("ttl", n((expires_at + Duration::days(1)).timestamp()))
             .condition_expression("attribute_not_exists(pk)")
@@ -51,6 +52,7 @@ impl FlowStore for DynamoStore {
         Ok(Some(StoredFlow {
             body,
             attempts: get_n(&item, "attempts").unwrap_or(0) as u32,
+            version: get_n(&item, "version").unwrap_or(0) as u32,
             expires_at: DateTime::from_timestamp(get_n(&item, "expires_at").unwrap_or(0), 0).unwrap_or_default(),
         }))
     }
@@ -90,6 +92,27 @@ impl FlowStore for DynamoStore {
             Ok(_) => Ok(true),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
             Err(e) => Err(crate::Error::internal("take flow", e)),
+        }
+    }
+
+    async fn update_flow(&self, key: &str, body: serde_json::Value, version: u32) -> Result<bool> {
+        let body = serde_dynamo::to_attribute_value(body).map_err(fault("encode flow"))?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.flows)
+            .key("pk", s(flow_key(key)))
+            .update_expression("SET body = :body ADD version :one")
+            .condition_expression("attribute_exists(pk) AND version = :v")
+            .expression_attribute_values(":body", body)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":v", n(version.into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(crate::Error::internal("update flow", e)),
         }
     }
 }

@@ -1,0 +1,6 @@
+//! Lambda entry point: hands the `reject_qr_login` handler to the runtime.
+
+#[tokio::main]
+async fn main() -> Result<(), functions::lambda::BoxError> {
+    functions::lambda::serve_http("reject_qr_login").await
+}
