@@ -39,6 +39,13 @@ pub const KNOWN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/qr-logins/{ticket_id}/scan"),
     ("POST", "/v1/qr-logins/{ticket_id}/confirm"),
     ("POST", "/v1/qr-logins/{ticket_id}/reject"),
+    ("PUT", "/v1/accounts/me/profile"),
+    ("PUT", "/v1/accounts/me/notifications"),
+    ("POST", "/v1/accounts/me/phone-changes"),
+    ("POST", "/v1/accounts/me/phone-changes/{change_id}/old-phone"),
+    ("POST", "/v1/accounts/me/phone-changes/{change_id}/new-phone"),
+    ("POST", "/v1/accounts/me/email-codes"),
+    ("PUT", "/v1/accounts/me/email"),
 ];
 
 pub async fn handle(_state: &AppState, req: Request) -> Response<Body> {

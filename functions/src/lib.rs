@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod authorizer;
 pub mod codes;
+pub mod contact;
 pub mod fallback;
 pub mod kyc;
 pub mod lambda;

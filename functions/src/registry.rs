@@ -1,7 +1,7 @@
 //! Name -> handler: what each Lambda binary runs. The local gateway and the tests look handlers
 //! up here by the `Binary` that template.yaml names, so they call exactly what the Lambdas run.
 
-use crate::{accounts, codes, fallback, kyc, mfa, qr, security, sessions, AppState};
+use crate::{accounts, codes, contact, fallback, kyc, mfa, qr, security, sessions, AppState};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 
@@ -53,6 +53,13 @@ pub fn http_handler(binary: &str) -> Option<HttpHandler> {
         "scan_qr_login" => boxed!(qr::app_steps::scan),
         "confirm_qr_login" => boxed!(qr::app_steps::confirm),
         "reject_qr_login" => boxed!(qr::app_steps::reject),
+        "update_profile" => boxed!(contact::update_profile::handle),
+        "set_notifications" => boxed!(contact::set_notifications::handle),
+        "start_phone_change" => boxed!(contact::change_phone::start),
+        "verify_old_phone" => boxed!(contact::change_phone::old_phone),
+        "verify_new_phone" => boxed!(contact::change_phone::new_phone),
+        "send_email_bind_code" => boxed!(contact::send_email_code::handle),
+        "bind_email" => boxed!(contact::bind_email::handle),
         _ => return None,
     })
 }
@@ -91,4 +98,11 @@ pub const HTTP_BINARIES: &[&str] = &[
     "scan_qr_login",
     "confirm_qr_login",
     "reject_qr_login",
+    "update_profile",
+    "set_notifications",
+    "start_phone_change",
+    "verify_old_phone",
+    "verify_new_phone",
+    "send_email_bind_code",
+    "bind_email",
 ];

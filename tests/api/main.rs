@@ -3,6 +3,7 @@
 //! One test binary with modules.
 
 mod bad_input;
+mod contact;
 mod data_key;
 mod logs;
 mod mfa;

@@ -20,6 +20,14 @@ impl AccountKind {
     }
 }
 
+/// Basic information the owner may edit [ACC-1].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Profile {
+    pub display_name: Option<String>,
+    pub company: Option<String>,
+    pub contact_address: Option<String>,
+}
+
 /// The verified person, as the owner sees it: masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonalView {
@@ -53,4 +61,9 @@ pub struct AccountView {
     pub student: Option<StudentView>,
     pub entitlements: Entitlements,
     pub agreements: Vec<Acceptance>,
+    /// The bound email, masked.
+    pub email: Option<String>,
+    pub profile: Profile,
+    /// SMS notifications per product [ACC-5].
+    pub sms: std::collections::BTreeMap<&'static str, bool>,
 }

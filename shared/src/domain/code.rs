@@ -29,6 +29,11 @@ pub enum Purpose {
     BankCard,
     /// The school email of a student verification [STU-1].
     StudentEmail,
+    /// Changing the bound phone: first the old phone, then the new one [ACC-2].
+    PhoneChangeOld,
+    PhoneChangeNew,
+    /// Binding or changing the email, sent to the new address [ACC-3].
+    EmailBind,
 }
 
 impl Purpose {
@@ -39,14 +44,17 @@ impl Purpose {
             Purpose::StepUp => "step-up",
             Purpose::BankCard => "bank-card",
             Purpose::StudentEmail => "student-email",
+            Purpose::PhoneChangeOld => "phone-change-old",
+            Purpose::PhoneChangeNew => "phone-change-new",
+            Purpose::EmailBind => "email-bind",
         }
     }
 
-    /// How long a code of this purpose is valid: 10 minutes by SMS, 30 for the student email
-    /// (emails may arrive late).
+    /// How long a code of this purpose is valid: 10 minutes by SMS, 30 by email (emails may
+    /// arrive late).
     pub fn ttl(self) -> Duration {
         match self {
-            Purpose::StudentEmail => Duration::minutes(30),
+            Purpose::StudentEmail | Purpose::EmailBind => Duration::minutes(30),
             _ => SMS_CODE_TTL,
         }
     }

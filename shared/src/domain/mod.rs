@@ -5,6 +5,7 @@ pub mod account;
 pub mod agreements;
 pub mod bank_card;
 pub mod code;
+pub mod email;
 pub mod identity;
 pub mod ids;
 pub mod kyc;

@@ -7,6 +7,7 @@ use crate::domain::throttle::FailureWindow;
 use crate::error::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeSet;
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
@@ -110,6 +111,37 @@ pub struct AccountRecord {
     pub phone_encrypted: String,
     pub personal: Option<PersonalIdentity>,
     pub student: Option<StudentRecord>,
+    pub phone_hash: String,
+    pub email: Option<SealedContact>,
+    pub profile: Profile,
+    /// Products whose SMS notifications are turned off [ACC-5].
+    pub sms_off: BTreeSet<String>,
+}
+
+pub use crate::domain::account::Profile;
+
+/// A phone number or email as stored: encrypted, masked for display, keyed hash for look-ups.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SealedContact {
+    pub encrypted: String,
+    pub masked: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    Email(SealedContact),
+    Profile(Profile),
+    SmsOff(BTreeSet<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneChangeOutcome {
+    Changed,
+    /// The new phone already has the maximum number of cloud accounts.
+    PhoneLimitReached,
+    /// The bound phone changed meanwhile.
+    Stale,
 }
 
 #[async_trait]
@@ -118,6 +150,16 @@ pub trait AccountStore: Send + Sync {
     /// it against the phone's cap. Nothing is written unless all succeed.
     async fn register(&self, account: &NewCloudAccount, proof: &CodeProof, phone_cap: u32) -> Result<RegisterOutcome>;
     async fn account(&self, account_id: &str) -> Result<Option<AccountRecord>>;
+    async fn change_account(&self, account_id: &str, change: AccountChange) -> Result<()>;
+    /// In one transaction: rebinds the phone (only if still `old_hash`) and moves the account
+    /// from the old phone's count to the new one's, within the cap [ACC-2, REG-2].
+    async fn change_phone(
+        &self,
+        account_id: &str,
+        old_hash: &str,
+        new: &SealedContact,
+        cap: u32,
+    ) -> Result<PhoneChangeOutcome>;
 }
 
 // ---- sign-in and sessions -----------------------------------------------------------------

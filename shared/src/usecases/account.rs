@@ -1,5 +1,6 @@
 //! Reading one's own account [ACC-1], with its verification and entitlements [KYC-P6].
 
+use super::contact::PRODUCTS;
 use crate::domain::account::{AccountKind, AccountView, PersonalView, StudentView};
 use crate::domain::kyc::{entitlements, Verification};
 use crate::domain::session::Principal;
@@ -33,5 +34,8 @@ pub async fn read_my_account(services: &Services, principal: &Principal) -> Resu
             verified_at: s.verified_at,
         }),
         agreements: record.agreements,
+        email: record.email.map(|e| e.masked),
+        profile: record.profile,
+        sms: PRODUCTS.iter().map(|p| (*p, !record.sms_off.contains(*p))).collect(),
     })
 }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod codes;
+pub mod contact;
 pub mod factors;
 pub mod kyc;
 pub mod qr_login;

@@ -2,6 +2,7 @@ use super::codes::consume_update;
 use super::{cancelled_items, failed_at, fault, n, s, DynamoStore};
 use crate::domain::agreements::Acceptance;
 use crate::error::Result;
+use crate::ports::{AccountChange, PhoneChangeOutcome, Profile, SealedContact};
 use crate::ports::{
     AccountRecord, AccountStore, CodeProof, NewCloudAccount, PersonalIdentity, RegisterOutcome, StudentRecord,
 };
@@ -9,7 +10,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) fn account_key(account_id: &str) -> String {
     format!("ACCOUNT#{account_id}")
@@ -45,6 +46,12 @@ pub(crate) struct AccountItem {
     pub personal: Option<PersonalIdentity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub student: Option<StudentRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<SealedContact>,
+    #[serde(default)]
+    pub profile: Profile,
+    #[serde(default)]
+    pub sms_off: BTreeSet<String>,
 }
 
 /// The credential of a login name (record version 1): what sign-in reads, in one item.
@@ -112,6 +119,9 @@ impl AccountStore for DynamoStore {
             verification: "unverified".into(),
             personal: None,
             student: None,
+            email: None,
+            profile: Profile::default(),
+            sms_off: BTreeSet::new(),
         };
         let put_credential = Put::builder()
             .table_name(&self.tables.accounts)
@@ -179,6 +189,82 @@ impl AccountStore for DynamoStore {
             phone_encrypted: item.phone_encrypted,
             personal: item.personal,
             student: item.student,
+            phone_hash: item.phone_hash,
+            email: item.email,
+            profile: item.profile,
+            sms_off: item.sms_off,
         }))
+    }
+
+    async fn change_account(&self, account_id: &str, change: AccountChange) -> Result<()> {
+        let (expression, value) = match change {
+            AccountChange::Email(email) => ("SET email = :v", serde_dynamo::to_attribute_value(email)),
+            AccountChange::Profile(profile) => ("SET profile = :v", serde_dynamo::to_attribute_value(profile)),
+            AccountChange::SmsOff(products) => ("SET sms_off = :v", serde_dynamo::to_attribute_value(products)),
+        };
+        self.client
+            .update_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(account_key(account_id)))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":v", value.map_err(fault("encode account change"))?)
+            .send()
+            .await
+            .map_err(fault("change account"))?;
+        Ok(())
+    }
+
+    async fn change_phone(
+        &self,
+        account_id: &str,
+        old_hash: &str,
+        new: &SealedContact,
+        cap: u32,
+    ) -> Result<PhoneChangeOutcome> {
+        let rebind = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(account_key(account_id)))
+            .update_expression("SET phone_hash = :new_hash, phone_encrypted = :enc, phone_masked = :masked")
+            .condition_expression("phone_hash = :old_hash")
+            .expression_attribute_values(":new_hash", s(&new.hash))
+            .expression_attribute_values(":enc", s(&new.encrypted))
+            .expression_attribute_values(":masked", s(&new.masked))
+            .expression_attribute_values(":old_hash", s(old_hash))
+            .build()
+            .map_err(fault("build rebind phone"))?;
+        let count_new = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(phone_counter_key(&new.hash)))
+            .update_expression("ADD cloud_accounts :one")
+            .condition_expression("attribute_not_exists(cloud_accounts) OR cloud_accounts < :cap")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap.into()))
+            .build()
+            .map_err(fault("build new phone counter"))?;
+        let release_old = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(phone_counter_key(old_hash)))
+            .update_expression("ADD cloud_accounts :minus")
+            .expression_attribute_values(":minus", n(-1))
+            .build()
+            .map_err(fault("build old phone counter"))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(rebind).build())
+            .transact_items(TransactWriteItem::builder().update(count_new).build())
+            .transact_items(TransactWriteItem::builder().update(release_old).build())
+            .send()
+            .await;
+        let Err(err) = result else { return Ok(PhoneChangeOutcome::Changed) };
+        let reasons = cancelled_items(err)?;
+        Ok(if failed_at(&reasons, 0) {
+            PhoneChangeOutcome::Stale
+        } else if failed_at(&reasons, 1) {
+            PhoneChangeOutcome::PhoneLimitReached
+        } else {
+            return Err(crate::Error::internal("change phone", "transaction cancelled without a failed condition"));
+        })
     }
 }
