@@ -63,6 +63,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("FACE_SESSION_EXPIRED", 409, "the face session expired: start a new one"),
     ("CALLBACK_SIGNATURE_INVALID", 401, "a provider callback without a valid signature"),
     ("PERSONAL_VERIFICATION_REQUIRED", 403, "personal real-name verification is required first"),
+    (
+        "ACTIVATION_REQUIRED",
+        403,
+        "accept the agreements first (`POST /v1/accounts/me/activation`): nothing else works until then",
+    ),
     ("QR_TICKET_EXPIRED", 409, "the QR login ticket expired (2 minutes): show a new code"),
     ("QR_TICKET_USED", 409, "the QR login ticket was already used or rejected"),
     ("QR_TICKET_FOREIGN", 403, "another account scanned this ticket"),
@@ -169,6 +174,8 @@ impl From<Error> for ApiError {
             Error::PersonalVerificationRequired => {
                 ApiError::new(S::FORBIDDEN, "PERSONAL_VERIFICATION_REQUIRED", message)
             }
+            Error::ActivationRequired => ApiError::new(S::FORBIDDEN, "ACTIVATION_REQUIRED", message)
+                .with_details(json!({ "activate": "POST /v1/accounts/me/activation" })),
             Error::QrTicketExpired => ApiError::new(S::CONFLICT, "QR_TICKET_EXPIRED", message),
             Error::QrTicketUsed => ApiError::new(S::CONFLICT, "QR_TICKET_USED", message),
             Error::QrTicketForeign => ApiError::new(S::FORBIDDEN, "QR_TICKET_FOREIGN", message),
@@ -209,8 +216,18 @@ pub fn caller(req: &Request) -> Caller {
     }
 }
 
-/// The signed-in caller, as the authorizer established it; `UNAUTHENTICATED` otherwise.
+/// The signed-in caller, as the authorizer established it: `UNAUTHENTICATED` otherwise, and
+/// `ACTIVATION_REQUIRED` while the account has not accepted the agreements [REG-4].
 pub fn principal(req: &Request) -> Result<Principal, ApiError> {
+    let p = principal_allowing_activation(req)?;
+    if p.activation_pending {
+        return Err(Error::ActivationRequired.into());
+    }
+    Ok(p)
+}
+
+/// The caller even before activation: only activating and signing out take it.
+pub fn principal_allowing_activation(req: &Request) -> Result<Principal, ApiError> {
     let fields = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().map(|a| &a.fields),
         _ => None,
@@ -225,6 +242,7 @@ pub fn principal(req: &Request) -> Result<Principal, ApiError> {
             step_up_until: get("step_up_until")
                 .and_then(|t| t.parse().ok())
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+            activation_pending: get("activation_pending").as_deref() == Some("true"),
         }),
         _ => Err(Error::Unauthenticated.into()),
     }

@@ -31,6 +31,7 @@ pub async fn decide(state: &AppState, event: &ApiGatewayV2CustomAuthorizerV2Requ
                 "session_id": p.session_id,
                 "login_key": p.login_key,
                 "step_up_until": p.step_up_until.map(|t| t.timestamp().to_string()).unwrap_or_default(),
+                "activation_pending": p.activation_pending.to_string(),
             }),
             Err(Error::Unauthenticated) => json!({ "authenticated": "false" }),
             Err(fault) => return Err(fault),

@@ -40,6 +40,8 @@ pub const KNOWN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/qr-logins/{ticket_id}/confirm"),
     ("POST", "/v1/qr-logins/{ticket_id}/reject"),
     ("PUT", "/v1/accounts/me/profile"),
+    ("POST", "/v1/sessions/sms"),
+    ("POST", "/v1/accounts/me/activation"),
     ("PUT", "/v1/accounts/me/notifications"),
     ("POST", "/v1/accounts/me/phone-changes"),
     ("POST", "/v1/accounts/me/phone-changes/{change_id}/old-phone"),

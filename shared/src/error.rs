@@ -76,6 +76,8 @@ pub enum Error {
     CallbackSignatureInvalid,
     #[error("personal real-name verification is required first")]
     PersonalVerificationRequired,
+    #[error("accept the agreements first: this account must be activated before anything else")]
+    ActivationRequired,
     #[error("the QR login ticket has expired; show a new code")]
     QrTicketExpired,
     #[error("the QR login ticket was already used or rejected")]

@@ -7,6 +7,7 @@ mod contact;
 mod data_key;
 mod logs;
 mod mfa;
+mod passport;
 mod protection;
 mod qr_login;
 mod registration;

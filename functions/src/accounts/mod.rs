@@ -1,4 +1,5 @@
 //! Cloud accounts.
 
+pub mod activate;
 pub mod read_account;
 pub mod register_account;

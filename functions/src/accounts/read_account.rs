@@ -17,7 +17,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
             &json!({
                 "account_id": account.account_id,
                 "kind": account.kind.as_str(),
-                "username": account.username,
+                "username": (!account.username.is_empty()).then_some(&account.username),
                 "phone": account.phone_masked,
                 "created_at": account.created_at.to_rfc3339(),
                 "activated": account.activated,

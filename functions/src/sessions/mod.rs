@@ -7,6 +7,7 @@ pub mod revoke_session;
 pub mod send_sign_in_code;
 pub mod sign_in;
 pub mod sign_out;
+pub mod sms_sign_in;
 
 use serde_json::{json, Value};
 use shared::usecases::sign_in::SignedIn;
@@ -17,6 +18,7 @@ pub(crate) fn session_body(s: &SignedIn) -> Value {
         "access_token": s.access_token,
         "token_type": "Bearer",
         "account_id": s.account_id,
+        "activation_required": s.activation_pending,
         "session": {
             "id": s.session_id,
             "idle_timeout_seconds": s.idle_timeout_secs,

@@ -7,7 +7,7 @@ use shared::usecases::sessions::sign_out;
 
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
-        let principal = api::principal(&req)?;
+        let principal = api::principal_allowing_activation(&req)?;
         sign_out(&state.services, &principal).await.map_err(ApiError::from)?;
         Ok(no_content())
     })

@@ -6,10 +6,19 @@
 //! - `POST /sandbox/face-app/scan` with `{"qr_payload": "...", "outcome": "pass" | "fail"}`: the
 //!   sandbox provider sends its signed result callback to `POST /v1/callbacks/face`, as the real
 //!   provider would after the app's face check; the callback's answer is returned.
+//! - `POST /sandbox/platform/passport-accounts` with `{"phone", "email"?, "password"?}`: a passport
+//!   account created by another product of the platform (not yet activated for the cloud).
+//! - `POST /sandbox/platform/legacy-cloud-accounts` with `{"username", "password", "phone"}`: a
+//!   cloud account registered before 2022-09-07 (must be activated on first sign-in).
 
 use crate::gateway::Gateway;
 use bytes::Bytes;
 use serde_json::{json, Value};
+use shared::domain::email::Email;
+use shared::domain::password::Password;
+use shared::domain::phone::Phone;
+use shared::domain::username::Username;
+use shared::usecases::passport::{import_legacy_cloud_account, import_passport_account};
 
 fn json_reply(status: http::StatusCode, body: Value) -> http::Response<Bytes> {
     let mut response = http::Response::new(Bytes::from(body.to_string()));
@@ -60,6 +69,42 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
                 .body(Bytes::from(callback))
                 .expect("callback request builds");
             gateway.dispatch(callback, source_ip).await
+        }
+        ("POST", "/sandbox/platform/passport-accounts") => {
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            let phone = body["phone"].as_str().and_then(|p| Phone::parse(p).ok());
+            let email = body["email"].as_str().and_then(|e| Email::parse(e).ok());
+            let password = body["password"].as_str().map(|p| Password::new(p.to_owned()));
+            let Some(phone) = phone else {
+                return json_reply(
+                    http::StatusCode::BAD_REQUEST,
+                    json!({ "message": "send {\"phone\", \"email\"?, \"password\"?}" }),
+                );
+            };
+            match import_passport_account(services, &phone, email.as_ref(), password.as_ref()).await {
+                Ok(account_id) => {
+                    json_reply(http::StatusCode::CREATED, json!({ "account_id": account_id, "activated": false }))
+                }
+                Err(e) => json_reply(http::StatusCode::CONFLICT, json!({ "message": e.to_string() })),
+            }
+        }
+        ("POST", "/sandbox/platform/legacy-cloud-accounts") => {
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            let username = body["username"].as_str().and_then(|u| Username::parse(u).ok());
+            let phone = body["phone"].as_str().and_then(|p| Phone::parse(p).ok());
+            let password = body["password"].as_str().map(|p| Password::new(p.to_owned()));
+            let (Some(username), Some(phone), Some(password)) = (username, phone, password) else {
+                return json_reply(
+                    http::StatusCode::BAD_REQUEST,
+                    json!({ "message": "send {\"username\", \"password\", \"phone\"}" }),
+                );
+            };
+            match import_legacy_cloud_account(services, &username, &password, &phone).await {
+                Ok(account_id) => {
+                    json_reply(http::StatusCode::CREATED, json!({ "account_id": account_id, "activated": false }))
+                }
+                Err(e) => json_reply(http::StatusCode::CONFLICT, json!({ "message": e.to_string() })),
+            }
         }
         _ => json_reply(http::StatusCode::NOT_FOUND, json!({ "message": "no such sandbox route" })),
     }

@@ -10,12 +10,14 @@ pub const MAX_CLOUD_ACCOUNTS_PER_PHONE: u32 = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountKind {
     Cloud,
+    Passport,
 }
 
 impl AccountKind {
     pub fn as_str(self) -> &'static str {
         match self {
             AccountKind::Cloud => "cloud",
+            AccountKind::Passport => "passport",
         }
     }
 }

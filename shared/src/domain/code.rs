@@ -34,6 +34,8 @@ pub enum Purpose {
     PhoneChangeNew,
     /// Binding or changing the email, sent to the new address [ACC-3].
     EmailBind,
+    /// SMS sign-in (or registration) of a passport account [REG-3, LOGIN-2].
+    PassportSignIn,
 }
 
 impl Purpose {
@@ -47,6 +49,7 @@ impl Purpose {
             Purpose::PhoneChangeOld => "phone-change-old",
             Purpose::PhoneChangeNew => "phone-change-new",
             Purpose::EmailBind => "email-bind",
+            Purpose::PassportSignIn => "passport-sign-in",
         }
     }
 
@@ -65,7 +68,8 @@ impl Purpose {
         match raw {
             "register" => Ok(Purpose::Register),
             "bank-card" => Ok(Purpose::BankCard),
-            _ => Err("must be one of: register, bank-card".into()),
+            "passport-sign-in" => Ok(Purpose::PassportSignIn),
+            _ => Err("must be one of: register, bank-card, passport-sign-in".into()),
         }
     }
 }

@@ -14,6 +14,7 @@ pub enum SignInMethod {
     Password,
     PasswordAndSecondFactor,
     QrCode,
+    SmsCode,
 }
 
 impl SignInMethod {
@@ -22,6 +23,7 @@ impl SignInMethod {
             SignInMethod::Password => "password",
             SignInMethod::PasswordAndSecondFactor => "password+2fa",
             SignInMethod::QrCode => "qr-code",
+            SignInMethod::SmsCode => "sms-code",
         }
     }
 }
@@ -35,4 +37,7 @@ pub struct Principal {
     pub login_key: String,
     /// Until when a passed second factor covers sensitive operations [MFA-2].
     pub step_up_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// A passport or legacy account that has not accepted the agreements yet: the session may
+    /// only activate [REG-4].
+    pub activation_pending: bool,
 }

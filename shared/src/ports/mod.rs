@@ -89,6 +89,31 @@ pub struct NewCloudAccount {
     pub created_at: DateTime<Utc>,
     pub agreements: Vec<Acceptance>,
     pub idle_timeout_secs: i64,
+    /// Imported or registered before 2022-09-07: must be activated on first sign-in [REG-4].
+    pub legacy: bool,
+}
+
+/// A passport account (one per phone, platform-wide) [REG-3].
+#[derive(Debug, Clone)]
+pub struct NewPassportAccount {
+    pub account_id: String,
+    pub phone: SealedContact,
+    pub email: Option<SealedContact>,
+    /// Empty until a password is set.
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub agreements: Vec<Acceptance>,
+    pub activated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassportOutcome {
+    Created,
+    /// The phone already has a passport account (this one).
+    Exists {
+        account_id: String,
+    },
+    CodeRejected,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +137,8 @@ pub struct AccountRecord {
     pub personal: Option<PersonalIdentity>,
     pub student: Option<StudentRecord>,
     pub phone_hash: String,
+    pub kind: String,
+    pub activated: bool,
     pub email: Option<SealedContact>,
     pub profile: Profile,
     /// Products whose SMS notifications are turned off [ACC-5].
@@ -148,7 +175,21 @@ pub enum PhoneChangeOutcome {
 pub trait AccountStore: Send + Sync {
     /// In one transaction: consumes the code, claims the username, creates the account and counts
     /// it against the phone's cap. Nothing is written unless all succeed.
-    async fn register(&self, account: &NewCloudAccount, proof: &CodeProof, phone_cap: u32) -> Result<RegisterOutcome>;
+    /// Without a proof: an import (legacy accounts).
+    async fn register(
+        &self,
+        account: &NewCloudAccount,
+        proof: Option<&CodeProof>,
+        phone_cap: u32,
+    ) -> Result<RegisterOutcome>;
+    /// In one transaction: (consumes the code,) claims the phone's one passport account [REG-3],
+    /// creates the account, its credential and the phone (and email) sign-in aliases.
+    async fn create_passport(&self, account: &NewPassportAccount, proof: Option<&CodeProof>)
+        -> Result<PassportOutcome>;
+    /// The passport account of a phone.
+    async fn passport_of(&self, phone_hash: &str) -> Result<Option<String>>;
+    /// Records the agreements and activates the account and its credential [REG-4].
+    async fn activate(&self, account_id: &str, login_key: &str, agreements: &[Acceptance]) -> Result<()>;
     async fn account(&self, account_id: &str) -> Result<Option<AccountRecord>>;
     async fn change_account(&self, account_id: &str, change: AccountChange) -> Result<()>;
     /// In one transaction: rebinds the phone (only if still `old_hash`) and moves the account
@@ -167,11 +208,15 @@ pub trait AccountStore: Send + Sync {
 /// What sign-in needs of a login name.
 #[derive(Debug, Clone)]
 pub struct Credential {
+    /// The key of the credential itself (the name signed in with may be an alias of it).
+    pub login_key: String,
     pub account_id: String,
     pub password_hash: String,
     pub idle_timeout_secs: i64,
     pub login_protection: bool,
     pub totp_bound: bool,
+    /// False for a passport or legacy account until it accepts the agreements [REG-4].
+    pub activated: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -192,6 +237,7 @@ pub struct NewSession {
     pub created_at: DateTime<Utc>,
     pub idle_timeout_secs: i64,
     pub expires_at: DateTime<Utc>,
+    pub activation_pending: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -201,6 +247,7 @@ pub struct SessionRecord {
     pub login_key: String,
     pub idle_timeout_secs: i64,
     pub step_up_until: Option<DateTime<Utc>>,
+    pub activation_pending: bool,
 }
 
 /// A live session as its owner sees it in the list.
@@ -231,6 +278,8 @@ pub trait SessionStore: Send + Sync {
     async fn touch(&self, session_id: &str, account_id: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
     /// Revokes the session at once.
     async fn revoke(&self, session_id: &str, account_id: &str) -> Result<()>;
+    /// The account was activated: the session may now do everything [REG-4].
+    async fn clear_activation(&self, session_id: &str, account_id: &str) -> Result<()>;
     /// Records a passed second factor on the session until `until` [MFA-2].
     async fn grant_step_up(&self, session_id: &str, account_id: &str, until: DateTime<Utc>) -> Result<()>;
     /// The account's sessions alive at `now`, newest first.

@@ -12,11 +12,11 @@ pub async fn read_my_account(services: &Services, principal: &Principal) -> Resu
     let verification = if record.personal.is_some() { Verification::Personal } else { Verification::Unverified };
     Ok(AccountView {
         account_id: record.account_id,
-        kind: AccountKind::Cloud,
+        kind: if record.kind == "passport" { AccountKind::Passport } else { AccountKind::Cloud },
         username: record.username,
         phone_masked: record.phone_masked,
         created_at: record.created_at,
-        activated: true,
+        activated: record.activated,
         entitlements: entitlements(verification, record.student.is_some()),
         personal: record.personal.map(|p| PersonalView {
             method: p.method,

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod contact;
 pub mod factors;
 pub mod kyc;
+pub mod passport;
 pub mod qr_login;
 pub mod register;
 pub mod security;

@@ -1,7 +1,7 @@
 //! QR-code sign-in [LOGIN-2]: tickets as stored flows whose transitions are conditional on their
 //! version; the desktop proves itself with the ticket's secret and gets the session exactly once.
 
-use super::sign_in::{start_session, SignedIn};
+use super::sign_in::{start_session, SessionFor, SignedIn};
 use super::Caller;
 use crate::domain::ids::new_opaque_id;
 use crate::domain::qr_login::{self, Ticket, TicketEvent, TicketRefusal, TicketState, TICKET_TTL};
@@ -151,8 +151,18 @@ pub async fn poll(services: &Services, ticket_id: &str, secret: &str, caller: &C
         .zip(stored.login_key)
         .ok_or_else(|| Error::internal("QR ticket", "confirmed without an account"))?;
     let record = services.security.security(&login_key).await?.ok_or(Error::NotFound)?;
-    let session =
-        start_session(services, &account_id, &login_key, record.idle_timeout_secs, SignInMethod::QrCode, caller, None)
-            .await?;
+    let session = start_session(
+        services,
+        SessionFor {
+            account_id: &account_id,
+            login_key: &login_key,
+            idle_timeout_secs: record.idle_timeout_secs,
+            activation_pending: false,
+        },
+        SignInMethod::QrCode,
+        caller,
+        None,
+    )
+    .await?;
     Ok(Poll::SignedIn(Box::new(session)))
 }

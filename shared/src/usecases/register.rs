@@ -52,6 +52,7 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
         created_at: now,
         agreements: accepted,
         idle_timeout_secs: DEFAULT_IDLE_TIMEOUT.num_seconds(),
+        legacy: false,
     };
     let proof = codes::proof(
         services,
@@ -61,7 +62,7 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
         &codes::phone_target(services, &request.phone),
         now,
     );
-    match services.accounts.register(&account, &proof, MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
+    match services.accounts.register(&account, Some(&proof), MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
         RegisterOutcome::Registered => Ok(Registered {
             account_id: account.account_id,
             username: account.username,

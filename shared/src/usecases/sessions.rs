@@ -17,6 +17,7 @@ pub async fn authorize(services: &Services, bearer_token: &str) -> Result<Princi
         session_id: session.session_id,
         login_key: session.login_key,
         step_up_until: session.step_up_until,
+        activation_pending: session.activation_pending,
     })
 }
 

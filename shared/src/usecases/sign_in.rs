@@ -6,8 +6,10 @@ use super::factors::{self, FactorProof};
 use super::Caller;
 use crate::crypto::password;
 use crate::domain::code::Purpose;
+use crate::domain::email::Email;
 use crate::domain::ids::new_opaque_id;
 use crate::domain::password::Password;
+use crate::domain::phone::Phone;
 use crate::domain::security::{self, available_factors, Factor};
 use crate::domain::session::{SignInMethod, MAX_SESSION_LIFETIME};
 use crate::domain::throttle::{self, locked_for};
@@ -41,11 +43,12 @@ pub struct SignedIn {
     pub account_id: String,
     pub idle_timeout_secs: i64,
     pub expires_at: DateTime<Utc>,
+    pub activation_pending: bool,
 }
 
 pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> Result<SignInOutcome> {
     let now = services.clock.now();
-    let username_key: String = request.username.trim().to_ascii_lowercase().chars().take(64).collect();
+    let username_key = login_key_of(services, &request.username);
     let user_throttle = format!("login-user:{}", services.keys.keyed_hash("username", &username_key));
     let source_throttle = format!("login-src:{}", services.keys.keyed_hash("source", &caller.source_ip));
     let facts = services.sign_in.facts(&username_key, &user_throttle, &source_throttle).await?;
@@ -58,7 +61,7 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
         return Err(Error::SignInLocked { retry_after_secs });
     }
 
-    let stored = facts.credential.as_ref().map(|c| c.password_hash.as_str());
+    let stored = facts.credential.as_ref().map(|c| c.password_hash.as_str()).filter(|h| !h.is_empty());
     let verified = password::verify(&request.password, stored).await?;
     let credential = match (verified, facts.credential) {
         (true, Some(credential)) => credential,
@@ -74,8 +77,9 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
         let expires_at = now + security::LOGIN_FLOW_TTL;
         let flow = PendingSignIn {
             account_id: credential.account_id,
-            login_key: username_key,
+            login_key: credential.login_key.clone(),
             idle_timeout_secs: credential.idle_timeout_secs,
+            activated: credential.activated,
         };
         services
             .flows
@@ -88,17 +92,31 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
         let factors = available_factors(credential.totp_bound).into_iter().map(Factor::as_str).collect();
         return Ok(SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at });
     }
-    let signed_in = start_session(
-        services,
-        &credential.account_id,
-        &username_key,
-        credential.idle_timeout_secs,
-        SignInMethod::Password,
-        caller,
-        clear,
-    )
-    .await?;
+    let whom = SessionFor {
+        account_id: &credential.account_id,
+        login_key: &credential.login_key,
+        idle_timeout_secs: credential.idle_timeout_secs,
+        activation_pending: !credential.activated,
+    };
+    let signed_in = start_session(services, whom, SignInMethod::Password, caller, clear).await?;
     Ok(SignInOutcome::SignedIn(signed_in))
+}
+
+/// The credential key a sign-in name points to: a cloud account's username (case-insensitive)
+/// [LOGIN-1], or a passport account's phone or email, aliases of its credential [LOGIN-2].
+fn login_key_of(services: &Services, identifier: &str) -> String {
+    let id = identifier.trim();
+    if !id.chars().any(char::is_alphabetic) {
+        if let Ok(phone) = Phone::parse(id) {
+            return format!("phone:{}", codes::phone_target(services, &phone));
+        }
+    }
+    if id.contains('@') {
+        if let Ok(email) = Email::parse(id) {
+            return format!("email:{}", codes::email_target(services, email.as_str()));
+        }
+    }
+    id.to_ascii_lowercase().chars().filter(|c| *c != ':').take(64).collect()
 }
 
 /// A sign-in whose password passed, waiting for its second factor [LOGIN-3].
@@ -107,6 +125,12 @@ struct PendingSignIn {
     account_id: String,
     login_key: String,
     idle_timeout_secs: i64,
+    #[serde(default = "yes")]
+    activated: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn flow_key(id: &str) -> String {
@@ -163,23 +187,27 @@ pub async fn complete_sign_in(
     {
         return Err(Error::SignInFlowInvalid);
     }
-    start_session(
-        services,
-        &flow.account_id,
-        &flow.login_key,
-        flow.idle_timeout_secs,
-        SignInMethod::PasswordAndSecondFactor,
-        caller,
-        None,
-    )
-    .await
+    let whom = SessionFor {
+        account_id: &flow.account_id,
+        login_key: &flow.login_key,
+        idle_timeout_secs: flow.idle_timeout_secs,
+        activation_pending: !flow.activated,
+    };
+    start_session(services, whom, SignInMethod::PasswordAndSecondFactor, caller, None).await
+}
+
+/// Who a new session is for.
+pub(crate) struct SessionFor<'a> {
+    pub account_id: &'a str,
+    pub login_key: &'a str,
+    pub idle_timeout_secs: i64,
+    /// The account still has to accept the agreements [REG-4].
+    pub activation_pending: bool,
 }
 
 pub(crate) async fn start_session(
     services: &Services,
-    account_id: &str,
-    login_key: &str,
-    idle_timeout_secs: i64,
+    whom: SessionFor<'_>,
     method: SignInMethod,
     caller: &Caller,
     clear_throttle: Option<&str>,
@@ -187,13 +215,14 @@ pub(crate) async fn start_session(
     let now = services.clock.now();
     let session = NewSession {
         session_id: new_opaque_id(),
-        account_id: account_id.into(),
-        login_key: login_key.into(),
+        account_id: whom.account_id.into(),
+        login_key: whom.login_key.into(),
         method: method.as_str(),
         user_agent: caller.user_agent.chars().take(MAX_USER_AGENT).collect(),
         created_at: now,
-        idle_timeout_secs,
+        idle_timeout_secs: whom.idle_timeout_secs,
         expires_at: now + MAX_SESSION_LIFETIME,
+        activation_pending: whom.activation_pending,
     };
     services.sessions.create(&session, clear_throttle).await?;
     Ok(SignedIn {
@@ -207,5 +236,6 @@ pub(crate) async fn start_session(
         account_id: session.account_id,
         idle_timeout_secs: session.idle_timeout_secs,
         expires_at: session.expires_at,
+        activation_pending: session.activation_pending,
     })
 }

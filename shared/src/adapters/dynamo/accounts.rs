@@ -2,7 +2,7 @@ use super::codes::consume_update;
 use super::{cancelled_items, failed_at, fault, n, s, DynamoStore};
 use crate::domain::agreements::Acceptance;
 use crate::error::Result;
-use crate::ports::{AccountChange, PhoneChangeOutcome, Profile, SealedContact};
+use crate::ports::{AccountChange, NewPassportAccount, PassportOutcome, PhoneChangeOutcome, Profile, SealedContact};
 use crate::ports::{
     AccountRecord, AccountStore, CodeProof, NewCloudAccount, PersonalIdentity, RegisterOutcome, StudentRecord,
 };
@@ -74,6 +74,9 @@ pub(crate) struct CredentialItem {
     /// Keyed hashes of the unused recovery codes.
     #[serde(default)]
     pub recovery_codes: BTreeMap<String, bool>,
+    /// False for a passport or legacy account until it accepts the agreements [REG-4].
+    #[serde(default = "on")]
+    pub activated: bool,
 }
 
 fn on() -> bool {
@@ -88,8 +91,12 @@ pub(crate) struct TotpItem {
 
 #[async_trait]
 impl AccountStore for DynamoStore {
-    async fn register(&self, account: &NewCloudAccount, proof: &CodeProof, phone_cap: u32) -> Result<RegisterOutcome> {
-        let consume_code = consume_update(&self.tables.flows, proof)?;
+    async fn register(
+        &self,
+        account: &NewCloudAccount,
+        proof: Option<&CodeProof>,
+        phone_cap: u32,
+    ) -> Result<RegisterOutcome> {
         let credential = CredentialItem {
             pk: login_key(&account.username_key),
             record_version: 1,
@@ -101,6 +108,7 @@ impl AccountStore for DynamoStore {
             operation_protection: true,
             totp: None,
             recovery_codes: BTreeMap::new(),
+            activated: !account.legacy,
         };
         let item = AccountItem {
             pk: account_key(&account.account_id),
@@ -114,8 +122,8 @@ impl AccountStore for DynamoStore {
             phone_masked: account.phone_masked.clone(),
             created_at: account.created_at,
             agreements: account.agreements.clone(),
-            activated: true,
-            legacy: false,
+            activated: !account.legacy,
+            legacy: account.legacy,
             verification: "unverified".into(),
             personal: None,
             student: None,
@@ -144,10 +152,13 @@ impl AccountStore for DynamoStore {
             .expression_attribute_values(":cap", n(phone_cap.into()))
             .build()
             .map_err(fault("build phone counter"))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(consume_code).build())
+        let mut request = self.client.transact_write_items();
+        if let Some(proof) = proof {
+            request = request.transact_items(
+                TransactWriteItem::builder().update(consume_update(&self.tables.flows, proof)?).build(),
+            );
+        }
+        let result = request
             .transact_items(TransactWriteItem::builder().put(put_credential).build())
             .transact_items(TransactWriteItem::builder().put(put_account).build())
             .transact_items(TransactWriteItem::builder().update(count_phone).build())
@@ -157,11 +168,12 @@ impl AccountStore for DynamoStore {
             return Ok(RegisterOutcome::Registered);
         };
         let reasons = cancelled_items(err)?;
-        Ok(if failed_at(&reasons, 0) {
+        let at = usize::from(proof.is_some());
+        Ok(if proof.is_some() && failed_at(&reasons, 0) {
             RegisterOutcome::CodeRejected
-        } else if failed_at(&reasons, 1) {
+        } else if failed_at(&reasons, at) {
             RegisterOutcome::UsernameTaken
-        } else if failed_at(&reasons, 3) {
+        } else if failed_at(&reasons, at + 2) {
             RegisterOutcome::PhoneLimitReached
         } else {
             return Err(crate::Error::internal("register", "transaction cancelled without a failed condition"));
@@ -190,6 +202,8 @@ impl AccountStore for DynamoStore {
             personal: item.personal,
             student: item.student,
             phone_hash: item.phone_hash,
+            kind: item.kind,
+            activated: item.activated,
             email: item.email,
             profile: item.profile,
             sms_off: item.sms_off,
@@ -266,5 +280,21 @@ impl AccountStore for DynamoStore {
         } else {
             return Err(crate::Error::internal("change phone", "transaction cancelled without a failed condition"));
         })
+    }
+
+    async fn create_passport(
+        &self,
+        account: &NewPassportAccount,
+        proof: Option<&CodeProof>,
+    ) -> Result<PassportOutcome> {
+        self.create_passport_account(account, proof).await
+    }
+
+    async fn passport_of(&self, phone_hash: &str) -> Result<Option<String>> {
+        self.passport_account_of(phone_hash).await
+    }
+
+    async fn activate(&self, account_id: &str, login_key: &str, agreements: &[Acceptance]) -> Result<()> {
+        self.activate_account(account_id, login_key, agreements).await
     }
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod codes;
 mod flows;
 mod kyc;
+mod passport;
 mod security;
 mod sessions;
 mod sign_in;

@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::ports::{NewSession, SessionInfo, SessionRecord, SessionStore};
 use crate::tables::SESSIONS;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
 fn session_key(session_id: &str) -> String {
@@ -18,6 +18,7 @@ fn record(item: &Item) -> Option<SessionRecord> {
         login_key: get_s(item, "login_key").unwrap_or_default().into(),
         idle_timeout_secs: get_n(item, "idle_timeout_secs")?,
         step_up_until: get_n(item, "step_up_until").and_then(|t| DateTime::from_timestamp(t, 0)),
+        activation_pending: item.get("activation_pending").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
     })
 }
 
@@ -71,6 +72,7 @@ impl SessionStore for DynamoStore {
             ("idle_deadline", n(idle_deadline)),
             ("expires_at", n(session.expires_at.timestamp())),
             ("ttl", n(session.expires_at.timestamp())),
+            ("activation_pending", AttributeValue::Bool(session.activation_pending)),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -148,6 +150,21 @@ impl SessionStore for DynamoStore {
             Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
             Err(e) => Err(crate::Error::internal("revoke session", e)),
         }
+    }
+
+    async fn clear_activation(&self, session_id: &str, account_id: &str) -> Result<()> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.sessions)
+            .key("pk", s(session_key(session_id)))
+            .update_expression("SET activation_pending = :no")
+            .condition_expression("account_id = :account")
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .expression_attribute_values(":account", s(account_id))
+            .send()
+            .await
+            .map_err(fault("clear activation"))?;
+        Ok(())
     }
 
     async fn grant_step_up(&self, session_id: &str, account_id: &str, until: DateTime<Utc>) -> Result<()> {

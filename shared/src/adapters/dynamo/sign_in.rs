@@ -104,25 +104,46 @@ impl SignInStore for DynamoStore {
             }
         }
         let mut facts = SignInFacts::default();
+        let mut credential_item = None;
         for item in items {
             let Some(pk) = get_s(&item, "pk").map(str::to_owned) else {
                 continue;
             };
             if pk == login_key(username_key) {
-                let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
-                if c.status == "active" {
-                    facts.credential = Some(Credential {
-                        account_id: c.account_id,
-                        password_hash: c.password_hash,
-                        idle_timeout_secs: c.idle_timeout_secs,
-                        login_protection: c.login_protection,
-                        totp_bound: c.totp.is_some(),
-                    });
-                }
+                credential_item = Some(item);
             } else if pk == throttle_key(username_throttle) {
                 facts.username_window = window(&item);
             } else if pk == throttle_key(source_throttle) {
                 facts.source_window = window(&item);
+            }
+        }
+        let mut key = username_key.to_owned();
+        // A passport account's phone or email is an alias of its credential: one more read.
+        if let Some(target) = credential_item.as_ref().and_then(|i| get_s(i, "alias_of")).map(str::to_owned) {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.tables.accounts)
+                .key("pk", s(login_key(&target)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(fault("read aliased credential"))?;
+            credential_item = out.item;
+            key = target;
+        }
+        if let Some(item) = credential_item {
+            let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
+            if c.status == "active" {
+                facts.credential = Some(Credential {
+                    login_key: key,
+                    account_id: c.account_id,
+                    password_hash: c.password_hash,
+                    idle_timeout_secs: c.idle_timeout_secs,
+                    login_protection: c.login_protection,
+                    totp_bound: c.totp.is_some(),
+                    activated: c.activated,
+                });
             }
         }
         Ok(facts)

@@ -1,0 +1,28 @@
+//! `POST /v1/accounts/me/activation`: a passport or legacy account accepts the three agreements on
+//! its first sign-in; it is then bound to its AccountId for life and the session may do
+//! everything [REG-4].
+
+use crate::api::{self, json_response};
+use crate::AppState;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use shared::domain::agreements::AgreementRef;
+use shared::usecases::passport::activate;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivationBody {
+    agreements: Vec<AgreementRef>,
+}
+
+pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
+    api::respond(&req, async {
+        let principal = api::principal_allowing_activation(&req)?;
+        let b: ActivationBody = api::json_body(&req)?;
+        let account_id = activate(&state.services, &principal, &b.agreements).await?;
+        Ok(json_response(StatusCode::OK, &json!({ "account_id": account_id, "activated": true })))
+    })
+    .await
+}

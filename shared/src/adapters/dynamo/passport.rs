@@ -1,0 +1,168 @@
+//! Passport accounts: one per phone [REG-3], signed in by SMS code or by phone/email and password
+//! (aliases of the credential) [LOGIN-2], activated on first sign-in to the cloud [REG-4].
+
+use super::accounts::{account_key, login_key, AccountItem, CredentialItem};
+use super::codes::consume_update;
+use super::{cancelled_items, failed_at, fault, get_s, s, DynamoStore};
+use crate::domain::agreements::Acceptance;
+use crate::error::Result;
+use crate::ports::{NewPassportAccount, PassportOutcome, Profile};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn passport_key(phone_hash: &str) -> String {
+    format!("PASSPORT#{phone_hash}")
+}
+
+/// The credential key of a passport account.
+pub(crate) fn passport_login(account_id: &str) -> String {
+    format!("pp:{account_id}")
+}
+
+impl DynamoStore {
+    fn put(&self, item: super::Item) -> Result<Put> {
+        Put::builder()
+            .table_name(&self.tables.accounts)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(fault("build put"))
+    }
+
+    fn alias(&self, alias: String, target: &str) -> Result<Put> {
+        self.put([("pk".to_string(), s(login_key(&alias))), ("alias_of".to_string(), s(target))].into_iter().collect())
+    }
+
+    pub(crate) async fn create_passport_account(
+        &self,
+        a: &NewPassportAccount,
+        proof: Option<&crate::ports::CodeProof>,
+    ) -> Result<PassportOutcome> {
+        let login = passport_login(&a.account_id);
+        let credential = CredentialItem {
+            pk: login_key(&login),
+            record_version: 1,
+            account_id: a.account_id.clone(),
+            password_hash: a.password_hash.clone(),
+            idle_timeout_secs: crate::domain::session::DEFAULT_IDLE_TIMEOUT.num_seconds(),
+            status: "active".into(),
+            login_protection: false,
+            operation_protection: true,
+            totp: None,
+            recovery_codes: BTreeMap::new(),
+            activated: a.activated,
+        };
+        let account = AccountItem {
+            pk: account_key(&a.account_id),
+            record_version: 1,
+            account_id: a.account_id.clone(),
+            kind: "passport".into(),
+            username: String::new(),
+            username_key: String::new(),
+            phone_hash: a.phone.hash.clone(),
+            phone_encrypted: a.phone.encrypted.clone(),
+            phone_masked: a.phone.masked.clone(),
+            created_at: a.created_at,
+            agreements: a.agreements.clone(),
+            activated: a.activated,
+            legacy: false,
+            verification: "unverified".into(),
+            personal: None,
+            student: None,
+            email: a.email.clone(),
+            profile: Profile::default(),
+            sms_off: BTreeSet::new(),
+        };
+        let mut request = self.client.transact_write_items();
+        if let Some(proof) = proof {
+            request = request.transact_items(
+                TransactWriteItem::builder().update(consume_update(&self.tables.flows, proof)?).build(),
+            );
+        }
+        let guard = self.put(
+            [("pk".to_string(), s(passport_key(&a.phone.hash))), ("account_id".to_string(), s(&a.account_id))]
+                .into_iter()
+                .collect(),
+        )?;
+        request = request
+            .transact_items(TransactWriteItem::builder().put(guard).build())
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(self.put(serde_dynamo::to_item(&account).map_err(fault("encode passport account"))?)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(self.put(serde_dynamo::to_item(&credential).map_err(fault("encode passport credential"))?)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder().put(self.alias(format!("phone:{}", a.phone.hash), &login)?).build(),
+            );
+        if let Some(email) = &a.email {
+            request = request.transact_items(
+                TransactWriteItem::builder().put(self.alias(format!("email:{}", email.hash), &login)?).build(),
+            );
+        }
+        let Err(err) = request.send().await else { return Ok(PassportOutcome::Created) };
+        let reasons = cancelled_items(err)?;
+        let at = usize::from(proof.is_some());
+        if proof.is_some() && failed_at(&reasons, 0) {
+            return Ok(PassportOutcome::CodeRejected);
+        }
+        if failed_at(&reasons, at) {
+            if let Some(account_id) = self.passport_account_of(&a.phone.hash).await? {
+                return Ok(PassportOutcome::Exists { account_id });
+            }
+        }
+        Err(crate::Error::internal("create passport account", "transaction cancelled without a known cause"))
+    }
+
+    pub(crate) async fn passport_account_of(&self, phone_hash: &str) -> Result<Option<String>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(passport_key(phone_hash)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault("read passport guard"))?;
+        Ok(out.item.as_ref().and_then(|i| get_s(i, "account_id")).map(str::to_owned))
+    }
+
+    pub(crate) async fn activate_account(
+        &self,
+        account_id: &str,
+        login: &str,
+        agreements: &[Acceptance],
+    ) -> Result<()> {
+        let agreements = serde_dynamo::to_attribute_value(agreements).map_err(fault("encode agreements"))?;
+        let account = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(account_key(account_id)))
+            .update_expression("SET activated = :yes, agreements = :agreements")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":agreements", agreements)
+            .build()
+            .map_err(fault("build activate account"))?;
+        let credential = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(login_key(login)))
+            .update_expression("SET activated = :yes")
+            .condition_expression("account_id = :account")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":account", s(account_id))
+            .build()
+            .map_err(fault("build activate credential"))?;
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(account).build())
+            .transact_items(TransactWriteItem::builder().update(credential).build())
+            .send()
+            .await
+            .map_err(fault("activate account"))?;
+        Ok(())
+    }
+}
