@@ -63,6 +63,7 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("FACE_SESSION_EXPIRED", 409, "the face session expired: start a new one"),
     ("CALLBACK_SIGNATURE_INVALID", 401, "a provider callback without a valid signature"),
     ("PERSONAL_VERIFICATION_REQUIRED", 403, "personal real-name verification is required first"),
+    ("CAPTCHA_INVALID", 400, "the captcha answer is wrong or it expired: get a new captcha"),
     (
         "ACTIVATION_REQUIRED",
         403,
@@ -174,6 +175,7 @@ impl From<Error> for ApiError {
             Error::PersonalVerificationRequired => {
                 ApiError::new(S::FORBIDDEN, "PERSONAL_VERIFICATION_REQUIRED", message)
             }
+            Error::CaptchaInvalid => ApiError::new(S::BAD_REQUEST, "CAPTCHA_INVALID", message),
             Error::ActivationRequired => ApiError::new(S::FORBIDDEN, "ACTIVATION_REQUIRED", message)
                 .with_details(json!({ "activate": "POST /v1/accounts/me/activation" })),
             Error::QrTicketExpired => ApiError::new(S::CONFLICT, "QR_TICKET_EXPIRED", message),

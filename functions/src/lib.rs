@@ -13,6 +13,7 @@ pub mod kyc;
 pub mod lambda;
 pub mod mfa;
 pub mod qr;
+pub mod recovery;
 pub mod registry;
 pub mod security;
 pub mod sessions;

@@ -1,7 +1,7 @@
 //! Name -> handler: what each Lambda binary runs. The local gateway and the tests look handlers
 //! up here by the `Binary` that template.yaml names, so they call exactly what the Lambdas run.
 
-use crate::{accounts, codes, contact, fallback, kyc, mfa, qr, security, sessions, AppState};
+use crate::{accounts, codes, contact, fallback, kyc, mfa, qr, recovery, security, sessions, AppState};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 
@@ -55,6 +55,11 @@ pub fn http_handler(binary: &str) -> Option<HttpHandler> {
         "reject_qr_login" => boxed!(qr::app_steps::reject),
         "sms_sign_in" => boxed!(sessions::sms_sign_in::handle),
         "activate_account" => boxed!(accounts::activate::handle),
+        "issue_captcha" => boxed!(recovery::issue_captcha::handle),
+        "start_password_reset" => boxed!(recovery::password_reset::start),
+        "complete_password_reset" => boxed!(recovery::password_reset::complete),
+        "start_account_lookup" => boxed!(recovery::account_lookup::start),
+        "verify_account_lookup" => boxed!(recovery::account_lookup::verify),
         "update_profile" => boxed!(contact::update_profile::handle),
         "set_notifications" => boxed!(contact::set_notifications::handle),
         "start_phone_change" => boxed!(contact::change_phone::start),
@@ -101,6 +106,11 @@ pub const HTTP_BINARIES: &[&str] = &[
     "confirm_qr_login",
     "reject_qr_login",
     "update_profile",
+    "issue_captcha",
+    "start_password_reset",
+    "complete_password_reset",
+    "start_account_lookup",
+    "verify_account_lookup",
     "sms_sign_in",
     "activate_account",
     "set_notifications",

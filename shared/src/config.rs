@@ -67,6 +67,7 @@ pub struct Config {
     pub email: Provider,
     pub face: Provider,
     pub bank_card: Provider,
+    pub resources: Provider,
     pub secrets: Secrets,
 }
 
@@ -142,6 +143,7 @@ impl Config {
             email: provider("EMAIL")?,
             face: provider("FACE")?,
             bank_card: provider("BANK_CARD")?,
+            resources: provider("RESOURCES")?,
             secrets: Secrets {
                 jwt_secret: secret("JWT_SECRET")?,
                 hash_pepper: secret("HASH_PEPPER")?,
@@ -171,7 +173,7 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        for name in ["SMS", "EMAIL", "FACE", "BANK_CARD"] {
+        for name in ["SMS", "EMAIL", "FACE", "BANK_CARD", "RESOURCES"] {
             env.insert(format!("{name}_PROVIDER"), "http".into());
             env.insert(format!("{name}_ENDPOINT"), format!("https://{}.example/api", name.to_lowercase()));
             env.insert(format!("{name}_API_KEY"), "k".into());

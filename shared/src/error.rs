@@ -76,6 +76,8 @@ pub enum Error {
     CallbackSignatureInvalid,
     #[error("personal real-name verification is required first")]
     PersonalVerificationRequired,
+    #[error("the captcha answer is wrong or the captcha has expired; get a new one")]
+    CaptchaInvalid,
     #[error("accept the agreements first: this account must be activated before anything else")]
     ActivationRequired,
     #[error("the QR login ticket has expired; show a new code")]

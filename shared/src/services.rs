@@ -4,13 +4,14 @@ use crate::adapters::bank_card::{HttpBankCard, SandboxBankCard};
 use crate::adapters::dynamo::{self, DynamoStore, RequestCounter};
 use crate::adapters::email::{HttpEmail, SandboxEmail};
 use crate::adapters::face::{HttpFace, SandboxFace};
+use crate::adapters::resources::{HttpResources, SandboxResources};
 use crate::adapters::sms::{HttpSms, SandboxSms};
 use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, SecurityStore,
-    SessionStore, SignInStore, SmsSender,
+    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, ResourceDirectory,
+    SecurityStore, SessionStore, SignInStore, SmsSender,
 };
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub struct Services {
     pub email: Arc<dyn EmailSender>,
     pub face: Arc<dyn FaceCheck>,
     pub bank_card: Arc<dyn BankCardCheck>,
+    pub resources: Arc<dyn ResourceDirectory>,
+    pub sandbox_resources: Option<Arc<SandboxResources>>,
     /// The sandbox providers, present only where configured: their outboxes and the face app.
     pub sandbox_sms: Option<Arc<SandboxSms>>,
     pub sandbox_email: Option<Arc<SandboxEmail>>,
@@ -103,6 +106,12 @@ impl Services {
             |e, k| Arc::new(HttpBankCard::new(e.into(), k.into())) as Arc<dyn BankCardCheck>,
             |s| s as Arc<dyn BankCardCheck>,
         );
+        let (resources, sandbox_resources) = pick(
+            &config.resources,
+            |_| Arc::new(SandboxResources::default()),
+            |e, k| Arc::new(HttpResources::new(e.into(), k.into())) as Arc<dyn ResourceDirectory>,
+            |s| s as Arc<dyn ResourceDirectory>,
+        );
         Ok(Services {
             clock,
             keys: Keys::new(&secrets.hash_pepper, &data_key, &secrets.jwt_secret),
@@ -117,6 +126,8 @@ impl Services {
             email,
             face,
             bank_card,
+            resources,
+            sandbox_resources,
             sandbox_sms,
             sandbox_email,
             sandbox_face,

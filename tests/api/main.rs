@@ -10,6 +10,7 @@ mod mfa;
 mod passport;
 mod protection;
 mod qr_login;
+mod recovery;
 mod registration;
 mod session_settings;
 mod sessions;

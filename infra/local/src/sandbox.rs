@@ -8,6 +8,9 @@
 //!   provider would after the app's face check; the callback's answer is returned.
 //! - `POST /sandbox/platform/passport-accounts` with `{"phone", "email"?, "password"?}`: a passport
 //!   account created by another product of the platform (not yet activated for the cloud).
+//! - `GET /sandbox/captchas/{captcha_id}`: the captcha's answer (the sandbox solver).
+//! - `POST /sandbox/resources` with `{"kind": "server_ip" | "domain" | "icp_filing", "value",
+//!   "account_id"}`: a resource another product owns, for forgotten-account look-ups.
 //! - `POST /sandbox/platform/legacy-cloud-accounts` with `{"username", "password", "phone"}`: a
 //!   cloud account registered before 2022-09-07 (must be activated on first sign-in).
 
@@ -18,7 +21,9 @@ use shared::domain::email::Email;
 use shared::domain::password::Password;
 use shared::domain::phone::Phone;
 use shared::domain::username::Username;
+use shared::ports::ResourceKind;
 use shared::usecases::passport::{import_legacy_cloud_account, import_passport_account};
+use shared::usecases::recovery::sandbox_captcha_answer;
 
 fn json_reply(status: http::StatusCode, body: Value) -> http::Response<Bytes> {
     let mut response = http::Response::new(Bytes::from(body.to_string()));
@@ -104,6 +109,27 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
                     json_reply(http::StatusCode::CREATED, json!({ "account_id": account_id, "activated": false }))
                 }
                 Err(e) => json_reply(http::StatusCode::CONFLICT, json!({ "message": e.to_string() })),
+            }
+        }
+        ("POST", "/sandbox/resources") => {
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            let kind = serde_json::from_value::<ResourceKind>(body["kind"].clone()).ok();
+            let (Some(kind), Some(value), Some(account), Some(directory)) =
+                (kind, body["value"].as_str(), body["account_id"].as_str(), services.sandbox_resources.as_ref())
+            else {
+                return json_reply(
+                    http::StatusCode::BAD_REQUEST,
+                    json!({ "message": "send {\"kind\": \"server_ip\" | \"domain\" | \"icp_filing\", \"value\", \"account_id\"}" }),
+                );
+            };
+            directory.register(kind, value, account);
+            json_reply(http::StatusCode::CREATED, json!({ "registered": true }))
+        }
+        ("GET", path) if path.starts_with("/sandbox/captchas/") => {
+            let id = path.trim_start_matches("/sandbox/captchas/");
+            match sandbox_captcha_answer(services, id).await {
+                Ok(Some(answer)) => json_reply(http::StatusCode::OK, json!({ "answer": answer })),
+                _ => json_reply(http::StatusCode::NOT_FOUND, json!({ "message": "no such captcha" })),
             }
         }
         _ => json_reply(http::StatusCode::NOT_FOUND, json!({ "message": "no such sandbox route" })),

@@ -33,6 +33,7 @@ pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>) -> Config {
         email: outbox("email-outbox.jsonl"),
         face: Provider::Sandbox { outbox_file: None },
         bank_card: Provider::Sandbox { outbox_file: None },
+        resources: Provider::Sandbox { outbox_file: None },
         secrets,
     }
 }

@@ -8,4 +8,5 @@ pub mod email;
 pub mod face;
 pub mod http_json;
 pub mod outbox;
+pub mod resources;
 pub mod sms;

@@ -36,6 +36,10 @@ pub enum Purpose {
     EmailBind,
     /// SMS sign-in (or registration) of a passport account [REG-3, LOGIN-2].
     PassportSignIn,
+    /// A forgotten password, to the bound phone [REC-1, REC-2].
+    PasswordReset,
+    /// A forgotten account, to the bound phone [REC-3].
+    AccountLookup,
 }
 
 impl Purpose {
@@ -50,6 +54,8 @@ impl Purpose {
             Purpose::PhoneChangeNew => "phone-change-new",
             Purpose::EmailBind => "email-bind",
             Purpose::PassportSignIn => "passport-sign-in",
+            Purpose::PasswordReset => "password-reset",
+            Purpose::AccountLookup => "account-lookup",
         }
     }
 

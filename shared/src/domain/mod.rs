@@ -4,6 +4,7 @@
 pub mod account;
 pub mod agreements;
 pub mod bank_card;
+pub mod captcha;
 pub mod code;
 pub mod email;
 pub mod identity;

@@ -186,6 +186,8 @@ pub trait AccountStore: Send + Sync {
     /// creates the account, its credential and the phone (and email) sign-in aliases.
     async fn create_passport(&self, account: &NewPassportAccount, proof: Option<&CodeProof>)
         -> Result<PassportOutcome>;
+    /// Every account bound to the phone (cloud accounts and its passport account) [REC-3].
+    async fn accounts_of_phone(&self, phone_hash: &str) -> Result<Vec<String>>;
     /// The passport account of a phone.
     async fn passport_of(&self, phone_hash: &str) -> Result<Option<String>>;
     /// Records the agreements and activates the account and its credential [REG-4].
@@ -266,6 +268,8 @@ pub trait SignInStore: Send + Sync {
     async fn facts(&self, username_key: &str, username_throttle: &str, source_throttle: &str) -> Result<SignInFacts>;
     /// Counts a failure in each window (opening a new window where the old one ended).
     async fn record_failure(&self, throttle_keys: &[&str], now: DateTime<Utc>, window: Duration) -> Result<()>;
+    /// The credential a login name stands for (following an alias).
+    async fn credential(&self, name_key: &str) -> Result<Option<Credential>>;
     /// One failure window on its own (the second-factor window).
     async fn window(&self, key: &str) -> Result<Option<FailureWindow>>;
 }
@@ -473,6 +477,23 @@ pub trait KycStore: Send + Sync {
     async fn face_session(&self, verification_id: &str) -> Result<Option<FaceSessionRecord>>;
     /// Pending -> failed, only if pending: `false` otherwise.
     async fn fail_face_session(&self, verification_id: &str) -> Result<bool>;
+    /// The accounts the document verified [REC-3].
+    async fn accounts_of_document(&self, document_hash: &str) -> Result<Vec<String>>;
     /// Records student status, only on a personally verified account.
     async fn set_student(&self, account_id: &str, student: &StudentRecord) -> Result<bool>;
+}
+
+/// What another product of the platform owns: servers (by IP), domains, ICP filings [REC-3].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    ServerIp,
+    Domain,
+    IcpFiling,
+}
+
+#[async_trait]
+pub trait ResourceDirectory: Send + Sync {
+    /// The accounts that own the resource (other products own that data).
+    async fn owners(&self, kind: ResourceKind, value: &str) -> Result<Vec<String>>;
 }

@@ -8,6 +8,7 @@ pub mod factors;
 pub mod kyc;
 pub mod passport;
 pub mod qr_login;
+pub mod recovery;
 pub mod register;
 pub mod security;
 pub mod sessions;

@@ -104,7 +104,7 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
 
 /// The credential key a sign-in name points to: a cloud account's username (case-insensitive)
 /// [LOGIN-1], or a passport account's phone or email, aliases of its credential [LOGIN-2].
-fn login_key_of(services: &Services, identifier: &str) -> String {
+pub(crate) fn login_key_of(services: &Services, identifier: &str) -> String {
     let id = identifier.trim();
     if !id.chars().any(char::is_alphabetic) {
         if let Ok(phone) = Phone::parse(id) {

@@ -7,7 +7,7 @@ use crate::ports::{
     AccountRecord, AccountStore, CodeProof, NewCloudAccount, PersonalIdentity, RegisterOutcome, StudentRecord,
 };
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,7 +146,8 @@ impl AccountStore for DynamoStore {
         let count_phone = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(phone_counter_key(&account.phone_hash)))
-            .update_expression("ADD cloud_accounts :one")
+            .update_expression("ADD cloud_accounts :one, account_ids :ids")
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account.account_id.clone()]))
             .condition_expression("attribute_not_exists(cloud_accounts) OR cloud_accounts < :cap")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":cap", n(phone_cap.into()))
@@ -250,7 +251,8 @@ impl AccountStore for DynamoStore {
         let count_new = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(phone_counter_key(&new.hash)))
-            .update_expression("ADD cloud_accounts :one")
+            .update_expression("ADD cloud_accounts :one, account_ids :ids")
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_owned()]))
             .condition_expression("attribute_not_exists(cloud_accounts) OR cloud_accounts < :cap")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":cap", n(cap.into()))
@@ -259,8 +261,9 @@ impl AccountStore for DynamoStore {
         let release_old = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(phone_counter_key(old_hash)))
-            .update_expression("ADD cloud_accounts :minus")
+            .update_expression("ADD cloud_accounts :minus DELETE account_ids :ids")
             .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_owned()]))
             .build()
             .map_err(fault("build old phone counter"))?;
         let result = self
@@ -296,5 +299,34 @@ impl AccountStore for DynamoStore {
 
     async fn activate(&self, account_id: &str, login_key: &str, agreements: &[Acceptance]) -> Result<()> {
         self.activate_account(account_id, login_key, agreements).await
+    }
+
+    async fn accounts_of_phone(&self, phone_hash: &str) -> Result<Vec<String>> {
+        let key = |pk: String| std::collections::HashMap::from([("pk".to_string(), s(pk))]);
+        let out = self
+            .client
+            .batch_get_item()
+            .request_items(
+                &self.tables.accounts,
+                aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .keys(key(phone_counter_key(phone_hash)))
+                    .keys(key(format!("PASSPORT#{phone_hash}")))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(fault("build keys"))?,
+            )
+            .send()
+            .await
+            .map_err(fault("read accounts of phone"))?;
+        let mut ids = BTreeSet::new();
+        for item in out.responses.unwrap_or_default().into_values().flatten() {
+            if let Some(set) = item.get("account_ids").and_then(|v| v.as_ss().ok()) {
+                ids.extend(set.iter().cloned());
+            }
+            if let Some(id) = super::get_s(&item, "account_id") {
+                ids.insert(id.to_owned());
+            }
+        }
+        Ok(ids.into_iter().collect())
     }
 }

@@ -67,8 +67,12 @@ impl KycStore for DynamoStore {
         let count_document = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(document_key(&identity.document_hash)))
-            .update_expression("ADD accounts :one")
+            .update_expression("ADD accounts :one, account_ids :ids")
             .condition_expression("attribute_not_exists(accounts) OR accounts < :cap")
+            .expression_attribute_values(
+                ":ids",
+                aws_sdk_dynamodb::types::AttributeValue::Ss(vec![account_id.to_owned()]),
+            )
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":cap", n(document_cap.into()))
             .build()
@@ -187,5 +191,24 @@ impl KycStore for DynamoStore {
             Err(e) if e.as_service_error().is_some_and(conditional_failed) => Ok(false),
             Err(e) => Err(crate::Error::internal("set student", e)),
         }
+    }
+
+    async fn accounts_of_document(&self, document_hash: &str) -> Result<Vec<String>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(document_key(document_hash)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault("read document accounts"))?;
+        Ok(out
+            .item
+            .as_ref()
+            .and_then(|i| i.get("account_ids"))
+            .and_then(|v| v.as_ss().ok())
+            .cloned()
+            .unwrap_or_default())
     }
 }

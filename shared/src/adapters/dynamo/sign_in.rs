@@ -20,6 +20,37 @@ fn window(item: &Item) -> Option<FailureWindow> {
 }
 
 impl DynamoStore {
+    /// The credential a login-name item stands for: itself, or for an alias (a passport
+    /// account's phone or email) the credential it points to, one more read.
+    async fn resolve_credential(&self, name_key: &str, item: Option<Item>) -> Result<Option<Credential>> {
+        let mut item = item;
+        let mut key = name_key.to_owned();
+        if let Some(target) = item.as_ref().and_then(|i| get_s(i, "alias_of")).map(str::to_owned) {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.tables.accounts)
+                .key("pk", s(login_key(&target)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(fault("read aliased credential"))?;
+            item = out.item;
+            key = target;
+        }
+        let Some(item) = item else { return Ok(None) };
+        let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
+        Ok((c.status == "active").then(|| Credential {
+            login_key: key,
+            account_id: c.account_id,
+            password_hash: c.password_hash,
+            idle_timeout_secs: c.idle_timeout_secs,
+            login_protection: c.login_protection,
+            totp_bound: c.totp.is_some(),
+            activated: c.activated,
+        }))
+    }
+
     async fn count_failure(&self, key: &str, now: DateTime<Utc>, length: Duration) -> Result<()> {
         let pk = s(throttle_key(key));
         // Two tries: a concurrent request may open the new window between our two writes.
@@ -117,35 +148,7 @@ impl SignInStore for DynamoStore {
                 facts.source_window = window(&item);
             }
         }
-        let mut key = username_key.to_owned();
-        // A passport account's phone or email is an alias of its credential: one more read.
-        if let Some(target) = credential_item.as_ref().and_then(|i| get_s(i, "alias_of")).map(str::to_owned) {
-            let out = self
-                .client
-                .get_item()
-                .table_name(&self.tables.accounts)
-                .key("pk", s(login_key(&target)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(fault("read aliased credential"))?;
-            credential_item = out.item;
-            key = target;
-        }
-        if let Some(item) = credential_item {
-            let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
-            if c.status == "active" {
-                facts.credential = Some(Credential {
-                    login_key: key,
-                    account_id: c.account_id,
-                    password_hash: c.password_hash,
-                    idle_timeout_secs: c.idle_timeout_secs,
-                    login_protection: c.login_protection,
-                    totp_bound: c.totp.is_some(),
-                    activated: c.activated,
-                });
-            }
-        }
+        facts.credential = self.resolve_credential(username_key, credential_item).await?;
         Ok(facts)
     }
 
@@ -165,5 +168,18 @@ impl SignInStore for DynamoStore {
             .await
             .map_err(fault("read failure window"))?;
         Ok(out.item.as_ref().and_then(window))
+    }
+
+    async fn credential(&self, name_key: &str) -> Result<Option<Credential>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(login_key(name_key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault("read credential"))?;
+        self.resolve_credential(name_key, out.item).await
     }
 }

@@ -1,0 +1,6 @@
+//! Lambda entry point: hands the `start_password_reset` handler to the runtime.
+
+#[tokio::main]
+async fn main() -> Result<(), functions::lambda::BoxError> {
+    functions::lambda::serve_http("start_password_reset").await
+}
