@@ -80,7 +80,7 @@ async fn two_concurrent_sms_sign_ins_for_a_new_phone_create_one_passport_account
     );
     assert_eq!((a.status, b.status), (201, 201), "{:?} {:?}", a.body, b.body);
     assert_eq!(a.body["account_id"], b.body["account_id"]);
-    let second = import_passport_account(&app.state().services, &Phone::parse(&phone).unwrap(), None, None).await;
+    let second = import_passport_account(&app.state().services, &Phone::parse(&phone).unwrap(), None, None, None).await;
     assert!(second.is_err(), "a second passport account for the phone is refused");
 }
 
@@ -90,7 +90,7 @@ async fn an_imported_passport_account_must_be_activated_before_anything_else() {
     let app = spawn_app().await;
     let phone = unique_phone();
     let imported =
-        import_passport_account(&app.state().services, &Phone::parse(&phone).unwrap(), None, None).await.unwrap();
+        import_passport_account(&app.state().services, &Phone::parse(&phone).unwrap(), None, None, None).await.unwrap();
     let signed_in = sms_sign_in(&app, &phone, None).await;
     assert_eq!(signed_in.status, 201);
     assert_eq!(signed_in.body["activation_required"], true);
@@ -119,14 +119,16 @@ async fn an_imported_passport_account_must_be_activated_before_anything_else() {
 }
 
 #[tokio::test]
-async fn a_passport_account_signs_in_with_phone_or_email_and_password() {
+async fn a_passport_account_signs_in_with_phone_email_or_username_and_password() {
     // LOGIN-2
     let app = spawn_app().await;
     let phone = unique_phone();
     let email = format!("{}@example.com", unique_username());
+    let name = unique_username();
     import_passport_account(
         &app.state().services,
         &Phone::parse(&phone).unwrap(),
+        Some(&Username::parse(&name).unwrap()),
         Some(&Email::parse(&email).unwrap()),
         Some(&Password::new(PASSWORD.into())),
     )
@@ -141,6 +143,15 @@ async fn a_passport_account_signs_in_with_phone_or_email_and_password() {
     assert_eq!(by_email.status, 201, "{:?}", by_email.body);
     assert_eq!(by_email.body["account_id"], by_phone.body["account_id"]);
     assert_eq!(app.sign_in(&phone, "Wrong-Password-1").await.code(), "INVALID_CREDENTIALS");
+    let body = json!({"username": name.to_uppercase(), "password": PASSWORD, "account_type": "passport"});
+    let by_name = app.call("POST", "/v1/sessions", None, Some(body)).await;
+    assert_eq!(by_name.status, 201, "{:?}", by_name.body);
+    assert_eq!(by_name.body["account_id"], by_phone.body["account_id"]);
+    assert_eq!(
+        app.sign_in(&name, PASSWORD).await.code(),
+        "INVALID_CREDENTIALS",
+        "a passport username is not a cloud username"
+    );
 }
 
 #[tokio::test]

@@ -103,6 +103,7 @@ async fn a_passport_account_resets_its_password_by_phone() {
         &app.state().services,
         &Phone::parse(&phone).unwrap(),
         None,
+        None,
         Some(&Password::new(PASSWORD.into())),
     )
     .await

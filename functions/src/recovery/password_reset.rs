@@ -3,6 +3,7 @@
 //! or email) and `POST /v1/password-resets/{reset_id}/complete` (`{"code", "new_password"}`).
 
 use crate::api::{self, json_response};
+use crate::sessions::sign_in::AccountType;
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -16,6 +17,8 @@ use shared::usecases::recovery::{complete_password_reset, start_password_reset};
 #[serde(deny_unknown_fields)]
 struct StartBody {
     account: String,
+    #[serde(default)]
+    account_type: AccountType,
     captcha_id: String,
     captcha_answer: String,
 }
@@ -23,7 +26,7 @@ struct StartBody {
 pub async fn start(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: StartBody = api::json_body(&req)?;
-        let reset_id = start_password_reset(&state.services, &b.account, &b.captcha_id, &b.captcha_answer, &api::caller(&req)).await?;
+        let reset_id = start_password_reset(&state.services, &b.account, b.account_type == AccountType::Passport, &b.captcha_id, &b.captcha_answer, &api::caller(&req)).await?;
         Ok(json_response(
             StatusCode::ACCEPTED,
             &json!({ "reset_id": reset_id, "methods": ["sms"], "message": "if the account exists, a code was sent to its bound phone" }),

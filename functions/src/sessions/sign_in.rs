@@ -16,12 +16,24 @@ use shared::usecases::sign_in::{sign_in, SignIn, SignInOutcome};
 struct SignInBody {
     username: String,
     password: Password,
+    #[serde(default)]
+    account_type: AccountType,
+}
+
+/// `cloud` (default) or `passport`: which account system a username belongs to.
+#[derive(Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AccountType {
+    #[default]
+    Cloud,
+    Passport,
 }
 
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: SignInBody = api::json_body(&req)?;
-        let request = SignIn { username: b.username, password: b.password };
+        let request =
+            SignIn { username: b.username, password: b.password, passport: b.account_type == AccountType::Passport };
         match sign_in(&state.services, request, &api::caller(&req)).await.map_err(ApiError::from)? {
             SignInOutcome::SignedIn(s) => Ok(json_response(StatusCode::CREATED, &session_body(&s))),
             SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at } => Ok(json_response(

@@ -6,7 +6,7 @@
 //! - `POST /sandbox/face-app/scan` with `{"qr_payload": "...", "outcome": "pass" | "fail"}`: the
 //!   sandbox provider sends its signed result callback to `POST /v1/callbacks/face`, as the real
 //!   provider would after the app's face check; the callback's answer is returned.
-//! - `POST /sandbox/platform/passport-accounts` with `{"phone", "email"?, "password"?}`: a passport
+//! - `POST /sandbox/platform/passport-accounts` with `{"phone", "username"?, "email"?, "password"?}`: a passport
 //!   account created by another product of the platform (not yet activated for the cloud).
 //! - `GET /sandbox/captchas/{captcha_id}`: the captcha's answer (the sandbox solver).
 //! - `POST /sandbox/resources` with `{"kind": "server_ip" | "domain" | "icp_filing", "value",
@@ -86,7 +86,9 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
                     json!({ "message": "send {\"phone\", \"email\"?, \"password\"?}" }),
                 );
             };
-            match import_passport_account(services, &phone, email.as_ref(), password.as_ref()).await {
+            let username = body["username"].as_str().and_then(|u| Username::parse(u).ok());
+            match import_passport_account(services, &phone, username.as_ref(), email.as_ref(), password.as_ref()).await
+            {
                 Ok(account_id) => {
                     json_reply(http::StatusCode::CREATED, json!({ "account_id": account_id, "activated": false }))
                 }

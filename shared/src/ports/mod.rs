@@ -97,6 +97,8 @@ pub struct NewCloudAccount {
 #[derive(Debug, Clone)]
 pub struct NewPassportAccount {
     pub account_id: String,
+    /// The platform username, if the account has one.
+    pub username: Option<String>,
     pub phone: SealedContact,
     pub email: Option<SealedContact>,
     /// Empty until a password is set.

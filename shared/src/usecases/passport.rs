@@ -64,6 +64,7 @@ pub async fn sms_sign_in(
         .map_err(|missing| Error::AgreementsRequired { missing })?;
     let account = NewPassportAccount {
         account_id: new_account_id(),
+        username: None,
         phone: sealed.clone(),
         email: None,
         password_hash: String::new(),
@@ -98,6 +99,7 @@ pub async fn activate(services: &Services, principal: &Principal, agreements: &[
 pub async fn import_passport_account(
     services: &Services,
     phone: &Phone,
+    username: Option<&Username>,
     email: Option<&Email>,
     password: Option<&Password>,
 ) -> Result<String> {
@@ -112,6 +114,7 @@ pub async fn import_passport_account(
     });
     let account = NewPassportAccount {
         account_id: new_account_id(),
+        username: username.map(|u| u.as_str().to_owned()),
         phone: seal_phone(services, phone),
         email,
         password_hash,

@@ -113,12 +113,13 @@ fn reset_key(id: &str) -> String {
 pub async fn start_password_reset(
     services: &Services,
     account: &str,
+    passport: bool,
     captcha_id: &str,
     captcha_answer: &str,
     caller: &Caller,
 ) -> Result<String> {
     check_captcha(services, captcha_id, captcha_answer).await?;
-    let key = login_key_of(services, account);
+    let key = login_key_of(services, account, passport);
     let target = match services.sign_in.credential(&key).await? {
         None => None,
         Some(credential) => {

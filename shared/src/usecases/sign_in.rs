@@ -26,6 +26,9 @@ pub struct SignIn {
     /// As typed: an unparseable name is simply a name no account has.
     pub username: String,
     pub password: Password,
+    /// Which account system the name belongs to (a passport account's username); a phone number
+    /// or an email address always means a passport account.
+    pub passport: bool,
 }
 
 /// A password sign-in either yields a session or, under login protection, a pending flow that
@@ -48,7 +51,7 @@ pub struct SignedIn {
 
 pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> Result<SignInOutcome> {
     let now = services.clock.now();
-    let username_key = login_key_of(services, &request.username);
+    let username_key = login_key_of(services, &request.username, request.passport);
     let user_throttle = format!("login-user:{}", services.keys.keyed_hash("username", &username_key));
     let source_throttle = format!("login-src:{}", services.keys.keyed_hash("source", &caller.source_ip));
     let facts = services.sign_in.facts(&username_key, &user_throttle, &source_throttle).await?;
@@ -103,8 +106,9 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
 }
 
 /// The credential key a sign-in name points to: a cloud account's username (case-insensitive)
-/// [LOGIN-1], or a passport account's phone or email, aliases of its credential [LOGIN-2].
-pub(crate) fn login_key_of(services: &Services, identifier: &str) -> String {
+/// [LOGIN-1], or a passport account's phone, email or username, aliases of its credential
+/// [LOGIN-2].
+pub(crate) fn login_key_of(services: &Services, identifier: &str, passport: bool) -> String {
     let id = identifier.trim();
     if !id.chars().any(char::is_alphabetic) {
         if let Ok(phone) = Phone::parse(id) {
@@ -116,7 +120,12 @@ pub(crate) fn login_key_of(services: &Services, identifier: &str) -> String {
             return format!("email:{}", codes::email_target(services, email.as_str()));
         }
     }
-    id.to_ascii_lowercase().chars().filter(|c| *c != ':').take(64).collect()
+    let name: String = id.to_ascii_lowercase().chars().filter(|c| *c != ':').take(64).collect();
+    if passport {
+        format!("passport-name:{name}")
+    } else {
+        name
+    }
 }
 
 /// A sign-in whose password passed, waiting for its second factor [LOGIN-3].

@@ -57,8 +57,8 @@ impl DynamoStore {
             record_version: 1,
             account_id: a.account_id.clone(),
             kind: "passport".into(),
-            username: String::new(),
-            username_key: String::new(),
+            username: a.username.clone().unwrap_or_default(),
+            username_key: a.username.as_ref().map(|u| u.to_ascii_lowercase()).unwrap_or_default(),
             phone_hash: a.phone.hash.clone(),
             phone_encrypted: a.phone.encrypted.clone(),
             phone_masked: a.phone.masked.clone(),
@@ -99,6 +99,10 @@ impl DynamoStore {
             .transact_items(
                 TransactWriteItem::builder().put(self.alias(format!("phone:{}", a.phone.hash), &login)?).build(),
             );
+        if let Some(name) = &a.username {
+            let alias = self.alias(format!("passport-name:{}", name.to_ascii_lowercase()), &login)?;
+            request = request.transact_items(TransactWriteItem::builder().put(alias).build());
+        }
         if let Some(email) = &a.email {
             request = request.transact_items(
                 TransactWriteItem::builder().put(self.alias(format!("email:{}", email.hash), &login)?).build(),
