@@ -1,4 +1,4 @@
-use super::{cancelled_items, failed_at, fault, get_n, get_s, n, s, DynamoStore, Item};
+use super::{cancelled_items, failed_at, fault, get_n, get_s, n, s, written, DynamoStore, Item};
 use crate::error::Result;
 use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, SendLimits};
 use async_trait::async_trait;
@@ -166,10 +166,6 @@ impl CodeStore for DynamoStore {
             .set_expression_attribute_values(u.expression_attribute_values)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(crate::Error::internal("consume code", e)),
-        }
+        written(result, "consume code")
     }
 }

@@ -1,4 +1,4 @@
-use super::{fault, get_n, n, s, DynamoStore};
+use super::{fault, get_n, n, s, written, DynamoStore};
 use crate::error::Result;
 use crate::ports::{FlowStore, StoredFlow};
 use async_trait::async_trait;
@@ -88,11 +88,7 @@ impl FlowStore for DynamoStore {
             .expression_attribute_values(":max", n(max.into()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(crate::Error::internal("take flow", e)),
-        }
+        written(result, "take flow")
     }
 
     async fn update_flow(&self, key: &str, body: serde_json::Value, version: u32) -> Result<bool> {
@@ -109,10 +105,6 @@ impl FlowStore for DynamoStore {
             .expression_attribute_values(":v", n(version.into()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(crate::Error::internal("update flow", e)),
-        }
+        written(result, "update flow")
     }
 }

@@ -1,5 +1,5 @@
 use super::accounts::account_key;
-use super::{cancelled_items, failed_at, fault, get_n, n, s, DynamoStore};
+use super::{cancelled_items, failed_at, fault, get_n, n, s, written, DynamoStore};
 use crate::error::Result;
 use crate::ports::{FaceSessionRecord, KycStore, PersonalIdentity, StudentRecord, VerifyOutcome};
 use async_trait::async_trait;
@@ -16,10 +16,6 @@ fn face_key(id: &str) -> String {
 
 fn attempts_key(account_id: &str) -> String {
     format!("KYC#bank-card#{account_id}")
-}
-
-fn conditional_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(e: &E) -> bool {
-    e.code() == Some("ConditionalCheckFailedException")
 }
 
 #[async_trait]
@@ -164,11 +160,7 @@ impl KycStore for DynamoStore {
             .expression_attribute_values(":pending", s("pending"))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(conditional_failed) => Ok(false),
-            Err(e) => Err(crate::Error::internal("fail face session", e)),
-        }
+        written(result, "fail face session")
     }
 
     async fn set_student(&self, account_id: &str, student: &StudentRecord) -> Result<bool> {
@@ -186,11 +178,7 @@ impl KycStore for DynamoStore {
             .expression_attribute_values(":personal", s("personal"))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(conditional_failed) => Ok(false),
-            Err(e) => Err(crate::Error::internal("set student", e)),
-        }
+        written(result, "set student")
     }
 
     async fn accounts_of_document(&self, document_hash: &str) -> Result<Vec<String>> {

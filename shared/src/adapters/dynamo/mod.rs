@@ -114,6 +114,22 @@ where
     }
 }
 
+/// `true` when a conditional write happened, `false` when its condition did not hold.
+pub(crate) fn written<T, E, R>(
+    result: std::result::Result<T, SdkError<E, R>>,
+    context: &'static str,
+) -> Result<bool, Error>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(e) => Err(Error::internal(context, e)),
+    }
+}
+
 /// Whether the failure at position `index` was a condition check.
 pub(crate) fn failed_at(reasons: &[Option<Option<Item>>], index: usize) -> bool {
     reasons.get(index).is_some_and(Option::is_some)

@@ -1,4 +1,4 @@
-use super::{fault, get_n, n, s, DynamoStore};
+use super::{fault, get_n, n, s, written, DynamoStore};
 use crate::adapters::dynamo::accounts::{login_key, CredentialItem};
 use crate::error::Result;
 use crate::ports::{SecurityChange, SecurityRecord, SecurityStore};
@@ -97,10 +97,6 @@ impl SecurityStore for DynamoStore {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(crate::Error::internal("change security record", e)),
-        }
+        written(result, "change security record")
     }
 }
