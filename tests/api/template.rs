@@ -76,3 +76,21 @@ fn the_readme_lists_every_error_code() {
         );
     }
 }
+
+#[test]
+fn the_committed_api_description_is_the_generated_one() {
+    let generated = serde_json::to_string_pretty(&local_env::openapi::document(template())).unwrap();
+    let committed = std::fs::read_to_string(local_env::settings::repo_root().join("infra/openapi.json")).unwrap();
+    assert_eq!(
+        committed.trim_end(),
+        generated,
+        "infra/openapi.json is stale: run `cargo run -q -p local-env -- openapi > infra/openapi.json`"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    for (method, path) in KNOWN_ROUTES {
+        assert!(
+            doc["paths"][path][method.to_ascii_lowercase()].is_object(),
+            "{method} {path} missing from the API description"
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! `GET /v1/accounts/me`: the signed-in caller's account, personal data masked, with its
 //! verification, student status and entitlements [ACC-1, KYC-P6].
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -11,7 +11,7 @@ use shared::usecases::account::read_my_account;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let account = read_my_account(&state.services, &principal).await.map_err(ApiError::from)?;
+        let account = read_my_account(&state.services, &principal).await?;
         Ok(json_response(
             StatusCode::OK,
             &json!({

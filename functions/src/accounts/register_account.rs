@@ -1,6 +1,6 @@
 //! `POST /v1/accounts`: register a cloud account [REG-1, REG-2, REG-6].
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -35,7 +35,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
             code: b.sms_code,
             agreements: b.agreements,
         };
-        let registered = register_cloud_account(&state.services, request).await.map_err(ApiError::from)?;
+        let registered = register_cloud_account(&state.services, request).await?;
         Ok(json_response(
             StatusCode::CREATED,
             &json!({

@@ -1,7 +1,7 @@
 //! `POST /v1/sms-codes`: send a verification code to a phone (rate-limited per phone and caller).
 
 use super::code_sent_body;
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -25,8 +25,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
             SendSmsCode { phone: body.phone, purpose: body.purpose },
             &api::caller(&req),
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
     })
     .await

@@ -1,6 +1,6 @@
 //! `GET /v1/verifications/personal/face/{verification_id}`: pending, passed, failed or expired.
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -12,7 +12,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         let principal = api::principal(&req)?;
         let params = req.path_parameters();
         let id = params.first("verification_id").unwrap_or_default();
-        let state_shown = face_status(&state.services, &principal, id).await.map_err(ApiError::from)?;
+        let state_shown = face_status(&state.services, &principal, id).await?;
         Ok(json_response(StatusCode::OK, &json!({ "verification_id": id, "state": state_shown })))
     })
     .await

@@ -1,7 +1,7 @@
 //! `POST /v1/mfa/totp/confirm`: finish the binding with two consecutive codes; answers the ten
 //! recovery codes, shown this once [MFA-3].
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -31,8 +31,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
             &b.second_code,
             b.revoke_other_sessions,
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         Ok(json_response(
             StatusCode::CREATED,
             &json!({ "bound": true, "recovery_codes": codes, "sessions_revoked": revoked }),

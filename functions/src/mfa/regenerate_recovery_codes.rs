@@ -1,6 +1,6 @@
 //! `POST /v1/mfa/recovery-codes`: ten new recovery codes replace the old; needs a step-up.
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -10,7 +10,7 @@ use shared::usecases::security::regenerate_recovery_codes;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let codes = regenerate_recovery_codes(&state.services, &principal).await.map_err(ApiError::from)?;
+        let codes = regenerate_recovery_codes(&state.services, &principal).await?;
         Ok(json_response(StatusCode::CREATED, &json!({ "recovery_codes": codes })))
     })
     .await

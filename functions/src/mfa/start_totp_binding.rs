@@ -1,7 +1,7 @@
 //! `POST /v1/mfa/totp`: start binding a virtual MFA device: the secret, the otpauth URI and a QR
 //! code image (SVG data URI) [MFA-3]; needs a step-up.
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -11,7 +11,7 @@ use shared::usecases::security::start_totp_binding;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let b = start_totp_binding(&state.services, &principal).await.map_err(ApiError::from)?;
+        let b = start_totp_binding(&state.services, &principal).await?;
         Ok(json_response(
             StatusCode::CREATED,
             &json!({

@@ -1,7 +1,7 @@
 //! `POST /v1/mfa/totp/unbind`: unbind the device with a current code [MFA-4]; needs a step-up.
 //! Optionally signs out every other session.
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -21,8 +21,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let b: UnbindBody = api::json_body(&req)?;
-        let revoked =
-            unbind_totp(&state.services, &principal, &b.code, b.revoke_other_sessions).await.map_err(ApiError::from)?;
+        let revoked = unbind_totp(&state.services, &principal, &b.code, b.revoke_other_sessions).await?;
         Ok(json_response(StatusCode::OK, &json!({ "unbound": true, "sessions_revoked": revoked })))
     })
     .await

@@ -1,7 +1,7 @@
 //! `PUT /v1/accounts/me/password`: change the password under operation protection; optionally
 //! sign out every other session.
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -25,8 +25,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         let b: ChangePasswordBody = api::json_body(&req)?;
         let revoked =
             change_password(&state.services, &principal, &b.current_password, &b.new_password, b.revoke_other_sessions)
-                .await
-                .map_err(ApiError::from)?;
+                .await?;
         Ok(json_response(StatusCode::OK, &json!({ "changed": true, "sessions_revoked": revoked })))
     })
     .await

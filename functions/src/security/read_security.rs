@@ -1,6 +1,6 @@
 //! `GET /v1/security`: protection settings, session idle timeout, bound factors.
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -10,7 +10,7 @@ use shared::usecases::security::read_security;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let v = read_security(&state.services, &principal).await.map_err(ApiError::from)?;
+        let v = read_security(&state.services, &principal).await?;
         Ok(json_response(
             StatusCode::OK,
             &json!({

@@ -1,7 +1,7 @@
 //! `POST /v1/step-up`: pass a second factor (SMS, TOTP or recovery code) on this session;
 //! sensitive operations are allowed for five minutes [MFA-1, MFA-2].
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -24,7 +24,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         let principal = api::principal(&req)?;
         let b: StepUpBody = api::json_body(&req)?;
         let proof = FactorProof { factor: b.factor, code: b.code, challenge_id: b.challenge_id };
-        let until = step_up(&state.services, &principal, proof).await.map_err(ApiError::from)?;
+        let until = step_up(&state.services, &principal, proof).await?;
         Ok(json_response(StatusCode::CREATED, &json!({ "step_up_expires_at": until.to_rfc3339() })))
     })
     .await

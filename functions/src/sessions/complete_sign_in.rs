@@ -2,7 +2,7 @@
 //! code; the session is issued exactly once [LOGIN-3, MFA-1].
 
 use super::session_body;
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -29,8 +29,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
             FactorProof { factor: b.factor, code: b.code, challenge_id: b.challenge_id },
             &api::caller(&req),
         )
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
         Ok(json_response(StatusCode::CREATED, &session_body(&signed_in)))
     })
     .await

@@ -1,6 +1,6 @@
 //! `GET /v1/sessions`: my live sessions, newest first, the current one marked.
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -10,7 +10,7 @@ use shared::usecases::sessions::list_sessions;
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
-        let sessions = list_sessions(&state.services, &principal).await.map_err(ApiError::from)?;
+        let sessions = list_sessions(&state.services, &principal).await?;
         let items: Vec<_> = sessions
             .into_iter()
             .map(|(s, current)| {

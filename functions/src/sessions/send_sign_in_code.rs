@@ -1,7 +1,7 @@
 //! `POST /v1/sessions/second-factor/sms-codes`: send the SMS factor of a pending sign-in to the
 //! account's bound phone [LOGIN-3].
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::codes::code_sent_body;
 use crate::AppState;
 use http::StatusCode;
@@ -18,8 +18,7 @@ struct SendBody {
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: SendBody = api::json_body(&req)?;
-        let sent =
-            send_sign_in_code(&state.services, &b.sign_in_id, &api::caller(&req)).await.map_err(ApiError::from)?;
+        let sent = send_sign_in_code(&state.services, &b.sign_in_id, &api::caller(&req)).await?;
         Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
     })
     .await

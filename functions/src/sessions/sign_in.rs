@@ -2,7 +2,7 @@
 //! login protection the answer is `202` with a pending sign-in naming the allowed factors.
 
 use super::session_body;
-use crate::api::{self, json_response, ApiError};
+use crate::api::{self, json_response};
 use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -34,7 +34,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         let b: SignInBody = api::json_body(&req)?;
         let request =
             SignIn { username: b.username, password: b.password, passport: b.account_type == AccountType::Passport };
-        match sign_in(&state.services, request, &api::caller(&req)).await.map_err(ApiError::from)? {
+        match sign_in(&state.services, request, &api::caller(&req)).await? {
             SignInOutcome::SignedIn(s) => Ok(json_response(StatusCode::CREATED, &session_body(&s))),
             SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at } => Ok(json_response(
                 StatusCode::ACCEPTED,

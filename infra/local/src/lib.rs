@@ -2,6 +2,7 @@
 //! local API gateway in front of the very handlers the Lambdas run.
 
 pub mod gateway;
+pub mod openapi;
 pub mod provision;
 pub mod sandbox;
 pub mod server;

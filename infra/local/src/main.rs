@@ -16,8 +16,13 @@ async fn main() -> Result<(), BoxError> {
         .with_target(false)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("openapi") {
+        let template = Template::load(&repo_root().join("template.yaml"))?;
+        println!("{}", serde_json::to_string_pretty(&local_env::openapi::document(&template))?);
+        return Ok(());
+    }
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: local-env serve [--port N]".into());
+        return Err("usage: local-env serve [--port N] | local-env openapi".into());
     }
     let port: u16 = args
         .iter()

@@ -28,6 +28,7 @@ pub struct Route {
 pub struct Function {
     pub logical_id: String,
     pub binary: String,
+    pub description: Option<String>,
     pub routes: Vec<Route>,
     pub timeout_secs: Option<u64>,
 }
@@ -151,7 +152,13 @@ impl Template {
                         });
                     }
                     let timeout_secs = text(&props, "Timeout").and_then(|t| t.parse().ok()).or(globals_timeout);
-                    template.functions.push(Function { logical_id: id, binary, routes, timeout_secs });
+                    template.functions.push(Function {
+                        logical_id: id,
+                        binary,
+                        description: text(&props, "Description"),
+                        routes,
+                        timeout_secs,
+                    });
                 }
                 Some("AWS::Serverless::HttpApi") => {
                     let auth = get(&props, "Auth");
