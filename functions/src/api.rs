@@ -63,6 +63,8 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("FACE_SESSION_EXPIRED", 409, "the face session expired: start a new one"),
     ("CALLBACK_SIGNATURE_INVALID", 401, "a provider callback without a valid signature"),
     ("PERSONAL_VERIFICATION_REQUIRED", 403, "personal real-name verification is required first"),
+    ("PHONE_TAKEN", 409, "the phone number already has a passport account"),
+    ("EMAIL_TAKEN", 409, "the email already signs in to another passport account"),
     ("CAPTCHA_INVALID", 400, "the captcha answer is wrong or it expired: get a new captcha"),
     (
         "ACTIVATION_REQUIRED",
@@ -175,6 +177,8 @@ impl From<Error> for ApiError {
             Error::PersonalVerificationRequired => {
                 ApiError::new(S::FORBIDDEN, "PERSONAL_VERIFICATION_REQUIRED", message)
             }
+            Error::PhoneTaken => ApiError::new(S::CONFLICT, "PHONE_TAKEN", message),
+            Error::EmailTaken => ApiError::new(S::CONFLICT, "EMAIL_TAKEN", message),
             Error::CaptchaInvalid => ApiError::new(S::BAD_REQUEST, "CAPTCHA_INVALID", message),
             Error::ActivationRequired => ApiError::new(S::FORBIDDEN, "ACTIVATION_REQUIRED", message)
                 .with_details(json!({ "activate": "POST /v1/accounts/me/activation" })),

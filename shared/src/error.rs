@@ -76,6 +76,10 @@ pub enum Error {
     CallbackSignatureInvalid,
     #[error("personal real-name verification is required first")]
     PersonalVerificationRequired,
+    #[error("the phone number already has a passport account")]
+    PhoneTaken,
+    #[error("the email already signs in to another passport account")]
+    EmailTaken,
     #[error("the captcha answer is wrong or the captcha has expired; get a new one")]
     CaptchaInvalid,
     #[error("accept the agreements first: this account must be activated before anything else")]

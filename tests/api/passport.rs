@@ -181,3 +181,71 @@ async fn a_legacy_cloud_account_is_activated_on_first_sign_in() {
     assert_eq!((me.body["kind"].clone(), me.body["username"].clone()), (json!("cloud"), json!(username)));
     assert_eq!(app.call("DELETE", "/v1/sessions/current", Some(&t), None).await.status, 204);
 }
+
+#[tokio::test]
+async fn a_passport_account_takes_its_sign_in_names_along_when_phone_or_email_change() {
+    // REG-3, ACC-2, ACC-3, LOGIN-2
+    let app = spawn_app().await;
+    let phone = unique_phone();
+    import_passport_account(
+        &app.state().services,
+        &Phone::parse(&phone).unwrap(),
+        None,
+        None,
+        Some(&Password::new(PASSWORD.into())),
+    )
+    .await
+    .unwrap();
+    let t = token(&app.sign_in(&phone, PASSWORD).await);
+    app.call("POST", "/v1/accounts/me/activation", Some(&t), Some(json!({"agreements": agreements()}))).await;
+
+    let taken = unique_phone();
+    assert_eq!(
+        sms_sign_in(&app, &taken, Some(agreements())).await.status,
+        201,
+        "another passport account holds this phone"
+    );
+    let change_to = |new: String| {
+        let app = &app;
+        let t = t.clone();
+        let phone = phone.clone();
+        async move {
+            app.step_up_by_sms(&t, &phone).await;
+            app.clock.advance(Duration::seconds(61));
+            let change = app.call("POST", "/v1/accounts/me/phone-changes", Some(&t), None).await.body["change_id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let body = json!({"code": app.outbox_code(&phone), "new_phone": new});
+            app.call("POST", &format!("/v1/accounts/me/phone-changes/{change}/old-phone"), Some(&t), Some(body)).await;
+            let body = json!({"code": app.outbox_code(&new)});
+            app.call("POST", &format!("/v1/accounts/me/phone-changes/{change}/new-phone"), Some(&t), Some(body)).await
+        }
+    };
+    assert_eq!(change_to(taken.clone()).await.code(), "PHONE_TAKEN");
+    app.clock.advance(Duration::minutes(6));
+    let new_phone = unique_phone();
+    assert_eq!(change_to(new_phone.clone()).await.status, 200);
+    assert_eq!(app.sign_in(&new_phone, PASSWORD).await.status, 201, "the new phone signs in");
+    assert_eq!(app.sign_in(&phone, PASSWORD).await.code(), "INVALID_CREDENTIALS", "the old one no longer does");
+    let again = sms_sign_in(&app, &phone, Some(agreements())).await;
+    assert_ne!(
+        again.body["account_id"],
+        app.sign_in(&new_phone, PASSWORD).await.body["account_id"],
+        "the old phone is free for a new passport account"
+    );
+
+    let email = format!("{}@example.com", unique_username());
+    let sent = app.call("POST", "/v1/accounts/me/email-codes", Some(&t), Some(json!({"email": email}))).await;
+    let code = app.state().services.sandbox_email.as_ref().unwrap().latest_code(&email).unwrap();
+    let bound = app
+        .call(
+            "PUT",
+            "/v1/accounts/me/email",
+            Some(&t),
+            Some(json!({"email": email, "challenge_id": sent.body["challenge_id"], "code": code})),
+        )
+        .await;
+    assert_eq!(bound.status, 200, "{:?}", bound.body);
+    assert_eq!(app.sign_in(&email, PASSWORD).await.status, 201, "the bound email signs in");
+}

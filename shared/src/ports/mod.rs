@@ -190,6 +190,22 @@ pub trait AccountStore: Send + Sync {
         -> Result<PassportOutcome>;
     /// Every account bound to the phone (cloud accounts and its passport account) [REC-3].
     async fn accounts_of_phone(&self, phone_hash: &str) -> Result<Vec<String>>;
+    /// A passport account's phone: rebinds it and moves the one-per-phone guard and the sign-in
+    /// alias in one transaction [REG-3, ACC-2]. `PhoneLimitReached`: the phone has a passport account.
+    async fn change_passport_phone(
+        &self,
+        account_id: &str,
+        old_hash: &str,
+        new: &SealedContact,
+    ) -> Result<PhoneChangeOutcome>;
+    /// A passport account's email: binds it and moves its sign-in alias; `false` if the email
+    /// already signs in to another passport account.
+    async fn change_passport_email(
+        &self,
+        account_id: &str,
+        old: Option<&SealedContact>,
+        new: &SealedContact,
+    ) -> Result<bool>;
     /// The passport account of a phone.
     async fn passport_of(&self, phone_hash: &str) -> Result<Option<String>>;
     /// Records the agreements and activates the account and its credential [REG-4].

@@ -196,12 +196,18 @@ pub async fn verify_new_phone(
         return Err(Error::CodeNotFound);
     };
     codes::consume(services, &challenge, code, Purpose::PhoneChangeNew, &new.hash).await?;
-    match services
-        .accounts
-        .change_phone(&principal.account_id, &change.old_hash, &new, MAX_CLOUD_ACCOUNTS_PER_PHONE)
-        .await?
-    {
+    let passport = services.accounts.account(&principal.account_id).await?.is_some_and(|a| a.kind == "passport");
+    let outcome = if passport {
+        services.accounts.change_passport_phone(&principal.account_id, &change.old_hash, &new).await?
+    } else {
+        services
+            .accounts
+            .change_phone(&principal.account_id, &change.old_hash, &new, MAX_CLOUD_ACCOUNTS_PER_PHONE)
+            .await?
+    };
+    match outcome {
         PhoneChangeOutcome::Changed => {}
+        PhoneChangeOutcome::PhoneLimitReached if passport => return Err(Error::PhoneTaken),
         PhoneChangeOutcome::PhoneLimitReached => return Err(Error::PhoneAccountLimit),
         PhoneChangeOutcome::Stale => return Err(Error::NotFound),
     }
@@ -242,6 +248,14 @@ pub async fn bind_email(
     codes::consume(services, challenge_id, code, Purpose::EmailBind, &hash).await?;
     let sealed = SealedContact { encrypted: services.keys.encrypt(email.as_str()), masked: email.masked(), hash };
     let masked = sealed.masked.clone();
-    services.accounts.change_account(&principal.account_id, AccountChange::Email(sealed)).await?;
+    let account = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    if account.kind == "passport" {
+        // A passport account signs in with its email too: the alias moves with it.
+        if !services.accounts.change_passport_email(&principal.account_id, account.email.as_ref(), &sealed).await? {
+            return Err(Error::EmailTaken);
+        }
+    } else {
+        services.accounts.change_account(&principal.account_id, AccountChange::Email(sealed)).await?;
+    }
     Ok(masked)
 }

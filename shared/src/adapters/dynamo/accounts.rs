@@ -329,4 +329,22 @@ impl AccountStore for DynamoStore {
         }
         Ok(ids.into_iter().collect())
     }
+
+    async fn change_passport_phone(
+        &self,
+        account_id: &str,
+        old_hash: &str,
+        new: &SealedContact,
+    ) -> Result<PhoneChangeOutcome> {
+        self.rebind_passport_phone(account_id, old_hash, new).await
+    }
+
+    async fn change_passport_email(
+        &self,
+        account_id: &str,
+        old: Option<&SealedContact>,
+        new: &SealedContact,
+    ) -> Result<bool> {
+        self.rebind_passport_email(account_id, old, new).await
+    }
 }

@@ -6,7 +6,7 @@ use super::codes::consume_update;
 use super::{cancelled_items, failed_at, fault, get_s, s, DynamoStore};
 use crate::domain::agreements::Acceptance;
 use crate::error::Result;
-use crate::ports::{NewPassportAccount, PassportOutcome, Profile};
+use crate::ports::{NewPassportAccount, PassportOutcome, PhoneChangeOutcome, Profile, SealedContact};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -168,5 +168,109 @@ impl DynamoStore {
             .await
             .map_err(fault("activate account"))?;
         Ok(())
+    }
+
+    fn delete_if_mine(&self, pk: String, account_field: &str, value: &str) -> Result<aws_sdk_dynamodb::types::Delete> {
+        aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(pk))
+            .condition_expression(format!("{account_field} = :v"))
+            .expression_attribute_values(":v", s(value))
+            .build()
+            .map_err(fault("build delete"))
+    }
+
+    pub(crate) async fn rebind_passport_phone(
+        &self,
+        account_id: &str,
+        old_hash: &str,
+        new: &SealedContact,
+    ) -> Result<PhoneChangeOutcome> {
+        let login = passport_login(account_id);
+        let rebind = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(account_key(account_id)))
+            .update_expression("SET phone_hash = :new_hash, phone_encrypted = :enc, phone_masked = :masked")
+            .condition_expression("phone_hash = :old_hash")
+            .expression_attribute_values(":new_hash", s(&new.hash))
+            .expression_attribute_values(":enc", s(&new.encrypted))
+            .expression_attribute_values(":masked", s(&new.masked))
+            .expression_attribute_values(":old_hash", s(old_hash))
+            .build()
+            .map_err(fault("build rebind passport phone"))?;
+        let new_guard = self.put(
+            [("pk".to_string(), s(passport_key(&new.hash))), ("account_id".to_string(), s(account_id))]
+                .into_iter()
+                .collect(),
+        )?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(rebind).build())
+            .transact_items(TransactWriteItem::builder().put(new_guard).build())
+            .transact_items(
+                TransactWriteItem::builder()
+                    .delete(self.delete_if_mine(passport_key(old_hash), "account_id", account_id)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder().put(self.alias(format!("phone:{}", new.hash), &login)?).build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .delete(self.delete_if_mine(login_key(&format!("phone:{old_hash}")), "alias_of", &login)?)
+                    .build(),
+            )
+            .send()
+            .await;
+        let Err(err) = result else { return Ok(PhoneChangeOutcome::Changed) };
+        let reasons = cancelled_items(err)?;
+        Ok(if failed_at(&reasons, 0) {
+            PhoneChangeOutcome::Stale
+        } else if failed_at(&reasons, 1) || failed_at(&reasons, 3) {
+            PhoneChangeOutcome::PhoneLimitReached
+        } else {
+            return Err(crate::Error::internal("change passport phone", "transaction cancelled without a known cause"));
+        })
+    }
+
+    pub(crate) async fn rebind_passport_email(
+        &self,
+        account_id: &str,
+        old: Option<&SealedContact>,
+        new: &SealedContact,
+    ) -> Result<bool> {
+        let login = passport_login(account_id);
+        let set = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(account_key(account_id)))
+            .update_expression("SET email = :email")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(
+                ":email",
+                serde_dynamo::to_attribute_value(new).map_err(fault("encode email"))?,
+            )
+            .build()
+            .map_err(fault("build set email"))?;
+        let mut request = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(set).build())
+            .transact_items(
+                TransactWriteItem::builder().put(self.alias(format!("email:{}", new.hash), &login)?).build(),
+            );
+        if let Some(old) = old.filter(|o| o.hash != new.hash) {
+            request = request.transact_items(
+                TransactWriteItem::builder()
+                    .delete(self.delete_if_mine(login_key(&format!("email:{}", old.hash)), "alias_of", &login)?)
+                    .build(),
+            );
+        }
+        let Err(err) = request.send().await else { return Ok(true) };
+        let reasons = cancelled_items(err)?;
+        if failed_at(&reasons, 1) {
+            return Ok(false);
+        }
+        Err(crate::Error::internal("change passport email", "transaction cancelled without a known cause"))
     }
 }
