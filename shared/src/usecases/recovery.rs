@@ -5,7 +5,7 @@
 //! or not an account matched, and the account names come only after the code.
 
 use super::codes::{self, CodeSent};
-use super::sign_in::login_key_of;
+use super::sign_in::{login_key_of, username_of};
 use super::Caller;
 use crate::crypto::password;
 use crate::domain::captcha::{self, CAPTCHA_TTL};
@@ -164,8 +164,7 @@ pub async fn complete_password_reset(
             _ => Error::CodeAttemptsExceeded,
         });
     };
-    let username_key = if target.login_key.contains(':') { "" } else { target.login_key.as_str() };
-    check_policy(new_password, username_key).map_err(Error::WeakPassword)?;
+    check_policy(new_password, username_of(&target.login_key)).map_err(Error::WeakPassword)?;
     codes::consume(services, &target.challenge_id, code, Purpose::PasswordReset, &target.phone_hash).await?;
     let hash = password::hash(new_password).await?;
     services.security.change_security(&target.login_key, &target.account_id, SecurityChange::Password { hash }).await?;

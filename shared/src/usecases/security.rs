@@ -2,6 +2,7 @@
 //! settings, and password change [LOGIN-3, LOGIN-4, MFA-1..MFA-4, MFA-6].
 
 use super::factors::{self, record_of, recovery_code_hash, require_step_up, FactorProof};
+use super::sign_in::username_of;
 use super::{codes, Caller};
 use crate::crypto::password;
 use crate::domain::code::Purpose;
@@ -238,7 +239,7 @@ pub async fn change_password(
     if !password::verify(current, Some(&record.password_hash)).await? {
         return Err(Error::CurrentPasswordWrong);
     }
-    check_policy(new, &principal.login_key).map_err(Error::WeakPassword)?;
+    check_policy(new, username_of(&principal.login_key)).map_err(Error::WeakPassword)?;
     let hash = password::hash(new).await?;
     services
         .security

@@ -128,6 +128,16 @@ pub(crate) fn login_key_of(services: &Services, identifier: &str, passport: bool
     }
 }
 
+/// The cloud username a credential key stands for (a password must not contain it); passport
+/// credentials (`pp:<id>`) have none.
+pub(crate) fn username_of(login_key: &str) -> &str {
+    if login_key.contains(':') {
+        ""
+    } else {
+        login_key
+    }
+}
+
 /// A sign-in whose password passed, waiting for its second factor [LOGIN-3].
 #[derive(Debug, Serialize, Deserialize)]
 struct PendingSignIn {
