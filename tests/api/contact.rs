@@ -170,3 +170,17 @@ async fn an_email_is_bound_by_a_code_to_it_and_changing_it_is_protected() {
         app.call("POST", "/v1/accounts/me/email-codes", Some(&token), Some(json!({"email": "not-an-email"}))).await;
     assert_eq!((bad.status, bad.code()), (422, "INVALID_FIELD"));
 }
+
+#[tokio::test]
+async fn the_username_can_never_be_changed() {
+    // REG-5: no route takes a username after registration
+    let app = spawn_app().await;
+    let (username, _, token) = app.signed_in_user().await;
+    let reply =
+        app.call("PUT", "/v1/accounts/me/profile", Some(&token), Some(json!({"username": "someone_else"}))).await;
+    assert_eq!((reply.status, reply.code()), (422, "INVALID_FIELD"));
+    assert_eq!(reply.body["error"]["details"]["field"], "username");
+    let me = app.call("GET", "/v1/accounts/me", Some(&token), None).await;
+    assert_eq!(me.body["username"], username);
+    assert!(!functions::fallback::KNOWN_ROUTES.iter().any(|(_, p)| p.contains("username")));
+}
