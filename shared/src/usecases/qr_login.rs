@@ -29,6 +29,10 @@ impl StoredTicket {
     }
 }
 
+fn encode(ticket: &StoredTicket) -> Result<serde_json::Value> {
+    serde_json::to_value(ticket).map_err(|e| Error::internal("encode QR ticket", e))
+}
+
 fn key(id: &str) -> String {
     format!("qr-login:{id}")
 }
@@ -69,14 +73,7 @@ pub async fn issue_ticket(services: &Services, caller: &Caller) -> Result<Ticket
         desktop_user_agent: caller.user_agent.chars().take(256).collect(),
         expires_at,
     };
-    services
-        .flows
-        .put_flow(
-            &key(&ticket_id),
-            serde_json::to_value(&stored).map_err(|e| Error::internal("encode QR ticket", e))?,
-            expires_at,
-        )
-        .await?;
+    services.flows.put_flow(&key(&ticket_id), encode(&stored)?, expires_at).await?;
     let qr_payload = format!("cloudapp://qr-login?ticket={ticket_id}");
     Ok(TicketIssued { qr_code: qr_svg_data_uri(&qr_payload), qr_payload, ticket_id, secret, expires_at })
 }
@@ -101,15 +98,7 @@ pub async fn app_step(
         stored.state = next.state;
         stored.account_id = next.account;
         stored.login_key = Some(principal.login_key.clone());
-        if services
-            .flows
-            .update_flow(
-                &key(ticket_id),
-                serde_json::to_value(&stored).map_err(|e| Error::internal("encode QR ticket", e))?,
-                flow.version,
-            )
-            .await?
-        {
+        if services.flows.update_flow(&key(ticket_id), encode(&stored)?, flow.version).await? {
             return Ok((stored.state.as_str(), stored.desktop_user_agent));
         }
     }
@@ -135,15 +124,7 @@ pub async fn poll(services: &Services, ticket_id: &str, secret: &str, caller: &C
     }
     let next = qr_login::transition(&stored.ticket(), TicketEvent::Claim, now).map_err(refusal)?;
     stored.state = next.state;
-    if !services
-        .flows
-        .update_flow(
-            &key(ticket_id),
-            serde_json::to_value(&stored).map_err(|e| Error::internal("encode QR ticket", e))?,
-            flow.version,
-        )
-        .await?
-    {
+    if !services.flows.update_flow(&key(ticket_id), encode(&stored)?, flow.version).await? {
         return Err(Error::QrTicketUsed);
     }
     let (account_id, login_key) = stored

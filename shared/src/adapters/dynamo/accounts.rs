@@ -89,6 +89,23 @@ pub(crate) struct TotpItem {
     pub last_step: i64,
 }
 
+impl DynamoStore {
+    /// Rebinds an account's phone, only if it is still `old_hash` [ACC-2].
+    pub(crate) fn rebind_phone(&self, account_id: &str, old_hash: &str, new: &SealedContact) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(account_key(account_id)))
+            .update_expression("SET phone_hash = :new_hash, phone_encrypted = :enc, phone_masked = :masked")
+            .condition_expression("phone_hash = :old_hash")
+            .expression_attribute_values(":new_hash", s(&new.hash))
+            .expression_attribute_values(":enc", s(&new.encrypted))
+            .expression_attribute_values(":masked", s(&new.masked))
+            .expression_attribute_values(":old_hash", s(old_hash))
+            .build()
+            .map_err(fault("build rebind phone"))
+    }
+}
+
 #[async_trait]
 impl AccountStore for DynamoStore {
     async fn register(
@@ -237,17 +254,7 @@ impl AccountStore for DynamoStore {
         new: &SealedContact,
         cap: u32,
     ) -> Result<PhoneChangeOutcome> {
-        let rebind = Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(account_key(account_id)))
-            .update_expression("SET phone_hash = :new_hash, phone_encrypted = :enc, phone_masked = :masked")
-            .condition_expression("phone_hash = :old_hash")
-            .expression_attribute_values(":new_hash", s(&new.hash))
-            .expression_attribute_values(":enc", s(&new.encrypted))
-            .expression_attribute_values(":masked", s(&new.masked))
-            .expression_attribute_values(":old_hash", s(old_hash))
-            .build()
-            .map_err(fault("build rebind phone"))?;
+        let rebind = self.rebind_phone(account_id, old_hash, new)?;
         let count_new = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(phone_counter_key(&new.hash)))

@@ -30,16 +30,8 @@ impl FlowStore for DynamoStore {
     }
 
     async fn flow(&self, key: &str) -> Result<Option<StoredFlow>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.flows)
-            .key("pk", s(flow_key(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("read flow"))?;
-        let Some(item) = out.item else {
+        let item = self.get(&self.tables.flows, flow_key(key), "read flow").await?;
+        let Some(item) = item else {
             return Ok(None);
         };
         let body = item

@@ -21,16 +21,8 @@ fn attempts_key(account_id: &str) -> String {
 #[async_trait]
 impl KycStore for DynamoStore {
     async fn document_accounts(&self, document_hash: &str) -> Result<u32> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(document_key(document_hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("read document counter"))?;
-        Ok(out.item.as_ref().and_then(|i| get_n(i, "accounts")).unwrap_or(0) as u32)
+        let item = self.get(&self.tables.accounts, document_key(document_hash), "read document counter").await?;
+        Ok(item.as_ref().and_then(|i| get_n(i, "accounts")).unwrap_or(0) as u32)
     }
 
     async fn count_bank_card_attempt(&self, account_id: &str, max: u32) -> Result<Option<u32>> {
@@ -135,16 +127,8 @@ impl KycStore for DynamoStore {
     }
 
     async fn face_session(&self, verification_id: &str) -> Result<Option<FaceSessionRecord>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.flows)
-            .key("pk", s(face_key(verification_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("read face session"))?;
-        out.item.map(|i| serde_dynamo::from_item(i).map_err(fault("decode face session"))).transpose()
+        let item = self.get(&self.tables.flows, face_key(verification_id), "read face session").await?;
+        item.map(|i| serde_dynamo::from_item(i).map_err(fault("decode face session"))).transpose()
     }
 
     async fn fail_face_session(&self, verification_id: &str) -> Result<bool> {
@@ -182,21 +166,7 @@ impl KycStore for DynamoStore {
     }
 
     async fn accounts_of_document(&self, document_hash: &str) -> Result<Vec<String>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(document_key(document_hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("read document accounts"))?;
-        Ok(out
-            .item
-            .as_ref()
-            .and_then(|i| i.get("account_ids"))
-            .and_then(|v| v.as_ss().ok())
-            .cloned()
-            .unwrap_or_default())
+        let item = self.get(&self.tables.accounts, document_key(document_hash), "read document accounts").await?;
+        Ok(item.as_ref().and_then(|i| i.get("account_ids")).and_then(|v| v.as_ss().ok()).cloned().unwrap_or_default())
     }
 }

@@ -39,6 +39,27 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// One item by its key, strongly consistent.
+    pub(crate) async fn get(
+        &self,
+        table: &str,
+        pk: impl Into<String>,
+        context: &'static str,
+    ) -> Result<Option<Item>, Error> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(table)
+            .key("pk", s(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault(context))?;
+        Ok(out.item)
+    }
+}
+
 /// Counts the requests a client sends (each retry too): benchmarks and tests read it to hold
 /// the number of DynamoDB round trips per use case.
 #[derive(Debug, Clone, Default)]

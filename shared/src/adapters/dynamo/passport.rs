@@ -123,16 +123,8 @@ impl DynamoStore {
     }
 
     pub(crate) async fn passport_account_of(&self, phone_hash: &str) -> Result<Option<String>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(passport_key(phone_hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("read passport guard"))?;
-        Ok(out.item.as_ref().and_then(|i| get_s(i, "account_id")).map(str::to_owned))
+        let item = self.get(&self.tables.accounts, passport_key(phone_hash), "read passport guard").await?;
+        Ok(item.as_ref().and_then(|i| get_s(i, "account_id")).map(str::to_owned))
     }
 
     pub(crate) async fn activate_account(
@@ -187,17 +179,7 @@ impl DynamoStore {
         new: &SealedContact,
     ) -> Result<PhoneChangeOutcome> {
         let login = passport_login(account_id);
-        let rebind = Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(account_key(account_id)))
-            .update_expression("SET phone_hash = :new_hash, phone_encrypted = :enc, phone_masked = :masked")
-            .condition_expression("phone_hash = :old_hash")
-            .expression_attribute_values(":new_hash", s(&new.hash))
-            .expression_attribute_values(":enc", s(&new.encrypted))
-            .expression_attribute_values(":masked", s(&new.masked))
-            .expression_attribute_values(":old_hash", s(old_hash))
-            .build()
-            .map_err(fault("build rebind passport phone"))?;
+        let rebind = self.rebind_phone(account_id, old_hash, new)?;
         let new_guard = self.put(
             [("pk".to_string(), s(passport_key(&new.hash))), ("account_id".to_string(), s(account_id))]
                 .into_iter()

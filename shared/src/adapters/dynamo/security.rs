@@ -13,16 +13,8 @@ fn code_map(hashes: &[String]) -> AttributeValue {
 #[async_trait]
 impl SecurityStore for DynamoStore {
     async fn security(&self, key: &str) -> Result<Option<SecurityRecord>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(login_key(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("read security record"))?;
-        let Some(raw) = out.item else { return Ok(None) };
+        let item = self.get(&self.tables.accounts, login_key(key), "read security record").await?;
+        let Some(raw) = item else { return Ok(None) };
         let last_step = raw.get("totp").and_then(|t| t.as_m().ok()).and_then(|m| get_n(m, "last_step"));
         let c: CredentialItem = serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
         Ok(Some(SecurityRecord {

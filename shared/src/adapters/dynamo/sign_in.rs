@@ -26,16 +26,7 @@ impl DynamoStore {
         let mut item = item;
         let mut key = name_key.to_owned();
         if let Some(target) = item.as_ref().and_then(|i| get_s(i, "alias_of")).map(str::to_owned) {
-            let out = self
-                .client
-                .get_item()
-                .table_name(&self.tables.accounts)
-                .key("pk", s(login_key(&target)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(fault("read aliased credential"))?;
-            item = out.item;
+            item = self.get(&self.tables.accounts, login_key(&target), "read aliased credential").await?;
             key = target;
         }
         let Some(item) = item else { return Ok(None) };
@@ -158,28 +149,12 @@ impl SignInStore for DynamoStore {
     }
 
     async fn window(&self, key: &str) -> Result<Option<FailureWindow>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.flows)
-            .key("pk", s(throttle_key(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("read failure window"))?;
-        Ok(out.item.as_ref().and_then(window))
+        let item = self.get(&self.tables.flows, throttle_key(key), "read failure window").await?;
+        Ok(item.as_ref().and_then(window))
     }
 
     async fn credential(&self, name_key: &str) -> Result<Option<Credential>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(login_key(name_key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault("read credential"))?;
-        self.resolve_credential(name_key, out.item).await
+        let item = self.get(&self.tables.accounts, login_key(name_key), "read credential").await?;
+        self.resolve_credential(name_key, item).await
     }
 }
