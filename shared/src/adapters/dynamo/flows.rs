@@ -2,7 +2,6 @@ use super::{fault, get_n, n, s, written, DynamoStore};
 use crate::error::Result;
 use crate::ports::{FlowStore, StoredFlow};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Duration, Utc};
 
 fn flow_key(key: &str) -> String {
@@ -50,23 +49,14 @@ impl FlowStore for DynamoStore {
     }
 
     async fn count_flow_failure(&self, key: &str, max: u32) -> Result<Option<u32>> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.flows)
-            .key("pk", s(flow_key(key)))
-            .update_expression("ADD attempts :one")
-            .condition_expression("attribute_exists(pk) AND attempts < :max")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":max", n(max.into()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        match result {
-            Ok(out) => Ok(out.attributes().and_then(|a| get_n(a, "attempts")).map(|a| a as u32)),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
-            Err(e) => Err(crate::Error::internal("count flow failure", e)),
-        }
+        self.count_attempt(
+            &self.tables.flows,
+            flow_key(key),
+            "attribute_exists(pk) AND attempts < :max",
+            max,
+            "count flow failure",
+        )
+        .await
     }
 
     async fn take_flow(&self, key: &str, now: DateTime<Utc>, max: u32) -> Result<bool> {

@@ -3,7 +3,7 @@ use super::{cancelled_items, failed_at, fault, get_n, n, s, written, DynamoStore
 use crate::error::Result;
 use crate::ports::{FaceSessionRecord, KycStore, PersonalIdentity, StudentRecord, VerifyOutcome};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 
 fn document_key(hash: &str) -> String {
@@ -26,23 +26,9 @@ impl KycStore for DynamoStore {
     }
 
     async fn count_bank_card_attempt(&self, account_id: &str, max: u32) -> Result<Option<u32>> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(attempts_key(account_id)))
-            .update_expression("ADD attempts :one")
-            .condition_expression("attribute_not_exists(attempts) OR attempts < :max")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":max", n(max.into()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        match result {
-            Ok(out) => Ok(out.attributes().and_then(|a| get_n(a, "attempts")).map(|a| a as u32)),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
-            Err(e) => Err(crate::Error::internal("count bank-card attempt", e)),
-        }
+        let condition = "attribute_not_exists(attempts) OR attempts < :max";
+        self.count_attempt(&self.tables.accounts, attempts_key(account_id), condition, max, "count bank-card attempt")
+            .await
     }
 
     async fn verify_personal(

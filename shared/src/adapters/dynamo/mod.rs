@@ -40,6 +40,35 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// Adds one to the item's `attempts` if `condition` (which may use `:max`) holds: the new
+    /// count, or `None` when the condition failed. Caps on attempts rest on this.
+    pub(crate) async fn count_attempt(
+        &self,
+        table: &str,
+        pk: String,
+        condition: &str,
+        max: u32,
+        context: &'static str,
+    ) -> Result<Option<u32>, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(table)
+            .key("pk", s(pk))
+            .update_expression("ADD attempts :one")
+            .condition_expression(condition)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(max.into()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.attributes().and_then(|a| get_n(a, "attempts")).map(|a| a as u32)),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
+            Err(e) => Err(Error::internal(context, e)),
+        }
+    }
+
     /// One item by its key, strongly consistent.
     pub(crate) async fn get(
         &self,
