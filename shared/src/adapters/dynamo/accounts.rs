@@ -90,6 +90,20 @@ pub(crate) struct TotpItem {
 }
 
 impl DynamoStore {
+    /// Counts a cloud account against its phone's cap [REG-2] and indexes it for look-ups [REC-3].
+    fn count_on_phone(&self, phone_hash: &str, account_id: &str, cap: u32) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(phone_counter_key(phone_hash)))
+            .update_expression("ADD cloud_accounts :one, account_ids :ids")
+            .condition_expression("attribute_not_exists(cloud_accounts) OR cloud_accounts < :cap")
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_owned()]))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap.into()))
+            .build()
+            .map_err(fault("build phone counter"))
+    }
+
     /// Rebinds an account's phone, only if it is still `old_hash` [ACC-2].
     pub(crate) fn rebind_phone(&self, account_id: &str, old_hash: &str, new: &SealedContact) -> Result<Update> {
         Update::builder()
@@ -160,16 +174,7 @@ impl AccountStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build put account"))?;
-        let count_phone = Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(phone_counter_key(&account.phone_hash)))
-            .update_expression("ADD cloud_accounts :one, account_ids :ids")
-            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account.account_id.clone()]))
-            .condition_expression("attribute_not_exists(cloud_accounts) OR cloud_accounts < :cap")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cap", n(phone_cap.into()))
-            .build()
-            .map_err(fault("build phone counter"))?;
+        let count_phone = self.count_on_phone(&account.phone_hash, &account.account_id, phone_cap)?;
         let mut request = self.client.transact_write_items();
         if let Some(proof) = proof {
             request = request.transact_items(
@@ -255,16 +260,7 @@ impl AccountStore for DynamoStore {
         cap: u32,
     ) -> Result<PhoneChangeOutcome> {
         let rebind = self.rebind_phone(account_id, old_hash, new)?;
-        let count_new = Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(phone_counter_key(&new.hash)))
-            .update_expression("ADD cloud_accounts :one, account_ids :ids")
-            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_owned()]))
-            .condition_expression("attribute_not_exists(cloud_accounts) OR cloud_accounts < :cap")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cap", n(cap.into()))
-            .build()
-            .map_err(fault("build new phone counter"))?;
+        let count_new = self.count_on_phone(&new.hash, account_id, cap)?;
         let release_old = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(phone_counter_key(old_hash)))
