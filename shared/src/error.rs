@@ -41,7 +41,7 @@ pub enum Error {
     #[error("not found")]
     NotFound,
     #[error("this operation needs a fresh second factor")]
-    StepUpRequired { factors: Vec<&'static str> },
+    StepUpRequired { factors: Vec<crate::domain::security::Factor> },
     #[error("the second factor is wrong")]
     SecondFactorInvalid { attempts_left: Option<u32> },
     #[error("too many wrong second factors for this sign-in; sign in again")]

@@ -8,6 +8,7 @@ use crate::adapters::resources::{HttpResources, SandboxResources};
 use crate::adapters::sms::{HttpSms, SandboxSms};
 use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
+use crate::domain::flow::Flow;
 use crate::error::{Error, Result};
 use crate::ports::{
     AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, ResourceDirectory,
@@ -23,7 +24,8 @@ pub struct Services {
     pub sign_in: Arc<dyn SignInStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub security: Arc<dyn SecurityStore>,
-    pub flows: Arc<dyn FlowStore>,
+    /// The DynamoDB store behind the flow stores ([`Services::flows`]).
+    pub store: Arc<DynamoStore>,
     pub kyc: Arc<dyn KycStore>,
     pub sms: Arc<dyn SmsSender>,
     pub email: Arc<dyn EmailSender>,
@@ -37,6 +39,13 @@ pub struct Services {
     pub sandbox_face: Option<Arc<SandboxFace>>,
     /// DynamoDB requests sent so far by this instance.
     pub dynamo_requests: RequestCounter,
+}
+
+impl Services {
+    /// The store of one kind of flow.
+    pub fn flows<F: Flow>(&self) -> &dyn FlowStore<F> {
+        self.store.as_ref()
+    }
 }
 
 /// The production adapter or the sandbox (kept also as its concrete type for its outbox).
@@ -120,7 +129,7 @@ impl Services {
             sign_in: store.clone(),
             sessions: store.clone(),
             security: store.clone(),
-            flows: store.clone(),
+            store: store.clone(),
             kyc: store,
             sms,
             email,

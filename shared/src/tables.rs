@@ -1,7 +1,7 @@
 //! The DynamoDB tables the code expects. `template.yaml` is the source of truth for deployment and
 //! local provisioning; a test fails if these specifications and the template disagree.
 
-/// A global secondary index: all keys are strings, projection ALL.
+/// A global secondary index: all keys are strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexSpec {
     pub name: &'static str,
@@ -41,14 +41,15 @@ pub const SESSIONS: TableSpec = TableSpec {
     indexes: &[IndexSpec { name: "by-account", partition_key: "account_id", sort_key: Some("created_at") }],
 };
 
-/// Short-lived flows: verification codes, send counters, sign-in failure windows.
+/// Flows, verification codes, send counters, failure windows. Flows with a deadline are filed in
+/// the deadline index (by kind, then time) so the sweeper finds what is due without a scan.
 pub const FLOWS: TableSpec = TableSpec {
     logical_id: "FlowsTable",
     env_var: "FLOWS_TABLE",
     partition_key: "pk",
     sort_key: None,
     ttl_attribute: Some("ttl"),
-    indexes: &[],
+    indexes: &[IndexSpec { name: "by-deadline", partition_key: "due", sort_key: Some("deadline_at") }],
 };
 
 pub const ALL: [TableSpec; 3] = [ACCOUNTS, SESSIONS, FLOWS];

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use shared::adapters::clock::TestClock;
 use shared::domain::code::Purpose;
 use shared::domain::phone::Phone;
-use shared::ports::SendLimits;
+use shared::ports::{SendCounter, SendLimits};
 use shared::usecases::codes::{phone_target, prepare_code};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
@@ -154,15 +154,15 @@ impl TestApp {
         let now = services.clock.now();
         let (new, code) = prepare_code(services, &phone_target(services, &Phone::parse(phone).unwrap()), purpose, now);
         let limits = SendLimits {
-            target_key: format!("seed:{}", new.challenge_id),
-            source_key: format!("seed-src:{}", new.challenge_id),
+            target: SendCounter::Target(format!("seed:{}", new.challenge_id)),
+            source: SendCounter::Source(format!("seed:{}", new.challenge_id)),
             day: "seed".into(),
             spacing: chrono::Duration::zero(),
             target_daily_cap: 1,
             source_daily_cap: 1,
         };
         services.codes.issue(&new, &limits, now).await.expect("seeded");
-        (new.challenge_id, code.expose().to_owned())
+        (new.challenge_id.to_string(), code.expose().to_owned())
     }
 
     pub async fn register_with(

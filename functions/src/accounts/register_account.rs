@@ -19,7 +19,7 @@ struct RegisterBody {
     username: Username,
     password: Password,
     phone: Phone,
-    challenge_id: String,
+    challenge_id: shared::domain::ids::ChallengeId,
     sms_code: Code,
     agreements: Vec<AgreementRef>,
 }

@@ -14,7 +14,7 @@ use shared::usecases::contact::bind_email;
 #[serde(deny_unknown_fields)]
 struct BindBody {
     email: Email,
-    challenge_id: String,
+    challenge_id: shared::domain::ids::ChallengeId,
     code: Code,
 }
 

@@ -22,8 +22,8 @@ fn step_body(step: &PhoneChangeStep) -> serde_json::Value {
     })
 }
 
-fn change_id(req: &Request) -> String {
-    req.path_parameters().first("change_id").unwrap_or_default().to_owned()
+fn change_id(req: &Request) -> shared::domain::ids::FlowId {
+    shared::domain::ids::FlowId::from_raw(req.path_parameters().first("change_id").unwrap_or_default())
 }
 
 pub async fn start(state: &AppState, req: Request) -> Response<Body> {

@@ -11,7 +11,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let params = req.path_parameters();
-        let id = params.first("verification_id").unwrap_or_default();
+        let id = &shared::domain::ids::FlowId::from_raw(params.first("verification_id").unwrap_or_default());
         let state_shown = face_status(&state.services, &principal, id).await?;
         Ok(json_response(StatusCode::OK, &json!({ "verification_id": id, "state": state_shown })))
     })

@@ -21,7 +21,7 @@ struct BankCardBody {
     id_number: String,
     card_number: BankCard,
     phone: Phone,
-    challenge_id: String,
+    challenge_id: shared::domain::ids::ChallengeId,
     sms_code: Code,
     agreement: AgreementRef,
 }

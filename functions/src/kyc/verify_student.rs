@@ -39,7 +39,7 @@ struct StudentBody {
     level: Level,
     expected_graduation: chrono::NaiveDate,
     email: String,
-    challenge_id: String,
+    challenge_id: shared::domain::ids::ChallengeId,
     code: Code,
     agreements: Vec<AgreementRef>,
 }

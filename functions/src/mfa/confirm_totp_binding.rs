@@ -12,7 +12,7 @@ use shared::usecases::security::confirm_totp_binding;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfirmBody {
-    binding_id: String,
+    binding_id: shared::domain::ids::FlowId,
     first_code: String,
     second_code: String,
     #[serde(default)]

@@ -6,27 +6,28 @@ use crate::AppState;
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
-use shared::usecases::qr_login::app_step;
+use shared::domain::ids::FlowId;
+use shared::usecases::qr_login::{app_step, AppStep};
 
-async fn step(state: &AppState, req: Request, step: &'static str) -> Response<Body> {
+async fn step(state: &AppState, req: Request, step: AppStep) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let params = req.path_parameters();
         let id = params.first("ticket_id").unwrap_or_default();
-        let (state_now, desktop) = app_step(&state.services, &principal, id, step).await?;
+        let (state_now, desktop) = app_step(&state.services, &principal, &FlowId::from_raw(id), step).await?;
         Ok(json_response(StatusCode::OK, &json!({ "state": state_now, "desktop": { "user_agent": desktop } })))
     })
     .await
 }
 
 pub async fn scan(state: &AppState, req: Request) -> Response<Body> {
-    step(state, req, "scan").await
+    step(state, req, AppStep::Scan).await
 }
 
 pub async fn confirm(state: &AppState, req: Request) -> Response<Body> {
-    step(state, req, "confirm").await
+    step(state, req, AppStep::Confirm).await
 }
 
 pub async fn reject(state: &AppState, req: Request) -> Response<Body> {
-    step(state, req, "reject").await
+    step(state, req, AppStep::Reject).await
 }

@@ -20,7 +20,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: PollBody = api::json_body(&req)?;
         let params = req.path_parameters();
-        let id = params.first("ticket_id").unwrap_or_default();
+        let id = &shared::domain::ids::FlowId::from_raw(params.first("ticket_id").unwrap_or_default());
         Ok(match poll(&state.services, id, &b.secret, &api::caller(&req)).await? {
             Poll::State(s) => json_response(StatusCode::OK, &json!({ "state": s })),
             Poll::SignedIn(session) => {

@@ -20,34 +20,34 @@ use shared::Error;
 enum Described {
     Phone {
         phone: Phone,
-        captcha_id: String,
+        captcha_id: shared::domain::ids::FlowId,
         captcha_answer: String,
     },
     AccountId {
-        account_id: String,
-        captcha_id: String,
+        account_id: shared::domain::ids::AccountId,
+        captcha_id: shared::domain::ids::FlowId,
         captcha_answer: String,
     },
     Identity {
         name: PersonName,
         document_type: DocumentType,
         id_number: String,
-        captcha_id: String,
+        captcha_id: shared::domain::ids::FlowId,
         captcha_answer: String,
     },
     ServerIp {
         value: String,
-        captcha_id: String,
+        captcha_id: shared::domain::ids::FlowId,
         captcha_answer: String,
     },
     Domain {
         value: String,
-        captcha_id: String,
+        captcha_id: shared::domain::ids::FlowId,
         captcha_answer: String,
     },
     IcpFiling {
         value: String,
-        captcha_id: String,
+        captcha_id: shared::domain::ids::FlowId,
         captcha_answer: String,
     },
 }
@@ -85,7 +85,7 @@ struct VerifyBody {
 pub async fn verify(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: VerifyBody = api::json_body(&req)?;
-        let id = req.path_parameters().first("lookup_id").unwrap_or_default().to_owned();
+        let id = shared::domain::ids::FlowId::from_raw(req.path_parameters().first("lookup_id").unwrap_or_default());
         let accounts = verify_account_lookup(&state.services, &id, &b.phone, &b.code).await?;
         Ok(json_response(StatusCode::OK, &json!({ "accounts": accounts })))
     })

@@ -19,7 +19,7 @@ struct StartBody {
     account: String,
     #[serde(default)]
     account_type: AccountType,
-    captcha_id: String,
+    captcha_id: shared::domain::ids::FlowId,
     captcha_answer: String,
 }
 
@@ -45,7 +45,7 @@ struct CompleteBody {
 pub async fn complete(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let b: CompleteBody = api::json_body(&req)?;
-        let id = req.path_parameters().first("reset_id").unwrap_or_default().to_owned();
+        let id = shared::domain::ids::FlowId::from_raw(req.path_parameters().first("reset_id").unwrap_or_default());
         complete_password_reset(&state.services, &id, &b.code, &b.new_password).await?;
         Ok(json_response(StatusCode::OK, &json!({ "reset": true, "sessions_revoked": true })))
     })

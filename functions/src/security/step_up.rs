@@ -16,14 +16,14 @@ use shared::usecases::security::step_up;
 struct StepUpBody {
     factor: Factor,
     code: String,
-    challenge_id: Option<String>,
+    challenge_id: Option<shared::domain::ids::ChallengeId>,
 }
 
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
     api::respond(&req, async {
         let principal = api::principal(&req)?;
         let b: StepUpBody = api::json_body(&req)?;
-        let proof = FactorProof { factor: b.factor, code: b.code, challenge_id: b.challenge_id };
+        let proof = FactorProof { factor: b.factor, code: b.code.into(), challenge_id: b.challenge_id };
         let until = step_up(&state.services, &principal, proof).await?;
         Ok(json_response(StatusCode::CREATED, &json!({ "step_up_expires_at": until.to_rfc3339() })))
     })

@@ -14,10 +14,10 @@ use shared::usecases::sign_in::complete_sign_in;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CompleteBody {
-    sign_in_id: String,
+    sign_in_id: shared::domain::ids::FlowId,
     factor: Factor,
     code: String,
-    challenge_id: Option<String>,
+    challenge_id: Option<shared::domain::ids::ChallengeId>,
 }
 
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
@@ -26,7 +26,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
         let signed_in = complete_sign_in(
             &state.services,
             &b.sign_in_id,
-            FactorProof { factor: b.factor, code: b.code, challenge_id: b.challenge_id },
+            FactorProof { factor: b.factor, code: b.code.into(), challenge_id: b.challenge_id },
             &api::caller(&req),
         )
         .await?;

@@ -12,7 +12,7 @@ use shared::usecases::sign_in::send_sign_in_code;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SendBody {
-    sign_in_id: String,
+    sign_in_id: shared::domain::ids::FlowId,
 }
 
 pub async fn handle(state: &AppState, req: Request) -> Response<Body> {

@@ -16,7 +16,7 @@ use shared::usecases::passport::sms_sign_in;
 #[serde(deny_unknown_fields)]
 struct SmsSignInBody {
     phone: Phone,
-    challenge_id: String,
+    challenge_id: shared::domain::ids::ChallengeId,
     sms_code: Code,
     agreements: Option<Vec<AgreementRef>>,
 }

@@ -21,12 +21,12 @@ impl TestClock {
         TestClock(Mutex::new(now))
     }
     pub fn advance(&self, by: Duration) {
-        *self.0.lock().expect("clock lock") += by;
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += by;
     }
 }
 
 impl Clock for TestClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().expect("clock lock")
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

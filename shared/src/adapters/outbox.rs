@@ -34,12 +34,12 @@ impl<M: Serialize + Clone> Outbox<M> {
                 .map_err(|e| Error::internal("sandbox outbox open", e))?;
             writeln!(file, "{line}").map_err(|e| Error::internal("sandbox outbox write", e))?;
         }
-        self.messages.lock().expect("outbox lock").push(message);
+        self.messages.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(message);
         Ok(())
     }
 
     pub fn all(&self) -> Vec<M> {
-        self.messages.lock().expect("outbox lock").clone()
+        self.messages.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 

@@ -5,6 +5,7 @@
 //! "account_id"}` adds one. Values compare case-insensitively.
 
 use crate::adapters::http_json::HttpJson;
+use crate::domain::ids::AccountId;
 use crate::error::Result;
 use crate::ports::{ResourceDirectory, ResourceKind};
 use async_trait::async_trait;
@@ -29,7 +30,7 @@ impl SandboxResources {
     pub fn register(&self, kind: ResourceKind, value: &str, account_id: &str) {
         self.owners
             .lock()
-            .expect("lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry((kind_key(kind).into(), value.trim().to_ascii_lowercase()))
             .or_default()
             .push(account_id.into());
@@ -38,14 +39,10 @@ impl SandboxResources {
 
 #[async_trait]
 impl ResourceDirectory for SandboxResources {
-    async fn owners(&self, kind: ResourceKind, value: &str) -> Result<Vec<String>> {
-        Ok(self
-            .owners
-            .lock()
-            .expect("lock")
-            .get(&(kind_key(kind).into(), value.trim().to_ascii_lowercase()))
-            .cloned()
-            .unwrap_or_default())
+    async fn owners(&self, kind: ResourceKind, value: &str) -> Result<Vec<AccountId>> {
+        let owners = self.owners.lock().map_err(|_| crate::Error::internal("sandbox resources", "lock poisoned"))?;
+        let found = owners.get(&(kind_key(kind).into(), value.trim().to_ascii_lowercase()));
+        Ok(found.into_iter().flatten().map(AccountId::from_raw).collect())
     }
 }
 
@@ -60,12 +57,12 @@ impl HttpResources {
 
 #[derive(Deserialize)]
 struct Owners {
-    account_ids: Vec<String>,
+    account_ids: Vec<AccountId>,
 }
 
 #[async_trait]
 impl ResourceDirectory for HttpResources {
-    async fn owners(&self, kind: ResourceKind, value: &str) -> Result<Vec<String>> {
+    async fn owners(&self, kind: ResourceKind, value: &str) -> Result<Vec<AccountId>> {
         let o: Owners = self.0.post("/owners", &serde_json::json!({ "kind": kind_key(kind), "value": value })).await?;
         Ok(o.account_ids)
     }

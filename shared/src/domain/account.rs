@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 /// At most 10 cloud accounts per phone number [REG-2].
 pub const MAX_CLOUD_ACCOUNTS_PER_PHONE: u32 = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     Cloud,
     Passport,
@@ -19,6 +20,20 @@ impl AccountKind {
             AccountKind::Cloud => "cloud",
             AccountKind::Passport => "passport",
         }
+    }
+}
+
+/// A phone number or email as stored: encrypted, masked for display, keyed hash for look-ups.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SealedContact {
+    pub encrypted: String,
+    pub masked: String,
+    pub hash: String,
+}
+
+impl std::fmt::Debug for SealedContact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedContact").field("masked", &self.masked).finish_non_exhaustive()
     }
 }
 
@@ -53,7 +68,7 @@ pub struct StudentView {
 /// The owner's view of an account (personal data masked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountView {
-    pub account_id: String,
+    pub account_id: super::ids::AccountId,
     pub kind: AccountKind,
     pub username: String,
     pub phone_masked: String,

@@ -160,8 +160,8 @@ pub fn day_bucket(now: DateTime<Utc>) -> String {
 
 /// Seconds until the next UTC day starts.
 pub fn secs_until_next_day(now: DateTime<Utc>) -> u64 {
-    let tomorrow = (now.date_naive() + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight exists");
-    (tomorrow.and_utc() - now).num_seconds().max(1) as u64
+    let tomorrow = (now.date_naive() + Duration::days(1)).and_time(chrono::NaiveTime::MIN);
+    super::whole_seconds(tomorrow.and_utc() - now)
 }
 
 #[cfg(test)]

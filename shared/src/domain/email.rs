@@ -30,7 +30,7 @@ impl Email {
 
     /// `l***@pku.edu.cn`
     pub fn masked(&self) -> String {
-        let (local, domain) = self.0.rsplit_once('@').expect("parsed");
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
         format!("{}@{domain}", super::identity::mask_middle(local, 1, 1))
     }
 }

@@ -85,11 +85,9 @@ impl IdDocument {
                 if number.len() != 15 || !b[..3].iter().all(u8::is_ascii_uppercase) || !digits(&number[3..]) {
                     return Err("must be 18 characters starting 9, or 3 letters and 12 digits".into());
                 }
-                let (yy, mm, dd) = (
-                    number[5..7].parse::<i32>().unwrap(),
-                    number[7..9].parse().unwrap(),
-                    number[9..11].parse().unwrap(),
-                );
+                let field = |range: std::ops::Range<usize>| number[range].parse::<u32>().map_err(|e| e.to_string());
+                let (yy, mm, dd) =
+                    (i32::try_from(field(5..7)?).map_err(|e| e.to_string())?, field(7..9)?, field(9..11)?);
                 // The older cards were issued from 2004: a two-digit year after the issue year's is the 1900s.
                 let year = if 2000 + yy > chrono::Utc::now().year() { 1900 + yy } else { 2000 + yy };
                 Some(date(year, mm, dd).ok_or("has an impossible birth date")?)
@@ -135,7 +133,7 @@ impl IdDocument {
         if (today.month(), today.day()) < (born.month(), born.day()) {
             age -= 1;
         }
-        Some(age.max(0) as u32)
+        Some(u32::try_from(age).unwrap_or(0))
     }
 
     /// What a response may show: the first 3 and last 4 characters, e.g. `110***********1234`.

@@ -1,6 +1,8 @@
 //! Personal real-name verification [KYC-P1..KYC-P6] and student status [STU-1]: limits, the face
 //! session's state machine and what an account may do.
 
+use super::flow::{Flow, FlowKind};
+use super::ids::AccountId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +72,51 @@ pub fn face_state_shown(state: FaceState, expires_at: DateTime<Utc>, now: DateTi
         FaceState::Pending => "pending",
         FaceState::Passed => "passed",
         FaceState::Failed => "failed",
+    }
+}
+
+/// A person proven to own the account, as stored (personal data encrypted and masked).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct PersonalIdentity {
+    pub method: String,
+    pub name_encrypted: String,
+    pub name_masked: String,
+    pub document_type: String,
+    pub id_number_encrypted: String,
+    pub id_number_masked: String,
+    pub document_hash: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+/// A face check in progress [KYC-P2], a stored flow:
+///
+/// ```text
+/// pending --passed--> passed
+///    |----failed----> failed
+///    '-- (10 minutes) --> reads as expired; takes no result
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FaceVerification {
+    pub account_id: AccountId,
+    pub state: FaceState,
+    pub expires_at: DateTime<Utc>,
+    pub provider_session_id: String,
+    /// The person to verify, sealed as it will be stored on the account.
+    pub identity: PersonalIdentity,
+}
+
+impl Flow for FaceVerification {
+    const KIND: FlowKind = FlowKind::FaceCheck;
+    type Event<'a> = FaceEvent;
+    type Refusal = FaceRefusal;
+
+    fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    fn apply(mut self, event: FaceEvent, now: DateTime<Utc>) -> Result<Self, FaceRefusal> {
+        self.state = face_transition(self.state, self.expires_at, event, now)?;
+        Ok(self)
     }
 }
 

@@ -7,14 +7,25 @@ pub mod bank_card;
 pub mod captcha;
 pub mod code;
 pub mod email;
+pub mod flow;
 pub mod identity;
 pub mod ids;
 pub mod kyc;
+pub mod login;
 pub mod password;
 pub mod phone;
+pub mod phone_change;
 pub mod qr_login;
+pub mod recovery;
+pub mod redacted;
 pub mod security;
 pub mod session;
+pub mod sign_in;
 pub mod throttle;
 pub mod totp;
 pub mod username;
+
+/// A wait told to a client (`Retry-After`): whole seconds, at least one.
+pub fn whole_seconds(d: chrono::Duration) -> u64 {
+    u64::try_from(d.num_seconds()).unwrap_or(0).max(1)
+}

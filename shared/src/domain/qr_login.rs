@@ -8,6 +8,9 @@
 //!    '-- (2 minutes) --'--> expired (any state but consumed and rejected)
 //! ```
 
+use super::flow::{Flow, FlowKind};
+use super::ids::AccountId;
+use super::login::CredentialRef;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +111,55 @@ pub fn transition(ticket: &Ticket, event: TicketEvent<'_>, now: DateTime<Utc>) -
         (Scanned, TicketEvent::Reject { .. }) => next(Rejected, ticket.account.clone()),
         (Confirmed, TicketEvent::Claim) => next(Consumed, ticket.account.clone()),
         _ => Err(TicketRefusal::OutOfOrder),
+    }
+}
+
+/// A QR ticket as stored: the ticket, the desktop's secret (keyed hash) and, once scanned, the
+/// credential of the app's session that the desktop's session will sign in with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QrLogin {
+    pub secret_hash: String,
+    pub state: TicketState,
+    pub account_id: Option<AccountId>,
+    pub credential: Option<CredentialRef>,
+    pub desktop_user_agent: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl QrLogin {
+    pub fn ticket(&self) -> Ticket {
+        Ticket {
+            state: self.state,
+            account: self.account_id.as_ref().map(|a| a.as_str().to_owned()),
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// A step of the mobile app (with the credential of its session) or the desktop's claim.
+#[derive(Debug, Clone)]
+pub struct QrStep<'a> {
+    pub event: TicketEvent<'a>,
+    pub credential: Option<&'a CredentialRef>,
+}
+
+impl Flow for QrLogin {
+    const KIND: FlowKind = FlowKind::QrLogin;
+    type Event<'a> = QrStep<'a>;
+    type Refusal = TicketRefusal;
+
+    fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    fn apply(mut self, step: QrStep<'_>, now: DateTime<Utc>) -> Result<Self, TicketRefusal> {
+        let next = transition(&self.ticket(), step.event, now)?;
+        self.state = next.state;
+        self.account_id = next.account.map(AccountId::from_raw);
+        if let Some(credential) = step.credential {
+            self.credential = Some(credential.clone());
+        }
+        Ok(self)
     }
 }
 

@@ -98,3 +98,33 @@ mod tests {
         assert_eq!(normalise_recovery_code(&codes[0].to_uppercase()), codes[0].replace('-', ""));
     }
 }
+
+/// Binding a virtual MFA device [MFA-3], a stored flow:
+/// `open(tries) --try--> open(tries+1) --finish--> finished`; 5 tries, 10 minutes.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TotpBinding {
+    pub account_id: super::ids::AccountId,
+    pub credential: super::login::CredentialRef,
+    pub secret_encrypted: super::redacted::Redacted<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub progress: super::flow::Progress,
+}
+
+impl super::flow::Flow for TotpBinding {
+    const KIND: super::flow::FlowKind = super::flow::FlowKind::TotpBinding;
+    type Event<'a> = super::flow::Step;
+    type Refusal = super::flow::Closed;
+
+    fn expires_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.expires_at
+    }
+
+    fn apply(
+        mut self,
+        step: super::flow::Step,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Self, super::flow::Closed> {
+        self.progress = self.progress.step(step, MAX_SECOND_FACTOR_ATTEMPTS, self.expires_at, now)?;
+        Ok(self)
+    }
+}

@@ -31,10 +31,10 @@ impl SignInMethod {
 /// Who is calling, as the authorizer established it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub account_id: String,
-    pub session_id: String,
+    pub account_id: super::ids::AccountId,
+    pub session_id: super::ids::SessionId,
     /// The security record (credential) behind the session.
-    pub login_key: String,
+    pub credential: super::login::CredentialRef,
     /// Until when a passed second factor covers sensitive operations [MFA-2].
     pub step_up_until: Option<chrono::DateTime<chrono::Utc>>,
     /// A passport or legacy account that has not accepted the agreements yet: the session may

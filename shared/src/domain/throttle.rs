@@ -2,11 +2,23 @@
 //! and per source. A lock ends by itself when its window ends, so an attacker cannot lock a victim
 //! out for good.
 
+use super::ids::AccountId;
 use chrono::{DateTime, Duration, Utc};
 
 pub const WINDOW: Duration = Duration::minutes(15);
 pub const MAX_FAILURES_PER_USERNAME: u32 = 5;
 pub const MAX_FAILURES_PER_SOURCE: u32 = 50;
+
+/// Whose failures a window counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Throttle {
+    /// Password failures for a sign-in name (by keyed hash: existing or not).
+    Username(String),
+    /// Password failures from a source address (by keyed hash).
+    Source(String),
+    /// Wrong second factors of an account.
+    SecondFactor(AccountId),
+}
 
 /// A failure window as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +30,7 @@ pub struct FailureWindow {
 /// `Some(seconds to wait)` when the window is still open and full.
 pub fn locked_for(window: Option<FailureWindow>, cap: u32, now: DateTime<Utc>) -> Option<u64> {
     let w = window?;
-    (w.window_end > now && w.failures >= cap).then(|| (w.window_end - now).num_seconds().max(1) as u64)
+    (w.window_end > now && w.failures >= cap).then(|| super::whole_seconds(w.window_end - now))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 pub const DIGITS: usize = 6;
 pub const STEP_SECS: u64 = 30;
+const STEP_SECS_I32: i32 = 30;
 /// Steps accepted either side of the current one.
 pub const WINDOW_STEPS: i64 = 1;
 pub const ISSUER: &str = "Cloud";
@@ -55,7 +56,7 @@ impl TotpSecret {
 
     /// The code of a time step.
     pub fn code_at_step(&self, step: i64) -> String {
-        self.totp("").generate(step.max(0) as u64 * STEP_SECS)
+        self.totp("").generate(u64::try_from(step).unwrap_or(0) * STEP_SECS)
     }
 
     /// `otpauth://totp/Cloud:<label>?secret=...&issuer=Cloud...`
@@ -71,7 +72,7 @@ impl fmt::Debug for TotpSecret {
 }
 
 pub fn step_of(now: DateTime<Utc>) -> i64 {
-    now.timestamp().div_euclid(STEP_SECS as i64)
+    now.timestamp().div_euclid(i64::from(STEP_SECS_I32))
 }
 
 fn equal(a: &str, b: &str) -> bool {

@@ -1,7 +1,7 @@
 //! Reading one's own account [ACC-1], with its verification and entitlements [KYC-P6].
 
 use super::contact::PRODUCTS;
-use crate::domain::account::{AccountKind, AccountView, PersonalView, StudentView};
+use crate::domain::account::{AccountView, PersonalView, StudentView};
 use crate::domain::kyc::{entitlements, Verification};
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
@@ -12,9 +12,9 @@ pub async fn read_my_account(services: &Services, principal: &Principal) -> Resu
     let verification = if record.personal.is_some() { Verification::Personal } else { Verification::Unverified };
     Ok(AccountView {
         account_id: record.account_id,
-        kind: if record.kind == "passport" { AccountKind::Passport } else { AccountKind::Cloud },
+        kind: record.kind,
         username: record.username,
-        phone_masked: record.phone_masked,
+        phone_masked: record.phone.masked,
         created_at: record.created_at,
         activated: record.activated,
         entitlements: entitlements(verification, record.student.is_some()),

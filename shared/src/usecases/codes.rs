@@ -5,10 +5,10 @@
 
 use super::Caller;
 use crate::domain::code::{self, Code, CodeRefusal, Purpose};
-use crate::domain::ids::new_opaque_id;
+use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::phone::Phone;
 use crate::error::{Error, Result};
-use crate::ports::{CodeProof, IssueOutcome, NewCode, SendLimits};
+use crate::ports::{CodeProof, IssueOutcome, NewCode, SendCounter, SendLimits};
 use crate::services::Services;
 use chrono::{DateTime, Utc};
 
@@ -20,7 +20,7 @@ pub struct SendSmsCode {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeSent {
-    pub challenge_id: String,
+    pub challenge_id: ChallengeId,
     pub expires_at: DateTime<Utc>,
     pub resend_after_secs: u64,
 }
@@ -34,14 +34,14 @@ pub fn email_target(services: &Services, email: &str) -> String {
     services.keys.keyed_hash("email", &email.trim().to_ascii_lowercase())
 }
 
-fn code_hash(services: &Services, challenge_id: &str, code: &Code) -> String {
+fn code_hash(services: &Services, challenge_id: &ChallengeId, code: &Code) -> String {
     services.keys.keyed_hash("sms-code", &format!("{challenge_id}:{}", code.expose()))
 }
 
 /// A fresh code for a target and what to store of it (only hashes).
 pub fn prepare_code(services: &Services, target_hash: &str, purpose: Purpose, now: DateTime<Utc>) -> (NewCode, Code) {
     let code = Code::generate();
-    let challenge_id = new_opaque_id();
+    let challenge_id = ChallengeId::generate();
     let new = NewCode {
         code_hash: code_hash(services, &challenge_id, &code),
         challenge_id,
@@ -56,8 +56,8 @@ pub fn prepare_code(services: &Services, target_hash: &str, purpose: Purpose, no
 /// Stores a prepared code if the target's and the caller's send limits allow.
 async fn issue(services: &Services, new: &NewCode, caller: &Caller, now: DateTime<Utc>) -> Result<CodeSent> {
     let limits = SendLimits {
-        target_key: format!("code:{}", new.target_hash),
-        source_key: format!("code-src:{}", services.keys.keyed_hash("source", &caller.source_ip)),
+        target: SendCounter::Target(new.target_hash.clone()),
+        source: SendCounter::Source(services.keys.keyed_hash("source", &caller.source_ip)),
         day: code::day_bucket(now),
         spacing: code::PHONE_SEND_SPACING,
         target_daily_cap: code::PHONE_DAILY_CAP,
@@ -66,7 +66,7 @@ async fn issue(services: &Services, new: &NewCode, caller: &Caller, now: DateTim
     match services.codes.issue(new, &limits, now).await? {
         IssueOutcome::Issued => {}
         IssueOutcome::TargetTooSoon { last_sent } => {
-            let wait = (last_sent + code::PHONE_SEND_SPACING - now).num_seconds().max(1) as u64;
+            let wait = crate::domain::whole_seconds(last_sent + code::PHONE_SEND_SPACING - now);
             return Err(Error::RateLimited { retry_after_secs: wait });
         }
         IssueOutcome::TargetDailyCapReached | IssueOutcome::SourceDailyCapReached => {
@@ -76,7 +76,7 @@ async fn issue(services: &Services, new: &NewCode, caller: &Caller, now: DateTim
     Ok(CodeSent {
         challenge_id: new.challenge_id.clone(),
         expires_at: new.expires_at,
-        resend_after_secs: code::PHONE_SEND_SPACING.num_seconds() as u64,
+        resend_after_secs: crate::domain::whole_seconds(code::PHONE_SEND_SPACING),
     })
 }
 
@@ -111,14 +111,14 @@ pub async fn send_email_code(services: &Services, email: &str, purpose: Purpose,
 /// The proof a write carries to consume a code atomically with its effect.
 pub(crate) fn proof(
     services: &Services,
-    challenge_id: &str,
+    challenge_id: &ChallengeId,
     code: &Code,
     purpose: Purpose,
     target_hash: &str,
     now: DateTime<Utc>,
 ) -> CodeProof {
     CodeProof {
-        challenge_id: challenge_id.into(),
+        challenge_id: challenge_id.clone(),
         purpose,
         target_hash: target_hash.into(),
         code_hash: code_hash(services, challenge_id, code),
@@ -130,7 +130,7 @@ pub(crate) fn proof(
 /// Uses a code up on its own (when its effect is not a write of ours); the refusal says why not.
 pub(crate) async fn consume(
     services: &Services,
-    challenge_id: &str,
+    challenge_id: &ChallengeId,
     code: &Code,
     purpose: Purpose,
     target_hash: &str,
@@ -139,36 +139,44 @@ pub(crate) async fn consume(
     if services.codes.consume(&proof(services, challenge_id, code, purpose, target_hash, now)).await? {
         return Ok(());
     }
-    Err(refusal(services, challenge_id, now).await?)
+    Err(refusal_error(refusal(services, challenge_id, now).await?))
 }
 
 /// After a write refused the code: count the failed try and say why it failed.
-pub(crate) async fn refusal(services: &Services, challenge_id: &str, now: DateTime<Utc>) -> Result<Error> {
+pub(crate) async fn refusal(
+    services: &Services,
+    challenge_id: &ChallengeId,
+    now: DateTime<Utc>,
+) -> Result<CodeRefusal> {
     let state = services.codes.record_failure(challenge_id, code::MAX_ATTEMPTS).await?;
-    let refusal = match state {
+    Ok(match state {
         None => CodeRefusal::NotFound,
         Some(s) => code::classify_failure(true, s.consumed, s.attempts, s.expires_at, now),
-    };
-    Ok(match refusal {
+    })
+}
+
+/// The API's answer to a refused code.
+pub(crate) fn refusal_error(refusal: CodeRefusal) -> Error {
+    match refusal {
         CodeRefusal::NotFound => Error::CodeNotFound,
         CodeRefusal::Expired => Error::CodeExpired,
         CodeRefusal::Used => Error::CodeUsed,
         CodeRefusal::AttemptsExceeded => Error::CodeAttemptsExceeded,
         CodeRefusal::Mismatch { attempts_left } => Error::CodeMismatch { attempts_left },
-    })
+    }
 }
 
 /// The phone bound to an account (decrypted only to send to it).
-pub(crate) async fn account_phone(services: &Services, account_id: &str) -> Result<Phone> {
+pub(crate) async fn account_phone(services: &Services, account_id: &AccountId) -> Result<Phone> {
     let account = services.accounts.account(account_id).await?.ok_or(Error::NotFound)?;
-    let e164 = services.keys.decrypt(&account.phone_encrypted)?;
+    let e164 = services.keys.decrypt(&account.phone.encrypted)?;
     Phone::parse(&e164).map_err(|e| Error::internal("stored phone does not parse", e))
 }
 
 /// Sends a code to the account's bound phone (second factors), with the same limits.
 pub async fn send_code_to_account_phone(
     services: &Services,
-    account_id: &str,
+    account_id: &AccountId,
     purpose: Purpose,
     caller: &Caller,
 ) -> Result<CodeSent> {

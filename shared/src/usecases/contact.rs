@@ -4,24 +4,24 @@
 
 use super::codes::{self, CodeSent};
 use super::factors::{record_of, require_step_up};
+use super::flows::advance;
 use super::Caller;
-use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
+use crate::domain::account::{AccountKind, MAX_CLOUD_ACCOUNTS_PER_PHONE};
 use crate::domain::code::{Code, Purpose};
 use crate::domain::email::Email;
-use crate::domain::ids::new_opaque_id;
+use crate::domain::flow::Versioned;
+use crate::domain::ids::{ChallengeId, FlowId};
 use crate::domain::phone::Phone;
+use crate::domain::phone_change::{PhoneChange, PhoneChangeEvent, PhoneChangeRefusal, PhoneChangeState};
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
 use crate::ports::{AccountChange, PhoneChangeOutcome, Profile, SealedContact};
 use crate::services::Services;
-use chrono::Duration;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The products that send SMS notifications (instance created, expiry reminders, alarms).
 pub const PRODUCTS: [&str; 6] = ["compute", "storage", "database", "network", "billing", "monitoring"];
-/// A phone change must finish within this.
-pub const PHONE_CHANGE_TTL: Duration = Duration::minutes(15);
+pub use crate::domain::phone_change::PHONE_CHANGE_TTL;
 
 fn field(name: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
     let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else { return Ok(None) };
@@ -74,22 +74,9 @@ fn seal_phone(services: &Services, phone: &Phone) -> SealedContact {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct PhoneChange {
-    account_id: String,
-    old_hash: String,
-    old_challenge: String,
-    new_phone: Option<SealedContact>,
-    new_challenge: Option<String>,
-}
-
-fn change_key(id: &str) -> String {
-    format!("phone-change:{id}")
-}
-
 #[derive(Debug, Clone)]
 pub struct PhoneChangeStep {
-    pub change_id: String,
+    pub change_id: FlowId,
     pub code: CodeSent,
     pub sent_to: String,
 }
@@ -109,78 +96,58 @@ pub async fn start_phone_change(
         caller,
     )
     .await?;
-    let change_id = new_opaque_id();
-    let body = PhoneChange {
+    let change_id = FlowId::generate();
+    let change = PhoneChange {
         account_id: principal.account_id.clone(),
         old_hash: codes::phone_target(services, &old),
         old_challenge: sent.challenge_id.clone(),
-        new_phone: None,
-        new_challenge: None,
+        expires_at: services.clock.now() + PHONE_CHANGE_TTL,
+        state: PhoneChangeState::AwaitingOldCode,
     };
-    services
-        .flows
-        .put_flow(
-            &change_key(&change_id),
-            serde_json::to_value(&body).map_err(|e| Error::internal("encode phone change", e))?,
-            services.clock.now() + PHONE_CHANGE_TTL,
-        )
-        .await?;
+    services.flows::<PhoneChange>().create(&change_id, &change).await?;
     Ok(PhoneChangeStep { change_id, code: sent, sent_to: old.masked() })
 }
 
-async fn load_change(services: &Services, principal: &Principal, change_id: &str) -> Result<(PhoneChange, u32)> {
-    let flow = services
-        .flows
-        .flow(&change_key(change_id))
-        .await?
-        .filter(|f| f.expires_at > services.clock.now())
-        .ok_or(Error::NotFound)?;
-    let change: PhoneChange =
-        serde_json::from_value(flow.body).map_err(|e| Error::internal("decode phone change", e))?;
-    if change.account_id != principal.account_id {
+/// The caller's own phone change, if it has not expired.
+async fn load_change(services: &Services, principal: &Principal, change_id: &FlowId) -> Result<Versioned<PhoneChange>> {
+    let current = services.flows::<PhoneChange>().load(change_id).await?.ok_or(Error::NotFound)?;
+    if current.flow.expires_at <= services.clock.now() || current.flow.account_id != principal.account_id {
         return Err(Error::NotFound);
     }
-    Ok((change, flow.version))
+    Ok(current)
 }
 
 /// The old phone's code proves the owner; then a code goes to the new phone.
 pub async fn verify_old_phone(
     services: &Services,
     principal: &Principal,
-    change_id: &str,
+    change_id: &FlowId,
     code: &Code,
     new_phone: &Phone,
     caller: &Caller,
 ) -> Result<PhoneChangeStep> {
-    let (mut change, version) = load_change(services, principal, change_id).await?;
-    if change.new_challenge.is_some() {
+    let current = load_change(services, principal, change_id).await?;
+    if !matches!(current.flow.state, PhoneChangeState::AwaitingOldCode) {
         return Err(Error::CodeUsed);
     }
     let new = seal_phone(services, new_phone);
-    if new.hash == change.old_hash {
+    if new.hash == current.flow.old_hash {
         return Err(Error::invalid("new_phone", "is the phone already bound"));
     }
-    codes::consume(services, &change.old_challenge, code, Purpose::PhoneChangeOld, &change.old_hash).await?;
+    codes::consume(services, &current.flow.old_challenge, code, Purpose::PhoneChangeOld, &current.flow.old_hash)
+        .await?;
     let sent = codes::send_sms_code(
         services,
         codes::SendSmsCode { phone: new_phone.clone(), purpose: Purpose::PhoneChangeNew },
         caller,
     )
     .await?;
-    change.new_phone = Some(new);
-    change.new_challenge = Some(sent.challenge_id.clone());
-    if !services
-        .flows
-        .update_flow(
-            &change_key(change_id),
-            serde_json::to_value(&change).map_err(|e| Error::internal("encode phone change", e))?,
-            version,
-        )
-        .await?
-    {
-        return Err(Error::CodeUsed);
+    let event = || PhoneChangeEvent::OldCodeProven { new_phone: new.clone(), new_challenge: sent.challenge_id.clone() };
+    match advance(services.flows::<PhoneChange>(), current, event, services.clock.now()).await? {
+        Ok(_) => Ok(PhoneChangeStep { change_id: change_id.clone(), code: sent, sent_to: new_phone.masked() }),
+        Err(PhoneChangeRefusal::Expired) => Err(Error::NotFound),
+        Err(PhoneChangeRefusal::OutOfOrder) => Err(Error::CodeUsed),
     }
-    Ok(PhoneChangeStep { change_id: change_id.into(), code: sent, sent_to: new_phone.masked() })
 }
 
 /// The new phone's code completes the change: the account is rebound and counted against the
@@ -188,30 +155,32 @@ pub async fn verify_old_phone(
 pub async fn verify_new_phone(
     services: &Services,
     principal: &Principal,
-    change_id: &str,
+    change_id: &FlowId,
     code: &Code,
 ) -> Result<String> {
-    let (change, _) = load_change(services, principal, change_id).await?;
-    let (Some(new), Some(challenge)) = (change.new_phone, change.new_challenge) else {
+    let current = load_change(services, principal, change_id).await?;
+    let PhoneChangeState::AwaitingNewCode { new_phone: new, new_challenge } = current.flow.state.clone() else {
         return Err(Error::CodeNotFound);
     };
-    codes::consume(services, &challenge, code, Purpose::PhoneChangeNew, &new.hash).await?;
-    let passport = services.accounts.account(&principal.account_id).await?.is_some_and(|a| a.kind == "passport");
-    let outcome = if passport {
-        services.accounts.change_passport_phone(&principal.account_id, &change.old_hash, &new).await?
-    } else {
-        services
-            .accounts
-            .change_phone(&principal.account_id, &change.old_hash, &new, MAX_CLOUD_ACCOUNTS_PER_PHONE)
-            .await?
+    codes::consume(services, &new_challenge, code, Purpose::PhoneChangeNew, &new.hash).await?;
+    let kind = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?.kind;
+    let old_hash = &current.flow.old_hash;
+    let outcome = match kind {
+        AccountKind::Passport => services.accounts.change_passport_phone(&principal.account_id, old_hash, &new).await?,
+        AccountKind::Cloud => {
+            services.accounts.change_phone(&principal.account_id, old_hash, &new, MAX_CLOUD_ACCOUNTS_PER_PHONE).await?
+        }
     };
     match outcome {
         PhoneChangeOutcome::Changed => {}
-        PhoneChangeOutcome::PhoneLimitReached if passport => return Err(Error::PhoneTaken),
+        PhoneChangeOutcome::PhoneLimitReached if kind == AccountKind::Passport => return Err(Error::PhoneTaken),
         PhoneChangeOutcome::PhoneLimitReached => return Err(Error::PhoneAccountLimit),
         PhoneChangeOutcome::Stale => return Err(Error::NotFound),
     }
-    services.flows.take_flow(&change_key(change_id), services.clock.now(), u32::MAX).await?;
+    // The new code was single use, so no other step can complete this change: a refusal here
+    // only means the flow expired meanwhile, and the change is done all the same.
+    let _ = advance(services.flows::<PhoneChange>(), current, || PhoneChangeEvent::NewCodeProven, services.clock.now())
+        .await?;
     Ok(new.masked)
 }
 
@@ -240,7 +209,7 @@ pub async fn bind_email(
     services: &Services,
     principal: &Principal,
     email: &Email,
-    challenge_id: &str,
+    challenge_id: &ChallengeId,
     code: &Code,
 ) -> Result<String> {
     require_step_up_if_bound(services, principal).await?;
@@ -249,7 +218,7 @@ pub async fn bind_email(
     let sealed = SealedContact { encrypted: services.keys.encrypt(email.as_str()), masked: email.masked(), hash };
     let masked = sealed.masked.clone();
     let account = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
-    if account.kind == "passport" {
+    if account.kind == AccountKind::Passport {
         // A passport account signs in with its email too: the alias moves with it.
         if !services.accounts.change_passport_email(&principal.account_id, account.email.as_ref(), &sealed).await? {
             return Err(Error::EmailTaken);

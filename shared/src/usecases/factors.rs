@@ -1,12 +1,18 @@
 //! Checking a second factor [MFA-1, MFA-6]: an SMS code to the bound phone, a TOTP code, or a
 //! recovery code. Each is single use: the SMS code is consumed, the TOTP step and the recovery
 //! code are recorded as used in a conditional write.
+//!
+//! A check is two steps so that a flow can reserve its try in between: [`prepare`] validates the
+//! input and refuses what is no guess at all (a locked account, no device bound), [`check`]
+//! compares the factor and counts a wrong one. Both answer outcomes; the caller maps them.
 
 use super::codes;
-use crate::domain::code::{Code, Purpose};
+use crate::domain::code::{Code, CodeRefusal, Purpose};
+use crate::domain::ids::{AccountId, ChallengeId};
+use crate::domain::login::CredentialRef;
 use crate::domain::security::{available_factors, normalise_recovery_code, Factor};
 use crate::domain::session::Principal;
-use crate::domain::throttle::{self, locked_for};
+use crate::domain::throttle::{self, locked_for, Throttle};
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::{Error, Result};
 use crate::ports::{SecurityChange, SecurityRecord};
@@ -17,12 +23,42 @@ use totp_rs::Secret;
 #[derive(Debug, Clone)]
 pub struct FactorProof {
     pub factor: Factor,
-    pub code: String,
+    pub code: crate::domain::redacted::Redacted<String>,
     /// For SMS: the request the code was sent for.
-    pub challenge_id: Option<String>,
+    pub challenge_id: Option<ChallengeId>,
 }
 
-pub(crate) fn recovery_code_hash(services: &Services, account_id: &str, code: &str) -> String {
+/// Why a factor cannot be checked at all (no try is spent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unchecked {
+    /// Too many wrong second factors lately.
+    Locked { retry_after_secs: u64 },
+    /// The factor needs a virtual MFA device and none is bound.
+    NotBound,
+}
+
+/// The outcome of comparing a factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorOutcome {
+    Passed,
+    /// Wrong (and counted); for an SMS code, how the code was refused.
+    Wrong {
+        sms: Option<CodeRefusal>,
+    },
+}
+
+/// A factor ready to compare.
+pub struct Ready {
+    kind: ReadyKind,
+}
+
+enum ReadyKind {
+    Sms { challenge_id: ChallengeId, code: Code, target_hash: String },
+    Totp { secret: TotpSecret, code: String },
+    Recovery { hash: String },
+}
+
+pub(crate) fn recovery_code_hash(services: &Services, account_id: &AccountId, code: &str) -> String {
     services.keys.keyed_hash("recovery-code", &format!("{account_id}:{}", normalise_recovery_code(code)))
 }
 
@@ -30,86 +66,120 @@ pub(crate) fn totp_secret(services: &Services, record: &SecurityRecord) -> Resul
     let Some(sealed) = &record.totp_secret_encrypted else {
         return Ok(None);
     };
-    let b32 = services.keys.decrypt(sealed)?;
+    let b32 = services.keys.decrypt(sealed.expose())?;
     let bytes = Secret::Encoded(b32).to_bytes().map_err(|e| Error::internal("stored TOTP seed", format!("{e:?}")))?;
     Ok(Some(TotpSecret::from_bytes(bytes)))
 }
 
-fn second_factor_window(account_id: &str) -> String {
-    format!("2fa:{account_id}")
-}
-
-/// Refuses while the account's second-factor failure window is full (separate from passwords).
-pub(crate) async fn ensure_not_locked(services: &Services, account_id: &str) -> Result<()> {
-    let window = services.sign_in.window(&second_factor_window(account_id)).await?;
-    match locked_for(window, throttle::MAX_FAILURES_PER_USERNAME, services.clock.now()) {
-        Some(retry_after_secs) => Err(Error::SignInLocked { retry_after_secs }),
-        None => Ok(()),
+/// Validates the proof and refuses what cannot be a guess. `Err` only for bad input or a fault.
+pub(crate) async fn prepare(
+    services: &Services,
+    account_id: &AccountId,
+    record: &SecurityRecord,
+    proof: &FactorProof,
+    sms_purpose: Purpose,
+) -> Result<std::result::Result<Ready, Unchecked>> {
+    let window = services.sign_in.window(&Throttle::SecondFactor(account_id.clone())).await?;
+    if let Some(retry_after_secs) = locked_for(window, throttle::MAX_FAILURES_PER_USERNAME, services.clock.now()) {
+        return Ok(Err(Unchecked::Locked { retry_after_secs }));
     }
+    let kind = match proof.factor {
+        Factor::Sms => {
+            let challenge_id = proof
+                .challenge_id
+                .clone()
+                .ok_or_else(|| Error::invalid("challenge_id", "required for the sms factor"))?;
+            let code = Code::parse(proof.code.expose()).map_err(|reason| Error::invalid("code", reason))?;
+            let _ = sms_purpose;
+            let phone = codes::account_phone(services, account_id).await?;
+            ReadyKind::Sms { challenge_id, code, target_hash: codes::phone_target(services, &phone) }
+        }
+        Factor::Totp => match totp_secret(services, record)? {
+            Some(secret) => ReadyKind::Totp { secret, code: proof.code.expose().trim().to_owned() },
+            None => return Ok(Err(Unchecked::NotBound)),
+        },
+        Factor::RecoveryCode => {
+            if !record.totp_bound() {
+                return Ok(Err(Unchecked::NotBound));
+            }
+            ReadyKind::Recovery { hash: recovery_code_hash(services, account_id, proof.code.expose()) }
+        }
+    };
+    Ok(Ok(Ready { kind }))
 }
 
-async fn count_failure(services: &Services, account_id: &str) -> Result<()> {
-    services.sign_in.record_failure(&[&second_factor_window(account_id)], services.clock.now(), throttle::WINDOW).await
+/// Compares the factor and uses it up; a wrong one is counted in the account's window.
+pub(crate) async fn check(
+    services: &Services,
+    account_id: &AccountId,
+    credential: &CredentialRef,
+    record: &SecurityRecord,
+    ready: Ready,
+    sms_purpose: Purpose,
+) -> Result<FactorOutcome> {
+    let now = services.clock.now();
+    let passed = match ready.kind {
+        ReadyKind::Sms { challenge_id, code, target_hash } => {
+            let claim = codes::proof(services, &challenge_id, &code, sms_purpose, &target_hash, now);
+            if services.codes.consume(&claim).await? {
+                return Ok(FactorOutcome::Passed);
+            }
+            count_failure(services, account_id).await?;
+            let refusal = codes::refusal(services, &challenge_id, now).await?;
+            return Ok(FactorOutcome::Wrong { sms: Some(refusal) });
+        }
+        ReadyKind::Totp { secret, code } => match totp::accept(&secret, &code, now, record.totp_last_step) {
+            Some(step) => {
+                services.security.change_security(credential, account_id, SecurityChange::UseTotpStep { step }).await?
+            }
+            None => false,
+        },
+        ReadyKind::Recovery { hash } => {
+            services.security.change_security(credential, account_id, SecurityChange::UseRecoveryCode { hash }).await?
+        }
+    };
+    if passed {
+        return Ok(FactorOutcome::Passed);
+    }
+    count_failure(services, account_id).await?;
+    Ok(FactorOutcome::Wrong { sms: None })
 }
 
-/// Checks the factor for the account and uses it up. Wrong factors are counted.
+async fn count_failure(services: &Services, account_id: &AccountId) -> Result<()> {
+    let window = Throttle::SecondFactor(account_id.clone());
+    services.sign_in.record_failure(&[&window], services.clock.now(), throttle::WINDOW).await
+}
+
+/// Prepare and check in one go, for a step that has no tries of its own (step-up, unbinding);
+/// the answer is the API's refusal.
 pub(crate) async fn verify(
     services: &Services,
-    account_id: &str,
-    login_key: &str,
+    principal: &Principal,
     record: &SecurityRecord,
     proof: &FactorProof,
     sms_purpose: Purpose,
 ) -> Result<()> {
-    ensure_not_locked(services, account_id).await?;
-    let now = services.clock.now();
-    let passed = match proof.factor {
-        Factor::Sms => {
-            let challenge_id = proof
-                .challenge_id
-                .as_deref()
-                .ok_or_else(|| Error::invalid("challenge_id", "required for the sms factor"))?;
-            let code = Code::parse(&proof.code).map_err(|reason| Error::invalid("code", reason))?;
-            let phone = codes::account_phone(services, account_id).await?;
-            let claim =
-                codes::proof(services, challenge_id, &code, sms_purpose, &codes::phone_target(services, &phone), now);
-            if services.codes.consume(&claim).await? {
-                return Ok(());
-            }
-            count_failure(services, account_id).await?;
-            return Err(codes::refusal(services, challenge_id, now).await?);
-        }
-        Factor::Totp => {
-            let secret = totp_secret(services, record)?.ok_or(Error::TotpNotBound)?;
-            match totp::accept(&secret, proof.code.trim(), now, record.totp_last_step) {
-                Some(step) => {
-                    services
-                        .security
-                        .change_security(login_key, account_id, SecurityChange::UseTotpStep { step })
-                        .await?
-                }
-                None => false,
-            }
-        }
-        Factor::RecoveryCode => {
-            if record.totp_secret_encrypted.is_none() {
-                return Err(Error::TotpNotBound);
-            }
-            let hash = recovery_code_hash(services, account_id, &proof.code);
-            services.security.change_security(login_key, account_id, SecurityChange::UseRecoveryCode { hash }).await?
-        }
+    let ready = match prepare(services, &principal.account_id, record, proof, sms_purpose).await? {
+        Ok(ready) => ready,
+        Err(unchecked) => return Err(unchecked_error(unchecked)),
     };
-    if passed {
-        Ok(())
-    } else {
-        count_failure(services, account_id).await?;
-        Err(Error::SecondFactorInvalid { attempts_left: None })
+    match check(services, &principal.account_id, &principal.credential, record, ready, sms_purpose).await? {
+        FactorOutcome::Passed => Ok(()),
+        FactorOutcome::Wrong { sms: Some(refusal) } => Err(codes::refusal_error(refusal)),
+        FactorOutcome::Wrong { sms: None } => Err(Error::SecondFactorInvalid { attempts_left: None }),
+    }
+}
+
+pub(crate) fn unchecked_error(unchecked: Unchecked) -> Error {
+    match unchecked {
+        Unchecked::Locked { retry_after_secs } => Error::SignInLocked { retry_after_secs },
+        Unchecked::NotBound => Error::TotpNotBound,
     }
 }
 
 /// The security record behind a session.
 pub(crate) async fn record_of(services: &Services, principal: &Principal) -> Result<SecurityRecord> {
-    let record = services.security.security(&principal.login_key).await?.ok_or(Error::Unauthenticated)?;
+    let record = services.security.security(&principal.credential).await?.ok_or(Error::Unauthenticated)?;
     if record.account_id != principal.account_id {
         return Err(Error::Unauthenticated);
     }
@@ -121,9 +191,7 @@ pub(crate) async fn record_of(services: &Services, principal: &Principal) -> Res
 pub(crate) fn require_step_up(services: &Services, principal: &Principal, record: &SecurityRecord) -> Result<()> {
     let fresh = principal.step_up_until.is_some_and(|until| until > services.clock.now());
     if record.operation_protection && !fresh {
-        let factors =
-            available_factors(record.totp_secret_encrypted.is_some()).into_iter().map(Factor::as_str).collect();
-        return Err(Error::StepUpRequired { factors });
+        return Err(Error::StepUpRequired { factors: available_factors(record.totp_bound()) });
     }
     Ok(())
 }

@@ -6,14 +6,15 @@ use super::Caller;
 use crate::domain::agreements::{Acceptance, AgreementRef};
 use crate::domain::bank_card::BankCard;
 use crate::domain::code::{Code, Purpose};
+use crate::domain::flow::Flow;
 use crate::domain::identity::{mask_middle, IdDocument, PersonName, MINIMUM_AGE};
-use crate::domain::ids::new_opaque_id;
-use crate::domain::kyc::{self, face_state_shown, face_transition, FaceEvent, FaceRefusal, FaceState};
+use crate::domain::ids::{ChallengeId, FlowId};
+use crate::domain::kyc::{self, face_state_shown, FaceEvent, FaceRefusal, FaceState, FaceVerification};
 use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
 use crate::domain::totp::qr_svg_data_uri;
 use crate::error::{Error, Result};
-use crate::ports::{BankCardResult, FaceSessionRecord, PersonalIdentity, StudentRecord, VerifyOutcome};
+use crate::ports::{BankCardResult, PersonalIdentity, StudentRecord, VerifyOutcome};
 use crate::services::Services;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -83,7 +84,7 @@ fn outcome(result: VerifyOutcome) -> Result<()> {
 
 #[derive(Debug, Clone)]
 pub struct FaceStarted {
-    pub verification_id: String,
+    pub verification_id: FlowId,
     pub qr_payload: String,
     pub qr_code: String,
     pub expires_at: DateTime<Utc>,
@@ -92,18 +93,17 @@ pub struct FaceStarted {
 /// Opens a face session with the provider: its QR code is scanned by the mobile app [KYC-P2].
 pub async fn start_face(services: &Services, principal: &Principal, person: Person) -> Result<FaceStarted> {
     let identity = prepare(services, principal, &person, "face").await?;
-    let verification_id = new_opaque_id();
-    let session = services.face.start(&verification_id, person.name.expose(), person.document.number()).await?;
+    let verification_id = FlowId::generate();
+    let session = services.face.start(verification_id.as_str(), person.name.expose(), person.document.number()).await?;
     let expires_at = services.clock.now() + kyc::FACE_SESSION_TTL;
-    let record = FaceSessionRecord {
-        verification_id: verification_id.clone(),
+    let flow = FaceVerification {
         account_id: principal.account_id.clone(),
         state: FaceState::Pending,
         expires_at,
         provider_session_id: session.provider_session_id,
         identity,
     };
-    services.kyc.create_face_session(&record).await?;
+    services.flows::<FaceVerification>().create(&verification_id, &flow).await?;
     Ok(FaceStarted {
         verification_id,
         qr_code: qr_svg_data_uri(&session.qr_payload),
@@ -114,7 +114,7 @@ pub async fn start_face(services: &Services, principal: &Principal, person: Pers
 
 #[derive(Deserialize)]
 struct FaceCallback {
-    verification_id: String,
+    verification_id: FlowId,
     provider_session_id: String,
     outcome: String,
 }
@@ -126,8 +126,9 @@ pub async fn face_result(services: &Services, body: &[u8], signature: &str) -> R
         return Err(Error::CallbackSignatureInvalid);
     }
     let callback: FaceCallback = serde_json::from_slice(body).map_err(|e| Error::invalid("body", e.to_string()))?;
-    let session = services.kyc.face_session(&callback.verification_id).await?.ok_or(Error::NotFound)?;
-    if session.provider_session_id != callback.provider_session_id {
+    let store = services.flows::<FaceVerification>();
+    let current = store.load(&callback.verification_id).await?.ok_or(Error::NotFound)?;
+    if current.flow.provider_session_id != callback.provider_session_id {
         return Err(Error::NotFound);
     }
     let event = match callback.outcome.as_str() {
@@ -136,37 +137,40 @@ pub async fn face_result(services: &Services, body: &[u8], signature: &str) -> R
         other => return Err(Error::invalid("outcome", format!("`{other}` is not pass or fail"))),
     };
     let now = services.clock.now();
-    match face_transition(session.state, session.expires_at, event, now) {
-        Err(FaceRefusal::Ended) => Err(Error::FaceSessionEnded),
-        Err(FaceRefusal::Expired) => Err(Error::FaceSessionExpired),
-        Ok(FaceState::Passed) => {
-            let result = services
-                .kyc
-                .verify_personal(
-                    &session.account_id,
-                    &session.identity,
-                    kyc::MAX_ACCOUNTS_PER_DOCUMENT,
-                    Some((&session.verification_id, now)),
-                )
-                .await?;
-            if matches!(result, VerifyOutcome::DocumentLimitReached | VerifyOutcome::AlreadyVerified) {
-                services.kyc.fail_face_session(&session.verification_id).await?;
-            }
-            outcome(result)
-        }
-        Ok(_) => {
-            services.kyc.fail_face_session(&session.verification_id).await?;
-            Ok(())
+    let next = match current.flow.clone().apply(event, now) {
+        Err(FaceRefusal::Ended) => return Err(Error::FaceSessionEnded),
+        Err(FaceRefusal::Expired) => return Err(Error::FaceSessionExpired),
+        Ok(next) => next,
+    };
+    if next.state != FaceState::Passed {
+        store.save(&current, &next).await?;
+        return Ok(());
+    }
+    let result = services
+        .kyc
+        .verify_personal(
+            &current.flow.account_id,
+            &current.flow.identity,
+            kyc::MAX_ACCOUNTS_PER_DOCUMENT,
+            Some((&current, &next)),
+        )
+        .await?;
+    if matches!(result, VerifyOutcome::DocumentLimitReached | VerifyOutcome::AlreadyVerified) {
+        // The session cannot pass any more: it fails (unless another result came first).
+        if let Ok(failed) = current.flow.clone().apply(FaceEvent::Failed, now) {
+            store.save(&current, &failed).await?;
         }
     }
+    outcome(result)
 }
 
 /// A face session's state for its owner: pending, passed, failed or expired.
-pub async fn face_status(services: &Services, principal: &Principal, verification_id: &str) -> Result<&'static str> {
+pub async fn face_status(services: &Services, principal: &Principal, verification_id: &FlowId) -> Result<&'static str> {
     let session = services
-        .kyc
-        .face_session(verification_id)
+        .flows::<FaceVerification>()
+        .load(verification_id)
         .await?
+        .map(|v| v.flow)
         .filter(|s| s.account_id == principal.account_id)
         .ok_or(Error::NotFound)?;
     Ok(face_state_shown(session.state, session.expires_at, services.clock.now()))
@@ -179,7 +183,7 @@ pub struct BankCardVerification {
     pub person: Person,
     pub card: BankCard,
     pub phone: Phone,
-    pub challenge_id: String,
+    pub challenge_id: ChallengeId,
     pub code: Code,
 }
 
@@ -258,7 +262,7 @@ pub struct StudentVerification {
     pub level: String,
     pub expected_graduation: String,
     pub email: String,
-    pub challenge_id: String,
+    pub challenge_id: ChallengeId,
     pub code: Code,
     pub agreements: Vec<AgreementRef>,
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod codes;
 pub mod contact;
 pub mod factors;
+pub(crate) mod flows;
 pub mod kyc;
 pub mod passport;
 pub mod qr_login;

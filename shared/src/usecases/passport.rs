@@ -10,18 +10,16 @@ use crate::crypto::password;
 use crate::domain::agreements::{accept_required, AgreementRef};
 use crate::domain::code::{Code, Purpose};
 use crate::domain::email::Email;
-use crate::domain::ids::new_account_id;
+use crate::domain::ids::{AccountId, ChallengeId};
+use crate::domain::login::CredentialRef;
 use crate::domain::password::Password;
 use crate::domain::phone::Phone;
+use crate::domain::redacted::Redacted;
 use crate::domain::session::{Principal, SignInMethod, DEFAULT_IDLE_TIMEOUT};
 use crate::domain::username::Username;
 use crate::error::{Error, Result};
 use crate::ports::{NewCloudAccount, NewPassportAccount, PassportOutcome, RegisterOutcome, SealedContact};
 use crate::services::Services;
-
-fn passport_login(account_id: &str) -> String {
-    format!("pp:{account_id}")
-}
 
 fn seal_phone(services: &Services, phone: &Phone) -> SealedContact {
     SealedContact {
@@ -31,13 +29,13 @@ fn seal_phone(services: &Services, phone: &Phone) -> SealedContact {
     }
 }
 
-async fn session_for(services: &Services, account_id: &str, caller: &Caller) -> Result<SignedIn> {
-    let login = passport_login(account_id);
-    let record = services.security.security(&login).await?.ok_or(Error::NotFound)?;
+async fn session_for(services: &Services, account_id: &AccountId, caller: &Caller) -> Result<SignedIn> {
+    let credential = CredentialRef::Passport(account_id.clone());
+    let record = services.security.security(&credential).await?.ok_or(Error::NotFound)?;
     let account = services.accounts.account(account_id).await?.ok_or(Error::NotFound)?;
     let whom = SessionFor {
         account_id,
-        login_key: &login,
+        credential: &credential,
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: !account.activated,
     };
@@ -49,7 +47,7 @@ async fn session_for(services: &Services, account_id: &str, caller: &Caller) -> 
 pub async fn sms_sign_in(
     services: &Services,
     phone: &Phone,
-    challenge_id: &str,
+    challenge_id: &ChallengeId,
     code: &Code,
     agreements: Option<&[AgreementRef]>,
     caller: &Caller,
@@ -63,11 +61,11 @@ pub async fn sms_sign_in(
     let accepted = accept_required(agreements.unwrap_or_default(), now)
         .map_err(|missing| Error::AgreementsRequired { missing })?;
     let account = NewPassportAccount {
-        account_id: new_account_id(),
+        account_id: AccountId::generate(),
         username: None,
         phone: sealed.clone(),
         email: None,
-        password_hash: String::new(),
+        password_hash: Redacted::default(),
         created_at: now,
         agreements: accepted,
         activated: true,
@@ -80,16 +78,16 @@ pub async fn sms_sign_in(
             codes::consume(services, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
             session_for(services, &account_id, caller).await
         }
-        PassportOutcome::CodeRejected => Err(codes::refusal(services, challenge_id, now).await?),
+        PassportOutcome::CodeRejected => Err(codes::refusal_error(codes::refusal(services, challenge_id, now).await?)),
     }
 }
 
 /// Accepts the three agreements; the account is then active and this session may do everything
 /// [REG-4]. Answers the AccountId, bound for life.
-pub async fn activate(services: &Services, principal: &Principal, agreements: &[AgreementRef]) -> Result<String> {
+pub async fn activate(services: &Services, principal: &Principal, agreements: &[AgreementRef]) -> Result<AccountId> {
     let accepted =
         accept_required(agreements, services.clock.now()).map_err(|missing| Error::AgreementsRequired { missing })?;
-    services.accounts.activate(&principal.account_id, &principal.login_key, &accepted).await?;
+    services.accounts.activate(&principal.account_id, &principal.credential, &accepted).await?;
     services.sessions.clear_activation(&principal.session_id, &principal.account_id).await?;
     Ok(principal.account_id.clone())
 }
@@ -102,10 +100,10 @@ pub async fn import_passport_account(
     username: Option<&Username>,
     email: Option<&Email>,
     password: Option<&Password>,
-) -> Result<String> {
+) -> Result<AccountId> {
     let password_hash = match password {
-        Some(p) => password::hash(p).await?,
-        None => String::new(),
+        Some(p) => Redacted::new(password::hash(p).await?),
+        None => Redacted::default(),
     };
     let email = email.map(|e| SealedContact {
         encrypted: services.keys.encrypt(e.as_str()),
@@ -113,7 +111,7 @@ pub async fn import_passport_account(
         hash: codes::email_target(services, e.as_str()),
     });
     let account = NewPassportAccount {
-        account_id: new_account_id(),
+        account_id: AccountId::generate(),
         username: username.map(|u| u.as_str().to_owned()),
         phone: seal_phone(services, phone),
         email,
@@ -135,16 +133,14 @@ pub async fn import_legacy_cloud_account(
     username: &Username,
     password: &Password,
     phone: &Phone,
-) -> Result<String> {
+) -> Result<AccountId> {
     let sealed = seal_phone(services, phone);
     let account = NewCloudAccount {
-        account_id: new_account_id(),
+        account_id: AccountId::generate(),
         username: username.as_str().into(),
         username_key: username.key(),
-        password_hash: password::hash(password).await?,
-        phone_hash: sealed.hash,
-        phone_encrypted: sealed.encrypted,
-        phone_masked: sealed.masked,
+        password_hash: Redacted::new(password::hash(password).await?),
+        phone: sealed,
         created_at: services.clock.now(),
         agreements: vec![],
         idle_timeout_secs: DEFAULT_IDLE_TIMEOUT.num_seconds(),

@@ -5,60 +5,47 @@
 //! or not an account matched, and the account names come only after the code.
 
 use super::codes::{self, CodeSent};
-use super::sign_in::{login_key_of, username_of};
+use super::flows::advance;
+use super::sign_in::login_name_of;
 use super::Caller;
 use crate::crypto::password;
+use crate::domain::account::AccountKind;
 use crate::domain::captcha::{self, CAPTCHA_TTL};
 use crate::domain::code::{self as code_rules, Code, Purpose};
+use crate::domain::flow::{Closed, Flow, Progress, Step, Tried, Versioned};
 use crate::domain::identity::{IdDocument, PersonName};
-use crate::domain::ids::new_opaque_id;
+use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::password::{check_policy, Password};
 use crate::domain::phone::Phone;
+use crate::domain::recovery::{AccountLookup, Captcha, LookupPhone, PasswordReset, ResetTarget, RECOVERY_TTL};
+use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
 use crate::ports::{ResourceKind, SecurityChange};
 use crate::services::Services;
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use std::collections::BTreeMap;
-
-const RECOVERY_TTL: Duration = Duration::minutes(15);
 
 // ---- captcha ------------------------------------------------------------------------------------
 
-#[derive(Serialize, Deserialize)]
-struct CaptchaFlow {
-    answer_hash: String,
-    /// Kept for the local sandbox solver only.
-    answer_encrypted: String,
-}
-
-fn captcha_key(id: &str) -> String {
-    format!("captcha:{id}")
-}
-
 #[derive(Debug, Clone)]
 pub struct CaptchaIssued {
-    pub captcha_id: String,
+    pub captcha_id: FlowId,
     pub image: String,
     pub expires_at: DateTime<Utc>,
 }
 
 pub async fn issue_captcha(services: &Services) -> Result<CaptchaIssued> {
     let answer = captcha::generate_answer();
-    let captcha_id = new_opaque_id();
+    let captcha_id = FlowId::generate();
     let expires_at = services.clock.now() + CAPTCHA_TTL;
-    let flow = CaptchaFlow {
+    let flow = Captcha {
         answer_hash: services.keys.keyed_hash("captcha", &answer),
-        answer_encrypted: services.keys.encrypt(&answer),
+        answer_encrypted: Redacted::new(services.keys.encrypt(&answer)),
+        expires_at,
+        used: false,
     };
-    services
-        .flows
-        .put_flow(
-            &captcha_key(&captcha_id),
-            serde_json::to_value(flow).map_err(|e| Error::internal("encode captcha", e))?,
-            expires_at,
-        )
-        .await?;
+    services.flows::<Captcha>().create(&captcha_id, &flow).await?;
     use base64::Engine;
     let image = format!(
         "data:image/svg+xml;base64,{}",
@@ -68,14 +55,14 @@ pub async fn issue_captcha(services: &Services) -> Result<CaptchaIssued> {
 }
 
 /// Checks a captcha once: right or wrong, it is used up.
-async fn check_captcha(services: &Services, captcha_id: &str, answer: &str) -> Result<()> {
-    let key = captcha_key(captcha_id);
-    let flow = services.flows.flow(&key).await?.ok_or(Error::CaptchaInvalid)?;
-    if !services.flows.take_flow(&key, services.clock.now(), 1).await? {
+async fn check_captcha(services: &Services, captcha_id: &FlowId, answer: &str) -> Result<()> {
+    let store = services.flows::<Captcha>();
+    let current = store.load(captcha_id).await?.ok_or(Error::CaptchaInvalid)?;
+    let next = current.flow.clone().apply((), services.clock.now()).map_err(|_| Error::CaptchaInvalid)?;
+    if !store.save(&current, &next).await? {
         return Err(Error::CaptchaInvalid);
     }
-    let stored: CaptchaFlow = serde_json::from_value(flow.body).map_err(|e| Error::internal("decode captcha", e))?;
-    if services.keys.keyed_hash("captcha", &captcha::normalise(answer)) != stored.answer_hash {
+    if services.keys.keyed_hash("captcha", &captcha::normalise(answer)) != current.flow.answer_hash {
         return Err(Error::CaptchaInvalid);
     }
     Ok(())
@@ -83,29 +70,26 @@ async fn check_captcha(services: &Services, captcha_id: &str, answer: &str) -> R
 
 /// The sandbox's solver (the local gateway's `GET /sandbox/captchas/{id}`; never deployed).
 pub async fn sandbox_captcha_answer(services: &Services, captcha_id: &str) -> Result<Option<String>> {
-    let Some(flow) = services.flows.flow(&captcha_key(captcha_id)).await? else { return Ok(None) };
-    let stored: CaptchaFlow = serde_json::from_value(flow.body).map_err(|e| Error::internal("decode captcha", e))?;
-    services.keys.decrypt(&stored.answer_encrypted).map(Some)
+    let id = FlowId::from_raw(captcha_id);
+    let Some(current) = services.flows::<Captcha>().load(&id).await? else { return Ok(None) };
+    services.keys.decrypt(current.flow.answer_encrypted.expose()).map(Some)
 }
 
 // ---- forgotten password -----------------------------------------------------------------------
 
-#[derive(Serialize, Deserialize)]
-struct ResetFlow {
-    /// `None` when no account matched: the flow still exists so the answers are alike.
-    account: Option<ResetTarget>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct ResetTarget {
-    account_id: String,
-    login_key: String,
-    phone_hash: String,
-    challenge_id: String,
-}
-
-fn reset_key(id: &str) -> String {
-    format!("password-reset:{id}")
+/// A try at a flow that matched nothing: counted like a wrong code, so both answers look alike.
+async fn unmatched_try<F>(services: &Services, current: Versioned<F>) -> Result<Error>
+where
+    F: for<'a> Tried<Event<'a> = Step, Refusal = Closed>,
+{
+    Ok(match advance(services.flows::<F>(), current, || Step::Try, services.clock.now()).await? {
+        Ok(next) => match next.flow.progress().tries().left(code_rules::MAX_ATTEMPTS) {
+            0 => Error::CodeAttemptsExceeded,
+            attempts_left => Error::CodeMismatch { attempts_left },
+        },
+        Err(Closed::Expired) => Error::CodeNotFound,
+        Err(_) => Error::CodeAttemptsExceeded,
+    })
 }
 
 /// Starts a reset [REC-1, REC-2]: after the captcha, a code goes to the bound phone if the
@@ -114,13 +98,13 @@ pub async fn start_password_reset(
     services: &Services,
     account: &str,
     passport: bool,
-    captcha_id: &str,
+    captcha_id: &FlowId,
     captcha_answer: &str,
     caller: &Caller,
-) -> Result<String> {
+) -> Result<FlowId> {
     check_captcha(services, captcha_id, captcha_answer).await?;
-    let key = login_key_of(services, account, passport);
-    let target = match services.sign_in.credential(&key).await? {
+    let name = login_name_of(services, account, passport);
+    let target = match services.sign_in.credential(&name).await? {
         None => None,
         Some(credential) => {
             let phone = codes::account_phone(services, &credential.account_id).await?;
@@ -132,44 +116,44 @@ pub async fn start_password_reset(
             .await?;
             Some(ResetTarget {
                 account_id: credential.account_id,
-                login_key: credential.login_key,
+                credential: credential.credential,
                 phone_hash: codes::phone_target(services, &phone),
                 challenge_id: sent.challenge_id,
             })
         }
     };
-    let reset_id = new_opaque_id();
-    let flow = serde_json::to_value(ResetFlow { account: target }).map_err(|e| Error::internal("encode reset", e))?;
-    services.flows.put_flow(&reset_key(&reset_id), flow, services.clock.now() + RECOVERY_TTL).await?;
+    let reset_id = FlowId::generate();
+    let reset =
+        PasswordReset { target, expires_at: services.clock.now() + RECOVERY_TTL, progress: Progress::default() };
+    services.flows::<PasswordReset>().create(&reset_id, &reset).await?;
     Ok(reset_id)
 }
 
 /// Completes a reset with the code and a new password; every session of the account ends.
 pub async fn complete_password_reset(
     services: &Services,
-    reset_id: &str,
+    reset_id: &FlowId,
     code: &Code,
     new_password: &Password,
 ) -> Result<()> {
-    let key = reset_key(reset_id);
-    let flow =
-        services.flows.flow(&key).await?.filter(|f| f.expires_at > services.clock.now()).ok_or(Error::CodeNotFound)?;
-    let reset: ResetFlow = serde_json::from_value(flow.body).map_err(|e| Error::internal("decode reset", e))?;
-    let Some(target) = reset.account else {
-        let attempts = services.flows.count_flow_failure(&key, code_rules::MAX_ATTEMPTS).await?;
-        return Err(match attempts {
-            Some(a) if a < code_rules::MAX_ATTEMPTS => {
-                Error::CodeMismatch { attempts_left: code_rules::MAX_ATTEMPTS - a }
-            }
-            _ => Error::CodeAttemptsExceeded,
-        });
+    let now = services.clock.now();
+    let current = services.flows::<PasswordReset>().load(reset_id).await?.ok_or(Error::CodeNotFound)?;
+    if current.flow.expires_at <= now {
+        return Err(Error::CodeNotFound);
+    }
+    let Some(target) = current.flow.target.clone() else {
+        return Err(unmatched_try(services, current).await?);
     };
-    check_policy(new_password, username_of(&target.login_key)).map_err(Error::WeakPassword)?;
+    check_policy(new_password, target.credential.cloud_username().unwrap_or_default()).map_err(Error::WeakPassword)?;
     codes::consume(services, &target.challenge_id, code, Purpose::PasswordReset, &target.phone_hash).await?;
-    let hash = password::hash(new_password).await?;
-    services.security.change_security(&target.login_key, &target.account_id, SecurityChange::Password { hash }).await?;
+    let hash = Redacted::new(password::hash(new_password).await?);
+    services
+        .security
+        .change_security(&target.credential, &target.account_id, SecurityChange::Password { hash })
+        .await?;
     services.sessions.revoke_others(&target.account_id, None).await?;
-    services.flows.take_flow(&key, services.clock.now(), u32::MAX).await?;
+    // The code was single use: a refusal here only means the flow expired meanwhile.
+    let _ = advance(services.flows::<PasswordReset>(), current, || Step::Finish, now).await?;
     Ok(())
 }
 
@@ -179,22 +163,12 @@ pub async fn complete_password_reset(
 #[derive(Debug)]
 pub enum LookupBy {
     Phone(Phone),
-    AccountId(String),
+    AccountId(AccountId),
     Identity { name: PersonName, document: IdDocument },
     Resource(ResourceKind, String),
 }
 
-#[derive(Serialize, Deserialize)]
-struct LookupFlow {
-    /// Per bound phone (keyed hash): the code sent to it and the accounts it may reveal.
-    phones: BTreeMap<String, (String, Vec<String>)>,
-}
-
-fn lookup_key(id: &str) -> String {
-    format!("account-lookup:{id}")
-}
-
-async fn candidates(services: &Services, by: &LookupBy) -> Result<Vec<String>> {
+async fn candidates(services: &Services, by: &LookupBy) -> Result<Vec<AccountId>> {
     Ok(match by {
         LookupBy::Phone(phone) => services.accounts.accounts_of_phone(&codes::phone_target(services, phone)).await?,
         LookupBy::AccountId(id) => vec![id.clone()],
@@ -224,41 +198,42 @@ async fn candidates(services: &Services, by: &LookupBy) -> Result<Vec<String>> {
 pub async fn start_account_lookup(
     services: &Services,
     by: LookupBy,
-    captcha_id: &str,
+    captcha_id: &FlowId,
     captcha_answer: &str,
     caller: &Caller,
-) -> Result<String> {
+) -> Result<FlowId> {
     check_captcha(services, captcha_id, captcha_answer).await?;
-    let mut by_phone: BTreeMap<String, (Phone, Vec<String>)> = BTreeMap::new();
+    let mut by_phone: BTreeMap<String, (Phone, Vec<AccountId>)> = BTreeMap::new();
     for id in candidates(services, &by).await? {
         let Some(account) = services.accounts.account(&id).await? else { continue };
         let Ok(phone) = services
             .keys
-            .decrypt(&account.phone_encrypted)
+            .decrypt(&account.phone.encrypted)
             .and_then(|p| Phone::parse(&p).map_err(|e| Error::internal("stored phone", e)))
         else {
             continue;
         };
-        by_phone.entry(account.phone_hash).or_insert_with(|| (phone, vec![])).1.push(id);
+        by_phone.entry(account.phone.hash).or_insert_with(|| (phone, vec![])).1.push(id);
     }
     let mut phones = BTreeMap::new();
     for (hash, (phone, ids)) in by_phone {
         let sent: CodeSent =
             codes::send_sms_code(services, codes::SendSmsCode { phone, purpose: Purpose::AccountLookup }, caller)
                 .await?;
-        phones.insert(hash, (sent.challenge_id, ids));
+        phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts: ids });
     }
-    let lookup_id = new_opaque_id();
-    let flow = serde_json::to_value(LookupFlow { phones }).map_err(|e| Error::internal("encode lookup", e))?;
-    services.flows.put_flow(&lookup_key(&lookup_id), flow, services.clock.now() + RECOVERY_TTL).await?;
+    let lookup_id = FlowId::generate();
+    let lookup =
+        AccountLookup { phones, expires_at: services.clock.now() + RECOVERY_TTL, progress: Progress::default() };
+    services.flows::<AccountLookup>().create(&lookup_id, &lookup).await?;
     Ok(lookup_id)
 }
 
 /// An account revealed to the owner of its bound phone.
 #[derive(Debug, Clone, Serialize)]
 pub struct FoundAccount {
-    pub account_id: String,
-    pub kind: String,
+    pub account_id: AccountId,
+    pub kind: AccountKind,
     pub username: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -266,27 +241,21 @@ pub struct FoundAccount {
 /// The code from the bound phone reveals the accounts found for that phone, in full.
 pub async fn verify_account_lookup(
     services: &Services,
-    lookup_id: &str,
+    lookup_id: &FlowId,
     phone: &Phone,
     code: &Code,
 ) -> Result<Vec<FoundAccount>> {
-    let key = lookup_key(lookup_id);
-    let flow =
-        services.flows.flow(&key).await?.filter(|f| f.expires_at > services.clock.now()).ok_or(Error::CodeNotFound)?;
-    let lookup: LookupFlow = serde_json::from_value(flow.body).map_err(|e| Error::internal("decode lookup", e))?;
+    let current = services.flows::<AccountLookup>().load(lookup_id).await?.ok_or(Error::CodeNotFound)?;
+    if current.flow.expires_at <= services.clock.now() {
+        return Err(Error::CodeNotFound);
+    }
     let hash = codes::phone_target(services, phone);
-    let Some((challenge, ids)) = lookup.phones.get(&hash) else {
-        let attempts = services.flows.count_flow_failure(&key, code_rules::MAX_ATTEMPTS).await?;
-        return Err(match attempts {
-            Some(a) if a < code_rules::MAX_ATTEMPTS => {
-                Error::CodeMismatch { attempts_left: code_rules::MAX_ATTEMPTS - a }
-            }
-            _ => Error::CodeAttemptsExceeded,
-        });
+    let Some(LookupPhone { challenge_id, accounts }) = current.flow.phones.get(&hash).cloned() else {
+        return Err(unmatched_try(services, current).await?);
     };
-    codes::consume(services, challenge, code, Purpose::AccountLookup, &hash).await?;
+    codes::consume(services, &challenge_id, code, Purpose::AccountLookup, &hash).await?;
     let mut found = vec![];
-    for id in ids {
+    for id in &accounts {
         if let Some(a) = services.accounts.account(id).await? {
             found.push(FoundAccount {
                 account_id: a.account_id,

@@ -5,13 +5,14 @@ use crate::crypto::password;
 use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
 use crate::domain::agreements::{self, Acceptance, AgreementRef};
 use crate::domain::code::{Code, Purpose};
-use crate::domain::ids::new_account_id;
+use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::password::{check_policy, Password};
 use crate::domain::phone::Phone;
+use crate::domain::redacted::Redacted;
 use crate::domain::session::DEFAULT_IDLE_TIMEOUT;
 use crate::domain::username::Username;
 use crate::error::{Error, Result};
-use crate::ports::{NewCloudAccount, RegisterOutcome};
+use crate::ports::{NewCloudAccount, RegisterOutcome, SealedContact};
 use crate::services::Services;
 use chrono::{DateTime, Utc};
 
@@ -20,14 +21,14 @@ pub struct RegisterCloudAccount {
     pub username: Username,
     pub password: Password,
     pub phone: Phone,
-    pub challenge_id: String,
+    pub challenge_id: ChallengeId,
     pub code: Code,
     pub agreements: Vec<AgreementRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registered {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub username: String,
     pub phone_masked: String,
     pub created_at: DateTime<Utc>,
@@ -42,13 +43,15 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
     check_policy(&request.password, &username_key).map_err(Error::WeakPassword)?;
     let password_hash = password::hash(&request.password).await?;
     let account = NewCloudAccount {
-        account_id: new_account_id(),
+        account_id: AccountId::generate(),
         username: request.username.as_str().into(),
         username_key,
-        password_hash,
-        phone_hash: codes::phone_target(services, &request.phone),
-        phone_encrypted: services.keys.encrypt(request.phone.as_e164()),
-        phone_masked: request.phone.masked(),
+        password_hash: Redacted::new(password_hash),
+        phone: SealedContact {
+            hash: codes::phone_target(services, &request.phone),
+            encrypted: services.keys.encrypt(request.phone.as_e164()),
+            masked: request.phone.masked(),
+        },
         created_at: now,
         agreements: accepted,
         idle_timeout_secs: DEFAULT_IDLE_TIMEOUT.num_seconds(),
@@ -66,11 +69,13 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
         RegisterOutcome::Registered => Ok(Registered {
             account_id: account.account_id,
             username: account.username,
-            phone_masked: account.phone_masked,
+            phone_masked: account.phone.masked,
             created_at: now,
             agreements: account.agreements,
         }),
-        RegisterOutcome::CodeRejected => Err(codes::refusal(services, &request.challenge_id, now).await?),
+        RegisterOutcome::CodeRejected => {
+            Err(codes::refusal_error(codes::refusal(services, &request.challenge_id, now).await?))
+        }
         RegisterOutcome::UsernameTaken => Err(Error::UsernameTaken),
         RegisterOutcome::PhoneLimitReached => Err(Error::PhoneAccountLimit),
     }

@@ -1,6 +1,7 @@
 //! Checking a session on every call (the authorizer), signing out, and the sessions an owner can
 //! see and revoke [LOGIN-4, LOGIN-7].
 
+use crate::domain::ids::{AccountId, SessionId};
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
 use crate::ports::SessionInfo;
@@ -11,11 +12,12 @@ use crate::services::Services;
 pub async fn authorize(services: &Services, bearer_token: &str) -> Result<Principal> {
     let now = services.clock.now();
     let claims = services.keys.verify_token(bearer_token, now.timestamp()).ok_or(Error::Unauthenticated)?;
-    let session = services.sessions.touch(&claims.sid, &claims.sub, now).await?.ok_or(Error::Unauthenticated)?;
+    let (session_id, account_id) = (SessionId::from_raw(claims.sid), AccountId::from_raw(claims.sub));
+    let session = services.sessions.touch(&session_id, &account_id, now).await?.ok_or(Error::Unauthenticated)?;
     Ok(Principal {
         account_id: session.account_id,
         session_id: session.session_id,
-        login_key: session.login_key,
+        credential: session.credential,
         step_up_until: session.step_up_until,
         activation_pending: session.activation_pending,
     })
@@ -39,7 +41,7 @@ pub async fn list_sessions(services: &Services, principal: &Principal) -> Result
 }
 
 /// Revokes one of the caller's sessions (another account's session id changes nothing).
-pub async fn revoke_session(services: &Services, principal: &Principal, session_id: &str) -> Result<()> {
+pub async fn revoke_session(services: &Services, principal: &Principal, session_id: &SessionId) -> Result<()> {
     services.sessions.revoke(session_id, &principal.account_id).await
 }
 

@@ -2,22 +2,26 @@
 //! password get the same answer after the same work (a password verification, failure counting).
 
 use super::codes::{self, CodeSent};
-use super::factors::{self, FactorProof};
+use super::factors::{self, FactorOutcome, FactorProof};
+use super::flows::advance;
 use super::Caller;
 use crate::crypto::password;
 use crate::domain::code::Purpose;
 use crate::domain::email::Email;
-use crate::domain::ids::new_opaque_id;
+use crate::domain::flow::{Closed, Progress, Step, Versioned};
+use crate::domain::ids::{AccountId, FlowId, SessionId};
+use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::password::Password;
 use crate::domain::phone::Phone;
-use crate::domain::security::{self, available_factors, Factor};
+use crate::domain::redacted::Redacted;
+use crate::domain::security::{self, available_factors, Factor, MAX_SECOND_FACTOR_ATTEMPTS};
 use crate::domain::session::{SignInMethod, MAX_SESSION_LIFETIME};
-use crate::domain::throttle::{self, locked_for};
+use crate::domain::sign_in::PendingSignIn;
+use crate::domain::throttle::{self, locked_for, Throttle};
 use crate::error::{Error, Result};
 use crate::ports::NewSession;
 use crate::services::Services;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 const MAX_USER_AGENT: usize = 256;
 
@@ -36,14 +40,14 @@ pub struct SignIn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInOutcome {
     SignedIn(SignedIn),
-    SecondFactorRequired { flow_id: String, factors: Vec<&'static str>, expires_at: DateTime<Utc> },
+    SecondFactorRequired { flow_id: FlowId, factors: Vec<Factor>, expires_at: DateTime<Utc> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedIn {
-    pub access_token: String,
-    pub session_id: String,
-    pub account_id: String,
+    pub access_token: Redacted<String>,
+    pub session_id: SessionId,
+    pub account_id: AccountId,
     pub idle_timeout_secs: i64,
     pub expires_at: DateTime<Utc>,
     pub activation_pending: bool,
@@ -51,10 +55,10 @@ pub struct SignedIn {
 
 pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> Result<SignInOutcome> {
     let now = services.clock.now();
-    let username_key = login_key_of(services, &request.username, request.passport);
-    let user_throttle = format!("login-user:{}", services.keys.keyed_hash("username", &username_key));
-    let source_throttle = format!("login-src:{}", services.keys.keyed_hash("source", &caller.source_ip));
-    let facts = services.sign_in.facts(&username_key, &user_throttle, &source_throttle).await?;
+    let name = login_name_of(services, &request.username, request.passport);
+    let user_throttle = Throttle::Username(services.keys.keyed_hash("username", &name_text(&name)));
+    let source_throttle = Throttle::Source(services.keys.keyed_hash("source", &caller.source_ip));
+    let facts = services.sign_in.facts(&name, &user_throttle, &source_throttle).await?;
 
     let locked = locked_for(facts.username_window, throttle::MAX_FAILURES_PER_USERNAME, now)
         .into_iter()
@@ -64,7 +68,7 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
         return Err(Error::SignInLocked { retry_after_secs });
     }
 
-    let stored = facts.credential.as_ref().map(|c| c.password_hash.as_str()).filter(|h| !h.is_empty());
+    let stored = facts.credential.as_ref().map(|c| c.password_hash.expose().as_str()).filter(|h| !h.is_empty());
     let verified = password::verify(&request.password, stored).await?;
     let credential = match (verified, facts.credential) {
         (true, Some(credential)) => credential,
@@ -74,30 +78,25 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
         }
     };
 
-    let clear = facts.username_window.is_some().then_some(user_throttle.as_str());
+    let clear = facts.username_window.is_some().then_some(&user_throttle);
     if credential.login_protection {
-        let flow_id = new_opaque_id();
+        let flow_id = FlowId::generate();
         let expires_at = now + security::LOGIN_FLOW_TTL;
         let flow = PendingSignIn {
             account_id: credential.account_id,
-            login_key: credential.login_key.clone(),
+            credential: credential.credential.clone(),
             idle_timeout_secs: credential.idle_timeout_secs,
             activated: credential.activated,
+            expires_at,
+            progress: Progress::default(),
         };
-        services
-            .flows
-            .put_flow(
-                &flow_key(&flow_id),
-                serde_json::to_value(&flow).map_err(|e| Error::internal("encode sign-in flow", e))?,
-                expires_at,
-            )
-            .await?;
-        let factors = available_factors(credential.totp_bound).into_iter().map(Factor::as_str).collect();
+        services.flows::<PendingSignIn>().create(&flow_id, &flow).await?;
+        let factors = available_factors(credential.totp_bound);
         return Ok(SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at });
     }
     let whom = SessionFor {
         account_id: &credential.account_id,
-        login_key: &credential.login_key,
+        credential: &credential.credential,
         idle_timeout_secs: credential.idle_timeout_secs,
         activation_pending: !credential.activated,
     };
@@ -105,110 +104,98 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
     Ok(SignInOutcome::SignedIn(signed_in))
 }
 
-/// The credential key a sign-in name points to: a cloud account's username (case-insensitive)
+/// The name a sign-in or recovery refers to: a cloud account's username (case-insensitive)
 /// [LOGIN-1], or a passport account's phone, email or username, aliases of its credential
 /// [LOGIN-2].
-pub(crate) fn login_key_of(services: &Services, identifier: &str, passport: bool) -> String {
+pub(crate) fn login_name_of(services: &Services, identifier: &str, passport: bool) -> LoginName {
     let id = identifier.trim();
     if !id.chars().any(char::is_alphabetic) {
         if let Ok(phone) = Phone::parse(id) {
-            return format!("phone:{}", codes::phone_target(services, &phone));
+            return LoginName::Phone(codes::phone_target(services, &phone));
         }
     }
     if id.contains('@') {
         if let Ok(email) = Email::parse(id) {
-            return format!("email:{}", codes::email_target(services, email.as_str()));
+            return LoginName::Email(codes::email_target(services, email.as_str()));
         }
     }
     let name: String = id.to_ascii_lowercase().chars().filter(|c| *c != ':').take(64).collect();
     if passport {
-        format!("passport-name:{name}")
+        LoginName::PassportName(name)
     } else {
-        name
+        LoginName::Cloud(name)
     }
 }
 
-/// The cloud username a credential key stands for (a password must not contain it); passport
-/// credentials (`pp:<id>`) have none.
-pub(crate) fn username_of(login_key: &str) -> &str {
-    if login_key.contains(':') {
-        ""
-    } else {
-        login_key
+/// The text a name's failure window is keyed by (hashed before it is stored).
+fn name_text(name: &LoginName) -> String {
+    match name {
+        LoginName::Cloud(n) => n.clone(),
+        LoginName::PassportName(n) => format!("passport-name:{n}"),
+        LoginName::Phone(h) => format!("phone:{h}"),
+        LoginName::Email(h) => format!("email:{h}"),
     }
 }
 
-/// A sign-in whose password passed, waiting for its second factor [LOGIN-3].
-#[derive(Debug, Serialize, Deserialize)]
-struct PendingSignIn {
-    account_id: String,
-    login_key: String,
-    idle_timeout_secs: i64,
-    #[serde(default = "yes")]
-    activated: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn flow_key(id: &str) -> String {
-    format!("sign-in:{id}")
-}
-
-async fn pending(services: &Services, flow_id: &str) -> Result<(PendingSignIn, u32)> {
-    let flow = services
-        .flows
-        .flow(&flow_key(flow_id))
-        .await?
-        .filter(|f| f.expires_at > services.clock.now())
-        .ok_or(Error::SignInFlowInvalid)?;
-    if flow.attempts >= security::MAX_SECOND_FACTOR_ATTEMPTS {
-        return Err(Error::SecondFactorAttemptsExceeded);
+/// A pending sign-in that can still take a second factor.
+async fn pending(services: &Services, flow_id: &FlowId) -> Result<Versioned<PendingSignIn>> {
+    let current = services.flows::<PendingSignIn>().load(flow_id).await?.ok_or(Error::SignInFlowInvalid)?;
+    if current.flow.expires_at <= services.clock.now() {
+        return Err(Error::SignInFlowInvalid);
     }
-    let body = serde_json::from_value(flow.body).map_err(|e| Error::internal("decode sign-in flow", e))?;
-    Ok((body, flow.attempts))
+    current.flow.progress.check_open(MAX_SECOND_FACTOR_ATTEMPTS).map_err(closed)?;
+    Ok(current)
+}
+
+fn closed(c: Closed) -> Error {
+    match c {
+        Closed::Exhausted => Error::SecondFactorAttemptsExceeded,
+        Closed::Expired | Closed::Finished => Error::SignInFlowInvalid,
+    }
 }
 
 /// Sends the SMS factor of a pending sign-in to the account's bound phone.
-pub async fn send_sign_in_code(services: &Services, flow_id: &str, caller: &Caller) -> Result<CodeSent> {
-    let (flow, _) = pending(services, flow_id).await?;
-    codes::send_code_to_account_phone(services, &flow.account_id, Purpose::SignIn, caller).await
+pub async fn send_sign_in_code(services: &Services, flow_id: &FlowId, caller: &Caller) -> Result<CodeSent> {
+    let current = pending(services, flow_id).await?;
+    codes::send_code_to_account_phone(services, &current.flow.account_id, Purpose::SignIn, caller).await
 }
 
-/// Completes a pending sign-in with a second factor; the session is issued exactly once.
+/// Completes a pending sign-in with a second factor; the session is issued exactly once. A try
+/// is reserved in the flow before the factor is compared, so parallel guesses get five tries.
 pub async fn complete_sign_in(
     services: &Services,
-    flow_id: &str,
+    flow_id: &FlowId,
     proof: FactorProof,
     caller: &Caller,
 ) -> Result<SignedIn> {
-    let (flow, _) = pending(services, flow_id).await?;
-    let record = services.security.security(&flow.login_key).await?.ok_or(Error::SignInFlowInvalid)?;
-    if let Err(refusal) =
-        factors::verify(services, &flow.account_id, &flow.login_key, &record, &proof, Purpose::SignIn).await
-    {
-        if matches!(refusal, Error::InvalidField { .. } | Error::SignInLocked { .. } | Error::TotpNotBound) {
-            return Err(refusal);
-        }
-        let attempts =
-            services.flows.count_flow_failure(&flow_key(flow_id), security::MAX_SECOND_FACTOR_ATTEMPTS).await?;
-        let attempts_left = attempts.map(|a| security::MAX_SECOND_FACTOR_ATTEMPTS.saturating_sub(a));
-        return Err(match refusal {
-            Error::SecondFactorInvalid { .. } if attempts_left == Some(0) || attempts_left.is_none() => {
+    let current = pending(services, flow_id).await?;
+    let flow = current.flow.clone();
+    let record = services.security.security(&flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
+    let ready = match factors::prepare(services, &flow.account_id, &record, &proof, Purpose::SignIn).await? {
+        Ok(ready) => ready,
+        Err(unchecked) => return Err(factors::unchecked_error(unchecked)),
+    };
+    let now = services.clock.now();
+    let store = services.flows::<PendingSignIn>();
+    let reserved = advance(store, current, || Step::Try, now).await?.map_err(closed)?;
+    match factors::check(services, &flow.account_id, &flow.credential, &record, ready, Purpose::SignIn).await? {
+        FactorOutcome::Passed => {}
+        FactorOutcome::Wrong { sms: Some(refusal) } => return Err(codes::refusal_error(refusal)),
+        FactorOutcome::Wrong { sms: None } => {
+            let left = reserved.flow.progress.tries().left(MAX_SECOND_FACTOR_ATTEMPTS);
+            return Err(if left == 0 {
                 Error::SecondFactorAttemptsExceeded
-            }
-            Error::SecondFactorInvalid { .. } => Error::SecondFactorInvalid { attempts_left },
-            other => other,
-        });
+            } else {
+                Error::SecondFactorInvalid { attempts_left: Some(left) }
+            });
+        }
     }
-    if !services.flows.take_flow(&flow_key(flow_id), services.clock.now(), security::MAX_SECOND_FACTOR_ATTEMPTS).await?
-    {
+    if advance(store, reserved, || Step::Finish, services.clock.now()).await?.is_err() {
         return Err(Error::SignInFlowInvalid);
     }
     let whom = SessionFor {
         account_id: &flow.account_id,
-        login_key: &flow.login_key,
+        credential: &flow.credential,
         idle_timeout_secs: flow.idle_timeout_secs,
         activation_pending: !flow.activated,
     };
@@ -217,8 +204,8 @@ pub async fn complete_sign_in(
 
 /// Who a new session is for.
 pub(crate) struct SessionFor<'a> {
-    pub account_id: &'a str,
-    pub login_key: &'a str,
+    pub account_id: &'a AccountId,
+    pub credential: &'a CredentialRef,
     pub idle_timeout_secs: i64,
     /// The account still has to accept the agreements [REG-4].
     pub activation_pending: bool,
@@ -229,14 +216,14 @@ pub(crate) async fn start_session(
     whom: SessionFor<'_>,
     method: SignInMethod,
     caller: &Caller,
-    clear_throttle: Option<&str>,
+    clear_throttle: Option<&Throttle>,
 ) -> Result<SignedIn> {
     let now = services.clock.now();
     let session = NewSession {
-        session_id: new_opaque_id(),
-        account_id: whom.account_id.into(),
-        login_key: whom.login_key.into(),
-        method: method.as_str(),
+        session_id: SessionId::generate(),
+        account_id: whom.account_id.clone(),
+        credential: whom.credential.clone(),
+        method,
         user_agent: caller.user_agent.chars().take(MAX_USER_AGENT).collect(),
         created_at: now,
         idle_timeout_secs: whom.idle_timeout_secs,
@@ -244,13 +231,14 @@ pub(crate) async fn start_session(
         activation_pending: whom.activation_pending,
     };
     services.sessions.create(&session, clear_throttle).await?;
+    let token = services.keys.issue_token(
+        session.account_id.as_str(),
+        session.session_id.as_str(),
+        now.timestamp(),
+        session.expires_at.timestamp(),
+    );
     Ok(SignedIn {
-        access_token: services.keys.issue_token(
-            &session.account_id,
-            &session.session_id,
-            now.timestamp(),
-            session.expires_at.timestamp(),
-        ),
+        access_token: Redacted::new(token),
         session_id: session.session_id,
         account_id: session.account_id,
         idle_timeout_secs: session.idle_timeout_secs,

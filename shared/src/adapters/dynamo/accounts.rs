@@ -1,6 +1,9 @@
 use super::codes::consume_update;
-use super::{cancelled_items, failed_at, fault, n, s, DynamoStore};
+use super::{cancelled_items, failed_at, fault, keys, n, s, DynamoStore};
+use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
+use crate::domain::ids::AccountId;
+use crate::domain::login::CredentialRef;
 use crate::error::Result;
 use crate::ports::{AccountChange, NewPassportAccount, PassportOutcome, PhoneChangeOutcome, Profile, SealedContact};
 use crate::ports::{
@@ -12,26 +15,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub(crate) fn account_key(account_id: &str) -> String {
-    format!("ACCOUNT#{account_id}")
-}
-
-pub(crate) fn login_key(username_key: &str) -> String {
-    format!("LOGIN#{username_key}")
-}
-
-fn phone_counter_key(phone_hash: &str) -> String {
-    format!("PHONE#{phone_hash}")
-}
-
 /// The stored account (record version 1). The phone is kept encrypted, as a keyed hash for
 /// look-ups and in masked form for display.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct AccountItem {
     pub pk: String,
     pub record_version: u32,
-    pub account_id: String,
-    pub kind: String,
+    pub account_id: AccountId,
+    pub kind: AccountKind,
     pub username: String,
     pub username_key: String,
     pub phone_hash: String,
@@ -41,7 +32,7 @@ pub(crate) struct AccountItem {
     pub agreements: Vec<Acceptance>,
     pub activated: bool,
     pub legacy: bool,
-    pub verification: String,
+    pub verification: VerificationItem,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal: Option<PersonalIdentity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,10 +51,10 @@ pub(crate) struct AccountItem {
 pub(crate) struct CredentialItem {
     pub pk: String,
     pub record_version: u32,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub password_hash: String,
     pub idle_timeout_secs: i64,
-    pub status: String,
+    pub status: CredentialStatus,
     #[serde(default)]
     pub login_protection: bool,
     /// Operation protection by SMS is on by default for main accounts [MFA-2].
@@ -83,6 +74,26 @@ fn on() -> bool {
     true
 }
 
+/// Whether the account is real-name verified (conditions in writes compare this attribute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum VerificationItem {
+    Unverified,
+    Personal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CredentialStatus {
+    Active,
+}
+
+impl CredentialItem {
+    pub(crate) fn active(&self) -> bool {
+        self.status == CredentialStatus::Active
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct TotpItem {
     pub secret_encrypted: String,
@@ -91,13 +102,13 @@ pub(crate) struct TotpItem {
 
 impl DynamoStore {
     /// Counts a cloud account against its phone's cap [REG-2] and indexes it for look-ups [REC-3].
-    fn count_on_phone(&self, phone_hash: &str, account_id: &str, cap: u32) -> Result<Update> {
+    fn count_on_phone(&self, phone_hash: &str, account_id: &AccountId, cap: u32) -> Result<Update> {
         Update::builder()
             .table_name(&self.tables.accounts)
-            .key("pk", s(phone_counter_key(phone_hash)))
+            .key("pk", s(keys::phone_accounts(phone_hash)))
             .update_expression("ADD cloud_accounts :one, account_ids :ids")
             .condition_expression("attribute_not_exists(cloud_accounts) OR cloud_accounts < :cap")
-            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_owned()]))
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_string()]))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":cap", n(cap.into()))
             .build()
@@ -105,10 +116,10 @@ impl DynamoStore {
     }
 
     /// Rebinds an account's phone, only if it is still `old_hash` [ACC-2].
-    pub(crate) fn rebind_phone(&self, account_id: &str, old_hash: &str, new: &SealedContact) -> Result<Update> {
+    pub(crate) fn rebind_phone(&self, account_id: &AccountId, old_hash: &str, new: &SealedContact) -> Result<Update> {
         Update::builder()
             .table_name(&self.tables.accounts)
-            .key("pk", s(account_key(account_id)))
+            .key("pk", s(keys::account(account_id)))
             .update_expression("SET phone_hash = :new_hash, phone_encrypted = :enc, phone_masked = :masked")
             .condition_expression("phone_hash = :old_hash")
             .expression_attribute_values(":new_hash", s(&new.hash))
@@ -129,12 +140,12 @@ impl AccountStore for DynamoStore {
         phone_cap: u32,
     ) -> Result<RegisterOutcome> {
         let credential = CredentialItem {
-            pk: login_key(&account.username_key),
+            pk: keys::credential(&CredentialRef::Cloud(account.username_key.clone())),
             record_version: 1,
             account_id: account.account_id.clone(),
-            password_hash: account.password_hash.clone(),
+            password_hash: account.password_hash.expose().clone(),
             idle_timeout_secs: account.idle_timeout_secs,
-            status: "active".into(),
+            status: CredentialStatus::Active,
             login_protection: false,
             operation_protection: true,
             totp: None,
@@ -142,20 +153,20 @@ impl AccountStore for DynamoStore {
             activated: !account.legacy,
         };
         let item = AccountItem {
-            pk: account_key(&account.account_id),
+            pk: keys::account(&account.account_id),
             record_version: 1,
             account_id: account.account_id.clone(),
-            kind: "cloud".into(),
+            kind: AccountKind::Cloud,
             username: account.username.clone(),
             username_key: account.username_key.clone(),
-            phone_hash: account.phone_hash.clone(),
-            phone_encrypted: account.phone_encrypted.clone(),
-            phone_masked: account.phone_masked.clone(),
+            phone_hash: account.phone.hash.clone(),
+            phone_encrypted: account.phone.encrypted.clone(),
+            phone_masked: account.phone.masked.clone(),
             created_at: account.created_at,
             agreements: account.agreements.clone(),
             activated: !account.legacy,
             legacy: account.legacy,
-            verification: "unverified".into(),
+            verification: VerificationItem::Unverified,
             personal: None,
             student: None,
             email: None,
@@ -174,7 +185,7 @@ impl AccountStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build put account"))?;
-        let count_phone = self.count_on_phone(&account.phone_hash, &account.account_id, phone_cap)?;
+        let count_phone = self.count_on_phone(&account.phone.hash, &account.account_id, phone_cap)?;
         let mut request = self.client.transact_write_items();
         if let Some(proof) = proof {
             request = request.transact_items(
@@ -203,12 +214,12 @@ impl AccountStore for DynamoStore {
         })
     }
 
-    async fn account(&self, account_id: &str) -> Result<Option<AccountRecord>> {
+    async fn account(&self, account_id: &AccountId) -> Result<Option<AccountRecord>> {
         let out = self
             .client
             .get_item()
             .table_name(&self.tables.accounts)
-            .key("pk", s(account_key(account_id)))
+            .key("pk", s(keys::account(account_id)))
             .send()
             .await
             .map_err(fault("read account"))?;
@@ -217,14 +228,11 @@ impl AccountStore for DynamoStore {
         Ok(Some(AccountRecord {
             account_id: item.account_id,
             username: item.username,
-            phone_masked: item.phone_masked,
             created_at: item.created_at,
             agreements: item.agreements,
-            verification: item.verification,
-            phone_encrypted: item.phone_encrypted,
+            phone: SealedContact { encrypted: item.phone_encrypted, masked: item.phone_masked, hash: item.phone_hash },
             personal: item.personal,
             student: item.student,
-            phone_hash: item.phone_hash,
             kind: item.kind,
             activated: item.activated,
             email: item.email,
@@ -233,7 +241,7 @@ impl AccountStore for DynamoStore {
         }))
     }
 
-    async fn change_account(&self, account_id: &str, change: AccountChange) -> Result<()> {
+    async fn change_account(&self, account_id: &AccountId, change: AccountChange) -> Result<()> {
         let (expression, value) = match change {
             AccountChange::Email(email) => ("SET email = :v", serde_dynamo::to_attribute_value(email)),
             AccountChange::Profile(profile) => ("SET profile = :v", serde_dynamo::to_attribute_value(profile)),
@@ -242,7 +250,7 @@ impl AccountStore for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.tables.accounts)
-            .key("pk", s(account_key(account_id)))
+            .key("pk", s(keys::account(account_id)))
             .update_expression(expression)
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":v", value.map_err(fault("encode account change"))?)
@@ -254,7 +262,7 @@ impl AccountStore for DynamoStore {
 
     async fn change_phone(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         old_hash: &str,
         new: &SealedContact,
         cap: u32,
@@ -263,10 +271,10 @@ impl AccountStore for DynamoStore {
         let count_new = self.count_on_phone(&new.hash, account_id, cap)?;
         let release_old = Update::builder()
             .table_name(&self.tables.accounts)
-            .key("pk", s(phone_counter_key(old_hash)))
+            .key("pk", s(keys::phone_accounts(old_hash)))
             .update_expression("ADD cloud_accounts :minus DELETE account_ids :ids")
             .expression_attribute_values(":minus", n(-1))
-            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_owned()]))
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_string()]))
             .build()
             .map_err(fault("build old phone counter"))?;
         let result = self
@@ -296,15 +304,20 @@ impl AccountStore for DynamoStore {
         self.create_passport_account(account, proof).await
     }
 
-    async fn passport_of(&self, phone_hash: &str) -> Result<Option<String>> {
+    async fn passport_of(&self, phone_hash: &str) -> Result<Option<AccountId>> {
         self.passport_account_of(phone_hash).await
     }
 
-    async fn activate(&self, account_id: &str, login_key: &str, agreements: &[Acceptance]) -> Result<()> {
-        self.activate_account(account_id, login_key, agreements).await
+    async fn activate(
+        &self,
+        account_id: &AccountId,
+        credential: &CredentialRef,
+        agreements: &[Acceptance],
+    ) -> Result<()> {
+        self.activate_account(account_id, credential, agreements).await
     }
 
-    async fn accounts_of_phone(&self, phone_hash: &str) -> Result<Vec<String>> {
+    async fn accounts_of_phone(&self, phone_hash: &str) -> Result<Vec<AccountId>> {
         let key = |pk: String| std::collections::HashMap::from([("pk".to_string(), s(pk))]);
         let out = self
             .client
@@ -312,8 +325,8 @@ impl AccountStore for DynamoStore {
             .request_items(
                 &self.tables.accounts,
                 aws_sdk_dynamodb::types::KeysAndAttributes::builder()
-                    .keys(key(phone_counter_key(phone_hash)))
-                    .keys(key(format!("PASSPORT#{phone_hash}")))
+                    .keys(key(keys::phone_accounts(phone_hash)))
+                    .keys(key(keys::passport_of_phone(phone_hash)))
                     .consistent_read(true)
                     .build()
                     .map_err(fault("build keys"))?,
@@ -321,6 +334,9 @@ impl AccountStore for DynamoStore {
             .send()
             .await
             .map_err(fault("read accounts of phone"))?;
+        if out.unprocessed_keys.as_ref().is_some_and(|k| !k.is_empty()) {
+            return Err(crate::Error::internal("read accounts of phone", "keys left unprocessed"));
+        }
         let mut ids = BTreeSet::new();
         for item in out.responses.unwrap_or_default().into_values().flatten() {
             if let Some(set) = item.get("account_ids").and_then(|v| v.as_ss().ok()) {
@@ -330,12 +346,12 @@ impl AccountStore for DynamoStore {
                 ids.insert(id.to_owned());
             }
         }
-        Ok(ids.into_iter().collect())
+        Ok(ids.into_iter().map(AccountId::from_raw).collect())
     }
 
     async fn change_passport_phone(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         old_hash: &str,
         new: &SealedContact,
     ) -> Result<PhoneChangeOutcome> {
@@ -344,7 +360,7 @@ impl AccountStore for DynamoStore {
 
     async fn change_passport_email(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         old: Option<&SealedContact>,
         new: &SealedContact,
     ) -> Result<bool> {

@@ -1,4 +1,5 @@
-use super::{cancelled_items, failed_at, fault, get_n, get_s, n, s, written, DynamoStore, Item};
+use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, written, DynamoStore, Item};
+use crate::domain::ids::ChallengeId;
 use crate::error::Result;
 use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, SendLimits};
 use async_trait::async_trait;
@@ -6,15 +7,11 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 
-pub(crate) fn code_key(challenge_id: &str) -> String {
-    format!("CODE#{challenge_id}")
-}
-
 /// The update that uses a code up if the proof holds; in a transaction with its effect, or alone.
 pub(crate) fn consume_update(table: &str, proof: &CodeProof) -> Result<Update> {
     Update::builder()
         .table_name(table)
-        .key("pk", s(code_key(&proof.challenge_id)))
+        .key("pk", s(keys::code(&proof.challenge_id)))
         .update_expression("SET consumed_at = :now_s")
         .condition_expression(
             "attribute_exists(pk) AND purpose = :purpose AND target_hash = :target AND code_hash = :code \
@@ -30,13 +27,9 @@ pub(crate) fn consume_update(table: &str, proof: &CodeProof) -> Result<Update> {
         .map_err(fault("build consume code"))
 }
 
-fn counter_key(key: &str, day: &str) -> String {
-    format!("RATE#{key}#{day}")
-}
-
 fn code_state(item: &Item) -> CodeState {
     CodeState {
-        attempts: get_n(item, "attempts").unwrap_or(0) as u32,
+        attempts: get_n(item, "attempts").and_then(|a| u32::try_from(a).ok()).unwrap_or(0),
         consumed: item.contains_key("consumed_at"),
         expires_at: DateTime::from_timestamp(get_n(item, "expires_at").unwrap_or(0), 0).unwrap_or_default(),
     }
@@ -48,7 +41,7 @@ impl CodeStore for DynamoStore {
         let counters_ttl = n((now + Duration::days(2)).timestamp());
         let put_code = Put::builder()
             .table_name(&self.tables.flows)
-            .item("pk", s(code_key(&code.challenge_id)))
+            .item("pk", s(keys::code(&code.challenge_id)))
             .item("purpose", s(code.purpose.as_str()))
             .item("target_hash", s(&code.target_hash))
             .item("code_hash", s(&code.code_hash))
@@ -61,7 +54,7 @@ impl CodeStore for DynamoStore {
             .map_err(fault("build put code"))?;
         let target_counter = Update::builder()
             .table_name(&self.tables.flows)
-            .key("pk", s(counter_key(&limits.target_key, &limits.day)))
+            .key("pk", s(keys::send_counter(&limits.target, &limits.day)))
             .update_expression("SET last_sent = :now, #ttl = :ttl ADD sends :one")
             .condition_expression("attribute_not_exists(pk) OR (sends < :cap AND last_sent <= :spaced)")
             .expression_attribute_names("#ttl", "ttl")
@@ -75,7 +68,7 @@ impl CodeStore for DynamoStore {
             .map_err(fault("build target counter"))?;
         let source_counter = Update::builder()
             .table_name(&self.tables.flows)
-            .key("pk", s(counter_key(&limits.source_key, &limits.day)))
+            .key("pk", s(keys::send_counter(&limits.source, &limits.day)))
             .update_expression("SET #ttl = :ttl ADD sends :one")
             .condition_expression("attribute_not_exists(pk) OR sends < :cap")
             .expression_attribute_names("#ttl", "ttl")
@@ -115,8 +108,8 @@ impl CodeStore for DynamoStore {
         Err(crate::Error::internal("issue code", "transaction cancelled without a failed condition"))
     }
 
-    async fn record_failure(&self, challenge_id: &str, max_attempts: u32) -> Result<Option<CodeState>> {
-        let key = s(code_key(challenge_id));
+    async fn record_failure(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Option<CodeState>> {
+        let key = s(keys::code(challenge_id));
         let result = self
             .client
             .update_item()

@@ -1,92 +1,119 @@
-use super::{fault, get_n, n, s, written, DynamoStore};
-use crate::error::Result;
-use crate::ports::{FlowStore, StoredFlow};
-use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+//! The flow store, generic over the flow type: the state is a typed record (serde_dynamo), every
+//! transition a write conditional on the version read.
 
-fn flow_key(key: &str) -> String {
-    format!("FLOW#{key}")
+use super::{fault, get_n, keys, n, s, written, DynamoStore, Item};
+use crate::domain::flow::{Flow, Versioned};
+use crate::domain::ids::FlowId;
+use crate::error::{Error, Result};
+use crate::ports::FlowStore;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+
+/// How long a finished or expired flow stays readable before DynamoDB's TTL removes it.
+const KEEP_AFTER_EXPIRY: Duration = Duration::days(1);
+
+fn ttl_of(expires_at: DateTime<Utc>, deadline: Option<DateTime<Utc>>) -> i64 {
+    let last = deadline.map_or(expires_at, |d| d.max(expires_at));
+    (last + KEEP_AFTER_EXPIRY).timestamp()
+}
+
+fn deadline_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl DynamoStore {
+    /// The conditional update that moves a flow from `current` to `next` (also used inside
+    /// transactions that change other items with it).
+    pub(crate) fn flow_transition<F: Flow>(&self, current: &Versioned<F>, next: &F) -> Result<Update> {
+        let state = serde_dynamo::to_attribute_value(next).map_err(fault("encode flow"))?;
+        let mut update = Update::builder()
+            .table_name(&self.tables.flows)
+            .key("pk", s(keys::flow(F::KIND, &current.id)))
+            .condition_expression("attribute_exists(pk) AND version = :v")
+            .expression_attribute_values(":state", state)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":v", n(current.version.into()))
+            .expression_attribute_values(":expires", n(next.expires_at().timestamp()))
+            .expression_attribute_values(":ttl", n(ttl_of(next.expires_at(), next.deadline())));
+        update = match next.deadline() {
+            Some(at) => update
+                .update_expression(
+                    "SET #state = :state, expires_at = :expires, #ttl = :ttl, due = :due, deadline_at = :at \
+                     ADD version :one",
+                )
+                .expression_attribute_values(":due", s(keys::deadlines_of(F::KIND)))
+                .expression_attribute_values(":at", s(deadline_text(at))),
+            None => update.update_expression(
+                "SET #state = :state, expires_at = :expires, #ttl = :ttl REMOVE due, deadline_at ADD version :one",
+            ),
+        };
+        update
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#ttl", "ttl")
+            .build()
+            .map_err(fault("build flow transition"))
+    }
 }
 
 #[async_trait]
-impl FlowStore for DynamoStore {
-    async fn put_flow(&self, key: &str, body: serde_json::Value, expires_at: DateTime<Utc>) -> Result<()> {
-        let body = serde_dynamo::to_attribute_value(body).map_err(fault("encode flow"))?;
-        self.client
+impl<F: Flow> FlowStore<F> for DynamoStore {
+    async fn create(&self, id: &FlowId, flow: &F) -> Result<()> {
+        let state = serde_dynamo::to_attribute_value(flow).map_err(fault("encode flow"))?;
+        let mut item: Item = [
+            ("pk", s(keys::flow(F::KIND, id))),
+            ("kind", s(F::KIND.as_str())),
+            ("state", state),
+            ("version", n(0)),
+            ("expires_at", n(flow.expires_at().timestamp())),
+            ("ttl", n(ttl_of(flow.expires_at(), flow.deadline()))),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        if let Some(at) = flow.deadline() {
+            item.insert("due".into(), s(keys::deadlines_of(F::KIND)));
+            item.insert("deadline_at".into(), s(deadline_text(at)));
+        }
+        let stored = self
+            .client
             .put_item()
             .table_name(&self.tables.flows)
-            .item("pk", s(flow_key(key)))
-            .item("body", body)
-            .item("attempts", n(0))
-            .item("version", n(0))
-            .item("expires_at", n(expires_at.timestamp()))
-            .item("ttl", n((expires_at + Duration::days(1)).timestamp()))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
-            .await
-            .map_err(fault("store flow"))?;
-        Ok(())
+            .await;
+        if written(stored, "store flow")? {
+            Ok(())
+        } else {
+            Err(Error::internal("store flow", "a flow with this id already exists"))
+        }
     }
 
-    async fn flow(&self, key: &str) -> Result<Option<StoredFlow>> {
-        let item = self.get(&self.tables.flows, flow_key(key), "read flow").await?;
-        let Some(item) = item else {
+    async fn load(&self, id: &FlowId) -> Result<Option<Versioned<F>>> {
+        let Some(item) = self.get(&self.tables.flows, keys::flow(F::KIND, id), "read flow").await? else {
             return Ok(None);
         };
-        let body = item
-            .get("body")
-            .cloned()
-            .map(serde_dynamo::from_attribute_value)
-            .transpose()
-            .map_err(fault("decode flow"))?
-            .unwrap_or_default();
-        Ok(Some(StoredFlow {
-            body,
-            attempts: get_n(&item, "attempts").unwrap_or(0) as u32,
-            version: get_n(&item, "version").unwrap_or(0) as u32,
-            expires_at: DateTime::from_timestamp(get_n(&item, "expires_at").unwrap_or(0), 0).unwrap_or_default(),
-        }))
+        let state = item.get("state").cloned().unwrap_or(AttributeValue::Null(true));
+        let flow: F = serde_dynamo::from_attribute_value(state).map_err(fault("decode flow"))?;
+        let version = get_n(&item, "version").ok_or_else(|| Error::internal("decode flow", "no version"))?;
+        let version = u32::try_from(version).map_err(fault("decode flow version"))?;
+        Ok(Some(Versioned { id: id.clone(), version, flow }))
     }
 
-    async fn count_flow_failure(&self, key: &str, max: u32) -> Result<Option<u32>> {
-        self.count_attempt(
-            &self.tables.flows,
-            flow_key(key),
-            "attribute_exists(pk) AND attempts < :max",
-            max,
-            "count flow failure",
-        )
-        .await
-    }
-
-    async fn take_flow(&self, key: &str, now: DateTime<Utc>, max: u32) -> Result<bool> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.tables.flows)
-            .key("pk", s(flow_key(key)))
-            .condition_expression("attribute_exists(pk) AND expires_at > :now AND attempts < :max")
-            .expression_attribute_values(":now", n(now.timestamp()))
-            .expression_attribute_values(":max", n(max.into()))
-            .send()
-            .await;
-        written(result, "take flow")
-    }
-
-    async fn update_flow(&self, key: &str, body: serde_json::Value, version: u32) -> Result<bool> {
-        let body = serde_dynamo::to_attribute_value(body).map_err(fault("encode flow"))?;
+    async fn save(&self, current: &Versioned<F>, next: &F) -> Result<bool> {
+        let update = self.flow_transition(current, next)?;
         let result = self
             .client
             .update_item()
-            .table_name(&self.tables.flows)
-            .key("pk", s(flow_key(key)))
-            .update_expression("SET body = :body ADD version :one")
-            .condition_expression("attribute_exists(pk) AND version = :v")
-            .expression_attribute_values(":body", body)
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":v", n(version.into()))
+            .table_name(update.table_name())
+            .set_key(Some(update.key().clone()))
+            .update_expression(update.update_expression())
+            .set_condition_expression(update.condition_expression().map(str::to_owned))
+            .set_expression_attribute_names(update.expression_attribute_names().cloned())
+            .set_expression_attribute_values(update.expression_attribute_values().cloned())
             .send()
             .await;
-        written(result, "update flow")
+        written(result, "save flow")
     }
 }

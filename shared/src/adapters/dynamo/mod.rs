@@ -4,6 +4,7 @@
 mod accounts;
 mod codes;
 mod flows;
+mod keys;
 mod kyc;
 mod passport;
 mod security;
@@ -63,7 +64,7 @@ impl DynamoStore {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(out.attributes().and_then(|a| get_n(a, "attempts")).map(|a| a as u32)),
+            Ok(out) => Ok(out.attributes().and_then(|a| get_n(a, "attempts")).and_then(|a| u32::try_from(a).ok())),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
             Err(e) => Err(Error::internal(context, e)),
         }

@@ -1,23 +1,17 @@
 //! Passport accounts: one per phone [REG-3], signed in by SMS code or by phone/email and password
 //! (aliases of the credential) [LOGIN-2], activated on first sign-in to the cloud [REG-4].
 
-use super::accounts::{account_key, login_key, AccountItem, CredentialItem};
+use super::accounts::{AccountItem, CredentialItem, CredentialStatus, VerificationItem};
 use super::codes::consume_update;
-use super::{cancelled_items, failed_at, fault, get_s, s, DynamoStore};
+use super::{cancelled_items, failed_at, fault, get_s, keys, s, DynamoStore};
+use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
+use crate::domain::ids::AccountId;
+use crate::domain::login::{CredentialRef, LoginName};
 use crate::error::Result;
 use crate::ports::{NewPassportAccount, PassportOutcome, PhoneChangeOutcome, Profile, SealedContact};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use std::collections::{BTreeMap, BTreeSet};
-
-fn passport_key(phone_hash: &str) -> String {
-    format!("PASSPORT#{phone_hash}")
-}
-
-/// The credential key of a passport account.
-pub(crate) fn passport_login(account_id: &str) -> String {
-    format!("pp:{account_id}")
-}
 
 impl DynamoStore {
     fn put(&self, item: super::Item) -> Result<Put> {
@@ -29,8 +23,15 @@ impl DynamoStore {
             .map_err(fault("build put"))
     }
 
-    fn alias(&self, alias: String, target: &str) -> Result<Put> {
-        self.put([("pk".to_string(), s(login_key(&alias))), ("alias_of".to_string(), s(target))].into_iter().collect())
+    /// A sign-in alias (phone, email, passport username) of a passport account's credential.
+    fn alias(&self, alias: &LoginName, account: &AccountId) -> Result<Put> {
+        let item = [("pk".to_string(), s(keys::login(alias))), ("alias_of_account".to_string(), s(account.as_str()))];
+        self.put(item.into_iter().collect())
+    }
+
+    /// Removes an alias, only if it still points at this account.
+    fn drop_alias(&self, alias: &LoginName, account: &AccountId) -> Result<aws_sdk_dynamodb::types::Delete> {
+        self.delete_if_mine(keys::login(alias), "alias_of_account", account)
     }
 
     pub(crate) async fn create_passport_account(
@@ -38,14 +39,14 @@ impl DynamoStore {
         a: &NewPassportAccount,
         proof: Option<&crate::ports::CodeProof>,
     ) -> Result<PassportOutcome> {
-        let login = passport_login(&a.account_id);
+        let id = &a.account_id;
         let credential = CredentialItem {
-            pk: login_key(&login),
+            pk: keys::credential(&CredentialRef::Passport(id.clone())),
             record_version: 1,
             account_id: a.account_id.clone(),
-            password_hash: a.password_hash.clone(),
+            password_hash: a.password_hash.expose().clone(),
             idle_timeout_secs: crate::domain::session::DEFAULT_IDLE_TIMEOUT.num_seconds(),
-            status: "active".into(),
+            status: CredentialStatus::Active,
             login_protection: false,
             operation_protection: true,
             totp: None,
@@ -53,10 +54,10 @@ impl DynamoStore {
             activated: a.activated,
         };
         let account = AccountItem {
-            pk: account_key(&a.account_id),
+            pk: keys::account(&a.account_id),
             record_version: 1,
             account_id: a.account_id.clone(),
-            kind: "passport".into(),
+            kind: AccountKind::Passport,
             username: a.username.clone().unwrap_or_default(),
             username_key: a.username.as_ref().map(|u| u.to_ascii_lowercase()).unwrap_or_default(),
             phone_hash: a.phone.hash.clone(),
@@ -66,7 +67,7 @@ impl DynamoStore {
             agreements: a.agreements.clone(),
             activated: a.activated,
             legacy: false,
-            verification: "unverified".into(),
+            verification: VerificationItem::Unverified,
             personal: None,
             student: None,
             email: a.email.clone(),
@@ -80,7 +81,7 @@ impl DynamoStore {
             );
         }
         let guard = self.put(
-            [("pk".to_string(), s(passport_key(&a.phone.hash))), ("account_id".to_string(), s(&a.account_id))]
+            [("pk".to_string(), s(keys::passport_of_phone(&a.phone.hash))), ("account_id".to_string(), s(id.as_str()))]
                 .into_iter()
                 .collect(),
         )?;
@@ -97,15 +98,15 @@ impl DynamoStore {
                     .build(),
             )
             .transact_items(
-                TransactWriteItem::builder().put(self.alias(format!("phone:{}", a.phone.hash), &login)?).build(),
+                TransactWriteItem::builder().put(self.alias(&LoginName::Phone(a.phone.hash.clone()), id)?).build(),
             );
         if let Some(name) = &a.username {
-            let alias = self.alias(format!("passport-name:{}", name.to_ascii_lowercase()), &login)?;
+            let alias = self.alias(&LoginName::PassportName(name.to_ascii_lowercase()), id)?;
             request = request.transact_items(TransactWriteItem::builder().put(alias).build());
         }
         if let Some(email) = &a.email {
             request = request.transact_items(
-                TransactWriteItem::builder().put(self.alias(format!("email:{}", email.hash), &login)?).build(),
+                TransactWriteItem::builder().put(self.alias(&LoginName::Email(email.hash.clone()), id)?).build(),
             );
         }
         let Err(err) = request.send().await else { return Ok(PassportOutcome::Created) };
@@ -122,21 +123,21 @@ impl DynamoStore {
         Err(crate::Error::internal("create passport account", "transaction cancelled without a known cause"))
     }
 
-    pub(crate) async fn passport_account_of(&self, phone_hash: &str) -> Result<Option<String>> {
-        let item = self.get(&self.tables.accounts, passport_key(phone_hash), "read passport guard").await?;
-        Ok(item.as_ref().and_then(|i| get_s(i, "account_id")).map(str::to_owned))
+    pub(crate) async fn passport_account_of(&self, phone_hash: &str) -> Result<Option<AccountId>> {
+        let item = self.get(&self.tables.accounts, keys::passport_of_phone(phone_hash), "read passport guard").await?;
+        Ok(item.as_ref().and_then(|i| get_s(i, "account_id")).map(AccountId::from_raw))
     }
 
     pub(crate) async fn activate_account(
         &self,
-        account_id: &str,
-        login: &str,
+        account_id: &AccountId,
+        credential: &CredentialRef,
         agreements: &[Acceptance],
     ) -> Result<()> {
         let agreements = serde_dynamo::to_attribute_value(agreements).map_err(fault("encode agreements"))?;
         let account = Update::builder()
             .table_name(&self.tables.accounts)
-            .key("pk", s(account_key(account_id)))
+            .key("pk", s(keys::account(account_id)))
             .update_expression("SET activated = :yes, agreements = :agreements")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
@@ -145,11 +146,11 @@ impl DynamoStore {
             .map_err(fault("build activate account"))?;
         let credential = Update::builder()
             .table_name(&self.tables.accounts)
-            .key("pk", s(login_key(login)))
+            .key("pk", s(keys::credential(credential)))
             .update_expression("SET activated = :yes")
             .condition_expression("account_id = :account")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .expression_attribute_values(":account", s(account_id))
+            .expression_attribute_values(":account", s(account_id.as_str()))
             .build()
             .map_err(fault("build activate credential"))?;
         self.client
@@ -162,28 +163,36 @@ impl DynamoStore {
         Ok(())
     }
 
-    fn delete_if_mine(&self, pk: String, account_field: &str, value: &str) -> Result<aws_sdk_dynamodb::types::Delete> {
+    fn delete_if_mine(
+        &self,
+        pk: String,
+        account_field: &str,
+        value: &AccountId,
+    ) -> Result<aws_sdk_dynamodb::types::Delete> {
         aws_sdk_dynamodb::types::Delete::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(pk))
-            .condition_expression(format!("{account_field} = :v"))
-            .expression_attribute_values(":v", s(value))
+            .condition_expression("#owner = :v")
+            .expression_attribute_names("#owner", account_field)
+            .expression_attribute_values(":v", s(value.as_str()))
             .build()
             .map_err(fault("build delete"))
     }
 
     pub(crate) async fn rebind_passport_phone(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         old_hash: &str,
         new: &SealedContact,
     ) -> Result<PhoneChangeOutcome> {
-        let login = passport_login(account_id);
         let rebind = self.rebind_phone(account_id, old_hash, new)?;
         let new_guard = self.put(
-            [("pk".to_string(), s(passport_key(&new.hash))), ("account_id".to_string(), s(account_id))]
-                .into_iter()
-                .collect(),
+            [
+                ("pk".to_string(), s(keys::passport_of_phone(&new.hash))),
+                ("account_id".to_string(), s(account_id.as_str())),
+            ]
+            .into_iter()
+            .collect(),
         )?;
         let result = self
             .client
@@ -192,15 +201,15 @@ impl DynamoStore {
             .transact_items(TransactWriteItem::builder().put(new_guard).build())
             .transact_items(
                 TransactWriteItem::builder()
-                    .delete(self.delete_if_mine(passport_key(old_hash), "account_id", account_id)?)
+                    .delete(self.delete_if_mine(keys::passport_of_phone(old_hash), "account_id", account_id)?)
                     .build(),
             )
             .transact_items(
-                TransactWriteItem::builder().put(self.alias(format!("phone:{}", new.hash), &login)?).build(),
+                TransactWriteItem::builder().put(self.alias(&LoginName::Phone(new.hash.clone()), account_id)?).build(),
             )
             .transact_items(
                 TransactWriteItem::builder()
-                    .delete(self.delete_if_mine(login_key(&format!("phone:{old_hash}")), "alias_of", &login)?)
+                    .delete(self.drop_alias(&LoginName::Phone(old_hash.to_owned()), account_id)?)
                     .build(),
             )
             .send()
@@ -218,14 +227,13 @@ impl DynamoStore {
 
     pub(crate) async fn rebind_passport_email(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         old: Option<&SealedContact>,
         new: &SealedContact,
     ) -> Result<bool> {
-        let login = passport_login(account_id);
         let set = Update::builder()
             .table_name(&self.tables.accounts)
-            .key("pk", s(account_key(account_id)))
+            .key("pk", s(keys::account(account_id)))
             .update_expression("SET email = :email")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(
@@ -239,12 +247,12 @@ impl DynamoStore {
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(set).build())
             .transact_items(
-                TransactWriteItem::builder().put(self.alias(format!("email:{}", new.hash), &login)?).build(),
+                TransactWriteItem::builder().put(self.alias(&LoginName::Email(new.hash.clone()), account_id)?).build(),
             );
         if let Some(old) = old.filter(|o| o.hash != new.hash) {
             request = request.transact_items(
                 TransactWriteItem::builder()
-                    .delete(self.delete_if_mine(login_key(&format!("email:{}", old.hash)), "alias_of", &login)?)
+                    .delete(self.drop_alias(&LoginName::Email(old.hash.clone()), account_id)?)
                     .build(),
             );
         }

@@ -1,5 +1,8 @@
+use super::accounts::CredentialItem;
+use super::keys;
 use super::{fault, get_n, n, s, written, DynamoStore};
-use crate::adapters::dynamo::accounts::{login_key, CredentialItem};
+use crate::domain::ids::AccountId;
+use crate::domain::login::CredentialRef;
 use crate::error::Result;
 use crate::ports::{SecurityChange, SecurityRecord, SecurityStore};
 use async_trait::async_trait;
@@ -12,29 +15,35 @@ fn code_map(hashes: &[String]) -> AttributeValue {
 
 #[async_trait]
 impl SecurityStore for DynamoStore {
-    async fn security(&self, key: &str) -> Result<Option<SecurityRecord>> {
-        let item = self.get(&self.tables.accounts, login_key(key), "read security record").await?;
+    async fn security(&self, credential: &CredentialRef) -> Result<Option<SecurityRecord>> {
+        let item = self.get(&self.tables.accounts, keys::credential(credential), "read security record").await?;
         let Some(raw) = item else { return Ok(None) };
         let last_step = raw.get("totp").and_then(|t| t.as_m().ok()).and_then(|m| get_n(m, "last_step"));
         let c: CredentialItem = serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
         Ok(Some(SecurityRecord {
             account_id: c.account_id,
-            password_hash: c.password_hash,
+            password_hash: c.password_hash.into(),
             login_protection: c.login_protection,
             operation_protection: c.operation_protection,
             idle_timeout_secs: c.idle_timeout_secs,
-            totp_secret_encrypted: c.totp.map(|t| t.secret_encrypted),
+            totp_secret_encrypted: c.totp.map(|t| t.secret_encrypted.into()),
             totp_last_step: last_step,
             recovery_codes_left: c.recovery_codes.len(),
         }))
     }
 
-    async fn change_security(&self, key: &str, account_id: &str, change: SecurityChange) -> Result<bool> {
+    async fn change_security(
+        &self,
+        credential: &CredentialRef,
+        account_id: &AccountId,
+        change: SecurityChange,
+    ) -> Result<bool> {
         let mut names: HashMap<String, String> = HashMap::new();
-        let mut values: HashMap<String, AttributeValue> = HashMap::from([(":account".to_string(), s(account_id))]);
+        let mut values: HashMap<String, AttributeValue> =
+            HashMap::from([(":account".to_string(), s(account_id.as_str()))]);
         let (update, condition) = match change {
             SecurityChange::Password { hash } => {
-                values.insert(":h".into(), s(hash));
+                values.insert(":h".into(), s(hash.into_inner()));
                 ("SET password_hash = :h", None)
             }
             SecurityChange::Protection { login, operation } => {
@@ -50,7 +59,7 @@ impl SecurityStore for DynamoStore {
                 values.insert(
                     ":t".into(),
                     AttributeValue::M(HashMap::from([
-                        ("secret_encrypted".to_string(), s(secret_encrypted)),
+                        ("secret_encrypted".to_string(), s(secret_encrypted.into_inner())),
                         ("last_step".to_string(), n(step)),
                     ])),
                 );
@@ -82,7 +91,7 @@ impl SecurityStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.tables.accounts)
-            .key("pk", s(login_key(key)))
+            .key("pk", s(keys::credential(credential)))
             .update_expression(update)
             .condition_expression(condition)
             .set_expression_attribute_names((!names.is_empty()).then_some(names))

@@ -1,5 +1,6 @@
-use super::sign_in::throttle_key;
-use super::{fault, get_n, get_s, n, s, DynamoStore, Item};
+use super::{fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use crate::domain::ids::{AccountId, SessionId};
+use crate::domain::throttle::Throttle;
 use crate::error::Result;
 use crate::ports::{NewSession, SessionInfo, SessionRecord, SessionStore};
 use crate::tables::SESSIONS;
@@ -7,15 +8,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
-fn session_key(session_id: &str) -> String {
-    format!("SESSION#{session_id}")
-}
-
 fn record(item: &Item) -> Option<SessionRecord> {
     Some(SessionRecord {
-        session_id: get_s(item, "session_id")?.into(),
-        account_id: get_s(item, "account_id")?.into(),
-        login_key: get_s(item, "login_key").unwrap_or_default().into(),
+        session_id: SessionId::from_raw(get_s(item, "session_id")?),
+        account_id: AccountId::from_raw(get_s(item, "account_id")?),
+        credential: get_s(item, "credential")?.parse().ok()?,
         idle_timeout_secs: get_n(item, "idle_timeout_secs")?,
         step_up_until: get_n(item, "step_up_until").and_then(|t| DateTime::from_timestamp(t, 0)),
         activation_pending: item.get("activation_pending").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
@@ -29,7 +26,7 @@ fn alive(item: &Item, now: DateTime<Utc>) -> bool {
 
 impl DynamoStore {
     /// The account's session items (all of them, alive or not), newest first.
-    async fn sessions_of(&self, account_id: &str) -> Result<Vec<Item>> {
+    async fn sessions_of(&self, account_id: &AccountId) -> Result<Vec<Item>> {
         let index = SESSIONS.indexes[0].name;
         let mut items = vec![];
         let mut start = None;
@@ -40,7 +37,7 @@ impl DynamoStore {
                 .table_name(&self.tables.sessions)
                 .index_name(index)
                 .key_condition_expression("account_id = :a")
-                .expression_attribute_values(":a", s(account_id))
+                .expression_attribute_values(":a", s(account_id.as_str()))
                 .scan_index_forward(false)
                 .set_exclusive_start_key(start)
                 .send()
@@ -57,14 +54,14 @@ impl DynamoStore {
 
 #[async_trait]
 impl SessionStore for DynamoStore {
-    async fn create(&self, session: &NewSession, clear_throttle: Option<&str>) -> Result<()> {
+    async fn create(&self, session: &NewSession, clear_throttle: Option<&Throttle>) -> Result<()> {
         let idle_deadline = session.created_at.timestamp() + session.idle_timeout_secs;
         let item: Item = [
-            ("pk", s(session_key(&session.session_id))),
-            ("session_id", s(&session.session_id)),
-            ("account_id", s(&session.account_id)),
-            ("login_key", s(&session.login_key)),
-            ("method", s(session.method)),
+            ("pk", s(keys::session(&session.session_id))),
+            ("session_id", s(session.session_id.as_str())),
+            ("account_id", s(session.account_id.as_str())),
+            ("credential", s(session.credential.to_string())),
+            ("method", s(session.method.as_str())),
             ("user_agent", s(&session.user_agent)),
             ("created_at", s(session.created_at.to_rfc3339())),
             ("last_seen_at", s(session.created_at.to_rfc3339())),
@@ -97,7 +94,7 @@ impl SessionStore for DynamoStore {
                     .map_err(fault("build put session"))?;
                 let clear = Delete::builder()
                     .table_name(&self.tables.flows)
-                    .key("pk", s(throttle_key(key)))
+                    .key("pk", s(keys::throttle(key)))
                     .build()
                     .map_err(fault("build clear throttle"))?;
                 self.client
@@ -112,19 +109,24 @@ impl SessionStore for DynamoStore {
         Ok(())
     }
 
-    async fn touch(&self, session_id: &str, account_id: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>> {
+    async fn touch(
+        &self,
+        session_id: &SessionId,
+        account_id: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
         let result = self
             .client
             .update_item()
             .table_name(&self.tables.sessions)
-            .key("pk", s(session_key(session_id)))
+            .key("pk", s(keys::session(session_id)))
             .update_expression("SET last_seen_at = :now_s, idle_deadline = idle_timeout_secs + :now")
             .condition_expression(
                 "attribute_exists(pk) AND account_id = :account AND idle_deadline > :now AND expires_at > :now",
             )
             .expression_attribute_values(":now_s", s(now.to_rfc3339()))
             .expression_attribute_values(":now", n(now.timestamp()))
-            .expression_attribute_values(":account", s(account_id))
+            .expression_attribute_values(":account", s(account_id.as_str()))
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
@@ -135,14 +137,14 @@ impl SessionStore for DynamoStore {
         }
     }
 
-    async fn revoke(&self, session_id: &str, account_id: &str) -> Result<()> {
+    async fn revoke(&self, session_id: &SessionId, account_id: &AccountId) -> Result<()> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.tables.sessions)
-            .key("pk", s(session_key(session_id)))
+            .key("pk", s(keys::session(session_id)))
             .condition_expression("account_id = :account")
-            .expression_attribute_values(":account", s(account_id))
+            .expression_attribute_values(":account", s(account_id.as_str()))
             .send()
             .await;
         match result {
@@ -152,37 +154,37 @@ impl SessionStore for DynamoStore {
         }
     }
 
-    async fn clear_activation(&self, session_id: &str, account_id: &str) -> Result<()> {
+    async fn clear_activation(&self, session_id: &SessionId, account_id: &AccountId) -> Result<()> {
         self.client
             .update_item()
             .table_name(&self.tables.sessions)
-            .key("pk", s(session_key(session_id)))
+            .key("pk", s(keys::session(session_id)))
             .update_expression("SET activation_pending = :no")
             .condition_expression("account_id = :account")
             .expression_attribute_values(":no", AttributeValue::Bool(false))
-            .expression_attribute_values(":account", s(account_id))
+            .expression_attribute_values(":account", s(account_id.as_str()))
             .send()
             .await
             .map_err(fault("clear activation"))?;
         Ok(())
     }
 
-    async fn grant_step_up(&self, session_id: &str, account_id: &str, until: DateTime<Utc>) -> Result<()> {
+    async fn grant_step_up(&self, session_id: &SessionId, account_id: &AccountId, until: DateTime<Utc>) -> Result<()> {
         self.client
             .update_item()
             .table_name(&self.tables.sessions)
-            .key("pk", s(session_key(session_id)))
+            .key("pk", s(keys::session(session_id)))
             .update_expression("SET step_up_until = :until")
             .condition_expression("account_id = :account")
             .expression_attribute_values(":until", n(until.timestamp()))
-            .expression_attribute_values(":account", s(account_id))
+            .expression_attribute_values(":account", s(account_id.as_str()))
             .send()
             .await
             .map_err(fault("grant step-up"))?;
         Ok(())
     }
 
-    async fn list(&self, account_id: &str, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
+    async fn list(&self, account_id: &AccountId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
         Ok(self
             .sessions_of(account_id)
             .await?
@@ -190,7 +192,7 @@ impl SessionStore for DynamoStore {
             .filter(|i| alive(i, now))
             .filter_map(|i| {
                 Some(SessionInfo {
-                    session_id: get_s(i, "session_id")?.into(),
+                    session_id: SessionId::from_raw(get_s(i, "session_id")?),
                     created_at: get_s(i, "created_at")?.into(),
                     last_seen_at: get_s(i, "last_seen_at")?.into(),
                     method: get_s(i, "method").unwrap_or_default().into(),
@@ -200,13 +202,13 @@ impl SessionStore for DynamoStore {
             .collect())
     }
 
-    async fn revoke_others(&self, account_id: &str, keep: Option<&str>) -> Result<usize> {
+    async fn revoke_others(&self, account_id: &AccountId, keep: Option<&SessionId>) -> Result<usize> {
         let items = self.sessions_of(account_id).await?;
-        let doomed: Vec<String> = items
+        let doomed: Vec<SessionId> = items
             .iter()
             .filter_map(|i| get_s(i, "session_id"))
-            .filter(|id| Some(*id) != keep)
-            .map(str::to_owned)
+            .map(SessionId::from_raw)
+            .filter(|id| Some(id) != keep)
             .collect();
         let results = futures::future::join_all(doomed.iter().map(|id| self.revoke(id, account_id))).await;
         results.into_iter().collect::<Result<Vec<()>>>()?;

@@ -1,40 +1,47 @@
-use super::accounts::{login_key, CredentialItem};
-use super::{fault, get_n, get_s, n, s, DynamoStore, Item};
-use crate::domain::throttle::FailureWindow;
-use crate::error::Result;
+use super::accounts::CredentialItem;
+use super::{fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use crate::domain::ids::AccountId;
+use crate::domain::login::{CredentialRef, LoginName};
+use crate::domain::throttle::{FailureWindow, Throttle};
+use crate::error::{Error, Result};
 use crate::ports::{Credential, SignInFacts, SignInStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 
-pub(crate) fn throttle_key(key: &str) -> String {
-    format!("THROTTLE#{key}")
-}
+/// Lost races tolerated while counting one failure (each means another failure was counted).
+const MAX_RACES: usize = 8;
 
 fn window(item: &Item) -> Option<FailureWindow> {
     Some(FailureWindow {
-        failures: get_n(item, "failures")? as u32,
+        failures: u32::try_from(get_n(item, "failures")?).ok()?,
         window_end: DateTime::from_timestamp(get_n(item, "window_end")?, 0)?,
     })
 }
 
 impl DynamoStore {
-    /// The credential a login-name item stands for: itself, or for an alias (a passport
-    /// account's phone or email) the credential it points to, one more read.
-    async fn resolve_credential(&self, name_key: &str, item: Option<Item>) -> Result<Option<Credential>> {
-        let mut item = item;
-        let mut key = name_key.to_owned();
-        if let Some(target) = item.as_ref().and_then(|i| get_s(i, "alias_of")).map(str::to_owned) {
-            item = self.get(&self.tables.accounts, login_key(&target), "read aliased credential").await?;
-            key = target;
-        }
-        let Some(item) = item else { return Ok(None) };
+    /// The credential a login-name item stands for: itself (a cloud username), or for an alias
+    /// (a passport account's phone, email or username) the passport credential it points to, one
+    /// more read.
+    async fn resolve_credential(&self, name: &LoginName, item: Option<Item>) -> Result<Option<Credential>> {
+        let Some(mut item) = item else { return Ok(None) };
+        let credential = match (name, get_s(&item, "alias_of_account")) {
+            (_, Some(account)) => {
+                let target = CredentialRef::Passport(AccountId::from_raw(account));
+                let read = self.get(&self.tables.accounts, keys::credential(&target), "read aliased credential");
+                let Some(found) = read.await? else { return Ok(None) };
+                item = found;
+                target
+            }
+            (LoginName::Cloud(username), None) => CredentialRef::Cloud(username.clone()),
+            (_, None) => return Ok(None),
+        };
         let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
-        Ok((c.status == "active").then(|| Credential {
-            login_key: key,
+        Ok(c.active().then(|| Credential {
+            credential,
             account_id: c.account_id,
-            password_hash: c.password_hash,
+            password_hash: c.password_hash.into(),
             idle_timeout_secs: c.idle_timeout_secs,
             login_protection: c.login_protection,
             totp_bound: c.totp.is_some(),
@@ -42,10 +49,10 @@ impl DynamoStore {
         }))
     }
 
-    async fn count_failure(&self, key: &str, now: DateTime<Utc>, length: Duration) -> Result<()> {
-        let pk = s(throttle_key(key));
-        // Two tries: a concurrent request may open the new window between our two writes.
-        for _ in 0..2 {
+    async fn count_failure(&self, throttle: &Throttle, now: DateTime<Utc>, length: Duration) -> Result<()> {
+        let pk = s(keys::throttle(throttle));
+        // A concurrent request may open the new window between our two writes: then count again.
+        for _ in 0..MAX_RACES {
             let add = self
                 .client
                 .update_item()
@@ -81,19 +88,21 @@ impl DynamoStore {
                 Err(e) => return Err(crate::Error::internal("open sign-in failure window", e)),
             }
         }
-        Ok(())
+        Err(Error::internal("count sign-in failure", "too many concurrent writes"))
     }
 }
 
 #[async_trait]
 impl SignInStore for DynamoStore {
-    async fn facts(&self, username_key: &str, username_throttle: &str, source_throttle: &str) -> Result<SignInFacts> {
+    async fn facts(&self, name: &LoginName, username: &Throttle, source: &Throttle) -> Result<SignInFacts> {
+        let (name_key, username_key, source_key) =
+            (keys::login(name), keys::throttle(username), keys::throttle(source));
         let key = |pk: String| HashMap::from([("pk".to_string(), s(pk))]);
         let mut request = HashMap::from([
             (
                 self.tables.accounts.clone(),
                 KeysAndAttributes::builder()
-                    .keys(key(login_key(username_key)))
+                    .keys(key(name_key.clone()))
                     .consistent_read(true)
                     .build()
                     .map_err(fault("build keys"))?,
@@ -101,14 +110,15 @@ impl SignInStore for DynamoStore {
             (
                 self.tables.flows.clone(),
                 KeysAndAttributes::builder()
-                    .keys(key(throttle_key(username_throttle)))
-                    .keys(key(throttle_key(source_throttle)))
+                    .keys(key(username_key.clone()))
+                    .keys(key(source_key.clone()))
                     .consistent_read(true)
                     .build()
                     .map_err(fault("build keys"))?,
             ),
         ]);
         let mut items: Vec<Item> = Vec::new();
+        let mut complete = false;
         for _ in 0..5 {
             let out = self
                 .client
@@ -122,8 +132,15 @@ impl SignInStore for DynamoStore {
             }
             match out.unprocessed_keys {
                 Some(rest) if !rest.is_empty() => request = rest,
-                _ => break,
+                _ => {
+                    complete = true;
+                    break;
+                }
             }
+        }
+        if !complete {
+            // A lock must never be skipped because its window was not read.
+            return Err(Error::internal("read sign-in facts", "keys left unprocessed after 5 tries"));
         }
         let mut facts = SignInFacts::default();
         let mut credential_item = None;
@@ -131,30 +148,30 @@ impl SignInStore for DynamoStore {
             let Some(pk) = get_s(&item, "pk").map(str::to_owned) else {
                 continue;
             };
-            if pk == login_key(username_key) {
+            if pk == name_key {
                 credential_item = Some(item);
-            } else if pk == throttle_key(username_throttle) {
+            } else if pk == username_key {
                 facts.username_window = window(&item);
-            } else if pk == throttle_key(source_throttle) {
+            } else if pk == source_key {
                 facts.source_window = window(&item);
             }
         }
-        facts.credential = self.resolve_credential(username_key, credential_item).await?;
+        facts.credential = self.resolve_credential(name, credential_item).await?;
         Ok(facts)
     }
 
-    async fn record_failure(&self, throttle_keys: &[&str], now: DateTime<Utc>, window: Duration) -> Result<()> {
-        let results = futures::future::join_all(throttle_keys.iter().map(|k| self.count_failure(k, now, window))).await;
+    async fn record_failure(&self, throttles: &[&Throttle], now: DateTime<Utc>, window: Duration) -> Result<()> {
+        let results = futures::future::join_all(throttles.iter().map(|t| self.count_failure(t, now, window))).await;
         results.into_iter().collect()
     }
 
-    async fn window(&self, key: &str) -> Result<Option<FailureWindow>> {
-        let item = self.get(&self.tables.flows, throttle_key(key), "read failure window").await?;
+    async fn window(&self, throttle: &Throttle) -> Result<Option<FailureWindow>> {
+        let item = self.get(&self.tables.flows, keys::throttle(throttle), "read failure window").await?;
         Ok(item.as_ref().and_then(window))
     }
 
-    async fn credential(&self, name_key: &str) -> Result<Option<Credential>> {
-        let item = self.get(&self.tables.accounts, login_key(name_key), "read credential").await?;
-        self.resolve_credential(name_key, item).await
+    async fn credential(&self, name: &LoginName) -> Result<Option<Credential>> {
+        let item = self.get(&self.tables.accounts, keys::login(name), "read credential").await?;
+        self.resolve_credential(name, item).await
     }
 }

@@ -1,0 +1,126 @@
+//! Every DynamoDB key of the account centre, rendered from typed values in this one module.
+//! Nothing else formats a key, and nothing parses one back: items carry what they need as
+//! attributes of their own.
+//!
+//! | key                              | table    | item                                          |
+//! |----------------------------------|----------|-----------------------------------------------|
+//! | `ACCOUNT#<account id>`           | accounts | the account                                   |
+//! | `LOGIN#<username>`               | accounts | a cloud account's credential                  |
+//! | `LOGIN#pp:<account id>`          | accounts | a passport account's credential               |
+//! | `LOGIN#phone:<hash>` ...         | accounts | a passport sign-in alias (phone, email, name) |
+//! | `PHONE#<hash>`                   | accounts | a phone's cloud-account counter [REG-2]       |
+//! | `PASSPORT#<hash>`                | accounts | a phone's one passport account [REG-3]        |
+//! | `DOC#<hash>`                     | accounts | a document's verified accounts [KYC-P4]       |
+//! | `KYC#bank-card#<account id>`     | accounts | bank-card attempts [KYC-P3]                   |
+//! | `SESSION#<session id>`           | sessions | a console session                             |
+//! | `FLOW#<kind>:<flow id>`          | flows    | a stored flow                                 |
+//! | `CODE#<challenge id>`            | flows    | a verification code                           |
+//! | `RATE#<counter>#<day>`           | flows    | a daily send counter                          |
+//! | `THROTTLE#<window>`              | flows    | a failure window                              |
+
+use crate::domain::flow::FlowKind;
+use crate::domain::ids::{AccountId, ChallengeId, FlowId, SessionId};
+use crate::domain::login::{CredentialRef, LoginName};
+use crate::domain::throttle::Throttle;
+use crate::ports::SendCounter;
+
+pub(crate) fn account(id: &AccountId) -> String {
+    format!("ACCOUNT#{id}")
+}
+
+pub(crate) fn credential(c: &CredentialRef) -> String {
+    match c {
+        CredentialRef::Cloud(username) => format!("LOGIN#{username}"),
+        CredentialRef::Passport(id) => format!("LOGIN#pp:{id}"),
+    }
+}
+
+pub(crate) fn login(name: &LoginName) -> String {
+    match name {
+        LoginName::Cloud(username) => format!("LOGIN#{username}"),
+        LoginName::PassportName(name) => format!("LOGIN#passport-name:{name}"),
+        LoginName::Phone(hash) => format!("LOGIN#phone:{hash}"),
+        LoginName::Email(hash) => format!("LOGIN#email:{hash}"),
+    }
+}
+
+pub(crate) fn phone_accounts(phone_hash: &str) -> String {
+    format!("PHONE#{phone_hash}")
+}
+
+pub(crate) fn passport_of_phone(phone_hash: &str) -> String {
+    format!("PASSPORT#{phone_hash}")
+}
+
+pub(crate) fn document(document_hash: &str) -> String {
+    format!("DOC#{document_hash}")
+}
+
+pub(crate) fn bank_card_attempts(account: &AccountId) -> String {
+    format!("KYC#bank-card#{account}")
+}
+
+pub(crate) fn session(id: &SessionId) -> String {
+    format!("SESSION#{id}")
+}
+
+pub(crate) fn flow(kind: FlowKind, id: &FlowId) -> String {
+    format!("FLOW#{}:{id}", kind.as_str())
+}
+
+/// The partition of the deadline index a flow kind's deadlines are filed under.
+pub(crate) fn deadlines_of(kind: FlowKind) -> String {
+    format!("DUE#{}", kind.as_str())
+}
+
+pub(crate) fn code(id: &ChallengeId) -> String {
+    format!("CODE#{id}")
+}
+
+pub(crate) fn send_counter(counter: &SendCounter, day: &str) -> String {
+    match counter {
+        SendCounter::Target(hash) => format!("RATE#code:{hash}#{day}"),
+        SendCounter::Source(hash) => format!("RATE#code-src:{hash}#{day}"),
+    }
+}
+
+pub(crate) fn throttle(t: &Throttle) -> String {
+    match t {
+        Throttle::Username(hash) => format!("THROTTLE#login-user:{hash}"),
+        Throttle::Source(hash) => format!("THROTTLE#login-src:{hash}"),
+        Throttle::SecondFactor(account) => format!("THROTTLE#2fa:{account}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_different_things_never_collide() {
+        let id = AccountId::from_raw("abc");
+        let keys = [
+            account(&id),
+            credential(&CredentialRef::Cloud("abc".into())),
+            credential(&CredentialRef::Passport(id.clone())),
+            login(&LoginName::PassportName("abc".into())),
+            login(&LoginName::Phone("abc".into())),
+            login(&LoginName::Email("abc".into())),
+            phone_accounts("abc"),
+            passport_of_phone("abc"),
+            document("abc"),
+            bank_card_attempts(&id),
+            session(&SessionId::from_raw("abc")),
+            flow(FlowKind::SignIn, &FlowId::from_raw("abc")),
+            flow(FlowKind::QrLogin, &FlowId::from_raw("abc")),
+            code(&ChallengeId::from_raw("abc")),
+            send_counter(&SendCounter::Target("abc".into()), "d"),
+            send_counter(&SendCounter::Source("abc".into()), "d"),
+            throttle(&Throttle::Username("abc".into())),
+            throttle(&Throttle::Source("abc".into())),
+            throttle(&Throttle::SecondFactor(id)),
+        ];
+        let distinct: std::collections::BTreeSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
+    }
+}

@@ -1,0 +1,39 @@
+//! A password sign-in waiting for its second factor [LOGIN-3], as a stored flow:
+//!
+//! ```text
+//! open(tries 0..5) --try--> open(tries+1) --finish--> finished
+//!    '-- 5 tries used: refused;  5 minutes: expired
+//! ```
+
+use super::flow::{Closed, Flow, FlowKind, Progress, Step};
+use super::ids::AccountId;
+use super::login::CredentialRef;
+use super::security::MAX_SECOND_FACTOR_ATTEMPTS;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub account_id: AccountId,
+    pub credential: CredentialRef,
+    pub idle_timeout_secs: i64,
+    /// False for a passport or legacy account that must still accept the agreements [REG-4].
+    pub activated: bool,
+    pub expires_at: DateTime<Utc>,
+    pub progress: Progress,
+}
+
+impl Flow for PendingSignIn {
+    const KIND: FlowKind = FlowKind::SignIn;
+    type Event<'a> = Step;
+    type Refusal = Closed;
+
+    fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    fn apply(mut self, step: Step, now: DateTime<Utc>) -> Result<Self, Closed> {
+        self.progress = self.progress.step(step, MAX_SECOND_FACTOR_ATTEMPTS, self.expires_at, now)?;
+        Ok(self)
+    }
+}

@@ -1,0 +1,161 @@
+//! Accounts: cloud and passport accounts, their phone and email, activation.
+
+use super::codes::CodeProof;
+use super::kyc::{PersonalIdentity, StudentRecord};
+use crate::domain::account::{AccountKind, Profile};
+use crate::domain::agreements::Acceptance;
+use crate::domain::ids::AccountId;
+use crate::domain::login::CredentialRef;
+use crate::domain::redacted::Redacted;
+use crate::error::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone)]
+pub struct NewCloudAccount {
+    pub account_id: AccountId,
+    pub username: String,
+    pub username_key: String,
+    pub password_hash: Redacted<String>,
+    pub phone: SealedContact,
+    pub created_at: DateTime<Utc>,
+    pub agreements: Vec<Acceptance>,
+    pub idle_timeout_secs: i64,
+    /// Imported or registered before 2022-09-07: must be activated on first sign-in [REG-4].
+    pub legacy: bool,
+}
+
+/// A passport account (one per phone, platform-wide) [REG-3].
+#[derive(Debug, Clone)]
+pub struct NewPassportAccount {
+    pub account_id: AccountId,
+    /// The platform username, if the account has one.
+    pub username: Option<String>,
+    pub phone: SealedContact,
+    pub email: Option<SealedContact>,
+    /// Empty until a password is set.
+    pub password_hash: Redacted<String>,
+    pub created_at: DateTime<Utc>,
+    pub agreements: Vec<Acceptance>,
+    pub activated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassportOutcome {
+    Created,
+    /// The phone already has a passport account (this one).
+    Exists {
+        account_id: AccountId,
+    },
+    CodeRejected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterOutcome {
+    Registered,
+    CodeRejected,
+    UsernameTaken,
+    PhoneLimitReached,
+}
+
+/// An account as stored, for its owner.
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    pub account_id: AccountId,
+    pub username: String,
+    pub created_at: DateTime<Utc>,
+    pub agreements: Vec<Acceptance>,
+    pub phone: SealedContact,
+    pub personal: Option<PersonalIdentity>,
+    pub student: Option<StudentRecord>,
+    pub kind: AccountKind,
+    pub activated: bool,
+    pub email: Option<SealedContact>,
+    pub profile: Profile,
+    /// Products whose SMS notifications are turned off [ACC-5].
+    pub sms_off: BTreeSet<String>,
+}
+
+impl AccountRecord {
+    /// The credential this account signs in with.
+    pub fn credential(&self, username_key: &str) -> CredentialRef {
+        match self.kind {
+            AccountKind::Passport => CredentialRef::Passport(self.account_id.clone()),
+            AccountKind::Cloud => CredentialRef::Cloud(username_key.to_owned()),
+        }
+    }
+}
+
+pub use crate::domain::account::SealedContact;
+
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    Email(SealedContact),
+    Profile(Profile),
+    SmsOff(BTreeSet<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneChangeOutcome {
+    Changed,
+    /// The new phone already has the maximum number of cloud accounts.
+    PhoneLimitReached,
+    /// The bound phone changed meanwhile.
+    Stale,
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// In one transaction: consumes the code, claims the username, creates the account and counts
+    /// it against the phone's cap. Nothing is written unless all succeed.
+    /// Without a proof: an import (legacy accounts).
+    async fn register(
+        &self,
+        account: &NewCloudAccount,
+        proof: Option<&CodeProof>,
+        phone_cap: u32,
+    ) -> Result<RegisterOutcome>;
+    /// In one transaction: (consumes the code,) claims the phone's one passport account [REG-3],
+    /// creates the account, its credential and the phone (and email) sign-in aliases.
+    async fn create_passport(&self, account: &NewPassportAccount, proof: Option<&CodeProof>)
+        -> Result<PassportOutcome>;
+    /// Every account bound to the phone (cloud accounts and its passport account) [REC-3].
+    async fn accounts_of_phone(&self, phone_hash: &str) -> Result<Vec<AccountId>>;
+    /// A passport account's phone: rebinds it and moves the one-per-phone guard and the sign-in
+    /// alias in one transaction [REG-3, ACC-2]. `PhoneLimitReached`: the phone has a passport account.
+    async fn change_passport_phone(
+        &self,
+        account_id: &AccountId,
+        old_hash: &str,
+        new: &SealedContact,
+    ) -> Result<PhoneChangeOutcome>;
+    /// A passport account's email: binds it and moves its sign-in alias; `false` if the email
+    /// already signs in to another passport account.
+    async fn change_passport_email(
+        &self,
+        account_id: &AccountId,
+        old: Option<&SealedContact>,
+        new: &SealedContact,
+    ) -> Result<bool>;
+    /// The passport account of a phone.
+    async fn passport_of(&self, phone_hash: &str) -> Result<Option<AccountId>>;
+    /// Records the agreements and activates the account and its credential [REG-4].
+    async fn activate(
+        &self,
+        account_id: &AccountId,
+        credential: &CredentialRef,
+        agreements: &[Acceptance],
+    ) -> Result<()>;
+    async fn account(&self, account_id: &AccountId) -> Result<Option<AccountRecord>>;
+    async fn change_account(&self, account_id: &AccountId, change: AccountChange) -> Result<()>;
+    /// In one transaction: rebinds the phone (only if still `old_hash`) and moves the account
+    /// from the old phone's count to the new one's, within the cap [ACC-2, REG-2].
+    async fn change_phone(
+        &self,
+        account_id: &AccountId,
+        old_hash: &str,
+        new: &SealedContact,
+        cap: u32,
+    ) -> Result<PhoneChangeOutcome>;
+}

@@ -1,0 +1,76 @@
+//! Verification codes (SMS and email): stored as keyed hashes, with send limits.
+
+use crate::domain::code::Purpose;
+use crate::domain::ids::ChallengeId;
+use crate::error::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+/// A code to store: only its keyed hash, bound to the request id, purpose and target.
+#[derive(Debug, Clone)]
+pub struct NewCode {
+    pub challenge_id: ChallengeId,
+    pub purpose: Purpose,
+    pub target_hash: String,
+    pub code_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Whose daily send budget a code counts against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendCounter {
+    /// The phone or email the code goes to (by keyed hash).
+    Target(String),
+    /// The caller's source address (by keyed hash).
+    Source(String),
+}
+
+/// The send counters a new code must pass, updated in the same write.
+#[derive(Debug, Clone)]
+pub struct SendLimits {
+    pub target: SendCounter,
+    pub source: SendCounter,
+    pub day: String,
+    pub spacing: Duration,
+    pub target_daily_cap: u32,
+    pub source_daily_cap: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueOutcome {
+    Issued,
+    TargetTooSoon { last_sent: DateTime<Utc> },
+    TargetDailyCapReached,
+    SourceDailyCapReached,
+}
+
+/// A claim that `code_hash` is the code of `challenge_id` for this purpose and target, at `now`.
+#[derive(Debug, Clone)]
+pub struct CodeProof {
+    pub challenge_id: ChallengeId,
+    pub purpose: Purpose,
+    pub target_hash: String,
+    pub code_hash: String,
+    pub now: DateTime<Utc>,
+    pub max_attempts: u32,
+}
+
+/// A stored code's state after a failed try was counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeState {
+    pub attempts: u32,
+    pub consumed: bool,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Stores the code and counts the send, atomically; refuses when a limit is reached.
+    async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome>;
+    /// Counts a failed try (unless the code is used up or exhausted) and returns its state;
+    /// `None` when there is no such code.
+    async fn record_failure(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Option<CodeState>>;
+    /// Uses the code up if the proof holds (right code, purpose, target, unexpired, tries left).
+    async fn consume(&self, proof: &CodeProof) -> Result<bool>;
+}

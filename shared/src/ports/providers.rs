@@ -1,0 +1,58 @@
+//! Outside parties: SMS, email, face check, bank-card check, the platform's resource directory.
+//! Each has a production HTTP adapter and a documented sandbox.
+
+use crate::error::Result;
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    async fn send(&self, phone_e164: &str, text: &str) -> Result<()>;
+}
+
+#[async_trait]
+pub trait EmailSender: Send + Sync {
+    async fn send(&self, to: &str, subject: &str, text: &str) -> Result<()>;
+}
+
+/// A face-check session the provider opened: the mobile app scans `qr_payload`.
+#[derive(Debug, Clone)]
+pub struct FaceSession {
+    pub provider_session_id: String,
+    pub qr_payload: String,
+}
+
+#[async_trait]
+pub trait FaceCheck: Send + Sync {
+    /// Opens a session for the person; the result arrives later by a signed callback.
+    async fn start(&self, reference: &str, name: &str, id_number: &str) -> Result<FaceSession>;
+    /// Whether a callback body carries the provider's signature.
+    fn callback_is_authentic(&self, body: &[u8], signature: &str) -> bool;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankCardResult {
+    /// The bank confirms name, ID number, card number and phone belong together.
+    Match,
+    Mismatch,
+}
+
+#[async_trait]
+pub trait BankCardCheck: Send + Sync {
+    /// The four-element check; a provider that does not answer is `ProviderUnavailable`.
+    async fn check(&self, name: &str, id_number: &str, card_number: &str, phone: &str) -> Result<BankCardResult>;
+}
+
+/// What another product of the platform owns: servers (by IP), domains, ICP filings [REC-3].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    ServerIp,
+    Domain,
+    IcpFiling,
+}
+
+#[async_trait]
+pub trait ResourceDirectory: Send + Sync {
+    /// The accounts that own the resource (other products own that data).
+    async fn owners(&self, kind: ResourceKind, value: &str) -> Result<Vec<crate::domain::ids::AccountId>>;
+}

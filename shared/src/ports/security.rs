@@ -1,0 +1,70 @@
+//! The security record: the credential item (password, protection, MFA device, recovery codes).
+
+use crate::domain::ids::AccountId;
+use crate::domain::login::CredentialRef;
+use crate::domain::redacted::Redacted;
+use crate::error::Result;
+use async_trait::async_trait;
+
+#[derive(Debug, Clone)]
+pub struct SecurityRecord {
+    pub account_id: AccountId,
+    pub password_hash: Redacted<String>,
+    pub login_protection: bool,
+    pub operation_protection: bool,
+    pub idle_timeout_secs: i64,
+    pub totp_secret_encrypted: Option<Redacted<String>>,
+    pub totp_last_step: Option<i64>,
+    pub recovery_codes_left: usize,
+}
+
+impl SecurityRecord {
+    pub fn totp_bound(&self) -> bool {
+        self.totp_secret_encrypted.is_some()
+    }
+}
+
+/// One change to a security record, applied with a condition that makes it safe under races.
+#[derive(Debug, Clone)]
+pub enum SecurityChange {
+    Password {
+        hash: Redacted<String>,
+    },
+    Protection {
+        login: bool,
+        operation: bool,
+    },
+    IdleTimeout {
+        secs: i64,
+    },
+    /// Only if no TOTP is bound yet.
+    BindTotp {
+        secret_encrypted: Redacted<String>,
+        step: i64,
+        recovery_code_hashes: Vec<String>,
+    },
+    UnbindTotp,
+    /// Only if `step` is later than the last accepted step [MFA-6].
+    UseTotpStep {
+        step: i64,
+    },
+    /// Only if the code is still unused.
+    UseRecoveryCode {
+        hash: String,
+    },
+    ReplaceRecoveryCodes {
+        hashes: Vec<String>,
+    },
+}
+
+#[async_trait]
+pub trait SecurityStore: Send + Sync {
+    async fn security(&self, credential: &CredentialRef) -> Result<Option<SecurityRecord>>;
+    /// Applies the change to the account's record; `false` when its condition does not hold.
+    async fn change_security(
+        &self,
+        credential: &CredentialRef,
+        account_id: &AccountId,
+        change: SecurityChange,
+    ) -> Result<bool>;
+}
