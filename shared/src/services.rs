@@ -8,11 +8,10 @@ use crate::adapters::resources::{HttpResources, SandboxResources};
 use crate::adapters::sms::{HttpSms, SandboxSms};
 use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
-use crate::domain::flow::Flow;
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, ResourceDirectory,
-    SecurityStore, SessionStore, SignInStore, SmsSender,
+    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, KycStore, ResourceDirectory, SecurityStore,
+    SessionStore, SignInStore, SmsSender,
 };
 use std::sync::Arc;
 
@@ -39,13 +38,6 @@ pub struct Services {
     pub sandbox_face: Option<Arc<SandboxFace>>,
     /// DynamoDB requests sent so far by this instance.
     pub dynamo_requests: RequestCounter,
-}
-
-impl Services {
-    /// The store of one kind of flow.
-    pub fn flows<F: Flow>(&self) -> &dyn FlowStore<F> {
-        self.store.as_ref()
-    }
 }
 
 /// The production adapter or the sandbox (kept also as its concrete type for its outbox).

@@ -1,14 +1,14 @@
 //! Reading one's own account [ACC-1], with its verification and entitlements [KYC-P6].
 
 use super::contact::PRODUCTS;
+use super::deps::HasAccounts;
 use crate::domain::account::{AccountView, PersonalView, StudentView};
 use crate::domain::kyc::{entitlements, Verification};
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
-use crate::services::Services;
 
-pub async fn read_my_account(services: &Services, principal: &Principal) -> Result<AccountView> {
-    let record = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+pub async fn read_my_account(deps: &impl HasAccounts, principal: &Principal) -> Result<AccountView> {
+    let record = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     let verification = if record.personal.is_some() { Verification::Personal } else { Verification::Unverified };
     Ok(AccountView {
         account_id: record.account_id,

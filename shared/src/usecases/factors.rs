@@ -7,6 +7,7 @@
 //! compares the factor and counts a wrong one. Both answer outcomes; the caller maps them.
 
 use super::codes;
+use super::deps::{HasAccounts, HasClock, HasCodes, HasKeys, HasSecurity, HasSignIn};
 use crate::domain::code::{Code, CodeRefusal, Purpose};
 use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::login::CredentialRef;
@@ -16,7 +17,6 @@ use crate::domain::throttle::{self, locked_for, Throttle};
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::{Error, Result};
 use crate::ports::{SecurityChange, SecurityRecord};
-use crate::services::Services;
 use totp_rs::Secret;
 
 /// A second factor as the caller gives it.
@@ -58,29 +58,29 @@ enum ReadyKind {
     Recovery { hash: String },
 }
 
-pub(crate) fn recovery_code_hash(services: &Services, account_id: &AccountId, code: &str) -> String {
-    services.keys.keyed_hash("recovery-code", &format!("{account_id}:{}", normalise_recovery_code(code)))
+pub(crate) fn recovery_code_hash(deps: &impl HasKeys, account_id: &AccountId, code: &str) -> String {
+    deps.keys().keyed_hash("recovery-code", &format!("{account_id}:{}", normalise_recovery_code(code)))
 }
 
-pub(crate) fn totp_secret(services: &Services, record: &SecurityRecord) -> Result<Option<TotpSecret>> {
+pub(crate) fn totp_secret(deps: &impl HasKeys, record: &SecurityRecord) -> Result<Option<TotpSecret>> {
     let Some(sealed) = &record.totp_secret_encrypted else {
         return Ok(None);
     };
-    let b32 = services.keys.decrypt(sealed.expose())?;
+    let b32 = deps.keys().decrypt(sealed.expose())?;
     let bytes = Secret::Encoded(b32).to_bytes().map_err(|e| Error::internal("stored TOTP seed", format!("{e:?}")))?;
     Ok(Some(TotpSecret::from_bytes(bytes)))
 }
 
 /// Validates the proof and refuses what cannot be a guess. `Err` only for bad input or a fault.
 pub(crate) async fn prepare(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasSignIn),
     account_id: &AccountId,
     record: &SecurityRecord,
     proof: &FactorProof,
     sms_purpose: Purpose,
 ) -> Result<std::result::Result<Ready, Unchecked>> {
-    let window = services.sign_in.window(&Throttle::SecondFactor(account_id.clone())).await?;
-    if let Some(retry_after_secs) = locked_for(window, throttle::MAX_FAILURES_PER_USERNAME, services.clock.now()) {
+    let window = deps.sign_in().window(&Throttle::SecondFactor(account_id.clone())).await?;
+    if let Some(retry_after_secs) = locked_for(window, throttle::MAX_FAILURES_PER_USERNAME, deps.clock().now()) {
         return Ok(Err(Unchecked::Locked { retry_after_secs }));
     }
     let kind = match proof.factor {
@@ -91,10 +91,10 @@ pub(crate) async fn prepare(
                 .ok_or_else(|| Error::invalid("challenge_id", "required for the sms factor"))?;
             let code = Code::parse(proof.code.expose()).map_err(|reason| Error::invalid("code", reason))?;
             let _ = sms_purpose;
-            let phone = codes::account_phone(services, account_id).await?;
-            ReadyKind::Sms { challenge_id, code, target_hash: codes::phone_target(services, &phone) }
+            let phone = codes::account_phone(deps, account_id).await?;
+            ReadyKind::Sms { challenge_id, code, target_hash: codes::phone_target(deps, &phone) }
         }
-        Factor::Totp => match totp_secret(services, record)? {
+        Factor::Totp => match totp_secret(deps, record)? {
             Some(secret) => ReadyKind::Totp { secret, code: proof.code.expose().trim().to_owned() },
             None => return Ok(Err(Unchecked::NotBound)),
         },
@@ -102,7 +102,7 @@ pub(crate) async fn prepare(
             if !record.totp_bound() {
                 return Ok(Err(Unchecked::NotBound));
             }
-            ReadyKind::Recovery { hash: recovery_code_hash(services, account_id, proof.code.expose()) }
+            ReadyKind::Recovery { hash: recovery_code_hash(deps, account_id, proof.code.expose()) }
         }
     };
     Ok(Ok(Ready { kind }))
@@ -110,60 +110,60 @@ pub(crate) async fn prepare(
 
 /// Compares the factor and uses it up; a wrong one is counted in the account's window.
 pub(crate) async fn check(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasSignIn + HasSecurity),
     account_id: &AccountId,
     credential: &CredentialRef,
     record: &SecurityRecord,
     ready: Ready,
     sms_purpose: Purpose,
 ) -> Result<FactorOutcome> {
-    let now = services.clock.now();
+    let now = deps.clock().now();
     let passed = match ready.kind {
         ReadyKind::Sms { challenge_id, code, target_hash } => {
-            let claim = codes::proof(services, &challenge_id, &code, sms_purpose, &target_hash, now);
-            if services.codes.consume(&claim).await? {
+            let claim = codes::proof(deps, &challenge_id, &code, sms_purpose, &target_hash, now);
+            if deps.codes().consume(&claim).await? {
                 return Ok(FactorOutcome::Passed);
             }
-            count_failure(services, account_id).await?;
-            let refusal = codes::refusal(services, &challenge_id, now).await?;
+            count_failure(deps, account_id).await?;
+            let refusal = codes::refusal(deps, &challenge_id, now).await?;
             return Ok(FactorOutcome::Wrong { sms: Some(refusal) });
         }
         ReadyKind::Totp { secret, code } => match totp::accept(&secret, &code, now, record.totp_last_step) {
             Some(step) => {
-                services.security.change_security(credential, account_id, SecurityChange::UseTotpStep { step }).await?
+                deps.security().change_security(credential, account_id, SecurityChange::UseTotpStep { step }).await?
             }
             None => false,
         },
         ReadyKind::Recovery { hash } => {
-            services.security.change_security(credential, account_id, SecurityChange::UseRecoveryCode { hash }).await?
+            deps.security().change_security(credential, account_id, SecurityChange::UseRecoveryCode { hash }).await?
         }
     };
     if passed {
         return Ok(FactorOutcome::Passed);
     }
-    count_failure(services, account_id).await?;
+    count_failure(deps, account_id).await?;
     Ok(FactorOutcome::Wrong { sms: None })
 }
 
-async fn count_failure(services: &Services, account_id: &AccountId) -> Result<()> {
+async fn count_failure(deps: &(impl HasClock + HasSignIn), account_id: &AccountId) -> Result<()> {
     let window = Throttle::SecondFactor(account_id.clone());
-    services.sign_in.record_failure(&[&window], services.clock.now(), throttle::WINDOW).await
+    deps.sign_in().record_failure(&[&window], deps.clock().now(), throttle::WINDOW).await
 }
 
 /// Prepare and check in one go, for a step that has no tries of its own (step-up, unbinding);
 /// the answer is the API's refusal.
 pub(crate) async fn verify(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSecurity),
     principal: &Principal,
     record: &SecurityRecord,
     proof: &FactorProof,
     sms_purpose: Purpose,
 ) -> Result<()> {
-    let ready = match prepare(services, &principal.account_id, record, proof, sms_purpose).await? {
+    let ready = match prepare(deps, &principal.account_id, record, proof, sms_purpose).await? {
         Ok(ready) => ready,
         Err(unchecked) => return Err(unchecked_error(unchecked)),
     };
-    match check(services, &principal.account_id, &principal.credential, record, ready, sms_purpose).await? {
+    match check(deps, &principal.account_id, &principal.credential, record, ready, sms_purpose).await? {
         FactorOutcome::Passed => Ok(()),
         FactorOutcome::Wrong { sms: Some(refusal) } => Err(codes::refusal_error(refusal)),
         FactorOutcome::Wrong { sms: None } => Err(Error::SecondFactorInvalid { attempts_left: None }),
@@ -178,8 +178,8 @@ pub(crate) fn unchecked_error(unchecked: Unchecked) -> Error {
 }
 
 /// The security record behind a session.
-pub(crate) async fn record_of(services: &Services, principal: &Principal) -> Result<SecurityRecord> {
-    let record = services.security.security(&principal.credential).await?.ok_or(Error::Unauthenticated)?;
+pub(crate) async fn record_of(deps: &impl HasSecurity, principal: &Principal) -> Result<SecurityRecord> {
+    let record = deps.security().security(&principal.credential).await?.ok_or(Error::Unauthenticated)?;
     if record.account_id != principal.account_id {
         return Err(Error::Unauthenticated);
     }
@@ -188,8 +188,8 @@ pub(crate) async fn record_of(services: &Services, principal: &Principal) -> Res
 
 /// Operation protection [MFA-2]: a sensitive operation needs a step-up on this session that has
 /// not expired, when protection is on.
-pub(crate) fn require_step_up(services: &Services, principal: &Principal, record: &SecurityRecord) -> Result<()> {
-    let fresh = principal.step_up_until.is_some_and(|until| until > services.clock.now());
+pub(crate) fn require_step_up(deps: &impl HasClock, principal: &Principal, record: &SecurityRecord) -> Result<()> {
+    let fresh = principal.step_up_until.is_some_and(|until| until > deps.clock().now());
     if record.operation_protection && !fresh {
         return Err(Error::StepUpRequired { factors: available_factors(record.totp_bound()) });
     }

@@ -2,6 +2,7 @@
 //! [STU-1]. Personal data is encrypted at field level, looked up by keyed hash and masked.
 
 use super::codes;
+use super::deps::{HasAccounts, HasBankCard, HasClock, HasCodes, HasEmail, HasFace, HasFlows, HasKeys, HasKyc};
 use super::Caller;
 use crate::domain::agreements::{Acceptance, AgreementRef};
 use crate::domain::bank_card::BankCard;
@@ -15,7 +16,6 @@ use crate::domain::session::Principal;
 use crate::domain::totp::qr_svg_data_uri;
 use crate::error::{Error, Result};
 use crate::ports::{BankCardResult, PersonalIdentity, StudentRecord, VerifyOutcome};
-use crate::services::Services;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -35,36 +35,36 @@ fn accept_agreement(given: &AgreementRef) -> Result<()> {
     Ok(())
 }
 
-fn document_hash(services: &Services, document: &IdDocument) -> String {
-    services.keys.keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number()))
+fn document_hash(deps: &impl HasKeys, document: &IdDocument) -> String {
+    deps.keys().keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number()))
 }
 
 /// Checks what can be checked before any provider is asked, and seals the person's data.
 async fn prepare(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasKyc),
     principal: &Principal,
     person: &Person,
     method: &str,
 ) -> Result<PersonalIdentity> {
     accept_agreement(&person.agreement)?;
-    let now = services.clock.now();
-    let account = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    let now = deps.clock().now();
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     if account.personal.is_some() {
         return Err(Error::AlreadyVerified);
     }
     if person.document.age_on(now.date_naive()).is_some_and(|age| age < MINIMUM_AGE) {
         return Err(Error::UnderAge);
     }
-    let hash = document_hash(services, &person.document);
-    if services.kyc.document_accounts(&hash).await? >= kyc::MAX_ACCOUNTS_PER_DOCUMENT {
+    let hash = document_hash(deps, &person.document);
+    if deps.kyc().document_accounts(&hash).await? >= kyc::MAX_ACCOUNTS_PER_DOCUMENT {
         return Err(Error::DocumentAccountLimit);
     }
     Ok(PersonalIdentity {
         method: method.into(),
-        name_encrypted: services.keys.encrypt(person.name.expose()),
+        name_encrypted: deps.keys().encrypt(person.name.expose()),
         name_masked: person.name.masked(),
         document_type: person.document.kind().as_str().into(),
-        id_number_encrypted: services.keys.encrypt(person.document.number()),
+        id_number_encrypted: deps.keys().encrypt(person.document.number()),
         id_number_masked: person.document.masked(),
         document_hash: hash,
         verified_at: now,
@@ -91,11 +91,15 @@ pub struct FaceStarted {
 }
 
 /// Opens a face session with the provider: its QR code is scanned by the mobile app [KYC-P2].
-pub async fn start_face(services: &Services, principal: &Principal, person: Person) -> Result<FaceStarted> {
-    let identity = prepare(services, principal, &person, "face").await?;
+pub async fn start_face(
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasKyc + HasFace + HasFlows),
+    principal: &Principal,
+    person: Person,
+) -> Result<FaceStarted> {
+    let identity = prepare(deps, principal, &person, "face").await?;
     let verification_id = FlowId::generate();
-    let session = services.face.start(verification_id.as_str(), person.name.expose(), person.document.number()).await?;
-    let expires_at = services.clock.now() + kyc::FACE_SESSION_TTL;
+    let session = deps.face().start(verification_id.as_str(), person.name.expose(), person.document.number()).await?;
+    let expires_at = deps.clock().now() + kyc::FACE_SESSION_TTL;
     let flow = FaceVerification {
         account_id: principal.account_id.clone(),
         state: FaceState::Pending,
@@ -103,7 +107,7 @@ pub async fn start_face(services: &Services, principal: &Principal, person: Pers
         provider_session_id: session.provider_session_id,
         identity,
     };
-    services.flows::<FaceVerification>().create(&verification_id, &flow).await?;
+    deps.flows::<FaceVerification>().create(&verification_id, &flow).await?;
     Ok(FaceStarted {
         verification_id,
         qr_code: qr_svg_data_uri(&session.qr_payload),
@@ -121,12 +125,16 @@ struct FaceCallback {
 
 /// The provider's signed result. A pass verifies the account at once (within the document cap);
 /// a fail ends the session, whose QR code is then dead [KYC-P2]. Idempotent for a repeated pass.
-pub async fn face_result(services: &Services, body: &[u8], signature: &str) -> Result<()> {
-    if !services.face.callback_is_authentic(body, signature) {
+pub async fn face_result(
+    deps: &(impl HasClock + HasKyc + HasFace + HasFlows),
+    body: &[u8],
+    signature: &str,
+) -> Result<()> {
+    if !deps.face().callback_is_authentic(body, signature) {
         return Err(Error::CallbackSignatureInvalid);
     }
     let callback: FaceCallback = serde_json::from_slice(body).map_err(|e| Error::invalid("body", e.to_string()))?;
-    let store = services.flows::<FaceVerification>();
+    let store = deps.flows::<FaceVerification>();
     let current = store.load(&callback.verification_id).await?.ok_or(Error::NotFound)?;
     if current.flow.provider_session_id != callback.provider_session_id {
         return Err(Error::NotFound);
@@ -136,7 +144,7 @@ pub async fn face_result(services: &Services, body: &[u8], signature: &str) -> R
         "fail" => FaceEvent::Failed,
         other => return Err(Error::invalid("outcome", format!("`{other}` is not pass or fail"))),
     };
-    let now = services.clock.now();
+    let now = deps.clock().now();
     let next = match current.flow.clone().apply(event, now) {
         Err(FaceRefusal::Ended) => return Err(Error::FaceSessionEnded),
         Err(FaceRefusal::Expired) => return Err(Error::FaceSessionExpired),
@@ -146,8 +154,8 @@ pub async fn face_result(services: &Services, body: &[u8], signature: &str) -> R
         store.save(&current, &next).await?;
         return Ok(());
     }
-    let result = services
-        .kyc
+    let result = deps
+        .kyc()
         .verify_personal(
             &current.flow.account_id,
             &current.flow.identity,
@@ -165,15 +173,19 @@ pub async fn face_result(services: &Services, body: &[u8], signature: &str) -> R
 }
 
 /// A face session's state for its owner: pending, passed, failed or expired.
-pub async fn face_status(services: &Services, principal: &Principal, verification_id: &FlowId) -> Result<&'static str> {
-    let session = services
+pub async fn face_status(
+    deps: &(impl HasClock + HasFlows),
+    principal: &Principal,
+    verification_id: &FlowId,
+) -> Result<&'static str> {
+    let session = deps
         .flows::<FaceVerification>()
         .load(verification_id)
         .await?
         .map(|v| v.flow)
         .filter(|s| s.account_id == principal.account_id)
         .ok_or(Error::NotFound)?;
-    Ok(face_state_shown(session.state, session.expires_at, services.clock.now()))
+    Ok(face_state_shown(session.state, session.expires_at, deps.clock().now()))
 }
 
 // ---- bank card --------------------------------------------------------------------------------
@@ -190,24 +202,24 @@ pub struct BankCardVerification {
 /// UnionPay four-element check [KYC-P3]: the reserved phone's SMS code first, then the bank.
 /// At most 10 attempts per account, counted in the database before the bank is asked.
 pub async fn verify_by_bank_card(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasBankCard),
     principal: &Principal,
     request: BankCardVerification,
 ) -> Result<()> {
-    let identity = prepare(services, principal, &request.person, "bank_card").await?;
+    let identity = prepare(deps, principal, &request.person, "bank_card").await?;
     codes::consume(
-        services,
+        deps,
         &request.challenge_id,
         &request.code,
         Purpose::BankCard,
-        &codes::phone_target(services, &request.phone),
+        &codes::phone_target(deps, &request.phone),
     )
     .await?;
     let remaining_methods = vec!["face"];
-    let attempts = services.kyc.count_bank_card_attempt(&principal.account_id, kyc::MAX_BANK_CARD_ATTEMPTS).await?;
+    let attempts = deps.kyc().count_bank_card_attempt(&principal.account_id, kyc::MAX_BANK_CARD_ATTEMPTS).await?;
     let Some(attempts) = attempts else { return Err(Error::BankCardAttemptsExhausted { remaining_methods }) };
-    let answer = services
-        .bank_card
+    let answer = deps
+        .bank_card()
         .check(
             request.person.name.expose(),
             request.person.document.number(),
@@ -223,7 +235,7 @@ pub async fn verify_by_bank_card(
             Error::BankCardMismatch { attempts_left, remaining_methods }
         });
     }
-    outcome(services.kyc.verify_personal(&principal.account_id, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, None).await?)
+    outcome(deps.kyc().verify_personal(&principal.account_id, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, None).await?)
 }
 
 // ---- student ----------------------------------------------------------------------------------
@@ -235,8 +247,8 @@ fn require_edu(email: &str) -> Result<()> {
     Ok(())
 }
 
-async fn require_personal(services: &Services, principal: &Principal) -> Result<()> {
-    let account = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+async fn require_personal(deps: &impl HasAccounts, principal: &Principal) -> Result<()> {
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     if account.personal.is_none() {
         return Err(Error::PersonalVerificationRequired);
     }
@@ -245,14 +257,14 @@ async fn require_personal(services: &Services, principal: &Principal) -> Result<
 
 /// Mails a 6-digit code, valid 30 minutes, to the school address [STU-1].
 pub async fn send_student_code(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasEmail),
     principal: &Principal,
     email: &str,
     caller: &Caller,
 ) -> Result<codes::CodeSent> {
-    require_personal(services, principal).await?;
+    require_personal(deps, principal).await?;
     require_edu(email)?;
-    codes::send_email_code(services, email, Purpose::StudentEmail, caller).await
+    codes::send_email_code(deps, email, Purpose::StudentEmail, caller).await
 }
 
 #[derive(Debug)]
@@ -269,13 +281,13 @@ pub struct StudentVerification {
 
 /// Grants student status to a personally verified account with a proven school address [STU-1].
 pub async fn verify_student(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc),
     principal: &Principal,
     request: StudentVerification,
 ) -> Result<StudentRecord> {
-    require_personal(services, principal).await?;
+    require_personal(deps, principal).await?;
     require_edu(&request.email)?;
-    let now = services.clock.now();
+    let now = deps.clock().now();
     let missing: Vec<&'static str> = kyc::STUDENT_AGREEMENTS
         .iter()
         .filter(|(id, v)| !request.agreements.iter().any(|a| a.id == *id && a.version == *v))
@@ -285,11 +297,11 @@ pub async fn verify_student(
         return Err(Error::AgreementsRequired { missing });
     }
     codes::consume(
-        services,
+        deps,
         &request.challenge_id,
         &request.code,
         Purpose::StudentEmail,
-        &codes::email_target(services, &request.email),
+        &codes::email_target(deps, &request.email),
     )
     .await?;
     let (local, domain) = request.email.trim().rsplit_once('@').unwrap_or(("", ""));
@@ -299,14 +311,14 @@ pub async fn verify_student(
         level: request.level,
         expected_graduation: request.expected_graduation,
         email_masked: format!("{}@{domain}", mask_middle(local, 1, 1)),
-        email_encrypted: services.keys.encrypt(request.email.trim()),
+        email_encrypted: deps.keys().encrypt(request.email.trim()),
         agreements: kyc::STUDENT_AGREEMENTS
             .iter()
             .map(|(id, v)| Acceptance { id: (*id).into(), version: (*v).into(), accepted_at: now })
             .collect(),
         verified_at: now,
     };
-    if !services.kyc.set_student(&principal.account_id, &record).await? {
+    if !deps.kyc().set_student(&principal.account_id, &record).await? {
         return Err(Error::PersonalVerificationRequired);
     }
     Ok(record)

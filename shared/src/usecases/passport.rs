@@ -4,6 +4,7 @@
 //! products, legacy cloud accounts).
 
 use super::codes;
+use super::deps::{HasAccounts, HasClock, HasCodes, HasKeys, HasSecurity, HasSessions};
 use super::sign_in::{start_session, SessionFor, SignedIn};
 use super::Caller;
 use crate::crypto::password;
@@ -19,44 +20,47 @@ use crate::domain::session::{Principal, SignInMethod, DEFAULT_IDLE_TIMEOUT};
 use crate::domain::username::Username;
 use crate::error::{Error, Result};
 use crate::ports::{NewCloudAccount, NewPassportAccount, PassportOutcome, RegisterOutcome, SealedContact};
-use crate::services::Services;
 
-fn seal_phone(services: &Services, phone: &Phone) -> SealedContact {
+fn seal_phone(deps: &impl HasKeys, phone: &Phone) -> SealedContact {
     SealedContact {
-        encrypted: services.keys.encrypt(phone.as_e164()),
+        encrypted: deps.keys().encrypt(phone.as_e164()),
         masked: phone.masked(),
-        hash: codes::phone_target(services, phone),
+        hash: codes::phone_target(deps, phone),
     }
 }
 
-async fn session_for(services: &Services, account_id: &AccountId, caller: &Caller) -> Result<SignedIn> {
+async fn session_for(
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasSessions + HasSecurity),
+    account_id: &AccountId,
+    caller: &Caller,
+) -> Result<SignedIn> {
     let credential = CredentialRef::Passport(account_id.clone());
-    let record = services.security.security(&credential).await?.ok_or(Error::NotFound)?;
-    let account = services.accounts.account(account_id).await?.ok_or(Error::NotFound)?;
+    let record = deps.security().security(&credential).await?.ok_or(Error::NotFound)?;
+    let account = deps.accounts().account(account_id).await?.ok_or(Error::NotFound)?;
     let whom = SessionFor {
         account_id,
         credential: &credential,
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: !account.activated,
     };
-    start_session(services, whom, SignInMethod::SmsCode, caller, None).await
+    start_session(deps, whom, SignInMethod::SmsCode, caller, None).await
 }
 
 /// SMS sign-in of a passport account, registering the phone's one passport account if it has
 /// none (then the agreements are required and recorded, and the account is active at once).
 pub async fn sms_sign_in(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSessions + HasSecurity),
     phone: &Phone,
     challenge_id: &ChallengeId,
     code: &Code,
     agreements: Option<&[AgreementRef]>,
     caller: &Caller,
 ) -> Result<SignedIn> {
-    let now = services.clock.now();
-    let sealed = seal_phone(services, phone);
-    if let Some(account_id) = services.accounts.passport_of(&sealed.hash).await? {
-        codes::consume(services, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
-        return session_for(services, &account_id, caller).await;
+    let now = deps.clock().now();
+    let sealed = seal_phone(deps, phone);
+    if let Some(account_id) = deps.accounts().passport_of(&sealed.hash).await? {
+        codes::consume(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
+        return session_for(deps, &account_id, caller).await;
     }
     let accepted = accept_required(agreements.unwrap_or_default(), now)
         .map_err(|missing| Error::AgreementsRequired { missing })?;
@@ -70,32 +74,36 @@ pub async fn sms_sign_in(
         agreements: accepted,
         activated: true,
     };
-    let proof = codes::proof(services, challenge_id, code, Purpose::PassportSignIn, &sealed.hash, now);
-    match services.accounts.create_passport(&account, Some(&proof)).await? {
-        PassportOutcome::Created => session_for(services, &account.account_id, caller).await,
+    let proof = codes::proof(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash, now);
+    match deps.accounts().create_passport(&account, Some(&proof)).await? {
+        PassportOutcome::Created => session_for(deps, &account.account_id, caller).await,
         PassportOutcome::Exists { account_id } => {
             // Another sign-in registered the phone first: this one signs in to that account.
-            codes::consume(services, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
-            session_for(services, &account_id, caller).await
+            codes::consume(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
+            session_for(deps, &account_id, caller).await
         }
-        PassportOutcome::CodeRejected => Err(codes::refusal_error(codes::refusal(services, challenge_id, now).await?)),
+        PassportOutcome::CodeRejected => Err(codes::refusal_error(codes::refusal(deps, challenge_id, now).await?)),
     }
 }
 
 /// Accepts the three agreements; the account is then active and this session may do everything
 /// [REG-4]. Answers the AccountId, bound for life.
-pub async fn activate(services: &Services, principal: &Principal, agreements: &[AgreementRef]) -> Result<AccountId> {
+pub async fn activate(
+    deps: &(impl HasClock + HasAccounts + HasSessions),
+    principal: &Principal,
+    agreements: &[AgreementRef],
+) -> Result<AccountId> {
     let accepted =
-        accept_required(agreements, services.clock.now()).map_err(|missing| Error::AgreementsRequired { missing })?;
-    services.accounts.activate(&principal.account_id, &principal.credential, &accepted).await?;
-    services.sessions.clear_activation(&principal.session_id, &principal.account_id).await?;
+        accept_required(agreements, deps.clock().now()).map_err(|missing| Error::AgreementsRequired { missing })?;
+    deps.accounts().activate(&principal.account_id, &principal.credential, &accepted).await?;
+    deps.sessions().clear_activation(&principal.session_id, &principal.account_id).await?;
     Ok(principal.account_id.clone())
 }
 
 /// The platform's import of a passport account created by another product: not yet activated
 /// for the cloud. Answers its id.
 pub async fn import_passport_account(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasAccounts),
     phone: &Phone,
     username: Option<&Username>,
     email: Option<&Email>,
@@ -106,21 +114,21 @@ pub async fn import_passport_account(
         None => Redacted::default(),
     };
     let email = email.map(|e| SealedContact {
-        encrypted: services.keys.encrypt(e.as_str()),
+        encrypted: deps.keys().encrypt(e.as_str()),
         masked: e.masked(),
-        hash: codes::email_target(services, e.as_str()),
+        hash: codes::email_target(deps, e.as_str()),
     });
     let account = NewPassportAccount {
         account_id: AccountId::generate(),
         username: username.map(|u| u.as_str().to_owned()),
-        phone: seal_phone(services, phone),
+        phone: seal_phone(deps, phone),
         email,
         password_hash,
-        created_at: services.clock.now(),
+        created_at: deps.clock().now(),
         agreements: vec![],
         activated: false,
     };
-    match services.accounts.create_passport(&account, None).await? {
+    match deps.accounts().create_passport(&account, None).await? {
         PassportOutcome::Created => Ok(account.account_id),
         _ => Err(Error::invalid("phone", "already has a passport account")),
     }
@@ -129,24 +137,24 @@ pub async fn import_passport_account(
 /// The platform's import of a legacy cloud account (registered before 2022-09-07): it must be
 /// activated on first sign-in [REG-4].
 pub async fn import_legacy_cloud_account(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasAccounts),
     username: &Username,
     password: &Password,
     phone: &Phone,
 ) -> Result<AccountId> {
-    let sealed = seal_phone(services, phone);
+    let sealed = seal_phone(deps, phone);
     let account = NewCloudAccount {
         account_id: AccountId::generate(),
         username: username.as_str().into(),
         username_key: username.key(),
         password_hash: Redacted::new(password::hash(password).await?),
         phone: sealed,
-        created_at: services.clock.now(),
+        created_at: deps.clock().now(),
         agreements: vec![],
         idle_timeout_secs: DEFAULT_IDLE_TIMEOUT.num_seconds(),
         legacy: true,
     };
-    match services.accounts.register(&account, None, crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
+    match deps.accounts().register(&account, None, crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
         RegisterOutcome::Registered => Ok(account.account_id),
         RegisterOutcome::UsernameTaken => Err(Error::UsernameTaken),
         RegisterOutcome::PhoneLimitReached => Err(Error::PhoneAccountLimit),

@@ -1,6 +1,7 @@
 //! QR-code sign-in [LOGIN-2]: tickets as stored flows whose transitions are conditional on their
 //! version; the desktop proves itself with the ticket's secret and gets the session exactly once.
 
+use super::deps::{HasClock, HasFlows, HasKeys, HasSecurity, HasSessions};
 use super::flows::advance;
 use super::sign_in::{start_session, SessionFor, SignedIn};
 use super::Caller;
@@ -11,7 +12,6 @@ use crate::domain::redacted::Redacted;
 use crate::domain::session::{Principal, SignInMethod};
 use crate::domain::totp::qr_svg_data_uri;
 use crate::error::{Error, Result};
-use crate::services::Services;
 use chrono::{DateTime, Utc};
 
 fn refusal(r: TicketRefusal) -> Error {
@@ -23,8 +23,8 @@ fn refusal(r: TicketRefusal) -> Error {
     }
 }
 
-async fn load(services: &Services, id: &FlowId) -> Result<Versioned<QrLogin>> {
-    services.flows::<QrLogin>().load(id).await?.ok_or(Error::NotFound)
+async fn load(deps: &impl HasFlows, id: &FlowId) -> Result<Versioned<QrLogin>> {
+    deps.flows::<QrLogin>().load(id).await?.ok_or(Error::NotFound)
 }
 
 #[derive(Debug, Clone)]
@@ -37,18 +37,18 @@ pub struct TicketIssued {
 }
 
 /// The desktop asks for a ticket: its QR code for the app, and a secret only the desktop holds.
-pub async fn issue_ticket(services: &Services, caller: &Caller) -> Result<TicketIssued> {
+pub async fn issue_ticket(deps: &(impl HasClock + HasKeys + HasFlows), caller: &Caller) -> Result<TicketIssued> {
     let (ticket_id, secret) = (FlowId::generate(), new_opaque_id());
-    let expires_at = services.clock.now() + TICKET_TTL;
+    let expires_at = deps.clock().now() + TICKET_TTL;
     let ticket = QrLogin {
-        secret_hash: services.keys.keyed_hash("qr-ticket", &secret),
+        secret_hash: deps.keys().keyed_hash("qr-ticket", &secret),
         state: TicketState::Waiting,
         account_id: None,
         credential: None,
         desktop_user_agent: caller.user_agent.chars().take(256).collect(),
         expires_at,
     };
-    services.flows::<QrLogin>().create(&ticket_id, &ticket).await?;
+    deps.flows::<QrLogin>().create(&ticket_id, &ticket).await?;
     let qr_payload = format!("cloudapp://qr-login?ticket={ticket_id}");
     Ok(TicketIssued {
         qr_code: qr_svg_data_uri(&qr_payload),
@@ -70,12 +70,12 @@ pub enum AppStep {
 /// The signed-in mobile app scans, confirms or rejects [LOGIN-2]. Returns the new state and the
 /// desktop's user agent (shown in the app before confirming).
 pub async fn app_step(
-    services: &Services,
+    deps: &(impl HasClock + HasFlows),
     principal: &Principal,
     ticket_id: &FlowId,
     step: AppStep,
 ) -> Result<(&'static str, String)> {
-    let current = load(services, ticket_id).await?;
+    let current = load(deps, ticket_id).await?;
     let account = principal.account_id.as_str();
     let event = || QrStep {
         event: match step {
@@ -85,7 +85,7 @@ pub async fn app_step(
         },
         credential: Some(&principal.credential),
     };
-    let next = advance(services.flows::<QrLogin>(), current, event, services.clock.now()).await?.map_err(refusal)?;
+    let next = advance(deps.flows::<QrLogin>(), current, event, deps.clock().now()).await?.map_err(refusal)?;
     Ok((next.flow.state.as_str(), next.flow.desktop_user_agent))
 }
 
@@ -95,29 +95,34 @@ pub enum Poll {
 }
 
 /// The desktop polls with its secret: the state, or - once confirmed - the session, exactly once.
-pub async fn poll(services: &Services, ticket_id: &FlowId, secret: &str, caller: &Caller) -> Result<Poll> {
-    let current = load(services, ticket_id).await?;
-    let presented = services.keys.keyed_hash("qr-ticket", secret);
+pub async fn poll(
+    deps: &(impl HasClock + HasKeys + HasSessions + HasSecurity + HasFlows),
+    ticket_id: &FlowId,
+    secret: &str,
+    caller: &Caller,
+) -> Result<Poll> {
+    let current = load(deps, ticket_id).await?;
+    let presented = deps.keys().keyed_hash("qr-ticket", secret);
     use subtle::ConstantTimeEq;
     if !bool::from(presented.as_bytes().ct_eq(current.flow.secret_hash.as_bytes())) {
         return Err(Error::NotFound);
     }
-    let now = services.clock.now();
+    let now = deps.clock().now();
     if current.flow.state != TicketState::Confirmed {
         return Ok(Poll::State(qr_login::shown(&current.flow.ticket(), now)));
     }
     let claimed = QrStep { event: TicketEvent::Claim, credential: None };
     let next = crate::domain::flow::Flow::apply(current.flow.clone(), claimed, now).map_err(refusal)?;
-    if !services.flows::<QrLogin>().save(&current, &next).await? {
+    if !deps.flows::<QrLogin>().save(&current, &next).await? {
         return Err(Error::QrTicketUsed);
     }
     let (account_id, credential) = next
         .account_id
         .zip(next.credential)
         .ok_or_else(|| Error::internal("QR ticket", "confirmed without an account"))?;
-    let record = services.security.security(&credential).await?.ok_or(Error::NotFound)?;
+    let record = deps.security().security(&credential).await?.ok_or(Error::NotFound)?;
     let session = start_session(
-        services,
+        deps,
         SessionFor {
             account_id: &account_id,
             credential: &credential,

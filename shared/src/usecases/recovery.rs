@@ -5,6 +5,10 @@
 //! or not an account matched, and the account names come only after the code.
 
 use super::codes::{self, CodeSent};
+use super::deps::{
+    HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasResources, HasSecurity, HasSessions, HasSignIn,
+    HasSms,
+};
 use super::flows::advance;
 use super::sign_in::login_name_of;
 use super::Caller;
@@ -21,7 +25,6 @@ use crate::domain::recovery::{AccountLookup, Captcha, LookupPhone, PasswordReset
 use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
 use crate::ports::{ResourceKind, SecurityChange};
-use crate::services::Services;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -35,17 +38,17 @@ pub struct CaptchaIssued {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn issue_captcha(services: &Services) -> Result<CaptchaIssued> {
+pub async fn issue_captcha(deps: &(impl HasClock + HasKeys + HasFlows)) -> Result<CaptchaIssued> {
     let answer = captcha::generate_answer();
     let captcha_id = FlowId::generate();
-    let expires_at = services.clock.now() + CAPTCHA_TTL;
+    let expires_at = deps.clock().now() + CAPTCHA_TTL;
     let flow = Captcha {
-        answer_hash: services.keys.keyed_hash("captcha", &answer),
-        answer_encrypted: Redacted::new(services.keys.encrypt(&answer)),
+        answer_hash: deps.keys().keyed_hash("captcha", &answer),
+        answer_encrypted: Redacted::new(deps.keys().encrypt(&answer)),
         expires_at,
         used: false,
     };
-    services.flows::<Captcha>().create(&captcha_id, &flow).await?;
+    deps.flows::<Captcha>().create(&captcha_id, &flow).await?;
     use base64::Engine;
     let image = format!(
         "data:image/svg+xml;base64,{}",
@@ -55,34 +58,34 @@ pub async fn issue_captcha(services: &Services) -> Result<CaptchaIssued> {
 }
 
 /// Checks a captcha once: right or wrong, it is used up.
-async fn check_captcha(services: &Services, captcha_id: &FlowId, answer: &str) -> Result<()> {
-    let store = services.flows::<Captcha>();
+async fn check_captcha(deps: &(impl HasClock + HasKeys + HasFlows), captcha_id: &FlowId, answer: &str) -> Result<()> {
+    let store = deps.flows::<Captcha>();
     let current = store.load(captcha_id).await?.ok_or(Error::CaptchaInvalid)?;
-    let next = current.flow.clone().apply((), services.clock.now()).map_err(|_| Error::CaptchaInvalid)?;
+    let next = current.flow.clone().apply((), deps.clock().now()).map_err(|_| Error::CaptchaInvalid)?;
     if !store.save(&current, &next).await? {
         return Err(Error::CaptchaInvalid);
     }
-    if services.keys.keyed_hash("captcha", &captcha::normalise(answer)) != current.flow.answer_hash {
+    if deps.keys().keyed_hash("captcha", &captcha::normalise(answer)) != current.flow.answer_hash {
         return Err(Error::CaptchaInvalid);
     }
     Ok(())
 }
 
 /// The sandbox's solver (the local gateway's `GET /sandbox/captchas/{id}`; never deployed).
-pub async fn sandbox_captcha_answer(services: &Services, captcha_id: &str) -> Result<Option<String>> {
+pub async fn sandbox_captcha_answer(deps: &(impl HasKeys + HasFlows), captcha_id: &str) -> Result<Option<String>> {
     let id = FlowId::from_raw(captcha_id);
-    let Some(current) = services.flows::<Captcha>().load(&id).await? else { return Ok(None) };
-    services.keys.decrypt(current.flow.answer_encrypted.expose()).map(Some)
+    let Some(current) = deps.flows::<Captcha>().load(&id).await? else { return Ok(None) };
+    deps.keys().decrypt(current.flow.answer_encrypted.expose()).map(Some)
 }
 
 // ---- forgotten password -----------------------------------------------------------------------
 
 /// A try at a flow that matched nothing: counted like a wrong code, so both answers look alike.
-async fn unmatched_try<F>(services: &Services, current: Versioned<F>) -> Result<Error>
+async fn unmatched_try<F>(deps: &(impl HasClock + HasFlows), current: Versioned<F>) -> Result<Error>
 where
     F: for<'a> Tried<Event<'a> = Step, Refusal = Closed>,
 {
-    Ok(match advance(services.flows::<F>(), current, || Step::Try, services.clock.now()).await? {
+    Ok(match advance(deps.flows::<F>(), current, || Step::Try, deps.clock().now()).await? {
         Ok(next) => match next.flow.progress().tries().left(code_rules::MAX_ATTEMPTS) {
             0 => Error::CodeAttemptsExceeded,
             attempts_left => Error::CodeMismatch { attempts_left },
@@ -95,21 +98,21 @@ where
 /// Starts a reset [REC-1, REC-2]: after the captcha, a code goes to the bound phone if the
 /// account exists. The answer is the same either way.
 pub async fn start_password_reset(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSms + HasFlows),
     account: &str,
     passport: bool,
     captcha_id: &FlowId,
     captcha_answer: &str,
     caller: &Caller,
 ) -> Result<FlowId> {
-    check_captcha(services, captcha_id, captcha_answer).await?;
-    let name = login_name_of(services, account, passport);
-    let target = match services.sign_in.credential(&name).await? {
+    check_captcha(deps, captcha_id, captcha_answer).await?;
+    let name = login_name_of(deps, account, passport);
+    let target = match deps.sign_in().credential(&name).await? {
         None => None,
         Some(credential) => {
-            let phone = codes::account_phone(services, &credential.account_id).await?;
+            let phone = codes::account_phone(deps, &credential.account_id).await?;
             let sent = codes::send_sms_code(
-                services,
+                deps,
                 codes::SendSmsCode { phone: phone.clone(), purpose: Purpose::PasswordReset },
                 caller,
             )
@@ -117,43 +120,39 @@ pub async fn start_password_reset(
             Some(ResetTarget {
                 account_id: credential.account_id,
                 credential: credential.credential,
-                phone_hash: codes::phone_target(services, &phone),
+                phone_hash: codes::phone_target(deps, &phone),
                 challenge_id: sent.challenge_id,
             })
         }
     };
     let reset_id = FlowId::generate();
-    let reset =
-        PasswordReset { target, expires_at: services.clock.now() + RECOVERY_TTL, progress: Progress::default() };
-    services.flows::<PasswordReset>().create(&reset_id, &reset).await?;
+    let reset = PasswordReset { target, expires_at: deps.clock().now() + RECOVERY_TTL, progress: Progress::default() };
+    deps.flows::<PasswordReset>().create(&reset_id, &reset).await?;
     Ok(reset_id)
 }
 
 /// Completes a reset with the code and a new password; every session of the account ends.
 pub async fn complete_password_reset(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasSessions + HasSecurity + HasFlows),
     reset_id: &FlowId,
     code: &Code,
     new_password: &Password,
 ) -> Result<()> {
-    let now = services.clock.now();
-    let current = services.flows::<PasswordReset>().load(reset_id).await?.ok_or(Error::CodeNotFound)?;
+    let now = deps.clock().now();
+    let current = deps.flows::<PasswordReset>().load(reset_id).await?.ok_or(Error::CodeNotFound)?;
     if current.flow.expires_at <= now {
         return Err(Error::CodeNotFound);
     }
     let Some(target) = current.flow.target.clone() else {
-        return Err(unmatched_try(services, current).await?);
+        return Err(unmatched_try(deps, current).await?);
     };
     check_policy(new_password, target.credential.cloud_username().unwrap_or_default()).map_err(Error::WeakPassword)?;
-    codes::consume(services, &target.challenge_id, code, Purpose::PasswordReset, &target.phone_hash).await?;
+    codes::consume(deps, &target.challenge_id, code, Purpose::PasswordReset, &target.phone_hash).await?;
     let hash = Redacted::new(password::hash(new_password).await?);
-    services
-        .security
-        .change_security(&target.credential, &target.account_id, SecurityChange::Password { hash })
-        .await?;
-    services.sessions.revoke_others(&target.account_id, None).await?;
+    deps.security().change_security(&target.credential, &target.account_id, SecurityChange::Password { hash }).await?;
+    deps.sessions().revoke_others(&target.account_id, None).await?;
     // The code was single use: a refusal here only means the flow expired meanwhile.
-    let _ = advance(services.flows::<PasswordReset>(), current, || Step::Finish, now).await?;
+    let _ = advance(deps.flows::<PasswordReset>(), current, || Step::Finish, now).await?;
     Ok(())
 }
 
@@ -168,20 +167,23 @@ pub enum LookupBy {
     Resource(ResourceKind, String),
 }
 
-async fn candidates(services: &Services, by: &LookupBy) -> Result<Vec<AccountId>> {
+async fn candidates(
+    deps: &(impl HasKeys + HasAccounts + HasKyc + HasResources),
+    by: &LookupBy,
+) -> Result<Vec<AccountId>> {
     Ok(match by {
-        LookupBy::Phone(phone) => services.accounts.accounts_of_phone(&codes::phone_target(services, phone)).await?,
+        LookupBy::Phone(phone) => deps.accounts().accounts_of_phone(&codes::phone_target(deps, phone)).await?,
         LookupBy::AccountId(id) => vec![id.clone()],
         LookupBy::Identity { name, document } => {
             let hash =
-                services.keys.keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number()));
+                deps.keys().keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number()));
             let mut matched = vec![];
-            for id in services.kyc.accounts_of_document(&hash).await? {
-                let Some(account) = services.accounts.account(&id).await? else { continue };
+            for id in deps.kyc().accounts_of_document(&hash).await? {
+                let Some(account) = deps.accounts().account(&id).await? else { continue };
                 let same_name = account
                     .personal
                     .as_ref()
-                    .and_then(|p| services.keys.decrypt(&p.name_encrypted).ok())
+                    .and_then(|p| deps.keys().decrypt(&p.name_encrypted).ok())
                     .is_some_and(|n| n == name.expose());
                 if same_name {
                     matched.push(id);
@@ -189,25 +191,25 @@ async fn candidates(services: &Services, by: &LookupBy) -> Result<Vec<AccountId>
             }
             matched
         }
-        LookupBy::Resource(kind, value) => services.resources.owners(*kind, value).await?,
+        LookupBy::Resource(kind, value) => deps.resources().owners(*kind, value).await?,
     })
 }
 
 /// Starts a lookup: after the captcha, a code goes to the bound phone of each matching account.
 /// The answer never says whether anything matched [REC-4].
 pub async fn start_account_lookup(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasSms + HasResources + HasFlows),
     by: LookupBy,
     captcha_id: &FlowId,
     captcha_answer: &str,
     caller: &Caller,
 ) -> Result<FlowId> {
-    check_captcha(services, captcha_id, captcha_answer).await?;
+    check_captcha(deps, captcha_id, captcha_answer).await?;
     let mut by_phone: BTreeMap<String, (Phone, Vec<AccountId>)> = BTreeMap::new();
-    for id in candidates(services, &by).await? {
-        let Some(account) = services.accounts.account(&id).await? else { continue };
-        let Ok(phone) = services
-            .keys
+    for id in candidates(deps, &by).await? {
+        let Some(account) = deps.accounts().account(&id).await? else { continue };
+        let Ok(phone) = deps
+            .keys()
             .decrypt(&account.phone.encrypted)
             .and_then(|p| Phone::parse(&p).map_err(|e| Error::internal("stored phone", e)))
         else {
@@ -218,14 +220,12 @@ pub async fn start_account_lookup(
     let mut phones = BTreeMap::new();
     for (hash, (phone, ids)) in by_phone {
         let sent: CodeSent =
-            codes::send_sms_code(services, codes::SendSmsCode { phone, purpose: Purpose::AccountLookup }, caller)
-                .await?;
+            codes::send_sms_code(deps, codes::SendSmsCode { phone, purpose: Purpose::AccountLookup }, caller).await?;
         phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts: ids });
     }
     let lookup_id = FlowId::generate();
-    let lookup =
-        AccountLookup { phones, expires_at: services.clock.now() + RECOVERY_TTL, progress: Progress::default() };
-    services.flows::<AccountLookup>().create(&lookup_id, &lookup).await?;
+    let lookup = AccountLookup { phones, expires_at: deps.clock().now() + RECOVERY_TTL, progress: Progress::default() };
+    deps.flows::<AccountLookup>().create(&lookup_id, &lookup).await?;
     Ok(lookup_id)
 }
 
@@ -240,23 +240,23 @@ pub struct FoundAccount {
 
 /// The code from the bound phone reveals the accounts found for that phone, in full.
 pub async fn verify_account_lookup(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasFlows),
     lookup_id: &FlowId,
     phone: &Phone,
     code: &Code,
 ) -> Result<Vec<FoundAccount>> {
-    let current = services.flows::<AccountLookup>().load(lookup_id).await?.ok_or(Error::CodeNotFound)?;
-    if current.flow.expires_at <= services.clock.now() {
+    let current = deps.flows::<AccountLookup>().load(lookup_id).await?.ok_or(Error::CodeNotFound)?;
+    if current.flow.expires_at <= deps.clock().now() {
         return Err(Error::CodeNotFound);
     }
-    let hash = codes::phone_target(services, phone);
+    let hash = codes::phone_target(deps, phone);
     let Some(LookupPhone { challenge_id, accounts }) = current.flow.phones.get(&hash).cloned() else {
-        return Err(unmatched_try(services, current).await?);
+        return Err(unmatched_try(deps, current).await?);
     };
-    codes::consume(services, &challenge_id, code, Purpose::AccountLookup, &hash).await?;
+    codes::consume(deps, &challenge_id, code, Purpose::AccountLookup, &hash).await?;
     let mut found = vec![];
     for id in &accounts {
-        if let Some(a) = services.accounts.account(id).await? {
+        if let Some(a) = deps.accounts().account(id).await? {
             found.push(FoundAccount {
                 account_id: a.account_id,
                 kind: a.kind,

@@ -1,6 +1,7 @@
 //! Registering a cloud account [REG-1, REG-2, REG-5, REG-6].
 
 use super::codes;
+use super::deps::{HasAccounts, HasClock, HasCodes, HasKeys};
 use crate::crypto::password;
 use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
 use crate::domain::agreements::{self, Acceptance, AgreementRef};
@@ -13,7 +14,6 @@ use crate::domain::session::DEFAULT_IDLE_TIMEOUT;
 use crate::domain::username::Username;
 use crate::error::{Error, Result};
 use crate::ports::{NewCloudAccount, RegisterOutcome, SealedContact};
-use crate::services::Services;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug)]
@@ -35,8 +35,11 @@ pub struct Registered {
     pub agreements: Vec<Acceptance>,
 }
 
-pub async fn register_cloud_account(services: &Services, request: RegisterCloudAccount) -> Result<Registered> {
-    let now = services.clock.now();
+pub async fn register_cloud_account(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts),
+    request: RegisterCloudAccount,
+) -> Result<Registered> {
+    let now = deps.clock().now();
     let accepted = agreements::accept_required(&request.agreements, now)
         .map_err(|missing| Error::AgreementsRequired { missing })?;
     let username_key = request.username.key();
@@ -48,8 +51,8 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
         username_key,
         password_hash: Redacted::new(password_hash),
         phone: SealedContact {
-            hash: codes::phone_target(services, &request.phone),
-            encrypted: services.keys.encrypt(request.phone.as_e164()),
+            hash: codes::phone_target(deps, &request.phone),
+            encrypted: deps.keys().encrypt(request.phone.as_e164()),
             masked: request.phone.masked(),
         },
         created_at: now,
@@ -58,14 +61,14 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
         legacy: false,
     };
     let proof = codes::proof(
-        services,
+        deps,
         &request.challenge_id,
         &request.code,
         Purpose::Register,
-        &codes::phone_target(services, &request.phone),
+        &codes::phone_target(deps, &request.phone),
         now,
     );
-    match services.accounts.register(&account, Some(&proof), MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
+    match deps.accounts().register(&account, Some(&proof), MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
         RegisterOutcome::Registered => Ok(Registered {
             account_id: account.account_id,
             username: account.username,
@@ -74,7 +77,7 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
             agreements: account.agreements,
         }),
         RegisterOutcome::CodeRejected => {
-            Err(codes::refusal_error(codes::refusal(services, &request.challenge_id, now).await?))
+            Err(codes::refusal_error(codes::refusal(deps, &request.challenge_id, now).await?))
         }
         RegisterOutcome::UsernameTaken => Err(Error::UsernameTaken),
         RegisterOutcome::PhoneLimitReached => Err(Error::PhoneAccountLimit),

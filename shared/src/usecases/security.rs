@@ -1,6 +1,7 @@
 //! Operation protection (step-up), virtual MFA binding, recovery codes, protection and session
 //! settings, and password change [LOGIN-3, LOGIN-4, MFA-1..MFA-4, MFA-6].
 
+use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn, HasSms};
 use super::factors::{self, record_of, recovery_code_hash, require_step_up, FactorProof};
 use super::flows::advance;
 use super::{codes, Caller};
@@ -17,7 +18,6 @@ use crate::domain::session::Principal;
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::{Error, Result};
 use crate::ports::SecurityChange;
-use crate::services::Services;
 use chrono::{DateTime, Utc};
 
 /// What the owner sees of the account's security.
@@ -31,8 +31,8 @@ pub struct SecurityView {
     pub factors: Vec<Factor>,
 }
 
-pub async fn read_security(services: &Services, principal: &Principal) -> Result<SecurityView> {
-    let r = record_of(services, principal).await?;
+pub async fn read_security(deps: &impl HasSecurity, principal: &Principal) -> Result<SecurityView> {
+    let r = record_of(deps, principal).await?;
     let bound = r.totp_bound();
     Ok(SecurityView {
         login_protection: r.login_protection,
@@ -47,16 +47,24 @@ pub async fn read_security(services: &Services, principal: &Principal) -> Result
 // ---- step-up -----------------------------------------------------------------------------
 
 /// Sends an SMS code to the bound phone for a step-up.
-pub async fn send_step_up_code(services: &Services, principal: &Principal, caller: &Caller) -> Result<codes::CodeSent> {
-    codes::send_code_to_account_phone(services, &principal.account_id, Purpose::StepUp, caller).await
+pub async fn send_step_up_code(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSms),
+    principal: &Principal,
+    caller: &Caller,
+) -> Result<codes::CodeSent> {
+    codes::send_code_to_account_phone(deps, &principal.account_id, Purpose::StepUp, caller).await
 }
 
 /// Passes a second factor on this session: sensitive operations are allowed until the answer.
-pub async fn step_up(services: &Services, principal: &Principal, proof: FactorProof) -> Result<DateTime<Utc>> {
-    let record = record_of(services, principal).await?;
-    factors::verify(services, principal, &record, &proof, Purpose::StepUp).await?;
-    let until = services.clock.now() + security::STEP_UP_TTL;
-    services.sessions.grant_step_up(&principal.session_id, &principal.account_id, until).await?;
+pub async fn step_up(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity),
+    principal: &Principal,
+    proof: FactorProof,
+) -> Result<DateTime<Utc>> {
+    let record = record_of(deps, principal).await?;
+    factors::verify(deps, principal, &record, &proof, Purpose::StepUp).await?;
+    let until = deps.clock().now() + security::STEP_UP_TTL;
+    deps.sessions().grant_step_up(&principal.session_id, &principal.account_id, until).await?;
     Ok(until)
 }
 
@@ -72,24 +80,27 @@ pub struct BindingStarted {
 }
 
 /// Starts binding a virtual MFA device [MFA-3]: the secret, its otpauth URI and QR code.
-pub async fn start_totp_binding(services: &Services, principal: &Principal) -> Result<BindingStarted> {
-    let record = record_of(services, principal).await?;
+pub async fn start_totp_binding(
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasSecurity + HasFlows),
+    principal: &Principal,
+) -> Result<BindingStarted> {
+    let record = record_of(deps, principal).await?;
     if record.totp_bound() {
         return Err(Error::TotpAlreadyBound);
     }
-    require_step_up(services, principal, &record)?;
-    let account = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    require_step_up(deps, principal, &record)?;
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     let secret = TotpSecret::generate();
     let binding_id = FlowId::generate();
-    let expires_at = services.clock.now() + security::TOTP_BINDING_TTL;
+    let expires_at = deps.clock().now() + security::TOTP_BINDING_TTL;
     let binding = TotpBinding {
         account_id: principal.account_id.clone(),
         credential: principal.credential.clone(),
-        secret_encrypted: Redacted::new(services.keys.encrypt(&secret.base32())),
+        secret_encrypted: Redacted::new(deps.keys().encrypt(&secret.base32())),
         expires_at,
         progress: Progress::default(),
     };
-    services.flows::<TotpBinding>().create(&binding_id, &binding).await?;
+    deps.flows::<TotpBinding>().create(&binding_id, &binding).await?;
     let otpauth_uri = secret.otpauth_uri(&account.username);
     Ok(BindingStarted {
         binding_id,
@@ -103,22 +114,22 @@ pub async fn start_totp_binding(services: &Services, principal: &Principal) -> R
 /// Completes the binding with two consecutive codes [MFA-3]; returns the ten recovery codes
 /// (shown once). Passing it also counts as a fresh TOTP factor on this session (inline binding).
 pub async fn confirm_totp_binding(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasSessions + HasSecurity + HasFlows),
     principal: &Principal,
     binding_id: &FlowId,
     first: &str,
     second: &str,
     revoke_other_sessions: bool,
 ) -> Result<(Vec<String>, usize)> {
-    let now = services.clock.now();
-    let store = services.flows::<TotpBinding>();
+    let now = deps.clock().now();
+    let store = deps.flows::<TotpBinding>();
     let current = store.load(binding_id).await?.ok_or(Error::TotpBindingInvalid)?;
     let binding = current.flow.clone();
     if binding.account_id != principal.account_id || binding.expires_at <= now {
         return Err(Error::TotpBindingInvalid);
     }
     let secret = TotpSecret::from_bytes(
-        totp_rs::Secret::Encoded(services.keys.decrypt(binding.secret_encrypted.expose())?)
+        totp_rs::Secret::Encoded(deps.keys().decrypt(binding.secret_encrypted.expose())?)
             .to_bytes()
             .map_err(|e| Error::internal("binding seed", format!("{e:?}")))?,
     );
@@ -132,51 +143,54 @@ pub async fn confirm_totp_binding(
         return Err(Error::TotpBindingInvalid);
     }
     let codes = generate_recovery_codes();
-    let hashes = codes.iter().map(|c| recovery_code_hash(services, &principal.account_id, c)).collect();
+    let hashes = codes.iter().map(|c| recovery_code_hash(deps, &principal.account_id, c)).collect();
     let change =
         SecurityChange::BindTotp { secret_encrypted: binding.secret_encrypted, step, recovery_code_hashes: hashes };
-    if !services.security.change_security(&binding.credential, &principal.account_id, change).await? {
+    if !deps.security().change_security(&binding.credential, &principal.account_id, change).await? {
         return Err(Error::TotpAlreadyBound);
     }
-    services.sessions.grant_step_up(&principal.session_id, &principal.account_id, now + security::STEP_UP_TTL).await?;
-    Ok((codes, revoke_others_if(services, principal, revoke_other_sessions).await?))
+    deps.sessions().grant_step_up(&principal.session_id, &principal.account_id, now + security::STEP_UP_TTL).await?;
+    Ok((codes, revoke_others_if(deps, principal, revoke_other_sessions).await?))
 }
 
 /// Unbinds the device with a current code [MFA-4], under operation protection.
 pub async fn unbind_totp(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity),
     principal: &Principal,
     code: &str,
     revoke_other_sessions: bool,
 ) -> Result<usize> {
-    let record = record_of(services, principal).await?;
+    let record = record_of(deps, principal).await?;
     if !record.totp_bound() {
         return Err(Error::TotpNotBound);
     }
-    require_step_up(services, principal, &record)?;
+    require_step_up(deps, principal, &record)?;
     let proof = FactorProof { factor: Factor::Totp, code: Redacted::new(code.into()), challenge_id: None };
-    factors::verify(services, principal, &record, &proof, Purpose::StepUp).await?;
-    if !services
-        .security
+    factors::verify(deps, principal, &record, &proof, Purpose::StepUp).await?;
+    if !deps
+        .security()
         .change_security(&principal.credential, &principal.account_id, SecurityChange::UnbindTotp)
         .await?
     {
         return Err(Error::TotpNotBound);
     }
-    revoke_others_if(services, principal, revoke_other_sessions).await
+    revoke_others_if(deps, principal, revoke_other_sessions).await
 }
 
 /// Ten new recovery codes replace the old ones, under operation protection.
-pub async fn regenerate_recovery_codes(services: &Services, principal: &Principal) -> Result<Vec<String>> {
-    let record = record_of(services, principal).await?;
+pub async fn regenerate_recovery_codes(
+    deps: &(impl HasClock + HasKeys + HasSecurity),
+    principal: &Principal,
+) -> Result<Vec<String>> {
+    let record = record_of(deps, principal).await?;
     if !record.totp_bound() {
         return Err(Error::TotpNotBound);
     }
-    require_step_up(services, principal, &record)?;
+    require_step_up(deps, principal, &record)?;
     let codes = generate_recovery_codes();
-    let hashes = codes.iter().map(|c| recovery_code_hash(services, &principal.account_id, c)).collect();
-    if !services
-        .security
+    let hashes = codes.iter().map(|c| recovery_code_hash(deps, &principal.account_id, c)).collect();
+    if !deps
+        .security()
         .change_security(&principal.credential, &principal.account_id, SecurityChange::ReplaceRecoveryCodes { hashes })
         .await?
     {
@@ -188,11 +202,15 @@ pub async fn regenerate_recovery_codes(services: &Services, principal: &Principa
 // ---- settings ------------------------------------------------------------------------------
 
 /// Login and operation protection on or off [LOGIN-3, MFA-2], under operation protection.
-pub async fn set_protection(services: &Services, principal: &Principal, login: bool, operation: bool) -> Result<()> {
-    let record = record_of(services, principal).await?;
-    require_step_up(services, principal, &record)?;
-    services
-        .security
+pub async fn set_protection(
+    deps: &(impl HasClock + HasSecurity),
+    principal: &Principal,
+    login: bool,
+    operation: bool,
+) -> Result<()> {
+    let record = record_of(deps, principal).await?;
+    require_step_up(deps, principal, &record)?;
+    deps.security()
         .change_security(&principal.credential, &principal.account_id, SecurityChange::Protection { login, operation })
         .await?;
     Ok(())
@@ -200,10 +218,9 @@ pub async fn set_protection(services: &Services, principal: &Principal, login: b
 
 /// The idle timeout of the account's sessions [LOGIN-4]: 15 minutes to 23 hours 59 minutes.
 /// Sessions signed in from now on use it.
-pub async fn set_idle_timeout(services: &Services, principal: &Principal, minutes: i64) -> Result<()> {
+pub async fn set_idle_timeout(deps: &impl HasSecurity, principal: &Principal, minutes: i64) -> Result<()> {
     let timeout = idle_timeout_from_minutes(minutes).map_err(|_| Error::IdleTimeoutOutOfRange)?;
-    services
-        .security
+    deps.security()
         .change_security(
             &principal.credential,
             &principal.account_id,
@@ -216,30 +233,29 @@ pub async fn set_idle_timeout(services: &Services, principal: &Principal, minute
 /// Changes the password under operation protection; optionally signs out every other session.
 /// Returns how many sessions were revoked.
 pub async fn change_password(
-    services: &Services,
+    deps: &(impl HasClock + HasSessions + HasSecurity),
     principal: &Principal,
     current: &Password,
     new: &Password,
     revoke_other_sessions: bool,
 ) -> Result<usize> {
-    let record = record_of(services, principal).await?;
-    require_step_up(services, principal, &record)?;
+    let record = record_of(deps, principal).await?;
+    require_step_up(deps, principal, &record)?;
     if !password::verify(current, Some(record.password_hash.expose())).await? {
         return Err(Error::CurrentPasswordWrong);
     }
     check_policy(new, principal.credential.cloud_username().unwrap_or_default()).map_err(Error::WeakPassword)?;
     let hash = Redacted::new(password::hash(new).await?);
-    services
-        .security
+    deps.security()
         .change_security(&principal.credential, &principal.account_id, SecurityChange::Password { hash })
         .await?;
-    revoke_others_if(services, principal, revoke_other_sessions).await
+    revoke_others_if(deps, principal, revoke_other_sessions).await
 }
 
 /// After a credential change the owner may sign out every other session (kept: this one).
-async fn revoke_others_if(services: &Services, principal: &Principal, revoke: bool) -> Result<usize> {
+async fn revoke_others_if(deps: &impl HasSessions, principal: &Principal, revoke: bool) -> Result<usize> {
     if !revoke {
         return Ok(0);
     }
-    services.sessions.revoke_others(&principal.account_id, Some(&principal.session_id)).await
+    deps.sessions().revoke_others(&principal.account_id, Some(&principal.session_id)).await
 }

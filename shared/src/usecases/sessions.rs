@@ -1,19 +1,19 @@
 //! Checking a session on every call (the authorizer), signing out, and the sessions an owner can
 //! see and revoke [LOGIN-4, LOGIN-7].
 
+use super::deps::{HasClock, HasKeys, HasSessions};
 use crate::domain::ids::{AccountId, SessionId};
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
 use crate::ports::SessionInfo;
-use crate::services::Services;
 
 /// Verifies the token and that its session is alive (not signed out, not idle past its timeout),
 /// and marks the session active: one conditional write.
-pub async fn authorize(services: &Services, bearer_token: &str) -> Result<Principal> {
-    let now = services.clock.now();
-    let claims = services.keys.verify_token(bearer_token, now.timestamp()).ok_or(Error::Unauthenticated)?;
+pub async fn authorize(deps: &(impl HasClock + HasKeys + HasSessions), bearer_token: &str) -> Result<Principal> {
+    let now = deps.clock().now();
+    let claims = deps.keys().verify_token(bearer_token, now.timestamp()).ok_or(Error::Unauthenticated)?;
     let (session_id, account_id) = (SessionId::from_raw(claims.sid), AccountId::from_raw(claims.sub));
-    let session = services.sessions.touch(&session_id, &account_id, now).await?.ok_or(Error::Unauthenticated)?;
+    let session = deps.sessions().touch(&session_id, &account_id, now).await?.ok_or(Error::Unauthenticated)?;
     Ok(Principal {
         account_id: session.account_id,
         session_id: session.session_id,
@@ -24,13 +24,16 @@ pub async fn authorize(services: &Services, bearer_token: &str) -> Result<Princi
 }
 
 /// Ends the caller's session at once: its token is refused from the next call on.
-pub async fn sign_out(services: &Services, principal: &Principal) -> Result<()> {
-    services.sessions.revoke(&principal.session_id, &principal.account_id).await
+pub async fn sign_out(deps: &impl HasSessions, principal: &Principal) -> Result<()> {
+    deps.sessions().revoke(&principal.session_id, &principal.account_id).await
 }
 
 /// The caller's live sessions, newest first, with the current one marked.
-pub async fn list_sessions(services: &Services, principal: &Principal) -> Result<Vec<(SessionInfo, bool)>> {
-    let sessions = services.sessions.list(&principal.account_id, services.clock.now()).await?;
+pub async fn list_sessions(
+    deps: &(impl HasClock + HasSessions),
+    principal: &Principal,
+) -> Result<Vec<(SessionInfo, bool)>> {
+    let sessions = deps.sessions().list(&principal.account_id, deps.clock().now()).await?;
     Ok(sessions
         .into_iter()
         .map(|s| {
@@ -41,11 +44,11 @@ pub async fn list_sessions(services: &Services, principal: &Principal) -> Result
 }
 
 /// Revokes one of the caller's sessions (another account's session id changes nothing).
-pub async fn revoke_session(services: &Services, principal: &Principal, session_id: &SessionId) -> Result<()> {
-    services.sessions.revoke(session_id, &principal.account_id).await
+pub async fn revoke_session(deps: &impl HasSessions, principal: &Principal, session_id: &SessionId) -> Result<()> {
+    deps.sessions().revoke(session_id, &principal.account_id).await
 }
 
 /// Revokes every session of the caller but the current one; returns how many.
-pub async fn revoke_other_sessions(services: &Services, principal: &Principal) -> Result<usize> {
-    services.sessions.revoke_others(&principal.account_id, Some(&principal.session_id)).await
+pub async fn revoke_other_sessions(deps: &impl HasSessions, principal: &Principal) -> Result<usize> {
+    deps.sessions().revoke_others(&principal.account_id, Some(&principal.session_id)).await
 }

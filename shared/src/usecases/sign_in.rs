@@ -2,6 +2,7 @@
 //! password get the same answer after the same work (a password verification, failure counting).
 
 use super::codes::{self, CodeSent};
+use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn, HasSms};
 use super::factors::{self, FactorOutcome, FactorProof};
 use super::flows::advance;
 use super::Caller;
@@ -20,7 +21,6 @@ use crate::domain::sign_in::PendingSignIn;
 use crate::domain::throttle::{self, locked_for, Throttle};
 use crate::error::{Error, Result};
 use crate::ports::NewSession;
-use crate::services::Services;
 use chrono::{DateTime, Utc};
 
 const MAX_USER_AGENT: usize = 256;
@@ -53,12 +53,16 @@ pub struct SignedIn {
     pub activation_pending: bool,
 }
 
-pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> Result<SignInOutcome> {
-    let now = services.clock.now();
-    let name = login_name_of(services, &request.username, request.passport);
-    let user_throttle = Throttle::Username(services.keys.keyed_hash("username", &name_text(&name)));
-    let source_throttle = Throttle::Source(services.keys.keyed_hash("source", &caller.source_ip));
-    let facts = services.sign_in.facts(&name, &user_throttle, &source_throttle).await?;
+pub async fn sign_in(
+    deps: &(impl HasClock + HasKeys + HasSignIn + HasSessions + HasFlows),
+    request: SignIn,
+    caller: &Caller,
+) -> Result<SignInOutcome> {
+    let now = deps.clock().now();
+    let name = login_name_of(deps, &request.username, request.passport);
+    let user_throttle = Throttle::Username(deps.keys().keyed_hash("username", &name_text(&name)));
+    let source_throttle = Throttle::Source(deps.keys().keyed_hash("source", &caller.source_ip));
+    let facts = deps.sign_in().facts(&name, &user_throttle, &source_throttle).await?;
 
     let locked = locked_for(facts.username_window, throttle::MAX_FAILURES_PER_USERNAME, now)
         .into_iter()
@@ -73,7 +77,7 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
     let credential = match (verified, facts.credential) {
         (true, Some(credential)) => credential,
         _ => {
-            services.sign_in.record_failure(&[&user_throttle, &source_throttle], now, throttle::WINDOW).await?;
+            deps.sign_in().record_failure(&[&user_throttle, &source_throttle], now, throttle::WINDOW).await?;
             return Err(Error::InvalidCredentials);
         }
     };
@@ -90,7 +94,7 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
             expires_at,
             progress: Progress::default(),
         };
-        services.flows::<PendingSignIn>().create(&flow_id, &flow).await?;
+        deps.flows::<PendingSignIn>().create(&flow_id, &flow).await?;
         let factors = available_factors(credential.totp_bound);
         return Ok(SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at });
     }
@@ -100,23 +104,23 @@ pub async fn sign_in(services: &Services, request: SignIn, caller: &Caller) -> R
         idle_timeout_secs: credential.idle_timeout_secs,
         activation_pending: !credential.activated,
     };
-    let signed_in = start_session(services, whom, SignInMethod::Password, caller, clear).await?;
+    let signed_in = start_session(deps, whom, SignInMethod::Password, caller, clear).await?;
     Ok(SignInOutcome::SignedIn(signed_in))
 }
 
 /// The name a sign-in or recovery refers to: a cloud account's username (case-insensitive)
 /// [LOGIN-1], or a passport account's phone, email or username, aliases of its credential
 /// [LOGIN-2].
-pub(crate) fn login_name_of(services: &Services, identifier: &str, passport: bool) -> LoginName {
+pub(crate) fn login_name_of(deps: &impl HasKeys, identifier: &str, passport: bool) -> LoginName {
     let id = identifier.trim();
     if !id.chars().any(char::is_alphabetic) {
         if let Ok(phone) = Phone::parse(id) {
-            return LoginName::Phone(codes::phone_target(services, &phone));
+            return LoginName::Phone(codes::phone_target(deps, &phone));
         }
     }
     if id.contains('@') {
         if let Ok(email) = Email::parse(id) {
-            return LoginName::Email(codes::email_target(services, email.as_str()));
+            return LoginName::Email(codes::email_target(deps, email.as_str()));
         }
     }
     let name: String = id.to_ascii_lowercase().chars().filter(|c| *c != ':').take(64).collect();
@@ -138,9 +142,9 @@ fn name_text(name: &LoginName) -> String {
 }
 
 /// A pending sign-in that can still take a second factor.
-async fn pending(services: &Services, flow_id: &FlowId) -> Result<Versioned<PendingSignIn>> {
-    let current = services.flows::<PendingSignIn>().load(flow_id).await?.ok_or(Error::SignInFlowInvalid)?;
-    if current.flow.expires_at <= services.clock.now() {
+async fn pending(deps: &(impl HasClock + HasFlows), flow_id: &FlowId) -> Result<Versioned<PendingSignIn>> {
+    let current = deps.flows::<PendingSignIn>().load(flow_id).await?.ok_or(Error::SignInFlowInvalid)?;
+    if current.flow.expires_at <= deps.clock().now() {
         return Err(Error::SignInFlowInvalid);
     }
     current.flow.progress.check_open(MAX_SECOND_FACTOR_ATTEMPTS).map_err(closed)?;
@@ -155,30 +159,34 @@ fn closed(c: Closed) -> Error {
 }
 
 /// Sends the SMS factor of a pending sign-in to the account's bound phone.
-pub async fn send_sign_in_code(services: &Services, flow_id: &FlowId, caller: &Caller) -> Result<CodeSent> {
-    let current = pending(services, flow_id).await?;
-    codes::send_code_to_account_phone(services, &current.flow.account_id, Purpose::SignIn, caller).await
+pub async fn send_sign_in_code(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSms + HasFlows),
+    flow_id: &FlowId,
+    caller: &Caller,
+) -> Result<CodeSent> {
+    let current = pending(deps, flow_id).await?;
+    codes::send_code_to_account_phone(deps, &current.flow.account_id, Purpose::SignIn, caller).await
 }
 
 /// Completes a pending sign-in with a second factor; the session is issued exactly once. A try
 /// is reserved in the flow before the factor is compared, so parallel guesses get five tries.
 pub async fn complete_sign_in(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity + HasFlows),
     flow_id: &FlowId,
     proof: FactorProof,
     caller: &Caller,
 ) -> Result<SignedIn> {
-    let current = pending(services, flow_id).await?;
+    let current = pending(deps, flow_id).await?;
     let flow = current.flow.clone();
-    let record = services.security.security(&flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
-    let ready = match factors::prepare(services, &flow.account_id, &record, &proof, Purpose::SignIn).await? {
+    let record = deps.security().security(&flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
+    let ready = match factors::prepare(deps, &flow.account_id, &record, &proof, Purpose::SignIn).await? {
         Ok(ready) => ready,
         Err(unchecked) => return Err(factors::unchecked_error(unchecked)),
     };
-    let now = services.clock.now();
-    let store = services.flows::<PendingSignIn>();
+    let now = deps.clock().now();
+    let store = deps.flows::<PendingSignIn>();
     let reserved = advance(store, current, || Step::Try, now).await?.map_err(closed)?;
-    match factors::check(services, &flow.account_id, &flow.credential, &record, ready, Purpose::SignIn).await? {
+    match factors::check(deps, &flow.account_id, &flow.credential, &record, ready, Purpose::SignIn).await? {
         FactorOutcome::Passed => {}
         FactorOutcome::Wrong { sms: Some(refusal) } => return Err(codes::refusal_error(refusal)),
         FactorOutcome::Wrong { sms: None } => {
@@ -190,7 +198,7 @@ pub async fn complete_sign_in(
             });
         }
     }
-    if advance(store, reserved, || Step::Finish, services.clock.now()).await?.is_err() {
+    if advance(store, reserved, || Step::Finish, deps.clock().now()).await?.is_err() {
         return Err(Error::SignInFlowInvalid);
     }
     let whom = SessionFor {
@@ -199,7 +207,7 @@ pub async fn complete_sign_in(
         idle_timeout_secs: flow.idle_timeout_secs,
         activation_pending: !flow.activated,
     };
-    start_session(services, whom, SignInMethod::PasswordAndSecondFactor, caller, None).await
+    start_session(deps, whom, SignInMethod::PasswordAndSecondFactor, caller, None).await
 }
 
 /// Who a new session is for.
@@ -212,13 +220,13 @@ pub(crate) struct SessionFor<'a> {
 }
 
 pub(crate) async fn start_session(
-    services: &Services,
+    deps: &(impl HasClock + HasKeys + HasSessions),
     whom: SessionFor<'_>,
     method: SignInMethod,
     caller: &Caller,
     clear_throttle: Option<&Throttle>,
 ) -> Result<SignedIn> {
-    let now = services.clock.now();
+    let now = deps.clock().now();
     let session = NewSession {
         session_id: SessionId::generate(),
         account_id: whom.account_id.clone(),
@@ -230,8 +238,8 @@ pub(crate) async fn start_session(
         expires_at: now + MAX_SESSION_LIFETIME,
         activation_pending: whom.activation_pending,
     };
-    services.sessions.create(&session, clear_throttle).await?;
-    let token = services.keys.issue_token(
+    deps.sessions().create(&session, clear_throttle).await?;
+    let token = deps.keys().issue_token(
         session.account_id.as_str(),
         session.session_id.as_str(),
         now.timestamp(),

@@ -1,0 +1,62 @@
+//! What a use case may use, named in its signature: each port is a capability trait, and a use
+//! case asks for exactly the ones it (and the helpers it calls) touch, e.g.
+//! `deps: &(impl HasClock + HasKeys + HasSessions)`. The composition root ([`Services`]) provides
+//! them all; a test or another root may provide fewer.
+
+use crate::crypto::Keys;
+use crate::domain::flow::Flow;
+use crate::ports::{
+    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, ResourceDirectory,
+    SecurityStore, SessionStore, SignInStore, SmsSender,
+};
+use crate::services::Services;
+
+macro_rules! capability {
+    ($(#[$doc:meta])* $trait:ident, $method:ident -> $port:ty, $field:ident) => {
+        $(#[$doc])*
+        pub trait $trait {
+            fn $method(&self) -> &$port;
+        }
+
+        impl $trait for Services {
+            fn $method(&self) -> &$port {
+                self.$field.as_ref()
+            }
+        }
+    };
+}
+
+capability!(/** The time. */ HasClock, clock -> dyn Clock, clock);
+capability!(/** Verification codes. */ HasCodes, codes -> dyn CodeStore, codes);
+capability!(/** Accounts. */ HasAccounts, accounts -> dyn AccountStore, accounts);
+capability!(/** Credentials and failure windows for sign-in. */ HasSignIn, sign_in -> dyn SignInStore, sign_in);
+capability!(/** Console sessions. */ HasSessions, sessions -> dyn SessionStore, sessions);
+capability!(/** Security records. */ HasSecurity, security -> dyn SecurityStore, security);
+capability!(/** Real-name verification records. */ HasKyc, kyc -> dyn KycStore, kyc);
+capability!(/** SMS provider. */ HasSms, sms -> dyn SmsSender, sms);
+capability!(/** Email provider. */ HasEmail, email -> dyn EmailSender, email);
+capability!(/** Face-check provider. */ HasFace, face -> dyn FaceCheck, face);
+capability!(/** Bank-card provider. */ HasBankCard, bank_card -> dyn BankCardCheck, bank_card);
+capability!(/** The platform's resource directory. */ HasResources, resources -> dyn ResourceDirectory, resources);
+
+/// Keyed hashes, field encryption and tokens.
+pub trait HasKeys {
+    fn keys(&self) -> &Keys;
+}
+
+impl HasKeys for Services {
+    fn keys(&self) -> &Keys {
+        &self.keys
+    }
+}
+
+/// The stores of flows, one per flow type.
+pub trait HasFlows {
+    fn flows<F: Flow>(&self) -> &dyn FlowStore<F>;
+}
+
+impl HasFlows for Services {
+    fn flows<F: Flow>(&self) -> &dyn FlowStore<F> {
+        self.store.as_ref()
+    }
+}
