@@ -3,6 +3,7 @@
 //! One test binary with modules.
 
 mod bad_input;
+mod bursts;
 mod concurrency;
 mod contact;
 mod data_key;

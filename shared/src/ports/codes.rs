@@ -56,7 +56,23 @@ pub struct CodeProof {
     pub max_attempts: u32,
 }
 
-/// A stored code's state after a failed try was counted.
+/// A code whose try was reserved: what the caller compares, in constant time.
+#[derive(Debug, Clone)]
+pub struct StoredCode {
+    pub purpose: String,
+    pub target_hash: String,
+    pub code_hash: String,
+    pub state: CodeState,
+}
+
+#[derive(Debug, Clone)]
+pub enum Reservation {
+    Reserved(StoredCode),
+    /// No try left, used up, or (`None`) no such code.
+    Refused(Option<CodeState>),
+}
+
+/// A stored code's state (attempts count the reserved tries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeState {
     pub attempts: u32,
@@ -68,9 +84,10 @@ pub struct CodeState {
 pub trait CodeStore: Send + Sync {
     /// Stores the code and counts the send, atomically; refuses when a limit is reached.
     async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome>;
-    /// Counts a failed try (unless the code is used up or exhausted) and returns its state;
-    /// `None` when there is no such code.
-    async fn record_failure(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Option<CodeState>>;
-    /// Uses the code up if the proof holds (right code, purpose, target, unexpired, tries left).
+    /// Reserves one try of the code before it is compared (unless it is used up or its tries
+    /// are), so parallel guesses get `max_attempts` tries in all.
+    async fn reserve_try(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Reservation>;
+    /// Uses the code up if the proof holds (right code, purpose, target, unexpired, its try
+    /// reserved, not used yet).
     async fn consume(&self, proof: &CodeProof) -> Result<bool>;
 }

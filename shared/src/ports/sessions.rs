@@ -4,7 +4,7 @@ use crate::domain::ids::{AccountId, SessionId};
 use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::redacted::Redacted;
 use crate::domain::session::SignInMethod;
-use crate::domain::throttle::{FailureWindow, Throttle};
+use crate::domain::throttle::Throttle;
 use crate::error::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -23,11 +23,13 @@ pub struct Credential {
     pub activated: bool,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct SignInFacts {
-    pub credential: Option<Credential>,
-    pub username_window: Option<FailureWindow>,
-    pub source_window: Option<FailureWindow>,
+/// A try reserved in a failure window, to settle once the secret was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle {
+    /// A success ends the window (the username's: its failures no longer count).
+    Clear(Throttle),
+    /// A success gives the try back (the source's: only failures count against it).
+    Refund(Throttle),
 }
 
 #[derive(Debug, Clone)]
@@ -66,20 +68,25 @@ pub struct SessionInfo {
 
 #[async_trait]
 pub trait SignInStore: Send + Sync {
-    /// Reads the credential and both failure windows in one round trip.
-    async fn facts(&self, name: &LoginName, username: &Throttle, source: &Throttle) -> Result<SignInFacts>;
-    /// Counts a failure in each window (opening a new window where the old one ended).
-    async fn record_failure(&self, throttles: &[&Throttle], now: DateTime<Utc>, window: Duration) -> Result<()>;
+    /// Reserves one try in every window (each with its cap), all or none, before the secret is
+    /// checked; a window that ended opens anew (`length` long). `Err(seconds)` while a window
+    /// is full: the wait until the latest full one ends.
+    async fn reserve(
+        &self,
+        windows: &[(&Throttle, u32)],
+        now: DateTime<Utc>,
+        length: Duration,
+    ) -> Result<std::result::Result<(), u64>>;
+    /// Settles reserved tries after a success (alone; sign-in settles with the new session).
+    async fn settle(&self, settle: &[Settle], now: DateTime<Utc>) -> Result<()>;
     /// The credential a login name stands for (following an alias).
     async fn credential(&self, name: &LoginName) -> Result<Option<Credential>>;
-    /// One failure window on its own (the second-factor window).
-    async fn window(&self, throttle: &Throttle) -> Result<Option<FailureWindow>>;
 }
 
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Creates the session; clears the username's failure window in the same write.
-    async fn create(&self, session: &NewSession, clear_throttle: Option<&Throttle>) -> Result<()>;
+    /// Creates the session and settles the sign-in's reserved tries in the same write.
+    async fn create(&self, session: &NewSession, settle: &[Settle]) -> Result<()>;
     /// Marks activity and extends the idle deadline, only if the session is alive at `now`.
     async fn touch(
         &self,

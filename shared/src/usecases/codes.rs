@@ -9,8 +9,9 @@ use crate::domain::code::{self, Code, CodeRefusal, Purpose};
 use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::phone::Phone;
 use crate::error::{Error, Result};
-use crate::ports::{CodeProof, IssueOutcome, NewCode, SendCounter, SendLimits};
+use crate::ports::{CodeProof, IssueOutcome, NewCode, Reservation, SendCounter, SendLimits};
 use chrono::{DateTime, Utc};
+use subtle::ConstantTimeEq;
 
 #[derive(Debug)]
 pub struct SendSmsCode {
@@ -141,6 +142,35 @@ pub(crate) fn proof(
     }
 }
 
+/// Reserves a try of the code and then compares it: the proof that uses it up (in the write of
+/// its effect, or alone with [`consume`]), or why it is refused. Every use spends a try, so one
+/// code cannot be used to probe more than five times, in parallel or not.
+pub(crate) async fn check(
+    deps: &(impl HasClock + HasKeys + HasCodes),
+    challenge_id: &ChallengeId,
+    code: &Code,
+    purpose: Purpose,
+    target_hash: &str,
+) -> Result<std::result::Result<CodeProof, CodeRefusal>> {
+    let now = deps.clock().now();
+    let stored = match deps.codes().reserve_try(challenge_id, code::MAX_ATTEMPTS).await? {
+        Reservation::Refused(None) => return Ok(Err(CodeRefusal::NotFound)),
+        Reservation::Refused(Some(s)) => {
+            return Ok(Err(code::classify_failure(true, s.consumed, s.attempts, s.expires_at, now)))
+        }
+        Reservation::Reserved(stored) => stored,
+    };
+    let claim = proof(deps, challenge_id, code, purpose, target_hash, now);
+    let same = bool::from(claim.code_hash.as_bytes().ct_eq(stored.code_hash.as_bytes()))
+        & (stored.purpose == purpose.as_str())
+        & (stored.target_hash == target_hash);
+    let s = stored.state;
+    if !same || s.consumed || now >= s.expires_at {
+        return Ok(Err(code::classify_failure(true, s.consumed, s.attempts, s.expires_at, now)));
+    }
+    Ok(Ok(claim))
+}
+
 /// Uses a code up on its own (when its effect is not a write of ours); the refusal says why not.
 pub(crate) async fn consume(
     deps: &(impl HasClock + HasKeys + HasCodes),
@@ -149,24 +179,12 @@ pub(crate) async fn consume(
     purpose: Purpose,
     target_hash: &str,
 ) -> Result<()> {
-    let now = deps.clock().now();
-    if deps.codes().consume(&proof(deps, challenge_id, code, purpose, target_hash, now)).await? {
+    let claim = check(deps, challenge_id, code, purpose, target_hash).await?.map_err(refusal_error)?;
+    if deps.codes().consume(&claim).await? {
         return Ok(());
     }
-    Err(refusal_error(refusal(deps, challenge_id, now).await?))
-}
-
-/// After a write refused the code: count the failed try and say why it failed.
-pub(crate) async fn refusal(
-    deps: &impl HasCodes,
-    challenge_id: &ChallengeId,
-    now: DateTime<Utc>,
-) -> Result<CodeRefusal> {
-    let state = deps.codes().record_failure(challenge_id, code::MAX_ATTEMPTS).await?;
-    Ok(match state {
-        None => CodeRefusal::NotFound,
-        Some(s) => code::classify_failure(true, s.consumed, s.attempts, s.expires_at, now),
-    })
+    // A parallel use of the same right code came first.
+    Err(Error::CodeUsed)
 }
 
 /// The API's answer to a refused code.

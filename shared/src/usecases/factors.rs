@@ -13,10 +13,10 @@ use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::login::CredentialRef;
 use crate::domain::security::{available_factors, normalise_recovery_code, Factor};
 use crate::domain::session::Principal;
-use crate::domain::throttle::{self, locked_for, Throttle};
+use crate::domain::throttle::{self, Throttle};
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::{Error, Result};
-use crate::ports::{SecurityChange, SecurityRecord};
+use crate::ports::{SecurityChange, SecurityRecord, Settle};
 use totp_rs::Secret;
 
 /// A second factor as the caller gives it.
@@ -71,7 +71,9 @@ pub(crate) fn totp_secret(deps: &impl HasKeys, record: &SecurityRecord) -> Resul
     Ok(Some(TotpSecret::from_bytes(bytes)))
 }
 
-/// Validates the proof and refuses what cannot be a guess. `Err` only for bad input or a fault.
+/// Validates the proof, refuses what cannot be a guess, and reserves a try in the account's
+/// second-factor window (five per 15 minutes) before anything is compared. `Err` only for bad
+/// input or a fault.
 pub(crate) async fn prepare(
     deps: &(impl HasClock + HasKeys + HasAccounts + HasSignIn),
     account_id: &AccountId,
@@ -79,10 +81,6 @@ pub(crate) async fn prepare(
     proof: &FactorProof,
     sms_purpose: Purpose,
 ) -> Result<std::result::Result<Ready, Unchecked>> {
-    let window = deps.sign_in().window(&Throttle::SecondFactor(account_id.clone())).await?;
-    if let Some(retry_after_secs) = locked_for(window, throttle::MAX_FAILURES_PER_USERNAME, deps.clock().now()) {
-        return Ok(Err(Unchecked::Locked { retry_after_secs }));
-    }
     let kind = match proof.factor {
         Factor::Sms => {
             let challenge_id = proof
@@ -105,6 +103,11 @@ pub(crate) async fn prepare(
             ReadyKind::Recovery { hash: recovery_code_hash(deps, account_id, proof.code.expose()) }
         }
     };
+    let window = Throttle::SecondFactor(account_id.clone());
+    let cap = [(&window, throttle::MAX_FAILURES_PER_USERNAME)];
+    if let Err(retry_after_secs) = deps.sign_in().reserve(&cap, deps.clock().now(), throttle::WINDOW).await? {
+        return Ok(Err(Unchecked::Locked { retry_after_secs }));
+    }
     Ok(Ok(Ready { kind }))
 }
 
@@ -118,14 +121,13 @@ pub(crate) async fn check(
     sms_purpose: Purpose,
 ) -> Result<FactorOutcome> {
     let now = deps.clock().now();
-    let passed = match ready.kind {
+    let right = match ready.kind {
         ReadyKind::Sms { challenge_id, code, target_hash } => {
-            let claim = codes::proof(deps, &challenge_id, &code, sms_purpose, &target_hash, now);
-            if deps.codes().consume(&claim).await? {
-                return Ok(FactorOutcome::Passed);
-            }
-            count_failure(deps, account_id).await?;
-            let refusal = codes::refusal(deps, &challenge_id, now).await?;
+            let refusal = match codes::check(deps, &challenge_id, &code, sms_purpose, &target_hash).await? {
+                Ok(claim) if deps.codes().consume(&claim).await? => return passed(deps, account_id).await,
+                Ok(_) => CodeRefusal::Used,
+                Err(refusal) => refusal,
+            };
             return Ok(FactorOutcome::Wrong { sms: Some(refusal) });
         }
         ReadyKind::Totp { secret, code } => match totp::accept(&secret, &code, now, record.totp_last_step) {
@@ -138,16 +140,18 @@ pub(crate) async fn check(
             deps.security().change_security(credential, account_id, SecurityChange::UseRecoveryCode { hash }).await?
         }
     };
-    if passed {
-        return Ok(FactorOutcome::Passed);
+    if right {
+        return passed(deps, account_id).await;
     }
-    count_failure(deps, account_id).await?;
+    // The try reserved in the window stays counted as a failure.
     Ok(FactorOutcome::Wrong { sms: None })
 }
 
-async fn count_failure(deps: &(impl HasClock + HasSignIn), account_id: &AccountId) -> Result<()> {
+/// A passed factor gives its reserved try back: only wrong ones count against the account.
+async fn passed(deps: &(impl HasClock + HasSignIn), account_id: &AccountId) -> Result<FactorOutcome> {
     let window = Throttle::SecondFactor(account_id.clone());
-    deps.sign_in().record_failure(&[&window], deps.clock().now(), throttle::WINDOW).await
+    deps.sign_in().settle(&[Settle::Refund(window)], deps.clock().now()).await?;
+    Ok(FactorOutcome::Passed)
 }
 
 /// Prepare and check in one go, for a step that has no tries of its own (step-up, unbinding);

@@ -43,7 +43,7 @@ async fn session_for(
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: !account.activated,
     };
-    start_session(deps, whom, SignInMethod::SmsCode, caller, None).await
+    start_session(deps, whom, SignInMethod::SmsCode, caller, &[]).await
 }
 
 /// SMS sign-in of a passport account, registering the phone's one passport account if it has
@@ -74,7 +74,9 @@ pub async fn sms_sign_in(
         agreements: accepted,
         activated: true,
     };
-    let proof = codes::proof(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash, now);
+    let proof = codes::check(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash)
+        .await?
+        .map_err(codes::refusal_error)?;
     match deps.accounts().create_passport(&account, Some(&proof)).await? {
         PassportOutcome::Created => session_for(deps, &account.account_id, caller).await,
         PassportOutcome::Exists { account_id } => {
@@ -82,7 +84,7 @@ pub async fn sms_sign_in(
             codes::consume(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
             session_for(deps, &account_id, caller).await
         }
-        PassportOutcome::CodeRejected => Err(codes::refusal_error(codes::refusal(deps, challenge_id, now).await?)),
+        PassportOutcome::CodeRejected => Err(Error::CodeUsed),
     }
 }
 

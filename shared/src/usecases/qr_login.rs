@@ -131,7 +131,7 @@ pub async fn poll(
         },
         SignInMethod::QrCode,
         caller,
-        None,
+        &[],
     )
     .await?;
     Ok(Poll::SignedIn(Box::new(session)))

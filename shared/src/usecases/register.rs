@@ -60,14 +60,11 @@ pub async fn register_cloud_account(
         idle_timeout_secs: DEFAULT_IDLE_TIMEOUT.num_seconds(),
         legacy: false,
     };
-    let proof = codes::proof(
-        deps,
-        &request.challenge_id,
-        &request.code,
-        Purpose::Register,
-        &codes::phone_target(deps, &request.phone),
-        now,
-    );
+    // The code's try is spent before anything else is checked (a refused use spends it too).
+    let target = codes::phone_target(deps, &request.phone);
+    let proof = codes::check(deps, &request.challenge_id, &request.code, Purpose::Register, &target)
+        .await?
+        .map_err(codes::refusal_error)?;
     match deps.accounts().register(&account, Some(&proof), MAX_CLOUD_ACCOUNTS_PER_PHONE).await? {
         RegisterOutcome::Registered => Ok(Registered {
             account_id: account.account_id,
@@ -76,9 +73,8 @@ pub async fn register_cloud_account(
             created_at: now,
             agreements: account.agreements,
         }),
-        RegisterOutcome::CodeRejected => {
-            Err(codes::refusal_error(codes::refusal(deps, &request.challenge_id, now).await?))
-        }
+        // A parallel use of the same code came first.
+        RegisterOutcome::CodeRejected => Err(Error::CodeUsed),
         RegisterOutcome::UsernameTaken => Err(Error::UsernameTaken),
         RegisterOutcome::PhoneLimitReached => Err(Error::PhoneAccountLimit),
     }

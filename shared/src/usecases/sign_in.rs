@@ -18,9 +18,9 @@ use crate::domain::redacted::Redacted;
 use crate::domain::security::{self, available_factors, Factor, MAX_SECOND_FACTOR_ATTEMPTS};
 use crate::domain::session::{SignInMethod, MAX_SESSION_LIFETIME};
 use crate::domain::sign_in::PendingSignIn;
-use crate::domain::throttle::{self, locked_for, Throttle};
+use crate::domain::throttle::{self, Throttle};
 use crate::error::{Error, Result};
-use crate::ports::NewSession;
+use crate::ports::{NewSession, Settle};
 use chrono::{DateTime, Utc};
 
 const MAX_USER_AGENT: usize = 256;
@@ -62,27 +62,28 @@ pub async fn sign_in(
     let name = login_name_of(deps, &request.username, request.passport);
     let user_throttle = Throttle::Username(deps.keys().keyed_hash("username", &name_text(&name)));
     let source_throttle = Throttle::Source(deps.keys().keyed_hash("source", &caller.source_ip));
-    let facts = deps.sign_in().facts(&name, &user_throttle, &source_throttle).await?;
-
-    let locked = locked_for(facts.username_window, throttle::MAX_FAILURES_PER_USERNAME, now)
-        .into_iter()
-        .chain(locked_for(facts.source_window, throttle::MAX_FAILURES_PER_SOURCE, now))
-        .max();
-    if let Some(retry_after_secs) = locked {
+    // A try is reserved in both windows before the password is checked, so parallel guesses
+    // get no more tries than sequential ones [LOGIN-6]; the credential is read meanwhile.
+    let windows =
+        [(&source_throttle, throttle::MAX_FAILURES_PER_SOURCE), (&user_throttle, throttle::MAX_FAILURES_PER_USERNAME)];
+    let (reserved, credential) = futures::future::join(
+        deps.sign_in().reserve(&windows, now, throttle::WINDOW),
+        deps.sign_in().credential(&name),
+    )
+    .await;
+    if let Err(retry_after_secs) = reserved? {
         return Err(Error::SignInLocked { retry_after_secs });
     }
-
-    let stored = facts.credential.as_ref().map(|c| c.password_hash.expose().as_str()).filter(|h| !h.is_empty());
+    let credential = credential?;
+    let stored = credential.as_ref().map(|c| c.password_hash.expose().as_str()).filter(|h| !h.is_empty());
     let verified = password::verify(&request.password, stored).await?;
-    let credential = match (verified, facts.credential) {
+    let credential = match (verified, credential) {
         (true, Some(credential)) => credential,
-        _ => {
-            deps.sign_in().record_failure(&[&user_throttle, &source_throttle], now, throttle::WINDOW).await?;
-            return Err(Error::InvalidCredentials);
-        }
+        // The reserved tries stay counted as failures.
+        _ => return Err(Error::InvalidCredentials),
     };
 
-    let clear = facts.username_window.is_some().then_some(&user_throttle);
+    let settle = [Settle::Clear(user_throttle), Settle::Refund(source_throttle)];
     if credential.login_protection {
         let flow_id = FlowId::generate();
         let expires_at = now + security::LOGIN_FLOW_TTL;
@@ -95,6 +96,7 @@ pub async fn sign_in(
             progress: Progress::default(),
         };
         deps.flows::<PendingSignIn>().create(&flow_id, &flow).await?;
+        deps.sign_in().settle(&settle, now).await?;
         let factors = available_factors(credential.totp_bound);
         return Ok(SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at });
     }
@@ -104,7 +106,7 @@ pub async fn sign_in(
         idle_timeout_secs: credential.idle_timeout_secs,
         activation_pending: !credential.activated,
     };
-    let signed_in = start_session(deps, whom, SignInMethod::Password, caller, clear).await?;
+    let signed_in = start_session(deps, whom, SignInMethod::Password, caller, &settle).await?;
     Ok(SignInOutcome::SignedIn(signed_in))
 }
 
@@ -207,7 +209,7 @@ pub async fn complete_sign_in(
         idle_timeout_secs: flow.idle_timeout_secs,
         activation_pending: !flow.activated,
     };
-    start_session(deps, whom, SignInMethod::PasswordAndSecondFactor, caller, None).await
+    start_session(deps, whom, SignInMethod::PasswordAndSecondFactor, caller, &[]).await
 }
 
 /// Who a new session is for.
@@ -224,7 +226,7 @@ pub(crate) async fn start_session(
     whom: SessionFor<'_>,
     method: SignInMethod,
     caller: &Caller,
-    clear_throttle: Option<&Throttle>,
+    settle: &[Settle],
 ) -> Result<SignedIn> {
     let now = deps.clock().now();
     let session = NewSession {
@@ -238,7 +240,7 @@ pub(crate) async fn start_session(
         expires_at: now + MAX_SESSION_LIFETIME,
         activation_pending: whom.activation_pending,
     };
-    deps.sessions().create(&session, clear_throttle).await?;
+    deps.sessions().create(&session, settle).await?;
     let token = deps.keys().issue_token(
         session.account_id.as_str(),
         session.session_id.as_str(),

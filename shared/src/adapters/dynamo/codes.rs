@@ -1,13 +1,14 @@
 use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, written, DynamoStore, Item};
 use crate::domain::ids::ChallengeId;
 use crate::error::Result;
-use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, SendLimits};
+use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, Reservation, SendLimits, StoredCode};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 
 /// The update that uses a code up if the proof holds; in a transaction with its effect, or alone.
+/// The try was reserved before (so `attempts` already counts it).
 pub(crate) fn consume_update(table: &str, proof: &CodeProof) -> Result<Update> {
     Update::builder()
         .table_name(table)
@@ -15,7 +16,7 @@ pub(crate) fn consume_update(table: &str, proof: &CodeProof) -> Result<Update> {
         .update_expression("SET consumed_at = :now_s")
         .condition_expression(
             "attribute_exists(pk) AND purpose = :purpose AND target_hash = :target AND code_hash = :code \
-             AND attempts < :max AND expires_at > :now AND attribute_not_exists(consumed_at)",
+             AND attempts <= :max AND expires_at > :now AND attribute_not_exists(consumed_at)",
         )
         .expression_attribute_values(":now_s", s(proof.now.to_rfc3339()))
         .expression_attribute_values(":purpose", s(proof.purpose.as_str()))
@@ -108,7 +109,7 @@ impl CodeStore for DynamoStore {
         Err(crate::Error::internal("issue code", "transaction cancelled without a failed condition"))
     }
 
-    async fn record_failure(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Option<CodeState>> {
+    async fn reserve_try(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Reservation> {
         let key = s(keys::code(challenge_id));
         let result = self
             .client
@@ -124,11 +125,19 @@ impl CodeStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(out.attributes().map(code_state)),
+            Ok(out) => {
+                let item = out.attributes().ok_or_else(|| crate::Error::internal("reserve code try", "no item"))?;
+                Ok(Reservation::Reserved(StoredCode {
+                    purpose: get_s(item, "purpose").unwrap_or_default().to_owned(),
+                    target_hash: get_s(item, "target_hash").unwrap_or_default().to_owned(),
+                    code_hash: get_s(item, "code_hash").unwrap_or_default().to_owned(),
+                    state: code_state(item),
+                }))
+            }
             Err(err) => match err.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(ccf) => {
                     if let Some(old) = ccf.item() {
-                        return Ok(Some(code_state(old)));
+                        return Ok(Reservation::Refused(Some(code_state(old))));
                     }
                     // The emulator may not return the old item: read it (rare path only).
                     let current = self
@@ -140,7 +149,7 @@ impl CodeStore for DynamoStore {
                         .send()
                         .await
                         .map_err(fault("read code"))?;
-                    Ok(current.item().filter(|i| get_s(i, "pk").is_some()).map(code_state))
+                    Ok(Reservation::Refused(current.item().filter(|i| get_s(i, "pk").is_some()).map(code_state)))
                 }
                 other => Err(crate::Error::internal("count code failure", other)),
             },

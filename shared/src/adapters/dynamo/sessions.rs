@@ -1,11 +1,10 @@
 use super::{fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::ids::{AccountId, SessionId};
-use crate::domain::throttle::Throttle;
 use crate::error::Result;
-use crate::ports::{NewSession, SessionInfo, SessionRecord, SessionStore};
+use crate::ports::{NewSession, SessionInfo, SessionRecord, SessionStore, Settle};
 use crate::tables::SESSIONS;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
 fn record(item: &Item) -> Option<SessionRecord> {
@@ -54,7 +53,7 @@ impl DynamoStore {
 
 #[async_trait]
 impl SessionStore for DynamoStore {
-    async fn create(&self, session: &NewSession, clear_throttle: Option<&Throttle>) -> Result<()> {
+    async fn create(&self, session: &NewSession, settle: &[Settle]) -> Result<()> {
         let idle_deadline = session.created_at.timestamp() + session.idle_timeout_secs;
         let item: Item = [
             ("pk", s(keys::session(&session.session_id))),
@@ -74,38 +73,29 @@ impl SessionStore for DynamoStore {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        match clear_throttle {
-            None => {
-                self.client
-                    .put_item()
-                    .table_name(&self.tables.sessions)
-                    .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(pk)")
-                    .send()
-                    .await
-                    .map_err(fault("create session"))?;
-            }
-            Some(key) => {
-                let put = Put::builder()
-                    .table_name(&self.tables.sessions)
-                    .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(pk)")
-                    .build()
-                    .map_err(fault("build put session"))?;
-                let clear = Delete::builder()
-                    .table_name(&self.tables.flows)
-                    .key("pk", s(keys::throttle(key)))
-                    .build()
-                    .map_err(fault("build clear throttle"))?;
-                self.client
-                    .transact_write_items()
-                    .transact_items(TransactWriteItem::builder().put(put).build())
-                    .transact_items(TransactWriteItem::builder().delete(clear).build())
-                    .send()
-                    .await
-                    .map_err(fault("create session"))?;
-            }
+        if settle.is_empty() {
+            self.client
+                .put_item()
+                .table_name(&self.tables.sessions)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await
+                .map_err(fault("create session"))?;
+            return Ok(());
         }
+        let put = Put::builder()
+            .table_name(&self.tables.sessions)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(fault("build put session"))?;
+        let mut request =
+            self.client.transact_write_items().transact_items(TransactWriteItem::builder().put(put).build());
+        for item in settle {
+            request = request.transact_items(self.settle_item(item, session.created_at)?);
+        }
+        request.send().await.map_err(fault("create session"))?;
         Ok(())
     }
 

@@ -1,24 +1,16 @@
 use super::accounts::CredentialItem;
-use super::{fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use super::{cancelled_items, fault, get_n, get_s, keys, n, s, written, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::{CredentialRef, LoginName};
-use crate::domain::throttle::{FailureWindow, Throttle};
+use crate::domain::throttle::Throttle;
 use crate::error::{Error, Result};
-use crate::ports::{Credential, SignInFacts, SignInStore};
+use crate::ports::{Credential, Settle, SignInStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
+use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
 
 /// Lost races tolerated while counting one failure (each means another failure was counted).
 const MAX_RACES: usize = 8;
-
-fn window(item: &Item) -> Option<FailureWindow> {
-    Some(FailureWindow {
-        failures: u32::try_from(get_n(item, "failures")?).ok()?,
-        window_end: DateTime::from_timestamp(get_n(item, "window_end")?, 0)?,
-    })
-}
 
 impl DynamoStore {
     /// The credential a login-name item stands for: itself (a cloud username), or for an alias
@@ -49,125 +41,129 @@ impl DynamoStore {
         }))
     }
 
-    async fn count_failure(&self, throttle: &Throttle, now: DateTime<Utc>, length: Duration) -> Result<()> {
-        let pk = s(keys::throttle(throttle));
-        // A concurrent request may open the new window between our two writes: then count again.
-        for _ in 0..MAX_RACES {
-            let add = self
-                .client
-                .update_item()
-                .table_name(&self.tables.flows)
-                .key("pk", pk.clone())
-                .update_expression("ADD failures :one")
-                .condition_expression("window_end > :now")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":now", n(now.timestamp()))
-                .send()
-                .await;
-            match add {
-                Ok(_) => return Ok(()),
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                Err(e) => return Err(crate::Error::internal("count sign-in failure", e)),
-            }
-            let end = now + length;
-            let open = self
-                .client
-                .put_item()
-                .table_name(&self.tables.flows)
-                .item("pk", pk.clone())
-                .item("failures", n(1))
-                .item("window_end", n(end.timestamp()))
-                .item("ttl", n((end + Duration::days(1)).timestamp()))
-                .condition_expression("attribute_not_exists(pk) OR window_end <= :now")
-                .expression_attribute_values(":now", n(now.timestamp()))
-                .send()
-                .await;
-            match open {
-                Ok(_) => return Ok(()),
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                Err(e) => return Err(crate::Error::internal("open sign-in failure window", e)),
-            }
-        }
-        Err(Error::internal("count sign-in failure", "too many concurrent writes"))
+    /// The write that settles a reserved try (alone, or in the transaction of a new session).
+    pub(crate) fn settle_item(&self, settle: &Settle, now: DateTime<Utc>) -> Result<TransactWriteItem> {
+        Ok(match settle {
+            Settle::Clear(t) => TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&self.tables.flows)
+                        .key("pk", s(keys::throttle(t)))
+                        .build()
+                        .map_err(fault("build clear window"))?,
+                )
+                .build(),
+            Settle::Refund(t) => TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.tables.flows)
+                        .key("pk", s(keys::throttle(t)))
+                        .update_expression("SET window_end = if_not_exists(window_end, :now) ADD failures :minus")
+                        .expression_attribute_values(":now", n(now.timestamp()))
+                        .expression_attribute_values(":minus", n(-1))
+                        .build()
+                        .map_err(fault("build refund try"))?,
+                )
+                .build(),
+        })
+    }
+
+    fn reserve_item(
+        &self,
+        throttle: &Throttle,
+        cap: u32,
+        now: DateTime<Utc>,
+        length: Duration,
+    ) -> Result<TransactWriteItem> {
+        let end = now + length;
+        let update = Update::builder()
+            .table_name(&self.tables.flows)
+            .key("pk", s(keys::throttle(throttle)))
+            .update_expression(
+                "SET window_end = if_not_exists(window_end, :end), #ttl = if_not_exists(#ttl, :ttl) ADD failures :one",
+            )
+            .condition_expression("attribute_not_exists(pk) OR (window_end > :now AND failures < :cap)")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":end", n(end.timestamp()))
+            .expression_attribute_values(":ttl", n((end + Duration::days(1)).timestamp()))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":cap", n(cap.into()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(fault("build reserve try"))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Replaces a window that ended (or never had an end) with an empty one; `false` if another
+    /// request did so first.
+    async fn reopen(&self, throttle: &Throttle, now: DateTime<Utc>, length: Duration) -> Result<bool> {
+        let end = now + length;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.flows)
+            .item("pk", s(keys::throttle(throttle)))
+            .item("failures", n(0))
+            .item("window_end", n(end.timestamp()))
+            .item("ttl", n((end + Duration::days(1)).timestamp()))
+            .condition_expression("attribute_not_exists(window_end) OR window_end <= :now")
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .send()
+            .await;
+        written(result, "reopen failure window")
     }
 }
 
 #[async_trait]
 impl SignInStore for DynamoStore {
-    async fn facts(&self, name: &LoginName, username: &Throttle, source: &Throttle) -> Result<SignInFacts> {
-        let (name_key, username_key, source_key) =
-            (keys::login(name), keys::throttle(username), keys::throttle(source));
-        let key = |pk: String| HashMap::from([("pk".to_string(), s(pk))]);
-        let mut request = HashMap::from([
-            (
-                self.tables.accounts.clone(),
-                KeysAndAttributes::builder()
-                    .keys(key(name_key.clone()))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(fault("build keys"))?,
-            ),
-            (
-                self.tables.flows.clone(),
-                KeysAndAttributes::builder()
-                    .keys(key(username_key.clone()))
-                    .keys(key(source_key.clone()))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(fault("build keys"))?,
-            ),
-        ]);
-        let mut items: Vec<Item> = Vec::new();
-        let mut complete = false;
-        for _ in 0..5 {
-            let out = self
-                .client
-                .batch_get_item()
-                .set_request_items(Some(request))
-                .send()
-                .await
-                .map_err(fault("read sign-in facts"))?;
-            for (_, found) in out.responses.unwrap_or_default() {
-                items.extend(found);
+    async fn reserve(
+        &self,
+        windows: &[(&Throttle, u32)],
+        now: DateTime<Utc>,
+        length: Duration,
+    ) -> Result<std::result::Result<(), u64>> {
+        for _ in 0..MAX_RACES {
+            let mut request = self.client.transact_write_items();
+            for (throttle, cap) in windows {
+                request = request.transact_items(self.reserve_item(throttle, *cap, now, length)?);
             }
-            match out.unprocessed_keys {
-                Some(rest) if !rest.is_empty() => request = rest,
-                _ => {
-                    complete = true;
-                    break;
+            let Err(err) = request.send().await else { return Ok(Ok(())) };
+            let reasons = cancelled_items(err)?;
+            let mut locked: Option<u64> = None;
+            let mut ended = vec![];
+            for (index, (throttle, _)) in windows.iter().enumerate() {
+                let Some(old) = reasons.get(index).cloned().flatten() else { continue };
+                let end =
+                    old.as_ref().and_then(|i| get_n(i, "window_end")).and_then(|t| DateTime::from_timestamp(t, 0));
+                match end {
+                    Some(end) if end > now => {
+                        let wait = crate::domain::whole_seconds(end - now);
+                        locked = Some(locked.map_or(wait, |w| w.max(wait)));
+                    }
+                    _ => ended.push(*throttle),
                 }
             }
-        }
-        if !complete {
-            // A lock must never be skipped because its window was not read.
-            return Err(Error::internal("read sign-in facts", "keys left unprocessed after 5 tries"));
-        }
-        let mut facts = SignInFacts::default();
-        let mut credential_item = None;
-        for item in items {
-            let Some(pk) = get_s(&item, "pk").map(str::to_owned) else {
-                continue;
-            };
-            if pk == name_key {
-                credential_item = Some(item);
-            } else if pk == username_key {
-                facts.username_window = window(&item);
-            } else if pk == source_key {
-                facts.source_window = window(&item);
+            if let Some(wait) = locked {
+                return Ok(Err(wait));
+            }
+            for throttle in ended {
+                self.reopen(throttle, now, length).await?;
             }
         }
-        facts.credential = self.resolve_credential(name, credential_item).await?;
-        Ok(facts)
+        Err(Error::internal("reserve sign-in try", "too many concurrent writes"))
     }
 
-    async fn record_failure(&self, throttles: &[&Throttle], now: DateTime<Utc>, window: Duration) -> Result<()> {
-        let results = futures::future::join_all(throttles.iter().map(|t| self.count_failure(t, now, window))).await;
-        results.into_iter().collect()
-    }
-
-    async fn window(&self, throttle: &Throttle) -> Result<Option<FailureWindow>> {
-        let item = self.get(&self.tables.flows, keys::throttle(throttle), "read failure window").await?;
-        Ok(item.as_ref().and_then(window))
+    async fn settle(&self, settle: &[Settle], now: DateTime<Utc>) -> Result<()> {
+        if settle.is_empty() {
+            return Ok(());
+        }
+        let mut request = self.client.transact_write_items();
+        for item in settle {
+            request = request.transact_items(self.settle_item(item, now)?);
+        }
+        request.send().await.map_err(fault("settle tries"))?;
+        Ok(())
     }
 
     async fn credential(&self, name: &LoginName) -> Result<Option<Credential>> {
