@@ -126,3 +126,25 @@ async fn fifty_parallel_guesses_at_a_sign_in_sms_code_get_five_tries() {
     let compared = replies.iter().filter(|r| r.code() == "CODE_MISMATCH").count();
     assert!(compared <= 5, "{compared} guesses were compared: {:?}", codes(&replies));
 }
+
+#[tokio::test]
+async fn guesses_of_the_current_password_are_limited_like_sign_in_failures() {
+    // LOGIN-6 (issue 9, item 7): 8 wrong then right under one step-up
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let change = |current: &str| json!({"current_password": current, "new_password": "Quiet-Lantern-77"});
+    let guesses = (0..8).map(|i| {
+        let (app, token, body) = (&app, &token, change(&format!("Not-The-One-{i}")));
+        async move { app.call("PUT", "/v1/accounts/me/password", Some(token), Some(body)).await }
+    });
+    let replies = futures::future::join_all(guesses).await;
+    let checked = replies.iter().filter(|r| r.code() == "CURRENT_PASSWORD_WRONG").count();
+    assert_eq!(checked, 5, "{:?}", codes(&replies));
+    let right = app.call("PUT", "/v1/accounts/me/password", Some(&token), Some(change(PASSWORD))).await;
+    assert_eq!((right.status, right.code()), (429, "SIGN_IN_LOCKED"));
+    app.clock.advance(Duration::minutes(15));
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let right = app.call("PUT", "/v1/accounts/me/password", Some(&token), Some(change(PASSWORD))).await;
+    assert_eq!(right.status, 200, "{:?}", right.body);
+}

@@ -18,6 +18,8 @@ pub enum Throttle {
     Source(String),
     /// Wrong second factors of an account.
     SecondFactor(AccountId),
+    /// Wrong current passwords given to change the password (a signed-in session, so per account).
+    CurrentPassword(AccountId),
 }
 
 /// A failure window as stored.

@@ -15,9 +15,10 @@ use crate::domain::security::{
     self, generate_recovery_codes, idle_timeout_from_minutes, Factor, TotpBinding, MAX_SECOND_FACTOR_ATTEMPTS,
 };
 use crate::domain::session::Principal;
+use crate::domain::throttle::{self, Throttle};
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::{Error, Result};
-use crate::ports::SecurityChange;
+use crate::ports::{SecurityChange, Settle};
 use chrono::{DateTime, Utc};
 
 /// What the owner sees of the account's security.
@@ -233,7 +234,7 @@ pub async fn set_idle_timeout(deps: &impl HasSecurity, principal: &Principal, mi
 /// Changes the password under operation protection; optionally signs out every other session.
 /// Returns how many sessions were revoked.
 pub async fn change_password(
-    deps: &(impl HasClock + HasSessions + HasSecurity),
+    deps: &(impl HasClock + HasSignIn + HasSessions + HasSecurity),
     principal: &Principal,
     current: &Password,
     new: &Password,
@@ -241,9 +242,18 @@ pub async fn change_password(
 ) -> Result<usize> {
     let record = record_of(deps, principal).await?;
     require_step_up(deps, principal, &record)?;
+    // Guesses of the current password are limited like sign-in failures [LOGIN-6]: the try is
+    // reserved before the password is checked, and a success clears the window.
+    let window = Throttle::CurrentPassword(principal.account_id.clone());
+    let now = deps.clock().now();
+    let cap = [(&window, throttle::MAX_FAILURES_PER_USERNAME)];
+    if let Err(retry_after_secs) = deps.sign_in().reserve(&cap, now, throttle::WINDOW).await? {
+        return Err(Error::SignInLocked { retry_after_secs });
+    }
     if !password::verify(current, Some(record.password_hash.expose())).await? {
         return Err(Error::CurrentPasswordWrong);
     }
+    deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
     check_policy(new, principal.credential.cloud_username().unwrap_or_default()).map_err(Error::WeakPassword)?;
     let hash = Redacted::new(password::hash(new).await?);
     deps.security()

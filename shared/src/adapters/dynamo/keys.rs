@@ -89,6 +89,7 @@ pub(crate) fn throttle(t: &Throttle) -> String {
         Throttle::Username(hash) => format!("THROTTLE#login-user:{hash}"),
         Throttle::Source(hash) => format!("THROTTLE#login-src:{hash}"),
         Throttle::SecondFactor(account) => format!("THROTTLE#2fa:{account}"),
+        Throttle::CurrentPassword(account) => format!("THROTTLE#current-password:{account}"),
     }
 }
 
@@ -118,7 +119,8 @@ mod tests {
             send_counter(&SendCounter::Source("abc".into()), "d"),
             throttle(&Throttle::Username("abc".into())),
             throttle(&Throttle::Source("abc".into())),
-            throttle(&Throttle::SecondFactor(id)),
+            throttle(&Throttle::SecondFactor(id.clone())),
+            throttle(&Throttle::CurrentPassword(id)),
         ];
         let distinct: std::collections::BTreeSet<_> = keys.iter().collect();
         assert_eq!(distinct.len(), keys.len());
