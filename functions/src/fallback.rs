@@ -1,9 +1,8 @@
 //! The `$default` route: any path or method no other route takes gets a clear error.
 
-use crate::api::{self, ApiError};
+use crate::api::{ApiError, ApiResult, METHOD_NOT_ALLOWED, ROUTE_NOT_FOUND};
 use crate::AppState;
-use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use http::{Method, Uri};
 
 /// `(method, path)` pairs that exist, so a wrong method on a real path says so. Kept in step with
 /// template.yaml by a test.
@@ -55,20 +54,13 @@ pub const KNOWN_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/v1/accounts/me/email"),
 ];
 
-pub async fn handle(_state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let path = req.uri().path();
-        Err(if KNOWN_ROUTES.iter().any(|(_, p)| route_matches(p, path)) {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                format!("{} is not allowed on {path}", req.method()),
-            )
-        } else {
-            ApiError::new(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", "no such route")
-        })
+pub async fn handle(_state: &AppState, method: Method, uri: Uri) -> ApiResult {
+    let path = uri.path();
+    Err(if KNOWN_ROUTES.iter().any(|(_, p)| route_matches(p, path)) {
+        ApiError::edge(METHOD_NOT_ALLOWED, format!("{method} is not allowed on {path}"))
+    } else {
+        ApiError::edge(ROUTE_NOT_FOUND, "no such route")
     })
-    .await
 }
 
 /// Whether a route template (`/v1/sessions/{session_id}`) covers a concrete path.

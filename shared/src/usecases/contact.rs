@@ -66,12 +66,12 @@ pub async fn set_sms_notifications(
     Ok(PRODUCTS.iter().map(|p| (*p, !off.contains(*p))).collect())
 }
 
-fn seal_phone(services: &Services, phone: &Phone) -> SealedContact {
-    SealedContact {
-        encrypted: services.keys.encrypt(phone.as_e164()),
+fn seal_phone(services: &Services, phone: &Phone) -> Result<SealedContact> {
+    Ok(SealedContact {
+        encrypted: services.keys.encrypt(phone.as_e164())?,
         masked: phone.masked(),
         hash: codes::phone_target(services, phone),
-    }
+    })
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -156,7 +156,7 @@ pub async fn verify_old_phone(
     if change.new_challenge.is_some() {
         return Err(Error::CodeUsed);
     }
-    let new = seal_phone(services, new_phone);
+    let new = seal_phone(services, new_phone)?;
     if new.hash == change.old_hash {
         return Err(Error::invalid("new_phone", "is the phone already bound"));
     }
@@ -246,7 +246,7 @@ pub async fn bind_email(
     require_step_up_if_bound(services, principal).await?;
     let hash = codes::email_target(services, email.as_str());
     codes::consume(services, challenge_id, code, Purpose::EmailBind, &hash).await?;
-    let sealed = SealedContact { encrypted: services.keys.encrypt(email.as_str()), masked: email.masked(), hash };
+    let sealed = SealedContact { encrypted: services.keys.encrypt(email.as_str())?, masked: email.masked(), hash };
     let masked = sealed.masked.clone();
     let account = services.accounts.account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     if account.kind == "passport" {

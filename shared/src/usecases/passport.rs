@@ -23,12 +23,12 @@ fn passport_login(account_id: &str) -> String {
     format!("pp:{account_id}")
 }
 
-fn seal_phone(services: &Services, phone: &Phone) -> SealedContact {
-    SealedContact {
-        encrypted: services.keys.encrypt(phone.as_e164()),
+fn seal_phone(services: &Services, phone: &Phone) -> Result<SealedContact> {
+    Ok(SealedContact {
+        encrypted: services.keys.encrypt(phone.as_e164())?,
         masked: phone.masked(),
         hash: codes::phone_target(services, phone),
-    }
+    })
 }
 
 async fn session_for(services: &Services, account_id: &str, caller: &Caller) -> Result<SignedIn> {
@@ -55,7 +55,7 @@ pub async fn sms_sign_in(
     caller: &Caller,
 ) -> Result<SignedIn> {
     let now = services.clock.now();
-    let sealed = seal_phone(services, phone);
+    let sealed = seal_phone(services, phone)?;
     if let Some(account_id) = services.accounts.passport_of(&sealed.hash).await? {
         codes::consume(services, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
         return session_for(services, &account_id, caller).await;
@@ -107,15 +107,19 @@ pub async fn import_passport_account(
         Some(p) => password::hash(p).await?,
         None => String::new(),
     };
-    let email = email.map(|e| SealedContact {
-        encrypted: services.keys.encrypt(e.as_str()),
-        masked: e.masked(),
-        hash: codes::email_target(services, e.as_str()),
-    });
+    let email = email
+        .map(|e| -> Result<SealedContact> {
+            Ok(SealedContact {
+                encrypted: services.keys.encrypt(e.as_str())?,
+                masked: e.masked(),
+                hash: codes::email_target(services, e.as_str()),
+            })
+        })
+        .transpose()?;
     let account = NewPassportAccount {
         account_id: new_account_id(),
         username: username.map(|u| u.as_str().to_owned()),
-        phone: seal_phone(services, phone),
+        phone: seal_phone(services, phone)?,
         email,
         password_hash,
         created_at: services.clock.now(),
@@ -136,7 +140,7 @@ pub async fn import_legacy_cloud_account(
     password: &Password,
     phone: &Phone,
 ) -> Result<String> {
-    let sealed = seal_phone(services, phone);
+    let sealed = seal_phone(services, phone)?;
     let account = NewCloudAccount {
         account_id: new_account_id(),
         username: username.as_str().into(),

@@ -49,7 +49,7 @@ pub async fn issue_captcha(services: &Services) -> Result<CaptchaIssued> {
     let expires_at = services.clock.now() + CAPTCHA_TTL;
     let flow = CaptchaFlow {
         answer_hash: services.keys.keyed_hash("captcha", &answer),
-        answer_encrypted: services.keys.encrypt(&answer),
+        answer_encrypted: services.keys.encrypt(&answer)?,
     };
     services
         .flows

@@ -47,7 +47,7 @@ pub async fn register_cloud_account(services: &Services, request: RegisterCloudA
         username_key,
         password_hash,
         phone_hash: codes::phone_target(services, &request.phone),
-        phone_encrypted: services.keys.encrypt(request.phone.as_e164()),
+        phone_encrypted: services.keys.encrypt(request.phone.as_e164())?,
         phone_masked: request.phone.masked(),
         created_at: now,
         agreements: accepted,

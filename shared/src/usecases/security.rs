@@ -93,7 +93,7 @@ pub async fn start_totp_binding(services: &Services, principal: &Principal) -> R
     let body = TotpBinding {
         account_id: principal.account_id.clone(),
         login_key: principal.login_key.clone(),
-        secret_encrypted: services.keys.encrypt(&secret.base32()),
+        secret_encrypted: services.keys.encrypt(&secret.base32())?,
     };
     services
         .flows
