@@ -1,8 +1,8 @@
-//! The one list of Lambdas: each row names a function's binary, its handler and what it needs.
-//! From it follow the bins' properties (`src/bin/<binary>.rs` names its handler and gets its row
-//! at compile time), the local gateway's and the tests' binary -> handler lookup, and the checks
-//! against template.yaml (functions, `kms:Decrypt` only where `data_key: true`) and the `[[bin]]`
-//! entries of Cargo.toml.
+//! The one list of Lambdas: each row names a function's binary, its handler, what it needs and
+//! its routes. From it follow the bins' properties (`src/bin/<binary>.rs` names its handler and
+//! gets its row at compile time), the local gateway's and the tests' binary -> handler lookup,
+//! the routes the `$default` handler knows, and the checks against template.yaml (functions,
+//! routes, `kms:Decrypt` only where `data_key: true`) and the `[[bin]]` entries of Cargo.toml.
 //!
 //! `data_key: true` for the functions that read or write personal data (field encryption): only
 //! they decrypt the data key at cold start and may `kms:Decrypt` it.
@@ -26,12 +26,14 @@ pub struct Lambda {
     /// The HTTP API's authorizer rather than a route's handler.
     pub authorizer: bool,
     pub needs: Needs,
+    /// Its `(method, path)` routes (none: the authorizer, and the `$default` route's handler).
+    pub routes: &'static [(&'static str, &'static str)],
 }
 
 macro_rules! lambdas {
     (
         authorizer $auth_bin:ident => $auth:path, data_key: $auth_key:literal;
-        $($bin:ident => $handler:path, data_key: $key:literal;)*
+        $($bin:ident => $handler:path, data_key: $key:literal, routes: [$($method:ident $path:literal),*];)*
     ) => {
         /// The binary name of the authorizer function.
         pub const AUTHORIZER: &str = stringify!($auth_bin);
@@ -43,14 +45,19 @@ macro_rules! lambdas {
                 handler: stringify!($auth),
                 authorizer: true,
                 needs: Needs { data_key: $auth_key },
+                routes: &[],
             },
             $(Lambda {
                 binary: stringify!($bin),
                 handler: stringify!($handler),
                 authorizer: false,
                 needs: Needs { data_key: $key },
+                routes: &[$((stringify!($method), $path)),*],
             },)*
         ];
+
+        /// Every `(method, path)` route of every function.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path),)*)*];
 
         /// Every HTTP handler's binary name.
         pub const HTTP_BINARIES: &[&str] = &[$(stringify!($bin)),*];
@@ -69,52 +76,66 @@ macro_rules! lambdas {
 
 lambdas! {
     authorizer authorizer => authorizer::decide, data_key: false;
-    send_sms_code => codes::send_sms_code::handle, data_key: false;
-    register_account => accounts::register_account::handle, data_key: true;
-    read_account => accounts::read_account::handle, data_key: false;
-    sign_in => sessions::sign_in::handle, data_key: false;
-    sign_out => sessions::sign_out::handle, data_key: false;
-    not_found => fallback::handle, data_key: false;
-    send_sign_in_code => sessions::send_sign_in_code::handle, data_key: true;
-    complete_sign_in => sessions::complete_sign_in::handle, data_key: true;
-    list_sessions => sessions::list_sessions::handle, data_key: false;
-    revoke_session => sessions::revoke_session::handle, data_key: false;
-    revoke_other_sessions => sessions::revoke_other_sessions::handle, data_key: false;
-    read_security => security::read_security::handle, data_key: false;
-    set_protection => security::set_protection::handle, data_key: false;
-    set_session_settings => security::set_session_settings::handle, data_key: false;
-    change_password => security::change_password::handle, data_key: false;
-    send_step_up_code => security::send_step_up_code::handle, data_key: true;
-    step_up => security::step_up::handle, data_key: true;
-    start_totp_binding => mfa::start_totp_binding::handle, data_key: true;
-    confirm_totp_binding => mfa::confirm_totp_binding::handle, data_key: true;
-    unbind_totp => mfa::unbind_totp::handle, data_key: true;
-    regenerate_recovery_codes => mfa::regenerate_recovery_codes::handle, data_key: false;
-    start_face_verification => kyc::start_face::handle, data_key: true;
-    face_verification_status => kyc::face_status::handle, data_key: false;
-    face_result_callback => kyc::face_result::handle, data_key: false;
-    verify_bank_card => kyc::verify_bank_card::handle, data_key: true;
-    send_student_code => kyc::send_student_code::handle, data_key: false;
-    verify_student => kyc::verify_student::handle, data_key: true;
-    issue_qr_login => qr::issue_ticket::handle, data_key: false;
-    poll_qr_login => qr::poll_ticket::handle, data_key: false;
-    scan_qr_login => qr::app_steps::scan, data_key: false;
-    confirm_qr_login => qr::app_steps::confirm, data_key: false;
-    reject_qr_login => qr::app_steps::reject, data_key: false;
-    update_profile => contact::update_profile::handle, data_key: false;
-    set_notifications => contact::set_notifications::handle, data_key: false;
-    start_phone_change => contact::change_phone::start, data_key: true;
-    verify_old_phone => contact::change_phone::old_phone, data_key: true;
-    verify_new_phone => contact::change_phone::new_phone, data_key: false;
-    send_email_bind_code => contact::send_email_code::handle, data_key: false;
-    bind_email => contact::bind_email::handle, data_key: true;
-    sms_sign_in => sessions::sms_sign_in::handle, data_key: true;
-    activate_account => accounts::activate::handle, data_key: false;
-    issue_captcha => recovery::issue_captcha::handle, data_key: true;
-    start_password_reset => recovery::password_reset::start, data_key: true;
-    complete_password_reset => recovery::password_reset::complete, data_key: false;
-    start_account_lookup => recovery::account_lookup::start, data_key: true;
-    verify_account_lookup => recovery::account_lookup::verify, data_key: false;
+    send_sms_code => codes::send_sms_code::handle, data_key: false, routes: [POST "/v1/sms-codes"];
+    register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"];
+    read_account => accounts::read_account::handle, data_key: false, routes: [GET "/v1/accounts/me"];
+    sign_in => sessions::sign_in::handle, data_key: false, routes: [POST "/v1/sessions"];
+    sign_out => sessions::sign_out::handle, data_key: false, routes: [DELETE "/v1/sessions/current"];
+    not_found => fallback::handle, data_key: false, routes: [];
+    send_sign_in_code => sessions::send_sign_in_code::handle, data_key: true,
+        routes: [POST "/v1/sessions/second-factor/sms-codes"];
+    complete_sign_in => sessions::complete_sign_in::handle, data_key: true, routes: [POST "/v1/sessions/second-factor"];
+    list_sessions => sessions::list_sessions::handle, data_key: false, routes: [GET "/v1/sessions"];
+    revoke_session => sessions::revoke_session::handle, data_key: false, routes: [DELETE "/v1/sessions/{session_id}"];
+    revoke_other_sessions => sessions::revoke_other_sessions::handle, data_key: false,
+        routes: [DELETE "/v1/sessions/others"];
+    read_security => security::read_security::handle, data_key: false, routes: [GET "/v1/security"];
+    set_protection => security::set_protection::handle, data_key: false, routes: [PUT "/v1/security/protection"];
+    set_session_settings => security::set_session_settings::handle, data_key: false,
+        routes: [PUT "/v1/security/session-settings"];
+    change_password => security::change_password::handle, data_key: false, routes: [PUT "/v1/accounts/me/password"];
+    send_step_up_code => security::send_step_up_code::handle, data_key: true, routes: [POST "/v1/step-up/sms-codes"];
+    step_up => security::step_up::handle, data_key: true, routes: [POST "/v1/step-up"];
+    start_totp_binding => mfa::start_totp_binding::handle, data_key: true, routes: [POST "/v1/mfa/totp"];
+    confirm_totp_binding => mfa::confirm_totp_binding::handle, data_key: true, routes: [POST "/v1/mfa/totp/confirm"];
+    unbind_totp => mfa::unbind_totp::handle, data_key: true, routes: [POST "/v1/mfa/totp/unbind"];
+    regenerate_recovery_codes => mfa::regenerate_recovery_codes::handle, data_key: false,
+        routes: [POST "/v1/mfa/recovery-codes"];
+    start_face_verification => kyc::start_face::handle, data_key: true,
+        routes: [POST "/v1/verifications/personal/face"];
+    face_verification_status => kyc::face_status::handle, data_key: false,
+        routes: [GET "/v1/verifications/personal/face/{verification_id}"];
+    face_result_callback => kyc::face_result::handle, data_key: false, routes: [POST "/v1/callbacks/face"];
+    verify_bank_card => kyc::verify_bank_card::handle, data_key: true,
+        routes: [POST "/v1/verifications/personal/bank-card"];
+    send_student_code => kyc::send_student_code::handle, data_key: false,
+        routes: [POST "/v1/verifications/student/email-codes"];
+    verify_student => kyc::verify_student::handle, data_key: true, routes: [POST "/v1/verifications/student"];
+    issue_qr_login => qr::issue_ticket::handle, data_key: false, routes: [POST "/v1/qr-logins"];
+    poll_qr_login => qr::poll_ticket::handle, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/poll"];
+    scan_qr_login => qr::app_steps::scan, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/scan"];
+    confirm_qr_login => qr::app_steps::confirm, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/confirm"];
+    reject_qr_login => qr::app_steps::reject, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/reject"];
+    update_profile => contact::update_profile::handle, data_key: false, routes: [PUT "/v1/accounts/me/profile"];
+    set_notifications => contact::set_notifications::handle, data_key: false,
+        routes: [PUT "/v1/accounts/me/notifications"];
+    start_phone_change => contact::change_phone::start, data_key: true, routes: [POST "/v1/accounts/me/phone-changes"];
+    verify_old_phone => contact::change_phone::old_phone, data_key: true,
+        routes: [POST "/v1/accounts/me/phone-changes/{change_id}/old-phone"];
+    verify_new_phone => contact::change_phone::new_phone, data_key: false,
+        routes: [POST "/v1/accounts/me/phone-changes/{change_id}/new-phone"];
+    send_email_bind_code => contact::send_email_code::handle, data_key: false,
+        routes: [POST "/v1/accounts/me/email-codes"];
+    bind_email => contact::bind_email::handle, data_key: true, routes: [PUT "/v1/accounts/me/email"];
+    sms_sign_in => sessions::sms_sign_in::handle, data_key: true, routes: [POST "/v1/sessions/sms"];
+    activate_account => accounts::activate::handle, data_key: false, routes: [POST "/v1/accounts/me/activation"];
+    issue_captcha => recovery::issue_captcha::handle, data_key: true, routes: [POST "/v1/captchas"];
+    start_password_reset => recovery::password_reset::start, data_key: true, routes: [POST "/v1/password-resets"];
+    complete_password_reset => recovery::password_reset::complete, data_key: false,
+        routes: [POST "/v1/password-resets/{reset_id}/complete"];
+    start_account_lookup => recovery::account_lookup::start, data_key: true, routes: [POST "/v1/account-lookups"];
+    verify_account_lookup => recovery::account_lookup::verify, data_key: false,
+        routes: [POST "/v1/account-lookups/{lookup_id}/verify"];
 }
 
 /// What the authorizer Lambda runs for an event.

@@ -3,9 +3,11 @@
 //! One test binary with modules.
 
 mod bad_input;
+mod cold_start;
 mod concurrency;
 mod contact;
 mod data_key;
+mod lambdas;
 mod logs;
 mod mfa;
 mod passport;
