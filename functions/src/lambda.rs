@@ -1,11 +1,11 @@
-//! What every Lambda binary does: JSON logs without request bodies, the state built once, then
-//! the runtime loop.
+//! What every Lambda binary does: JSON logs without request bodies, the state its row of the
+//! [`crate::registry`] asks for built once, then the runtime loop.
 
-use crate::authorizer::decide;
-use crate::registry::http_handler;
+use crate::registry::{AuthorizerFn, HttpHandler, Lambda};
 use crate::AppState;
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_runtime::LambdaEvent;
+use std::future::Future;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -19,32 +19,39 @@ pub fn init_tracing() {
         .init();
 }
 
-async fn state() -> Result<&'static AppState, BoxError> {
-    Ok(Box::leak(Box::new(AppState::from_env().await?)))
+fn block_on(main: impl Future<Output = Result<(), BoxError>>) -> Result<(), BoxError> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(main)
 }
 
-/// Runs the HTTP handler registered as `binary`.
-pub async fn serve_http(binary: &str) -> Result<(), BoxError> {
-    init_tracing();
-    let handler = http_handler(binary).ok_or_else(|| format!("no handler named {binary}"))?;
-    let state = state().await?;
-    lambda_http::run(lambda_http::service_fn(move |req| async move {
-        Ok::<_, std::convert::Infallible>(handler(state, req).await)
-    }))
-    .await
+async fn state(lambda: &Lambda) -> Result<&'static AppState, BoxError> {
+    Ok(Box::leak(Box::new(AppState::from_env(lambda.needs).await?)))
+}
+
+/// Runs an HTTP Lambda: `handler` with the state `lambda` needs.
+pub fn run_http(lambda: &'static Lambda, handler: HttpHandler) -> Result<(), BoxError> {
+    block_on(async move {
+        init_tracing();
+        let state = state(lambda).await?;
+        lambda_http::run(lambda_http::service_fn(move |req| async move {
+            Ok::<_, std::convert::Infallible>(handler(state, req).await)
+        }))
+        .await
+    })
 }
 
 /// Runs the authorizer.
-pub async fn serve_authorizer() -> Result<(), BoxError> {
-    init_tracing();
-    let state = state().await?;
-    lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {
-            decide(state, &event.payload).await.map_err(|fault| {
-                tracing::error!(error = %fault, "authorizer fault");
-                BoxError::from(fault)
-            })
-        },
-    ))
-    .await
+pub fn run_authorizer(lambda: &'static Lambda, decide: AuthorizerFn) -> Result<(), BoxError> {
+    block_on(async move {
+        init_tracing();
+        let state = state(lambda).await?;
+        lambda_runtime::run(lambda_runtime::service_fn(
+            move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {
+                decide(state, &event.payload).await.map_err(|fault| {
+                    tracing::error!(error = %fault, "authorizer fault");
+                    BoxError::from(fault)
+                })
+            },
+        ))
+        .await
+    })
 }

@@ -1,13 +1,15 @@
-//! Driving adapters: one handler per use case. A handler parses the request into domain types,
-//! calls ONE use case and maps its result to a response. Each Lambda's bin (`src/bin/`) is a
-//! doorway that hands a handler from the [`registry`] to the Lambda runtime; the local gateway and
-//! the tests call the very same handlers.
+//! Driving adapters: one handler per use case. A handler takes what it needs from the request as
+//! typed arguments ([`extract`]), calls ONE use case and maps its result to a response. The
+//! [`registry`] is the one list of Lambdas; each Lambda's bin (`src/bin/`) names its handler and
+//! hands it, with the state its row asks for, to the Lambda runtime; the local gateway and the
+//! tests call the very same handlers.
 
 pub mod accounts;
 pub mod api;
 pub mod authorizer;
 pub mod codes;
 pub mod contact;
+pub mod extract;
 pub mod fallback;
 pub mod kyc;
 pub mod lambda;

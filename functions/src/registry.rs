@@ -1,122 +1,306 @@
-//! Name -> handler: what each Lambda binary runs. The local gateway and the tests look handlers
-//! up here by the `Binary` that template.yaml names, so they call exactly what the Lambdas run.
+//! The one list of Lambdas: each row names a function's binary, its handler, what it needs and
+//! its routes. From it follow the bins' properties (`src/bin/<binary>.rs` names its handler and
+//! gets its row at compile time), the local gateway's and the tests' binary -> handler lookup,
+//! the routes the `$default` handler knows, and the checks against template.yaml (functions,
+//! routes, `kms:Decrypt` only where `data_key: true`) and the `[[bin]]` entries of Cargo.toml.
+//!
+//! `data_key: true` for the functions that read or write personal data (field encryption): only
+//! they decrypt the data key at cold start and may `kms:Decrypt` it.
 
-use crate::{accounts, codes, contact, fallback, kyc, mfa, qr, recovery, security, sessions, AppState};
-use futures::future::BoxFuture;
-use lambda_http::{Body, Request, Response};
+use crate::{accounts, authorizer, codes, contact, fallback, kyc, mfa, qr, recovery, security, sessions, AppState};
+pub use futures::future::BoxFuture;
+pub use lambda_http::Request;
+use lambda_http::{Body, Response};
+pub use shared::services::Needs;
 
+/// What an HTTP Lambda runs for a request.
 pub type HttpHandler = for<'a> fn(&'a AppState, Request) -> BoxFuture<'a, Response<Body>>;
 
-/// The binary name of the authorizer function.
-pub const AUTHORIZER: &str = "authorizer";
+/// One Lambda of template.yaml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lambda {
+    /// The binary: template.yaml's `BuildProperties.Binary`, the `[[bin]]` and `src/bin/<binary>.rs`.
+    pub binary: &'static str,
+    /// The handler's path in this crate (`sessions::sign_in::handle`).
+    pub handler: &'static str,
+    /// The HTTP API's authorizer rather than a route's handler.
+    pub authorizer: bool,
+    pub needs: Needs,
+    /// Its `(method, path)` routes (none: the authorizer, and the `$default` route's handler).
+    pub routes: &'static [(&'static str, &'static str)],
+}
 
-macro_rules! boxed {
-    ($f:path) => {{
-        fn call(state: &AppState, req: Request) -> BoxFuture<'_, Response<Body>> {
-            Box::pin($f(state, req))
+macro_rules! lambdas {
+    (
+        authorizer $auth_bin:ident => $auth:path, data_key: $auth_key:literal;
+        $($bin:ident => $handler:path, data_key: $key:literal, routes: [$($method:ident $path:literal),*];)*
+    ) => {
+        /// The binary name of the authorizer function.
+        pub const AUTHORIZER: &str = stringify!($auth_bin);
+
+        /// Every Lambda, the authorizer first.
+        pub const LAMBDAS: &[Lambda] = &[
+            Lambda {
+                binary: stringify!($auth_bin),
+                handler: stringify!($auth),
+                authorizer: true,
+                needs: Needs { data_key: $auth_key },
+                routes: &[],
+            },
+            $(Lambda {
+                binary: stringify!($bin),
+                handler: stringify!($handler),
+                authorizer: false,
+                needs: Needs { data_key: $key },
+                routes: &[$((stringify!($method), $path)),*],
+            },)*
+        ];
+
+        /// Every `(method, path)` route of every function.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path),)*)*];
+
+        /// Every HTTP handler's binary name.
+        pub const HTTP_BINARIES: &[&str] = &[$(stringify!($bin)),*];
+
+        /// The handler an HTTP Lambda runs, by binary name (the local gateway and the tests).
+        pub fn http_handler(binary: &str) -> Option<HttpHandler> {
+            Some(match binary {
+                $(stringify!($bin) => crate::http_handler!($handler),)*
+                _ => return None,
+            })
         }
-        call as HttpHandler
+
+        const _: AuthorizerFn = crate::authorizer_fn!($auth);
+    };
+}
+
+lambdas! {
+    authorizer authorizer => authorizer::decide, data_key: false;
+    send_sms_code => codes::send_sms_code::handle, data_key: false, routes: [POST "/v1/sms-codes"];
+    register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"];
+    read_account => accounts::read_account::handle, data_key: false, routes: [GET "/v1/accounts/me"];
+    sign_in => sessions::sign_in::handle, data_key: false, routes: [POST "/v1/sessions"];
+    sign_out => sessions::sign_out::handle, data_key: false, routes: [DELETE "/v1/sessions/current"];
+    not_found => fallback::handle, data_key: false, routes: [];
+    send_sign_in_code => sessions::send_sign_in_code::handle, data_key: true,
+        routes: [POST "/v1/sessions/second-factor/sms-codes"];
+    complete_sign_in => sessions::complete_sign_in::handle, data_key: true, routes: [POST "/v1/sessions/second-factor"];
+    list_sessions => sessions::list_sessions::handle, data_key: false, routes: [GET "/v1/sessions"];
+    revoke_session => sessions::revoke_session::handle, data_key: false, routes: [DELETE "/v1/sessions/{session_id}"];
+    revoke_other_sessions => sessions::revoke_other_sessions::handle, data_key: false,
+        routes: [DELETE "/v1/sessions/others"];
+    read_security => security::read_security::handle, data_key: false, routes: [GET "/v1/security"];
+    set_protection => security::set_protection::handle, data_key: false, routes: [PUT "/v1/security/protection"];
+    set_session_settings => security::set_session_settings::handle, data_key: false,
+        routes: [PUT "/v1/security/session-settings"];
+    change_password => security::change_password::handle, data_key: false, routes: [PUT "/v1/accounts/me/password"];
+    send_step_up_code => security::send_step_up_code::handle, data_key: true, routes: [POST "/v1/step-up/sms-codes"];
+    step_up => security::step_up::handle, data_key: true, routes: [POST "/v1/step-up"];
+    start_totp_binding => mfa::start_totp_binding::handle, data_key: true, routes: [POST "/v1/mfa/totp"];
+    confirm_totp_binding => mfa::confirm_totp_binding::handle, data_key: true, routes: [POST "/v1/mfa/totp/confirm"];
+    unbind_totp => mfa::unbind_totp::handle, data_key: true, routes: [POST "/v1/mfa/totp/unbind"];
+    regenerate_recovery_codes => mfa::regenerate_recovery_codes::handle, data_key: false,
+        routes: [POST "/v1/mfa/recovery-codes"];
+    start_face_verification => kyc::start_face::handle, data_key: true,
+        routes: [POST "/v1/verifications/personal/face"];
+    face_verification_status => kyc::face_status::handle, data_key: false,
+        routes: [GET "/v1/verifications/personal/face/{verification_id}"];
+    face_result_callback => kyc::face_result::handle, data_key: false, routes: [POST "/v1/callbacks/face"];
+    verify_bank_card => kyc::verify_bank_card::handle, data_key: true,
+        routes: [POST "/v1/verifications/personal/bank-card"];
+    send_student_code => kyc::send_student_code::handle, data_key: false,
+        routes: [POST "/v1/verifications/student/email-codes"];
+    verify_student => kyc::verify_student::handle, data_key: true, routes: [POST "/v1/verifications/student"];
+    issue_qr_login => qr::issue_ticket::handle, data_key: false, routes: [POST "/v1/qr-logins"];
+    poll_qr_login => qr::poll_ticket::handle, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/poll"];
+    scan_qr_login => qr::app_steps::scan, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/scan"];
+    confirm_qr_login => qr::app_steps::confirm, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/confirm"];
+    reject_qr_login => qr::app_steps::reject, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/reject"];
+    update_profile => contact::update_profile::handle, data_key: false, routes: [PUT "/v1/accounts/me/profile"];
+    set_notifications => contact::set_notifications::handle, data_key: false,
+        routes: [PUT "/v1/accounts/me/notifications"];
+    start_phone_change => contact::change_phone::start, data_key: true, routes: [POST "/v1/accounts/me/phone-changes"];
+    verify_old_phone => contact::change_phone::old_phone, data_key: true,
+        routes: [POST "/v1/accounts/me/phone-changes/{change_id}/old-phone"];
+    verify_new_phone => contact::change_phone::new_phone, data_key: false,
+        routes: [POST "/v1/accounts/me/phone-changes/{change_id}/new-phone"];
+    send_email_bind_code => contact::send_email_code::handle, data_key: false,
+        routes: [POST "/v1/accounts/me/email-codes"];
+    bind_email => contact::bind_email::handle, data_key: true, routes: [PUT "/v1/accounts/me/email"];
+    sms_sign_in => sessions::sms_sign_in::handle, data_key: true, routes: [POST "/v1/sessions/sms"];
+    activate_account => accounts::activate::handle, data_key: false, routes: [POST "/v1/accounts/me/activation"];
+    issue_captcha => recovery::issue_captcha::handle, data_key: true, routes: [POST "/v1/captchas"];
+    start_password_reset => recovery::password_reset::start, data_key: true, routes: [POST "/v1/password-resets"];
+    complete_password_reset => recovery::password_reset::complete, data_key: false,
+        routes: [POST "/v1/password-resets/{reset_id}/complete"];
+    start_account_lookup => recovery::account_lookup::start, data_key: true, routes: [POST "/v1/account-lookups"];
+    verify_account_lookup => recovery::account_lookup::verify, data_key: false,
+        routes: [POST "/v1/account-lookups/{lookup_id}/verify"];
+}
+
+/// What the authorizer Lambda runs for an event.
+pub type AuthorizerFn = for<'a> fn(
+    &'a AppState,
+    &'a aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request,
+) -> BoxFuture<'a, Result<authorizer::Decision, shared::Error>>;
+
+/// A Lambda's row by binary name (the local gateway and the tests).
+pub fn lambda_named(binary: &str) -> Option<&'static Lambda> {
+    LAMBDAS.iter().find(|l| l.binary == binary)
+}
+
+/// A bin's row, found at compile time (`const`): a bin without a row, or naming another handler
+/// than its row, or of the other kind, does not compile.
+#[allow(clippy::panic, reason = "evaluated at compile time: a panic here is a compile error in the bin")]
+pub const fn lambda(binary: &str, handler: &str, authorizer: bool) -> &'static Lambda {
+    let mut i = 0;
+    while i < LAMBDAS.len() {
+        let row = &LAMBDAS[i];
+        if same_text(row.binary, binary) {
+            if !same_handler(handler, row.handler) {
+                panic!("this bin names another handler than its row in the lambdas! table (functions/src/registry.rs)");
+            }
+            if row.authorizer != authorizer {
+                panic!("this bin runs its row as the wrong kind of Lambda: see functions/src/registry.rs");
+            }
+            return row;
+        }
+        i += 1;
+    }
+    panic!("this bin has no row in the lambdas! table (functions/src/registry.rs)")
+}
+
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether a bin's handler path (`functions::sessions::sign_in::handle`) is the row's
+/// (`sessions::sign_in::handle`), spaces aside.
+pub const fn same_handler(bin_path: &str, row_path: &str) -> bool {
+    let (bin, row) = (bin_path.as_bytes(), row_path.as_bytes());
+    let prefix = b"functions::";
+    let (mut i, mut j, mut p) = (0, 0, 0);
+    loop {
+        while i < bin.len() && bin[i] == b' ' {
+            i += 1;
+        }
+        if p < prefix.len() {
+            if i == bin.len() || bin[i] != prefix[p] {
+                return false;
+            }
+            i += 1;
+            p += 1;
+            continue;
+        }
+        while j < row.len() && row[j] == b' ' {
+            j += 1;
+        }
+        match (i == bin.len(), j == row.len()) {
+            (true, true) => return true,
+            (false, false) if bin[i] == row[j] => {
+                i += 1;
+                j += 1;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Wraps a handler (any `async fn(&AppState, <extractors>...) -> ApiResult`) as an
+/// [`HttpHandler`].
+#[macro_export]
+macro_rules! http_handler {
+    ($handler:path) => {{
+        fn call(
+            state: &$crate::AppState,
+            req: $crate::registry::Request,
+        ) -> $crate::registry::BoxFuture<'_, $crate::registry::HttpResponse> {
+            $crate::extract::Handler::call($handler, state, req)
+        }
+        call as $crate::registry::HttpHandler
     }};
 }
 
-pub fn http_handler(binary: &str) -> Option<HttpHandler> {
-    Some(match binary {
-        "send_sms_code" => boxed!(codes::send_sms_code::handle),
-        "register_account" => boxed!(accounts::register_account::handle),
-        "read_account" => boxed!(accounts::read_account::handle),
-        "sign_in" => boxed!(sessions::sign_in::handle),
-        "sign_out" => boxed!(sessions::sign_out::handle),
-        "not_found" => boxed!(fallback::handle),
-        "send_sign_in_code" => boxed!(sessions::send_sign_in_code::handle),
-        "complete_sign_in" => boxed!(sessions::complete_sign_in::handle),
-        "list_sessions" => boxed!(sessions::list_sessions::handle),
-        "revoke_session" => boxed!(sessions::revoke_session::handle),
-        "revoke_other_sessions" => boxed!(sessions::revoke_other_sessions::handle),
-        "read_security" => boxed!(security::read_security::handle),
-        "set_protection" => boxed!(security::set_protection::handle),
-        "set_session_settings" => boxed!(security::set_session_settings::handle),
-        "change_password" => boxed!(security::change_password::handle),
-        "send_step_up_code" => boxed!(security::send_step_up_code::handle),
-        "step_up" => boxed!(security::step_up::handle),
-        "start_totp_binding" => boxed!(mfa::start_totp_binding::handle),
-        "confirm_totp_binding" => boxed!(mfa::confirm_totp_binding::handle),
-        "unbind_totp" => boxed!(mfa::unbind_totp::handle),
-        "regenerate_recovery_codes" => boxed!(mfa::regenerate_recovery_codes::handle),
-        "start_face_verification" => boxed!(kyc::start_face::handle),
-        "face_verification_status" => boxed!(kyc::face_status::handle),
-        "face_result_callback" => boxed!(kyc::face_result::handle),
-        "verify_bank_card" => boxed!(kyc::verify_bank_card::handle),
-        "send_student_code" => boxed!(kyc::send_student_code::handle),
-        "verify_student" => boxed!(kyc::verify_student::handle),
-        "issue_qr_login" => boxed!(qr::issue_ticket::handle),
-        "poll_qr_login" => boxed!(qr::poll_ticket::handle),
-        "scan_qr_login" => boxed!(qr::app_steps::scan),
-        "confirm_qr_login" => boxed!(qr::app_steps::confirm),
-        "reject_qr_login" => boxed!(qr::app_steps::reject),
-        "sms_sign_in" => boxed!(sessions::sms_sign_in::handle),
-        "activate_account" => boxed!(accounts::activate::handle),
-        "issue_captcha" => boxed!(recovery::issue_captcha::handle),
-        "start_password_reset" => boxed!(recovery::password_reset::start),
-        "complete_password_reset" => boxed!(recovery::password_reset::complete),
-        "start_account_lookup" => boxed!(recovery::account_lookup::start),
-        "verify_account_lookup" => boxed!(recovery::account_lookup::verify),
-        "update_profile" => boxed!(contact::update_profile::handle),
-        "set_notifications" => boxed!(contact::set_notifications::handle),
-        "start_phone_change" => boxed!(contact::change_phone::start),
-        "verify_old_phone" => boxed!(contact::change_phone::old_phone),
-        "verify_new_phone" => boxed!(contact::change_phone::new_phone),
-        "send_email_bind_code" => boxed!(contact::send_email_code::handle),
-        "bind_email" => boxed!(contact::bind_email::handle),
-        _ => return None,
-    })
+/// Wraps the authorizer's `decide` as an [`AuthorizerFn`].
+#[macro_export]
+macro_rules! authorizer_fn {
+    ($decide:path) => {{
+        fn call<'a>(
+            state: &'a $crate::AppState,
+            event: &'a $crate::registry::AuthorizerEvent,
+        ) -> $crate::registry::BoxFuture<'a, Result<$crate::authorizer::Decision, $crate::registry::Error>> {
+            Box::pin($decide(state, event))
+        }
+        call as $crate::registry::AuthorizerFn
+    }};
 }
 
-/// Every HTTP handler's binary name.
-pub const HTTP_BINARIES: &[&str] = &[
-    "send_sms_code",
-    "register_account",
-    "read_account",
-    "sign_in",
-    "sign_out",
-    "not_found",
-    "send_sign_in_code",
-    "complete_sign_in",
-    "list_sessions",
-    "revoke_session",
-    "revoke_other_sessions",
-    "read_security",
-    "set_protection",
-    "set_session_settings",
-    "change_password",
-    "send_step_up_code",
-    "step_up",
-    "start_totp_binding",
-    "confirm_totp_binding",
-    "unbind_totp",
-    "regenerate_recovery_codes",
-    "start_face_verification",
-    "face_verification_status",
-    "face_result_callback",
-    "verify_bank_card",
-    "send_student_code",
-    "verify_student",
-    "issue_qr_login",
-    "poll_qr_login",
-    "scan_qr_login",
-    "confirm_qr_login",
-    "reject_qr_login",
-    "update_profile",
-    "issue_captcha",
-    "start_password_reset",
-    "complete_password_reset",
-    "start_account_lookup",
-    "verify_account_lookup",
-    "sms_sign_in",
-    "activate_account",
-    "set_notifications",
-    "start_phone_change",
-    "verify_old_phone",
-    "verify_new_phone",
-    "send_email_bind_code",
-    "bind_email",
-];
+/// The `main` of an HTTP Lambda's bin (`src/bin/<binary>.rs`): names its handler, takes what its
+/// row needs, serves. `functions::http_lambda!(functions::sessions::sign_in::handle);`
+#[macro_export]
+macro_rules! http_lambda {
+    ($handler:path) => {
+        fn main() -> Result<(), $crate::lambda::BoxError> {
+            const LAMBDA: &$crate::registry::Lambda =
+                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
+            $crate::lambda::run_http(LAMBDA, $crate::http_handler!($handler))
+        }
+    };
+}
+
+/// The `main` of the authorizer's bin. `functions::authorizer_lambda!(functions::authorizer::decide);`
+#[macro_export]
+macro_rules! authorizer_lambda {
+    ($decide:path) => {
+        fn main() -> Result<(), $crate::lambda::BoxError> {
+            const LAMBDA: &$crate::registry::Lambda =
+                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($decide), true);
+            $crate::lambda::run_authorizer(LAMBDA, $crate::authorizer_fn!($decide))
+        }
+    };
+}
+
+// The types the macros above name in the bins (which depend on this crate only).
+#[doc(hidden)]
+pub use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request as AuthorizerEvent;
+#[doc(hidden)]
+pub use shared::Error;
+#[doc(hidden)]
+pub type HttpResponse = Response<Body>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bin_names_its_rows_handler() {
+        assert!(same_handler("functions::sessions::sign_in::handle", "sessions::sign_in::handle"));
+        assert!(same_handler("functions :: sessions :: sign_in :: handle", "sessions :: sign_in :: handle"));
+        assert!(!same_handler("functions::sessions::sign_out::handle", "sessions::sign_in::handle"));
+        assert!(!same_handler("sessions::sign_in::handle", "sessions::sign_in::handle"));
+        assert!(!same_handler("functions::sessions::sign_in::handle2", "sessions::sign_in::handle"));
+        assert_eq!(lambda("sign_in", "functions::sessions::sign_in::handle", false).needs, Needs { data_key: false });
+        assert!(lambda(AUTHORIZER, "functions::authorizer::decide", true).authorizer);
+    }
+
+    #[test]
+    fn every_http_row_has_its_handler_and_binaries_are_unique() {
+        for b in HTTP_BINARIES {
+            assert!(http_handler(b).is_some(), "{b}");
+            assert_eq!(LAMBDAS.iter().filter(|l| l.binary == *b).count(), 1, "{b} twice");
+        }
+        assert_eq!(HTTP_BINARIES.len() + 1, LAMBDAS.len());
+        assert!(http_handler(AUTHORIZER).is_none());
+    }
+}

@@ -16,10 +16,12 @@ use std::fmt;
 
 const TOKEN_ISSUER: &str = "account-centre";
 
-/// The service's secret material, loaded once per cold start.
+/// The service's secret material, loaded once per cold start. The field-encryption (data) key is
+/// given only to the functions that handle personal data: without it, `encrypt` and `decrypt` fail.
+#[derive(Clone)]
 pub struct Keys {
     pepper: Vec<u8>,
-    cipher: Aes256Gcm,
+    cipher: Option<Aes256Gcm>,
     jwt_encoding: EncodingKey,
     jwt_decoding: DecodingKey,
 }
@@ -40,14 +42,61 @@ pub struct TokenClaims {
     pub iss: String,
 }
 
+/// An encrypted field as [`Keys::decrypt`] takes it: the stored text, or the result of
+/// [`Keys::encrypt`].
+pub trait Sealed {
+    fn sealed_text(&self) -> Result<&str>;
+}
+
+impl Sealed for str {
+    fn sealed_text(&self) -> Result<&str> {
+        Ok(self)
+    }
+}
+
+impl Sealed for String {
+    fn sealed_text(&self) -> Result<&str> {
+        Ok(self)
+    }
+}
+
+impl Sealed for Result<String> {
+    fn sealed_text(&self) -> Result<&str> {
+        self.as_deref().map_err(|e| Error::internal("the field was not encrypted", e.to_string()))
+    }
+}
+
 impl Keys {
     pub fn new(pepper: &[u8], data_key: &[u8; 32], jwt_secret: &[u8]) -> Self {
+        Keys { cipher: Some(Aes256Gcm::new(data_key.into())), ..Self::without_data_key(pepper, jwt_secret) }
+    }
+
+    /// Keys for a function that handles no personal data: no field encryption.
+    pub fn without_data_key(pepper: &[u8], jwt_secret: &[u8]) -> Self {
         Keys {
             pepper: pepper.to_vec(),
-            cipher: Aes256Gcm::new(data_key.into()),
+            cipher: None,
             jwt_encoding: EncodingKey::from_secret(jwt_secret),
             jwt_decoding: DecodingKey::from_secret(jwt_secret),
         }
+    }
+
+    /// The same keys without the data key.
+    pub fn dropping_data_key(&self) -> Self {
+        Keys { cipher: None, ..self.clone() }
+    }
+
+    pub fn has_data_key(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    fn cipher(&self) -> Result<&Aes256Gcm> {
+        self.cipher.as_ref().ok_or_else(|| {
+            Error::internal(
+                "this function was not given the data key",
+                "its row in the functions' lambdas table says `data_key: false`",
+            )
+        })
     }
 
     /// HMAC-SHA256 of `value` under the pepper, separated by `domain`; hex. Used as a look-up key
@@ -62,27 +111,28 @@ impl Keys {
     }
 
     /// Encrypts a personal field: base64(nonce || ciphertext+tag).
-    #[allow(clippy::expect_used, reason = "AES-GCM fails only for inputs of gigabytes")]
-    pub fn encrypt(&self, plaintext: &str) -> String {
+    pub fn encrypt(&self, plaintext: &str) -> Result<String> {
+        let cipher = self.cipher()?;
         let mut nonce = [0u8; 12];
         OsRng.fill_bytes(&mut nonce);
-        let sealed = self
-            .cipher
+        let sealed = cipher
             .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
-            .expect("AES-GCM encryption of a short field cannot fail");
+            .map_err(|_| Error::internal("encrypt a field", "aead failure"))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
-        B64.encode(out)
+        Ok(B64.encode(out))
     }
 
-    pub fn decrypt(&self, sealed: &str) -> Result<String> {
+    /// Decrypts a stored field (or, straight, what [`Keys::encrypt`] answered).
+    pub fn decrypt(&self, sealed: &(impl Sealed + ?Sized)) -> Result<String> {
+        let cipher = self.cipher()?;
+        let sealed = sealed.sealed_text()?;
         let raw = B64.decode(sealed).map_err(|e| Error::internal("stored field is not base64", e))?;
         if raw.len() < 12 {
             return Err(Error::internal("stored field too short", "ciphertext shorter than a nonce"));
         }
         let (nonce, body) = raw.split_at(12);
-        let plain = self
-            .cipher
+        let plain = cipher
             .decrypt(Nonce::from_slice(nonce), body)
             .map_err(|_| Error::internal("stored field does not decrypt", "aead failure"))?;
         String::from_utf8(plain).map_err(|e| Error::internal("stored field is not utf-8", e))
@@ -188,12 +238,29 @@ mod tests {
     #[test]
     fn fields_round_trip_and_do_not_show_plaintext() {
         let k = keys();
-        let sealed = k.encrypt("+8613800001234");
+        let sealed = k.encrypt("+8613800001234").unwrap();
         assert!(!sealed.contains("13800001234"));
-        assert_ne!(sealed, k.encrypt("+8613800001234"), "nonces differ");
+        assert_ne!(sealed, k.encrypt("+8613800001234").unwrap(), "nonces differ");
         assert_eq!(k.decrypt(&sealed).unwrap(), "+8613800001234");
         let other = Keys::new(b"p", &[8u8; 32], b"j");
         assert!(other.decrypt(&sealed).is_err());
+    }
+
+    #[test]
+    fn without_the_data_key_fields_neither_encrypt_nor_decrypt_but_hashes_and_tokens_work() {
+        let k = keys();
+        let sealed = k.encrypt("+8613800001234").unwrap();
+        let keyless = k.dropping_data_key();
+        assert!(!keyless.has_data_key());
+        for err in [keyless.encrypt("x").unwrap_err(), keyless.decrypt(&sealed).unwrap_err()] {
+            assert!(matches!(err, Error::Internal { context: "this function was not given the data key", .. }));
+        }
+        assert_eq!(keyless.keyed_hash("phone", "+8613800001234"), k.keyed_hash("phone", "+8613800001234"));
+        let token = keyless.issue_token("acct", "sess", 1_000, 2_000);
+        assert_eq!(k.verify_token(&token, 1_500).unwrap().sub, "acct");
+        let fresh = Keys::without_data_key(b"pepper-pepper-pepper-pepper-0001", b"jwt-secret-jwt-secret-jwt-secret");
+        assert_eq!(fresh.verify_token(&token, 1_500).unwrap().sid, "sess");
+        assert!(fresh.decrypt(&sealed).is_err());
     }
 
     #[test]

@@ -1,105 +1,232 @@
 //! The one error type of the use cases. Expected refusals are variants with what the client needs;
 //! unexpected faults are `Internal` and keep their cause chain for the log (never for the client).
+//!
+//! Each variant carries, beside it, what the API answers for it: the HTTP status, the stable code
+//! (never renamed), the meaning the README and the API description show, and where it has them
+//! the details and the `Retry-After` seconds. A fault (5xx) shows the client a fixed message and
+//! keeps itself, with its cause chain, for the log. Adding a variant is adding one row here.
 
 use crate::domain::password::PasswordRejection;
+use serde_json::{json, Value};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A cause kept for the log: boxed so adapters can pass any error with its chain.
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
+/// A stable error code of the API: the code, its HTTP status and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub code: &'static str,
+    pub status: u16,
+    pub meaning: &'static str,
+}
+
+/// Declares `Error` and, from the same rows, its codes: each variant is written as
+/// `Variant [fields] => status "CODE" "meaning"` followed by optional clauses:
+/// `details <pattern> => <JSON value or Option of one>`, `retry_after <pattern> => <seconds>` and
+/// `fault "<the message the client sees>"` (the error itself goes to the log).
+macro_rules! errors {
+    ($(
+        $(#[$attr:meta])*
+        $variant:ident $(($($tuple:tt)*))? $({$($fields:tt)*})?
+            => $status:literal $code:literal $meaning:literal
+            $(, details $dpat:tt => $details:expr)?
+            $(, retry_after $rpat:tt => $retry:expr)?
+            $(, fault $public:literal)?
+        ;
+    )*) => {
+        #[derive(Debug, thiserror::Error)]
+        pub enum Error {
+            $($(#[$attr])* $variant $(($($tuple)*))? $({$($fields)*})?,)*
+        }
+
+        impl Error {
+            /// Every code a use case can answer with, in the order of the variants.
+            pub const CODES: &'static [ErrorCode] =
+                &[$(ErrorCode { code: $code, status: $status, meaning: $meaning }),*];
+
+            /// This error's row of [`Error::CODES`].
+            pub fn error_code(&self) -> ErrorCode {
+                match self {
+                    $(Error::$variant { .. } => ErrorCode { code: $code, status: $status, meaning: $meaning },)*
+                }
+            }
+
+            /// The stable code the client sees.
+            pub fn code(&self) -> &'static str {
+                self.error_code().code
+            }
+
+            /// The HTTP status of the answer.
+            pub fn status(&self) -> u16 {
+                self.error_code().status
+            }
+
+            /// What the client needs to act on this refusal (`details` of the error body).
+            #[allow(unused_variables)]
+            pub fn details(&self) -> Option<Value> {
+                match self {
+                    $($(Error::$variant $dpat => Into::<Option<Value>>::into($details),)?)*
+                    _ => None,
+                }
+            }
+
+            /// When to retry (`Retry-After`), for the refusals that say.
+            pub fn retry_after_secs(&self) -> Option<u64> {
+                match self {
+                    $($(Error::$variant $rpat => Some(*$retry),)?)*
+                    _ => None,
+                }
+            }
+
+            /// Whether this is a fault rather than a refusal: the client sees a fixed message and
+            /// the error (with its cause chain) is logged.
+            pub fn is_fault(&self) -> bool {
+                match self {
+                    $($(Error::$variant { .. } => { let _ = $public; true })?)*
+                    _ => false,
+                }
+            }
+
+            /// The message the client sees: the refusal's own text, or a fault's fixed message.
+            pub fn public_message(&self) -> String {
+                match self {
+                    $($(Error::$variant { .. } => $public.to_owned(),)?)*
+                    _ => self.to_string(),
+                }
+            }
+        }
+    };
+}
+
+errors! {
     #[error("field `{field}` is invalid: {reason}")]
-    InvalidField { field: String, reason: String },
+    InvalidField { field: String, reason: String }
+        => 422 "INVALID_FIELD" "a field is missing, of the wrong type, unknown or invalid (`details.field`)",
+        details { field, reason } => json!({ "field": field, "reason": reason });
     #[error("the username is already taken")]
-    UsernameTaken,
+    UsernameTaken => 409 "USERNAME_TAKEN" "the username is taken (usernames are never reused)";
     #[error("this phone number already has the maximum number of cloud accounts")]
-    PhoneAccountLimit,
+    PhoneAccountLimit => 409 "PHONE_ACCOUNT_LIMIT" "the phone number already has 10 cloud accounts";
     #[error("the password is not acceptable: {0}")]
-    WeakPassword(PasswordRejection),
+    WeakPassword(PasswordRejection) => 422 "WEAK_PASSWORD" "the password breaks the policy (`details.reason`)",
+        details (r) => json!({ "reason": r.reason_code() });
     #[error("the current versions of the required agreements must be accepted")]
-    AgreementsRequired { missing: Vec<&'static str> },
+    AgreementsRequired { missing: Vec<&'static str> }
+        => 422 "AGREEMENTS_REQUIRED" "the current agreements were not all accepted (`details.missing`)",
+        details { missing } => json!({ "missing": missing });
     #[error("the verification code is wrong")]
-    CodeMismatch { attempts_left: u32 },
+    CodeMismatch { attempts_left: u32 }
+        => 400 "CODE_MISMATCH" "the verification code is wrong (`details.attempts_left`)",
+        details { attempts_left } => json!({ "attempts_left": attempts_left });
     #[error("the verification code has expired")]
-    CodeExpired,
+    CodeExpired => 400 "CODE_EXPIRED" "the verification code has expired";
     #[error("the verification code has already been used")]
-    CodeUsed,
+    CodeUsed => 400 "CODE_USED" "the verification code was already used";
     #[error("too many wrong attempts for this verification code")]
-    CodeAttemptsExceeded,
+    CodeAttemptsExceeded => 400 "CODE_ATTEMPTS_EXCEEDED" "too many wrong tries: request a new code";
     #[error("no such verification request")]
-    CodeNotFound,
+    CodeNotFound => 400 "CODE_NOT_FOUND" "no such verification request";
     #[error("too many requests; retry later")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited { retry_after_secs: u64 } => 429 "RATE_LIMITED" "too many requests (`Retry-After`)",
+        retry_after { retry_after_secs } => retry_after_secs;
     #[error("the username or password is wrong")]
-    InvalidCredentials,
+    InvalidCredentials => 401 "INVALID_CREDENTIALS" "the username or password is wrong";
     #[error("sign-in is temporarily locked after repeated failures")]
-    SignInLocked { retry_after_secs: u64 },
+    SignInLocked { retry_after_secs: u64 }
+        => 429 "SIGN_IN_LOCKED" "sign-in is locked for a while after repeated failures (`Retry-After`)",
+        retry_after { retry_after_secs } => retry_after_secs;
     #[error("authentication is required")]
-    Unauthenticated,
+    Unauthenticated
+        => 401 "UNAUTHENTICATED" "the token is missing, invalid, expired, signed out or idle too long";
     #[error("not found")]
-    NotFound,
+    NotFound => 404 "NOT_FOUND" "no such resource for this caller";
     #[error("this operation needs a fresh second factor")]
-    StepUpRequired { factors: Vec<crate::domain::security::Factor> },
+    StepUpRequired { factors: Vec<crate::domain::security::Factor> }
+        => 403 "STEP_UP_REQUIRED"
+            "this operation needs a fresh second factor (`details.factors`): pass `POST /v1/step-up` first",
+        details { factors } => json!({ "factors": factors });
     #[error("the second factor is wrong")]
-    SecondFactorInvalid { attempts_left: Option<u32> },
+    SecondFactorInvalid { attempts_left: Option<u32> }
+        => 400 "SECOND_FACTOR_INVALID" "the second factor is wrong (`details.attempts_left` in a sign-in)",
+        details { attempts_left } => attempts_left.map(|left| json!({ "attempts_left": left }));
     #[error("too many wrong second factors for this sign-in; sign in again")]
-    SecondFactorAttemptsExceeded,
+    SecondFactorAttemptsExceeded
+        => 400 "SECOND_FACTOR_ATTEMPTS_EXCEEDED" "too many wrong second factors: sign in again";
     #[error("this sign-in is unknown, expired or already finished; sign in again")]
-    SignInFlowInvalid,
+    SignInFlowInvalid
+        => 400 "SIGN_IN_FLOW_INVALID" "the pending sign-in is unknown, expired or finished: sign in again";
     #[error("no virtual MFA device is bound; bind one first")]
-    TotpNotBound,
+    TotpNotBound
+        => 409 "TOTP_NOT_BOUND" "no virtual MFA device is bound: bind one with `POST /v1/mfa/totp`",
+        details { .. } => json!({ "bind": "POST /v1/mfa/totp" });
     #[error("a virtual MFA device is already bound")]
-    TotpAlreadyBound,
+    TotpAlreadyBound => 409 "TOTP_ALREADY_BOUND" "a virtual MFA device is already bound";
     #[error("this MFA binding is unknown, expired or finished; start again")]
-    TotpBindingInvalid,
+    TotpBindingInvalid
+        => 400 "TOTP_BINDING_INVALID" "the MFA binding is unknown, expired or finished: start again";
     #[error("the current password is wrong")]
-    CurrentPasswordWrong,
+    CurrentPasswordWrong => 400 "CURRENT_PASSWORD_WRONG" "the current password is wrong";
     #[error("the idle timeout must be between 15 and 1439 minutes")]
-    IdleTimeoutOutOfRange,
+    IdleTimeoutOutOfRange => 422 "IDLE_TIMEOUT_OUT_OF_RANGE" "the idle timeout must be 15-1439 minutes";
     #[error("the account is already real-name verified")]
-    AlreadyVerified,
+    AlreadyVerified => 409 "ALREADY_VERIFIED" "the account is already real-name verified";
     #[error("the holder of this document is under the minimum age of 14")]
-    UnderAge,
+    UnderAge => 422 "UNDER_AGE" "the document's holder is under 14";
     #[error("this document is already used by several other accounts")]
-    DocumentAccountLimit,
+    DocumentAccountLimit
+        => 409 "DOCUMENT_ACCOUNT_LIMIT" "this document is already used by several other accounts (5 at most)";
     #[error("the bank did not confirm that name, ID number, card and phone belong together")]
-    BankCardMismatch { attempts_left: u32, remaining_methods: Vec<&'static str> },
+    BankCardMismatch { attempts_left: u32, remaining_methods: Vec<&'static str> }
+        => 422 "BANK_CARD_MISMATCH"
+            "the bank did not confirm the four elements (`details.attempts_left`, `details.remaining_methods`)",
+        details { attempts_left, remaining_methods }
+            => json!({ "attempts_left": attempts_left, "remaining_methods": remaining_methods });
     #[error("no bank-card attempts are left for this account; use another method")]
-    BankCardAttemptsExhausted { remaining_methods: Vec<&'static str> },
+    BankCardAttemptsExhausted { remaining_methods: Vec<&'static str> }
+        => 409 "BANK_CARD_ATTEMPTS_EXHAUSTED" "the 10 bank-card attempts are used up (`details.remaining_methods`)",
+        details { remaining_methods } => json!({ "remaining_methods": remaining_methods });
     #[error("this face session has already ended; start a new one")]
-    FaceSessionEnded,
+    FaceSessionEnded => 409 "FACE_SESSION_ENDED" "the face session already ended: start a new one";
     #[error("this face session has expired; start a new one")]
-    FaceSessionExpired,
+    FaceSessionExpired => 409 "FACE_SESSION_EXPIRED" "the face session expired: start a new one";
     #[error("the callback signature is not valid")]
-    CallbackSignatureInvalid,
+    CallbackSignatureInvalid => 401 "CALLBACK_SIGNATURE_INVALID" "a provider callback without a valid signature";
     #[error("personal real-name verification is required first")]
-    PersonalVerificationRequired,
+    PersonalVerificationRequired
+        => 403 "PERSONAL_VERIFICATION_REQUIRED" "personal real-name verification is required first";
     #[error("the phone number already has a passport account")]
-    PhoneTaken,
+    PhoneTaken => 409 "PHONE_TAKEN" "the phone number already has a passport account";
     #[error("the email already signs in to another passport account")]
-    EmailTaken,
+    EmailTaken => 409 "EMAIL_TAKEN" "the email already signs in to another passport account";
     #[error("the captcha answer is wrong or the captcha has expired; get a new one")]
-    CaptchaInvalid,
+    CaptchaInvalid => 400 "CAPTCHA_INVALID" "the captcha answer is wrong or it expired: get a new captcha";
     #[error("accept the agreements first: this account must be activated before anything else")]
-    ActivationRequired,
+    ActivationRequired
+        => 403 "ACTIVATION_REQUIRED"
+            "accept the agreements first (`POST /v1/accounts/me/activation`): nothing else works until then",
+        details { .. } => json!({ "activate": "POST /v1/accounts/me/activation" });
     #[error("the QR login ticket has expired; show a new code")]
-    QrTicketExpired,
+    QrTicketExpired => 409 "QR_TICKET_EXPIRED" "the QR login ticket expired (2 minutes): show a new code";
     #[error("the QR login ticket was already used or rejected")]
-    QrTicketUsed,
+    QrTicketUsed => 409 "QR_TICKET_USED" "the QR login ticket was already used or rejected";
     #[error("the QR login ticket belongs to another account's scan")]
-    QrTicketForeign,
+    QrTicketForeign => 403 "QR_TICKET_FOREIGN" "another account scanned this ticket";
     #[error("the QR login ticket is not ready for this step")]
-    QrTicketOutOfOrder,
+    QrTicketOutOfOrder
+        => 409 "QR_TICKET_OUT_OF_ORDER" "the ticket is not ready for this step (scan before confirming)";
     #[error("an outside provider is unavailable")]
-    ProviderUnavailable(#[source] Cause),
+    ProviderUnavailable(#[source] Cause)
+        => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS) did not answer; retry",
+        fault "an outside provider is unavailable; retry later";
     #[error("internal fault: {context}")]
     Internal {
         context: &'static str,
         #[source]
         cause: Cause,
-    },
+    } => 500 "INTERNAL" "an unexpected fault; quote the request id",
+        fault "an unexpected error occurred";
 }
 
 impl Error {
@@ -109,5 +236,33 @@ impl Error {
 
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidField { field: field.into(), reason: reason.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_are_unique_and_each_variant_answers_its_own_row() {
+        let codes: BTreeSet<&str> = Error::CODES.iter().map(|c| c.code).collect();
+        assert_eq!(codes.len(), Error::CODES.len(), "a code is used twice");
+        let e = Error::CodeMismatch { attempts_left: 3 };
+        assert_eq!((e.code(), e.status()), ("CODE_MISMATCH", 400));
+        assert_eq!(e.details(), Some(json!({ "attempts_left": 3 })));
+        assert!(Error::CODES.contains(&e.error_code()));
+        assert_eq!(Error::SecondFactorInvalid { attempts_left: None }.details(), None);
+        assert_eq!(Error::RateLimited { retry_after_secs: 9 }.retry_after_secs(), Some(9));
+        assert_eq!(Error::UsernameTaken.details(), None);
+    }
+
+    #[test]
+    fn faults_hide_their_cause_from_the_client() {
+        let e = Error::internal("read the account", "the table is gone");
+        assert!(e.is_fault());
+        assert_eq!(e.public_message(), "an unexpected error occurred");
+        assert!(!Error::NotFound.is_fault());
+        assert_eq!(Error::NotFound.public_message(), "not found");
     }
 }

@@ -15,6 +15,20 @@ use crate::ports::{
 };
 use std::sync::Arc;
 
+/// What a function needs beyond the ports every function gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// The field-encryption data key: only functions that read or write personal data get it (in
+    /// AWS, only they may `kms:Decrypt` it at cold start).
+    pub data_key: bool,
+}
+
+impl Needs {
+    /// Everything (local tools and tests that act as any function).
+    pub const ALL: Needs = Needs { data_key: true };
+}
+
+#[derive(Clone)]
 pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub keys: Keys,
@@ -38,6 +52,8 @@ pub struct Services {
     pub sandbox_face: Option<Arc<SandboxFace>>,
     /// DynamoDB requests sent so far by this instance.
     pub dynamo_requests: RequestCounter,
+    /// KMS requests sent by this instance (the data key's decryption at cold start, if needed).
+    pub kms_requests: RequestCounter,
 }
 
 /// The production adapter or the sandbox (kept also as its concrete type for its outbox).
@@ -58,27 +74,13 @@ fn pick<T: ?Sized, S>(
 
 impl Services {
     /// Builds clients and adapters for `config`. The AWS endpoint comes from the usual SDK
-    /// environment (`AWS_ENDPOINT_URL` points it at the local emulator). A KMS data key is
-    /// decrypted here, once.
-    pub async fn from_config(config: &Config, clock: Arc<dyn Clock>) -> Result<Services> {
+    /// environment (`AWS_ENDPOINT_URL` points it at the local emulator). The data key is taken
+    /// only if `needs` says so; a KMS data key is then decrypted here, once.
+    pub async fn from_config(config: &Config, clock: Arc<dyn Clock>, needs: Needs) -> Result<Services> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let data_key = match &config.secrets.data_key {
-            DataKey::Plain(key) => *key,
-            DataKey::Kms { ciphertext } => {
-                let out = aws_sdk_kms::Client::new(&sdk)
-                    .decrypt()
-                    .ciphertext_blob(aws_sdk_kms::primitives::Blob::new(ciphertext.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| Error::internal("decrypt the data key with KMS", e))?;
-                let plain =
-                    out.plaintext.ok_or_else(|| Error::internal("decrypt the data key with KMS", "no plaintext"))?;
-                plain
-                    .into_inner()
-                    .try_into()
-                    .map_err(|_| Error::internal("decrypt the data key with KMS", "the data key is not 32 bytes"))?
-            }
-        };
+        let kms_requests = RequestCounter::default();
+        let data_key =
+            if needs.data_key { Some(data_key(&sdk, &config.secrets.data_key, &kms_requests).await?) } else { None };
         let dynamo_requests = RequestCounter::default();
         let store = Arc::new(DynamoStore::new(dynamo::client(&sdk, &dynamo_requests), config.tables.clone()));
         let secrets = &config.secrets;
@@ -115,7 +117,10 @@ impl Services {
         );
         Ok(Services {
             clock,
-            keys: Keys::new(&secrets.hash_pepper, &data_key, &secrets.jwt_secret),
+            keys: match data_key {
+                Some(data_key) => Keys::new(&secrets.hash_pepper, &data_key, &secrets.jwt_secret),
+                None => Keys::without_data_key(&secrets.hash_pepper, &secrets.jwt_secret),
+            },
             codes: store.clone(),
             accounts: store.clone(),
             sign_in: store.clone(),
@@ -133,6 +138,37 @@ impl Services {
             sandbox_email,
             sandbox_face,
             dynamo_requests,
+            kms_requests,
         })
+    }
+
+    /// The same services (clock, store, providers, counters) without the data key: what a
+    /// function that handles no personal data gets.
+    pub fn without_data_key(&self) -> Services {
+        Services { keys: self.keys.dropping_data_key(), ..self.clone() }
+    }
+}
+
+/// The field-encryption key: as configured, or decrypted with KMS (one request, counted).
+async fn data_key(sdk: &aws_config::SdkConfig, key: &DataKey, counter: &RequestCounter) -> Result<[u8; 32]> {
+    match key {
+        DataKey::Plain(key) => Ok(*key),
+        DataKey::Kms { ciphertext } => {
+            let kms = aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(sdk).interceptor(counter.clone()).build(),
+            );
+            let out = kms
+                .decrypt()
+                .ciphertext_blob(aws_sdk_kms::primitives::Blob::new(ciphertext.clone()))
+                .send()
+                .await
+                .map_err(|e| Error::internal("decrypt the data key with KMS", e))?;
+            let plain =
+                out.plaintext.ok_or_else(|| Error::internal("decrypt the data key with KMS", "no plaintext"))?;
+            plain
+                .into_inner()
+                .try_into()
+                .map_err(|_| Error::internal("decrypt the data key with KMS", "the data key is not 32 bytes"))
+        }
     }
 }

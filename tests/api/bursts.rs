@@ -1,7 +1,8 @@
 //! Attempt caps under bursts [LOGIN-6, REG, MFA-1]: every try is reserved in the database before
 //! the secret is compared, so fifty guesses fired at once from several source addresses get the
-//! same few tries as fifty sent one by one. The right secret is sent last in each burst: were the
-//! tries counted after the comparison, it would be accepted.
+//! same few tries as fifty sent one by one. The right secret is sent last in each burst; which
+//! requests get the tries depends on timing, so the tests count how many secrets were compared
+//! (before the fix: all fifty, and the right one signed in).
 
 use api_tests::*;
 use chrono::Duration;
@@ -34,10 +35,9 @@ async fn fifty_parallel_wrong_passwords_get_five_tries_and_the_right_one_after_t
         (0..49).map(|i| json!({"username": username, "password": format!("Wrong-Password-{i}")})).collect();
     bodies.push(json!({"username": username, "password": PASSWORD}));
     let replies = burst(&app, "/v1/sessions", bodies).await;
-    let checked = replies.iter().filter(|r| r.code() == "INVALID_CREDENTIALS").count();
+    let checked = replies.iter().filter(|r| r.code() == "INVALID_CREDENTIALS" || r.status == 201).count();
     let locked = replies.iter().filter(|r| r.code() == "SIGN_IN_LOCKED").count();
     assert_eq!((checked, locked), (5, 45), "{:?}", codes(&replies));
-    assert_eq!(replies[49].code(), "SIGN_IN_LOCKED", "the right password came after five tries");
     app.clock.advance(Duration::minutes(15));
     assert_eq!(app.sign_in(&username, PASSWORD).await.status, 201, "the lock ends by itself");
 }
@@ -81,10 +81,9 @@ async fn fifty_parallel_guesses_at_one_registration_code_get_five_tries() {
     let mut bodies: Vec<Value> = (1..50).map(|n| body(guess(n))).collect();
     bodies.push(body(code.clone()));
     let replies = burst(&app, "/v1/accounts", bodies).await;
-    let compared = replies.iter().filter(|r| r.code() == "CODE_MISMATCH" || r.status == 201).count();
-    assert!(compared <= 4, "{compared} guesses were compared: {:?}", codes(&replies));
-    assert_eq!(replies[49].code(), "CODE_ATTEMPTS_EXCEEDED", "the right code came after five tries");
-    assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 0);
+    let compared = replies.iter().filter(|r| ["CODE_MISMATCH", "CODE_USED"].contains(&r.code()) || r.status == 201);
+    let compared = compared.count();
+    assert!(compared <= 5, "{compared} guesses were compared: {:?}", codes(&replies));
 }
 
 #[tokio::test]
@@ -122,8 +121,8 @@ async fn fifty_parallel_guesses_at_a_sign_in_sms_code_get_five_tries() {
     let mut bodies: Vec<Value> = (1..50).map(|n| body(guess(n))).collect();
     bodies.push(body(code.clone()));
     let replies = burst(&app, "/v1/sessions/second-factor", bodies).await;
-    assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 0, "{:?}", codes(&replies));
-    let compared = replies.iter().filter(|r| r.code() == "CODE_MISMATCH").count();
+    let compared = replies.iter().filter(|r| ["CODE_MISMATCH", "CODE_USED"].contains(&r.code()) || r.status == 201);
+    let compared = compared.count();
     assert!(compared <= 5, "{compared} guesses were compared: {:?}", codes(&replies));
 }
 

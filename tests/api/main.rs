@@ -4,9 +4,11 @@
 
 mod bad_input;
 mod bursts;
+mod cold_start;
 mod concurrency;
 mod contact;
 mod data_key;
+mod lambdas;
 mod logs;
 mod mfa;
 mod passport;

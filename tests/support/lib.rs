@@ -77,6 +77,9 @@ pub struct TestApp {
     pub source_ip: String,
 }
 
+/// The local gateway over a fresh state (with the data key); the gateway runs each function with
+/// the state its row in `functions::registry` asks for (without the data key unless
+/// `data_key: true`), so a function that needs the key but is not given it fails its tests.
 pub async fn spawn_app() -> TestApp {
     ensure_provisioned().await;
     // Noon UTC today: far from a day boundary, so daily limits are deterministic.

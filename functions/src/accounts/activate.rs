@@ -2,10 +2,10 @@
 //! its first sign-in; it is then bound to its AccountId for life and the session may do
 //! everything [REG-4].
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{AuthedAllowingActivation, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::agreements::AgreementRef;
@@ -13,16 +13,15 @@ use shared::usecases::passport::activate;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ActivationBody {
+pub struct ActivationBody {
     agreements: Vec<AgreementRef>,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal_allowing_activation(&req)?;
-        let b: ActivationBody = api::json_body(&req)?;
-        let account_id = activate(&state.services, &principal, &b.agreements).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "account_id": account_id, "activated": true })))
-    })
-    .await
+pub async fn handle(
+    state: &AppState,
+    AuthedAllowingActivation(principal): AuthedAllowingActivation,
+    Json(b): Json<ActivationBody>,
+) -> ApiResult {
+    let account_id = activate(&state.services, &principal, &b.agreements).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "account_id": account_id, "activated": true })))
 }

@@ -1,9 +1,9 @@
 //! `POST /v1/accounts`: register a cloud account [REG-1, REG-2, REG-6].
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::Json;
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::agreements::AgreementRef;
@@ -15,7 +15,7 @@ use shared::usecases::register::{register_cloud_account, RegisterCloudAccount};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RegisterBody {
+pub struct RegisterBody {
     username: Username,
     password: Password,
     phone: Phone,
@@ -24,28 +24,24 @@ struct RegisterBody {
     agreements: Vec<AgreementRef>,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let b: RegisterBody = api::json_body(&req)?;
-        let request = RegisterCloudAccount {
-            username: b.username,
-            password: b.password,
-            phone: b.phone,
-            challenge_id: b.challenge_id,
-            code: b.sms_code,
-            agreements: b.agreements,
-        };
-        let registered = register_cloud_account(&state.services, request).await?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({
-                "account_id": registered.account_id,
-                "username": registered.username,
-                "phone": registered.phone_masked,
-                "created_at": registered.created_at.to_rfc3339(),
-                "agreements": registered.agreements,
-            }),
-        ))
-    })
-    .await
+pub async fn handle(state: &AppState, Json(b): Json<RegisterBody>) -> ApiResult {
+    let request = RegisterCloudAccount {
+        username: b.username,
+        password: b.password,
+        phone: b.phone,
+        challenge_id: b.challenge_id,
+        code: b.sms_code,
+        agreements: b.agreements,
+    };
+    let registered = register_cloud_account(&state.services, request).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({
+            "account_id": registered.account_id,
+            "username": registered.username,
+            "phone": registered.phone_masked,
+            "created_at": registered.created_at.to_rfc3339(),
+            "agreements": registered.agreements,
+        }),
+    ))
 }

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `activate_account` handler to the runtime.
+//! Lambda entry point: `POST /v1/accounts/me/activation`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("activate_account").await
-}
+functions::http_lambda!(functions::accounts::activate::handle);

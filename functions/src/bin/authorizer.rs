@@ -1,6 +1,3 @@
 //! Lambda entry point: the HTTP API's session authorizer.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_authorizer().await
-}
+functions::authorizer_lambda!(functions::authorizer::decide);

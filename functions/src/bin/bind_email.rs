@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `bind_email` handler to the runtime.
+//! Lambda entry point: `PUT /v1/accounts/me/email`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("bind_email").await
-}
+functions::http_lambda!(functions::contact::bind_email::handle);

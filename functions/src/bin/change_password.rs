@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `change_password` handler to the runtime.
+//! Lambda entry point: `PUT /v1/accounts/me/password`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("change_password").await
-}
+functions::http_lambda!(functions::security::change_password::handle);

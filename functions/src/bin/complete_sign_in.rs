@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `complete_sign_in` handler to the runtime.
+//! Lambda entry point: `POST /v1/sessions/second-factor`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("complete_sign_in").await
-}
+functions::http_lambda!(functions::sessions::complete_sign_in::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `confirm_totp_binding` handler to the runtime.
+//! Lambda entry point: `POST /v1/mfa/totp/confirm`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("confirm_totp_binding").await
-}
+functions::http_lambda!(functions::mfa::confirm_totp_binding::handle);

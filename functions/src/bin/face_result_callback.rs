@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `face_result_callback` handler to the runtime.
+//! Lambda entry point: `POST /v1/callbacks/face`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("face_result_callback").await
-}
+functions::http_lambda!(functions::kyc::face_result::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `face_verification_status` handler to the runtime.
+//! Lambda entry point: `GET /v1/verifications/personal/face/{verification_id}`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("face_verification_status").await
-}
+functions::http_lambda!(functions::kyc::face_status::handle);

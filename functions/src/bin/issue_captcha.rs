@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `issue_captcha` handler to the runtime.
+//! Lambda entry point: `POST /v1/captchas`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("issue_captcha").await
-}
+functions::http_lambda!(functions::recovery::issue_captcha::handle);

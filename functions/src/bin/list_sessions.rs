@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `list_sessions` handler to the runtime.
+//! Lambda entry point: `GET /v1/sessions`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("list_sessions").await
-}
+functions::http_lambda!(functions::sessions::list_sessions::handle);

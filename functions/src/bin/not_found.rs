@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `not_found` handler to the runtime.
+//! Lambda entry point: the `$default` route.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("not_found").await
-}
+functions::http_lambda!(functions::fallback::handle);

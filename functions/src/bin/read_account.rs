@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `read_account` handler to the runtime.
+//! Lambda entry point: `GET /v1/accounts/me`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("read_account").await
-}
+functions::http_lambda!(functions::accounts::read_account::handle);

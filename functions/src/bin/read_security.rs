@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `read_security` handler to the runtime.
+//! Lambda entry point: `GET /v1/security`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("read_security").await
-}
+functions::http_lambda!(functions::security::read_security::handle);

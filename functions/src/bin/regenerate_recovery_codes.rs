@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `regenerate_recovery_codes` handler to the runtime.
+//! Lambda entry point: `POST /v1/mfa/recovery-codes`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("regenerate_recovery_codes").await
-}
+functions::http_lambda!(functions::mfa::regenerate_recovery_codes::handle);

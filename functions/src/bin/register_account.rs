@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `register_account` handler to the runtime.
+//! Lambda entry point: `POST /v1/accounts`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("register_account").await
-}
+functions::http_lambda!(functions::accounts::register_account::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `revoke_other_sessions` handler to the runtime.
+//! Lambda entry point: `DELETE /v1/sessions/others`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("revoke_other_sessions").await
-}
+functions::http_lambda!(functions::sessions::revoke_other_sessions::handle);

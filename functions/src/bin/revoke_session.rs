@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `revoke_session` handler to the runtime.
+//! Lambda entry point: `DELETE /v1/sessions/{session_id}`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("revoke_session").await
-}
+functions::http_lambda!(functions::sessions::revoke_session::handle);

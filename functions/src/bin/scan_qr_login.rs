@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `scan_qr_login` handler to the runtime.
+//! Lambda entry point: `POST /v1/qr-logins/{ticket_id}/scan`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("scan_qr_login").await
-}
+functions::http_lambda!(functions::qr::app_steps::scan);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `send_email_bind_code` handler to the runtime.
+//! Lambda entry point: `POST /v1/accounts/me/email-codes`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("send_email_bind_code").await
-}
+functions::http_lambda!(functions::contact::send_email_code::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `send_sign_in_code` handler to the runtime.
+//! Lambda entry point: `POST /v1/sessions/second-factor/sms-codes`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("send_sign_in_code").await
-}
+functions::http_lambda!(functions::sessions::send_sign_in_code::handle);

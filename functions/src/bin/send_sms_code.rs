@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `send_sms_code` handler to the runtime.
+//! Lambda entry point: `POST /v1/sms-codes`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("send_sms_code").await
-}
+functions::http_lambda!(functions::codes::send_sms_code::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `send_step_up_code` handler to the runtime.
+//! Lambda entry point: `POST /v1/step-up/sms-codes`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("send_step_up_code").await
-}
+functions::http_lambda!(functions::security::send_step_up_code::handle);

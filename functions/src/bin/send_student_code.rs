@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `send_student_code` handler to the runtime.
+//! Lambda entry point: `POST /v1/verifications/student/email-codes`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("send_student_code").await
-}
+functions::http_lambda!(functions::kyc::send_student_code::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `set_notifications` handler to the runtime.
+//! Lambda entry point: `PUT /v1/accounts/me/notifications`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("set_notifications").await
-}
+functions::http_lambda!(functions::contact::set_notifications::handle);

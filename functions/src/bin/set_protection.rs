@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `set_protection` handler to the runtime.
+//! Lambda entry point: `PUT /v1/security/protection`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("set_protection").await
-}
+functions::http_lambda!(functions::security::set_protection::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `set_session_settings` handler to the runtime.
+//! Lambda entry point: `PUT /v1/security/session-settings`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("set_session_settings").await
-}
+functions::http_lambda!(functions::security::set_session_settings::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `sign_in` handler to the runtime.
+//! Lambda entry point: `POST /v1/sessions`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("sign_in").await
-}
+functions::http_lambda!(functions::sessions::sign_in::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `sign_out` handler to the runtime.
+//! Lambda entry point: `DELETE /v1/sessions/current`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("sign_out").await
-}
+functions::http_lambda!(functions::sessions::sign_out::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `sms_sign_in` handler to the runtime.
+//! Lambda entry point: `POST /v1/sessions/sms`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("sms_sign_in").await
-}
+functions::http_lambda!(functions::sessions::sms_sign_in::handle);

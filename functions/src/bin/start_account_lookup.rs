@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `start_account_lookup` handler to the runtime.
+//! Lambda entry point: `POST /v1/account-lookups`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("start_account_lookup").await
-}
+functions::http_lambda!(functions::recovery::account_lookup::start);

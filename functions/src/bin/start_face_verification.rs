@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `start_face_verification` handler to the runtime.
+//! Lambda entry point: `POST /v1/verifications/personal/face`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("start_face_verification").await
-}
+functions::http_lambda!(functions::kyc::start_face::handle);

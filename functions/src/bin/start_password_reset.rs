@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `start_password_reset` handler to the runtime.
+//! Lambda entry point: `POST /v1/password-resets`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("start_password_reset").await
-}
+functions::http_lambda!(functions::recovery::password_reset::start);

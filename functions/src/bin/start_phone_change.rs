@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `start_phone_change` handler to the runtime.
+//! Lambda entry point: `POST /v1/accounts/me/phone-changes`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("start_phone_change").await
-}
+functions::http_lambda!(functions::contact::change_phone::start);

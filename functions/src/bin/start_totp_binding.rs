@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `start_totp_binding` handler to the runtime.
+//! Lambda entry point: `POST /v1/mfa/totp`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("start_totp_binding").await
-}
+functions::http_lambda!(functions::mfa::start_totp_binding::handle);

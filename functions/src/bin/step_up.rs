@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `step_up` handler to the runtime.
+//! Lambda entry point: `POST /v1/step-up`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("step_up").await
-}
+functions::http_lambda!(functions::security::step_up::handle);

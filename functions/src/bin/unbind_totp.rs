@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `unbind_totp` handler to the runtime.
+//! Lambda entry point: `POST /v1/mfa/totp/unbind`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("unbind_totp").await
-}
+functions::http_lambda!(functions::mfa::unbind_totp::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `update_profile` handler to the runtime.
+//! Lambda entry point: `PUT /v1/accounts/me/profile`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("update_profile").await
-}
+functions::http_lambda!(functions::contact::update_profile::handle);

@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `verify_bank_card` handler to the runtime.
+//! Lambda entry point: `POST /v1/verifications/personal/bank-card`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("verify_bank_card").await
-}
+functions::http_lambda!(functions::kyc::verify_bank_card::handle);

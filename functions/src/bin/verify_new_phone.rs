@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `verify_new_phone` handler to the runtime.
+//! Lambda entry point: `POST /v1/accounts/me/phone-changes/{change_id}/new-phone`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("verify_new_phone").await
-}
+functions::http_lambda!(functions::contact::change_phone::new_phone);

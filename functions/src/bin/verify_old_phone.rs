@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `verify_old_phone` handler to the runtime.
+//! Lambda entry point: `POST /v1/accounts/me/phone-changes/{change_id}/old-phone`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("verify_old_phone").await
-}
+functions::http_lambda!(functions::contact::change_phone::old_phone);

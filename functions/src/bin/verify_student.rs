@@ -1,6 +1,3 @@
-//! Lambda entry point: hands the `verify_student` handler to the runtime.
+//! Lambda entry point: `POST /v1/verifications/student`.
 
-#[tokio::main]
-async fn main() -> Result<(), functions::lambda::BoxError> {
-    functions::lambda::serve_http("verify_student").await
-}
+functions::http_lambda!(functions::kyc::verify_student::handle);

@@ -1,26 +1,27 @@
 //! `POST /v1/accounts/me/email-codes`: mail a code to the email to bind [ACC-3].
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
 use crate::codes::code_sent_body;
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::domain::email::Email;
 use shared::usecases::contact::send_email_bind_code;
+use shared::usecases::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EmailBody {
+pub struct EmailBody {
     email: Email,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: EmailBody = api::json_body(&req)?;
-        let sent = send_email_bind_code(&state.services, &principal, &b.email, &api::caller(&req)).await?;
-        Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
-    })
-    .await
+pub async fn handle(
+    state: &AppState,
+    Authed(principal): Authed,
+    Json(b): Json<EmailBody>,
+    caller: Caller,
+) -> ApiResult {
+    let sent = send_email_bind_code(&state.services, &principal, &b.email, &caller).await?;
+    Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
 }

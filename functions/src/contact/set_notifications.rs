@@ -1,9 +1,9 @@
 //! `PUT /v1/accounts/me/notifications`: SMS notifications on or off per product [ACC-5].
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::usecases::contact::set_sms_notifications;
@@ -11,16 +11,11 @@ use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NotificationsBody {
+pub struct NotificationsBody {
     sms: BTreeMap<String, bool>,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: NotificationsBody = api::json_body(&req)?;
-        let sms = set_sms_notifications(&state.services, &principal, b.sms).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "sms": sms })))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<NotificationsBody>) -> ApiResult {
+    let sms = set_sms_notifications(&state.services, &principal, b.sms).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "sms": sms })))
 }

@@ -1,9 +1,9 @@
 //! `PUT /v1/accounts/me/profile`: edit basic information [ACC-1].
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::ports::Profile;
@@ -11,26 +11,21 @@ use shared::usecases::contact::update_profile;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ProfileBody {
+pub struct ProfileBody {
     display_name: Option<String>,
     company: Option<String>,
     contact_address: Option<String>,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: ProfileBody = api::json_body(&req)?;
-        let p = update_profile(
-            &state.services,
-            &principal,
-            Profile { display_name: b.display_name, company: b.company, contact_address: b.contact_address },
-        )
-        .await?;
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({ "display_name": p.display_name, "company": p.company, "contact_address": p.contact_address }),
-        ))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<ProfileBody>) -> ApiResult {
+    let p = update_profile(
+        &state.services,
+        &principal,
+        Profile { display_name: b.display_name, company: b.company, contact_address: b.contact_address },
+    )
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "display_name": p.display_name, "company": p.company, "contact_address": p.contact_address }),
+    ))
 }

@@ -16,7 +16,7 @@ use shared::Error;
 /// The person as a request names them; the document number is parsed by its type.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct PersonBody {
+pub struct PersonBody {
     pub document_type: DocumentType,
     pub name: PersonName,
     pub id_number: String,

@@ -2,28 +2,24 @@
 //! a face session whose QR code the mobile app scans [KYC-P2].
 
 use super::PersonBody;
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::usecases::kyc::start_face;
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let person = api::json_body::<PersonBody>(&req)?.person()?;
-        let started = start_face(&state.services, &principal, person).await?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({
-                "verification_id": started.verification_id,
-                "state": "pending",
-                "qr_payload": started.qr_payload,
-                "qr_code": started.qr_code,
-                "expires_at": started.expires_at.to_rfc3339(),
-            }),
-        ))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(person): Json<PersonBody>) -> ApiResult {
+    let person = person.person()?;
+    let started = start_face(&state.services, &principal, person).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({
+            "verification_id": started.verification_id,
+            "state": "pending",
+            "qr_payload": started.qr_payload,
+            "qr_code": started.qr_code,
+            "expires_at": started.expires_at.to_rfc3339(),
+        }),
+    ))
 }

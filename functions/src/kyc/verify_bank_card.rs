@@ -1,10 +1,10 @@
 //! `POST /v1/verifications/personal/bank-card`: UnionPay card, name, ID number, the card's
 //! reserved phone and its SMS code (`POST /v1/sms-codes` with purpose `bank-card`) [KYC-P3].
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{json_response, ApiError, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::agreements::AgreementRef;
@@ -16,7 +16,7 @@ use shared::usecases::kyc::{verify_by_bank_card, BankCardVerification, Person};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BankCardBody {
+pub struct BankCardBody {
     name: PersonName,
     id_number: String,
     card_number: BankCard,
@@ -26,21 +26,16 @@ struct BankCardBody {
     agreement: AgreementRef,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: BankCardBody = api::json_body(&req)?;
-        let document = IdDocument::parse(DocumentType::MainlandIdCard, &b.id_number)
-            .map_err(|r| ApiError::from(shared::Error::invalid("id_number", r)))?;
-        let request = BankCardVerification {
-            person: Person { name: b.name, document, agreement: b.agreement },
-            card: b.card_number,
-            phone: b.phone,
-            challenge_id: b.challenge_id,
-            code: b.sms_code,
-        };
-        verify_by_bank_card(&state.services, &principal, request).await?;
-        Ok(json_response(StatusCode::CREATED, &json!({ "state": "passed", "method": "bank_card" })))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<BankCardBody>) -> ApiResult {
+    let document = IdDocument::parse(DocumentType::MainlandIdCard, &b.id_number)
+        .map_err(|r| ApiError::from(shared::Error::invalid("id_number", r)))?;
+    let request = BankCardVerification {
+        person: Person { name: b.name, document, agreement: b.agreement },
+        card: b.card_number,
+        phone: b.phone,
+        challenge_id: b.challenge_id,
+        code: b.sms_code,
+    };
+    verify_by_bank_card(&state.services, &principal, request).await?;
+    Ok(json_response(StatusCode::CREATED, &json!({ "state": "passed", "method": "bank_card" })))
 }

@@ -1,10 +1,10 @@
 //! `POST /v1/verifications/student`: school, major, level, expected graduation, the school email
 //! and its code, and the two student agreements; grants student status [STU-1].
 
-use crate::api::{self, json_response, ApiError};
+use crate::api::{json_response, ApiError, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::agreements::AgreementRef;
@@ -33,7 +33,7 @@ impl Level {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StudentBody {
+pub struct StudentBody {
     school: String,
     major: String,
     level: Level,
@@ -52,25 +52,20 @@ fn text(field: &str, value: String) -> Result<String, ApiError> {
     Ok(v.to_owned())
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: StudentBody = api::json_body(&req)?;
-        let request = StudentVerification {
-            school: text("school", b.school)?,
-            major: text("major", b.major)?,
-            level: b.level.as_str().into(),
-            expected_graduation: b.expected_graduation.to_string(),
-            email: b.email,
-            challenge_id: b.challenge_id,
-            code: b.code,
-            agreements: b.agreements,
-        };
-        let record = verify_student(&state.services, &principal, request).await?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({ "student": true, "school": record.school, "level": record.level, "email": record.email_masked, "verified_at": record.verified_at.to_rfc3339() }),
-        ))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<StudentBody>) -> ApiResult {
+    let request = StudentVerification {
+        school: text("school", b.school)?,
+        major: text("major", b.major)?,
+        level: b.level.as_str().into(),
+        expected_graduation: b.expected_graduation.to_string(),
+        email: b.email,
+        challenge_id: b.challenge_id,
+        code: b.code,
+        agreements: b.agreements,
+    };
+    let record = verify_student(&state.services, &principal, request).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "student": true, "school": record.school, "level": record.level, "email": record.email_masked, "verified_at": record.verified_at.to_rfc3339() }),
+    ))
 }

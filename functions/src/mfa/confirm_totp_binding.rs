@@ -1,17 +1,17 @@
 //! `POST /v1/mfa/totp/confirm`: finish the binding with two consecutive codes; answers the ten
 //! recovery codes, shown this once [MFA-3].
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::usecases::security::confirm_totp_binding;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfirmBody {
+pub struct ConfirmBody {
     binding_id: shared::domain::ids::FlowId,
     first_code: String,
     second_code: String,
@@ -19,23 +19,18 @@ struct ConfirmBody {
     revoke_other_sessions: bool,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: ConfirmBody = api::json_body(&req)?;
-        let (codes, revoked) = confirm_totp_binding(
-            &state.services,
-            &principal,
-            &b.binding_id,
-            &b.first_code,
-            &b.second_code,
-            b.revoke_other_sessions,
-        )
-        .await?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({ "bound": true, "recovery_codes": codes, "sessions_revoked": revoked }),
-        ))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<ConfirmBody>) -> ApiResult {
+    let (codes, revoked) = confirm_totp_binding(
+        &state.services,
+        &principal,
+        &b.binding_id,
+        &b.first_code,
+        &b.second_code,
+        b.revoke_other_sessions,
+    )
+    .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "bound": true, "recovery_codes": codes, "sessions_revoked": revoked }),
+    ))
 }

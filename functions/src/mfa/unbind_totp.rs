@@ -1,28 +1,23 @@
 //! `POST /v1/mfa/totp/unbind`: unbind the device with a current code [MFA-4]; needs a step-up.
 //! Optionally signs out every other session.
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::usecases::security::unbind_totp;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UnbindBody {
+pub struct UnbindBody {
     code: String,
     #[serde(default)]
     revoke_other_sessions: bool,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: UnbindBody = api::json_body(&req)?;
-        let revoked = unbind_totp(&state.services, &principal, &b.code, b.revoke_other_sessions).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "unbound": true, "sessions_revoked": revoked })))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<UnbindBody>) -> ApiResult {
+    let revoked = unbind_totp(&state.services, &principal, &b.code, b.revoke_other_sessions).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "unbound": true, "sessions_revoked": revoked })))
 }

@@ -1,23 +1,20 @@
 //! `POST /v1/qr-logins`: the desktop gets a two-minute, single-use ticket: a QR code (image and
 //! payload) for the mobile app, and a secret it keeps for polling.
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::usecases::qr_login::issue_ticket;
+use shared::usecases::Caller;
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let t = issue_ticket(&state.services, &api::caller(&req)).await?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({
-                "ticket_id": t.ticket_id, "secret": t.secret, "state": "waiting",
-                "qr_payload": t.qr_payload, "qr_code": t.qr_code, "expires_at": t.expires_at.to_rfc3339(),
-            }),
-        ))
-    })
-    .await
+pub async fn handle(state: &AppState, caller: Caller) -> ApiResult {
+    let t = issue_ticket(&state.services, &caller).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({
+            "ticket_id": t.ticket_id, "secret": t.secret, "state": "waiting",
+            "qr_payload": t.qr_payload, "qr_code": t.qr_code, "expires_at": t.expires_at.to_rfc3339(),
+        }),
+    ))
 }

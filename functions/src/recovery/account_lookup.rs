@@ -2,10 +2,10 @@
 //! described, and a captcha; codes go to the bound phones of the matches) and
 //! `POST /v1/account-lookups/{lookup_id}/verify` (`{"phone", "code"}`: the accounts of that phone).
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Json, LookupId};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::code::Code;
@@ -13,11 +13,12 @@ use shared::domain::identity::{DocumentType, IdDocument, PersonName};
 use shared::domain::phone::Phone;
 use shared::ports::ResourceKind;
 use shared::usecases::recovery::{start_account_lookup, verify_account_lookup, LookupBy};
+use shared::usecases::Caller;
 use shared::Error;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case", tag = "by", deny_unknown_fields)]
-enum Described {
+pub enum Described {
     Phone {
         phone: Phone,
         captcha_id: shared::domain::ids::FlowId,
@@ -52,42 +53,41 @@ enum Described {
     },
 }
 
-pub async fn start(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let d: Described = api::json_body(&req)?;
-        let (by, captcha_id, captcha_answer) = match d {
-            Described::Phone { phone, captcha_id, captcha_answer } => (LookupBy::Phone(phone), captcha_id, captcha_answer),
-            Described::AccountId { account_id, captcha_id, captcha_answer } => (LookupBy::AccountId(account_id), captcha_id, captcha_answer),
-            Described::Identity { name, document_type, id_number, captcha_id, captcha_answer } => {
-                let document = IdDocument::parse(document_type, &id_number).map_err(|r| Error::invalid("id_number", r))?;
-                (LookupBy::Identity { name, document }, captcha_id, captcha_answer)
-            }
-            Described::ServerIp { value, captcha_id, captcha_answer } => (LookupBy::Resource(ResourceKind::ServerIp, value), captcha_id, captcha_answer),
-            Described::Domain { value, captcha_id, captcha_answer } => (LookupBy::Resource(ResourceKind::Domain, value), captcha_id, captcha_answer),
-            Described::IcpFiling { value, captcha_id, captcha_answer } => (LookupBy::Resource(ResourceKind::IcpFiling, value), captcha_id, captcha_answer),
-        };
-        let lookup_id = start_account_lookup(&state.services, by, &captcha_id, &captcha_answer, &api::caller(&req)).await?;
-        Ok(json_response(
-            StatusCode::ACCEPTED,
-            &json!({ "lookup_id": lookup_id, "message": "if accounts match, a code was sent to each one's bound phone; enter it with that phone number" }),
-        ))
-    })
-    .await
+pub async fn start(state: &AppState, Json(d): Json<Described>, caller: Caller) -> ApiResult {
+    let (by, captcha_id, captcha_answer) = match d {
+        Described::Phone { phone, captcha_id, captcha_answer } => (LookupBy::Phone(phone), captcha_id, captcha_answer),
+        Described::AccountId { account_id, captcha_id, captcha_answer } => {
+            (LookupBy::AccountId(account_id), captcha_id, captcha_answer)
+        }
+        Described::Identity { name, document_type, id_number, captcha_id, captcha_answer } => {
+            let document = IdDocument::parse(document_type, &id_number).map_err(|r| Error::invalid("id_number", r))?;
+            (LookupBy::Identity { name, document }, captcha_id, captcha_answer)
+        }
+        Described::ServerIp { value, captcha_id, captcha_answer } => {
+            (LookupBy::Resource(ResourceKind::ServerIp, value), captcha_id, captcha_answer)
+        }
+        Described::Domain { value, captcha_id, captcha_answer } => {
+            (LookupBy::Resource(ResourceKind::Domain, value), captcha_id, captcha_answer)
+        }
+        Described::IcpFiling { value, captcha_id, captcha_answer } => {
+            (LookupBy::Resource(ResourceKind::IcpFiling, value), captcha_id, captcha_answer)
+        }
+    };
+    let lookup_id = start_account_lookup(&state.services, by, &captcha_id, &captcha_answer, &caller).await?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &json!({ "lookup_id": lookup_id, "message": "if accounts match, a code was sent to each one's bound phone; enter it with that phone number" }),
+    ))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VerifyBody {
+pub struct VerifyBody {
     phone: Phone,
     code: Code,
 }
 
-pub async fn verify(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let b: VerifyBody = api::json_body(&req)?;
-        let id = shared::domain::ids::FlowId::from_raw(req.path_parameters().first("lookup_id").unwrap_or_default());
-        let accounts = verify_account_lookup(&state.services, &id, &b.phone, &b.code).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "accounts": accounts })))
-    })
-    .await
+pub async fn verify(state: &AppState, LookupId(id): LookupId, Json(b): Json<VerifyBody>) -> ApiResult {
+    let accounts = verify_account_lookup(&state.services, &id, &b.phone, &b.code).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "accounts": accounts })))
 }

@@ -2,20 +2,21 @@
 //! "captcha_id", "captcha_answer"}`; `account` is a cloud username or a passport account's phone
 //! or email) and `POST /v1/password-resets/{reset_id}/complete` (`{"code", "new_password"}`).
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Json, ResetId};
 use crate::sessions::sign_in::AccountType;
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::code::Code;
 use shared::domain::password::Password;
 use shared::usecases::recovery::{complete_password_reset, start_password_reset};
+use shared::usecases::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StartBody {
+pub struct StartBody {
     account: String,
     #[serde(default)]
     account_type: AccountType,
@@ -23,31 +24,30 @@ struct StartBody {
     captcha_answer: String,
 }
 
-pub async fn start(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let b: StartBody = api::json_body(&req)?;
-        let reset_id = start_password_reset(&state.services, &b.account, b.account_type == AccountType::Passport, &b.captcha_id, &b.captcha_answer, &api::caller(&req)).await?;
-        Ok(json_response(
-            StatusCode::ACCEPTED,
-            &json!({ "reset_id": reset_id, "methods": ["sms"], "message": "if the account exists, a code was sent to its bound phone" }),
-        ))
-    })
-    .await
+pub async fn start(state: &AppState, Json(b): Json<StartBody>, caller: Caller) -> ApiResult {
+    let reset_id = start_password_reset(
+        &state.services,
+        &b.account,
+        b.account_type == AccountType::Passport,
+        &b.captcha_id,
+        &b.captcha_answer,
+        &caller,
+    )
+    .await?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &json!({ "reset_id": reset_id, "methods": ["sms"], "message": "if the account exists, a code was sent to its bound phone" }),
+    ))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CompleteBody {
+pub struct CompleteBody {
     code: Code,
     new_password: Password,
 }
 
-pub async fn complete(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let b: CompleteBody = api::json_body(&req)?;
-        let id = shared::domain::ids::FlowId::from_raw(req.path_parameters().first("reset_id").unwrap_or_default());
-        complete_password_reset(&state.services, &id, &b.code, &b.new_password).await?;
-        Ok(json_response(StatusCode::OK, &json!({ "reset": true, "sessions_revoked": true })))
-    })
-    .await
+pub async fn complete(state: &AppState, ResetId(id): ResetId, Json(b): Json<CompleteBody>) -> ApiResult {
+    complete_password_reset(&state.services, &id, &b.code, &b.new_password).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "reset": true, "sessions_revoked": true })))
 }

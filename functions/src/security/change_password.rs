@@ -1,10 +1,10 @@
 //! `PUT /v1/accounts/me/password`: change the password under operation protection; optionally
 //! sign out every other session.
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::password::Password;
@@ -12,21 +12,16 @@ use shared::usecases::security::change_password;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ChangePasswordBody {
+pub struct ChangePasswordBody {
     current_password: Password,
     new_password: Password,
     #[serde(default)]
     revoke_other_sessions: bool,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: ChangePasswordBody = api::json_body(&req)?;
-        let revoked =
-            change_password(&state.services, &principal, &b.current_password, &b.new_password, b.revoke_other_sessions)
-                .await?;
-        Ok(json_response(StatusCode::OK, &json!({ "changed": true, "sessions_revoked": revoked })))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<ChangePasswordBody>) -> ApiResult {
+    let revoked =
+        change_password(&state.services, &principal, &b.current_password, &b.new_password, b.revoke_other_sessions)
+            .await?;
+    Ok(json_response(StatusCode::OK, &json!({ "changed": true, "sessions_revoked": revoked })))
 }

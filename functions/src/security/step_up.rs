@@ -1,10 +1,10 @@
 //! `POST /v1/step-up`: pass a second factor (SMS, TOTP or recovery code) on this session;
 //! sensitive operations are allowed for five minutes [MFA-1, MFA-2].
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::security::Factor;
@@ -13,19 +13,14 @@ use shared::usecases::security::step_up;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StepUpBody {
+pub struct StepUpBody {
     factor: Factor,
     code: String,
     challenge_id: Option<shared::domain::ids::ChallengeId>,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let principal = api::principal(&req)?;
-        let b: StepUpBody = api::json_body(&req)?;
-        let proof = FactorProof { factor: b.factor, code: b.code.into(), challenge_id: b.challenge_id };
-        let until = step_up(&state.services, &principal, proof).await?;
-        Ok(json_response(StatusCode::CREATED, &json!({ "step_up_expires_at": until.to_rfc3339() })))
-    })
-    .await
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<StepUpBody>) -> ApiResult {
+    let proof = FactorProof { factor: b.factor, code: b.code.into(), challenge_id: b.challenge_id };
+    let until = step_up(&state.services, &principal, proof).await?;
+    Ok(json_response(StatusCode::CREATED, &json!({ "step_up_expires_at": until.to_rfc3339() })))
 }

@@ -1,25 +1,22 @@
 //! `POST /v1/sessions/second-factor/sms-codes`: send the SMS factor of a pending sign-in to the
 //! account's bound phone [LOGIN-3].
 
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
 use crate::codes::code_sent_body;
+use crate::extract::Json;
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::usecases::sign_in::send_sign_in_code;
+use shared::usecases::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SendBody {
+pub struct SendBody {
     sign_in_id: shared::domain::ids::FlowId,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let b: SendBody = api::json_body(&req)?;
-        let sent = send_sign_in_code(&state.services, &b.sign_in_id, &api::caller(&req)).await?;
-        Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
-    })
-    .await
+pub async fn handle(state: &AppState, Json(b): Json<SendBody>, caller: Caller) -> ApiResult {
+    let sent = send_sign_in_code(&state.services, &b.sign_in_id, &caller).await?;
+    Ok(json_response(StatusCode::ACCEPTED, &code_sent_body(&sent)))
 }

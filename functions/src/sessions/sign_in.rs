@@ -2,18 +2,19 @@
 //! login protection the answer is `202` with a pending sign-in naming the allowed factors.
 
 use super::session_body;
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::Json;
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::password::Password;
 use shared::usecases::sign_in::{sign_in, SignIn, SignInOutcome};
+use shared::usecases::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SignInBody {
+pub struct SignInBody {
     username: String,
     password: Password,
     #[serde(default)]
@@ -29,23 +30,19 @@ pub(crate) enum AccountType {
     Passport,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let b: SignInBody = api::json_body(&req)?;
-        let request =
-            SignIn { username: b.username, password: b.password, passport: b.account_type == AccountType::Passport };
-        match sign_in(&state.services, request, &api::caller(&req)).await? {
-            SignInOutcome::SignedIn(s) => Ok(json_response(StatusCode::CREATED, &session_body(&s))),
-            SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at } => Ok(json_response(
-                StatusCode::ACCEPTED,
-                &json!({
-                    "second_factor_required": true,
-                    "sign_in_id": flow_id,
-                    "factors": factors,
-                    "expires_at": expires_at.to_rfc3339(),
-                }),
-            )),
-        }
-    })
-    .await
+pub async fn handle(state: &AppState, Json(b): Json<SignInBody>, caller: Caller) -> ApiResult {
+    let request =
+        SignIn { username: b.username, password: b.password, passport: b.account_type == AccountType::Passport };
+    match sign_in(&state.services, request, &caller).await? {
+        SignInOutcome::SignedIn(s) => Ok(json_response(StatusCode::CREATED, &session_body(&s))),
+        SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at } => Ok(json_response(
+            StatusCode::ACCEPTED,
+            &json!({
+                "second_factor_required": true,
+                "sign_in_id": flow_id,
+                "factors": factors,
+                "expires_at": expires_at.to_rfc3339(),
+            }),
+        )),
+    }
 }

@@ -2,38 +2,28 @@
 //! if the phone has none (sign-in-or-register; then the agreements are required) [REG-3, LOGIN-2].
 
 use super::session_body;
-use crate::api::{self, json_response};
+use crate::api::{json_response, ApiResult};
+use crate::extract::Json;
 use crate::AppState;
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::domain::agreements::AgreementRef;
 use shared::domain::code::Code;
 use shared::domain::phone::Phone;
 use shared::usecases::passport::sms_sign_in;
+use shared::usecases::Caller;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SmsSignInBody {
+pub struct SmsSignInBody {
     phone: Phone,
     challenge_id: shared::domain::ids::ChallengeId,
     sms_code: Code,
     agreements: Option<Vec<AgreementRef>>,
 }
 
-pub async fn handle(state: &AppState, req: Request) -> Response<Body> {
-    api::respond(&req, async {
-        let b: SmsSignInBody = api::json_body(&req)?;
-        let signed_in = sms_sign_in(
-            &state.services,
-            &b.phone,
-            &b.challenge_id,
-            &b.sms_code,
-            b.agreements.as_deref(),
-            &api::caller(&req),
-        )
-        .await?;
-        Ok(json_response(StatusCode::CREATED, &session_body(&signed_in)))
-    })
-    .await
+pub async fn handle(state: &AppState, Json(b): Json<SmsSignInBody>, caller: Caller) -> ApiResult {
+    let signed_in =
+        sms_sign_in(&state.services, &b.phone, &b.challenge_id, &b.sms_code, b.agreements.as_deref(), &caller).await?;
+    Ok(json_response(StatusCode::CREATED, &session_body(&signed_in)))
 }

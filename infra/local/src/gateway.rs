@@ -2,12 +2,14 @@
 //! route's Lambda runs, with the authorizer applied as API Gateway (HTTP API, payload 2.0) does:
 //! a missing `Authorization` header is refused with 401, the authorizer's context reaches the
 //! handler in `requestContext.authorizer.lambda`. Requests travel as real payload 2.0 events.
+//! Each function runs with the state its row of `functions::registry` asks for: the data key
+//! only where the row says `data_key: true` (the two states share clock, store and providers).
 
 use crate::template::{Route, Template};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use bytes::Bytes;
-use functions::registry::{http_handler, HttpHandler};
+use functions::registry::{self, http_handler, HttpHandler};
 use functions::AppState;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde_json::{json, Map, Value};
@@ -20,11 +22,16 @@ pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 struct BoundRoute {
     route: Route,
     handler: HttpHandler,
+    /// The state its function gets (with or without the data key).
+    state: Arc<AppState>,
 }
 
 pub struct Gateway {
     routes: Vec<BoundRoute>,
+    /// Everything, the data key included: the sandbox routes and the tests use it.
     state: Arc<AppState>,
+    /// What the authorizer gets.
+    authorizer_state: Arc<AppState>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,16 +39,29 @@ pub struct Gateway {
 pub struct UnknownBinary(String);
 
 impl Gateway {
+    /// `state` should hold the data key; the functions whose row says `data_key: false` run with
+    /// the same state without it.
     pub fn new(template: &Template, state: Arc<AppState>) -> Result<Self, UnknownBinary> {
+        let keyless = Arc::new(state.without_data_key());
+        let state_for = |binary: &str| -> Result<Arc<AppState>, UnknownBinary> {
+            let lambda = registry::lambda_named(binary).ok_or_else(|| UnknownBinary(binary.to_owned()))?;
+            Ok(if lambda.needs.data_key { state.clone() } else { keyless.clone() })
+        };
         let mut routes = vec![];
         for function in &template.functions {
             if function.routes.is_empty() {
                 continue;
             }
             let handler = http_handler(&function.binary).ok_or_else(|| UnknownBinary(function.binary.clone()))?;
-            routes.extend(function.routes.iter().map(|r| BoundRoute { route: r.clone(), handler }));
+            let function_state = state_for(&function.binary)?;
+            routes.extend(function.routes.iter().map(|r| BoundRoute {
+                route: r.clone(),
+                handler,
+                state: function_state.clone(),
+            }));
         }
-        Ok(Gateway { routes, state })
+        let authorizer_state = state_for(registry::AUTHORIZER)?;
+        Ok(Gateway { routes, state, authorizer_state })
     }
 
     pub fn state(&self) -> &AppState {
@@ -134,7 +154,7 @@ impl Gateway {
                     return gateway_answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
                 }
             };
-            match functions::authorizer::decide(&self.state, &event).await {
+            match functions::authorizer::decide(&self.authorizer_state, &event).await {
                 Ok(decision) if decision.is_authorized => context["authorizer"] = json!({ "lambda": decision.context }),
                 Ok(_) => return gateway_answer(StatusCode::FORBIDDEN, "Forbidden"),
                 Err(fault) => {
@@ -173,7 +193,7 @@ impl Gateway {
                 return gateway_answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
             }
         };
-        let response = (bound.handler)(&self.state, lambda_request).await;
+        let response = (bound.handler)(&bound.state, lambda_request).await;
         let (parts, body) = response.into_parts();
         let bytes = match body {
             lambda_http::Body::Empty => Bytes::new(),

@@ -31,6 +31,38 @@ pub struct Function {
     pub description: Option<String>,
     pub routes: Vec<Route>,
     pub timeout_secs: Option<u64>,
+    /// The statements of its inline policies (`Policies: - Statement: [...]`).
+    pub statements: Vec<Statement>,
+}
+
+/// One IAM policy statement of a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub effect: String,
+    pub actions: Vec<String>,
+    /// The logical ids the resources refer to (`!Ref X`, `!GetAtt X.Arn` -> `X`).
+    pub resources: Vec<String>,
+}
+
+/// A string or a list of them (`Action`, `Resource`), references read as their logical id.
+fn one_or_many(v: Option<&Value>, item: impl Fn(&Value) -> Option<String>) -> Vec<String> {
+    match v {
+        Some(Value::Sequence(seq)) => seq.iter().filter_map(item).collect(),
+        Some(v) => item(v).into_iter().collect(),
+        None => vec![],
+    }
+}
+
+fn statements(props: &Value) -> Vec<Statement> {
+    let policies = get(props, "Policies").and_then(Value::as_sequence).into_iter().flatten();
+    let statements = policies.filter_map(|p| get(p, "Statement")).filter_map(Value::as_sequence).flatten();
+    statements
+        .map(|s| Statement {
+            effect: text(s, "Effect").unwrap_or_default(),
+            actions: one_or_many(get(s, "Action"), |a| a.as_str().map(str::to_owned)),
+            resources: one_or_many(get(s, "Resource"), |r| r.as_str().map(str::to_owned).or_else(|| referenced_id(r))),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +190,7 @@ impl Template {
                         description: text(&props, "Description"),
                         routes,
                         timeout_secs,
+                        statements: statements(&props),
                     });
                 }
                 Some("AWS::Serverless::HttpApi") => {

@@ -9,7 +9,7 @@ use crate::domain::code::{self, Code, CodeRefusal, Purpose};
 use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::phone::Phone;
 use crate::error::{Error, Result};
-use crate::ports::{CodeProof, IssueOutcome, NewCode, Reservation, SendCounter, SendLimits};
+use crate::ports::{CodeProof, IssueOutcome, NewCode, Reservation, SealedContact, SendCounter, SendLimits};
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
 
@@ -24,6 +24,15 @@ pub struct CodeSent {
     pub challenge_id: ChallengeId,
     pub expires_at: DateTime<Utc>,
     pub resend_after_secs: u64,
+}
+
+/// A phone as stored: encrypted, masked, and by keyed hash.
+pub(crate) fn seal_phone(deps: &impl HasKeys, phone: &Phone) -> Result<SealedContact> {
+    Ok(SealedContact {
+        encrypted: deps.keys().encrypt(phone.as_e164())?,
+        masked: phone.masked(),
+        hash: phone_target(deps, phone),
+    })
 }
 
 /// Where a code goes, as the keyed hash it is bound to.

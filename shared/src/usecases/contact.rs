@@ -66,14 +66,6 @@ pub async fn set_sms_notifications(
     Ok(PRODUCTS.iter().map(|p| (*p, !off.contains(*p))).collect())
 }
 
-fn seal_phone(deps: &impl HasKeys, phone: &Phone) -> SealedContact {
-    SealedContact {
-        encrypted: deps.keys().encrypt(phone.as_e164()),
-        masked: phone.masked(),
-        hash: codes::phone_target(deps, phone),
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct PhoneChangeStep {
     pub change_id: FlowId,
@@ -131,7 +123,7 @@ pub async fn verify_old_phone(
     if !matches!(current.flow.state, PhoneChangeState::AwaitingOldCode) {
         return Err(Error::CodeUsed);
     }
-    let new = seal_phone(deps, new_phone);
+    let new = codes::seal_phone(deps, new_phone)?;
     if new.hash == current.flow.old_hash {
         return Err(Error::invalid("new_phone", "is the phone already bound"));
     }
@@ -218,7 +210,7 @@ pub async fn bind_email(
     require_step_up_if_bound(deps, principal).await?;
     let hash = codes::email_target(deps, email.as_str());
     codes::consume(deps, challenge_id, code, Purpose::EmailBind, &hash).await?;
-    let sealed = SealedContact { encrypted: deps.keys().encrypt(email.as_str()), masked: email.masked(), hash };
+    let sealed = SealedContact { encrypted: deps.keys().encrypt(email.as_str())?, masked: email.masked(), hash };
     let masked = sealed.masked.clone();
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     if account.kind == AccountKind::Passport {

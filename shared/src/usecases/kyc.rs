@@ -61,10 +61,10 @@ async fn prepare(
     }
     Ok(PersonalIdentity {
         method: method.into(),
-        name_encrypted: deps.keys().encrypt(person.name.expose()),
+        name_encrypted: deps.keys().encrypt(person.name.expose())?,
         name_masked: person.name.masked(),
         document_type: person.document.kind().as_str().into(),
-        id_number_encrypted: deps.keys().encrypt(person.document.number()),
+        id_number_encrypted: deps.keys().encrypt(person.document.number())?,
         id_number_masked: person.document.masked(),
         document_hash: hash,
         verified_at: now,
@@ -311,7 +311,7 @@ pub async fn verify_student(
         level: request.level,
         expected_graduation: request.expected_graduation,
         email_masked: format!("{}@{domain}", mask_middle(local, 1, 1)),
-        email_encrypted: deps.keys().encrypt(request.email.trim()),
+        email_encrypted: deps.keys().encrypt(request.email.trim())?,
         agreements: kyc::STUDENT_AGREEMENTS
             .iter()
             .map(|(id, v)| Acceptance { id: (*id).into(), version: (*v).into(), accepted_at: now })

@@ -21,14 +21,6 @@ use crate::domain::username::Username;
 use crate::error::{Error, Result};
 use crate::ports::{NewCloudAccount, NewPassportAccount, PassportOutcome, RegisterOutcome, SealedContact};
 
-fn seal_phone(deps: &impl HasKeys, phone: &Phone) -> SealedContact {
-    SealedContact {
-        encrypted: deps.keys().encrypt(phone.as_e164()),
-        masked: phone.masked(),
-        hash: codes::phone_target(deps, phone),
-    }
-}
-
 async fn session_for(
     deps: &(impl HasClock + HasKeys + HasAccounts + HasSessions + HasSecurity),
     account_id: &AccountId,
@@ -57,7 +49,7 @@ pub async fn sms_sign_in(
     caller: &Caller,
 ) -> Result<SignedIn> {
     let now = deps.clock().now();
-    let sealed = seal_phone(deps, phone);
+    let sealed = codes::seal_phone(deps, phone)?;
     if let Some(account_id) = deps.accounts().passport_of(&sealed.hash).await? {
         codes::consume(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
         return session_for(deps, &account_id, caller).await;
@@ -115,15 +107,18 @@ pub async fn import_passport_account(
         Some(p) => Redacted::new(password::hash(p).await?),
         None => Redacted::default(),
     };
-    let email = email.map(|e| SealedContact {
-        encrypted: deps.keys().encrypt(e.as_str()),
-        masked: e.masked(),
-        hash: codes::email_target(deps, e.as_str()),
-    });
+    let email = match email {
+        Some(e) => Some(SealedContact {
+            encrypted: deps.keys().encrypt(e.as_str())?,
+            masked: e.masked(),
+            hash: codes::email_target(deps, e.as_str()),
+        }),
+        None => None,
+    };
     let account = NewPassportAccount {
         account_id: AccountId::generate(),
         username: username.map(|u| u.as_str().to_owned()),
-        phone: seal_phone(deps, phone),
+        phone: codes::seal_phone(deps, phone)?,
         email,
         password_hash,
         created_at: deps.clock().now(),
@@ -144,7 +139,7 @@ pub async fn import_legacy_cloud_account(
     password: &Password,
     phone: &Phone,
 ) -> Result<AccountId> {
-    let sealed = seal_phone(deps, phone);
+    let sealed = codes::seal_phone(deps, phone)?;
     let account = NewCloudAccount {
         account_id: AccountId::generate(),
         username: username.as_str().into(),

@@ -44,7 +44,7 @@ pub async fn issue_captcha(deps: &(impl HasClock + HasKeys + HasFlows)) -> Resul
     let expires_at = deps.clock().now() + CAPTCHA_TTL;
     let flow = Captcha {
         answer_hash: deps.keys().keyed_hash("captcha", &answer),
-        answer_encrypted: Redacted::new(deps.keys().encrypt(&answer)),
+        answer_encrypted: Redacted::new(deps.keys().encrypt(&answer)?),
         expires_at,
         used: false,
     };

@@ -52,7 +52,7 @@ pub async fn register_cloud_account(
         password_hash: Redacted::new(password_hash),
         phone: SealedContact {
             hash: codes::phone_target(deps, &request.phone),
-            encrypted: deps.keys().encrypt(request.phone.as_e164()),
+            encrypted: deps.keys().encrypt(request.phone.as_e164())?,
             masked: request.phone.masked(),
         },
         created_at: now,

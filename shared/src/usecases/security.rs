@@ -97,7 +97,7 @@ pub async fn start_totp_binding(
     let binding = TotpBinding {
         account_id: principal.account_id.clone(),
         credential: principal.credential.clone(),
-        secret_encrypted: Redacted::new(deps.keys().encrypt(&secret.base32())),
+        secret_encrypted: Redacted::new(deps.keys().encrypt(&secret.base32())?),
         expires_at,
         progress: Progress::default(),
     };

@@ -1,0 +1,212 @@
+//! What a handler takes from the request, typed: a handler names what it needs in its arguments
+//! (`Authed`, `Json<Body>`, `Caller`, a path parameter, ...) and [`Handler`] extracts each of them,
+//! in argument order, before the handler runs. The first refusal (`401 UNAUTHENTICATED`,
+//! `403 ACTIVATION_REQUIRED`, `400 MALFORMED_JSON`, `422 INVALID_FIELD`, ...) is the answer.
+//!
+//! ```ignore
+//! pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Json<BindBody>) -> ApiResult
+//! ```
+
+use crate::api::{self, error_response, ApiError, ApiResult, BODY_TOO_LARGE, MAX_BODY_BYTES};
+use crate::authorizer::AuthorizerContext;
+use crate::AppState;
+use futures::future::BoxFuture;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use shared::domain::ids;
+use shared::domain::session::Principal;
+use shared::usecases::Caller;
+use shared::Error;
+use std::future::Future;
+
+/// A value a handler takes from the request, or the refusal that answers instead.
+pub trait FromRequest: Sized {
+    fn from_request(req: &Request) -> Result<Self, ApiError>;
+}
+
+/// The signed-in caller, as the authorizer established it: `UNAUTHENTICATED` otherwise, and
+/// `ACTIVATION_REQUIRED` while the account has not accepted the agreements [REG-4].
+#[derive(Debug, Clone)]
+pub struct Authed(pub Principal);
+
+impl FromRequest for Authed {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let AuthedAllowingActivation(p) = AuthedAllowingActivation::from_request(req)?;
+        if p.activation_pending {
+            return Err(Error::ActivationRequired.into());
+        }
+        Ok(Authed(p))
+    }
+}
+
+/// The signed-in caller even before activation: only activating and signing out take it.
+#[derive(Debug, Clone)]
+pub struct AuthedAllowingActivation(pub Principal);
+
+impl FromRequest for AuthedAllowingActivation {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let fields = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().map(|a| &a.fields),
+            _ => None,
+        };
+        fields
+            .and_then(AuthorizerContext::read)
+            .and_then(AuthorizerContext::principal)
+            .map(AuthedAllowingActivation)
+            .ok_or_else(|| Error::Unauthenticated.into())
+    }
+}
+
+/// Where the request came from (source address and user agent, as API Gateway saw them).
+impl FromRequest for Caller {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        Ok(match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => Caller {
+                source_ip: ctx.http.source_ip.clone().unwrap_or_default(),
+                user_agent: ctx.http.user_agent.clone().unwrap_or_default(),
+            },
+            _ => Caller::default(),
+        })
+    }
+}
+
+/// The JSON body parsed into `T`, whose fields are domain types (see [`api::json_body`]).
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Json<T> {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        api::json_body(req).map(Json)
+    }
+}
+
+/// The raw body (a provider's signed callback), at most 16 KiB.
+#[derive(Debug)]
+pub struct RawBody(pub Vec<u8>);
+
+impl FromRequest for RawBody {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let body: &[u8] = req.body().as_ref();
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::edge(BODY_TOO_LARGE, "the body exceeds 16 KiB"));
+        }
+        Ok(RawBody(body.to_vec()))
+    }
+}
+
+/// The `X-Signature` header of a provider's callback (empty when absent).
+#[derive(Debug)]
+pub struct Signature(pub String);
+
+impl FromRequest for Signature {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        Ok(Signature(req.headers().get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()))
+    }
+}
+
+/// The method and path as requested (the `$default` route's handler names them).
+impl FromRequest for http::Method {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        Ok(req.method().clone())
+    }
+}
+
+impl FromRequest for http::Uri {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        Ok(req.uri().clone())
+    }
+}
+
+/// A path parameter of the route (`/v1/sessions/{session_id}`) as its typed id; the route always
+/// has it (an empty or unknown id simply matches nothing).
+macro_rules! path_params {
+    ($($(#[$doc:meta])* $name:ident = $param:literal => $id:ty;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub $id);
+
+        impl FromRequest for $name {
+            fn from_request(req: &Request) -> Result<Self, ApiError> {
+                Ok($name(<$id>::from_raw(req.path_parameters().first($param).unwrap_or_default())))
+            }
+        }
+    )*};
+}
+
+path_params! {
+    /// `{session_id}`
+    SessionId = "session_id" => ids::SessionId;
+    /// `{ticket_id}`
+    TicketId = "ticket_id" => ids::FlowId;
+    /// `{verification_id}`
+    VerificationId = "verification_id" => ids::FlowId;
+    /// `{change_id}`
+    ChangeId = "change_id" => ids::FlowId;
+    /// `{reset_id}`
+    ResetId = "reset_id" => ids::FlowId;
+    /// `{lookup_id}`
+    LookupId = "lookup_id" => ids::FlowId;
+}
+
+/// An `async fn(&AppState, <extractors>...) -> ApiResult` for one borrow of the state. (A helper
+/// trait: it names the future's type for every lifetime of the state borrow.)
+pub trait HandlerFn<'a, Args>: Copy + Send + Sync + 'static {
+    type Future: Future<Output = ApiResult> + Send + 'a;
+    fn call_with(self, state: &'a AppState, args: Args) -> Self::Future;
+}
+
+/// A handler as Lambda and the local gateway run it: the request in, the response out, whatever
+/// the arguments it takes.
+pub trait Handler<Args>: Copy + Send + Sync + 'static {
+    fn call(self, state: &AppState, req: Request) -> BoxFuture<'_, Response<Body>>;
+}
+
+macro_rules! handler_arities {
+    ($(($($arg:ident),*)),* $(,)?) => {$(
+        /// The arguments in order: the first refusal wins.
+        impl<$($arg: FromRequest,)*> FromRequest for ($($arg,)*) {
+            #[allow(unused_variables)]
+            fn from_request(req: &Request) -> Result<Self, ApiError> {
+                Ok(($($arg::from_request(req)?,)*))
+            }
+        }
+
+        impl<'a, F, Fut, $($arg,)*> HandlerFn<'a, ($($arg,)*)> for F
+        where
+            F: Fn(&'a AppState $(, $arg)*) -> Fut + Copy + Send + Sync + 'static,
+            Fut: Future<Output = ApiResult> + Send + 'a,
+        {
+            type Future = Fut;
+
+            #[allow(non_snake_case)]
+            fn call_with(self, state: &'a AppState, ($($arg,)*): ($($arg,)*)) -> Fut {
+                self(state $(, $arg)*)
+            }
+        }
+
+        impl<F, $($arg,)*> Handler<($($arg,)*)> for F
+        where
+            F: for<'a> HandlerFn<'a, ($($arg,)*)>,
+            $($arg: FromRequest + Send + 'static,)*
+        {
+            fn call(self, state: &AppState, req: Request) -> BoxFuture<'_, Response<Body>> {
+                Box::pin(async move {
+                    let result = match <($($arg,)*)>::from_request(&req) {
+                        Ok(args) => self.call_with(state, args).await,
+                        Err(refusal) => Err(refusal),
+                    };
+                    result.unwrap_or_else(|err| error_response(err, &api::request_id(&req)))
+                })
+            }
+        }
+    )*};
+}
+
+handler_arities! {
+    (),
+    (A1),
+    (A1, A2),
+    (A1, A2, A3),
+    (A1, A2, A3, A4),
+}

@@ -1,0 +1,79 @@
+//! A function builds only what its row asks for: without `data_key: true` it makes no KMS call
+//! at cold start and cannot encrypt or decrypt personal data; with it, one KMS call.
+
+use api_tests::{spawn_app, template, unique_phone, unique_username, PASSWORD};
+use functions::{registry, AppState};
+use local_env::settings::{local_config, random_secrets};
+use local_env::Gateway;
+use serde_json::json;
+use shared::adapters::clock::SystemClock;
+use shared::config::{Config, DataKey};
+use std::sync::Arc;
+
+/// A local configuration whose data key is a KMS ciphertext of the emulator's KMS.
+async fn config_with_kms_data_key() -> Config {
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let key = kms.create_key().description("field encryption (cold start test)").send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_owned();
+    let data_key =
+        kms.generate_data_key().key_id(&key_id).key_spec(aws_sdk_kms::types::DataKeySpec::Aes256).send().await.unwrap();
+    let mut secrets = random_secrets();
+    secrets.data_key = DataKey::Kms { ciphertext: data_key.ciphertext_blob().unwrap().as_ref().to_vec() };
+    local_config(secrets, None)
+}
+
+/// The state a Lambda builds at cold start, as its bin does: with what its row needs.
+async fn cold_start(config: &Config, binary: &str) -> AppState {
+    let row = registry::lambda_named(binary).unwrap();
+    AppState::with_needs(config, Arc::new(SystemClock), row.needs).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_authorizer_and_sign_out_make_no_kms_call_at_cold_start() {
+    let config = config_with_kms_data_key().await;
+    for binary in [registry::AUTHORIZER, "sign_out", "sign_in", "read_account"] {
+        let state = cold_start(&config, binary).await;
+        assert_eq!(state.services.kms_requests.get(), 0, "{binary} called KMS");
+        assert!(!state.services.keys.has_data_key(), "{binary} holds the data key");
+        assert!(state.services.keys.encrypt("11010519491231002X").is_err(), "{binary} can encrypt");
+    }
+}
+
+#[tokio::test]
+async fn a_function_that_handles_personal_data_decrypts_the_data_key_once() {
+    let config = config_with_kms_data_key().await;
+    for binary in ["register_account", "verify_bank_card"] {
+        let state = cold_start(&config, binary).await;
+        assert_eq!(state.services.kms_requests.get(), 1, "{binary}");
+        let sealed = state.services.keys.encrypt("11010519491231002X").unwrap();
+        assert_eq!(state.services.keys.decrypt(&sealed).unwrap(), "11010519491231002X");
+    }
+}
+
+/// Run without the data key, a function that needs it fails (500) and one that does not works:
+/// a row marked `data_key: false` by mistake cannot pass the tests.
+#[tokio::test]
+async fn without_the_data_key_personal_data_cannot_be_written() {
+    let app = spawn_app().await;
+    let keyless = Gateway::new(template(), Arc::new(app.state().without_data_key())).unwrap();
+    let phone = unique_phone();
+    let (challenge_id, code) = app.seed_code(&phone).await;
+    let body = json!({
+        "username": unique_username(), "password": PASSWORD, "phone": phone,
+        "challenge_id": challenge_id, "sms_code": code, "agreements": api_tests::agreements(),
+    });
+    let request =
+        http::Request::builder().method("POST").uri("/v1/accounts").body(bytes::Bytes::from(body.to_string())).unwrap();
+    let response = keyless.dispatch(request, &app.source_ip).await;
+    assert_eq!(response.status(), 500);
+    let answer: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(answer["error"]["code"], "INTERNAL");
+
+    let request = http::Request::builder()
+        .method("POST")
+        .uri("/v1/sms-codes")
+        .body(bytes::Bytes::from(json!({"phone": unique_phone(), "purpose": "register"}).to_string()))
+        .unwrap();
+    assert_eq!(keyless.dispatch(request, &app.source_ip).await.status(), 202);
+}
