@@ -60,7 +60,7 @@ pub async fn sign_in(
 ) -> Result<SignInOutcome> {
     let now = deps.clock().now();
     let name = login_name_of(deps, &request.username, request.passport);
-    let user_throttle = Throttle::Username(deps.keys().keyed_hash("username", &name_text(&name)));
+    let user_throttle = name_window(deps, &name);
     let source_throttle = Throttle::Source(deps.keys().keyed_hash("source", &caller.source_ip));
     // A try is reserved in both windows before the password is checked, so parallel guesses
     // get no more tries than sequential ones [LOGIN-6]; the credential is read meanwhile.
@@ -133,14 +133,15 @@ pub(crate) fn login_name_of(deps: &impl HasKeys, identifier: &str, passport: boo
     }
 }
 
-/// The text a name's failure window is keyed by (hashed before it is stored).
-fn name_text(name: &LoginName) -> String {
-    match name {
-        LoginName::Cloud(n) => n.clone(),
-        LoginName::PassportName(n) => format!("passport-name:{n}"),
-        LoginName::Phone(h) => format!("phone:{h}"),
-        LoginName::Email(h) => format!("email:{h}"),
-    }
+/// The failure window of a sign-in name (existing or not), by keyed hash.
+fn name_window(deps: &impl HasKeys, name: &LoginName) -> Throttle {
+    let (domain, text) = match name {
+        LoginName::Cloud(n) => ("username", n),
+        LoginName::PassportName(n) => ("username/passport-name", n),
+        LoginName::Phone(hash) => ("username/phone", hash),
+        LoginName::Email(hash) => ("username/email", hash),
+    };
+    Throttle::Username(deps.keys().keyed_hash(domain, text))
 }
 
 /// A pending sign-in that can still take a second factor.
