@@ -154,6 +154,10 @@ errors! {
     #[error("too many wrong second factors for this sign-in; sign in again")]
     SecondFactorAttemptsExceeded
         => 400 "SECOND_FACTOR_ATTEMPTS_EXCEEDED" "too many wrong second factors: sign in again";
+    #[error("login protection needs a second factor other than the SMS code this sign-in used")]
+    SecondFactorUnavailable
+        => 403 "SECOND_FACTOR_UNAVAILABLE"
+            "login protection needs a second factor besides the SMS code signed in with: sign in with the password, or bind a virtual MFA device";
     #[error("this sign-in is unknown, expired or already finished; sign in again")]
     SignInFlowInvalid
         => 400 "SIGN_IN_FLOW_INVALID" "the pending sign-in is unknown, expired or finished: sign in again";

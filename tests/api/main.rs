@@ -8,6 +8,7 @@ mod cold_start;
 mod concurrency;
 mod contact;
 mod data_key;
+mod every_method_protected;
 mod lambdas;
 mod logs;
 mod mfa;

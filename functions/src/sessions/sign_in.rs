@@ -1,15 +1,13 @@
 //! `POST /v1/sessions`: sign in with username and password [LOGIN-1, LOGIN-3, LOGIN-6]. Under
 //! login protection the answer is `202` with a pending sign-in naming the allowed factors.
 
-use super::session_body;
-use crate::api::{json_response, ApiResult};
+use super::sign_in_response;
+use crate::api::ApiResult;
 use crate::extract::Json;
 use crate::AppState;
-use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::password::Password;
-use shared::usecases::sign_in::{sign_in, SignIn, SignInOutcome};
+use shared::usecases::sign_in::{sign_in, SignIn};
 use shared::usecases::Caller;
 
 #[derive(Deserialize)]
@@ -33,16 +31,5 @@ pub(crate) enum AccountType {
 pub async fn handle(state: &AppState, Json(b): Json<SignInBody>, caller: Caller) -> ApiResult {
     let request =
         SignIn { username: b.username, password: b.password, passport: b.account_type == AccountType::Passport };
-    match sign_in(&state.services, request, &caller).await? {
-        SignInOutcome::SignedIn(s) => Ok(json_response(StatusCode::CREATED, &session_body(&s))),
-        SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at } => Ok(json_response(
-            StatusCode::ACCEPTED,
-            &json!({
-                "second_factor_required": true,
-                "sign_in_id": flow_id,
-                "factors": factors,
-                "expires_at": expires_at.to_rfc3339(),
-            }),
-        )),
-    }
+    Ok(sign_in_response(&sign_in(&state.services, request, &caller).await?))
 }

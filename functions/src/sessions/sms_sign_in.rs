@@ -1,11 +1,10 @@
 //! `POST /v1/sessions/sms`: sign in to the phone's passport account with an SMS code, creating it
 //! if the phone has none (sign-in-or-register; then the agreements are required) [REG-3, LOGIN-2].
 
-use super::session_body;
-use crate::api::{json_response, ApiResult};
+use super::sign_in_response;
+use crate::api::ApiResult;
 use crate::extract::Json;
 use crate::AppState;
-use http::StatusCode;
 use serde::Deserialize;
 use shared::domain::agreements::AgreementRef;
 use shared::domain::code::Code;
@@ -23,7 +22,7 @@ pub struct SmsSignInBody {
 }
 
 pub async fn handle(state: &AppState, Json(b): Json<SmsSignInBody>, caller: Caller) -> ApiResult {
-    let signed_in =
+    let outcome =
         sms_sign_in(&state.services, &b.phone, &b.challenge_id, &b.sms_code, b.agreements.as_deref(), &caller).await?;
-    Ok(json_response(StatusCode::CREATED, &session_body(&signed_in)))
+    Ok(sign_in_response(&outcome))
 }

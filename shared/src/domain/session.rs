@@ -9,12 +9,15 @@ pub const MAX_IDLE_TIMEOUT: Duration = Duration::minutes(23 * 60 + 59);
 /// However active, a session (and its token) lasts at most this long.
 pub const MAX_SESSION_LIFETIME: Duration = Duration::hours(24);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SignInMethod {
     Password,
     PasswordAndSecondFactor,
     QrCode,
+    QrCodeAndSecondFactor,
     SmsCode,
+    SmsCodeAndSecondFactor,
 }
 
 impl SignInMethod {
@@ -23,8 +26,24 @@ impl SignInMethod {
             SignInMethod::Password => "password",
             SignInMethod::PasswordAndSecondFactor => "password+2fa",
             SignInMethod::QrCode => "qr-code",
+            SignInMethod::QrCodeAndSecondFactor => "qr-code+2fa",
             SignInMethod::SmsCode => "sms-code",
+            SignInMethod::SmsCodeAndSecondFactor => "sms-code+2fa",
         }
+    }
+
+    /// The method once a second factor completed it [LOGIN-3].
+    pub fn with_second_factor(self) -> Self {
+        match self {
+            SignInMethod::Password | SignInMethod::PasswordAndSecondFactor => SignInMethod::PasswordAndSecondFactor,
+            SignInMethod::QrCode | SignInMethod::QrCodeAndSecondFactor => SignInMethod::QrCodeAndSecondFactor,
+            SignInMethod::SmsCode | SignInMethod::SmsCodeAndSecondFactor => SignInMethod::SmsCodeAndSecondFactor,
+        }
+    }
+
+    /// The factor this method itself proved, which cannot also count as the second one.
+    pub fn proven_factor(self) -> Option<super::security::Factor> {
+        matches!(self, SignInMethod::SmsCode).then_some(super::security::Factor::Sms)
     }
 }
 

@@ -9,6 +9,7 @@ use super::flow::{Closed, Flow, FlowKind, Progress, Step};
 use super::ids::AccountId;
 use super::login::CredentialRef;
 use super::security::MAX_SECOND_FACTOR_ATTEMPTS;
+use super::session::SignInMethod;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,13 @@ pub struct PendingSignIn {
     pub activated: bool,
     pub expires_at: DateTime<Utc>,
     pub progress: Progress,
+    /// How the first factor was given (password, SMS code, QR code) [LOGIN-2, LOGIN-3].
+    #[serde(default = "password")]
+    pub method: SignInMethod,
+}
+
+fn password() -> SignInMethod {
+    SignInMethod::Password
 }
 
 impl Flow for PendingSignIn {

@@ -4,8 +4,8 @@
 //! products, legacy cloud accounts).
 
 use super::codes;
-use super::deps::{HasAccounts, HasClock, HasCodes, HasKeys, HasSecurity, HasSessions};
-use super::sign_in::{start_session, SessionFor, SignedIn};
+use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn};
+use super::sign_in::{first_factor_passed, Protection, SessionFor, SignInOutcome};
 use super::Caller;
 use crate::crypto::password;
 use crate::domain::agreements::{accept_required, AgreementRef};
@@ -22,10 +22,10 @@ use crate::error::{Error, Result};
 use crate::ports::{NewCloudAccount, NewPassportAccount, PassportOutcome, RegisterOutcome, SealedContact};
 
 async fn session_for(
-    deps: &(impl HasClock + HasKeys + HasAccounts + HasSessions + HasSecurity),
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasSignIn + HasSessions + HasSecurity + HasFlows),
     account_id: &AccountId,
     caller: &Caller,
-) -> Result<SignedIn> {
+) -> Result<SignInOutcome> {
     let credential = CredentialRef::Passport(account_id.clone());
     let record = deps.security().security(&credential).await?.ok_or(Error::NotFound)?;
     let account = deps.accounts().account(account_id).await?.ok_or(Error::NotFound)?;
@@ -35,19 +35,21 @@ async fn session_for(
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: !account.activated,
     };
-    start_session(deps, whom, SignInMethod::SmsCode, caller, &[]).await
+    let protection = Protection { login: record.login_protection, totp_bound: record.totp_bound() };
+    first_factor_passed(deps, whom, protection, SignInMethod::SmsCode, caller, &[]).await
 }
 
 /// SMS sign-in of a passport account, registering the phone's one passport account if it has
 /// none (then the agreements are required and recorded, and the account is active at once).
+/// Under login protection the SMS code is the first factor only [LOGIN-3].
 pub async fn sms_sign_in(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSessions + HasSecurity),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity + HasFlows),
     phone: &Phone,
     challenge_id: &ChallengeId,
     code: &Code,
     agreements: Option<&[AgreementRef]>,
     caller: &Caller,
-) -> Result<SignedIn> {
+) -> Result<SignInOutcome> {
     let now = deps.clock().now();
     let sealed = codes::seal_phone(deps, phone)?;
     if let Some(account_id) = deps.accounts().passport_of(&sealed.hash).await? {

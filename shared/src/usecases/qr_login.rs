@@ -1,9 +1,9 @@
 //! QR-code sign-in [LOGIN-2]: tickets as stored flows whose transitions are conditional on their
 //! version; the desktop proves itself with the ticket's secret and gets the session exactly once.
 
-use super::deps::{HasClock, HasFlows, HasKeys, HasSecurity, HasSessions};
+use super::deps::{HasClock, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn};
 use super::flows::advance;
-use super::sign_in::{start_session, SessionFor, SignedIn};
+use super::sign_in::{first_factor_passed, Protection, SessionFor, SignInOutcome};
 use super::Caller;
 use crate::domain::flow::Versioned;
 use crate::domain::ids::{new_opaque_id, FlowId};
@@ -91,12 +91,13 @@ pub async fn app_step(
 
 pub enum Poll {
     State(&'static str),
-    SignedIn(Box<SignedIn>),
+    /// A session, or under login protection a pending sign-in [LOGIN-3].
+    Claimed(Box<SignInOutcome>),
 }
 
 /// The desktop polls with its secret: the state, or - once confirmed - the session, exactly once.
 pub async fn poll(
-    deps: &(impl HasClock + HasKeys + HasSessions + HasSecurity + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasSignIn + HasSessions + HasSecurity + HasFlows),
     ticket_id: &FlowId,
     secret: &str,
     caller: &Caller,
@@ -121,18 +122,13 @@ pub async fn poll(
         .zip(next.credential)
         .ok_or_else(|| Error::internal("QR ticket", "confirmed without an account"))?;
     let record = deps.security().security(&credential).await?.ok_or(Error::NotFound)?;
-    let session = start_session(
-        deps,
-        SessionFor {
-            account_id: &account_id,
-            credential: &credential,
-            idle_timeout_secs: record.idle_timeout_secs,
-            activation_pending: false,
-        },
-        SignInMethod::QrCode,
-        caller,
-        &[],
-    )
-    .await?;
-    Ok(Poll::SignedIn(Box::new(session)))
+    let whom = SessionFor {
+        account_id: &account_id,
+        credential: &credential,
+        idle_timeout_secs: record.idle_timeout_secs,
+        activation_pending: false,
+    };
+    let protection = Protection { login: record.login_protection, totp_bound: record.totp_bound() };
+    let outcome = first_factor_passed(deps, whom, protection, SignInMethod::QrCode, caller, &[]).await?;
+    Ok(Poll::Claimed(Box::new(outcome)))
 }

@@ -84,30 +84,57 @@ pub async fn sign_in(
     };
 
     let settle = [Settle::Clear(user_throttle), Settle::Refund(source_throttle)];
-    if credential.login_protection {
-        let flow_id = FlowId::generate();
-        let expires_at = now + security::LOGIN_FLOW_TTL;
-        let flow = PendingSignIn {
-            account_id: credential.account_id,
-            credential: credential.credential.clone(),
-            idle_timeout_secs: credential.idle_timeout_secs,
-            activated: credential.activated,
-            expires_at,
-            progress: Progress::default(),
-        };
-        deps.flows::<PendingSignIn>().create(&flow_id, &flow).await?;
-        deps.sign_in().settle(&settle, now).await?;
-        let factors = available_factors(credential.totp_bound);
-        return Ok(SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at });
-    }
     let whom = SessionFor {
         account_id: &credential.account_id,
         credential: &credential.credential,
         idle_timeout_secs: credential.idle_timeout_secs,
         activation_pending: !credential.activated,
     };
-    let signed_in = start_session(deps, whom, SignInMethod::Password, caller, &settle).await?;
-    Ok(SignInOutcome::SignedIn(signed_in))
+    let protection = Protection { login: credential.login_protection, totp_bound: credential.totp_bound };
+    first_factor_passed(deps, whom, protection, SignInMethod::Password, caller, &settle).await
+}
+
+/// What login protection asks of a sign-in [LOGIN-3].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Protection {
+    pub login: bool,
+    pub totp_bound: bool,
+}
+
+/// Any sign-in method's first factor passed: a session, or under login protection a pending
+/// sign-in that a second factor completes. The factor the method itself proved (the SMS code
+/// of an SMS sign-in) does not count as the second one [LOGIN-3].
+pub(crate) async fn first_factor_passed(
+    deps: &(impl HasClock + HasKeys + HasSignIn + HasSessions + HasFlows),
+    whom: SessionFor<'_>,
+    protection: Protection,
+    method: SignInMethod,
+    caller: &Caller,
+    settle: &[Settle],
+) -> Result<SignInOutcome> {
+    if !protection.login {
+        return Ok(SignInOutcome::SignedIn(start_session(deps, whom, method, caller, settle).await?));
+    }
+    let factors: Vec<Factor> =
+        available_factors(protection.totp_bound).into_iter().filter(|f| Some(*f) != method.proven_factor()).collect();
+    if factors.is_empty() {
+        return Err(Error::SecondFactorUnavailable);
+    }
+    let now = deps.clock().now();
+    let flow_id = FlowId::generate();
+    let expires_at = now + security::LOGIN_FLOW_TTL;
+    let flow = PendingSignIn {
+        account_id: whom.account_id.clone(),
+        credential: whom.credential.clone(),
+        idle_timeout_secs: whom.idle_timeout_secs,
+        activated: !whom.activation_pending,
+        expires_at,
+        progress: Progress::default(),
+        method,
+    };
+    deps.flows::<PendingSignIn>().create(&flow_id, &flow).await?;
+    deps.sign_in().settle(settle, now).await?;
+    Ok(SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at })
 }
 
 /// The name a sign-in or recovery refers to: a cloud account's username (case-insensitive)
@@ -181,6 +208,9 @@ pub async fn complete_sign_in(
 ) -> Result<SignedIn> {
     let current = pending(deps, flow_id).await?;
     let flow = current.flow.clone();
+    if Some(proof.factor) == flow.method.proven_factor() {
+        return Err(Error::invalid("factor", "the factor signed in with does not count as the second one"));
+    }
     let record = deps.security().security(&flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
     let ready = match factors::prepare(deps, &flow.account_id, &record, &proof, Purpose::SignIn).await? {
         Ok(ready) => ready,
@@ -210,7 +240,7 @@ pub async fn complete_sign_in(
         idle_timeout_secs: flow.idle_timeout_secs,
         activation_pending: !flow.activated,
     };
-    start_session(deps, whom, SignInMethod::PasswordAndSecondFactor, caller, &[]).await
+    start_session(deps, whom, flow.method.with_second_factor(), caller, &[]).await
 }
 
 /// Who a new session is for.
