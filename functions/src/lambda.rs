@@ -1,7 +1,7 @@
 //! What every Lambda binary does: JSON logs without request bodies, the state its row of the
 //! [`crate::registry`] asks for built once, then the runtime loop.
 
-use crate::registry::{AuthorizerFn, HttpHandler, Lambda};
+use crate::registry::{AuthorizerFn, HttpHandler, Lambda, SqsEvent, WorkerHandler};
 use crate::AppState;
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_runtime::LambdaEvent;
@@ -34,6 +34,18 @@ pub fn run_http(lambda: &'static Lambda, handler: HttpHandler) -> Result<(), Box
         let state = state(lambda).await?;
         lambda_http::run(lambda_http::service_fn(move |req| async move {
             Ok::<_, std::convert::Infallible>(handler(state, req).await)
+        }))
+        .await
+    })
+}
+
+/// Runs a queue worker: each batch answers the messages that failed.
+pub fn run_worker(lambda: &'static Lambda, handler: WorkerHandler) -> Result<(), BoxError> {
+    block_on(async move {
+        init_tracing();
+        let state = state(lambda).await?;
+        lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+            Ok::<_, BoxError>(handler(state, event.payload).await)
         }))
         .await
     })

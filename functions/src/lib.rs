@@ -20,5 +20,6 @@ pub mod registry;
 pub mod security;
 pub mod sessions;
 pub mod state;
+pub mod workers;
 
 pub use state::AppState;

@@ -7,7 +7,9 @@
 //! `data_key: true` for the functions that read or write personal data (field encryption): only
 //! they decrypt the data key at cold start and may `kms:Decrypt` it.
 
-use crate::{accounts, authorizer, codes, contact, fallback, kyc, mfa, qr, recovery, security, sessions, AppState};
+use crate::{
+    accounts, authorizer, codes, contact, fallback, kyc, mfa, qr, recovery, security, sessions, workers, AppState,
+};
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
 use lambda_http::{Body, Response};
@@ -15,6 +17,10 @@ pub use shared::services::Needs;
 
 /// What an HTTP Lambda runs for a request.
 pub type HttpHandler = for<'a> fn(&'a AppState, Request) -> BoxFuture<'a, Response<Body>>;
+
+/// What a queue worker runs for a batch of SQS messages: the messages that failed (partial batch
+/// failures; the queue redelivers them, and after its retries moves them to its dead-letter queue).
+pub type WorkerHandler = for<'a> fn(&'a AppState, SqsEvent) -> BoxFuture<'a, SqsBatchResponse>;
 
 /// One Lambda of template.yaml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,13 +32,16 @@ pub struct Lambda {
     /// The HTTP API's authorizer rather than a route's handler.
     pub authorizer: bool,
     pub needs: Needs,
-    /// Its `(method, path)` routes (none: the authorizer, and the `$default` route's handler).
+    /// Its `(method, path)` routes (none: the authorizer, the workers, and the `$default` route's handler).
     pub routes: &'static [(&'static str, &'static str)],
+    /// For a queue worker, the logical id of the queue that feeds it.
+    pub queue: Option<&'static str>,
 }
 
 macro_rules! lambdas {
     (
         authorizer $auth_bin:ident => $auth:path, data_key: $auth_key:literal;
+        $(@worker $wbin:ident => $whandler:path, data_key: $wkey:literal, queue: $queue:literal;)*
         $($bin:ident => $handler:path, data_key: $key:literal, routes: [$($method:ident $path:literal),*];)*
     ) => {
         /// The binary name of the authorizer function.
@@ -46,13 +55,23 @@ macro_rules! lambdas {
                 authorizer: true,
                 needs: Needs { data_key: $auth_key },
                 routes: &[],
+                queue: None,
             },
+            $(Lambda {
+                binary: stringify!($wbin),
+                handler: stringify!($whandler),
+                authorizer: false,
+                needs: Needs { data_key: $wkey },
+                routes: &[],
+                queue: Some($queue),
+            },)*
             $(Lambda {
                 binary: stringify!($bin),
                 handler: stringify!($handler),
                 authorizer: false,
                 needs: Needs { data_key: $key },
                 routes: &[$((stringify!($method), $path)),*],
+                queue: None,
             },)*
         ];
 
@@ -70,13 +89,22 @@ macro_rules! lambdas {
             })
         }
 
+        /// The handler a queue worker runs, by binary name (the local gateway's queue polling).
+        pub fn worker_handler(binary: &str) -> Option<WorkerHandler> {
+            Some(match binary {
+                $(stringify!($wbin) => crate::worker_handler!($whandler),)*
+                _ => return None,
+            })
+        }
+
         const _: AuthorizerFn = crate::authorizer_fn!($auth);
     };
 }
 
 lambdas! {
     authorizer authorizer => authorizer::decide, data_key: false;
-    send_sms_code => codes::send_sms_code::handle, data_key: false, routes: [POST "/v1/sms-codes"];
+    @worker deliver_messages => workers::deliver_messages::handle, data_key: true, queue: "OutboxQueue";
+    send_sms_code => codes::send_sms_code::handle, data_key: true, routes: [POST "/v1/sms-codes"];
     register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"];
     read_account => accounts::read_account::handle, data_key: false, routes: [GET "/v1/accounts/me"];
     sign_in => sessions::sign_in::handle, data_key: false, routes: [POST "/v1/sessions"];
@@ -108,7 +136,7 @@ lambdas! {
     face_result_callback => kyc::face_result::handle, data_key: false, routes: [POST "/v1/callbacks/face"];
     verify_bank_card => kyc::verify_bank_card::handle, data_key: true,
         routes: [POST "/v1/verifications/personal/bank-card"];
-    send_student_code => kyc::send_student_code::handle, data_key: false,
+    send_student_code => kyc::send_student_code::handle, data_key: true,
         routes: [POST "/v1/verifications/student/email-codes"];
     verify_student => kyc::verify_student::handle, data_key: true, routes: [POST "/v1/verifications/student"];
     issue_qr_login => qr::issue_ticket::handle, data_key: false, routes: [POST "/v1/qr-logins"];
@@ -124,7 +152,7 @@ lambdas! {
         routes: [POST "/v1/accounts/me/phone-changes/{change_id}/old-phone"];
     verify_new_phone => contact::change_phone::new_phone, data_key: false,
         routes: [POST "/v1/accounts/me/phone-changes/{change_id}/new-phone"];
-    send_email_bind_code => contact::send_email_code::handle, data_key: false,
+    send_email_bind_code => contact::send_email_code::handle, data_key: true,
         routes: [POST "/v1/accounts/me/email-codes"];
     bind_email => contact::bind_email::handle, data_key: true, routes: [PUT "/v1/accounts/me/email"];
     sms_sign_in => sessions::sms_sign_in::handle, data_key: true, routes: [POST "/v1/sessions/sms"];
@@ -232,6 +260,32 @@ macro_rules! http_handler {
     }};
 }
 
+/// Wraps a worker's `async fn(&AppState, SqsEvent) -> SqsBatchResponse` as a [`WorkerHandler`].
+#[macro_export]
+macro_rules! worker_handler {
+    ($handler:path) => {{
+        fn call(
+            state: &$crate::AppState,
+            event: $crate::registry::SqsEvent,
+        ) -> $crate::registry::BoxFuture<'_, $crate::registry::SqsBatchResponse> {
+            Box::pin($handler(state, event))
+        }
+        call as $crate::registry::WorkerHandler
+    }};
+}
+
+/// The `main` of a queue worker's bin. `functions::worker_lambda!(functions::workers::deliver_messages::handle);`
+#[macro_export]
+macro_rules! worker_lambda {
+    ($handler:path) => {
+        fn main() -> Result<(), $crate::lambda::BoxError> {
+            const LAMBDA: &$crate::registry::Lambda =
+                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
+            $crate::lambda::run_worker(LAMBDA, $crate::worker_handler!($handler))
+        }
+    };
+}
+
 /// Wraps the authorizer's `decide` as an [`AuthorizerFn`].
 #[macro_export]
 macro_rules! authorizer_fn {
@@ -274,6 +328,7 @@ macro_rules! authorizer_lambda {
 // The types the macros above name in the bins (which depend on this crate only).
 #[doc(hidden)]
 pub use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request as AuthorizerEvent;
+pub use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 #[doc(hidden)]
 pub use shared::Error;
 #[doc(hidden)]
@@ -300,7 +355,8 @@ mod tests {
             assert!(http_handler(b).is_some(), "{b}");
             assert_eq!(LAMBDAS.iter().filter(|l| l.binary == *b).count(), 1, "{b} twice");
         }
-        assert_eq!(HTTP_BINARIES.len() + 1, LAMBDAS.len());
+        let workers = LAMBDAS.iter().filter(|l| l.queue.is_some()).count();
+        assert_eq!(HTTP_BINARIES.len() + 1 + workers, LAMBDAS.len());
         assert!(http_handler(AUTHORIZER).is_none());
     }
 }

@@ -63,6 +63,8 @@ impl fmt::Debug for Secrets {
 pub struct Config {
     pub environment: Environment,
     pub tables: TableNames,
+    /// The outbox queue (its URL, or locally its name): messages leave from the delivery worker.
+    pub outbox_queue: String,
     pub sms: Provider,
     pub email: Provider,
     pub face: Provider,
@@ -139,6 +141,7 @@ impl Config {
                 sessions: need(SESSIONS.env_var)?,
                 flows: need(FLOWS.env_var)?,
             },
+            outbox_queue: need("OUTBOX_QUEUE_URL")?,
             sms: provider("SMS")?,
             email: provider("EMAIL")?,
             face: provider("FACE")?,
@@ -165,6 +168,7 @@ mod tests {
             ("ACCOUNTS_TABLE", "a".into()),
             ("SESSIONS_TABLE", "s".into()),
             ("FLOWS_TABLE", "f".into()),
+            ("OUTBOX_QUEUE_URL", "https://sqs.example/1/OutboxQueue".into()),
             ("JWT_SECRET", "j".repeat(32)),
             ("HASH_PEPPER", "p".repeat(32)),
             ("FACE_CALLBACK_SECRET", "c".repeat(32)),

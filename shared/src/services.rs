@@ -6,12 +6,13 @@ use crate::adapters::email::{HttpEmail, SandboxEmail};
 use crate::adapters::face::{HttpFace, SandboxFace};
 use crate::adapters::resources::{HttpResources, SandboxResources};
 use crate::adapters::sms::{HttpSms, SandboxSms};
+use crate::adapters::sqs::SqsOutbox;
 use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, KycStore, ResourceDirectory, SecurityStore,
-    SessionStore, SignInStore, SmsSender,
+    AccountStore, BankCardCheck, Clock, CodeStore, DeliveryLog, EmailSender, FaceCheck, KycStore, Outbox,
+    ResourceDirectory, SecurityStore, SessionStore, SignInStore, SmsSender,
 };
 use std::sync::Arc;
 
@@ -40,6 +41,9 @@ pub struct Services {
     /// The DynamoDB store behind the flow stores ([`Services::flows`]).
     pub store: Arc<DynamoStore>,
     pub kyc: Arc<dyn KycStore>,
+    /// Where use cases put messages; the delivery worker sends them with `sms` and `email`.
+    pub outbox: Arc<dyn Outbox>,
+    pub deliveries: Arc<dyn DeliveryLog>,
     pub sms: Arc<dyn SmsSender>,
     pub email: Arc<dyn EmailSender>,
     pub face: Arc<dyn FaceCheck>,
@@ -127,7 +131,9 @@ impl Services {
             sessions: store.clone(),
             security: store.clone(),
             store: store.clone(),
-            kyc: store,
+            kyc: store.clone(),
+            deliveries: store,
+            outbox: Arc::new(SqsOutbox::new(aws_sdk_sqs::Client::new(&sdk), config.outbox_queue.clone())),
             sms,
             email,
             face,

@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use functions::AppState;
-use local_env::settings::{local_config, random_secrets, repo_root};
+use local_env::settings::{local_config, random_secrets, repo_root, OUTBOX_QUEUE};
 use local_env::{provision, Gateway, Template};
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Value};
@@ -85,9 +85,18 @@ pub async fn spawn_app() -> TestApp {
     // Noon UTC today: far from a day boundary, so daily limits are deterministic.
     let noon = chrono::Utc::now().date_naive().and_hms_opt(12, 0, 0).unwrap().and_utc();
     let clock = Arc::new(TestClock::starting_at(noon));
-    let state = AppState::new(&local_config(random_secrets(), None), clock.clone()).await.expect("services build");
-    let gateway = Gateway::new(template(), Arc::new(state)).expect("every template binary has a handler");
     let suffix: u32 = rand::thread_rng().gen();
+    // Each test app has its own outbox queue: its messages reach its own sandbox providers.
+    let outbox = format!("{OUTBOX_QUEUE}-{suffix:08x}");
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    aws_sdk_sqs::Client::new(&sdk).create_queue().queue_name(&outbox).send().await.expect("test outbox queue");
+    let mut config = local_config(random_secrets(), None);
+    config.outbox_queue = outbox.clone();
+    let state = AppState::new(&config, clock.clone()).await.expect("services build");
+    let gateway = Gateway::new(template(), Arc::new(state))
+        .expect("every template binary has a handler")
+        .with_queue(OUTBOX_QUEUE, &outbox)
+        .draining_after_requests();
     TestApp { gateway, clock, source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff) }
 }
 

@@ -9,7 +9,7 @@ use crate::template::{Route, Template};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use bytes::Bytes;
-use functions::registry::{self, http_handler, HttpHandler};
+use functions::registry::{self, http_handler, worker_handler, HttpHandler, SqsEvent, WorkerHandler};
 use functions::AppState;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde_json::{json, Map, Value};
@@ -26,8 +26,21 @@ struct BoundRoute {
     state: Arc<AppState>,
 }
 
+/// A queue worker and the queue that feeds it (an event-source mapping).
+struct BoundWorker {
+    queue: String,
+    handler: WorkerHandler,
+    state: Arc<AppState>,
+}
+
 pub struct Gateway {
     routes: Vec<BoundRoute>,
+    workers: Vec<BoundWorker>,
+    /// Run the queue workers after every request (the tests: deterministic, nothing waits).
+    drain_after_requests: bool,
+    /// Queue names that differ from the template's logical ids (each test app has its own).
+    queue_names: HashMap<String, String>,
+    sqs: tokio::sync::OnceCell<aws_sdk_sqs::Client>,
     /// Everything, the data key included: the sandbox routes and the tests use it.
     state: Arc<AppState>,
     /// What the authorizer gets.
@@ -48,7 +61,13 @@ impl Gateway {
             Ok(if lambda.needs.data_key { state.clone() } else { keyless.clone() })
         };
         let mut routes = vec![];
+        let mut workers = vec![];
         for function in &template.functions {
+            if let Some(queue) = &function.queue {
+                let handler = worker_handler(&function.binary).ok_or_else(|| UnknownBinary(function.binary.clone()))?;
+                workers.push(BoundWorker { queue: queue.clone(), handler, state: state_for(&function.binary)? });
+                continue;
+            }
             if function.routes.is_empty() {
                 continue;
             }
@@ -61,7 +80,88 @@ impl Gateway {
             }));
         }
         let authorizer_state = state_for(registry::AUTHORIZER)?;
-        Ok(Gateway { routes, state, authorizer_state })
+        Ok(Gateway {
+            routes,
+            workers,
+            drain_after_requests: false,
+            queue_names: HashMap::new(),
+            sqs: tokio::sync::OnceCell::new(),
+            state,
+            authorizer_state,
+        })
+    }
+
+    /// Runs the queue workers after every request, until the queues are empty.
+    pub fn draining_after_requests(mut self) -> Self {
+        self.drain_after_requests = true;
+        self
+    }
+
+    /// Polls `name` for the template's queue `logical_id`.
+    pub fn with_queue(mut self, logical_id: &str, name: &str) -> Self {
+        self.queue_names.insert(logical_id.to_owned(), name.to_owned());
+        self
+    }
+
+    /// The logical ids of the queues that feed workers.
+    pub fn worker_queues(&self) -> Vec<String> {
+        self.workers.iter().map(|w| w.queue.clone()).collect()
+    }
+
+    async fn sqs(&self) -> &aws_sdk_sqs::Client {
+        self.sqs
+            .get_or_init(|| async {
+                aws_sdk_sqs::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+            })
+            .await
+    }
+
+    /// Delivers the messages waiting on `queue` to its worker as SQS would (batches of up to ten,
+    /// each message deleted once the worker did not report it failed; a failed one becomes visible
+    /// again after the visibility timeout, and after its retries moves to the dead-letter queue).
+    /// Returns how many messages the worker took.
+    pub async fn drain(&self, queue: &str) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+        let Some(worker) = self.workers.iter().find(|w| w.queue == queue) else { return Ok(0) };
+        let sqs = self.sqs().await;
+        let name = self.queue_names.get(queue).map_or(queue, String::as_str);
+        let url = sqs.get_queue_url().queue_name(name).send().await?.queue_url.unwrap_or_default();
+        let mut taken = 0;
+        loop {
+            let received = sqs.receive_message().queue_url(&url).max_number_of_messages(10).send().await?;
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return Ok(taken);
+            }
+            taken += messages.len();
+            let mut event = SqsEvent::default();
+            for m in &messages {
+                let mut record = aws_lambda_events::sqs::SqsMessage::default();
+                record.message_id = m.message_id.clone();
+                record.receipt_handle = m.receipt_handle.clone();
+                record.body = m.body.clone();
+                record.event_source = Some("aws:sqs".into());
+                event.records.push(record);
+            }
+            let response = (worker.handler)(&worker.state, event).await;
+            let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+            for m in &messages {
+                if failed.contains(&m.message_id.as_deref().unwrap_or_default()) {
+                    continue;
+                }
+                if let Some(handle) = &m.receipt_handle {
+                    sqs.delete_message().queue_url(&url).receipt_handle(handle).send().await?;
+                }
+            }
+        }
+    }
+
+    /// Drains every worker's queue once.
+    pub async fn drain_all(&self) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+        let mut taken = 0;
+        for queue in self.worker_queues() {
+            taken += self.drain(&queue).await?;
+        }
+        Ok(taken)
     }
 
     pub fn state(&self) -> &AppState {
@@ -97,8 +197,19 @@ impl Gateway {
         Some(("$default".into(), default, Map::new()))
     }
 
-    /// Handles one HTTP request as API Gateway and Lambda would.
+    /// Handles one HTTP request as API Gateway and Lambda would (and, when draining after
+    /// requests, then runs the queue workers).
     pub async fn dispatch(&self, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
+        let response = self.answer(request, source_ip).await;
+        if self.drain_after_requests {
+            if let Err(fault) = self.drain_all().await {
+                tracing::error!(error = %fault, "local queue workers failed");
+            }
+        }
+        response
+    }
+
+    async fn answer(&self, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
         let (parts, body) = request.into_parts();
         if body.len() > MAX_PAYLOAD_BYTES {
             return gateway_answer(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");

@@ -45,6 +45,17 @@ async fn main() -> Result<(), BoxError> {
     let state = Arc::new(functions::AppState::new(&config, Arc::new(SystemClock)).await?);
     let gateway = Arc::new(Gateway::new(&template, state)?);
 
+    // The event-source mappings: poll each worker's queue, as Lambda does for SQS.
+    let poller = gateway.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(fault) = poller.drain_all().await {
+                eprintln!("queue workers: {fault}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    });
+
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let routes: Vec<String> = template
         .functions

@@ -24,11 +24,15 @@ pub fn random_secrets() -> Secrets {
 }
 
 /// Every outside party in its sandbox; outboxes (SMS, email) appended to files in `outbox_dir`.
+/// The outbox queue's logical id in template.yaml (and its local name).
+pub const OUTBOX_QUEUE: &str = "OutboxQueue";
+
 pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>) -> Config {
     let outbox = |name: &str| Provider::Sandbox { outbox_file: outbox_dir.map(|d| d.join(name)) };
     Config {
         environment: Environment::Local,
         tables: TableNames::local(),
+        outbox_queue: OUTBOX_QUEUE.into(),
         sms: outbox("sms-outbox.jsonl"),
         email: outbox("email-outbox.jsonl"),
         face: Provider::Sandbox { outbox_file: None },

@@ -33,6 +33,8 @@ pub struct Function {
     pub timeout_secs: Option<u64>,
     /// The statements of its inline policies (`Policies: - Statement: [...]`).
     pub statements: Vec<Statement>,
+    /// The queue (logical id) of its SQS event source, for a queue worker.
+    pub queue: Option<String>,
 }
 
 /// One IAM policy statement of a function.
@@ -171,7 +173,12 @@ impl Template {
                         .and_then(|b| text(b, "Binary"))
                         .ok_or_else(|| TemplateError::Shape(format!("{id} has no Metadata.BuildProperties.Binary")))?;
                     let mut routes = vec![];
+                    let mut queue = None;
                     for (_, event) in get(&props, "Events").and_then(Value::as_mapping).into_iter().flatten() {
+                        if text(event, "Type").as_deref() == Some("SQS") {
+                            queue = get(event, "Properties").and_then(|p| get(p, "Queue")).and_then(referenced_id);
+                            continue;
+                        }
                         if text(event, "Type").as_deref() != Some("HttpApi") {
                             continue;
                         }
@@ -191,6 +198,7 @@ impl Template {
                         routes,
                         timeout_secs,
                         statements: statements(&props),
+                        queue,
                     });
                 }
                 Some("AWS::Serverless::HttpApi") => {

@@ -10,3 +10,4 @@ pub mod http_json;
 pub mod outbox;
 pub mod resources;
 pub mod sms;
+pub mod sqs;

@@ -3,13 +3,16 @@
 //! tries; sends limited per target and per caller. The code is checked inside the write that uses
 //! it.
 
-use super::deps::{HasAccounts, HasClock, HasCodes, HasEmail, HasKeys, HasSms};
+use super::deps::{HasAccounts, HasClock, HasCodes, HasKeys, HasOutbox};
 use super::Caller;
 use crate::domain::code::{self, Code, CodeRefusal, Purpose};
 use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::phone::Phone;
+use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
-use crate::ports::{CodeProof, IssueOutcome, NewCode, Reservation, SealedContact, SendCounter, SendLimits};
+use crate::ports::{
+    CodeProof, IssueOutcome, NewCode, OutboxMessage, Reservation, SealedContact, SendCounter, SendLimits,
+};
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
 
@@ -97,7 +100,7 @@ async fn issue(
 
 /// Sends a code to a phone. The answer is the same whether or not accounts exist for it.
 pub async fn send_sms_code(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasSms),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasOutbox),
     request: SendSmsCode,
     caller: &Caller,
 ) -> Result<CodeSent> {
@@ -109,13 +112,18 @@ pub async fn send_sms_code(
         code.expose(),
         request.purpose.ttl().num_minutes()
     );
-    deps.sms().send(request.phone.as_e164(), &text).await?;
+    let message = OutboxMessage::Sms {
+        id: sent.challenge_id.to_string(),
+        to: Redacted::new(request.phone.as_e164().to_owned()),
+        text: Redacted::new(text),
+    };
+    super::delivery::enqueue(deps, &message).await?;
     Ok(sent)
 }
 
 /// Sends a code to an email address.
 pub async fn send_email_code(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasEmail),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasOutbox),
     email: &str,
     purpose: Purpose,
     caller: &Caller,
@@ -128,7 +136,13 @@ pub async fn send_email_code(
         code.expose(),
         purpose.ttl().num_minutes()
     );
-    deps.email().send(email.trim(), "Your verification code", &text).await?;
+    let message = OutboxMessage::Email {
+        id: sent.challenge_id.to_string(),
+        to: Redacted::new(email.trim().to_owned()),
+        subject: "Your verification code".into(),
+        text: Redacted::new(text),
+    };
+    super::delivery::enqueue(deps, &message).await?;
     Ok(sent)
 }
 
@@ -216,7 +230,7 @@ pub(crate) async fn account_phone(deps: &(impl HasKeys + HasAccounts), account_i
 
 /// Sends a code to the account's bound phone (second factors), with the same limits.
 pub async fn send_code_to_account_phone(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSms),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasOutbox),
     account_id: &AccountId,
     purpose: Purpose,
     caller: &Caller,

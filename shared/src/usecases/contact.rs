@@ -3,7 +3,7 @@
 //! and SMS notifications per product. Changing the phone or the email is operation-protected.
 
 use super::codes::{self, CodeSent};
-use super::deps::{HasAccounts, HasClock, HasCodes, HasEmail, HasFlows, HasKeys, HasSecurity, HasSms};
+use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasOutbox, HasSecurity};
 use super::factors::{record_of, require_step_up};
 use super::flows::advance;
 use super::Caller;
@@ -75,7 +75,7 @@ pub struct PhoneChangeStep {
 
 /// Starts changing the bound phone [ACC-2]: a code to the old phone first. Operation-protected.
 pub async fn start_phone_change(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSecurity + HasSms + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSecurity + HasOutbox + HasFlows),
     principal: &Principal,
     caller: &Caller,
 ) -> Result<PhoneChangeStep> {
@@ -112,7 +112,7 @@ async fn load_change(
 
 /// The old phone's code proves the owner; then a code goes to the new phone.
 pub async fn verify_old_phone(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasSms + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasOutbox + HasFlows),
     principal: &Principal,
     change_id: &FlowId,
     code: &Code,
@@ -178,7 +178,7 @@ pub async fn verify_new_phone(
 
 /// Mails a code to the email to bind [ACC-3]; changing a bound email is operation-protected.
 pub async fn send_email_bind_code(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSecurity + HasEmail),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSecurity + HasOutbox),
     principal: &Principal,
     email: &Email,
     caller: &Caller,

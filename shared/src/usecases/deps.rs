@@ -6,8 +6,8 @@
 use crate::crypto::Keys;
 use crate::domain::flow::Flow;
 use crate::ports::{
-    AccountStore, BankCardCheck, Clock, CodeStore, EmailSender, FaceCheck, FlowStore, KycStore, ResourceDirectory,
-    SecurityStore, SessionStore, SignInStore, SmsSender,
+    AccountStore, BankCardCheck, Clock, CodeStore, DeliveryLog, EmailSender, FaceCheck, FlowStore, KycStore, Outbox,
+    ResourceDirectory, SecurityStore, SessionStore, SignInStore, SmsSender,
 };
 use crate::services::Services;
 
@@ -33,7 +33,9 @@ capability!(/** Credentials and failure windows for sign-in. */ HasSignIn, sign_
 capability!(/** Console sessions. */ HasSessions, sessions -> dyn SessionStore, sessions);
 capability!(/** Security records. */ HasSecurity, security -> dyn SecurityStore, security);
 capability!(/** Real-name verification records. */ HasKyc, kyc -> dyn KycStore, kyc);
-capability!(/** SMS provider. */ HasSms, sms -> dyn SmsSender, sms);
+capability!(/** SMS provider (the delivery worker's). */ HasSms, sms -> dyn SmsSender, sms);
+capability!(/** The outbox queue: how a use case sends a message. */ HasOutbox, outbox -> dyn Outbox, outbox);
+capability!(/** Which outbox messages were delivered. */ HasDeliveries, deliveries -> dyn DeliveryLog, deliveries);
 capability!(/** Email provider. */ HasEmail, email -> dyn EmailSender, email);
 capability!(/** Face-check provider. */ HasFace, face -> dyn FaceCheck, face);
 capability!(/** Bank-card provider. */ HasBankCard, bank_card -> dyn BankCardCheck, bank_card);

@@ -2,7 +2,7 @@
 //! [STU-1]. Personal data is encrypted at field level, looked up by keyed hash and masked.
 
 use super::codes;
-use super::deps::{HasAccounts, HasBankCard, HasClock, HasCodes, HasEmail, HasFace, HasFlows, HasKeys, HasKyc};
+use super::deps::{HasAccounts, HasBankCard, HasClock, HasCodes, HasFace, HasFlows, HasKeys, HasKyc, HasOutbox};
 use super::Caller;
 use crate::domain::agreements::{Acceptance, AgreementRef};
 use crate::domain::bank_card::BankCard;
@@ -257,7 +257,7 @@ async fn require_personal(deps: &impl HasAccounts, principal: &Principal) -> Res
 
 /// Mails a 6-digit code, valid 30 minutes, to the school address [STU-1].
 pub async fn send_student_code(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasEmail),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasOutbox),
     principal: &Principal,
     email: &str,
     caller: &Caller,

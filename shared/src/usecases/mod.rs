@@ -4,6 +4,7 @@
 pub mod account;
 pub mod codes;
 pub mod contact;
+pub mod delivery;
 pub mod deps;
 pub mod factors;
 pub(crate) mod flows;

@@ -6,8 +6,8 @@
 
 use super::codes::{self, CodeSent};
 use super::deps::{
-    HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasResources, HasSecurity, HasSessions, HasSignIn,
-    HasSms,
+    HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasOutbox, HasResources, HasSecurity, HasSessions,
+    HasSignIn,
 };
 use super::flows::advance;
 use super::sign_in::login_name_of;
@@ -98,7 +98,7 @@ where
 /// Starts a reset [REC-1, REC-2]: after the captcha, a code goes to the bound phone if the
 /// account exists. The answer is the same either way.
 pub async fn start_password_reset(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSms + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasOutbox + HasFlows),
     account: &str,
     passport: bool,
     captcha_id: &FlowId,
@@ -198,7 +198,7 @@ async fn candidates(
 /// Starts a lookup: after the captcha, a code goes to the bound phone of each matching account.
 /// The answer never says whether anything matched [REC-4].
 pub async fn start_account_lookup(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasSms + HasResources + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasOutbox + HasResources + HasFlows),
     by: LookupBy,
     captcha_id: &FlowId,
     captcha_answer: &str,

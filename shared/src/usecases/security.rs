@@ -1,7 +1,7 @@
 //! Operation protection (step-up), virtual MFA binding, recovery codes, protection and session
 //! settings, and password change [LOGIN-3, LOGIN-4, MFA-1..MFA-4, MFA-6].
 
-use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn, HasSms};
+use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasOutbox, HasSecurity, HasSessions, HasSignIn};
 use super::factors::{self, record_of, recovery_code_hash, require_step_up, FactorProof};
 use super::flows::advance;
 use super::{codes, Caller};
@@ -49,7 +49,7 @@ pub async fn read_security(deps: &impl HasSecurity, principal: &Principal) -> Re
 
 /// Sends an SMS code to the bound phone for a step-up.
 pub async fn send_step_up_code(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSms),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasOutbox),
     principal: &Principal,
     caller: &Caller,
 ) -> Result<codes::CodeSent> {

@@ -2,7 +2,7 @@
 //! password get the same answer after the same work (a password verification, failure counting).
 
 use super::codes::{self, CodeSent};
-use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn, HasSms};
+use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasOutbox, HasSecurity, HasSessions, HasSignIn};
 use super::factors::{self, FactorOutcome, FactorProof};
 use super::flows::advance;
 use super::Caller;
@@ -190,7 +190,7 @@ fn closed(c: Closed) -> Error {
 
 /// Sends the SMS factor of a pending sign-in to the account's bound phone.
 pub async fn send_sign_in_code(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSms + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasOutbox + HasFlows),
     flow_id: &FlowId,
     caller: &Caller,
 ) -> Result<CodeSent> {

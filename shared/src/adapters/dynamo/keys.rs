@@ -17,6 +17,7 @@
 //! | `CODE#<challenge id>`            | flows    | a verification code                           |
 //! | `RATE#<counter>#<day>`           | flows    | a daily send counter                          |
 //! | `THROTTLE#<window>`              | flows    | a failure window                              |
+//! | `SENT#<message id>`              | flows    | an outbox message delivered                   |
 
 use crate::domain::flow::FlowKind;
 use crate::domain::ids::{AccountId, ChallengeId, FlowId, SessionId};
@@ -84,6 +85,11 @@ pub(crate) fn send_counter(counter: &SendCounter, day: &str) -> String {
     }
 }
 
+/// The record that a message was delivered.
+pub(crate) fn delivery(message_id: &str) -> String {
+    format!("SENT#{message_id}")
+}
+
 pub(crate) fn throttle(t: &Throttle) -> String {
     match t {
         Throttle::Username(hash) => format!("THROTTLE#login-user:{hash}"),
@@ -121,6 +127,7 @@ mod tests {
             throttle(&Throttle::Source("abc".into())),
             throttle(&Throttle::SecondFactor(id.clone())),
             throttle(&Throttle::CurrentPassword(id)),
+            delivery("abc"),
         ];
         let distinct: std::collections::BTreeSet<_> = keys.iter().collect();
         assert_eq!(distinct.len(), keys.len());

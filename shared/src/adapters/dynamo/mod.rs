@@ -3,6 +3,7 @@
 
 mod accounts;
 mod codes;
+mod deliveries;
 mod flows;
 mod keys;
 mod kyc;
