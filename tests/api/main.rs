@@ -8,6 +8,7 @@ mod cold_start;
 mod concurrency;
 mod contact;
 mod data_key;
+mod headers;
 mod lambdas;
 mod logs;
 mod mfa;
