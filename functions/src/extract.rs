@@ -157,7 +157,8 @@ pub trait HandlerFn<'a, Args>: Copy + Send + Sync + 'static {
 }
 
 /// A handler as Lambda and the local gateway run it: the request in, the response out, whatever
-/// the arguments it takes.
+/// the arguments it takes. Every answer, success or refusal, leaves through [`api::finish`] (the
+/// headers every answer carries); [`crate::http_handler!`] wraps each handler in this.
 pub trait Handler<Args>: Copy + Send + Sync + 'static {
     fn call(self, state: &AppState, req: Request) -> BoxFuture<'_, Response<Body>>;
 }
@@ -196,7 +197,10 @@ macro_rules! handler_arities {
                         Ok(args) => self.call_with(state, args).await,
                         Err(refusal) => Err(refusal),
                     };
-                    result.unwrap_or_else(|err| error_response(err, &api::request_id(&req)))
+                    let request_id = api::request_id(&req);
+                    let response = result.unwrap_or_else(|err| error_response(err, &request_id));
+                    let origin = req.headers().get(http::header::ORIGIN).and_then(|o| o.to_str().ok());
+                    api::finish(response, &request_id, origin, &state.cors)
                 })
             }
         }

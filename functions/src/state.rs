@@ -1,5 +1,6 @@
 //! What a Lambda builds once per cold start and lends to every invocation.
 
+use crate::api::Cors;
 use shared::adapters::clock::SystemClock;
 use shared::config::Config;
 use shared::ports::Clock;
@@ -9,6 +10,8 @@ use std::sync::Arc;
 
 pub struct AppState {
     pub services: Services,
+    /// The origins allowed cross-origin (`CORS_ALLOWED_ORIGINS`), applied by [`crate::api::finish`].
+    pub cors: Cors,
 }
 
 impl AppState {
@@ -27,11 +30,14 @@ impl AppState {
 
     /// The state of a function that needs `needs`, as its Lambda builds it at cold start.
     pub async fn with_needs(config: &Config, clock: Arc<dyn Clock>, needs: Needs) -> Result<Self, shared::Error> {
-        Ok(AppState { services: Services::from_config(config, clock, needs).await? })
+        Ok(AppState {
+            services: Services::from_config(config, clock, needs).await?,
+            cors: Cors::new(config.cors_allowed_origins.clone()),
+        })
     }
 
     /// The same state (clock, store, providers) without the data key.
     pub fn without_data_key(&self) -> AppState {
-        AppState { services: self.services.without_data_key() }
+        AppState { services: self.services.without_data_key(), cors: self.cors.clone() }
     }
 }

@@ -71,6 +71,9 @@ pub struct Config {
     pub bank_card: Provider,
     pub resources: Provider,
     pub secrets: Secrets,
+    /// The browser origins (the consoles) allowed to call the API cross-origin (CORS): exact
+    /// `scheme://host[:port]` values, lower case. Empty: no CORS.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +85,7 @@ impl Config {
     /// or `http`, with `<NAME>_ENDPOINT` and `<NAME>_API_KEY`, or `<NAME>_OUTBOX_FILE`) for SMS,
     /// EMAIL, FACE and BANK_CARD, and the secrets `JWT_SECRET`, `HASH_PEPPER`,
     /// `FACE_CALLBACK_SECRET` and `DATA_KEY` (base64, 32 bytes) or `DATA_KEY_CIPHERTEXT` (base64
-    /// KMS ciphertext).
+    /// KMS ciphertext), and `CORS_ALLOWED_ORIGINS` (comma-separated origins; empty or unset: none).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -153,8 +156,47 @@ impl Config {
                 data_key,
                 face_callback_secret: secret("FACE_CALLBACK_SECRET")?,
             },
+            cors_allowed_origins: cors_origins(
+                get("CORS_ALLOWED_ORIGINS").as_deref().unwrap_or_default(),
+                environment,
+            )?,
         })
     }
+}
+
+/// `CORS_ALLOWED_ORIGINS`: comma-separated origins, each `scheme://host[:port]` without path or
+/// trailing slash (compared exactly with a request's `Origin`, so they are lower-cased here). No
+/// wildcard; production takes `https` origins only.
+fn cors_origins(list: &str, environment: Environment) -> Result<Vec<String>, ConfigError> {
+    let mut origins = vec![];
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let origin = entry.to_ascii_lowercase();
+        let bad = |why: &str| ConfigError(format!("CORS_ALLOWED_ORIGINS: `{entry}` {why}"));
+        let (scheme, authority) = origin.split_once("://").ok_or_else(|| bad("is not scheme://host[:port]"))?;
+        match scheme {
+            "https" => {}
+            "http" if environment == Environment::Local => {}
+            "http" => return Err(bad("is not https (production)")),
+            _ => return Err(bad("is neither http nor https")),
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        };
+        let host_ok = !host.is_empty()
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && !host.starts_with(['.', '-']);
+        if !host_ok {
+            return Err(bad("has no valid host (no path, wildcard or trailing slash)"));
+        }
+        if port.is_some_and(|p| p.parse::<u16>().is_err()) {
+            return Err(bad("has an invalid port"));
+        }
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
 }
 
 #[cfg(test)]
@@ -219,6 +261,32 @@ mod tests {
         let config = load(&env).unwrap();
         assert!(matches!(config.secrets.data_key, DataKey::Plain(_)));
         assert_eq!(config.face, Provider::Sandbox { outbox_file: None });
+    }
+
+    #[test]
+    fn cors_origins_are_an_exact_list_empty_by_default() {
+        assert!(load(&base()).unwrap().cors_allowed_origins.is_empty());
+        let mut env = base();
+        env.insert("CORS_ALLOWED_ORIGINS".into(), " https://Console.example.com , https://a.example:8443,".into());
+        assert_eq!(load(&env).unwrap().cors_allowed_origins, ["https://console.example.com", "https://a.example:8443"]);
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "console.example.com",
+            "https://a.example/",
+            "https://a.example/x",
+            "ftp://a.example",
+            "https://a.example:99999",
+            "http://localhost:5173",
+        ] {
+            env.insert("CORS_ALLOWED_ORIGINS".into(), bad.into());
+            assert!(load(&env).is_err(), "{bad}");
+        }
+        env.insert("APP_ENV".into(), "local".into());
+        env.remove("DATA_KEY_CIPHERTEXT");
+        env.insert("DATA_KEY".into(), B64.encode([1u8; 32]));
+        env.insert("CORS_ALLOWED_ORIGINS".into(), "http://localhost:5173".into());
+        assert_eq!(load(&env).unwrap().cors_allowed_origins, ["http://localhost:5173"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod concurrency;
 mod contact;
 mod data_key;
 mod every_method_protected;
+mod headers;
 mod lambdas;
 mod logs;
 mod mfa;

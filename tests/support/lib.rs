@@ -122,7 +122,35 @@ impl TestApp {
         token: Option<&str>,
         body: Bytes,
     ) -> Reply {
+        self.send(source_ip, method, path, token, body, &[]).await
+    }
+
+    /// Like `call`, with extra request headers (`Origin`, ...).
+    pub async fn call_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        self.send(&self.source_ip, method, path, token, bytes, headers).await
+    }
+
+    async fn send(
+        &self,
+        source_ip: &str,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Bytes,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = http::Request::builder().method(method).uri(path).header("user-agent", "api-tests/1.0");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if !body.is_empty() {
             request = request.header("content-type", "application/json");
         }

@@ -4,6 +4,8 @@
 //! handler in `requestContext.authorizer.lambda`. Requests travel as real payload 2.0 events.
 //! Each function runs with the state its row of `functions::registry` asks for: the data key
 //! only where the row says `data_key: true` (the two states share clock, store and providers).
+//! With CORS on (`CORS_ALLOWED_ORIGINS`; template.yaml's `CorsConfiguration`), preflights are
+//! answered here, as API Gateway answers them, before any route or authorizer.
 
 use crate::template::{Route, Template};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -214,6 +216,9 @@ impl Gateway {
         if body.len() > MAX_PAYLOAD_BYTES {
             return gateway_answer(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
         }
+        if is_preflight(&parts) && self.state.cors.is_enabled() {
+            return preflight(&self.state.cors, &parts.headers);
+        }
         let path = parts.uri.path().to_owned();
         let Some((route_key, bound, path_params)) = self.select(&parts.method, &path) else {
             return gateway_answer(StatusCode::NOT_FOUND, "Not Found");
@@ -314,6 +319,23 @@ impl Gateway {
         };
         http::Response::from_parts(parts, bytes)
     }
+}
+
+/// A CORS preflight: `OPTIONS` with `Origin` and `Access-Control-Request-Method`.
+fn is_preflight(parts: &http::request::Parts) -> bool {
+    parts.method == Method::OPTIONS
+        && parts.headers.contains_key(http::header::ORIGIN)
+        && parts.headers.contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// API Gateway's answer to a preflight when the API has a CORS configuration: `204`, with the
+/// configuration's headers for a listed origin and none for another (the browser then refuses).
+fn preflight(cors: &functions::api::Cors, request_headers: &HeaderMap) -> http::Response<Bytes> {
+    let origin = request_headers.get(http::header::ORIGIN).and_then(|v| v.to_str().ok());
+    let mut response = http::Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    cors.preflight(origin, response.headers_mut());
+    response
 }
 
 /// API Gateway's own answers: `{"message": "..."}`.

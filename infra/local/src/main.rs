@@ -72,9 +72,10 @@ async fn main() -> Result<(), BoxError> {
         })
         .collect();
     println!(
-        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nSandbox providers (see the README for their test data):\n  SMS outbox:   curl -s http://127.0.0.1:{port}/sandbox/sms-outbox    (or tail -f {dir}/sms-outbox.jsonl)\n  email outbox: curl -s http://127.0.0.1:{port}/sandbox/email-outbox  (or tail -f {dir}/email-outbox.jsonl)\n  face app:     curl -s -X POST http://127.0.0.1:{port}/sandbox/face-app/scan -d '{{\"qr_payload\":\"...\",\"outcome\":\"pass\"}}'\nCtrl-C stops everything.\n",
+        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nSandbox providers (see the README for their test data):\n  SMS outbox:   curl -s http://127.0.0.1:{port}/sandbox/sms-outbox    (or tail -f {dir}/sms-outbox.jsonl)\n  email outbox: curl -s http://127.0.0.1:{port}/sandbox/email-outbox  (or tail -f {dir}/email-outbox.jsonl)\n  face app:     curl -s -X POST http://127.0.0.1:{port}/sandbox/face-app/scan -d '{{\"qr_payload\":\"...\",\"outcome\":\"pass\"}}'\nCORS allowed for: {origins}\nCtrl-C stops everything.\n",
         routes.join("\n"),
-        dir = outboxes.display()
+        dir = outboxes.display(),
+        origins = config.cors_allowed_origins.join(", ")
     );
     server::serve(listener, gateway, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -23,6 +23,9 @@ pub fn random_secrets() -> Secrets {
     }
 }
 
+/// The browser origins allowed to call the local API (CORS): a console's dev server (Vite's port).
+pub const LOCAL_CONSOLE_ORIGINS: &[&str] = &["http://localhost:5173"];
+
 /// Every outside party in its sandbox; outboxes (SMS, email) appended to files in `outbox_dir`.
 /// The outbox queue's logical id in template.yaml (and its local name).
 pub const OUTBOX_QUEUE: &str = "OutboxQueue";
@@ -39,6 +42,7 @@ pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>) -> Config {
         bank_card: Provider::Sandbox { outbox_file: None },
         resources: Provider::Sandbox { outbox_file: None },
         secrets,
+        cors_allowed_origins: LOCAL_CONSOLE_ORIGINS.iter().map(|o| o.to_string()).collect(),
     }
 }
 

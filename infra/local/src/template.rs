@@ -1,5 +1,6 @@
 //! Reads what the local environment needs from template.yaml: functions with their binaries and
-//! HTTP routes, the authorizer, tables, buckets and queues. CloudFormation tags (`!Ref`,
+//! HTTP routes, the authorizer, the HTTP API's CORS configuration, tables, buckets and queues,
+//! the functions' global environment references. CloudFormation tags (`!Ref`,
 //! `!GetAtt`, `!Sub`) are read as tagged values.
 
 use serde_yaml::Value;
@@ -96,11 +97,28 @@ pub struct Queue {
     pub dead_letter: Option<(String, u64)>,
 }
 
+/// The HTTP API's `CorsConfiguration` (under `!If [condition, <configuration>, ...]`, the
+/// configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cors {
+    /// The parameter whose comma-separated value `AllowOrigins` splits (`!Split [",", !Ref X]`).
+    pub origins_parameter: Option<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<u64>,
+    pub allow_credentials: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Template {
     pub functions: Vec<Function>,
     /// The binary of the function behind the HTTP API's default authorizer.
     pub authorizer_binary: Option<String>,
+    /// The HTTP API's CORS configuration, if any.
+    pub cors: Option<Cors>,
+    /// The `Globals.Function.Environment.Variables` that are `!Ref <parameter>`: (variable, parameter).
+    pub global_env_refs: Vec<(String, String)>,
     pub tables: Vec<Table>,
     pub buckets: Vec<String>,
     pub queues: Vec<Queue>,
@@ -132,6 +150,32 @@ fn referenced_id(v: &Value) -> Option<String> {
     }
 }
 
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_sequence).into_iter().flatten().filter_map(|x| x.as_str().map(str::to_owned)).collect()
+}
+
+/// `CorsConfiguration`, plain or as the first branch of `!If`.
+fn cors(v: &Value) -> Cors {
+    let config = match v {
+        Value::Tagged(t) if t.tag == "If" => t.value.as_sequence().and_then(|s| s.get(1)).unwrap_or(&Value::Null),
+        v => v,
+    };
+    let origins_parameter = match get(config, "AllowOrigins") {
+        Some(Value::Tagged(t)) if t.tag == "Split" => {
+            t.value.as_sequence().and_then(|s| s.get(1)).and_then(referenced_id)
+        }
+        _ => None,
+    };
+    Cors {
+        origins_parameter,
+        allow_methods: strings(get(config, "AllowMethods")),
+        allow_headers: strings(get(config, "AllowHeaders")),
+        expose_headers: strings(get(config, "ExposeHeaders")),
+        max_age: text(config, "MaxAge").and_then(|m| m.parse().ok()),
+        allow_credentials: text(config, "AllowCredentials").as_deref() == Some("true"),
+    }
+}
+
 fn key_schema(v: Option<&Value>) -> (String, Option<String>) {
     let mut hash = String::new();
     let mut range = None;
@@ -160,8 +204,27 @@ impl Template {
             .and_then(|g| get(g, "Function"))
             .and_then(|f| text(f, "Timeout"))
             .and_then(|t| t.parse().ok());
-        let mut template =
-            Template { functions: vec![], authorizer_binary: None, tables: vec![], buckets: vec![], queues: vec![] };
+        let global_env_refs = get(&doc, "Globals")
+            .and_then(|g| get(g, "Function"))
+            .and_then(|f| get(f, "Environment"))
+            .and_then(|e| get(e, "Variables"))
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| match v {
+                Value::Tagged(t) if t.tag == "Ref" => Some((k.as_str()?.to_owned(), t.value.as_str()?.to_owned())),
+                _ => None,
+            })
+            .collect();
+        let mut template = Template {
+            functions: vec![],
+            authorizer_binary: None,
+            cors: None,
+            global_env_refs,
+            tables: vec![],
+            buckets: vec![],
+            queues: vec![],
+        };
         let mut authorizer_function = None;
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default().to_owned();
@@ -202,6 +265,7 @@ impl Template {
                     });
                 }
                 Some("AWS::Serverless::HttpApi") => {
+                    template.cors = get(&props, "CorsConfiguration").map(cors);
                     let auth = get(&props, "Auth");
                     let default = auth.and_then(|a| text(a, "DefaultAuthorizer"));
                     if let (Some(auth), Some(default)) = (auth, default) {
