@@ -17,6 +17,7 @@ mod passport;
 mod protection;
 mod qr_login;
 mod recovery;
+mod recovery_enumeration;
 mod registration;
 mod session_settings;
 mod sessions;

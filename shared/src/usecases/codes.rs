@@ -121,6 +121,33 @@ pub async fn send_sms_code(
     Ok(sent)
 }
 
+/// Sends a code for an anonymous request (recovery) without ever refusing: a send limit that is
+/// reached means no code leaves, and the answer does not say so. Without a phone (nothing
+/// matched) the same work is done for a decoy, whose message the worker discards, so a matching
+/// and a non-matching request cost the same before their identical answers [REC-4].
+pub(crate) async fn send_quietly(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasOutbox),
+    phone: Option<&Phone>,
+    decoy_seed: &str,
+    purpose: Purpose,
+    caller: &Caller,
+) -> Result<Option<CodeSent>> {
+    let Some(phone) = phone else {
+        let now = deps.clock().now();
+        // As much work as for a match: the account read, the code with its counters, the message.
+        let _ = deps.accounts().account(&AccountId::generate()).await?;
+        let (new, _) = prepare_code(deps, &deps.keys().keyed_hash("decoy", decoy_seed), purpose, now);
+        let _ = issue(deps, &new, caller, now).await;
+        super::delivery::enqueue(deps, &OutboxMessage::Discard { id: new.challenge_id.to_string() }).await?;
+        return Ok(None);
+    };
+    match send_sms_code(deps, SendSmsCode { phone: phone.clone(), purpose }, caller).await {
+        Ok(sent) => Ok(Some(sent)),
+        Err(Error::RateLimited { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// Sends a code to an email address.
 pub async fn send_email_code(
     deps: &(impl HasClock + HasKeys + HasCodes + HasOutbox),

@@ -4,7 +4,7 @@
 //! to someone who cannot prove the bound phone: the answers before the code are the same whether
 //! or not an account matched, and the account names come only after the code.
 
-use super::codes::{self, CodeSent};
+use super::codes;
 use super::deps::{
     HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasOutbox, HasResources, HasSecurity, HasSessions,
     HasSignIn,
@@ -18,13 +18,13 @@ use crate::domain::captcha::{self, CAPTCHA_TTL};
 use crate::domain::code::{self as code_rules, Code, Purpose};
 use crate::domain::flow::{Closed, Flow, Progress, Step, Tried, Versioned};
 use crate::domain::identity::{IdDocument, PersonName};
-use crate::domain::ids::{AccountId, FlowId};
+use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::password::{check_policy, Password};
 use crate::domain::phone::Phone;
 use crate::domain::recovery::{AccountLookup, Captcha, LookupPhone, PasswordReset, ResetTarget, RECOVERY_TTL};
 use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
-use crate::ports::{ResourceKind, SecurityChange};
+use crate::ports::{CodeProof, ResourceKind, SecurityChange};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -80,19 +80,32 @@ pub async fn sandbox_captcha_answer(deps: &(impl HasKeys + HasFlows), captcha_id
 
 // ---- forgotten password -----------------------------------------------------------------------
 
-/// A try at a flow that matched nothing: counted like a wrong code, so both answers look alike.
-async fn unmatched_try<F>(deps: &(impl HasClock + HasFlows), current: Versioned<F>) -> Result<Error>
+/// One try at a recovery flow's code. The try is reserved in the flow first, whatever the phone
+/// or account (one counter per flow), then the code is compared if something matched; every
+/// refusal answers alike, from the flow's counter, so the answers reveal nothing [REC-4].
+async fn recovery_try<F>(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasFlows),
+    current: Versioned<F>,
+    claim: Option<(&ChallengeId, &str, Purpose)>,
+    code: &Code,
+) -> Result<(Versioned<F>, Option<CodeProof>)>
 where
     F: for<'a> Tried<Event<'a> = Step, Refusal = Closed>,
 {
-    Ok(match advance(deps.flows::<F>(), current, || Step::Try, deps.clock().now()).await? {
-        Ok(next) => match next.flow.progress().tries().left(code_rules::MAX_ATTEMPTS) {
-            0 => Error::CodeAttemptsExceeded,
-            attempts_left => Error::CodeMismatch { attempts_left },
-        },
-        Err(Closed::Expired) => Error::CodeNotFound,
-        Err(_) => Error::CodeAttemptsExceeded,
-    })
+    let reserved = match advance(deps.flows::<F>(), current, || Step::Try, deps.clock().now()).await? {
+        Ok(next) => next,
+        Err(Closed::Expired) => return Err(Error::CodeNotFound),
+        Err(_) => return Err(Error::CodeAttemptsExceeded),
+    };
+    let refused = match reserved.flow.progress().tries().left(code_rules::MAX_ATTEMPTS) {
+        0 => Error::CodeAttemptsExceeded,
+        attempts_left => Error::CodeMismatch { attempts_left },
+    };
+    let Some((challenge_id, target, purpose)) = claim else { return Err(refused) };
+    match codes::check(deps, challenge_id, code, purpose, target).await? {
+        Ok(proof) => Ok((reserved, Some(proof))),
+        Err(_) => Err(refused),
+    }
 }
 
 /// Starts a reset [REC-1, REC-2]: after the captcha, a code goes to the bound phone if the
@@ -108,16 +121,14 @@ pub async fn start_password_reset(
     check_captcha(deps, captcha_id, captcha_answer).await?;
     let name = login_name_of(deps, account, passport);
     let target = match deps.sign_in().credential(&name).await? {
-        None => None,
+        None => {
+            codes::send_quietly(deps, None, account, Purpose::PasswordReset, caller).await?;
+            None
+        }
         Some(credential) => {
             let phone = codes::account_phone(deps, &credential.account_id).await?;
-            let sent = codes::send_sms_code(
-                deps,
-                codes::SendSmsCode { phone: phone.clone(), purpose: Purpose::PasswordReset },
-                caller,
-            )
-            .await?;
-            Some(ResetTarget {
+            let sent = codes::send_quietly(deps, Some(&phone), account, Purpose::PasswordReset, caller).await?;
+            sent.map(|sent| ResetTarget {
                 account_id: credential.account_id,
                 credential: credential.credential,
                 phone_hash: codes::phone_target(deps, &phone),
@@ -143,11 +154,15 @@ pub async fn complete_password_reset(
     if current.flow.expires_at <= now {
         return Err(Error::CodeNotFound);
     }
-    let Some(target) = current.flow.target.clone() else {
-        return Err(unmatched_try(deps, current).await?);
-    };
+    let matched = current.flow.target.clone();
+    let claim = matched.as_ref().map(|t| (&t.challenge_id, t.phone_hash.as_str(), Purpose::PasswordReset));
+    let (current, proof) = recovery_try(deps, current, claim, code).await?;
+    let (Some(target), Some(proof)) = (matched, proof) else { return Err(Error::CodeNotFound) };
+    // The password policy is checked only once the code proved the phone [REC-4].
     check_policy(new_password, target.credential.cloud_username().unwrap_or_default()).map_err(Error::WeakPassword)?;
-    codes::consume(deps, &target.challenge_id, code, Purpose::PasswordReset, &target.phone_hash).await?;
+    if !deps.codes().consume(&proof).await? {
+        return Err(Error::CodeUsed);
+    }
     let hash = Redacted::new(password::hash(new_password).await?);
     deps.security().change_security(&target.credential, &target.account_id, SecurityChange::Password { hash }).await?;
     deps.sessions().revoke_others(&target.account_id, None).await?;
@@ -218,10 +233,14 @@ pub async fn start_account_lookup(
         by_phone.entry(account.phone.hash).or_insert_with(|| (phone, vec![])).1.push(id);
     }
     let mut phones = BTreeMap::new();
+    if by_phone.is_empty() {
+        codes::send_quietly(deps, None, &format!("{by:?}"), Purpose::AccountLookup, caller).await?;
+    }
     for (hash, (phone, ids)) in by_phone {
-        let sent: CodeSent =
-            codes::send_sms_code(deps, codes::SendSmsCode { phone, purpose: Purpose::AccountLookup }, caller).await?;
-        phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts: ids });
+        let sent = codes::send_quietly(deps, Some(&phone), "", Purpose::AccountLookup, caller).await?;
+        if let Some(sent) = sent {
+            phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts: ids });
+        }
     }
     let lookup_id = FlowId::generate();
     let lookup = AccountLookup { phones, expires_at: deps.clock().now() + RECOVERY_TTL, progress: Progress::default() };
@@ -250,10 +269,13 @@ pub async fn verify_account_lookup(
         return Err(Error::CodeNotFound);
     }
     let hash = codes::phone_target(deps, phone);
-    let Some(LookupPhone { challenge_id, accounts }) = current.flow.phones.get(&hash).cloned() else {
-        return Err(unmatched_try(deps, current).await?);
-    };
-    codes::consume(deps, &challenge_id, code, Purpose::AccountLookup, &hash).await?;
+    let matched = current.flow.phones.get(&hash).cloned();
+    let claim = matched.as_ref().map(|m| (&m.challenge_id, hash.as_str(), Purpose::AccountLookup));
+    let (_, proof) = recovery_try(deps, current, claim, code).await?;
+    let (Some(LookupPhone { accounts, .. }), Some(proof)) = (matched, proof) else { return Err(Error::CodeNotFound) };
+    if !deps.codes().consume(&proof).await? {
+        return Err(Error::CodeUsed);
+    }
     let mut found = vec![];
     for id in &accounts {
         if let Some(a) = deps.accounts().account(id).await? {
