@@ -13,6 +13,7 @@ mod headers;
 mod lambdas;
 mod logs;
 mod mfa;
+mod outbox_worker;
 mod passport;
 mod protection;
 mod qr_login;

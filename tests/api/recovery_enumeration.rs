@@ -98,3 +98,27 @@ async fn a_lookup_that_matches_nothing_sends_nothing_and_answers_the_same() {
     assert_eq!(sms.messages(None).len(), before + 1);
     assert_eq!(shape(&real), shape(&none));
 }
+
+#[tokio::test]
+async fn a_strangers_lookups_do_not_spend_the_owners_codes() {
+    // LOGIN-6, REC-4 (issue 9, item 4): budgets per purpose, anonymous ones per asker too
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let stranger = "203.0.113.66";
+    for _ in 0..9 {
+        app.clock.advance(Duration::seconds(61));
+        let (id, answer) = captcha(&app).await;
+        let body = json!({"by": "phone", "phone": phone, "captcha_id": id, "captcha_answer": answer});
+        let r =
+            app.call_from(stranger, "POST", "/v1/account-lookups", None, bytes::Bytes::from(body.to_string())).await;
+        assert_eq!(r.status, 202, "{:?}", r.body);
+    }
+    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    let lookups = sms.messages(Some(&phone)).len();
+    assert!(lookups <= 1 + 5, "at most five lookup codes a day for one asker (plus registration's): {lookups}");
+    let step_up = app.call("POST", "/v1/step-up/sms-codes", Some(&token), None).await;
+    assert_eq!(step_up.status, 202, "the owner's own step-up still gets a code: {:?}", step_up.body);
+    let reset = start(&app, "/v1/password-resets", json!({"account": username})).await;
+    assert_eq!(reset.status, 202);
+    assert_eq!(sms.messages(Some(&phone)).len(), lookups + 2, "and the owner's own password reset too");
+}

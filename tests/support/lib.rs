@@ -194,7 +194,7 @@ impl TestApp {
         let now = services.clock.now();
         let (new, code) = prepare_code(services, &phone_target(services, &Phone::parse(phone).unwrap()), purpose, now);
         let limits = SendLimits {
-            target: SendCounter::Target(format!("seed:{}", new.challenge_id)),
+            target: SendCounter::Target { purpose, hash: format!("seed:{}", new.challenge_id), asker: None },
             source: SendCounter::Source(format!("seed:{}", new.challenge_id)),
             day: "seed".into(),
             spacing: chrono::Duration::zero(),

@@ -153,15 +153,40 @@ pub fn classify_failure(
     }
 }
 
-/// The UTC day a daily cap counts in, e.g. `20261128`.
+/// China Standard Time: the day a daily cap counts in is the user's (UTC+8, no daylight saving).
+const BEIJING: Duration = Duration::hours(8);
+
+/// The Beijing day a daily cap counts in, e.g. `20261128`.
 pub fn day_bucket(now: DateTime<Utc>) -> String {
-    now.format("%Y%m%d").to_string()
+    (now + BEIJING).format("%Y%m%d").to_string()
 }
 
-/// Seconds until the next UTC day starts.
+/// Seconds until the next Beijing day starts (16:00 UTC).
 pub fn secs_until_next_day(now: DateTime<Utc>) -> u64 {
-    let tomorrow = (now.date_naive() + Duration::days(1)).and_time(chrono::NaiveTime::MIN);
-    super::whole_seconds(tomorrow.and_utc() - now)
+    let local = now + BEIJING;
+    let tomorrow = (local.date_naive() + Duration::days(1)).and_time(chrono::NaiveTime::MIN).and_utc();
+    super::whole_seconds(tomorrow - local)
+}
+
+/// Codes for anonymous recovery a day, per phone and per asker (stricter: a stranger triggers them).
+pub const RECOVERY_DAILY_CAP: u32 = 5;
+
+impl Purpose {
+    /// Whether a stranger can ask for this code without proving anything but a captcha: its
+    /// budget is counted per asker too, and never spends the owner's [LOGIN-6, REC-4].
+    pub fn anonymous(self) -> bool {
+        matches!(self, Purpose::PasswordReset | Purpose::AccountLookup)
+    }
+
+    /// The codes a phone (or address) may receive a day for this purpose. Each purpose has its own
+    /// budget, so codes one asked for never use up those another needs.
+    pub fn daily_cap(self) -> u32 {
+        if self.anonymous() {
+            RECOVERY_DAILY_CAP
+        } else {
+            PHONE_DAILY_CAP
+        }
+    }
 }
 
 #[cfg(test)]
@@ -191,9 +216,11 @@ mod tests {
 
     #[test]
     fn day_rollover() {
-        let t = DateTime::parse_from_rfc3339("2026-11-28T23:59:30Z").unwrap().with_timezone(&Utc);
+        // 15:59:30 UTC is 23:59:30 in Beijing.
+        let t = DateTime::parse_from_rfc3339("2026-11-28T15:59:30Z").unwrap().with_timezone(&Utc);
         assert_eq!(day_bucket(t), "20261128");
         assert_eq!(secs_until_next_day(t), 30);
+        assert_eq!(day_bucket(t + Duration::seconds(30)), "20261129");
     }
 
     proptest! {

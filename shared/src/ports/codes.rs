@@ -20,8 +20,9 @@ pub struct NewCode {
 /// Whose daily send budget a code counts against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendCounter {
-    /// The phone or email the code goes to (by keyed hash).
-    Target(String),
+    /// The phone or email the code goes to (by keyed hash), for one purpose; for an anonymous
+    /// purpose also per asker (the caller's keyed hash).
+    Target { purpose: Purpose, hash: String, asker: Option<String> },
     /// The caller's source address (by keyed hash).
     Source(String),
 }

@@ -73,12 +73,17 @@ async fn issue(
     caller: &Caller,
     now: DateTime<Utc>,
 ) -> Result<CodeSent> {
+    let source = deps.keys().keyed_hash("source", &caller.source_ip);
     let limits = SendLimits {
-        target: SendCounter::Target(new.target_hash.clone()),
-        source: SendCounter::Source(deps.keys().keyed_hash("source", &caller.source_ip)),
+        target: SendCounter::Target {
+            purpose: new.purpose,
+            hash: new.target_hash.clone(),
+            asker: new.purpose.anonymous().then(|| source.clone()),
+        },
+        source: SendCounter::Source(source),
         day: code::day_bucket(now),
         spacing: code::PHONE_SEND_SPACING,
-        target_daily_cap: code::PHONE_DAILY_CAP,
+        target_daily_cap: new.purpose.daily_cap(),
         source_daily_cap: code::SOURCE_DAILY_CAP,
     };
     match deps.codes().issue(new, &limits, now).await? {

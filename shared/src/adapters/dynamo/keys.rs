@@ -19,6 +19,8 @@
 //! | `THROTTLE#<window>`              | flows    | a failure window                              |
 //! | `SENT#<message id>`              | flows    | an outbox message delivered                   |
 
+#[cfg(test)]
+use crate::domain::code::Purpose;
 use crate::domain::flow::FlowKind;
 use crate::domain::ids::{AccountId, ChallengeId, FlowId, SessionId};
 use crate::domain::login::{CredentialRef, LoginName};
@@ -80,7 +82,10 @@ pub(crate) fn code(id: &ChallengeId) -> String {
 
 pub(crate) fn send_counter(counter: &SendCounter, day: &str) -> String {
     match counter {
-        SendCounter::Target(hash) => format!("RATE#code:{hash}#{day}"),
+        SendCounter::Target { purpose, hash, asker: None } => format!("RATE#code:{}:{hash}#{day}", purpose.as_str()),
+        SendCounter::Target { purpose, hash, asker: Some(asker) } => {
+            format!("RATE#code:{}:{hash}:{asker}#{day}", purpose.as_str())
+        }
         SendCounter::Source(hash) => format!("RATE#code-src:{hash}#{day}"),
     }
 }
@@ -121,7 +126,12 @@ mod tests {
             flow(FlowKind::SignIn, &FlowId::from_raw("abc")),
             flow(FlowKind::QrLogin, &FlowId::from_raw("abc")),
             code(&ChallengeId::from_raw("abc")),
-            send_counter(&SendCounter::Target("abc".into()), "d"),
+            send_counter(&SendCounter::Target { purpose: Purpose::Register, hash: "abc".into(), asker: None }, "d"),
+            send_counter(&SendCounter::Target { purpose: Purpose::SignIn, hash: "abc".into(), asker: None }, "d"),
+            send_counter(
+                &SendCounter::Target { purpose: Purpose::PasswordReset, hash: "abc".into(), asker: Some("x".into()) },
+                "d",
+            ),
             send_counter(&SendCounter::Source("abc".into()), "d"),
             throttle(&Throttle::Username("abc".into())),
             throttle(&Throttle::Source("abc".into())),

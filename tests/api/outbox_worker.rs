@@ -1,0 +1,41 @@
+//! The outbox's delivery worker [issue 9 item 3]: idempotent (SQS delivers at least once) and
+//! answering with partial batch failures (a message it cannot read goes back to the queue, and
+//! after the queue's retries to its dead-letter queue).
+
+use api_tests::*;
+use functions::registry::{worker_handler, SqsEvent};
+use shared::domain::redacted::Redacted;
+use shared::ports::OutboxMessage;
+
+fn record(id: &str, body: &str) -> aws_lambda_events::sqs::SqsMessage {
+    let mut r = aws_lambda_events::sqs::SqsMessage::default();
+    r.message_id = Some(id.to_owned());
+    r.body = Some(body.to_owned());
+    r
+}
+
+#[tokio::test]
+async fn the_same_message_delivered_twice_is_sent_once_and_a_poison_message_is_reported() {
+    let app = spawn_app().await;
+    let phone = unique_phone();
+    let message = OutboxMessage::Sms {
+        id: format!("test-{}", unique_username()),
+        to: Redacted::new(phone.clone()),
+        text: Redacted::new("[Cloud] Your verification code is 123456.".into()),
+    };
+    let sealed = app.state().services.keys.encrypt(&serde_json::to_string(&message).unwrap()).unwrap();
+    let worker = worker_handler("deliver_messages").unwrap();
+    let state = app.state();
+
+    let mut first = SqsEvent::default();
+    first.records = vec![record("m-1", &sealed), record("m-2", "not a sealed message")];
+    let answer = worker(state, first).await;
+    let failed: Vec<&str> = answer.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["m-2"], "only the unreadable message is reported");
+
+    let mut again = SqsEvent::default();
+    again.records = vec![record("m-3", &sealed)];
+    assert!(worker(state, again).await.batch_item_failures.is_empty());
+    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    assert_eq!(sms.messages(Some(&phone)).len(), 1, "delivered twice, sent once");
+}
