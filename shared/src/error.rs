@@ -154,6 +154,12 @@ errors! {
     #[error("too many wrong second factors for this sign-in; sign in again")]
     SecondFactorAttemptsExceeded
         => 400 "SECOND_FACTOR_ATTEMPTS_EXCEEDED" "too many wrong second factors: sign in again";
+    #[error("this username failed repeatedly: solve a captcha to sign in from here")]
+    CaptchaRequired { retry_after_secs: u64 }
+        => 429 "CAPTCHA_REQUIRED"
+            "the username failed repeatedly (from elsewhere): sign in with `captcha_id` and `captcha_answer` from `POST /v1/captchas`, or wait (`Retry-After`)",
+        details { .. } => json!({ "captcha": "POST /v1/captchas" }),
+        retry_after { retry_after_secs } => retry_after_secs;
     #[error("login protection needs a second factor other than the SMS code this sign-in used")]
     SecondFactorUnavailable
         => 403 "SECOND_FACTOR_UNAVAILABLE"

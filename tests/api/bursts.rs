@@ -36,8 +36,10 @@ async fn fifty_parallel_wrong_passwords_get_five_tries_and_the_right_one_after_t
     bodies.push(json!({"username": username, "password": PASSWORD}));
     let replies = burst(&app, "/v1/sessions", bodies).await;
     let checked = replies.iter().filter(|r| r.code() == "INVALID_CREDENTIALS" || r.status == 201).count();
-    let locked = replies.iter().filter(|r| r.code() == "SIGN_IN_LOCKED").count();
-    assert_eq!((checked, locked), (5, 45), "{:?}", codes(&replies));
+    // Refused before the password: locked for a source that failed five times, or (from a source
+    // that did not) asked for a captcha.
+    let refused = replies.iter().filter(|r| ["SIGN_IN_LOCKED", "CAPTCHA_REQUIRED"].contains(&r.code())).count();
+    assert_eq!((checked, refused), (5, 45), "{:?}", codes(&replies));
     app.clock.advance(Duration::minutes(15));
     assert_eq!(app.sign_in(&username, PASSWORD).await.status, 201, "the lock ends by itself");
 }
@@ -146,4 +148,40 @@ async fn guesses_of_the_current_password_are_limited_like_sign_in_failures() {
     assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
     let right = app.call("PUT", "/v1/accounts/me/password", Some(&token), Some(change(PASSWORD))).await;
     assert_eq!(right.status, 200, "{:?}", right.body);
+}
+
+async fn solved(app: &TestApp) -> (String, String) {
+    let c = app.call("POST", "/v1/captchas", None, None).await;
+    let id = c.body["captcha_id"].as_str().unwrap().to_owned();
+    let answer = shared::usecases::recovery::sandbox_captcha_answer(&app.state().services, &id).await.unwrap().unwrap();
+    (id, answer)
+}
+
+#[tokio::test]
+async fn failures_from_elsewhere_never_lock_the_owner_out_for_good() {
+    // LOGIN-6 (issue 9, item 5): the lock is per source; from another source a captcha passes
+    let app = spawn_app().await;
+    let (username, _, _) = app.signed_in_user().await;
+    let attacker = "198.51.100.200";
+    let owner = "192.0.2.33";
+    let attempt = |ip: &'static str, password: &str, captcha: Option<(String, String)>| {
+        let mut body = json!({"username": username, "password": password});
+        if let Some((id, answer)) = captcha {
+            body["captcha_id"] = json!(id);
+            body["captcha_answer"] = json!(answer);
+        }
+        let app = &app;
+        async move { app.call_from(ip, "POST", "/v1/sessions", None, bytes::Bytes::from(body.to_string())).await }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt(attacker, "Wrong-Password-1", None).await.code(), "INVALID_CREDENTIALS");
+    }
+    let asked = attempt(owner, PASSWORD, None).await;
+    assert_eq!((asked.status, asked.code()), (429, "CAPTCHA_REQUIRED"), "{:?}", asked.body);
+    assert!(asked.headers.contains_key("retry-after"));
+    let signed_in = attempt(owner, PASSWORD, Some(solved(&app).await)).await;
+    assert_eq!(signed_in.status, 201, "the owner gets in with a captcha: {:?}", signed_in.body);
+    // The attacker's own source stays locked, captcha or not.
+    let attacker_again = attempt(attacker, PASSWORD, Some(solved(&app).await)).await;
+    assert_eq!(attacker_again.code(), "SIGN_IN_LOCKED");
 }

@@ -17,6 +17,9 @@ pub struct SignInBody {
     password: Password,
     #[serde(default)]
     account_type: AccountType,
+    /// A solved captcha (`POST /v1/captchas`), when the answer was `CAPTCHA_REQUIRED`.
+    captcha_id: Option<shared::domain::ids::FlowId>,
+    captcha_answer: Option<String>,
 }
 
 /// `cloud` (default) or `passport`: which account system a username belongs to.
@@ -29,7 +32,11 @@ pub(crate) enum AccountType {
 }
 
 pub async fn handle(state: &AppState, Json(b): Json<SignInBody>, caller: Caller) -> ApiResult {
-    let request =
-        SignIn { username: b.username, password: b.password, passport: b.account_type == AccountType::Passport };
+    let request = SignIn {
+        username: b.username,
+        password: b.password,
+        passport: b.account_type == AccountType::Passport,
+        captcha: b.captcha_id.zip(b.captcha_answer),
+    };
     Ok(sign_in_response(&sign_in(&state.services, request, &caller).await?))
 }

@@ -12,8 +12,12 @@ pub const MAX_FAILURES_PER_SOURCE: u32 = 50;
 /// Whose failures a window counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Throttle {
-    /// Password failures for a sign-in name (by keyed hash: existing or not).
+    /// Password failures for a sign-in name (by keyed hash: existing or not), from anywhere:
+    /// beyond its cap a sign-in needs a captcha.
     Username(String),
+    /// Password failures for a sign-in name from one source: beyond its cap that source is
+    /// locked out of the name until the window ends.
+    UsernameAtSource(String, String),
     /// Password failures from a source address (by keyed hash).
     Source(String),
     /// Wrong second factors of an account.

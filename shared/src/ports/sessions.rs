@@ -23,6 +23,13 @@ pub struct Credential {
     pub activated: bool,
 }
 
+/// Windows that had no try left: which (by position) and the wait until the last of them ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Full {
+    pub windows: Vec<usize>,
+    pub retry_after_secs: u64,
+}
+
 /// A try reserved in a failure window, to settle once the secret was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settle {
@@ -69,14 +76,14 @@ pub struct SessionInfo {
 #[async_trait]
 pub trait SignInStore: Send + Sync {
     /// Reserves one try in every window (each with its cap), all or none, before the secret is
-    /// checked; a window that ended opens anew (`length` long). `Err(seconds)` while a window
-    /// is full: the wait until the latest full one ends.
+    /// checked; a window that ended opens anew (`length` long). `Err` while a window is full:
+    /// which ones, and the wait until the latest of them ends.
     async fn reserve(
         &self,
         windows: &[(&Throttle, u32)],
         now: DateTime<Utc>,
         length: Duration,
-    ) -> Result<std::result::Result<(), u64>>;
+    ) -> Result<std::result::Result<(), Full>>;
     /// Settles reserved tries after a success (alone; sign-in settles with the new session).
     async fn settle(&self, settle: &[Settle], now: DateTime<Utc>) -> Result<()>;
     /// The credential a login name stands for (following an alias).

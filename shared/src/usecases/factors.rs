@@ -105,8 +105,8 @@ pub(crate) async fn prepare(
     };
     let window = Throttle::SecondFactor(account_id.clone());
     let cap = [(&window, throttle::MAX_FAILURES_PER_USERNAME)];
-    if let Err(retry_after_secs) = deps.sign_in().reserve(&cap, deps.clock().now(), throttle::WINDOW).await? {
-        return Ok(Err(Unchecked::Locked { retry_after_secs }));
+    if let Err(full) = deps.sign_in().reserve(&cap, deps.clock().now(), throttle::WINDOW).await? {
+        return Ok(Err(Unchecked::Locked { retry_after_secs: full.retry_after_secs }));
     }
     Ok(Ok(Ready { kind }))
 }

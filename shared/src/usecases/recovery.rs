@@ -58,7 +58,11 @@ pub async fn issue_captcha(deps: &(impl HasClock + HasKeys + HasFlows)) -> Resul
 }
 
 /// Checks a captcha once: right or wrong, it is used up.
-async fn check_captcha(deps: &(impl HasClock + HasKeys + HasFlows), captcha_id: &FlowId, answer: &str) -> Result<()> {
+pub(crate) async fn check_captcha(
+    deps: &(impl HasClock + HasKeys + HasFlows),
+    captcha_id: &FlowId,
+    answer: &str,
+) -> Result<()> {
     let store = deps.flows::<Captcha>();
     let current = store.load(captcha_id).await?.ok_or(Error::CaptchaInvalid)?;
     let next = current.flow.clone().apply((), deps.clock().now()).map_err(|_| Error::CaptchaInvalid)?;

@@ -247,8 +247,8 @@ pub async fn change_password(
     let window = Throttle::CurrentPassword(principal.account_id.clone());
     let now = deps.clock().now();
     let cap = [(&window, throttle::MAX_FAILURES_PER_USERNAME)];
-    if let Err(retry_after_secs) = deps.sign_in().reserve(&cap, now, throttle::WINDOW).await? {
-        return Err(Error::SignInLocked { retry_after_secs });
+    if let Err(full) = deps.sign_in().reserve(&cap, now, throttle::WINDOW).await? {
+        return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
     }
     if !password::verify(current, Some(record.password_hash.expose())).await? {
         return Err(Error::CurrentPasswordWrong);

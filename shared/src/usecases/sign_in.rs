@@ -33,6 +33,9 @@ pub struct SignIn {
     /// Which account system the name belongs to (a passport account's username); a phone number
     /// or an email address always means a passport account.
     pub passport: bool,
+    /// A solved captcha, which lets a sign-in through a username's failure window from a source
+    /// that did not fill it (the owner, when someone else keeps failing) [LOGIN-6].
+    pub captcha: Option<(FlowId, String)>,
 }
 
 /// A password sign-in either yields a session or, under login protection, a pending flow that
@@ -61,18 +64,37 @@ pub async fn sign_in(
     let now = deps.clock().now();
     let name = login_name_of(deps, &request.username, request.passport);
     let user_throttle = name_window(deps, &name);
-    let source_throttle = Throttle::Source(deps.keys().keyed_hash("source", &caller.source_ip));
-    // A try is reserved in both windows before the password is checked, so parallel guesses
-    // get no more tries than sequential ones [LOGIN-6]; the credential is read meanwhile.
-    let windows =
-        [(&source_throttle, throttle::MAX_FAILURES_PER_SOURCE), (&user_throttle, throttle::MAX_FAILURES_PER_USERNAME)];
+    let source = deps.keys().keyed_hash("source", &caller.source_ip);
+    let user_here = match &user_throttle {
+        Throttle::Username(hash) => Throttle::UsernameAtSource(hash.clone(), source.clone()),
+        other => other.clone(),
+    };
+    let source_throttle = Throttle::Source(source);
+    // A try is reserved in each window before the password is checked, so parallel guesses get
+    // no more tries than sequential ones [LOGIN-6]; the credential is read meanwhile. The lock
+    // is per source: the name's own window full (someone failing from elsewhere) asks this
+    // source for a captcha instead, so nobody can lock the owner out for good.
+    let windows = [
+        (&source_throttle, throttle::MAX_FAILURES_PER_SOURCE),
+        (&user_here, throttle::MAX_FAILURES_PER_USERNAME),
+        (&user_throttle, throttle::MAX_FAILURES_PER_USERNAME),
+    ];
     let (reserved, credential) = futures::future::join(
         deps.sign_in().reserve(&windows, now, throttle::WINDOW),
         deps.sign_in().credential(&name),
     )
     .await;
-    if let Err(retry_after_secs) = reserved? {
-        return Err(Error::SignInLocked { retry_after_secs });
+    if let Err(full) = reserved? {
+        if full.windows != [2] {
+            return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
+        }
+        let Some((captcha_id, answer)) = &request.captcha else {
+            return Err(Error::CaptchaRequired { retry_after_secs: full.retry_after_secs });
+        };
+        super::recovery::check_captcha(deps, captcha_id, answer).await?;
+        if let Err(full) = deps.sign_in().reserve(&windows[..2], now, throttle::WINDOW).await? {
+            return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
+        }
     }
     let credential = credential?;
     let stored = credential.as_ref().map(|c| c.password_hash.expose().as_str()).filter(|h| !h.is_empty());
@@ -83,7 +105,7 @@ pub async fn sign_in(
         _ => return Err(Error::InvalidCredentials),
     };
 
-    let settle = [Settle::Clear(user_throttle), Settle::Refund(source_throttle)];
+    let settle = [Settle::Clear(user_throttle), Settle::Clear(user_here), Settle::Refund(source_throttle)];
     let whom = SessionFor {
         account_id: &credential.account_id,
         credential: &credential.credential,

@@ -98,6 +98,7 @@ pub(crate) fn delivery(message_id: &str) -> String {
 pub(crate) fn throttle(t: &Throttle) -> String {
     match t {
         Throttle::Username(hash) => format!("THROTTLE#login-user:{hash}"),
+        Throttle::UsernameAtSource(hash, source) => format!("THROTTLE#login-user-src:{hash}:{source}"),
         Throttle::Source(hash) => format!("THROTTLE#login-src:{hash}"),
         Throttle::SecondFactor(account) => format!("THROTTLE#2fa:{account}"),
         Throttle::CurrentPassword(account) => format!("THROTTLE#current-password:{account}"),
@@ -135,6 +136,7 @@ mod tests {
             send_counter(&SendCounter::Source("abc".into()), "d"),
             throttle(&Throttle::Username("abc".into())),
             throttle(&Throttle::Source("abc".into())),
+            throttle(&Throttle::UsernameAtSource("abc".into(), "abc".into())),
             throttle(&Throttle::SecondFactor(id.clone())),
             throttle(&Throttle::CurrentPassword(id)),
             delivery("abc"),

@@ -4,7 +4,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::throttle::Throttle;
 use crate::error::{Error, Result};
-use crate::ports::{Credential, Settle, SignInStore};
+use crate::ports::{Credential, Full, Settle, SignInStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
@@ -122,7 +122,7 @@ impl SignInStore for DynamoStore {
         windows: &[(&Throttle, u32)],
         now: DateTime<Utc>,
         length: Duration,
-    ) -> Result<std::result::Result<(), u64>> {
+    ) -> Result<std::result::Result<(), Full>> {
         for _ in 0..MAX_RACES {
             let mut request = self.client.transact_write_items();
             for (throttle, cap) in windows {
@@ -131,6 +131,7 @@ impl SignInStore for DynamoStore {
             let Err(err) = request.send().await else { return Ok(Ok(())) };
             let reasons = cancelled_items(err)?;
             let mut locked: Option<u64> = None;
+            let mut full = vec![];
             let mut ended = vec![];
             for (index, (throttle, _)) in windows.iter().enumerate() {
                 let Some(old) = reasons.get(index).cloned().flatten() else { continue };
@@ -140,12 +141,13 @@ impl SignInStore for DynamoStore {
                     Some(end) if end > now => {
                         let wait = crate::domain::whole_seconds(end - now);
                         locked = Some(locked.map_or(wait, |w| w.max(wait)));
+                        full.push(index);
                     }
                     _ => ended.push(*throttle),
                 }
             }
-            if let Some(wait) = locked {
-                return Ok(Err(wait));
+            if let Some(retry_after_secs) = locked {
+                return Ok(Err(Full { windows: full, retry_after_secs }));
             }
             for throttle in ended {
                 self.reopen(throttle, now, length).await?;
