@@ -97,3 +97,17 @@ async fn another_accounts_session_cannot_be_revoked() {
     app.call("DELETE", &format!("/v1/sessions/{their_id}"), Some(&mine), None).await;
     assert_eq!(app.call("GET", "/v1/accounts/me", Some(&theirs), None).await.status, 200);
 }
+
+#[tokio::test]
+async fn a_new_idle_timeout_applies_to_the_current_session_too() {
+    // LOGIN-4 (issue 9, where the code departed from the seed)
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let set =
+        app.call("PUT", "/v1/security/session-settings", Some(&token), Some(json!({"idle_timeout_minutes": 15}))).await;
+    assert_eq!(set.status, 204, "{:?}", set.body);
+    app.clock.advance(Duration::minutes(14));
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 200);
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 401, "idle 16 minutes");
+}

@@ -105,6 +105,14 @@ pub trait SessionStore: Send + Sync {
     async fn revoke(&self, session_id: &SessionId, account_id: &AccountId) -> Result<()>;
     /// The account was activated: the session may now do everything [REG-4].
     async fn clear_activation(&self, session_id: &SessionId, account_id: &AccountId) -> Result<()>;
+    /// A new idle timeout for a live session, counted from `now` [LOGIN-4].
+    async fn set_idle_timeout(
+        &self,
+        session_id: &SessionId,
+        account_id: &AccountId,
+        secs: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// Records a passed second factor on the session until `until` [MFA-2].
     async fn grant_step_up(&self, session_id: &SessionId, account_id: &AccountId, until: DateTime<Utc>) -> Result<()>;
     /// The account's sessions alive at `now`, newest first.

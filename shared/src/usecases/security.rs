@@ -218,17 +218,18 @@ pub async fn set_protection(
 }
 
 /// The idle timeout of the account's sessions [LOGIN-4]: 15 minutes to 23 hours 59 minutes.
-/// Sessions signed in from now on use it.
-pub async fn set_idle_timeout(deps: &impl HasSecurity, principal: &Principal, minutes: i64) -> Result<()> {
+/// Sessions signed in from now on use it, and so does the current one (from now) [LOGIN-4].
+pub async fn set_idle_timeout(
+    deps: &(impl HasClock + HasSessions + HasSecurity),
+    principal: &Principal,
+    minutes: i64,
+) -> Result<()> {
     let timeout = idle_timeout_from_minutes(minutes).map_err(|_| Error::IdleTimeoutOutOfRange)?;
+    let secs = timeout.num_seconds();
     deps.security()
-        .change_security(
-            &principal.credential,
-            &principal.account_id,
-            SecurityChange::IdleTimeout { secs: timeout.num_seconds() },
-        )
+        .change_security(&principal.credential, &principal.account_id, SecurityChange::IdleTimeout { secs })
         .await?;
-    Ok(())
+    deps.sessions().set_idle_timeout(&principal.session_id, &principal.account_id, secs, deps.clock().now()).await
 }
 
 /// Changes the password under operation protection; optionally signs out every other session.

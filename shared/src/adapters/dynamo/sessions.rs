@@ -144,6 +144,29 @@ impl SessionStore for DynamoStore {
         }
     }
 
+    async fn set_idle_timeout(
+        &self,
+        session_id: &SessionId,
+        account_id: &AccountId,
+        secs: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.sessions)
+            .key("pk", s(keys::session(session_id)))
+            .update_expression("SET idle_timeout_secs = :secs, idle_deadline = :deadline")
+            .condition_expression("account_id = :account")
+            .expression_attribute_values(":secs", n(secs))
+            .expression_attribute_values(":deadline", n(now.timestamp() + secs))
+            .expression_attribute_values(":account", s(account_id.as_str()))
+            .send()
+            .await;
+        super::written(result, "set the session's idle timeout")?;
+        Ok(())
+    }
+
     async fn clear_activation(&self, session_id: &SessionId, account_id: &AccountId) -> Result<()> {
         self.client
             .update_item()
