@@ -186,7 +186,9 @@ errors! {
     UnderAge => 422 "UNDER_AGE" "the document's holder is under 14";
     #[error("this document is already used by several other accounts")]
     DocumentAccountLimit
-        => 409 "DOCUMENT_ACCOUNT_LIMIT" "this document is already used by several other accounts (5 at most)";
+        => 409 "DOCUMENT_ACCOUNT_LIMIT"
+            "this document is already used by several other accounts (5 at most): sign in to one of the accounts it verified (`details.advice`)",
+        details { .. } => json!({ "advice": "sign in to one of the accounts this document already verified; find them with POST /v1/account-lookups (by identity)" });
     #[error("the bank did not confirm that name, ID number, card and phone belong together")]
     BankCardMismatch { attempts_left: u32, remaining_methods: Vec<&'static str> }
         => 422 "BANK_CARD_MISMATCH"
