@@ -10,7 +10,7 @@ use shared::domain::code::Code;
 use shared::domain::email::Email;
 use shared::usecases::contact::bind_email;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BindBody {
     email: Email,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use shared::usecases::kyc::send_student_code;
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailBody {
     email: String,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::usecases::security::confirm_totp_binding;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmBody {
     binding_id: shared::domain::ids::FlowId,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::usecases::security::unbind_totp;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnbindBody {
     code: String,

@@ -16,7 +16,7 @@ use shared::usecases::recovery::{start_account_lookup, verify_account_lookup, Lo
 use shared::usecases::Caller;
 use shared::Error;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "by", deny_unknown_fields)]
 pub enum Described {
     Phone {
@@ -80,7 +80,7 @@ pub async fn start(state: &AppState, Json(d): Json<Described>, caller: Caller) -
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
     phone: Phone,

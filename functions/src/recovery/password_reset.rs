@@ -14,7 +14,7 @@ use shared::domain::password::Password;
 use shared::usecases::recovery::{complete_password_reset, start_password_reset};
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartBody {
     account: String,
@@ -40,7 +40,7 @@ pub async fn start(state: &AppState, Json(b): Json<StartBody>, caller: Caller) -
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
     code: Code,

@@ -17,7 +17,7 @@ pub const MAX_SECOND_FACTOR_ATTEMPTS: u32 = 5;
 pub const TOTP_BINDING_TTL: Duration = Duration::minutes(10);
 pub const RECOVERY_CODE_COUNT: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Factor {
     Sms,
