@@ -12,6 +12,7 @@ use shared::usecases::contact::bind_email;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "BindEmailBody")]
 pub struct BindBody {
     email: Email,
     challenge_id: shared::domain::ids::ChallengeId,

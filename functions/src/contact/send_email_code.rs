@@ -12,6 +12,7 @@ use shared::usecases::Caller;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EmailBindCodeBody")]
 pub struct EmailBody {
     email: Email,
 }

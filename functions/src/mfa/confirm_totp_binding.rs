@@ -11,6 +11,7 @@ use shared::usecases::security::confirm_totp_binding;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ConfirmTotpBody")]
 pub struct ConfirmBody {
     binding_id: shared::domain::ids::FlowId,
     first_code: String,

@@ -11,6 +11,7 @@ use shared::usecases::security::unbind_totp;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "UnbindTotpBody")]
 pub struct UnbindBody {
     code: String,
     #[serde(default)]

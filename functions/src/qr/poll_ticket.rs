@@ -14,6 +14,7 @@ use shared::usecases::Caller;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "QrPollBody")]
 pub struct PollBody {
     secret: String,
 }

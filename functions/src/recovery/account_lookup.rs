@@ -18,6 +18,7 @@ use shared::Error;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "by", deny_unknown_fields)]
+#[schemars(rename = "AccountLookupBody")]
 pub enum Described {
     Phone {
         phone: Phone,
@@ -82,6 +83,7 @@ pub async fn start(state: &AppState, Json(d): Json<Described>, caller: Caller) -
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VerifyAccountLookupBody")]
 pub struct VerifyBody {
     phone: Phone,
     code: Code,

@@ -16,6 +16,7 @@ use shared::usecases::Caller;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "StartPasswordResetBody")]
 pub struct StartBody {
     account: String,
     #[serde(default)]
@@ -42,6 +43,7 @@ pub async fn start(state: &AppState, Json(b): Json<StartBody>, caller: Caller) -
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CompletePasswordResetBody")]
 pub struct CompleteBody {
     code: Code,
     new_password: Password,

@@ -14,6 +14,7 @@ use shared::usecases::Caller;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CompleteSignInBody")]
 pub struct CompleteBody {
     sign_in_id: shared::domain::ids::FlowId,
     factor: Factor,
