@@ -13,6 +13,7 @@ fuzz_api() {
   base="http://127.0.0.1:$port"
   log "schemathesis on infra/openapi.json against the local gateway on port $port ($FUZZ_EXAMPLES examples per operation)"
   cargo build --quiet --locked -p local-env --bin local-env || return 1
+  curl -fsS -o /dev/null -X POST "$AWS_ENDPOINT_URL/moto-api/reset" # fresh state: the gateway provisions from template.yaml
   ./target/debug/local-env serve --port "$port" >"$ROOT/.local/fuzz-gateway.log" 2>&1 &
   gateway_pid=$!
   for _ in $(seq 1 150); do
