@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod api_doc;
 pub mod authorizer;
 pub mod codes;
 pub mod contact;

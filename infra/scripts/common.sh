@@ -5,14 +5,16 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.venv"
 MOTO_SPEC="moto[dynamodb,s3,sqs,kms]==5.2.5"
-PY_REQS=("$MOTO_SPEC" "flask==3.1.2" "flask-cors==6.0.1" "cfn-lint==1.53.3")
+# schemathesis 3.39.16 needs a hypothesis from before 6.131's internals change (hypothesis-jsonschema
+# then fails with "'many' object has no attribute 'more'"): both pinned.
+PY_REQS=("$MOTO_SPEC" "flask==3.1.2" "flask-cors==6.0.1" "cfn-lint==1.53.3" "schemathesis==3.39.16" "hypothesis==6.131.0")
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 ensure_tools() {
   local stamp="$VENV/.installed-$(printf '%s ' "${PY_REQS[@]}" | sha256sum | cut -c1-16)"
   if [ -f "$stamp" ]; then return 0; fi
-  log "installing the local tools into $VENV (moto server, cfn-lint; pinned)"
+  log "installing the local tools into $VENV (moto server, cfn-lint, schemathesis; pinned)"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_REQS[@]}"
   touch "$stamp"

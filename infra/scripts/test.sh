@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs the local tools if needed, starts its own emulator (own port, fresh
-# state), checks formatting and lints, runs every test and cfn-lint on template.yaml, stops what it started. Non-zero on any
-# failure.
+# state), checks formatting and lints, runs every test, cfn-lint on template.yaml and schemathesis
+# on infra/openapi.json against the local gateway, stops what it started. Non-zero on any failure.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/api_fuzz.sh"
 cd "$ROOT"
 with_private_emulator test
 
@@ -13,4 +14,5 @@ cargo clippy --workspace --all-targets --locked --quiet -- -D warnings || status
 cargo test --workspace --locked --no-fail-fast || status=1
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml || status=1
+fuzz_api || status=1
 exit $status

@@ -11,7 +11,7 @@ use serde_json::json;
 use shared::domain::agreements::AgreementRef;
 use shared::usecases::passport::activate;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivationBody {
     agreements: Vec<AgreementRef>,

@@ -13,7 +13,7 @@ use shared::domain::phone::Phone;
 use shared::domain::username::Username;
 use shared::usecases::register::{register_cloud_account, RegisterCloudAccount};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     username: Username,

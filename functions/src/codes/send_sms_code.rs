@@ -11,7 +11,7 @@ use shared::domain::phone::Phone;
 use shared::usecases::codes::{send_sms_code, SendSmsCode};
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendCodeBody {
     phone: Phone,

@@ -10,8 +10,9 @@ use shared::domain::code::Code;
 use shared::domain::email::Email;
 use shared::usecases::contact::bind_email;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "BindEmailBody")]
 pub struct BindBody {
     email: Email,
     challenge_id: shared::domain::ids::ChallengeId,

@@ -28,7 +28,7 @@ pub async fn start(state: &AppState, Authed(principal): Authed, caller: Caller) 
     Ok(json_response(StatusCode::CREATED, &step_body(&step)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OldPhoneBody {
     code: Code,
@@ -46,7 +46,7 @@ pub async fn old_phone(
     Ok(json_response(StatusCode::OK, &step_body(&step)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPhoneBody {
     code: Code,

@@ -10,8 +10,9 @@ use shared::domain::email::Email;
 use shared::usecases::contact::send_email_bind_code;
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EmailBindCodeBody")]
 pub struct EmailBody {
     email: Email,
 }

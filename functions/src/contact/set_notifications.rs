@@ -9,7 +9,7 @@ use serde_json::json;
 use shared::usecases::contact::set_sms_notifications;
 use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationsBody {
     sms: BTreeMap<String, bool>,

@@ -9,7 +9,7 @@ use serde_json::json;
 use shared::ports::Profile;
 use shared::usecases::contact::update_profile;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileBody {
     display_name: Option<String>,

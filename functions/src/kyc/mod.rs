@@ -14,7 +14,7 @@ use shared::usecases::kyc::Person;
 use shared::Error;
 
 /// The person as a request names them; the document number is parsed by its type.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonBody {
     pub document_type: DocumentType,

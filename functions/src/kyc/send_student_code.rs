@@ -10,8 +10,9 @@ use serde::Deserialize;
 use shared::usecases::kyc::send_student_code;
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "StudentEmailCodeBody")]
 pub struct EmailBody {
     email: String,
 }

@@ -14,7 +14,7 @@ use shared::domain::identity::{DocumentType, IdDocument, PersonName};
 use shared::domain::phone::Phone;
 use shared::usecases::kyc::{verify_by_bank_card, BankCardVerification, Person};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BankCardBody {
     name: PersonName,

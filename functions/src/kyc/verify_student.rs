@@ -11,7 +11,7 @@ use shared::domain::agreements::AgreementRef;
 use shared::domain::code::Code;
 use shared::usecases::kyc::{verify_student, StudentVerification};
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Deserialize, schemars::JsonSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 enum Level {
     JuniorCollege,
@@ -31,7 +31,7 @@ impl Level {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StudentBody {
     school: String,

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::usecases::security::confirm_totp_binding;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ConfirmTotpBody")]
 pub struct ConfirmBody {
     binding_id: shared::domain::ids::FlowId,
     first_code: String,

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::usecases::security::unbind_totp;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "UnbindTotpBody")]
 pub struct UnbindBody {
     code: String,
     #[serde(default)]

@@ -12,8 +12,9 @@ use shared::usecases::qr_login::{poll, Poll};
 use shared::usecases::sign_in::SignInOutcome;
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "QrPollBody")]
 pub struct PollBody {
     secret: String,
 }

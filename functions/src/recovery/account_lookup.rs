@@ -16,8 +16,9 @@ use shared::usecases::recovery::{start_account_lookup, verify_account_lookup, Lo
 use shared::usecases::Caller;
 use shared::Error;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "by", deny_unknown_fields)]
+#[schemars(rename = "AccountLookupBody")]
 pub enum Described {
     Phone {
         phone: Phone,
@@ -80,8 +81,9 @@ pub async fn start(state: &AppState, Json(d): Json<Described>, caller: Caller) -
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VerifyAccountLookupBody")]
 pub struct VerifyBody {
     phone: Phone,
     code: Code,

@@ -14,8 +14,9 @@ use shared::domain::password::Password;
 use shared::usecases::recovery::{complete_password_reset, start_password_reset};
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "StartPasswordResetBody")]
 pub struct StartBody {
     account: String,
     #[serde(default)]
@@ -40,8 +41,9 @@ pub async fn start(state: &AppState, Json(b): Json<StartBody>, caller: Caller) -
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CompletePasswordResetBody")]
 pub struct CompleteBody {
     code: Code,
     new_password: Password,

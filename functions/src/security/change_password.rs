@@ -10,7 +10,7 @@ use serde_json::json;
 use shared::domain::password::Password;
 use shared::usecases::security::change_password;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordBody {
     current_password: Password,

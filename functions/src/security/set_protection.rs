@@ -7,7 +7,7 @@ use crate::AppState;
 use serde::Deserialize;
 use shared::usecases::security::set_protection;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProtectionBody {
     login_protection: bool,

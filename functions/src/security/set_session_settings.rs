@@ -7,7 +7,7 @@ use crate::AppState;
 use serde::Deserialize;
 use shared::usecases::security::set_idle_timeout;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionSettingsBody {
     idle_timeout_minutes: i64,

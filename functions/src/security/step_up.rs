@@ -11,7 +11,7 @@ use shared::domain::security::Factor;
 use shared::usecases::factors::FactorProof;
 use shared::usecases::security::step_up;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepUpBody {
     factor: Factor,

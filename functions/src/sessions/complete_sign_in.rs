@@ -12,8 +12,9 @@ use shared::usecases::factors::FactorProof;
 use shared::usecases::sign_in::complete_sign_in;
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CompleteSignInBody")]
 pub struct CompleteBody {
     sign_in_id: shared::domain::ids::FlowId,
     factor: Factor,

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use shared::usecases::sign_in::send_sign_in_code;
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SignInCodeBody")]
 pub struct SendBody {
     sign_in_id: shared::domain::ids::FlowId,
 }

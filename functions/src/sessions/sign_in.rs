@@ -10,7 +10,7 @@ use shared::domain::password::Password;
 use shared::usecases::sign_in::{sign_in, SignIn};
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInBody {
     username: String,
@@ -23,7 +23,7 @@ pub struct SignInBody {
 }
 
 /// `cloud` (default) or `passport`: which account system a username belongs to.
-#[derive(Deserialize, Default, PartialEq, Eq)]
+#[derive(Deserialize, schemars::JsonSchema, Default, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum AccountType {
     #[default]

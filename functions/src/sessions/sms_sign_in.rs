@@ -12,7 +12,7 @@ use shared::domain::phone::Phone;
 use shared::usecases::passport::sms_sign_in;
 use shared::usecases::Caller;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmsSignInBody {
     phone: Phone,

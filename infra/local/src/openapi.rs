@@ -1,13 +1,23 @@
 //! The API description (OpenAPI 3), generated from the code: the routes, their authorizer and
-//! summaries from template.yaml, the error codes from `functions::api::ERROR_CODES`. The committed
-//! `infra/openapi.json` is checked against it by a test, so the two cannot drift. Regenerate with
+//! summaries from template.yaml; each route's request body schema (derived with schemars from the
+//! type its handler deserialises) and success answers from `functions::api_doc`; the error codes
+//! and statuses from `functions::api::ERROR_CODES`. The committed `infra/openapi.json` is checked
+//! against it by a test, so the two cannot drift. Regenerate with
 //! `cargo run -q -p local-env -- openapi > infra/openapi.json`.
 
 use crate::template::Template;
 use functions::api::ERROR_CODES;
+use functions::api_doc;
+use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+
+/// The face provider's callback is authenticated by its body's HMAC in this header.
+const FACE_CALLBACK: &str = "face_result_callback";
 
 pub fn document(template: &Template) -> Value {
+    let mut generator = SchemaSettings::openapi3().into_generator();
+    let error_statuses: BTreeSet<u16> = ERROR_CODES.iter().map(|(_, status, _)| *status).collect();
     let mut paths: Map<String, Value> = Map::new();
     let mut routes: Vec<(&str, &str, &crate::template::Function, bool)> = template
         .functions
@@ -23,22 +33,45 @@ pub fn document(template: &Template) -> Value {
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
+        let doc = api_doc::doc(&function.binary);
+        let mut responses = Map::new();
+        for (status, description, schema) in doc.map(|d| d.success).unwrap_or_default() {
+            let mut answer = json!({ "description": description });
+            if let Some(schema) = schema {
+                answer["content"] = json!({ "application/json": { "schema": schema() } });
+            }
+            responses.insert(status.to_string(), answer);
+        }
+        for status in &error_statuses {
+            // API Gateway itself answers 401 (no Authorization header) and 413 with `{"message"}`.
+            let reference = match status {
+                401 | 413 => "#/components/responses/ErrorOrGateway",
+                _ => "#/components/responses/Error",
+            };
+            responses.insert(status.to_string(), json!({ "$ref": reference }));
+        }
+        let security = if authorized {
+            json!([{ "bearer": [] }])
+        } else if function.binary == FACE_CALLBACK {
+            json!([{ "faceSignature": [] }])
+        } else {
+            json!([])
+        };
         let mut operation = json!({
             "operationId": function.binary,
             "summary": function.description.clone().unwrap_or_default(),
-            "security": if authorized { json!([{ "bearer": [] }]) } else { json!([]) },
-            "responses": {
-                "2XX": { "description": "success (JSON, or empty for 204)" },
-                "4XX": { "$ref": "#/components/responses/Error" },
-                "5XX": { "$ref": "#/components/responses/Error" },
-            },
+            "security": security,
+            "responses": responses,
         });
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
-        if method != "GET" && method != "DELETE" {
-            operation["requestBody"] =
-                json!({ "required": false, "content": { "application/json": { "schema": { "type": "object" } } } });
+        if let Some(request) = doc.and_then(|d| d.request) {
+            let mut media = json!({ "schema": request(&mut generator) });
+            if let Some(example) = doc.and_then(|d| d.example) {
+                media["example"] = example();
+            }
+            operation["requestBody"] = json!({ "required": true, "content": { "application/json": media } });
         }
         let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
         entry[method.to_ascii_lowercase()] = operation;
@@ -46,31 +79,47 @@ pub fn document(template: &Template) -> Value {
     let codes: Vec<&str> = ERROR_CODES.iter().map(|(c, _, _)| *c).collect();
     let descriptions: Map<String, Value> =
         ERROR_CODES.iter().map(|(c, status, meaning)| (c.to_string(), json!(format!("{status}: {meaning}")))).collect();
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message", "request_id"],
+                    "properties": {
+                        "code": { "type": "string", "enum": codes, "x-meanings": descriptions },
+                        "message": { "type": "string" },
+                        "request_id": { "type": "string" },
+                        "details": { "type": "object" },
+                    },
+                },
+            },
+            "example": { "error": { "code": "INVALID_FIELD", "message": "phone: must be a valid phone number",
+                "request_id": "c0ffee00-0000-4000-8000-000000000000", "details": { "field": "phone", "reason": "must be a valid phone number" } } },
+        }),
+    );
+    schemas.insert(
+        "GatewayMessage".into(),
+        json!({ "type": "object", "required": ["message"], "properties": { "message": { "type": "string" } },
+            "example": { "message": "Unauthorized" } }),
+    );
     json!({
         "openapi": "3.0.3",
         "info": { "title": "Account centre API", "version": "1", "description": "Generated from template.yaml and the code; see the README for the flows." },
         "paths": paths,
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message", "request_id"],
-                            "properties": {
-                                "code": { "type": "string", "enum": codes, "x-meanings": descriptions },
-                                "message": { "type": "string" },
-                                "request_id": { "type": "string" },
-                                "details": { "type": "object" },
-                            },
-                        },
-                    },
-                },
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "the access_token of a sign-in" },
+                "faceSignature": { "type": "apiKey", "in": "header", "name": "X-Signature", "description": "hex HMAC-SHA256 of the body with the face provider's callback secret" },
             },
-            "responses": { "Error": { "description": "a refusal with a stable code", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } },
+            "schemas": schemas,
+            "responses": {
+                "Error": { "description": "a refusal with a stable code", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+                "ErrorOrGateway": { "description": "a refusal with a stable code, or API Gateway's own answer (`{\"message\"}`: no Authorization header on a protected route, or a body over 10 MB)", "content": { "application/json": { "schema": { "oneOf": [{ "$ref": "#/components/schemas/Error" }, { "$ref": "#/components/schemas/GatewayMessage" }] } } } },
+            },
         },
     })
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub const REQUIRED: [(&str, &str); 3] =
     [("user-service-agreement", "2024-06"), ("online-ordering-agreement", "2024-06"), ("privacy-policy", "2025-01")];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgreementRef {
     pub id: String,
     pub version: String,

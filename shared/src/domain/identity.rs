@@ -16,7 +16,7 @@ use std::fmt;
 /// Minimum age for verification where the document encodes the birth date [KYC-P5].
 pub const MINIMUM_AGE: u32 = 14;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentType {
     MainlandIdCard,

@@ -18,6 +18,7 @@ pub mod phone_change;
 pub mod qr_login;
 pub mod recovery;
 pub mod redacted;
+pub mod schema;
 pub mod security;
 pub mod session;
 pub mod sign_in;

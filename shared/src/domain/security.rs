@@ -17,7 +17,7 @@ pub const MAX_SECOND_FACTOR_ATTEMPTS: u32 = 5;
 pub const TOTP_BINDING_TTL: Duration = Duration::minutes(10);
 pub const RECOVERY_CODE_COUNT: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Factor {
     Sms,
@@ -47,7 +47,9 @@ pub fn available_factors(totp_bound: bool) -> Vec<Factor> {
 
 /// The idle timeout a main account may choose [LOGIN-4]: 15 minutes to 23 hours 59 minutes.
 pub fn idle_timeout_from_minutes(minutes: i64) -> Result<Duration, String> {
-    let d = Duration::minutes(minutes);
+    // `try_minutes`: a value beyond chrono's range is out of range too, not a panic (found by
+    // schemathesis: `{"idle_timeout_minutes": 9223372036854775807}`).
+    let d = Duration::try_minutes(minutes).unwrap_or(Duration::MAX);
     if d < MIN_IDLE_TIMEOUT || d > MAX_IDLE_TIMEOUT {
         return Err(format!(
             "must be between {} and {} minutes",
@@ -87,6 +89,8 @@ mod tests {
         assert_eq!(idle_timeout_from_minutes(15).unwrap(), Duration::minutes(15));
         assert_eq!(idle_timeout_from_minutes(23 * 60 + 59).unwrap(), Duration::minutes(1439));
         assert!(idle_timeout_from_minutes(24 * 60).is_err());
+        assert!(idle_timeout_from_minutes(i64::MAX).is_err());
+        assert!(idle_timeout_from_minutes(i64::MIN).is_err());
     }
 
     #[test]

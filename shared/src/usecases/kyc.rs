@@ -116,10 +116,12 @@ pub async fn start_face(
     })
 }
 
-#[derive(Deserialize)]
-struct FaceCallback {
+/// The face provider's callback body (signed: `X-Signature`).
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct FaceCallback {
     verification_id: FlowId,
     provider_session_id: String,
+    /// `pass` or `fail`.
     outcome: String,
 }
 
