@@ -17,3 +17,35 @@ async fn the_document_cap_refusal_tells_where_to_sign_in_instead() {
     let advice = refused.body["error"]["details"]["advice"].as_str().unwrap_or_default();
     assert!(advice.contains("sign in to one of the accounts"), "{:?}", refused.body);
 }
+
+#[tokio::test]
+async fn with_no_bank_card_attempt_left_the_sms_code_is_not_spent() {
+    // KYC-P3: the seed keeps the code when the method is already closed
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let id = unique_id_number();
+    for _ in 0..10 {
+        app.bank_card(&token, "张三", &id, &card_number("622848")).await;
+    }
+    let phone = unique_phone();
+    let (challenge, code) = app.seed_code_for(&phone, shared::domain::code::Purpose::BankCard).await;
+    let body = serde_json::json!({
+        "name": "张三", "id_number": id, "card_number": card_number("622202"), "phone": phone,
+        "challenge_id": challenge, "sms_code": code, "agreement": personal_agreement(),
+    });
+    let closed = app.call("POST", "/v1/verifications/personal/bank-card", Some(&token), Some(body)).await;
+    assert_eq!((closed.status, closed.code()), (409, "BANK_CARD_ATTEMPTS_EXHAUSTED"));
+    let stored = app
+        .dynamo()
+        .await
+        .get_item()
+        .table_name("FlowsTable")
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("CODE#{challenge}")))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the code is stored");
+    assert!(!stored.contains_key("consumed_at"), "the code was not used up");
+    assert_eq!(stored["attempts"].as_n().unwrap(), "0", "and no try was spent on it");
+}

@@ -209,6 +209,12 @@ pub async fn verify_by_bank_card(
     request: BankCardVerification,
 ) -> Result<()> {
     let identity = prepare(deps, principal, &request.person, "bank_card").await?;
+    let remaining_methods = vec!["face"];
+    // With no attempt left the SMS code is not spent (the user keeps it for nothing else, but
+    // learns first that this method is closed) [KYC-P3, following the seed].
+    if deps.kyc().bank_card_attempts(&principal.account_id).await? >= kyc::MAX_BANK_CARD_ATTEMPTS {
+        return Err(Error::BankCardAttemptsExhausted { remaining_methods });
+    }
     codes::consume(
         deps,
         &request.challenge_id,
@@ -217,7 +223,6 @@ pub async fn verify_by_bank_card(
         &codes::phone_target(deps, &request.phone),
     )
     .await?;
-    let remaining_methods = vec!["face"];
     let attempts = deps.kyc().count_bank_card_attempt(&principal.account_id, kyc::MAX_BANK_CARD_ATTEMPTS).await?;
     let Some(attempts) = attempts else { return Err(Error::BankCardAttemptsExhausted { remaining_methods }) };
     let answer = deps
