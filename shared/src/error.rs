@@ -219,6 +219,10 @@ errors! {
         => 403 "ACTIVATION_REQUIRED"
             "accept the agreements first (`POST /v1/accounts/me/activation`): nothing else works until then",
         details { .. } => json!({ "activate": "POST /v1/accounts/me/activation" });
+    #[error("QR sign-in is for passport accounts; a cloud account signs in with its username and password")]
+    QrSignInPassportOnly
+        => 403 "QR_SIGN_IN_PASSPORT_ONLY"
+            "QR sign-in is for passport accounts: a cloud account signs in with its username and password";
     #[error("the QR login ticket has expired; show a new code")]
     QrTicketExpired => 409 "QR_TICKET_EXPIRED" "the QR login ticket expired (2 minutes): show a new code";
     #[error("the QR login ticket was already used or rejected")]

@@ -65,7 +65,7 @@ async fn an_sms_sign_in_under_login_protection_without_another_factor_is_refused
 #[tokio::test]
 async fn a_qr_sign_in_under_login_protection_needs_a_second_factor() {
     let app = spawn_app().await;
-    let (username, phone, phone_app) = app.signed_in_user().await;
+    let (account_id, phone, phone_app) = app.passport_user().await;
     protect(&app, &phone_app, &phone).await;
     let t = app.call("POST", "/v1/qr-logins", None, None).await;
     let (ticket, secret) = (t.body["ticket_id"].as_str().unwrap(), t.body["secret"].as_str().unwrap());
@@ -85,5 +85,5 @@ async fn a_qr_sign_in_under_login_protection_needs_a_second_factor() {
     let done = app.call("POST", "/v1/sessions/second-factor", None, Some(body)).await;
     assert_eq!(done.status, 201, "{:?}", done.body);
     let me = app.call("GET", "/v1/accounts/me", Some(done.body["access_token"].as_str().unwrap()), None).await;
-    assert_eq!(me.body["username"], username);
+    assert_eq!(me.body["account_id"], account_id);
 }

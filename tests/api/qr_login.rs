@@ -24,7 +24,7 @@ async fn app_step(app: &TestApp, token: &str, ticket: &str, step: &str) -> Reply
 #[tokio::test]
 async fn scan_confirm_and_the_desktop_gets_the_session_once() {
     let app = spawn_app().await;
-    let (username, _, phone_app) = app.signed_in_user().await;
+    let (account_id, _, phone_app) = app.passport_user().await;
     let (ticket, secret) = issue(&app).await;
     assert_eq!(poll(&app, &ticket, &secret).await.body["state"], "waiting");
     let scanned = app_step(&app, &phone_app, &ticket, "scan").await;
@@ -36,7 +36,7 @@ async fn scan_confirm_and_the_desktop_gets_the_session_once() {
     assert_eq!(session.status, 201, "{:?}", session.body);
     let token = session.body["access_token"].as_str().unwrap();
     let me = app.call("GET", "/v1/accounts/me", Some(token), None).await;
-    assert_eq!(me.body["username"], username);
+    assert_eq!(me.body["account_id"], account_id);
     let listed = app.call("GET", "/v1/sessions", Some(token), None).await;
     assert!(listed.body["sessions"]
         .as_array()
@@ -52,7 +52,7 @@ async fn scan_confirm_and_the_desktop_gets_the_session_once() {
 #[tokio::test]
 async fn two_racing_polls_get_one_session() {
     let app = spawn_app().await;
-    let (_, _, phone_app) = app.signed_in_user().await;
+    let (_, _, phone_app) = app.passport_user().await;
     let (ticket, secret) = issue(&app).await;
     app_step(&app, &phone_app, &ticket, "scan").await;
     app_step(&app, &phone_app, &ticket, "confirm").await;
@@ -64,7 +64,7 @@ async fn two_racing_polls_get_one_session() {
 #[tokio::test]
 async fn a_rejected_ticket_gives_no_session() {
     let app = spawn_app().await;
-    let (_, _, phone_app) = app.signed_in_user().await;
+    let (_, _, phone_app) = app.passport_user().await;
     let (ticket, secret) = issue(&app).await;
     app_step(&app, &phone_app, &ticket, "scan").await;
     assert_eq!(app_step(&app, &phone_app, &ticket, "reject").await.body["state"], "rejected");
@@ -75,7 +75,7 @@ async fn a_rejected_ticket_gives_no_session() {
 #[tokio::test]
 async fn an_expired_ticket_is_refused() {
     let app = spawn_app().await;
-    let (_, _, phone_app) = app.signed_in_user().await;
+    let (_, _, phone_app) = app.passport_user().await;
     let (ticket, secret) = issue(&app).await;
     app.clock.advance(Duration::minutes(2));
     let late = app_step(&app, &phone_app, &ticket, "scan").await;
@@ -84,10 +84,20 @@ async fn an_expired_ticket_is_refused() {
 }
 
 #[tokio::test]
+async fn a_cloud_account_cannot_confirm_a_qr_sign_in() {
+    // LOGIN-2: a cloud account signs in with its username and password only (the seed)
+    let app = spawn_app().await;
+    let (_, _, cloud) = app.signed_in_user().await;
+    let (ticket, _) = issue(&app).await;
+    let refused = app_step(&app, &cloud, &ticket, "scan").await;
+    assert_eq!((refused.status, refused.code()), (403, "QR_SIGN_IN_PASSPORT_ONLY"));
+}
+
+#[tokio::test]
 async fn another_account_cannot_confirm_and_the_order_holds() {
     let app = spawn_app().await;
-    let (_, _, first) = app.signed_in_user().await;
-    let (_, _, second) = app.signed_in_user().await;
+    let (_, _, first) = app.passport_user().await;
+    let (_, _, second) = app.passport_user().await;
     let (ticket, secret) = issue(&app).await;
     assert_eq!(
         app_step(&app, &first, &ticket, "confirm").await.code(),

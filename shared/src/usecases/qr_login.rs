@@ -75,6 +75,10 @@ pub async fn app_step(
     ticket_id: &FlowId,
     step: AppStep,
 ) -> Result<(&'static str, String)> {
+    // The seed: QR sign-in is for passport accounts; a cloud account uses username and password.
+    if principal.credential.cloud_username().is_some() {
+        return Err(Error::QrSignInPassportOnly);
+    }
     let current = load(deps, ticket_id).await?;
     let account = principal.account_id.as_str();
     let event = || QrStep {
