@@ -209,3 +209,35 @@ mod progress_tests {
 pub trait Tried: Flow {
     fn progress(&self) -> Progress;
 }
+
+/// Declares a flow whose whole life is a [`Progress`] of `max` tries (field `progress`, expiry in
+/// field `expires_at`): its `Flow` (events are [`Step`]s, refusals [`Closed`]) and `Tried`.
+#[macro_export]
+macro_rules! tried_flow {
+    ($flow:ty, $kind:expr, $max:expr) => {
+        impl $crate::domain::flow::Flow for $flow {
+            const KIND: $crate::domain::flow::FlowKind = $kind;
+            type Event<'a> = $crate::domain::flow::Step;
+            type Refusal = $crate::domain::flow::Closed;
+
+            fn expires_at(&self) -> chrono::DateTime<chrono::Utc> {
+                self.expires_at
+            }
+
+            fn apply(
+                mut self,
+                step: $crate::domain::flow::Step,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Self, $crate::domain::flow::Closed> {
+                self.progress = self.progress.step(step, $max, self.expires_at, now)?;
+                Ok(self)
+            }
+        }
+
+        impl $crate::domain::flow::Tried for $flow {
+            fn progress(&self) -> $crate::domain::flow::Progress {
+                self.progress
+            }
+        }
+    };
+}

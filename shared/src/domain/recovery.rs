@@ -3,7 +3,7 @@
 //! nothing is stored all the same, so its answers are alike.
 
 use super::code::MAX_ATTEMPTS;
-use super::flow::{Closed, Flow, FlowKind, Progress, Step};
+use super::flow::{Flow, FlowKind, Progress};
 use super::ids::{AccountId, ChallengeId};
 use super::login::CredentialRef;
 use super::redacted::Redacted;
@@ -62,21 +62,6 @@ pub struct PasswordReset {
     pub progress: Progress,
 }
 
-impl Flow for PasswordReset {
-    const KIND: FlowKind = FlowKind::PasswordReset;
-    type Event<'a> = Step;
-    type Refusal = Closed;
-
-    fn expires_at(&self) -> DateTime<Utc> {
-        self.expires_at
-    }
-
-    fn apply(mut self, step: Step, now: DateTime<Utc>) -> Result<Self, Closed> {
-        self.progress = self.progress.step(step, MAX_ATTEMPTS, self.expires_at, now)?;
-        Ok(self)
-    }
-}
-
 /// The code sent to one bound phone and the accounts it may reveal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LookupPhone {
@@ -92,29 +77,6 @@ pub struct AccountLookup {
     pub progress: Progress,
 }
 
-impl Flow for AccountLookup {
-    const KIND: FlowKind = FlowKind::AccountLookup;
-    type Event<'a> = Step;
-    type Refusal = Closed;
+crate::tried_flow!(PasswordReset, super::flow::FlowKind::PasswordReset, MAX_ATTEMPTS);
 
-    fn expires_at(&self) -> DateTime<Utc> {
-        self.expires_at
-    }
-
-    fn apply(mut self, step: Step, now: DateTime<Utc>) -> Result<Self, Closed> {
-        self.progress = self.progress.step(step, MAX_ATTEMPTS, self.expires_at, now)?;
-        Ok(self)
-    }
-}
-
-impl super::flow::Tried for PasswordReset {
-    fn progress(&self) -> Progress {
-        self.progress
-    }
-}
-
-impl super::flow::Tried for AccountLookup {
-    fn progress(&self) -> Progress {
-        self.progress
-    }
-}
+crate::tried_flow!(AccountLookup, super::flow::FlowKind::AccountLookup, MAX_ATTEMPTS);

@@ -114,21 +114,4 @@ pub struct TotpBinding {
     pub progress: super::flow::Progress,
 }
 
-impl super::flow::Flow for TotpBinding {
-    const KIND: super::flow::FlowKind = super::flow::FlowKind::TotpBinding;
-    type Event<'a> = super::flow::Step;
-    type Refusal = super::flow::Closed;
-
-    fn expires_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.expires_at
-    }
-
-    fn apply(
-        mut self,
-        step: super::flow::Step,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Self, super::flow::Closed> {
-        self.progress = self.progress.step(step, MAX_SECOND_FACTOR_ATTEMPTS, self.expires_at, now)?;
-        Ok(self)
-    }
-}
+crate::tried_flow!(TotpBinding, super::flow::FlowKind::TotpBinding, MAX_SECOND_FACTOR_ATTEMPTS);

@@ -5,7 +5,7 @@
 //!    '-- 5 tries used: refused;  5 minutes: expired
 //! ```
 
-use super::flow::{Closed, Flow, FlowKind, Progress, Step};
+use super::flow::Progress;
 use super::ids::AccountId;
 use super::login::CredentialRef;
 use super::security::MAX_SECOND_FACTOR_ATTEMPTS;
@@ -31,17 +31,4 @@ fn password() -> SignInMethod {
     SignInMethod::Password
 }
 
-impl Flow for PendingSignIn {
-    const KIND: FlowKind = FlowKind::SignIn;
-    type Event<'a> = Step;
-    type Refusal = Closed;
-
-    fn expires_at(&self) -> DateTime<Utc> {
-        self.expires_at
-    }
-
-    fn apply(mut self, step: Step, now: DateTime<Utc>) -> Result<Self, Closed> {
-        self.progress = self.progress.step(step, MAX_SECOND_FACTOR_ATTEMPTS, self.expires_at, now)?;
-        Ok(self)
-    }
-}
+crate::tried_flow!(PendingSignIn, super::flow::FlowKind::SignIn, MAX_SECOND_FACTOR_ATTEMPTS);
