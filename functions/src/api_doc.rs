@@ -168,7 +168,12 @@ fn face_started() -> Value {
     ])
 }
 fn face_state() -> Value {
-    object(vec![("verification_id", string()), ("state", one_of(&["pending", "passed", "failed", "expired"]))])
+    let mut schema =
+        object(vec![("verification_id", string()), ("state", one_of(&["pending", "passed", "failed", "expired"]))]);
+    // When failed: the other method to try, and a hint.
+    schema["properties"]["other_methods"] = json!({ "type": "array", "items": one_of(&["bank_card"]) });
+    schema["properties"]["hint"] = string();
+    schema
 }
 fn bank_card_passed() -> Value {
     object(vec![("state", one_of(&["passed"])), ("method", one_of(&["bank_card"]))])

@@ -49,3 +49,16 @@ async fn with_no_bank_card_attempt_left_the_sms_code_is_not_spent() {
     assert!(!stored.contains_key("consumed_at"), "the code was not used up");
     assert_eq!(stored["attempts"].as_n().unwrap(), "0", "and no try was spent on it");
 }
+
+#[tokio::test]
+async fn a_failed_face_check_points_to_the_bank_card() {
+    // KYC-P2, KYC-P3: the seed suggests the bank card after face failures
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let started = app.start_face(&token, "李四", &unique_id_number()).await;
+    assert_eq!(app.scan_face(started.body["qr_payload"].as_str().unwrap(), "fail").await.status, 204);
+    let id = started.body["verification_id"].as_str().unwrap();
+    let status = app.call("GET", &format!("/v1/verifications/personal/face/{id}"), Some(&token), None).await;
+    assert_eq!(status.body["state"], "failed");
+    assert_eq!(status.body["other_methods"], serde_json::json!(["bank_card"]));
+}
