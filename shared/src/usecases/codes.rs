@@ -112,18 +112,34 @@ pub async fn send_sms_code(
     let now = deps.clock().now();
     let (new, code) = prepare_code(deps, &phone_target(deps, &request.phone), request.purpose, now);
     let sent = issue(deps, &new, caller, now).await?;
+    enqueue_sms(deps, &request.phone, &code, request.purpose, &sent).await?;
+    Ok(sent)
+}
+
+/// Puts the SMS of an issued code on the outbox.
+async fn enqueue_sms(
+    deps: &(impl HasKeys + HasOutbox),
+    phone: &Phone,
+    code: &Code,
+    purpose: Purpose,
+    sent: &CodeSent,
+) -> Result<()> {
     let text = format!(
         "[Cloud] Your verification code is {}. It expires in {} minutes. Never share it.",
         code.expose(),
-        request.purpose.ttl().num_minutes()
+        purpose.ttl().num_minutes()
     );
     let message = OutboxMessage::Sms {
         id: sent.challenge_id.to_string(),
-        to: Redacted::new(request.phone.as_e164().to_owned()),
+        to: Redacted::new(phone.as_e164().to_owned()),
         text: Redacted::new(text),
     };
-    super::delivery::enqueue(deps, &message).await?;
-    Ok(sent)
+    super::delivery::enqueue(deps, &message).await
+}
+
+/// A message the worker drops: the work of a send, with nothing sent.
+async fn discard(deps: &(impl HasKeys + HasOutbox), new: &NewCode) -> Result<()> {
+    super::delivery::enqueue(deps, &OutboxMessage::Discard { id: new.challenge_id.to_string() }).await
 }
 
 /// Sends a code for an anonymous request (recovery) without ever refusing: a send limit that is
@@ -137,18 +153,26 @@ pub(crate) async fn send_quietly(
     purpose: Purpose,
     caller: &Caller,
 ) -> Result<Option<CodeSent>> {
+    let now = deps.clock().now();
     let Some(phone) = phone else {
-        let now = deps.clock().now();
         // As much work as for a match: the account read, the code with its counters, the message.
         let _ = deps.accounts().account(&AccountId::generate()).await?;
         let (new, _) = prepare_code(deps, &deps.keys().keyed_hash("decoy", decoy_seed), purpose, now);
         let _ = issue(deps, &new, caller, now).await;
-        super::delivery::enqueue(deps, &OutboxMessage::Discard { id: new.challenge_id.to_string() }).await?;
+        discard(deps, &new).await?;
         return Ok(None);
     };
-    match send_sms_code(deps, SendSmsCode { phone: phone.clone(), purpose }, caller).await {
-        Ok(sent) => Ok(Some(sent)),
-        Err(Error::RateLimited { .. }) => Ok(None),
+    let (new, code) = prepare_code(deps, &phone_target(deps, phone), purpose, now);
+    match issue(deps, &new, caller, now).await {
+        Ok(sent) => {
+            enqueue_sms(deps, phone, &code, purpose, &sent).await?;
+            Ok(Some(sent))
+        }
+        // A limit reached: no code leaves, and the same message work is done as for a decoy.
+        Err(Error::RateLimited { .. }) => {
+            discard(deps, &new).await?;
+            Ok(None)
+        }
         Err(other) => Err(other),
     }
 }

@@ -79,7 +79,6 @@ pub(crate) async fn prepare(
     account_id: &AccountId,
     record: &SecurityRecord,
     proof: &FactorProof,
-    sms_purpose: Purpose,
 ) -> Result<std::result::Result<Ready, Unchecked>> {
     let kind = match proof.factor {
         Factor::Sms => {
@@ -88,7 +87,6 @@ pub(crate) async fn prepare(
                 .clone()
                 .ok_or_else(|| Error::invalid("challenge_id", "required for the sms factor"))?;
             let code = Code::parse(proof.code.expose()).map_err(|reason| Error::invalid("code", reason))?;
-            let _ = sms_purpose;
             let phone = codes::account_phone(deps, account_id).await?;
             ReadyKind::Sms { challenge_id, code, target_hash: codes::phone_target(deps, &phone) }
         }
@@ -163,7 +161,7 @@ pub(crate) async fn verify(
     proof: &FactorProof,
     sms_purpose: Purpose,
 ) -> Result<()> {
-    let ready = match prepare(deps, &principal.account_id, record, proof, sms_purpose).await? {
+    let ready = match prepare(deps, &principal.account_id, record, proof).await? {
         Ok(ready) => ready,
         Err(unchecked) => return Err(unchecked_error(unchecked)),
     };

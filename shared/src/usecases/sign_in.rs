@@ -234,7 +234,7 @@ pub async fn complete_sign_in(
         return Err(Error::invalid("factor", "the factor signed in with does not count as the second one"));
     }
     let record = deps.security().security(&flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
-    let ready = match factors::prepare(deps, &flow.account_id, &record, &proof, Purpose::SignIn).await? {
+    let ready = match factors::prepare(deps, &flow.account_id, &record, &proof).await? {
         Ok(ready) => ready,
         Err(unchecked) => return Err(factors::unchecked_error(unchecked)),
     };

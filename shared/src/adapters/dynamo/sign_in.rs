@@ -2,12 +2,20 @@ use super::accounts::CredentialItem;
 use super::{cancelled_items, fault, get_n, get_s, keys, n, s, written, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::{CredentialRef, LoginName};
-use crate::domain::throttle::Throttle;
+use crate::domain::throttle::{locked_for, FailureWindow, Throttle};
 use crate::error::{Error, Result};
 use crate::ports::{Credential, Full, Settle, SignInStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
+
+/// A failure window as stored (a refund may have taken the count below zero: read as none).
+fn failure_window(item: &Item) -> Option<FailureWindow> {
+    Some(FailureWindow {
+        failures: u32::try_from(get_n(item, "failures").unwrap_or(0)).unwrap_or(0),
+        window_end: DateTime::from_timestamp(get_n(item, "window_end")?, 0)?,
+    })
+}
 
 /// Lost races tolerated while counting one failure (each means another failure was counted).
 const MAX_RACES: usize = 8;
@@ -133,17 +141,14 @@ impl SignInStore for DynamoStore {
             let mut locked: Option<u64> = None;
             let mut full = vec![];
             let mut ended = vec![];
-            for (index, (throttle, _)) in windows.iter().enumerate() {
+            for (index, (throttle, cap)) in windows.iter().enumerate() {
                 let Some(old) = reasons.get(index).cloned().flatten() else { continue };
-                let end =
-                    old.as_ref().and_then(|i| get_n(i, "window_end")).and_then(|t| DateTime::from_timestamp(t, 0));
-                match end {
-                    Some(end) if end > now => {
-                        let wait = crate::domain::whole_seconds(end - now);
+                match locked_for(old.as_ref().and_then(failure_window), *cap, now) {
+                    Some(wait) => {
                         locked = Some(locked.map_or(wait, |w| w.max(wait)));
                         full.push(index);
                     }
-                    _ => ended.push(*throttle),
+                    None => ended.push(*throttle),
                 }
             }
             if let Some(retry_after_secs) = locked {
