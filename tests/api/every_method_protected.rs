@@ -3,17 +3,7 @@
 //! factor the method itself proved (the SMS code) does not count as the second one.
 
 use api_tests::*;
-use serde_json::{json, Value};
-use shared::domain::code::Purpose;
-
-async fn sms_sign_in(app: &TestApp, phone: &str, agreements: Option<Value>) -> Reply {
-    let (challenge, code) = app.seed_code_for(phone, Purpose::PassportSignIn).await;
-    let mut body = json!({"phone": phone, "challenge_id": challenge, "sms_code": code});
-    if let Some(a) = agreements {
-        body["agreements"] = a;
-    }
-    app.call("POST", "/v1/sessions/sms", None, Some(body)).await
-}
+use serde_json::json;
 
 async fn protect(app: &TestApp, token: &str, phone: &str) {
     assert_eq!(app.step_up_by_sms(token, phone).await.status, 201);
@@ -23,7 +13,7 @@ async fn protect(app: &TestApp, token: &str, phone: &str) {
 
 /// A new passport account (by SMS), signed in: its token.
 async fn passport_account(app: &TestApp, phone: &str) -> String {
-    let first = sms_sign_in(app, phone, Some(agreements())).await;
+    let first = app.sms_sign_in(phone, Some(agreements())).await;
     assert_eq!(first.status, 201, "{:?}", first.body);
     first.body["access_token"].as_str().unwrap().to_owned()
 }
@@ -36,7 +26,7 @@ async fn an_sms_sign_in_under_login_protection_needs_the_virtual_mfa_code() {
     let (secret, _) = app.bind_totp(&token, &phone).await;
     protect(&app, &token, &phone).await;
 
-    let pending = sms_sign_in(&app, &phone, None).await;
+    let pending = app.sms_sign_in(&phone, None).await;
     assert_eq!(pending.status, 202, "{:?}", pending.body);
     assert!(pending.body.get("access_token").is_none());
     assert_eq!(pending.body["factors"], json!(["totp", "recovery_code"]), "the SMS code already signed in");
@@ -57,7 +47,7 @@ async fn an_sms_sign_in_under_login_protection_without_another_factor_is_refused
     let phone = unique_phone();
     let token = passport_account(&app, &phone).await;
     protect(&app, &token, &phone).await;
-    let refused = sms_sign_in(&app, &phone, None).await;
+    let refused = app.sms_sign_in(&phone, None).await;
     assert_eq!((refused.status, refused.code()), (403, "SECOND_FACTOR_UNAVAILABLE"), "{:?}", refused.body);
     assert!(refused.body.get("access_token").is_none());
 }

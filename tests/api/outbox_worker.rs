@@ -16,6 +16,7 @@ fn record(id: &str, body: &str) -> aws_lambda_events::sqs::SqsMessage {
 
 #[tokio::test]
 async fn the_same_message_delivered_twice_is_sent_once_and_a_poison_message_is_reported() {
+    // REG-2, REC-4: every code leaves from this worker, once
     let app = spawn_app().await;
     let phone = unique_phone();
     let message = OutboxMessage::Sms {

@@ -31,6 +31,7 @@ fn shape(r: &Reply) -> (u16, String, BTreeSet<String>, BTreeSet<String>) {
 
 #[tokio::test]
 async fn password_reset_starts_answer_alike_for_an_account_and_for_nobody_also_when_repeated() {
+    // REC-4
     let app = spawn_app().await;
     let (username, _, _) = app.signed_in_user().await;
     let ghost = unique_username();
@@ -46,6 +47,7 @@ async fn password_reset_starts_answer_alike_for_an_account_and_for_nobody_also_w
 
 #[tokio::test]
 async fn a_weak_password_with_a_wrong_code_answers_alike_for_an_account_and_for_nobody() {
+    // REC-4
     let app = spawn_app().await;
     let (username, _, _) = app.signed_in_user().await;
     app.clock.advance(Duration::seconds(61));
@@ -64,6 +66,7 @@ async fn a_weak_password_with_a_wrong_code_answers_alike_for_an_account_and_for_
 
 #[tokio::test]
 async fn a_lookup_counts_one_try_counter_whichever_phone_is_tried() {
+    // REC-4
     let app = spawn_app().await;
     let (_, phone, _) = app.signed_in_user().await;
     app.clock.advance(Duration::seconds(61));
@@ -87,6 +90,7 @@ async fn a_lookup_counts_one_try_counter_whichever_phone_is_tried() {
 
 #[tokio::test]
 async fn a_lookup_that_matches_nothing_sends_nothing_and_answers_the_same() {
+    // REC-4
     let app = spawn_app().await;
     let (_, phone, _) = app.signed_in_user().await;
     app.clock.advance(Duration::seconds(61));

@@ -242,13 +242,21 @@ impl TestApp {
         (username, phone, signed_in.body["access_token"].as_str().unwrap().to_owned())
     }
 
+    /// SMS sign-in of a passport account (registering the phone when `agreements` are given).
+    pub async fn sms_sign_in(&self, phone: &str, agreements: Option<Value>) -> Reply {
+        let (challenge, code) = self.seed_code_for(phone, Purpose::PassportSignIn).await;
+        let mut body = json!({"phone": phone, "challenge_id": challenge, "sms_code": code});
+        if let Some(a) = agreements {
+            body["agreements"] = a;
+        }
+        self.call("POST", "/v1/sessions/sms", None, Some(body)).await
+    }
+
     /// A new passport account (registered by SMS sign-in), signed in: (account id, phone, token).
     /// QR sign-in is for passport accounts: their mobile app confirms a desktop's ticket.
     pub async fn passport_user(&self) -> (String, String, String) {
         let phone = unique_phone();
-        let (challenge, code) = self.seed_code_for(&phone, Purpose::PassportSignIn).await;
-        let body = json!({"phone": phone, "challenge_id": challenge, "sms_code": code, "agreements": agreements()});
-        let signed_in = self.call("POST", "/v1/sessions/sms", None, Some(body)).await;
+        let signed_in = self.sms_sign_in(&phone, Some(agreements())).await;
         assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
         let account_id = signed_in.body["account_id"].as_str().unwrap().to_owned();
         (account_id, phone, signed_in.body["access_token"].as_str().unwrap().to_owned())
