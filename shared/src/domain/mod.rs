@@ -4,6 +4,8 @@
 pub mod account;
 pub mod agreements;
 pub mod bank_card;
+pub mod calendar;
+pub mod case;
 pub mod captcha;
 pub mod code;
 pub mod email;
@@ -21,9 +23,11 @@ pub mod redacted;
 pub mod schema;
 pub mod security;
 pub mod session;
+pub mod staff;
 pub mod sign_in;
 pub mod throttle;
 pub mod totp;
+pub mod upload;
 pub mod username;
 
 /// A wait told to a client (`Retry-After`): whole seconds, at least one.
