@@ -595,7 +595,12 @@ const REVIEW_DOCS: &[Doc] = &[
         example: None,
         success: &[(201, "the case", Some(customer_case))],
     },
-    Doc { binary: "list_cases", request: None, example: None, success: &[(200, "the account's cases", Some(cases_list))] },
+    Doc {
+        binary: "list_cases",
+        request: None,
+        example: None,
+        success: &[(200, "the account's cases", Some(cases_list))],
+    },
     Doc { binary: "withdraw_case", request: None, example: None, success: &[(200, "withdrawn", Some(customer_case))] },
     Doc {
         binary: "staff_sign_in",
@@ -632,10 +637,17 @@ const REVIEW_DOCS: &[Doc] = &[
     Doc {
         binary: "decide_case",
         request: Some(body::<review::decide::DecisionBody>),
-        example: Some(|| json!({ "claim_token": "...", "decision": "reject", "reason": "the ID photo is not held by the person" })),
+        example: Some(
+            || json!({ "claim_token": "...", "decision": "reject", "reason": "the ID photo is not held by the person" }),
+        ),
         success: &[(200, "decided", Some(staff_case))],
     },
-    Doc { binary: "case_audit_trail", request: None, example: None, success: &[(200, "the audit trail", Some(audit_entries))] },
+    Doc {
+        binary: "case_audit_trail",
+        request: None,
+        example: None,
+        success: &[(200, "the audit trail", Some(audit_entries))],
+    },
 ];
 
 /// The row of a binary.

@@ -24,8 +24,7 @@ pub type HttpHandler = for<'a> fn(&'a AppState, Request) -> BoxFuture<'a, Respon
 pub type WorkerHandler = for<'a> fn(&'a AppState, SqsEvent) -> BoxFuture<'a, SqsBatchResponse>;
 
 /// What a scheduled worker runs for a schedule's event (EventBridge Scheduler).
-pub type ScheduleHandler =
-    for<'a> fn(&'a AppState, serde_json::Value) -> BoxFuture<'a, Result<(), shared::Error>>;
+pub type ScheduleHandler = for<'a> fn(&'a AppState, serde_json::Value) -> BoxFuture<'a, Result<(), shared::Error>>;
 
 /// One Lambda of template.yaml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

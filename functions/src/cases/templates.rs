@@ -1,15 +1,23 @@
 //! `GET /v1/templates/{template}`: the letters a case needs, to download, fill in, sign (or
 //! stamp) and upload: `phone-rebind-letter`, `mfa-unbind-letter`.
 
-use crate::api::{ApiResult};
+use crate::api::ApiResult;
 use crate::AppState;
 use http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 
 /// (name, file name, text)
 const TEMPLATES: &[(&str, &str, &str)] = &[
-    ("phone-rebind-letter", "phone-rebind-application-letter.txt", include_str!("../../assets/templates/phone-rebind-letter.txt")),
-    ("mfa-unbind-letter", "mfa-unbind-application-letter.txt", include_str!("../../assets/templates/mfa-unbind-letter.txt")),
+    (
+        "phone-rebind-letter",
+        "phone-rebind-application-letter.txt",
+        include_str!("../../assets/templates/phone-rebind-letter.txt"),
+    ),
+    (
+        "mfa-unbind-letter",
+        "mfa-unbind-application-letter.txt",
+        include_str!("../../assets/templates/mfa-unbind-letter.txt"),
+    ),
 ];
 
 /// The template's name, from the path.

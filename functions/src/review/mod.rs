@@ -37,7 +37,12 @@ fn details(state: &AppState, case: &Case) -> Value {
 /// A case as a reviewer sees it: in the queue's list a summary; read one by one (`full`) with what
 /// the reviewer compares (personal data decrypted: only the functions that read a case have the
 /// data key) and its material as short-lived URLs.
-pub(crate) fn staff_case_body(state: &AppState, case: &Versioned<Case>, material: &[MaterialView], full: bool) -> Value {
+pub(crate) fn staff_case_body(
+    state: &AppState,
+    case: &Versioned<Case>,
+    material: &[MaterialView],
+    full: bool,
+) -> Value {
     let c = &case.flow;
     let now = state.services.clock.now();
     json!({

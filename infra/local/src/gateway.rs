@@ -7,11 +7,11 @@
 //! With CORS on (`CORS_ALLOWED_ORIGINS`; template.yaml's `CorsConfiguration`), preflights are
 //! answered here, as API Gateway answers them, before any route or authorizer.
 
+use crate::jwt::StaffJwt;
 use crate::template::{Route, Template};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use bytes::Bytes;
-use crate::jwt::StaffJwt;
 use functions::registry::{
     self, http_handler, schedule_handler, worker_handler, HttpHandler, ScheduleHandler, SqsEvent, WorkerHandler,
 };
@@ -155,7 +155,8 @@ impl Gateway {
     /// take what the scheduled workers queued (when draining after requests).
     pub async fn fire_schedules(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         for schedule in &self.schedules {
-            let event = json!({ "source": "aws.scheduler", "detail-type": "Scheduled Event", "time": chrono::Utc::now() });
+            let event =
+                json!({ "source": "aws.scheduler", "detail-type": "Scheduled Event", "time": chrono::Utc::now() });
             (schedule.handler)(&schedule.state, event).await?;
         }
         if self.drain_after_requests {

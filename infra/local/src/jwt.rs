@@ -70,7 +70,11 @@ impl StaffJwt {
                         Value::String(s) => s,
                         Value::Array(items) => format!(
                             "[{}]",
-                            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect::<Vec<_>>().join(" ")
+                            items
+                                .iter()
+                                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                                .collect::<Vec<_>>()
+                                .join(" ")
                         ),
                         other => other.to_string(),
                     };

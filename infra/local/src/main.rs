@@ -48,9 +48,8 @@ async fn main() -> Result<(), BoxError> {
     let config = local_config(random_secrets(), Some(&outboxes), staff_pool.clone());
     let clock = Arc::new(ShiftedClock::default());
     let state = Arc::new(functions::AppState::new(&config, clock.clone()).await?);
-    let gateway = Arc::new(
-        Gateway::new(&template, state)?.with_staff_pool(staff_pool.clone()).with_shifted_clock(clock),
-    );
+    let gateway =
+        Arc::new(Gateway::new(&template, state)?.with_staff_pool(staff_pool.clone()).with_shifted_clock(clock));
     // A reviewer and a lead to sign in with (the emulator forgets them when it stops).
     let mut staff_lines = vec![];
     for (username, groups) in [("reviewer", &["reviewer"][..]), ("lead", &["reviewer", "lead"][..])] {

@@ -22,9 +22,7 @@ pub fn document(template: &Template) -> Value {
     let mut routes: Vec<(&str, &str, &crate::template::Function, &crate::template::Route)> = template
         .functions
         .iter()
-        .flat_map(|f| {
-            f.routes.iter().filter_map(move |r| Some((r.path.as_deref()?, r.method.as_deref()?, f, r)))
-        })
+        .flat_map(|f| f.routes.iter().filter_map(move |r| Some((r.path.as_deref()?, r.method.as_deref()?, f, r))))
         .collect();
     routes.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     for (path, method, function, route) in routes {

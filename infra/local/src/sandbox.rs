@@ -135,8 +135,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
         }
         ("POST", "/sandbox/staff") => {
             let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
-            let groups: Vec<&str> =
-                body["groups"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let groups: Vec<&str> = body["groups"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
             let (Some(pool), Some(username), Some(password)) =
                 (gateway.staff_pool(), body["username"].as_str(), body["password"].as_str())
             else {

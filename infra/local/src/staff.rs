@@ -59,7 +59,8 @@ pub async fn staff_pool(emulator: &str) -> Result<StaffPool, BoxError> {
             id
         }
     };
-    let clients = call(&endpoint, "ListUserPoolClients", json!({ "UserPoolId": user_pool_id, "MaxResults": 60 })).await?;
+    let clients =
+        call(&endpoint, "ListUserPoolClients", json!({ "UserPoolId": user_pool_id, "MaxResults": 60 })).await?;
     let existing = clients["UserPoolClients"]
         .as_array()
         .into_iter()
@@ -94,7 +95,12 @@ pub fn mfa_code(secret_base32: &str) -> Result<String, BoxError> {
 
 /// A staff user who can sign in: the password set, in `groups`, with a virtual MFA device whose
 /// secret is returned (the emulator checks codes against it).
-pub async fn create_staff(pool: &StaffPool, username: &str, password: &str, groups: &[&str]) -> Result<String, BoxError> {
+pub async fn create_staff(
+    pool: &StaffPool,
+    username: &str,
+    password: &str,
+    groups: &[&str],
+) -> Result<String, BoxError> {
     let endpoint = &pool.endpoint;
     let id = &pool.user_pool_id;
     call(endpoint, "AdminCreateUser", json!({ "UserPoolId": id, "Username": username, "MessageAction": "SUPPRESS" }))

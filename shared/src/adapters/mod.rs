@@ -10,6 +10,6 @@ pub mod http_json;
 pub mod outbox;
 pub mod resources;
 pub mod s3;
-pub mod staff;
 pub mod sms;
 pub mod sqs;
+pub mod staff;

@@ -104,7 +104,10 @@ impl ReviewQueue for Queue {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_receipt_handle_is_invalid() || e.is_message_not_inflight()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_receipt_handle_is_invalid() || e.is_message_not_inflight()) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(Error::internal("extend a review lease", e)),

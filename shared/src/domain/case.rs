@@ -24,8 +24,6 @@ use super::upload::{ImageType, UploadPurpose};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Appeals are answered within 5 working days [ACC-4, MFA-5]; enterprise cases within 2.
-pub const APPEAL_WORKING_DAYS: u32 = 5;
 /// A case put on the review queue is put there again after this long, so that its message never
 /// outlives the queue's retention (14 days) while the case is still open.
 pub const REDISPATCH_AFTER: Duration = Duration::days(3);
@@ -56,8 +54,9 @@ impl CaseKind {
         }
     }
 
+    /// Appeals (and support cases) are answered within 5 working days [ACC-4, MFA-5].
     pub fn working_days(self) -> u32 {
-        APPEAL_WORKING_DAYS
+        super::calendar::APPEAL_REVIEW_WORKING_DAYS
     }
 
     /// The material a case of this kind needs, by subject (the seed's lists) [ACC-4, MFA-5, KYC-P7].
@@ -120,9 +119,17 @@ pub enum CaseState {
     Submitted,
     /// Claimed by `reviewer` through the queue message `message_id` (its lease is the message's
     /// visibility timeout: when it lapses, whoever receives that message next claims the case).
-    InReview { reviewer: String, message_id: String },
-    Approved { reviewer: String },
-    Rejected { reviewer: String, reason: String },
+    InReview {
+        reviewer: String,
+        message_id: String,
+    },
+    Approved {
+        reviewer: String,
+    },
+    Rejected {
+        reviewer: String,
+        reason: String,
+    },
     Withdrawn,
 }
 
@@ -193,9 +200,15 @@ pub enum CaseEvent<'a> {
     /// Put on the review queue at this time.
     Dispatched,
     /// A reviewer received the case's message `message_id`.
-    Claim { reviewer: &'a str, message_id: &'a str },
+    Claim {
+        reviewer: &'a str,
+        message_id: &'a str,
+    },
     /// The reviewer who holds the claim decides.
-    Decide { reviewer: &'a str, decision: &'a Decision },
+    Decide {
+        reviewer: &'a str,
+        decision: &'a Decision,
+    },
     Withdraw,
     /// The sweeper found it due: flags it overdue once it is past its due time.
     Sweep,
@@ -338,7 +351,9 @@ impl Flow for Case {
                 }
                 let actor = Actor::Reviewer(reviewer.into());
                 Ok(match decision {
-                    Decision::Approve => self.record(now, actor, CaseState::Approved { reviewer: reviewer.into() }, None),
+                    Decision::Approve => {
+                        self.record(now, actor, CaseState::Approved { reviewer: reviewer.into() }, None)
+                    }
                     Decision::Reject { reason } => {
                         let state = CaseState::Rejected { reviewer: reviewer.into(), reason: reason.clone() };
                         self.record(now, actor, state, Some(reason.clone()))
@@ -428,7 +443,8 @@ mod tests {
         assert_eq!(c.deadline(), Some(now + REDISPATCH_AFTER));
         assert!(c.due_at > now + Duration::days(6), "5 working days from a Tuesday cross a weekend");
         let later = c.due_at + Duration::minutes(1);
-        let c = c.apply(CaseEvent::Dispatched, c.due_at - Duration::hours(1)).unwrap();
+        let almost_due = c.due_at - Duration::hours(1);
+        let c = c.apply(CaseEvent::Dispatched, almost_due).unwrap();
         assert_eq!(c.deadline(), Some(c.due_at));
         assert_eq!(c.clone().apply(CaseEvent::Sweep, now).unwrap_err(), CaseRefusal::NothingDue);
         let swept = c.apply(CaseEvent::Sweep, later).unwrap();

@@ -6,8 +6,8 @@ mod codes;
 mod flows;
 mod kyc;
 mod outbox;
-mod review;
 mod providers;
+mod review;
 mod security;
 mod sessions;
 
@@ -16,8 +16,8 @@ pub use codes::*;
 pub use flows::*;
 pub use kyc::*;
 pub use outbox::*;
-pub use review::*;
 pub use providers::*;
+pub use review::*;
 pub use security::*;
 pub use sessions::*;
 

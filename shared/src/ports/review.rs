@@ -2,11 +2,11 @@
 //! the expiry queue the sweeper feeds (SQS), review cases and the staff audit trail (DynamoDB),
 //! and the staff directory reviewers sign in with (Cognito).
 
+use crate::domain::account::SealedContact;
 use crate::domain::case::Case;
 use crate::domain::flow::{FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::kyc::PersonalIdentity;
-use crate::domain::account::SealedContact;
 use crate::domain::login::CredentialRef;
 use crate::error::Result;
 use async_trait::async_trait;

@@ -16,9 +16,7 @@ use crate::domain::flow::Versioned;
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
-use crate::domain::upload::{
-    ImageType, UploadId, UploadPurpose, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECS,
-};
+use crate::domain::upload::{ImageType, UploadId, UploadPurpose, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECS};
 use crate::error::{Error, Result};
 use crate::ports::PresignedRequest;
 use chrono::{DateTime, Duration, Utc};

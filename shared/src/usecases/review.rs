@@ -115,11 +115,7 @@ pub async fn claim_next(
     Ok(None)
 }
 
-async fn held_case(
-    deps: &impl HasFlows,
-    staff: &Staff,
-    case_id: &FlowId,
-) -> Result<Versioned<Case>> {
+async fn held_case(deps: &impl HasFlows, staff: &Staff, case_id: &FlowId) -> Result<Versioned<Case>> {
     let case = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
     match &case.flow.state {
         crate::domain::case::CaseState::InReview { reviewer, .. } if *reviewer == staff.username => Ok(case),

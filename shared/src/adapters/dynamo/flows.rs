@@ -78,10 +78,8 @@ impl DynamoStore {
             }
             None => removes.extend(["due", "deadline_at"]),
         }
-        let sets: Vec<String> = sets
-            .into_iter()
-            .map(|a| if a.contains('=') { a.to_owned() } else { format!("{a} = :{a}") })
-            .collect();
+        let sets: Vec<String> =
+            sets.into_iter().map(|a| if a.contains('=') { a.to_owned() } else { format!("{a} = :{a}") }).collect();
         let mut expression = format!("SET {}", sets.join(", "));
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
