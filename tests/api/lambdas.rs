@@ -21,9 +21,10 @@ fn every_function_of_the_template_has_a_row_and_every_row_a_function() {
     for f in &t.functions {
         let row = registry::lambda_named(&f.binary).unwrap();
         let is_authorizer = t.authorizer_binary.as_deref() == Some(f.binary.as_str());
-        let is_worker = f.queue.is_some();
+        let is_worker = f.queue.is_some() || f.schedule.is_some();
         assert_eq!(row.authorizer, is_authorizer, "{}", f.binary);
         assert_eq!(row.queue, f.queue.as_deref(), "{}: the row's queue is the template's SQS event source", f.binary);
+        assert_eq!(row.schedule, f.schedule.as_deref(), "{}: the row's schedule is the template's", f.binary);
         assert_eq!(
             f.routes.is_empty(),
             is_authorizer || is_worker,
@@ -31,7 +32,8 @@ fn every_function_of_the_template_has_a_row_and_every_row_a_function() {
             f.binary
         );
         assert_eq!(registry::http_handler(&f.binary).is_some(), !is_authorizer && !is_worker, "{}", f.binary);
-        assert_eq!(registry::worker_handler(&f.binary).is_some(), is_worker, "{}", f.binary);
+        assert_eq!(registry::worker_handler(&f.binary).is_some(), f.queue.is_some(), "{}", f.binary);
+        assert_eq!(registry::schedule_handler(&f.binary).is_some(), f.schedule.is_some(), "{}", f.binary);
         let routes: BTreeSet<(String, String)> =
             f.routes.iter().filter_map(|r| Some((r.method.clone()?, r.path.clone()?))).collect();
         let in_row: BTreeSet<(String, String)> =
@@ -66,10 +68,11 @@ fn every_row_has_its_bin_and_every_bin_a_row() {
     assert_eq!(files, bins);
     for row in LAMBDAS {
         let source = std::fs::read_to_string(functions.join(format!("src/bin/{}.rs", row.binary))).unwrap();
-        let runner = match (row.authorizer, row.queue) {
-            (true, _) => "authorizer_lambda",
-            (false, Some(_)) => "worker_lambda",
-            (false, None) => "http_lambda",
+        let runner = match (row.authorizer, row.queue, row.schedule) {
+            (true, _, _) => "authorizer_lambda",
+            (false, Some(_), _) => "worker_lambda",
+            (false, None, Some(_)) => "schedule_lambda",
+            (false, None, None) => "http_lambda",
         };
         let call = format!("functions::{runner}!(functions::{});", row.handler.replace(' ', ""));
         assert!(source.contains(&call), "src/bin/{}.rs should be `{call}`", row.binary);

@@ -38,7 +38,8 @@ fn every_function_of_the_template_has_its_handler_and_every_handler_a_function()
         assert!(
             f.binary == registry::AUTHORIZER
                 || registry::http_handler(&f.binary).is_some()
-                || registry::worker_handler(&f.binary).is_some(),
+                || registry::worker_handler(&f.binary).is_some()
+                || registry::schedule_handler(&f.binary).is_some(),
             "{} has no handler",
             f.binary
         );
