@@ -2,8 +2,8 @@
 //! A decision is one transaction: the case's transition (conditional on its version), its audit
 //! entry and the approval's effect (conditional on the account as the case found it).
 
-use super::flows::deadline_text_of;
-use super::{cancelled_items, failed_at, fault, get_n, keys, s, DynamoStore, Item};
+use super::flows::{deadline_text_of, decode_flow};
+use super::{cancelled_items, failed_at, fault, keys, s, DynamoStore, Item};
 use crate::domain::case::Case;
 use crate::domain::flow::{Flow, FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
@@ -80,12 +80,8 @@ impl DynamoStore {
 }
 
 fn versioned<F: Flow>(item: Item) -> Result<Versioned<F>> {
-    let state = item.get("state").cloned().unwrap_or(AttributeValue::Null(true));
-    let flow: F = serde_dynamo::from_attribute_value(state).map_err(fault("decode flow"))?;
-    let version = get_n(&item, "version").ok_or_else(|| Error::internal("decode flow", "no version"))?;
-    let version = u32::try_from(version).map_err(fault("decode flow version"))?;
     let id = super::get_s(&item, "flow_id").ok_or_else(|| Error::internal("decode flow", "no id"))?;
-    Ok(Versioned { id: FlowId::from_raw(id), version, flow })
+    decode_flow(&item, FlowId::from_raw(id))
 }
 
 #[async_trait]

@@ -43,6 +43,15 @@ fn listing_attributes<F: Flow>(flow: &F) -> (Vec<(&'static str, AttributeValue)>
     (set, remove)
 }
 
+/// A flow item's typed state and version.
+pub(crate) fn decode_flow<F: Flow>(item: &super::Item, id: FlowId) -> Result<Versioned<F>> {
+    let state = item.get("state").cloned().unwrap_or(AttributeValue::Null(true));
+    let flow: F = serde_dynamo::from_attribute_value(state).map_err(fault("decode flow"))?;
+    let version = get_n(item, "version").ok_or_else(|| Error::internal("decode flow", "no version"))?;
+    let version = u32::try_from(version).map_err(fault("decode flow version"))?;
+    Ok(Versioned { id, version, flow })
+}
+
 pub(crate) fn deadline_text_of(at: DateTime<Utc>) -> String {
     deadline_text(at)
 }
@@ -134,11 +143,7 @@ impl<F: Flow> FlowStore<F> for DynamoStore {
         let Some(item) = self.get(&self.tables.flows, keys::flow(F::KIND, id), "read flow").await? else {
             return Ok(None);
         };
-        let state = item.get("state").cloned().unwrap_or(AttributeValue::Null(true));
-        let flow: F = serde_dynamo::from_attribute_value(state).map_err(fault("decode flow"))?;
-        let version = get_n(&item, "version").ok_or_else(|| Error::internal("decode flow", "no version"))?;
-        let version = u32::try_from(version).map_err(fault("decode flow version"))?;
-        Ok(Some(Versioned { id: id.clone(), version, flow }))
+        decode_flow(&item, id.clone()).map(Some)
     }
 
     async fn save(&self, current: &Versioned<F>, next: &F) -> Result<bool> {
