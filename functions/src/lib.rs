@@ -10,6 +10,7 @@ pub mod api_doc;
 pub mod authorizer;
 pub mod codes;
 pub mod contact;
+pub mod dashboard;
 pub mod extract;
 pub mod fallback;
 pub mod kyc;

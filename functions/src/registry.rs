@@ -8,7 +8,8 @@
 //! they decrypt the data key at cold start and may `kms:Decrypt` it.
 
 use crate::{
-    accounts, authorizer, codes, contact, fallback, kyc, mfa, qr, recovery, security, sessions, workers, AppState,
+    accounts, authorizer, codes, contact, dashboard, fallback, kyc, mfa, qr, recovery, security, sessions, workers,
+    AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -164,6 +165,7 @@ lambdas! {
     start_account_lookup => recovery::account_lookup::start, data_key: true, routes: [POST "/v1/account-lookups"];
     verify_account_lookup => recovery::account_lookup::verify, data_key: false,
         routes: [POST "/v1/account-lookups/{lookup_id}/verify"];
+    review_dashboard => dashboard::handle, data_key: false, routes: [GET "/review", GET "/review/{file+}"];
 }
 
 /// What the authorizer Lambda runs for an event.

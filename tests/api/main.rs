@@ -20,6 +20,7 @@ mod qr_login;
 mod recovery;
 mod recovery_enumeration;
 mod registration;
+mod review_dashboard;
 mod seed_departures;
 mod session_settings;
 mod sessions;

@@ -17,6 +17,9 @@ use shared::usecases::codes::{phone_target, prepare_code};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
 
+pub mod browser;
+pub mod png;
+
 pub fn template() -> &'static Template {
     static TEMPLATE: OnceLock<Template> = OnceLock::new();
     TEMPLATE.get_or_init(|| Template::load(&repo_root().join("template.yaml")).expect("template.yaml loads"))
@@ -72,7 +75,7 @@ impl Reply {
 }
 
 pub struct TestApp {
-    pub gateway: Gateway,
+    pub gateway: Arc<Gateway>,
     pub clock: Arc<TestClock>,
     pub source_ip: String,
 }
@@ -93,16 +96,27 @@ pub async fn spawn_app() -> TestApp {
     let mut config = local_config(random_secrets(), None);
     config.outbox_queue = outbox.clone();
     let state = AppState::new(&config, clock.clone()).await.expect("services build");
-    let gateway = Gateway::new(template(), Arc::new(state))
-        .expect("every template binary has a handler")
-        .with_queue(OUTBOX_QUEUE, &outbox)
-        .draining_after_requests();
+    let gateway = Arc::new(
+        Gateway::new(template(), Arc::new(state))
+            .expect("every template binary has a handler")
+            .with_queue(OUTBOX_QUEUE, &outbox)
+            .draining_after_requests(),
+    );
     TestApp { gateway, clock, source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff) }
 }
 
 impl TestApp {
     pub fn state(&self) -> &AppState {
         self.gateway.state()
+    }
+
+    /// Serves this app's gateway (and the sandbox routes, as `local-env serve` does) over HTTP on
+    /// a free loopback port until the test ends, for a real browser: its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("a free loopback port");
+        let port = listener.local_addr().expect("bound").port();
+        tokio::spawn(local_env::server::serve(listener, self.gateway.clone(), std::future::pending()));
+        format!("http://127.0.0.1:{port}")
     }
 
     pub fn dynamo_requests(&self) -> u64 {
