@@ -3,7 +3,7 @@
 //! deserialises) and its success answers (status and body schema), keyed by binary. A test checks
 //! that every HTTP Lambda of the registry with a route has a row.
 
-use crate::{accounts, contact, kyc, mfa, qr, recovery, security, sessions};
+use crate::{accounts, cases, contact, kyc, mfa, qr, recovery, review, security, sessions};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
@@ -498,6 +498,158 @@ pub const DOCS: &[Doc] = &[
     },
 ];
 
+fn any_object() -> Value {
+    json!({ "type": "object" })
+}
+fn customer_case() -> Value {
+    let mut v = object(vec![
+        ("case_id", string()),
+        ("kind", one_of(&["phone_rebind", "mfa_unbind", "identity_mismatch"])),
+        ("state", one_of(&["submitted", "in_review", "approved", "rejected", "withdrawn"])),
+        ("submitted_at", time()),
+        ("due_at", time()),
+        ("due_at_cst", string()),
+        ("overdue", boolean()),
+        ("material", strings()),
+        ("history", json!({ "type": "array", "items": any_object() })),
+    ]);
+    v["properties"]["rejection_reason"] = nullable(string());
+    v
+}
+fn cases_list() -> Value {
+    object(vec![("cases", json!({ "type": "array", "items": customer_case() }))])
+}
+fn upload_started() -> Value {
+    object(vec![
+        ("upload_id", string()),
+        ("method", one_of(&["PUT"])),
+        ("url", string()),
+        ("headers", any_object()),
+        ("expires_at", time()),
+        ("max_bytes", integer()),
+    ])
+}
+fn staff_challenge() -> Value {
+    object(vec![("challenge", one_of(&["SOFTWARE_TOKEN_MFA"])), ("session", string())])
+}
+fn staff_tokens() -> Value {
+    object(vec![("access_token", string()), ("token_type", one_of(&["Bearer"])), ("expires_in", integer())])
+}
+fn staff_case() -> Value {
+    object(vec![
+        ("case_id", string()),
+        ("kind", string()),
+        ("state", string()),
+        ("account_id", string()),
+        ("due_at", time()),
+        ("overdue", boolean()),
+        ("details", any_object()),
+        ("material", json!({ "type": "array", "items": any_object() })),
+        ("history", json!({ "type": "array", "items": any_object() })),
+    ])
+}
+fn queue_overview() -> Value {
+    let mut v = object(vec![
+        ("waiting", integer()),
+        ("in_review", integer()),
+        ("open_cases", json!({ "type": "array", "items": staff_case() })),
+    ]);
+    v["properties"]["oldest_submitted_at"] = nullable(time());
+    v["properties"]["oldest_age_seconds"] = nullable(integer());
+    v
+}
+fn claimed() -> Value {
+    object(vec![("claim_token", string()), ("lease_expires_at", time()), ("case", staff_case())])
+}
+fn lease() -> Value {
+    object(vec![("lease_expires_at", time())])
+}
+fn audit_entries() -> Value {
+    object(vec![("entries", json!({ "type": "array", "items": any_object() }))])
+}
+
+/// The rows of the asynchronous half: uploads, cases, review.
+const REVIEW_DOCS: &[Doc] = &[
+    Doc {
+        binary: "start_upload",
+        request: Some(body::<cases::start_upload::UploadBody>),
+        example: Some(|| json!({ "purpose": "held-id-photo", "content_type": "image/jpeg", "size": 123_456 })),
+        success: &[(201, "a presigned upload", Some(upload_started))],
+    },
+    Doc { binary: "download_template", request: None, example: None, success: &[(200, "the template (text)", None)] },
+    Doc {
+        binary: "appeal_mfa_unbind",
+        request: Some(body::<cases::appeals::MfaUnbindBody>),
+        example: None,
+        success: &[(201, "the case", Some(customer_case))],
+    },
+    Doc {
+        binary: "appeal_phone_rebind",
+        request: Some(body::<cases::appeals::PhoneRebindBody>),
+        example: None,
+        success: &[(201, "the case", Some(customer_case))],
+    },
+    Doc {
+        binary: "open_identity_case",
+        request: Some(body::<cases::identity_case::IdentityCaseBody>),
+        example: None,
+        success: &[(201, "the case", Some(customer_case))],
+    },
+    Doc {
+        binary: "list_cases",
+        request: None,
+        example: None,
+        success: &[(200, "the account's cases", Some(cases_list))],
+    },
+    Doc { binary: "withdraw_case", request: None, example: None, success: &[(200, "withdrawn", Some(customer_case))] },
+    Doc {
+        binary: "staff_sign_in",
+        request: Some(body::<review::staff_sign_in::StaffPasswordBody>),
+        example: None,
+        success: &[(200, "the virtual MFA challenge", Some(staff_challenge))],
+    },
+    Doc {
+        binary: "staff_second_factor",
+        request: Some(body::<review::staff_sign_in::StaffCodeBody>),
+        example: None,
+        success: &[(200, "the staff access token", Some(staff_tokens))],
+    },
+    Doc { binary: "review_queue", request: None, example: None, success: &[(200, "the queue", Some(queue_overview))] },
+    Doc {
+        binary: "claim_case",
+        request: None,
+        example: None,
+        success: &[(200, "the claimed case", Some(claimed)), (204, "nothing waits", None)],
+    },
+    Doc {
+        binary: "extend_lease",
+        request: Some(body::<review::lease::ClaimBody>),
+        example: None,
+        success: &[(200, "the lease was extended", Some(lease))],
+    },
+    Doc {
+        binary: "release_case",
+        request: Some(body::<review::lease::ClaimBody>),
+        example: None,
+        success: &[(204, "the case is back on the queue", None)],
+    },
+    Doc { binary: "read_review_case", request: None, example: None, success: &[(200, "the case", Some(staff_case))] },
+    Doc {
+        binary: "decide_case",
+        request: Some(body::<review::decide::DecisionBody>),
+        example: Some(
+            || json!({ "claim_token": "...", "decision": "reject", "reason": "the ID photo is not held by the person" }),
+        ),
+        success: &[(200, "decided", Some(staff_case))],
+    },
+    Doc {
+        binary: "case_audit_trail",
+        request: None,
+        example: None,
+        success: &[(200, "the audit trail", Some(audit_entries))],
+    },
+];
+
 /// The HTTP Lambdas that serve web pages rather than the JSON API (the reviewers' dashboard): they
 /// have no row and are not in the API description.
 pub const PAGES: &[&str] = &["review_dashboard"];
@@ -512,7 +664,7 @@ pub fn is_page_route(method: &str, path: &str) -> bool {
 
 /// The row of a binary.
 pub fn doc(binary: &str) -> Option<&'static Doc> {
-    DOCS.iter().find(|d| d.binary == binary)
+    DOCS.iter().chain(REVIEW_DOCS).find(|d| d.binary == binary)
 }
 
 #[cfg(test)]
@@ -525,7 +677,7 @@ mod tests {
         for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty() && !PAGES.contains(&l.binary)) {
             assert!(doc(l.binary).is_some(), "{} has no row in functions/src/api_doc.rs", l.binary);
         }
-        for d in DOCS {
+        for d in DOCS.iter().chain(REVIEW_DOCS) {
             assert!(LAMBDAS.iter().any(|l| l.binary == d.binary && !l.routes.is_empty()), "{}", d.binary);
             assert!(!PAGES.contains(&d.binary), "{}: a page is not in the API description", d.binary);
         }

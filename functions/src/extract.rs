@@ -147,6 +147,40 @@ path_params! {
     ResetId = "reset_id" => ids::FlowId;
     /// `{lookup_id}`
     LookupId = "lookup_id" => ids::FlowId;
+    /// `{case_id}`
+    CaseId = "case_id" => ids::FlowId;
+}
+
+/// A signed-in staff user, from the claims the HTTP API's JWT authorizer checked (the staff user
+/// pool's access token): `username` and the groups in `cognito:groups`, which API Gateway passes
+/// as text (`[reviewer lead]`). Without them: `401 UNAUTHENTICATED`.
+#[derive(Debug, Clone)]
+pub struct StaffAuthed(pub shared::domain::staff::Staff);
+
+impl FromRequest for StaffAuthed {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let claims = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => {
+                ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims)
+            }
+            _ => None,
+        };
+        let claims = claims.ok_or(Error::Unauthenticated)?;
+        if claims.get("token_use").map(String::as_str) != Some("access") {
+            return Err(Error::Unauthenticated.into());
+        }
+        let username = claims.get("username").filter(|u| !u.is_empty()).ok_or(Error::Unauthenticated)?;
+        let roles = claims
+            .get("cognito:groups")
+            .map(|g| {
+                g.trim_matches(|c| c == '[' || c == ']')
+                    .split([' ', ','])
+                    .filter_map(|group| shared::domain::staff::Role::parse(group.trim_matches('"')))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(StaffAuthed(shared::domain::staff::Staff { username: username.clone(), roles }))
+    }
 }
 
 /// An `async fn(&AppState, <extractors>...) -> ApiResult` for one borrow of the state. (A helper

@@ -1,7 +1,7 @@
 //! What every Lambda binary does: JSON logs without request bodies, the state its row of the
 //! [`crate::registry`] asks for built once, then the runtime loop.
 
-use crate::registry::{AuthorizerFn, HttpHandler, Lambda, SqsEvent, WorkerHandler};
+use crate::registry::{AuthorizerFn, HttpHandler, Lambda, ScheduleHandler, SqsEvent, WorkerHandler};
 use crate::AppState;
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_runtime::LambdaEvent;
@@ -46,6 +46,22 @@ pub fn run_worker(lambda: &'static Lambda, handler: WorkerHandler) -> Result<(),
         let state = state(lambda).await?;
         lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| async move {
             Ok::<_, BoxError>(handler(state, event.payload).await)
+        }))
+        .await
+    })
+}
+
+/// Runs a scheduled worker: each schedule event runs it once (a failure is retried by the
+/// scheduler's retry policy).
+pub fn run_schedule(lambda: &'static Lambda, handler: ScheduleHandler) -> Result<(), BoxError> {
+    block_on(async move {
+        init_tracing();
+        let state = state(lambda).await?;
+        lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+            handler(state, event.payload).await.map_err(|fault| {
+                tracing::error!(error = %fault, "scheduled worker fault");
+                BoxError::from(fault)
+            })
         }))
         .await
     })

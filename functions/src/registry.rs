@@ -8,8 +8,8 @@
 //! they decrypt the data key at cold start and may `kms:Decrypt` it.
 
 use crate::{
-    accounts, authorizer, codes, contact, dashboard, fallback, kyc, mfa, qr, recovery, security, sessions, workers,
-    AppState,
+    accounts, authorizer, cases, codes, contact, dashboard, fallback, kyc, mfa, qr, recovery, review, security,
+    sessions, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -22,6 +22,9 @@ pub type HttpHandler = for<'a> fn(&'a AppState, Request) -> BoxFuture<'a, Respon
 /// What a queue worker runs for a batch of SQS messages: the messages that failed (partial batch
 /// failures; the queue redelivers them, and after its retries moves them to its dead-letter queue).
 pub type WorkerHandler = for<'a> fn(&'a AppState, SqsEvent) -> BoxFuture<'a, SqsBatchResponse>;
+
+/// What a scheduled worker runs for a schedule's event (EventBridge Scheduler).
+pub type ScheduleHandler = for<'a> fn(&'a AppState, serde_json::Value) -> BoxFuture<'a, Result<(), shared::Error>>;
 
 /// One Lambda of template.yaml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,12 +40,15 @@ pub struct Lambda {
     pub routes: &'static [(&'static str, &'static str)],
     /// For a queue worker, the logical id of the queue that feeds it.
     pub queue: Option<&'static str>,
+    /// For a scheduled worker, its schedule expression (`rate(5 minutes)`).
+    pub schedule: Option<&'static str>,
 }
 
 macro_rules! lambdas {
     (
         authorizer $auth_bin:ident => $auth:path, data_key: $auth_key:literal;
         $(@worker $wbin:ident => $whandler:path, data_key: $wkey:literal, queue: $queue:literal;)*
+        $(@schedule $sbin:ident => $shandler:path, data_key: $skey:literal, every: $every:literal;)*
         $($bin:ident => $handler:path, data_key: $key:literal, routes: [$($method:ident $path:literal),*];)*
     ) => {
         /// The binary name of the authorizer function.
@@ -57,6 +63,7 @@ macro_rules! lambdas {
                 needs: Needs { data_key: $auth_key },
                 routes: &[],
                 queue: None,
+                schedule: None,
             },
             $(Lambda {
                 binary: stringify!($wbin),
@@ -65,6 +72,16 @@ macro_rules! lambdas {
                 needs: Needs { data_key: $wkey },
                 routes: &[],
                 queue: Some($queue),
+                schedule: None,
+            },)*
+            $(Lambda {
+                binary: stringify!($sbin),
+                handler: stringify!($shandler),
+                authorizer: false,
+                needs: Needs { data_key: $skey },
+                routes: &[],
+                queue: None,
+                schedule: Some($every),
             },)*
             $(Lambda {
                 binary: stringify!($bin),
@@ -73,6 +90,7 @@ macro_rules! lambdas {
                 needs: Needs { data_key: $key },
                 routes: &[$((stringify!($method), $path)),*],
                 queue: None,
+                schedule: None,
             },)*
         ];
 
@@ -98,6 +116,14 @@ macro_rules! lambdas {
             })
         }
 
+        /// The handler a scheduled worker runs, by binary name (the local gateway's schedules).
+        pub fn schedule_handler(binary: &str) -> Option<ScheduleHandler> {
+            Some(match binary {
+                $(stringify!($sbin) => crate::schedule_handler!($shandler),)*
+                _ => return None,
+            })
+        }
+
         const _: AuthorizerFn = crate::authorizer_fn!($auth);
     };
 }
@@ -105,6 +131,8 @@ macro_rules! lambdas {
 lambdas! {
     authorizer authorizer => authorizer::decide, data_key: false;
     @worker deliver_messages => workers::deliver_messages::handle, data_key: true, queue: "OutboxQueue";
+    @worker expire_flows => workers::expire_flows::handle, data_key: false, queue: "ExpiryQueue";
+    @schedule sweep_deadlines => workers::sweep_deadlines::handle, data_key: false, every: "rate(5 minutes)";
     send_sms_code => codes::send_sms_code::handle, data_key: true, routes: [POST "/v1/sms-codes"];
     register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"];
     read_account => accounts::read_account::handle, data_key: false, routes: [GET "/v1/accounts/me"];
@@ -165,6 +193,24 @@ lambdas! {
     start_account_lookup => recovery::account_lookup::start, data_key: true, routes: [POST "/v1/account-lookups"];
     verify_account_lookup => recovery::account_lookup::verify, data_key: false,
         routes: [POST "/v1/account-lookups/{lookup_id}/verify"];
+    start_upload => cases::start_upload::handle, data_key: false, routes: [POST "/v1/uploads"];
+    download_template => cases::templates::handle, data_key: false, routes: [GET "/v1/templates/{template}"];
+    appeal_mfa_unbind => cases::appeals::mfa_unbind, data_key: false, routes: [POST "/v1/appeals/mfa-unbind"];
+    appeal_phone_rebind => cases::appeals::phone_rebind, data_key: true, routes: [POST "/v1/appeals/phone-rebind"];
+    open_identity_case => cases::identity_case::handle, data_key: true,
+        routes: [POST "/v1/verifications/personal/support-cases"];
+    list_cases => cases::list::handle, data_key: false, routes: [GET "/v1/cases"];
+    withdraw_case => cases::withdraw::handle, data_key: false, routes: [POST "/v1/cases/{case_id}/withdrawal"];
+    staff_sign_in => review::staff_sign_in::password, data_key: false, routes: [POST "/v1/staff/sessions"];
+    staff_second_factor => review::staff_sign_in::second_factor, data_key: false,
+        routes: [POST "/v1/staff/sessions/second-factor"];
+    review_queue => review::queue::handle, data_key: false, routes: [GET "/v1/review/queue"];
+    claim_case => review::claim::handle, data_key: true, routes: [POST "/v1/review/claims"];
+    extend_lease => review::lease::extend, data_key: false, routes: [PUT "/v1/review/cases/{case_id}/lease"];
+    release_case => review::lease::give_back, data_key: false, routes: [DELETE "/v1/review/cases/{case_id}/lease"];
+    read_review_case => review::read_case::handle, data_key: true, routes: [GET "/v1/review/cases/{case_id}"];
+    decide_case => review::decide::handle, data_key: true, routes: [POST "/v1/review/cases/{case_id}/decision"];
+    case_audit_trail => review::audit_trail::handle, data_key: false, routes: [GET "/v1/review/cases/{case_id}/audit"];
     review_dashboard => dashboard::handle, data_key: false, routes: [GET "/review", GET "/review/{file+}"];
 }
 
@@ -288,6 +334,32 @@ macro_rules! worker_lambda {
     };
 }
 
+/// Wraps a scheduled worker's `async fn(&AppState, serde_json::Value) -> Result<(), Error>`.
+#[macro_export]
+macro_rules! schedule_handler {
+    ($handler:path) => {{
+        fn call(
+            state: &$crate::AppState,
+            event: $crate::registry::JsonValue,
+        ) -> $crate::registry::BoxFuture<'_, Result<(), $crate::registry::Error>> {
+            Box::pin($handler(state, event))
+        }
+        call as $crate::registry::ScheduleHandler
+    }};
+}
+
+/// The `main` of a scheduled worker's bin.
+#[macro_export]
+macro_rules! schedule_lambda {
+    ($handler:path) => {
+        fn main() -> Result<(), $crate::lambda::BoxError> {
+            const LAMBDA: &$crate::registry::Lambda =
+                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
+            $crate::lambda::run_schedule(LAMBDA, $crate::schedule_handler!($handler))
+        }
+    };
+}
+
 /// Wraps the authorizer's `decide` as an [`AuthorizerFn`].
 #[macro_export]
 macro_rules! authorizer_fn {
@@ -332,6 +404,8 @@ macro_rules! authorizer_lambda {
 pub use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request as AuthorizerEvent;
 pub use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 #[doc(hidden)]
+pub use serde_json::Value as JsonValue;
+#[doc(hidden)]
 pub use shared::Error;
 #[doc(hidden)]
 pub type HttpResponse = Response<Body>;
@@ -357,7 +431,7 @@ mod tests {
             assert!(http_handler(b).is_some(), "{b}");
             assert_eq!(LAMBDAS.iter().filter(|l| l.binary == *b).count(), 1, "{b} twice");
         }
-        let workers = LAMBDAS.iter().filter(|l| l.queue.is_some()).count();
+        let workers = LAMBDAS.iter().filter(|l| l.queue.is_some() || l.schedule.is_some()).count();
         assert_eq!(HTTP_BINARIES.len() + 1 + workers, LAMBDAS.len());
         assert!(http_handler(AUTHORIZER).is_none());
     }

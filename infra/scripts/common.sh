@@ -4,7 +4,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.venv"
-MOTO_SPEC="moto[dynamodb,s3,sqs,kms]==5.2.5"
+MOTO_SPEC="moto[dynamodb,s3,sqs,kms,cognitoidp]==5.2.5"
 # schemathesis 3.39.16 needs a hypothesis from before 6.131's internals change (hypothesis-jsonschema
 # then fails with "'many' object has no attribute 'more'"): both pinned.
 PY_REQS=("$MOTO_SPEC" "flask==3.1.2" "flask-cors==6.0.1" "cfn-lint==1.53.3" "schemathesis==3.39.16" "hypothesis==6.131.0")
@@ -62,7 +62,8 @@ free_port() {
 # start_emulator PORT LOGFILE: starts moto server on loopback and waits until it answers.
 start_emulator() {
   local port="$1" logfile="$2"
-  "$VENV/bin/python" "$ROOT/infra/scripts/emulator.py" 127.0.0.1 "$port" >"$logfile" 2>&1 &
+  # Cognito checks virtual MFA codes (against its fixed local secret) instead of accepting any.
+  MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true "$VENV/bin/python" "$ROOT/infra/scripts/emulator.py" 127.0.0.1 "$port" >"$logfile" 2>&1 &
   EMULATOR_PID=$!
   for _ in $(seq 1 100); do
     if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then return 0; fi

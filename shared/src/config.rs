@@ -65,6 +65,14 @@ pub struct Config {
     pub tables: TableNames,
     /// The outbox queue (its URL, or locally its name): messages leave from the delivery worker.
     pub outbox_queue: String,
+    /// The review queue reviewers claim cases from (URL, or locally its name).
+    pub review_queue: String,
+    /// The expiry queue the deadline sweeper feeds (URL, or locally its name).
+    pub expiry_queue: String,
+    /// The bucket of uploaded material.
+    pub uploads_bucket: String,
+    /// The staff user pool reviewers sign in with.
+    pub staff: StaffPool,
     pub sms: Provider,
     pub email: Provider,
     pub face: Provider,
@@ -74,6 +82,15 @@ pub struct Config {
     /// The browser origins (the consoles) allowed to call the API cross-origin (CORS): exact
     /// `scheme://host[:port]` values, lower case. Empty: no CORS.
     pub cors_allowed_origins: Vec<String>,
+}
+
+/// The Cognito user pool of the staff (reviewers, leads) and its dashboard's app client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffPool {
+    /// Cognito's JSON endpoint: `https://cognito-idp.<region>.amazonaws.com/`, locally the emulator.
+    pub endpoint: String,
+    pub user_pool_id: String,
+    pub client_id: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +162,17 @@ impl Config {
                 flows: need(FLOWS.env_var)?,
             },
             outbox_queue: need("OUTBOX_QUEUE_URL")?,
+            review_queue: need("REVIEW_QUEUE_URL")?,
+            expiry_queue: need("EXPIRY_QUEUE_URL")?,
+            uploads_bucket: need("UPLOADS_BUCKET")?,
+            staff: StaffPool {
+                endpoint: match get("COGNITO_ENDPOINT").filter(|v| !v.is_empty()) {
+                    Some(endpoint) => endpoint,
+                    None => format!("https://cognito-idp.{}.amazonaws.com/", need("AWS_REGION")?),
+                },
+                user_pool_id: need("STAFF_USER_POOL_ID")?,
+                client_id: need("STAFF_CLIENT_ID")?,
+            },
             sms: provider("SMS")?,
             email: provider("EMAIL")?,
             face: provider("FACE")?,
@@ -211,6 +239,12 @@ mod tests {
             ("SESSIONS_TABLE", "s".into()),
             ("FLOWS_TABLE", "f".into()),
             ("OUTBOX_QUEUE_URL", "https://sqs.example/1/OutboxQueue".into()),
+            ("REVIEW_QUEUE_URL", "https://sqs.example/1/ReviewQueue".into()),
+            ("EXPIRY_QUEUE_URL", "https://sqs.example/1/ExpiryQueue".into()),
+            ("UPLOADS_BUCKET", "uploads".into()),
+            ("AWS_REGION", "cn-north-1".into()),
+            ("STAFF_USER_POOL_ID", "cn-north-1_x".into()),
+            ("STAFF_CLIENT_ID", "client".into()),
             ("JWT_SECRET", "j".repeat(32)),
             ("HASH_PEPPER", "p".repeat(32)),
             ("FACE_CALLBACK_SECRET", "c".repeat(32)),

@@ -232,6 +232,49 @@ errors! {
     #[error("the QR login ticket is not ready for this step")]
     QrTicketOutOfOrder
         => 409 "QR_TICKET_OUT_OF_ORDER" "the ticket is not ready for this step (scan before confirming)";
+    #[error("`{material}` is missing: this case needs it")]
+    MaterialMissing { material: &'static str }
+        => 422 "MATERIAL_MISSING" "a file the case needs is not named (`details.material`)",
+        details { material } => json!({ "material": material });
+    #[error("the upload for `{material}` was not found under this account")]
+    UploadNotFound { material: &'static str }
+        => 422 "UPLOAD_NOT_FOUND"
+            "no such upload under this account (unknown, expired, or another account's) (`details.material`)",
+        details { material } => json!({ "material": material });
+    #[error("the upload named for `{material}` was made for another purpose")]
+    UploadPurposeMismatch { material: &'static str }
+        => 422 "UPLOAD_PURPOSE_MISMATCH" "the upload was made for another purpose (`details.material`)",
+        details { material } => json!({ "material": material });
+    #[error("the file for `{material}` is larger than 4 MB")]
+    UploadTooLarge { material: &'static str }
+        => 422 "UPLOAD_TOO_LARGE" "the file is empty or larger than 4 MB (`details.material`)",
+        details { material } => json!({ "material": material, "max_bytes": 4_194_304 });
+    #[error("the file for `{material}` is not a JPEG or PNG image")]
+    UploadNotAnImage { material: &'static str }
+        => 422 "UPLOAD_NOT_AN_IMAGE" "the file is not a JPEG or PNG by its content (`details.material`)",
+        details { material } => json!({ "material": material });
+    #[error("a case of this kind is already open for this account")]
+    CaseAlreadyOpen => 409 "CASE_ALREADY_OPEN" "a case of this kind is already open: follow it or withdraw it";
+    #[error("only a case no reviewer has claimed yet can be withdrawn")]
+    CaseNotWithdrawable => 409 "CASE_NOT_WITHDRAWABLE" "only a case still `submitted` can be withdrawn";
+    #[error("a passport account's phone is rebound by the platform's own appeal")]
+    RebindAppealCloudOnly
+        => 409 "REBIND_APPEAL_CLOUD_ONLY" "a passport account's phone is rebound by the platform's appeal, not here";
+    #[error("the staff sign-in failed")]
+    StaffSignInFailed => 401 "STAFF_SIGN_IN_FAILED" "wrong staff username, password or MFA code (the same for each)";
+    #[error("this needs a reviewer's role")]
+    StaffRoleRequired => 403 "STAFF_ROLE_REQUIRED" "the staff user lacks the role (reviewer, lead) this needs";
+    #[error("you do not hold this case's claim (never claimed, or its lease lapsed and another took it)")]
+    ClaimNotHeld => 409 "CLAIM_NOT_HELD" "the caller does not hold the case's claim: claim the next case";
+    #[error("this case is already decided or withdrawn")]
+    CaseClosed => 409 "CASE_CLOSED" "the case is already decided or withdrawn";
+    #[error("a rejection needs a reason")]
+    ReasonRequired => 422 "REASON_REQUIRED" "a rejection needs a reason (shown to the customer)";
+    #[error("the approval cannot be applied: the account changed or a limit is reached")]
+    DecisionBlocked { kind: &'static str }
+        => 409 "DECISION_BLOCKED"
+            "the approval cannot apply (the phone's or document's account limit, or the account changed): reject with a reason",
+        details { kind } => json!({ "kind": kind });
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause)
         => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS) did not answer; retry",

@@ -5,14 +5,17 @@ use crate::adapters::dynamo::{self, DynamoStore, RequestCounter};
 use crate::adapters::email::{HttpEmail, SandboxEmail};
 use crate::adapters::face::{HttpFace, SandboxFace};
 use crate::adapters::resources::{HttpResources, SandboxResources};
+use crate::adapters::s3::S3Uploads;
 use crate::adapters::sms::{HttpSms, SandboxSms};
-use crate::adapters::sqs::SqsOutbox;
+use crate::adapters::sqs::{Queue, SqsOutbox};
+use crate::adapters::staff::CognitoStaff;
 use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountStore, BankCardCheck, Clock, CodeStore, DeliveryLog, EmailSender, FaceCheck, KycStore, Outbox,
-    ResourceDirectory, SecurityStore, SessionStore, SignInStore, SmsSender,
+    AccountStore, BankCardCheck, CaseStore, Clock, CodeStore, DeadlineIndex, DeliveryLog, EmailSender, ExpiryQueue,
+    FaceCheck, KycStore, Outbox, ResourceDirectory, ReviewQueue, SecurityStore, SessionStore, SignInStore, SmsSender,
+    StaffDirectory, UploadStore,
 };
 use std::sync::Arc;
 
@@ -44,6 +47,18 @@ pub struct Services {
     /// Where use cases put messages; the delivery worker sends them with `sms` and `email`.
     pub outbox: Arc<dyn Outbox>,
     pub deliveries: Arc<dyn DeliveryLog>,
+    /// Review cases and the staff audit trail.
+    pub cases: Arc<dyn CaseStore>,
+    /// Flows past their sweep deadline.
+    pub deadlines: Arc<dyn DeadlineIndex>,
+    /// Uploaded material (S3).
+    pub uploads: Arc<dyn UploadStore>,
+    /// The queue reviewers claim cases from.
+    pub review_queue: Arc<dyn ReviewQueue>,
+    /// The queue the deadline sweeper feeds the expiry worker through.
+    pub expiry_queue: Arc<dyn ExpiryQueue>,
+    /// The staff directory reviewers sign in with.
+    pub staff: Arc<dyn StaffDirectory>,
     pub sms: Arc<dyn SmsSender>,
     pub email: Arc<dyn EmailSender>,
     pub face: Arc<dyn FaceCheck>,
@@ -119,6 +134,7 @@ impl Services {
             |e, k| Arc::new(HttpResources::new(e.into(), k.into())) as Arc<dyn ResourceDirectory>,
             |s| s as Arc<dyn ResourceDirectory>,
         );
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
         Ok(Services {
             clock,
             keys: match data_key {
@@ -132,8 +148,17 @@ impl Services {
             security: store.clone(),
             store: store.clone(),
             kyc: store.clone(),
+            cases: store.clone(),
+            deadlines: store.clone(),
             deliveries: store,
-            outbox: Arc::new(SqsOutbox::new(aws_sdk_sqs::Client::new(&sdk), config.outbox_queue.clone())),
+            outbox: Arc::new(SqsOutbox::new(sqs.clone(), config.outbox_queue.clone())),
+            review_queue: Arc::new(Queue::new(sqs.clone(), config.review_queue.clone())),
+            expiry_queue: Arc::new(Queue::new(sqs, config.expiry_queue.clone())),
+            uploads: Arc::new(S3Uploads::new(
+                aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build()),
+                config.uploads_bucket.clone(),
+            )),
+            staff: Arc::new(CognitoStaff::new(config.staff.endpoint.clone(), config.staff.client_id.clone())),
             sms,
             email,
             face,

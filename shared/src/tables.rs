@@ -41,15 +41,21 @@ pub const SESSIONS: TableSpec = TableSpec {
     indexes: &[IndexSpec { name: "by-account", partition_key: "account_id", sort_key: Some("created_at") }],
 };
 
-/// Flows, verification codes, send counters, failure windows. Flows with a deadline are filed in
-/// the deadline index (by kind, then time) so the sweeper finds what is due without a scan.
+/// Flows, verification codes, send counters, failure windows, the staff audit trail. Flows with a
+/// deadline are filed in the deadline index (by kind, then time) so the sweeper finds what is due
+/// without a scan; flows a customer follows in the owner index; flows staff must act on in the
+/// queue index (by due time).
 pub const FLOWS: TableSpec = TableSpec {
     logical_id: "FlowsTable",
     env_var: "FLOWS_TABLE",
     partition_key: "pk",
     sort_key: None,
     ttl_attribute: Some("ttl"),
-    indexes: &[IndexSpec { name: "by-deadline", partition_key: "due", sort_key: Some("deadline_at") }],
+    indexes: &[
+        IndexSpec { name: "by-deadline", partition_key: "due", sort_key: Some("deadline_at") },
+        IndexSpec { name: "by-owner", partition_key: "list_pk", sort_key: Some("list_at") },
+        IndexSpec { name: "by-queue", partition_key: "staff_pk", sort_key: Some("staff_at") },
+    ],
 };
 
 pub const ALL: [TableSpec; 3] = [ACCOUNTS, SESSIONS, FLOWS];

@@ -20,7 +20,7 @@ async fn config_with_kms_data_key() -> Config {
         kms.generate_data_key().key_id(&key_id).key_spec(aws_sdk_kms::types::DataKeySpec::Aes256).send().await.unwrap();
     let mut secrets = random_secrets();
     secrets.data_key = DataKey::Kms { ciphertext: data_key.ciphertext_blob().unwrap().as_ref().to_vec() };
-    local_config(secrets, None)
+    local_config(secrets, None, local_env::settings::no_staff_pool())
 }
 
 /// The state a Lambda builds at cold start, as its bin does: with what its row needs.

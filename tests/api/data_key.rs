@@ -19,24 +19,31 @@ async fn a_kms_encrypted_data_key_is_decrypted_at_start_up() {
 
     let mut secrets = local_env::settings::random_secrets();
     secrets.data_key = DataKey::Kms { ciphertext: ciphertext.clone() };
-    let from_kms =
-        functions::AppState::new(&local_env::settings::local_config(secrets.clone(), None), Arc::new(SystemClock))
-            .await
-            .unwrap();
+    let from_kms = functions::AppState::new(
+        &local_env::settings::local_config(secrets.clone(), None, local_env::settings::no_staff_pool()),
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap();
     secrets.data_key = DataKey::Plain(plaintext);
-    let from_plain =
-        functions::AppState::new(&local_env::settings::local_config(secrets.clone(), None), Arc::new(SystemClock))
-            .await
-            .unwrap();
+    let from_plain = functions::AppState::new(
+        &local_env::settings::local_config(secrets.clone(), None, local_env::settings::no_staff_pool()),
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap();
 
     let sealed = from_kms.services.keys.encrypt("11010519491231002X");
     assert_eq!(from_plain.services.keys.decrypt(&sealed).unwrap(), "11010519491231002X");
 
     secrets.data_key = DataKey::Kms { ciphertext: base64::engine::general_purpose::STANDARD.decode("AAAA").unwrap() };
     assert!(
-        functions::AppState::new(&local_env::settings::local_config(secrets, None), Arc::new(SystemClock))
-            .await
-            .is_err(),
+        functions::AppState::new(
+            &local_env::settings::local_config(secrets, None, local_env::settings::no_staff_pool()),
+            Arc::new(SystemClock)
+        )
+        .await
+        .is_err(),
         "a bad ciphertext stops the start"
     );
 }

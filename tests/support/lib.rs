@@ -5,11 +5,12 @@
 
 use bytes::Bytes;
 use functions::AppState;
-use local_env::settings::{local_config, random_secrets, repo_root, OUTBOX_QUEUE};
+use local_env::settings::{local_config, random_secrets, repo_root, EXPIRY_QUEUE, OUTBOX_QUEUE, REVIEW_QUEUE};
 use local_env::{provision, Gateway, Template};
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Value};
 use shared::adapters::clock::TestClock;
+use shared::config::StaffPool;
 use shared::domain::code::Purpose;
 use shared::domain::phone::Phone;
 use shared::ports::{SendCounter, SendLimits};
@@ -78,31 +79,74 @@ pub struct TestApp {
     pub gateway: Arc<Gateway>,
     pub clock: Arc<TestClock>,
     pub source_ip: String,
+    /// This app's review queue (its name in the emulator).
+    pub review_queue: String,
 }
 
 /// The local gateway over a fresh state (with the data key); the gateway runs each function with
 /// the state its row in `functions::registry` asks for (without the data key unless
 /// `data_key: true`), so a function that needs the key but is not given it fails its tests.
 pub async fn spawn_app() -> TestApp {
+    spawn(false).await
+}
+
+/// A test app with tables of its own: for tests that sweep every due flow of the tables (the
+/// sweeper would otherwise take other tests' flows under this test's clock).
+pub async fn spawn_isolated_app() -> TestApp {
+    spawn(true).await
+}
+
+/// The emulator's staff user pool (one for all tests; each test makes its own staff users).
+pub async fn staff_pool() -> StaffPool {
+    static POOL: OnceCell<StaffPool> = OnceCell::const_new();
+    POOL.get_or_init(|| async {
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+        local_env::staff::staff_pool(&endpoint).await.expect("the staff user pool")
+    })
+    .await
+    .clone()
+}
+
+async fn spawn(isolated: bool) -> TestApp {
     ensure_provisioned().await;
     // Noon UTC today: far from a day boundary, so daily limits are deterministic.
     let noon = chrono::Utc::now().date_naive().and_hms_opt(12, 0, 0).unwrap().and_utc();
     let clock = Arc::new(TestClock::starting_at(noon));
     let suffix: u32 = rand::thread_rng().gen();
-    // Each test app has its own outbox queue: its messages reach its own sandbox providers.
-    let outbox = format!("{OUTBOX_QUEUE}-{suffix:08x}");
+    // Each test app has its own queues: its messages reach its own sandbox providers and workers,
+    // and its reviewers claim only its cases.
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    aws_sdk_sqs::Client::new(&sdk).create_queue().queue_name(&outbox).send().await.expect("test outbox queue");
-    let mut config = local_config(random_secrets(), None);
-    config.outbox_queue = outbox.clone();
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue = |logical: &str| format!("{logical}-{suffix:08x}");
+    for logical in [OUTBOX_QUEUE, REVIEW_QUEUE, EXPIRY_QUEUE] {
+        sqs.create_queue().queue_name(queue(logical)).send().await.expect("test queue");
+    }
+    let mut config = local_config(random_secrets(), None, staff_pool().await);
+    config.outbox_queue = queue(OUTBOX_QUEUE);
+    config.review_queue = queue(REVIEW_QUEUE);
+    config.expiry_queue = queue(EXPIRY_QUEUE);
+    if isolated {
+        let tables = format!("{suffix:08x}");
+        provision::provision_tables(&sdk, template(), &tables).await.expect("test tables");
+        config.tables.accounts = format!("{}-{tables}", config.tables.accounts);
+        config.tables.sessions = format!("{}-{tables}", config.tables.sessions);
+        config.tables.flows = format!("{}-{tables}", config.tables.flows);
+    }
     let state = AppState::new(&config, clock.clone()).await.expect("services build");
     let gateway = Arc::new(
         Gateway::new(template(), Arc::new(state))
             .expect("every template binary has a handler")
-            .with_queue(OUTBOX_QUEUE, &outbox)
+            .with_queue(OUTBOX_QUEUE, &queue(OUTBOX_QUEUE))
+            .with_queue(EXPIRY_QUEUE, &queue(EXPIRY_QUEUE))
+            .with_staff_pool(config.staff.clone())
             .draining_after_requests(),
     );
-    TestApp { gateway, clock, source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff) }
+    TestApp {
+        gateway,
+        clock,
+        source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff),
+        review_queue: queue(REVIEW_QUEUE),
+    }
 }
 
 impl TestApp {

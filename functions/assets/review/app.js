@@ -229,6 +229,17 @@
     });
   }
 
+  // The staff groups the access token names (`cognito:groups`), for display only: the API decides.
+  function groupsOf(token) {
+    try {
+      const part = String(token).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const groups = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")))["cognito:groups"];
+      return Array.isArray(groups) ? groups : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
   function restartSignIn() {
     state.pending = null;
     $("mfa-form").hidden = true;
@@ -247,7 +258,7 @@
       showError(new ApiFailure(401, "UNAUTHENTICATED", "the access token expired", null));
     }, ttl * 1000);
     $("who-name").textContent = username;
-    $("who-roles").textContent = (body.roles || []).join(", ") || "no role";
+    $("who-roles").textContent = (body.roles || groupsOf(body.access_token)).join(", ") || "no role";
     $("who").hidden = false;
     $("sign-in").hidden = true;
     $("mfa-form").hidden = true;
@@ -316,7 +327,8 @@
 
   // ---- a case ---------------------------------------------------------------------------------
 
-  function renderCase(view, claimed) {
+  // `keepMaterial`: the decision's answer carries no material links; the images shown stay.
+  function renderCase(view, claimed, keepMaterial) {
     $("case").hidden = false;
     $("case").dataset.caseId = view.case_id;
     $("case-id").textContent = view.case_id;
@@ -336,8 +348,9 @@
     }
 
     const material = $("case-material");
-    material.replaceChildren();
-    for (const m of view.material || []) {
+    const keep = keepMaterial && !(view.material || []).length && material.querySelector("img");
+    if (!keep) material.replaceChildren();
+    for (const m of keep ? [] : view.material || []) {
       const img = el("img", {
         src: m.url,
         alt: humanize(m.purpose),
@@ -352,7 +365,7 @@
       });
       material.append(el("figure", {}, [img, caption]));
     }
-    if (!(view.material || []).length) material.append(el("p", { class: "muted", text: "No material." }));
+    if (!keep && !(view.material || []).length) material.append(el("p", { class: "muted", text: "No material." }));
 
     const history = $("case-history");
     history.replaceChildren();
@@ -437,7 +450,7 @@
   async function extendLease() {
     if (!state.claim) return;
     showError(null);
-    const r = await api("POST", "/v1/review/cases/" + encodeURIComponent(state.claim.caseId) + "/lease", {
+    const r = await api("PUT", "/v1/review/cases/" + encodeURIComponent(state.claim.caseId) + "/lease", {
       claim_token: state.claim.token,
     });
     state.claim.leaseExpiresAt = Date.parse(r.body.lease_expires_at);
@@ -445,6 +458,20 @@
     setDecisionEnabled(true);
     startCountdown();
     showNotice("Lease extended until " + cst(r.body.lease_expires_at) + ".");
+  }
+
+  // Gives the claimed case back to the queue now (another reviewer may claim it).
+  async function releaseCase() {
+    if (!state.claim) return;
+    showError(null);
+    const caseId = state.claim.caseId;
+    await api("DELETE", "/v1/review/cases/" + encodeURIComponent(caseId) + "/lease", {
+      claim_token: state.claim.token,
+    });
+    dropClaim();
+    $("case").hidden = true;
+    showNotice("Case " + caseId + " is back on the queue.");
+    await loadQueue();
   }
 
   // ---- the decision ---------------------------------------------------------------------------
@@ -468,7 +495,7 @@
     const caseId = state.claim.caseId;
     const r = await api("POST", "/v1/review/cases/" + encodeURIComponent(caseId) + "/decision", body);
     dropClaim();
-    renderCase(r.body, false);
+    renderCase(r.body, false, true);
     showNotice("Case " + caseId + " " + (r.body.state || decision + "d") + ".");
     await loadQueue();
   }
@@ -486,6 +513,7 @@
     $("refresh-queue").addEventListener("click", () => busy($("refresh-queue"), loadQueue));
     $("claim-next").addEventListener("click", () => busy($("claim-next"), claimNext));
     $("extend-lease").addEventListener("click", () => busy($("extend-lease"), extendLease));
+    $("release-case").addEventListener("click", () => busy($("release-case"), releaseCase));
     $("approve").addEventListener("click", () => busy($("approve"), () => decide("approve")));
     $("reject").addEventListener("click", () => busy($("reject"), () => decide("reject")));
     document.body.dataset.ready = "true";

@@ -7,11 +7,14 @@
 //! With CORS on (`CORS_ALLOWED_ORIGINS`; template.yaml's `CorsConfiguration`), preflights are
 //! answered here, as API Gateway answers them, before any route or authorizer.
 
+use crate::jwt::StaffJwt;
 use crate::template::{Route, Template};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use bytes::Bytes;
-use functions::registry::{self, http_handler, worker_handler, HttpHandler, SqsEvent, WorkerHandler};
+use functions::registry::{
+    self, http_handler, schedule_handler, worker_handler, HttpHandler, ScheduleHandler, SqsEvent, WorkerHandler,
+};
 use functions::AppState;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde_json::{json, Map, Value};
@@ -35,9 +38,22 @@ struct BoundWorker {
     state: Arc<AppState>,
 }
 
+/// A scheduled worker and its schedule (EventBridge Scheduler).
+struct BoundSchedule {
+    expression: String,
+    handler: ScheduleHandler,
+    state: Arc<AppState>,
+}
+
 pub struct Gateway {
     routes: Vec<BoundRoute>,
     workers: Vec<BoundWorker>,
+    schedules: Vec<BoundSchedule>,
+    /// The staff routes' JWT authorizer (none: staff routes answer 401).
+    staff_jwt: Option<StaffJwt>,
+    staff_pool: Option<shared::config::StaffPool>,
+    /// The local clock a person moves forward (`make run`; tests move their test clock).
+    shifted_clock: Option<Arc<shared::adapters::clock::ShiftedClock>>,
     /// Run the queue workers after every request (the tests: deterministic, nothing waits).
     drain_after_requests: bool,
     /// Queue names that differ from the template's logical ids (each test app has its own).
@@ -64,7 +80,18 @@ impl Gateway {
         };
         let mut routes = vec![];
         let mut workers = vec![];
+        let mut schedules = vec![];
         for function in &template.functions {
+            if let Some(expression) = &function.schedule {
+                let handler =
+                    schedule_handler(&function.binary).ok_or_else(|| UnknownBinary(function.binary.clone()))?;
+                schedules.push(BoundSchedule {
+                    expression: expression.clone(),
+                    handler,
+                    state: state_for(&function.binary)?,
+                });
+                continue;
+            }
             if let Some(queue) = &function.queue {
                 let handler = worker_handler(&function.binary).ok_or_else(|| UnknownBinary(function.binary.clone()))?;
                 workers.push(BoundWorker { queue: queue.clone(), handler, state: state_for(&function.binary)? });
@@ -85,12 +112,57 @@ impl Gateway {
         Ok(Gateway {
             routes,
             workers,
+            schedules,
+            staff_jwt: None,
+            staff_pool: None,
+            shifted_clock: None,
             drain_after_requests: false,
             queue_names: HashMap::new(),
             sqs: tokio::sync::OnceCell::new(),
             state,
             authorizer_state,
         })
+    }
+
+    /// Checks the staff routes' tokens against this staff user pool.
+    pub fn with_staff_pool(mut self, pool: shared::config::StaffPool) -> Self {
+        self.staff_jwt = Some(StaffJwt::new(pool.clone()));
+        self.staff_pool = Some(pool);
+        self
+    }
+
+    /// The staff user pool (the sandbox creates staff users in it).
+    pub fn staff_pool(&self) -> Option<&shared::config::StaffPool> {
+        self.staff_pool.as_ref()
+    }
+
+    /// Lets `POST /sandbox/clock/advance` move this clock.
+    pub fn with_shifted_clock(mut self, clock: Arc<shared::adapters::clock::ShiftedClock>) -> Self {
+        self.shifted_clock = Some(clock);
+        self
+    }
+
+    pub fn shifted_clock(&self) -> Option<&shared::adapters::clock::ShiftedClock> {
+        self.shifted_clock.as_deref()
+    }
+
+    /// The schedules' expressions (`rate(5 minutes)`).
+    pub fn schedules(&self) -> Vec<String> {
+        self.schedules.iter().map(|s| s.expression.clone()).collect()
+    }
+
+    /// Fires every schedule once, as EventBridge Scheduler would, then lets the queue workers
+    /// take what the scheduled workers queued (when draining after requests).
+    pub async fn fire_schedules(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        for schedule in &self.schedules {
+            let event =
+                json!({ "source": "aws.scheduler", "detail-type": "Scheduled Event", "time": chrono::Utc::now() });
+            (schedule.handler)(&schedule.state, event).await?;
+        }
+        if self.drain_after_requests {
+            self.drain_all().await?;
+        }
+        Ok(())
     }
 
     /// Runs the queue workers after every request, until the queues are empty.
@@ -242,6 +314,17 @@ impl Gateway {
         });
         let query = parts.uri.query().unwrap_or_default().to_owned();
 
+        if bound.route.staff {
+            let authorization = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+            let claims = match (&self.staff_jwt, authorization) {
+                (Some(jwt), Some(authorization)) => jwt.claims(authorization).await,
+                _ => None,
+            };
+            let Some(claims) = claims else {
+                return gateway_answer(StatusCode::UNAUTHORIZED, "Unauthorized");
+            };
+            context["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+        }
         if bound.route.authorized {
             let authorization = parts
                 .headers

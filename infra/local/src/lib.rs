@@ -2,11 +2,13 @@
 //! local API gateway in front of the very handlers the Lambdas run.
 
 pub mod gateway;
+pub mod jwt;
 pub mod openapi;
 pub mod provision;
 pub mod sandbox;
 pub mod server;
 pub mod settings;
+pub mod staff;
 pub mod template;
 
 pub use gateway::Gateway;

@@ -4,10 +4,13 @@
 
 use local_env::settings::{local_config, random_secrets, repo_root};
 use local_env::{provision, server, Gateway, Template};
-use shared::adapters::clock::SystemClock;
+use shared::adapters::clock::ShiftedClock;
 use std::sync::Arc;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The local staff users' password (local only: the emulator's users are gone when it stops).
+const LOCAL_STAFF_PASSWORD: &str = "Review-Desk-2026";
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
@@ -41,9 +44,29 @@ async fn main() -> Result<(), BoxError> {
 
     let outboxes = root.join(".local");
     std::fs::create_dir_all(&outboxes)?;
-    let config = local_config(random_secrets(), Some(&outboxes));
-    let state = Arc::new(functions::AppState::new(&config, Arc::new(SystemClock)).await?);
-    let gateway = Arc::new(Gateway::new(&template, state)?);
+    let staff_pool = local_env::staff::staff_pool(&endpoint).await?;
+    let config = local_config(random_secrets(), Some(&outboxes), staff_pool.clone());
+    let clock = Arc::new(ShiftedClock::default());
+    let state = Arc::new(functions::AppState::new(&config, clock.clone()).await?);
+    let gateway =
+        Arc::new(Gateway::new(&template, state)?.with_staff_pool(staff_pool.clone()).with_shifted_clock(clock));
+    // A reviewer and a lead to sign in with (the emulator forgets them when it stops).
+    let mut staff_lines = vec![];
+    for (username, groups) in [("reviewer", &["reviewer"][..]), ("lead", &["reviewer", "lead"][..])] {
+        let secret = local_env::staff::create_staff(&staff_pool, username, LOCAL_STAFF_PASSWORD, groups).await?;
+        staff_lines.push(format!("  {username:<9} password {LOCAL_STAFF_PASSWORD}, virtual MFA secret {secret}"));
+    }
+
+    // The schedules (EventBridge Scheduler): the deadline sweeper every minute here.
+    let scheduler = gateway.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            if let Err(fault) = scheduler.fire_schedules().await {
+                eprintln!("schedules: {fault}");
+            }
+        }
+    });
 
     // The event-source mappings: poll each worker's queue, as Lambda does for SQS.
     let poller = gateway.clone();
@@ -72,9 +95,10 @@ async fn main() -> Result<(), BoxError> {
         })
         .collect();
     println!(
-        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nSandbox providers (see the README for their test data):\n  SMS outbox:   curl -s http://127.0.0.1:{port}/sandbox/sms-outbox    (or tail -f {dir}/sms-outbox.jsonl)\n  email outbox: curl -s http://127.0.0.1:{port}/sandbox/email-outbox  (or tail -f {dir}/email-outbox.jsonl)\n  face app:     curl -s -X POST http://127.0.0.1:{port}/sandbox/face-app/scan -d '{{\"qr_payload\":\"...\",\"outcome\":\"pass\"}}'\nCORS allowed for: {origins}\nCtrl-C stops everything.\n",
+        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nReview dashboard: http://127.0.0.1:{port}/review/  (sign in as below; the MFA code: GET /sandbox/staff/mfa-code)\n{staff}\n  clock:        curl -s -X POST http://127.0.0.1:{port}/sandbox/clock/advance -d '{{\"hours\":24}}'  (deadlines pass; the sweeper runs every minute)\n\nSandbox providers (see the README for their test data):\n  SMS outbox:   curl -s http://127.0.0.1:{port}/sandbox/sms-outbox    (or tail -f {dir}/sms-outbox.jsonl)\n  email outbox: curl -s http://127.0.0.1:{port}/sandbox/email-outbox  (or tail -f {dir}/email-outbox.jsonl)\n  face app:     curl -s -X POST http://127.0.0.1:{port}/sandbox/face-app/scan -d '{{\"qr_payload\":\"...\",\"outcome\":\"pass\"}}'\nCORS allowed for: {origins}\nCtrl-C stops everything.\n",
         routes.join("\n"),
         dir = outboxes.display(),
+        staff = staff_lines.join("\n"),
         origins = config.cors_allowed_origins.join(", ")
     );
     server::serve(listener, gateway, async {

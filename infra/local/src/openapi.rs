@@ -20,16 +20,14 @@ pub fn document(template: &Template) -> Value {
     let mut generator = SchemaSettings::openapi3().into_generator();
     let error_statuses: BTreeSet<u16> = ERROR_CODES.iter().map(|(_, status, _)| *status).collect();
     let mut paths: Map<String, Value> = Map::new();
-    let mut routes: Vec<(&str, &str, &crate::template::Function, bool)> = template
+    let mut routes: Vec<(&str, &str, &crate::template::Function, &crate::template::Route)> = template
         .functions
         .iter()
         .filter(|f| !api_doc::PAGES.contains(&f.binary.as_str()))
-        .flat_map(|f| {
-            f.routes.iter().filter_map(move |r| Some((r.path.as_deref()?, r.method.as_deref()?, f, r.authorized)))
-        })
+        .flat_map(|f| f.routes.iter().filter_map(move |r| Some((r.path.as_deref()?, r.method.as_deref()?, f, r))))
         .collect();
     routes.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    for (path, method, function, authorized) in routes {
+    for (path, method, function, route) in routes {
         let parameters: Vec<Value> = path
             .split('/')
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
@@ -52,8 +50,10 @@ pub fn document(template: &Template) -> Value {
             };
             responses.insert(status.to_string(), json!({ "$ref": reference }));
         }
-        let security = if authorized {
+        let security = if route.authorized {
             json!([{ "bearer": [] }])
+        } else if route.staff {
+            json!([{ "staffBearer": [] }])
         } else if function.binary == FACE_CALLBACK {
             json!([{ "faceSignature": [] }])
         } else {
@@ -115,6 +115,7 @@ pub fn document(template: &Template) -> Value {
         "components": {
             "securitySchemes": {
                 "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "the access_token of a sign-in" },
+                "staffBearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "a staff user pool access token (`POST /v1/staff/sessions`, then the virtual MFA code)" },
                 "faceSignature": { "type": "apiKey", "in": "header", "name": "X-Signature", "description": "hex HMAC-SHA256 of the body with the face provider's callback secret" },
             },
             "schemas": schemas,

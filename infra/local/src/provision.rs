@@ -24,10 +24,10 @@ fn keys(partition: &str, sort: Option<&String>) -> Result<Vec<KeySchemaElement>,
     Ok(out)
 }
 
-async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table) -> Result<(), BoxError> {
+async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table, name: &str) -> Result<(), BoxError> {
     let mut request = client
         .create_table()
-        .table_name(&table.logical_id)
+        .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .set_key_schema(Some(keys(&table.partition_key, table.sort_key.as_ref())?));
     for (name, kind) in &table.attributes {
@@ -44,7 +44,12 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table) -> Resul
                 .index_name(&index.name)
                 .set_key_schema(Some(keys(&index.partition_key, index.sort_key.as_ref())?))
                 .projection(
-                    Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build(),
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(index.projection.as_str()))
+                        .set_non_key_attributes(
+                            (!index.non_key_attributes.is_empty()).then(|| index.non_key_attributes.clone()),
+                        )
+                        .build(),
                 )
                 .build()?,
         );
@@ -57,7 +62,7 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table) -> Resul
     if let Some(ttl) = &table.ttl_attribute {
         client
             .update_time_to_live()
-            .table_name(&table.logical_id)
+            .table_name(name)
             .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(ttl).enabled(true).build()?)
             .send()
             .await?;
@@ -69,7 +74,7 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table) -> Resul
 pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Result<(), BoxError> {
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
     for table in &template.tables {
-        create_table(&dynamo, table).await?;
+        create_table(&dynamo, table, &table.logical_id).await?;
     }
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
     for bucket in &template.buckets {
@@ -115,6 +120,16 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Resu
         if let Some(arn) = attrs.attributes().and_then(|a| a.get(&QueueAttributeName::QueueArn)) {
             arns.insert(queue.logical_id.clone(), arn.clone());
         }
+    }
+    Ok(())
+}
+
+/// The template's tables once more, each named `<logical id>-<suffix>` (a test that sweeps every
+/// due flow of its tables gets tables of its own).
+pub async fn provision_tables(sdk: &aws_config::SdkConfig, template: &Template, suffix: &str) -> Result<(), BoxError> {
+    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+    for table in &template.tables {
+        create_table(&dynamo, table, &format!("{}-{suffix}", table.logical_id)).await?;
     }
     Ok(())
 }

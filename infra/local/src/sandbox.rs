@@ -13,6 +13,12 @@
 //!   "account_id"}`: a resource another product owns, for forgotten-account look-ups.
 //! - `POST /sandbox/platform/legacy-cloud-accounts` with `{"username", "password", "phone"}`: a
 //!   cloud account registered before 2022-09-07 (must be activated on first sign-in).
+//! - `POST /sandbox/staff` with `{"username", "password", "groups": ["reviewer", "lead"]}`: a staff
+//!   user with a virtual MFA device; answers its secret.
+//! - `GET /sandbox/staff/mfa-code[?secret=...]`: the staff virtual MFA code now (the emulator's
+//!   staff devices share one secret).
+//! - `POST /sandbox/clock/advance` with `{"hours"?, "minutes"?, "days"?}`: moves the local clock
+//!   forward, then runs the schedules (deadlines pass as if the time had gone by).
 
 use crate::gateway::Gateway;
 use bytes::Bytes;
@@ -126,6 +132,49 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
             };
             directory.register(kind, value, account);
             json_reply(http::StatusCode::CREATED, json!({ "registered": true }))
+        }
+        ("POST", "/sandbox/staff") => {
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            let groups: Vec<&str> = body["groups"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let (Some(pool), Some(username), Some(password)) =
+                (gateway.staff_pool(), body["username"].as_str(), body["password"].as_str())
+            else {
+                return json_reply(
+                    http::StatusCode::BAD_REQUEST,
+                    json!({ "message": "send {\"username\", \"password\", \"groups\": [\"reviewer\"]}" }),
+                );
+            };
+            match crate::staff::create_staff(pool, username, password, &groups).await {
+                Ok(secret) => json_reply(
+                    http::StatusCode::CREATED,
+                    json!({ "username": username, "password": password, "totp_secret": secret }),
+                ),
+                Err(e) => json_reply(http::StatusCode::CONFLICT, json!({ "message": e.to_string() })),
+            }
+        }
+        ("GET", "/sandbox/staff/mfa-code") => {
+            let secret = query_param(query, "secret").unwrap_or_else(|| crate::staff::EMULATOR_MFA_SECRET.to_owned());
+            match crate::staff::mfa_code(&secret) {
+                Ok(code) => json_reply(http::StatusCode::OK, json!({ "code": code })),
+                Err(e) => json_reply(http::StatusCode::BAD_REQUEST, json!({ "message": e.to_string() })),
+            }
+        }
+        ("POST", "/sandbox/clock/advance") => {
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            let minutes = body["minutes"].as_i64().unwrap_or(0)
+                + 60 * body["hours"].as_i64().unwrap_or(0)
+                + 1440 * body["days"].as_i64().unwrap_or(0);
+            let Some(clock) = gateway.shifted_clock().filter(|_| minutes > 0) else {
+                return json_reply(
+                    http::StatusCode::BAD_REQUEST,
+                    json!({ "message": "send {\"minutes\" | \"hours\" | \"days\": n} (n > 0)" }),
+                );
+            };
+            clock.advance(chrono::Duration::minutes(minutes));
+            if let Err(e) = gateway.fire_schedules().await {
+                return json_reply(http::StatusCode::INTERNAL_SERVER_ERROR, json!({ "message": e.to_string() }));
+            }
+            json_reply(http::StatusCode::OK, json!({ "now": services.clock.now() }))
         }
         ("GET", path) if path.starts_with("/sandbox/captchas/") => {
             let id = path.trim_start_matches("/sandbox/captchas/");

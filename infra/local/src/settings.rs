@@ -4,7 +4,7 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use rand::{rngs::OsRng, RngCore};
-use shared::config::{Config, DataKey, Environment, Provider, Secrets};
+use shared::config::{Config, DataKey, Environment, Provider, Secrets, StaffPool};
 use shared::tables::TableNames;
 use std::path::{Path, PathBuf};
 
@@ -29,13 +29,23 @@ pub const LOCAL_CONSOLE_ORIGINS: &[&str] = &["http://localhost:5173"];
 /// Every outside party in its sandbox; outboxes (SMS, email) appended to files in `outbox_dir`.
 /// The outbox queue's logical id in template.yaml (and its local name).
 pub const OUTBOX_QUEUE: &str = "OutboxQueue";
+/// The review queue's and the expiry queue's logical ids (and local names).
+pub const REVIEW_QUEUE: &str = "ReviewQueue";
+pub const EXPIRY_QUEUE: &str = "ExpiryQueue";
+/// The uploads bucket's logical id.
+pub const UPLOADS_BUCKET: &str = "UploadsBucket";
 
-pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>) -> Config {
+/// `staff`: the emulator's staff user pool (see [`crate::provision::staff_pool`]).
+pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>, staff: StaffPool) -> Config {
     let outbox = |name: &str| Provider::Sandbox { outbox_file: outbox_dir.map(|d| d.join(name)) };
     Config {
         environment: Environment::Local,
         tables: TableNames::local(),
         outbox_queue: OUTBOX_QUEUE.into(),
+        review_queue: REVIEW_QUEUE.into(),
+        expiry_queue: EXPIRY_QUEUE.into(),
+        uploads_bucket: crate::provision::bucket_name(UPLOADS_BUCKET),
+        staff,
         sms: outbox("sms-outbox.jsonl"),
         email: outbox("email-outbox.jsonl"),
         face: Provider::Sandbox { outbox_file: None },
@@ -49,4 +59,9 @@ pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>) -> Config {
 /// The repository root (where template.yaml is), from this crate's location.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
+}
+
+/// A staff pool for states that never sign staff in (cold-start and data-key tests).
+pub fn no_staff_pool() -> StaffPool {
+    StaffPool { endpoint: "http://127.0.0.1:9/".into(), user_pool_id: "none".into(), client_id: "none".into() }
 }

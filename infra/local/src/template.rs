@@ -21,9 +21,14 @@ pub struct Route {
     /// `None` for the `$default` route.
     pub method: Option<String>,
     pub path: Option<String>,
-    /// Whether the HTTP API's default authorizer runs before the handler.
+    /// Whether the HTTP API's default authorizer (the session authorizer) runs before the handler.
     pub authorized: bool,
+    /// Whether the staff JWT authorizer (`StaffAuthorizer`, the staff user pool) runs instead.
+    pub staff: bool,
 }
+
+/// The staff routes' JWT authorizer in template.yaml.
+pub const STAFF_AUTHORIZER: &str = "StaffAuthorizer";
 
 #[derive(Debug, Clone)]
 pub struct Function {
@@ -36,6 +41,8 @@ pub struct Function {
     pub statements: Vec<Statement>,
     /// The queue (logical id) of its SQS event source, for a queue worker.
     pub queue: Option<String>,
+    /// The schedule expression of its `ScheduleV2` event, for a scheduled worker.
+    pub schedule: Option<String>,
 }
 
 /// One IAM policy statement of a function.
@@ -74,6 +81,8 @@ pub struct Index {
     pub partition_key: String,
     pub sort_key: Option<String>,
     pub projection: String,
+    /// `INCLUDE` projections: the attributes copied into the index beside the keys.
+    pub non_key_attributes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,20 +246,27 @@ impl Template {
                         .ok_or_else(|| TemplateError::Shape(format!("{id} has no Metadata.BuildProperties.Binary")))?;
                     let mut routes = vec![];
                     let mut queue = None;
+                    let mut schedule = None;
                     for (_, event) in get(&props, "Events").and_then(Value::as_mapping).into_iter().flatten() {
                         if text(event, "Type").as_deref() == Some("SQS") {
                             queue = get(event, "Properties").and_then(|p| get(p, "Queue")).and_then(referenced_id);
+                            continue;
+                        }
+                        if text(event, "Type").as_deref() == Some("ScheduleV2") {
+                            schedule = get(event, "Properties").and_then(|p| text(p, "ScheduleExpression"));
                             continue;
                         }
                         if text(event, "Type").as_deref() != Some("HttpApi") {
                             continue;
                         }
                         let ep = get(event, "Properties").cloned().unwrap_or(Value::Null);
-                        let auth_none = get(&ep, "Auth").and_then(|a| text(a, "Authorizer")).as_deref() == Some("NONE");
+                        let authorizer = get(&ep, "Auth").and_then(|a| text(a, "Authorizer"));
+                        let staff = authorizer.as_deref() == Some(STAFF_AUTHORIZER);
                         routes.push(Route {
                             method: text(&ep, "Method").map(|m| m.to_ascii_uppercase()),
                             path: text(&ep, "Path"),
-                            authorized: !auth_none,
+                            authorized: authorizer.is_none(),
+                            staff,
                         });
                     }
                     let timeout_secs = text(&props, "Timeout").and_then(|t| t.parse().ok()).or(globals_timeout);
@@ -262,6 +278,7 @@ impl Template {
                         timeout_secs,
                         statements: statements(&props),
                         queue,
+                        schedule,
                     });
                 }
                 Some("AWS::Serverless::HttpApi") => {
@@ -298,6 +315,13 @@ impl Template {
                                 projection: get(g, "Projection")
                                     .and_then(|p| text(p, "ProjectionType"))
                                     .unwrap_or_default(),
+                                non_key_attributes: get(g, "Projection")
+                                    .and_then(|p| get(p, "NonKeyAttributes"))
+                                    .and_then(Value::as_sequence)
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(|v| v.as_str().map(str::to_owned))
+                                    .collect(),
                             }
                         })
                         .collect();

@@ -30,3 +30,20 @@ impl Clock for TestClock {
         *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+/// The system clock moved forward by hand (the local environment's `POST /sandbox/clock/advance`:
+/// a person watches a deadline pass without waiting for it). Never used in production.
+#[derive(Debug, Default)]
+pub struct ShiftedClock(Mutex<Duration>);
+
+impl ShiftedClock {
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += by;
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

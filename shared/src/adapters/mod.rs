@@ -9,5 +9,7 @@ pub mod face;
 pub mod http_json;
 pub mod outbox;
 pub mod resources;
+pub mod s3;
 pub mod sms;
 pub mod sqs;
+pub mod staff;

@@ -40,6 +40,8 @@ pub enum Purpose {
     PasswordReset,
     /// A forgotten account, to the bound phone [REC-3].
     AccountLookup,
+    /// The new phone of a rebind appeal, proven when the appeal is submitted [ACC-4].
+    PhoneRebind,
 }
 
 impl Purpose {
@@ -56,6 +58,7 @@ impl Purpose {
             Purpose::PassportSignIn => "passport-sign-in",
             Purpose::PasswordReset => "password-reset",
             Purpose::AccountLookup => "account-lookup",
+            Purpose::PhoneRebind => "phone-rebind",
         }
     }
 
@@ -75,7 +78,8 @@ impl Purpose {
             "register" => Ok(Purpose::Register),
             "bank-card" => Ok(Purpose::BankCard),
             "passport-sign-in" => Ok(Purpose::PassportSignIn),
-            _ => Err("must be one of: register, bank-card, passport-sign-in".into()),
+            "phone-rebind" => Ok(Purpose::PhoneRebind),
+            _ => Err("must be one of: register, bank-card, passport-sign-in, phone-rebind".into()),
         }
     }
 }

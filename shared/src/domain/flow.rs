@@ -6,7 +6,7 @@
 //! A new flow is one type: its states as an enum, its events, its refusals, `KIND`, `expires_at`
 //! (and `deadline` if a scheduled sweeper must act on it). Nothing else is written by hand.
 
-use super::ids::FlowId;
+use super::ids::{AccountId, FlowId};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -22,10 +22,11 @@ pub enum FlowKind {
     QrLogin,
     Captcha,
     FaceCheck,
+    Case,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 8] = [
+    pub const ALL: [FlowKind; 9] = [
         FlowKind::SignIn,
         FlowKind::PhoneChange,
         FlowKind::PasswordReset,
@@ -34,6 +35,7 @@ impl FlowKind {
         FlowKind::QrLogin,
         FlowKind::Captcha,
         FlowKind::FaceCheck,
+        FlowKind::Case,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl FlowKind {
             FlowKind::QrLogin => "qr-login",
             FlowKind::Captcha => "captcha",
             FlowKind::FaceCheck => "face-check",
+            FlowKind::Case => "case",
         }
     }
 }
@@ -60,6 +63,23 @@ pub trait Flow: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
 
     /// A deadline a scheduled sweeper must act on; indexed, so it is found without a scan.
     fn deadline(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+
+    /// The account whose list shows this flow (indexed by owner, newest first by
+    /// [`Flow::listed_at`]): flows a customer follows over days, such as review cases.
+    fn owner(&self) -> Option<&AccountId> {
+        None
+    }
+
+    /// Where the flow sits in its owner's list.
+    fn listed_at(&self) -> DateTime<Utc> {
+        self.expires_at()
+    }
+
+    /// While staff must act on the flow, its due time: indexed, so the dashboard lists what is
+    /// waiting by due time without a scan.
+    fn staff_queue(&self) -> Option<DateTime<Utc>> {
         None
     }
 

@@ -4,7 +4,9 @@
 pub mod account;
 pub mod agreements;
 pub mod bank_card;
+pub mod calendar;
 pub mod captcha;
+pub mod case;
 pub mod code;
 pub mod email;
 pub mod flow;
@@ -22,8 +24,10 @@ pub mod schema;
 pub mod security;
 pub mod session;
 pub mod sign_in;
+pub mod staff;
 pub mod throttle;
 pub mod totp;
+pub mod upload;
 pub mod username;
 
 /// A wait told to a client (`Retry-After`): whole seconds, at least one.

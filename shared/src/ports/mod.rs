@@ -7,6 +7,7 @@ mod flows;
 mod kyc;
 mod outbox;
 mod providers;
+mod review;
 mod security;
 mod sessions;
 
@@ -16,6 +17,7 @@ pub use flows::*;
 pub use kyc::*;
 pub use outbox::*;
 pub use providers::*;
+pub use review::*;
 pub use security::*;
 pub use sessions::*;
 

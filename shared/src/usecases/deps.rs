@@ -6,8 +6,9 @@
 use crate::crypto::Keys;
 use crate::domain::flow::Flow;
 use crate::ports::{
-    AccountStore, BankCardCheck, Clock, CodeStore, DeliveryLog, EmailSender, FaceCheck, FlowStore, KycStore, Outbox,
-    ResourceDirectory, SecurityStore, SessionStore, SignInStore, SmsSender,
+    AccountStore, BankCardCheck, CaseStore, Clock, CodeStore, DeadlineIndex, DeliveryLog, EmailSender, ExpiryQueue,
+    FaceCheck, FlowStore, KycStore, Outbox, ResourceDirectory, ReviewQueue, SecurityStore, SessionStore, SignInStore,
+    SmsSender, StaffDirectory, UploadStore,
 };
 use crate::services::Services;
 
@@ -40,6 +41,12 @@ capability!(/** Email provider. */ HasEmail, email -> dyn EmailSender, email);
 capability!(/** Face-check provider. */ HasFace, face -> dyn FaceCheck, face);
 capability!(/** Bank-card provider. */ HasBankCard, bank_card -> dyn BankCardCheck, bank_card);
 capability!(/** The platform's resource directory. */ HasResources, resources -> dyn ResourceDirectory, resources);
+capability!(/** Review cases and the staff audit trail. */ HasCases, cases -> dyn CaseStore, cases);
+capability!(/** Flows past their sweep deadline. */ HasDeadlines, deadlines -> dyn DeadlineIndex, deadlines);
+capability!(/** Uploaded material. */ HasUploads, uploads -> dyn UploadStore, uploads);
+capability!(/** The review queue. */ HasReviewQueue, review_queue -> dyn ReviewQueue, review_queue);
+capability!(/** The expiry queue. */ HasExpiryQueue, expiry_queue -> dyn ExpiryQueue, expiry_queue);
+capability!(/** The staff directory. */ HasStaff, staff -> dyn StaffDirectory, staff);
 
 /// Keyed hashes, field encryption and tokens.
 pub trait HasKeys {

@@ -40,7 +40,7 @@ fn document_hash(deps: &impl HasKeys, document: &IdDocument) -> String {
 }
 
 /// Checks what can be checked before any provider is asked, and seals the person's data.
-async fn prepare(
+pub(crate) async fn prepare_identity(
     deps: &(impl HasClock + HasKeys + HasAccounts + HasKyc),
     principal: &Principal,
     person: &Person,
@@ -96,7 +96,7 @@ pub async fn start_face(
     principal: &Principal,
     person: Person,
 ) -> Result<FaceStarted> {
-    let identity = prepare(deps, principal, &person, "face").await?;
+    let identity = prepare_identity(deps, principal, &person, "face").await?;
     let verification_id = FlowId::generate();
     let session = deps.face().start(verification_id.as_str(), person.name.expose(), person.document.number()).await?;
     let expires_at = deps.clock().now() + kyc::FACE_SESSION_TTL;
@@ -208,7 +208,7 @@ pub async fn verify_by_bank_card(
     principal: &Principal,
     request: BankCardVerification,
 ) -> Result<()> {
-    let identity = prepare(deps, principal, &request.person, "bank_card").await?;
+    let identity = prepare_identity(deps, principal, &request.person, "bank_card").await?;
     let remaining_methods = vec!["face"];
     // With no attempt left the SMS code is not spent (the user keeps it for nothing else, but
     // learns first that this method is closed) [KYC-P3, following the seed].

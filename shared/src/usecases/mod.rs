@@ -2,6 +2,7 @@
 //! the ports. One function per use case; handlers call exactly one.
 
 pub mod account;
+pub mod cases;
 pub mod codes;
 pub mod contact;
 pub mod delivery;
@@ -13,9 +14,11 @@ pub mod passport;
 pub mod qr_login;
 pub mod recovery;
 pub mod register;
+pub mod review;
 pub mod security;
 pub mod sessions;
 pub mod sign_in;
+pub mod sweep;
 
 /// Where a request came from, as the gateway saw it.
 #[derive(Debug, Clone, Default)]

@@ -102,7 +102,7 @@ pub(crate) struct TotpItem {
 
 impl DynamoStore {
     /// Counts a cloud account against its phone's cap [REG-2] and indexes it for look-ups [REC-3].
-    fn count_on_phone(&self, phone_hash: &str, account_id: &AccountId, cap: u32) -> Result<Update> {
+    pub(crate) fn count_on_phone(&self, phone_hash: &str, account_id: &AccountId, cap: u32) -> Result<Update> {
         Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(keys::phone_accounts(phone_hash)))
@@ -113,6 +113,18 @@ impl DynamoStore {
             .expression_attribute_values(":cap", n(cap.into()))
             .build()
             .map_err(fault("build phone counter"))
+    }
+
+    /// Takes a cloud account off its old phone's counter.
+    pub(crate) fn release_phone(&self, account_id: &AccountId, old_hash: &str) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::phone_accounts(old_hash)))
+            .update_expression("ADD cloud_accounts :minus DELETE account_ids :ids")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_string()]))
+            .build()
+            .map_err(fault("build old phone counter"))
     }
 
     /// Rebinds an account's phone, only if it is still `old_hash` [ACC-2].
@@ -269,14 +281,7 @@ impl AccountStore for DynamoStore {
     ) -> Result<PhoneChangeOutcome> {
         let rebind = self.rebind_phone(account_id, old_hash, new)?;
         let count_new = self.count_on_phone(&new.hash, account_id, cap)?;
-        let release_old = Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(keys::phone_accounts(old_hash)))
-            .update_expression("ADD cloud_accounts :minus DELETE account_ids :ids")
-            .expression_attribute_values(":minus", n(-1))
-            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_string()]))
-            .build()
-            .map_err(fault("build old phone counter"))?;
+        let release_old = self.release_phone(account_id, old_hash)?;
         let result = self
             .client
             .transact_write_items()

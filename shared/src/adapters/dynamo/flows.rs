@@ -22,6 +22,31 @@ fn deadline_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// The owner-index and staff-queue attributes a flow has (set) and lacks (removed).
+fn listing_attributes<F: Flow>(flow: &F) -> (Vec<(&'static str, AttributeValue)>, Vec<&'static str>) {
+    let mut set = vec![];
+    let mut remove = vec![];
+    match flow.owner() {
+        Some(owner) => {
+            set.push(("list_pk", s(keys::owned_flows(F::KIND, owner))));
+            set.push(("list_at", s(deadline_text(flow.listed_at()))));
+        }
+        None => remove.extend(["list_pk", "list_at"]),
+    }
+    match flow.staff_queue() {
+        Some(due) => {
+            set.push(("staff_pk", s(keys::staff_queue_of(F::KIND))));
+            set.push(("staff_at", s(deadline_text(due))));
+        }
+        None => remove.extend(["staff_pk", "staff_at"]),
+    }
+    (set, remove)
+}
+
+pub(crate) fn deadline_text_of(at: DateTime<Utc>) -> String {
+    deadline_text(at)
+}
+
 impl DynamoStore {
     /// The conditional update that moves a flow from `current` to `next` (also used inside
     /// transactions that change other items with it).
@@ -36,18 +61,31 @@ impl DynamoStore {
             .expression_attribute_values(":v", n(current.version.into()))
             .expression_attribute_values(":expires", n(next.expires_at().timestamp()))
             .expression_attribute_values(":ttl", n(ttl_of(next.expires_at(), next.deadline())));
-        update = match next.deadline() {
-            Some(at) => update
-                .update_expression(
-                    "SET #state = :state, expires_at = :expires, #ttl = :ttl, due = :due, deadline_at = :at \
-                     ADD version :one",
-                )
-                .expression_attribute_values(":due", s(keys::deadlines_of(F::KIND)))
-                .expression_attribute_values(":at", s(deadline_text(at))),
-            None => update.update_expression(
-                "SET #state = :state, expires_at = :expires, #ttl = :ttl REMOVE due, deadline_at ADD version :one",
-            ),
-        };
+        let (set, remove) = listing_attributes(next);
+        let mut sets = vec!["#state = :state", "expires_at = :expires", "#ttl = :ttl"];
+        let mut removes = vec![];
+        for (name, value) in set {
+            update = update.expression_attribute_values(format!(":{name}"), value);
+            sets.push(name);
+        }
+        removes.extend(remove);
+        match next.deadline() {
+            Some(at) => {
+                update = update
+                    .expression_attribute_values(":due", s(keys::deadlines_of(F::KIND)))
+                    .expression_attribute_values(":deadline_at", s(deadline_text(at)));
+                sets.extend(["due", "deadline_at"]);
+            }
+            None => removes.extend(["due", "deadline_at"]),
+        }
+        let sets: Vec<String> =
+            sets.into_iter().map(|a| if a.contains('=') { a.to_owned() } else { format!("{a} = :{a}") }).collect();
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        expression.push_str(" ADD version :one");
+        update = update.update_expression(expression);
         update
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#ttl", "ttl")
@@ -63,6 +101,7 @@ impl<F: Flow> FlowStore<F> for DynamoStore {
         let mut item: Item = [
             ("pk", s(keys::flow(F::KIND, id))),
             ("kind", s(F::KIND.as_str())),
+            ("flow_id", s(id.as_str())),
             ("state", state),
             ("version", n(0)),
             ("expires_at", n(flow.expires_at().timestamp())),
@@ -75,6 +114,7 @@ impl<F: Flow> FlowStore<F> for DynamoStore {
             item.insert("due".into(), s(keys::deadlines_of(F::KIND)));
             item.insert("deadline_at".into(), s(deadline_text(at)));
         }
+        item.extend(listing_attributes(flow).0.into_iter().map(|(k, v)| (k.to_owned(), v)));
         let stored = self
             .client
             .put_item()

@@ -18,6 +18,16 @@
 //! | `RATE#<counter>#<day>`           | flows    | a daily send counter                          |
 //! | `THROTTLE#<window>`              | flows    | a failure window                              |
 //! | `SENT#<message id>`              | flows    | an outbox message delivered                   |
+//! | `AUDIT#<entry id>`               | flows    | a staff action on a flow (the audit trail)    |
+//!
+//! Index partitions (attributes of the items above, not item keys):
+//!
+//! | attribute = value                | index     | lists                                       |
+//! |----------------------------------|-----------|---------------------------------------------|
+//! | `due = DUE#<kind>`               | by-deadline | flows with a sweep deadline, by time      |
+//! | `list_pk = OWNER#<kind>:<account>` | by-owner | an account's flows of a kind, by time       |
+//! | `list_pk = TRAIL#<flow id>`      | by-owner  | a flow's audit trail, by time               |
+//! | `staff_pk = STAFF#<kind>`        | by-queue  | flows staff must act on, by due time        |
 
 #[cfg(test)]
 use crate::domain::code::Purpose;
@@ -74,6 +84,26 @@ pub(crate) fn flow(kind: FlowKind, id: &FlowId) -> String {
 /// The partition of the deadline index a flow kind's deadlines are filed under.
 pub(crate) fn deadlines_of(kind: FlowKind) -> String {
     format!("DUE#{}", kind.as_str())
+}
+
+/// The owner-index partition of an account's flows of one kind (its cases, newest first).
+pub(crate) fn owned_flows(kind: FlowKind, account: &AccountId) -> String {
+    format!("OWNER#{}:{account}", kind.as_str())
+}
+
+/// An audit-trail entry.
+pub(crate) fn audit_entry(id: &str) -> String {
+    format!("AUDIT#{id}")
+}
+
+/// The owner-index partition of a flow's audit trail.
+pub(crate) fn trail_of(flow: &FlowId) -> String {
+    format!("TRAIL#{flow}")
+}
+
+/// The staff-queue index partition of the flows of one kind that staff must act on.
+pub(crate) fn staff_queue_of(kind: FlowKind) -> String {
+    format!("STAFF#{}", kind.as_str())
 }
 
 pub(crate) fn code(id: &ChallengeId) -> String {

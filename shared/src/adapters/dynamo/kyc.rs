@@ -7,6 +7,45 @@ use crate::ports::{KycStore, PersonalIdentity, StudentRecord, VerifyOutcome};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
+impl DynamoStore {
+    /// Counts the account on the document's cap and marks it verified (only if it is not yet):
+    /// the two writes of every personal verification [KYC-P4].
+    pub(crate) fn verify_personal_updates(
+        &self,
+        account_id: &AccountId,
+        identity: &PersonalIdentity,
+        document_cap: u32,
+    ) -> Result<[Update; 2]> {
+        let count_document = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::document(&identity.document_hash)))
+            .update_expression("ADD accounts :one, account_ids :ids")
+            .condition_expression("attribute_not_exists(accounts) OR accounts < :cap")
+            .expression_attribute_values(
+                ":ids",
+                aws_sdk_dynamodb::types::AttributeValue::Ss(vec![account_id.to_string()]),
+            )
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(document_cap.into()))
+            .build()
+            .map_err(fault("build document counter"))?;
+        let mark_account = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::account(account_id)))
+            .update_expression("SET verification = :personal, personal = :identity")
+            .condition_expression("attribute_exists(pk) AND verification = :unverified")
+            .expression_attribute_values(":personal", s("personal"))
+            .expression_attribute_values(":unverified", s("unverified"))
+            .expression_attribute_values(
+                ":identity",
+                serde_dynamo::to_attribute_value(identity).map_err(fault("encode identity"))?,
+            )
+            .build()
+            .map_err(fault("build verify account"))?;
+        Ok([count_document, mark_account])
+    }
+}
+
 #[async_trait]
 impl KycStore for DynamoStore {
     async fn document_accounts(&self, document_hash: &str) -> Result<u32> {
@@ -39,32 +78,7 @@ impl KycStore for DynamoStore {
         document_cap: u32,
         face_session: Option<(&Versioned<FaceVerification>, &FaceVerification)>,
     ) -> Result<VerifyOutcome> {
-        let count_document = Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(keys::document(&identity.document_hash)))
-            .update_expression("ADD accounts :one, account_ids :ids")
-            .condition_expression("attribute_not_exists(accounts) OR accounts < :cap")
-            .expression_attribute_values(
-                ":ids",
-                aws_sdk_dynamodb::types::AttributeValue::Ss(vec![account_id.to_string()]),
-            )
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cap", n(document_cap.into()))
-            .build()
-            .map_err(fault("build document counter"))?;
-        let mark_account = Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(keys::account(account_id)))
-            .update_expression("SET verification = :personal, personal = :identity")
-            .condition_expression("attribute_exists(pk) AND verification = :unverified")
-            .expression_attribute_values(":personal", s("personal"))
-            .expression_attribute_values(":unverified", s("unverified"))
-            .expression_attribute_values(
-                ":identity",
-                serde_dynamo::to_attribute_value(identity).map_err(fault("encode identity"))?,
-            )
-            .build()
-            .map_err(fault("build verify account"))?;
+        let [count_document, mark_account] = self.verify_personal_updates(account_id, identity, document_cap)?;
         let mut request = self
             .client
             .transact_write_items()

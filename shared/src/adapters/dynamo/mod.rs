@@ -2,6 +2,7 @@
 //! Every cap and uniqueness rule is a condition in the same write as the change.
 
 mod accounts;
+mod cases;
 mod codes;
 mod deliveries;
 mod flows;

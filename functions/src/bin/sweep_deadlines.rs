@@ -1,0 +1,1 @@
+functions::schedule_lambda!(functions::workers::sweep_deadlines::handle);

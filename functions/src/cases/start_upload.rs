@@ -1,0 +1,38 @@
+//! `POST /v1/uploads`: a presigned upload (PUT) of one JPEG or PNG of at most 4 MB, for a purpose,
+//! under the account's own prefix; valid five minutes [KYC-E3].
+
+use crate::api::{json_response, ApiResult};
+use crate::extract::{Authed, Json};
+use crate::AppState;
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use shared::domain::upload::{ImageType, UploadPurpose, MAX_UPLOAD_BYTES};
+use shared::usecases::cases::start_upload;
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadBody {
+    purpose: UploadPurpose,
+    /// `image/jpeg` or `image/png`.
+    content_type: String,
+    /// The file's size in bytes (1 to 4194304).
+    size: u64,
+}
+
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Json<UploadBody>) -> ApiResult {
+    let image = ImageType::from_content_type(&body.content_type)
+        .ok_or_else(|| shared::Error::invalid("content_type", "must be image/jpeg or image/png"))?;
+    let started = start_upload(&state.services, &principal, body.purpose, image, body.size).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({
+            "upload_id": started.upload_id,
+            "method": started.request.method,
+            "url": started.request.url,
+            "headers": started.request.headers,
+            "expires_at": started.expires_at,
+            "max_bytes": MAX_UPLOAD_BYTES,
+        }),
+    ))
+}

@@ -1,0 +1,18 @@
+//! `GET /v1/review/cases/{case_id}/audit`: every staff action on a case (leads only).
+
+use crate::api::{json_response, ApiResult};
+use crate::extract::{CaseId, StaffAuthed};
+use crate::AppState;
+use http::StatusCode;
+use serde_json::json;
+use shared::domain::calendar::cst_text;
+use shared::usecases::review::audit_trail;
+
+pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed, CaseId(case_id): CaseId) -> ApiResult {
+    let entries = audit_trail(&state.services, &staff, &case_id).await?;
+    let entries: Vec<_> = entries
+        .iter()
+        .map(|e| json!({ "at": e.at, "at_cst": cst_text(e.at), "staff": e.staff, "action": e.action, "detail": e.detail }))
+        .collect();
+    Ok(json_response(StatusCode::OK, &json!({ "entries": entries })))
+}

@@ -1,0 +1,23 @@
+//! `POST /v1/review/claims`: claims the next case on the queue for 15 minutes (the claim token
+//! extends the lease and decides); `204` when nothing waits.
+
+use super::staff_case_body;
+use crate::api::{json_response, no_content, ApiResult};
+use crate::extract::StaffAuthed;
+use crate::AppState;
+use http::StatusCode;
+use serde_json::json;
+use shared::usecases::review::{claim_next, read_case};
+
+pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed) -> ApiResult {
+    let Some(claimed) = claim_next(&state.services, &staff).await? else { return Ok(no_content()) };
+    let (case, material) = read_case(&state.services, &staff, &claimed.case.id).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "claim_token": claimed.claim_token,
+            "lease_expires_at": claimed.lease_until,
+            "case": staff_case_body(state, &case, &material, true),
+        }),
+    ))
+}

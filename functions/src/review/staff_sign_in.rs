@@ -1,0 +1,39 @@
+//! Staff sign-in through the staff user pool: `POST /v1/staff/sessions` (username, password) and
+//! `POST /v1/staff/sessions/second-factor` (the virtual MFA code). Staff never use customer
+//! tokens, and customers cannot sign in here.
+
+use crate::api::{json_response, ApiResult};
+use crate::extract::Json;
+use crate::AppState;
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use shared::usecases::review::{staff_second_factor, staff_sign_in};
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffPasswordBody {
+    username: String,
+    password: String,
+}
+
+pub async fn password(state: &AppState, Json(body): Json<StaffPasswordBody>) -> ApiResult {
+    let session = staff_sign_in(&state.services, &body.username, &body.password).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "challenge": "SOFTWARE_TOKEN_MFA", "session": session })))
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCodeBody {
+    username: String,
+    session: String,
+    code: String,
+}
+
+pub async fn second_factor(state: &AppState, Json(body): Json<StaffCodeBody>) -> ApiResult {
+    let tokens = staff_second_factor(&state.services, &body.username, &body.session, &body.code).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "access_token": tokens.access_token, "token_type": "Bearer", "expires_in": tokens.expires_in }),
+    ))
+}

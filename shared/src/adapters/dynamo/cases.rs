@@ -1,0 +1,194 @@
+//! Review cases (stored flows of kind `case`), the staff audit trail and the deadline index.
+//! A decision is one transaction: the case's transition (conditional on its version), its audit
+//! entry and the approval's effect (conditional on the account as the case found it).
+
+use super::flows::deadline_text_of;
+use super::{cancelled_items, failed_at, fault, get_n, keys, s, DynamoStore, Item};
+use crate::domain::case::Case;
+use crate::domain::flow::{Flow, FlowKind, Versioned};
+use crate::domain::ids::{AccountId, FlowId};
+use crate::error::{Error, Result};
+use crate::ports::{AuditEntry, CaseEffect, CaseStore, DeadlineIndex, DecisionOutcome};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+impl DynamoStore {
+    fn audit_put(&self, entry: &AuditEntry) -> Result<Put> {
+        let mut item: Item = serde_dynamo::to_item(entry).map_err(fault("encode audit entry"))?;
+        item.insert("pk".into(), s(keys::audit_entry(&crate::domain::ids::new_opaque_id())));
+        item.insert("list_pk".into(), s(keys::trail_of(&entry.case_id)));
+        item.insert("list_at".into(), s(deadline_text_of(entry.at)));
+        Put::builder()
+            .table_name(&self.tables.flows)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(fault("build audit entry"))
+    }
+
+    fn effect_updates(&self, effect: &CaseEffect) -> Result<Vec<Update>> {
+        Ok(match effect {
+            CaseEffect::RebindPhone { account, old_hash, new, cap } => vec![
+                self.rebind_phone(account, old_hash, new)?,
+                self.count_on_phone(&new.hash, account, *cap)?,
+                self.release_phone(account, old_hash)?,
+            ],
+            CaseEffect::UnbindTotp { credential } => vec![Update::builder()
+                .table_name(&self.tables.accounts)
+                .key("pk", s(keys::credential(credential)))
+                .update_expression("REMOVE totp SET recovery_codes = :none")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":none", AttributeValue::M(HashMap::new()))
+                .build()
+                .map_err(fault("build unbind totp"))?],
+            CaseEffect::VerifyPerson { account, identity, cap } => {
+                self.verify_personal_updates(account, identity, *cap)?.into()
+            }
+        })
+    }
+
+    async fn query_flows<F: Flow>(
+        &self,
+        index: &str,
+        partition: (&str, String),
+        forward: bool,
+        limit: i32,
+    ) -> Result<Vec<Versioned<F>>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.tables.flows)
+            .index_name(index)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", partition.0)
+            .expression_attribute_values(":p", s(partition.1))
+            .scan_index_forward(forward)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(fault("list flows"))?;
+        out.items.unwrap_or_default().into_iter().map(|item| versioned(item)).collect()
+    }
+}
+
+fn versioned<F: Flow>(item: Item) -> Result<Versioned<F>> {
+    let state = item.get("state").cloned().unwrap_or(AttributeValue::Null(true));
+    let flow: F = serde_dynamo::from_attribute_value(state).map_err(fault("decode flow"))?;
+    let version = get_n(&item, "version").ok_or_else(|| Error::internal("decode flow", "no version"))?;
+    let version = u32::try_from(version).map_err(fault("decode flow version"))?;
+    let id = super::get_s(&item, "flow_id").ok_or_else(|| Error::internal("decode flow", "no id"))?;
+    Ok(Versioned { id: FlowId::from_raw(id), version, flow })
+}
+
+#[async_trait]
+impl CaseStore for DynamoStore {
+    async fn decide(
+        &self,
+        current: &Versioned<Case>,
+        next: &Case,
+        audit: &AuditEntry,
+        effect: Option<&CaseEffect>,
+    ) -> Result<DecisionOutcome> {
+        let mut request = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())
+            .transact_items(TransactWriteItem::builder().put(self.audit_put(audit)?).build());
+        if let Some(effect) = effect {
+            for update in self.effect_updates(effect)? {
+                request = request.transact_items(TransactWriteItem::builder().update(update).build());
+            }
+        }
+        let Err(err) = request.send().await else { return Ok(DecisionOutcome::Applied) };
+        let reasons = cancelled_items(err)?;
+        Ok(if failed_at(&reasons, 0) {
+            DecisionOutcome::Stale
+        } else if reasons.iter().skip(2).any(Option::is_some) {
+            DecisionOutcome::EffectRefused
+        } else {
+            return Err(Error::internal("decide a case", "transaction cancelled without a failed condition"));
+        })
+    }
+
+    async fn transition_audited(&self, current: &Versioned<Case>, next: &Case, audit: &AuditEntry) -> Result<bool> {
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())
+            .transact_items(TransactWriteItem::builder().put(self.audit_put(audit)?).build())
+            .send()
+            .await;
+        let Err(err) = result else { return Ok(true) };
+        let reasons = cancelled_items(err)?;
+        if failed_at(&reasons, 0) {
+            Ok(false)
+        } else {
+            Err(Error::internal("move a case", "transaction cancelled without a failed condition"))
+        }
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<()> {
+        let put = self.audit_put(entry)?;
+        self.client
+            .put_item()
+            .table_name(put.table_name())
+            .set_item(Some(put.item().clone()))
+            .send()
+            .await
+            .map_err(fault("write audit entry"))?;
+        Ok(())
+    }
+
+    async fn audit_trail(&self, case: &FlowId) -> Result<Vec<AuditEntry>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.tables.flows)
+            .index_name("by-owner")
+            .key_condition_expression("list_pk = :p")
+            .expression_attribute_values(":p", s(keys::trail_of(case)))
+            .limit(500)
+            .send()
+            .await
+            .map_err(fault("read audit trail"))?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).map_err(fault("decode audit entry")))
+            .collect()
+    }
+
+    async fn cases_of(&self, account: &AccountId, limit: i32) -> Result<Vec<Versioned<Case>>> {
+        self.query_flows("by-owner", ("list_pk", keys::owned_flows(FlowKind::Case, account)), false, limit).await
+    }
+
+    async fn open_cases(&self, limit: i32) -> Result<Vec<Versioned<Case>>> {
+        self.query_flows("by-queue", ("staff_pk", keys::staff_queue_of(FlowKind::Case)), true, limit).await
+    }
+}
+
+#[async_trait]
+impl DeadlineIndex for DynamoStore {
+    async fn due(&self, kind: FlowKind, now: DateTime<Utc>, limit: i32) -> Result<Vec<FlowId>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.tables.flows)
+            .index_name("by-deadline")
+            .key_condition_expression("due = :due AND deadline_at <= :now")
+            .expression_attribute_values(":due", s(keys::deadlines_of(kind)))
+            .expression_attribute_values(":now", s(deadline_text_of(now)))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(fault("find due flows"))?;
+        Ok(out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|item| super::get_s(item, "flow_id").map(FlowId::from_raw))
+            .collect())
+    }
+}

@@ -1,0 +1,122 @@
+//! The uploads bucket on S3. Uploads wait under `tmp/<account>/` (a lifecycle rule removes what no
+//! case took within a day); a submitted case copies its files under `cases/<case>/` and keeps
+//! them. Browsers upload and reviewers view through presigned URLs, never through a function.
+
+use crate::domain::ids::{AccountId, FlowId};
+use crate::domain::upload::UploadId;
+use crate::error::{Error, Result};
+use crate::ports::{PresignedRequest, UploadStore};
+use async_trait::async_trait;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::Client;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+/// The prefix the bucket's lifecycle rule empties (template.yaml `UploadsBucket`).
+pub const TEMPORARY_PREFIX: &str = "tmp/";
+/// Where cases keep their material.
+pub const CASES_PREFIX: &str = "cases/";
+
+pub struct S3Uploads {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Uploads {
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        S3Uploads { client, bucket: bucket.into() }
+    }
+}
+
+fn presigning(now: DateTime<Utc>, ttl: Duration) -> Result<PresigningConfig> {
+    let start = SystemTime::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(now.timestamp()).map_err(|e| Error::internal("presign", e))?);
+    PresigningConfig::builder()
+        .start_time(start)
+        .expires_in(ttl.to_std().map_err(|e| Error::internal("presign", e))?)
+        .build()
+        .map_err(|e| Error::internal("presign", e))
+}
+
+#[async_trait]
+impl UploadStore for S3Uploads {
+    fn upload_object(&self, account: &AccountId, upload: &UploadId) -> String {
+        format!("{TEMPORARY_PREFIX}{account}/{}/{}", upload.purpose.as_str(), upload.random())
+    }
+
+    fn case_object(&self, case: &FlowId, index: usize, upload: &UploadId) -> String {
+        format!("{CASES_PREFIX}{case}/{index}-{}", upload.purpose.as_str())
+    }
+
+    async fn presign_put(
+        &self,
+        object: &str,
+        content_type: &str,
+        length: u64,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<PresignedRequest> {
+        let length = i64::try_from(length).map_err(|e| Error::internal("presign upload", e))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(object)
+            .content_type(content_type)
+            .content_length(length)
+            .presigned(presigning(now, ttl)?)
+            .await
+            .map_err(|e| Error::internal("presign upload", e))?;
+        let headers: BTreeMap<String, String> =
+            request.headers().map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned())).collect();
+        Ok(PresignedRequest { method: request.method().to_owned(), url: request.uri().to_owned(), headers })
+    }
+
+    async fn size(&self, object: &str) -> Result<Option<u64>> {
+        match self.client.head_object().bucket(&self.bucket).key(object).send().await {
+            Ok(head) => Ok(Some(head.content_length.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Err(e) => Err(Error::internal("read an upload's size", e)),
+        }
+    }
+
+    async fn first_bytes(&self, object: &str, n: u64) -> Result<Vec<u8>> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(object)
+            .range(format!("bytes=0-{}", n.saturating_sub(1)))
+            .send()
+            .await
+            .map_err(|e| Error::internal("read an upload's first bytes", e))?;
+        let bytes = out.body.collect().await.map_err(|e| Error::internal("read an upload's first bytes", e))?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<()> {
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(to)
+            .copy_source(format!("{}/{from}", self.bucket))
+            .send()
+            .await
+            .map_err(|e| Error::internal("keep an upload with its case", e))?;
+        Ok(())
+    }
+
+    async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String> {
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(object)
+            .presigned(presigning(now, ttl)?)
+            .await
+            .map_err(|e| Error::internal("presign a view", e))?;
+        Ok(request.uri().to_owned())
+    }
+}

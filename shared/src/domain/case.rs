@@ -1,0 +1,455 @@
+//! A review case: something only a person can decide (an appeal to rebind the phone [ACC-4] or
+//! unbind the virtual MFA device [MFA-5], a name/ID mismatch [KYC-P7], and later the enterprise
+//! and subject-change cases). A stored flow:
+//!
+//! ```text
+//! submitted --claim--> in_review --approve--> approved
+//!     |                  |   \----reject---> rejected(reason)
+//!     |                  \--lease lapses: claimed again by whoever receives it next
+//!     \--withdraw--> withdrawn
+//! ```
+//!
+//! The case is due a number of working days after submission (China's calendar, Beijing days).
+//! Its sweep deadline is when the scheduled sweeper must look at it: a case never put on the
+//! review queue (the send failed after the write) a minute after submission, a waiting case every
+//! few days (so its message never outlives the queue's retention) and once when it falls due (it
+//! is then flagged overdue). Decided cases have none.
+
+use super::account::SealedContact;
+use super::calendar::add_working_days;
+use super::flow::{Flow, FlowKind};
+use super::ids::AccountId;
+use super::kyc::PersonalIdentity;
+use super::upload::{ImageType, UploadPurpose};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Appeals are answered within 5 working days [ACC-4, MFA-5]; enterprise cases within 2.
+pub const APPEAL_WORKING_DAYS: u32 = 5;
+/// A case put on the review queue is put there again after this long, so that its message never
+/// outlives the queue's retention (14 days) while the case is still open.
+pub const REDISPATCH_AFTER: Duration = Duration::days(3);
+/// When a case whose first dispatch failed is looked at by the sweeper.
+pub const DISPATCH_RETRY_AFTER: Duration = Duration::minutes(1);
+/// Open cases are kept at least this long; decided ones this long after the decision.
+const KEEP_OPEN: Duration = Duration::days(400);
+const KEEP_DECIDED: Duration = Duration::days(3 * 365);
+/// A case is "due soon" on the dashboard within this of its due time.
+pub const DUE_SOON: Duration = Duration::hours(24);
+/// The longest rejection reason.
+pub const MAX_REASON_CHARS: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseKind {
+    PhoneRebind,
+    MfaUnbind,
+    IdentityMismatch,
+}
+
+impl CaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseKind::PhoneRebind => "phone_rebind",
+            CaseKind::MfaUnbind => "mfa_unbind",
+            CaseKind::IdentityMismatch => "identity_mismatch",
+        }
+    }
+
+    pub fn working_days(self) -> u32 {
+        APPEAL_WORKING_DAYS
+    }
+
+    /// The material a case of this kind needs, by subject (the seed's lists) [ACC-4, MFA-5, KYC-P7].
+    pub fn material(self, subject: Subject) -> &'static [UploadPurpose] {
+        use UploadPurpose::*;
+        match (self, subject) {
+            (CaseKind::PhoneRebind | CaseKind::MfaUnbind, Subject::Person) => {
+                &[IdCardFront, IdCardBack, ApplicationLetter, PaymentProof]
+            }
+            (CaseKind::PhoneRebind | CaseKind::MfaUnbind, Subject::Enterprise) => {
+                &[IdCardFront, IdCardBack, BusinessLicence, ApplicationLetter]
+            }
+            (CaseKind::IdentityMismatch, _) => &[HouseholdRegister],
+        }
+    }
+}
+
+/// Whose material a case carries: the account's verified subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    Person,
+    Enterprise,
+}
+
+/// One file of a case, copied under the case when it was submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Material {
+    pub purpose: UploadPurpose,
+    /// Where the file is kept (the uploads adapter's key).
+    pub object: String,
+    pub image: ImageType,
+}
+
+/// What the case asks for, and what approving it changes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaseRequest {
+    /// Rebind the account's phone to `new_phone` (proven by a code when submitted) [ACC-4].
+    PhoneRebind { new_phone: SealedContact, old_phone_hash: String },
+    /// Unbind the virtual MFA device of this credential [MFA-5].
+    MfaUnbind { credential: String },
+    /// Verify the person with the name and document as submitted [KYC-P7].
+    IdentityMismatch { identity: PersonalIdentity },
+}
+
+impl CaseRequest {
+    pub fn kind(&self) -> CaseKind {
+        match self {
+            CaseRequest::PhoneRebind { .. } => CaseKind::PhoneRebind,
+            CaseRequest::MfaUnbind { .. } => CaseKind::MfaUnbind,
+            CaseRequest::IdentityMismatch { .. } => CaseKind::IdentityMismatch,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CaseState {
+    Submitted,
+    /// Claimed by `reviewer` through the queue message `message_id` (its lease is the message's
+    /// visibility timeout: when it lapses, whoever receives that message next claims the case).
+    InReview {
+        reviewer: String,
+        message_id: String,
+    },
+    Approved {
+        reviewer: String,
+    },
+    Rejected {
+        reviewer: String,
+        reason: String,
+    },
+    Withdrawn,
+}
+
+impl CaseState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CaseState::Submitted => "submitted",
+            CaseState::InReview { .. } => "in_review",
+            CaseState::Approved { .. } => "approved",
+            CaseState::Rejected { .. } => "rejected",
+            CaseState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        matches!(self, CaseState::Submitted | CaseState::InReview { .. })
+    }
+}
+
+/// Who moved a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", content = "name", rename_all = "snake_case")]
+pub enum Actor {
+    Customer,
+    Reviewer(String),
+    System,
+}
+
+impl Actor {
+    pub fn shown(&self) -> String {
+        match self {
+            Actor::Customer => "customer".into(),
+            Actor::Reviewer(name) => format!("reviewer {name}"),
+            Actor::System => "system".into(),
+        }
+    }
+}
+
+/// One entry of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    /// The state entered (`submitted`, `in_review`, ..., or `overdue`).
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Case {
+    pub account_id: AccountId,
+    pub subject: Subject,
+    pub request: CaseRequest,
+    pub material: Vec<Material>,
+    pub state: CaseState,
+    pub submitted_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    #[serde(default)]
+    pub overdue: bool,
+    /// When it was last put on the review queue (none: the first send has not succeeded).
+    #[serde(default)]
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub history: Vec<Transition>,
+}
+
+pub enum CaseEvent<'a> {
+    /// Put on the review queue at this time.
+    Dispatched,
+    /// A reviewer received the case's message `message_id`.
+    Claim {
+        reviewer: &'a str,
+        message_id: &'a str,
+    },
+    /// The reviewer who holds the claim decides.
+    Decide {
+        reviewer: &'a str,
+        decision: &'a Decision,
+    },
+    Withdraw,
+    /// The sweeper found it due: flags it overdue once it is past its due time.
+    Sweep,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseRefusal {
+    /// Already decided or withdrawn.
+    Closed,
+    /// Another reviewer's claim is alive (the message received is another dispatch of the case).
+    ClaimedByOther,
+    /// The caller does not hold the case's claim (never claimed, lapsed and claimed by another).
+    NotClaimHolder,
+    /// Only a case still waiting (not yet claimed) may be withdrawn.
+    NotWithdrawable,
+    /// Nothing to do (a sweep before anything is due).
+    NothingDue,
+}
+
+impl Case {
+    pub fn new(
+        account_id: AccountId,
+        subject: Subject,
+        request: CaseRequest,
+        material: Vec<Material>,
+        now: DateTime<Utc>,
+    ) -> Case {
+        let due_at = add_working_days(now, request.kind().working_days());
+        Case {
+            account_id,
+            subject,
+            request,
+            material,
+            state: CaseState::Submitted,
+            submitted_at: now,
+            due_at,
+            overdue: false,
+            dispatched_at: None,
+            history: vec![Transition { at: now, actor: Actor::Customer, state: "submitted".into(), reason: None }],
+        }
+    }
+
+    pub fn kind(&self) -> CaseKind {
+        self.request.kind()
+    }
+
+    /// Whether the case must be (re)put on the review queue now.
+    pub fn needs_dispatch(&self, now: DateTime<Utc>) -> bool {
+        self.state.is_open()
+            && match self.dispatched_at {
+                None => now >= self.submitted_at + DISPATCH_RETRY_AFTER,
+                Some(at) => now >= at + REDISPATCH_AFTER,
+            }
+    }
+
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.state.is_open() && (self.overdue || now >= self.due_at)
+    }
+
+    pub fn due_soon(&self, now: DateTime<Utc>) -> bool {
+        self.state.is_open() && !self.is_overdue(now) && now + DUE_SOON >= self.due_at
+    }
+
+    pub fn rejection_reason(&self) -> Option<&str> {
+        match &self.state {
+            CaseState::Rejected { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    fn record(mut self, now: DateTime<Utc>, actor: Actor, state: CaseState, reason: Option<String>) -> Case {
+        self.history.push(Transition { at: now, actor, state: state.name().into(), reason });
+        self.state = state;
+        self
+    }
+}
+
+impl Flow for Case {
+    const KIND: FlowKind = FlowKind::Case;
+    type Event<'a> = CaseEvent<'a>;
+    type Refusal = CaseRefusal;
+
+    fn expires_at(&self) -> DateTime<Utc> {
+        match self.history.last() {
+            Some(last) if !self.state.is_open() => last.at + KEEP_DECIDED,
+            _ => self.submitted_at + KEEP_OPEN,
+        }
+    }
+
+    fn deadline(&self) -> Option<DateTime<Utc>> {
+        if !self.state.is_open() {
+            return None;
+        }
+        let dispatch = match self.dispatched_at {
+            None => self.submitted_at + DISPATCH_RETRY_AFTER,
+            Some(at) => at + REDISPATCH_AFTER,
+        };
+        Some(if self.overdue { dispatch } else { dispatch.min(self.due_at) })
+    }
+
+    fn owner(&self) -> Option<&AccountId> {
+        Some(&self.account_id)
+    }
+
+    fn listed_at(&self) -> DateTime<Utc> {
+        self.submitted_at
+    }
+
+    fn staff_queue(&self) -> Option<DateTime<Utc>> {
+        self.state.is_open().then_some(self.due_at)
+    }
+
+    fn apply(self, event: CaseEvent<'_>, now: DateTime<Utc>) -> Result<Case, CaseRefusal> {
+        if !self.state.is_open() {
+            return Err(CaseRefusal::Closed);
+        }
+        match event {
+            CaseEvent::Dispatched => Ok(Case { dispatched_at: Some(now), ..self }),
+            CaseEvent::Claim { reviewer, message_id } => {
+                if let CaseState::InReview { message_id: held, .. } = &self.state {
+                    // Receiving the very message of the claim again means its lease lapsed; any
+                    // other message is another dispatch of a case someone is reviewing.
+                    if held != message_id {
+                        return Err(CaseRefusal::ClaimedByOther);
+                    }
+                }
+                let state = CaseState::InReview { reviewer: reviewer.into(), message_id: message_id.into() };
+                Ok(self.record(now, Actor::Reviewer(reviewer.into()), state, None))
+            }
+            CaseEvent::Decide { reviewer, decision } => {
+                let holds = matches!(&self.state, CaseState::InReview { reviewer: r, .. } if r == reviewer);
+                if !holds {
+                    return Err(CaseRefusal::NotClaimHolder);
+                }
+                let actor = Actor::Reviewer(reviewer.into());
+                Ok(match decision {
+                    Decision::Approve => {
+                        self.record(now, actor, CaseState::Approved { reviewer: reviewer.into() }, None)
+                    }
+                    Decision::Reject { reason } => {
+                        let state = CaseState::Rejected { reviewer: reviewer.into(), reason: reason.clone() };
+                        self.record(now, actor, state, Some(reason.clone()))
+                    }
+                })
+            }
+            CaseEvent::Withdraw => match self.state {
+                CaseState::Submitted => Ok(self.record(now, Actor::Customer, CaseState::Withdrawn, None)),
+                _ => Err(CaseRefusal::NotWithdrawable),
+            },
+            CaseEvent::Sweep => {
+                if self.overdue || now < self.due_at {
+                    return Err(CaseRefusal::NothingDue);
+                }
+                let mut case = self;
+                case.overdue = true;
+                case.history.push(Transition { at: now, actor: Actor::System, state: "overdue".into(), reason: None });
+                Ok(case)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn case(now: DateTime<Utc>) -> Case {
+        Case::new(
+            AccountId::from_raw("a1"),
+            Subject::Person,
+            CaseRequest::MfaUnbind { credential: "cloud:alice".into() },
+            vec![],
+            now,
+        )
+    }
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().unwrap()
+    }
+
+    #[test]
+    fn one_reviewer_decides_what_they_claimed() {
+        let now = at(2026, 12, 1, 2);
+        let c = case(now).apply(CaseEvent::Dispatched, now).unwrap();
+        let c = c.apply(CaseEvent::Claim { reviewer: "r1", message_id: "m1" }, now).unwrap();
+        // Another dispatch of the same case, received by someone else: refused.
+        assert_eq!(
+            c.clone().apply(CaseEvent::Claim { reviewer: "r2", message_id: "m2" }, now).unwrap_err(),
+            CaseRefusal::ClaimedByOther
+        );
+        let approve = Decision::Approve;
+        assert_eq!(
+            c.clone().apply(CaseEvent::Decide { reviewer: "r2", decision: &approve }, now).unwrap_err(),
+            CaseRefusal::NotClaimHolder
+        );
+        // The lease lapsed: the same message reaches r2, who now holds the claim.
+        let c2 = c.clone().apply(CaseEvent::Claim { reviewer: "r2", message_id: "m1" }, now).unwrap();
+        assert_eq!(
+            c2.clone().apply(CaseEvent::Decide { reviewer: "r1", decision: &approve }, now).unwrap_err(),
+            CaseRefusal::NotClaimHolder
+        );
+        let done = c2.apply(CaseEvent::Decide { reviewer: "r2", decision: &approve }, now).unwrap();
+        assert_eq!(done.state.name(), "approved");
+        assert_eq!(done.deadline(), None);
+        assert_eq!(done.clone().apply(CaseEvent::Withdraw, now).unwrap_err(), CaseRefusal::Closed);
+        assert_eq!(done.history.len(), 4);
+    }
+
+    #[test]
+    fn only_a_waiting_case_is_withdrawn() {
+        let now = at(2026, 12, 1, 2);
+        assert_eq!(case(now).apply(CaseEvent::Withdraw, now).unwrap().state, CaseState::Withdrawn);
+        let claimed = case(now).apply(CaseEvent::Claim { reviewer: "r", message_id: "m" }, now).unwrap();
+        assert_eq!(claimed.apply(CaseEvent::Withdraw, now).unwrap_err(), CaseRefusal::NotWithdrawable);
+    }
+
+    #[test]
+    fn the_sweep_deadline_follows_dispatch_and_due_time() {
+        let now = at(2026, 12, 1, 2); // Tuesday, Beijing 10:00
+        let c = case(now);
+        assert_eq!(c.deadline(), Some(now + DISPATCH_RETRY_AFTER));
+        assert!(!c.needs_dispatch(now));
+        assert!(c.needs_dispatch(now + DISPATCH_RETRY_AFTER));
+        let c = c.apply(CaseEvent::Dispatched, now).unwrap();
+        assert_eq!(c.deadline(), Some(now + REDISPATCH_AFTER));
+        assert!(c.due_at > now + Duration::days(6), "5 working days from a Tuesday cross a weekend");
+        let later = c.due_at + Duration::minutes(1);
+        let c = c.apply(CaseEvent::Dispatched, c.due_at - Duration::hours(1)).unwrap();
+        assert_eq!(c.deadline(), Some(c.due_at));
+        assert_eq!(c.clone().apply(CaseEvent::Sweep, now).unwrap_err(), CaseRefusal::NothingDue);
+        let swept = c.apply(CaseEvent::Sweep, later).unwrap();
+        assert!(swept.overdue);
+        assert_eq!(swept.clone().apply(CaseEvent::Sweep, later).unwrap_err(), CaseRefusal::NothingDue);
+        assert_eq!(swept.deadline(), swept.dispatched_at.map(|d| d + REDISPATCH_AFTER));
+    }
+}

@@ -1,0 +1,171 @@
+//! Uploaded material [KYC-E3]: what an upload is for, its id, and what the server accepts. An
+//! upload is referenced by its id, which names its purpose (`held-id-photo.3f2a...`), so a case
+//! that names it for another purpose is refused clearly; where it lives is the adapter's business.
+
+use serde::{Deserialize, Serialize};
+
+/// At most 4 MB per file [KYC-E3].
+pub const MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How long a presigned upload (PUT) or view (GET) URL stays valid.
+pub const UPLOAD_URL_TTL_SECS: u64 = 300;
+pub const VIEW_URL_TTL_SECS: u64 = 300;
+
+macro_rules! purposes {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal;)*) => {
+        /// What an uploaded file is for.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+        pub enum UploadPurpose {
+            $($(#[$doc])* #[serde(rename = $text)] $variant,)*
+        }
+
+        impl UploadPurpose {
+            pub const ALL: &'static [UploadPurpose] = &[$(UploadPurpose::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(UploadPurpose::$variant => $text,)*
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some(UploadPurpose::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+purposes! {
+    /// The ID card's portrait side (held by the person where the case asks for it).
+    IdCardFront = "id-card-front";
+    /// The ID card's national-emblem side.
+    IdCardBack = "id-card-back";
+    /// A photo of the person holding the ID card.
+    HeldIdPhoto = "held-id-photo";
+    /// The signed (or stamped) application letter from the downloadable template.
+    ApplicationLetter = "application-letter";
+    /// An invoice or payment page proving the account's payments.
+    PaymentProof = "payment-proof";
+    /// The business licence (original photo or colour scan; electronic copies stamped).
+    BusinessLicence = "business-licence";
+    /// The household register's own page (a recent official change of name or ID) [KYC-P7].
+    HouseholdRegister = "household-register";
+    /// An authorisation letter (enterprise verification by an authorised employee) [KYC-E4].
+    AuthorisationLetter = "authorisation-letter";
+    /// A subject-change form.
+    ChangeForm = "change-form";
+}
+
+/// An image format the server accepts, recognised by the file's first bytes (never by its name
+/// or declared type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageType {
+    Jpeg,
+    Png,
+}
+
+impl ImageType {
+    /// How many leading bytes [`ImageType::sniff`] needs.
+    pub const SNIFF_BYTES: u64 = 8;
+
+    pub fn sniff(first: &[u8]) -> Option<ImageType> {
+        if first.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(ImageType::Jpeg)
+        } else if first.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(ImageType::Png)
+        } else {
+            None
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ImageType::Jpeg => "image/jpeg",
+            ImageType::Png => "image/png",
+        }
+    }
+
+    pub fn from_content_type(text: &str) -> Option<ImageType> {
+        match text {
+            "image/jpeg" => Some(ImageType::Jpeg),
+            "image/png" => Some(ImageType::Png),
+            _ => None,
+        }
+    }
+}
+
+/// An upload's id: its purpose and a random part. Any text parses to at most one id; a text that
+/// is not an id is simply unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadId {
+    pub purpose: UploadPurpose,
+    random: String,
+}
+
+impl UploadId {
+    pub fn generate(purpose: UploadPurpose) -> Self {
+        UploadId { purpose, random: super::ids::new_opaque_id() }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let (purpose, random) = text.split_once('.')?;
+        let purpose = UploadPurpose::parse(purpose)?;
+        let well_formed = !random.is_empty() && random.len() <= 64 && random.bytes().all(|b| b.is_ascii_alphanumeric());
+        well_formed.then(|| UploadId { purpose, random: random.to_owned() })
+    }
+
+    /// The random part (unique on its own).
+    pub fn random(&self) -> &str {
+        &self.random
+    }
+}
+
+impl std::fmt::Display for UploadId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.purpose.as_str(), self.random)
+    }
+}
+
+/// Why an upload named in a case is refused: the error names the material and this reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadRefusal {
+    /// No such upload under this account (never uploaded, expired, or another account's).
+    NotFound,
+    /// The upload was made for another purpose than the material it is named for.
+    PurposeMismatch,
+    TooLarge,
+    /// Not a JPEG or PNG by its content.
+    NotAnImage,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_recognised_by_their_first_bytes() {
+        assert_eq!(ImageType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some(ImageType::Jpeg));
+        assert_eq!(ImageType::sniff(b"\x89PNG\r\n\x1a\n...."), Some(ImageType::Png));
+        assert_eq!(ImageType::sniff(b"%PDF-1.7"), None);
+        assert_eq!(ImageType::sniff(b"hello, I am a .jpg"), None);
+        assert_eq!(ImageType::sniff(&[]), None);
+    }
+
+    #[test]
+    fn upload_ids_carry_their_purpose() {
+        let id = UploadId::generate(UploadPurpose::HeldIdPhoto);
+        let text = id.to_string();
+        assert!(text.starts_with("held-id-photo."));
+        assert_eq!(UploadId::parse(&text), Some(id));
+        assert_eq!(UploadId::parse("held-id-photo."), None);
+        assert_eq!(UploadId::parse("nothing.abc"), None);
+        assert_eq!(UploadId::parse("held-id-photo.../../x"), None);
+        for p in UploadPurpose::ALL {
+            assert_eq!(UploadPurpose::parse(p.as_str()), Some(*p));
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The asynchronous half: uploaded material (S3), the review queue that reviewers claim from and
+//! the expiry queue the sweeper feeds (SQS), review cases and the staff audit trail (DynamoDB),
+//! and the staff directory reviewers sign in with (Cognito).
+
+use crate::domain::account::SealedContact;
+use crate::domain::case::Case;
+use crate::domain::flow::{FlowKind, Versioned};
+use crate::domain::ids::{AccountId, FlowId};
+use crate::domain::kyc::PersonalIdentity;
+use crate::domain::login::CredentialRef;
+use crate::error::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A presigned request a browser sends itself: method, URL and the headers it must carry.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PresignedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// The uploads bucket: temporary uploads under each account's prefix (removed by a lifecycle
+/// rule unless a case keeps them) and material kept under its case.
+#[async_trait]
+pub trait UploadStore: Send + Sync {
+    /// Where the account's upload with this id lives while no case references it.
+    fn upload_object(&self, account: &AccountId, upload: &crate::domain::upload::UploadId) -> String;
+    /// Where a case keeps a file.
+    fn case_object(&self, case: &FlowId, index: usize, upload: &crate::domain::upload::UploadId) -> String;
+    /// A presigned PUT for `object`, signed with its content type and length.
+    async fn presign_put(
+        &self,
+        object: &str,
+        content_type: &str,
+        length: u64,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<PresignedRequest>;
+    /// The object's size, if it exists.
+    async fn size(&self, object: &str) -> Result<Option<u64>>;
+    /// The object's first `n` bytes.
+    async fn first_bytes(&self, object: &str, n: u64) -> Result<Vec<u8>>;
+    async fn copy(&self, from: &str, to: &str) -> Result<()>;
+    /// A presigned GET of `object` (a reviewer's view of the material).
+    async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String>;
+}
+
+/// A message received from the review queue: the claim on its case while its lease lasts.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub message_id: String,
+    /// The receipt handle: extends the lease and removes the message once decided.
+    pub receipt: String,
+    pub case_id: FlowId,
+}
+
+/// How many cases wait on the queue and how many are claimed (SQS' approximate counts).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueDepth {
+    pub waiting: u64,
+    pub claimed: u64,
+}
+
+#[async_trait]
+pub trait ReviewQueue: Send + Sync {
+    async fn send(&self, case: &FlowId) -> Result<()>;
+    /// The next message, invisible to others for `lease` (none waiting: `None`).
+    async fn receive(&self, lease: Duration) -> Result<Option<Received>>;
+    /// Extends the lease to `lease` from now; false when the receipt is no longer valid.
+    async fn extend(&self, receipt: &str, lease: Duration) -> Result<bool>;
+    /// Removes a message (its case is decided, withdrawn, or the message is a spare dispatch).
+    async fn remove(&self, receipt: &str) -> Result<()>;
+    async fn depth(&self) -> Result<QueueDepth>;
+}
+
+/// A flow the sweeper found due, for the expiry worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueFlow {
+    pub kind: String,
+    pub id: FlowId,
+}
+
+#[async_trait]
+pub trait ExpiryQueue: Send + Sync {
+    async fn send_all(&self, due: &[DueFlow]) -> Result<()>;
+}
+
+/// What approving a case changes, in the same transaction as the decision.
+#[derive(Debug, Clone)]
+pub enum CaseEffect {
+    /// Rebind a cloud account's phone from `old_hash` to `new`, within the phone's account cap
+    /// [ACC-4, REG-2].
+    RebindPhone { account: AccountId, old_hash: String, new: SealedContact, cap: u32 },
+    /// Remove the virtual MFA device and its recovery codes [MFA-5].
+    UnbindTotp { credential: CredentialRef },
+    /// Verify the person, within the document's account cap [KYC-P7, KYC-P4].
+    VerifyPerson { account: AccountId, identity: PersonalIdentity, cap: u32 },
+}
+
+/// How a decision's transaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionOutcome {
+    Applied,
+    /// The case changed since it was read (another decision or claim came first).
+    Stale,
+    /// The effect's condition failed: the cap is reached, or the account changed meanwhile.
+    EffectRefused,
+}
+
+/// One staff action, kept for audit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub staff: String,
+    pub action: String,
+    pub case_id: FlowId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// Writes the decision with its effect and audit entry, all or nothing.
+    async fn decide(
+        &self,
+        current: &Versioned<Case>,
+        next: &Case,
+        audit: &AuditEntry,
+        effect: Option<&CaseEffect>,
+    ) -> Result<DecisionOutcome>;
+    /// Writes a transition with its audit entry, all or nothing (false: the case changed).
+    async fn transition_audited(&self, current: &Versioned<Case>, next: &Case, audit: &AuditEntry) -> Result<bool>;
+    async fn audit(&self, entry: &AuditEntry) -> Result<()>;
+    async fn audit_trail(&self, case: &FlowId) -> Result<Vec<AuditEntry>>;
+    /// An account's cases, newest first.
+    async fn cases_of(&self, account: &AccountId, limit: i32) -> Result<Vec<Versioned<Case>>>;
+    /// Open cases by due time, soonest first.
+    async fn open_cases(&self, limit: i32) -> Result<Vec<Versioned<Case>>>;
+}
+
+/// Flows whose sweep deadline has passed, through the deadline index (never a scan).
+#[async_trait]
+pub trait DeadlineIndex: Send + Sync {
+    async fn due(&self, kind: FlowKind, now: DateTime<Utc>, limit: i32) -> Result<Vec<FlowId>>;
+}
+
+/// A reviewer's sign-in: the password, then the virtual MFA code (staff always have one).
+#[derive(Debug, Clone)]
+pub enum StaffSignIn {
+    SecondFactor { session: String },
+    Refused,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffTokens {
+    pub access_token: String,
+    pub expires_in: i64,
+}
+
+#[async_trait]
+pub trait StaffDirectory: Send + Sync {
+    async fn sign_in(&self, username: &str, password: &str) -> Result<StaffSignIn>;
+    /// The tokens, or `None` when the code (or the session) is refused.
+    async fn second_factor(&self, username: &str, session: &str, code: &str) -> Result<Option<StaffTokens>>;
+}

@@ -1,0 +1,223 @@
+//! Review cases, the customer's side: upload material, submit an appeal or support case, follow
+//! it, withdraw it while it waits [ACC-4, MFA-5, KYC-P7, KYC-E3]. A submitted case is written
+//! first and then put on the review queue; if that send fails the case is still kept, and the
+//! deadline sweeper puts it on the queue a minute later (the case's sweep deadline says so).
+
+use super::codes;
+use super::deps::{
+    HasAccounts, HasCases, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasReviewQueue, HasSecurity, HasUploads,
+};
+use super::flows::advance;
+use super::kyc::{prepare_identity, Person};
+use crate::domain::account::{AccountKind, SealedContact};
+use crate::domain::case::{Case, CaseEvent, CaseRefusal, CaseRequest, Material, Subject};
+use crate::domain::code::{Code, Purpose};
+use crate::domain::flow::Versioned;
+use crate::domain::ids::{AccountId, ChallengeId, FlowId};
+use crate::domain::phone::Phone;
+use crate::domain::session::Principal;
+use crate::domain::upload::{ImageType, UploadId, UploadPurpose, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECS};
+use crate::error::{Error, Result};
+use crate::ports::PresignedRequest;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+
+/// The material a submission names: purpose -> upload id.
+pub type MaterialRefs = BTreeMap<UploadPurpose, String>;
+
+/// How many of an account's cases its list shows.
+const LISTED_CASES: i32 = 50;
+
+#[derive(Debug, Clone)]
+pub struct UploadStarted {
+    pub upload_id: String,
+    pub request: PresignedRequest,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A presigned upload of one file for `purpose` under the account's own prefix [KYC-E3]: at most
+/// 4 MB, JPEG or PNG (the declared type and size are signed; the content is checked again when a
+/// case names the upload).
+pub async fn start_upload(
+    deps: &(impl HasClock + HasUploads),
+    principal: &Principal,
+    purpose: UploadPurpose,
+    image: ImageType,
+    size: u64,
+) -> Result<UploadStarted> {
+    if size == 0 || size > MAX_UPLOAD_BYTES {
+        return Err(Error::UploadTooLarge { material: purpose.as_str() });
+    }
+    let now = deps.clock().now();
+    let id = UploadId::generate(purpose);
+    let object = deps.uploads().upload_object(&principal.account_id, &id);
+    let ttl = Duration::seconds(i64::try_from(UPLOAD_URL_TTL_SECS).unwrap_or(300));
+    let request = deps.uploads().presign_put(&object, image.content_type(), size, now, ttl).await?;
+    Ok(UploadStarted { upload_id: id.to_string(), request, expires_at: now + ttl })
+}
+
+/// Checks every file a case needs (it exists under this account for this purpose, at most 4 MB,
+/// a JPEG or PNG by its first bytes), then keeps them under the case. Nothing is copied unless
+/// all pass; the first refusal names the material and why.
+async fn take_material(
+    deps: &impl HasUploads,
+    account: &AccountId,
+    case_id: &FlowId,
+    needed: &[UploadPurpose],
+    given: &MaterialRefs,
+) -> Result<Vec<Material>> {
+    if let Some(extra) = given.keys().find(|p| !needed.contains(p)) {
+        return Err(Error::invalid(
+            format!("material.{}", extra.as_str()),
+            "this case does not take this material".to_string(),
+        ));
+    }
+    let mut checked = vec![];
+    for purpose in needed {
+        let material = purpose.as_str();
+        let text = given.get(purpose).ok_or(Error::MaterialMissing { material })?;
+        let id = UploadId::parse(text).ok_or(Error::UploadNotFound { material })?;
+        if id.purpose != *purpose {
+            return Err(Error::UploadPurposeMismatch { material });
+        }
+        let object = deps.uploads().upload_object(account, &id);
+        let size = deps.uploads().size(&object).await?.ok_or(Error::UploadNotFound { material })?;
+        if size > MAX_UPLOAD_BYTES {
+            return Err(Error::UploadTooLarge { material });
+        }
+        let first = deps.uploads().first_bytes(&object, ImageType::SNIFF_BYTES).await?;
+        let image = ImageType::sniff(&first).ok_or(Error::UploadNotAnImage { material })?;
+        checked.push((id, object, image));
+    }
+    let mut kept = vec![];
+    for (index, (id, object, image)) in checked.into_iter().enumerate() {
+        let to = deps.uploads().case_object(case_id, index, &id);
+        deps.uploads().copy(&object, &to).await?;
+        kept.push(Material { purpose: id.purpose, object: to, image });
+    }
+    Ok(kept)
+}
+
+/// Puts a case on the review queue and records when. A failed send is not the customer's
+/// problem: the case is kept and the sweeper sends it again.
+pub(crate) async fn dispatch(
+    deps: &(impl HasClock + HasFlows + HasReviewQueue),
+    case: Versioned<Case>,
+) -> Result<Versioned<Case>> {
+    if let Err(fault) = deps.review_queue().send(&case.id).await {
+        tracing::warn!(case_id = %case.id, error = %fault, "the review queue refused a case; the sweeper will send it again");
+        return Ok(case);
+    }
+    let now = deps.clock().now();
+    match advance(deps.flows::<Case>(), case.clone(), || CaseEvent::Dispatched, now).await? {
+        Ok(dispatched) => Ok(dispatched),
+        Err(_) => Ok(case),
+    }
+}
+
+/// The subject whose material a case carries.
+fn subject_of(_account: &crate::ports::AccountRecord) -> Subject {
+    // Enterprise verification arrives with issue 11; until then every verified subject is a person.
+    Subject::Person
+}
+
+async fn submit(
+    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasUploads + HasCases),
+    account: &crate::ports::AccountRecord,
+    request: CaseRequest,
+    given: &MaterialRefs,
+) -> Result<Versioned<Case>> {
+    let kind = request.kind();
+    let open = deps.cases().cases_of(&account.account_id, LISTED_CASES).await?;
+    if open.iter().any(|c| c.flow.kind() == kind && c.flow.state.is_open()) {
+        return Err(Error::CaseAlreadyOpen);
+    }
+    let subject = subject_of(account);
+    let id = FlowId::generate();
+    let material = take_material(deps, &account.account_id, &id, kind.material(subject), given).await?;
+    let case = Case::new(account.account_id.clone(), subject, request, material, deps.clock().now());
+    deps.flows::<Case>().create(&id, &case).await?;
+    dispatch(deps, Versioned { id, version: 0, flow: case }).await
+}
+
+async fn account_of(deps: &impl HasAccounts, principal: &Principal) -> Result<crate::ports::AccountRecord> {
+    deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)
+}
+
+/// An appeal to unbind a lost virtual MFA device [MFA-5].
+pub async fn appeal_mfa_unbind(
+    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasUploads + HasCases + HasAccounts + HasSecurity),
+    principal: &Principal,
+    material: &MaterialRefs,
+) -> Result<Versioned<Case>> {
+    let account = account_of(deps, principal).await?;
+    let security = deps.security().security(&principal.credential).await?.ok_or(Error::NotFound)?;
+    if !security.totp_bound() {
+        return Err(Error::TotpNotBound);
+    }
+    let request = CaseRequest::MfaUnbind { credential: principal.credential.to_string() };
+    submit(deps, &account, request, material).await
+}
+
+/// An appeal to rebind the phone when the old one is unusable [ACC-4]: the new phone is proven
+/// by a code (purpose `phone-rebind`) now; the rebind happens when a reviewer approves.
+pub async fn appeal_phone_rebind(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasFlows + HasReviewQueue + HasUploads + HasCases + HasAccounts),
+    principal: &Principal,
+    new_phone: &Phone,
+    challenge_id: &ChallengeId,
+    code: &Code,
+    material: &MaterialRefs,
+) -> Result<Versioned<Case>> {
+    let account = account_of(deps, principal).await?;
+    if account.kind == AccountKind::Passport {
+        // A passport account's phone is its platform sign-in: it is rebound by the platform's
+        // own appeal, not by the cloud's.
+        return Err(Error::RebindAppealCloudOnly);
+    }
+    let new_hash = codes::phone_target(deps, new_phone);
+    if new_hash == account.phone.hash {
+        return Err(Error::invalid("new_phone", "is the phone already bound"));
+    }
+    codes::consume(deps, challenge_id, code, Purpose::PhoneRebind, &new_hash).await?;
+    let new_phone = SealedContact {
+        encrypted: deps.keys().encrypt(new_phone.as_e164())?,
+        masked: new_phone.masked(),
+        hash: new_hash,
+    };
+    let request = CaseRequest::PhoneRebind { new_phone, old_phone_hash: account.phone.hash.clone() };
+    submit(deps, &account, request, material).await
+}
+
+/// A support case for a name/ID mismatch after a recent official change [KYC-P7]: the person as
+/// registered now, and the household register's page; approval verifies that person.
+pub async fn open_identity_case(
+    deps: &(impl HasClock + HasKeys + HasKyc + HasFlows + HasReviewQueue + HasUploads + HasCases + HasAccounts),
+    principal: &Principal,
+    person: Person,
+    material: &MaterialRefs,
+) -> Result<Versioned<Case>> {
+    let account = account_of(deps, principal).await?;
+    let identity = prepare_identity(deps, principal, &person, "support_case").await?;
+    submit(deps, &account, CaseRequest::IdentityMismatch { identity }, material).await
+}
+
+/// The account's cases, newest first.
+pub async fn my_cases(deps: &impl HasCases, principal: &Principal) -> Result<Vec<Versioned<Case>>> {
+    deps.cases().cases_of(&principal.account_id, LISTED_CASES).await
+}
+
+/// Withdraws a case that no reviewer has claimed yet.
+pub async fn withdraw_case(
+    deps: &(impl HasClock + HasFlows),
+    principal: &Principal,
+    case_id: &FlowId,
+) -> Result<Versioned<Case>> {
+    let current = deps.flows::<Case>().load(case_id).await?;
+    let current = current.filter(|c| c.flow.account_id == principal.account_id).ok_or(Error::NotFound)?;
+    match advance(deps.flows::<Case>(), current, || CaseEvent::Withdraw, deps.clock().now()).await? {
+        Ok(case) => Ok(case),
+        Err(CaseRefusal::NotWithdrawable | CaseRefusal::Closed) => Err(Error::CaseNotWithdrawable),
+        Err(_) => Err(Error::CaseNotWithdrawable),
+    }
+}

@@ -1,0 +1,310 @@
+//! Review cases, the staff's side: sign in (password, then virtual MFA), see the queue, claim the
+//! next case (receiving its message: the visibility timeout is the claim's lease), view its
+//! material through short-lived presigned URLs, approve or reject. A decision is one transaction
+//! with its effect and its audit entry, conditional on the case's version, so two racing
+//! decisions (or a message delivered twice) apply once. Every staff action is audited.
+
+use super::deps::{
+    HasAccounts, HasCases, HasClock, HasFlows, HasKeys, HasOutbox, HasReviewQueue, HasSessions, HasStaff, HasUploads,
+};
+use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
+use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, Decision, MAX_REASON_CHARS};
+use crate::domain::flow::{Flow, Versioned};
+use crate::domain::ids::FlowId;
+use crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT;
+use crate::domain::redacted::Redacted;
+use crate::domain::staff::Staff;
+use crate::domain::upload::{UploadPurpose, VIEW_URL_TTL_SECS};
+use crate::error::{Error, Result};
+use crate::ports::{AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, QueueDepth, StaffSignIn, StaffTokens};
+use chrono::{DateTime, Duration, Utc};
+
+/// How long a claim lasts unless extended (the review queue's visibility timeout per message).
+pub const LEASE: Duration = Duration::minutes(15);
+/// How many messages a claim looks through (spare dispatches, decided cases) before it says
+/// nothing waits.
+const CLAIM_LOOKS: usize = 10;
+/// How many open cases the overview lists.
+const OVERVIEW_CASES: i32 = 100;
+/// How many lost races a decision tolerates before it answers with a fault.
+const MAX_RACES: usize = 8;
+
+/// The password step: a session for the virtual MFA step, or a refusal that is the same for an
+/// unknown user and a wrong password.
+pub async fn staff_sign_in(deps: &impl HasStaff, username: &str, password: &str) -> Result<String> {
+    match deps.staff().sign_in(username, password).await? {
+        StaffSignIn::SecondFactor { session } => Ok(session),
+        StaffSignIn::Refused => Err(Error::StaffSignInFailed),
+    }
+}
+
+pub async fn staff_second_factor(
+    deps: &impl HasStaff,
+    username: &str,
+    session: &str,
+    code: &str,
+) -> Result<StaffTokens> {
+    deps.staff().second_factor(username, session, code).await?.ok_or(Error::StaffSignInFailed)
+}
+
+fn must_review(staff: &Staff) -> Result<()> {
+    if staff.reviews() {
+        Ok(())
+    } else {
+        Err(Error::StaffRoleRequired)
+    }
+}
+
+fn audit(staff: &Staff, action: &str, case_id: &FlowId, detail: Option<String>, at: DateTime<Utc>) -> AuditEntry {
+    AuditEntry { at, staff: staff.username.clone(), action: action.into(), case_id: case_id.clone(), detail }
+}
+
+pub struct Overview {
+    pub depth: QueueDepth,
+    /// Open cases, soonest due first.
+    pub open: Vec<Versioned<Case>>,
+    pub oldest_submitted_at: Option<DateTime<Utc>>,
+}
+
+pub async fn overview(deps: &(impl HasReviewQueue + HasCases), staff: &Staff) -> Result<Overview> {
+    must_review(staff)?;
+    let depth = deps.review_queue().depth().await?;
+    let open = deps.cases().open_cases(OVERVIEW_CASES).await?;
+    let oldest_submitted_at = open.iter().map(|c| c.flow.submitted_at).min();
+    Ok(Overview { depth, open, oldest_submitted_at })
+}
+
+pub struct Claimed {
+    /// The claim token: the message's receipt handle (extends the lease, ends it on decision).
+    pub claim_token: String,
+    pub lease_until: DateTime<Utc>,
+    pub case: Versioned<Case>,
+}
+
+/// Claims the next case waiting on the queue. Messages of cases already decided or withdrawn,
+/// and spare dispatches of a case someone else holds, are removed on the way.
+pub async fn claim_next(
+    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasCases),
+    staff: &Staff,
+) -> Result<Option<Claimed>> {
+    must_review(staff)?;
+    for _ in 0..CLAIM_LOOKS {
+        let Some(received) = deps.review_queue().receive(LEASE).await? else { return Ok(None) };
+        let now = deps.clock().now();
+        let mut current = deps.flows::<Case>().load(&received.case_id).await?;
+        let claimed = loop {
+            let Some(case) = current else { break None };
+            let event = CaseEvent::Claim { reviewer: &staff.username, message_id: &received.message_id };
+            let next = match case.flow.clone().apply(event, now) {
+                Ok(next) => next,
+                Err(_) => break None,
+            };
+            let entry = audit(staff, "claim", &case.id, None, now);
+            if deps.cases().transition_audited(&case, &next, &entry).await? {
+                break Some(Versioned { id: case.id, version: case.version + 1, flow: next });
+            }
+            current = deps.flows::<Case>().load(&case.id).await?;
+        };
+        match claimed {
+            Some(case) => {
+                return Ok(Some(Claimed { claim_token: received.receipt, lease_until: now + LEASE, case }));
+            }
+            None => deps.review_queue().remove(&received.receipt).await?,
+        }
+    }
+    Ok(None)
+}
+
+async fn held_case(deps: &impl HasFlows, staff: &Staff, case_id: &FlowId) -> Result<Versioned<Case>> {
+    let case = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+    match &case.flow.state {
+        crate::domain::case::CaseState::InReview { reviewer, .. } if *reviewer == staff.username => Ok(case),
+        state if !state.is_open() => Err(Error::CaseClosed),
+        _ => Err(Error::ClaimNotHeld),
+    }
+}
+
+/// Extends the claim's lease by [`LEASE`] from now.
+pub async fn extend_lease(
+    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasCases),
+    staff: &Staff,
+    case_id: &FlowId,
+    claim_token: &str,
+) -> Result<DateTime<Utc>> {
+    must_review(staff)?;
+    held_case(deps, staff, case_id).await?;
+    if !deps.review_queue().extend(claim_token, LEASE).await? {
+        return Err(Error::ClaimNotHeld);
+    }
+    let now = deps.clock().now();
+    deps.cases().audit(&audit(staff, "extend_lease", case_id, None, now)).await?;
+    Ok(now + LEASE)
+}
+
+/// Gives the case back to the queue at once (the lease ends now).
+pub async fn release(
+    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasCases),
+    staff: &Staff,
+    case_id: &FlowId,
+    claim_token: &str,
+) -> Result<()> {
+    must_review(staff)?;
+    held_case(deps, staff, case_id).await?;
+    if !deps.review_queue().extend(claim_token, Duration::zero()).await? {
+        return Err(Error::ClaimNotHeld);
+    }
+    deps.cases().audit(&audit(staff, "release", case_id, None, deps.clock().now())).await
+}
+
+/// A file of a case as a reviewer sees it.
+pub struct MaterialView {
+    pub purpose: UploadPurpose,
+    pub url: String,
+    pub content_type: &'static str,
+}
+
+/// A case with short-lived URLs of its material (the view is audited).
+pub async fn read_case(
+    deps: &(impl HasClock + HasFlows + HasUploads + HasCases),
+    staff: &Staff,
+    case_id: &FlowId,
+) -> Result<(Versioned<Case>, Vec<MaterialView>)> {
+    must_review(staff)?;
+    let case = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+    let now = deps.clock().now();
+    let ttl = Duration::seconds(i64::try_from(VIEW_URL_TTL_SECS).unwrap_or(300));
+    let mut views = vec![];
+    for m in &case.flow.material {
+        let url = deps.uploads().presign_get(&m.object, now, ttl).await?;
+        views.push(MaterialView { purpose: m.purpose, url, content_type: m.image.content_type() });
+    }
+    deps.cases().audit(&audit(staff, "view", case_id, None, now)).await?;
+    Ok((case, views))
+}
+
+/// The audit trail of a case (leads only).
+pub async fn audit_trail(deps: &impl HasCases, staff: &Staff, case_id: &FlowId) -> Result<Vec<AuditEntry>> {
+    if !staff.leads() {
+        return Err(Error::StaffRoleRequired);
+    }
+    deps.cases().audit_trail(case_id).await
+}
+
+fn effect_of(case: &Case) -> Result<CaseEffect> {
+    Ok(match &case.request {
+        CaseRequest::PhoneRebind { new_phone, old_phone_hash } => CaseEffect::RebindPhone {
+            account: case.account_id.clone(),
+            old_hash: old_phone_hash.clone(),
+            new: new_phone.clone(),
+            cap: MAX_CLOUD_ACCOUNTS_PER_PHONE,
+        },
+        CaseRequest::MfaUnbind { credential } => CaseEffect::UnbindTotp {
+            credential: credential.parse().map_err(|e| Error::internal("a case's credential", e))?,
+        },
+        CaseRequest::IdentityMismatch { identity } => CaseEffect::VerifyPerson {
+            account: case.account_id.clone(),
+            identity: identity.clone(),
+            cap: MAX_ACCOUNTS_PER_DOCUMENT,
+        },
+    })
+}
+
+/// Parses a reviewer's decision: a rejection needs a reason (shown to the customer).
+pub fn decision(approve: bool, reason: Option<String>) -> Result<Decision> {
+    if approve {
+        return Ok(Decision::Approve);
+    }
+    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).ok_or(Error::ReasonRequired)?;
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(Error::invalid("reason", format!("at most {MAX_REASON_CHARS} characters")));
+    }
+    Ok(Decision::Reject { reason })
+}
+
+/// Applies the claim holder's decision once, with its effect; then ends the claim, signs the
+/// account out where the effect asks for it, and tells the customer.
+pub async fn decide(
+    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasCases + HasAccounts + HasSessions + HasOutbox),
+    staff: &Staff,
+    case_id: &FlowId,
+    claim_token: &str,
+    decision: &Decision,
+) -> Result<Versioned<Case>> {
+    must_review(staff)?;
+    let mut current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+    for _ in 0..MAX_RACES {
+        let now = deps.clock().now();
+        let next = match current.flow.clone().apply(CaseEvent::Decide { reviewer: &staff.username, decision }, now) {
+            Ok(next) => next,
+            Err(CaseRefusal::Closed) => return Err(Error::CaseClosed),
+            Err(_) => return Err(Error::ClaimNotHeld),
+        };
+        let effect = match decision {
+            Decision::Approve => Some(effect_of(&next)?),
+            Decision::Reject { .. } => None,
+        };
+        let detail = match decision {
+            Decision::Approve => None,
+            Decision::Reject { reason } => Some(reason.clone()),
+        };
+        let action = if effect.is_some() { "approve" } else { "reject" };
+        let entry = audit(staff, action, case_id, detail, now);
+        match deps.cases().decide(&current, &next, &entry, effect.as_ref()).await? {
+            DecisionOutcome::Applied => {
+                let decided = Versioned { id: current.id, version: current.version + 1, flow: next };
+                after_decision(deps, &decided, claim_token).await;
+                return Ok(decided);
+            }
+            DecisionOutcome::EffectRefused => return Err(Error::DecisionBlocked { kind: next.kind().as_str() }),
+            DecisionOutcome::Stale => {
+                current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+            }
+        }
+    }
+    Err(Error::internal("decide a case", "too many concurrent writes"))
+}
+
+/// What follows a decision outside its transaction; each step is safe to repeat and a failure is
+/// logged (the decision stands): the message is removed (else it returns and is dropped when
+/// received), sessions are signed out after a phone rebind, the customer is told.
+async fn after_decision(
+    deps: &(impl HasKeys + HasReviewQueue + HasAccounts + HasSessions + HasOutbox),
+    case: &Versioned<Case>,
+    claim_token: &str,
+) {
+    if let Err(fault) = deps.review_queue().remove(claim_token).await {
+        tracing::warn!(case_id = %case.id, error = %fault, "the decided case's message stays until received again");
+    }
+    let approved = matches!(case.flow.state, crate::domain::case::CaseState::Approved { .. });
+    if approved && case.flow.kind() == CaseKind::PhoneRebind {
+        if let Err(fault) = deps.sessions().revoke_others(&case.flow.account_id, None).await {
+            tracing::error!(case_id = %case.id, error = %fault, "signing out after a phone rebind failed");
+        }
+    }
+    if let Err(fault) = notify(deps, case).await {
+        tracing::error!(case_id = %case.id, error = %fault, "the decision's notification was not queued");
+    }
+}
+
+fn what(kind: CaseKind) -> &'static str {
+    match kind {
+        CaseKind::PhoneRebind => "Your appeal to rebind your phone",
+        CaseKind::MfaUnbind => "Your appeal to unbind your virtual MFA device",
+        CaseKind::IdentityMismatch => "Your real-name support case",
+    }
+}
+
+/// Tells the customer the outcome by SMS to the account's phone (after a rebind: the new one).
+async fn notify(deps: &(impl HasKeys + HasAccounts + HasOutbox), case: &Versioned<Case>) -> Result<()> {
+    let phone = super::codes::account_phone(deps, &case.flow.account_id).await?;
+    let text = match case.flow.rejection_reason() {
+        None => format!("[Cloud] {} (case {}) was approved.", what(case.flow.kind()), case.id),
+        Some(reason) => format!("[Cloud] {} (case {}) was not approved: {reason}", what(case.flow.kind()), case.id),
+    };
+    let message = OutboxMessage::Sms {
+        id: format!("case-{}-{}", case.id, case.flow.state.name()),
+        to: Redacted::new(phone.as_e164().to_owned()),
+        text: Redacted::new(text),
+    };
+    super::delivery::enqueue(deps, &message).await
+}
