@@ -107,7 +107,7 @@ async fn a_wrong_password_is_refused_clearly_in_the_browser() {
     assert!(error.contains("request id"), "{error}");
     assert_eq!(browser.script("return document.getElementById('password').value;", json!([])).await, "");
     assert!(!browser.displayed("#mfa-form").await, "no second step after a wrong password");
-    browser.screenshot("02-sign-in-refused").await;
+    browser.screenshot("01-refused").await;
     browser.quit().await;
 }
 
@@ -263,7 +263,14 @@ async fn a_reviewer_claims_views_and_approves_an_appeal_in_the_browser() {
     let history = browser.text("#case-history").await;
     assert!(history.contains("approved") && history.contains(&staff.0), "{history}");
     assert!(!browser.displayed("#decision-form").await, "a decided case takes no second decision");
-    browser.wait_until("the queue is empty", "return document.getElementById('queue-waiting').innerText === '0' && document.getElementById('queue-in-review').innerText === '0';", json!([])).await;
+    browser
+        .wait_until(
+            "the queue is empty",
+            "return document.getElementById('queue-waiting').innerText === '0' \
+                 && document.getElementById('queue-in-review').innerText === '0';",
+            json!([]),
+        )
+        .await;
     browser.screenshot("04-approved").await;
     let errors = browser.console_errors().await;
     assert!(errors.iter().all(|e| !e.contains("Content Security Policy")), "{errors:?}");
@@ -275,4 +282,58 @@ async fn a_reviewer_claims_views_and_approves_an_appeal_in_the_browser() {
     let cases = app.call("GET", "/v1/cases", Some(&customer), None).await;
     let case = cases.body["cases"].as_array().unwrap().iter().find(|c| c["case_id"] == case_id.as_str()).unwrap();
     assert_eq!(case["state"], "approved", "{case:?}");
+}
+
+/// A case past its due time is flagged overdue in the queue; a reviewer rejects it with a reason,
+/// which the customer then reads on their case; the virtual MFA device stays bound [MFA-5].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_case_is_flagged_and_a_rejection_carries_its_reason_to_the_customer() {
+    let app = spawn_isolated_app().await;
+    real_time(&app);
+    let base = app.serve().await;
+    let (customer, case_id) = mfa_unbind_appeal(&app).await;
+    let staff = reviewer(&base).await;
+    let browser = Browser::start("dashboard-reject").await;
+    sign_in(&browser, &base, &staff).await;
+    let row = format!("tr[data-case-id='{case_id}']");
+    browser.wait_for(&row).await;
+    assert!(!browser.displayed(&format!("{row} [data-testid=flag-overdue]")).await);
+
+    // Five working days are at least a week: eight days later the case is past due.
+    app.clock.advance(chrono::Duration::days(8));
+    browser.click("#refresh-queue").await;
+    browser.wait_for(&format!("{row} [data-testid=flag-overdue]")).await;
+    assert_eq!(browser.text(&format!("{row} [data-testid=flag-overdue]")).await, "Overdue");
+    assert!(browser.text("#queue-oldest").await.contains(" d "), "{}", browser.text("#queue-oldest").await);
+    browser.screenshot("01-overdue").await;
+    real_time(&app);
+
+    browser.click("#claim-next").await;
+    browser.wait_for_text("#case-id", &case_id).await;
+    let reason = "The ID card in the photo is not held by the account's owner.";
+    browser.type_into("#reason", reason).await;
+    browser.click("#reject").await;
+    browser.wait_for_text("#case-state", "rejected").await;
+    assert!(browser.text("#case-rejection").await.contains(reason));
+    assert!(browser.text("#case-history").await.contains(reason));
+    browser
+        .wait_until(
+            "the queue is empty",
+            "return document.getElementById('queue-waiting').innerText === '0' \
+                 && document.getElementById('queue-in-review').innerText === '0';",
+            json!([]),
+        )
+        .await;
+    browser.screenshot("02-rejected").await;
+    browser.quit().await;
+
+    let cases = app.call("GET", "/v1/cases", Some(&customer), None).await;
+    let case = cases.body["cases"].as_array().unwrap().iter().find(|c| c["case_id"] == case_id.as_str()).unwrap();
+    assert_eq!(
+        (case["state"].as_str(), case["rejection_reason"].as_str()),
+        (Some("rejected"), Some(reason)),
+        "{case:?}"
+    );
+    let security = app.call("GET", "/v1/security", Some(&customer), None).await;
+    assert_eq!(security.body["totp_bound"], true, "a rejected appeal leaves the device bound");
 }

@@ -37,7 +37,7 @@ pub fn screenshot_dir() -> PathBuf {
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and a headless Chromium session (1280 x 1000). Screenshot
+    /// Starts chromedriver on a free port and a headless Chromium session (1280 x 1600). Screenshot
     /// names get `prefix`.
     pub async fn start(prefix: &str) -> Browser {
         let driver_bin = std::env::var_os("CHROMEDRIVER").map(PathBuf::from).or_else(|| on_path("chromedriver"));
@@ -76,7 +76,7 @@ impl Browser {
         let mut options = json!({
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,1000", "--lang=en-GB", "--no-first-run", "--no-default-browser-check",
+                "--window-size=1280,1600", "--lang=en-GB", "--no-first-run", "--no-default-browser-check",
                 "--disable-extensions", "--disable-background-networking", "--disable-sync",
             ],
         });

@@ -19,7 +19,11 @@
   const MESSAGES = {
     STAFF_SIGN_IN_FAILED: "The username, password or code is wrong.",
     UNAUTHENTICATED: "Your session has ended: sign in again.",
+    STAFF_ROLE_REQUIRED: "Your staff account lacks the role this needs.",
     REASON_REQUIRED: "A reason is required to reject a case.",
+    CLAIM_NOT_HELD: "You no longer hold this case (the lease lapsed or it was given back): claim the next case.",
+    CASE_CLOSED: "This case is already decided or withdrawn.",
+    DECISION_BLOCKED: "The approval cannot apply (an account limit, or the account changed): reject it with a reason.",
     INVALID_FIELD: "A field is missing or invalid.",
     NOT_FOUND: "No such case.",
     RATE_LIMITED: "Too many requests: wait a moment and try again.",
@@ -103,6 +107,10 @@
     if (failure instanceof ApiFailure && failure.status === 401 && state.token) {
       signOut();
     }
+    if (failure instanceof ApiFailure && (failure.code === "CLAIM_NOT_HELD" || failure.code === "CASE_CLOSED")) {
+      dropClaim();
+      loadQueue().catch(() => {});
+    }
     showError(failure);
   }
 
@@ -157,7 +165,7 @@
   }
 
   function humanize(key) {
-    const words = String(key).replace(/_/g, " ");
+    const words = String(key).replace(/[_-]/g, " ");
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
@@ -193,9 +201,10 @@
     showError(null);
     const username = $("username").value.trim();
     const password = $("password").value;
+    // The password leaves the field whatever the answer: a refused one is typed again.
+    $("password").value = "";
     await busy($("sign-in-submit"), async () => {
       const r = await api("POST", "/v1/staff/sessions", { username, password });
-      $("password").value = "";
       const body = r.body || {};
       if (body.access_token) return signedIn(username, body);
       if (body.challenge !== "SOFTWARE_TOKEN_MFA") {
@@ -342,6 +351,9 @@
 
     const details = $("case-details");
     details.replaceChildren();
+    if (!Object.keys(view.details || {}).length) {
+      details.append(el("p", { class: "muted", text: "Nothing to compare for this kind of case: check the material." }));
+    }
     for (const [k, v] of Object.entries(view.details || {})) {
       const text = v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v);
       details.append(el("div", {}, [el("dt", { text: humanize(k) }), el("dd", { text, "data-testid": "detail-" + k })]));
