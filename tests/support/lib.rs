@@ -466,3 +466,110 @@ impl TestApp {
         self.call("POST", "/v1/verifications/personal/bank-card", Some(token), Some(body)).await
     }
 }
+
+// ---- uploads, cases and review ------------------------------------------------------------------
+
+/// A small JPEG's bytes (its first bytes are what the server checks), `len` bytes long.
+pub fn jpeg(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
+    bytes.resize(len.max(bytes.len()), 0x42);
+    bytes
+}
+
+/// A PDF's bytes (named and declared as a JPEG by the tests that try to pass it off as one).
+pub fn pdf() -> Vec<u8> {
+    b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n".to_vec()
+}
+
+/// The material a person's appeal needs.
+pub const APPEAL_MATERIAL: [&str; 4] = ["id-card-front", "id-card-back", "application-letter", "payment-proof"];
+
+/// A staff user signed in through the API (password, then the virtual MFA code).
+pub struct StaffUser {
+    pub username: String,
+    pub token: String,
+}
+
+impl TestApp {
+    /// Asks for a presigned upload and sends `bytes` to it as the browser would; the upload id.
+    pub async fn upload(&self, token: &str, purpose: &str, bytes: Vec<u8>) -> String {
+        let declared = bytes.len().clamp(1, 4 * 1024 * 1024);
+        let started = self
+            .call(
+                "POST",
+                "/v1/uploads",
+                Some(token),
+                Some(json!({ "purpose": purpose, "content_type": "image/jpeg", "size": declared })),
+            )
+            .await;
+        assert_eq!(started.status, 201, "{:?}", started.body);
+        let mut request = reqwest::Client::new().put(started.body["url"].as_str().unwrap());
+        for (name, value) in started.body["headers"].as_object().unwrap() {
+            if name != "content-length" {
+                request = request.header(name, value.as_str().unwrap());
+            }
+        }
+        let put = request.body(bytes).send().await.expect("the emulator's S3 answers");
+        assert!(put.status().is_success(), "presigned PUT: {}", put.status());
+        started.body["upload_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Uploads a JPEG for each purpose: `{purpose: upload id}`.
+    pub async fn material(&self, token: &str, purposes: &[&str]) -> Value {
+        let mut material = serde_json::Map::new();
+        for purpose in purposes {
+            material.insert((*purpose).to_owned(), json!(self.upload(token, purpose, jpeg(2048)).await));
+        }
+        Value::Object(material)
+    }
+
+    /// A new staff user in `groups`, signed in.
+    pub async fn staff(&self, groups: &[&str]) -> StaffUser {
+        let username = format!("staff-{}", unique_username());
+        let password = "Review-Desk-2026!";
+        let secret = local_env::staff::create_staff(&staff_pool().await, &username, password, groups)
+            .await
+            .expect("staff user");
+        let first = self
+            .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": username, "password": password })))
+            .await;
+        assert_eq!(first.status, 200, "{:?}", first.body);
+        let code = local_env::staff::mfa_code(&secret).unwrap();
+        let second = self
+            .call(
+                "POST",
+                "/v1/staff/sessions/second-factor",
+                None,
+                Some(json!({ "username": username, "session": first.body["session"], "code": code })),
+            )
+            .await;
+        assert_eq!(second.status, 200, "{:?}", second.body);
+        StaffUser { username, token: second.body["access_token"].as_str().unwrap().to_owned() }
+    }
+
+    /// A signed-in cloud user with a virtual MFA device, and their MFA-unbind appeal submitted.
+    pub async fn mfa_appeal(&self) -> (String, String, Value) {
+        let (_, phone, token) = self.signed_in_user().await;
+        self.bind_totp(&token, &phone).await;
+        let material = self.material(&token, &APPEAL_MATERIAL).await;
+        let appeal = self.call("POST", "/v1/appeals/mfa-unbind", Some(&token), Some(json!({ "material": material }))).await;
+        assert_eq!(appeal.status, 201, "{:?}", appeal.body);
+        (token, phone, appeal.body)
+    }
+
+    /// Claims the next case as `staff`: (claim token, case).
+    pub async fn claim(&self, staff: &StaffUser) -> Option<(String, Value)> {
+        let claimed = self.call("POST", "/v1/review/claims", Some(&staff.token), None).await;
+        match claimed.status {
+            204 => None,
+            200 => Some((claimed.body["claim_token"].as_str().unwrap().to_owned(), claimed.body["case"].clone())),
+            other => panic!("claim answered {other}: {:?}", claimed.body),
+        }
+    }
+
+    pub async fn decide(&self, staff: &StaffUser, case_id: &str, claim: &str, decision: Value) -> Reply {
+        let mut body = decision;
+        body["claim_token"] = json!(claim);
+        self.call("POST", &format!("/v1/review/cases/{case_id}/decision"), Some(&staff.token), Some(body)).await
+    }
+}

@@ -14,12 +14,18 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+static AUDIT_ORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl DynamoStore {
     fn audit_put(&self, entry: &AuditEntry) -> Result<Put> {
         let mut item: Item = serde_dynamo::to_item(entry).map_err(fault("encode audit entry"))?;
         item.insert("pk".into(), s(keys::audit_entry(&crate::domain::ids::new_opaque_id())));
         item.insert("list_pk".into(), s(keys::trail_of(&entry.case_id)));
-        item.insert("list_at".into(), s(deadline_text_of(entry.at)));
+        // Ordered by time, then by the order this process wrote them (a claim and its view share
+        // a timestamp under a test clock, and may share a millisecond in production).
+        let order = AUDIT_ORDER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let at = entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        item.insert("list_at".into(), s(format!("{at}#{order:012}")));
         Put::builder()
             .table_name(&self.tables.flows)
             .set_item(Some(item))

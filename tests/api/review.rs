@@ -1,0 +1,300 @@
+//! Review cases end to end through the API: a customer uploads material through presigned URLs
+//! to the emulator's S3 and submits an appeal; a staff user signs in (password and virtual MFA),
+//! claims the case from the queue, views its material, decides; the customer sees the effect
+//! [ACC-4, MFA-5, KYC-P7].
+
+use api_tests::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_approved_mfa_unbind_appeal_unbinds_the_device_and_tells_the_customer() {
+    let app = spawn_app().await;
+    let (token, phone, appeal) = app.mfa_appeal().await;
+    assert_eq!(appeal["state"], "submitted");
+    assert_eq!(appeal["kind"], "mfa_unbind");
+    assert!(appeal["due_at_cst"].as_str().unwrap().ends_with("CST"));
+
+    let reviewer = app.staff(&["reviewer"]).await;
+    let queue = app.call("GET", "/v1/review/queue", Some(&reviewer.token), None).await;
+    assert_eq!(queue.status, 200, "{:?}", queue.body);
+    assert!(queue.body["open_cases"].as_array().unwrap().iter().any(|c| c["case_id"] == appeal["case_id"]));
+
+    let (claim, case) = app.claim(&reviewer).await.expect("the case waits on the queue");
+    assert_eq!(case["case_id"], appeal["case_id"]);
+    assert_eq!(case["state"], "in_review");
+    let material = case["material"].as_array().unwrap();
+    assert_eq!(material.len(), 4);
+    // The reviewer's view is a short-lived presigned GET of the very bytes the customer uploaded.
+    let image = reqwest::get(material[0]["url"].as_str().unwrap()).await.unwrap();
+    assert!(image.status().is_success());
+    assert_eq!(image.bytes().await.unwrap().to_vec(), jpeg(2048));
+
+    let decided = app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
+    assert_eq!(decided.status, 200, "{:?}", decided.body);
+    assert_eq!(decided.body["state"], "approved");
+
+    let security = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(security.body["totp_bound"], false, "{:?}", security.body);
+    let mine = app.call("GET", "/v1/cases", Some(&token), None).await;
+    assert_eq!(mine.body["cases"][0]["state"], "approved");
+    let history: Vec<&str> =
+        mine.body["cases"][0]["history"].as_array().unwrap().iter().map(|h| h["state"].as_str().unwrap()).collect();
+    assert_eq!(history, ["submitted", "in_review", "approved"]);
+    // The customer sees that a reviewer decided, never who.
+    assert_eq!(mine.body["cases"][0]["history"][2]["by"], "reviewer");
+    let sms = app.state().services.sandbox_sms.as_ref().unwrap().messages(Some(&phone));
+    assert!(sms.iter().any(|m| m.text.contains("was approved")), "{sms:?}");
+}
+
+#[tokio::test]
+async fn a_rejection_needs_a_reason_which_the_customer_sees() {
+    let app = spawn_app().await;
+    let (token, phone, appeal) = app.mfa_appeal().await;
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let id = case["case_id"].as_str().unwrap();
+    let no_reason = app.decide(&reviewer, id, &claim, json!({ "decision": "reject" })).await;
+    assert_eq!((no_reason.status, no_reason.code()), (422, "REASON_REQUIRED"));
+    let blank = app.decide(&reviewer, id, &claim, json!({ "decision": "reject", "reason": "  " })).await;
+    assert_eq!(blank.code(), "REASON_REQUIRED");
+    let rejected =
+        app.decide(&reviewer, id, &claim, json!({ "decision": "reject", "reason": "the ID card is not held" })).await;
+    assert_eq!(rejected.status, 200, "{:?}", rejected.body);
+
+    let mine = app.call("GET", "/v1/cases", Some(&token), None).await;
+    assert_eq!(mine.body["cases"][0]["case_id"], appeal["case_id"]);
+    assert_eq!(mine.body["cases"][0]["state"], "rejected");
+    assert_eq!(mine.body["cases"][0]["rejection_reason"], "the ID card is not held");
+    let security = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(security.body["totp_bound"], true, "a rejection changes nothing");
+    let sms = app.state().services.sandbox_sms.as_ref().unwrap().messages(Some(&phone));
+    assert!(sms.iter().any(|m| m.text.contains("the ID card is not held")), "{sms:?}");
+    // Decided: a second decision is refused, and the case can no longer be withdrawn.
+    let again = app.decide(&reviewer, id, &claim, json!({ "decision": "approve" })).await;
+    assert_eq!((again.status, again.code()), (409, "CASE_CLOSED"));
+}
+
+#[tokio::test]
+async fn an_approved_phone_rebind_moves_the_phone_and_signs_the_account_out() {
+    let app = spawn_app().await;
+    let (username, old_phone, token) = app.signed_in_user().await;
+    let new_phone = unique_phone();
+    let sent = app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
+    assert_eq!(sent.status, 202, "{:?}", sent.body);
+    let code = app.outbox_code(&new_phone);
+    let material = app.material(&token, &APPEAL_MATERIAL).await;
+    let appeal = app
+        .call(
+            "POST",
+            "/v1/appeals/phone-rebind",
+            Some(&token),
+            Some(json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material })),
+        )
+        .await;
+    assert_eq!(appeal.status, 201, "{:?}", appeal.body);
+    let again = app
+        .call(
+            "POST",
+            "/v1/appeals/phone-rebind",
+            Some(&token),
+            Some(json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material })),
+        )
+        .await;
+    assert_eq!((again.status, again.code()), (400, "CODE_USED"), "the code was used up");
+
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    assert!(case["details"]["new_phone"].as_str().unwrap().contains('*'), "the reviewer sees the new phone masked");
+    let decided = app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
+    assert_eq!(decided.status, 200, "{:?}", decided.body);
+
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 401, "signed out");
+    let signed_in = app.sign_in(&username, PASSWORD).await;
+    let fresh = signed_in.body["access_token"].as_str().unwrap();
+    let me = app.call("GET", "/v1/accounts/me", Some(fresh), None).await;
+    let shown = me.body["phone"].as_str().unwrap();
+    assert!(shown.ends_with(&new_phone[new_phone.len() - 4..]) && !shown.ends_with(&old_phone[old_phone.len() - 4..]), "{shown}");
+}
+
+#[tokio::test]
+async fn an_approved_identity_case_verifies_the_person_as_submitted() {
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let material = app.material(&token, &["household-register"]).await;
+    let id_number = unique_id_number();
+    let opened = app
+        .call(
+            "POST",
+            "/v1/verifications/personal/support-cases",
+            Some(&token),
+            Some(json!({ "document_type": "mainland_id_card", "name": "李新名", "id_number": id_number,
+                "agreement": personal_agreement(), "material": material })),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{:?}", opened.body);
+    assert_eq!(opened.body["kind"], "identity_mismatch");
+
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    // The reviewer compares the person as submitted with the household register's photo.
+    assert_eq!(case["details"]["name"], "李新名");
+    assert_eq!(case["details"]["id_number"], id_number.as_str());
+    assert_eq!(case["material"][0]["purpose"], "household-register");
+    let decided = app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
+    assert_eq!(decided.status, 200, "{:?}", decided.body);
+    let me = app.call("GET", "/v1/accounts/me", Some(&token), None).await;
+    assert_eq!(me.body["verification"]["state"], "personal", "{:?}", me.body);
+}
+
+#[tokio::test]
+async fn two_reviewers_deciding_one_case_at_once_make_one_decision() {
+    let app = spawn_app().await;
+    let (token, _, appeal) = app.mfa_appeal().await;
+    let (a, b) = (app.staff(&["reviewer"]).await, app.staff(&["reviewer"]).await);
+    let (claim_a, case) = app.claim(&a).await.unwrap();
+    let id = case["case_id"].as_str().unwrap().to_owned();
+    assert_eq!(case["case_id"], appeal["case_id"]);
+    // Nothing else waits while A holds the case.
+    assert!(app.claim(&b).await.is_none());
+    // A gives it back (as a lapsed lease would): B receives the same message and holds the claim.
+    let released = app
+        .call("DELETE", &format!("/v1/review/cases/{id}/lease"), Some(&a.token), Some(json!({ "claim_token": claim_a })))
+        .await;
+    assert_eq!(released.status, 204, "{:?}", released.body);
+    let (claim_b, again) = app.claim(&b).await.expect("the case is back on the queue");
+    assert_eq!(again["case_id"], id.as_str());
+
+    // Both decide at once, opposite ways: exactly one decision applies (B's: B holds the claim).
+    let (by_a, by_b) = tokio::join!(
+        app.decide(&a, &id, &claim_a, json!({ "decision": "reject", "reason": "blurred" })),
+        app.decide(&b, &id, &claim_b, json!({ "decision": "approve" })),
+    );
+    assert_eq!((by_a.status, by_a.code()), (409, "CLAIM_NOT_HELD"));
+    assert_eq!(by_b.status, 200);
+    // B twice at once, opposite ways, on a fresh case: one wins, the other is told it is closed.
+    let security = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(security.body["totp_bound"], false);
+
+    let (_, _, second) = app.mfa_appeal().await;
+    let (claim, case) = app.claim(&b).await.unwrap();
+    assert_eq!(case["case_id"], second["case_id"]);
+    let id = case["case_id"].as_str().unwrap();
+    let decisions = futures::future::join_all((0..10).map(|i| {
+        let decision = if i % 2 == 0 { json!({ "decision": "approve" }) } else { json!({ "decision": "reject", "reason": "r" }) };
+        app.decide(&b, id, &claim, decision)
+    }))
+    .await;
+    let applied = decisions.iter().filter(|d| d.status == 200).count();
+    assert_eq!(applied, 1, "{:?}", decisions.iter().map(|d| (d.status, d.code().to_owned())).collect::<Vec<_>>());
+    assert!(decisions.iter().filter(|d| d.status != 200).all(|d| d.code() == "CASE_CLOSED"));
+    let read = app.call("GET", &format!("/v1/review/cases/{id}"), Some(&b.token), None).await;
+    assert_eq!(read.body["history"].as_array().unwrap().len(), 3, "one decision in the history");
+}
+
+#[tokio::test]
+async fn a_withdrawn_case_is_not_claimed_and_a_claimed_one_cannot_be_withdrawn() {
+    let app = spawn_app().await;
+    let (token, _, appeal) = app.mfa_appeal().await;
+    let id = appeal["case_id"].as_str().unwrap();
+    let withdrawn = app.call("POST", &format!("/v1/cases/{id}/withdrawal"), Some(&token), None).await;
+    assert_eq!(withdrawn.status, 200, "{:?}", withdrawn.body);
+    assert_eq!(withdrawn.body["state"], "withdrawn");
+    let reviewer = app.staff(&["reviewer"]).await;
+    assert!(app.claim(&reviewer).await.is_none(), "its message is dropped when received");
+
+    let (second_token, _, second) = app.mfa_appeal().await;
+    let (_, case) = app.claim(&reviewer).await.unwrap();
+    assert_eq!(case["case_id"], second["case_id"]);
+    let late = app
+        .call("POST", &format!("/v1/cases/{}/withdrawal", case["case_id"].as_str().unwrap()), Some(&second_token), None)
+        .await;
+    assert_eq!((late.status, late.code()), (409, "CASE_NOT_WITHDRAWABLE"));
+    // Someone else's case is not found.
+    let (_, _, stranger) = app.signed_in_user().await;
+    let foreign = app.call("POST", &format!("/v1/cases/{id}/withdrawal"), Some(&stranger), None).await;
+    assert_eq!(foreign.status, 404);
+}
+
+#[tokio::test]
+async fn staff_sign_in_needs_the_password_and_the_virtual_mfa_code() {
+    let app = spawn_app().await;
+    let reviewer = app.staff(&["reviewer"]).await;
+    let wrong = app
+        .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": reviewer.username, "password": "Wrong-Pass-2026!" })))
+        .await;
+    let unknown = app
+        .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": "nobody-here", "password": "Wrong-Pass-2026!" })))
+        .await;
+    assert_eq!((wrong.status, wrong.code()), (401, "STAFF_SIGN_IN_FAILED"));
+    assert_eq!(wrong.body["error"]["message"], unknown.body["error"]["message"]);
+    assert_eq!(unknown.status, 401);
+
+    let username = format!("staff-{}", unique_username());
+    local_env::staff::create_staff(&staff_pool().await, &username, "Review-Desk-2026!", &["reviewer"]).await.unwrap();
+    let first = app
+        .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": username, "password": "Review-Desk-2026!" })))
+        .await;
+    assert_eq!(first.body["challenge"], "SOFTWARE_TOKEN_MFA");
+    let bad_code = app
+        .call(
+            "POST",
+            "/v1/staff/sessions/second-factor",
+            None,
+            Some(json!({ "username": username, "session": first.body["session"], "code": "000000" })),
+        )
+        .await;
+    assert_eq!((bad_code.status, bad_code.code()), (401, "STAFF_SIGN_IN_FAILED"));
+}
+
+#[tokio::test]
+async fn review_routes_take_staff_tokens_with_a_role_only() {
+    let app = spawn_app().await;
+    let (_, _, customer) = app.signed_in_user().await;
+    assert_eq!(app.call("GET", "/v1/review/queue", Some(&customer), None).await.status, 401);
+    assert_eq!(app.call("GET", "/v1/review/queue", None, None).await.status, 401);
+    assert_eq!(app.call("GET", "/v1/review/queue", Some("Bearer not.a.jwt"), None).await.status, 401);
+    let nobody = app.staff(&[]).await;
+    let refused = app.call("POST", "/v1/review/claims", Some(&nobody.token), None).await;
+    assert_eq!((refused.status, refused.code()), (403, "STAFF_ROLE_REQUIRED"));
+    // A staff token does not sign in as a customer.
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&nobody.token), None).await.status, 401);
+}
+
+#[tokio::test]
+async fn leases_extend_for_their_holder_and_every_staff_action_is_audited() {
+    let app = spawn_app().await;
+    let (_, _, appeal) = app.mfa_appeal().await;
+    let id = appeal["case_id"].as_str().unwrap();
+    let reviewer = app.staff(&["reviewer"]).await;
+    let other = app.staff(&["reviewer"]).await;
+    let (claim, _) = app.claim(&reviewer).await.unwrap();
+    let lease = format!("/v1/review/cases/{id}/lease");
+    let extended = app.call("PUT", &lease, Some(&reviewer.token), Some(json!({ "claim_token": claim }))).await;
+    assert_eq!(extended.status, 200, "{:?}", extended.body);
+    let stolen = app.call("PUT", &lease, Some(&other.token), Some(json!({ "claim_token": claim }))).await;
+    assert_eq!((stolen.status, stolen.code()), (409, "CLAIM_NOT_HELD"));
+    let decided = app.decide(&reviewer, id, &claim, json!({ "decision": "reject", "reason": "letter unsigned" })).await;
+    assert_eq!(decided.status, 200);
+
+    let trail = format!("/v1/review/cases/{id}/audit");
+    assert_eq!(app.call("GET", &trail, Some(&reviewer.token), None).await.code(), "STAFF_ROLE_REQUIRED");
+    let lead = app.staff(&["reviewer", "lead"]).await;
+    let entries = app.call("GET", &trail, Some(&lead.token), None).await;
+    assert_eq!(entries.status, 200, "{:?}", entries.body);
+    let actions: Vec<&str> =
+        entries.body["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["claim", "view", "extend_lease", "reject"]);
+    assert!(entries.body["entries"].as_array().unwrap().iter().all(|e| e["staff"] == reviewer.username.as_str()));
+}
+
+#[tokio::test]
+async fn the_letter_templates_download_as_files() {
+    let app = spawn_app().await;
+    for name in ["phone-rebind-letter", "mfa-unbind-letter"] {
+        let reply = app.call("GET", &format!("/v1/templates/{name}"), None, None).await;
+        assert_eq!(reply.status, 200);
+        assert!(reply.headers["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+        assert!(reply.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+    }
+    assert_eq!(app.call("GET", "/v1/templates/nothing", None, None).await.status, 404);
+}
