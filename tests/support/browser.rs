@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 /// The key under which WebDriver returns an element reference.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// How long a `wait_*` waits before the test fails.
-pub const WAIT: Duration = Duration::from_secs(15);
+/// How long a `wait_*` waits before the test fails (generous: `make test` runs every test at once on few cores).
+pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct Browser {
     http: reqwest::Client,
