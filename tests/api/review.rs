@@ -29,7 +29,8 @@ async fn an_approved_mfa_unbind_appeal_unbinds_the_device_and_tells_the_customer
     assert!(image.status().is_success());
     assert_eq!(image.bytes().await.unwrap().to_vec(), jpeg(2048));
 
-    let decided = app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
+    let decided =
+        app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
     assert_eq!(decided.status, 200, "{:?}", decided.body);
     assert_eq!(decided.body["state"], "approved");
 
@@ -79,7 +80,8 @@ async fn an_approved_phone_rebind_moves_the_phone_and_signs_the_account_out() {
     let app = spawn_app().await;
     let (username, old_phone, token) = app.signed_in_user().await;
     let new_phone = unique_phone();
-    let sent = app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
+    let sent =
+        app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
     assert_eq!(sent.status, 202, "{:?}", sent.body);
     let code = app.outbox_code(&new_phone);
     let material = app.material(&token, &APPEAL_MATERIAL).await;
@@ -105,7 +107,8 @@ async fn an_approved_phone_rebind_moves_the_phone_and_signs_the_account_out() {
     let reviewer = app.staff(&["reviewer"]).await;
     let (claim, case) = app.claim(&reviewer).await.unwrap();
     assert!(case["details"]["new_phone"].as_str().unwrap().contains('*'), "the reviewer sees the new phone masked");
-    let decided = app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
+    let decided =
+        app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
     assert_eq!(decided.status, 200, "{:?}", decided.body);
 
     assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 401, "signed out");
@@ -113,7 +116,10 @@ async fn an_approved_phone_rebind_moves_the_phone_and_signs_the_account_out() {
     let fresh = signed_in.body["access_token"].as_str().unwrap();
     let me = app.call("GET", "/v1/accounts/me", Some(fresh), None).await;
     let shown = me.body["phone"].as_str().unwrap();
-    assert!(shown.ends_with(&new_phone[new_phone.len() - 4..]) && !shown.ends_with(&old_phone[old_phone.len() - 4..]), "{shown}");
+    assert!(
+        shown.ends_with(&new_phone[new_phone.len() - 4..]) && !shown.ends_with(&old_phone[old_phone.len() - 4..]),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
@@ -140,7 +146,8 @@ async fn an_approved_identity_case_verifies_the_person_as_submitted() {
     assert_eq!(case["details"]["name"], "李新名");
     assert_eq!(case["details"]["id_number"], id_number.as_str());
     assert_eq!(case["material"][0]["purpose"], "household-register");
-    let decided = app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
+    let decided =
+        app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "approve" })).await;
     assert_eq!(decided.status, 200, "{:?}", decided.body);
     let me = app.call("GET", "/v1/accounts/me", Some(&token), None).await;
     assert_eq!(me.body["verification"]["state"], "personal", "{:?}", me.body);
@@ -158,7 +165,12 @@ async fn two_reviewers_deciding_one_case_at_once_make_one_decision() {
     assert!(app.claim(&b).await.is_none());
     // A gives it back (as a lapsed lease would): B receives the same message and holds the claim.
     let released = app
-        .call("DELETE", &format!("/v1/review/cases/{id}/lease"), Some(&a.token), Some(json!({ "claim_token": claim_a })))
+        .call(
+            "DELETE",
+            &format!("/v1/review/cases/{id}/lease"),
+            Some(&a.token),
+            Some(json!({ "claim_token": claim_a })),
+        )
         .await;
     assert_eq!(released.status, 204, "{:?}", released.body);
     let (claim_b, again) = app.claim(&b).await.expect("the case is back on the queue");
@@ -180,7 +192,8 @@ async fn two_reviewers_deciding_one_case_at_once_make_one_decision() {
     assert_eq!(case["case_id"], second["case_id"]);
     let id = case["case_id"].as_str().unwrap();
     let decisions = futures::future::join_all((0..10).map(|i| {
-        let decision = if i % 2 == 0 { json!({ "decision": "approve" }) } else { json!({ "decision": "reject", "reason": "r" }) };
+        let decision =
+            if i % 2 == 0 { json!({ "decision": "approve" }) } else { json!({ "decision": "reject", "reason": "r" }) };
         app.decide(&b, id, &claim, decision)
     }))
     .await;
@@ -220,10 +233,20 @@ async fn staff_sign_in_needs_the_password_and_the_virtual_mfa_code() {
     let app = spawn_app().await;
     let reviewer = app.staff(&["reviewer"]).await;
     let wrong = app
-        .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": reviewer.username, "password": "Wrong-Pass-2026!" })))
+        .call(
+            "POST",
+            "/v1/staff/sessions",
+            None,
+            Some(json!({ "username": reviewer.username, "password": "Wrong-Pass-2026!" })),
+        )
         .await;
     let unknown = app
-        .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": "nobody-here", "password": "Wrong-Pass-2026!" })))
+        .call(
+            "POST",
+            "/v1/staff/sessions",
+            None,
+            Some(json!({ "username": "nobody-here", "password": "Wrong-Pass-2026!" })),
+        )
         .await;
     assert_eq!((wrong.status, wrong.code()), (401, "STAFF_SIGN_IN_FAILED"));
     assert_eq!(wrong.body["error"]["message"], unknown.body["error"]["message"]);
@@ -232,7 +255,12 @@ async fn staff_sign_in_needs_the_password_and_the_virtual_mfa_code() {
     let username = format!("staff-{}", unique_username());
     local_env::staff::create_staff(&staff_pool().await, &username, "Review-Desk-2026!", &["reviewer"]).await.unwrap();
     let first = app
-        .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": username, "password": "Review-Desk-2026!" })))
+        .call(
+            "POST",
+            "/v1/staff/sessions",
+            None,
+            Some(json!({ "username": username, "password": "Review-Desk-2026!" })),
+        )
         .await;
     assert_eq!(first.body["challenge"], "SOFTWARE_TOKEN_MFA");
     let bad_code = app

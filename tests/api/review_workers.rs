@@ -39,7 +39,7 @@ async fn past_its_due_time_a_case_is_flagged_overdue_once_even_when_the_message_
     let state = app.state();
     let first = worker(state, sqs_event(&[due.clone(), due.clone()])).await;
     assert!(first.batch_item_failures.is_empty());
-    let again = worker(state, sqs_event(&[due.clone()])).await;
+    let again = worker(state, sqs_event(std::slice::from_ref(&due))).await;
     assert!(again.batch_item_failures.is_empty());
     let read = app.call("GET", &format!("/v1/review/cases/{id}"), Some(&reviewer.token), None).await;
     assert_eq!(read.body["overdue"], true);

@@ -65,7 +65,8 @@ async fn an_upload_is_asked_for_within_the_limits() {
     let app = spawn_app().await;
     let (_, _, token) = app.signed_in_user().await;
     let ask = |body: Value| app.call("POST", "/v1/uploads", Some(&token), Some(body));
-    let big = ask(json!({ "purpose": "held-id-photo", "content_type": "image/jpeg", "size": 4 * 1024 * 1024 + 1 })).await;
+    let big =
+        ask(json!({ "purpose": "held-id-photo", "content_type": "image/jpeg", "size": 4 * 1024 * 1024 + 1 })).await;
     assert_eq!((big.status, big.code()), (422, "UPLOAD_TOO_LARGE"));
     let empty = ask(json!({ "purpose": "held-id-photo", "content_type": "image/png", "size": 0 })).await;
     assert_eq!(empty.code(), "UPLOAD_TOO_LARGE");

@@ -527,9 +527,8 @@ impl TestApp {
     pub async fn staff(&self, groups: &[&str]) -> StaffUser {
         let username = format!("staff-{}", unique_username());
         let password = "Review-Desk-2026!";
-        let secret = local_env::staff::create_staff(&staff_pool().await, &username, password, groups)
-            .await
-            .expect("staff user");
+        let secret =
+            local_env::staff::create_staff(&staff_pool().await, &username, password, groups).await.expect("staff user");
         let first = self
             .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": username, "password": password })))
             .await;
@@ -552,7 +551,8 @@ impl TestApp {
         let (_, phone, token) = self.signed_in_user().await;
         self.bind_totp(&token, &phone).await;
         let material = self.material(&token, &APPEAL_MATERIAL).await;
-        let appeal = self.call("POST", "/v1/appeals/mfa-unbind", Some(&token), Some(json!({ "material": material }))).await;
+        let appeal =
+            self.call("POST", "/v1/appeals/mfa-unbind", Some(&token), Some(json!({ "material": material }))).await;
         assert_eq!(appeal.status, 201, "{:?}", appeal.body);
         (token, phone, appeal.body)
     }

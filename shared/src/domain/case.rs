@@ -24,8 +24,6 @@ use super::upload::{ImageType, UploadPurpose};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Appeals are answered within 5 working days [ACC-4, MFA-5]; enterprise cases within 2.
-pub const APPEAL_WORKING_DAYS: u32 = 5;
 /// A case put on the review queue is put there again after this long, so that its message never
 /// outlives the queue's retention (14 days) while the case is still open.
 pub const REDISPATCH_AFTER: Duration = Duration::days(3);
@@ -56,8 +54,9 @@ impl CaseKind {
         }
     }
 
+    /// Appeals (and support cases) are answered within 5 working days [ACC-4, MFA-5].
     pub fn working_days(self) -> u32 {
-        APPEAL_WORKING_DAYS
+        super::calendar::APPEAL_REVIEW_WORKING_DAYS
     }
 
     /// The material a case of this kind needs, by subject (the seed's lists) [ACC-4, MFA-5, KYC-P7].
@@ -444,7 +443,8 @@ mod tests {
         assert_eq!(c.deadline(), Some(now + REDISPATCH_AFTER));
         assert!(c.due_at > now + Duration::days(6), "5 working days from a Tuesday cross a weekend");
         let later = c.due_at + Duration::minutes(1);
-        let c = c.apply(CaseEvent::Dispatched, c.due_at - Duration::hours(1)).unwrap();
+        let almost_due = c.due_at - Duration::hours(1);
+        let c = c.apply(CaseEvent::Dispatched, almost_due).unwrap();
         assert_eq!(c.deadline(), Some(c.due_at));
         assert_eq!(c.clone().apply(CaseEvent::Sweep, now).unwrap_err(), CaseRefusal::NothingDue);
         let swept = c.apply(CaseEvent::Sweep, later).unwrap();
