@@ -650,6 +650,18 @@ const REVIEW_DOCS: &[Doc] = &[
     },
 ];
 
+/// The HTTP Lambdas that serve web pages rather than the JSON API (the reviewers' dashboard): they
+/// have no row and are not in the API description.
+pub const PAGES: &[&str] = &["review_dashboard"];
+
+/// Whether `(method, path)` is a route of a page ([`PAGES`]), not of the JSON API.
+pub fn is_page_route(method: &str, path: &str) -> bool {
+    crate::registry::LAMBDAS
+        .iter()
+        .filter(|l| PAGES.contains(&l.binary))
+        .any(|l| l.routes.iter().any(|(m, p)| *m == method && *p == path))
+}
+
 /// The row of a binary.
 pub fn doc(binary: &str) -> Option<&'static Doc> {
     DOCS.iter().chain(REVIEW_DOCS).find(|d| d.binary == binary)
@@ -662,11 +674,12 @@ mod tests {
 
     #[test]
     fn every_http_lambda_with_a_route_has_a_row() {
-        for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty()) {
+        for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty() && !PAGES.contains(&l.binary)) {
             assert!(doc(l.binary).is_some(), "{} has no row in functions/src/api_doc.rs", l.binary);
         }
         for d in DOCS.iter().chain(REVIEW_DOCS) {
             assert!(LAMBDAS.iter().any(|l| l.binary == d.binary && !l.routes.is_empty()), "{}", d.binary);
+            assert!(!PAGES.contains(&d.binary), "{}: a page is not in the API description", d.binary);
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod authorizer;
 pub mod cases;
 pub mod codes;
 pub mod contact;
+pub mod dashboard;
 pub mod extract;
 pub mod fallback;
 pub mod kyc;

@@ -8,8 +8,8 @@
 //! they decrypt the data key at cold start and may `kms:Decrypt` it.
 
 use crate::{
-    accounts, authorizer, cases, codes, contact, fallback, kyc, mfa, qr, recovery, review, security, sessions, workers,
-    AppState,
+    accounts, authorizer, cases, codes, contact, dashboard, fallback, kyc, mfa, qr, recovery, review, security,
+    sessions, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -211,6 +211,7 @@ lambdas! {
     read_review_case => review::read_case::handle, data_key: true, routes: [GET "/v1/review/cases/{case_id}"];
     decide_case => review::decide::handle, data_key: true, routes: [POST "/v1/review/cases/{case_id}/decision"];
     case_audit_trail => review::audit_trail::handle, data_key: false, routes: [GET "/v1/review/cases/{case_id}/audit"];
+    review_dashboard => dashboard::handle, data_key: false, routes: [GET "/review", GET "/review/{file+}"];
 }
 
 /// What the authorizer Lambda runs for an event.

@@ -20,6 +20,33 @@ ensure_tools() {
   touch "$stamp"
 }
 
+# Debian's chromium and its WebDriver (chromium-driver) for the dashboard's headless-browser test
+# (tests/api/review_dashboard.rs). Skipped when both are installed; otherwise apt-get installs them
+# (as root, or through sudo without a password), quietly, refreshing the package lists only if the
+# first try fails. fonts-liberation gives the screenshots readable text.
+CHROMIUM_PACKAGES=(chromium chromium-driver fonts-liberation)
+
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then return 0; fi
+  local sudo=() started
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo -n)
+    else
+      log "chromium and chromedriver are missing and apt-get needs root: run 'sudo apt-get install ${CHROMIUM_PACKAGES[*]}'"
+      return 1
+    fi
+  fi
+  started=$(date +%s)
+  log "installing ${CHROMIUM_PACKAGES[*]} with apt-get (Debian packages) for the dashboard's browser test"
+  local apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq -o=Dpkg::Use-Pty=0)
+  if ! "${apt[@]}" install -y --no-install-recommends "${CHROMIUM_PACKAGES[@]}" >/dev/null 2>&1; then
+    "${apt[@]}" update >/dev/null
+    "${apt[@]}" install -y --no-install-recommends "${CHROMIUM_PACKAGES[@]}" >/dev/null
+  fi
+  log "$(chromium --version 2>/dev/null) and $(chromedriver --version 2>/dev/null | cut -d' ' -f1-2) installed in $(( $(date +%s) - started ))s"
+}
+
 # Local fake credentials: the emulator accepts any; nothing here reaches AWS.
 export_emulator_env() {
   local port="$1"

@@ -21,6 +21,7 @@ mod recovery;
 mod recovery_enumeration;
 mod registration;
 mod review;
+mod review_dashboard;
 mod review_workers;
 mod seed_departures;
 mod session_settings;

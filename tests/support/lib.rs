@@ -18,6 +18,9 @@ use shared::usecases::codes::{phone_target, prepare_code};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
 
+pub mod browser;
+pub mod png;
+
 pub fn template() -> &'static Template {
     static TEMPLATE: OnceLock<Template> = OnceLock::new();
     TEMPLATE.get_or_init(|| Template::load(&repo_root().join("template.yaml")).expect("template.yaml loads"))
@@ -73,7 +76,7 @@ impl Reply {
 }
 
 pub struct TestApp {
-    pub gateway: Gateway,
+    pub gateway: Arc<Gateway>,
     pub clock: Arc<TestClock>,
     pub source_ip: String,
     /// This app's review queue (its name in the emulator).
@@ -130,12 +133,14 @@ async fn spawn(isolated: bool) -> TestApp {
         config.tables.flows = format!("{}-{tables}", config.tables.flows);
     }
     let state = AppState::new(&config, clock.clone()).await.expect("services build");
-    let gateway = Gateway::new(template(), Arc::new(state))
-        .expect("every template binary has a handler")
-        .with_queue(OUTBOX_QUEUE, &queue(OUTBOX_QUEUE))
-        .with_queue(EXPIRY_QUEUE, &queue(EXPIRY_QUEUE))
-        .with_staff_pool(config.staff.clone())
-        .draining_after_requests();
+    let gateway = Arc::new(
+        Gateway::new(template(), Arc::new(state))
+            .expect("every template binary has a handler")
+            .with_queue(OUTBOX_QUEUE, &queue(OUTBOX_QUEUE))
+            .with_queue(EXPIRY_QUEUE, &queue(EXPIRY_QUEUE))
+            .with_staff_pool(config.staff.clone())
+            .draining_after_requests(),
+    );
     TestApp {
         gateway,
         clock,
@@ -147,6 +152,15 @@ async fn spawn(isolated: bool) -> TestApp {
 impl TestApp {
     pub fn state(&self) -> &AppState {
         self.gateway.state()
+    }
+
+    /// Serves this app's gateway (and the sandbox routes, as `local-env serve` does) over HTTP on
+    /// a free loopback port until the test ends, for a real browser: its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("a free loopback port");
+        let port = listener.local_addr().expect("bound").port();
+        tokio::spawn(local_env::server::serve(listener, self.gateway.clone(), std::future::pending()));
+        format!("http://127.0.0.1:{port}")
     }
 
     pub fn dynamo_requests(&self) -> u64 {

@@ -1,7 +1,8 @@
 //! The API description (OpenAPI 3), generated from the code: the routes, their authorizer and
 //! summaries from template.yaml; each route's request body schema (derived with schemars from the
 //! type its handler deserialises) and success answers from `functions::api_doc`; the error codes
-//! and statuses from `functions::api::ERROR_CODES`. The committed `infra/openapi.json` is checked
+//! and statuses from `functions::api::ERROR_CODES`. Web pages (`functions::api_doc::PAGES`: the
+//! reviewers' dashboard) are not part of the API and not described. The committed `infra/openapi.json` is checked
 //! against it by a test, so the two cannot drift. Regenerate with
 //! `cargo run -q -p local-env -- openapi > infra/openapi.json`.
 
@@ -22,6 +23,7 @@ pub fn document(template: &Template) -> Value {
     let mut routes: Vec<(&str, &str, &crate::template::Function, &crate::template::Route)> = template
         .functions
         .iter()
+        .filter(|f| !api_doc::PAGES.contains(&f.binary.as_str()))
         .flat_map(|f| f.routes.iter().filter_map(move |r| Some((r.path.as_deref()?, r.method.as_deref()?, f, r))))
         .collect();
     routes.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));

@@ -1,0 +1,534 @@
+// The reviewers' dashboard: staff sign-in (password, then the authenticator code), the queue, claiming
+// a case, its material and history, approving or rejecting it under a lease. Plain JavaScript, no build
+// step; the page's Content-Security-Policy allows only this script (no inline code). The access token is
+// kept in memory only: reloading the page signs the reviewer out.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    token: null,
+    tokenExpiresAt: 0,
+    pending: null, // {username, session} between the password and the code
+    claim: null, // {token, caseId, leaseExpiresAt (ms)}
+    timers: { lease: null, queue: null, expiry: null },
+  };
+
+  // What a reviewer should read for the codes the review API answers with.
+  const MESSAGES = {
+    STAFF_SIGN_IN_FAILED: "The username, password or code is wrong.",
+    UNAUTHENTICATED: "Your session has ended: sign in again.",
+    STAFF_ROLE_REQUIRED: "Your staff account lacks the role this needs.",
+    REASON_REQUIRED: "A reason is required to reject a case.",
+    CLAIM_NOT_HELD: "You no longer hold this case (the lease lapsed or it was given back): claim the next case.",
+    CASE_CLOSED: "This case is already decided or withdrawn.",
+    DECISION_BLOCKED: "The approval cannot apply (an account limit, or the account changed): reject it with a reason.",
+    INVALID_FIELD: "A field is missing or invalid.",
+    NOT_FOUND: "No such case.",
+    RATE_LIMITED: "Too many requests: wait a moment and try again.",
+    INTERNAL: "The server failed. Try again, and quote the request id if it keeps failing.",
+  };
+
+  class ApiFailure extends Error {
+    constructor(status, code, message, requestId) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.requestId = requestId;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+        credentials: "omit",
+      });
+    } catch (e) {
+      throw new ApiFailure(0, "NETWORK", "The server cannot be reached (" + e.message + ").", null);
+    }
+    const text = await response.text();
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch (e) {
+        data = null;
+      }
+    }
+    if (response.ok) return { status: response.status, body: data };
+    const err = (data && data.error) || {};
+    const code = err.code || (response.status === 401 ? "UNAUTHENTICATED" : "HTTP_" + response.status);
+    const message = err.message || (data && data.message) || response.statusText || "request failed";
+    throw new ApiFailure(response.status, code, message, err.request_id || response.headers.get("x-request-id"));
+  }
+
+  // ---- messages -------------------------------------------------------------------------------
+
+  function showError(failure) {
+    const box = $("error");
+    if (!failure) {
+      box.hidden = true;
+      box.textContent = "";
+      return;
+    }
+    let text;
+    if (failure instanceof ApiFailure) {
+      text = (MESSAGES[failure.code] || failure.message) + " [" + failure.code + "]";
+      if (failure.code !== failure.message && MESSAGES[failure.code] && failure.message) {
+        text += " " + failure.message;
+      }
+      if (failure.requestId) text += " (request id " + failure.requestId + ")";
+    } else {
+      text = String(failure.message || failure);
+    }
+    box.textContent = text;
+    box.hidden = false;
+    $("notice").hidden = true;
+  }
+
+  function showNotice(text) {
+    const box = $("notice");
+    box.textContent = text;
+    box.hidden = !text;
+    if (text) $("error").hidden = true;
+  }
+
+  // A failed call: an ended session goes back to the sign-in form, anything else is shown.
+  function failed(failure) {
+    if (failure instanceof ApiFailure && failure.status === 401 && state.token) {
+      signOut();
+    }
+    if (failure instanceof ApiFailure && (failure.code === "CLAIM_NOT_HELD" || failure.code === "CASE_CLOSED")) {
+      dropClaim();
+      loadQueue().catch(() => {});
+    }
+    showError(failure);
+  }
+
+  async function busy(button, work) {
+    button.disabled = true;
+    try {
+      await work();
+    } catch (e) {
+      failed(e);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ---- formatting -----------------------------------------------------------------------------
+
+  const CST = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Asia/Shanghai",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+
+  // An RFC 3339 time in China Standard Time: 2026-12-04 18:00 CST.
+  function cst(rfc3339) {
+    if (!rfc3339) return "–";
+    const d = new Date(rfc3339);
+    if (isNaN(d.getTime())) return String(rfc3339);
+    const p = Object.fromEntries(CST.formatToParts(d).map((x) => [x.type, x.value]));
+    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute + " CST";
+  }
+
+  function age(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return s + " s";
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + " min";
+    const h = Math.floor(m / 60);
+    if (h < 48) return h + " h " + (m % 60) + " min";
+    return Math.floor(h / 24) + " d " + (h % 24) + " h";
+  }
+
+  function clock(ms) {
+    const s = Math.max(0, Math.ceil(ms / 1000));
+    const mm = String(Math.floor(s / 60)).padStart(2, "0");
+    const ss = String(s % 60).padStart(2, "0");
+    return mm + ":" + ss;
+  }
+
+  function humanize(key) {
+    const words = String(key).replace(/[_-]/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  const KINDS = {
+    phone_rebind: "Phone rebind appeal",
+    mfa_unbind: "MFA unbind appeal",
+    identity_mismatch: "Name/ID mismatch",
+  };
+
+  function el(tag, props, children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (k === "text") node.textContent = v;
+      else if (k === "class") node.className = v;
+      else if (k === "dataset") Object.assign(node.dataset, v);
+      else node.setAttribute(k, v);
+    }
+    for (const child of children || []) node.append(child);
+    return node;
+  }
+
+  function flags(item) {
+    const out = [];
+    if (item.overdue) out.push(el("span", { class: "flag overdue", text: "Overdue", "data-testid": "flag-overdue" }));
+    else if (item.due_soon) out.push(el("span", { class: "flag due-soon", text: "Due soon", "data-testid": "flag-due-soon" }));
+    return out;
+  }
+
+  // ---- sign-in --------------------------------------------------------------------------------
+
+  async function submitPassword(event) {
+    event.preventDefault();
+    showError(null);
+    const username = $("username").value.trim();
+    const password = $("password").value;
+    // The password leaves the field whatever the answer: a refused one is typed again.
+    $("password").value = "";
+    await busy($("sign-in-submit"), async () => {
+      const r = await api("POST", "/v1/staff/sessions", { username, password });
+      const body = r.body || {};
+      if (body.access_token) return signedIn(username, body);
+      if (body.challenge !== "SOFTWARE_TOKEN_MFA") {
+        throw new Error("Unexpected sign-in challenge: " + body.challenge);
+      }
+      state.pending = { username, session: body.session };
+      $("sign-in-form").hidden = true;
+      $("mfa-form").hidden = false;
+      $("mfa-code").value = "";
+      $("mfa-code").focus();
+    });
+  }
+
+  async function submitCode(event) {
+    event.preventDefault();
+    showError(null);
+    const code = $("mfa-code").value.trim();
+    if (!/^[0-9]{6}$/.test(code)) {
+      showError(new Error("Enter the 6 digits your authenticator app shows."));
+      return;
+    }
+    const pending = state.pending;
+    if (!pending) return restartSignIn();
+    await busy($("mfa-submit"), async () => {
+      const r = await api("POST", "/v1/staff/sessions/second-factor", {
+        username: pending.username,
+        session: pending.session,
+        code,
+      });
+      signedIn(pending.username, r.body || {});
+    });
+  }
+
+  // The staff groups the access token names (`cognito:groups`), for display only: the API decides.
+  function groupsOf(token) {
+    try {
+      const part = String(token).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const groups = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")))["cognito:groups"];
+      return Array.isArray(groups) ? groups : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function restartSignIn() {
+    state.pending = null;
+    $("mfa-form").hidden = true;
+    $("sign-in-form").hidden = false;
+    $("username").focus();
+  }
+
+  function signedIn(username, body) {
+    state.token = body.access_token;
+    state.pending = null;
+    const ttl = Number(body.expires_in) || 3600;
+    state.tokenExpiresAt = Date.now() + ttl * 1000;
+    clearTimeout(state.timers.expiry);
+    state.timers.expiry = setTimeout(() => {
+      signOut();
+      showError(new ApiFailure(401, "UNAUTHENTICATED", "the access token expired", null));
+    }, ttl * 1000);
+    $("who-name").textContent = username;
+    $("who-roles").textContent = (body.roles || groupsOf(body.access_token)).join(", ") || "no role";
+    $("who").hidden = false;
+    $("sign-in").hidden = true;
+    $("mfa-form").hidden = true;
+    $("sign-in-form").hidden = false;
+    $("dashboard").hidden = false;
+    showNotice("");
+    loadQueue().catch(failed);
+    clearInterval(state.timers.queue);
+    state.timers.queue = setInterval(() => loadQueue().catch(failed), 30000);
+  }
+
+  function signOut() {
+    state.token = null;
+    state.pending = null;
+    dropClaim();
+    for (const t of Object.values(state.timers)) {
+      clearInterval(t);
+      clearTimeout(t);
+    }
+    $("who").hidden = true;
+    $("dashboard").hidden = true;
+    $("case").hidden = true;
+    $("sign-in").hidden = false;
+    $("mfa-form").hidden = true;
+    $("sign-in-form").hidden = false;
+    showNotice("");
+  }
+
+  // ---- queue ----------------------------------------------------------------------------------
+
+  async function loadQueue() {
+    if (!state.token) return;
+    const r = await api("GET", "/v1/review/queue");
+    const q = r.body || {};
+    $("queue-waiting").textContent = q.waiting ?? "–";
+    $("queue-in-review").textContent = q.in_review ?? "–";
+    $("queue-oldest").textContent = q.oldest_age_seconds == null ? "–" : age(q.oldest_age_seconds);
+    $("queue-oldest").title = q.oldest_submitted_at ? "submitted " + cst(q.oldest_submitted_at) : "";
+    $("queue-updated").textContent = "Updated " + cst(new Date().toISOString());
+    const body = $("open-cases-body");
+    body.replaceChildren();
+    const cases = q.open_cases || [];
+    for (const c of cases) {
+      const view = el("button", { type: "button", class: "secondary", text: "View", "data-testid": "view-case" });
+      view.addEventListener("click", () => busy(view, () => viewCase(c.case_id)));
+      const row = el(
+        "tr",
+        {
+          "data-testid": "case-row",
+          dataset: { caseId: c.case_id },
+          class: c.overdue ? "overdue" : c.due_soon ? "due-soon" : "",
+        },
+        [
+          el("td", {}, [el("code", { text: c.case_id })]),
+          el("td", { text: KINDS[c.kind] || c.kind }),
+          el("td", { text: c.state, "data-testid": "case-row-state" }),
+          el("td", { text: cst(c.submitted_at) }),
+          el("td", { text: c.due_at_cst || cst(c.due_at), "data-testid": "case-row-due" }),
+          el("td", {}, [...flags(c), view]),
+        ],
+      );
+      body.append(row);
+    }
+    $("open-cases-empty").hidden = cases.length > 0;
+  }
+
+  // ---- a case ---------------------------------------------------------------------------------
+
+  // `keepMaterial`: the decision's answer carries no material links; the images shown stay.
+  function renderCase(view, claimed, keepMaterial) {
+    $("case").hidden = false;
+    $("case").dataset.caseId = view.case_id;
+    $("case-id").textContent = view.case_id;
+    $("case-state").textContent = view.state;
+    $("case-kind").textContent = KINDS[view.kind] || view.kind;
+    $("case-subject").textContent = view.subject || "–";
+    $("case-account").textContent = view.account_id || "–";
+    $("case-submitted").textContent = cst(view.submitted_at);
+    const due = $("case-due");
+    due.replaceChildren(document.createTextNode((view.due_at_cst || cst(view.due_at)) + " "), ...flags(view));
+
+    const details = $("case-details");
+    details.replaceChildren();
+    if (!Object.keys(view.details || {}).length) {
+      details.append(el("p", { class: "muted", text: "Nothing to compare for this kind of case: check the material." }));
+    }
+    for (const [k, v] of Object.entries(view.details || {})) {
+      const text = v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v);
+      details.append(el("div", {}, [el("dt", { text: humanize(k) }), el("dd", { text, "data-testid": "detail-" + k })]));
+    }
+
+    const material = $("case-material");
+    const keep = keepMaterial && !(view.material || []).length && material.querySelector("img");
+    if (!keep) material.replaceChildren();
+    for (const m of keep ? [] : view.material || []) {
+      const img = el("img", {
+        src: m.url,
+        alt: humanize(m.purpose),
+        "data-testid": "material-image",
+        "data-purpose": m.purpose,
+        referrerpolicy: "no-referrer",
+      });
+      const caption = el("figcaption", { text: humanize(m.purpose) });
+      img.addEventListener("error", () => {
+        caption.textContent = humanize(m.purpose) + ": the image did not load (its link may have expired: reload the case)";
+        caption.classList.add("error-text");
+      });
+      material.append(el("figure", {}, [img, caption]));
+    }
+    if (!keep && !(view.material || []).length) material.append(el("p", { class: "muted", text: "No material." }));
+
+    const history = $("case-history");
+    history.replaceChildren();
+    for (const h of view.history || []) {
+      let text = (h.at_cst || cst(h.at)) + " · " + h.state + " · by " + h.by;
+      if (h.reason) text += " · “" + h.reason + "”";
+      history.append(el("li", { text, "data-testid": "history-item", dataset: { state: h.state } }));
+    }
+
+    const rejection = $("case-rejection");
+    rejection.hidden = !view.rejection_reason;
+    rejection.textContent = view.rejection_reason ? "Rejected: " + view.rejection_reason : "";
+
+    const open = claimed && view.state === "in_review";
+    $("decision-form").hidden = !open;
+    $("lease").hidden = !open;
+    if (open) {
+      $("reason").value = "";
+      setDecisionEnabled(true);
+    }
+  }
+
+  async function viewCase(caseId) {
+    showError(null);
+    const r = await api("GET", "/v1/review/cases/" + encodeURIComponent(caseId));
+    const claimed = state.claim && state.claim.caseId === caseId;
+    renderCase(r.body, claimed);
+    $("case").scrollIntoView();
+  }
+
+  async function claimNext() {
+    showError(null);
+    showNotice("");
+    const r = await api("POST", "/v1/review/claims");
+    if (r.status === 204 || !r.body) {
+      $("claim-empty").hidden = false;
+      await loadQueue();
+      return;
+    }
+    $("claim-empty").hidden = true;
+    const view = r.body.case;
+    state.claim = {
+      token: r.body.claim_token,
+      caseId: view.case_id,
+      leaseExpiresAt: Date.parse(r.body.lease_expires_at),
+    };
+    renderCase(view, true);
+    startCountdown();
+    await loadQueue();
+  }
+
+  // ---- the lease ------------------------------------------------------------------------------
+
+  function startCountdown() {
+    clearInterval(state.timers.lease);
+    const lease = $("lease");
+    lease.classList.remove("lapsed");
+    const tick = () => {
+      if (!state.claim) return;
+      const left = state.claim.leaseExpiresAt - Date.now();
+      if (left <= 0) {
+        $("lease-countdown").textContent = "00:00: lapsed, the case went back to the queue";
+        lease.classList.add("lapsed");
+        setDecisionEnabled(false);
+        $("extend-lease").disabled = true;
+        clearInterval(state.timers.lease);
+        return;
+      }
+      $("lease-countdown").textContent = clock(left);
+    };
+    tick();
+    state.timers.lease = setInterval(tick, 1000);
+  }
+
+  function dropClaim() {
+    state.claim = null;
+    clearInterval(state.timers.lease);
+    $("lease").hidden = true;
+    $("decision-form").hidden = true;
+  }
+
+  async function extendLease() {
+    if (!state.claim) return;
+    showError(null);
+    const r = await api("PUT", "/v1/review/cases/" + encodeURIComponent(state.claim.caseId) + "/lease", {
+      claim_token: state.claim.token,
+    });
+    state.claim.leaseExpiresAt = Date.parse(r.body.lease_expires_at);
+    $("extend-lease").disabled = false;
+    setDecisionEnabled(true);
+    startCountdown();
+    showNotice("Lease extended until " + cst(r.body.lease_expires_at) + ".");
+  }
+
+  // Gives the claimed case back to the queue now (another reviewer may claim it).
+  async function releaseCase() {
+    if (!state.claim) return;
+    showError(null);
+    const caseId = state.claim.caseId;
+    await api("DELETE", "/v1/review/cases/" + encodeURIComponent(caseId) + "/lease", {
+      claim_token: state.claim.token,
+    });
+    dropClaim();
+    $("case").hidden = true;
+    showNotice("Case " + caseId + " is back on the queue.");
+    await loadQueue();
+  }
+
+  // ---- the decision ---------------------------------------------------------------------------
+
+  function setDecisionEnabled(on) {
+    $("approve").disabled = !on;
+    $("reject").disabled = !on;
+  }
+
+  async function decide(decision) {
+    if (!state.claim) return;
+    showError(null);
+    const reason = $("reason").value.trim();
+    if (decision === "reject" && !reason) {
+      showError(new ApiFailure(422, "REASON_REQUIRED", "write the reason the customer will read", null));
+      $("reason").focus();
+      return;
+    }
+    const body = { claim_token: state.claim.token, decision };
+    if (reason) body.reason = reason;
+    const caseId = state.claim.caseId;
+    const r = await api("POST", "/v1/review/cases/" + encodeURIComponent(caseId) + "/decision", body);
+    dropClaim();
+    renderCase(r.body, false, true);
+    showNotice("Case " + caseId + " " + (r.body.state || decision + "d") + ".");
+    await loadQueue();
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------------
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("sign-in-form").addEventListener("submit", (e) => submitPassword(e));
+    $("mfa-form").addEventListener("submit", (e) => submitCode(e));
+    $("mfa-cancel").addEventListener("click", restartSignIn);
+    $("sign-out").addEventListener("click", () => {
+      signOut();
+      showNotice("Signed out.");
+    });
+    $("refresh-queue").addEventListener("click", () => busy($("refresh-queue"), loadQueue));
+    $("claim-next").addEventListener("click", () => busy($("claim-next"), claimNext));
+    $("extend-lease").addEventListener("click", () => busy($("extend-lease"), extendLease));
+    $("release-case").addEventListener("click", () => busy($("release-case"), releaseCase));
+    $("approve").addEventListener("click", () => busy($("approve"), () => decide("approve")));
+    $("reject").addEventListener("click", () => busy($("reject"), () => decide("reject")));
+    document.body.dataset.ready = "true";
+    $("username").focus();
+  });
+})();

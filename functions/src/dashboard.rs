@@ -1,0 +1,223 @@
+//! The reviewers' dashboard (issue 10): a static web page served by the project at `/review/`
+//! (`index.html`, `app.js`, `app.css`, `favicon.svg`, embedded in the binary from `functions/assets/review/`). The
+//! page signs staff in and calls the review API (`/v1/staff/...`, `/v1/review/...`) from the same
+//! origin; no build step, no CDN.
+//!
+//! Headers beyond those [`crate::api::finish`] gives every answer: the page's own
+//! `Content-Security-Policy` ([`page_csp`]: its own script and style only, no inline code, images
+//! from this origin and from the S3 endpoint the presigned material URLs point to, never framed,
+//! no form submission), `Cache-Control: no-cache` with an `ETag` (the files are small and not
+//! content-hashed: the browser revalidates, and a `304` answers an unchanged file).
+
+use crate::api::{ApiError, ApiResult, ROUTE_NOT_FOUND};
+use crate::extract::FromRequest;
+use crate::AppState;
+use http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use std::sync::OnceLock;
+
+/// Where the dashboard lives (its routes: `GET /review`, `GET /review/{file+}`).
+pub const PREFIX: &str = "/review";
+
+/// A file of the page.
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+    etag: &'static str,
+}
+
+macro_rules! asset {
+    ($name:literal, $content_type:literal) => {{
+        const BODY: &str = include_str!(concat!("../assets/review/", $name));
+        const HASH: [u8; 18] = etag(BODY.as_bytes());
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: BODY,
+            etag: match std::str::from_utf8(&HASH) {
+                Ok(tag) => tag,
+                Err(_) => "\"0\"",
+            },
+        }
+    }};
+}
+
+const ASSETS: [Asset; 4] = [
+    asset!("index.html", "text/html; charset=utf-8"),
+    asset!("app.js", "text/javascript; charset=utf-8"),
+    asset!("app.css", "text/css; charset=utf-8"),
+    asset!("favicon.svg", "image/svg+xml"),
+];
+
+/// A strong `ETag` (`"<16 hex digits>"`): the FNV-1a hash of the file, computed at compile time.
+#[allow(clippy::cast_possible_truncation, reason = "a nibble (masked to 4 bits) indexes the hex digits")]
+const fn etag(bytes: &[u8]) -> [u8; 18] {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'"'; 18];
+    let mut d = 0;
+    while d < 16 {
+        out[1 + d] = HEX[((hash >> (60 - 4 * d)) & 0xf) as usize];
+        d += 1;
+    }
+    out
+}
+
+/// What the dashboard's handler takes from the request: the path and `If-None-Match`.
+#[derive(Debug)]
+pub struct PageRequest {
+    path: String,
+    if_none_match: Option<String>,
+}
+
+impl FromRequest for PageRequest {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        Ok(PageRequest {
+            path: req.uri().path().to_owned(),
+            if_none_match: req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        })
+    }
+}
+
+/// `GET /review` (redirects to `/review/`), `GET /review/` and `GET /review/{file}`.
+pub async fn handle(_state: &AppState, page: PageRequest) -> ApiResult {
+    let not_found = |name: &str| ApiError::edge(ROUTE_NOT_FOUND, format!("the dashboard has no file {name}"));
+    let rest = page.path.strip_prefix(PREFIX).ok_or_else(|| not_found(&page.path))?;
+    let name = match rest {
+        "" => return Ok(redirect("/review/")),
+        "/" => "index.html",
+        other => other.trim_start_matches('/'),
+    };
+    let asset = ASSETS.iter().find(|a| a.name == name).ok_or_else(|| not_found(name))?;
+    let mut response = if page.if_none_match.as_deref().is_some_and(|tags| matches_etag(tags, asset.etag)) {
+        let mut r = Response::new(Body::Empty);
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Body::Text(asset.body.to_owned()));
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+        r
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, HeaderValue::from_static(asset.etag));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if asset.name == "index.html" {
+        if let Ok(csp) = HeaderValue::from_str(page_csp()) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+    }
+    Ok(response)
+}
+
+fn redirect(to: &'static str) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
+    response.headers_mut().insert(header::LOCATION, HeaderValue::from_static(to));
+    response
+}
+
+fn matches_etag(if_none_match: &str, etag: &str) -> bool {
+    if_none_match.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+}
+
+/// The page's `Content-Security-Policy`, built once per cold start from the SDK's configuration.
+pub fn page_csp() -> &'static str {
+    static CSP: OnceLock<String> = OnceLock::new();
+    CSP.get_or_init(|| csp_with_images(&material_origins(|k| std::env::var(k).ok())))
+}
+
+/// Only the page's own script, style and API calls; images from itself and `image_origins`
+/// (the presigned S3 URLs of the case material); no inline code, plugins, frames, base or forms.
+pub fn csp_with_images(image_origins: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' {image_origins}; \
+         connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// Where the presigned material URLs point: the S3 endpoint the SDK is configured with
+/// (`AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`: locally the emulator, `http://127.0.0.1:<port>`),
+/// or else AWS's S3 endpoints of the function's region (path-style and virtual-hosted).
+pub fn material_origins(get: impl Fn(&str) -> Option<String>) -> String {
+    let set = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if let Some(endpoint) = set("AWS_ENDPOINT_URL_S3").or_else(|| set("AWS_ENDPOINT_URL")) {
+        if let Some(origin) = origin_of(&endpoint) {
+            return origin;
+        }
+    }
+    match set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")) {
+        Some(r) if r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') => {
+            format!("https://s3.{r}.amazonaws.com https://*.s3.{r}.amazonaws.com")
+        }
+        _ => "https://*.amazonaws.com".to_owned(),
+    }
+}
+
+/// `scheme://host[:port]` of a URL, if it is a plain http(s) URL (nothing that could add a
+/// directive to the policy).
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let ok = matches!(scheme, "http" | "https")
+        && !authority.is_empty()
+        && authority.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    ok.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn images_come_from_the_configured_s3_endpoint_or_aws() {
+        assert_eq!(material_origins(env(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")])), "http://127.0.0.1:4566");
+        assert_eq!(
+            material_origins(env(&[("AWS_ENDPOINT_URL", "http://x:1"), ("AWS_ENDPOINT_URL_S3", "https://S3.local/p")])),
+            "https://s3.local"
+        );
+        assert_eq!(
+            material_origins(env(&[("AWS_REGION", "cn-north-1")])),
+            "https://s3.cn-north-1.amazonaws.com https://*.s3.cn-north-1.amazonaws.com"
+        );
+        assert_eq!(material_origins(env(&[])), "https://*.amazonaws.com");
+        // Nothing that could smuggle a directive into the policy.
+        assert_eq!(
+            material_origins(env(&[("AWS_ENDPOINT_URL", "http://a; script-src *"), ("AWS_REGION", "x; y")])),
+            "https://*.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn the_policy_allows_no_inline_code() {
+        let csp = csp_with_images("http://127.0.0.1:4566");
+        assert!(csp.contains("script-src 'self';") && csp.contains("style-src 'self';"));
+        assert!(!csp.contains("unsafe"));
+        assert!(csp.contains("img-src 'self' http://127.0.0.1:4566;"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn every_file_has_a_distinct_etag_and_the_page_no_inline_code() {
+        for a in &ASSETS {
+            assert_eq!(a.etag.len(), 18, "{}", a.name);
+            assert!(a.etag.starts_with('"') && a.etag.ends_with('"'));
+        }
+        assert_ne!(ASSETS[0].etag, ASSETS[1].etag);
+        let html = ASSETS[0].body;
+        assert!(!html.contains("<script>") && !html.contains("<style") && !html.contains("style="), "inline code");
+        assert!(!html.split_whitespace().any(|w| w.starts_with("on") && w.contains('=')), "inline handlers");
+        assert!(matches_etag(&format!("W/{}, \"x\"", ASSETS[1].etag), ASSETS[1].etag));
+        assert!(!matches_etag("\"x\"", ASSETS[1].etag));
+    }
+}

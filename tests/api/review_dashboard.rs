@@ -1,0 +1,339 @@
+//! The reviewers' dashboard (issue 10): the page the project serves at `/review/` (its headers,
+//! files and policy), and the page itself in a real headless Chromium (Debian's `chromium` through
+//! `chromedriver`, installed by `make test`): it loads under its strict Content-Security-Policy,
+//! signs staff in, and a reviewer claims, views and approves a case a customer submitted through
+//! the API. Screenshots of each step go to `target/screenshots/dashboard-*.png`.
+
+use api_tests::browser::Browser;
+use api_tests::png::png;
+use api_tests::*;
+use serde_json::{json, Value};
+
+fn header<'a>(reply: &'a Reply, name: &str) -> &'a str {
+    reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_page_and_its_files_are_served_with_a_strict_policy() {
+    let app = spawn_app().await;
+    let page = app.call("GET", "/review/", None, None).await;
+    assert_eq!(page.status, 200, "{:?}", page.body);
+    assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains(r#"<script src="/review/app.js" defer></script>"#), "{html}");
+    let csp = header(&page, "content-security-policy");
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    // The material's presigned URLs point at the S3 endpoint: locally the emulator.
+    let emulator = std::env::var("AWS_ENDPOINT_URL").unwrap();
+    assert!(csp.contains(&format!("img-src 'self' {emulator};")), "{csp}");
+    assert_eq!(header(&page, "x-frame-options"), "DENY");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "cache-control"), "no-cache");
+    assert!(!header(&page, "x-request-id").is_empty());
+
+    for (file, content_type) in [("app.js", "text/javascript; charset=utf-8"), ("app.css", "text/css; charset=utf-8")] {
+        let got = app.call("GET", &format!("/review/{file}"), None, None).await;
+        assert_eq!(got.status, 200, "{file}");
+        assert_eq!(header(&got, "content-type"), content_type, "{file}");
+        assert_eq!(header(&got, "cache-control"), "no-cache", "{file}");
+        let etag = header(&got, "etag").to_owned();
+        assert!(etag.starts_with('"'), "{file}: {etag}");
+        let again =
+            app.call_with_headers("GET", &format!("/review/{file}"), None, None, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, 304, "{file}: an unchanged file is not sent again");
+        assert_eq!(again.body, serde_json::Value::Null);
+    }
+
+    let bare = app.call("GET", "/review", None, None).await;
+    assert_eq!(bare.status, 308);
+    assert_eq!(header(&bare, "location"), "/review/");
+
+    let missing = app.call("GET", "/review/../template.yaml", None, None).await;
+    assert_eq!((missing.status, missing.code()), (404, "ROUTE_NOT_FOUND"));
+    let missing = app.call("GET", "/review/secrets.json", None, None).await;
+    assert_eq!((missing.status, missing.code()), (404, "ROUTE_NOT_FOUND"));
+    let posted = app.call("POST", "/review/", None, None).await;
+    assert_eq!((posted.status, posted.code()), (405, "METHOD_NOT_ALLOWED"));
+}
+
+/// The page loads in Chromium with its script and style (nothing refused by its policy) and
+/// shows the staff sign-in form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_loads_in_chromium_under_its_policy() {
+    let app = spawn_app().await;
+    let base = app.serve().await;
+    let browser = Browser::start("dashboard-page").await;
+    browser.goto(&format!("{base}/review")).await;
+    browser.wait_until("the page's script ran", "return document.body.dataset.ready === 'true';", json!([])).await;
+    assert_eq!(browser.script("return location.pathname;", json!([])).await, "/review/");
+    // The stylesheet applied (the header's background), so the policy let it in.
+    let header_bg = browser
+        .script("return getComputedStyle(document.querySelector('header.top')).backgroundColor;", json!([]))
+        .await;
+    assert_eq!(header_bg, "rgb(21, 34, 56)");
+    browser.wait_for("#sign-in-form #username").await;
+    browser.wait_for("#sign-in-form #password").await;
+    assert!(!browser.displayed("#dashboard").await, "the dashboard is hidden before sign-in");
+    browser.screenshot("01-sign-in").await;
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "the console reports errors (a policy violation?): {errors:?}");
+    browser.quit().await;
+}
+
+/// The sign-in form talks to the staff sign-in: a wrong password is shown as a clear error (code
+/// and request id) and the password field is emptied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_refused_clearly_in_the_browser() {
+    let app = spawn_app().await;
+    let base = app.serve().await;
+    let browser = Browser::start("dashboard-sign-in").await;
+    browser.goto(&format!("{base}/review/")).await;
+    browser.type_into("#username", "nobody").await;
+    browser.type_into("#password", "Not-The-Password-1").await;
+    browser.click("#sign-in-submit").await;
+    let error = browser.wait_for_text("#error", "[").await;
+    assert!(error.contains("STAFF_SIGN_IN_FAILED"), "{error}");
+    assert!(error.contains("request id"), "{error}");
+    assert_eq!(browser.script("return document.getElementById('password').value;", json!([])).await, "");
+    assert!(!browser.displayed("#mfa-form").await, "no second step after a wrong password");
+    browser.screenshot("01-refused").await;
+    browser.quit().await;
+}
+
+/// The material of an MFA-unbind appeal by a person [MFA-5].
+const APPEAL_MATERIAL: [&str; 4] = ["id-card-front", "id-card-back", "application-letter", "payment-proof"];
+
+/// Moves the app's clock to the real time: the browser counts the lease down with its own clock,
+/// and the emulator checks presigned URLs against the real time.
+fn real_time(app: &TestApp) {
+    app.clock.advance(chrono::Utc::now() - app.state().services.clock.now());
+}
+
+/// Uploads a PNG for `purpose` through the presigned PUT to the emulator's S3: its upload id.
+async fn upload_png(app: &TestApp, token: &str, purpose: &str, image: &[u8]) -> String {
+    let body = json!({"purpose": purpose, "content_type": "image/png", "size": image.len()});
+    let started = app.call("POST", "/v1/uploads", Some(token), Some(body)).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    assert_eq!(started.body["method"], "PUT");
+    let mut put = reqwest::Client::new().put(started.body["url"].as_str().unwrap());
+    for (name, value) in started.body["headers"].as_object().into_iter().flatten() {
+        put = put.header(name, value.as_str().unwrap());
+    }
+    let stored = put.body(image.to_vec()).send().await.unwrap();
+    assert!(stored.status().is_success(), "the presigned PUT: {}", stored.status());
+    started.body["upload_id"].as_str().unwrap().to_owned()
+}
+
+/// A customer with a virtual MFA device appeals to unbind it [MFA-5] with material uploaded
+/// through the presigned URLs: (customer token, case id).
+async fn mfa_unbind_appeal(app: &TestApp) -> (String, String) {
+    let (_, phone, token) = app.signed_in_user().await;
+    app.bind_totp(&token, &phone).await;
+    real_time(app);
+    let security = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(security.body["totp_bound"], true, "{:?}", security.body);
+    let mut material = serde_json::Map::new();
+    for (i, purpose) in APPEAL_MATERIAL.iter().enumerate() {
+        let id = upload_png(app, &token, purpose, &png(320 + 40 * i as u32, 200)).await;
+        material.insert((*purpose).to_owned(), Value::String(id));
+    }
+    let appeal = app.call("POST", "/v1/appeals/mfa-unbind", Some(&token), Some(json!({"material": material}))).await;
+    assert_eq!(appeal.status, 201, "{:?}", appeal.body);
+    assert_eq!(appeal.body["state"], "submitted");
+    (token, appeal.body["case_id"].as_str().unwrap().to_owned())
+}
+
+/// A reviewer of the staff pool, made through the sandbox as a local user would: (username,
+/// password, virtual MFA secret).
+async fn reviewer(base: &str) -> (String, String, String) {
+    let username = format!("rev{}", unique_username());
+    let password = "Review-Desk-2026";
+    let body = json!({"username": username, "password": password, "groups": ["reviewer"]});
+    let made: Value = reqwest::Client::new()
+        .post(format!("{base}/sandbox/staff"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = made["totp_secret"].as_str().unwrap_or_else(|| panic!("no staff user: {made}")).to_owned();
+    (username, password.to_owned(), secret)
+}
+
+/// The staff virtual MFA code now, as the sandbox tells it.
+async fn mfa_code(base: &str, secret: &str) -> String {
+    let answer: Value = reqwest::Client::new()
+        .get(format!("{base}/sandbox/staff/mfa-code"))
+        .query(&[("secret", secret)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["code"].as_str().unwrap_or_else(|| panic!("no code: {answer}")).to_owned()
+}
+
+/// Signs in on the dashboard: password, then the virtual MFA code.
+async fn sign_in(browser: &Browser, base: &str, (username, password, secret): &(String, String, String)) {
+    browser.goto(&format!("{base}/review/")).await;
+    browser.type_into("#username", username).await;
+    browser.type_into("#password", password).await;
+    browser.click("#sign-in-submit").await;
+    browser.wait_for("#mfa-code").await;
+    browser.type_into("#mfa-code", &mfa_code(base, secret).await).await;
+    browser.click("#mfa-submit").await;
+    browser.wait_for("#dashboard").await;
+}
+
+/// The issue's scenario end to end: a customer appeals through the API, a reviewer signs in on the
+/// dashboard in Chromium, sees the case in the queue, claims it, sees its images load, extends the
+/// lease, approves, and the customer's account shows the effect (no virtual MFA device; the case
+/// approved) [MFA-5].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_claims_views_and_approves_an_appeal_in_the_browser() {
+    let app = spawn_isolated_app().await;
+    real_time(&app);
+    let base = app.serve().await;
+    let (customer, case_id) = mfa_unbind_appeal(&app).await;
+    let staff = reviewer(&base).await;
+
+    let browser = Browser::start("dashboard-approve").await;
+    sign_in(&browser, &base, &staff).await;
+    assert!(browser.text("#who-roles").await.contains("reviewer"));
+    let row = format!("tr[data-case-id='{case_id}']");
+    browser.wait_for(&row).await;
+    assert_eq!(browser.text(&format!("{row} [data-testid=case-row-state]")).await, "submitted");
+    assert!(browser.text(&format!("{row} [data-testid=case-row-due]")).await.ends_with("CST"));
+    assert_eq!(browser.text("#queue-waiting").await, "1");
+    assert_eq!(browser.text("#queue-in-review").await, "0");
+    assert!(browser.text("#queue-oldest").await.ends_with(" s") || browser.text("#queue-oldest").await.contains("min"));
+    browser.screenshot("01-queue").await;
+
+    browser.click("#claim-next").await;
+    browser.wait_for_text("#case-id", &case_id).await;
+    assert_eq!(browser.text("#case-state").await, "in_review");
+    assert_eq!(browser.text("#case-kind").await, "MFA unbind appeal");
+    // Every image of the material loads from the emulator's S3 (presigned GET, allowed by the policy).
+    browser
+        .wait_until(
+            "the material's images loaded",
+            "const imgs = [...document.querySelectorAll('[data-testid=material-image]')];
+             return imgs.length === arguments[0] && imgs.every(i => i.complete && i.naturalWidth > 0);",
+            json!([APPEAL_MATERIAL.len()]),
+        )
+        .await;
+    let widths = browser
+        .script(
+            "return [...document.querySelectorAll('[data-testid=material-image]')].map(i => i.naturalWidth);",
+            json!([]),
+        )
+        .await;
+    let mut widths: Vec<u64> = widths.as_array().unwrap().iter().map(|w| w.as_u64().unwrap()).collect();
+    widths.sort_unstable();
+    assert_eq!(widths, [320, 360, 400, 440], "the uploaded images, decoded by the browser");
+    let countdown = browser.text("#lease-countdown").await;
+    assert!(countdown.starts_with("14:") || countdown.starts_with("15:"), "{countdown}");
+    assert!(browser.text("#case-history").await.contains("submitted"));
+    browser.screenshot("02-claimed").await;
+
+    browser.click("#extend-lease").await;
+    browser.wait_for_text("#notice", "Lease extended").await;
+    // Rejecting needs a reason: the page says so and sends nothing.
+    browser.click("#reject").await;
+    browser.wait_for_text("#error", "REASON_REQUIRED").await;
+    browser.screenshot("03-reason-required").await;
+
+    browser.click("#approve").await;
+    browser.wait_for_text("#case-state", "approved").await;
+    browser.wait_for_text("#notice", "approved").await;
+    let history = browser.text("#case-history").await;
+    assert!(history.contains("approved") && history.contains(&staff.0), "{history}");
+    assert!(!browser.displayed("#decision-form").await, "a decided case takes no second decision");
+    browser
+        .wait_until(
+            "the queue is empty",
+            "return document.getElementById('queue-waiting').innerText === '0' \
+                 && document.getElementById('queue-in-review').innerText === '0';",
+            json!([]),
+        )
+        .await;
+    browser.screenshot("04-approved").await;
+    let errors = browser.console_errors().await;
+    assert!(errors.iter().all(|e| !e.contains("Content Security Policy")), "{errors:?}");
+    browser.quit().await;
+
+    // The customer's account shows the effect.
+    let security = app.call("GET", "/v1/security", Some(&customer), None).await;
+    assert_eq!(security.body["totp_bound"], false, "{:?}", security.body);
+    let cases = app.call("GET", "/v1/cases", Some(&customer), None).await;
+    let case = cases.body["cases"].as_array().unwrap().iter().find(|c| c["case_id"] == case_id.as_str()).unwrap();
+    assert_eq!(case["state"], "approved", "{case:?}");
+}
+
+/// A case past its due time is flagged overdue in the queue; a reviewer rejects it with a reason,
+/// which the customer then reads on their case; the virtual MFA device stays bound [MFA-5].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_case_is_flagged_and_a_rejection_carries_its_reason_to_the_customer() {
+    let app = spawn_isolated_app().await;
+    real_time(&app);
+    let base = app.serve().await;
+    let (customer, case_id) = mfa_unbind_appeal(&app).await;
+    let staff = reviewer(&base).await;
+    let browser = Browser::start("dashboard-reject").await;
+    sign_in(&browser, &base, &staff).await;
+    let row = format!("tr[data-case-id='{case_id}']");
+    browser.wait_for(&row).await;
+    assert!(!browser.displayed(&format!("{row} [data-testid=flag-overdue]")).await);
+
+    // Five working days are at least a week: eight days later the case is past due.
+    app.clock.advance(chrono::Duration::days(8));
+    browser.click("#refresh-queue").await;
+    browser.wait_for(&format!("{row} [data-testid=flag-overdue]")).await;
+    assert_eq!(browser.text(&format!("{row} [data-testid=flag-overdue]")).await, "Overdue");
+    assert!(browser.text("#queue-oldest").await.contains(" d "), "{}", browser.text("#queue-oldest").await);
+    browser.screenshot("01-overdue").await;
+    real_time(&app);
+
+    browser.click("#claim-next").await;
+    browser.wait_for_text("#case-id", &case_id).await;
+    let reason = "The ID card in the photo is not held by the account's owner.";
+    browser.type_into("#reason", reason).await;
+    browser.click("#reject").await;
+    browser.wait_for_text("#case-state", "rejected").await;
+    assert!(browser.text("#case-rejection").await.contains(reason));
+    assert!(browser.text("#case-history").await.contains(reason));
+    browser
+        .wait_until(
+            "the queue is empty",
+            "return document.getElementById('queue-waiting').innerText === '0' \
+                 && document.getElementById('queue-in-review').innerText === '0';",
+            json!([]),
+        )
+        .await;
+    browser.screenshot("02-rejected").await;
+    browser.quit().await;
+
+    let cases = app.call("GET", "/v1/cases", Some(&customer), None).await;
+    let case = cases.body["cases"].as_array().unwrap().iter().find(|c| c["case_id"] == case_id.as_str()).unwrap();
+    assert_eq!(
+        (case["state"].as_str(), case["rejection_reason"].as_str()),
+        (Some("rejected"), Some(reason)),
+        "{case:?}"
+    );
+    let security = app.call("GET", "/v1/security", Some(&customer), None).await;
+    assert_eq!(security.body["totp_bound"], true, "a rejected appeal leaves the device bound");
+}
