@@ -109,6 +109,10 @@ errors! {
     UsernameTaken => 409 "USERNAME_TAKEN" "the username is taken (usernames are never reused)";
     #[error("this phone number already has the maximum number of cloud accounts")]
     PhoneAccountLimit => 409 "PHONE_ACCOUNT_LIMIT" "the phone number already has 10 cloud accounts";
+    #[error("this phone number is already bound to the maximum number of passport accounts")]
+    PhonePassportLimit
+        => 409 "PHONE_PASSPORT_LIMIT"
+            "the phone number is already bound to 5 passport accounts: bind another phone, or move one of them to another phone";
     #[error("the password is not acceptable: {0}")]
     WeakPassword(PasswordRejection) => 422 "WEAK_PASSWORD" "the password breaks the policy (`details.reason`)",
         details (r) => json!({ "reason": r.reason_code() });

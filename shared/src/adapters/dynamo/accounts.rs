@@ -5,7 +5,9 @@ use crate::domain::agreements::Acceptance;
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
 use crate::error::Result;
-use crate::ports::{AccountChange, NewPassportAccount, PassportOutcome, PhoneChangeOutcome, Profile, SealedContact};
+use crate::ports::{
+    AccountChange, NewPassportAccount, PassportOutcome, PassportRebind, PhoneChangeOutcome, Profile, SealedContact,
+};
 use crate::ports::{
     AccountRecord, AccountStore, CodeProof, NewCloudAccount, PersonalIdentity, RegisterOutcome, StudentRecord,
 };
@@ -300,8 +302,9 @@ impl AccountStore for DynamoStore {
         &self,
         account: &NewPassportAccount,
         proof: Option<&CodeProof>,
+        cap: u32,
     ) -> Result<PassportOutcome> {
-        self.create_passport_account(account, proof).await
+        self.create_passport_account(account, proof, cap).await
     }
 
     async fn passport_of(&self, phone_hash: &str) -> Result<Option<AccountId>> {
@@ -354,8 +357,9 @@ impl AccountStore for DynamoStore {
         account_id: &AccountId,
         old_hash: &str,
         new: &SealedContact,
+        how: PassportRebind,
     ) -> Result<PhoneChangeOutcome> {
-        self.rebind_passport_phone(account_id, old_hash, new).await
+        self.rebind_passport_phone(account_id, old_hash, new, how).await
     }
 
     async fn change_passport_email(
