@@ -168,6 +168,11 @@ errors! {
     SecondFactorUnavailable
         => 403 "SECOND_FACTOR_UNAVAILABLE"
             "login protection needs a second factor besides the SMS code signed in with: sign in with the password, or bind a virtual MFA device";
+    #[error("this protection does not accept that factor")]
+    FactorNotChosen { factors: Vec<crate::domain::security::Factor> }
+        => 403 "FACTOR_NOT_CHOSEN"
+            "the owner did not choose this factor for this protection (login or operation): use one of `details.factors`",
+        details { factors } => json!({ "factors": factors });
     #[error("this sign-in is unknown, expired or already finished; sign in again")]
     SignInFlowInvalid
         => 400 "SIGN_IN_FLOW_INVALID" "the pending sign-in is unknown, expired or finished: sign in again";

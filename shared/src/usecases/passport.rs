@@ -39,7 +39,7 @@ async fn session_for(
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: !account.activated,
     };
-    let protection = Protection { login: record.login_protection, totp_bound: record.totp_bound() };
+    let protection = Protection::of(&record);
     first_factor_passed(deps, whom, protection, SignInMethod::SmsCode, caller, &[]).await
 }
 

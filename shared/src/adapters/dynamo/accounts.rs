@@ -4,6 +4,7 @@ use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
+use crate::domain::security::ChosenFactors;
 use crate::error::Result;
 use crate::ports::{
     AccountChange, NewPassportAccount, PassportOutcome, PassportRebind, PhoneChangeOutcome, Profile, SealedContact,
@@ -62,6 +63,11 @@ pub(crate) struct CredentialItem {
     /// Operation protection by SMS is on by default for main accounts [MFA-2].
     #[serde(default = "on")]
     pub operation_protection: bool,
+    /// The factors chosen for each protection [MFA-1] (both when never chosen).
+    #[serde(default)]
+    pub login_factors: ChosenFactors,
+    #[serde(default)]
+    pub operation_factors: ChosenFactors,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totp: Option<TotpItem>,
     /// Keyed hashes of the unused recovery codes.
@@ -150,6 +156,8 @@ impl AccountStore for DynamoStore {
             status: CredentialStatus::Active,
             login_protection: false,
             operation_protection: true,
+            login_factors: ChosenFactors::default(),
+            operation_factors: ChosenFactors::default(),
             totp: None,
             recovery_codes: BTreeMap::new(),
             activated: !account.legacy,

@@ -94,6 +94,8 @@ impl DynamoStore {
             status: CredentialStatus::Active,
             login_protection: false,
             operation_protection: true,
+            login_factors: Default::default(),
+            operation_factors: Default::default(),
             totp: None,
             recovery_codes: BTreeMap::new(),
             activated: a.activated,
