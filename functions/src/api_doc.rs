@@ -125,6 +125,8 @@ fn security_view() -> Value {
     object(vec![
         ("login_protection", json!({})),
         ("operation_protection", json!({})),
+        ("login_factors", strings()),
+        ("operation_factors", strings()),
         ("idle_timeout_minutes", integer()),
         ("totp_bound", boolean()),
         ("recovery_codes_left", integer()),
@@ -318,7 +320,9 @@ pub const DOCS: &[Doc] = &[
     Doc {
         binary: "set_protection",
         request: Some(body::<security::set_protection::ProtectionBody>),
-        example: None,
+        example: Some(
+            || json!({ "login_protection": true, "operation_protection": true, "login_factors": ["totp"], "operation_factors": ["sms", "totp"] }),
+        ),
         success: NO_CONTENT,
     },
     Doc {

@@ -109,6 +109,10 @@ errors! {
     UsernameTaken => 409 "USERNAME_TAKEN" "the username is taken (usernames are never reused)";
     #[error("this phone number already has the maximum number of cloud accounts")]
     PhoneAccountLimit => 409 "PHONE_ACCOUNT_LIMIT" "the phone number already has 10 cloud accounts";
+    #[error("this phone number is already bound to the maximum number of passport accounts")]
+    PhonePassportLimit
+        => 409 "PHONE_PASSPORT_LIMIT"
+            "the phone number is already bound to 5 passport accounts: bind another phone, or move one of them to another phone";
     #[error("the password is not acceptable: {0}")]
     WeakPassword(PasswordRejection) => 422 "WEAK_PASSWORD" "the password breaks the policy (`details.reason`)",
         details (r) => json!({ "reason": r.reason_code() });
@@ -164,6 +168,11 @@ errors! {
     SecondFactorUnavailable
         => 403 "SECOND_FACTOR_UNAVAILABLE"
             "login protection needs a second factor besides the SMS code signed in with: sign in with the password, or bind a virtual MFA device";
+    #[error("this protection does not accept that factor")]
+    FactorNotChosen { factors: Vec<crate::domain::security::Factor> }
+        => 403 "FACTOR_NOT_CHOSEN"
+            "the owner did not choose this factor for this protection (login or operation): use one of `details.factors`",
+        details { factors } => json!({ "factors": factors });
     #[error("this sign-in is unknown, expired or already finished; sign in again")]
     SignInFlowInvalid
         => 400 "SIGN_IN_FLOW_INVALID" "the pending sign-in is unknown, expired or finished: sign in again";

@@ -124,7 +124,7 @@ impl Services {
         );
         let (bank_card, _) = pick(
             &config.bank_card,
-            |_| Arc::new(SandboxBankCard),
+            |_| Arc::new(SandboxBankCard::default()),
             |e, k| Arc::new(HttpBankCard::new(e.into(), k.into())) as Arc<dyn BankCardCheck>,
             |s| s as Arc<dyn BankCardCheck>,
         );

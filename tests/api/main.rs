@@ -15,6 +15,7 @@ mod logs;
 mod mfa;
 mod outbox_worker;
 mod passport;
+mod phone_bindings;
 mod protection;
 mod qr_login;
 mod recovery;

@@ -199,12 +199,6 @@ async fn a_passport_account_takes_its_sign_in_names_along_when_phone_or_email_ch
     let t = token(&app.sign_in(&phone, PASSWORD).await);
     app.call("POST", "/v1/accounts/me/activation", Some(&t), Some(json!({"agreements": agreements()}))).await;
 
-    let taken = unique_phone();
-    assert_eq!(
-        sms_sign_in(&app, &taken, Some(agreements())).await.status,
-        201,
-        "another passport account holds this phone"
-    );
     let change_to = |new: String| {
         let app = &app;
         let t = t.clone();
@@ -222,8 +216,6 @@ async fn a_passport_account_takes_its_sign_in_names_along_when_phone_or_email_ch
             app.call("POST", &format!("/v1/accounts/me/phone-changes/{change}/new-phone"), Some(&t), Some(body)).await
         }
     };
-    assert_eq!(change_to(taken.clone()).await.code(), "PHONE_TAKEN");
-    app.clock.advance(Duration::minutes(6));
     let new_phone = unique_phone();
     assert_eq!(change_to(new_phone.clone()).await.status, 200);
     assert_eq!(app.sign_in(&new_phone, PASSWORD).await.status, 201, "the new phone signs in");

@@ -3,6 +3,7 @@
 use api_tests::*;
 use chrono::Duration;
 use serde_json::json;
+use shared::domain::code::Purpose;
 
 async fn turn_on_login_protection(app: &TestApp, token: &str, phone: &str) {
     assert_eq!(app.step_up_by_sms(token, phone).await.status, 201);
@@ -194,4 +195,121 @@ async fn changing_the_password_can_sign_out_the_other_sessions() {
     assert_eq!(changed.body["sessions_revoked"], 1);
     assert_eq!(app.call("GET", "/v1/accounts/me", Some(&other), None).await.status, 401);
     assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 200);
+}
+
+/// Sets both protections with the factors chosen for each (a step-up by SMS first).
+async fn choose(app: &TestApp, token: &str, phone: &str, body: serde_json::Value) -> Reply {
+    assert_eq!(app.step_up_by_sms(token, phone).await.status, 201);
+    app.call("PUT", "/v1/security/protection", Some(token), Some(body)).await
+}
+
+#[tokio::test]
+async fn virtual_mfa_alone_for_login_protection_and_then_sms_does_not_pass() {
+    // LOGIN-3, MFA-1 (issue 9, following the seed: 你可以选择1种或2种双因素验证方式)
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let (secret, _) = app.bind_totp(&token, &phone).await;
+    let body = json!({"login_protection": true, "operation_protection": true, "login_factors": ["totp"]});
+    let set = choose(&app, &token, &phone, body).await;
+    assert_eq!(set.status, 204, "{:?}", set.body);
+    let security = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(security.body["login_factors"], json!(["totp"]));
+    assert_eq!(security.body["operation_factors"], json!(["sms", "totp"]), "left out: unchanged (both)");
+
+    let pending = app.sign_in(&username, PASSWORD).await;
+    assert_eq!(pending.status, 202, "{:?}", pending.body);
+    assert_eq!(pending.body["factors"], json!(["totp", "recovery_code"]));
+    let flow = pending.body["sign_in_id"].clone();
+    app.clock.advance(Duration::seconds(61));
+    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    let sent_before = sms.messages(None).len();
+    let send = app.call("POST", "/v1/sessions/second-factor/sms-codes", None, Some(json!({"sign_in_id": flow}))).await;
+    assert_eq!((send.status, send.code()), (403, "FACTOR_NOT_CHOSEN"), "{:?}", send.body);
+    assert_eq!(send.body["error"]["details"]["factors"], json!(["totp", "recovery_code"]));
+    assert_eq!(sms.messages(None).len(), sent_before, "no code is sent");
+    let (challenge, code) = app.seed_code_for(&phone, Purpose::SignIn).await;
+    let by_sms = json!({"sign_in_id": flow, "factor": "sms", "challenge_id": challenge, "code": code});
+    let refused = app.call("POST", "/v1/sessions/second-factor", None, Some(by_sms)).await;
+    assert_eq!((refused.status, refused.code()), (403, "FACTOR_NOT_CHOSEN"), "a right SMS code does not pass");
+    let by_totp = json!({"sign_in_id": flow, "factor": "totp", "code": totp_code(&app, &secret, 0)});
+    let done = app.call("POST", "/v1/sessions/second-factor", None, Some(by_totp)).await;
+    assert_eq!(done.status, 201, "{:?}", done.body);
+}
+
+#[tokio::test]
+async fn virtual_mfa_alone_for_operation_protection_and_then_sms_does_not_step_up() {
+    // MFA-1, MFA-2
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let (secret, _) = app.bind_totp(&token, &phone).await;
+    let body = json!({"login_protection": false, "operation_protection": true, "operation_factors": ["totp"]});
+    assert_eq!(choose(&app, &token, &phone, body).await.status, 204);
+    app.clock.advance(Duration::minutes(6));
+
+    let refused = app.call("POST", "/v1/mfa/recovery-codes", Some(&token), None).await;
+    assert_eq!(refused.code(), "STEP_UP_REQUIRED");
+    assert_eq!(refused.body["error"]["details"]["factors"], json!(["totp", "recovery_code"]));
+    let send = app.call("POST", "/v1/step-up/sms-codes", Some(&token), None).await;
+    assert_eq!((send.status, send.code()), (403, "FACTOR_NOT_CHOSEN"), "{:?}", send.body);
+    let (challenge, code) = app.seed_code_for(&phone, Purpose::StepUp).await;
+    let by_sms = json!({"factor": "sms", "challenge_id": challenge, "code": code});
+    assert_eq!(app.call("POST", "/v1/step-up", Some(&token), Some(by_sms)).await.code(), "FACTOR_NOT_CHOSEN");
+    let by_totp = json!({"factor": "totp", "code": totp_code(&app, &secret, 0)});
+    assert_eq!(app.call("POST", "/v1/step-up", Some(&token), Some(by_totp)).await.status, 201);
+    assert_eq!(app.call("POST", "/v1/mfa/recovery-codes", Some(&token), None).await.status, 201);
+
+    // Unbinding the device leaves SMS, the only factor remaining.
+    app.clock.advance(Duration::seconds(30));
+    let unbind = json!({"code": totp_code(&app, &secret, 0)});
+    assert_eq!(app.call("POST", "/v1/mfa/totp/unbind", Some(&token), Some(unbind)).await.status, 200);
+    let security = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(security.body["operation_factors"], json!(["sms"]));
+    app.clock.advance(Duration::minutes(6));
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+}
+
+#[tokio::test]
+async fn sms_alone_refuses_the_virtual_mfa_and_both_accept_either() {
+    // MFA-1: with both, either passes (用户同时开启以上2种双因素认证方式时，只要任一验证通过即可)
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let (secret, _) = app.bind_totp(&token, &phone).await;
+    let body = json!({"login_protection": true, "operation_protection": true, "login_factors": ["sms"]});
+    assert_eq!(choose(&app, &token, &phone, body).await.status, 204);
+    let pending = app.sign_in(&username, PASSWORD).await;
+    assert_eq!(pending.body["factors"], json!(["sms"]));
+    let by_totp =
+        json!({"sign_in_id": pending.body["sign_in_id"], "factor": "totp", "code": totp_code(&app, &secret, 0)});
+    assert_eq!(app.call("POST", "/v1/sessions/second-factor", None, Some(by_totp)).await.code(), "FACTOR_NOT_CHOSEN");
+
+    let body = json!({"login_protection": true, "operation_protection": true, "login_factors": ["totp", "sms"]});
+    assert_eq!(app.call("PUT", "/v1/security/protection", Some(&token), Some(body)).await.status, 204);
+    let pending = app.sign_in(&username, PASSWORD).await;
+    assert_eq!(pending.body["factors"], json!(["sms", "totp", "recovery_code"]));
+    app.clock.advance(Duration::seconds(30));
+    let by_totp =
+        json!({"sign_in_id": pending.body["sign_in_id"], "factor": "totp", "code": totp_code(&app, &secret, 0)});
+    assert_eq!(app.call("POST", "/v1/sessions/second-factor", None, Some(by_totp)).await.status, 201);
+
+    for (factors, code) in [(json!([]), "INVALID_FIELD"), (json!(["recovery_code"]), "INVALID_FIELD")] {
+        let body = json!({"login_protection": true, "operation_protection": true, "login_factors": factors});
+        let refused = app.call("PUT", "/v1/security/protection", Some(&token), Some(body)).await;
+        assert_eq!((refused.status, refused.code()), (422, code));
+    }
+}
+
+#[tokio::test]
+async fn virtual_mfa_alone_needs_a_bound_device() {
+    // MFA-1, MFA-3
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let body = json!({"login_protection": true, "operation_protection": true, "operation_factors": ["totp"]});
+    let refused = choose(&app, &token, &phone, body).await;
+    assert_eq!((refused.status, refused.code()), (409, "TOTP_NOT_BOUND"), "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["details"]["bind"], "POST /v1/mfa/totp");
+    let security = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(
+        (security.body["login_protection"].clone(), security.body["operation_factors"].clone()),
+        (json!(false), json!(["sms", "totp"]))
+    );
 }

@@ -62,3 +62,28 @@ async fn a_failed_face_check_points_to_the_bank_card() {
     assert_eq!(status.body["state"], "failed");
     assert_eq!(status.body["other_methods"], serde_json::json!(["bank_card"]));
 }
+
+#[tokio::test]
+async fn a_bank_card_attempt_that_timed_out_unchecked_is_given_back() {
+    // KYC-P3: the provider, asked by the check's idempotency key, confirms nothing was checked
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let id = unique_id_number();
+    let left_after_a_mismatch = || async {
+        let reply = app.bank_card(&token, "张三", &id, &card_number("622848")).await;
+        assert_eq!(reply.code(), "BANK_CARD_MISMATCH", "{:?}", reply.body);
+        reply.body["error"]["details"]["attempts_left"].as_u64().unwrap()
+    };
+    for _ in 0..10 {
+        let timed_out = app.bank_card(&token, "张三", &id, &card_number("621700")).await;
+        assert_eq!((timed_out.status, timed_out.code()), (503, "PROVIDER_UNAVAILABLE"));
+    }
+    assert_eq!(left_after_a_mismatch().await, 9, "ten unchecked time-outs cost nothing");
+    let checked = app.bank_card(&token, "张三", &id, &card_number("621701")).await;
+    assert_eq!((checked.status, checked.code()), (503, "PROVIDER_UNAVAILABLE"));
+    assert_eq!(left_after_a_mismatch().await, 7, "a time-out after the bank checked stays spent");
+    let unknown = app.bank_card(&token, "张三", &id, &card_number("621702")).await;
+    assert_eq!((unknown.status, unknown.code()), (503, "PROVIDER_UNAVAILABLE"));
+    assert_eq!(left_after_a_mismatch().await, 5, "and so does one the provider cannot say about");
+    assert_eq!(app.bank_card(&token, "张三", &id, &card_number("622202")).await.status, 201);
+}

@@ -320,6 +320,30 @@ impl TestApp {
         (account_id, phone, signed_in.body["access_token"].as_str().unwrap().to_owned())
     }
 
+    /// A phone change of `account_id` (bound to `old_phone`) waiting for the new phone's code, as
+    /// the old phone's step leaves it, stored through the flow store without the send limits
+    /// (for tests that bind one phone to more accounts than its daily codes allow). Returns
+    /// (change id, the new phone's code).
+    pub async fn seed_phone_change(&self, account_id: &str, old_phone: &str, new_phone: &str) -> (String, String) {
+        use shared::domain::phone_change::{PhoneChange, PhoneChangeState, PHONE_CHANGE_TTL};
+        use shared::usecases::deps::HasFlows;
+        let services = &self.state().services;
+        let (challenge, code) = self.seed_code_for(new_phone, Purpose::PhoneChangeNew).await;
+        let change = PhoneChange {
+            account_id: shared::domain::ids::AccountId::from_raw(account_id),
+            old_hash: phone_target(services, &Phone::parse(old_phone).unwrap()),
+            old_challenge: shared::domain::ids::ChallengeId::generate(),
+            expires_at: services.clock.now() + PHONE_CHANGE_TTL,
+            state: PhoneChangeState::AwaitingNewCode {
+                new_phone: shared::usecases::codes::seal_phone(services, &Phone::parse(new_phone).unwrap()).unwrap(),
+                new_challenge: shared::domain::ids::ChallengeId::from_raw(challenge),
+            },
+        };
+        let change_id = shared::domain::ids::FlowId::generate();
+        services.flows::<PhoneChange>().create(&change_id, &change).await.expect("phone change stored");
+        (change_id.to_string(), code)
+    }
+
     /// A plain DynamoDB client on the emulator, for tests that read what was stored.
     pub async fn dynamo(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)

@@ -1,4 +1,5 @@
-//! `GET /v1/security`: protection settings, session idle timeout, bound factors.
+//! `GET /v1/security`: protection settings with the factors chosen for each, session idle
+//! timeout, the factors the account has.
 
 use crate::api::{json_response, ApiResult};
 use crate::extract::Authed;
@@ -14,6 +15,8 @@ pub async fn handle(state: &AppState, Authed(principal): Authed) -> ApiResult {
         &json!({
             "login_protection": v.login_protection,
             "operation_protection": v.operation_protection,
+            "login_factors": v.login_factors,
+            "operation_factors": v.operation_factors,
             "idle_timeout_minutes": v.idle_timeout_minutes,
             "totp_bound": v.totp_bound,
             "recovery_codes_left": v.recovery_codes_left,

@@ -7,6 +7,10 @@ use chrono::{DateTime, Utc};
 /// At most 10 cloud accounts per phone number [REG-2].
 pub const MAX_CLOUD_ACCOUNTS_PER_PHONE: u32 = 10;
 
+/// A phone number registers one passport account but may be bound to up to 5 [REG-3] (the seed:
+/// 一个手机号码可以注册一个百度账号，但是可以绑定5个百度账号); SMS sign-in with it reaches only one.
+pub const MAX_PASSPORT_ACCOUNTS_PER_PHONE: u32 = 5;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {

@@ -45,6 +45,95 @@ pub fn available_factors(totp_bound: bool) -> Vec<Factor> {
     }
 }
 
+/// The factors the owner chose for one protection (login or operation) [MFA-1]: SMS, virtual
+/// MFA, or both. The seed: 你可以选择1种或2种双因素验证方式 (one or two factors), and
+/// 用户同时开启以上2种双因素认证方式时，只要任一验证通过即可 (with both, passing either is enough).
+/// Recovery codes stand in for the virtual MFA device. An account that never chose has both,
+/// which passes SMS alone until a device is bound (operation protection by SMS by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(into = "Vec<Factor>", try_from = "Vec<Factor>")]
+pub struct ChosenFactors {
+    sms: bool,
+    totp: bool,
+}
+
+impl Default for ChosenFactors {
+    fn default() -> Self {
+        ChosenFactors::BOTH
+    }
+}
+
+impl ChosenFactors {
+    pub const BOTH: ChosenFactors = ChosenFactors { sms: true, totp: true };
+    pub const SMS: ChosenFactors = ChosenFactors { sms: true, totp: false };
+
+    /// One or both of `sms` and `totp` (a recovery code is not a choice of its own).
+    pub fn from_list(list: &[Factor]) -> Result<Self, &'static str> {
+        if list.contains(&Factor::RecoveryCode) {
+            return Err("choose `sms`, `totp` or both (recovery codes come with `totp`)");
+        }
+        let chosen = ChosenFactors { sms: list.contains(&Factor::Sms), totp: list.contains(&Factor::Totp) };
+        if !chosen.sms && !chosen.totp {
+            return Err("choose at least one factor: `sms`, `totp` or both");
+        }
+        Ok(chosen)
+    }
+
+    /// The choice as listed: `["sms"]`, `["totp"]` or `["sms", "totp"]`.
+    pub fn list(self) -> Vec<Factor> {
+        [(self.sms, Factor::Sms), (self.totp, Factor::Totp)].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect()
+    }
+
+    /// Virtual MFA alone: it needs a bound device.
+    pub fn totp_only(self) -> bool {
+        self.totp && !self.sms
+    }
+
+    /// The choice once the device is unbound: virtual MFA alone becomes SMS, the only factor left.
+    pub fn without_device(self) -> Self {
+        if self.totp_only() {
+            ChosenFactors::SMS
+        } else {
+            self
+        }
+    }
+
+    /// The factors that pass now: the chosen ones the account has (a recovery code with the
+    /// device). Either of them passes.
+    pub fn passing(self, totp_bound: bool) -> Vec<Factor> {
+        let chosen = if totp_bound { self } else { self.without_device() };
+        available_factors(totp_bound)
+            .into_iter()
+            .filter(|f| match f {
+                Factor::Sms => chosen.sms,
+                Factor::Totp | Factor::RecoveryCode => chosen.totp,
+            })
+            .collect()
+    }
+
+    /// Whether a factor may be tried: one that passes, or the virtual MFA chosen before a
+    /// device is bound (its check then answers with the binding route).
+    pub fn admits(self, factor: Factor, totp_bound: bool) -> bool {
+        match factor {
+            Factor::Sms => self.passing(totp_bound).contains(&Factor::Sms),
+            Factor::Totp | Factor::RecoveryCode => self.totp,
+        }
+    }
+}
+
+impl From<ChosenFactors> for Vec<Factor> {
+    fn from(c: ChosenFactors) -> Self {
+        c.list()
+    }
+}
+
+impl TryFrom<Vec<Factor>> for ChosenFactors {
+    type Error = &'static str;
+    fn try_from(list: Vec<Factor>) -> Result<Self, Self::Error> {
+        ChosenFactors::from_list(&list)
+    }
+}
+
 /// The idle timeout a main account may choose [LOGIN-4]: 15 minutes to 23 hours 59 minutes.
 pub fn idle_timeout_from_minutes(minutes: i64) -> Result<Duration, String> {
     // `try_minutes`: a value beyond chrono's range is out of range too, not a panic (found by
@@ -91,6 +180,25 @@ mod tests {
         assert!(idle_timeout_from_minutes(24 * 60).is_err());
         assert!(idle_timeout_from_minutes(i64::MAX).is_err());
         assert!(idle_timeout_from_minutes(i64::MIN).is_err());
+    }
+
+    #[test]
+    fn the_chosen_factors_decide_what_passes() {
+        use Factor::*;
+        let totp = ChosenFactors::from_list(&[Totp]).unwrap();
+        assert_eq!(totp.passing(true), vec![Totp, RecoveryCode], "virtual MFA alone: SMS does not pass");
+        assert!(!totp.admits(Sms, true) && totp.admits(RecoveryCode, true));
+        assert_eq!(totp.passing(false), vec![Sms], "unbound since: SMS is the only factor left");
+        assert_eq!(ChosenFactors::BOTH.passing(true), vec![Sms, Totp, RecoveryCode], "both: either passes");
+        assert_eq!(ChosenFactors::BOTH.passing(false), vec![Sms]);
+        assert!(ChosenFactors::BOTH.admits(Totp, false), "tried before binding: answered with the binding route");
+        assert_eq!(ChosenFactors::SMS.passing(true), vec![Sms]);
+        assert!(!ChosenFactors::SMS.admits(Totp, true));
+        assert!(ChosenFactors::from_list(&[]).is_err());
+        assert!(ChosenFactors::from_list(&[RecoveryCode]).is_err());
+        assert_eq!(ChosenFactors::from_list(&[Totp, Sms, Sms]).unwrap().list(), vec![Sms, Totp]);
+        assert_eq!(totp.without_device(), ChosenFactors::SMS);
+        assert_eq!(ChosenFactors::BOTH.without_device(), ChosenFactors::BOTH);
     }
 
     #[test]

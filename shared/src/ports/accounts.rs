@@ -26,7 +26,7 @@ pub struct NewCloudAccount {
     pub legacy: bool,
 }
 
-/// A passport account (one per phone, platform-wide) [REG-3].
+/// A passport account (one registered per phone, platform-wide) [REG-3].
 #[derive(Debug, Clone)]
 pub struct NewPassportAccount {
     pub account_id: AccountId,
@@ -48,6 +48,8 @@ pub enum PassportOutcome {
     Exists {
         account_id: AccountId,
     },
+    /// The phone is already bound to the maximum number of passport accounts.
+    PhoneLimitReached,
     CodeRejected,
 }
 
@@ -99,10 +101,25 @@ pub enum AccountChange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhoneChangeOutcome {
     Changed,
-    /// The new phone already has the maximum number of cloud accounts.
+    /// The new phone is already bound to the maximum number of accounts of this kind.
     PhoneLimitReached,
     /// The bound phone changed meanwhile.
     Stale,
+    /// The account the new phone signs in to changed meanwhile (passport): read it again.
+    Raced,
+}
+
+/// How a passport account's phone change moves the phones' sign-in [REG-3]: a phone signs in
+/// (by SMS, or as a sign-in name) to one passport account, the one it registered or else the
+/// first bound to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassportRebind {
+    /// The old phone signs in to this account: that ends (the phone may register a new one).
+    pub leaves_sign_in: bool,
+    /// The new phone signs in to no account: it will sign in to this one.
+    pub takes_sign_in: bool,
+    /// Passport accounts a phone may be bound to.
+    pub cap: u32,
 }
 
 #[async_trait]
@@ -116,19 +133,28 @@ pub trait AccountStore: Send + Sync {
         proof: Option<&CodeProof>,
         phone_cap: u32,
     ) -> Result<RegisterOutcome>;
-    /// In one transaction: (consumes the code,) claims the phone's one passport account [REG-3],
-    /// creates the account, its credential and the phone (and email) sign-in aliases.
-    async fn create_passport(&self, account: &NewPassportAccount, proof: Option<&CodeProof>)
-        -> Result<PassportOutcome>;
-    /// Every account bound to the phone (cloud accounts and its passport account) [REC-3].
+    /// In one transaction: (consumes the code,) claims the phone's one registered passport
+    /// account [REG-3], counts it against the phone's `cap` of bound passport accounts, creates
+    /// the account, its credential and the phone (and email) sign-in aliases.
+    async fn create_passport(
+        &self,
+        account: &NewPassportAccount,
+        proof: Option<&CodeProof>,
+        cap: u32,
+    ) -> Result<PassportOutcome>;
+    /// Every account bound to the phone (cloud and passport accounts) [REC-3].
     async fn accounts_of_phone(&self, phone_hash: &str) -> Result<Vec<AccountId>>;
-    /// A passport account's phone: rebinds it and moves the one-per-phone guard and the sign-in
-    /// alias in one transaction [REG-3, ACC-2]. `PhoneLimitReached`: the phone has a passport account.
+    /// A passport account's phone, in one transaction [REG-3, ACC-2]: rebinds it (only if still
+    /// `old_hash`), moves it from the old phone's count of bound passport accounts to the new
+    /// one's (within `how.cap`: else `PhoneLimitReached`), and moves the phones' sign-in as `how`
+    /// says (the one-per-phone guard and the phone's sign-in alias). `Raced`: the new phone's
+    /// sign-in is no longer as `how` assumed.
     async fn change_passport_phone(
         &self,
         account_id: &AccountId,
         old_hash: &str,
         new: &SealedContact,
+        how: PassportRebind,
     ) -> Result<PhoneChangeOutcome>;
     /// A passport account's email: binds it and moves its sign-in alias; `false` if the email
     /// already signs in to another passport account.

@@ -40,6 +40,9 @@ pub trait KycStore: Send + Sync {
     async fn bank_card_attempts(&self, account_id: &AccountId) -> Result<u32>;
     /// Counts a bank-card attempt while fewer than `max`: the new count, or `None` when used up.
     async fn count_bank_card_attempt(&self, account_id: &AccountId, max: u32) -> Result<Option<u32>>;
+    /// Gives back the attempt of a check the provider confirmed it never made, at most once per
+    /// idempotency key (one conditional write); `false` when there is nothing to give back.
+    async fn refund_bank_card_attempt(&self, account_id: &AccountId, idempotency_key: &str) -> Result<bool>;
     /// In one transaction: counts the account against the document's cap, marks the account
     /// personally verified (only if unverified) and, for a face check, moves its session from the
     /// version read to `next` (so a session passes at most once).

@@ -36,10 +36,32 @@ pub enum BankCardResult {
     Mismatch,
 }
 
+/// What the provider says it did with a check, asked by the check's idempotency key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckRecord {
+    /// Nothing was checked under this key (the bank was never asked).
+    NotChecked,
+    /// The bank checked the four elements under this key, whatever it answered.
+    Checked,
+}
+
+/// The four elements to check.
+#[derive(Debug, Clone, Copy)]
+pub struct FourElements<'a> {
+    pub name: &'a str,
+    pub id_number: &'a str,
+    pub card_number: &'a str,
+    pub phone: &'a str,
+}
+
 #[async_trait]
 pub trait BankCardCheck: Send + Sync {
-    /// The four-element check; a provider that does not answer is `ProviderUnavailable`.
-    async fn check(&self, name: &str, id_number: &str, card_number: &str, phone: &str) -> Result<BankCardResult>;
+    /// The four-element check, sent with an idempotency key (the provider checks at most once per
+    /// key); a provider that does not answer (a time-out) is `ProviderUnavailable`.
+    async fn check(&self, idempotency_key: &str, elements: FourElements<'_>) -> Result<BankCardResult>;
+    /// Whether anything was checked under the key (asked after a time-out); a provider that
+    /// does not answer is `ProviderUnavailable`: unknown.
+    async fn checked(&self, idempotency_key: &str) -> Result<CheckRecord>;
 }
 
 /// What another product of the platform owns: servers (by IP), domains, ICP filings [REC-3].

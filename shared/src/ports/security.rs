@@ -3,6 +3,7 @@
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
 use crate::domain::redacted::Redacted;
+use crate::domain::security::ChosenFactors;
 use crate::error::Result;
 use async_trait::async_trait;
 
@@ -12,6 +13,9 @@ pub struct SecurityRecord {
     pub password_hash: Redacted<String>,
     pub login_protection: bool,
     pub operation_protection: bool,
+    /// The factors chosen for login and for operation protection [MFA-1].
+    pub login_factors: ChosenFactors,
+    pub operation_factors: ChosenFactors,
     pub idle_timeout_secs: i64,
     pub totp_secret_encrypted: Option<Redacted<String>>,
     pub totp_last_step: Option<i64>,
@@ -33,6 +37,8 @@ pub enum SecurityChange {
     Protection {
         login: bool,
         operation: bool,
+        login_factors: ChosenFactors,
+        operation_factors: ChosenFactors,
     },
     IdleTimeout {
         secs: i64,
@@ -43,7 +49,11 @@ pub enum SecurityChange {
         step: i64,
         recovery_code_hashes: Vec<String>,
     },
-    UnbindTotp,
+    /// Also sets the protections' factors (virtual MFA alone becomes SMS).
+    UnbindTotp {
+        login_factors: ChosenFactors,
+        operation_factors: ChosenFactors,
+    },
     /// Only if `step` is later than the last accepted step [MFA-6].
     UseTotpStep {
         step: i64,

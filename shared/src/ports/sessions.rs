@@ -18,6 +18,8 @@ pub struct Credential {
     pub password_hash: Redacted<String>,
     pub idle_timeout_secs: i64,
     pub login_protection: bool,
+    /// The factors login protection accepts [MFA-1].
+    pub login_factors: crate::domain::security::ChosenFactors,
     pub totp_bound: bool,
     /// False for a passport or legacy account until it accepts the agreements [REG-4].
     pub activated: bool,

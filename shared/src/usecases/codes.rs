@@ -30,7 +30,7 @@ pub struct CodeSent {
 }
 
 /// A phone as stored: encrypted, masked, and by keyed hash.
-pub(crate) fn seal_phone(deps: &impl HasKeys, phone: &Phone) -> Result<SealedContact> {
+pub fn seal_phone(deps: &impl HasKeys, phone: &Phone) -> Result<SealedContact> {
     Ok(SealedContact {
         encrypted: deps.keys().encrypt(phone.as_e164())?,
         masked: phone.masked(),

@@ -143,7 +143,7 @@ pub async fn verify_old_phone(
 }
 
 /// The new phone's code completes the change: the account is rebound and counted against the
-/// new phone's cap of 10 cloud accounts.
+/// new phone's cap (10 cloud accounts [REG-2], or 5 bound passport accounts [REG-3]).
 pub async fn verify_new_phone(
     deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasFlows),
     principal: &Principal,
@@ -158,16 +158,19 @@ pub async fn verify_new_phone(
     let kind = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?.kind;
     let old_hash = &current.flow.old_hash;
     let outcome = match kind {
-        AccountKind::Passport => deps.accounts().change_passport_phone(&principal.account_id, old_hash, &new).await?,
+        AccountKind::Passport => super::passport::bind_phone(deps, &principal.account_id, old_hash, &new).await?,
         AccountKind::Cloud => {
             deps.accounts().change_phone(&principal.account_id, old_hash, &new, MAX_CLOUD_ACCOUNTS_PER_PHONE).await?
         }
     };
     match outcome {
         PhoneChangeOutcome::Changed => {}
-        PhoneChangeOutcome::PhoneLimitReached if kind == AccountKind::Passport => return Err(Error::PhoneTaken),
+        PhoneChangeOutcome::PhoneLimitReached if kind == AccountKind::Passport => {
+            return Err(Error::PhonePassportLimit)
+        }
         PhoneChangeOutcome::PhoneLimitReached => return Err(Error::PhoneAccountLimit),
         PhoneChangeOutcome::Stale => return Err(Error::NotFound),
+        PhoneChangeOutcome::Raced => return Err(Error::internal("change phone", "a cloud account's change raced")),
     }
     // The new code was single use, so no other step can complete this change: a refusal here
     // only means the flow expired meanwhile, and the change is done all the same.

@@ -11,7 +11,7 @@ use super::deps::{HasAccounts, HasClock, HasCodes, HasKeys, HasSecurity, HasSign
 use crate::domain::code::{Code, CodeRefusal, Purpose};
 use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::login::CredentialRef;
-use crate::domain::security::{available_factors, normalise_recovery_code, Factor};
+use crate::domain::security::{normalise_recovery_code, ChosenFactors, Factor};
 use crate::domain::session::Principal;
 use crate::domain::throttle::{self, Throttle};
 use crate::domain::totp::{self, TotpSecret};
@@ -179,6 +179,17 @@ pub(crate) fn unchecked_error(unchecked: Unchecked) -> Error {
     }
 }
 
+/// Refuses a factor the owner did not choose for the protection (no try is spent, nothing is
+/// compared or sent) [MFA-1]; `besides` is the factor a sign-in was made with, which does not
+/// count as the second one.
+pub(crate) fn admit(chosen: ChosenFactors, factor: Factor, totp_bound: bool, besides: Option<Factor>) -> Result<()> {
+    if chosen.admits(factor, totp_bound) {
+        return Ok(());
+    }
+    let factors = chosen.passing(totp_bound).into_iter().filter(|f| Some(*f) != besides).collect();
+    Err(Error::FactorNotChosen { factors })
+}
+
 /// The security record behind a session.
 pub(crate) async fn record_of(deps: &impl HasSecurity, principal: &Principal) -> Result<SecurityRecord> {
     let record = deps.security().security(&principal.credential).await?.ok_or(Error::Unauthenticated)?;
@@ -193,7 +204,7 @@ pub(crate) async fn record_of(deps: &impl HasSecurity, principal: &Principal) ->
 pub(crate) fn require_step_up(deps: &impl HasClock, principal: &Principal, record: &SecurityRecord) -> Result<()> {
     let fresh = principal.step_up_until.is_some_and(|until| until > deps.clock().now());
     if record.operation_protection && !fresh {
-        return Err(Error::StepUpRequired { factors: available_factors(record.totp_bound()) });
+        return Err(Error::StepUpRequired { factors: record.operation_factors.passing(record.totp_bound()) });
     }
     Ok(())
 }

@@ -9,13 +9,14 @@ use crate::domain::bank_card::BankCard;
 use crate::domain::code::{Code, Purpose};
 use crate::domain::flow::Flow;
 use crate::domain::identity::{mask_middle, IdDocument, PersonName, MINIMUM_AGE};
+use crate::domain::ids::new_opaque_id;
 use crate::domain::ids::{ChallengeId, FlowId};
 use crate::domain::kyc::{self, face_state_shown, FaceEvent, FaceRefusal, FaceState, FaceVerification};
 use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
 use crate::domain::totp::qr_svg_data_uri;
 use crate::error::{Error, Result};
-use crate::ports::{BankCardResult, PersonalIdentity, StudentRecord, VerifyOutcome};
+use crate::ports::{BankCardResult, CheckRecord, FourElements, PersonalIdentity, StudentRecord, VerifyOutcome};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -202,7 +203,10 @@ pub struct BankCardVerification {
 }
 
 /// UnionPay four-element check [KYC-P3]: the reserved phone's SMS code first, then the bank.
-/// At most 10 attempts per account, counted in the database before the bank is asked.
+/// At most 10 attempts per account, counted in the database before the bank is asked. Each check
+/// carries an idempotency key: after a time-out the provider is asked by that key, and an attempt
+/// it confirms it never checked is given back (issue 9, following the seed); checked or unknown,
+/// it stays spent.
 pub async fn verify_by_bank_card(
     deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasBankCard),
     principal: &Principal,
@@ -225,15 +229,21 @@ pub async fn verify_by_bank_card(
     .await?;
     let attempts = deps.kyc().count_bank_card_attempt(&principal.account_id, kyc::MAX_BANK_CARD_ATTEMPTS).await?;
     let Some(attempts) = attempts else { return Err(Error::BankCardAttemptsExhausted { remaining_methods }) };
-    let answer = deps
-        .bank_card()
-        .check(
-            request.person.name.expose(),
-            request.person.document.number(),
-            request.card.expose(),
-            request.phone.as_e164(),
-        )
-        .await?;
+    let idempotency_key = new_opaque_id();
+    let elements = FourElements {
+        name: request.person.name.expose(),
+        id_number: request.person.document.number(),
+        card_number: request.card.expose(),
+        phone: request.phone.as_e164(),
+    };
+    let answer = match deps.bank_card().check(&idempotency_key, elements).await {
+        Ok(answer) => answer,
+        Err(Error::ProviderUnavailable(cause)) => {
+            give_back_if_unchecked(deps, principal, &idempotency_key).await?;
+            return Err(Error::ProviderUnavailable(cause));
+        }
+        Err(other) => return Err(other),
+    };
     if answer == BankCardResult::Mismatch {
         let attempts_left = kyc::MAX_BANK_CARD_ATTEMPTS.saturating_sub(attempts);
         return Err(if attempts_left == 0 {
@@ -243,6 +253,19 @@ pub async fn verify_by_bank_card(
         });
     }
     outcome(deps.kyc().verify_personal(&principal.account_id, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, None).await?)
+}
+
+/// After a time-out: the attempt comes back only if the provider confirms, by the check's
+/// idempotency key, that nothing was checked (a question that fails too leaves it spent).
+async fn give_back_if_unchecked(
+    deps: &(impl HasKyc + HasBankCard),
+    principal: &Principal,
+    idempotency_key: &str,
+) -> Result<()> {
+    if let Ok(CheckRecord::NotChecked) = deps.bank_card().checked(idempotency_key).await {
+        deps.kyc().refund_bank_card_attempt(&principal.account_id, idempotency_key).await?;
+    }
+    Ok(())
 }
 
 // ---- student ----------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 //! Passport accounts [REG-3, REG-4, LOGIN-2]: SMS sign-in that registers a phone without one
-//! (one passport account per phone, enforced by the database), activation on first sign-in to the
-//! cloud, and the platform's import of accounts made elsewhere (passport accounts of other
-//! products, legacy cloud accounts).
+//! (one passport account registered per phone, enforced by the database), binding a phone to up
+//! to 5 passport accounts, activation on first sign-in to the cloud, and the platform's import of
+//! accounts made elsewhere (passport accounts of other products, legacy cloud accounts).
 
 use super::codes;
 use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn};
 use super::sign_in::{first_factor_passed, Protection, SessionFor, SignInOutcome};
 use super::Caller;
 use crate::crypto::password;
+use crate::domain::account::MAX_PASSPORT_ACCOUNTS_PER_PHONE;
 use crate::domain::agreements::{accept_required, AgreementRef};
 use crate::domain::code::{Code, Purpose};
 use crate::domain::email::Email;
@@ -19,7 +20,10 @@ use crate::domain::redacted::Redacted;
 use crate::domain::session::{Principal, SignInMethod, DEFAULT_IDLE_TIMEOUT};
 use crate::domain::username::Username;
 use crate::error::{Error, Result};
-use crate::ports::{NewCloudAccount, NewPassportAccount, PassportOutcome, RegisterOutcome, SealedContact};
+use crate::ports::{
+    NewCloudAccount, NewPassportAccount, PassportOutcome, PassportRebind, PhoneChangeOutcome, RegisterOutcome,
+    SealedContact,
+};
 
 async fn session_for(
     deps: &(impl HasClock + HasKeys + HasAccounts + HasSignIn + HasSessions + HasSecurity + HasFlows),
@@ -35,12 +39,13 @@ async fn session_for(
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: !account.activated,
     };
-    let protection = Protection { login: record.login_protection, totp_bound: record.totp_bound() };
+    let protection = Protection::of(&record);
     first_factor_passed(deps, whom, protection, SignInMethod::SmsCode, caller, &[]).await
 }
 
 /// SMS sign-in of a passport account, registering the phone's one passport account if it has
 /// none (then the agreements are required and recorded, and the account is active at once).
+/// It reaches only the account the phone signs in to, never the others bound to it [REG-3].
 /// Under login protection the SMS code is the first factor only [LOGIN-3].
 pub async fn sms_sign_in(
     deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity + HasFlows),
@@ -71,8 +76,9 @@ pub async fn sms_sign_in(
     let proof = codes::check(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash)
         .await?
         .map_err(codes::refusal_error)?;
-    match deps.accounts().create_passport(&account, Some(&proof)).await? {
+    match deps.accounts().create_passport(&account, Some(&proof), MAX_PASSPORT_ACCOUNTS_PER_PHONE).await? {
         PassportOutcome::Created => session_for(deps, &account.account_id, caller).await,
+        PassportOutcome::PhoneLimitReached => Err(Error::PhonePassportLimit),
         PassportOutcome::Exists { account_id } => {
             // Another sign-in registered the phone first: this one signs in to that account.
             codes::consume(deps, challenge_id, code, Purpose::PassportSignIn, &sealed.hash).await?;
@@ -80,6 +86,31 @@ pub async fn sms_sign_in(
         }
         PassportOutcome::CodeRejected => Err(Error::CodeUsed),
     }
+}
+
+/// Binds a passport account to a new phone (its phone change) [REG-3, ACC-2]: the phone may be
+/// bound to at most 5 passport accounts (counted in the same transaction). The phone keeps
+/// signing in to the account it signs in to; one that signs in to none (never registered, or its
+/// account moved away) signs in to this account from now on. The old phone, if it signed in to
+/// this account, no longer does and may register a new one.
+pub(crate) async fn bind_phone(
+    deps: &impl HasAccounts,
+    account_id: &AccountId,
+    old_hash: &str,
+    new: &SealedContact,
+) -> Result<PhoneChangeOutcome> {
+    let leaves_sign_in = deps.accounts().passport_of(old_hash).await?.as_ref() == Some(account_id);
+    // A lost race for the new phone's sign-in is read again; each retry follows someone else's
+    // completed change, so a few suffice.
+    for _ in 0..4 {
+        let takes_sign_in = deps.accounts().passport_of(&new.hash).await?.is_none();
+        let how = PassportRebind { leaves_sign_in, takes_sign_in, cap: MAX_PASSPORT_ACCOUNTS_PER_PHONE };
+        match deps.accounts().change_passport_phone(account_id, old_hash, new, how).await? {
+            PhoneChangeOutcome::Raced => continue,
+            outcome => return Ok(outcome),
+        }
+    }
+    Err(Error::internal("bind passport phone", "the new phone's sign-in kept changing"))
 }
 
 /// Accepts the three agreements; the account is then active and this session may do everything
@@ -127,9 +158,10 @@ pub async fn import_passport_account(
         agreements: vec![],
         activated: false,
     };
-    match deps.accounts().create_passport(&account, None).await? {
+    match deps.accounts().create_passport(&account, None, MAX_PASSPORT_ACCOUNTS_PER_PHONE).await? {
         PassportOutcome::Created => Ok(account.account_id),
-        _ => Err(Error::invalid("phone", "already has a passport account")),
+        PassportOutcome::PhoneLimitReached => Err(Error::PhonePassportLimit),
+        _ => Err(Error::PhoneTaken),
     }
 }
 

@@ -132,7 +132,7 @@ pub async fn poll(
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: false,
     };
-    let protection = Protection { login: record.login_protection, totp_bound: record.totp_bound() };
+    let protection = Protection::of(&record);
     let outcome = first_factor_passed(deps, whom, protection, SignInMethod::QrCode, caller, &[]).await?;
     Ok(Poll::Claimed(Box::new(outcome)))
 }

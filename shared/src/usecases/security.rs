@@ -12,7 +12,8 @@ use crate::domain::ids::FlowId;
 use crate::domain::password::{check_policy, Password};
 use crate::domain::redacted::Redacted;
 use crate::domain::security::{
-    self, generate_recovery_codes, idle_timeout_from_minutes, Factor, TotpBinding, MAX_SECOND_FACTOR_ATTEMPTS,
+    self, generate_recovery_codes, idle_timeout_from_minutes, ChosenFactors, Factor, TotpBinding,
+    MAX_SECOND_FACTOR_ATTEMPTS,
 };
 use crate::domain::session::Principal;
 use crate::domain::throttle::{self, Throttle};
@@ -26,6 +27,9 @@ use chrono::{DateTime, Utc};
 pub struct SecurityView {
     pub login_protection: bool,
     pub operation_protection: bool,
+    /// The factors chosen for each protection [MFA-1].
+    pub login_factors: Vec<Factor>,
+    pub operation_factors: Vec<Factor>,
     pub idle_timeout_minutes: i64,
     pub totp_bound: bool,
     pub recovery_codes_left: usize,
@@ -38,6 +42,8 @@ pub async fn read_security(deps: &impl HasSecurity, principal: &Principal) -> Re
     Ok(SecurityView {
         login_protection: r.login_protection,
         operation_protection: r.operation_protection,
+        login_factors: r.login_factors.list(),
+        operation_factors: r.operation_factors.list(),
         idle_timeout_minutes: r.idle_timeout_secs / 60,
         totp_bound: bound,
         recovery_codes_left: r.recovery_codes_left,
@@ -47,22 +53,26 @@ pub async fn read_security(deps: &impl HasSecurity, principal: &Principal) -> Re
 
 // ---- step-up -----------------------------------------------------------------------------
 
-/// Sends an SMS code to the bound phone for a step-up.
+/// Sends an SMS code to the bound phone for a step-up, if operation protection accepts SMS.
 pub async fn send_step_up_code(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasOutbox),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSecurity + HasOutbox),
     principal: &Principal,
     caller: &Caller,
 ) -> Result<codes::CodeSent> {
+    let record = record_of(deps, principal).await?;
+    factors::admit(record.operation_factors, Factor::Sms, record.totp_bound(), None)?;
     codes::send_code_to_account_phone(deps, &principal.account_id, Purpose::StepUp, caller).await
 }
 
-/// Passes a second factor on this session: sensitive operations are allowed until the answer.
+/// Passes a second factor on this session, one that operation protection accepts [MFA-1]:
+/// sensitive operations are allowed until the answer.
 pub async fn step_up(
     deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity),
     principal: &Principal,
     proof: FactorProof,
 ) -> Result<DateTime<Utc>> {
     let record = record_of(deps, principal).await?;
+    factors::admit(record.operation_factors, proof.factor, record.totp_bound(), None)?;
     factors::verify(deps, principal, &record, &proof, Purpose::StepUp).await?;
     let until = deps.clock().now() + security::STEP_UP_TTL;
     deps.sessions().grant_step_up(&principal.session_id, &principal.account_id, until).await?;
@@ -154,7 +164,8 @@ pub async fn confirm_totp_binding(
     Ok((codes, revoke_others_if(deps, principal, revoke_other_sessions).await?))
 }
 
-/// Unbinds the device with a current code [MFA-4], under operation protection.
+/// Unbinds the device with a current code [MFA-4], under operation protection. A protection
+/// that chose the virtual MFA alone is left with SMS, the only factor remaining.
 pub async fn unbind_totp(
     deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity),
     principal: &Principal,
@@ -170,7 +181,14 @@ pub async fn unbind_totp(
     factors::verify(deps, principal, &record, &proof, Purpose::StepUp).await?;
     if !deps
         .security()
-        .change_security(&principal.credential, &principal.account_id, SecurityChange::UnbindTotp)
+        .change_security(
+            &principal.credential,
+            &principal.account_id,
+            SecurityChange::UnbindTotp {
+                login_factors: record.login_factors.without_device(),
+                operation_factors: record.operation_factors.without_device(),
+            },
+        )
         .await?
     {
         return Err(Error::TotpNotBound);
@@ -202,18 +220,37 @@ pub async fn regenerate_recovery_codes(
 
 // ---- settings ------------------------------------------------------------------------------
 
-/// Login and operation protection on or off [LOGIN-3, MFA-2], under operation protection.
+/// The protection settings as the owner sets them; factors left out keep their current choice.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtectionSettings {
+    pub login: bool,
+    pub operation: bool,
+    pub login_factors: Option<ChosenFactors>,
+    pub operation_factors: Option<ChosenFactors>,
+}
+
+/// Login and operation protection on or off, each with the factors the owner chose (one or
+/// both; with both, either passes) [LOGIN-3, MFA-1, MFA-2], under operation protection. The
+/// virtual MFA alone needs a bound device (`TOTP_NOT_BOUND` with the binding route).
 pub async fn set_protection(
     deps: &(impl HasClock + HasSecurity),
     principal: &Principal,
-    login: bool,
-    operation: bool,
+    settings: ProtectionSettings,
 ) -> Result<()> {
     let record = record_of(deps, principal).await?;
     require_step_up(deps, principal, &record)?;
-    deps.security()
-        .change_security(&principal.credential, &principal.account_id, SecurityChange::Protection { login, operation })
-        .await?;
+    let login_factors = settings.login_factors.unwrap_or(record.login_factors);
+    let operation_factors = settings.operation_factors.unwrap_or(record.operation_factors);
+    if !record.totp_bound() && (login_factors.totp_only() || operation_factors.totp_only()) {
+        return Err(Error::TotpNotBound);
+    }
+    let change = SecurityChange::Protection {
+        login: settings.login,
+        operation: settings.operation,
+        login_factors,
+        operation_factors,
+    };
+    deps.security().change_security(&principal.credential, &principal.account_id, change).await?;
     Ok(())
 }
 

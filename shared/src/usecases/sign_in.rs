@@ -15,7 +15,7 @@ use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::password::Password;
 use crate::domain::phone::Phone;
 use crate::domain::redacted::Redacted;
-use crate::domain::security::{self, available_factors, Factor, MAX_SECOND_FACTOR_ATTEMPTS};
+use crate::domain::security::{self, ChosenFactors, Factor, MAX_SECOND_FACTOR_ATTEMPTS};
 use crate::domain::session::{SignInMethod, MAX_SESSION_LIFETIME};
 use crate::domain::sign_in::PendingSignIn;
 use crate::domain::throttle::{self, Throttle};
@@ -112,7 +112,11 @@ pub async fn sign_in(
         idle_timeout_secs: credential.idle_timeout_secs,
         activation_pending: !credential.activated,
     };
-    let protection = Protection { login: credential.login_protection, totp_bound: credential.totp_bound };
+    let protection = Protection {
+        login: credential.login_protection,
+        factors: credential.login_factors,
+        totp_bound: credential.totp_bound,
+    };
     first_factor_passed(deps, whom, protection, SignInMethod::Password, caller, &settle).await
 }
 
@@ -120,7 +124,15 @@ pub async fn sign_in(
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Protection {
     pub login: bool,
+    /// The factors the owner chose for it [MFA-1].
+    pub factors: ChosenFactors,
     pub totp_bound: bool,
+}
+
+impl Protection {
+    pub(crate) fn of(record: &crate::ports::SecurityRecord) -> Self {
+        Protection { login: record.login_protection, factors: record.login_factors, totp_bound: record.totp_bound() }
+    }
 }
 
 /// Any sign-in method's first factor passed: a session, or under login protection a pending
@@ -137,8 +149,12 @@ pub(crate) async fn first_factor_passed(
     if !protection.login {
         return Ok(SignInOutcome::SignedIn(start_session(deps, whom, method, caller, settle).await?));
     }
-    let factors: Vec<Factor> =
-        available_factors(protection.totp_bound).into_iter().filter(|f| Some(*f) != method.proven_factor()).collect();
+    let factors: Vec<Factor> = protection
+        .factors
+        .passing(protection.totp_bound)
+        .into_iter()
+        .filter(|f| Some(*f) != method.proven_factor())
+        .collect();
     if factors.is_empty() {
         return Err(Error::SecondFactorUnavailable);
     }
@@ -210,13 +226,16 @@ fn closed(c: Closed) -> Error {
     }
 }
 
-/// Sends the SMS factor of a pending sign-in to the account's bound phone.
+/// Sends the SMS factor of a pending sign-in to the account's bound phone, if login protection
+/// accepts SMS [MFA-1].
 pub async fn send_sign_in_code(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasOutbox + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSecurity + HasOutbox + HasFlows),
     flow_id: &FlowId,
     caller: &Caller,
 ) -> Result<CodeSent> {
     let current = pending(deps, flow_id).await?;
+    let record = deps.security().security(&current.flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
+    factors::admit(record.login_factors, Factor::Sms, record.totp_bound(), current.flow.method.proven_factor())?;
     codes::send_code_to_account_phone(deps, &current.flow.account_id, Purpose::SignIn, caller).await
 }
 
@@ -234,6 +253,7 @@ pub async fn complete_sign_in(
         return Err(Error::invalid("factor", "the factor signed in with does not count as the second one"));
     }
     let record = deps.security().security(&flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
+    factors::admit(record.login_factors, proof.factor, record.totp_bound(), flow.method.proven_factor())?;
     let ready = match factors::prepare(deps, &flow.account_id, &record, &proof).await? {
         Ok(ready) => ready,
         Err(unchecked) => return Err(factors::unchecked_error(unchecked)),

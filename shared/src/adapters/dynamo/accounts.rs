@@ -4,8 +4,11 @@ use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
+use crate::domain::security::ChosenFactors;
 use crate::error::Result;
-use crate::ports::{AccountChange, NewPassportAccount, PassportOutcome, PhoneChangeOutcome, Profile, SealedContact};
+use crate::ports::{
+    AccountChange, NewPassportAccount, PassportOutcome, PassportRebind, PhoneChangeOutcome, Profile, SealedContact,
+};
 use crate::ports::{
     AccountRecord, AccountStore, CodeProof, NewCloudAccount, PersonalIdentity, RegisterOutcome, StudentRecord,
 };
@@ -60,6 +63,11 @@ pub(crate) struct CredentialItem {
     /// Operation protection by SMS is on by default for main accounts [MFA-2].
     #[serde(default = "on")]
     pub operation_protection: bool,
+    /// The factors chosen for each protection [MFA-1] (both when never chosen).
+    #[serde(default)]
+    pub login_factors: ChosenFactors,
+    #[serde(default)]
+    pub operation_factors: ChosenFactors,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totp: Option<TotpItem>,
     /// Keyed hashes of the unused recovery codes.
@@ -160,6 +168,8 @@ impl AccountStore for DynamoStore {
             status: CredentialStatus::Active,
             login_protection: false,
             operation_protection: true,
+            login_factors: ChosenFactors::default(),
+            operation_factors: ChosenFactors::default(),
             totp: None,
             recovery_codes: BTreeMap::new(),
             activated: !account.legacy,
@@ -305,8 +315,9 @@ impl AccountStore for DynamoStore {
         &self,
         account: &NewPassportAccount,
         proof: Option<&CodeProof>,
+        cap: u32,
     ) -> Result<PassportOutcome> {
-        self.create_passport_account(account, proof).await
+        self.create_passport_account(account, proof, cap).await
     }
 
     async fn passport_of(&self, phone_hash: &str) -> Result<Option<AccountId>> {
@@ -359,8 +370,9 @@ impl AccountStore for DynamoStore {
         account_id: &AccountId,
         old_hash: &str,
         new: &SealedContact,
+        how: PassportRebind,
     ) -> Result<PhoneChangeOutcome> {
-        self.rebind_passport_phone(account_id, old_hash, new).await
+        self.rebind_passport_phone(account_id, old_hash, new, how).await
     }
 
     async fn change_passport_email(

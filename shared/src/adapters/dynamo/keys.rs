@@ -8,8 +8,8 @@
 //! | `LOGIN#<username>`               | accounts | a cloud account's credential                  |
 //! | `LOGIN#pp:<account id>`          | accounts | a passport account's credential               |
 //! | `LOGIN#phone:<hash>` ...         | accounts | a passport sign-in alias (phone, email, name) |
-//! | `PHONE#<hash>`                   | accounts | a phone's cloud-account counter [REG-2]       |
-//! | `PASSPORT#<hash>`                | accounts | a phone's one passport account [REG-3]        |
+//! | `PHONE#<hash>`                   | accounts | a phone's accounts: counters [REG-2, REG-3]   |
+//! | `PASSPORT#<hash>`                | accounts | the passport account a phone signs in to      |
 //! | `DOC#<hash>`                     | accounts | a document's verified accounts [KYC-P4]       |
 //! | `KYC#bank-card#<account id>`     | accounts | bank-card attempts [KYC-P3]                   |
 //! | `SESSION#<session id>`           | sessions | a console session                             |

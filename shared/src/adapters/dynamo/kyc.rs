@@ -71,6 +71,26 @@ impl KycStore for DynamoStore {
         .await
     }
 
+    async fn refund_bank_card_attempt(&self, account_id: &AccountId, idempotency_key: &str) -> Result<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::bank_card_attempts(account_id)))
+            .update_expression("ADD attempts :minus, refunded :key")
+            .condition_expression("attempts > :zero AND NOT contains(refunded, :key_text)")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(
+                ":key",
+                aws_sdk_dynamodb::types::AttributeValue::Ss(vec![idempotency_key.to_owned()]),
+            )
+            .expression_attribute_values(":key_text", s(idempotency_key))
+            .send()
+            .await;
+        written(result, "refund bank-card attempt")
+    }
+
     async fn verify_personal(
         &self,
         account_id: &AccountId,

@@ -1,16 +1,22 @@
-//! Passport accounts: one per phone [REG-3], signed in by SMS code or by phone/email and password
-//! (aliases of the credential) [LOGIN-2], activated on first sign-in to the cloud [REG-4].
+//! Passport accounts: one registered per phone and at most 5 bound to it [REG-3], signed in by SMS
+//! code or by phone/email and password (aliases of the credential) [LOGIN-2], activated on first
+//! sign-in to the cloud [REG-4].
+//!
+//! A phone's items: `PASSPORT#<hash>` names the one passport account the phone signs in to (the
+//! one it registered, or the first bound while it had none), with its sign-in alias
+//! `LOGIN#phone:<hash>`; `PHONE#<hash>` counts the passport accounts bound to it
+//! (`passport_accounts`, beside the cloud accounts' count) and lists them for look-ups.
 
 use super::accounts::{AccountItem, CredentialItem, CredentialStatus, VerificationItem};
 use super::codes::consume_update;
-use super::{cancelled_items, failed_at, fault, get_s, keys, s, DynamoStore};
+use super::{cancelled_items, failed_at, fault, get_s, keys, n, s, DynamoStore};
 use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
 use crate::domain::ids::AccountId;
 use crate::domain::login::{CredentialRef, LoginName};
 use crate::error::Result;
-use crate::ports::{NewPassportAccount, PassportOutcome, PhoneChangeOutcome, Profile, SealedContact};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use crate::ports::{NewPassportAccount, PassportOutcome, PassportRebind, PhoneChangeOutcome, Profile, SealedContact};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl DynamoStore {
@@ -29,6 +35,44 @@ impl DynamoStore {
         self.put(item.into_iter().collect())
     }
 
+    /// The phone's one passport account it signs in to [REG-3]: a guard item, put only if absent.
+    fn sign_in_guard(&self, phone_hash: &str, account: &AccountId) -> Result<Put> {
+        let item = [
+            ("pk".to_string(), s(keys::passport_of_phone(phone_hash))),
+            ("account_id".to_string(), s(account.as_str())),
+        ];
+        self.put(item.into_iter().collect())
+    }
+
+    /// Counts a passport account as bound to a phone, within the cap [REG-3], and lists it for
+    /// look-ups [REC-3].
+    fn count_passport_on_phone(&self, phone_hash: &str, account: &AccountId, cap: u32) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::phone_accounts(phone_hash)))
+            .update_expression("ADD passport_accounts :one, account_ids :ids")
+            .condition_expression("attribute_not_exists(passport_accounts) OR passport_accounts < :cap")
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account.to_string()]))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap.into()))
+            .build()
+            .map_err(fault("build passport phone counter"))
+    }
+
+    /// A passport account is no longer bound to the phone.
+    fn release_passport_of_phone(&self, phone_hash: &str, account: &AccountId) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::phone_accounts(phone_hash)))
+            .update_expression(
+                "SET passport_accounts = if_not_exists(passport_accounts, :one) - :one DELETE account_ids :ids",
+            )
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account.to_string()]))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(fault("build old passport phone counter"))
+    }
+
     /// Removes an alias, only if it still points at this account.
     fn drop_alias(&self, alias: &LoginName, account: &AccountId) -> Result<aws_sdk_dynamodb::types::Delete> {
         self.delete_if_mine(keys::login(alias), "alias_of_account", account)
@@ -38,6 +82,7 @@ impl DynamoStore {
         &self,
         a: &NewPassportAccount,
         proof: Option<&crate::ports::CodeProof>,
+        cap: u32,
     ) -> Result<PassportOutcome> {
         let id = &a.account_id;
         let credential = CredentialItem {
@@ -49,6 +94,8 @@ impl DynamoStore {
             status: CredentialStatus::Active,
             login_protection: false,
             operation_protection: true,
+            login_factors: Default::default(),
+            operation_factors: Default::default(),
             totp: None,
             recovery_codes: BTreeMap::new(),
             activated: a.activated,
@@ -80,13 +127,12 @@ impl DynamoStore {
                 TransactWriteItem::builder().update(consume_update(&self.tables.flows, proof)?).build(),
             );
         }
-        let guard = self.put(
-            [("pk".to_string(), s(keys::passport_of_phone(&a.phone.hash))), ("account_id".to_string(), s(id.as_str()))]
-                .into_iter()
-                .collect(),
-        )?;
+        let guard = self.sign_in_guard(&a.phone.hash, id)?;
         request = request
             .transact_items(TransactWriteItem::builder().put(guard).build())
+            .transact_items(
+                TransactWriteItem::builder().update(self.count_passport_on_phone(&a.phone.hash, id, cap)?).build(),
+            )
             .transact_items(
                 TransactWriteItem::builder()
                     .put(self.put(serde_dynamo::to_item(&account).map_err(fault("encode passport account"))?)?)
@@ -119,6 +165,8 @@ impl DynamoStore {
             if let Some(account_id) = self.passport_account_of(&a.phone.hash).await? {
                 return Ok(PassportOutcome::Exists { account_id });
             }
+        } else if failed_at(&reasons, at + 1) {
+            return Ok(PassportOutcome::PhoneLimitReached);
         }
         Err(crate::Error::internal("create passport account", "transaction cancelled without a known cause"))
     }
@@ -184,42 +232,48 @@ impl DynamoStore {
         account_id: &AccountId,
         old_hash: &str,
         new: &SealedContact,
+        how: PassportRebind,
     ) -> Result<PhoneChangeOutcome> {
-        let rebind = self.rebind_phone(account_id, old_hash, new)?;
-        let new_guard = self.put(
-            [
-                ("pk".to_string(), s(keys::passport_of_phone(&new.hash))),
-                ("account_id".to_string(), s(account_id.as_str())),
-            ]
-            .into_iter()
-            .collect(),
-        )?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(rebind).build())
-            .transact_items(TransactWriteItem::builder().put(new_guard).build())
-            .transact_items(
-                TransactWriteItem::builder()
-                    .delete(self.delete_if_mine(keys::passport_of_phone(old_hash), "account_id", account_id)?)
-                    .build(),
-            )
-            .transact_items(
-                TransactWriteItem::builder().put(self.alias(&LoginName::Phone(new.hash.clone()), account_id)?).build(),
-            )
-            .transact_items(
-                TransactWriteItem::builder()
-                    .delete(self.drop_alias(&LoginName::Phone(old_hash.to_owned()), account_id)?)
-                    .build(),
-            )
-            .send()
-            .await;
+        let mut items = vec![
+            TransactWriteItem::builder().update(self.rebind_phone(account_id, old_hash, new)?).build(),
+            TransactWriteItem::builder().update(self.count_passport_on_phone(&new.hash, account_id, how.cap)?).build(),
+            TransactWriteItem::builder().update(self.release_passport_of_phone(old_hash, account_id)?).build(),
+        ];
+        // From index 3: the new phone's sign-in, as read (taken by this account, or another's).
+        let sign_in_items = if how.takes_sign_in {
+            items.push(TransactWriteItem::builder().put(self.sign_in_guard(&new.hash, account_id)?).build());
+            let alias = self.alias(&LoginName::Phone(new.hash.clone()), account_id)?;
+            items.push(TransactWriteItem::builder().put(alias).build());
+            2
+        } else {
+            let held = ConditionCheck::builder()
+                .table_name(&self.tables.accounts)
+                .key("pk", s(keys::passport_of_phone(&new.hash)))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(fault("build sign-in check"))?;
+            items.push(TransactWriteItem::builder().condition_check(held).build());
+            1
+        };
+        if how.leaves_sign_in {
+            let guard = self.delete_if_mine(keys::passport_of_phone(old_hash), "account_id", account_id)?;
+            items.push(TransactWriteItem::builder().delete(guard).build());
+            let alias = self.drop_alias(&LoginName::Phone(old_hash.to_owned()), account_id)?;
+            items.push(TransactWriteItem::builder().delete(alias).build());
+        }
+        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         let Err(err) = result else { return Ok(PhoneChangeOutcome::Changed) };
         let reasons = cancelled_items(err)?;
-        Ok(if failed_at(&reasons, 0) {
+        let failed = |range: std::ops::Range<usize>| range.into_iter().any(|i| failed_at(&reasons, i));
+        Ok(if failed(0..1) {
             PhoneChangeOutcome::Stale
-        } else if failed_at(&reasons, 1) || failed_at(&reasons, 3) {
+        } else if failed(1..2) {
             PhoneChangeOutcome::PhoneLimitReached
+        } else if failed(3..3 + sign_in_items) {
+            PhoneChangeOutcome::Raced
+        } else if failed(3 + sign_in_items..reasons.len()) {
+            // Only this account's own change moves the old phone's sign-in away from it.
+            PhoneChangeOutcome::Stale
         } else {
             return Err(crate::Error::internal("change passport phone", "transaction cancelled without a known cause"));
         })

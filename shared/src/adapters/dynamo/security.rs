@@ -3,11 +3,16 @@ use super::keys;
 use super::{fault, get_n, n, s, written, DynamoStore};
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
+use crate::domain::security::ChosenFactors;
 use crate::error::Result;
 use crate::ports::{SecurityChange, SecurityRecord, SecurityStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
+
+fn factors(chosen: ChosenFactors) -> Result<AttributeValue> {
+    serde_dynamo::to_attribute_value(chosen).map_err(fault("encode chosen factors"))
+}
 
 fn code_map(hashes: &[String]) -> AttributeValue {
     AttributeValue::M(hashes.iter().map(|h| (h.clone(), AttributeValue::Bool(true))).collect())
@@ -25,6 +30,8 @@ impl SecurityStore for DynamoStore {
             password_hash: c.password_hash.into(),
             login_protection: c.login_protection,
             operation_protection: c.operation_protection,
+            login_factors: c.login_factors,
+            operation_factors: c.operation_factors,
             idle_timeout_secs: c.idle_timeout_secs,
             totp_secret_encrypted: c.totp.map(|t| t.secret_encrypted.into()),
             totp_last_step: last_step,
@@ -46,10 +53,12 @@ impl SecurityStore for DynamoStore {
                 values.insert(":h".into(), s(hash.into_inner()));
                 ("SET password_hash = :h", None)
             }
-            SecurityChange::Protection { login, operation } => {
+            SecurityChange::Protection { login, operation, login_factors, operation_factors } => {
                 values.insert(":l".into(), AttributeValue::Bool(login));
                 values.insert(":o".into(), AttributeValue::Bool(operation));
-                ("SET login_protection = :l, operation_protection = :o", None)
+                values.insert(":lf".into(), factors(login_factors)?);
+                values.insert(":of".into(), factors(operation_factors)?);
+                ("SET login_protection = :l, operation_protection = :o, login_factors = :lf, operation_factors = :of", None)
             }
             SecurityChange::IdleTimeout { secs } => {
                 values.insert(":s".into(), n(secs));
@@ -66,9 +75,14 @@ impl SecurityStore for DynamoStore {
                 values.insert(":rc".into(), code_map(&recovery_code_hashes));
                 ("SET totp = :t, recovery_codes = :rc", Some("attribute_not_exists(totp)"))
             }
-            SecurityChange::UnbindTotp => {
+            SecurityChange::UnbindTotp { login_factors, operation_factors } => {
                 values.insert(":rc".into(), code_map(&[]));
-                ("REMOVE totp SET recovery_codes = :rc", Some("attribute_exists(totp)"))
+                values.insert(":lf".into(), factors(login_factors)?);
+                values.insert(":of".into(), factors(operation_factors)?);
+                (
+                    "REMOVE totp SET recovery_codes = :rc, login_factors = :lf, operation_factors = :of",
+                    Some("attribute_exists(totp)"),
+                )
             }
             SecurityChange::UseTotpStep { step } => {
                 values.insert(":step".into(), n(step));

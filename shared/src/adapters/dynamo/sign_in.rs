@@ -44,6 +44,7 @@ impl DynamoStore {
             password_hash: c.password_hash.into(),
             idle_timeout_secs: c.idle_timeout_secs,
             login_protection: c.login_protection,
+            login_factors: c.login_factors,
             totp_bound: c.totp.is_some(),
             activated: c.activated,
         }))
