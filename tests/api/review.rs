@@ -326,3 +326,38 @@ async fn the_letter_templates_download_as_files() {
     }
     assert_eq!(app.call("GET", "/v1/templates/nothing", None, None).await.status, 404);
 }
+
+#[tokio::test]
+async fn a_rejected_phone_rebind_is_told_to_the_new_phone_and_a_given_back_claim_decides_nothing() {
+    let app = spawn_app().await;
+    let (_, old_phone, token) = app.signed_in_user().await;
+    let new_phone = unique_phone();
+    let sent =
+        app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
+    let code = app.outbox_code(&new_phone);
+    let material = app.material(&token, &APPEAL_MATERIAL).await;
+    let body = json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material });
+    let appeal = app.call("POST", "/v1/appeals/phone-rebind", Some(&token), Some(body)).await;
+    assert_eq!(appeal.status, 201, "{:?}", appeal.body);
+
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let id = case["case_id"].as_str().unwrap();
+    // Given back, the claim no longer decides (whoever claims next does).
+    let lease = format!("/v1/review/cases/{id}/lease");
+    let back = app.call("DELETE", &lease, Some(&reviewer.token), Some(json!({ "claim_token": claim }))).await;
+    assert_eq!(back.status, 204, "{:?}", back.body);
+    let late = app.decide(&reviewer, id, &claim, json!({ "decision": "approve" })).await;
+    assert_eq!((late.status, late.code()), (409, "CLAIM_NOT_HELD"));
+    let (claim, _) = app.claim(&reviewer).await.expect("the case waits again");
+    let rejected =
+        app.decide(&reviewer, id, &claim, json!({ "decision": "reject", "reason": "the letter is not signed" })).await;
+    assert_eq!(rejected.status, 200, "{:?}", rejected.body);
+
+    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    assert!(sms.messages(Some(&new_phone)).iter().any(|m| m.text.contains("the letter is not signed")));
+    assert!(!sms.messages(Some(&old_phone)).iter().any(|m| m.text.contains("not signed")), "the old phone is unusable");
+    let me = app.call("GET", "/v1/accounts/me", Some(&token), None).await;
+    assert_eq!(me.status, 200, "a rejection signs nobody out");
+    assert!(me.body["phone"].as_str().unwrap().ends_with(&old_phone[old_phone.len() - 4..]));
+}

@@ -1,5 +1,6 @@
 //! `GET /v1/review/cases/{case_id}`: a case with 5-minute presigned URLs of its material and its
-//! history (the view is audited).
+//! history (the view is audited). What the reviewer compares (the person in full) only for the
+//! claim's holder and for leads.
 
 use super::staff_case_body;
 use crate::api::{json_response, ApiResult};
@@ -10,5 +11,6 @@ use shared::usecases::review::read_case;
 
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed, CaseId(case_id): CaseId) -> ApiResult {
     let (case, material) = read_case(&state.services, &staff, &case_id).await?;
-    Ok(json_response(StatusCode::OK, &staff_case_body(state, &case, &material, true)))
+    let full = staff.leads() || case.flow.claimed_by(&staff.username);
+    Ok(json_response(StatusCode::OK, &staff_case_body(state, &case, &material, full)))
 }

@@ -52,12 +52,14 @@ impl StaffJwt {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp", "iss"]);
+        validation.validate_nbf = true;
         let data = decode::<Map<String, Value>>(token, key, &validation).ok()?;
         let claims = data.claims;
-        let issuer_ok = claims
-            .get("iss")
-            .and_then(Value::as_str)
-            .is_some_and(|iss| iss.ends_with(&format!("/{}", self.pool.user_pool_id)));
+        // The issuer, exactly: `https://cognito-idp.<region>.amazonaws.com/<pool id>` (the pool id
+        // starts with its region), as the template's JwtConfiguration names it.
+        let region = self.pool.user_pool_id.split('_').next().unwrap_or_default();
+        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{}", self.pool.user_pool_id);
+        let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(issuer.as_str());
         let audience = claims.get("client_id").or_else(|| claims.get("aud")).and_then(Value::as_str);
         if !issuer_ok || audience != Some(self.pool.client_id.as_str()) {
             return None;

@@ -5,7 +5,7 @@
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::upload::UploadId;
 use crate::error::{Error, Result};
-use crate::ports::{PresignedRequest, UploadStore};
+use crate::ports::{ObjectHead, PresignedRequest, UploadStore};
 use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::Client;
@@ -73,39 +73,52 @@ impl UploadStore for S3Uploads {
         Ok(PresignedRequest { method: request.method().to_owned(), url: request.uri().to_owned(), headers })
     }
 
-    async fn size(&self, object: &str) -> Result<Option<u64>> {
+    async fn head(&self, object: &str) -> Result<Option<ObjectHead>> {
         match self.client.head_object().bucket(&self.bucket).key(object).send().await {
-            Ok(head) => Ok(Some(head.content_length.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))),
+            Ok(head) => Ok(Some(ObjectHead {
+                size: head.content_length.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                etag: head.e_tag.unwrap_or_default(),
+            })),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
             Err(e) => Err(Error::internal("read an upload's size", e)),
         }
     }
 
-    async fn first_bytes(&self, object: &str, n: u64) -> Result<Vec<u8>> {
-        let out = self
+    async fn first_bytes(&self, object: &str, n: u64, etag: &str) -> Result<Option<Vec<u8>>> {
+        let result = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(object)
+            .if_match(etag)
             .range(format!("bytes=0-{}", n.saturating_sub(1)))
             .send()
-            .await
-            .map_err(|e| Error::internal("read an upload's first bytes", e))?;
+            .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(e) if e.raw_response().is_some_and(|r| matches!(r.status().as_u16(), 404 | 412)) => return Ok(None),
+            Err(e) => return Err(Error::internal("read an upload's first bytes", e)),
+        };
         let bytes = out.body.collect().await.map_err(|e| Error::internal("read an upload's first bytes", e))?;
-        Ok(bytes.into_bytes().to_vec())
+        Ok(Some(bytes.into_bytes().to_vec()))
     }
 
-    async fn copy(&self, from: &str, to: &str) -> Result<()> {
-        self.client
+    async fn copy(&self, from: &str, to: &str, etag: &str) -> Result<bool> {
+        let result = self
+            .client
             .copy_object()
             .bucket(&self.bucket)
             .key(to)
             .copy_source(format!("{}/{from}", self.bucket))
+            .copy_source_if_match(etag)
             .send()
-            .await
-            .map_err(|e| Error::internal("keep an upload with its case", e))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.raw_response().is_some_and(|r| matches!(r.status().as_u16(), 404 | 412)) => Ok(false),
+            Err(e) => Err(Error::internal("keep an upload with its case", e)),
+        }
     }
 
     async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String> {

@@ -80,6 +80,8 @@ impl ReviewQueue for Queue {
             .receive_message()
             .queue_url(self.url().await?)
             .max_number_of_messages(1)
+            // A short poll may miss the few messages there are; a second's long poll does not.
+            .wait_time_seconds(1)
             .visibility_timeout(whole_seconds(lease))
             .send()
             .await

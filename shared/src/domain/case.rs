@@ -117,11 +117,15 @@ impl CaseRequest {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum CaseState {
     Submitted,
-    /// Claimed by `reviewer` through the queue message `message_id` (its lease is the message's
-    /// visibility timeout: when it lapses, whoever receives that message next claims the case).
+    /// Claimed by `reviewer` through the queue message `message_id` until `lease_until` (the
+    /// message's visibility timeout). Only the holder of the claim token (kept as its keyed hash)
+    /// decides, while the lease lasts; once it lapsed, whoever receives a message of the case
+    /// claims it.
     InReview {
         reviewer: String,
         message_id: String,
+        token_hash: String,
+        lease_until: DateTime<Utc>,
     },
     Approved {
         reviewer: String,
@@ -199,14 +203,29 @@ pub struct Case {
 pub enum CaseEvent<'a> {
     /// Put on the review queue at this time.
     Dispatched,
-    /// A reviewer received the case's message `message_id`.
+    /// A reviewer received the case's message `message_id`; `token_hash` is its claim token's
+    /// hash, the lease lasts until `lease_until`.
     Claim {
         reviewer: &'a str,
         message_id: &'a str,
+        token_hash: &'a str,
+        lease_until: DateTime<Utc>,
     },
-    /// The reviewer who holds the claim decides.
+    /// The claim's holder extends the lease.
+    Extend {
+        reviewer: &'a str,
+        token_hash: &'a str,
+        lease_until: DateTime<Utc>,
+    },
+    /// The claim's holder gives the case back to the queue.
+    Release {
+        reviewer: &'a str,
+        token_hash: &'a str,
+    },
+    /// The claim's holder decides, while the lease lasts.
     Decide {
         reviewer: &'a str,
+        token_hash: &'a str,
         decision: &'a Decision,
     },
     Withdraw,
@@ -261,6 +280,11 @@ impl Case {
         self.request.kind()
     }
 
+    /// Whether `reviewer` holds the case's claim (whatever the lease).
+    pub fn claimed_by(&self, reviewer: &str) -> bool {
+        matches!(&self.state, CaseState::InReview { reviewer: r, .. } if r == reviewer)
+    }
+
     /// Whether the case must be (re)put on the review queue now.
     pub fn needs_dispatch(&self, now: DateTime<Utc>) -> bool {
         self.state.is_open()
@@ -282,6 +306,18 @@ impl Case {
         match &self.state {
             CaseState::Rejected { reason, .. } => Some(reason),
             _ => None,
+        }
+    }
+
+    /// Whether `reviewer` holds the claim with this token and its lease lasts.
+    fn holder(&self, reviewer: &str, token_hash: &str, now: DateTime<Utc>) -> Result<(), CaseRefusal> {
+        match &self.state {
+            CaseState::InReview { reviewer: r, token_hash: h, lease_until, .. }
+                if r == reviewer && h == token_hash && now < *lease_until =>
+            {
+                Ok(())
+            }
+            _ => Err(CaseRefusal::NotClaimHolder),
         }
     }
 
@@ -333,22 +369,36 @@ impl Flow for Case {
         }
         match event {
             CaseEvent::Dispatched => Ok(Case { dispatched_at: Some(now), ..self }),
-            CaseEvent::Claim { reviewer, message_id } => {
-                if let CaseState::InReview { message_id: held, .. } = &self.state {
-                    // Receiving the very message of the claim again means its lease lapsed; any
-                    // other message is another dispatch of a case someone is reviewing.
-                    if held != message_id {
+            CaseEvent::Claim { reviewer, message_id, token_hash, lease_until } => {
+                if let CaseState::InReview { message_id: held, lease_until: until, .. } = &self.state {
+                    // While the lease lasts, any other message is another dispatch of a case
+                    // someone holds; once it lapsed, the case is anyone's who receives it.
+                    if held != message_id && now < *until {
                         return Err(CaseRefusal::ClaimedByOther);
                     }
                 }
-                let state = CaseState::InReview { reviewer: reviewer.into(), message_id: message_id.into() };
+                let state = CaseState::InReview {
+                    reviewer: reviewer.into(),
+                    message_id: message_id.into(),
+                    token_hash: token_hash.into(),
+                    lease_until,
+                };
                 Ok(self.record(now, Actor::Reviewer(reviewer.into()), state, None))
             }
-            CaseEvent::Decide { reviewer, decision } => {
-                let holds = matches!(&self.state, CaseState::InReview { reviewer: r, .. } if r == reviewer);
-                if !holds {
-                    return Err(CaseRefusal::NotClaimHolder);
+            CaseEvent::Extend { reviewer, token_hash, lease_until } => {
+                self.holder(reviewer, token_hash, now)?;
+                let mut case = self;
+                if let CaseState::InReview { lease_until: until, .. } = &mut case.state {
+                    *until = lease_until;
                 }
+                Ok(case)
+            }
+            CaseEvent::Release { reviewer, token_hash } => {
+                self.holder(reviewer, token_hash, now)?;
+                Ok(self.record(now, Actor::Reviewer(reviewer.into()), CaseState::Submitted, Some("given back".into())))
+            }
+            CaseEvent::Decide { reviewer, token_hash, decision } => {
+                self.holder(reviewer, token_hash, now)?;
                 let actor = Actor::Reviewer(reviewer.into());
                 Ok(match decision {
                     Decision::Approve => {
@@ -396,28 +446,29 @@ mod tests {
         Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().unwrap()
     }
 
+    fn claim<'a>(reviewer: &'a str, message_id: &'a str, token_hash: &'a str, until: DateTime<Utc>) -> CaseEvent<'a> {
+        CaseEvent::Claim { reviewer, message_id, token_hash, lease_until: until }
+    }
+
     #[test]
     fn one_reviewer_decides_what_they_claimed() {
         let now = at(2026, 12, 1, 2);
+        let lease = now + Duration::minutes(15);
         let c = case(now).apply(CaseEvent::Dispatched, now).unwrap();
-        let c = c.apply(CaseEvent::Claim { reviewer: "r1", message_id: "m1" }, now).unwrap();
-        // Another dispatch of the same case, received by someone else: refused.
-        assert_eq!(
-            c.clone().apply(CaseEvent::Claim { reviewer: "r2", message_id: "m2" }, now).unwrap_err(),
-            CaseRefusal::ClaimedByOther
-        );
+        let c = c.apply(claim("r1", "m1", "t1", lease), now).unwrap();
+        // Another dispatch of the same case, received by someone else while the lease lasts: refused.
+        assert_eq!(c.clone().apply(claim("r2", "m2", "t2", lease), now).unwrap_err(), CaseRefusal::ClaimedByOther);
         let approve = Decision::Approve;
-        assert_eq!(
-            c.clone().apply(CaseEvent::Decide { reviewer: "r2", decision: &approve }, now).unwrap_err(),
-            CaseRefusal::NotClaimHolder
-        );
-        // The lease lapsed: the same message reaches r2, who now holds the claim.
-        let c2 = c.clone().apply(CaseEvent::Claim { reviewer: "r2", message_id: "m1" }, now).unwrap();
-        assert_eq!(
-            c2.clone().apply(CaseEvent::Decide { reviewer: "r1", decision: &approve }, now).unwrap_err(),
-            CaseRefusal::NotClaimHolder
-        );
-        let done = c2.apply(CaseEvent::Decide { reviewer: "r2", decision: &approve }, now).unwrap();
+        let decide =
+            |r: &'static str, t: &'static str| CaseEvent::Decide { reviewer: r, token_hash: t, decision: &approve };
+        assert_eq!(c.clone().apply(decide("r2", "t1"), now).unwrap_err(), CaseRefusal::NotClaimHolder);
+        assert_eq!(c.clone().apply(decide("r1", "t2"), now).unwrap_err(), CaseRefusal::NotClaimHolder);
+        // Once the lease lapsed, the holder no longer decides, and any message of the case claims it.
+        assert_eq!(c.clone().apply(decide("r1", "t1"), lease).unwrap_err(), CaseRefusal::NotClaimHolder);
+        let later = lease + Duration::minutes(1);
+        let c2 = c.clone().apply(claim("r2", "m3", "t3", later + Duration::minutes(15)), later).unwrap();
+        assert_eq!(c2.clone().apply(decide("r1", "t1"), later).unwrap_err(), CaseRefusal::NotClaimHolder);
+        let done = c2.apply(decide("r2", "t3"), later).unwrap();
         assert_eq!(done.state.name(), "approved");
         assert_eq!(done.deadline(), None);
         assert_eq!(done.clone().apply(CaseEvent::Withdraw, now).unwrap_err(), CaseRefusal::Closed);
@@ -428,8 +479,12 @@ mod tests {
     fn only_a_waiting_case_is_withdrawn() {
         let now = at(2026, 12, 1, 2);
         assert_eq!(case(now).apply(CaseEvent::Withdraw, now).unwrap().state, CaseState::Withdrawn);
-        let claimed = case(now).apply(CaseEvent::Claim { reviewer: "r", message_id: "m" }, now).unwrap();
-        assert_eq!(claimed.apply(CaseEvent::Withdraw, now).unwrap_err(), CaseRefusal::NotWithdrawable);
+        let claimed = case(now).apply(claim("r", "m", "t", now + Duration::minutes(15)), now).unwrap();
+        assert_eq!(claimed.clone().apply(CaseEvent::Withdraw, now).unwrap_err(), CaseRefusal::NotWithdrawable);
+        // Given back, it waits again (and may be withdrawn).
+        let back = claimed.apply(CaseEvent::Release { reviewer: "r", token_hash: "t" }, now).unwrap();
+        assert_eq!(back.state, CaseState::Submitted);
+        assert_eq!(back.apply(CaseEvent::Withdraw, now).unwrap().state, CaseState::Withdrawn);
     }
 
     #[test]

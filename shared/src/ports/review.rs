@@ -22,6 +22,14 @@ pub struct PresignedRequest {
     pub headers: BTreeMap<String, String>,
 }
 
+/// What HeadObject says of an object: the checks and the copy name this version (`etag`), so a
+/// file replaced after its check is never kept.
+#[derive(Debug, Clone)]
+pub struct ObjectHead {
+    pub size: u64,
+    pub etag: String,
+}
+
 /// The uploads bucket: temporary uploads under each account's prefix (removed by a lifecycle
 /// rule unless a case keeps them) and material kept under its case.
 #[async_trait]
@@ -39,11 +47,12 @@ pub trait UploadStore: Send + Sync {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<PresignedRequest>;
-    /// The object's size, if it exists.
-    async fn size(&self, object: &str) -> Result<Option<u64>>;
-    /// The object's first `n` bytes.
-    async fn first_bytes(&self, object: &str, n: u64) -> Result<Vec<u8>>;
-    async fn copy(&self, from: &str, to: &str) -> Result<()>;
+    /// The object's size and entity tag, if it exists.
+    async fn head(&self, object: &str) -> Result<Option<ObjectHead>>;
+    /// The object's first `n` bytes, if it is still the version `etag` names.
+    async fn first_bytes(&self, object: &str, n: u64, etag: &str) -> Result<Option<Vec<u8>>>;
+    /// Copies the object, if it is still the version `etag` names (false: it changed).
+    async fn copy(&self, from: &str, to: &str, etag: &str) -> Result<bool>;
     /// A presigned GET of `object` (a reviewer's view of the material).
     async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String>;
 }

@@ -81,18 +81,25 @@ async fn take_material(
             return Err(Error::UploadPurposeMismatch { material });
         }
         let object = deps.uploads().upload_object(account, &id);
-        let size = deps.uploads().size(&object).await?.ok_or(Error::UploadNotFound { material })?;
-        if size > MAX_UPLOAD_BYTES {
+        let head = deps.uploads().head(&object).await?.ok_or(Error::UploadNotFound { material })?;
+        if head.size > MAX_UPLOAD_BYTES {
             return Err(Error::UploadTooLarge { material });
         }
-        let first = deps.uploads().first_bytes(&object, ImageType::SNIFF_BYTES).await?;
+        let first = deps
+            .uploads()
+            .first_bytes(&object, ImageType::SNIFF_BYTES, &head.etag)
+            .await?
+            .ok_or(Error::UploadNotFound { material })?;
         let image = ImageType::sniff(&first).ok_or(Error::UploadNotAnImage { material })?;
-        checked.push((id, object, image));
+        checked.push((id, object, image, head.etag));
     }
     let mut kept = vec![];
-    for (index, (id, object, image)) in checked.into_iter().enumerate() {
+    for (index, (id, object, image, etag)) in checked.into_iter().enumerate() {
         let to = deps.uploads().case_object(case_id, index, &id);
-        deps.uploads().copy(&object, &to).await?;
+        // Only the very version that was checked is kept: a file replaced meanwhile is refused.
+        if !deps.uploads().copy(&object, &to, &etag).await? {
+            return Err(Error::UploadNotFound { material: id.purpose.as_str() });
+        }
         kept.push(Material { purpose: id.purpose, object: to, image });
     }
     Ok(kept)

@@ -84,7 +84,7 @@ pub struct Claimed {
 /// Claims the next case waiting on the queue. Messages of cases already decided or withdrawn,
 /// and spare dispatches of a case someone else holds, are removed on the way.
 pub async fn claim_next(
-    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasCases),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasCases),
     staff: &Staff,
 ) -> Result<Option<Claimed>> {
     must_review(staff)?;
@@ -94,7 +94,13 @@ pub async fn claim_next(
         let mut current = deps.flows::<Case>().load(&received.case_id).await?;
         let claimed = loop {
             let Some(case) = current else { break None };
-            let event = CaseEvent::Claim { reviewer: &staff.username, message_id: &received.message_id };
+            let token_hash = claim_hash(deps, &received.receipt);
+            let event = CaseEvent::Claim {
+                reviewer: &staff.username,
+                message_id: &received.message_id,
+                token_hash: &token_hash,
+                lease_until: now + LEASE,
+            };
             let next = match case.flow.clone().apply(event, now) {
                 Ok(next) => next,
                 Err(_) => break None,
@@ -115,45 +121,73 @@ pub async fn claim_next(
     Ok(None)
 }
 
-async fn held_case(deps: &impl HasFlows, staff: &Staff, case_id: &FlowId) -> Result<Versioned<Case>> {
-    let case = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
-    match &case.flow.state {
-        crate::domain::case::CaseState::InReview { reviewer, .. } if *reviewer == staff.username => Ok(case),
-        state if !state.is_open() => Err(Error::CaseClosed),
-        _ => Err(Error::ClaimNotHeld),
+/// The claim token's keyed hash (the token itself, a receipt handle, is never stored).
+fn claim_hash(deps: &impl HasKeys, claim_token: &str) -> String {
+    deps.keys().keyed_hash("claim-token", claim_token)
+}
+
+fn claim_refusal(refusal: CaseRefusal) -> Error {
+    match refusal {
+        CaseRefusal::Closed => Error::CaseClosed,
+        _ => Error::ClaimNotHeld,
     }
+}
+
+/// Moves a claimed case on by its holder (`event` says how), with the audit entry, after
+/// `queue_step` (the lease's change on the queue) succeeded. Refused unless the caller holds the
+/// claim with this token while its lease lasts.
+async fn holder_step<'e>(
+    deps: &(impl HasClock + HasFlows + HasCases),
+    staff: &Staff,
+    case_id: &FlowId,
+    action: &str,
+    event: impl Fn() -> CaseEvent<'e>,
+    queue_step: impl std::future::Future<Output = Result<bool>>,
+) -> Result<Versioned<Case>> {
+    let mut current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+    let now = deps.clock().now();
+    current.flow.clone().apply(event(), now).map_err(claim_refusal)?;
+    if !queue_step.await? {
+        return Err(Error::ClaimNotHeld);
+    }
+    for _ in 0..MAX_RACES {
+        let next = current.flow.clone().apply(event(), now).map_err(claim_refusal)?;
+        if deps.cases().transition_audited(&current, &next, &audit(staff, action, case_id, None, now)).await? {
+            return Ok(Versioned { id: current.id, version: current.version + 1, flow: next });
+        }
+        current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+    }
+    Err(Error::internal("move a claimed case", "too many concurrent writes"))
 }
 
 /// Extends the claim's lease by [`LEASE`] from now.
 pub async fn extend_lease(
-    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasCases),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasCases),
     staff: &Staff,
     case_id: &FlowId,
     claim_token: &str,
 ) -> Result<DateTime<Utc>> {
     must_review(staff)?;
-    held_case(deps, staff, case_id).await?;
-    if !deps.review_queue().extend(claim_token, LEASE).await? {
-        return Err(Error::ClaimNotHeld);
-    }
-    let now = deps.clock().now();
-    deps.cases().audit(&audit(staff, "extend_lease", case_id, None, now)).await?;
-    Ok(now + LEASE)
+    let token_hash = claim_hash(deps, claim_token);
+    let until = deps.clock().now() + LEASE;
+    let event = || CaseEvent::Extend { reviewer: &staff.username, token_hash: &token_hash, lease_until: until };
+    let queue_step = deps.review_queue().extend(claim_token, LEASE);
+    holder_step(deps, staff, case_id, "extend_lease", event, queue_step).await?;
+    Ok(until)
 }
 
-/// Gives the case back to the queue at once (the lease ends now).
+/// Gives the case back to the queue at once: it waits again, for anyone to claim.
 pub async fn release(
-    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasCases),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasCases),
     staff: &Staff,
     case_id: &FlowId,
     claim_token: &str,
 ) -> Result<()> {
     must_review(staff)?;
-    held_case(deps, staff, case_id).await?;
-    if !deps.review_queue().extend(claim_token, Duration::zero()).await? {
-        return Err(Error::ClaimNotHeld);
-    }
-    deps.cases().audit(&audit(staff, "release", case_id, None, deps.clock().now())).await
+    let token_hash = claim_hash(deps, claim_token);
+    let event = || CaseEvent::Release { reviewer: &staff.username, token_hash: &token_hash };
+    let queue_step = deps.review_queue().extend(claim_token, Duration::zero());
+    holder_step(deps, staff, case_id, "release", event, queue_step).await.map(|_| ())
 }
 
 /// A file of a case as a reviewer sees it.
@@ -231,14 +265,12 @@ pub async fn decide(
     decision: &Decision,
 ) -> Result<Versioned<Case>> {
     must_review(staff)?;
+    let token_hash = claim_hash(deps, claim_token);
     let mut current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
     for _ in 0..MAX_RACES {
         let now = deps.clock().now();
-        let next = match current.flow.clone().apply(CaseEvent::Decide { reviewer: &staff.username, decision }, now) {
-            Ok(next) => next,
-            Err(CaseRefusal::Closed) => return Err(Error::CaseClosed),
-            Err(_) => return Err(Error::ClaimNotHeld),
-        };
+        let event = CaseEvent::Decide { reviewer: &staff.username, token_hash: &token_hash, decision };
+        let next = current.flow.clone().apply(event, now).map_err(claim_refusal)?;
         let effect = match decision {
             Decision::Approve => Some(effect_of(&next)?),
             Decision::Reject { .. } => None,
@@ -294,9 +326,16 @@ fn what(kind: CaseKind) -> &'static str {
     }
 }
 
-/// Tells the customer the outcome by SMS to the account's phone (after a rebind: the new one).
+/// Tells the customer the outcome by SMS: to the account's phone (after a rebind, the new one);
+/// a rejected rebind to the new phone the appeal proved (the bound one is the unusable one).
 async fn notify(deps: &(impl HasKeys + HasAccounts + HasOutbox), case: &Versioned<Case>) -> Result<()> {
-    let phone = super::codes::account_phone(deps, &case.flow.account_id).await?;
+    let phone = match (&case.flow.request, case.flow.rejection_reason()) {
+        (CaseRequest::PhoneRebind { new_phone, .. }, Some(_)) => {
+            let e164 = deps.keys().decrypt(&new_phone.encrypted)?;
+            crate::domain::phone::Phone::parse(&e164).map_err(|e| Error::internal("a case's phone", e))?
+        }
+        _ => super::codes::account_phone(deps, &case.flow.account_id).await?,
+    };
     let text = match case.flow.rejection_reason() {
         None => format!("[Cloud] {} (case {}) was approved.", what(case.flow.kind()), case.id),
         Some(reason) => format!("[Cloud] {} (case {}) was not approved: {reason}", what(case.flow.kind()), case.id),

@@ -105,12 +105,12 @@ impl CaseStore for DynamoStore {
         }
         let Err(err) = request.send().await else { return Ok(DecisionOutcome::Applied) };
         let reasons = cancelled_items(err)?;
-        Ok(if failed_at(&reasons, 0) {
-            DecisionOutcome::Stale
-        } else if reasons.iter().skip(2).any(Option::is_some) {
+        Ok(if reasons.iter().skip(2).any(Option::is_some) && !failed_at(&reasons, 0) {
             DecisionOutcome::EffectRefused
         } else {
-            return Err(Error::internal("decide a case", "transaction cancelled without a failed condition"));
+            // The case changed, or a transaction conflict (another write to one of the items at
+            // the same moment): read again and retry.
+            DecisionOutcome::Stale
         })
     }
 
