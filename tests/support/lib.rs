@@ -16,6 +16,7 @@ use shared::domain::phone::Phone;
 use shared::ports::{SendCounter, SendLimits};
 use shared::usecases::codes::{phone_target, prepare_code};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 pub mod browser;
@@ -205,6 +206,28 @@ impl TestApp {
         body: Bytes,
         headers: &[(&str, &str)],
     ) -> Reply {
+        let request = Self::request(method, path, token, body, headers);
+        Self::reply(self.gateway.dispatch(request, source_ip).await)
+    }
+
+    /// Like `call_from` without a token, timing the answer alone (what the caller waits for:
+    /// the queue workers run after it, untimed).
+    pub async fn timed_call_from(&self, source_ip: &str, method: &str, path: &str, body: Value) -> (Reply, Duration) {
+        let request = Self::request(method, path, None, Bytes::from(body.to_string()), &[]);
+        let started = Instant::now();
+        let response = self.gateway.answer(request, source_ip).await;
+        let took = started.elapsed();
+        self.gateway.drain_all().await.expect("queue workers run");
+        (Self::reply(response), took)
+    }
+
+    fn request(
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Bytes,
+        headers: &[(&str, &str)],
+    ) -> http::Request<Bytes> {
         let mut request = http::Request::builder().method(method).uri(path).header("user-agent", "api-tests/1.0");
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -215,7 +238,10 @@ impl TestApp {
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
-        let response = self.gateway.dispatch(request.body(body).expect("request builds"), source_ip).await;
+        request.body(body).expect("request builds")
+    }
+
+    fn reply(response: http::Response<Bytes>) -> Reply {
         let (parts, bytes) = response.into_parts();
         let body = if bytes.is_empty() {
             Value::Null

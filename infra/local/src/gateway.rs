@@ -283,7 +283,8 @@ impl Gateway {
         response
     }
 
-    async fn answer(&self, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
+    /// The answer alone, what the caller waits for (the queue workers run after it: `dispatch`).
+    pub async fn answer(&self, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
         let (parts, body) = request.into_parts();
         if body.len() > MAX_PAYLOAD_BYTES {
             return gateway_answer(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
