@@ -361,3 +361,31 @@ async fn a_rejected_phone_rebind_is_told_to_the_new_phone_and_a_given_back_claim
     assert_eq!(me.status, 200, "a rejection signs nobody out");
     assert!(me.body["phone"].as_str().unwrap().ends_with(&old_phone[old_phone.len() - 4..]));
 }
+
+#[tokio::test]
+async fn a_rejected_identity_case_leaves_the_account_unverified_and_says_why() {
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let material = app.material(&token, &["household-register"]).await;
+    let opened = app
+        .call(
+            "POST",
+            "/v1/verifications/personal/support-cases",
+            Some(&token),
+            Some(json!({ "document_type": "mainland_id_card", "name": "王改名", "id_number": unique_id_number(),
+                "agreement": personal_agreement(), "material": material })),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{:?}", opened.body);
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let reason = "the household register page shows another name";
+    let rejected = app
+        .decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "reject", "reason": reason }))
+        .await;
+    assert_eq!(rejected.status, 200, "{:?}", rejected.body);
+    let me = app.call("GET", "/v1/accounts/me", Some(&token), None).await;
+    assert_eq!(me.body["verification"]["state"], "unverified");
+    let mine = app.call("GET", "/v1/cases", Some(&token), None).await;
+    assert_eq!(mine.body["cases"][0]["rejection_reason"], reason);
+}
