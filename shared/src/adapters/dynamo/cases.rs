@@ -174,23 +174,36 @@ impl CaseStore for DynamoStore {
 #[async_trait]
 impl DeadlineIndex for DynamoStore {
     async fn due(&self, kind: FlowKind, now: DateTime<Utc>, limit: i32) -> Result<Vec<FlowId>> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.tables.flows)
-            .index_name("by-deadline")
-            .key_condition_expression("due = :due AND deadline_at <= :now")
-            .expression_attribute_values(":due", s(keys::deadlines_of(kind)))
-            .expression_attribute_values(":now", s(deadline_text_of(now)))
-            .limit(limit)
-            .send()
-            .await
-            .map_err(fault("find due flows"))?;
-        Ok(out
-            .items
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|item| super::get_s(item, "flow_id").map(FlowId::from_raw))
-            .collect())
+        // Pages of the index until `limit` ids (a page stops at 1 MB, whatever the limit).
+        let wanted = usize::try_from(limit).unwrap_or(0);
+        let mut ids = vec![];
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.flows)
+                .index_name("by-deadline")
+                .key_condition_expression("due = :due AND deadline_at <= :now")
+                .expression_attribute_values(":due", s(keys::deadlines_of(kind)))
+                .expression_attribute_values(":now", s(deadline_text_of(now)))
+                .limit(limit)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(fault("find due flows"))?;
+            ids.extend(
+                out.items
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|item| super::get_s(item, "flow_id").map(FlowId::from_raw)),
+            );
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() && ids.len() < wanted => start = Some(key),
+                _ => break,
+            }
+        }
+        ids.truncate(wanted);
+        Ok(ids)
     }
 }
