@@ -389,3 +389,38 @@ async fn a_rejected_identity_case_leaves_the_account_unverified_and_says_why() {
     let mine = app.call("GET", "/v1/cases", Some(&token), None).await;
     assert_eq!(mine.body["cases"][0]["rejection_reason"], reason);
 }
+
+#[tokio::test]
+async fn an_approval_that_would_break_the_phone_cap_is_blocked_and_the_case_can_still_be_rejected() {
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let new_phone = unique_phone();
+    let sent =
+        app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
+    let code = app.outbox_code(&new_phone);
+    let material = app.material(&token, &APPEAL_MATERIAL).await;
+    let body = json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material });
+    assert_eq!(app.call("POST", "/v1/appeals/phone-rebind", Some(&token), Some(body)).await.status, 201);
+    // Meanwhile the new phone gets its 10 cloud accounts [REG-2].
+    for _ in 0..10 {
+        let (challenge, code) = app.seed_code(&new_phone).await;
+        let registered = app.register_with(&unique_username(), PASSWORD, &new_phone, &challenge, &code).await;
+        assert_eq!(registered.status, 201, "{:?}", registered.body);
+    }
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let id = case["case_id"].as_str().unwrap();
+    let blocked = app.decide(&reviewer, id, &claim, json!({ "decision": "approve" })).await;
+    assert_eq!((blocked.status, blocked.code()), (409, "DECISION_BLOCKED"), "{:?}", blocked.body);
+    let me = app.call("GET", "/v1/accounts/me", Some(&token), None).await;
+    assert_eq!(me.status, 200, "nothing changed: still signed in");
+    let rejected = app
+        .decide(
+            &reviewer,
+            id,
+            &claim,
+            json!({ "decision": "reject", "reason": "the new phone has 10 accounts already" }),
+        )
+        .await;
+    assert_eq!(rejected.status, 200, "{:?}", rejected.body);
+}
