@@ -424,3 +424,29 @@ async fn an_approval_that_would_break_the_phone_cap_is_blocked_and_the_case_can_
         .await;
     assert_eq!(rejected.status, 200, "{:?}", rejected.body);
 }
+
+#[tokio::test]
+async fn an_unbind_approval_removes_only_the_device_of_the_appeal() {
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let (lost, _) = app.bind_totp(&token, &phone).await;
+    let material = app.material(&token, &APPEAL_MATERIAL).await;
+    let appeal = app.call("POST", "/v1/appeals/mfa-unbind", Some(&token), Some(json!({ "material": material }))).await;
+    assert_eq!(appeal.status, 201, "{:?}", appeal.body);
+    // The device turns up again: the owner unbinds it and binds a new one while the case waits.
+    app.clock.advance(chrono::Duration::minutes(6));
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let code = totp_code(&app, &lost, 0);
+    let unbound = app.call("POST", "/v1/mfa/totp/unbind", Some(&token), Some(json!({ "code": code }))).await;
+    assert_eq!(unbound.status, 200, "{:?}", unbound.body);
+    app.clock.advance(chrono::Duration::minutes(2));
+    app.bind_totp(&token, &phone).await;
+
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let id = case["case_id"].as_str().unwrap();
+    let blocked = app.decide(&reviewer, id, &claim, json!({ "decision": "approve" })).await;
+    assert_eq!((blocked.status, blocked.code()), (409, "DECISION_BLOCKED"), "{:?}", blocked.body);
+    let security = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(security.body["totp_bound"], true, "the new device stays");
+}

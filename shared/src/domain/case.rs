@@ -97,8 +97,9 @@ pub struct Material {
 pub enum CaseRequest {
     /// Rebind the account's phone to `new_phone` (proven by a code when submitted) [ACC-4].
     PhoneRebind { new_phone: SealedContact, old_phone_hash: String },
-    /// Unbind the virtual MFA device of this credential [MFA-5].
-    MfaUnbind { credential: String },
+    /// Unbind the virtual MFA device of this credential [MFA-5]: the device bound when the appeal
+    /// was made (its sealed secret; a device bound since is not removed by this case).
+    MfaUnbind { credential: String, device: String },
     /// Verify the person with the name and document as submitted [KYC-P7].
     IdentityMismatch { identity: PersonalIdentity },
 }
@@ -436,7 +437,7 @@ mod tests {
         Case::new(
             AccountId::from_raw("a1"),
             Subject::Person,
-            CaseRequest::MfaUnbind { credential: "cloud:alice".into() },
+            CaseRequest::MfaUnbind { credential: "cloud:alice".into(), device: "sealed".into() },
             vec![],
             now,
         )

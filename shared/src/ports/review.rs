@@ -103,8 +103,9 @@ pub enum CaseEffect {
     /// Rebind a cloud account's phone from `old_hash` to `new`, within the phone's account cap
     /// [ACC-4, REG-2].
     RebindPhone { account: AccountId, old_hash: String, new: SealedContact, cap: u32 },
-    /// Remove the virtual MFA device and its recovery codes [MFA-5].
-    UnbindTotp { credential: CredentialRef },
+    /// Remove the virtual MFA device (only if it is still `device`, its sealed secret) and its
+    /// recovery codes [MFA-5].
+    UnbindTotp { credential: CredentialRef, device: String },
     /// Verify the person, within the document's account cap [KYC-P7, KYC-P4].
     VerifyPerson { account: AccountId, identity: PersonalIdentity, cap: u32 },
 }

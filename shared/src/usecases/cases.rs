@@ -159,10 +159,8 @@ pub async fn appeal_mfa_unbind(
 ) -> Result<Versioned<Case>> {
     let account = account_of(deps, principal).await?;
     let security = deps.security().security(&principal.credential).await?.ok_or(Error::NotFound)?;
-    if !security.totp_bound() {
-        return Err(Error::TotpNotBound);
-    }
-    let request = CaseRequest::MfaUnbind { credential: principal.credential.to_string() };
+    let device = security.totp_secret_encrypted.ok_or(Error::TotpNotBound)?.into_inner();
+    let request = CaseRequest::MfaUnbind { credential: principal.credential.to_string(), device };
     submit(deps, &account, request, material).await
 }
 

@@ -232,8 +232,9 @@ fn effect_of(case: &Case) -> Result<CaseEffect> {
             new: new_phone.clone(),
             cap: MAX_CLOUD_ACCOUNTS_PER_PHONE,
         },
-        CaseRequest::MfaUnbind { credential } => CaseEffect::UnbindTotp {
+        CaseRequest::MfaUnbind { credential, device } => CaseEffect::UnbindTotp {
             credential: credential.parse().map_err(|e| Error::internal("a case's credential", e))?,
+            device: device.clone(),
         },
         CaseRequest::IdentityMismatch { identity } => CaseEffect::VerifyPerson {
             account: case.account_id.clone(),

@@ -41,11 +41,12 @@ impl DynamoStore {
                 self.count_on_phone(&new.hash, account, *cap)?,
                 self.release_phone(account, old_hash)?,
             ],
-            CaseEffect::UnbindTotp { credential } => vec![Update::builder()
+            CaseEffect::UnbindTotp { credential, device } => vec![Update::builder()
                 .table_name(&self.tables.accounts)
                 .key("pk", s(keys::credential(credential)))
                 .update_expression("REMOVE totp SET recovery_codes = :none")
-                .condition_expression("attribute_exists(pk)")
+                .condition_expression("totp.secret_encrypted = :device")
+                .expression_attribute_values(":device", s(device))
                 .expression_attribute_values(":none", AttributeValue::M(HashMap::new()))
                 .build()
                 .map_err(fault("build unbind totp"))?],
