@@ -450,3 +450,29 @@ async fn an_unbind_approval_removes_only_the_device_of_the_appeal() {
     let security = app.call("GET", "/v1/security", Some(&token), None).await;
     assert_eq!(security.body["totp_bound"], true, "the new device stays");
 }
+
+#[tokio::test]
+async fn one_open_case_of_a_kind_per_account_even_when_submitted_at_once() {
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    app.bind_totp(&token, &phone).await;
+    let material = app.material(&token, &APPEAL_MATERIAL).await;
+    let submit = || app.call("POST", "/v1/appeals/mfa-unbind", Some(&token), Some(json!({ "material": material })));
+    let answers = futures::future::join_all((0..10).map(|_| submit())).await;
+    let created: Vec<_> = answers.iter().filter(|a| a.status == 201).collect();
+    assert_eq!(created.len(), 1, "{:?}", answers.iter().map(|a| (a.status, a.code().to_owned())).collect::<Vec<_>>());
+    assert!(answers.iter().filter(|a| a.status != 201).all(|a| a.code() == "CASE_ALREADY_OPEN"));
+    let mine = app.call("GET", "/v1/cases", Some(&token), None).await;
+    assert_eq!(mine.body["cases"].as_array().unwrap().len(), 1);
+    // Withdrawn, the kind is free again; decided likewise.
+    let id = created[0].body["case_id"].as_str().unwrap();
+    assert_eq!(app.call("POST", &format!("/v1/cases/{id}/withdrawal"), Some(&token), None).await.status, 200);
+    assert_eq!(submit().await.status, 201);
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let decided = app
+        .decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({ "decision": "reject", "reason": "r" }))
+        .await;
+    assert_eq!(decided.status, 200);
+    assert_eq!(submit().await.status, 201);
+}

@@ -133,6 +133,12 @@ pub struct AuditEntry {
 
 #[async_trait]
 pub trait CaseStore: Send + Sync {
+    /// Stores a new case with the guard of its kind for its account: false when the account
+    /// already has an open case of that kind (nothing is written).
+    async fn open(&self, id: &FlowId, case: &Case) -> Result<bool>;
+    /// Writes a transition that closes the case without a decision (withdrawal), removing its
+    /// guard (false: the case changed).
+    async fn close(&self, current: &Versioned<Case>, next: &Case) -> Result<bool>;
     /// Writes the decision with its effect and audit entry, all or nothing.
     async fn decide(
         &self,

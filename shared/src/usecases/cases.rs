@@ -10,9 +10,9 @@ use super::deps::{
 use super::flows::advance;
 use super::kyc::{prepare_identity, Person};
 use crate::domain::account::{AccountKind, SealedContact};
-use crate::domain::case::{Case, CaseEvent, CaseRefusal, CaseRequest, Material, Subject};
+use crate::domain::case::{Case, CaseEvent, CaseRequest, Material, Subject};
 use crate::domain::code::{Code, Purpose};
-use crate::domain::flow::Versioned;
+use crate::domain::flow::{Flow, Versioned};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
@@ -135,15 +135,14 @@ async fn submit(
     given: &MaterialRefs,
 ) -> Result<Versioned<Case>> {
     let kind = request.kind();
-    let open = deps.cases().cases_of(&account.account_id, LISTED_CASES).await?;
-    if open.iter().any(|c| c.flow.kind() == kind && c.flow.state.is_open()) {
-        return Err(Error::CaseAlreadyOpen);
-    }
     let subject = subject_of(account);
     let id = FlowId::generate();
     let material = take_material(deps, &account.account_id, &id, kind.material(subject), given).await?;
     let case = Case::new(account.account_id.clone(), subject, request, material, deps.clock().now());
-    deps.flows::<Case>().create(&id, &case).await?;
+    // One open case of a kind per account, kept by a guard item written with the case.
+    if !deps.cases().open(&id, &case).await? {
+        return Err(Error::CaseAlreadyOpen);
+    }
     dispatch(deps, Versioned { id, version: 0, flow: case }).await
 }
 
@@ -214,15 +213,21 @@ pub async fn my_cases(deps: &impl HasCases, principal: &Principal) -> Result<Vec
 
 /// Withdraws a case that no reviewer has claimed yet.
 pub async fn withdraw_case(
-    deps: &(impl HasClock + HasFlows),
+    deps: &(impl HasClock + HasFlows + HasCases),
     principal: &Principal,
     case_id: &FlowId,
 ) -> Result<Versioned<Case>> {
-    let current = deps.flows::<Case>().load(case_id).await?;
-    let current = current.filter(|c| c.flow.account_id == principal.account_id).ok_or(Error::NotFound)?;
-    match advance(deps.flows::<Case>(), current, || CaseEvent::Withdraw, deps.clock().now()).await? {
-        Ok(case) => Ok(case),
-        Err(CaseRefusal::NotWithdrawable | CaseRefusal::Closed) => Err(Error::CaseNotWithdrawable),
-        Err(_) => Err(Error::CaseNotWithdrawable),
+    let now = deps.clock().now();
+    for _ in 0..MAX_RACES {
+        let current = deps.flows::<Case>().load(case_id).await?;
+        let current = current.filter(|c| c.flow.account_id == principal.account_id).ok_or(Error::NotFound)?;
+        let next = current.flow.clone().apply(CaseEvent::Withdraw, now).map_err(|_| Error::CaseNotWithdrawable)?;
+        if deps.cases().close(&current, &next).await? {
+            return Ok(Versioned { id: current.id, version: current.version + 1, flow: next });
+        }
     }
+    Err(Error::internal("withdraw a case", "too many concurrent writes"))
 }
+
+/// How many lost races a withdrawal tolerates.
+const MAX_RACES: usize = 8;

@@ -2,7 +2,7 @@
 //! A decision is one transaction: the case's transition (conditional on its version), its audit
 //! entry and the approval's effect (conditional on the account as the case found it).
 
-use super::flows::{deadline_text_of, decode_flow};
+use super::flows::{deadline_text_of, decode_flow, flow_item};
 use super::{cancelled_items, failed_at, fault, keys, s, DynamoStore, Item};
 use crate::domain::case::Case;
 use crate::domain::flow::{Flow, FlowKind, Versioned};
@@ -10,7 +10,7 @@ use crate::domain::ids::{AccountId, FlowId};
 use crate::error::{Error, Result};
 use crate::ports::{AuditEntry, CaseEffect, CaseStore, DeadlineIndex, DecisionOutcome};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -32,6 +32,18 @@ impl DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build audit entry"))
+    }
+
+    fn guard_key(case: &Case) -> String {
+        keys::open_case(case.kind().as_str(), &case.account_id)
+    }
+
+    fn release_guard(&self, case: &Case) -> Result<Delete> {
+        Delete::builder()
+            .table_name(&self.tables.flows)
+            .key("pk", s(Self::guard_key(case)))
+            .build()
+            .map_err(fault("build case guard release"))
     }
 
     fn effect_updates(&self, effect: &CaseEffect) -> Result<Vec<Update>> {
@@ -87,6 +99,46 @@ fn versioned<F: Flow>(item: Item) -> Result<Versioned<F>> {
 
 #[async_trait]
 impl CaseStore for DynamoStore {
+    async fn open(&self, id: &FlowId, case: &Case) -> Result<bool> {
+        let put = |item: Item| {
+            Put::builder()
+                .table_name(&self.tables.flows)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(fault("build case"))
+        };
+        let guard: Item =
+            [("pk".to_owned(), s(Self::guard_key(case))), ("flow_id".to_owned(), s(id.as_str()))].into_iter().collect();
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put(guard)?).build())
+            .transact_items(TransactWriteItem::builder().put(put(flow_item(id, case)?)?).build())
+            .send()
+            .await;
+        let Err(err) = result else { return Ok(true) };
+        let reasons = cancelled_items(err)?;
+        if failed_at(&reasons, 0) {
+            Ok(false)
+        } else {
+            Err(Error::internal("open a case", "transaction cancelled without its guard failing"))
+        }
+    }
+
+    async fn close(&self, current: &Versioned<Case>, next: &Case) -> Result<bool> {
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())
+            .transact_items(TransactWriteItem::builder().delete(self.release_guard(next)?).build())
+            .send()
+            .await;
+        let Err(err) = result else { return Ok(true) };
+        cancelled_items(err)?;
+        Ok(false)
+    }
+
     async fn decide(
         &self,
         current: &Versioned<Case>,
@@ -98,7 +150,8 @@ impl CaseStore for DynamoStore {
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())
-            .transact_items(TransactWriteItem::builder().put(self.audit_put(audit)?).build());
+            .transact_items(TransactWriteItem::builder().put(self.audit_put(audit)?).build())
+            .transact_items(TransactWriteItem::builder().delete(self.release_guard(next)?).build());
         if let Some(effect) = effect {
             for update in self.effect_updates(effect)? {
                 request = request.transact_items(TransactWriteItem::builder().update(update).build());
@@ -106,7 +159,7 @@ impl CaseStore for DynamoStore {
         }
         let Err(err) = request.send().await else { return Ok(DecisionOutcome::Applied) };
         let reasons = cancelled_items(err)?;
-        Ok(if reasons.iter().skip(2).any(Option::is_some) && !failed_at(&reasons, 0) {
+        Ok(if reasons.iter().skip(3).any(Option::is_some) && !failed_at(&reasons, 0) {
             DecisionOutcome::EffectRefused
         } else {
             // The case changed, or a transaction conflict (another write to one of the items at

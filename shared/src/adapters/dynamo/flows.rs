@@ -43,6 +43,29 @@ fn listing_attributes<F: Flow>(flow: &F) -> (Vec<(&'static str, AttributeValue)>
     (set, remove)
 }
 
+/// A new flow's item: its state, version 0, TTL and index attributes.
+pub(crate) fn flow_item<F: Flow>(id: &FlowId, flow: &F) -> Result<Item> {
+    let state = serde_dynamo::to_attribute_value(flow).map_err(fault("encode flow"))?;
+    let mut item: Item = [
+        ("pk", s(keys::flow(F::KIND, id))),
+        ("kind", s(F::KIND.as_str())),
+        ("flow_id", s(id.as_str())),
+        ("state", state),
+        ("version", n(0)),
+        ("expires_at", n(flow.expires_at().timestamp())),
+        ("ttl", n(ttl_of(flow.expires_at(), flow.deadline()))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    if let Some(at) = flow.deadline() {
+        item.insert("due".into(), s(keys::deadlines_of(F::KIND)));
+        item.insert("deadline_at".into(), s(deadline_text(at)));
+    }
+    item.extend(listing_attributes(flow).0.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    Ok(item)
+}
+
 /// A flow item's typed state and version.
 pub(crate) fn decode_flow<F: Flow>(item: &super::Item, id: FlowId) -> Result<Versioned<F>> {
     let state = item.get("state").cloned().unwrap_or(AttributeValue::Null(true));
@@ -106,24 +129,7 @@ impl DynamoStore {
 #[async_trait]
 impl<F: Flow> FlowStore<F> for DynamoStore {
     async fn create(&self, id: &FlowId, flow: &F) -> Result<()> {
-        let state = serde_dynamo::to_attribute_value(flow).map_err(fault("encode flow"))?;
-        let mut item: Item = [
-            ("pk", s(keys::flow(F::KIND, id))),
-            ("kind", s(F::KIND.as_str())),
-            ("flow_id", s(id.as_str())),
-            ("state", state),
-            ("version", n(0)),
-            ("expires_at", n(flow.expires_at().timestamp())),
-            ("ttl", n(ttl_of(flow.expires_at(), flow.deadline()))),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        if let Some(at) = flow.deadline() {
-            item.insert("due".into(), s(keys::deadlines_of(F::KIND)));
-            item.insert("deadline_at".into(), s(deadline_text(at)));
-        }
-        item.extend(listing_attributes(flow).0.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        let item = flow_item(id, flow)?;
         let stored = self
             .client
             .put_item()

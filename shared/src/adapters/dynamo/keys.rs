@@ -19,6 +19,7 @@
 //! | `THROTTLE#<window>`              | flows    | a failure window                              |
 //! | `SENT#<message id>`              | flows    | an outbox message delivered                   |
 //! | `AUDIT#<entry id>`               | flows    | a staff action on a flow (the audit trail)    |
+//! | `OPEN#<case kind>:<account id>`  | flows    | an account's one open case of a kind          |
 //!
 //! Index partitions (attributes of the items above, not item keys):
 //!
@@ -99,6 +100,11 @@ pub(crate) fn audit_entry(id: &str) -> String {
 /// The owner-index partition of a flow's audit trail.
 pub(crate) fn trail_of(flow: &FlowId) -> String {
     format!("TRAIL#{flow}")
+}
+
+/// The guard of an account's one open case of a kind (present while it is open).
+pub(crate) fn open_case(kind: &str, account: &AccountId) -> String {
+    format!("OPEN#{kind}:{account}")
 }
 
 /// The staff-queue index partition of the flows of one kind that staff must act on.
