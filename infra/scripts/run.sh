@@ -12,6 +12,12 @@ log "building the local gateway"
 cargo build --quiet -p local-env --bin local-env
 
 mkdir -p .local
+# A fresh emulator every time: never reuse one (and its state) left on the port.
+if curl -fsS -o /dev/null "http://127.0.0.1:$EMULATOR_PORT/moto-api/" 2>/dev/null; then
+  log "port $EMULATOR_PORT already answers (an emulator left from an earlier run?): stop it, e.g."
+  log "  pkill -f 'emulator.py 127.0.0.1 $EMULATOR_PORT'   or choose another: EMULATOR_PORT=4567 make run"
+  exit 1
+fi
 start_emulator "$EMULATOR_PORT" .local/emulator.log
 trap 'stop_emulator' EXIT
 export_emulator_env "$EMULATOR_PORT"
@@ -20,6 +26,7 @@ log "emulator (moto server) on http://127.0.0.1:$EMULATOR_PORT"
 : > .local/email-outbox.jsonl
 ./target/debug/local-env serve --port "$PORT" &
 GATEWAY_PID=$!
-trap 'kill $GATEWAY_PID 2>/dev/null; wait $GATEWAY_PID 2>/dev/null; stop_emulator' EXIT
+# Every step of the clean-up may fail (the gateway already gone): none may stop it (set -e).
+trap 'kill $GATEWAY_PID 2>/dev/null || true; wait $GATEWAY_PID 2>/dev/null || true; stop_emulator' EXIT
 trap 'exit 130' INT TERM
 wait $GATEWAY_PID

@@ -5,6 +5,7 @@
 # on infra/openapi.json against the local gateway, stops what it started. Non-zero on any failure.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/api_fuzz.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/run_check.sh"
 cd "$ROOT"
 with_private_emulator test
 ensure_chromium # the dashboard's headless-browser test (tests/api/review_dashboard.rs)
@@ -17,4 +18,5 @@ cargo test --workspace --locked --no-fail-fast || status=1
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml || status=1
 fuzz_api || status=1
+check_run_command || status=1
 exit $status
