@@ -80,28 +80,10 @@ async fn an_approved_phone_rebind_moves_the_phone_and_signs_the_account_out() {
     let app = spawn_app().await;
     let (username, old_phone, token) = app.signed_in_user().await;
     let new_phone = unique_phone();
-    let sent =
-        app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
-    assert_eq!(sent.status, 202, "{:?}", sent.body);
-    let code = app.outbox_code(&new_phone);
-    let material = app.material(&token, &APPEAL_MATERIAL).await;
-    let appeal = app
-        .call(
-            "POST",
-            "/v1/appeals/phone-rebind",
-            Some(&token),
-            Some(json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material })),
-        )
-        .await;
+    let body = app.rebind_appeal_body(&token, &new_phone).await;
+    let appeal = app.call("POST", "/v1/appeals/phone-rebind", Some(&token), Some(body.clone())).await;
     assert_eq!(appeal.status, 201, "{:?}", appeal.body);
-    let again = app
-        .call(
-            "POST",
-            "/v1/appeals/phone-rebind",
-            Some(&token),
-            Some(json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material })),
-        )
-        .await;
+    let again = app.call("POST", "/v1/appeals/phone-rebind", Some(&token), Some(body)).await;
     assert_eq!((again.status, again.code()), (400, "CODE_USED"), "the code was used up");
 
     let reviewer = app.staff(&["reviewer"]).await;
@@ -332,11 +314,7 @@ async fn a_rejected_phone_rebind_is_told_to_the_new_phone_and_a_given_back_claim
     let app = spawn_app().await;
     let (_, old_phone, token) = app.signed_in_user().await;
     let new_phone = unique_phone();
-    let sent =
-        app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
-    let code = app.outbox_code(&new_phone);
-    let material = app.material(&token, &APPEAL_MATERIAL).await;
-    let body = json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material });
+    let body = app.rebind_appeal_body(&token, &new_phone).await;
     let appeal = app.call("POST", "/v1/appeals/phone-rebind", Some(&token), Some(body)).await;
     assert_eq!(appeal.status, 201, "{:?}", appeal.body);
 
@@ -395,11 +373,7 @@ async fn an_approval_that_would_break_the_phone_cap_is_blocked_and_the_case_can_
     let app = spawn_app().await;
     let (_, _, token) = app.signed_in_user().await;
     let new_phone = unique_phone();
-    let sent =
-        app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
-    let code = app.outbox_code(&new_phone);
-    let material = app.material(&token, &APPEAL_MATERIAL).await;
-    let body = json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material });
+    let body = app.rebind_appeal_body(&token, &new_phone).await;
     assert_eq!(app.call("POST", "/v1/appeals/phone-rebind", Some(&token), Some(body)).await.status, 201);
     // Meanwhile the new phone gets its 10 cloud accounts [REG-2].
     for _ in 0..10 {

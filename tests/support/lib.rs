@@ -607,6 +607,18 @@ impl TestApp {
         (token, phone, appeal.body)
     }
 
+    /// The body of a phone-rebind appeal to `new_phone`: its code sent and read, the material
+    /// uploaded [ACC-4].
+    pub async fn rebind_appeal_body(&self, token: &str, new_phone: &str) -> Value {
+        let sent = self
+            .call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" })))
+            .await;
+        assert_eq!(sent.status, 202, "{:?}", sent.body);
+        let code = self.outbox_code(new_phone);
+        let material = self.material(token, &APPEAL_MATERIAL).await;
+        json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"], "code": code, "material": material })
+    }
+
     /// Claims the next case as `staff`: (claim token, case).
     pub async fn claim(&self, staff: &StaffUser) -> Option<(String, Value)> {
         let claimed = self.call("POST", "/v1/review/claims", Some(&staff.token), None).await;

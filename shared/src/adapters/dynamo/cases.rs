@@ -46,6 +46,22 @@ impl DynamoStore {
             .map_err(fault("build case guard release"))
     }
 
+    /// Writes the case's transition (conditional on its version) with `more` items, all or
+    /// nothing: `None` when written, else why each item was cancelled (the transition first).
+    async fn write_case(
+        &self,
+        current: &Versioned<Case>,
+        next: &Case,
+        more: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<Option<Option<Item>>>>> {
+        let transition = TransactWriteItem::builder().update(self.flow_transition(current, next)?).build();
+        let items = std::iter::once(transition).chain(more).collect();
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(None),
+            Err(err) => Ok(Some(cancelled_items(err)?)),
+        }
+    }
+
     fn effect_updates(&self, effect: &CaseEffect) -> Result<Vec<Update>> {
         Ok(match effect {
             CaseEffect::RebindPhone { account, old_hash, new, cap } => vec![
@@ -127,16 +143,8 @@ impl CaseStore for DynamoStore {
     }
 
     async fn close(&self, current: &Versioned<Case>, next: &Case) -> Result<bool> {
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())
-            .transact_items(TransactWriteItem::builder().delete(self.release_guard(next)?).build())
-            .send()
-            .await;
-        let Err(err) = result else { return Ok(true) };
-        cancelled_items(err)?;
-        Ok(false)
+        let release = TransactWriteItem::builder().delete(self.release_guard(next)?).build();
+        Ok(self.write_case(current, next, vec![release]).await?.is_none())
     }
 
     async fn decide(
@@ -146,19 +154,16 @@ impl CaseStore for DynamoStore {
         audit: &AuditEntry,
         effect: Option<&CaseEffect>,
     ) -> Result<DecisionOutcome> {
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())
-            .transact_items(TransactWriteItem::builder().put(self.audit_put(audit)?).build())
-            .transact_items(TransactWriteItem::builder().delete(self.release_guard(next)?).build());
+        let mut more = vec![
+            TransactWriteItem::builder().put(self.audit_put(audit)?).build(),
+            TransactWriteItem::builder().delete(self.release_guard(next)?).build(),
+        ];
         if let Some(effect) = effect {
             for update in self.effect_updates(effect)? {
-                request = request.transact_items(TransactWriteItem::builder().update(update).build());
+                more.push(TransactWriteItem::builder().update(update).build());
             }
         }
-        let Err(err) = request.send().await else { return Ok(DecisionOutcome::Applied) };
-        let reasons = cancelled_items(err)?;
+        let Some(reasons) = self.write_case(current, next, more).await? else { return Ok(DecisionOutcome::Applied) };
         Ok(if reasons.iter().skip(3).any(Option::is_some) && !failed_at(&reasons, 0) {
             DecisionOutcome::EffectRefused
         } else {
@@ -169,20 +174,8 @@ impl CaseStore for DynamoStore {
     }
 
     async fn transition_audited(&self, current: &Versioned<Case>, next: &Case, audit: &AuditEntry) -> Result<bool> {
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())
-            .transact_items(TransactWriteItem::builder().put(self.audit_put(audit)?).build())
-            .send()
-            .await;
-        let Err(err) = result else { return Ok(true) };
-        let reasons = cancelled_items(err)?;
-        if failed_at(&reasons, 0) {
-            Ok(false)
-        } else {
-            Err(Error::internal("move a case", "transaction cancelled without a failed condition"))
-        }
+        let entry = TransactWriteItem::builder().put(self.audit_put(audit)?).build();
+        Ok(self.write_case(current, next, vec![entry]).await?.is_none())
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<()> {
