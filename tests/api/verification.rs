@@ -227,6 +227,9 @@ async fn one_document_verifies_at_most_five_accounts() {
     let refused = app.bank_card(&sixth, "张三", &id, &card_number("622202")).await;
     assert_eq!((refused.status, refused.code()), (409, "DOCUMENT_ACCOUNT_LIMIT"));
     assert_eq!(refused.body["error"]["message"], "this document is already used by several other accounts");
+    // The seed: the refusal tells the sixth account to sign in to an account already verified.
+    let advice = refused.body["error"]["details"]["advice"].as_str().unwrap_or_default();
+    assert!(advice.contains("sign in to one of the accounts"), "{:?}", refused.body);
     let by_face = app.start_face(&sixth, "张三", &id).await;
     assert_eq!(by_face.code(), "DOCUMENT_ACCOUNT_LIMIT");
 }

@@ -7,11 +7,13 @@ use crate::extract::StaffAuthed;
 use crate::AppState;
 use http::StatusCode;
 use serde_json::json;
-use shared::usecases::review::{claim_next, read_case};
+use shared::usecases::review::{claim_next, view};
 
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed) -> ApiResult {
     let Some(claimed) = claim_next(&state.services, &staff).await? else { return Ok(no_content()) };
-    let (case, material) = read_case(&state.services, &staff, &claimed.case.id).await?;
+    // The case as claimed: no second read.
+    let material = view(&state.services, &staff, &claimed.case).await?;
+    let case = claimed.case;
     Ok(json_response(
         StatusCode::OK,
         &json!({

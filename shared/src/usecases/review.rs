@@ -205,6 +205,16 @@ pub async fn read_case(
 ) -> Result<(Versioned<Case>, Vec<MaterialView>)> {
     must_review(staff)?;
     let case = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+    let views = view(deps, staff, &case).await?;
+    Ok((case, views))
+}
+
+/// Short-lived URLs of a case's material, for `staff` (audited as a view).
+pub async fn view(
+    deps: &(impl HasClock + HasUploads + HasCases),
+    staff: &Staff,
+    case: &Versioned<Case>,
+) -> Result<Vec<MaterialView>> {
     let now = deps.clock().now();
     let ttl = Duration::seconds(i64::try_from(VIEW_URL_TTL_SECS).unwrap_or(300));
     let mut views = vec![];
@@ -212,8 +222,8 @@ pub async fn read_case(
         let url = deps.uploads().presign_get(&m.object, now, ttl).await?;
         views.push(MaterialView { purpose: m.purpose, url, content_type: m.image.content_type() });
     }
-    deps.cases().audit(&audit(staff, "view", case_id, None, now)).await?;
-    Ok((case, views))
+    deps.cases().audit(&audit(staff, "view", &case.id, None, now)).await?;
+    Ok(views)
 }
 
 /// The audit trail of a case (leads only).
