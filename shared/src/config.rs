@@ -51,6 +51,10 @@ pub struct Secrets {
     pub data_key: DataKey,
     /// Signs the face provider's result callbacks.
     pub face_callback_secret: Vec<u8>,
+    /// Signs the payout provider's callbacks (corporate transfer) [KYC-E5].
+    pub payout_callback_secret: Vec<u8>,
+    /// Signs the bank's inbound-transfer notifications (recharge) [KYC-E6].
+    pub bank_notify_secret: Vec<u8>,
 }
 
 impl fmt::Debug for Secrets {
@@ -78,6 +82,10 @@ pub struct Config {
     pub face: Provider,
     pub bank_card: Provider,
     pub resources: Provider,
+    /// The business registry, the payout provider and the risk rules of enterprise verification.
+    pub registry: Provider,
+    pub payouts: Provider,
+    pub risk: Provider,
     pub secrets: Secrets,
     /// The browser origins (the consoles) allowed to call the API cross-origin (CORS): exact
     /// `scheme://host[:port]` values, lower case. Empty: no CORS.
@@ -100,8 +108,8 @@ pub struct ConfigError(pub String);
 impl Config {
     /// Reads `APP_ENV`, the table variables, for each outside party `<NAME>_PROVIDER` (`sandbox`
     /// or `http`, with `<NAME>_ENDPOINT` and `<NAME>_API_KEY`, or `<NAME>_OUTBOX_FILE`) for SMS,
-    /// EMAIL, FACE and BANK_CARD, and the secrets `JWT_SECRET`, `HASH_PEPPER`,
-    /// `FACE_CALLBACK_SECRET` and `DATA_KEY` (base64, 32 bytes) or `DATA_KEY_CIPHERTEXT` (base64
+    /// EMAIL, FACE, BANK_CARD, RESOURCES, REGISTRY, PAYOUT and RISK, and the secrets `JWT_SECRET`,
+    /// `HASH_PEPPER`, `FACE_CALLBACK_SECRET`, `PAYOUT_CALLBACK_SECRET`, `BANK_NOTIFY_SECRET` and `DATA_KEY` (base64, 32 bytes) or `DATA_KEY_CIPHERTEXT` (base64
     /// KMS ciphertext), and `CORS_ALLOWED_ORIGINS` (comma-separated origins; empty or unset: none).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
@@ -178,11 +186,16 @@ impl Config {
             face: provider("FACE")?,
             bank_card: provider("BANK_CARD")?,
             resources: provider("RESOURCES")?,
+            registry: provider("REGISTRY")?,
+            payouts: provider("PAYOUT")?,
+            risk: provider("RISK")?,
             secrets: Secrets {
                 jwt_secret: secret("JWT_SECRET")?,
                 hash_pepper: secret("HASH_PEPPER")?,
                 data_key,
                 face_callback_secret: secret("FACE_CALLBACK_SECRET")?,
+                payout_callback_secret: secret("PAYOUT_CALLBACK_SECRET")?,
+                bank_notify_secret: secret("BANK_NOTIFY_SECRET")?,
             },
             cors_allowed_origins: cors_origins(
                 get("CORS_ALLOWED_ORIGINS").as_deref().unwrap_or_default(),
@@ -248,12 +261,14 @@ mod tests {
             ("JWT_SECRET", "j".repeat(32)),
             ("HASH_PEPPER", "p".repeat(32)),
             ("FACE_CALLBACK_SECRET", "c".repeat(32)),
+            ("PAYOUT_CALLBACK_SECRET", "d".repeat(32)),
+            ("BANK_NOTIFY_SECRET", "e".repeat(32)),
             ("DATA_KEY_CIPHERTEXT", B64.encode([9u8; 100])),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        for name in ["SMS", "EMAIL", "FACE", "BANK_CARD", "RESOURCES"] {
+        for name in ["SMS", "EMAIL", "FACE", "BANK_CARD", "RESOURCES", "REGISTRY", "PAYOUT", "RISK"] {
             env.insert(format!("{name}_PROVIDER"), "http".into());
             env.insert(format!("{name}_ENDPOINT"), format!("https://{}.example/api", name.to_lowercase()));
             env.insert(format!("{name}_API_KEY"), "k".into());

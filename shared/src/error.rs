@@ -284,9 +284,54 @@ errors! {
         => 409 "DECISION_BLOCKED"
             "the approval cannot apply (the phone's or document's account limit, or the account changed): reject with a reason",
         details { kind } => json!({ "kind": kind });
+    #[error("no attempts of this enterprise verification method are left; use another method")]
+    MethodAttemptsExhausted { method: &'static str, remaining_methods: Vec<&'static str> }
+        => 409 "METHOD_ATTEMPTS_EXHAUSTED"
+            "the 10 attempts of this enterprise method are used up (`details.method`); the others stay open (`details.remaining_methods`)",
+        details { method, remaining_methods } => json!({ "method": method, "remaining_methods": remaining_methods });
+    #[error("this method is not offered to this organisation: {reason}")]
+    MethodNotOffered { method: &'static str, reason: &'static str }
+        => 409 "METHOD_NOT_OFFERED"
+            "the corporate transfer is not offered to public institutions nor to holders of a third-party payment licence (`details.reason`)",
+        details { method, reason } => json!({ "method": method, "reason": reason });
+    #[error("未查到工商信息，请核对企业类型或上送的信息是否正确 (no business registration found)")]
+    RegistryNotFound
+        => 422 "REGISTRY_NOT_FOUND"
+            "未查到工商信息，请核对企业类型或上送的信息是否正确: no registered organisation has this name and code; check the type and what was entered";
+    #[error("the organisation was registered less than 7 days ago")]
+    RegisteredRecently { retry_from: String }
+        => 422 "REGISTERED_RECENTLY"
+            "the organisation was registered less than 7 days ago: apply again from `details.retry_from`",
+        details { retry_from } => json!({ "retry_from": retry_from });
+    #[error("the registry files this organisation under another type")]
+    OrgTypeMismatch
+        => 422 "ORG_TYPE_MISMATCH" "the registry files the organisation under another type: choose its type and certificate";
+    #[error("the payout cannot reach this bank")]
+    BankNotSupported { suggestion: Option<String> }
+        => 422 "BANK_NOT_SUPPORTED"
+            "the bank is not in the supported list (`GET /v1/enterprise`); a rural commercial bank is chosen as its provincial union (`details.suggestion`); else use another method",
+        details { suggestion } => json!({ "suggestion": suggestion, "advice": "choose a listed bank, or another method" });
+    #[error("a recharge application is already waiting for its transfer")]
+    RechargeAlreadyOpen
+        => 409 "RECHARGE_ALREADY_OPEN" "a recharge application already waits for its transfer (3 days)";
+    #[error("the first recharge needs an SMS code sent to the bound phone")]
+    ReceivingAccountCodeRequired
+        => 422 "RECEIVING_ACCOUNT_CODE_REQUIRED"
+            "the first recharge creates the receiving account: send a code (purpose `receiving-account`) to the bound phone and give `challenge_id` and `code`";
+    #[error("the application is not at this step")]
+    ApplicationNotAtStep { state: &'static str }
+        => 409 "APPLICATION_NOT_AT_STEP" "the application is not at this step (`details.state`)",
+        details { state } => json!({ "state": state });
+    #[error("the application changed meanwhile; read it again")]
+    ApplicationChanged => 409 "APPLICATION_CHANGED" "the application changed meanwhile: read it and try again";
+    #[error("the amount is not the one paid")]
+    AmountWrong { entries_left: u32 }
+        => 422 "AMOUNT_WRONG"
+            "not the amount paid (`details.entries_left`; at 0 the application has failed: start a new one)",
+        details { entries_left } => json!({ "entries_left": entries_left });
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause)
-        => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS) did not answer; retry",
+        => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS, face, bank, registry, payout) did not answer; retry",
         fault "an outside provider is unavailable; retry later";
     #[error("internal fault: {context}")]
     Internal {

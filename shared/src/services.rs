@@ -3,6 +3,9 @@
 use crate::adapters::bank_card::{HttpBankCard, SandboxBankCard};
 use crate::adapters::dynamo::{self, DynamoStore, RequestCounter};
 use crate::adapters::email::{HttpEmail, SandboxEmail};
+use crate::adapters::enterprise::{
+    HttpPayouts, HttpRegistry, HttpRisk, SandboxPayouts, SandboxRegistry, SandboxRisk, SignedBank,
+};
 use crate::adapters::face::{HttpFace, SandboxFace};
 use crate::adapters::resources::{HttpResources, SandboxResources};
 use crate::adapters::s3::S3Uploads;
@@ -13,9 +16,10 @@ use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountStore, BankCardCheck, CaseStore, Clock, CodeStore, DeadlineIndex, DeliveryLog, EmailSender, ExpiryQueue,
-    FaceCheck, KycStore, Outbox, ResourceDirectory, ReviewQueue, SecurityStore, SessionStore, SignInStore, SmsSender,
-    StaffDirectory, UploadStore,
+    AccountStore, BankCardCheck, BusinessRegistry, CaseStore, Clock, CodeStore, DeadlineIndex, DeliveryLog,
+    EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, InboundBank, KycStore, Outbox, PayoutProvider,
+    ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory,
+    UploadStore,
 };
 use std::sync::Arc;
 
@@ -65,6 +69,15 @@ pub struct Services {
     pub bank_card: Arc<dyn BankCardCheck>,
     pub resources: Arc<dyn ResourceDirectory>,
     pub sandbox_resources: Option<Arc<SandboxResources>>,
+    /// Enterprise verification: its store and outside parties [KYC-E1..KYC-E7].
+    pub enterprise: Arc<dyn EnterpriseStore>,
+    pub registry: Arc<dyn BusinessRegistry>,
+    pub payouts: Arc<dyn PayoutProvider>,
+    pub sandbox_payouts: Option<Arc<SandboxPayouts>>,
+    pub inbound_bank: Arc<dyn InboundBank>,
+    /// The receiving accounts' bank as a signer (the local sandbox "sends" transfers with it).
+    pub bank_signer: Arc<SignedBank>,
+    pub risk: Arc<dyn RiskRules>,
     /// The sandbox providers, present only where configured: their outboxes and the face app.
     pub sandbox_sms: Option<Arc<SandboxSms>>,
     pub sandbox_email: Option<Arc<SandboxEmail>>,
@@ -134,6 +147,28 @@ impl Services {
             |e, k| Arc::new(HttpResources::new(e.into(), k.into())) as Arc<dyn ResourceDirectory>,
             |s| s as Arc<dyn ResourceDirectory>,
         );
+        let registry_clock = clock.clone();
+        let (registry, _) = pick(
+            &config.registry,
+            |_| Arc::new(SandboxRegistry::new(registry_clock.clone())),
+            |e, k| Arc::new(HttpRegistry::new(e.into(), k.into())) as Arc<dyn BusinessRegistry>,
+            |s| s as Arc<dyn BusinessRegistry>,
+        );
+        let payout_secret = secrets.payout_callback_secret.clone();
+        let payout_clock = clock.clone();
+        let (payouts, sandbox_payouts) = pick(
+            &config.payouts,
+            |_| Arc::new(SandboxPayouts::new(payout_secret.clone(), payout_clock.clone())),
+            |e, k| Arc::new(HttpPayouts::new(e.into(), k.into(), payout_secret.clone())) as Arc<dyn PayoutProvider>,
+            |s| s as Arc<dyn PayoutProvider>,
+        );
+        let (risk, _) = pick(
+            &config.risk,
+            |_| Arc::new(SandboxRisk),
+            |e, k| Arc::new(HttpRisk::new(e.into(), k.into())) as Arc<dyn RiskRules>,
+            |s| s as Arc<dyn RiskRules>,
+        );
+        let bank_signer = Arc::new(SignedBank::new(secrets.bank_notify_secret.clone()));
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         Ok(Services {
             clock,
@@ -148,6 +183,7 @@ impl Services {
             security: store.clone(),
             store: store.clone(),
             kyc: store.clone(),
+            enterprise: store.clone(),
             cases: store.clone(),
             deadlines: store.clone(),
             deliveries: store,
@@ -165,6 +201,12 @@ impl Services {
             bank_card,
             resources,
             sandbox_resources,
+            registry,
+            payouts,
+            sandbox_payouts,
+            inbound_bank: bank_signer.clone(),
+            bank_signer,
+            risk,
             sandbox_sms,
             sandbox_email,
             sandbox_face,

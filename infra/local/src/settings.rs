@@ -20,6 +20,8 @@ pub fn random_secrets() -> Secrets {
         hash_pepper: B64.encode(bytes(48)).into_bytes(),
         data_key: DataKey::Plain(key),
         face_callback_secret: B64.encode(bytes(48)).into_bytes(),
+        payout_callback_secret: B64.encode(bytes(48)).into_bytes(),
+        bank_notify_secret: B64.encode(bytes(48)).into_bytes(),
     }
 }
 
@@ -51,6 +53,9 @@ pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>, staff: StaffPoo
         face: Provider::Sandbox { outbox_file: None },
         bank_card: Provider::Sandbox { outbox_file: None },
         resources: Provider::Sandbox { outbox_file: None },
+        registry: Provider::Sandbox { outbox_file: None },
+        payouts: Provider::Sandbox { outbox_file: None },
+        risk: Provider::Sandbox { outbox_file: None },
         secrets,
         cors_allowed_origins: LOCAL_CONSOLE_ORIGINS.iter().map(|o| o.to_string()).collect(),
     }

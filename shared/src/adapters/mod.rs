@@ -5,6 +5,7 @@ pub mod bank_card;
 pub mod clock;
 pub mod dynamo;
 pub mod email;
+pub mod enterprise;
 pub mod face;
 pub mod http_json;
 pub mod outbox;

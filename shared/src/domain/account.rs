@@ -79,6 +79,10 @@ pub struct AccountView {
     pub created_at: DateTime<Utc>,
     pub activated: bool,
     pub personal: Option<PersonalView>,
+    /// The verified organisation (its name and code are public registry data) [KYC-E7].
+    pub enterprise: Option<super::enterprise::EnterpriseIdentity>,
+    /// The balance in fen (recharges are credited to it) [KYC-E6].
+    pub balance_fen: u64,
     pub student: Option<StudentView>,
     pub entitlements: Entitlements,
     pub agreements: Vec<Acceptance>,

@@ -17,8 +17,9 @@
 
 use super::account::SealedContact;
 use super::calendar::add_working_days;
+use super::enterprise::{EnterpriseIdentity, OrgType, Role, SealedPerson};
 use super::flow::{Flow, FlowKind};
-use super::ids::AccountId;
+use super::ids::{AccountId, FlowId};
 use super::kyc::PersonalIdentity;
 use super::upload::{ImageType, UploadPurpose};
 use chrono::{DateTime, Duration, Utc};
@@ -43,6 +44,9 @@ pub enum CaseKind {
     PhoneRebind,
     MfaUnbind,
     IdentityMismatch,
+    /// An enterprise verification a person decides: another organisation's face check, or a
+    /// corporate transfer that hit a risk rule [KYC-E4, KYC-E5].
+    EnterpriseVerification,
 }
 
 impl CaseKind {
@@ -51,12 +55,17 @@ impl CaseKind {
             CaseKind::PhoneRebind => "phone_rebind",
             CaseKind::MfaUnbind => "mfa_unbind",
             CaseKind::IdentityMismatch => "identity_mismatch",
+            CaseKind::EnterpriseVerification => "enterprise_verification",
         }
     }
 
-    /// Appeals (and support cases) are answered within 5 working days [ACC-4, MFA-5].
+    /// Appeals (and support cases) are answered within 5 working days [ACC-4, MFA-5]; enterprise
+    /// verifications within 2 [KYC-E4, KYC-E5].
     pub fn working_days(self) -> u32 {
-        super::calendar::APPEAL_REVIEW_WORKING_DAYS
+        match self {
+            CaseKind::EnterpriseVerification => super::calendar::ENTERPRISE_REVIEW_WORKING_DAYS,
+            _ => super::calendar::APPEAL_REVIEW_WORKING_DAYS,
+        }
     }
 
     /// The material a case of this kind needs, by subject (the seed's lists) [ACC-4, MFA-5, KYC-P7].
@@ -70,6 +79,8 @@ impl CaseKind {
                 &[IdCardFront, IdCardBack, BusinessLicence, ApplicationLetter]
             }
             (CaseKind::IdentityMismatch, _) => &[HouseholdRegister],
+            // The application's own material (kept when it was submitted).
+            (CaseKind::EnterpriseVerification, _) => &[],
         }
     }
 }
@@ -102,6 +113,30 @@ pub enum CaseRequest {
     MfaUnbind { credential: String, device: String },
     /// Verify the person with the name and document as submitted [KYC-P7].
     IdentityMismatch { identity: PersonalIdentity },
+    /// Verify the organisation of an enterprise application [KYC-E4, KYC-E5].
+    Enterprise { application: FlowId, reason: EnterpriseReview, identity: EnterpriseIdentity, facts: EnterpriseFacts },
+}
+
+/// Why an enterprise application needs a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnterpriseReview {
+    /// Not a company: every other organisation is reviewed after a passing face check [KYC-E4].
+    OtherOrganisation,
+    /// The right amount was entered but a risk rule fired [KYC-E5].
+    TransferRisk,
+}
+
+/// What the reviewer compares with the certificate and letter: the organisation as submitted, who
+/// did the face check (sealed) and its result, and the corporate account (masked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnterpriseFacts {
+    pub org_type: OrgType,
+    pub certificate: String,
+    pub legal_representative: SealedPerson,
+    pub face_check: Option<(Role, SealedPerson)>,
+    pub face_result: String,
+    pub bank_account_masked: Option<String>,
 }
 
 impl CaseRequest {
@@ -110,6 +145,7 @@ impl CaseRequest {
             CaseRequest::PhoneRebind { .. } => CaseKind::PhoneRebind,
             CaseRequest::MfaUnbind { .. } => CaseKind::MfaUnbind,
             CaseRequest::IdentityMismatch { .. } => CaseKind::IdentityMismatch,
+            CaseRequest::Enterprise { .. } => CaseKind::EnterpriseVerification,
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum Purpose {
     AccountLookup,
     /// The new phone of a rebind appeal, proven when the appeal is submitted [ACC-4].
     PhoneRebind,
+    /// The bound phone, to create the dedicated receiving account of a recharge [KYC-E6].
+    ReceivingAccount,
 }
 
 impl Purpose {
@@ -59,6 +61,7 @@ impl Purpose {
             Purpose::PasswordReset => "password-reset",
             Purpose::AccountLookup => "account-lookup",
             Purpose::PhoneRebind => "phone-rebind",
+            Purpose::ReceivingAccount => "receiving-account",
         }
     }
 
@@ -79,7 +82,9 @@ impl Purpose {
             "bank-card" => Ok(Purpose::BankCard),
             "passport-sign-in" => Ok(Purpose::PassportSignIn),
             "phone-rebind" => Ok(Purpose::PhoneRebind),
-            _ => Err("must be one of: register, bank-card, passport-sign-in, phone-rebind".into()),
+            // Proven against the account's bound phone when it is consumed [KYC-E6].
+            "receiving-account" => Ok(Purpose::ReceivingAccount),
+            _ => Err("must be one of: register, bank-card, passport-sign-in, phone-rebind, receiving-account".into()),
         }
     }
 }

@@ -23,10 +23,11 @@ pub enum FlowKind {
     Captcha,
     FaceCheck,
     Case,
+    EnterpriseApplication,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 9] = [
+    pub const ALL: [FlowKind; 10] = [
         FlowKind::SignIn,
         FlowKind::PhoneChange,
         FlowKind::PasswordReset,
@@ -36,6 +37,7 @@ impl FlowKind {
         FlowKind::Captcha,
         FlowKind::FaceCheck,
         FlowKind::Case,
+        FlowKind::EnterpriseApplication,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +51,7 @@ impl FlowKind {
             FlowKind::Captcha => "captcha",
             FlowKind::FaceCheck => "face-check",
             FlowKind::Case => "case",
+            FlowKind::EnterpriseApplication => "enterprise-application",
         }
     }
 }

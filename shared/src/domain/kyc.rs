@@ -101,8 +101,12 @@ pub struct FaceVerification {
     pub state: FaceState,
     pub expires_at: DateTime<Utc>,
     pub provider_session_id: String,
-    /// The person to verify, sealed as it will be stored on the account.
-    pub identity: PersonalIdentity,
+    /// The person to verify, sealed as it will be stored on the account (a personal check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<PersonalIdentity>,
+    /// The enterprise application whose face check this is [KYC-E4, KYC-E5] (instead of a person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<super::ids::FlowId>,
 }
 
 impl Flow for FaceVerification {
@@ -124,6 +128,10 @@ impl Flow for FaceVerification {
 pub enum Verification {
     Unverified,
     Personal,
+    /// An organisation; `general`: a general enterprise (一般企业类).
+    Enterprise {
+        general: bool,
+    },
 }
 
 /// What an account may do, from its verification and student status [KYC-P6, section 3].
@@ -134,7 +142,8 @@ pub struct Entitlements {
     pub online_contracts: bool,
     pub vat_special_invoices: bool,
     pub sms_product: bool,
-    /// Live streaming and video-on-demand traffic limit; `None` where not usable at all.
+    /// Live streaming and video-on-demand: usable at all, and its traffic limit (`None`: none).
+    pub live_vod: bool,
     pub live_vod_traffic_limit_gb: Option<u32>,
     pub student: bool,
 }
@@ -147,6 +156,7 @@ pub fn entitlements(verification: Verification, student: bool) -> Entitlements {
             online_contracts: false,
             vat_special_invoices: false,
             sms_product: false,
+            live_vod: false,
             live_vod_traffic_limit_gb: None,
             student: false,
         },
@@ -156,8 +166,21 @@ pub fn entitlements(verification: Verification, student: bool) -> Entitlements {
             online_contracts: true,
             vat_special_invoices: false,
             sms_product: false,
+            live_vod: true,
             live_vod_traffic_limit_gb: Some(100),
             student,
+        },
+        // VAT special invoices only for general enterprises; the SMS product; no 100 GB limit
+        // [KYC-E7, section 3]. Student status is personal.
+        Verification::Enterprise { general } => Entitlements {
+            cloud_services: true,
+            invoices: true,
+            online_contracts: true,
+            vat_special_invoices: general,
+            sms_product: true,
+            live_vod: true,
+            live_vod_traffic_limit_gb: None,
+            student: false,
         },
     }
 }
@@ -194,6 +217,10 @@ mod tests {
         assert_eq!(personal.live_vod_traffic_limit_gb, Some(100));
         assert!(personal.student);
         assert!(!entitlements(Verification::Unverified, true).student);
+        let company = entitlements(Verification::Enterprise { general: true }, false);
+        assert!(company.vat_special_invoices && company.sms_product && company.live_vod);
+        assert_eq!(company.live_vod_traffic_limit_gb, None);
+        assert!(!entitlements(Verification::Enterprise { general: false }, false).vat_special_invoices);
     }
 
     #[test]

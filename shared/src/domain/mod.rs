@@ -9,6 +9,7 @@ pub mod captcha;
 pub mod case;
 pub mod code;
 pub mod email;
+pub mod enterprise;
 pub mod flow;
 pub mod identity;
 pub mod ids;

@@ -28,7 +28,7 @@ string_schema! {
     super::code::Code => "Code" { "description": "a 6-digit verification code", "pattern": "^[0-9]{6}$", "example": "123456" }
     super::code::Purpose => "CodePurpose" {
         "description": "what the SMS code is for",
-        "enum": ["register", "bank-card", "passport-sign-in"],
+        "enum": ["register", "bank-card", "passport-sign-in", "phone-rebind", "receiving-account"],
     }
     super::username::Username => "Username" {
         "description": "4-32 characters: a letter, then letters, digits, `_`, `-`, `.`",

@@ -57,6 +57,9 @@ purposes! {
     AuthorisationLetter = "authorisation-letter";
     /// A subject-change form.
     ChangeForm = "change-form";
+    /// An organisation's certificate: the business licence or its type's registration
+    /// certificate [KYC-E2, KYC-E3].
+    OrgCertificate = "org-certificate";
 }
 
 /// An image format the server accepts, recognised by the file's first bytes (never by its name

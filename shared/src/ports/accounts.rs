@@ -70,6 +70,10 @@ pub struct AccountRecord {
     pub agreements: Vec<Acceptance>,
     pub phone: SealedContact,
     pub personal: Option<PersonalIdentity>,
+    /// The verified organisation [KYC-E7].
+    pub enterprise: Option<crate::domain::enterprise::EnterpriseIdentity>,
+    /// The balance in fen [KYC-E6].
+    pub balance_fen: u64,
     pub student: Option<StudentRecord>,
     pub kind: AccountKind,
     pub activated: bool,

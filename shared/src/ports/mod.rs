@@ -3,6 +3,7 @@
 
 mod accounts;
 mod codes;
+mod enterprise;
 mod flows;
 mod kyc;
 mod outbox;
@@ -13,6 +14,7 @@ mod sessions;
 
 pub use accounts::*;
 pub use codes::*;
+pub use enterprise::*;
 pub use flows::*;
 pub use kyc::*;
 pub use outbox::*;

@@ -108,6 +108,8 @@ pub enum CaseEffect {
     UnbindTotp { credential: CredentialRef, device: String },
     /// Verify the person, within the document's account cap [KYC-P7, KYC-P4].
     VerifyPerson { account: AccountId, identity: PersonalIdentity, cap: u32 },
+    /// Verify the organisation (only if the account is still unverified) [KYC-E4, KYC-E5].
+    VerifyEnterprise { account: AccountId, identity: crate::domain::enterprise::EnterpriseIdentity },
 }
 
 /// How a decision's transaction ended.

@@ -9,7 +9,11 @@ use crate::error::{Error, Result};
 
 pub async fn read_my_account(deps: &impl HasAccounts, principal: &Principal) -> Result<AccountView> {
     let record = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
-    let verification = if record.personal.is_some() { Verification::Personal } else { Verification::Unverified };
+    let verification = match (&record.enterprise, &record.personal) {
+        (Some(e), _) => Verification::Enterprise { general: e.org_type.is_general_enterprise() },
+        (None, Some(_)) => Verification::Personal,
+        (None, None) => Verification::Unverified,
+    };
     Ok(AccountView {
         account_id: record.account_id,
         kind: record.kind,
@@ -25,6 +29,8 @@ pub async fn read_my_account(deps: &impl HasAccounts, principal: &Principal) -> 
             id_number: p.id_number_masked,
             verified_at: p.verified_at,
         }),
+        enterprise: record.enterprise,
+        balance_fen: record.balance_fen,
         student: record.student.map(|s| StudentView {
             school: s.school,
             major: s.major,

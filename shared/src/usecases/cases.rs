@@ -59,7 +59,7 @@ pub async fn start_upload(
 /// Checks every file a case needs (it exists under this account for this purpose, at most 4 MB,
 /// a JPEG or PNG by its first bytes), then keeps them under the case. Nothing is copied unless
 /// all pass; the first refusal names the material and why.
-async fn take_material(
+pub(crate) async fn take_material(
     deps: &impl HasUploads,
     account: &AccountId,
     case_id: &FlowId,
@@ -122,10 +122,13 @@ pub(crate) async fn dispatch(
     }
 }
 
-/// The subject whose material a case carries.
-fn subject_of(_account: &crate::ports::AccountRecord) -> Subject {
-    // Enterprise verification arrives with issue 11; until then every verified subject is a person.
-    Subject::Person
+/// The subject whose material a case carries: the verified organisation, else a person.
+fn subject_of(account: &crate::ports::AccountRecord) -> Subject {
+    if account.enterprise.is_some() {
+        Subject::Enterprise
+    } else {
+        Subject::Person
+    }
 }
 
 async fn submit(

@@ -6,9 +6,10 @@
 use crate::crypto::Keys;
 use crate::domain::flow::Flow;
 use crate::ports::{
-    AccountStore, BankCardCheck, CaseStore, Clock, CodeStore, DeadlineIndex, DeliveryLog, EmailSender, ExpiryQueue,
-    FaceCheck, FlowStore, KycStore, Outbox, ResourceDirectory, ReviewQueue, SecurityStore, SessionStore, SignInStore,
-    SmsSender, StaffDirectory, UploadStore,
+    AccountStore, BankCardCheck, BusinessRegistry, CaseStore, Clock, CodeStore, DeadlineIndex, DeliveryLog,
+    EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore, Outbox, PayoutProvider,
+    ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory,
+    UploadStore,
 };
 use crate::services::Services;
 
@@ -47,6 +48,11 @@ capability!(/** Uploaded material. */ HasUploads, uploads -> dyn UploadStore, up
 capability!(/** The review queue. */ HasReviewQueue, review_queue -> dyn ReviewQueue, review_queue);
 capability!(/** The expiry queue. */ HasExpiryQueue, expiry_queue -> dyn ExpiryQueue, expiry_queue);
 capability!(/** The staff directory. */ HasStaff, staff -> dyn StaffDirectory, staff);
+capability!(/** Enterprise applications, attempts, receiving accounts, the ledger. */ HasEnterprise, enterprise -> dyn EnterpriseStore, enterprise);
+capability!(/** The business registry. */ HasRegistry, registry -> dyn BusinessRegistry, registry);
+capability!(/** The payout provider of the corporate transfer. */ HasPayouts, payouts -> dyn PayoutProvider, payouts);
+capability!(/** The bank of the receiving accounts. */ HasInboundBank, inbound_bank -> dyn InboundBank, inbound_bank);
+capability!(/** The risk rules. */ HasRisk, risk -> dyn RiskRules, risk);
 
 /// Keyed hashes, field encryption and tokens.
 pub trait HasKeys {

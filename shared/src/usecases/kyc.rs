@@ -2,7 +2,10 @@
 //! [STU-1]. Personal data is encrypted at field level, looked up by keyed hash and masked.
 
 use super::codes;
-use super::deps::{HasAccounts, HasBankCard, HasClock, HasCodes, HasFace, HasFlows, HasKeys, HasKyc, HasOutbox};
+use super::deps::{
+    HasAccounts, HasBankCard, HasClock, HasCodes, HasEnterprise, HasFace, HasFlows, HasKeys, HasKyc, HasOutbox,
+    HasPayouts, HasReviewQueue,
+};
 use super::Caller;
 use crate::domain::agreements::{Acceptance, AgreementRef};
 use crate::domain::bank_card::BankCard;
@@ -106,7 +109,8 @@ pub async fn start_face(
         state: FaceState::Pending,
         expires_at,
         provider_session_id: session.provider_session_id,
-        identity,
+        identity: Some(identity),
+        application: None,
     };
     deps.flows::<FaceVerification>().create(&verification_id, &flow).await?;
     Ok(FaceStarted {
@@ -129,7 +133,7 @@ pub struct FaceCallback {
 /// The provider's signed result. A pass verifies the account at once (within the document cap);
 /// a fail ends the session, whose QR code is then dead [KYC-P2]. Idempotent for a repeated pass.
 pub async fn face_result(
-    deps: &(impl HasClock + HasKyc + HasFace + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasKyc + HasFace + HasFlows + HasEnterprise + HasReviewQueue + HasPayouts),
     body: &[u8],
     signature: &str,
 ) -> Result<()> {
@@ -153,18 +157,17 @@ pub async fn face_result(
         Err(FaceRefusal::Expired) => return Err(Error::FaceSessionExpired),
         Ok(next) => next,
     };
+    if let Some(application) = current.flow.application.clone() {
+        return super::enterprise::face_result(deps, &current, next, &application).await;
+    }
+    let identity = current.flow.identity.clone().ok_or_else(|| Error::internal("face result", "no person"))?;
     if next.state != FaceState::Passed {
         store.save(&current, &next).await?;
         return Ok(());
     }
     let result = deps
         .kyc()
-        .verify_personal(
-            &current.flow.account_id,
-            &current.flow.identity,
-            kyc::MAX_ACCOUNTS_PER_DOCUMENT,
-            Some((&current, &next)),
-        )
+        .verify_personal(&current.flow.account_id, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, Some((&current, &next)))
         .await?;
     if matches!(result, VerifyOutcome::DocumentLimitReached | VerifyOutcome::AlreadyVerified) {
         // The session cannot pass any more: it fails (unless another result came first).

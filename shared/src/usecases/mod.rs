@@ -7,6 +7,7 @@ pub mod codes;
 pub mod contact;
 pub mod delivery;
 pub mod deps;
+pub mod enterprise;
 pub mod factors;
 pub(crate) mod flows;
 pub mod kyc;

@@ -251,6 +251,9 @@ fn effect_of(case: &Case) -> Result<CaseEffect> {
             identity: identity.clone(),
             cap: MAX_ACCOUNTS_PER_DOCUMENT,
         },
+        CaseRequest::Enterprise { identity, .. } => {
+            CaseEffect::VerifyEnterprise { account: case.account_id.clone(), identity: identity.clone() }
+        }
     })
 }
 
@@ -334,6 +337,7 @@ fn what(kind: CaseKind) -> &'static str {
         CaseKind::PhoneRebind => "Your appeal to rebind your phone",
         CaseKind::MfaUnbind => "Your appeal to unbind your virtual MFA device",
         CaseKind::IdentityMismatch => "Your real-name support case",
+        CaseKind::EnterpriseVerification => "Your enterprise real-name verification",
     }
 }
 

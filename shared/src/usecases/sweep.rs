@@ -3,7 +3,7 @@
 //! with a conditional write, so a flow delivered twice changes once.
 
 use super::cases::dispatch;
-use super::deps::{HasClock, HasDeadlines, HasExpiryQueue, HasFlows, HasReviewQueue};
+use super::deps::{HasClock, HasDeadlines, HasExpiryQueue, HasFlows, HasKeys, HasPayouts, HasReviewQueue};
 use super::flows::advance;
 use crate::domain::case::{Case, CaseEvent};
 use crate::domain::flow::{Flow, FlowKind};
@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::ports::DueFlow;
 
 /// The kinds of flow that have sweep deadlines.
-pub const SWEPT: [FlowKind; 1] = [FlowKind::Case];
+pub const SWEPT: [FlowKind; 2] = [FlowKind::Case, FlowKind::EnterpriseApplication];
 /// How many due flows one sweep sends at most (the next sweep takes the rest).
 const SWEEP_BATCH: i32 = 500;
 
@@ -34,7 +34,13 @@ pub async fn sweep(deps: &(impl HasClock + HasDeadlines + HasExpiryQueue)) -> Re
 }
 
 /// Applies what is due to one flow; a flow no longer due (already handled) is left alone.
-pub async fn expire(deps: &(impl HasClock + HasFlows + HasReviewQueue), due: &DueFlow) -> Result<()> {
+pub async fn expire(
+    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasPayouts),
+    due: &DueFlow,
+) -> Result<()> {
+    if due.kind == FlowKind::EnterpriseApplication.as_str() {
+        return super::enterprise::expire(deps, &due.id).await;
+    }
     if due.kind != FlowKind::Case.as_str() {
         tracing::warn!(kind = %due.kind, "a due flow of a kind without expiry");
         return Ok(());

@@ -2,6 +2,7 @@ use super::codes::consume_update;
 use super::{cancelled_items, failed_at, fault, keys, n, s, DynamoStore};
 use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
+use crate::domain::enterprise::EnterpriseIdentity;
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
 use crate::domain::security::ChosenFactors;
@@ -38,6 +39,11 @@ pub(crate) struct AccountItem {
     pub verification: VerificationItem,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal: Option<PersonalIdentity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<EnterpriseIdentity>,
+    /// The balance in fen (credited by recharges) [KYC-E6].
+    #[serde(default)]
+    pub balance_fen: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub student: Option<StudentRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,6 +94,7 @@ fn on() -> bool {
 pub(crate) enum VerificationItem {
     Unverified,
     Personal,
+    Enterprise,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +197,8 @@ impl AccountStore for DynamoStore {
             legacy: account.legacy,
             verification: VerificationItem::Unverified,
             personal: None,
+            enterprise: None,
+            balance_fen: 0,
             student: None,
             email: None,
             profile: Profile::default(),
@@ -254,6 +263,8 @@ impl AccountStore for DynamoStore {
             agreements: item.agreements,
             phone: SealedContact { encrypted: item.phone_encrypted, masked: item.phone_masked, hash: item.phone_hash },
             personal: item.personal,
+            enterprise: item.enterprise,
+            balance_fen: item.balance_fen,
             student: item.student,
             kind: item.kind,
             activated: item.activated,

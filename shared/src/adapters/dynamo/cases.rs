@@ -34,6 +34,24 @@ impl DynamoStore {
             .map_err(fault("build audit entry"))
     }
 
+    /// A new case and the guard of its kind for its account (first: it fails when one is open).
+    pub(crate) fn open_case_items(&self, id: &FlowId, case: &Case) -> Result<[TransactWriteItem; 2]> {
+        let put = |item: Item| {
+            Put::builder()
+                .table_name(&self.tables.flows)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(fault("build case"))
+        };
+        let guard: Item =
+            [("pk".to_owned(), s(Self::guard_key(case))), ("flow_id".to_owned(), s(id.as_str()))].into_iter().collect();
+        Ok([
+            TransactWriteItem::builder().put(put(guard)?).build(),
+            TransactWriteItem::builder().put(put(flow_item(id, case)?)?).build(),
+        ])
+    }
+
     fn guard_key(case: &Case) -> String {
         keys::open_case(case.kind().as_str(), &case.account_id)
     }
@@ -81,10 +99,11 @@ impl DynamoStore {
             CaseEffect::VerifyPerson { account, identity, cap } => {
                 self.verify_personal_updates(account, identity, *cap)?.into()
             }
+            CaseEffect::VerifyEnterprise { account, identity } => vec![self.verify_enterprise(account, identity)?],
         })
     }
 
-    async fn query_flows<F: Flow>(
+    pub(crate) async fn query_flows<F: Flow>(
         &self,
         index: &str,
         partition: (&str, String),
@@ -116,21 +135,10 @@ fn versioned<F: Flow>(item: Item) -> Result<Versioned<F>> {
 #[async_trait]
 impl CaseStore for DynamoStore {
     async fn open(&self, id: &FlowId, case: &Case) -> Result<bool> {
-        let put = |item: Item| {
-            Put::builder()
-                .table_name(&self.tables.flows)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(fault("build case"))
-        };
-        let guard: Item =
-            [("pk".to_owned(), s(Self::guard_key(case))), ("flow_id".to_owned(), s(id.as_str()))].into_iter().collect();
         let result = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put(guard)?).build())
-            .transact_items(TransactWriteItem::builder().put(put(flow_item(id, case)?)?).build())
+            .set_transact_items(Some(self.open_case_items(id, case)?.into()))
             .send()
             .await;
         let Err(err) = result else { return Ok(true) };

@@ -12,6 +12,10 @@
 //! | `PASSPORT#<hash>`                | accounts | the passport account a phone signs in to      |
 //! | `DOC#<hash>`                     | accounts | a document's verified accounts [KYC-P4]       |
 //! | `KYC#bank-card#<account id>`     | accounts | bank-card attempts [KYC-P3]                   |
+//! | `KYC#ent-<method>#<account id>`  | accounts | enterprise attempts of a method [KYC-E4..E6]  |
+//! | `RECV#<account id>`              | accounts | the account's receiving account [KYC-E6]      |
+//! | `RECVNO#<hash>`                  | accounts | a receiving account number's owner            |
+//! | `LEDGER#<transfer id>`           | accounts | an inbound transfer credited to a balance     |
 //! | `SESSION#<session id>`           | sessions | a console session                             |
 //! | `FLOW#<kind>:<flow id>`          | flows    | a stored flow                                 |
 //! | `CODE#<challenge id>`            | flows    | a verification code                           |
@@ -32,6 +36,7 @@
 
 #[cfg(test)]
 use crate::domain::code::Purpose;
+use crate::domain::enterprise::Method;
 use crate::domain::flow::FlowKind;
 use crate::domain::ids::{AccountId, ChallengeId, FlowId, SessionId};
 use crate::domain::login::{CredentialRef, LoginName};
@@ -72,6 +77,22 @@ pub(crate) fn document(document_hash: &str) -> String {
 
 pub(crate) fn bank_card_attempts(account: &AccountId) -> String {
     format!("KYC#bank-card#{account}")
+}
+
+pub(crate) fn enterprise_attempts(method: Method, account: &AccountId) -> String {
+    format!("KYC#ent-{}#{account}", method.as_str())
+}
+
+pub(crate) fn receiving_account(account: &AccountId) -> String {
+    format!("RECV#{account}")
+}
+
+pub(crate) fn receiving_number(number_hash: &str) -> String {
+    format!("RECVNO#{number_hash}")
+}
+
+pub(crate) fn ledger_entry(transfer_id: &str) -> String {
+    format!("LEDGER#{transfer_id}")
 }
 
 pub(crate) fn session(id: &SessionId) -> String {
@@ -159,6 +180,11 @@ mod tests {
             passport_of_phone("abc"),
             document("abc"),
             bank_card_attempts(&id),
+            enterprise_attempts(Method::LegalFace, &id),
+            enterprise_attempts(Method::Recharge, &id),
+            receiving_account(&id),
+            receiving_number("abc"),
+            ledger_entry("abc"),
             session(&SessionId::from_raw("abc")),
             flow(FlowKind::SignIn, &FlowId::from_raw("abc")),
             flow(FlowKind::QrLogin, &FlowId::from_raw("abc")),

@@ -5,6 +5,7 @@ mod accounts;
 mod cases;
 mod codes;
 mod deliveries;
+mod enterprise;
 mod flows;
 mod keys;
 mod kyc;

@@ -116,6 +116,8 @@ impl DynamoStore {
             legacy: false,
             verification: VerificationItem::Unverified,
             personal: None,
+            enterprise: None,
+            balance_fen: 0,
             student: None,
             email: a.email.clone(),
             profile: Profile::default(),

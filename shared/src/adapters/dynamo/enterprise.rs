@@ -1,0 +1,262 @@
+//! Enterprise verification's items: attempt counters per method, the application's settling
+//! transaction (its transition with the account's verification, the review case, the face
+//! session, the balance's credit), the receiving accounts and the ledger of inbound transfers.
+
+use super::flows::flow_item;
+use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use crate::domain::enterprise::application::EnterpriseApplication;
+use crate::domain::enterprise::{EnterpriseIdentity, Method};
+use crate::domain::flow::{Flow, FlowKind, Versioned};
+use crate::domain::ids::{AccountId, FlowId};
+use crate::error::{Error, Result};
+use crate::ports::{EnterpriseEffect, EnterpriseStore, ReceivingAccount, SettleOutcome};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// What an item of the settling transaction stands for, to read its cancellation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Transition,
+    Account,
+    CaseGuard,
+    Other,
+    Ledger,
+}
+
+impl DynamoStore {
+    pub(crate) fn verify_enterprise(&self, account: &AccountId, identity: &EnterpriseIdentity) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::account(account)))
+            .update_expression("SET verification = :enterprise, enterprise = :identity")
+            .condition_expression("attribute_exists(pk) AND verification = :unverified")
+            .expression_attribute_values(":enterprise", s("enterprise"))
+            .expression_attribute_values(":unverified", s("unverified"))
+            .expression_attribute_values(
+                ":identity",
+                serde_dynamo::to_attribute_value(identity).map_err(fault("encode enterprise identity"))?,
+            )
+            .build()
+            .map_err(fault("build verify enterprise"))
+    }
+
+    /// The items an effect writes, each with what it stands for.
+    fn effect_items(&self, account: &AccountId, effect: &EnterpriseEffect) -> Result<Vec<(Part, TransactWriteItem)>> {
+        Ok(match effect {
+            EnterpriseEffect::Verify(identity) => {
+                vec![(
+                    Part::Account,
+                    TransactWriteItem::builder().update(self.verify_enterprise(account, identity)?).build(),
+                )]
+            }
+            EnterpriseEffect::OpenCase(id, case) => {
+                let [guard, case] = self.open_case_items(id, case)?;
+                vec![(Part::CaseGuard, guard), (Part::Other, case)]
+            }
+            EnterpriseEffect::Face(current, next) => {
+                vec![(Part::Other, TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())]
+            }
+            EnterpriseEffect::Credit { transfer_id, amount, amount_encrypted, at } => {
+                let entry: Item = [
+                    ("pk", s(keys::ledger_entry(transfer_id))),
+                    ("account_id", s(account.as_str())),
+                    ("kind", s("recharge")),
+                    ("amount_encrypted", s(amount_encrypted.as_str())),
+                    ("at", s(at.to_rfc3339())),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+                let put = Put::builder()
+                    .table_name(&self.tables.accounts)
+                    .set_item(Some(entry))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(fault("build ledger entry"))?;
+                let credit = Update::builder()
+                    .table_name(&self.tables.accounts)
+                    .key("pk", s(keys::account(account)))
+                    .update_expression("ADD balance_fen :amount")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":amount", n(i64::try_from(amount.0).map_err(fault("amount"))?))
+                    .build()
+                    .map_err(fault("build credit"))?;
+                vec![
+                    (Part::Ledger, TransactWriteItem::builder().put(put).build()),
+                    (Part::Other, TransactWriteItem::builder().update(credit).build()),
+                ]
+            }
+            EnterpriseEffect::CloseRecharge(application) => {
+                let close = Update::builder()
+                    .table_name(&self.tables.accounts)
+                    .key("pk", s(keys::receiving_account(account)))
+                    .update_expression("REMOVE open_application, open_until")
+                    .condition_expression("open_application = :app")
+                    .expression_attribute_values(":app", s(application.as_str()))
+                    .build()
+                    .map_err(fault("build close recharge"))?;
+                vec![(Part::Other, TransactWriteItem::builder().update(close).build())]
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl EnterpriseStore for DynamoStore {
+    async fn attempts(&self, account: &AccountId) -> Result<BTreeMap<Method, u32>> {
+        let reads = Method::ALL.map(|method| async move {
+            let item =
+                self.get(&self.tables.accounts, keys::enterprise_attempts(method, account), "read attempts").await?;
+            let used = item.as_ref().and_then(|i| get_n(i, "attempts")).and_then(|a| u32::try_from(a).ok());
+            Ok::<_, Error>((method, used.unwrap_or(0)))
+        });
+        futures::future::try_join_all(reads).await.map(|all| all.into_iter().collect())
+    }
+
+    async fn count_attempt(&self, account: &AccountId, method: Method, max: u32) -> Result<Option<u32>> {
+        let condition = "attribute_not_exists(attempts) OR attempts < :max";
+        let key = keys::enterprise_attempts(method, account);
+        self.count_attempt(&self.tables.accounts, key, condition, max, "count enterprise attempt").await
+    }
+
+    async fn settle(
+        &self,
+        account: &AccountId,
+        transition: Option<(&Versioned<EnterpriseApplication>, &EnterpriseApplication)>,
+        effects: &[EnterpriseEffect],
+    ) -> Result<SettleOutcome> {
+        let mut parts = vec![];
+        if let Some((current, next)) = transition {
+            parts.push((
+                Part::Transition,
+                TransactWriteItem::builder().update(self.flow_transition(current, next)?).build(),
+            ));
+        }
+        for effect in effects {
+            parts.extend(self.effect_items(account, effect)?);
+        }
+        let (roles, items): (Vec<Part>, Vec<TransactWriteItem>) = parts.into_iter().unzip();
+        let Err(err) = self.client.transact_write_items().set_transact_items(Some(items)).send().await else {
+            return Ok(SettleOutcome::Applied);
+        };
+        let reasons = cancelled_items(err)?;
+        let failed = |part: Part| roles.iter().enumerate().any(|(i, r)| *r == part && failed_at(&reasons, i));
+        Ok(if failed(Part::Ledger) {
+            SettleOutcome::Duplicate
+        } else if failed(Part::Transition) || failed(Part::Other) {
+            SettleOutcome::Stale
+        } else if failed(Part::Account) {
+            SettleOutcome::AlreadyVerified
+        } else if failed(Part::CaseGuard) {
+            SettleOutcome::CaseOpen
+        } else {
+            // A transaction conflict (another write to one of the items at the same moment).
+            SettleOutcome::Stale
+        })
+    }
+
+    async fn applications_of(&self, account: &AccountId, limit: i32) -> Result<Vec<Versioned<EnterpriseApplication>>> {
+        let partition = ("list_pk", keys::owned_flows(FlowKind::EnterpriseApplication, account));
+        self.query_flows("by-owner", partition, false, limit).await
+    }
+
+    async fn receiving_account(&self, account: &AccountId) -> Result<Option<ReceivingAccount>> {
+        let item = self.get(&self.tables.accounts, keys::receiving_account(account), "read receiving account").await?;
+        item.map(|i| serde_dynamo::from_item(i).map_err(fault("decode receiving account"))).transpose()
+    }
+
+    async fn create_receiving_account(&self, account: &AccountId, receiving: &ReceivingAccount) -> Result<bool> {
+        let mut own: Item = serde_dynamo::to_item(receiving).map_err(fault("encode receiving account"))?;
+        own.insert("pk".into(), s(keys::receiving_account(account)));
+        let owner: Item = [
+            ("pk".to_owned(), s(keys::receiving_number(&receiving.number_hash))),
+            ("account_id".to_owned(), s(account.as_str())),
+        ]
+        .into_iter()
+        .collect();
+        let put = |item: Item| {
+            Put::builder()
+                .table_name(&self.tables.accounts)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(fault("build receiving account"))
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put(own)?).build())
+            .transact_items(TransactWriteItem::builder().put(put(owner)?).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => {
+                let reasons = cancelled_items(err)?;
+                if failed_at(&reasons, 0) || failed_at(&reasons, 1) {
+                    Ok(false)
+                } else {
+                    Err(Error::internal("create a receiving account", "cancelled without a failed condition"))
+                }
+            }
+        }
+    }
+
+    async fn receiving_account_owner(&self, number_hash: &str) -> Result<Option<(AccountId, Option<FlowId>)>> {
+        let owner =
+            self.get(&self.tables.accounts, keys::receiving_number(number_hash), "read receiving owner").await?;
+        let Some(account) = owner.as_ref().and_then(|i| get_s(i, "account_id")).map(AccountId::from_raw) else {
+            return Ok(None);
+        };
+        let own = self.get(&self.tables.accounts, keys::receiving_account(&account), "read receiving account").await?;
+        let open = own.as_ref().and_then(|i| get_s(i, "open_application")).map(FlowId::from_raw);
+        Ok(Some((account, open)))
+    }
+
+    async fn open_recharge(
+        &self,
+        id: &FlowId,
+        application: &EnterpriseApplication,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let until = application.deadline().unwrap_or(now);
+        let point = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::receiving_account(&application.account_id)))
+            .update_expression("SET open_application = :app, open_until = :until")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(open_application) OR open_until <= :now)",
+            )
+            .expression_attribute_values(":app", s(id.as_str()))
+            .expression_attribute_values(":until", n(until.timestamp()))
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .build()
+            .map_err(fault("build open recharge"))?;
+        let create = Put::builder()
+            .table_name(&self.tables.flows)
+            .set_item(Some(flow_item(id, application)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(fault("build recharge application"))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(point).build())
+            .transact_items(TransactWriteItem::builder().put(create).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => {
+                let reasons = cancelled_items(err)?;
+                if failed_at(&reasons, 0) {
+                    Ok(false)
+                } else {
+                    Err(Error::internal("open a recharge", "cancelled without a failed condition"))
+                }
+            }
+        }
+    }
+}
