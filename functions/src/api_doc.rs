@@ -3,7 +3,7 @@
 //! deserialises) and its success answers (status and body schema), keyed by binary. A test checks
 //! that every HTTP Lambda of the registry with a route has a row.
 
-use crate::{accounts, cases, contact, kyc, mfa, qr, recovery, review, security, sessions};
+use crate::{accounts, cases, contact, enterprise, kyc, mfa, qr, recovery, review, security, sessions};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
@@ -508,7 +508,7 @@ fn any_object() -> Value {
 fn customer_case() -> Value {
     let mut v = object(vec![
         ("case_id", string()),
-        ("kind", one_of(&["phone_rebind", "mfa_unbind", "identity_mismatch"])),
+        ("kind", one_of(&["phone_rebind", "mfa_unbind", "identity_mismatch", "enterprise_verification"])),
         ("state", one_of(&["submitted", "in_review", "approved", "rejected", "withdrawn"])),
         ("submitted_at", time()),
         ("due_at", time()),
@@ -654,6 +654,106 @@ const REVIEW_DOCS: &[Doc] = &[
     },
 ];
 
+fn application() -> Value {
+    let mut v = object(vec![
+        ("application_id", string()),
+        ("method", one_of(&["legal_face", "corporate_transfer", "recharge"])),
+        ("processing_time", string()),
+        (
+            "state",
+            one_of(&[
+                "awaiting_face",
+                "face_expired",
+                "paying",
+                "awaiting_amount",
+                "awaiting_transfer",
+                "in_review",
+                "verified",
+                "failed",
+                "rejected",
+            ]),
+        ),
+        ("created_at", time()),
+        ("updated_at", time()),
+        ("organisation", any_object()),
+        ("material", strings()),
+    ]);
+    v["properties"]["deadline"] = nullable(time());
+    v["properties"]["failure"] = nullable(object(vec![("message", string()), ("advice", string())]));
+    v["properties"]["face"] = object(vec![
+        ("verification_id", string()),
+        ("qr_payload", string()),
+        ("qr_code", string()),
+        ("expires_at", time()),
+    ]);
+    v["properties"]["remittance"] = any_object();
+    v["properties"]["corporate_account"] = any_object();
+    v
+}
+fn enterprise_overview() -> Value {
+    object(vec![
+        ("methods", json!({ "type": "array", "items": any_object() })),
+        ("organisation_types", json!({ "type": "array", "items": any_object() })),
+        ("photo_rules", strings()),
+        ("banks", json!({ "type": "array", "items": any_object() })),
+        ("applications", json!({ "type": "array", "items": application() })),
+    ])
+}
+fn face_session() -> Value {
+    object(vec![("verification_id", string()), ("qr_payload", string()), ("qr_code", string()), ("expires_at", time())])
+}
+fn amount_outcome() -> Value {
+    object(vec![("state", one_of(&["verified", "in_review"]))])
+}
+fn applied() -> Value {
+    object(vec![("applied", boolean())])
+}
+
+const ENTERPRISE_DOCS: &[Doc] = &[
+    Doc {
+        binary: "enterprise_overview",
+        request: None,
+        example: None,
+        success: &[(200, "types, rules, methods, banks, applications", Some(enterprise_overview))],
+    },
+    Doc {
+        binary: "start_enterprise_application",
+        request: Some(body::<enterprise::start::ApplicationBody>),
+        example: None,
+        success: &[(201, "the application (with its face session)", Some(application))],
+    },
+    Doc {
+        binary: "read_enterprise_application",
+        request: None,
+        example: None,
+        success: &[(200, "the application", Some(application))],
+    },
+    Doc {
+        binary: "refresh_enterprise_face",
+        request: None,
+        example: None,
+        success: &[(201, "a new face session", Some(face_session))],
+    },
+    Doc {
+        binary: "enter_deposit_amount",
+        request: Some(body::<enterprise::amount::AmountBody>),
+        example: None,
+        success: &[(200, "verified, or sent to review", Some(amount_outcome))],
+    },
+    Doc {
+        binary: "payout_callback",
+        request: Some(body::<shared::adapters::enterprise::PayoutCallback>),
+        example: None,
+        success: &[(200, "taken (applied: false for a repeat)", Some(applied))],
+    },
+    Doc {
+        binary: "inbound_transfer_callback",
+        request: Some(body::<shared::adapters::enterprise::InboundTransfer>),
+        example: None,
+        success: &[(200, "credited (applied: false for a repeat)", Some(applied))],
+    },
+];
+
 /// The HTTP Lambdas that serve web pages rather than the JSON API (the reviewers' dashboard): they
 /// have no row and are not in the API description.
 pub const PAGES: &[&str] = &["review_dashboard"];
@@ -668,7 +768,7 @@ pub fn is_page_route(method: &str, path: &str) -> bool {
 
 /// The row of a binary.
 pub fn doc(binary: &str) -> Option<&'static Doc> {
-    DOCS.iter().chain(REVIEW_DOCS).find(|d| d.binary == binary)
+    DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).find(|d| d.binary == binary)
 }
 
 #[cfg(test)]
@@ -681,7 +781,7 @@ mod tests {
         for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty() && !PAGES.contains(&l.binary)) {
             assert!(doc(l.binary).is_some(), "{} has no row in functions/src/api_doc.rs", l.binary);
         }
-        for d in DOCS.iter().chain(REVIEW_DOCS) {
+        for d in DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS) {
             assert!(LAMBDAS.iter().any(|l| l.binary == d.binary && !l.routes.is_empty()), "{}", d.binary);
             assert!(!PAGES.contains(&d.binary), "{}: a page is not in the API description", d.binary);
         }

@@ -149,6 +149,8 @@ path_params! {
     LookupId = "lookup_id" => ids::FlowId;
     /// `{case_id}`
     CaseId = "case_id" => ids::FlowId;
+    /// `{application_id}`
+    ApplicationId = "application_id" => ids::FlowId;
 }
 
 /// A signed-in staff user, from the claims the HTTP API's JWT authorizer checked (the staff user

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod codes;
 pub mod contact;
 pub mod dashboard;
+pub mod enterprise;
 pub mod extract;
 pub mod fallback;
 pub mod kyc;

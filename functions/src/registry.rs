@@ -8,8 +8,8 @@
 //! they decrypt the data key at cold start and may `kms:Decrypt` it.
 
 use crate::{
-    accounts, authorizer, cases, codes, contact, dashboard, fallback, kyc, mfa, qr, recovery, review, security,
-    sessions, workers, AppState,
+    accounts, authorizer, cases, codes, contact, dashboard, enterprise, fallback, kyc, mfa, qr, recovery, review,
+    security, sessions, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -131,7 +131,7 @@ macro_rules! lambdas {
 lambdas! {
     authorizer authorizer => authorizer::decide, data_key: false;
     @worker deliver_messages => workers::deliver_messages::handle, data_key: true, queue: "OutboxQueue";
-    @worker expire_flows => workers::expire_flows::handle, data_key: false, queue: "ExpiryQueue";
+    @worker expire_flows => workers::expire_flows::handle, data_key: true, queue: "ExpiryQueue";
     @schedule sweep_deadlines => workers::sweep_deadlines::handle, data_key: false, every: "rate(5 minutes)";
     send_sms_code => codes::send_sms_code::handle, data_key: true, routes: [POST "/v1/sms-codes"];
     register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"];
@@ -162,7 +162,7 @@ lambdas! {
         routes: [POST "/v1/verifications/personal/face"];
     face_verification_status => kyc::face_status::handle, data_key: false,
         routes: [GET "/v1/verifications/personal/face/{verification_id}"];
-    face_result_callback => kyc::face_result::handle, data_key: false, routes: [POST "/v1/callbacks/face"];
+    face_result_callback => kyc::face_result::handle, data_key: true, routes: [POST "/v1/callbacks/face"];
     verify_bank_card => kyc::verify_bank_card::handle, data_key: true,
         routes: [POST "/v1/verifications/personal/bank-card"];
     send_student_code => kyc::send_student_code::handle, data_key: true,
@@ -212,6 +212,18 @@ lambdas! {
     decide_case => review::decide::handle, data_key: true, routes: [POST "/v1/review/cases/{case_id}/decision"];
     case_audit_trail => review::audit_trail::handle, data_key: false, routes: [GET "/v1/review/cases/{case_id}/audit"];
     review_dashboard => dashboard::handle, data_key: false, routes: [GET "/review", GET "/review/{file+}"];
+    enterprise_overview => enterprise::overview::handle, data_key: true, routes: [GET "/v1/enterprise"];
+    start_enterprise_application => enterprise::start::handle, data_key: true,
+        routes: [POST "/v1/enterprise/applications"];
+    read_enterprise_application => enterprise::read::handle, data_key: true,
+        routes: [GET "/v1/enterprise/applications/{application_id}"];
+    refresh_enterprise_face => enterprise::refresh_face::handle, data_key: true,
+        routes: [POST "/v1/enterprise/applications/{application_id}/face"];
+    enter_deposit_amount => enterprise::amount::handle, data_key: true,
+        routes: [POST "/v1/enterprise/applications/{application_id}/amount"];
+    payout_callback => enterprise::callbacks::payout, data_key: false, routes: [POST "/v1/callbacks/payouts"];
+    inbound_transfer_callback => enterprise::callbacks::inbound, data_key: true,
+        routes: [POST "/v1/callbacks/inbound-transfers"];
 }
 
 /// What the authorizer Lambda runs for an event.

@@ -8,6 +8,7 @@ mod cold_start;
 mod concurrency;
 mod contact;
 mod data_key;
+mod enterprise;
 mod every_method_protected;
 mod headers;
 mod lambdas;

@@ -635,3 +635,108 @@ impl TestApp {
         self.call("POST", &format!("/v1/review/cases/{case_id}/decision"), Some(&staff.token), Some(body)).await
     }
 }
+
+// ---- enterprise verification ----------------------------------------------------------------------
+
+/// A fresh unified social credit code of `kind` (its first two characters, e.g. `91`): a random
+/// organisation code (never one of the sandbox registry's special prefixes) and its check character.
+pub fn uscc(kind: &str) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let mut rng = rand::thread_rng();
+    let org: String = std::iter::once(char::from(b'1' + rng.gen_range(0..9u8)))
+        .chain((0..8).map(|_| char::from(ALPHABET[rng.gen_range(0..31)])))
+        .collect();
+    uscc_with(kind, &org)
+}
+
+/// The code of `kind` with this organisation code (9 characters), check character added.
+pub fn uscc_with(kind: &str, organisation_code: &str) -> String {
+    let first17 = format!("{kind}350100{organisation_code}");
+    let check = shared::domain::enterprise::uscc::check_character(&first17).expect("a code of the alphabet");
+    format!("{first17}{check}")
+}
+
+pub fn enterprise_agreement() -> Value {
+    json!({"id": "enterprise-verification-agreement", "version": "2024-06"})
+}
+
+/// A fresh corporate account number ending with `last4` (the sandbox payouts decide by them).
+pub fn corporate_account(last4: &str) -> String {
+    use rand::Rng;
+    format!("6212{:08}{last4}", rand::thread_rng().gen_range(0..100_000_000u32))
+}
+
+impl TestApp {
+    /// Calls a sandbox route of the local environment (as `make run` serves it).
+    pub async fn sandbox(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let request = http::Request::builder().method(method).uri(path).body(Bytes::from(body)).unwrap();
+        let response = local_env::sandbox::handle(&self.gateway, request, &self.source_ip).await;
+        let (parts, bytes) = response.into_parts();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        Reply { status: parts.status.as_u16(), headers: parts.headers, body }
+    }
+
+    /// The body of an enterprise application of `method` for an organisation of `org_type` with
+    /// code `code`: its certificate uploaded; `extra` fields added.
+    pub async fn enterprise_body(&self, token: &str, method: &str, org_type: &str, code: &str, extra: Value) -> Value {
+        let certificate = self.upload(token, "org-certificate", jpeg(4096)).await;
+        let mut body = json!({
+            "method": method,
+            "organisation_type": org_type,
+            "name": "云杉数据科技有限公司",
+            "uscc": code,
+            "legal_representative": {"name": "张三", "id_number": unique_id_number()},
+            "agreement": enterprise_agreement(),
+            "material": {"org-certificate": certificate},
+        });
+        for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+            body[k.as_str()] = v;
+        }
+        body
+    }
+
+    pub async fn start_enterprise(&self, token: &str, body: &Value) -> Reply {
+        self.call("POST", "/v1/enterprise/applications", Some(token), Some(body.clone())).await
+    }
+
+    /// A corporate transfer into an account ending `last4`, its handler's face check passed: the
+    /// application's id and the account number.
+    pub async fn transfer_paying(&self, token: &str, last4: &str) -> (String, String) {
+        let account = corporate_account(last4);
+        let extra = json!({
+            "bank": "ICBC", "account_number": account,
+            "handler": {"name": "李四", "id_number": unique_id_number()},
+        });
+        let body = self.enterprise_body(token, "corporate_transfer", "enterprise", &uscc("91"), extra).await;
+        let started = self.start_enterprise(token, &body).await;
+        assert_eq!(started.status, 201, "{:?}", started.body);
+        let scanned = self.scan_face(started.body["face"]["qr_payload"].as_str().unwrap(), "pass").await;
+        assert_eq!(scanned.status, 204, "{:?}", scanned.body);
+        (started.body["application_id"].as_str().unwrap().to_owned(), account)
+    }
+
+    /// A provider's callback: the body exactly as signed, with its `X-Signature`.
+    pub async fn post_signed(&self, path: &str, body: &str, signature: &str) -> Reply {
+        let headers = [("x-signature", signature), ("content-type", "application/json")];
+        self.send(&self.source_ip, "POST", path, None, Bytes::from(body.to_owned()), &headers).await
+    }
+
+    /// Signs a payout callback as the sandbox provider does.
+    pub fn payout_signature(&self, body: &str) -> String {
+        self.state().services.sandbox_payouts.as_ref().expect("the sandbox payouts").sign(body)
+    }
+
+    /// The amounts the sandbox bank shows as arrived into `account`.
+    pub async fn statement(&self, account: &str) -> Vec<String> {
+        let reply = self.sandbox("GET", &format!("/sandbox/bank/statement?account={account}"), None).await;
+        reply.body["deposits"].as_array().unwrap().iter().map(|d| d["amount"].as_str().unwrap().to_owned()).collect()
+    }
+
+    pub async fn application(&self, token: &str, id: &str) -> Value {
+        let reply = self.call("GET", &format!("/v1/enterprise/applications/{id}"), Some(token), None).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body
+    }
+}

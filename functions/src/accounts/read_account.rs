@@ -19,9 +19,18 @@ pub async fn handle(state: &AppState, Authed(principal): Authed) -> ApiResult {
             "phone": account.phone_masked,
             "created_at": account.created_at.to_rfc3339(),
             "activated": account.activated,
-            "verification": match &account.personal {
-                None => json!({ "state": "unverified" }),
-                Some(p) => json!({
+            "verification": match (&account.enterprise, &account.personal) {
+                (Some(e), _) => json!({
+                    "state": "enterprise",
+                    "method": e.method.as_str(),
+                    "name": e.name,
+                    "uscc": e.uscc,
+                    "organisation_type": e.org_type,
+                    "legal_representative": e.legal_representative_masked,
+                    "verified_at": e.verified_at.to_rfc3339(),
+                }),
+                (None, None) => json!({ "state": "unverified" }),
+                (None, Some(p)) => json!({
                     "state": "personal",
                     "method": p.method,
                     "name": p.name,
@@ -39,6 +48,7 @@ pub async fn handle(state: &AppState, Authed(principal): Authed) -> ApiResult {
             "profile": account.profile,
             "notifications": { "sms": account.sms },
             "entitlements": account.entitlements,
+            "balance_fen": account.balance_fen,
             "agreements": account.agreements,
         }),
     ))

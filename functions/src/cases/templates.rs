@@ -1,5 +1,6 @@
 //! `GET /v1/templates/{template}`: the letters a case needs, to download, fill in, sign (or
-//! stamp) and upload: `phone-rebind-letter`, `mfa-unbind-letter`.
+//! stamp) and upload: `phone-rebind-letter`, `mfa-unbind-letter`, and the authorisation letter
+//! of an enterprise verification by an authorised person, `enterprise-authorisation-letter`.
 
 use crate::api::ApiResult;
 use crate::AppState;
@@ -17,6 +18,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "mfa-unbind-letter",
         "mfa-unbind-application-letter.txt",
         include_str!("../../assets/templates/mfa-unbind-letter.txt"),
+    ),
+    (
+        "enterprise-authorisation-letter",
+        "enterprise-authorisation-letter.txt",
+        include_str!("../../assets/templates/enterprise-authorisation-letter.txt"),
     ),
 ];
 

@@ -14,6 +14,7 @@ use crate::AppState;
 use serde_json::{json, Value};
 use shared::domain::calendar::cst_text;
 use shared::domain::case::{Case, CaseRequest};
+use shared::domain::enterprise::{SealedPerson, PHOTO_RULES};
 use shared::domain::flow::Versioned;
 use shared::usecases::review::MaterialView;
 
@@ -31,7 +32,33 @@ fn details(state: &AppState, case: &Case) -> Value {
                 "id_number": keys.decrypt(&identity.id_number_encrypted).unwrap_or_else(|_| identity.id_number_masked.clone()),
             })
         }
+        CaseRequest::Enterprise { application, reason, identity, facts } => {
+            let (type_name, _) = facts.org_type.names();
+            json!({
+                "application_id": application,
+                "reason": reason,
+                "method": identity.method.as_str(),
+                "organisation": identity.name,
+                "uscc": identity.uscc,
+                "organisation_type": type_name,
+                "certificate": facts.certificate,
+                "legal_representative": person(state, &facts.legal_representative),
+                "face_check": facts.face_check.as_ref().map(|(role, p)| json!({ "role": role, "person": person(state, p) })),
+                "face_result": facts.face_result,
+                "corporate_account": facts.bank_account_masked,
+                "checklist": PHOTO_RULES,
+            })
+        }
     }
+}
+
+/// A sealed person in full, for the reviewer (only functions that read a case have the data key).
+fn person(state: &AppState, p: &SealedPerson) -> Value {
+    let keys = &state.services.keys;
+    json!({
+        "name": keys.decrypt(&p.name_encrypted).unwrap_or_else(|_| p.name_masked.clone()),
+        "id_number": keys.decrypt(&p.id_number_encrypted).unwrap_or_else(|_| p.id_number_masked.clone()),
+    })
 }
 
 /// A case as a reviewer sees it: in the queue's list a summary; read one by one (`full`) with what

@@ -13,8 +13,8 @@ use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
-/// The face provider's callback is authenticated by its body's HMAC in this header.
-const FACE_CALLBACK: &str = "face_result_callback";
+/// The providers' callbacks, authenticated by their body's HMAC in `X-Signature`.
+const SIGNED_CALLBACKS: [&str; 3] = ["face_result_callback", "payout_callback", "inbound_transfer_callback"];
 
 pub fn document(template: &Template) -> Value {
     let mut generator = SchemaSettings::openapi3().into_generator();
@@ -54,8 +54,8 @@ pub fn document(template: &Template) -> Value {
             json!([{ "bearer": [] }])
         } else if route.staff {
             json!([{ "staffBearer": [] }])
-        } else if function.binary == FACE_CALLBACK {
-            json!([{ "faceSignature": [] }])
+        } else if SIGNED_CALLBACKS.contains(&function.binary.as_str()) {
+            json!([{ "providerSignature": [] }])
         } else {
             json!([])
         };
@@ -116,7 +116,7 @@ pub fn document(template: &Template) -> Value {
             "securitySchemes": {
                 "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "the access_token of a sign-in" },
                 "staffBearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "a staff user pool access token (`POST /v1/staff/sessions`, then the virtual MFA code)" },
-                "faceSignature": { "type": "apiKey", "in": "header", "name": "X-Signature", "description": "hex HMAC-SHA256 of the body with the face provider's callback secret" },
+                "providerSignature": { "type": "apiKey", "in": "header", "name": "X-Signature", "description": "hex HMAC-SHA256 of the body with the provider's shared secret (face, payouts, the receiving bank)" },
             },
             "schemas": schemas,
             "responses": {

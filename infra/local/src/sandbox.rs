@@ -17,17 +17,27 @@
 //!   user with a virtual MFA device; answers its secret.
 //! - `GET /sandbox/staff/mfa-code[?secret=...]`: the staff virtual MFA code now (the emulator's
 //!   staff devices share one secret).
+//! - `POST /sandbox/payouts/settle`: the sandbox payout provider reports every payout whose outcome
+//!   is due (by the account number's last four digits, see the README) by its signed callback to
+//!   `POST /v1/callbacks/payouts`; answers each callback's answer.
+//! - `GET /sandbox/bank/statement?account=<number>`: the deposits that arrived into a corporate
+//!   account, with their amounts (what its owner reads at the bank).
+//! - `POST /sandbox/bank/inbound-transfers` with `{"receiving_account", "amount", "payer_name",
+//!   "transfer_id"?}`: the bank notifies a transfer into a receiving account (signed) at
+//!   `POST /v1/callbacks/inbound-transfers`; answers the callback's answer.
 //! - `POST /sandbox/clock/advance` with `{"hours"?, "minutes"?, "days"?}`: moves the local clock
 //!   forward, then runs the schedules (deadlines pass as if the time had gone by).
 
 use crate::gateway::Gateway;
 use bytes::Bytes;
 use serde_json::{json, Value};
+use shared::adapters::enterprise::InboundTransfer;
 use shared::domain::email::Email;
 use shared::domain::password::Password;
 use shared::domain::phone::Phone;
 use shared::domain::username::Username;
 use shared::ports::ResourceKind;
+use shared::usecases::enterprise::sandbox_notification;
 use shared::usecases::passport::{import_legacy_cloud_account, import_passport_account};
 use shared::usecases::recovery::sandbox_captcha_answer;
 
@@ -41,6 +51,17 @@ fn json_reply(status: http::StatusCode, body: Value) -> http::Response<Bytes> {
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     let raw = query?.split('&').find_map(|p| p.strip_prefix(&format!("{name}=")))?;
     Some(raw.replace("%2B", "+").replace("%2b", "+").replace("%40", "@").replace(' ', "+"))
+}
+
+/// A provider's signed POST to one of the callback routes.
+fn signed_post(path: &str, body: String, signature: &str) -> http::Request<Bytes> {
+    http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("content-type", "application/json")
+        .header("x-signature", signature)
+        .body(Bytes::from(body))
+        .expect("callback request builds")
 }
 
 pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
@@ -72,14 +93,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
                     json!({ "message": "send {\"qr_payload\": \"cloudapp://face-check?...\", \"outcome\": \"pass\" | \"fail\"}" }),
                 );
             };
-            let callback = http::Request::builder()
-                .method("POST")
-                .uri("/v1/callbacks/face")
-                .header("content-type", "application/json")
-                .header("x-signature", signature)
-                .body(Bytes::from(callback))
-                .expect("callback request builds");
-            gateway.dispatch(callback, source_ip).await
+            gateway.dispatch(signed_post("/v1/callbacks/face", callback, &signature), source_ip).await
         }
         ("POST", "/sandbox/platform/passport-accounts") => {
             let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
@@ -158,6 +172,51 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
                 Ok(code) => json_reply(http::StatusCode::OK, json!({ "code": code })),
                 Err(e) => json_reply(http::StatusCode::BAD_REQUEST, json!({ "message": e.to_string() })),
             }
+        }
+        ("POST", "/sandbox/payouts/settle") => {
+            let Some(payouts) = services.sandbox_payouts.as_ref() else {
+                return json_reply(
+                    http::StatusCode::NOT_FOUND,
+                    json!({ "message": "the payout provider is not the sandbox" }),
+                );
+            };
+            let mut answers = vec![];
+            for (body, signature) in payouts.settle() {
+                let answer =
+                    gateway.dispatch(signed_post("/v1/callbacks/payouts", body.clone(), &signature), source_ip).await;
+                let reply: Value = serde_json::from_slice(answer.body()).unwrap_or_default();
+                let sent: Value = serde_json::from_str(&body).unwrap_or_default();
+                answers.push(json!({ "callback": sent, "status": answer.status().as_u16(), "answer": reply }));
+            }
+            json_reply(http::StatusCode::OK, json!({ "callbacks": answers }))
+        }
+        ("GET", "/sandbox/bank/statement") => {
+            let account = query_param(query, "account").unwrap_or_default();
+            let lines = services.sandbox_payouts.as_ref().map(|p| p.statement(&account)).unwrap_or_default();
+            json_reply(http::StatusCode::OK, json!({ "deposits": lines }))
+        }
+        ("POST", "/sandbox/bank/inbound-transfers") => {
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            let (Some(account), Some(amount), Some(payer)) =
+                (body["receiving_account"].as_str(), body["amount"].as_str(), body["payer_name"].as_str())
+            else {
+                return json_reply(
+                    http::StatusCode::BAD_REQUEST,
+                    json!({ "message": "send {\"receiving_account\", \"amount\": \"0.37\", \"payer_name\", \"transfer_id\"?}" }),
+                );
+            };
+            let transfer = InboundTransfer {
+                transfer_id: body["transfer_id"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(shared::domain::ids::new_opaque_id),
+                receiving_account: account.to_owned(),
+                amount: amount.to_owned(),
+                payer_name: payer.to_owned(),
+                at: services.clock.now(),
+            };
+            let (notification, signature) = sandbox_notification(&services.bank_signer, &transfer);
+            gateway.dispatch(signed_post("/v1/callbacks/inbound-transfers", notification, &signature), source_ip).await
         }
         ("POST", "/sandbox/clock/advance") => {
             let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();

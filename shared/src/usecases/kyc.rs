@@ -53,7 +53,7 @@ pub(crate) async fn prepare_identity(
     accept_agreement(&person.agreement)?;
     let now = deps.clock().now();
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
-    if account.personal.is_some() {
+    if account.personal.is_some() || account.enterprise.is_some() {
         return Err(Error::AlreadyVerified);
     }
     if person.document.age_on(now.date_naive()).is_some_and(|age| age < MINIMUM_AGE) {

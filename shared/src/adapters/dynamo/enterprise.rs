@@ -5,6 +5,7 @@
 use super::flows::flow_item;
 use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::enterprise::application::EnterpriseApplication;
+use crate::domain::enterprise::money::Fen;
 use crate::domain::enterprise::{EnterpriseIdentity, Method};
 use crate::domain::flow::{Flow, FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
@@ -27,29 +28,55 @@ enum Part {
 
 impl DynamoStore {
     pub(crate) fn verify_enterprise(&self, account: &AccountId, identity: &EnterpriseIdentity) -> Result<Update> {
-        Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(keys::account(account)))
-            .update_expression("SET verification = :enterprise, enterprise = :identity")
-            .condition_expression("attribute_exists(pk) AND verification = :unverified")
-            .expression_attribute_values(":enterprise", s("enterprise"))
-            .expression_attribute_values(":unverified", s("unverified"))
-            .expression_attribute_values(
-                ":identity",
-                serde_dynamo::to_attribute_value(identity).map_err(fault("encode enterprise identity"))?,
-            )
-            .build()
-            .map_err(fault("build verify enterprise"))
+        self.account_update(account, Some(identity), None)
+    }
+
+    /// The account's one update of a transaction (DynamoDB takes one operation per item): marks
+    /// it enterprise-verified (only if still unverified) and/or credits its balance.
+    fn account_update(
+        &self,
+        account: &AccountId,
+        verify: Option<&EnterpriseIdentity>,
+        credit: Option<Fen>,
+    ) -> Result<Update> {
+        let mut update = Update::builder().table_name(&self.tables.accounts).key("pk", s(keys::account(account)));
+        let mut expression = String::new();
+        if let Some(identity) = verify {
+            expression.push_str("SET verification = :enterprise, enterprise = :identity ");
+            update = update
+                .condition_expression("attribute_exists(pk) AND verification = :unverified")
+                .expression_attribute_values(":enterprise", s("enterprise"))
+                .expression_attribute_values(":unverified", s("unverified"))
+                .expression_attribute_values(
+                    ":identity",
+                    serde_dynamo::to_attribute_value(identity).map_err(fault("encode enterprise identity"))?,
+                );
+        } else {
+            update = update.condition_expression("attribute_exists(pk)");
+        }
+        if let Some(amount) = credit {
+            expression.push_str("ADD balance_fen :amount");
+            update =
+                update.expression_attribute_values(":amount", n(i64::try_from(amount.0).map_err(fault("amount"))?));
+        }
+        update.update_expression(expression.trim()).build().map_err(fault("build account update"))
     }
 
     /// The items an effect writes, each with what it stands for.
-    fn effect_items(&self, account: &AccountId, effect: &EnterpriseEffect) -> Result<Vec<(Part, TransactWriteItem)>> {
+    fn effect_items(
+        &self,
+        account: &AccountId,
+        effect: &EnterpriseEffect,
+        effects: &[EnterpriseEffect],
+    ) -> Result<Vec<(Part, TransactWriteItem)>> {
         Ok(match effect {
             EnterpriseEffect::Verify(identity) => {
-                vec![(
-                    Part::Account,
-                    TransactWriteItem::builder().update(self.verify_enterprise(account, identity)?).build(),
-                )]
+                let credit = effects.iter().find_map(|e| match e {
+                    EnterpriseEffect::Credit { amount, .. } => Some(*amount),
+                    _ => None,
+                });
+                let update = self.account_update(account, Some(identity), credit)?;
+                vec![(Part::Account, TransactWriteItem::builder().update(update).build())]
             }
             EnterpriseEffect::OpenCase(id, case) => {
                 let [guard, case] = self.open_case_items(id, case)?;
@@ -75,18 +102,13 @@ impl DynamoStore {
                     .condition_expression("attribute_not_exists(pk)")
                     .build()
                     .map_err(fault("build ledger entry"))?;
-                let credit = Update::builder()
-                    .table_name(&self.tables.accounts)
-                    .key("pk", s(keys::account(account)))
-                    .update_expression("ADD balance_fen :amount")
-                    .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_values(":amount", n(i64::try_from(amount.0).map_err(fault("amount"))?))
-                    .build()
-                    .map_err(fault("build credit"))?;
-                vec![
-                    (Part::Ledger, TransactWriteItem::builder().put(put).build()),
-                    (Part::Other, TransactWriteItem::builder().update(credit).build()),
-                ]
+                let mut items = vec![(Part::Ledger, TransactWriteItem::builder().put(put).build())];
+                // With a verification, the account's one update credits it too.
+                if !effects.iter().any(|e| matches!(e, EnterpriseEffect::Verify(_))) {
+                    let credit = self.account_update(account, None, Some(*amount))?;
+                    items.push((Part::Other, TransactWriteItem::builder().update(credit).build()));
+                }
+                items
             }
             EnterpriseEffect::CloseRecharge(application) => {
                 let close = Update::builder()
@@ -135,7 +157,7 @@ impl EnterpriseStore for DynamoStore {
             ));
         }
         for effect in effects {
-            parts.extend(self.effect_items(account, effect)?);
+            parts.extend(self.effect_items(account, effect, effects)?);
         }
         let (roles, items): (Vec<Part>, Vec<TransactWriteItem>) = parts.into_iter().unzip();
         let Err(err) = self.client.transact_write_items().set_transact_items(Some(items)).send().await else {

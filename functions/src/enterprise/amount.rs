@@ -1,0 +1,34 @@
+//! `POST /v1/enterprise/applications/{application_id}/amount`: the deposit's amount as the
+//! corporate account's statement shows it [KYC-E5].
+
+use crate::api::{json_response, ApiResult};
+use crate::extract::{ApplicationId, Authed, Json};
+use crate::AppState;
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use shared::usecases::enterprise::{enter_amount, AmountOutcome};
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmountBody {
+    /// CNY, e.g. `0.37`.
+    amount: String,
+}
+
+pub async fn handle(
+    state: &AppState,
+    Authed(principal): Authed,
+    ApplicationId(id): ApplicationId,
+    Json(body): Json<AmountBody>,
+) -> ApiResult {
+    let answer = match enter_amount(&state.services, &principal, &id, &body.amount).await? {
+        AmountOutcome::Verified => json!({ "state": "verified" }),
+        AmountOutcome::InReview { case_id } => json!({
+            "state": "in_review",
+            "case_id": case_id,
+            "processing_time": "reviewed by a person within 2 working days",
+        }),
+    };
+    Ok(json_response(StatusCode::OK, &answer))
+}
