@@ -114,7 +114,12 @@ pub enum CaseRequest {
     /// Verify the person with the name and document as submitted [KYC-P7].
     IdentityMismatch { identity: PersonalIdentity },
     /// Verify the organisation of an enterprise application [KYC-E4, KYC-E5].
-    Enterprise { application: FlowId, reason: EnterpriseReview, identity: EnterpriseIdentity, facts: EnterpriseFacts },
+    Enterprise {
+        application: FlowId,
+        reason: EnterpriseReview,
+        identity: Box<EnterpriseIdentity>,
+        facts: Box<EnterpriseFacts>,
+    },
 }
 
 /// Why an enterprise application needs a person.

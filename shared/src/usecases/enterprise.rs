@@ -424,8 +424,8 @@ fn review_case(id: &FlowId, application: &EnterpriseApplication, reason: Enterpr
     let request = crate::domain::case::CaseRequest::Enterprise {
         application: id.clone(),
         reason,
-        identity: identity_of(id, application, now),
-        facts,
+        identity: Box::new(identity_of(id, application, now)),
+        facts: Box::new(facts),
     };
     Case::new(application.account_id.clone(), Subject::Enterprise, request, application.material.clone(), now)
 }

@@ -252,7 +252,7 @@ fn effect_of(case: &Case) -> Result<CaseEffect> {
             cap: MAX_ACCOUNTS_PER_DOCUMENT,
         },
         CaseRequest::Enterprise { identity, .. } => {
-            CaseEffect::VerifyEnterprise { account: case.account_id.clone(), identity: identity.clone() }
+            CaseEffect::VerifyEnterprise { account: case.account_id.clone(), identity: (**identity).clone() }
         }
     })
 }
