@@ -13,7 +13,7 @@ async fn face_pass_verifies_at_once_and_unlocks_entitlements() {
     assert_eq!(before.body["verification"]["state"], "unverified");
     assert_eq!(
         before.body["entitlements"],
-        json!({"cloud_services": false, "invoices": false, "online_contracts": false, "vat_special_invoices": false, "sms_product": false, "live_vod_traffic_limit_gb": null, "student": false})
+        json!({"cloud_services": false, "invoices": false, "online_contracts": false, "vat_special_invoices": false, "sms_product": false, "live_vod": false, "live_vod_traffic_limit_gb": null, "student": false})
     );
 
     let id = unique_id_number();
@@ -34,7 +34,7 @@ async fn face_pass_verifies_at_once_and_unlocks_entitlements() {
     assert_eq!(after.body["verification"]["id_number"], format!("{}***********{}", &id[..3], &id[14..]));
     assert_eq!(
         after.body["entitlements"],
-        json!({"cloud_services": true, "invoices": true, "online_contracts": true, "vat_special_invoices": false, "sms_product": false, "live_vod_traffic_limit_gb": 100, "student": false})
+        json!({"cloud_services": true, "invoices": true, "online_contracts": true, "vat_special_invoices": false, "sms_product": false, "live_vod": true, "live_vod_traffic_limit_gb": 100, "student": false})
     );
     let again = app.start_face(&token, "张三", &unique_id_number()).await;
     assert_eq!(again.code(), "ALREADY_VERIFIED");
