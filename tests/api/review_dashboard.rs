@@ -337,3 +337,99 @@ async fn an_overdue_case_is_flagged_and_a_rejection_carries_its_reason_to_the_cu
     let security = app.call("GET", "/v1/security", Some(&customer), None).await;
     assert_eq!(security.body["totp_bound"], true, "a rejected appeal leaves the device bound");
 }
+
+/// An enterprise application whose certificate (and letter) are PNGs uploaded through the
+/// presigned URLs, so the browser decodes them.
+async fn enterprise_with_pngs(app: &TestApp, token: &str, method: &str, org_type: &str, kind: &str, extra: Value) -> Value {
+    let mut body = app.enterprise_body(token, method, org_type, &uscc(kind), extra).await;
+    body["material"]["org-certificate"] = json!(upload_png(app, token, "org-certificate", &png(480, 300)).await);
+    if body["role"] == "authorised_person" {
+        body["material"]["authorisation-letter"] =
+            json!(upload_png(app, token, "authorisation-letter", &png(300, 420)).await);
+    }
+    let started = app.start_enterprise(token, &body).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    started.body
+}
+
+/// Both manual-review paths of enterprise verification in the browser [KYC-E4, KYC-E5]: another
+/// organisation's face check done by an authorised person (certificate and letter), and a
+/// corporate transfer whose right amount hit a risk rule; the reviewer sees the organisation's
+/// data, the face result and the images, approves both, and both accounts are enterprise-verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_approves_both_kinds_of_enterprise_review_in_the_browser() {
+    let app = spawn_isolated_app().await;
+    real_time(&app);
+    let base = app.serve().await;
+
+    // Another organisation, an authorised person with the stamped letter.
+    let (_, _, group) = app.signed_in_user().await;
+    let authorised = json!({"role": "authorised_person", "authorised_person": {"name": "王五", "id_number": unique_id_number()}});
+    let started = enterprise_with_pngs(&app, &group, "legal_face", "social_group", "51", authorised).await;
+    assert_eq!(app.scan_face(started["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let group_application = started["application_id"].as_str().unwrap().to_owned();
+
+    // A corporate transfer into an account the risk rules flag (sandbox: ending 0006).
+    let (_, _, company) = app.signed_in_user().await;
+    let account = corporate_account("0006");
+    let handler = json!({"bank": "CMB", "account_number": account, "handler": {"name": "李四", "id_number": unique_id_number()}});
+    let started = enterprise_with_pngs(&app, &company, "corporate_transfer", "enterprise", "91", handler).await;
+    assert_eq!(app.scan_face(started["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    app.sandbox("POST", "/sandbox/payouts/settle", None).await;
+    let amount = app.statement(&account).await.pop().expect("the deposit arrived");
+    let transfer_application = started["application_id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/enterprise/applications/{transfer_application}/amount");
+    let entered = app.call("POST", &path, Some(&company), Some(json!({"amount": amount}))).await;
+    assert_eq!(entered.body["state"], "in_review", "{:?}", entered.body);
+
+    let staff = reviewer(&base).await;
+    let browser = Browser::start("dashboard-enterprise").await;
+    sign_in(&browser, &base, &staff).await;
+    browser
+        .wait_until(
+            "both cases are in the queue",
+            "return document.querySelectorAll('tr[data-case-id]').length === 2;",
+            json!([]),
+        )
+        .await;
+    browser.screenshot("01-queue").await;
+    let mut seen = vec![];
+    for step in ["02", "03"] {
+        browser.click("#claim-next").await;
+        browser.wait_for_text("#case-state", "in_review").await;
+        assert_eq!(browser.text("#case-kind").await, "Enterprise verification");
+        assert_eq!(browser.text("[data-testid=detail-organisation]").await, "云杉数据科技有限公司");
+        assert!(browser.text("[data-testid=detail-face_result]").await.starts_with("passed"));
+        let reason = browser.text("[data-testid=detail-reason]").await;
+        let images = if reason == "other_organisation" {
+            assert_eq!(browser.text("[data-testid=detail-certificate]").await, "社会团体法人登记证书");
+            assert!(browser.text("[data-testid=detail-face_check]").await.contains("王五"));
+            2
+        } else {
+            assert_eq!(reason, "transfer_risk");
+            assert!(browser.text("[data-testid=detail-corporate_account]").await.starts_with("招商银行"));
+            1
+        };
+        browser
+            .wait_until(
+                "the certificate (and letter) loaded",
+                "const imgs = [...document.querySelectorAll('[data-testid=material-image]')];
+                 return imgs.length === arguments[0] && imgs.every(i => i.complete && i.naturalWidth > 0);",
+                json!([images]),
+            )
+            .await;
+        browser.screenshot(&format!("{step}-{reason}")).await;
+        browser.click("#approve").await;
+        browser.wait_for_text("#case-state", "approved").await;
+        seen.push(reason);
+    }
+    seen.sort();
+    assert_eq!(seen, ["other_organisation", "transfer_risk"]);
+    browser.quit().await;
+
+    for (token, application) in [(&group, &group_application), (&company, &transfer_application)] {
+        assert_eq!(app.application(token, application).await["state"], "verified");
+        let me = app.call("GET", "/v1/accounts/me", Some(token), None).await;
+        assert_eq!(me.body["verification"]["state"], "enterprise", "{:?}", me.body);
+    }
+}

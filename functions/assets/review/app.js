@@ -173,7 +173,16 @@
     phone_rebind: "Phone rebind appeal",
     mfa_unbind: "MFA unbind appeal",
     identity_mismatch: "Name/ID mismatch",
+    enterprise_verification: "Enterprise verification",
   };
+
+  /// A detail as text: lists one item a line, objects as "Key: value" lines.
+  function detailText(v) {
+    if (v === null || v === undefined) return "–";
+    if (Array.isArray(v)) return v.map(detailText).join("\n");
+    if (typeof v === "object") return Object.entries(v).map(([k, x]) => humanize(k) + ": " + detailText(x)).join("\n");
+    return String(v);
+  }
 
   function el(tag, props, children) {
     const node = document.createElement(tag);
@@ -355,8 +364,7 @@
       details.append(el("p", { class: "muted", text: "Nothing to compare for this kind of case: check the material." }));
     }
     for (const [k, v] of Object.entries(view.details || {})) {
-      const text = v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v);
-      details.append(el("div", {}, [el("dt", { text: humanize(k) }), el("dd", { text, "data-testid": "detail-" + k })]));
+      details.append(el("div", {}, [el("dt", { text: humanize(k) }), el("dd", { text: detailText(v), "data-testid": "detail-" + k })]));
     }
 
     const material = $("case-material");

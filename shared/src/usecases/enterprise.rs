@@ -418,7 +418,7 @@ fn review_case(id: &FlowId, application: &EnterpriseApplication, reason: Enterpr
         certificate: application.organisation.org_type.names().1.to_owned(),
         legal_representative: application.organisation.legal_representative.clone(),
         face_check: application.person.clone(),
-        face_result: format!("passed ({})", now.to_rfc3339()),
+        face_result: format!("passed ({})", now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         bank_account_masked: application.transfer.as_ref().map(|t| format!("{} {}", t.bank_name, t.account_masked)),
     };
     let request = crate::domain::case::CaseRequest::Enterprise {
