@@ -492,21 +492,23 @@ async fn a_recharge_without_a_transfer_is_rejected_after_three_days() {
     assert!(me.body["balance_fen"].as_u64().unwrap() > 0);
 }
 
-#[tokio::test]
-async fn fifty_parallel_starts_of_one_method_get_ten_attempts_and_the_other_methods_stay_open() {
-    // KYC-E4: 10 attempts per method per account, counted before the registry is asked.
-    let app = spawn_app().await;
-    let (_, _, token) = app.signed_in_user().await;
-    let body = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), json!({})).await;
-    let calls = (0..50).map(|i| {
-        let (app, token, body) = (&app, &token, &body);
-        async move {
-            let ip = format!("198.51.100.{}", 10 + i % 8);
-            app.call_from(&ip, "POST", "/v1/enterprise/applications", Some(token), bytes::Bytes::from(body.to_string()))
-                .await
-        }
+async fn burst_of_starts(app: &TestApp, token: &str, body: &Value) -> Vec<Reply> {
+    let calls = (0..50).map(|i| async move {
+        let ip = format!("198.51.100.{}", 10 + i % 8);
+        app.call_from(&ip, "POST", "/v1/enterprise/applications", Some(token), bytes::Bytes::from(body.to_string()))
+            .await
     });
-    let replies = futures::future::join_all(calls).await;
+    futures::future::join_all(calls).await
+}
+
+#[tokio::test]
+async fn fifty_parallel_starts_of_each_method_get_ten_attempts_and_the_other_methods_stay_open() {
+    // KYC-E4, KYC-E5, KYC-E6: 10 attempts per method per account, counted before the registry
+    // (or the face provider, or the payout) is asked.
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let face = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), json!({})).await;
+    let replies = burst_of_starts(&app, &token, &face).await;
     let started = replies.iter().filter(|r| r.status == 201).count();
     let exhausted: Vec<&Reply> = replies.iter().filter(|r| r.code() == "METHOD_ATTEMPTS_EXHAUSTED").collect();
     assert_eq!(
@@ -517,15 +519,52 @@ async fn fifty_parallel_starts_of_one_method_get_ten_attempts_and_the_other_meth
     );
     assert_eq!(exhausted[0].body["error"]["details"]["remaining_methods"], json!(["corporate_transfer", "recharge"]));
     let o = overview(&app, &token).await;
-    let methods = o["methods"].as_array().unwrap();
-    let open: Vec<(&str, bool)> =
-        methods.iter().map(|m| (m["method"].as_str().unwrap(), m["open"].as_bool().unwrap())).collect();
+    let open: Vec<(&str, bool)> = o["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["method"].as_str().unwrap(), m["open"].as_bool().unwrap()))
+        .collect();
     assert_eq!(open, [("legal_face", false), ("corporate_transfer", true), ("recharge", true)]);
     assert_eq!(o["applications"].as_array().unwrap().len(), 10);
     // A refresh is an attempt too: refused now.
     let id = replies.iter().find(|r| r.status == 201).unwrap().body["application_id"].as_str().unwrap().to_owned();
     let refresh = app.call("POST", &format!("/v1/enterprise/applications/{id}/face"), Some(&token), None).await;
     assert_eq!(refresh.code(), "METHOD_ATTEMPTS_EXHAUSTED");
+
+    let extra = json!({"bank": "ICBC", "account_number": corporate_account("0001"), "handler": {"name": "李四", "id_number": unique_id_number()}});
+    let transfer = app.enterprise_body(&token, "corporate_transfer", "enterprise", &uscc("91"), extra).await;
+    let replies = burst_of_starts(&app, &token, &transfer).await;
+    let started = replies.iter().filter(|r| r.status == 201).count();
+    let exhausted: Vec<&Reply> = replies.iter().filter(|r| r.code() == "METHOD_ATTEMPTS_EXHAUSTED").collect();
+    assert_eq!((started, exhausted.len()), (10, 40));
+    assert_eq!(exhausted[0].body["error"]["details"]["remaining_methods"], json!(["recharge"]));
+
+    // The recharge: one application waits at a time, so of the ten counted attempts one opens it.
+    let mut recharge = app.enterprise_body(&token, "recharge", "enterprise", &uscc("91"), json!({})).await;
+    let (challenge, code) = app.seed_code_for(&phone, shared::domain::code::Purpose::ReceivingAccount).await;
+    recharge["challenge_id"] = json!(challenge);
+    recharge["code"] = json!(code);
+    let first = app.start_enterprise(&token, &recharge).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    // While it waits, more starts are refused before an attempt is spent.
+    assert_eq!(app.start_enterprise(&token, &recharge).await.code(), "RECHARGE_ALREADY_OPEN");
+    assert_eq!(attempts_left(&overview(&app, &token).await, "recharge"), 9);
+    let transfer_in = json!({
+        "receiving_account": first.body["remittance"]["receiving_account"], "amount": "0.01", "payer_name": "某人",
+    });
+    app.sandbox("POST", "/sandbox/bank/inbound-transfers", Some(transfer_in)).await;
+    let replies = burst_of_starts(&app, &token, &recharge).await;
+    assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 1, "one recharge waits at a time");
+    assert!(
+        replies
+            .iter()
+            .all(|r| r.status == 201 || ["RECHARGE_ALREADY_OPEN", "METHOD_ATTEMPTS_EXHAUSTED"].contains(&r.code())),
+        "{:?}",
+        replies.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>()
+    );
+    let o = overview(&app, &token).await;
+    assert_eq!((attempts_left(&o, "legal_face"), attempts_left(&o, "corporate_transfer")), (0, 0));
 }
 
 #[tokio::test]

@@ -340,7 +340,14 @@ async fn an_overdue_case_is_flagged_and_a_rejection_carries_its_reason_to_the_cu
 
 /// An enterprise application whose certificate (and letter) are PNGs uploaded through the
 /// presigned URLs, so the browser decodes them.
-async fn enterprise_with_pngs(app: &TestApp, token: &str, method: &str, org_type: &str, kind: &str, extra: Value) -> Value {
+async fn enterprise_with_pngs(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    org_type: &str,
+    kind: &str,
+    extra: Value,
+) -> Value {
     let mut body = app.enterprise_body(token, method, org_type, &uscc(kind), extra).await;
     body["material"]["org-certificate"] = json!(upload_png(app, token, "org-certificate", &png(480, 300)).await);
     if body["role"] == "authorised_person" {
@@ -364,7 +371,8 @@ async fn a_reviewer_approves_both_kinds_of_enterprise_review_in_the_browser() {
 
     // Another organisation, an authorised person with the stamped letter.
     let (_, _, group) = app.signed_in_user().await;
-    let authorised = json!({"role": "authorised_person", "authorised_person": {"name": "王五", "id_number": unique_id_number()}});
+    let authorised =
+        json!({"role": "authorised_person", "authorised_person": {"name": "王五", "id_number": unique_id_number()}});
     let started = enterprise_with_pngs(&app, &group, "legal_face", "social_group", "51", authorised).await;
     assert_eq!(app.scan_face(started["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
     let group_application = started["application_id"].as_str().unwrap().to_owned();
@@ -372,7 +380,8 @@ async fn a_reviewer_approves_both_kinds_of_enterprise_review_in_the_browser() {
     // A corporate transfer into an account the risk rules flag (sandbox: ending 0006).
     let (_, _, company) = app.signed_in_user().await;
     let account = corporate_account("0006");
-    let handler = json!({"bank": "CMB", "account_number": account, "handler": {"name": "李四", "id_number": unique_id_number()}});
+    let handler =
+        json!({"bank": "CMB", "account_number": account, "handler": {"name": "李四", "id_number": unique_id_number()}});
     let started = enterprise_with_pngs(&app, &company, "corporate_transfer", "enterprise", "91", handler).await;
     assert_eq!(app.scan_face(started["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
     app.sandbox("POST", "/sandbox/payouts/settle", None).await;

@@ -68,6 +68,18 @@ pub struct ReceivingAccount {
     pub number_encrypted: String,
     pub number_masked: String,
     pub number_hash: String,
+    /// The recharge application it waits for, and until when (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_application: Option<FlowId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_until: Option<i64>,
+}
+
+impl ReceivingAccount {
+    /// Whether a recharge application still waits for its transfer at `now`.
+    pub fn waits(&self, now: DateTime<Utc>) -> bool {
+        self.open_application.is_some() && self.open_until.is_some_and(|until| until > now.timestamp())
+    }
 }
 
 /// What a settled application changes with it, in one transaction.

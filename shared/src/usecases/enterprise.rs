@@ -220,6 +220,8 @@ async fn receiving_account(
             number_encrypted: deps.keys().encrypt(&number)?,
             number_masked: mask_middle(&number, 4, 4),
             number_hash: receiving_hash(deps, &number),
+            open_application: None,
+            open_until: None,
         };
         if deps.enterprise().create_receiving_account(&account.account_id, &receiving).await? {
             return Ok((receiving, number));
@@ -269,6 +271,11 @@ pub async fn start_application(
         Method::Recharge => Some(receiving_account(deps, &account, form.receiving_code.as_ref()).await?),
         _ => None,
     };
+    // A recharge already waiting is refused before an attempt is spent (a race between two
+    // starts is still settled by `open_recharge`, after both counted).
+    if receiving.as_ref().is_some_and(|(r, _)| r.waits(now)) {
+        return Err(Error::RechargeAlreadyOpen);
+    }
     count_attempt(deps, &principal.account_id, form.method).await?;
     check_registry(deps, &form, now).await?;
     let id = FlowId::generate();
