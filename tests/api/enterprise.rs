@@ -405,6 +405,26 @@ async fn the_amount_is_entered_within_eight_days_of_its_arrival_and_a_slow_depos
 }
 
 #[tokio::test]
+async fn a_payout_the_provider_did_not_take_is_asked_again_by_the_sweeper_once() {
+    // The face check passed but the payout provider did not answer (sandbox: `0008`): the
+    // application waits with its payout unsent, and the sweeper asks again a minute later under the
+    // same id; the deposit is paid once.
+    let app = spawn_isolated_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let (id, account) = app.transfer_paying(&token, "0008").await;
+    app.sandbox("POST", "/sandbox/payouts/settle", None).await;
+    assert!(app.statement(&account).await.is_empty(), "nothing was paid");
+    app.gateway.fire_schedules().await.unwrap();
+    assert!(app.statement(&account).await.is_empty(), "not before a minute");
+    app.clock.advance(Duration::minutes(2));
+    app.gateway.fire_schedules().await.unwrap();
+    app.gateway.fire_schedules().await.unwrap();
+    app.sandbox("POST", "/sandbox/payouts/settle", None).await;
+    assert_eq!(app.statement(&account).await.len(), 1, "paid once");
+    assert_eq!(app.application(&token, &id).await["state"], "awaiting_amount");
+}
+
+#[tokio::test]
 async fn a_recharge_from_the_exact_name_verifies_and_every_transfer_is_credited_once() {
     // KYC-E6
     let app = spawn_app().await;

@@ -9,7 +9,8 @@
 //! - payouts: recorded when asked (once per id); `settle` reports them by signed callback,
 //!   according to the account number's last four digits: `0002` arrives one day after it was
 //!   asked, `0003` never arrives, `0004` fails (name and number do not match), `0005` fails
-//!   (account cannot receive), `0007` fails (wrong bank name); any other arrives at once.
+//!   (account cannot receive), `0007` fails (wrong bank name); any other arrives at once. `0008`:
+//!   the provider does not answer the first ask (the sweeper asks again a minute later).
 //! - risk rules: a right amount paid into an account ending `0006` hits a rule (manual review).
 //! - the bank: `inbound` signs a notification of a transfer into a receiving account, as the
 //!   bank would.
@@ -140,12 +141,14 @@ pub struct StatementLine {
 pub struct SandboxPayouts {
     secret: Vec<u8>,
     payouts: Mutex<Vec<SandboxPayout>>,
+    /// The payouts asked for at least once (`0008` times out the first time only).
+    asked: Mutex<std::collections::HashSet<FlowId>>,
     clock: std::sync::Arc<dyn crate::ports::Clock>,
 }
 
 impl SandboxPayouts {
     pub fn new(secret: Vec<u8>, clock: std::sync::Arc<dyn crate::ports::Clock>) -> Self {
-        SandboxPayouts { secret, payouts: Mutex::new(vec![]), clock }
+        SandboxPayouts { secret, payouts: Mutex::new(vec![]), asked: Mutex::default(), clock }
     }
 
     /// The callbacks (body, signature) of payouts whose outcome is due now, each reported once.
@@ -196,6 +199,11 @@ impl SandboxPayouts {
 impl PayoutProvider for SandboxPayouts {
     async fn pay(&self, payout: Payout<'_>) -> Result<()> {
         if let Ok(mut payouts) = self.payouts.lock() {
+            // `0008`: the provider does not answer the first time it is asked for a payout.
+            let first_ask = self.asked.lock().map(|mut asked| asked.insert(payout.id.clone())).unwrap_or(false);
+            if payout.account_number.ends_with("0008") && first_ask {
+                return Err(crate::error::Error::ProviderUnavailable("the sandbox payout provider timed out".into()));
+            }
             if !payouts.iter().any(|p| p.id == *payout.id) {
                 payouts.push(SandboxPayout {
                     id: payout.id.clone(),
