@@ -3,7 +3,7 @@
 //! deserialises) and its success answers (status and body schema), keyed by binary. A test checks
 //! that every HTTP Lambda of the registry with a route has a row.
 
-use crate::{accounts, cases, contact, enterprise, kyc, mfa, qr, recovery, review, security, sessions};
+use crate::{accounts, cases, changes, contact, enterprise, kyc, mfa, qr, recovery, review, security, sessions};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
@@ -508,7 +508,16 @@ fn any_object() -> Value {
 fn customer_case() -> Value {
     let mut v = object(vec![
         ("case_id", string()),
-        ("kind", one_of(&["phone_rebind", "mfa_unbind", "identity_mismatch", "enterprise_verification"])),
+        (
+            "kind",
+            one_of(&[
+                "phone_rebind",
+                "mfa_unbind",
+                "identity_mismatch",
+                "enterprise_verification",
+                "enterprise_rename",
+            ]),
+        ),
         ("state", one_of(&["submitted", "in_review", "approved", "rejected", "withdrawn"])),
         ("submitted_at", time()),
         ("due_at", time()),
@@ -709,6 +718,72 @@ fn applied() -> Value {
     object(vec![("applied", boolean())])
 }
 
+fn subject_change() -> Value {
+    let mut v = object(vec![
+        ("change_id", string()),
+        ("kind", one_of(&["enterprise_name", "person_to_person"])),
+        (
+            "state",
+            one_of(&[
+                "proving_owner",
+                "awaiting_new_person",
+                "awaiting_material",
+                "in_review",
+                "completed",
+                "rejected",
+                "withdrawn",
+            ]),
+        ),
+        ("from", string()),
+        ("started_at", time()),
+        ("updated_at", time()),
+        ("material", strings()),
+    ]);
+    v["properties"]["to"] = nullable(string());
+    v["properties"]["submit_by"] = nullable(time());
+    v["properties"]["due_at"] = nullable(time());
+    v["properties"]["rejection_reason"] = nullable(string());
+    v
+}
+fn subject_changes() -> Value {
+    let mut v = object(vec![("changes", json!({ "type": "array", "items": subject_change() }))]);
+    v["properties"]["next_change_from"] = nullable(time());
+    v
+}
+fn proof_outcome() -> Value {
+    let mut v = object(vec![("state", string())]);
+    v["properties"]["face"] = face_session();
+    v
+}
+
+const CHANGE_DOCS: &[Doc] = &[
+    Doc {
+        binary: "list_subject_changes",
+        request: None,
+        example: None,
+        success: &[(200, "the changes, newest first", Some(subject_changes))],
+    },
+    Doc {
+        binary: "start_subject_change",
+        request: Some(body::<changes::start::StartChangeBody>),
+        example: None,
+        success: &[(201, "the change (a confirmed name change completed)", Some(subject_change))],
+    },
+    Doc {
+        binary: "prove_change_owner",
+        request: Some(body::<changes::ProofBody>),
+        example: None,
+        success: &[(200, "passed, or a face session to scan", Some(proof_outcome))],
+    },
+    Doc {
+        binary: "submit_change_subject",
+        request: Some(body::<changes::new_subject::NewSubjectBody>),
+        example: None,
+        success: &[(200, "passed, a face session to scan, or in review", Some(proof_outcome))],
+    },
+    Doc { binary: "withdraw_subject_change", request: None, example: None, success: NO_CONTENT },
+];
+
 const ENTERPRISE_DOCS: &[Doc] = &[
     Doc {
         binary: "enterprise_overview",
@@ -768,7 +843,7 @@ pub fn is_page_route(method: &str, path: &str) -> bool {
 
 /// The row of a binary.
 pub fn doc(binary: &str) -> Option<&'static Doc> {
-    DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).find(|d| d.binary == binary)
+    DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS).find(|d| d.binary == binary)
 }
 
 #[cfg(test)]
@@ -781,7 +856,7 @@ mod tests {
         for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty() && !PAGES.contains(&l.binary)) {
             assert!(doc(l.binary).is_some(), "{} has no row in functions/src/api_doc.rs", l.binary);
         }
-        for d in DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS) {
+        for d in DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS) {
             assert!(LAMBDAS.iter().any(|l| l.binary == d.binary && !l.routes.is_empty()), "{}", d.binary);
             assert!(!PAGES.contains(&d.binary), "{}: a page is not in the API description", d.binary);
         }

@@ -9,6 +9,7 @@ pub mod api;
 pub mod api_doc;
 pub mod authorizer;
 pub mod cases;
+pub mod changes;
 pub mod codes;
 pub mod contact;
 pub mod dashboard;

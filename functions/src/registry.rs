@@ -8,8 +8,8 @@
 //! they decrypt the data key at cold start and may `kms:Decrypt` it.
 
 use crate::{
-    accounts, authorizer, cases, codes, contact, dashboard, enterprise, fallback, kyc, mfa, qr, recovery, review,
-    security, sessions, workers, AppState,
+    accounts, authorizer, cases, changes, codes, contact, dashboard, enterprise, fallback, kyc, mfa, qr, recovery,
+    review, security, sessions, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -224,6 +224,14 @@ lambdas! {
     payout_callback => enterprise::callbacks::payout, data_key: false, routes: [POST "/v1/callbacks/payouts"];
     inbound_transfer_callback => enterprise::callbacks::inbound, data_key: true,
         routes: [POST "/v1/callbacks/inbound-transfers"];
+    list_subject_changes => changes::list::handle, data_key: false, routes: [GET "/v1/subject-changes"];
+    start_subject_change => changes::start::handle, data_key: false, routes: [POST "/v1/subject-changes"];
+    prove_change_owner => changes::owner_proof::handle, data_key: true,
+        routes: [POST "/v1/subject-changes/{change_id}/owner-proof"];
+    submit_change_subject => changes::new_subject::handle, data_key: true,
+        routes: [POST "/v1/subject-changes/{change_id}/new-subject"];
+    withdraw_subject_change => changes::withdraw::handle, data_key: false,
+        routes: [POST "/v1/subject-changes/{change_id}/withdrawal"];
 }
 
 /// What the authorizer Lambda runs for an event.

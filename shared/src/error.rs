@@ -329,6 +329,25 @@ errors! {
         => 422 "AMOUNT_WRONG"
             "not the amount paid (`details.entries_left`; at 0 the application has failed: start a new one)",
         details { entries_left } => json!({ "entries_left": entries_left });
+    #[error("this change of the verified subject is not supported: {reason}")]
+    ChangeNotSupported { reason: &'static str }
+        => 409 "CHANGE_NOT_SUPPORTED"
+            "this change is not supported: an enterprise verification never becomes a personal one (CHG-1) (`details.reason`)",
+        details { reason } => json!({ "reason": reason });
+    #[error("this change does not apply to the account's verification")]
+    ChangeNotApplicable
+        => 409 "CHANGE_NOT_APPLICABLE"
+            "the change does not fit the account's verification (a person's change needs a personal verification, a name change an enterprise one), or it changed meanwhile";
+    #[error("a change of the verified subject completed less than 30 days ago")]
+    ChangeTooSoon { retry_from: String }
+        => 409 "CHANGE_TOO_SOON" "one change completes per 30 days: start again from `details.retry_from`",
+        details { retry_from } => json!({ "retry_from": retry_from });
+    #[error("another change of the verified subject is open")]
+    ChangeAlreadyOpen => 409 "CHANGE_ALREADY_OPEN" "another change is open: finish or withdraw it";
+    #[error("the change is not at this step")]
+    ChangeNotAtStep { state: &'static str }
+        => 409 "CHANGE_NOT_AT_STEP" "the change is not at this step, or its time is over (`details.state`)",
+        details { state } => json!({ "state": state });
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause)
         => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS, face, bank, registry, payout) did not answer; retry",

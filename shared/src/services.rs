@@ -16,8 +16,8 @@ use crate::config::{Config, DataKey, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountStore, BankCardCheck, BusinessRegistry, CaseStore, Clock, CodeStore, DeadlineIndex, DeliveryLog,
-    EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, InboundBank, KycStore, Outbox, PayoutProvider,
+    AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
+    DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, InboundBank, KycStore, Outbox, PayoutProvider,
     ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory,
     UploadStore,
 };
@@ -78,6 +78,8 @@ pub struct Services {
     /// The receiving accounts' bank as a signer (the local sandbox "sends" transfers with it).
     pub bank_signer: Arc<SignedBank>,
     pub risk: Arc<dyn RiskRules>,
+    /// Subject changes [CHG-1..CHG-5].
+    pub changes: Arc<dyn ChangeStore>,
     /// The sandbox providers, present only where configured: their outboxes and the face app.
     pub sandbox_sms: Option<Arc<SandboxSms>>,
     pub sandbox_email: Option<Arc<SandboxEmail>>,
@@ -184,6 +186,7 @@ impl Services {
             store: store.clone(),
             kyc: store.clone(),
             enterprise: store.clone(),
+            changes: store.clone(),
             cases: store.clone(),
             deadlines: store.clone(),
             deliveries: store,

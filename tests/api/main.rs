@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod bursts;
+mod changes;
 mod cold_start;
 mod concurrency;
 mod contact;

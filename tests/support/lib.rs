@@ -164,6 +164,11 @@ impl TestApp {
         format!("http://127.0.0.1:{port}")
     }
 
+    /// The app's clock now.
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.state().services.clock.now()
+    }
+
     pub fn dynamo_requests(&self) -> u64 {
         self.state().services.dynamo_requests.get()
     }

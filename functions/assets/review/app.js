@@ -174,6 +174,7 @@
     mfa_unbind: "MFA unbind appeal",
     identity_mismatch: "Name/ID mismatch",
     enterprise_verification: "Enterprise verification",
+    enterprise_rename: "Organisation name change",
   };
 
   /// A detail as text: lists one item a line, objects as "Key: value" lines.

@@ -32,6 +32,13 @@ fn details(state: &AppState, case: &Case) -> Value {
                 "id_number": keys.decrypt(&identity.id_number_encrypted).unwrap_or_else(|_| identity.id_number_masked.clone()),
             })
         }
+        CaseRequest::EnterpriseRename { change, uscc, old_name, new_name } => json!({
+            "change_id": change,
+            "uscc": uscc,
+            "old_name": old_name,
+            "new_name": new_name,
+            "checklist": ["the new licence names the new name and the same code", "the registration change certificate or the change application form confirms the change"],
+        }),
         CaseRequest::Enterprise { application, reason, identity, facts } => {
             let (type_name, _) = facts.org_type.names();
             json!({

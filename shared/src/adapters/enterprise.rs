@@ -5,7 +5,8 @@
 //!   with the types its first two characters stand for (GB 32100-2015: `91` enterprise, `92`
 //!   individual business, `12` public institution, `51` social group, ...), except where the
 //!   organisation code (characters 9-17) starts with `00000` (not registered), `00007`
-//!   (registered 3 days ago) or `00009` (holds a third-party payment licence).
+//!   (registered 3 days ago) or `00009` (holds a third-party payment licence); a name containing
+//!   `未登记` ("not registered") is never found (a new name the registry has not confirmed).
 //! - payouts: recorded when asked (once per id); `settle` reports them by signed callback,
 //!   according to the account number's last four digits: `0002` arrives one day after it was
 //!   asked, `0003` never arrives, `0004` fails (name and number do not match), `0005` fails
@@ -49,7 +50,7 @@ impl SandboxRegistry {
 /// The sandbox's answer for a code on `today` (pure, for the README's table and the tests).
 pub fn sandbox_record(uscc: &Uscc, name: &str, today: NaiveDate) -> Option<RegistryRecord> {
     let org = uscc.organisation_code();
-    if org.starts_with("00000") {
+    if org.starts_with("00000") || name.contains("未登记") {
         return None;
     }
     let age = if org.starts_with("00007") { 3 } else { 30 };

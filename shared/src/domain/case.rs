@@ -47,6 +47,8 @@ pub enum CaseKind {
     /// An enterprise verification a person decides: another organisation's face check, or a
     /// corporate transfer that hit a risk rule [KYC-E4, KYC-E5].
     EnterpriseVerification,
+    /// An organisation's new name the registry did not confirm [CHG-2].
+    EnterpriseRename,
 }
 
 impl CaseKind {
@@ -56,6 +58,7 @@ impl CaseKind {
             CaseKind::MfaUnbind => "mfa_unbind",
             CaseKind::IdentityMismatch => "identity_mismatch",
             CaseKind::EnterpriseVerification => "enterprise_verification",
+            CaseKind::EnterpriseRename => "enterprise_rename",
         }
     }
 
@@ -80,7 +83,7 @@ impl CaseKind {
             }
             (CaseKind::IdentityMismatch, _) => &[HouseholdRegister],
             // The application's own material (kept when it was submitted).
-            (CaseKind::EnterpriseVerification, _) => &[],
+            (CaseKind::EnterpriseVerification | CaseKind::EnterpriseRename, _) => &[],
         }
     }
 }
@@ -113,6 +116,8 @@ pub enum CaseRequest {
     MfaUnbind { credential: String, device: String },
     /// Verify the person with the name and document as submitted [KYC-P7].
     IdentityMismatch { identity: PersonalIdentity },
+    /// Rename the organisation (same code) as a subject change asks [CHG-2].
+    EnterpriseRename { change: FlowId, uscc: crate::domain::enterprise::Uscc, old_name: String, new_name: String },
     /// Verify the organisation of an enterprise application [KYC-E4, KYC-E5].
     Enterprise {
         application: FlowId,
@@ -151,6 +156,7 @@ impl CaseRequest {
             CaseRequest::MfaUnbind { .. } => CaseKind::MfaUnbind,
             CaseRequest::IdentityMismatch { .. } => CaseKind::IdentityMismatch,
             CaseRequest::Enterprise { .. } => CaseKind::EnterpriseVerification,
+            CaseRequest::EnterpriseRename { .. } => CaseKind::EnterpriseRename,
         }
     }
 }

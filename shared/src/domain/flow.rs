@@ -24,10 +24,11 @@ pub enum FlowKind {
     FaceCheck,
     Case,
     EnterpriseApplication,
+    SubjectChange,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 10] = [
+    pub const ALL: [FlowKind; 11] = [
         FlowKind::SignIn,
         FlowKind::PhoneChange,
         FlowKind::PasswordReset,
@@ -38,6 +39,7 @@ impl FlowKind {
         FlowKind::FaceCheck,
         FlowKind::Case,
         FlowKind::EnterpriseApplication,
+        FlowKind::SubjectChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +54,7 @@ impl FlowKind {
             FlowKind::FaceCheck => "face-check",
             FlowKind::Case => "case",
             FlowKind::EnterpriseApplication => "enterprise-application",
+            FlowKind::SubjectChange => "subject-change",
         }
     }
 }

@@ -104,9 +104,21 @@ pub struct FaceVerification {
     /// The person to verify, sealed as it will be stored on the account (a personal check).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<PersonalIdentity>,
-    /// The enterprise application whose face check this is [KYC-E4, KYC-E5] (instead of a person).
+    /// The flow whose face check this is, if not a personal verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub application: Option<super::ids::FlowId>,
+    pub for_flow: Option<FaceFor>,
+}
+
+/// The flow a face check serves beyond personal verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "flow", content = "id", rename_all = "snake_case")]
+pub enum FaceFor {
+    /// An enterprise application's legal representative, authorised person or handler [KYC-E4, KYC-E5].
+    Enterprise(super::ids::FlowId),
+    /// The current person of a subject change proves themselves [CHG-5].
+    ChangeOwner(super::ids::FlowId),
+    /// The new person of a subject change (`identity` is theirs) [CHG-5].
+    ChangeNewPerson(super::ids::FlowId),
 }
 
 impl Flow for FaceVerification {

@@ -7,6 +7,7 @@ pub mod bank_card;
 pub mod calendar;
 pub mod captcha;
 pub mod case;
+pub mod change;
 pub mod code;
 pub mod email;
 pub mod enterprise;

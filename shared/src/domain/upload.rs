@@ -60,6 +60,8 @@ purposes! {
     /// An organisation's certificate: the business licence or its type's registration
     /// certificate [KYC-E2, KYC-E3].
     OrgCertificate = "org-certificate";
+    /// The registry's certificate of a registered change (工商变更证明) [CHG-2].
+    RegistrationChangeCertificate = "registration-change-certificate";
 }
 
 /// An image format the server accepts, recognised by the file's first bytes (never by its name

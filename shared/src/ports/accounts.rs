@@ -74,6 +74,8 @@ pub struct AccountRecord {
     pub enterprise: Option<crate::domain::enterprise::EnterpriseIdentity>,
     /// The balance in fen [KYC-E6].
     pub balance_fen: u64,
+    /// When the last subject change completed [CHG-2, CHG-5].
+    pub last_change_at: Option<DateTime<Utc>>,
     pub student: Option<StudentRecord>,
     pub kind: AccountKind,
     pub activated: bool,

@@ -2,6 +2,7 @@
 //! outside parties have a production and a sandbox adapter.
 
 mod accounts;
+mod changes;
 mod codes;
 mod enterprise;
 mod flows;
@@ -13,6 +14,7 @@ mod security;
 mod sessions;
 
 pub use accounts::*;
+pub use changes::*;
 pub use codes::*;
 pub use enterprise::*;
 pub use flows::*;

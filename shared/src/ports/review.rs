@@ -108,6 +108,9 @@ pub enum CaseEffect {
     UnbindTotp { credential: CredentialRef, device: String },
     /// Verify the person, within the document's account cap [KYC-P7, KYC-P4].
     VerifyPerson { account: AccountId, identity: PersonalIdentity, cap: u32 },
+    /// Rename the organisation (only if its code is still `uscc` and no change completed in the
+    /// 30 days before `now`) [CHG-2].
+    RenameEnterprise { account: AccountId, uscc: crate::domain::enterprise::Uscc, new_name: String, now: DateTime<Utc> },
     /// Verify the organisation (only if the account is still unverified) [KYC-E4, KYC-E5].
     VerifyEnterprise { account: AccountId, identity: crate::domain::enterprise::EnterpriseIdentity },
 }

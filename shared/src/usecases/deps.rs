@@ -6,10 +6,10 @@
 use crate::crypto::Keys;
 use crate::domain::flow::Flow;
 use crate::ports::{
-    AccountStore, BankCardCheck, BusinessRegistry, CaseStore, Clock, CodeStore, DeadlineIndex, DeliveryLog,
-    EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore, Outbox, PayoutProvider,
-    ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory,
-    UploadStore,
+    AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
+    DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore, Outbox,
+    PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender,
+    StaffDirectory, UploadStore,
 };
 use crate::services::Services;
 
@@ -53,6 +53,7 @@ capability!(/** The business registry. */ HasRegistry, registry -> dyn BusinessR
 capability!(/** The payout provider of the corporate transfer. */ HasPayouts, payouts -> dyn PayoutProvider, payouts);
 capability!(/** The bank of the receiving accounts. */ HasInboundBank, inbound_bank -> dyn InboundBank, inbound_bank);
 capability!(/** The risk rules. */ HasRisk, risk -> dyn RiskRules, risk);
+capability!(/** Subject changes. */ HasChanges, changes -> dyn ChangeStore, changes);
 
 /// Keyed hashes, field encryption and tokens.
 pub trait HasKeys {

@@ -29,7 +29,7 @@ use crate::domain::enterprise::{
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::identity::{mask_middle, IdDocument, PersonName};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
-use crate::domain::kyc::{FaceState, FaceVerification, FACE_SESSION_TTL};
+use crate::domain::kyc::{FaceFor, FaceState, FaceVerification, FACE_SESSION_TTL};
 use crate::domain::session::Principal;
 use crate::domain::totp::qr_svg_data_uri;
 use crate::domain::upload::UploadPurpose;
@@ -346,7 +346,7 @@ async fn open_face(
         expires_at,
         provider_session_id: session.provider_session_id,
         identity: None,
-        application: Some(application.clone()),
+        for_flow: Some(FaceFor::Enterprise(application.clone())),
     };
     deps.flows::<FaceVerification>().create(face_id, &flow).await?;
     Ok(FaceStarted {

@@ -3,8 +3,8 @@
 
 use super::codes;
 use super::deps::{
-    HasAccounts, HasBankCard, HasClock, HasCodes, HasEnterprise, HasFace, HasFlows, HasKeys, HasKyc, HasOutbox,
-    HasPayouts, HasReviewQueue,
+    HasAccounts, HasBankCard, HasChanges, HasClock, HasCodes, HasEnterprise, HasFace, HasFlows, HasKeys, HasKyc,
+    HasOutbox, HasPayouts, HasReviewQueue,
 };
 use super::Caller;
 use crate::domain::agreements::{Acceptance, AgreementRef};
@@ -14,7 +14,7 @@ use crate::domain::flow::Flow;
 use crate::domain::identity::{mask_middle, IdDocument, PersonName, MINIMUM_AGE};
 use crate::domain::ids::new_opaque_id;
 use crate::domain::ids::{ChallengeId, FlowId};
-use crate::domain::kyc::{self, face_state_shown, FaceEvent, FaceRefusal, FaceState, FaceVerification};
+use crate::domain::kyc::{self, face_state_shown, FaceEvent, FaceFor, FaceRefusal, FaceState, FaceVerification};
 use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
 use crate::domain::totp::qr_svg_data_uri;
@@ -39,7 +39,7 @@ fn accept_agreement(given: &AgreementRef) -> Result<()> {
     Ok(())
 }
 
-fn document_hash(deps: &impl HasKeys, document: &IdDocument) -> String {
+pub(crate) fn document_hash(deps: &impl HasKeys, document: &IdDocument) -> String {
     deps.keys().keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number()))
 }
 
@@ -110,7 +110,7 @@ pub async fn start_face(
         expires_at,
         provider_session_id: session.provider_session_id,
         identity: Some(identity),
-        application: None,
+        for_flow: None,
     };
     deps.flows::<FaceVerification>().create(&verification_id, &flow).await?;
     Ok(FaceStarted {
@@ -133,7 +133,16 @@ pub struct FaceCallback {
 /// The provider's signed result. A pass verifies the account at once (within the document cap);
 /// a fail ends the session, whose QR code is then dead [KYC-P2]. Idempotent for a repeated pass.
 pub async fn face_result(
-    deps: &(impl HasClock + HasKeys + HasKyc + HasFace + HasFlows + HasEnterprise + HasReviewQueue + HasPayouts),
+    deps: &(impl HasClock
+          + HasKeys
+          + HasKyc
+          + HasFace
+          + HasFlows
+          + HasEnterprise
+          + HasReviewQueue
+          + HasPayouts
+          + HasAccounts
+          + HasChanges),
     body: &[u8],
     signature: &str,
 ) -> Result<()> {
@@ -157,8 +166,17 @@ pub async fn face_result(
         Err(FaceRefusal::Expired) => return Err(Error::FaceSessionExpired),
         Ok(next) => next,
     };
-    if let Some(application) = current.flow.application.clone() {
-        return super::enterprise::face_result(deps, &current, next, &application).await;
+    match current.flow.for_flow.clone() {
+        Some(FaceFor::Enterprise(application)) => {
+            return super::enterprise::face_result(deps, &current, next, &application).await;
+        }
+        Some(FaceFor::ChangeOwner(change)) => {
+            return super::change::owner_face_result(deps, &current, next, &change).await
+        }
+        Some(FaceFor::ChangeNewPerson(change)) => {
+            return super::change::new_person_face_result(deps, &current, next, &change).await;
+        }
+        None => {}
     }
     let identity = current.flow.identity.clone().ok_or_else(|| Error::internal("face result", "no person"))?;
     if next.state != FaceState::Passed {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod cases;
+pub mod change;
 pub mod codes;
 pub mod contact;
 pub mod delivery;

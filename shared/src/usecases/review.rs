@@ -234,7 +234,7 @@ pub async fn audit_trail(deps: &impl HasCases, staff: &Staff, case_id: &FlowId) 
     deps.cases().audit_trail(case_id).await
 }
 
-fn effect_of(case: &Case) -> Result<CaseEffect> {
+fn effect_of(case: &Case, now: DateTime<Utc>) -> Result<CaseEffect> {
     Ok(match &case.request {
         CaseRequest::PhoneRebind { new_phone, old_phone_hash } => CaseEffect::RebindPhone {
             account: case.account_id.clone(),
@@ -250,6 +250,12 @@ fn effect_of(case: &Case) -> Result<CaseEffect> {
             account: case.account_id.clone(),
             identity: identity.clone(),
             cap: MAX_ACCOUNTS_PER_DOCUMENT,
+        },
+        CaseRequest::EnterpriseRename { uscc, new_name, .. } => CaseEffect::RenameEnterprise {
+            account: case.account_id.clone(),
+            uscc: uscc.clone(),
+            new_name: new_name.clone(),
+            now,
         },
         CaseRequest::Enterprise { identity, .. } => {
             CaseEffect::VerifyEnterprise { account: case.account_id.clone(), identity: (**identity).clone() }
@@ -286,7 +292,7 @@ pub async fn decide(
         let event = CaseEvent::Decide { reviewer: &staff.username, token_hash: &token_hash, decision };
         let next = current.flow.clone().apply(event, now).map_err(claim_refusal)?;
         let effect = match decision {
-            Decision::Approve => Some(effect_of(&next)?),
+            Decision::Approve => Some(effect_of(&next, now)?),
             Decision::Reject { .. } => None,
         };
         let detail = match decision {
@@ -338,6 +344,7 @@ fn what(kind: CaseKind) -> &'static str {
         CaseKind::MfaUnbind => "Your appeal to unbind your virtual MFA device",
         CaseKind::IdentityMismatch => "Your real-name support case",
         CaseKind::EnterpriseVerification => "Your enterprise real-name verification",
+        CaseKind::EnterpriseRename => "Your change of the organisation's name",
     }
 }
 

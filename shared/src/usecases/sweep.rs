@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::ports::DueFlow;
 
 /// The kinds of flow that have sweep deadlines.
-pub const SWEPT: [FlowKind; 2] = [FlowKind::Case, FlowKind::EnterpriseApplication];
+pub const SWEPT: [FlowKind; 3] = [FlowKind::Case, FlowKind::EnterpriseApplication, FlowKind::SubjectChange];
 /// How many due flows one sweep sends at most (the next sweep takes the rest).
 const SWEEP_BATCH: i32 = 500;
 
@@ -40,6 +40,9 @@ pub async fn expire(
 ) -> Result<()> {
     if due.kind == FlowKind::EnterpriseApplication.as_str() {
         return super::enterprise::expire(deps, &due.id).await;
+    }
+    if due.kind == FlowKind::SubjectChange.as_str() {
+        return super::change::expire(deps, &due.id).await;
     }
     if due.kind != FlowKind::Case.as_str() {
         tracing::warn!(kind = %due.kind, "a due flow of a kind without expiry");

@@ -44,6 +44,9 @@ pub(crate) struct AccountItem {
     /// The balance in fen (credited by recharges) [KYC-E6].
     #[serde(default)]
     pub balance_fen: u64,
+    /// When the last subject change completed (Unix seconds) [CHG-2, CHG-5].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_change_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub student: Option<StudentRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,6 +202,7 @@ impl AccountStore for DynamoStore {
             personal: None,
             enterprise: None,
             balance_fen: 0,
+            last_change_at: None,
             student: None,
             email: None,
             profile: Profile::default(),
@@ -265,6 +269,7 @@ impl AccountStore for DynamoStore {
             personal: item.personal,
             enterprise: item.enterprise,
             balance_fen: item.balance_fen,
+            last_change_at: item.last_change_at.and_then(|t| DateTime::from_timestamp(t, 0)),
             student: item.student,
             kind: item.kind,
             activated: item.activated,

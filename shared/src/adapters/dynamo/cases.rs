@@ -100,6 +100,9 @@ impl DynamoStore {
                 self.verify_personal_updates(account, identity, *cap)?.into()
             }
             CaseEffect::VerifyEnterprise { account, identity } => vec![self.verify_enterprise(account, identity)?],
+            CaseEffect::RenameEnterprise { account, uscc, new_name, now } => {
+                vec![self.rename_enterprise(account, uscc, new_name, *now)?]
+            }
         })
     }
 

@@ -24,6 +24,7 @@
 //! | `SENT#<message id>`              | flows    | an outbox message delivered                   |
 //! | `AUDIT#<entry id>`               | flows    | a staff action on a flow (the audit trail)    |
 //! | `OPEN#<case kind>:<account id>`  | flows    | an account's one open case of a kind          |
+//! | `OPEN#change:<account id>`       | flows    | the account's open (or last) subject change   |
 //!
 //! Index partitions (attributes of the items above, not item keys):
 //!
@@ -128,6 +129,11 @@ pub(crate) fn open_case(kind: &str, account: &AccountId) -> String {
     format!("OPEN#{kind}:{account}")
 }
 
+/// The guard of an account's one open subject change (names the change; replaced once it ended).
+pub(crate) fn open_change(account: &AccountId) -> String {
+    format!("OPEN#change:{account}")
+}
+
 /// The staff-queue index partition of the flows of one kind that staff must act on.
 pub(crate) fn staff_queue_of(kind: FlowKind) -> String {
     format!("STAFF#{}", kind.as_str())
@@ -185,6 +191,8 @@ mod tests {
             receiving_account(&id),
             receiving_number("abc"),
             ledger_entry("abc"),
+            open_change(&AccountId::from_raw("abc")),
+            open_case("enterprise_verification", &AccountId::from_raw("abc")),
             session(&SessionId::from_raw("abc")),
             flow(FlowKind::SignIn, &FlowId::from_raw("abc")),
             flow(FlowKind::QrLogin, &FlowId::from_raw("abc")),

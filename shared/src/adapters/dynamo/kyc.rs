@@ -5,9 +5,37 @@ use crate::domain::kyc::FaceVerification;
 use crate::error::Result;
 use crate::ports::{KycStore, PersonalIdentity, StudentRecord, VerifyOutcome};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 impl DynamoStore {
+    /// Counts the account on the document's cap (fails once `cap` accounts are counted) [KYC-P4].
+    pub(crate) fn count_document(&self, account_id: &AccountId, document_hash: &str, cap: u32) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::document(document_hash)))
+            .update_expression("ADD accounts :one, account_ids :ids")
+            .condition_expression("attribute_not_exists(accounts) OR accounts < :cap")
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_string()]))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap.into()))
+            .build()
+            .map_err(fault("build document counter"))
+    }
+
+    /// Gives the account's slot on the document back (only if it holds one).
+    pub(crate) fn release_document(&self, account_id: &AccountId, document_hash: &str) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::document(document_hash)))
+            .update_expression("ADD accounts :minus DELETE account_ids :ids")
+            .condition_expression("contains(account_ids, :id)")
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_string()]))
+            .expression_attribute_values(":id", s(account_id.as_str()))
+            .expression_attribute_values(":minus", n(-1))
+            .build()
+            .map_err(fault("build document release"))
+    }
+
     /// Counts the account on the document's cap and marks it verified (only if it is not yet):
     /// the two writes of every personal verification [KYC-P4].
     pub(crate) fn verify_personal_updates(
@@ -16,19 +44,7 @@ impl DynamoStore {
         identity: &PersonalIdentity,
         document_cap: u32,
     ) -> Result<[Update; 2]> {
-        let count_document = Update::builder()
-            .table_name(&self.tables.accounts)
-            .key("pk", s(keys::document(&identity.document_hash)))
-            .update_expression("ADD accounts :one, account_ids :ids")
-            .condition_expression("attribute_not_exists(accounts) OR accounts < :cap")
-            .expression_attribute_values(
-                ":ids",
-                aws_sdk_dynamodb::types::AttributeValue::Ss(vec![account_id.to_string()]),
-            )
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cap", n(document_cap.into()))
-            .build()
-            .map_err(fault("build document counter"))?;
+        let count_document = self.count_document(account_id, &identity.document_hash, document_cap)?;
         let mark_account = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(keys::account(account_id)))
@@ -81,10 +97,7 @@ impl KycStore for DynamoStore {
             .condition_expression("attempts > :zero AND NOT contains(refunded, :key_text)")
             .expression_attribute_values(":minus", n(-1))
             .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(
-                ":key",
-                aws_sdk_dynamodb::types::AttributeValue::Ss(vec![idempotency_key.to_owned()]),
-            )
+            .expression_attribute_values(":key", AttributeValue::Ss(vec![idempotency_key.to_owned()]))
             .expression_attribute_values(":key_text", s(idempotency_key))
             .send()
             .await;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cases;
+mod changes;
 mod codes;
 mod deliveries;
 mod enterprise;

@@ -118,6 +118,7 @@ impl DynamoStore {
             personal: None,
             enterprise: None,
             balance_fen: 0,
+            last_change_at: None,
             student: None,
             email: a.email.clone(),
             profile: Profile::default(),

@@ -1,0 +1,58 @@
+//! `POST /v1/subject-changes/{change_id}/new-subject`: the new person verifies by face or bank
+//! card, with the acceptance agreement [CHG-5]; or, for a name change the registry did not
+//! confirm, the supporting material (a registration change certificate or the change application
+//! form), which sends it to a reviewer [CHG-2].
+
+use super::{proof_body, ProofBody};
+use crate::api::{json_response, ApiResult};
+use crate::cases::MaterialBody;
+use crate::extract::{Authed, ChangeId, Json};
+use crate::AppState;
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use shared::domain::agreements::AgreementRef;
+use shared::domain::identity::{DocumentType, PersonName};
+use shared::usecases::change::{person, submit_material, submit_new_person, NewPersonSubmission};
+
+/// (The proof's fields are flattened in; serde refuses their unknown fields.)
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct NewPersonBody {
+    document_type: DocumentType,
+    name: PersonName,
+    id_number: String,
+    /// `subject-change-acceptance-agreement`.
+    agreement: AgreementRef,
+    #[serde(flatten)]
+    proof: ProofBody,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum NewSubjectBody {
+    Material { material: MaterialBody },
+    Person(Box<NewPersonBody>),
+}
+
+pub async fn handle(
+    state: &AppState,
+    Authed(principal): Authed,
+    ChangeId(id): ChangeId,
+    Json(body): Json<NewSubjectBody>,
+) -> ApiResult {
+    match body {
+        NewSubjectBody::Material { material } => {
+            let change = submit_material(&state.services, &principal, &id, &material.0).await?;
+            Ok(json_response(StatusCode::OK, &json!({ "state": change.flow.state.name() })))
+        }
+        NewSubjectBody::Person(p) => {
+            let p = *p;
+            let submission = NewPersonSubmission {
+                person: person(p.name, p.document_type, &p.id_number, p.agreement)?,
+                proof: p.proof.proof()?,
+            };
+            let outcome = submit_new_person(&state.services, &principal, &id, submission).await?;
+            Ok(json_response(StatusCode::OK, &proof_body(&outcome)))
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `POST /v1/subject-changes`: starts a change of the verified subject [CHG-1, CHG-2, CHG-5]. A
+//! name change the registry confirms completes at once.
+
+use super::change_body;
+use crate::api::{json_response, ApiResult};
+use crate::cases::MaterialBody;
+use crate::extract::{Authed, Json};
+use crate::AppState;
+use http::StatusCode;
+use serde::Deserialize;
+use shared::domain::agreements::AgreementRef;
+use shared::domain::change::ChangeKind;
+use shared::usecases::change::{changes, start_change, StartChange};
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartChangeBody {
+    kind: ChangeKind,
+    /// `subject-change-application-agreement` (and for a name change also
+    /// `subject-change-acceptance-agreement`).
+    agreements: Vec<AgreementRef>,
+    /// A name change: the new registered name.
+    #[serde(default)]
+    new_name: Option<String>,
+    /// A name change: `org-certificate` (the new licence), and optionally
+    /// `registration-change-certificate` or `change-form`.
+    #[serde(default)]
+    material: Option<MaterialBody>,
+}
+
+pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Json<StartChangeBody>) -> ApiResult {
+    let request = StartChange {
+        kind: body.kind,
+        agreements: body.agreements,
+        new_name: body.new_name,
+        material: body.material.map(|m| m.0).unwrap_or_default(),
+    };
+    let started = start_change(&state.services, &principal, request).await?;
+    let (views, _) = changes(&state.services, &principal).await?;
+    let view = views.iter().find(|v| v.change.id == started.id).map(change_body).unwrap_or_default();
+    Ok(json_response(StatusCode::CREATED, &view))
+}

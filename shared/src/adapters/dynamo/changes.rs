@@ -1,0 +1,198 @@
+//! Subject changes' transactions [CHG-1..CHG-5]: the account's one open change (a guard item,
+//! replaced only when the change it names has ended), a person change's completion (the account's
+//! new person, the document counters, the 30-day rule) and a name change's.
+
+use super::flows::flow_item;
+use super::{cancelled_items, failed_at, fault, get_s, keys, n, s, DynamoStore, Item};
+use crate::domain::case::Case;
+use crate::domain::change::{SubjectChange, CHANGE_INTERVAL};
+use crate::domain::enterprise::Uscc;
+use crate::domain::flow::Versioned;
+use crate::domain::ids::{AccountId, FlowId};
+use crate::error::{Error, Result};
+use crate::ports::{ChangeOutcome, ChangeStore, NewPerson};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+
+/// The condition that no change completed in the 30 days before `:limit`'s moment.
+const NOT_TOO_SOON: &str = "(attribute_not_exists(last_change_at) OR last_change_at <= :limit)";
+
+impl DynamoStore {
+    fn change_guard_put(&self, id: &FlowId, change: &SubjectChange, stale: Option<&FlowId>) -> Result<Put> {
+        let guard: Item =
+            [("pk".to_owned(), s(keys::open_change(&change.account_id))), ("flow_id".to_owned(), s(id.as_str()))]
+                .into_iter()
+                .collect();
+        let mut put = Put::builder().table_name(&self.tables.flows).set_item(Some(guard));
+        put = match stale {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(stale) => put
+                .condition_expression("attribute_not_exists(pk) OR flow_id = :stale")
+                .expression_attribute_values(":stale", s(stale.as_str())),
+        };
+        put.build().map_err(fault("build change guard"))
+    }
+
+    fn new_flow_put(&self, item: Item) -> Result<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.tables.flows)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(fault("build new flow"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The organisation's new name (same code), recording the change's time [CHG-2].
+    pub(crate) fn rename_enterprise(
+        &self,
+        account: &AccountId,
+        uscc: &Uscc,
+        new_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::account(account)))
+            .update_expression("SET enterprise.#name = :name, last_change_at = :now")
+            .condition_expression(format!("verification = :enterprise AND enterprise.uscc = :uscc AND {NOT_TOO_SOON}"))
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_values(":name", s(new_name))
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":limit", n((now - CHANGE_INTERVAL).timestamp()))
+            .expression_attribute_values(":enterprise", s("enterprise"))
+            .expression_attribute_values(":uscc", s(uscc.as_str()))
+            .build()
+            .map_err(fault("build rename"))
+    }
+
+    async fn write(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<Option<Option<Item>>>>> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(None),
+            Err(err) => Ok(Some(cancelled_items(err)?)),
+        }
+    }
+}
+
+#[async_trait]
+impl ChangeStore for DynamoStore {
+    async fn change_guard(&self, account: &AccountId) -> Result<Option<FlowId>> {
+        let item = self.get(&self.tables.flows, keys::open_change(account), "read change guard").await?;
+        Ok(item.as_ref().and_then(|i| get_s(i, "flow_id")).map(FlowId::from_raw))
+    }
+
+    async fn open_change(
+        &self,
+        id: &FlowId,
+        change: &SubjectChange,
+        stale: Option<&FlowId>,
+        case: Option<(&FlowId, &Case)>,
+    ) -> Result<ChangeOutcome> {
+        let mut items = vec![
+            TransactWriteItem::builder().put(self.change_guard_put(id, change, stale)?).build(),
+            self.new_flow_put(flow_item(id, change)?)?,
+        ];
+        if let Some((case_id, case)) = case {
+            items.extend(self.open_case_items(case_id, case)?);
+        }
+        Ok(match self.write(items).await? {
+            None => ChangeOutcome::Applied,
+            Some(reasons) if failed_at(&reasons, 0) => ChangeOutcome::AlreadyOpen,
+            Some(reasons) if failed_at(&reasons, 2) => ChangeOutcome::AlreadyOpen,
+            Some(_) => return Err(Error::internal("open a change", "cancelled without a failed condition")),
+        })
+    }
+
+    async fn change_to_review(
+        &self,
+        current: &Versioned<SubjectChange>,
+        next: &SubjectChange,
+        (case_id, case): (&FlowId, &Case),
+    ) -> Result<bool> {
+        let mut items = vec![TransactWriteItem::builder().update(self.flow_transition(current, next)?).build()];
+        items.extend(self.open_case_items(case_id, case)?);
+        Ok(self.write(items).await?.is_none())
+    }
+
+    async fn complete_person_change(
+        &self,
+        current: &Versioned<SubjectChange>,
+        next: &SubjectChange,
+        old_document_hash: &str,
+        new: NewPerson<'_>,
+        cap: u32,
+        now: DateTime<Utc>,
+    ) -> Result<ChangeOutcome> {
+        let account = &current.flow.account_id;
+        let identity = serde_dynamo::to_attribute_value(new.identity).map_err(fault("encode identity"))?;
+        let rename = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::account(account)))
+            .update_expression("SET personal = :new, last_change_at = :now REMOVE student")
+            .condition_expression(format!(
+                "verification = :personal AND personal.document_hash = :old AND {NOT_TOO_SOON}"
+            ))
+            .expression_attribute_values(":new", identity)
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":limit", n((now - CHANGE_INTERVAL).timestamp()))
+            .expression_attribute_values(":personal", s("personal"))
+            .expression_attribute_values(":old", s(old_document_hash))
+            .build()
+            .map_err(fault("build person change"))?;
+        let mut items = vec![
+            TransactWriteItem::builder().update(self.flow_transition(current, next)?).build(),
+            TransactWriteItem::builder().update(rename).build(),
+            TransactWriteItem::builder()
+                .update(self.count_document(account, &new.identity.document_hash, cap)?)
+                .build(),
+            TransactWriteItem::builder().update(self.release_document(account, old_document_hash)?).build(),
+        ];
+        if let Some((face, face_next)) = new.face {
+            items.push(TransactWriteItem::builder().update(self.flow_transition(face, face_next)?).build());
+        }
+        let Some(reasons) = self.write(items).await? else { return Ok(ChangeOutcome::Applied) };
+        Ok(if failed_at(&reasons, 0) || failed_at(&reasons, 4) {
+            ChangeOutcome::Stale
+        } else if failed_at(&reasons, 1) {
+            // Another change completed within 30 days, or the account's person is not the one
+            // the change started from: the caller tells which from the account.
+            ChangeOutcome::AccountChanged
+        } else if failed_at(&reasons, 2) {
+            ChangeOutcome::DocumentLimitReached
+        } else if failed_at(&reasons, 3) {
+            ChangeOutcome::AccountChanged
+        } else {
+            ChangeOutcome::Stale
+        })
+    }
+
+    async fn changes_of(&self, account: &AccountId, limit: i32) -> Result<Vec<Versioned<SubjectChange>>> {
+        let partition = ("list_pk", keys::owned_flows(crate::domain::flow::FlowKind::SubjectChange, account));
+        self.query_flows("by-owner", partition, false, limit).await
+    }
+
+    async fn complete_name_change(
+        &self,
+        id: &FlowId,
+        change: &SubjectChange,
+        stale: Option<&FlowId>,
+        uscc: &Uscc,
+        new_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ChangeOutcome> {
+        let items = vec![
+            TransactWriteItem::builder().put(self.change_guard_put(id, change, stale)?).build(),
+            self.new_flow_put(flow_item(id, change)?)?,
+            TransactWriteItem::builder()
+                .update(self.rename_enterprise(&change.account_id, uscc, new_name, now)?)
+                .build(),
+        ];
+        Ok(match self.write(items).await? {
+            None => ChangeOutcome::Applied,
+            Some(reasons) if failed_at(&reasons, 0) => ChangeOutcome::AlreadyOpen,
+            Some(reasons) if failed_at(&reasons, 2) => ChangeOutcome::AccountChanged,
+            Some(_) => ChangeOutcome::Stale,
+        })
+    }
+}

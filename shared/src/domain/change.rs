@@ -1,0 +1,348 @@
+//! Changes of the verified subject [CHG-1..CHG-5]: who owns the account changes only when the
+//! change completes; until then the real name stays the original. A stored flow:
+//!
+//! ```text
+//! person -> another person (CHG-5), within 1 day of starting:
+//!   proving_owner --face passed / bank card matched--> awaiting_new_person
+//!        |                                                 |--face passed / bank card matched--> completed
+//!        |                                                 '--(a failed face check: start another)
+//!        '-- withdraw, or 1 day passes (the sweeper) --> withdrawn
+//! enterprise name (CHG-2), same code:
+//!   (the registry confirms the new name) --> completed
+//!   awaiting_material --material--> in_review(case) --> (the case decides)
+//!        '-- withdraw --> withdrawn
+//! ```
+//!
+//! At most one change completes per 30 days; one change is open per account at a time.
+
+use super::case::Material;
+use super::flow::{Flow, FlowKind, Tries};
+use super::ids::{AccountId, FlowId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// 《申请账号主体变更协议》, accepted when a change starts.
+pub const APPLICATION_AGREEMENT: (&str, &str) = ("subject-change-application-agreement", "2024-06");
+/// 《接受账号主体变更协议》, accepted before the new subject is submitted.
+pub const ACCEPTANCE_AGREEMENT: (&str, &str) = ("subject-change-acceptance-agreement", "2024-06");
+/// At most one change completes in this long [CHG-2, CHG-5].
+pub const CHANGE_INTERVAL: Duration = Duration::days(30);
+/// The new person must be submitted within this of starting [CHG-5].
+pub const PERSON_CHANGE_WINDOW: Duration = Duration::days(1);
+/// Bank-card tries within a change, for the current person and for the new one [CHG-5].
+pub const MAX_CARD_TRIES: u32 = 5;
+/// Changes are kept this long (the history).
+const KEEP: Duration = Duration::days(3 * 365);
+
+/// The changes [CHG-1..CHG-5]; enterprise to person is never one [CHG-1].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// CHG-2: the organisation's name, same unified social credit code.
+    EnterpriseName,
+    /// CHG-3: another organisation (not offered yet).
+    EnterpriseSubject,
+    /// CHG-4: from a person to an organisation (not offered yet).
+    PersonToEnterprise,
+    /// CHG-5: from a person to another person.
+    PersonToPerson,
+    /// CHG-1: refused.
+    EnterpriseToPerson,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::EnterpriseName => "enterprise_name",
+            ChangeKind::EnterpriseSubject => "enterprise_subject",
+            ChangeKind::PersonToEnterprise => "person_to_enterprise",
+            ChangeKind::PersonToPerson => "person_to_person",
+            ChangeKind::EnterpriseToPerson => "enterprise_to_person",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ChangeState {
+    /// The current person proves themselves; a face session may be waiting for its result.
+    ProvingOwner {
+        face_session: Option<FlowId>,
+    },
+    /// The new person verifies; a face session may be waiting for its result.
+    AwaitingNewPerson {
+        face_session: Option<FlowId>,
+    },
+    /// The registry did not confirm the new name: a registration change certificate or the change
+    /// application form is needed.
+    AwaitingMaterial,
+    /// A reviewer decides (the case's state is the change's).
+    InReview {
+        case_id: FlowId,
+    },
+    Completed {
+        at: DateTime<Utc>,
+    },
+    Withdrawn {
+        at: DateTime<Utc>,
+        by_system: bool,
+    },
+}
+
+impl ChangeState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChangeState::ProvingOwner { .. } => "proving_owner",
+            ChangeState::AwaitingNewPerson { .. } => "awaiting_new_person",
+            ChangeState::AwaitingMaterial => "awaiting_material",
+            ChangeState::InReview { .. } => "in_review",
+            ChangeState::Completed { .. } => "completed",
+            ChangeState::Withdrawn { .. } => "withdrawn",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubjectChange {
+    pub account_id: AccountId,
+    pub kind: ChangeKind,
+    pub state: ChangeState,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Bank-card tries of the current person, and of the new one [CHG-5].
+    #[serde(default)]
+    pub owner_card_tries: Tries,
+    #[serde(default)]
+    pub new_card_tries: Tries,
+    /// The subject before and after, as shown (masked names, organisation names).
+    pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// CHG-2: the new licence (and the supporting material), kept under the change.
+    #[serde(default)]
+    pub material: Vec<Material>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ChangeEvent<'a> {
+    FaceStarted {
+        session: &'a FlowId,
+    },
+    FaceFailed {
+        session: &'a FlowId,
+    },
+    /// The current person passed (a face session's id, or none for a bank card).
+    OwnerProven {
+        session: Option<&'a FlowId>,
+    },
+    /// One bank-card try of the current person (`owner`) or of the new one, reserved before the
+    /// bank is asked.
+    CardTry {
+        owner: bool,
+    },
+    /// The new person passed and the account now names them.
+    Completed {
+        session: Option<&'a FlowId>,
+        to: String,
+    },
+    Review {
+        case_id: FlowId,
+    },
+    Withdraw,
+    Sweep,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeRefusal {
+    #[error("the change is not at this step")]
+    NotAtThisStep,
+    #[error("the change's time is over")]
+    Expired,
+    #[error("no bank-card tries are left in this change")]
+    CardTriesExhausted,
+    #[error("the face session is not the change's current one")]
+    OtherSession,
+    #[error("nothing is due yet")]
+    NothingDue,
+}
+
+impl SubjectChange {
+    pub fn new(account_id: AccountId, kind: ChangeKind, state: ChangeState, from: String, now: DateTime<Utc>) -> Self {
+        SubjectChange {
+            account_id,
+            kind,
+            state,
+            started_at: now,
+            updated_at: now,
+            owner_card_tries: Tries::default(),
+            new_card_tries: Tries::default(),
+            from,
+            to: None,
+            material: vec![],
+        }
+    }
+
+    /// When the user must have submitted the new subject by, where there is such a limit.
+    pub fn submit_by(&self) -> Option<DateTime<Utc>> {
+        match (self.kind, &self.state) {
+            (ChangeKind::PersonToPerson, ChangeState::ProvingOwner { .. } | ChangeState::AwaitingNewPerson { .. }) => {
+                Some(self.started_at + PERSON_CHANGE_WINDOW)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the change still waits for the user (a change in review is open while its case is).
+    pub fn waits_for_user(&self) -> bool {
+        matches!(
+            self.state,
+            ChangeState::ProvingOwner { .. } | ChangeState::AwaitingNewPerson { .. } | ChangeState::AwaitingMaterial
+        )
+    }
+
+    fn on_time(&self, now: DateTime<Utc>) -> Result<(), ChangeRefusal> {
+        match self.submit_by() {
+            Some(by) if now >= by => Err(ChangeRefusal::Expired),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Flow for SubjectChange {
+    const KIND: FlowKind = FlowKind::SubjectChange;
+    type Event<'a> = ChangeEvent<'a>;
+    type Refusal = ChangeRefusal;
+
+    fn expires_at(&self) -> DateTime<Utc> {
+        self.started_at + KEEP
+    }
+
+    fn deadline(&self) -> Option<DateTime<Utc>> {
+        self.submit_by()
+    }
+
+    fn owner(&self) -> Option<&AccountId> {
+        Some(&self.account_id)
+    }
+
+    fn listed_at(&self) -> DateTime<Utc> {
+        self.started_at
+    }
+
+    fn apply(mut self, event: ChangeEvent<'_>, now: DateTime<Utc>) -> Result<Self, ChangeRefusal> {
+        use ChangeEvent as E;
+        use ChangeState as S;
+        if !matches!(event, E::Sweep) {
+            self.on_time(now)?;
+        }
+        self.state = match (self.state.clone(), event) {
+            (S::ProvingOwner { .. }, E::FaceStarted { session }) => {
+                S::ProvingOwner { face_session: Some(session.clone()) }
+            }
+            (S::AwaitingNewPerson { .. }, E::FaceStarted { session }) => {
+                S::AwaitingNewPerson { face_session: Some(session.clone()) }
+            }
+            (S::ProvingOwner { face_session: Some(current) }, E::FaceFailed { session }) if current == *session => {
+                S::ProvingOwner { face_session: None }
+            }
+            (S::AwaitingNewPerson { face_session: Some(current) }, E::FaceFailed { session })
+                if current == *session =>
+            {
+                S::AwaitingNewPerson { face_session: None }
+            }
+            (S::ProvingOwner { face_session }, E::OwnerProven { session }) => {
+                if session.is_some() && face_session.as_ref() != session {
+                    return Err(ChangeRefusal::OtherSession);
+                }
+                S::AwaitingNewPerson { face_session: None }
+            }
+            (S::ProvingOwner { face_session }, E::CardTry { owner: true }) => {
+                self.owner_card_tries =
+                    self.owner_card_tries.reserve(MAX_CARD_TRIES).ok_or(ChangeRefusal::CardTriesExhausted)?;
+                S::ProvingOwner { face_session }
+            }
+            (S::AwaitingNewPerson { face_session }, E::CardTry { owner: false }) => {
+                self.new_card_tries =
+                    self.new_card_tries.reserve(MAX_CARD_TRIES).ok_or(ChangeRefusal::CardTriesExhausted)?;
+                S::AwaitingNewPerson { face_session }
+            }
+            (S::AwaitingNewPerson { face_session }, E::Completed { session, to }) => {
+                if session.is_some() && face_session.as_ref() != session {
+                    return Err(ChangeRefusal::OtherSession);
+                }
+                self.to = Some(to);
+                S::Completed { at: now }
+            }
+            (S::AwaitingMaterial, E::Review { case_id }) => S::InReview { case_id },
+            (S::ProvingOwner { .. } | S::AwaitingNewPerson { .. } | S::AwaitingMaterial, E::Withdraw) => {
+                S::Withdrawn { at: now, by_system: false }
+            }
+            (_, E::Sweep) => {
+                if self.submit_by().is_none_or(|by| now < by) {
+                    return Err(ChangeRefusal::NothingDue);
+                }
+                S::Withdrawn { at: now, by_system: true }
+            }
+            _ => return Err(ChangeRefusal::NotAtThisStep),
+        };
+        self.updated_at = now;
+        Ok(self)
+    }
+}
+
+/// When a change may complete again after one completed at `last`.
+pub fn next_change_from(last: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    last.map(|at| at + CHANGE_INTERVAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-03-02T02:00:00Z".parse().unwrap()
+    }
+
+    fn person_change() -> SubjectChange {
+        let state = ChangeState::ProvingOwner { face_session: None };
+        SubjectChange::new(AccountId::from_raw("a"), ChangeKind::PersonToPerson, state, "张*".into(), now())
+    }
+
+    #[test]
+    fn a_person_change_proves_the_owner_then_completes_with_the_new_person_within_a_day() {
+        let s = FlowId::from_raw("s1");
+        let c = person_change().apply(ChangeEvent::FaceStarted { session: &s }, now()).unwrap();
+        let other = FlowId::from_raw("s2");
+        assert_eq!(
+            c.clone().apply(ChangeEvent::OwnerProven { session: Some(&other) }, now()).unwrap_err(),
+            ChangeRefusal::OtherSession
+        );
+        let proven = c.apply(ChangeEvent::OwnerProven { session: Some(&s) }, now()).unwrap();
+        assert_eq!(proven.state, ChangeState::AwaitingNewPerson { face_session: None });
+        let done = proven.clone().apply(ChangeEvent::Completed { session: None, to: "李*".into() }, now()).unwrap();
+        assert!(matches!(done.state, ChangeState::Completed { .. }));
+        assert_eq!(done.deadline(), None);
+        assert!(done.apply(ChangeEvent::Withdraw, now()).is_err(), "a completed change is not withdrawn");
+        let late = now() + PERSON_CHANGE_WINDOW;
+        assert_eq!(
+            proven.clone().apply(ChangeEvent::Completed { session: None, to: "李*".into() }, late).unwrap_err(),
+            ChangeRefusal::Expired
+        );
+        let swept = proven.apply(ChangeEvent::Sweep, late).unwrap();
+        assert_eq!(swept.state, ChangeState::Withdrawn { at: late, by_system: true });
+    }
+
+    #[test]
+    fn bank_card_tries_are_five_for_each_person() {
+        let mut c = person_change();
+        for _ in 0..MAX_CARD_TRIES {
+            c = c.apply(ChangeEvent::CardTry { owner: true }, now()).unwrap();
+        }
+        assert_eq!(
+            c.clone().apply(ChangeEvent::CardTry { owner: true }, now()).unwrap_err(),
+            ChangeRefusal::CardTriesExhausted
+        );
+        let proven = c.apply(ChangeEvent::OwnerProven { session: None }, now()).unwrap();
+        assert!(proven.apply(ChangeEvent::CardTry { owner: false }, now()).is_ok(), "the new person's own tries");
+    }
+}

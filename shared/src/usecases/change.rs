@@ -1,0 +1,604 @@
+//! Changes of the verified subject [CHG-1..CHG-5]. An enterprise never becomes a person [CHG-1].
+//! An organisation's name changes (same code) at once when the registry confirms it, else through a
+//! reviewer [CHG-2]. A person hands the account to another person [CHG-5]: the current person
+//! proves themselves (face, or bank card with 5 tries), then within the day the new person verifies
+//! (face or bank card); the account names the new person, the documents' counters move and the 30
+//! days start, in one transaction. Until then the real name stays the original.
+
+use super::cases::{dispatch, take_material, MaterialRefs};
+use super::codes;
+use super::deps::{
+    HasAccounts, HasBankCard, HasCases, HasChanges, HasClock, HasCodes, HasFace, HasFlows, HasKeys, HasKyc,
+    HasRegistry, HasReviewQueue, HasUploads,
+};
+use super::flows::advance;
+use super::kyc::{FaceStarted, Person};
+use crate::domain::agreements::AgreementRef;
+use crate::domain::bank_card::BankCard;
+use crate::domain::case::{Case, CaseRequest, CaseState, Subject};
+use crate::domain::change::{
+    next_change_from, ChangeEvent, ChangeKind, ChangeRefusal, ChangeState, SubjectChange, ACCEPTANCE_AGREEMENT,
+    APPLICATION_AGREEMENT, MAX_CARD_TRIES,
+};
+use crate::domain::code::{Code, Purpose};
+use crate::domain::flow::{Flow, Versioned};
+use crate::domain::identity::{DocumentType, IdDocument, PersonName, MINIMUM_AGE};
+use crate::domain::ids::{new_opaque_id, ChallengeId, FlowId};
+use crate::domain::kyc::{FaceFor, FaceState, FaceVerification, PersonalIdentity, FACE_SESSION_TTL};
+use crate::domain::phone::Phone;
+use crate::domain::session::Principal;
+use crate::domain::totp::qr_svg_data_uri;
+use crate::domain::upload::UploadPurpose;
+use crate::error::{Error, Result};
+use crate::ports::{AccountRecord, BankCardResult, ChangeOutcome, FourElements, NewPerson};
+use chrono::{DateTime, Utc};
+
+/// How many of an account's changes the history lists.
+const LISTED: i32 = 50;
+/// How many lost races a step tolerates.
+const MAX_RACES: usize = 8;
+
+fn require(given: &[AgreementRef], (id, version): (&'static str, &'static str)) -> Result<()> {
+    if given.iter().any(|a| a.id == id && a.version == version) {
+        Ok(())
+    } else {
+        Err(Error::AgreementsRequired { missing: vec![id] })
+    }
+}
+
+fn refusal(change: &SubjectChange, refusal: ChangeRefusal) -> Error {
+    match refusal {
+        ChangeRefusal::CardTriesExhausted => Error::BankCardAttemptsExhausted { remaining_methods: vec!["face"] },
+        _ => Error::ChangeNotAtStep { state: change.state.name() },
+    }
+}
+
+/// Refused while a change completed less than 30 days ago [CHG-2, CHG-5].
+fn not_too_soon(account: &AccountRecord, now: DateTime<Utc>) -> Result<()> {
+    match next_change_from(account.last_change_at) {
+        Some(from) if now < from => Err(Error::ChangeTooSoon { retry_from: from.to_rfc3339() }),
+        _ => Ok(()),
+    }
+}
+
+/// Why a completion's condition on the account failed: a change completed meanwhile (within 30
+/// days), or the account's subject is no longer the one the change started from.
+async fn changed(deps: &impl HasAccounts, account: &crate::domain::ids::AccountId, now: DateTime<Utc>) -> Error {
+    match deps.accounts().account(account).await {
+        Ok(Some(record)) => not_too_soon(&record, now).err().unwrap_or(Error::ChangeNotApplicable),
+        Ok(None) => Error::NotFound,
+        Err(fault) => fault,
+    }
+}
+
+/// Whether a change still holds the account's one open slot.
+async fn still_open(deps: &(impl HasClock + HasFlows), change: &SubjectChange) -> Result<bool> {
+    let now = deps.clock().now();
+    Ok(match &change.state {
+        ChangeState::InReview { case_id } => {
+            deps.flows::<Case>().load(case_id).await?.is_some_and(|c| c.flow.state.is_open())
+        }
+        _ => change.waits_for_user() && change.submit_by().is_none_or(|by| now < by),
+    })
+}
+
+/// The guard to replace, or a refusal while another change is open.
+async fn stale_guard(deps: &(impl HasClock + HasFlows + HasChanges), principal: &Principal) -> Result<Option<FlowId>> {
+    let Some(guarded) = deps.changes().change_guard(&principal.account_id).await? else { return Ok(None) };
+    match deps.flows::<SubjectChange>().load(&guarded).await? {
+        Some(change) if still_open(deps, &change.flow).await? => Err(Error::ChangeAlreadyOpen),
+        _ => Ok(Some(guarded)),
+    }
+}
+
+#[derive(Debug)]
+pub struct StartChange {
+    pub kind: ChangeKind,
+    pub agreements: Vec<AgreementRef>,
+    /// CHG-2: the organisation's new name, and the new licence (`org-certificate`) with, if the
+    /// registry may not confirm it yet, a `registration-change-certificate` or a `change-form`.
+    pub new_name: Option<String>,
+    pub material: MaterialRefs,
+}
+
+/// Starts a change [CHG-1, CHG-2, CHG-5]; an organisation's name change may complete at once.
+pub async fn start_change(
+    deps: &(impl HasClock + HasFlows + HasAccounts + HasChanges + HasRegistry + HasUploads + HasReviewQueue),
+    principal: &Principal,
+    request: StartChange,
+) -> Result<Versioned<SubjectChange>> {
+    match request.kind {
+        ChangeKind::EnterpriseToPerson => {
+            return Err(Error::ChangeNotSupported { reason: "an enterprise verification never becomes a personal one" })
+        }
+        ChangeKind::EnterpriseSubject | ChangeKind::PersonToEnterprise => {
+            return Err(Error::ChangeNotSupported { reason: "this change is not offered online yet: open a ticket" })
+        }
+        ChangeKind::EnterpriseName | ChangeKind::PersonToPerson => {}
+    }
+    require(&request.agreements, APPLICATION_AGREEMENT)?;
+    let now = deps.clock().now();
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    not_too_soon(&account, now)?;
+    let id = FlowId::generate();
+    match (request.kind, &account.enterprise, &account.personal) {
+        (ChangeKind::PersonToPerson, None, Some(person)) => {
+            let stale = stale_guard(deps, principal).await?;
+            let state = ChangeState::ProvingOwner { face_session: None };
+            let change =
+                SubjectChange::new(account.account_id.clone(), request.kind, state, person.name_masked.clone(), now);
+            match deps.changes().open_change(&id, &change, stale.as_ref(), None).await? {
+                ChangeOutcome::Applied => Ok(Versioned { id, version: 0, flow: change }),
+                _ => Err(Error::ChangeAlreadyOpen),
+            }
+        }
+        (ChangeKind::EnterpriseName, Some(organisation), _) => {
+            require(&request.agreements, ACCEPTANCE_AGREEMENT)?;
+            let new_name = request.new_name.as_deref().map(str::trim).unwrap_or_default().to_owned();
+            if !(2..=100).contains(&new_name.chars().count()) || new_name == organisation.name {
+                return Err(Error::invalid("new_name", "the organisation's new registered name, 2-100 characters"));
+            }
+            let stale = stale_guard(deps, principal).await?;
+            let supporting = [UploadPurpose::RegistrationChangeCertificate, UploadPurpose::ChangeForm]
+                .into_iter()
+                .filter(|p| request.material.contains_key(p));
+            let needed: Vec<UploadPurpose> = std::iter::once(UploadPurpose::OrgCertificate).chain(supporting).collect();
+            let mut change = SubjectChange::new(
+                account.account_id.clone(),
+                request.kind,
+                ChangeState::AwaitingMaterial,
+                organisation.name.clone(),
+                now,
+            );
+            change.to = Some(new_name.clone());
+            change.material = take_material(deps, &principal.account_id, &id, &needed, &request.material).await?;
+            // The registry confirms the code now carries the new name: done at once.
+            if deps.registry().lookup(&organisation.uscc, &new_name).await?.is_some() {
+                change.state = ChangeState::Completed { at: now };
+                let outcome = deps
+                    .changes()
+                    .complete_name_change(&id, &change, stale.as_ref(), &organisation.uscc, &new_name, now)
+                    .await?;
+                return match outcome {
+                    ChangeOutcome::Applied => Ok(Versioned { id, version: 0, flow: change }),
+                    ChangeOutcome::AccountChanged => Err(changed(deps, &account.account_id, now).await),
+                    _ => Err(Error::ChangeAlreadyOpen),
+                };
+            }
+            if needed.len() == 1 {
+                // Supporting material is added later (`submit_material`).
+                return match deps.changes().open_change(&id, &change, stale.as_ref(), None).await? {
+                    ChangeOutcome::Applied => Ok(Versioned { id, version: 0, flow: change }),
+                    _ => Err(Error::ChangeAlreadyOpen),
+                };
+            }
+            let case_id = FlowId::generate();
+            let case = rename_case(&id, &change, &organisation.uscc, now)?;
+            change.state = ChangeState::InReview { case_id: case_id.clone() };
+            match deps.changes().open_change(&id, &change, stale.as_ref(), Some((&case_id, &case))).await? {
+                ChangeOutcome::Applied => {
+                    dispatch(deps, Versioned { id: case_id, version: 0, flow: case }).await?;
+                    Ok(Versioned { id, version: 0, flow: change })
+                }
+                _ => Err(Error::ChangeAlreadyOpen),
+            }
+        }
+        _ => Err(Error::ChangeNotApplicable),
+    }
+}
+
+fn rename_case(
+    id: &FlowId,
+    change: &SubjectChange,
+    uscc: &crate::domain::enterprise::Uscc,
+    now: DateTime<Utc>,
+) -> Result<Case> {
+    let request = CaseRequest::EnterpriseRename {
+        change: id.clone(),
+        uscc: uscc.clone(),
+        old_name: change.from.clone(),
+        new_name: change.to.clone().ok_or_else(|| Error::internal("a rename case", "no new name"))?,
+    };
+    Ok(Case::new(change.account_id.clone(), Subject::Enterprise, request, change.material.clone(), now))
+}
+
+async fn own_change(deps: &impl HasFlows, principal: &Principal, id: &FlowId) -> Result<Versioned<SubjectChange>> {
+    deps.flows::<SubjectChange>()
+        .load(id)
+        .await?
+        .filter(|c| c.flow.account_id == principal.account_id)
+        .ok_or(Error::NotFound)
+}
+
+/// CHG-2: the supporting material (a registration change certificate or the change application
+/// form) for a name the registry did not confirm; the change goes to a reviewer.
+pub async fn submit_material(
+    deps: &(impl HasClock + HasFlows + HasAccounts + HasChanges + HasUploads + HasReviewQueue),
+    principal: &Principal,
+    id: &FlowId,
+    material: &MaterialRefs,
+) -> Result<Versioned<SubjectChange>> {
+    let current = own_change(deps, principal, id).await?;
+    let now = deps.clock().now();
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    let organisation = account.enterprise.ok_or(Error::ChangeNotApplicable)?;
+    let supporting: Vec<UploadPurpose> = [UploadPurpose::RegistrationChangeCertificate, UploadPurpose::ChangeForm]
+        .into_iter()
+        .filter(|p| material.contains_key(p))
+        .collect();
+    if supporting.is_empty() {
+        return Err(Error::MaterialMissing { material: UploadPurpose::RegistrationChangeCertificate.as_str() });
+    }
+    let case_id = FlowId::generate();
+    let mut next = current
+        .flow
+        .clone()
+        .apply(ChangeEvent::Review { case_id: case_id.clone() }, now)
+        .map_err(|r| refusal(&current.flow, r))?;
+    let mut kept = take_material(deps, &principal.account_id, id, &supporting, material).await?;
+    next.material.append(&mut kept);
+    let case = rename_case(id, &next, &organisation.uscc, now)?;
+    if !deps.changes().change_to_review(&current, &next, (&case_id, &case)).await? {
+        return Err(Error::ChangeNotAtStep { state: current.flow.state.name() });
+    }
+    dispatch(deps, Versioned { id: case_id, version: 0, flow: case }).await?;
+    Ok(Versioned { id: current.id, version: current.version + 1, flow: next })
+}
+
+/// How a person proves themselves in a change: a face check, or the bank-card four elements (the
+/// card's reserved phone proven by its code).
+#[derive(Debug)]
+pub enum Proof {
+    Face,
+    BankCard { card: BankCard, phone: Phone, challenge_id: ChallengeId, code: Code },
+}
+
+pub enum ProofOutcome {
+    /// The face session to scan; its result arrives by the provider's callback.
+    FaceStarted(FaceStarted),
+    Passed,
+}
+
+async fn open_face(
+    deps: &(impl HasClock + HasFace + HasFlows),
+    account: &crate::domain::ids::AccountId,
+    for_flow: FaceFor,
+    identity: Option<PersonalIdentity>,
+    name: &str,
+    number: &str,
+) -> Result<FaceStarted> {
+    let face_id = FlowId::generate();
+    let session = deps.face().start(face_id.as_str(), name, number).await?;
+    let expires_at = deps.clock().now() + FACE_SESSION_TTL;
+    let flow = FaceVerification {
+        account_id: account.clone(),
+        state: FaceState::Pending,
+        expires_at,
+        provider_session_id: session.provider_session_id,
+        identity,
+        for_flow: Some(for_flow),
+    };
+    deps.flows::<FaceVerification>().create(&face_id, &flow).await?;
+    Ok(FaceStarted {
+        verification_id: face_id,
+        qr_code: qr_svg_data_uri(&session.qr_payload),
+        qr_payload: session.qr_payload,
+        expires_at,
+    })
+}
+
+/// The bank's four-element check of a person within a change: one of the change's 5 tries,
+/// reserved (a conditional write) before the code is spent and the bank asked.
+async fn card_check(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasFlows + HasBankCard),
+    current: Versioned<SubjectChange>,
+    owner: bool,
+    (name, number): (&str, &str),
+    proof: &Proof,
+) -> Result<Versioned<SubjectChange>> {
+    let Proof::BankCard { card, phone, challenge_id, code } = proof else {
+        return Err(Error::internal("a card check", "not a bank card"));
+    };
+    let now = deps.clock().now();
+    let flow = current.flow.clone();
+    let reserved = advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::CardTry { owner }, now)
+        .await?
+        .map_err(|r| refusal(&flow, r))?;
+    codes::consume(deps, challenge_id, code, Purpose::BankCard, &codes::phone_target(deps, phone)).await?;
+    let elements = FourElements { name, id_number: number, card_number: card.expose(), phone: phone.as_e164() };
+    let answer = deps.bank_card().check(&new_opaque_id(), elements).await?;
+    if answer == BankCardResult::Mismatch {
+        let tries = if owner { reserved.flow.owner_card_tries } else { reserved.flow.new_card_tries };
+        let attempts_left = tries.left(MAX_CARD_TRIES);
+        return Err(if attempts_left == 0 {
+            Error::BankCardAttemptsExhausted { remaining_methods: vec!["face"] }
+        } else {
+            Error::BankCardMismatch { attempts_left, remaining_methods: vec!["face"] }
+        });
+    }
+    Ok(reserved)
+}
+
+/// CHG-5: the current person proves themselves, by face or bank card (5 tries).
+pub async fn prove_owner(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasFlows + HasFace + HasBankCard),
+    principal: &Principal,
+    id: &FlowId,
+    proof: Proof,
+) -> Result<ProofOutcome> {
+    let current = own_change(deps, principal, id).await?;
+    if !matches!(current.flow.state, ChangeState::ProvingOwner { .. }) {
+        return Err(Error::ChangeNotAtStep { state: current.flow.state.name() });
+    }
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    let person = account.personal.ok_or(Error::ChangeNotApplicable)?;
+    let name = deps.keys().decrypt(&person.name_encrypted)?;
+    let number = deps.keys().decrypt(&person.id_number_encrypted)?;
+    let now = deps.clock().now();
+    match proof {
+        Proof::Face => {
+            // The change must still take a face session before one is opened with the provider.
+            current
+                .flow
+                .clone()
+                .apply(ChangeEvent::FaceStarted { session: id }, now)
+                .map_err(|r| refusal(&current.flow, r))?;
+            let started =
+                open_face(deps, &principal.account_id, FaceFor::ChangeOwner(id.clone()), None, &name, &number).await?;
+            let session = started.verification_id.clone();
+            let flow = current.flow.clone();
+            advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::FaceStarted { session: &session }, now)
+                .await?
+                .map_err(|r| refusal(&flow, r))?;
+            Ok(ProofOutcome::FaceStarted(started))
+        }
+        Proof::BankCard { .. } => {
+            let reserved = card_check(deps, current, true, (&name, &number), &proof).await?;
+            let flow = reserved.flow.clone();
+            advance(deps.flows::<SubjectChange>(), reserved, || ChangeEvent::OwnerProven { session: None }, now)
+                .await?
+                .map_err(|r| refusal(&flow, r))?;
+            Ok(ProofOutcome::Passed)
+        }
+    }
+}
+
+/// The face provider's result for a change's current person.
+pub(crate) async fn owner_face_result(
+    deps: &(impl HasClock + HasFlows),
+    face: &Versioned<FaceVerification>,
+    face_next: FaceVerification,
+    change: &FlowId,
+) -> Result<()> {
+    if !deps.flows::<FaceVerification>().save(face, &face_next).await? {
+        return Err(Error::FaceSessionEnded);
+    }
+    let current = deps.flows::<SubjectChange>().load(change).await?.ok_or(Error::NotFound)?;
+    let now = deps.clock().now();
+    let passed = face_next.state == FaceState::Passed;
+    let event = || {
+        if passed {
+            ChangeEvent::OwnerProven { session: Some(&face.id) }
+        } else {
+            ChangeEvent::FaceFailed { session: &face.id }
+        }
+    };
+    // A result for a session the change no longer waits for changes nothing more.
+    let _ = advance(deps.flows::<SubjectChange>(), current, event, now).await?;
+    Ok(())
+}
+
+#[derive(Debug)]
+pub struct NewPersonSubmission {
+    /// The new person, and the acceptance agreement (《接受账号主体变更协议》) as `person.agreement`.
+    pub person: Person,
+    pub proof: Proof,
+}
+
+/// CHG-5: the new person verifies, by face or bank card (5 tries). The document must be another
+/// one, of someone at least 14, with a slot left among its 5 accounts.
+pub async fn submit_new_person(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasFlows + HasFace + HasBankCard + HasChanges),
+    principal: &Principal,
+    id: &FlowId,
+    submission: NewPersonSubmission,
+) -> Result<ProofOutcome> {
+    let current = own_change(deps, principal, id).await?;
+    if !matches!(current.flow.state, ChangeState::AwaitingNewPerson { .. }) {
+        return Err(Error::ChangeNotAtStep { state: current.flow.state.name() });
+    }
+    let person = &submission.person;
+    require(std::slice::from_ref(&person.agreement), ACCEPTANCE_AGREEMENT)?;
+    let now = deps.clock().now();
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    let old = account.personal.ok_or(Error::ChangeNotApplicable)?;
+    if person.document.age_on(now.date_naive()).is_some_and(|age| age < MINIMUM_AGE) {
+        return Err(Error::UnderAge);
+    }
+    let hash = super::kyc::document_hash(deps, &person.document);
+    if hash == old.document_hash {
+        return Err(Error::invalid("id_number", "is the current person's: a change names another person"));
+    }
+    if deps.kyc().document_accounts(&hash).await? >= crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT {
+        return Err(Error::DocumentAccountLimit);
+    }
+    let method = match submission.proof {
+        Proof::Face => "face",
+        Proof::BankCard { .. } => "bank_card",
+    };
+    let identity = PersonalIdentity {
+        method: method.into(),
+        name_encrypted: deps.keys().encrypt(person.name.expose())?,
+        name_masked: person.name.masked(),
+        document_type: person.document.kind().as_str().into(),
+        id_number_encrypted: deps.keys().encrypt(person.document.number())?,
+        id_number_masked: person.document.masked(),
+        document_hash: hash,
+        verified_at: now,
+    };
+    match submission.proof {
+        Proof::Face => {
+            current
+                .flow
+                .clone()
+                .apply(ChangeEvent::FaceStarted { session: id }, now)
+                .map_err(|r| refusal(&current.flow, r))?;
+            let for_flow = FaceFor::ChangeNewPerson(id.clone());
+            let started = open_face(
+                deps,
+                &principal.account_id,
+                for_flow,
+                Some(identity),
+                person.name.expose(),
+                person.document.number(),
+            )
+            .await?;
+            let session = started.verification_id.clone();
+            let flow = current.flow.clone();
+            advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::FaceStarted { session: &session }, now)
+                .await?
+                .map_err(|r| refusal(&flow, r))?;
+            Ok(ProofOutcome::FaceStarted(started))
+        }
+        Proof::BankCard { .. } => {
+            let names = (person.name.expose(), person.document.number());
+            let reserved = card_check(deps, current, false, names, &submission.proof).await?;
+            complete(deps, reserved, &old.document_hash, &identity, None).await?;
+            Ok(ProofOutcome::Passed)
+        }
+    }
+}
+
+/// The face provider's result for a change's new person: a pass completes the change.
+pub(crate) async fn new_person_face_result(
+    deps: &(impl HasClock + HasFlows + HasAccounts + HasChanges),
+    face: &Versioned<FaceVerification>,
+    face_next: FaceVerification,
+    change: &FlowId,
+) -> Result<()> {
+    let current = deps.flows::<SubjectChange>().load(change).await?.ok_or(Error::NotFound)?;
+    let now = deps.clock().now();
+    if face_next.state != FaceState::Passed {
+        if !deps.flows::<FaceVerification>().save(face, &face_next).await? {
+            return Err(Error::FaceSessionEnded);
+        }
+        let _ = advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::FaceFailed { session: &face.id }, now)
+            .await?;
+        return Ok(());
+    }
+    let identity = face.flow.identity.clone().ok_or_else(|| Error::internal("a change's face result", "no person"))?;
+    let account = deps.accounts().account(&current.flow.account_id).await?.ok_or(Error::NotFound)?;
+    let old = account.personal.ok_or(Error::ChangeNotApplicable)?;
+    complete(deps, current, &old.document_hash, &identity, Some((face, &face_next))).await
+}
+
+/// The new person passed: the account names them, in one transaction with the counters.
+async fn complete(
+    deps: &(impl HasClock + HasFlows + HasAccounts + HasChanges),
+    mut current: Versioned<SubjectChange>,
+    old_document_hash: &str,
+    identity: &PersonalIdentity,
+    face: Option<(&Versioned<FaceVerification>, &FaceVerification)>,
+) -> Result<()> {
+    let now = deps.clock().now();
+    for _ in 0..MAX_RACES {
+        let session = face.map(|(f, _)| &f.id);
+        let event = ChangeEvent::Completed { session, to: identity.name_masked.clone() };
+        let next = current.flow.clone().apply(event, now).map_err(|r| refusal(&current.flow, r))?;
+        let new = NewPerson { identity, face };
+        let cap = crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT;
+        match deps.changes().complete_person_change(&current, &next, old_document_hash, new, cap, now).await? {
+            ChangeOutcome::Applied => return Ok(()),
+            ChangeOutcome::DocumentLimitReached => return Err(Error::DocumentAccountLimit),
+            ChangeOutcome::AccountChanged | ChangeOutcome::TooSoon => {
+                return Err(changed(deps, &current.flow.account_id, now).await);
+            }
+            ChangeOutcome::Stale | ChangeOutcome::AlreadyOpen => {
+                if face.is_some() {
+                    return Err(Error::FaceSessionEnded);
+                }
+                current = deps.flows::<SubjectChange>().load(&current.id).await?.ok_or(Error::NotFound)?;
+            }
+        }
+    }
+    Err(Error::internal("complete a change", "too many concurrent writes"))
+}
+
+/// Withdraws an open change (one in review: its case, while no reviewer has claimed it).
+pub async fn withdraw_change(
+    deps: &(impl HasClock + HasFlows + HasCases),
+    principal: &Principal,
+    id: &FlowId,
+) -> Result<()> {
+    let current = own_change(deps, principal, id).await?;
+    if let ChangeState::InReview { case_id } = &current.flow.state {
+        super::cases::withdraw_case(deps, principal, case_id).await?;
+        return Ok(());
+    }
+    let now = deps.clock().now();
+    let flow = current.flow.clone();
+    advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::Withdraw, now)
+        .await?
+        .map_err(|r| refusal(&flow, r))?;
+    Ok(())
+}
+
+/// A change the sweeper found past its day: withdrawn by the system [CHG-5].
+pub(crate) async fn expire(deps: &(impl HasClock + HasFlows), id: &FlowId) -> Result<()> {
+    let Some(current) = deps.flows::<SubjectChange>().load(id).await? else { return Ok(()) };
+    let now = deps.clock().now();
+    let _ = advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::Sweep, now).await?;
+    Ok(())
+}
+
+/// A change as its owner sees it; one in review shows its case's state.
+pub struct ChangeView {
+    pub change: Versioned<SubjectChange>,
+    /// `proving_owner`, `awaiting_new_person`, `awaiting_material`, `in_review`, `completed`,
+    /// `rejected`, `withdrawn`.
+    pub state: &'static str,
+    pub submit_by: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub rejection_reason: Option<String>,
+}
+
+/// The account's changes, newest first, with when the next one may complete.
+pub async fn changes(
+    deps: &(impl HasClock + HasFlows + HasChanges + HasAccounts),
+    principal: &Principal,
+) -> Result<(Vec<ChangeView>, Option<DateTime<Utc>>)> {
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    let now = deps.clock().now();
+    let mut views = vec![];
+    for change in deps.changes().changes_of(&principal.account_id, LISTED).await? {
+        let mut state = change.flow.state.name();
+        let (mut due_at, mut rejection_reason) = (None, None);
+        if let ChangeState::InReview { case_id } = &change.flow.state {
+            if let Some(case) = deps.flows::<Case>().load(case_id).await? {
+                due_at = Some(case.flow.due_at);
+                state = match &case.flow.state {
+                    CaseState::Approved { .. } => "completed",
+                    CaseState::Rejected { reason, .. } => {
+                        rejection_reason = Some(reason.clone());
+                        "rejected"
+                    }
+                    CaseState::Withdrawn => "withdrawn",
+                    _ => "in_review",
+                };
+            }
+        }
+        let submit_by = change.flow.submit_by();
+        if submit_by.is_some_and(|by| now >= by) {
+            state = "withdrawn";
+        }
+        views.push(ChangeView { change, state, submit_by, due_at, rejection_reason });
+    }
+    let next = next_change_from(account.last_change_at).filter(|from| *from > now);
+    Ok((views, next))
+}
+
+/// The person named by a form (the new person of a change).
+pub fn person(name: PersonName, document_type: DocumentType, number: &str, agreement: AgreementRef) -> Result<Person> {
+    let document = IdDocument::parse(document_type, number).map_err(|reason| Error::invalid("id_number", reason))?;
+    Ok(Person { name, document, agreement })
+}
