@@ -348,3 +348,152 @@ async fn the_documents_slots_stay_exact_when_a_change_frees_one_while_another_ac
         assert_eq!(last.status, 201, "the freed slot is there: {:?}", last.body);
     }
 }
+
+/// A person -> enterprise change started and its owner proven by bank card: the change's id.
+async fn enterprise_change_proven(app: &TestApp, token: &str) -> String {
+    let started = start(app, token, json!({"kind": "person_to_enterprise", "agreements": agreements(false)})).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    let id = started.body["change_id"].as_str().unwrap().to_owned();
+    let proven = step(app, token, &id, "owner-proof", card_proof(app, "622202").await).await;
+    assert_eq!(proven.body["state"], "passed", "{:?}", proven.body);
+    assert_eq!(history(app, token).await["changes"][0]["state"], "awaiting_new_enterprise");
+    id
+}
+
+#[tokio::test]
+async fn a_person_hands_the_account_to_a_company_and_the_documents_slot_is_given_back() {
+    // CHG-4
+    let app = spawn_app().await;
+    let document = unique_id_number();
+    let mut tokens = vec![];
+    for _ in 0..5 {
+        let (_, _, token) = app.signed_in_user().await;
+        let started = app.start_face(&token, "王五", &document).await;
+        assert_eq!(app.scan_face(started.body["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+        tokens.push(token);
+    }
+    let token = &tokens[0];
+    let id = enterprise_change_proven(&app, token).await;
+    let extra = json!({"change_id": id});
+    let body = app.enterprise_body(token, "legal_face", "enterprise", &uscc("91"), extra).await;
+    assert_eq!(app.start_enterprise(token, &body).await.code(), "AGREEMENTS_REQUIRED", "the acceptance agreement");
+    let body = with(body, json!({"acceptance": acceptance()}));
+    let started = app.start_enterprise(token, &body).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    assert_eq!(me(&app, token).await["verification"]["state"], "personal", "the person until it passes");
+    assert_eq!(app.scan_face(started.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let after = me(&app, token).await;
+    assert_eq!(after["verification"]["state"], "enterprise", "{after:?}");
+    assert_eq!(after["verification"]["name"], "云杉数据科技有限公司");
+    let h = history(&app, token).await;
+    assert_eq!(
+        (h["changes"][0]["state"].as_str(), h["changes"][0]["to"].as_str()),
+        (Some("completed"), Some("云杉数据科技有限公司"))
+    );
+    // The document's slot came back: a sixth account verifies with it.
+    let (_, _, sixth) = app.signed_in_user().await;
+    assert_eq!(app.bank_card(&sixth, "王五", &document, &card_number("622202")).await.status, 201);
+}
+
+#[tokio::test]
+async fn a_change_to_an_enterprise_has_five_attempts_per_method_and_withdrawing_resets_them() {
+    // CHG-4, under a burst of 50
+    let app = spawn_app().await;
+    let (_, token, _) = person(&app).await;
+    let id = enterprise_change_proven(&app, &token).await;
+    let body = app
+        .enterprise_body(
+            &token,
+            "legal_face",
+            "enterprise",
+            &uscc("91"),
+            json!({"change_id": id, "acceptance": acceptance()}),
+        )
+        .await;
+    let calls = (0..50).map(|i| {
+        let (app, token, body) = (&app, &token, &body);
+        async move {
+            let ip = format!("198.51.100.{}", 10 + i % 8);
+            app.call_from(&ip, "POST", "/v1/enterprise/applications", Some(token), bytes::Bytes::from(body.to_string()))
+                .await
+        }
+    });
+    let replies = futures::future::join_all(calls).await;
+    let started = replies.iter().filter(|r| r.status == 201).count();
+    let exhausted: Vec<&Reply> = replies.iter().filter(|r| r.code() == "METHOD_ATTEMPTS_EXHAUSTED").collect();
+    assert_eq!(
+        (started, exhausted.len()),
+        (5, 45),
+        "{:?}",
+        replies.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>()
+    );
+    assert_eq!(exhausted[0].body["error"]["details"]["remaining_methods"], json!(["corporate_transfer"]));
+    // The account's own enterprise attempts are untouched.
+    let o = app.call("GET", "/v1/enterprise", Some(&token), None).await;
+    assert_eq!(o.body["methods"][0]["attempts_left"], 10);
+    let recharge = app
+        .enterprise_body(
+            &token,
+            "recharge",
+            "enterprise",
+            &uscc("91"),
+            json!({"change_id": id, "acceptance": acceptance()}),
+        )
+        .await;
+    assert_eq!(app.start_enterprise(&token, &recharge).await.code(), "METHOD_NOT_OFFERED");
+
+    let withdrawal = app.call("POST", &format!("/v1/subject-changes/{id}/withdrawal"), Some(&token), None).await;
+    assert_eq!(withdrawal.status, 204);
+    let again = enterprise_change_proven(&app, &token).await;
+    let body = with(body, json!({"change_id": again}));
+    assert_eq!(app.start_enterprise(&token, &body).await.status, 201, "a new change has its own attempts");
+}
+
+#[tokio::test]
+async fn an_organisation_reviewed_within_a_change_withdrawn_meanwhile_is_not_approved() {
+    // CHG-4 with another organisation (manual review): the change ends first, the approval is
+    // blocked and the account keeps its person.
+    let app = spawn_app().await;
+    let (_, token, _) = person(&app).await;
+    let id = enterprise_change_proven(&app, &token).await;
+    let body = app
+        .enterprise_body(
+            &token,
+            "legal_face",
+            "foundation",
+            &uscc("53"),
+            json!({"change_id": id, "acceptance": acceptance()}),
+        )
+        .await;
+    let started = app.start_enterprise(&token, &body).await;
+    assert_eq!(app.scan_face(started.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let withdrawal = app.call("POST", &format!("/v1/subject-changes/{id}/withdrawal"), Some(&token), None).await;
+    assert_eq!(withdrawal.status, 204);
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let blocked =
+        app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    assert_eq!(blocked.code(), "DECISION_BLOCKED", "{:?}", blocked.body);
+    assert_eq!(me(&app, &token).await["verification"]["state"], "personal");
+
+    // Without the withdrawal the approval completes the change.
+    let (_, token, _) = person(&app).await;
+    let id = enterprise_change_proven(&app, &token).await;
+    let body = app
+        .enterprise_body(
+            &token,
+            "legal_face",
+            "foundation",
+            &uscc("53"),
+            json!({"change_id": id, "acceptance": acceptance()}),
+        )
+        .await;
+    let started = app.start_enterprise(&token, &body).await;
+    assert_eq!(app.scan_face(started.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let approved =
+        app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    assert_eq!(approved.status, 200, "{:?}", approved.body);
+    assert_eq!(me(&app, &token).await["verification"]["state"], "enterprise");
+    assert_eq!(history(&app, &token).await["changes"][0]["state"], "completed");
+}

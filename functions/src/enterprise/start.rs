@@ -2,7 +2,8 @@
 //! [KYC-E3..KYC-E6]: the organisation (type, name, code, legal representative), its certificate's
 //! upload and the agreement, then per method: who does the face check (legal-representative face;
 //! an authorised person adds the stamped letter), the corporate account and its handler
-//! (corporate transfer), or the first recharge's SMS code.
+//! (corporate transfer), or the first recharge's SMS code. With `change_id`, the application
+//! completes a person -> enterprise change (5 attempts per method in the change) [CHG-4].
 
 use super::{application_body, face_body, PersonBody};
 use crate::api::{json_response, ApiResult};
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use shared::domain::agreements::AgreementRef;
 use shared::domain::code::Code;
 use shared::domain::enterprise::{Method, OrgType, Role, Uscc};
-use shared::domain::ids::ChallengeId;
+use shared::domain::ids::{ChallengeId, FlowId};
 use shared::usecases::enterprise::{application, start_application, ApplicationForm};
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -47,6 +48,12 @@ pub struct ApplicationBody {
     challenge_id: Option<ChallengeId>,
     #[serde(default)]
     code: Option<Code>,
+    /// A person -> enterprise change this application completes [CHG-4], with the acceptance
+    /// agreement `subject-change-acceptance-agreement`.
+    #[serde(default)]
+    change_id: Option<FlowId>,
+    #[serde(default)]
+    acceptance: Option<AgreementRef>,
 }
 
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Json<ApplicationBody>) -> ApiResult {
@@ -64,6 +71,10 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Jso
         account_number: body.account_number,
         handler: body.handler.map(|p| p.person("handler")).transpose()?,
         receiving_code: body.challenge_id.zip(body.code),
+        change: body.change_id.map(|id| {
+            let none = || AgreementRef { id: String::new(), version: String::new() };
+            (id, body.acceptance.unwrap_or_else(none))
+        }),
     };
     let started = start_application(&state.services, &principal, form).await?;
     let view = application(&state.services, &principal, &started.application.id).await?;

@@ -16,6 +16,7 @@
 //! At most one change completes per 30 days; one change is open per account at a time.
 
 use super::case::Material;
+use super::enterprise::Method;
 use super::flow::{Flow, FlowKind, Tries};
 use super::ids::{AccountId, FlowId};
 use chrono::{DateTime, Duration, Utc};
@@ -31,6 +32,10 @@ pub const CHANGE_INTERVAL: Duration = Duration::days(30);
 pub const PERSON_CHANGE_WINDOW: Duration = Duration::days(1);
 /// Bank-card tries within a change, for the current person and for the new one [CHG-5].
 pub const MAX_CARD_TRIES: u32 = 5;
+/// Attempts per enterprise method within a person -> enterprise change [CHG-4].
+pub const MAX_CHANGE_ATTEMPTS: u32 = 5;
+/// The enterprise methods of a person -> enterprise change [CHG-4].
+pub const CHANGE_METHODS: [Method; 2] = [Method::LegalFace, Method::CorporateTransfer];
 /// Changes are kept this long (the history).
 const KEEP: Duration = Duration::days(3 * 365);
 
@@ -42,7 +47,7 @@ pub enum ChangeKind {
     EnterpriseName,
     /// CHG-3: another organisation (not offered yet).
     EnterpriseSubject,
-    /// CHG-4: from a person to an organisation (not offered yet).
+    /// CHG-4: from a person to an organisation.
     PersonToEnterprise,
     /// CHG-5: from a person to another person.
     PersonToPerson,
@@ -73,6 +78,9 @@ pub enum ChangeState {
     AwaitingNewPerson {
         face_session: Option<FlowId>,
     },
+    /// The organisation verifies by legal-representative face or corporate transfer, at most 5
+    /// attempts per method in this change [CHG-4].
+    AwaitingNewEnterprise,
     /// The registry did not confirm the new name: a registration change certificate or the change
     /// application form is needed.
     AwaitingMaterial,
@@ -94,6 +102,7 @@ impl ChangeState {
         match self {
             ChangeState::ProvingOwner { .. } => "proving_owner",
             ChangeState::AwaitingNewPerson { .. } => "awaiting_new_person",
+            ChangeState::AwaitingNewEnterprise => "awaiting_new_enterprise",
             ChangeState::AwaitingMaterial => "awaiting_material",
             ChangeState::InReview { .. } => "in_review",
             ChangeState::Completed { .. } => "completed",
@@ -118,6 +127,9 @@ pub struct SubjectChange {
     pub from: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// CHG-4: the enterprise attempts made in this change, per method.
+    #[serde(default)]
+    pub enterprise_attempts: std::collections::BTreeMap<Method, u32>,
     /// CHG-2: the new licence (and the supporting material), kept under the change.
     #[serde(default)]
     pub material: Vec<Material>,
@@ -145,6 +157,14 @@ pub enum ChangeEvent<'a> {
         session: Option<&'a FlowId>,
         to: String,
     },
+    /// One attempt of an enterprise method, counted before any outside party is asked [CHG-4].
+    EnterpriseAttempt {
+        method: Method,
+    },
+    /// The organisation passed and the account now names it [CHG-4].
+    EnterpriseVerified {
+        to: String,
+    },
     Review {
         case_id: FlowId,
     },
@@ -160,6 +180,8 @@ pub enum ChangeRefusal {
     Expired,
     #[error("no bank-card tries are left in this change")]
     CardTriesExhausted,
+    #[error("no attempts of this method are left in this change")]
+    MethodExhausted,
     #[error("the face session is not the change's current one")]
     OtherSession,
     #[error("nothing is due yet")]
@@ -176,6 +198,7 @@ impl SubjectChange {
             updated_at: now,
             owner_card_tries: Tries::default(),
             new_card_tries: Tries::default(),
+            enterprise_attempts: Default::default(),
             from,
             to: None,
             material: vec![],
@@ -196,8 +219,20 @@ impl SubjectChange {
     pub fn waits_for_user(&self) -> bool {
         matches!(
             self.state,
-            ChangeState::ProvingOwner { .. } | ChangeState::AwaitingNewPerson { .. } | ChangeState::AwaitingMaterial
+            ChangeState::ProvingOwner { .. }
+                | ChangeState::AwaitingNewPerson { .. }
+                | ChangeState::AwaitingNewEnterprise
+                | ChangeState::AwaitingMaterial
         )
+    }
+
+    /// The enterprise methods still open in this change [CHG-4].
+    pub fn open_methods(&self) -> Vec<&'static str> {
+        CHANGE_METHODS
+            .into_iter()
+            .filter(|m| self.enterprise_attempts.get(m).copied().unwrap_or(0) < MAX_CHANGE_ATTEMPTS)
+            .map(Method::as_str)
+            .collect()
     }
 
     fn on_time(&self, now: DateTime<Utc>) -> Result<(), ChangeRefusal> {
@@ -254,7 +289,25 @@ impl Flow for SubjectChange {
                 if session.is_some() && face_session.as_ref() != session {
                     return Err(ChangeRefusal::OtherSession);
                 }
-                S::AwaitingNewPerson { face_session: None }
+                match self.kind {
+                    ChangeKind::PersonToEnterprise => S::AwaitingNewEnterprise,
+                    _ => S::AwaitingNewPerson { face_session: None },
+                }
+            }
+            (S::AwaitingNewEnterprise, E::EnterpriseAttempt { method }) => {
+                if !CHANGE_METHODS.contains(&method) {
+                    return Err(ChangeRefusal::NotAtThisStep);
+                }
+                let used = self.enterprise_attempts.entry(method).or_default();
+                if *used >= MAX_CHANGE_ATTEMPTS {
+                    return Err(ChangeRefusal::MethodExhausted);
+                }
+                *used += 1;
+                S::AwaitingNewEnterprise
+            }
+            (S::AwaitingNewEnterprise, E::EnterpriseVerified { to }) => {
+                self.to = Some(to);
+                S::Completed { at: now }
             }
             (S::ProvingOwner { face_session }, E::CardTry { owner: true }) => {
                 self.owner_card_tries =
@@ -274,9 +327,10 @@ impl Flow for SubjectChange {
                 S::Completed { at: now }
             }
             (S::AwaitingMaterial, E::Review { case_id }) => S::InReview { case_id },
-            (S::ProvingOwner { .. } | S::AwaitingNewPerson { .. } | S::AwaitingMaterial, E::Withdraw) => {
-                S::Withdrawn { at: now, by_system: false }
-            }
+            (
+                S::ProvingOwner { .. } | S::AwaitingNewPerson { .. } | S::AwaitingNewEnterprise | S::AwaitingMaterial,
+                E::Withdraw,
+            ) => S::Withdrawn { at: now, by_system: false },
             (_, E::Sweep) => {
                 if self.submit_by().is_none_or(|by| now < by) {
                     return Err(ChangeRefusal::NothingDue);
@@ -344,5 +398,24 @@ mod tests {
         );
         let proven = c.apply(ChangeEvent::OwnerProven { session: None }, now()).unwrap();
         assert!(proven.apply(ChangeEvent::CardTry { owner: false }, now()).is_ok(), "the new person's own tries");
+    }
+
+    #[test]
+    fn a_person_to_enterprise_change_counts_five_attempts_per_method() {
+        let state = ChangeState::ProvingOwner { face_session: None };
+        let c =
+            SubjectChange::new(AccountId::from_raw("a"), ChangeKind::PersonToEnterprise, state, "张*".into(), now());
+        let mut c = c.apply(ChangeEvent::OwnerProven { session: None }, now()).unwrap();
+        assert_eq!(c.state, ChangeState::AwaitingNewEnterprise);
+        for _ in 0..MAX_CHANGE_ATTEMPTS {
+            c = c.apply(ChangeEvent::EnterpriseAttempt { method: Method::LegalFace }, now()).unwrap();
+        }
+        let face = ChangeEvent::EnterpriseAttempt { method: Method::LegalFace };
+        assert_eq!(c.clone().apply(face, now()).unwrap_err(), ChangeRefusal::MethodExhausted);
+        assert_eq!(c.open_methods(), ["corporate_transfer"]);
+        let recharge = ChangeEvent::EnterpriseAttempt { method: Method::Recharge };
+        assert!(c.clone().apply(recharge, now()).is_err(), "not a method of this change");
+        let done = c.apply(ChangeEvent::EnterpriseVerified { to: "某公司".into() }, now()).unwrap();
+        assert!(matches!(done.state, ChangeState::Completed { .. }));
     }
 }

@@ -3,6 +3,7 @@
 //! and the store of applications, attempt counters, receiving accounts and the balance's ledger.
 
 use crate::domain::case::Case;
+use crate::domain::change::SubjectChange;
 use crate::domain::enterprise::application::EnterpriseApplication;
 use crate::domain::enterprise::banks::Bank;
 use crate::domain::enterprise::money::Fen;
@@ -87,6 +88,13 @@ impl ReceivingAccount {
 pub enum EnterpriseEffect {
     /// Mark the account enterprise-verified (only if it is still unverified).
     Verify(EnterpriseIdentity),
+    /// The account's person gives way to the organisation (only if the account still names that
+    /// person): the document's slot is given back and the change completes [CHG-4].
+    ReplacePerson {
+        identity: EnterpriseIdentity,
+        document_hash: String,
+        change: Box<(Versioned<SubjectChange>, SubjectChange)>,
+    },
     /// Open the review case (with its guard).
     OpenCase(FlowId, Box<Case>),
     /// Move the face session on (a session passes at most once).

@@ -111,6 +111,13 @@ pub enum CaseEffect {
     /// Rename the organisation (only if its code is still `uscc` and no change completed in the
     /// 30 days before `now`) [CHG-2].
     RenameEnterprise { account: AccountId, uscc: crate::domain::enterprise::Uscc, new_name: String, now: DateTime<Utc> },
+    /// The account's person gives way to the organisation, completing the change [CHG-4].
+    ReplacePerson {
+        account: AccountId,
+        identity: crate::domain::enterprise::EnterpriseIdentity,
+        document_hash: String,
+        change: Box<(Versioned<crate::domain::change::SubjectChange>, crate::domain::change::SubjectChange)>,
+    },
     /// Verify the organisation (only if the account is still unverified) [KYC-E4, KYC-E5].
     VerifyEnterprise { account: AccountId, identity: crate::domain::enterprise::EnterpriseIdentity },
 }

@@ -49,6 +49,9 @@ fn require(given: &[AgreementRef], (id, version): (&'static str, &'static str)) 
 fn refusal(change: &SubjectChange, refusal: ChangeRefusal) -> Error {
     match refusal {
         ChangeRefusal::CardTriesExhausted => Error::BankCardAttemptsExhausted { remaining_methods: vec!["face"] },
+        ChangeRefusal::MethodExhausted => {
+            Error::MethodAttemptsExhausted { method: "", remaining_methods: change.open_methods() }
+        }
         _ => Error::ChangeNotAtStep { state: change.state.name() },
     }
 }
@@ -111,18 +114,21 @@ pub async fn start_change(
         ChangeKind::EnterpriseToPerson => {
             return Err(Error::ChangeNotSupported { reason: "an enterprise verification never becomes a personal one" })
         }
-        ChangeKind::EnterpriseSubject | ChangeKind::PersonToEnterprise => {
+        ChangeKind::EnterpriseSubject => {
             return Err(Error::ChangeNotSupported { reason: "this change is not offered online yet: open a ticket" })
         }
-        ChangeKind::EnterpriseName | ChangeKind::PersonToPerson => {}
+        ChangeKind::EnterpriseName | ChangeKind::PersonToPerson | ChangeKind::PersonToEnterprise => {}
     }
     require(&request.agreements, APPLICATION_AGREEMENT)?;
     let now = deps.clock().now();
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
-    not_too_soon(&account, now)?;
+    // One change per 30 days for a person's and a name's change [CHG-2, CHG-5].
+    if request.kind != ChangeKind::PersonToEnterprise {
+        not_too_soon(&account, now)?;
+    }
     let id = FlowId::generate();
     match (request.kind, &account.enterprise, &account.personal) {
-        (ChangeKind::PersonToPerson, None, Some(person)) => {
+        (ChangeKind::PersonToPerson | ChangeKind::PersonToEnterprise, None, Some(person)) => {
             let stale = stale_guard(deps, principal).await?;
             let state = ChangeState::ProvingOwner { face_session: None };
             let change =

@@ -16,6 +16,9 @@ use super::kyc::FaceStarted;
 use crate::adapters::enterprise::{InboundTransfer, PayoutCallback};
 use crate::domain::agreements::AgreementRef;
 use crate::domain::case::{Case, CaseState, EnterpriseFacts, EnterpriseReview, Subject};
+use crate::domain::change::{
+    ChangeEvent, ChangeKind, ChangeRefusal, ChangeState, SubjectChange, ACCEPTANCE_AGREEMENT, CHANGE_METHODS,
+};
 use crate::domain::code::{Code, Purpose};
 use crate::domain::enterprise::application::{
     AfterFace, ApplicationEvent, ApplicationState, EnterpriseApplication, RechargeDetails, TransferDetails,
@@ -72,6 +75,9 @@ pub struct ApplicationForm {
     pub handler: Option<PersonForm>,
     /// Recharge, the first time: the SMS code sent to the bound phone (purpose `receiving-account`).
     pub receiving_code: Option<(ChallengeId, Code)>,
+    /// The person -> enterprise change this application completes, with its acceptance agreement
+    /// (《接受账号主体变更协议》) [CHG-4].
+    pub change: Option<(FlowId, AgreementRef)>,
 }
 
 pub struct Started {
@@ -120,6 +126,86 @@ async fn count_attempt(deps: &impl HasEnterprise, account: &AccountId, method: M
         Some(_) => Ok(()),
         None => Err(exhausted()),
     }
+}
+
+/// The person -> enterprise change an application completes: the caller's, waiting for its
+/// organisation, with the acceptance agreement, by one of its two methods [CHG-4].
+async fn change_in_progress(
+    deps: &impl HasFlows,
+    principal: &Principal,
+    account: &crate::ports::AccountRecord,
+    id: &FlowId,
+    acceptance: &AgreementRef,
+    method: Method,
+) -> Result<Versioned<SubjectChange>> {
+    let (agreement, version) = ACCEPTANCE_AGREEMENT;
+    if acceptance.id != agreement || acceptance.version != version {
+        return Err(Error::AgreementsRequired { missing: vec![agreement] });
+    }
+    let change = deps
+        .flows::<SubjectChange>()
+        .load(id)
+        .await?
+        .filter(|c| c.flow.account_id == principal.account_id)
+        .ok_or(Error::NotFound)?;
+    if change.flow.kind != ChangeKind::PersonToEnterprise || account.personal.is_none() {
+        return Err(Error::ChangeNotApplicable);
+    }
+    if change.flow.state != ChangeState::AwaitingNewEnterprise {
+        return Err(Error::ChangeNotAtStep { state: change.flow.state.name() });
+    }
+    if !CHANGE_METHODS.contains(&method) {
+        return Err(Error::MethodNotOffered {
+            method: method.as_str(),
+            reason: "a change to an enterprise verifies by legal-representative face or corporate transfer",
+        });
+    }
+    Ok(change)
+}
+
+/// Counts one attempt of `method` in the change (5 per method) before any outside party is asked.
+async fn count_change_attempt(
+    deps: &(impl HasClock + HasFlows),
+    change: Versioned<SubjectChange>,
+    method: Method,
+) -> Result<()> {
+    let now = deps.clock().now();
+    let id = change.id.clone();
+    match advance(deps.flows::<SubjectChange>(), change, || ChangeEvent::EnterpriseAttempt { method }, now).await? {
+        Ok(_) => Ok(()),
+        Err(ChangeRefusal::MethodExhausted) => {
+            let current = deps.flows::<SubjectChange>().load(&id).await?.ok_or(Error::NotFound)?;
+            let remaining_methods = current.flow.open_methods();
+            Err(Error::MethodAttemptsExhausted { method: method.as_str(), remaining_methods })
+        }
+        Err(_) => Err(Error::ChangeNotAtStep { state: "awaiting_new_enterprise" }),
+    }
+}
+
+/// What a passing application writes with its transition: the account verified, or, for a
+/// person -> enterprise change, the person giving way to the organisation and the change complete.
+async fn verified_effects(
+    deps: &(impl HasFlows + HasAccounts),
+    id: &FlowId,
+    application: &EnterpriseApplication,
+    now: DateTime<Utc>,
+) -> Result<EnterpriseEffect> {
+    let identity = identity_of(id, application, now);
+    let Some(change_id) = &application.change else { return Ok(EnterpriseEffect::Verify(identity)) };
+    let change = deps.flows::<SubjectChange>().load(change_id).await?.ok_or(Error::NotFound)?;
+    let event = ChangeEvent::EnterpriseVerified { to: identity.name.clone() };
+    let next = change
+        .flow
+        .clone()
+        .apply(event, now)
+        .map_err(|_| Error::ChangeNotAtStep { state: change.flow.state.name() })?;
+    let account = deps.accounts().account(&application.account_id).await?.ok_or(Error::NotFound)?;
+    let person = account.personal.ok_or(Error::ChangeNotApplicable)?;
+    Ok(EnterpriseEffect::ReplacePerson {
+        identity,
+        document_hash: person.document_hash,
+        change: Box::new((change, next)),
+    })
 }
 
 /// The registry's answer checked against the form [KYC-E2, KYC-E5].
@@ -259,9 +345,13 @@ pub async fn start_application(
     }
     let now = deps.clock().now();
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
-    if account.personal.is_some() || account.enterprise.is_some() {
-        return Err(Error::AlreadyVerified);
-    }
+    let change = match &form.change {
+        None if account.personal.is_some() || account.enterprise.is_some() => return Err(Error::AlreadyVerified),
+        None => None,
+        Some((change, acceptance)) => {
+            Some(change_in_progress(deps, principal, &account, change, acceptance, form.method).await?)
+        }
+    };
     let person = face_person(&form)?;
     let transfer = match form.method {
         Method::CorporateTransfer => Some(transfer_account(&form)?),
@@ -276,7 +366,10 @@ pub async fn start_application(
     if receiving.as_ref().is_some_and(|(r, _)| r.waits(now)) {
         return Err(Error::RechargeAlreadyOpen);
     }
-    count_attempt(deps, &principal.account_id, form.method).await?;
+    match change {
+        None => count_attempt(deps, &principal.account_id, form.method).await?,
+        Some(change) => count_change_attempt(deps, change, form.method).await?,
+    }
     check_registry(deps, &form, now).await?;
     let id = FlowId::generate();
     let needed = needed_material(person.map(|p| p.0));
@@ -296,6 +389,7 @@ pub async fn start_application(
         transfer: None,
         recharge: None,
         state: ApplicationState::AwaitingTransfer,
+        change: form.change.as_ref().map(|(id, _)| id.clone()),
         created_at: now,
         updated_at: now,
     };
@@ -441,7 +535,7 @@ fn review_case(id: &FlowId, application: &EnterpriseApplication, reason: Enterpr
 /// failure kills the session's QR code; a pass verifies a company, sends any other organisation
 /// to review, and starts a corporate transfer's payout.
 pub(crate) async fn face_result(
-    deps: &(impl HasClock + HasKeys + HasFlows + HasEnterprise + HasReviewQueue + HasPayouts),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasEnterprise + HasReviewQueue + HasPayouts + HasAccounts),
     face: &Versioned<FaceVerification>,
     face_next: FaceVerification,
     application: &FlowId,
@@ -472,7 +566,7 @@ pub(crate) async fn face_result(
         let mut effects = vec![EnterpriseEffect::Face(Box::new(face.clone()), Box::new(face_next.clone()))];
         let case = match &then {
             AfterFace::Verify => {
-                effects.push(EnterpriseEffect::Verify(identity_of(&current.id, &current.flow, now)));
+                effects.push(verified_effects(deps, &current.id, &current.flow, now).await?);
                 None
             }
             AfterFace::Review(case_id) => {
@@ -605,7 +699,7 @@ pub enum AmountOutcome {
 /// to review when a risk rule fires); a wrong one is counted in the same conditional write that
 /// records it, so parallel guesses take effect one at a time.
 pub async fn enter_amount(
-    deps: &(impl HasClock + HasKeys + HasFlows + HasEnterprise + HasReviewQueue + HasRisk),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasEnterprise + HasReviewQueue + HasRisk + HasAccounts),
     principal: &Principal,
     id: &FlowId,
     amount: &str,
@@ -647,7 +741,7 @@ pub async fn enter_amount(
                 let versioned = Versioned { id: case_id.clone(), version: 0, flow: case.clone() };
                 (EnterpriseEffect::OpenCase(case_id.clone(), Box::new(case)), Some(versioned))
             }
-            None => (EnterpriseEffect::Verify(identity_of(id, &current.flow, now)), None),
+            None => (verified_effects(deps, id, &current.flow, now).await?, None),
         };
         match deps.enterprise().settle(&principal.account_id, Some((&current, &next)), &[effect]).await? {
             SettleOutcome::Applied => {

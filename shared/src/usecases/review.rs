@@ -9,6 +9,8 @@ use super::deps::{
 };
 use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
 use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, Decision, MAX_REASON_CHARS};
+use crate::domain::change::{ChangeEvent, SubjectChange};
+use crate::domain::enterprise::application::EnterpriseApplication;
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::ids::FlowId;
 use crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT;
@@ -263,6 +265,32 @@ fn effect_of(case: &Case, now: DateTime<Utc>) -> Result<CaseEffect> {
     })
 }
 
+/// What approving changes: for an enterprise application that completes a person -> enterprise
+/// change, the person gives way to the organisation and the change completes (refused when the
+/// change ended meanwhile) [CHG-4]; else the request's own effect.
+async fn approval_effect(deps: &(impl HasFlows + HasAccounts), case: &Case, now: DateTime<Utc>) -> Result<CaseEffect> {
+    let CaseRequest::Enterprise { application, identity, .. } = &case.request else { return effect_of(case, now) };
+    let Some(application) = deps.flows::<EnterpriseApplication>().load(application).await? else {
+        return effect_of(case, now);
+    };
+    let Some(change_id) = &application.flow.change else { return effect_of(case, now) };
+    let blocked = || Error::DecisionBlocked { kind: case.kind().as_str() };
+    let change = deps.flows::<SubjectChange>().load(change_id).await?.ok_or_else(blocked)?;
+    let next = change
+        .flow
+        .clone()
+        .apply(ChangeEvent::EnterpriseVerified { to: identity.name.clone() }, now)
+        .map_err(|_| blocked())?;
+    let account = deps.accounts().account(&case.account_id).await?.ok_or(Error::NotFound)?;
+    let person = account.personal.ok_or_else(blocked)?;
+    Ok(CaseEffect::ReplacePerson {
+        account: case.account_id.clone(),
+        identity: (**identity).clone(),
+        document_hash: person.document_hash,
+        change: Box::new((change, next)),
+    })
+}
+
 /// Parses a reviewer's decision: a rejection needs a reason (shown to the customer).
 pub fn decision(approve: bool, reason: Option<String>) -> Result<Decision> {
     if approve {
@@ -292,7 +320,7 @@ pub async fn decide(
         let event = CaseEvent::Decide { reviewer: &staff.username, token_hash: &token_hash, decision };
         let next = current.flow.clone().apply(event, now).map_err(claim_refusal)?;
         let effect = match decision {
-            Decision::Approve => Some(effect_of(&next, now)?),
+            Decision::Approve => Some(approval_effect(deps, &next, now).await?),
             Decision::Reject { .. } => None,
         };
         let detail = match decision {

@@ -100,6 +100,9 @@ impl DynamoStore {
                 self.verify_personal_updates(account, identity, *cap)?.into()
             }
             CaseEffect::VerifyEnterprise { account, identity } => vec![self.verify_enterprise(account, identity)?],
+            CaseEffect::ReplacePerson { account, identity, document_hash, change } => {
+                self.replace_person_updates(account, identity, document_hash, change)?.into()
+            }
             CaseEffect::RenameEnterprise { account, uscc, new_name, now } => {
                 vec![self.rename_enterprise(account, uscc, new_name, *now)?]
             }

@@ -67,6 +67,48 @@ impl DynamoStore {
             .map_err(fault("build rename"))
     }
 
+    /// The account's person gives way to the organisation (only if it still names that person)
+    /// [CHG-4]; the caller adds the document's release and the change's transition.
+    pub(crate) fn person_to_enterprise(
+        &self,
+        account: &AccountId,
+        identity: &crate::domain::enterprise::EnterpriseIdentity,
+        document_hash: &str,
+    ) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::account(account)))
+            .update_expression(
+                "SET verification = :enterprise, enterprise = :identity, last_change_at = :now REMOVE personal, student",
+            )
+            .condition_expression("verification = :personal AND personal.document_hash = :old")
+            .expression_attribute_values(":enterprise", s("enterprise"))
+            .expression_attribute_values(":personal", s("personal"))
+            .expression_attribute_values(":old", s(document_hash))
+            .expression_attribute_values(":now", n(identity.verified_at.timestamp()))
+            .expression_attribute_values(
+                ":identity",
+                serde_dynamo::to_attribute_value(identity).map_err(fault("encode enterprise identity"))?,
+            )
+            .build()
+            .map_err(fault("build person to enterprise"))
+    }
+
+    /// The three writes of a person -> enterprise change's completion.
+    pub(crate) fn replace_person_updates(
+        &self,
+        account: &AccountId,
+        identity: &crate::domain::enterprise::EnterpriseIdentity,
+        document_hash: &str,
+        change: &(Versioned<SubjectChange>, SubjectChange),
+    ) -> Result<[Update; 3]> {
+        Ok([
+            self.person_to_enterprise(account, identity, document_hash)?,
+            self.release_document(account, document_hash)?,
+            self.flow_transition(&change.0, &change.1)?,
+        ])
+    }
+
     async fn write(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<Option<Option<Item>>>>> {
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(None),

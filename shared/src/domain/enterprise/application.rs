@@ -109,6 +109,9 @@ pub struct EnterpriseApplication {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recharge: Option<RechargeDetails>,
     pub state: ApplicationState,
+    /// The subject change this application completes (person -> enterprise) [CHG-4].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<FlowId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -363,6 +366,7 @@ mod tests {
             transfer: None,
             recharge: None,
             state,
+            change: None,
             created_at: now,
             updated_at: now,
         }
