@@ -721,13 +721,14 @@ fn applied() -> Value {
 fn subject_change() -> Value {
     let mut v = object(vec![
         ("change_id", string()),
-        ("kind", one_of(&["enterprise_name", "person_to_person", "person_to_enterprise"])),
+        ("kind", one_of(&["enterprise_name", "enterprise_subject", "person_to_person", "person_to_enterprise"])),
         (
             "state",
             one_of(&[
                 "proving_owner",
                 "awaiting_new_person",
                 "awaiting_new_enterprise",
+                "awaiting_form",
                 "awaiting_material",
                 "in_review",
                 "completed",

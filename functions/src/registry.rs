@@ -225,7 +225,7 @@ lambdas! {
     inbound_transfer_callback => enterprise::callbacks::inbound, data_key: true,
         routes: [POST "/v1/callbacks/inbound-transfers"];
     list_subject_changes => changes::list::handle, data_key: false, routes: [GET "/v1/subject-changes"];
-    start_subject_change => changes::start::handle, data_key: false, routes: [POST "/v1/subject-changes"];
+    start_subject_change => changes::start::handle, data_key: true, routes: [POST "/v1/subject-changes"];
     prove_change_owner => changes::owner_proof::handle, data_key: true,
         routes: [POST "/v1/subject-changes/{change_id}/owner-proof"];
     submit_change_subject => changes::new_subject::handle, data_key: true,

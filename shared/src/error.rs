@@ -342,6 +342,10 @@ errors! {
     ChangeTooSoon { retry_from: String }
         => 409 "CHANGE_TOO_SOON" "one change completes per 30 days: start again from `details.retry_from`",
         details { retry_from } => json!({ "retry_from": retry_from });
+    #[error("this account cannot change its organisation online: contact your account manager or open a ticket")]
+    ChangeNotEligible
+        => 409 "CHANGE_NOT_ELIGIBLE"
+            "this account cannot change its organisation online (an offline framework contract): contact your account manager or open a ticket";
     #[error("another change of the verified subject is open")]
     ChangeAlreadyOpen => 409 "CHANGE_ALREADY_OPEN" "another change is open: finish or withdraw it";
     #[error("the change is not at this step")]

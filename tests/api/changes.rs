@@ -356,8 +356,15 @@ async fn enterprise_change_proven(app: &TestApp, token: &str) -> String {
     let id = started.body["change_id"].as_str().unwrap().to_owned();
     let proven = step(app, token, &id, "owner-proof", card_proof(app, "622202").await).await;
     assert_eq!(proven.body["state"], "passed", "{:?}", proven.body);
-    assert_eq!(history(app, token).await["changes"][0]["state"], "awaiting_new_enterprise");
+    assert_eq!(change_state(app, token, &id).await, "awaiting_new_enterprise");
     id
+}
+
+/// A change's state as the history shows it.
+async fn change_state(app: &TestApp, token: &str, id: &str) -> String {
+    let h = history(app, token).await;
+    let change = h["changes"].as_array().unwrap().iter().find(|c| c["change_id"] == id).cloned();
+    change.unwrap_or_else(|| panic!("no change {id} in {h:?}"))["state"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -496,4 +503,130 @@ async fn an_organisation_reviewed_within_a_change_withdrawn_meanwhile_is_not_app
     assert_eq!(approved.status, 200, "{:?}", approved.body);
     assert_eq!(me(&app, &token).await["verification"]["state"], "enterprise");
     assert_eq!(history(&app, &token).await["changes"][0]["state"], "completed");
+}
+
+/// A company's change of organisation, started and its contact's face check passed: (change id,
+/// the new organisation's code).
+async fn subject_change_with_form_awaited(app: &TestApp, token: &str) -> (String, String) {
+    let new_code = uscc("91");
+    let body = json!({
+        "kind": "enterprise_subject", "agreements": agreements(false),
+        "new_subject": {"organisation_type": "enterprise", "name": "松柏云计算有限公司", "uscc": new_code},
+        "reason": "the business moved to the group's new company",
+        "contact": {"name": "赵六", "id_number": unique_id_number()},
+    });
+    let started = start(app, token, body).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    let id = started.body["change_id"].as_str().unwrap().to_owned();
+    let card = step(app, token, &id, "owner-proof", card_proof(app, "622202").await).await;
+    assert_eq!(card.code(), "INVALID_FIELD", "the contact proves themselves by face");
+    let face = step(app, token, &id, "owner-proof", json!({"method": "face"})).await;
+    assert_eq!(app.scan_face(face.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    (id, new_code)
+}
+
+#[tokio::test]
+async fn a_company_hands_the_account_to_another_company_through_review_and_its_verification() {
+    // CHG-3
+    let app = spawn_app().await;
+    let (_, token) = company(&app).await;
+    let (id, new_code) = subject_change_with_form_awaited(&app, &token).await;
+    let h = history(&app, &token).await;
+    assert_eq!(h["changes"][0]["state"], "awaiting_form");
+    let form = h["changes"][0]["application_form"].as_str().unwrap();
+    assert!(
+        form.contains("云杉数据科技有限公司") && form.contains("松柏云计算有限公司") && form.contains(&new_code),
+        "{form}"
+    );
+    assert!(form.contains("赵*"), "the contact, masked: {form}");
+    let stamped = app.upload(&token, "change-form", jpeg(3000)).await;
+    let submitted = step(&app, &token, &id, "new-subject", json!({"material": {"change-form": stamped}})).await;
+    assert_eq!(submitted.body["state"], "in_review", "{:?}", submitted.body);
+
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    assert_eq!(case["kind"], "enterprise_subject_change");
+    assert_eq!(case["details"]["original_contact"]["name"], "赵六");
+    assert!(case["details"]["new_subject"].as_str().unwrap().contains(&new_code));
+    let approved =
+        app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    assert_eq!(approved.status, 200, "{:?}", approved.body);
+    let h = history(&app, &token).await;
+    assert_eq!(h["changes"][0]["state"], "awaiting_new_enterprise");
+    let by = chrono::DateTime::parse_from_rfc3339(h["changes"][0]["submit_by"].as_str().unwrap()).unwrap();
+    assert_eq!(by.with_timezone(&chrono::Utc), app.clock_now() + Duration::days(9), "9 days for the new subject");
+    assert_eq!(
+        me(&app, &token).await["verification"]["name"],
+        "云杉数据科技有限公司",
+        "the original until it verifies"
+    );
+    let sms = app.state().services.sandbox_sms.as_ref().unwrap().messages(None);
+    assert!(sms.iter().any(|m| m.text.contains("9 days")), "the bound phone is told");
+
+    // Only the organisation the change names may verify.
+    let change = json!({"change_id": id, "acceptance": acceptance()});
+    let other = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), change.clone()).await;
+    assert_eq!(app.start_enterprise(&token, &other).await.code(), "INVALID_FIELD");
+    let mut body = app.enterprise_body(&token, "legal_face", "enterprise", &new_code, change).await;
+    body["name"] = json!("松柏云计算有限公司");
+    let started = app.start_enterprise(&token, &body).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    assert_eq!(app.scan_face(started.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let after = me(&app, &token).await;
+    assert_eq!(
+        (after["verification"]["name"].as_str(), after["verification"]["uscc"].as_str()),
+        (Some("松柏云计算有限公司"), Some(new_code.as_str()))
+    );
+    assert_eq!(history(&app, &token).await["changes"][0]["state"], "completed");
+}
+
+#[tokio::test]
+async fn an_approved_change_of_organisation_lapses_after_nine_days_and_the_original_stays() {
+    // CHG-3, under the test clock
+    let app = spawn_isolated_app().await;
+    let (username, token) = company(&app).await;
+    let (id, new_code) = subject_change_with_form_awaited(&app, &token).await;
+    let stamped = app.upload(&token, "change-form", jpeg(3000)).await;
+    step(&app, &token, &id, "new-subject", json!({"material": {"change-form": stamped}})).await;
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    app.clock.advance(Duration::days(9) - Duration::minutes(1));
+    app.gateway.fire_schedules().await.unwrap();
+    let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(history(&app, &token).await["changes"][0]["state"], "awaiting_new_enterprise");
+    app.clock.advance(Duration::minutes(2));
+    app.gateway.fire_schedules().await.unwrap();
+    assert_eq!(history(&app, &token).await["changes"][0]["state"], "withdrawn");
+    let mut body = app
+        .enterprise_body(
+            &token,
+            "legal_face",
+            "enterprise",
+            &new_code,
+            json!({"change_id": id, "acceptance": acceptance()}),
+        )
+        .await;
+    body["name"] = json!("松柏云计算有限公司");
+    assert_eq!(app.start_enterprise(&token, &body).await.code(), "CHANGE_NOT_AT_STEP");
+    assert_eq!(me(&app, &token).await["verification"]["name"], "云杉数据科技有限公司");
+}
+
+#[tokio::test]
+async fn an_account_under_a_framework_contract_is_sent_to_its_account_manager() {
+    // CHG-3's eligibility check
+    let app = spawn_app().await;
+    let (_, token) = company(&app).await;
+    let account = me(&app, &token).await["account_id"].as_str().unwrap().to_owned();
+    let marked =
+        app.sandbox("POST", "/sandbox/platform/framework-contracts", Some(json!({"account_id": account}))).await;
+    assert_eq!(marked.status, 201);
+    let body = json!({
+        "kind": "enterprise_subject", "agreements": agreements(false),
+        "new_subject": {"organisation_type": "enterprise", "name": "松柏云计算有限公司", "uscc": uscc("91")},
+        "reason": "moved", "contact": {"name": "赵六", "id_number": unique_id_number()},
+    });
+    let refused = start(&app, &token, body).await;
+    assert_eq!(refused.code(), "CHANGE_NOT_ELIGIBLE");
+    assert!(refused.body["error"]["message"].as_str().unwrap().contains("account manager"), "{:?}", refused.body);
 }

@@ -175,6 +175,7 @@
     identity_mismatch: "Name/ID mismatch",
     enterprise_verification: "Enterprise verification",
     enterprise_rename: "Organisation name change",
+    enterprise_subject_change: "Change of organisation",
   };
 
   /// A detail as text: lists one item a line, objects as "Key: value" lines.

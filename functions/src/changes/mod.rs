@@ -79,5 +79,8 @@ pub(crate) fn change_body(view: &ChangeView) -> Value {
         "due_at": view.due_at,
         "rejection_reason": view.rejection_reason,
         "material": c.material.iter().map(|m| m.purpose.as_str()).collect::<Vec<_>>(),
+        "new_subject": c.new_subject.as_ref().map(|n| json!({ "name": n.name, "uscc": n.uscc, "type": n.org_type })),
+        "methods_left": (c.kind == shared::domain::change::ChangeKind::PersonToEnterprise).then(|| c.open_methods()),
+        "application_form": view.form,
     })
 }

@@ -39,6 +39,15 @@ fn details(state: &AppState, case: &Case) -> Value {
             "new_name": new_name,
             "checklist": ["the new licence names the new name and the same code", "the registration change certificate or the change application form confirms the change"],
         }),
+        CaseRequest::EnterpriseSubject { change, from, from_uscc, to, reason, contact } => json!({
+            "change_id": change,
+            "original_subject": format!("{from} ({from_uscc})"),
+            "new_subject": format!("{} ({}), {}", to.name, to.uscc, to.org_type.names().0),
+            "reason": reason,
+            "original_contact": person(state, contact),
+            "contact_face_check": "passed",
+            "checklist": ["the form carries both subjects' data", "it is stamped by both subjects with fresh red seals"],
+        }),
         CaseRequest::Enterprise { application, reason, identity, facts } => {
             let (type_name, _) = facts.org_type.names();
             json!({

@@ -17,6 +17,8 @@
 //!   user with a virtual MFA device; answers its secret.
 //! - `GET /sandbox/staff/mfa-code[?secret=...]`: the staff virtual MFA code now (the emulator's
 //!   staff devices share one secret).
+//! - `POST /sandbox/platform/framework-contracts` with `{"account_id"}`: the account holds an offline
+//!   framework contract, so it may not change its enterprise subject online (CHG-3).
 //! - `POST /sandbox/payouts/settle`: the sandbox payout provider reports every payout whose outcome
 //!   is due (by the account number's last four digits, see the README) by its signed callback to
 //!   `POST /v1/callbacks/payouts`; answers each callback's answer.
@@ -172,6 +174,15 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
                 Ok(code) => json_reply(http::StatusCode::OK, json!({ "code": code })),
                 Err(e) => json_reply(http::StatusCode::BAD_REQUEST, json!({ "message": e.to_string() })),
             }
+        }
+        ("POST", "/sandbox/platform/framework-contracts") => {
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            let (Some(account), Some(directory)) = (body["account_id"].as_str(), services.sandbox_resources.as_ref())
+            else {
+                return json_reply(http::StatusCode::BAD_REQUEST, json!({ "message": "send {\"account_id\"}" }));
+            };
+            directory.add_contract(account);
+            json_reply(http::StatusCode::CREATED, json!({ "framework_contract": true }))
         }
         ("POST", "/sandbox/payouts/settle") => {
             let Some(payouts) = services.sandbox_payouts.as_ref() else {

@@ -2,7 +2,9 @@
 //!
 //! Sandbox behaviour: an in-memory register. Tests add entries directly; locally
 //! `POST /sandbox/resources` with `{"kind": "server_ip" | "domain" | "icp_filing", "value",
-//! "account_id"}` adds one. Values compare case-insensitively.
+//! "account_id"}` adds one. Values compare case-insensitively. `POST
+//! /sandbox/platform/framework-contracts` with `{"account_id"}` puts an account under an offline
+//! framework contract: it may not change its enterprise subject online [CHG-3].
 
 use crate::adapters::http_json::HttpJson;
 use crate::domain::ids::AccountId;
@@ -16,6 +18,8 @@ use std::sync::Mutex;
 #[derive(Debug, Default)]
 pub struct SandboxResources {
     owners: Mutex<BTreeMap<(String, String), Vec<String>>>,
+    /// Accounts under an offline framework contract (not eligible for an online subject change).
+    contracts: Mutex<std::collections::BTreeSet<String>>,
 }
 
 fn kind_key(kind: ResourceKind) -> &'static str {
@@ -27,6 +31,11 @@ fn kind_key(kind: ResourceKind) -> &'static str {
 }
 
 impl SandboxResources {
+    /// The account holds an offline framework contract [CHG-3].
+    pub fn add_contract(&self, account_id: &str) {
+        self.contracts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(account_id.into());
+    }
+
     pub fn register(&self, kind: ResourceKind, value: &str, account_id: &str) {
         self.owners
             .lock()
@@ -43,6 +52,12 @@ impl ResourceDirectory for SandboxResources {
         let owners = self.owners.lock().map_err(|_| crate::Error::internal("sandbox resources", "lock poisoned"))?;
         let found = owners.get(&(kind_key(kind).into(), value.trim().to_ascii_lowercase()));
         Ok(found.into_iter().flatten().map(AccountId::from_raw).collect())
+    }
+
+    async fn subject_change_eligible(&self, account: &AccountId) -> Result<bool> {
+        let contracts =
+            self.contracts.lock().map_err(|_| crate::Error::internal("sandbox resources", "lock poisoned"))?;
+        Ok(!contracts.contains(account.as_str()))
     }
 }
 
@@ -66,4 +81,16 @@ impl ResourceDirectory for HttpResources {
         let o: Owners = self.0.post("/owners", &serde_json::json!({ "kind": kind_key(kind), "value": value })).await?;
         Ok(o.account_ids)
     }
+
+    /// `POST {endpoint}/subject-change-eligibility` with `{"account_id"}` answering `{"eligible"}`.
+    async fn subject_change_eligible(&self, account: &AccountId) -> Result<bool> {
+        let e: Eligibility =
+            self.0.post("/subject-change-eligibility", &serde_json::json!({ "account_id": account })).await?;
+        Ok(e.eligible)
+    }
+}
+
+#[derive(Deserialize)]
+struct Eligibility {
+    eligible: bool,
 }

@@ -49,6 +49,8 @@ pub enum CaseKind {
     EnterpriseVerification,
     /// An organisation's new name the registry did not confirm [CHG-2].
     EnterpriseRename,
+    /// The account handed to another organisation [CHG-3].
+    EnterpriseSubjectChange,
 }
 
 impl CaseKind {
@@ -59,6 +61,7 @@ impl CaseKind {
             CaseKind::IdentityMismatch => "identity_mismatch",
             CaseKind::EnterpriseVerification => "enterprise_verification",
             CaseKind::EnterpriseRename => "enterprise_rename",
+            CaseKind::EnterpriseSubjectChange => "enterprise_subject_change",
         }
     }
 
@@ -83,7 +86,9 @@ impl CaseKind {
             }
             (CaseKind::IdentityMismatch, _) => &[HouseholdRegister],
             // The application's own material (kept when it was submitted).
-            (CaseKind::EnterpriseVerification | CaseKind::EnterpriseRename, _) => &[],
+            (CaseKind::EnterpriseVerification | CaseKind::EnterpriseRename | CaseKind::EnterpriseSubjectChange, _) => {
+                &[]
+            }
         }
     }
 }
@@ -118,6 +123,15 @@ pub enum CaseRequest {
     IdentityMismatch { identity: PersonalIdentity },
     /// Rename the organisation (same code) as a subject change asks [CHG-2].
     EnterpriseRename { change: FlowId, uscc: crate::domain::enterprise::Uscc, old_name: String, new_name: String },
+    /// Hand the account to another organisation, which must then verify within 9 days [CHG-3].
+    EnterpriseSubject {
+        change: FlowId,
+        from: String,
+        from_uscc: crate::domain::enterprise::Uscc,
+        to: Box<crate::domain::change::NewSubject>,
+        reason: String,
+        contact: Box<SealedPerson>,
+    },
     /// Verify the organisation of an enterprise application [KYC-E4, KYC-E5].
     Enterprise {
         application: FlowId,
@@ -157,6 +171,7 @@ impl CaseRequest {
             CaseRequest::IdentityMismatch { .. } => CaseKind::IdentityMismatch,
             CaseRequest::Enterprise { .. } => CaseKind::EnterpriseVerification,
             CaseRequest::EnterpriseRename { .. } => CaseKind::EnterpriseRename,
+            CaseRequest::EnterpriseSubject { .. } => CaseKind::EnterpriseSubjectChange,
         }
     }
 }

@@ -34,6 +34,8 @@ pub const PERSON_CHANGE_WINDOW: Duration = Duration::days(1);
 pub const MAX_CARD_TRIES: u32 = 5;
 /// Attempts per enterprise method within a person -> enterprise change [CHG-4].
 pub const MAX_CHANGE_ATTEMPTS: u32 = 5;
+/// The new organisation verifies within this of the change's approval [CHG-3].
+pub const NEW_SUBJECT_WINDOW: Duration = Duration::days(9);
 /// The enterprise methods of a person -> enterprise change [CHG-4].
 pub const CHANGE_METHODS: [Method; 2] = [Method::LegalFace, Method::CorporateTransfer];
 /// Changes are kept this long (the history).
@@ -45,7 +47,7 @@ const KEEP: Duration = Duration::days(3 * 365);
 pub enum ChangeKind {
     /// CHG-2: the organisation's name, same unified social credit code.
     EnterpriseName,
-    /// CHG-3: another organisation (not offered yet).
+    /// CHG-3: another organisation (another code).
     EnterpriseSubject,
     /// CHG-4: from a person to an organisation.
     PersonToEnterprise,
@@ -67,6 +69,38 @@ impl ChangeKind {
     }
 }
 
+/// The organisation a change of subject hands the account to [CHG-3].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSubject {
+    pub org_type: super::enterprise::OrgType,
+    pub name: String,
+    pub uscc: super::enterprise::Uscc,
+}
+
+/// The change application form the system generates for a change of subject, to print, stamp by
+/// both subjects and upload [CHG-3].
+pub fn application_form(id: &FlowId, change: &SubjectChange, from_uscc: &str, contact_masked: &str) -> String {
+    let (to_name, to_uscc, to_type) = change
+        .new_subject
+        .as_ref()
+        .map(|n| (n.name.as_str(), n.uscc.as_str(), n.org_type.names().0))
+        .unwrap_or_default();
+    format!(
+        "账号主体变更申请表 / Application to change the account's subject\n\n\
+         变更编号 / Change: {id}\n\
+         原主体 / Original subject: {from} ({from_uscc})\n\
+         原主体联系人 / Its contact (face check passed): {contact_masked}\n\
+         新主体 / New subject: {to_name} ({to_uscc}), {to_type}\n\
+         变更理由 / Reason: {reason}\n\n\
+         原主体盖章 / Seal of the original subject: ____________    日期 / Date: ________\n\
+         新主体盖章 / Seal of the new subject: ____________    日期 / Date: ________\n\n\
+         Print, stamp by both subjects (fresh red seals), photograph or scan, and upload it as\n\
+         `change-form` (JPG or PNG, at most 4 MB).\n",
+        from = change.from,
+        reason = change.reason.as_deref().unwrap_or_default(),
+    )
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ChangeState {
@@ -81,6 +115,8 @@ pub enum ChangeState {
     /// The organisation verifies by legal-representative face or corporate transfer, at most 5
     /// attempts per method in this change [CHG-4].
     AwaitingNewEnterprise,
+    /// CHG-3: the original contact passed; the stamped change application form is awaited.
+    AwaitingForm,
     /// The registry did not confirm the new name: a registration change certificate or the change
     /// application form is needed.
     AwaitingMaterial,
@@ -103,6 +139,7 @@ impl ChangeState {
             ChangeState::ProvingOwner { .. } => "proving_owner",
             ChangeState::AwaitingNewPerson { .. } => "awaiting_new_person",
             ChangeState::AwaitingNewEnterprise => "awaiting_new_enterprise",
+            ChangeState::AwaitingForm => "awaiting_form",
             ChangeState::AwaitingMaterial => "awaiting_material",
             ChangeState::InReview { .. } => "in_review",
             ChangeState::Completed { .. } => "completed",
@@ -127,6 +164,16 @@ pub struct SubjectChange {
     pub from: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// CHG-3: the new organisation, the reason, the original subject's contact (sealed) and when
+    /// a reviewer approved (the new subject verifies within 9 days of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_subject: Option<NewSubject>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<super::enterprise::SealedPerson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<DateTime<Utc>>,
     /// CHG-4: the enterprise attempts made in this change, per method.
     #[serde(default)]
     pub enterprise_attempts: std::collections::BTreeMap<Method, u32>,
@@ -161,6 +208,8 @@ pub enum ChangeEvent<'a> {
     EnterpriseAttempt {
         method: Method,
     },
+    /// A reviewer approved the change of organisation [CHG-3].
+    Approved,
     /// The organisation passed and the account now names it [CHG-4].
     EnterpriseVerified {
         to: String,
@@ -199,6 +248,10 @@ impl SubjectChange {
             owner_card_tries: Tries::default(),
             new_card_tries: Tries::default(),
             enterprise_attempts: Default::default(),
+            new_subject: None,
+            reason: None,
+            contact: None,
+            approved_at: None,
             from,
             to: None,
             material: vec![],
@@ -211,6 +264,9 @@ impl SubjectChange {
             (ChangeKind::PersonToPerson, ChangeState::ProvingOwner { .. } | ChangeState::AwaitingNewPerson { .. }) => {
                 Some(self.started_at + PERSON_CHANGE_WINDOW)
             }
+            (ChangeKind::EnterpriseSubject, ChangeState::AwaitingNewEnterprise) => {
+                self.approved_at.map(|at| at + NEW_SUBJECT_WINDOW)
+            }
             _ => None,
         }
     }
@@ -222,6 +278,7 @@ impl SubjectChange {
             ChangeState::ProvingOwner { .. }
                 | ChangeState::AwaitingNewPerson { .. }
                 | ChangeState::AwaitingNewEnterprise
+                | ChangeState::AwaitingForm
                 | ChangeState::AwaitingMaterial
         )
     }
@@ -291,6 +348,7 @@ impl Flow for SubjectChange {
                 }
                 match self.kind {
                     ChangeKind::PersonToEnterprise => S::AwaitingNewEnterprise,
+                    ChangeKind::EnterpriseSubject => S::AwaitingForm,
                     _ => S::AwaitingNewPerson { face_session: None },
                 }
             }
@@ -326,9 +384,17 @@ impl Flow for SubjectChange {
                 self.to = Some(to);
                 S::Completed { at: now }
             }
-            (S::AwaitingMaterial, E::Review { case_id }) => S::InReview { case_id },
+            (S::AwaitingMaterial | S::AwaitingForm, E::Review { case_id }) => S::InReview { case_id },
+            (S::InReview { .. }, E::Approved) if self.kind == ChangeKind::EnterpriseSubject => {
+                self.approved_at = Some(now);
+                S::AwaitingNewEnterprise
+            }
             (
-                S::ProvingOwner { .. } | S::AwaitingNewPerson { .. } | S::AwaitingNewEnterprise | S::AwaitingMaterial,
+                S::ProvingOwner { .. }
+                | S::AwaitingNewPerson { .. }
+                | S::AwaitingNewEnterprise
+                | S::AwaitingForm
+                | S::AwaitingMaterial,
                 E::Withdraw,
             ) => S::Withdrawn { at: now, by_system: false },
             (_, E::Sweep) => {

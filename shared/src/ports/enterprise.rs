@@ -83,18 +83,22 @@ impl ReceivingAccount {
     }
 }
 
+/// The subject a change replaces: a person (whose document's slot is given back) or an
+/// organisation (by its code).
+#[derive(Debug, Clone)]
+pub enum Replaced {
+    Person { document_hash: String },
+    Enterprise { uscc: Uscc },
+}
+
 /// What a settled application changes with it, in one transaction.
 #[derive(Debug, Clone)]
 pub enum EnterpriseEffect {
     /// Mark the account enterprise-verified (only if it is still unverified).
     Verify(EnterpriseIdentity),
-    /// The account's person gives way to the organisation (only if the account still names that
-    /// person): the document's slot is given back and the change completes [CHG-4].
-    ReplacePerson {
-        identity: EnterpriseIdentity,
-        document_hash: String,
-        change: Box<(Versioned<SubjectChange>, SubjectChange)>,
-    },
+    /// The account's subject gives way to the organisation (only if the account still names it),
+    /// and the change completes [CHG-3, CHG-4].
+    Replace { identity: EnterpriseIdentity, replaced: Replaced, change: Box<(Versioned<SubjectChange>, SubjectChange)> },
     /// Open the review case (with its guard).
     OpenCase(FlowId, Box<Case>),
     /// Move the face session on (a session passes at most once).

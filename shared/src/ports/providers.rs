@@ -64,7 +64,8 @@ pub trait BankCardCheck: Send + Sync {
     async fn checked(&self, idempotency_key: &str) -> Result<CheckRecord>;
 }
 
-/// What another product of the platform owns: servers (by IP), domains, ICP filings [REC-3].
+/// What another product of the platform owns: servers (by IP), domains, ICP filings [REC-3]; and
+/// which accounts hold offline framework contracts [CHG-3].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
@@ -77,4 +78,7 @@ pub enum ResourceKind {
 pub trait ResourceDirectory: Send + Sync {
     /// The accounts that own the resource (other products own that data).
     async fn owners(&self, kind: ResourceKind, value: &str) -> Result<Vec<crate::domain::ids::AccountId>>;
+    /// Whether the account may change its enterprise subject online: an account under an offline
+    /// framework contract (the platform's contracts) changes through its account manager [CHG-3].
+    async fn subject_change_eligible(&self, account: &crate::domain::ids::AccountId) -> Result<bool>;
 }

@@ -111,13 +111,15 @@ pub enum CaseEffect {
     /// Rename the organisation (only if its code is still `uscc` and no change completed in the
     /// 30 days before `now`) [CHG-2].
     RenameEnterprise { account: AccountId, uscc: crate::domain::enterprise::Uscc, new_name: String, now: DateTime<Utc> },
-    /// The account's person gives way to the organisation, completing the change [CHG-4].
-    ReplacePerson {
+    /// The account's subject gives way to the organisation, completing the change [CHG-3, CHG-4].
+    Replace {
         account: AccountId,
         identity: crate::domain::enterprise::EnterpriseIdentity,
-        document_hash: String,
+        replaced: super::Replaced,
         change: Box<(Versioned<crate::domain::change::SubjectChange>, crate::domain::change::SubjectChange)>,
     },
+    /// A change of organisation approved: it waits 9 days for the new subject [CHG-3].
+    AdvanceChange(Box<(Versioned<crate::domain::change::SubjectChange>, crate::domain::change::SubjectChange)>),
     /// Verify the organisation (only if the account is still unverified) [KYC-E4, KYC-E5].
     VerifyEnterprise { account: AccountId, identity: crate::domain::enterprise::EnterpriseIdentity },
 }

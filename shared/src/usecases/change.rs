@@ -9,7 +9,7 @@ use super::cases::{dispatch, take_material, MaterialRefs};
 use super::codes;
 use super::deps::{
     HasAccounts, HasBankCard, HasCases, HasChanges, HasClock, HasCodes, HasFace, HasFlows, HasKeys, HasKyc,
-    HasRegistry, HasReviewQueue, HasUploads,
+    HasRegistry, HasResources, HasReviewQueue, HasUploads,
 };
 use super::flows::advance;
 use super::kyc::{FaceStarted, Person};
@@ -17,8 +17,8 @@ use crate::domain::agreements::AgreementRef;
 use crate::domain::bank_card::BankCard;
 use crate::domain::case::{Case, CaseRequest, CaseState, Subject};
 use crate::domain::change::{
-    next_change_from, ChangeEvent, ChangeKind, ChangeRefusal, ChangeState, SubjectChange, ACCEPTANCE_AGREEMENT,
-    APPLICATION_AGREEMENT, MAX_CARD_TRIES,
+    application_form, next_change_from, ChangeEvent, ChangeKind, ChangeRefusal, ChangeState, NewSubject, SubjectChange,
+    ACCEPTANCE_AGREEMENT, APPLICATION_AGREEMENT, MAX_CARD_TRIES,
 };
 use crate::domain::code::{Code, Purpose};
 use crate::domain::flow::{Flow, Versioned};
@@ -102,11 +102,24 @@ pub struct StartChange {
     /// registry may not confirm it yet, a `registration-change-certificate` or a `change-form`.
     pub new_name: Option<String>,
     pub material: MaterialRefs,
+    /// CHG-3: the new organisation, the reason, and the original subject's contact (who passes
+    /// the face check).
+    pub new_subject: Option<NewSubject>,
+    pub reason: Option<String>,
+    pub contact: Option<(PersonName, IdDocument)>,
 }
 
 /// Starts a change [CHG-1, CHG-2, CHG-5]; an organisation's name change may complete at once.
 pub async fn start_change(
-    deps: &(impl HasClock + HasFlows + HasAccounts + HasChanges + HasRegistry + HasUploads + HasReviewQueue),
+    deps: &(impl HasClock
+          + HasKeys
+          + HasFlows
+          + HasAccounts
+          + HasChanges
+          + HasRegistry
+          + HasResources
+          + HasUploads
+          + HasReviewQueue),
     principal: &Principal,
     request: StartChange,
 ) -> Result<Versioned<SubjectChange>> {
@@ -114,16 +127,16 @@ pub async fn start_change(
         ChangeKind::EnterpriseToPerson => {
             return Err(Error::ChangeNotSupported { reason: "an enterprise verification never becomes a personal one" })
         }
-        ChangeKind::EnterpriseSubject => {
-            return Err(Error::ChangeNotSupported { reason: "this change is not offered online yet: open a ticket" })
-        }
-        ChangeKind::EnterpriseName | ChangeKind::PersonToPerson | ChangeKind::PersonToEnterprise => {}
+        ChangeKind::EnterpriseName
+        | ChangeKind::PersonToPerson
+        | ChangeKind::PersonToEnterprise
+        | ChangeKind::EnterpriseSubject => {}
     }
     require(&request.agreements, APPLICATION_AGREEMENT)?;
     let now = deps.clock().now();
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     // One change per 30 days for a person's and a name's change [CHG-2, CHG-5].
-    if request.kind != ChangeKind::PersonToEnterprise {
+    if matches!(request.kind, ChangeKind::PersonToPerson | ChangeKind::EnterpriseName) {
         not_too_soon(&account, now)?;
     }
     let id = FlowId::generate();
@@ -189,8 +202,63 @@ pub async fn start_change(
                 _ => Err(Error::ChangeAlreadyOpen),
             }
         }
+        (ChangeKind::EnterpriseSubject, Some(organisation), _) => {
+            if !deps.resources().subject_change_eligible(&principal.account_id).await? {
+                return Err(Error::ChangeNotEligible);
+            }
+            let new_subject = request.new_subject.ok_or_else(|| Error::invalid("new_subject", "is required"))?;
+            if new_subject.uscc == organisation.uscc {
+                return Err(Error::invalid("new_subject.uscc", "is the same code: change the name instead"));
+            }
+            let name_len = new_subject.name.trim().chars().count();
+            if !(2..=100).contains(&name_len) {
+                return Err(Error::invalid("new_subject.name", "the registered name, 2-100 characters"));
+            }
+            let reason = request.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+            let reason = reason
+                .filter(|r| r.chars().count() <= 500)
+                .ok_or_else(|| Error::invalid("reason", "1-500 characters"))?;
+            let (name, document) =
+                request.contact.ok_or_else(|| Error::invalid("contact", "name and ID number are required"))?;
+            let stale = stale_guard(deps, principal).await?;
+            let state = ChangeState::ProvingOwner { face_session: None };
+            let mut change =
+                SubjectChange::new(account.account_id.clone(), request.kind, state, organisation.name.clone(), now);
+            change.to = Some(new_subject.name.trim().to_owned());
+            change.new_subject = Some(NewSubject { name: new_subject.name.trim().to_owned(), ..new_subject });
+            change.reason = Some(reason);
+            change.contact = Some(crate::domain::enterprise::SealedPerson {
+                name_encrypted: deps.keys().encrypt(name.expose())?,
+                name_masked: name.masked(),
+                id_number_encrypted: deps.keys().encrypt(document.number())?,
+                id_number_masked: document.masked(),
+            });
+            match deps.changes().open_change(&id, &change, stale.as_ref(), None).await? {
+                ChangeOutcome::Applied => Ok(Versioned { id, version: 0, flow: change }),
+                _ => Err(Error::ChangeAlreadyOpen),
+            }
+        }
         _ => Err(Error::ChangeNotApplicable),
     }
+}
+
+/// The review case of a change of organisation, with its stamped form [CHG-3].
+fn subject_case(
+    id: &FlowId,
+    change: &SubjectChange,
+    from_uscc: &crate::domain::enterprise::Uscc,
+    now: DateTime<Utc>,
+) -> Result<Case> {
+    let missing = || Error::internal("a change of organisation", "no new subject or contact");
+    let request = CaseRequest::EnterpriseSubject {
+        change: id.clone(),
+        from: change.from.clone(),
+        from_uscc: from_uscc.clone(),
+        to: Box::new(change.new_subject.clone().ok_or_else(missing)?),
+        reason: change.reason.clone().unwrap_or_default(),
+        contact: Box::new(change.contact.clone().ok_or_else(missing)?),
+    };
+    Ok(Case::new(change.account_id.clone(), Subject::Enterprise, request, change.material.clone(), now))
 }
 
 fn rename_case(
@@ -228,10 +296,15 @@ pub async fn submit_material(
     let now = deps.clock().now();
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     let organisation = account.enterprise.ok_or(Error::ChangeNotApplicable)?;
-    let supporting: Vec<UploadPurpose> = [UploadPurpose::RegistrationChangeCertificate, UploadPurpose::ChangeForm]
-        .into_iter()
-        .filter(|p| material.contains_key(p))
-        .collect();
+    let supporting: Vec<UploadPurpose> = match current.flow.kind {
+        // The stamped change application form [CHG-3].
+        ChangeKind::EnterpriseSubject => vec![UploadPurpose::ChangeForm],
+        // Either one [CHG-2].
+        _ => [UploadPurpose::RegistrationChangeCertificate, UploadPurpose::ChangeForm]
+            .into_iter()
+            .filter(|p| material.contains_key(p))
+            .collect(),
+    };
     if supporting.is_empty() {
         return Err(Error::MaterialMissing { material: UploadPurpose::RegistrationChangeCertificate.as_str() });
     }
@@ -243,7 +316,10 @@ pub async fn submit_material(
         .map_err(|r| refusal(&current.flow, r))?;
     let mut kept = take_material(deps, &principal.account_id, id, &supporting, material).await?;
     next.material.append(&mut kept);
-    let case = rename_case(id, &next, &organisation.uscc, now)?;
+    let case = match next.kind {
+        ChangeKind::EnterpriseSubject => subject_case(id, &next, &organisation.uscc, now)?,
+        _ => rename_case(id, &next, &organisation.uscc, now)?,
+    };
     if !deps.changes().change_to_review(&current, &next, (&case_id, &case)).await? {
         return Err(Error::ChangeNotAtStep { state: current.flow.state.name() });
     }
@@ -336,10 +412,20 @@ pub async fn prove_owner(
     if !matches!(current.flow.state, ChangeState::ProvingOwner { .. }) {
         return Err(Error::ChangeNotAtStep { state: current.flow.state.name() });
     }
-    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
-    let person = account.personal.ok_or(Error::ChangeNotApplicable)?;
-    let name = deps.keys().decrypt(&person.name_encrypted)?;
-    let number = deps.keys().decrypt(&person.id_number_encrypted)?;
+    // The current person, or for a change of organisation its contact (by face only) [CHG-3].
+    let (name, number) = match (&current.flow.contact, &proof) {
+        (Some(contact), Proof::Face) => {
+            (deps.keys().decrypt(&contact.name_encrypted)?, deps.keys().decrypt(&contact.id_number_encrypted)?)
+        }
+        (Some(_), Proof::BankCard { .. }) => {
+            return Err(Error::invalid("method", "the original subject's contact proves themselves by face"))
+        }
+        (None, _) => {
+            let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+            let person = account.personal.ok_or(Error::ChangeNotApplicable)?;
+            (deps.keys().decrypt(&person.name_encrypted)?, deps.keys().decrypt(&person.id_number_encrypted)?)
+        }
+    };
     let now = deps.clock().now();
     match proof {
         Proof::Face => {
@@ -566,6 +652,8 @@ pub struct ChangeView {
     pub submit_by: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
+    /// CHG-3: the generated change application form, while it is awaited.
+    pub form: Option<String>,
 }
 
 /// The account's changes, newest first, with when the next one may complete.
@@ -597,7 +685,13 @@ pub async fn changes(
         if submit_by.is_some_and(|by| now >= by) {
             state = "withdrawn";
         }
-        views.push(ChangeView { change, state, submit_by, due_at, rejection_reason });
+        let form = match (&change.flow.state, &account.enterprise, &change.flow.contact) {
+            (ChangeState::AwaitingForm, Some(organisation), Some(contact)) => {
+                Some(application_form(&change.id, &change.flow, organisation.uscc.as_str(), &contact.name_masked))
+            }
+            _ => None,
+        };
+        views.push(ChangeView { change, state, submit_by, due_at, rejection_reason, form });
     }
     let next = next_change_from(account.last_change_at).filter(|from| *from > now);
     Ok((views, next))

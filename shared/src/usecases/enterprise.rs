@@ -37,7 +37,7 @@ use crate::domain::session::Principal;
 use crate::domain::totp::qr_svg_data_uri;
 use crate::domain::upload::UploadPurpose;
 use crate::error::{Error, Result};
-use crate::ports::{EnterpriseEffect, Payout, ReceivingAccount, SettleOutcome};
+use crate::ports::{EnterpriseEffect, Payout, ReceivingAccount, Replaced, SettleOutcome};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -131,12 +131,12 @@ async fn count_attempt(deps: &impl HasEnterprise, account: &AccountId, method: M
 /// The person -> enterprise change an application completes: the caller's, waiting for its
 /// organisation, with the acceptance agreement, by one of its two methods [CHG-4].
 async fn change_in_progress(
-    deps: &impl HasFlows,
+    deps: &(impl HasClock + HasFlows),
     principal: &Principal,
     account: &crate::ports::AccountRecord,
-    id: &FlowId,
-    acceptance: &AgreementRef,
+    (id, acceptance): (&FlowId, &AgreementRef),
     method: Method,
+    (uscc, name): (&Uscc, &str),
 ) -> Result<Versioned<SubjectChange>> {
     let (agreement, version) = ACCEPTANCE_AGREEMENT;
     if acceptance.id != agreement || acceptance.version != version {
@@ -148,17 +148,30 @@ async fn change_in_progress(
         .await?
         .filter(|c| c.flow.account_id == principal.account_id)
         .ok_or(Error::NotFound)?;
-    if change.flow.kind != ChangeKind::PersonToEnterprise || account.personal.is_none() {
-        return Err(Error::ChangeNotApplicable);
+    match change.flow.kind {
+        ChangeKind::PersonToEnterprise if account.personal.is_some() && account.enterprise.is_none() => {}
+        ChangeKind::EnterpriseSubject if account.enterprise.is_some() => {}
+        _ => return Err(Error::ChangeNotApplicable),
     }
-    if change.flow.state != ChangeState::AwaitingNewEnterprise {
+    if change.flow.state != ChangeState::AwaitingNewEnterprise
+        || change.flow.submit_by().is_some_and(|by| deps.clock().now() >= by)
+    {
         return Err(Error::ChangeNotAtStep { state: change.flow.state.name() });
     }
-    if !CHANGE_METHODS.contains(&method) {
+    if change.flow.kind == ChangeKind::PersonToEnterprise && !CHANGE_METHODS.contains(&method) {
         return Err(Error::MethodNotOffered {
             method: method.as_str(),
             reason: "a change to an enterprise verifies by legal-representative face or corporate transfer",
         });
+    }
+    // A change of organisation names the one that must verify [CHG-3].
+    if let Some(named) = &change.flow.new_subject {
+        if named.uscc != *uscc || named.name != name.trim() {
+            return Err(Error::invalid(
+                "uscc",
+                format!("the change hands the account to {} ({})", named.name, named.uscc),
+            ));
+        }
     }
     Ok(change)
 }
@@ -182,8 +195,9 @@ async fn count_change_attempt(
     }
 }
 
-/// What a passing application writes with its transition: the account verified, or, for a
-/// person -> enterprise change, the person giving way to the organisation and the change complete.
+/// What a passing application writes with its transition: the account verified, or, for an
+/// application completing a change, the subject giving way to the organisation and the change
+/// complete [CHG-3, CHG-4].
 async fn verified_effects(
     deps: &(impl HasFlows + HasAccounts),
     id: &FlowId,
@@ -200,12 +214,17 @@ async fn verified_effects(
         .apply(event, now)
         .map_err(|_| Error::ChangeNotAtStep { state: change.flow.state.name() })?;
     let account = deps.accounts().account(&application.account_id).await?.ok_or(Error::NotFound)?;
-    let person = account.personal.ok_or(Error::ChangeNotApplicable)?;
-    Ok(EnterpriseEffect::ReplacePerson {
-        identity,
-        document_hash: person.document_hash,
-        change: Box::new((change, next)),
-    })
+    let replaced = replaced_subject(&account)?;
+    Ok(EnterpriseEffect::Replace { identity, replaced, change: Box::new((change, next)) })
+}
+
+/// The subject an account names now, as a change replaces it.
+pub(crate) fn replaced_subject(account: &crate::ports::AccountRecord) -> Result<Replaced> {
+    match (&account.enterprise, &account.personal) {
+        (Some(organisation), _) => Ok(Replaced::Enterprise { uscc: organisation.uscc.clone() }),
+        (None, Some(person)) => Ok(Replaced::Person { document_hash: person.document_hash.clone() }),
+        (None, None) => Err(Error::ChangeNotApplicable),
+    }
 }
 
 /// The registry's answer checked against the form [KYC-E2, KYC-E5].
@@ -349,7 +368,8 @@ pub async fn start_application(
         None if account.personal.is_some() || account.enterprise.is_some() => return Err(Error::AlreadyVerified),
         None => None,
         Some((change, acceptance)) => {
-            Some(change_in_progress(deps, principal, &account, change, acceptance, form.method).await?)
+            let named = (&form.uscc, form.name.as_str());
+            Some(change_in_progress(deps, principal, &account, (change, acceptance), form.method, named).await?)
         }
     };
     let person = face_person(&form)?;
@@ -367,8 +387,10 @@ pub async fn start_application(
         return Err(Error::RechargeAlreadyOpen);
     }
     match change {
-        None => count_attempt(deps, &principal.account_id, form.method).await?,
-        Some(change) => count_change_attempt(deps, change, form.method).await?,
+        Some(change) if change.flow.kind == ChangeKind::PersonToEnterprise => {
+            count_change_attempt(deps, change, form.method).await?
+        }
+        _ => count_attempt(deps, &principal.account_id, form.method).await?,
     }
     check_registry(deps, &form, now).await?;
     let id = FlowId::generate();
@@ -770,7 +792,7 @@ pub async fn enter_amount(
 /// days verifies the recharge application it waited for, anything else rejects it. `false`: the
 /// transfer was notified before (nothing changes).
 pub async fn inbound_transfer(
-    deps: &(impl HasClock + HasKeys + HasFlows + HasEnterprise + HasInboundBank),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasEnterprise + HasInboundBank + HasAccounts),
     body: &[u8],
     signature: &str,
 ) -> Result<bool> {
@@ -806,7 +828,7 @@ pub async fn inbound_transfer(
         if let (Some(current), Some(next)) = (&current, &decided) {
             effects.push(EnterpriseEffect::CloseRecharge(current.id.clone()));
             if matches!(next.state, ApplicationState::Verified { .. }) {
-                effects.push(EnterpriseEffect::Verify(identity_of(&current.id, &current.flow, now)));
+                effects.push(verified_effects(deps, &current.id, &current.flow, now).await?);
             }
         }
         let transition = current.as_ref().zip(decided.as_ref());

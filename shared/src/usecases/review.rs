@@ -259,34 +259,48 @@ fn effect_of(case: &Case, now: DateTime<Utc>) -> Result<CaseEffect> {
             new_name: new_name.clone(),
             now,
         },
+        CaseRequest::EnterpriseSubject { .. } => {
+            return Err(Error::internal("a case's effect", "a change of organisation moves its change"))
+        }
         CaseRequest::Enterprise { identity, .. } => {
             CaseEffect::VerifyEnterprise { account: case.account_id.clone(), identity: (**identity).clone() }
         }
     })
 }
 
-/// What approving changes: for an enterprise application that completes a person -> enterprise
-/// change, the person gives way to the organisation and the change completes (refused when the
-/// change ended meanwhile) [CHG-4]; else the request's own effect.
+/// What approving changes: a change of organisation moves on to wait for the new subject
+/// [CHG-3]; an enterprise application that completes a change replaces the account's subject and
+/// completes the change (refused when the change ended meanwhile) [CHG-3, CHG-4]; else the
+/// request's own effect.
 async fn approval_effect(deps: &(impl HasFlows + HasAccounts), case: &Case, now: DateTime<Utc>) -> Result<CaseEffect> {
-    let CaseRequest::Enterprise { application, identity, .. } = &case.request else { return effect_of(case, now) };
-    let Some(application) = deps.flows::<EnterpriseApplication>().load(application).await? else {
-        return effect_of(case, now);
-    };
-    let Some(change_id) = &application.flow.change else { return effect_of(case, now) };
     let blocked = || Error::DecisionBlocked { kind: case.kind().as_str() };
-    let change = deps.flows::<SubjectChange>().load(change_id).await?.ok_or_else(blocked)?;
+    let (change_id, identity) = match &case.request {
+        CaseRequest::EnterpriseSubject { change, .. } => {
+            let change = deps.flows::<SubjectChange>().load(change).await?.ok_or_else(blocked)?;
+            let next = change.flow.clone().apply(ChangeEvent::Approved, now).map_err(|_| blocked())?;
+            return Ok(CaseEffect::AdvanceChange(Box::new((change, next))));
+        }
+        CaseRequest::Enterprise { application, identity, .. } => {
+            let application = deps.flows::<EnterpriseApplication>().load(application).await?;
+            match application.and_then(|a| a.flow.change) {
+                Some(change) => (change, identity),
+                None => return effect_of(case, now),
+            }
+        }
+        _ => return effect_of(case, now),
+    };
+    let change = deps.flows::<SubjectChange>().load(&change_id).await?.ok_or_else(blocked)?;
     let next = change
         .flow
         .clone()
         .apply(ChangeEvent::EnterpriseVerified { to: identity.name.clone() }, now)
         .map_err(|_| blocked())?;
     let account = deps.accounts().account(&case.account_id).await?.ok_or(Error::NotFound)?;
-    let person = account.personal.ok_or_else(blocked)?;
-    Ok(CaseEffect::ReplacePerson {
+    let replaced = super::enterprise::replaced_subject(&account).map_err(|_| blocked())?;
+    Ok(CaseEffect::Replace {
         account: case.account_id.clone(),
         identity: (**identity).clone(),
-        document_hash: person.document_hash,
+        replaced,
         change: Box::new((change, next)),
     })
 }
@@ -373,6 +387,9 @@ fn what(kind: CaseKind) -> &'static str {
         CaseKind::IdentityMismatch => "Your real-name support case",
         CaseKind::EnterpriseVerification => "Your enterprise real-name verification",
         CaseKind::EnterpriseRename => "Your change of the organisation's name",
+        CaseKind::EnterpriseSubjectChange => {
+            "Your change of the account's organisation (the new organisation verifies within 9 days)"
+        }
     }
 }
 

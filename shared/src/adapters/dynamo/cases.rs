@@ -100,9 +100,10 @@ impl DynamoStore {
                 self.verify_personal_updates(account, identity, *cap)?.into()
             }
             CaseEffect::VerifyEnterprise { account, identity } => vec![self.verify_enterprise(account, identity)?],
-            CaseEffect::ReplacePerson { account, identity, document_hash, change } => {
-                self.replace_person_updates(account, identity, document_hash, change)?.into()
+            CaseEffect::Replace { account, identity, replaced, change } => {
+                self.replace_updates(account, identity, replaced, change)?
             }
+            CaseEffect::AdvanceChange(change) => vec![self.flow_transition(&change.0, &change.1)?],
             CaseEffect::RenameEnterprise { account, uscc, new_name, now } => {
                 vec![self.rename_enterprise(account, uscc, new_name, *now)?]
             }

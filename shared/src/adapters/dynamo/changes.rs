@@ -94,19 +94,49 @@ impl DynamoStore {
             .map_err(fault("build person to enterprise"))
     }
 
-    /// The three writes of a person -> enterprise change's completion.
-    pub(crate) fn replace_person_updates(
+    /// One organisation gives way to another (only if the account still names the first) [CHG-3].
+    fn enterprise_to_enterprise(
         &self,
         account: &AccountId,
         identity: &crate::domain::enterprise::EnterpriseIdentity,
-        document_hash: &str,
+        old: &Uscc,
+    ) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::account(account)))
+            .update_expression("SET enterprise = :identity, last_change_at = :now")
+            .condition_expression("verification = :enterprise AND enterprise.uscc = :old")
+            .expression_attribute_values(":enterprise", s("enterprise"))
+            .expression_attribute_values(":old", s(old.as_str()))
+            .expression_attribute_values(":now", n(identity.verified_at.timestamp()))
+            .expression_attribute_values(
+                ":identity",
+                serde_dynamo::to_attribute_value(identity).map_err(fault("encode enterprise identity"))?,
+            )
+            .build()
+            .map_err(fault("build enterprise to enterprise"))
+    }
+
+    /// The writes of a change's completion by an organisation: the account first, then the
+    /// person's document released (for a person), then the change's transition.
+    pub(crate) fn replace_updates(
+        &self,
+        account: &AccountId,
+        identity: &crate::domain::enterprise::EnterpriseIdentity,
+        replaced: &crate::ports::Replaced,
         change: &(Versioned<SubjectChange>, SubjectChange),
-    ) -> Result<[Update; 3]> {
-        Ok([
-            self.person_to_enterprise(account, identity, document_hash)?,
-            self.release_document(account, document_hash)?,
-            self.flow_transition(&change.0, &change.1)?,
-        ])
+    ) -> Result<Vec<Update>> {
+        let mut updates = match replaced {
+            crate::ports::Replaced::Person { document_hash } => vec![
+                self.person_to_enterprise(account, identity, document_hash)?,
+                self.release_document(account, document_hash)?,
+            ],
+            crate::ports::Replaced::Enterprise { uscc } => {
+                vec![self.enterprise_to_enterprise(account, identity, uscc)?]
+            }
+        };
+        updates.push(self.flow_transition(&change.0, &change.1)?);
+        Ok(updates)
     }
 
     async fn write(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<Option<Option<Item>>>>> {

@@ -78,15 +78,15 @@ impl DynamoStore {
                 let update = self.account_update(account, Some(identity), credit)?;
                 vec![(Part::Account, TransactWriteItem::builder().update(update).build())]
             }
-            EnterpriseEffect::ReplacePerson { identity, document_hash, change } => {
-                let [account_update, release, transition] =
-                    self.replace_person_updates(account, identity, document_hash, change)?;
-                vec![
-                    (Part::Account, TransactWriteItem::builder().update(account_update).build()),
-                    (Part::Other, TransactWriteItem::builder().update(release).build()),
-                    (Part::Other, TransactWriteItem::builder().update(transition).build()),
-                ]
-            }
+            EnterpriseEffect::Replace { identity, replaced, change } => self
+                .replace_updates(account, identity, replaced, change)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    let part = if i == 0 { Part::Account } else { Part::Other };
+                    (part, TransactWriteItem::builder().update(u).build())
+                })
+                .collect(),
             EnterpriseEffect::OpenCase(id, case) => {
                 let [guard, case] = self.open_case_items(id, case)?;
                 vec![(Part::CaseGuard, guard), (Part::Other, case)]
