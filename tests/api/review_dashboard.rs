@@ -442,3 +442,103 @@ async fn a_reviewer_approves_both_kinds_of_enterprise_review_in_the_browser() {
         assert_eq!(me.body["verification"]["state"], "enterprise", "{:?}", me.body);
     }
 }
+
+/// A signed-in account verified as a company (its legal representative's face): its token.
+async fn verified_company(app: &TestApp) -> String {
+    let (_, _, token) = app.signed_in_user().await;
+    let body = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), json!({})).await;
+    let started = app.start_enterprise(&token, &body).await;
+    assert_eq!(app.scan_face(started.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    token
+}
+
+/// The reviewed changes of subject in the browser [CHG-2, CHG-3]: a name the registry did not
+/// confirm (licence and change form) and a change of organisation (the stamped form, the
+/// contact's face check); the reviewer sees both subjects and approves; the name changes at once,
+/// the change of organisation waits for the new subject (9 days).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_approves_the_changes_of_subject_in_the_browser() {
+    let app = spawn_isolated_app().await;
+    real_time(&app);
+    let base = app.serve().await;
+    let agreements = json!([
+        {"id": "subject-change-application-agreement", "version": "2024-06"},
+        {"id": "subject-change-acceptance-agreement", "version": "2024-06"},
+    ]);
+    // A new name the registry has not confirmed, with the change application form.
+    let renamed = verified_company(&app).await;
+    let licence = upload_png(&app, &renamed, "org-certificate", &png(400, 280)).await;
+    let form = upload_png(&app, &renamed, "change-form", &png(280, 400)).await;
+    let body = json!({"kind": "enterprise_name", "agreements": agreements, "new_name": "云杉未登记科技有限公司",
+        "material": {"org-certificate": licence, "change-form": form}});
+    let started = app.call("POST", "/v1/subject-changes", Some(&renamed), Some(body)).await;
+    assert_eq!(started.body["state"], "in_review", "{:?}", started.body);
+    // A change of organisation, its contact's face check passed and its stamped form uploaded.
+    let moved = verified_company(&app).await;
+    let body = json!({"kind": "enterprise_subject", "agreements": [agreements[0]],
+        "new_subject": {"organisation_type": "enterprise", "name": "松柏云计算有限公司", "uscc": uscc("91")},
+        "reason": "the business moved to the group's new company", "contact": {"name": "赵六", "id_number": unique_id_number()}});
+    let started = app.call("POST", "/v1/subject-changes", Some(&moved), Some(body)).await;
+    let id = started.body["change_id"].as_str().unwrap().to_owned();
+    let face = app
+        .call("POST", &format!("/v1/subject-changes/{id}/owner-proof"), Some(&moved), Some(json!({"method": "face"})))
+        .await;
+    assert_eq!(app.scan_face(face.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let stamped = upload_png(&app, &moved, "change-form", &png(300, 420)).await;
+    let submitted = app
+        .call(
+            "POST",
+            &format!("/v1/subject-changes/{id}/new-subject"),
+            Some(&moved),
+            Some(json!({"material": {"change-form": stamped}})),
+        )
+        .await;
+    assert_eq!(submitted.body["state"], "in_review", "{:?}", submitted.body);
+
+    let staff = reviewer(&base).await;
+    let browser = Browser::start("dashboard-changes").await;
+    sign_in(&browser, &base, &staff).await;
+    browser
+        .wait_until(
+            "both cases are queued",
+            "return document.querySelectorAll('tr[data-case-id]').length === 2;",
+            json!([]),
+        )
+        .await;
+    let mut kinds = vec![];
+    for step in ["01", "02"] {
+        browser.click("#claim-next").await;
+        browser.wait_for_text("#case-state", "in_review").await;
+        let kind = browser.text("#case-kind").await;
+        let images = if kind == "Organisation name change" {
+            assert_eq!(browser.text("[data-testid=detail-new_name]").await, "云杉未登记科技有限公司");
+            assert_eq!(browser.text("[data-testid=detail-old_name]").await, "云杉数据科技有限公司");
+            2
+        } else {
+            assert_eq!(kind, "Change of organisation");
+            assert!(browser.text("[data-testid=detail-new_subject]").await.starts_with("松柏云计算有限公司"));
+            assert!(browser.text("[data-testid=detail-original_contact]").await.contains("赵六"));
+            1
+        };
+        browser
+            .wait_until(
+                "the material loaded",
+                "const imgs = [...document.querySelectorAll('[data-testid=material-image]')];
+                 return imgs.length === arguments[0] && imgs.every(i => i.complete && i.naturalWidth > 0);",
+                json!([images]),
+            )
+            .await;
+        browser.screenshot(&format!("{step}-{}", kind.replace(' ', "-"))).await;
+        browser.click("#approve").await;
+        browser.wait_for_text("#case-state", "approved").await;
+        kinds.push(kind);
+    }
+    kinds.sort();
+    assert_eq!(kinds, ["Change of organisation", "Organisation name change"]);
+    browser.quit().await;
+
+    let name = app.call("GET", "/v1/accounts/me", Some(&renamed), None).await.body["verification"]["name"].clone();
+    assert_eq!(name, "云杉未登记科技有限公司");
+    let history = app.call("GET", "/v1/subject-changes", Some(&moved), None).await;
+    assert_eq!(history.body["changes"][0]["state"], "awaiting_new_enterprise", "{:?}", history.body);
+}
