@@ -347,6 +347,11 @@ async fn the_documents_slots_stay_exact_when_a_change_frees_one_while_another_ac
         assert_eq!(joined.code(), "DOCUMENT_ACCOUNT_LIMIT", "{:?}", joined.body);
         assert_eq!(last.status, 201, "the freed slot is there: {:?}", last.body);
     }
+    // The document is at its 5 accounts again: it cannot be a change's new person either.
+    let (_, other, _) = person(&app).await;
+    let id = person_change_proven(&app, &other).await;
+    let refused = step(&app, &other, &id, "new-subject", new_person(&document, json!({"method": "face"}))).await;
+    assert_eq!(refused.code(), "DOCUMENT_ACCOUNT_LIMIT");
 }
 
 /// A person -> enterprise change started and its owner proven by bank card: the change's id.
