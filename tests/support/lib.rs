@@ -580,10 +580,21 @@ impl TestApp {
 
     /// A new staff user in `groups`, signed in.
     pub async fn staff(&self, groups: &[&str]) -> StaffUser {
-        let username = format!("staff-{}", unique_username());
         let password = "Review-Desk-2026!";
-        let secret =
-            local_env::staff::create_staff(&staff_pool().await, &username, password, groups).await.expect("staff user");
+        // The emulator's user pool now and then refuses one step of a user's setup when many tests
+        // set users up at once: a fresh user is tried again (three times at most).
+        let mut tries = 0;
+        let (username, secret) = loop {
+            let username = format!("staff-{}", unique_username());
+            match local_env::staff::create_staff(&staff_pool().await, &username, password, groups).await {
+                Ok(secret) => break (username, secret),
+                Err(e) if tries < 2 => {
+                    tries += 1;
+                    eprintln!("setting a staff user up failed ({e}); trying a fresh one");
+                }
+                Err(e) => panic!("staff user: {e}"),
+            }
+        };
         let first = self
             .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": username, "password": password })))
             .await;

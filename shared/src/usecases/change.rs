@@ -24,10 +24,9 @@ use crate::domain::code::{Code, Purpose};
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::identity::{DocumentType, IdDocument, PersonName, MINIMUM_AGE};
 use crate::domain::ids::{new_opaque_id, ChallengeId, FlowId};
-use crate::domain::kyc::{FaceFor, FaceState, FaceVerification, PersonalIdentity, FACE_SESSION_TTL};
+use crate::domain::kyc::{FaceFor, FaceState, FaceVerification, PersonalIdentity};
 use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
-use crate::domain::totp::qr_svg_data_uri;
 use crate::domain::upload::UploadPurpose;
 use crate::error::{Error, Result};
 use crate::ports::{AccountRecord, BankCardResult, ChangeOutcome, FourElements, NewPerson};
@@ -341,32 +340,25 @@ pub enum ProofOutcome {
     Passed,
 }
 
-async fn open_face(
+/// A face check in a change: the change must take a session now; the provider opens one for the
+/// person `checked`, and the change waits for its result.
+async fn face_step(
     deps: &(impl HasClock + HasFace + HasFlows),
-    account: &crate::domain::ids::AccountId,
+    current: Versioned<SubjectChange>,
     for_flow: FaceFor,
     identity: Option<PersonalIdentity>,
-    name: &str,
-    number: &str,
-) -> Result<FaceStarted> {
+    checked: (&str, &str),
+) -> Result<ProofOutcome> {
+    let now = deps.clock().now();
     let face_id = FlowId::generate();
-    let session = deps.face().start(face_id.as_str(), name, number).await?;
-    let expires_at = deps.clock().now() + FACE_SESSION_TTL;
-    let flow = FaceVerification {
-        account_id: account.clone(),
-        state: FaceState::Pending,
-        expires_at,
-        provider_session_id: session.provider_session_id,
-        identity,
-        for_flow: Some(for_flow),
-    };
-    deps.flows::<FaceVerification>().create(&face_id, &flow).await?;
-    Ok(FaceStarted {
-        verification_id: face_id,
-        qr_code: qr_svg_data_uri(&session.qr_payload),
-        qr_payload: session.qr_payload,
-        expires_at,
-    })
+    let flow = current.flow.clone();
+    flow.clone().apply(ChangeEvent::FaceStarted { session: &face_id }, now).map_err(|r| refusal(&flow, r))?;
+    let started =
+        super::kyc::open_face_session(deps, &flow.account_id, &face_id, checked, identity, Some(for_flow)).await?;
+    advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::FaceStarted { session: &face_id }, now)
+        .await?
+        .map_err(|r| refusal(&flow, r))?;
+    Ok(ProofOutcome::FaceStarted(started))
 }
 
 /// The bank's four-element check of a person within a change: one of the change's 5 tries,
@@ -428,22 +420,7 @@ pub async fn prove_owner(
     };
     let now = deps.clock().now();
     match proof {
-        Proof::Face => {
-            // The change must still take a face session before one is opened with the provider.
-            current
-                .flow
-                .clone()
-                .apply(ChangeEvent::FaceStarted { session: id }, now)
-                .map_err(|r| refusal(&current.flow, r))?;
-            let started =
-                open_face(deps, &principal.account_id, FaceFor::ChangeOwner(id.clone()), None, &name, &number).await?;
-            let session = started.verification_id.clone();
-            let flow = current.flow.clone();
-            advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::FaceStarted { session: &session }, now)
-                .await?
-                .map_err(|r| refusal(&flow, r))?;
-            Ok(ProofOutcome::FaceStarted(started))
-        }
+        Proof::Face => face_step(deps, current, FaceFor::ChangeOwner(id.clone()), None, (&name, &number)).await,
         Proof::BankCard { .. } => {
             let reserved = card_check(deps, current, true, (&name, &number), &proof).await?;
             let flow = reserved.flow.clone();
@@ -518,39 +495,11 @@ pub async fn submit_new_person(
         Proof::Face => "face",
         Proof::BankCard { .. } => "bank_card",
     };
-    let identity = PersonalIdentity {
-        method: method.into(),
-        name_encrypted: deps.keys().encrypt(person.name.expose())?,
-        name_masked: person.name.masked(),
-        document_type: person.document.kind().as_str().into(),
-        id_number_encrypted: deps.keys().encrypt(person.document.number())?,
-        id_number_masked: person.document.masked(),
-        document_hash: hash,
-        verified_at: now,
-    };
+    let identity = super::kyc::seal_identity(deps, person, method, hash, now)?;
     match submission.proof {
         Proof::Face => {
-            current
-                .flow
-                .clone()
-                .apply(ChangeEvent::FaceStarted { session: id }, now)
-                .map_err(|r| refusal(&current.flow, r))?;
-            let for_flow = FaceFor::ChangeNewPerson(id.clone());
-            let started = open_face(
-                deps,
-                &principal.account_id,
-                for_flow,
-                Some(identity),
-                person.name.expose(),
-                person.document.number(),
-            )
-            .await?;
-            let session = started.verification_id.clone();
-            let flow = current.flow.clone();
-            advance(deps.flows::<SubjectChange>(), current, || ChangeEvent::FaceStarted { session: &session }, now)
-                .await?
-                .map_err(|r| refusal(&flow, r))?;
-            Ok(ProofOutcome::FaceStarted(started))
+            let checked = (person.name.expose(), person.document.number());
+            face_step(deps, current, FaceFor::ChangeNewPerson(id.clone()), Some(identity), checked).await
         }
         Proof::BankCard { .. } => {
             let names = (person.name.expose(), person.document.number());

@@ -32,9 +32,8 @@ use crate::domain::enterprise::{
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::identity::{mask_middle, IdDocument, PersonName};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
-use crate::domain::kyc::{FaceFor, FaceState, FaceVerification, FACE_SESSION_TTL};
+use crate::domain::kyc::{FaceFor, FaceState, FaceVerification};
 use crate::domain::session::Principal;
-use crate::domain::totp::qr_svg_data_uri;
 use crate::domain::upload::UploadPurpose;
 use crate::error::{Error, Result};
 use crate::ports::{EnterpriseEffect, Payout, ReceivingAccount, Replaced, SettleOutcome};
@@ -446,7 +445,7 @@ pub async fn start_application(
     Ok(Started { application: Versioned { id, version: 0, flow: application }, face: Some(face) })
 }
 
-/// Opens a face session with the provider for an application (its QR code for the mobile app).
+/// Opens a face session for an application's person (its QR code for the mobile app).
 async fn open_face(
     deps: &(impl HasClock + HasFace + HasFlows),
     account: &AccountId,
@@ -454,23 +453,9 @@ async fn open_face(
     face_id: &FlowId,
     who: &PersonForm,
 ) -> Result<FaceStarted> {
-    let session = deps.face().start(face_id.as_str(), who.name.expose(), who.document.number()).await?;
-    let expires_at = deps.clock().now() + FACE_SESSION_TTL;
-    let flow = FaceVerification {
-        account_id: account.clone(),
-        state: FaceState::Pending,
-        expires_at,
-        provider_session_id: session.provider_session_id,
-        identity: None,
-        for_flow: Some(FaceFor::Enterprise(application.clone())),
-    };
-    deps.flows::<FaceVerification>().create(face_id, &flow).await?;
-    Ok(FaceStarted {
-        verification_id: face_id.clone(),
-        qr_code: qr_svg_data_uri(&session.qr_payload),
-        qr_payload: session.qr_payload,
-        expires_at,
-    })
+    let checked = (who.name.expose(), who.document.number());
+    let for_flow = Some(FaceFor::Enterprise(application.clone()));
+    super::kyc::open_face_session(deps, account, face_id, checked, None, for_flow).await
 }
 
 async fn own_application(

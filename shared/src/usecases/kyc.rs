@@ -63,16 +63,7 @@ pub(crate) async fn prepare_identity(
     if deps.kyc().document_accounts(&hash).await? >= kyc::MAX_ACCOUNTS_PER_DOCUMENT {
         return Err(Error::DocumentAccountLimit);
     }
-    Ok(PersonalIdentity {
-        method: method.into(),
-        name_encrypted: deps.keys().encrypt(person.name.expose())?,
-        name_masked: person.name.masked(),
-        document_type: person.document.kind().as_str().into(),
-        id_number_encrypted: deps.keys().encrypt(person.document.number())?,
-        id_number_masked: person.document.masked(),
-        document_hash: hash,
-        verified_at: now,
-    })
+    seal_identity(deps, person, method, hash, now)
 }
 
 fn outcome(result: VerifyOutcome) -> Result<()> {
@@ -101,23 +92,58 @@ pub async fn start_face(
     person: Person,
 ) -> Result<FaceStarted> {
     let identity = prepare_identity(deps, principal, &person, "face").await?;
-    let verification_id = FlowId::generate();
-    let session = deps.face().start(verification_id.as_str(), person.name.expose(), person.document.number()).await?;
+    let checked = (person.name.expose(), person.document.number());
+    open_face_session(deps, &principal.account_id, &FlowId::generate(), checked, Some(identity), None).await
+}
+
+/// Opens a face session `id` with the provider for the person `(name, ID number)` and stores it:
+/// for a personal verification (`identity`, the person it verifies) or for another flow
+/// (`for_flow`: an enterprise application, a subject change). Its QR code is scanned by the app.
+pub(crate) async fn open_face_session(
+    deps: &(impl HasClock + HasFace + HasFlows),
+    account: &crate::domain::ids::AccountId,
+    id: &FlowId,
+    (name, number): (&str, &str),
+    identity: Option<PersonalIdentity>,
+    for_flow: Option<FaceFor>,
+) -> Result<FaceStarted> {
+    let session = deps.face().start(id.as_str(), name, number).await?;
     let expires_at = deps.clock().now() + kyc::FACE_SESSION_TTL;
     let flow = FaceVerification {
-        account_id: principal.account_id.clone(),
+        account_id: account.clone(),
         state: FaceState::Pending,
         expires_at,
         provider_session_id: session.provider_session_id,
-        identity: Some(identity),
-        for_flow: None,
+        identity,
+        for_flow,
     };
-    deps.flows::<FaceVerification>().create(&verification_id, &flow).await?;
+    deps.flows::<FaceVerification>().create(id, &flow).await?;
     Ok(FaceStarted {
-        verification_id,
+        verification_id: id.clone(),
         qr_code: qr_svg_data_uri(&session.qr_payload),
         qr_payload: session.qr_payload,
         expires_at,
+    })
+}
+
+/// Seals a person as a personal verification stores them (encrypted, masked, the document's
+/// keyed hash).
+pub(crate) fn seal_identity(
+    deps: &impl HasKeys,
+    person: &Person,
+    method: &str,
+    document_hash: String,
+    now: DateTime<Utc>,
+) -> Result<PersonalIdentity> {
+    Ok(PersonalIdentity {
+        method: method.into(),
+        name_encrypted: deps.keys().encrypt(person.name.expose())?,
+        name_masked: person.name.masked(),
+        document_type: person.document.kind().as_str().into(),
+        id_number_encrypted: deps.keys().encrypt(person.document.number())?,
+        id_number_masked: person.document.masked(),
+        document_hash,
+        verified_at: now,
     })
 }
 

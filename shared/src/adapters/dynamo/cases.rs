@@ -73,11 +73,7 @@ impl DynamoStore {
         more: Vec<TransactWriteItem>,
     ) -> Result<Option<Vec<Option<Option<Item>>>>> {
         let transition = TransactWriteItem::builder().update(self.flow_transition(current, next)?).build();
-        let items = std::iter::once(transition).chain(more).collect();
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(None),
-            Err(err) => Ok(Some(cancelled_items(err)?)),
-        }
+        self.transact(std::iter::once(transition).chain(more).collect()).await
     }
 
     fn effect_updates(&self, effect: &CaseEffect) -> Result<Vec<Update>> {

@@ -3,7 +3,7 @@
 //! new person, the document counters, the 30-day rule) and a name change's.
 
 use super::flows::flow_item;
-use super::{cancelled_items, failed_at, fault, get_s, keys, n, s, DynamoStore, Item};
+use super::{failed_at, fault, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::case::Case;
 use crate::domain::change::{SubjectChange, CHANGE_INTERVAL};
 use crate::domain::enterprise::Uscc;
@@ -138,13 +138,6 @@ impl DynamoStore {
         updates.push(self.flow_transition(&change.0, &change.1)?);
         Ok(updates)
     }
-
-    async fn write(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<Option<Option<Item>>>>> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(None),
-            Err(err) => Ok(Some(cancelled_items(err)?)),
-        }
-    }
 }
 
 #[async_trait]
@@ -168,7 +161,7 @@ impl ChangeStore for DynamoStore {
         if let Some((case_id, case)) = case {
             items.extend(self.open_case_items(case_id, case)?);
         }
-        Ok(match self.write(items).await? {
+        Ok(match self.transact(items).await? {
             None => ChangeOutcome::Applied,
             Some(reasons) if failed_at(&reasons, 0) => ChangeOutcome::AlreadyOpen,
             Some(reasons) if failed_at(&reasons, 2) => ChangeOutcome::AlreadyOpen,
@@ -184,7 +177,7 @@ impl ChangeStore for DynamoStore {
     ) -> Result<bool> {
         let mut items = vec![TransactWriteItem::builder().update(self.flow_transition(current, next)?).build()];
         items.extend(self.open_case_items(case_id, case)?);
-        Ok(self.write(items).await?.is_none())
+        Ok(self.transact(items).await?.is_none())
     }
 
     async fn complete_person_change(
@@ -223,7 +216,7 @@ impl ChangeStore for DynamoStore {
         if let Some((face, face_next)) = new.face {
             items.push(TransactWriteItem::builder().update(self.flow_transition(face, face_next)?).build());
         }
-        let Some(reasons) = self.write(items).await? else { return Ok(ChangeOutcome::Applied) };
+        let Some(reasons) = self.transact(items).await? else { return Ok(ChangeOutcome::Applied) };
         Ok(if failed_at(&reasons, 0) || failed_at(&reasons, 4) {
             ChangeOutcome::Stale
         } else if failed_at(&reasons, 1) {
@@ -260,7 +253,7 @@ impl ChangeStore for DynamoStore {
                 .update(self.rename_enterprise(&change.account_id, uscc, new_name, now)?)
                 .build(),
         ];
-        Ok(match self.write(items).await? {
+        Ok(match self.transact(items).await? {
             None => ChangeOutcome::Applied,
             Some(reasons) if failed_at(&reasons, 0) => ChangeOutcome::AlreadyOpen,
             Some(reasons) if failed_at(&reasons, 2) => ChangeOutcome::AccountChanged,

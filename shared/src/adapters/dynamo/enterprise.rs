@@ -3,7 +3,7 @@
 //! session, the balance's credit), the receiving accounts and the ledger of inbound transfers.
 
 use super::flows::flow_item;
-use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use super::{failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::enterprise::application::EnterpriseApplication;
 use crate::domain::enterprise::money::Fen;
 use crate::domain::enterprise::{EnterpriseIdentity, Method};
@@ -169,10 +169,7 @@ impl EnterpriseStore for DynamoStore {
             parts.extend(self.effect_items(account, effect, effects)?);
         }
         let (roles, items): (Vec<Part>, Vec<TransactWriteItem>) = parts.into_iter().unzip();
-        let Err(err) = self.client.transact_write_items().set_transact_items(Some(items)).send().await else {
-            return Ok(SettleOutcome::Applied);
-        };
-        let reasons = cancelled_items(err)?;
+        let Some(reasons) = self.transact(items).await? else { return Ok(SettleOutcome::Applied) };
         let failed = |part: Part| roles.iter().enumerate().any(|(i, r)| *r == part && failed_at(&reasons, i));
         Ok(if failed(Part::Ledger) {
             SettleOutcome::Duplicate
@@ -215,24 +212,12 @@ impl EnterpriseStore for DynamoStore {
                 .build()
                 .map_err(fault("build receiving account"))
         };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put(own)?).build())
-            .transact_items(TransactWriteItem::builder().put(put(owner)?).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) => {
-                let reasons = cancelled_items(err)?;
-                if failed_at(&reasons, 0) || failed_at(&reasons, 1) {
-                    Ok(false)
-                } else {
-                    Err(Error::internal("create a receiving account", "cancelled without a failed condition"))
-                }
-            }
-        }
+        let items = vec![
+            TransactWriteItem::builder().put(put(own)?).build(),
+            TransactWriteItem::builder().put(put(owner)?).build(),
+        ];
+        // Either item's condition: the account has one, or (rarely) the number is taken.
+        Ok(self.transact(items).await?.is_none())
     }
 
     async fn receiving_account_owner(&self, number_hash: &str) -> Result<Option<(AccountId, Option<FlowId>)>> {
@@ -271,23 +256,12 @@ impl EnterpriseStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build recharge application"))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(point).build())
-            .transact_items(TransactWriteItem::builder().put(create).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) => {
-                let reasons = cancelled_items(err)?;
-                if failed_at(&reasons, 0) {
-                    Ok(false)
-                } else {
-                    Err(Error::internal("open a recharge", "cancelled without a failed condition"))
-                }
-            }
+        let items =
+            vec![TransactWriteItem::builder().update(point).build(), TransactWriteItem::builder().put(create).build()];
+        match self.transact(items).await? {
+            None => Ok(true),
+            Some(reasons) if failed_at(&reasons, 0) => Ok(false),
+            Some(_) => Err(Error::internal("open a recharge", "cancelled without a failed condition")),
         }
     }
 }

@@ -45,6 +45,18 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// Writes `items` in one transaction: `None` when written, else which items failed their
+    /// condition (by position, see [`failed_at`]).
+    pub(crate) async fn transact(
+        &self,
+        items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<Option<Vec<Option<Option<Item>>>>, Error> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(None),
+            Err(err) => Ok(Some(cancelled_items(err)?)),
+        }
+    }
+
     /// Adds one to the item's `attempts` if `condition` (which may use `:max`) holds: the new
     /// count, or `None` when the condition failed. Caps on attempts rest on this.
     pub(crate) async fn count_attempt(
