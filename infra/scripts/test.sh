@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs the local tools if needed (Python tools into .venv; Debian's chromium
 # and chromium-driver for the dashboard's browser test, whose screenshots go to target/screenshots/),
-# starts its own emulator (own port, fresh state), checks formatting and lints, runs every test, cfn-lint on template.yaml and schemathesis
+# starts its own emulator (own port, fresh state), checks formatting and lints, runs every test
+# (recording each function's AWS calls and checking them against its policy), cfn-lint on template.yaml and schemathesis
 # on infra/openapi.json against the local gateway, stops what it started. Non-zero on any failure.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/api_fuzz.sh"
@@ -14,7 +15,16 @@ status=0
 log "cargo fmt --check and clippy (warnings are errors)"
 cargo fmt --all -- --check || status=1
 cargo clippy --workspace --all-targets --locked --quiet -- -D warnings || status=1
+# Every AWS call each function makes in the tests is recorded, then checked against its policy.
+export AWS_CALL_LOG="$ROOT/target/aws-calls.log"
+rm -f "$AWS_CALL_LOG"
 cargo test --workspace --locked --no-fail-fast || status=1
+log "least privilege: the recorded AWS calls against each function's policy in template.yaml"
+if ! cargo run --quiet --locked -p local-env -- permissions "$AWS_CALL_LOG" > "$ROOT/target/permissions.txt"; then
+  status=1
+fi
+grep -v '^unused' "$ROOT/target/permissions.txt" # the unused (or untested) grants: target/permissions.txt
+unset AWS_CALL_LOG
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml || status=1
 fuzz_api || status=1

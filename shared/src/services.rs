@@ -1,6 +1,7 @@
 //! The ports a use case may call, wired once per cold start.
 
 use crate::adapters::bank_card::{HttpBankCard, SandboxBankCard};
+use crate::adapters::calls::CallRecorder;
 use crate::adapters::dynamo::{self, DynamoStore, RequestCounter};
 use crate::adapters::email::{HttpEmail, SandboxEmail};
 use crate::adapters::enterprise::{
@@ -116,7 +117,11 @@ impl Services {
         let data_key =
             if needs.data_key { Some(data_key(&sdk, &config.secrets.data_key, &kms_requests).await?) } else { None };
         let dynamo_requests = RequestCounter::default();
-        let store = Arc::new(DynamoStore::new(dynamo::client(&sdk, &dynamo_requests), config.tables.clone()));
+        let recorder = CallRecorder::from_env();
+        let store = Arc::new(DynamoStore::new(
+            dynamo::client(&sdk, &dynamo_requests, recorder.as_ref()),
+            config.tables.clone(),
+        ));
         let secrets = &config.secrets;
         let (sms, sandbox_sms) = pick(
             &config.sms,
@@ -171,7 +176,13 @@ impl Services {
             |s| s as Arc<dyn RiskRules>,
         );
         let bank_signer = Arc::new(SignedBank::new(secrets.bank_notify_secret.clone()));
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let mut sqs_config = aws_sdk_sqs::config::Builder::from(&sdk);
+        let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true);
+        if let Some(recorder) = &recorder {
+            sqs_config = sqs_config.interceptor(recorder.clone());
+            s3_config = s3_config.interceptor(recorder.clone());
+        }
+        let sqs = aws_sdk_sqs::Client::from_conf(sqs_config.build());
         Ok(Services {
             clock,
             keys: match data_key {
@@ -194,7 +205,7 @@ impl Services {
             review_queue: Arc::new(Queue::new(sqs.clone(), config.review_queue.clone())),
             expiry_queue: Arc::new(Queue::new(sqs, config.expiry_queue.clone())),
             uploads: Arc::new(S3Uploads::new(
-                aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build()),
+                aws_sdk_s3::Client::from_conf(s3_config.build()),
                 config.uploads_bucket.clone(),
             )),
             staff: Arc::new(CognitoStaff::new(config.staff.endpoint.clone(), config.staff.client_id.clone())),

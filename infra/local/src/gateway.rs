@@ -18,6 +18,7 @@ use functions::registry::{
 use functions::AppState;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde_json::{json, Map, Value};
+use shared::adapters::calls::FUNCTION;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ use std::sync::Arc;
 pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 struct BoundRoute {
+    /// The function's binary (names it in the record of AWS calls).
+    binary: &'static str,
     route: Route,
     handler: HttpHandler,
     /// The state its function gets (with or without the data key).
@@ -33,6 +36,7 @@ struct BoundRoute {
 
 /// A queue worker and the queue that feeds it (an event-source mapping).
 struct BoundWorker {
+    binary: &'static str,
     queue: String,
     handler: WorkerHandler,
     state: Arc<AppState>,
@@ -40,6 +44,7 @@ struct BoundWorker {
 
 /// A scheduled worker and its schedule (EventBridge Scheduler).
 struct BoundSchedule {
+    binary: &'static str,
     expression: String,
     handler: ScheduleHandler,
     state: Arc<AppState>,
@@ -78,6 +83,9 @@ impl Gateway {
             let lambda = registry::lambda_named(binary).ok_or_else(|| UnknownBinary(binary.to_owned()))?;
             Ok(if lambda.needs.data_key { state.clone() } else { keyless.clone() })
         };
+        let name_of = |binary: &str| -> Result<&'static str, UnknownBinary> {
+            registry::lambda_named(binary).map(|l| l.binary).ok_or_else(|| UnknownBinary(binary.to_owned()))
+        };
         let mut routes = vec![];
         let mut workers = vec![];
         let mut schedules = vec![];
@@ -86,6 +94,7 @@ impl Gateway {
                 let handler =
                     schedule_handler(&function.binary).ok_or_else(|| UnknownBinary(function.binary.clone()))?;
                 schedules.push(BoundSchedule {
+                    binary: name_of(&function.binary)?,
                     expression: expression.clone(),
                     handler,
                     state: state_for(&function.binary)?,
@@ -94,7 +103,12 @@ impl Gateway {
             }
             if let Some(queue) = &function.queue {
                 let handler = worker_handler(&function.binary).ok_or_else(|| UnknownBinary(function.binary.clone()))?;
-                workers.push(BoundWorker { queue: queue.clone(), handler, state: state_for(&function.binary)? });
+                workers.push(BoundWorker {
+                    binary: name_of(&function.binary)?,
+                    queue: queue.clone(),
+                    handler,
+                    state: state_for(&function.binary)?,
+                });
                 continue;
             }
             if function.routes.is_empty() {
@@ -102,7 +116,9 @@ impl Gateway {
             }
             let handler = http_handler(&function.binary).ok_or_else(|| UnknownBinary(function.binary.clone()))?;
             let function_state = state_for(&function.binary)?;
+            let binary = name_of(&function.binary)?;
             routes.extend(function.routes.iter().map(|r| BoundRoute {
+                binary,
                 route: r.clone(),
                 handler,
                 state: function_state.clone(),
@@ -157,7 +173,7 @@ impl Gateway {
         for schedule in &self.schedules {
             let event =
                 json!({ "source": "aws.scheduler", "detail-type": "Scheduled Event", "time": chrono::Utc::now() });
-            (schedule.handler)(&schedule.state, event).await?;
+            FUNCTION.scope(schedule.binary, (schedule.handler)(&schedule.state, event)).await?;
         }
         if self.drain_after_requests {
             self.drain_all().await?;
@@ -216,7 +232,7 @@ impl Gateway {
                 record.event_source = Some("aws:sqs".into());
                 event.records.push(record);
             }
-            let response = (worker.handler)(&worker.state, event).await;
+            let response = FUNCTION.scope(worker.binary, (worker.handler)(&worker.state, event)).await;
             let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
             for m in &messages {
                 if failed.contains(&m.message_id.as_deref().unwrap_or_default()) {
@@ -354,7 +370,9 @@ impl Gateway {
                     return gateway_answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
                 }
             };
-            match functions::authorizer::decide(&self.authorizer_state, &event).await {
+            let decided =
+                FUNCTION.scope(registry::AUTHORIZER, functions::authorizer::decide(&self.authorizer_state, &event));
+            match decided.await {
                 Ok(decision) if decision.is_authorized => context["authorizer"] = json!({ "lambda": decision.context }),
                 Ok(_) => return gateway_answer(StatusCode::FORBIDDEN, "Forbidden"),
                 Err(fault) => {
@@ -393,7 +411,7 @@ impl Gateway {
                 return gateway_answer(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
             }
         };
-        let response = (bound.handler)(&bound.state, lambda_request).await;
+        let response = FUNCTION.scope(bound.binary, (bound.handler)(&bound.state, lambda_request)).await;
         let (parts, body) = response.into_parts();
         let bytes = match body {
             lambda_http::Body::Empty => Bytes::new(),

@@ -4,6 +4,7 @@
 pub mod gateway;
 pub mod jwt;
 pub mod openapi;
+pub mod permissions;
 pub mod provision;
 pub mod sandbox;
 pub mod server;

@@ -5,12 +5,44 @@
 use local_env::settings::{local_config, random_secrets, repo_root};
 use local_env::{provision, server, Gateway, Template};
 use shared::adapters::clock::ShiftedClock;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The local staff users' password (local only: the emulator's users are gone when it stops).
 const LOCAL_STAFF_PASSWORD: &str = "Review-Desk-2026";
+
+/// Checks the AWS calls the tests recorded against each function's policy (least privilege).
+fn permissions(log: &str) -> Result<(), BoxError> {
+    let template = Template::load(&repo_root().join("template.yaml"))?;
+    let calls = std::fs::read_to_string(log).map_err(|e| format!("{log}: {e}"))?;
+    let report = local_env::permissions::check(&template, &calls);
+    for (function, grants) in &report.unused {
+        for (action, resource) in grants {
+            println!("unused (or untested): {function}: {action} on {resource}");
+        }
+    }
+    for (function, needs) in &report.missing {
+        for (action, resource) in needs {
+            println!("MISSING: {function} calls {action} on {resource}, which its policy does not allow");
+        }
+    }
+    println!(
+        "{} distinct calls of {} functions checked against template.yaml; {} missing",
+        report.checked,
+        template.functions.len(),
+        report.missing.values().map(BTreeSet::len).sum::<usize>()
+    );
+    if report.checked == 0 {
+        return Err("no AWS call was recorded: run the tests with AWS_CALL_LOG set".into());
+    }
+    if report.missing.is_empty() {
+        Ok(())
+    } else {
+        Err("a function lacks a permission for a call it makes".into())
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
@@ -24,8 +56,11 @@ async fn main() -> Result<(), BoxError> {
         println!("{}", serde_json::to_string_pretty(&local_env::openapi::document(&template))?);
         return Ok(());
     }
+    if args.first().map(String::as_str) == Some("permissions") {
+        return permissions(args.get(1).ok_or("usage: local-env permissions <AWS call log>")?);
+    }
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: local-env serve [--port N] | local-env openapi".into());
+        return Err("usage: local-env serve [--port N] | local-env openapi | local-env permissions <log>".into());
     }
     let port: u16 = args
         .iter()

@@ -2,6 +2,7 @@
 //! clocks.
 
 pub mod bank_card;
+pub mod calls;
 pub mod clock;
 pub mod dynamo;
 pub mod email;

@@ -133,10 +133,18 @@ impl Intercept for RequestCounter {
     }
 }
 
-/// A DynamoDB client for the loaded AWS configuration, counting its requests.
-pub fn client(sdk: &aws_config::SdkConfig, counter: &RequestCounter) -> Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(counter.clone()).build();
-    Client::from_conf(config)
+/// A DynamoDB client for the loaded AWS configuration, counting its requests (and recording
+/// them when asked: [`crate::adapters::calls`]).
+pub fn client(
+    sdk: &aws_config::SdkConfig,
+    counter: &RequestCounter,
+    recorder: Option<&crate::adapters::calls::CallRecorder>,
+) -> Client {
+    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(counter.clone());
+    if let Some(recorder) = recorder {
+        config = config.interceptor(recorder.clone());
+    }
+    Client::from_conf(config.build())
 }
 
 pub(crate) fn s(v: impl Into<String>) -> AttributeValue {

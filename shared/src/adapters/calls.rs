@@ -1,0 +1,181 @@
+//! A record of the AWS calls each function makes, for the least-privilege check (local and tests
+//! only): with `AWS_CALL_LOG=<file>` every DynamoDB, S3, SQS and KMS request sent while a function
+//! runs (the local gateway names it in [`FUNCTION`]) appends `function<TAB>action<TAB>resource`
+//! lines, one per IAM action the request needs (a transaction needs each item's own action;
+//! a copy needs `s3:GetObject` on its source and `s3:PutObject` on its target). Resources are
+//! names as the emulator knows them (tables, queues, `bucket/key`); `local-env permissions` maps
+//! them to the template's logical ids and checks each function's policy.
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde_json::Value;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+tokio::task_local! {
+    /// The binary of the function running on this task (set by the local gateway).
+    pub static FUNCTION: &'static str;
+}
+
+#[derive(Debug, Clone)]
+pub struct CallRecorder {
+    out: Arc<Mutex<std::fs::File>>,
+}
+
+impl CallRecorder {
+    /// The recorder `AWS_CALL_LOG` asks for, if any.
+    pub fn from_env() -> Option<CallRecorder> {
+        let path = std::env::var_os("AWS_CALL_LOG").filter(|p| !p.is_empty())?;
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path).ok()?;
+        Some(CallRecorder { out: Arc::new(Mutex::new(file)) })
+    }
+}
+
+/// The IAM actions and resources one request needs.
+pub fn needs(
+    service: &str,
+    operation: &str,
+    uri: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Vec<(String, String)> {
+    let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let text = |v: &Value| v.as_str().map(str::to_owned).unwrap_or_default();
+    match service.to_ascii_lowercase().as_str() {
+        "dynamodb" => match operation {
+            "TransactWriteItems" => json["TransactItems"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|item| {
+                    let (kind, op) = item.as_object()?.iter().next()?;
+                    let action = match kind.as_str() {
+                        "Put" => "PutItem",
+                        "Update" => "UpdateItem",
+                        "Delete" => "DeleteItem",
+                        _ => "ConditionCheckItem",
+                    };
+                    Some((format!("dynamodb:{action}"), text(&op["TableName"])))
+                })
+                .collect(),
+            "BatchGetItem" | "BatchWriteItem" => json["RequestItems"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(table, _)| (format!("dynamodb:{operation}"), table.clone()))
+                .collect(),
+            _ => {
+                let table = text(&json["TableName"]);
+                let resource = match json["IndexName"].as_str() {
+                    Some(index) => format!("{table}/index/{index}"),
+                    None => table,
+                };
+                vec![(format!("dynamodb:{operation}"), resource)]
+            }
+        },
+        // Locally the queues are configured by name and resolved once; in AWS by URL: not a call
+        // production makes.
+        "sqs" if operation == "GetQueueUrl" => vec![],
+        "sqs" => {
+            let queue = text(&json["QueueUrl"]).rsplit('/').next().unwrap_or_default().to_owned();
+            let action = match operation {
+                "SendMessageBatch" => "SendMessage",
+                "DeleteMessageBatch" => "DeleteMessage",
+                "ChangeMessageVisibilityBatch" => "ChangeMessageVisibility",
+                other => other,
+            };
+            vec![(format!("sqs:{action}"), queue)]
+        }
+        "s3" => {
+            let path =
+                uri.split("://").nth(1).and_then(|rest| rest.split_once('/')).map(|(_, p)| p).unwrap_or_default();
+            let path = path.split('?').next().unwrap_or_default().to_owned();
+            match operation {
+                "HeadObject" | "GetObject" => vec![("s3:GetObject".into(), path)],
+                "CopyObject" => {
+                    let source = headers.get("x-amz-copy-source").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    vec![
+                        ("s3:GetObject".into(), source.trim_start_matches('/').to_owned()),
+                        ("s3:PutObject".into(), path),
+                    ]
+                }
+                "ListObjectsV2" | "ListObjects" => {
+                    vec![("s3:ListBucket".into(), path.trim_end_matches('/').to_owned())]
+                }
+                other => vec![(format!("s3:{other}"), path)],
+            }
+        }
+        "kms" => vec![(format!("kms:{operation}"), "FieldEncryptionKeyArn".into())],
+        other => vec![(format!("{other}:{operation}"), String::new())],
+    }
+}
+
+impl Intercept for CallRecorder {
+    fn name(&self) -> &'static str {
+        "CallRecorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // Calls made outside a function (provisioning, the tests' own clients) are not recorded.
+        let Ok(function) = FUNCTION.try_with(|f| *f) else { return Ok(()) };
+        let Some(meta) = cfg.load::<Metadata>() else { return Ok(()) };
+        let request = ctx.request();
+        let headers: http::HeaderMap = request
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((http::HeaderName::from_bytes(k.as_bytes()).ok()?, http::HeaderValue::from_str(v).ok()?))
+            })
+            .collect();
+        let body = request.body().bytes().unwrap_or_default();
+        let lines: String = needs(meta.service(), meta.name(), request.uri(), &headers, body)
+            .into_iter()
+            .map(|(action, resource)| format!("{function}\t{action}\t{resource}\n"))
+            .collect();
+        if let Ok(mut out) = self.out.lock() {
+            let _ = out.write_all(lines.as_bytes());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transaction_needs_each_items_action() {
+        let body = br#"{"TransactItems":[{"Update":{"TableName":"FlowsTable"}},{"Put":{"TableName":"AccountsTable"}},{"Delete":{"TableName":"FlowsTable"}}]}"#;
+        let got = needs("DynamoDB", "TransactWriteItems", "", &http::HeaderMap::new(), body);
+        assert_eq!(
+            got,
+            [
+                ("dynamodb:UpdateItem".to_owned(), "FlowsTable".to_owned()),
+                ("dynamodb:PutItem".into(), "AccountsTable".into()),
+                ("dynamodb:DeleteItem".into(), "FlowsTable".into())
+            ]
+        );
+        let query =
+            needs("DynamoDB", "Query", "", &http::HeaderMap::new(), br#"{"TableName":"F","IndexName":"by-owner"}"#);
+        assert_eq!(query, [("dynamodb:Query".to_owned(), "F/index/by-owner".to_owned())]);
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-amz-copy-source", http::HeaderValue::from_static("/b/tmp/x"));
+        let copy = needs("S3", "CopyObject", "http://127.0.0.1:4566/b/cases/y", &headers, b"");
+        assert_eq!(
+            copy,
+            [("s3:GetObject".to_owned(), "b/tmp/x".to_owned()), ("s3:PutObject".into(), "b/cases/y".into())]
+        );
+        let sqs =
+            needs("SQS", "SendMessage", "", &http::HeaderMap::new(), br#"{"QueueUrl":"http://h/000/ReviewQueue-1"}"#);
+        assert_eq!(sqs, [("sqs:SendMessage".to_owned(), "ReviewQueue-1".to_owned())]);
+    }
+}
