@@ -372,6 +372,12 @@ async fn change_state(app: &TestApp, token: &str, id: &str) -> String {
     change.unwrap_or_else(|| panic!("no change {id} in {h:?}"))["state"].as_str().unwrap().to_owned()
 }
 
+/// The body of an enterprise application that completes the change `id` (acceptance agreed).
+async fn change_application(app: &TestApp, token: &str, id: &str, org_type: &str, kind: &str) -> Value {
+    let extra = json!({"change_id": id, "acceptance": acceptance()});
+    app.enterprise_body(token, "legal_face", org_type, &uscc(kind), extra).await
+}
+
 #[tokio::test]
 async fn a_person_hands_the_account_to_a_company_and_the_documents_slot_is_given_back() {
     // CHG-4
@@ -413,24 +419,8 @@ async fn a_change_to_an_enterprise_has_five_attempts_per_method_and_withdrawing_
     let app = spawn_app().await;
     let (_, token, _) = person(&app).await;
     let id = enterprise_change_proven(&app, &token).await;
-    let body = app
-        .enterprise_body(
-            &token,
-            "legal_face",
-            "enterprise",
-            &uscc("91"),
-            json!({"change_id": id, "acceptance": acceptance()}),
-        )
-        .await;
-    let calls = (0..50).map(|i| {
-        let (app, token, body) = (&app, &token, &body);
-        async move {
-            let ip = format!("198.51.100.{}", 10 + i % 8);
-            app.call_from(&ip, "POST", "/v1/enterprise/applications", Some(token), bytes::Bytes::from(body.to_string()))
-                .await
-        }
-    });
-    let replies = futures::future::join_all(calls).await;
+    let body = change_application(&app, &token, &id, "enterprise", "91").await;
+    let replies = app.burst("/v1/enterprise/applications", &token, &body).await;
     let started = replies.iter().filter(|r| r.status == 201).count();
     let exhausted: Vec<&Reply> = replies.iter().filter(|r| r.code() == "METHOD_ATTEMPTS_EXHAUSTED").collect();
     assert_eq!(
@@ -468,15 +458,7 @@ async fn an_organisation_reviewed_within_a_change_withdrawn_meanwhile_is_not_app
     let app = spawn_app().await;
     let (_, token, _) = person(&app).await;
     let id = enterprise_change_proven(&app, &token).await;
-    let body = app
-        .enterprise_body(
-            &token,
-            "legal_face",
-            "foundation",
-            &uscc("53"),
-            json!({"change_id": id, "acceptance": acceptance()}),
-        )
-        .await;
+    let body = change_application(&app, &token, &id, "foundation", "53").await;
     let started = app.start_enterprise(&token, &body).await;
     assert_eq!(app.scan_face(started.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
     let withdrawal = app.call("POST", &format!("/v1/subject-changes/{id}/withdrawal"), Some(&token), None).await;
@@ -491,15 +473,7 @@ async fn an_organisation_reviewed_within_a_change_withdrawn_meanwhile_is_not_app
     // Without the withdrawal the approval completes the change.
     let (_, token, _) = person(&app).await;
     let id = enterprise_change_proven(&app, &token).await;
-    let body = app
-        .enterprise_body(
-            &token,
-            "legal_face",
-            "foundation",
-            &uscc("53"),
-            json!({"change_id": id, "acceptance": acceptance()}),
-        )
-        .await;
+    let body = change_application(&app, &token, &id, "foundation", "53").await;
     let started = app.start_enterprise(&token, &body).await;
     assert_eq!(app.scan_face(started.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
     let (claim, case) = app.claim(&reviewer).await.unwrap();

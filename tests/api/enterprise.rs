@@ -512,15 +512,6 @@ async fn a_recharge_without_a_transfer_is_rejected_after_three_days() {
     assert!(me.body["balance_fen"].as_u64().unwrap() > 0);
 }
 
-async fn burst_of_starts(app: &TestApp, token: &str, body: &Value) -> Vec<Reply> {
-    let calls = (0..50).map(|i| async move {
-        let ip = format!("198.51.100.{}", 10 + i % 8);
-        app.call_from(&ip, "POST", "/v1/enterprise/applications", Some(token), bytes::Bytes::from(body.to_string()))
-            .await
-    });
-    futures::future::join_all(calls).await
-}
-
 #[tokio::test]
 async fn fifty_parallel_starts_of_each_method_get_ten_attempts_and_the_other_methods_stay_open() {
     // KYC-E4, KYC-E5, KYC-E6: 10 attempts per method per account, counted before the registry
@@ -528,7 +519,7 @@ async fn fifty_parallel_starts_of_each_method_get_ten_attempts_and_the_other_met
     let app = spawn_app().await;
     let (_, phone, token) = app.signed_in_user().await;
     let face = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), json!({})).await;
-    let replies = burst_of_starts(&app, &token, &face).await;
+    let replies = app.burst("/v1/enterprise/applications", &token, &face).await;
     let started = replies.iter().filter(|r| r.status == 201).count();
     let exhausted: Vec<&Reply> = replies.iter().filter(|r| r.code() == "METHOD_ATTEMPTS_EXHAUSTED").collect();
     assert_eq!(
@@ -554,7 +545,7 @@ async fn fifty_parallel_starts_of_each_method_get_ten_attempts_and_the_other_met
 
     let extra = json!({"bank": "ICBC", "account_number": corporate_account("0001"), "handler": {"name": "李四", "id_number": unique_id_number()}});
     let transfer = app.enterprise_body(&token, "corporate_transfer", "enterprise", &uscc("91"), extra).await;
-    let replies = burst_of_starts(&app, &token, &transfer).await;
+    let replies = app.burst("/v1/enterprise/applications", &token, &transfer).await;
     let started = replies.iter().filter(|r| r.status == 201).count();
     let exhausted: Vec<&Reply> = replies.iter().filter(|r| r.code() == "METHOD_ATTEMPTS_EXHAUSTED").collect();
     assert_eq!((started, exhausted.len()), (10, 40));
@@ -574,7 +565,7 @@ async fn fifty_parallel_starts_of_each_method_get_ten_attempts_and_the_other_met
         "receiving_account": first.body["remittance"]["receiving_account"], "amount": "0.01", "payer_name": "某人",
     });
     app.sandbox("POST", "/sandbox/bank/inbound-transfers", Some(transfer_in)).await;
-    let replies = burst_of_starts(&app, &token, &recharge).await;
+    let replies = app.burst("/v1/enterprise/applications", &token, &recharge).await;
     assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 1, "one recharge waits at a time");
     assert!(
         replies

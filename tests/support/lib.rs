@@ -717,6 +717,15 @@ impl TestApp {
         self.call("POST", "/v1/enterprise/applications", Some(token), Some(body.clone())).await
     }
 
+    /// The same POST fifty times at once, from eight source addresses (a burst).
+    pub async fn burst(&self, path: &str, token: &str, body: &Value) -> Vec<Reply> {
+        let calls = (0..50).map(|i| async move {
+            let ip = format!("198.51.100.{}", 10 + i % 8);
+            self.call_from(&ip, "POST", path, Some(token), Bytes::from(body.to_string())).await
+        });
+        futures::future::join_all(calls).await
+    }
+
     /// A corporate transfer into an account ending `last4`, its handler's face check passed: the
     /// application's id and the account number.
     pub async fn transfer_paying(&self, token: &str, last4: &str) -> (String, String) {
