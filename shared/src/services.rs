@@ -20,7 +20,7 @@ use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, InboundBank, KycStore, Outbox, PayoutProvider,
     ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory,
-    UploadStore,
+    StepStore, UploadStore,
 };
 use std::sync::Arc;
 
@@ -46,6 +46,7 @@ pub struct Services {
     pub sign_in: Arc<dyn SignInStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub security: Arc<dyn SecurityStore>,
+    pub steps: Arc<dyn StepStore>,
     /// The DynamoDB store behind the flow stores ([`Services::flows`]).
     pub store: Arc<DynamoStore>,
     pub kyc: Arc<dyn KycStore>,
@@ -194,6 +195,7 @@ impl Services {
             sign_in: store.clone(),
             sessions: store.clone(),
             security: store.clone(),
+            steps: store.clone(),
             store: store.clone(),
             kyc: store.clone(),
             enterprise: store.clone(),

@@ -31,14 +31,16 @@ pub const ACCOUNTS: TableSpec = TableSpec {
     indexes: &[],
 };
 
-/// Server-side sessions, listed per account through an index.
+/// Server-side sessions, listed per account through an index whose sort key is the time a
+/// session ends unless it is used (`live_until`), so a listing skips the ended ones; and each
+/// account's session generation.
 pub const SESSIONS: TableSpec = TableSpec {
     logical_id: "SessionsTable",
     env_var: "SESSIONS_TABLE",
     partition_key: "pk",
     sort_key: None,
     ttl_attribute: Some("ttl"),
-    indexes: &[IndexSpec { name: "by-account", partition_key: "account_id", sort_key: Some("created_at") }],
+    indexes: &[IndexSpec { name: "live-by-account", partition_key: "account_id", sort_key: Some("live_until") }],
 };
 
 /// Flows, verification codes, send counters, failure windows, the staff audit trail. Flows with a

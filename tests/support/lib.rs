@@ -76,6 +76,22 @@ impl Reply {
     }
 }
 
+/// DynamoDB requests made by a piece of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requests {
+    pub total: u64,
+    pub by_operation: std::collections::BTreeMap<String, u64>,
+}
+
+impl Requests {
+    /// Whether any request wrote (a write, a transaction, a batch write).
+    pub fn wrote(&self) -> bool {
+        self.by_operation.keys().any(|op| {
+            ["PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"].contains(&op.as_str())
+        })
+    }
+}
+
 pub struct TestApp {
     pub gateway: Arc<Gateway>,
     pub clock: Arc<TestClock>,
@@ -173,6 +189,19 @@ impl TestApp {
         self.state().services.dynamo_requests.get()
     }
 
+    /// The DynamoDB requests `work` makes: how many, and by operation.
+    pub async fn requests_of<T>(&self, work: impl std::future::Future<Output = T>) -> (T, Requests) {
+        let counter = &self.state().services.dynamo_requests;
+        let (total, by_operation) = (counter.get(), counter.by_operation());
+        let out = work.await;
+        let mut ops = counter.by_operation();
+        for (op, n) in &mut ops {
+            *n -= by_operation.get(op).copied().unwrap_or(0);
+        }
+        ops.retain(|_, n| *n > 0);
+        (out, Requests { total: counter.get() - total, by_operation: ops })
+    }
+
     /// Sends raw bytes through the gateway.
     pub async fn call_raw(&self, method: &str, path: &str, token: Option<&str>, body: Bytes) -> Reply {
         self.call_from(&self.source_ip, method, path, token, body).await
@@ -218,12 +247,41 @@ impl TestApp {
     /// Like `call_from` without a token, timing the answer alone (what the caller waits for:
     /// the queue workers run after it, untimed).
     pub async fn timed_call_from(&self, source_ip: &str, method: &str, path: &str, body: Value) -> (Reply, Duration) {
-        let request = Self::request(method, path, None, Bytes::from(body.to_string()), &[]);
+        self.timed(source_ip, method, path, None, Some(body)).await
+    }
+
+    /// Like `call`, timing the answer alone (the queue workers run after it, untimed).
+    pub async fn timed_call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (Reply, Duration) {
+        self.timed(&self.source_ip, method, path, token, body).await
+    }
+
+    async fn timed(
+        &self,
+        source_ip: &str,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (Reply, Duration) {
+        let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        let request = Self::request(method, path, token, bytes, &[]);
         let started = Instant::now();
         let response = self.gateway.answer(request, source_ip).await;
         let took = started.elapsed();
         self.gateway.drain_all().await.expect("queue workers run");
         (Self::reply(response), took)
+    }
+
+    /// The answer alone, the queue workers not run (for load: a step that queues nothing).
+    pub async fn answer_from(&self, source_ip: &str, method: &str, path: &str, body: Value) -> Reply {
+        let request = Self::request(method, path, None, Bytes::from(body.to_string()), &[]);
+        Self::reply(self.gateway.answer(request, source_ip).await)
     }
 
     fn request(
@@ -512,13 +570,18 @@ impl TestApp {
 
     /// A bank-card verification with a code seeded for the reserved phone.
     pub async fn bank_card(&self, token: &str, name: &str, id_number: &str, card: &str) -> Reply {
+        let body = self.bank_card_body(name, id_number, card).await;
+        self.call("POST", "/v1/verifications/personal/bank-card", Some(token), Some(body)).await
+    }
+
+    /// The body of a bank-card verification, its reserved phone's code seeded.
+    pub async fn bank_card_body(&self, name: &str, id_number: &str, card: &str) -> Value {
         let phone = unique_phone();
         let (challenge, code) = self.seed_code_for(&phone, Purpose::BankCard).await;
-        let body = json!({
+        json!({
             "name": name, "id_number": id_number, "card_number": card, "phone": phone,
             "challenge_id": challenge, "sms_code": code, "agreement": personal_agreement(),
-        });
-        self.call("POST", "/v1/verifications/personal/bank-card", Some(token), Some(body)).await
+        })
     }
 }
 

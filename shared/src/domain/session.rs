@@ -60,3 +60,58 @@ pub struct Principal {
     /// only activate [REG-4].
     pub activation_pending: bool,
 }
+
+/// The authorizer marks a session active at most this often: a call within it of the last mark
+/// only reads the session [LOGIN-4, issue 15]. The idle timeout counts from the last mark, so a
+/// session idles out up to this much earlier than from its very last call.
+pub const TOUCH_INTERVAL: Duration = Duration::seconds(60);
+
+/// What the authorizer reads of a session, and of its account's session generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Liveness {
+    /// Unix seconds: the end of the idle timeout counted from the last mark.
+    pub idle_deadline: i64,
+    /// Unix seconds: the end of the session's lifetime.
+    pub expires_at: i64,
+    /// When activity was last marked.
+    pub last_marked: chrono::DateTime<chrono::Utc>,
+    /// The account's session generation the session was born in (or kept into).
+    pub generation: u64,
+}
+
+impl Liveness {
+    /// Alive at `now`: neither idle past its timeout nor past its lifetime, and of the account's
+    /// current generation (signing out everywhere moves the account to the next one).
+    pub fn alive(&self, current_generation: u64, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let now = now.timestamp();
+        self.idle_deadline > now && self.expires_at > now && self.generation == current_generation
+    }
+
+    /// Whether this call should mark activity (extend the idle deadline).
+    pub fn mark_due(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        now - self.last_marked >= TOUCH_INTERVAL
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn a_session_lives_while_active_young_and_of_the_current_generation() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let s = Liveness {
+            idle_deadline: now.timestamp() + 10,
+            expires_at: now.timestamp() + 100,
+            last_marked: now - Duration::seconds(59),
+            generation: 2,
+        };
+        assert!(s.alive(2, now));
+        assert!(!s.alive(3, now), "signed out everywhere");
+        assert!(!s.alive(2, now + Duration::seconds(10)), "idle");
+        assert!(!Liveness { expires_at: now.timestamp(), ..s }.alive(2, now), "too old");
+        assert!(!s.mark_due(now));
+        assert!(s.mark_due(now + Duration::seconds(1)));
+    }
+}

@@ -25,6 +25,10 @@ pub struct PendingSignIn {
     /// How the first factor was given (password, SMS code, QR code) [LOGIN-2, LOGIN-3].
     #[serde(default = "password")]
     pub method: SignInMethod,
+    /// The account's session generation when the first factor passed: signing out everywhere
+    /// before the second factor ends the pending sign-in too [issue 15].
+    #[serde(default)]
+    pub session_generation: u64,
 }
 
 fn password() -> SignInMethod {

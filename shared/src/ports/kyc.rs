@@ -36,10 +36,6 @@ pub struct StudentRecord {
 pub trait KycStore: Send + Sync {
     /// Accounts verified with the document so far.
     async fn document_accounts(&self, document_hash: &str) -> Result<u32>;
-    /// Bank-card attempts made so far (a read: the count that matters is `count_bank_card_attempt`).
-    async fn bank_card_attempts(&self, account_id: &AccountId) -> Result<u32>;
-    /// Counts a bank-card attempt while fewer than `max`: the new count, or `None` when used up.
-    async fn count_bank_card_attempt(&self, account_id: &AccountId, max: u32) -> Result<Option<u32>>;
     /// Gives back the attempt of a check the provider confirmed it never made, at most once per
     /// idempotency key (one conditional write); `false` when there is nothing to give back.
     async fn refund_bank_card_attempt(&self, account_id: &AccountId, idempotency_key: &str) -> Result<bool>;

@@ -12,6 +12,7 @@ mod providers;
 mod review;
 mod security;
 mod sessions;
+mod steps;
 
 pub use accounts::*;
 pub use changes::*;
@@ -24,6 +25,7 @@ pub use providers::*;
 pub use review::*;
 pub use security::*;
 pub use sessions::*;
+pub use steps::*;
 
 use chrono::{DateTime, Utc};
 

@@ -6,6 +6,7 @@ use crate::domain::redacted::Redacted;
 use crate::domain::security::ChosenFactors;
 use crate::error::Result;
 use async_trait::async_trait;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone)]
 pub struct SecurityRecord {
@@ -19,12 +20,19 @@ pub struct SecurityRecord {
     pub idle_timeout_secs: i64,
     pub totp_secret_encrypted: Option<Redacted<String>>,
     pub totp_last_step: Option<i64>,
-    pub recovery_codes_left: usize,
+    /// Keyed hashes of the unused recovery codes.
+    pub recovery_codes: Redacted<BTreeSet<String>>,
+    /// The account's session generation: a session signed in now is born in it [issue 15].
+    pub session_generation: u64,
 }
 
 impl SecurityRecord {
     pub fn totp_bound(&self) -> bool {
         self.totp_secret_encrypted.is_some()
+    }
+
+    pub fn recovery_codes_left(&self) -> usize {
+        self.recovery_codes.expose().len()
     }
 }
 

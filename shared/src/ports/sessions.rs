@@ -3,7 +3,7 @@
 use crate::domain::ids::{AccountId, SessionId};
 use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::redacted::Redacted;
-use crate::domain::session::SignInMethod;
+use crate::domain::session::{Liveness, SignInMethod};
 use crate::domain::throttle::Throttle;
 use crate::error::Result;
 use async_trait::async_trait;
@@ -23,6 +23,8 @@ pub struct Credential {
     pub totp_bound: bool,
     /// False for a passport or legacy account until it accepts the agreements [REG-4].
     pub activated: bool,
+    /// The account's session generation: a session signed in now is born in it [issue 15].
+    pub session_generation: u64,
 }
 
 /// Windows that had no try left: which (by position) and the wait until the last of them ends.
@@ -53,6 +55,9 @@ pub struct NewSession {
     pub idle_timeout_secs: i64,
     pub expires_at: DateTime<Utc>,
     pub activation_pending: bool,
+    /// The account's session generation read with the credential (signing out everywhere
+    /// moves the account on, so a session born in an older one is signed out) [issue 15].
+    pub generation: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +68,7 @@ pub struct SessionRecord {
     pub idle_timeout_secs: i64,
     pub step_up_until: Option<DateTime<Utc>>,
     pub activation_pending: bool,
+    pub liveness: Liveness,
 }
 
 /// A live session as its owner sees it in the list.
@@ -94,15 +100,12 @@ pub trait SignInStore: Send + Sync {
 
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Creates the session and settles the sign-in's reserved tries in the same write.
-    async fn create(&self, session: &NewSession, settle: &[Settle]) -> Result<()>;
-    /// Marks activity and extends the idle deadline, only if the session is alive at `now`.
-    async fn touch(
-        &self,
-        session_id: &SessionId,
-        account_id: &AccountId,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionRecord>>;
+    /// The session (if it is this account's) and the account's current session generation,
+    /// read together and strongly consistent: the authorizer's one request per call.
+    async fn session(&self, session_id: &SessionId, account_id: &AccountId) -> Result<Option<(SessionRecord, u64)>>;
+    /// Marks activity at `now` (the idle deadline moves on), unless another call marked it since
+    /// `session` was read; `false` when the session is gone.
+    async fn mark_active(&self, session: &SessionRecord, now: DateTime<Utc>) -> Result<bool>;
     /// Revokes the session at once.
     async fn revoke(&self, session_id: &SessionId, account_id: &AccountId) -> Result<()>;
     /// The account was activated: the session may now do everything [REG-4].
@@ -117,8 +120,19 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<()>;
     /// Records a passed second factor on the session until `until` [MFA-2].
     async fn grant_step_up(&self, session_id: &SessionId, account_id: &AccountId, until: DateTime<Utc>) -> Result<()>;
-    /// The account's sessions alive at `now`, newest first.
-    async fn list(&self, account_id: &AccountId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>>;
-    /// Revokes every session of the account but `keep`; returns how many.
-    async fn revoke_others(&self, account_id: &AccountId, keep: Option<&SessionId>) -> Result<usize>;
+    /// The account's sessions alive at `now` (in the generation of `current`, the caller's),
+    /// newest first. Expired ones are not read.
+    async fn list(&self, account_id: &AccountId, current: &SessionId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>>;
+    /// Signs out every session of the account but `keep` (the caller's), whatever their number:
+    /// the account moves to its next session generation and `keep` with it. How many live
+    /// sessions were signed out, or `None` when `keep` itself was signed out meanwhile.
+    async fn revoke_others(
+        &self,
+        account_id: &AccountId,
+        credential: &CredentialRef,
+        keep: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<usize>>;
+    /// Signs out every session of the account at once, in one write whatever their number.
+    async fn revoke_all(&self, account_id: &AccountId, credential: &CredentialRef) -> Result<()>;
 }

@@ -11,7 +11,8 @@ use crate::domain::phone::Phone;
 use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
 use crate::ports::{
-    CodeProof, IssueOutcome, NewCode, OutboxMessage, Reservation, SealedContact, SendCounter, SendLimits,
+    CodeProof, IssueOutcome, NewCode, OutboxMessage, Reservation, SealedContact, SendCounter, SendLimits, StoredCode,
+    Write,
 };
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
@@ -221,6 +222,13 @@ pub(crate) fn proof(
     }
 }
 
+/// Whether the claim is the stored code (constant time): same code, purpose and target.
+fn same(claim: &CodeProof, stored: &StoredCode) -> bool {
+    bool::from(claim.code_hash.as_bytes().ct_eq(stored.code_hash.as_bytes()))
+        & (stored.purpose == claim.purpose.as_str())
+        & (stored.target_hash == claim.target_hash)
+}
+
 /// Reserves a try of the code and then compares it: the proof that uses it up (in the write of
 /// its effect, or alone with [`consume`]), or why it is refused. Every use spends a try, so one
 /// code cannot be used to probe more than five times, in parallel or not.
@@ -240,14 +248,59 @@ pub(crate) async fn check(
         Reservation::Reserved(stored) => stored,
     };
     let claim = proof(deps, challenge_id, code, purpose, target_hash, now);
-    let same = bool::from(claim.code_hash.as_bytes().ct_eq(stored.code_hash.as_bytes()))
-        & (stored.purpose == purpose.as_str())
-        & (stored.target_hash == target_hash);
     let s = stored.state;
-    if !same || s.consumed || now >= s.expires_at {
+    if !same(&claim, &stored) || s.consumed || now >= s.expires_at {
         return Ok(Err(code::classify_failure(true, s.consumed, s.attempts, s.expires_at, now)));
     }
     Ok(Ok(claim))
+}
+
+/// A code judged on what a step read, to take effect only through the step's one write.
+#[derive(Debug)]
+pub(crate) enum Judged {
+    /// Right: the write uses it up ([`Write::UseCode`], its try counted under the cap).
+    Right(CodeProof),
+    /// Refused; `count_try` when the write must count the try ([`Write::CountCodeTry`]: a wrong
+    /// code that still had tries).
+    Refused { refusal: CodeRefusal, count_try: bool },
+}
+
+impl Judged {
+    /// The write that makes the judgement count (none for a code that can take no try).
+    pub(crate) fn write<'a>(&self, challenge_id: &'a ChallengeId) -> Option<Write<'a>> {
+        match self {
+            Judged::Right(proof) => Some(Write::UseCode(proof.clone())),
+            Judged::Refused { count_try: true, .. } => {
+                Some(Write::CountCodeTry { challenge_id, max: code::MAX_ATTEMPTS })
+            }
+            Judged::Refused { count_try: false, .. } => None,
+        }
+    }
+}
+
+/// Compares a code with the one a step read (`stored`): right, or why refused. A code with no
+/// try left, used, or missing is refused as it is; any other try counts, right or wrong.
+pub(crate) fn judge(
+    deps: &impl HasKeys,
+    stored: Option<&StoredCode>,
+    challenge_id: &ChallengeId,
+    code: &Code,
+    purpose: Purpose,
+    target_hash: &str,
+    now: DateTime<Utc>,
+) -> Judged {
+    let Some(stored) = stored else { return Judged::Refused { refusal: CodeRefusal::NotFound, count_try: false } };
+    let s = stored.state;
+    if s.consumed || s.attempts >= code::MAX_ATTEMPTS {
+        let refusal = code::classify_failure(true, s.consumed, s.attempts, s.expires_at, now);
+        return Judged::Refused { refusal, count_try: false };
+    }
+    let claim = proof(deps, challenge_id, code, purpose, target_hash, now);
+    if same(&claim, stored) && now < s.expires_at {
+        return Judged::Right(claim);
+    }
+    let refusal = code::classify_failure(true, false, s.attempts + 1, s.expires_at, now);
+    Judged::Refused { refusal, count_try: true }
 }
 
 /// Uses a code up on its own (when its effect is not a write of ours); the refusal says why not.

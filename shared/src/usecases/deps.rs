@@ -9,7 +9,7 @@ use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore, Outbox,
     PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender,
-    StaffDirectory, UploadStore,
+    StaffDirectory, StepStore, UploadStore,
 };
 use crate::services::Services;
 
@@ -34,6 +34,7 @@ capability!(/** Accounts. */ HasAccounts, accounts -> dyn AccountStore, accounts
 capability!(/** Credentials and failure windows for sign-in. */ HasSignIn, sign_in -> dyn SignInStore, sign_in);
 capability!(/** Console sessions. */ HasSessions, sessions -> dyn SessionStore, sessions);
 capability!(/** Security records. */ HasSecurity, security -> dyn SecurityStore, security);
+capability!(/** A step's one read and one write, across items and tables. */ HasSteps, steps -> dyn StepStore, steps);
 capability!(/** Real-name verification records. */ HasKyc, kyc -> dyn KycStore, kyc);
 capability!(/** SMS provider (the delivery worker's). */ HasSms, sms -> dyn SmsSender, sms);
 capability!(/** The outbox queue: how a use case sends a message. */ HasOutbox, outbox -> dyn Outbox, outbox);

@@ -2,22 +2,32 @@
 //! recovery code. Each is single use: the SMS code is consumed, the TOTP step and the recovery
 //! code are recorded as used in a conditional write.
 //!
-//! A check is two steps so that a flow can reserve its try in between: [`prepare`] validates the
-//! input and refuses what is no guess at all (a locked account, no device bound), [`check`]
-//! compares the factor and counts a wrong one. Both answer outcomes; the caller maps them.
+//! A check takes two requests with the step it belongs to (issue 15): [`Check::wanted`] names
+//! what it reads (the security record, the account's second-factor window, and for an SMS code
+//! the account and the code) beside what the step reads; [`Check::judge`] decides on what was
+//! read and gives the writes that make the decision count: a right factor is used up and the
+//! window must not be full; a wrong one is counted (in the window, and for an SMS code in the
+//! code's tries), each under its cap. The step writes them in its one transaction with its own
+//! effect; if a condition fails (another request came first), it reads and judges again. A
+//! factor is compared on what was read, but only a write that passed the caps' conditions makes
+//! it count, so parallel guesses get no more tries than sequential ones.
 
 use super::codes;
-use super::deps::{HasAccounts, HasClock, HasCodes, HasKeys, HasSecurity, HasSignIn};
+use super::deps::{HasClock, HasKeys, HasSteps};
 use crate::domain::code::{Code, CodeRefusal, Purpose};
 use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::login::CredentialRef;
 use crate::domain::security::{normalise_recovery_code, ChosenFactors, Factor};
 use crate::domain::session::Principal;
-use crate::domain::throttle::{self, Throttle};
+use crate::domain::throttle::{self, locked_for, Throttle};
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::{Error, Result};
-use crate::ports::{SecurityChange, SecurityRecord, Settle};
+use crate::ports::{SecurityChange, SecurityRecord, Snapshot, Wanted, Write};
+use chrono::{DateTime, Utc};
 use totp_rs::Secret;
+
+/// How many lost races a step tolerates (each means another request changed what it read).
+pub(crate) const MAX_RACES: usize = 16;
 
 /// A second factor as the caller gives it.
 #[derive(Debug, Clone)]
@@ -37,25 +47,123 @@ pub enum Unchecked {
     NotBound,
 }
 
-/// The outcome of comparing a factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FactorOutcome {
-    Passed,
-    /// Wrong (and counted); for an SMS code, how the code was refused.
-    Wrong {
-        sms: Option<CodeRefusal>,
-    },
+/// A factor judged on what was read, with the writes that make the judgement count.
+#[derive(Debug)]
+pub(crate) enum Judged<'a> {
+    /// No guess at all: refused, nothing written.
+    Unchecked(Unchecked),
+    /// Right: the writes use it up.
+    Passed(Vec<Write<'a>>),
+    /// Wrong: the writes count it; for an SMS code, how it was refused.
+    Wrong(Vec<Write<'a>>, Option<CodeRefusal>),
 }
 
-/// A factor ready to compare.
-pub struct Ready {
-    kind: ReadyKind,
+/// A factor to check for an account, its input validated.
+#[derive(Debug)]
+pub(crate) struct Check {
+    account_id: AccountId,
+    credential: CredentialRef,
+    window: Throttle,
+    factor: Factor,
+    code: String,
+    /// For SMS: the request and the code.
+    sms: Option<(ChallengeId, Code)>,
 }
 
-enum ReadyKind {
-    Sms { challenge_id: ChallengeId, code: Code, target_hash: String },
-    Totp { secret: TotpSecret, code: String },
-    Recovery { hash: String },
+impl Check {
+    /// Validates the proof (bad input spends no try).
+    pub(crate) fn new(account_id: &AccountId, credential: &CredentialRef, proof: &FactorProof) -> Result<Check> {
+        let sms = match proof.factor {
+            Factor::Sms => {
+                let challenge_id = proof
+                    .challenge_id
+                    .clone()
+                    .ok_or_else(|| Error::invalid("challenge_id", "required for the sms factor"))?;
+                let code = Code::parse(proof.code.expose()).map_err(|reason| Error::invalid("code", reason))?;
+                Some((challenge_id, code))
+            }
+            Factor::Totp | Factor::RecoveryCode => None,
+        };
+        Ok(Check {
+            account_id: account_id.clone(),
+            credential: credential.clone(),
+            window: Throttle::SecondFactor(account_id.clone()),
+            factor: proof.factor,
+            code: proof.code.expose().trim().to_owned(),
+            sms,
+        })
+    }
+
+    /// What the check reads.
+    pub(crate) fn wanted(&self) -> Wanted<'_> {
+        let sms = self.sms.as_ref();
+        Wanted {
+            security: Some(&self.credential),
+            window: Some(&self.window),
+            account: sms.map(|_| &self.account_id),
+            code: sms.map(|(challenge_id, _)| challenge_id),
+            ..Wanted::default()
+        }
+    }
+
+    /// The security record read, if it is this account's.
+    pub(crate) fn record<'r>(&self, read: &'r Snapshot) -> Option<&'r SecurityRecord> {
+        read.security.as_ref().filter(|r| r.account_id == self.account_id)
+    }
+
+    /// Judges the factor on what was read. Refuses what cannot be a guess first (no device
+    /// bound, too many wrong factors lately), then compares.
+    pub(crate) fn judge(
+        &self,
+        deps: &impl HasKeys,
+        record: &SecurityRecord,
+        read: &Snapshot,
+        sms_purpose: Purpose,
+        now: DateTime<Utc>,
+    ) -> Result<Judged<'_>> {
+        let totp = match self.factor {
+            Factor::Totp => match totp_secret(deps, record)? {
+                Some(secret) => Some(secret),
+                None => return Ok(Judged::Unchecked(Unchecked::NotBound)),
+            },
+            Factor::RecoveryCode if !record.totp_bound() => return Ok(Judged::Unchecked(Unchecked::NotBound)),
+            Factor::RecoveryCode | Factor::Sms => None,
+        };
+        let cap = throttle::MAX_FAILURES_PER_USERNAME;
+        if let Some(retry_after_secs) = locked_for(read.window, cap, now) {
+            return Ok(Judged::Unchecked(Unchecked::Locked { retry_after_secs }));
+        }
+        let not_full = Write::WindowNotFull { throttle: &self.window, cap, now };
+        let failure =
+            Write::CountFailure { throttle: &self.window, cap, seen: read.window, now, length: throttle::WINDOW };
+        let used = |change| Write::Security { credential: &self.credential, account_id: &self.account_id, change };
+        Ok(match (&self.sms, totp) {
+            (Some((challenge_id, code)), _) => {
+                let account = read.account.as_ref().ok_or(Error::NotFound)?;
+                let judged =
+                    codes::judge(deps, read.code.as_ref(), challenge_id, code, sms_purpose, &account.phone.hash, now);
+                let code_write = judged.write(challenge_id);
+                match judged {
+                    codes::Judged::Right(_) => Judged::Passed(code_write.into_iter().chain([not_full]).collect()),
+                    codes::Judged::Refused { refusal, .. } => {
+                        Judged::Wrong(code_write.into_iter().chain([failure]).collect(), Some(refusal))
+                    }
+                }
+            }
+            (None, Some(secret)) => match totp::accept(&secret, &self.code, now, record.totp_last_step) {
+                Some(step) => Judged::Passed(vec![used(SecurityChange::UseTotpStep { step }), not_full]),
+                None => Judged::Wrong(vec![failure], None),
+            },
+            (None, None) => {
+                let hash = recovery_code_hash(deps, &self.account_id, &self.code);
+                if record.recovery_codes.expose().contains(&hash) {
+                    Judged::Passed(vec![used(SecurityChange::UseRecoveryCode { hash }), not_full])
+                } else {
+                    Judged::Wrong(vec![failure], None)
+                }
+            }
+        })
+    }
 }
 
 pub(crate) fn recovery_code_hash(deps: &impl HasKeys, account_id: &AccountId, code: &str) -> String {
@@ -71,105 +179,48 @@ pub(crate) fn totp_secret(deps: &impl HasKeys, record: &SecurityRecord) -> Resul
     Ok(Some(TotpSecret::from_bytes(bytes)))
 }
 
-/// Validates the proof, refuses what cannot be a guess, and reserves a try in the account's
-/// second-factor window (five per 15 minutes) before anything is compared. `Err` only for bad
-/// input or a fault.
-pub(crate) async fn prepare(
-    deps: &(impl HasClock + HasKeys + HasAccounts + HasSignIn),
-    account_id: &AccountId,
-    record: &SecurityRecord,
-    proof: &FactorProof,
-) -> Result<std::result::Result<Ready, Unchecked>> {
-    let kind = match proof.factor {
-        Factor::Sms => {
-            let challenge_id = proof
-                .challenge_id
-                .clone()
-                .ok_or_else(|| Error::invalid("challenge_id", "required for the sms factor"))?;
-            let code = Code::parse(proof.code.expose()).map_err(|reason| Error::invalid("code", reason))?;
-            let phone = codes::account_phone(deps, account_id).await?;
-            ReadyKind::Sms { challenge_id, code, target_hash: codes::phone_target(deps, &phone) }
-        }
-        Factor::Totp => match totp_secret(deps, record)? {
-            Some(secret) => ReadyKind::Totp { secret, code: proof.code.expose().trim().to_owned() },
-            None => return Ok(Err(Unchecked::NotBound)),
-        },
-        Factor::RecoveryCode => {
-            if !record.totp_bound() {
-                return Ok(Err(Unchecked::NotBound));
-            }
-            ReadyKind::Recovery { hash: recovery_code_hash(deps, account_id, proof.code.expose()) }
-        }
-    };
-    let window = Throttle::SecondFactor(account_id.clone());
-    let cap = [(&window, throttle::MAX_FAILURES_PER_USERNAME)];
-    if let Err(full) = deps.sign_in().reserve(&cap, deps.clock().now(), throttle::WINDOW).await? {
-        return Ok(Err(Unchecked::Locked { retry_after_secs: full.retry_after_secs }));
-    }
-    Ok(Ok(Ready { kind }))
-}
-
-/// Compares the factor and uses it up; a wrong one is counted in the account's window.
-pub(crate) async fn check(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasSignIn + HasSecurity),
-    account_id: &AccountId,
-    credential: &CredentialRef,
-    record: &SecurityRecord,
-    ready: Ready,
-    sms_purpose: Purpose,
-) -> Result<FactorOutcome> {
-    let now = deps.clock().now();
-    let right = match ready.kind {
-        ReadyKind::Sms { challenge_id, code, target_hash } => {
-            let refusal = match codes::check(deps, &challenge_id, &code, sms_purpose, &target_hash).await? {
-                Ok(claim) if deps.codes().consume(&claim).await? => return passed(deps, account_id).await,
-                Ok(_) => CodeRefusal::Used,
-                Err(refusal) => refusal,
-            };
-            return Ok(FactorOutcome::Wrong { sms: Some(refusal) });
-        }
-        ReadyKind::Totp { secret, code } => match totp::accept(&secret, &code, now, record.totp_last_step) {
-            Some(step) => {
-                deps.security().change_security(credential, account_id, SecurityChange::UseTotpStep { step }).await?
-            }
-            None => false,
-        },
-        ReadyKind::Recovery { hash } => {
-            deps.security().change_security(credential, account_id, SecurityChange::UseRecoveryCode { hash }).await?
-        }
-    };
-    if right {
-        return passed(deps, account_id).await;
-    }
-    // The try reserved in the window stays counted as a failure.
-    Ok(FactorOutcome::Wrong { sms: None })
-}
-
-/// A passed factor gives its reserved try back: only wrong ones count against the account.
-async fn passed(deps: &(impl HasClock + HasSignIn), account_id: &AccountId) -> Result<FactorOutcome> {
-    let window = Throttle::SecondFactor(account_id.clone());
-    deps.sign_in().settle(&[Settle::Refund(window)], deps.clock().now()).await?;
-    Ok(FactorOutcome::Passed)
-}
-
-/// Prepare and check in one go, for a step that has no tries of its own (step-up, unbinding);
-/// the answer is the API's refusal.
-pub(crate) async fn verify(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSecurity),
+/// A second factor of the caller's, for a step that has no tries of its own (step-up,
+/// unbinding), in two requests: the read, then one write of the outcome with `effect` (for a
+/// right factor). `accept` checks the record read before the factor is judged (what the
+/// protection admits, a device bound, ...). Returns the record and the time the factor was
+/// judged at; a wrong factor is the API's refusal.
+pub(crate) async fn verify<'e>(
+    deps: &(impl HasClock + HasKeys + HasSteps),
     principal: &Principal,
-    record: &SecurityRecord,
     proof: &FactorProof,
     sms_purpose: Purpose,
-) -> Result<()> {
-    let ready = match prepare(deps, &principal.account_id, record, proof).await? {
-        Ok(ready) => ready,
-        Err(unchecked) => return Err(unchecked_error(unchecked)),
-    };
-    match check(deps, &principal.account_id, &principal.credential, record, ready, sms_purpose).await? {
-        FactorOutcome::Passed => Ok(()),
-        FactorOutcome::Wrong { sms: Some(refusal) } => Err(codes::refusal_error(refusal)),
-        FactorOutcome::Wrong { sms: None } => Err(Error::SecondFactorInvalid { attempts_left: None }),
+    accept: impl Fn(&SecurityRecord) -> Result<()>,
+    effect: impl Fn(DateTime<Utc>) -> Option<Write<'e>>,
+) -> Result<(SecurityRecord, DateTime<Utc>)> {
+    let check = Check::new(&principal.account_id, &principal.credential, proof)?;
+    for _ in 0..MAX_RACES {
+        let read = deps.steps().read(&check.wanted()).await?;
+        let record = check.record(&read).ok_or(Error::Unauthenticated)?;
+        accept(record)?;
+        let now = deps.clock().now();
+        let (mut writes, refusal) = match check.judge(deps, record, &read, sms_purpose, now)? {
+            Judged::Unchecked(unchecked) => return Err(unchecked_error(unchecked)),
+            Judged::Passed(writes) => (writes, None),
+            Judged::Wrong(writes, sms) => (writes, Some(sms)),
+        };
+        let effect_at = writes.len();
+        if refusal.is_none() {
+            writes.extend(effect(now));
+        }
+        if let Err(refused) = deps.steps().write(&writes).await? {
+            if refused.at(effect_at) {
+                // The effect is on the caller's session, which was signed out meanwhile.
+                return Err(Error::Unauthenticated);
+            }
+            continue;
+        }
+        return match refusal {
+            None => Ok((record.clone(), now)),
+            Some(Some(refusal)) => Err(codes::refusal_error(refusal)),
+            Some(None) => Err(Error::SecondFactorInvalid { attempts_left: None }),
+        };
     }
+    Err(Error::internal("check a second factor", "too many concurrent writes"))
 }
 
 pub(crate) fn unchecked_error(unchecked: Unchecked) -> Error {
@@ -191,7 +242,7 @@ pub(crate) fn admit(chosen: ChosenFactors, factor: Factor, totp_bound: bool, bes
 }
 
 /// The security record behind a session.
-pub(crate) async fn record_of(deps: &impl HasSecurity, principal: &Principal) -> Result<SecurityRecord> {
+pub(crate) async fn record_of(deps: &impl super::deps::HasSecurity, principal: &Principal) -> Result<SecurityRecord> {
     let record = deps.security().security(&principal.credential).await?.ok_or(Error::Unauthenticated)?;
     if record.account_id != principal.account_id {
         return Err(Error::Unauthenticated);

@@ -4,8 +4,9 @@
 use super::codes;
 use super::deps::{
     HasAccounts, HasBankCard, HasChanges, HasClock, HasCodes, HasEnterprise, HasFace, HasFlows, HasKeys, HasKyc,
-    HasOutbox, HasPayouts, HasReviewQueue,
+    HasOutbox, HasPayouts, HasReviewQueue, HasSteps,
 };
+use super::factors::MAX_RACES;
 use super::Caller;
 use crate::domain::agreements::{Acceptance, AgreementRef};
 use crate::domain::bank_card::BankCard;
@@ -19,7 +20,9 @@ use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
 use crate::domain::totp::qr_svg_data_uri;
 use crate::error::{Error, Result};
-use crate::ports::{BankCardResult, CheckRecord, FourElements, PersonalIdentity, StudentRecord, VerifyOutcome};
+use crate::ports::{
+    BankCardResult, CheckRecord, FourElements, PersonalIdentity, StudentRecord, VerifyOutcome, Wanted, Write,
+};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -56,14 +59,19 @@ pub(crate) async fn prepare_identity(
     if account.personal.is_some() || account.enterprise.is_some() {
         return Err(Error::AlreadyVerified);
     }
-    if person.document.age_on(now.date_naive()).is_some_and(|age| age < MINIMUM_AGE) {
-        return Err(Error::UnderAge);
-    }
+    refuse_under_age(person, now)?;
     let hash = document_hash(deps, &person.document);
     if deps.kyc().document_accounts(&hash).await? >= kyc::MAX_ACCOUNTS_PER_DOCUMENT {
         return Err(Error::DocumentAccountLimit);
     }
     seal_identity(deps, person, method, hash, now)
+}
+
+fn refuse_under_age(person: &Person, now: DateTime<Utc>) -> Result<()> {
+    if person.document.age_on(now.date_naive()).is_some_and(|age| age < MINIMUM_AGE) {
+        return Err(Error::UnderAge);
+    }
+    Ok(())
 }
 
 fn outcome(result: VerifyOutcome) -> Result<()> {
@@ -255,27 +263,67 @@ pub struct BankCardVerification {
 /// it confirms it never checked is given back (issue 9, following the seed); checked or unknown,
 /// it stays spent.
 pub async fn verify_by_bank_card(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasBankCard),
+    deps: &(impl HasClock + HasKeys + HasSteps + HasKyc + HasBankCard),
     principal: &Principal,
     request: BankCardVerification,
 ) -> Result<()> {
-    let identity = prepare_identity(deps, principal, &request.person, "bank_card").await?;
+    let person = &request.person;
+    accept_agreement(&person.agreement)?;
+    refuse_under_age(person, deps.clock().now())?;
+    let document = document_hash(deps, &person.document);
+    let (account, target) = (&principal.account_id, codes::phone_target(deps, &request.phone));
     let remaining_methods = vec!["face"];
-    // With no attempt left the SMS code is not spent (the user keeps it for nothing else, but
-    // learns first that this method is closed) [KYC-P3, following the seed].
-    if deps.kyc().bank_card_attempts(&principal.account_id).await? >= kyc::MAX_BANK_CARD_ATTEMPTS {
-        return Err(Error::BankCardAttemptsExhausted { remaining_methods });
+    // One read (the account, the document's count, the attempts, the code) and one write before
+    // the bank is asked (issue 15): the attempt counted under its cap and the code used up.
+    let wanted = Wanted {
+        account: Some(account),
+        document: Some(&document),
+        bank_card_attempts: Some(account),
+        code: Some(&request.challenge_id),
+        ..Wanted::default()
+    };
+    let mut attempts = None;
+    for _ in 0..MAX_RACES {
+        let read = deps.steps().read(&wanted).await?;
+        let verified = read.account.as_ref().ok_or(Error::NotFound)?;
+        if verified.personal.is_some() || verified.enterprise.is_some() {
+            return Err(Error::AlreadyVerified);
+        }
+        if read.document_accounts >= kyc::MAX_ACCOUNTS_PER_DOCUMENT {
+            return Err(Error::DocumentAccountLimit);
+        }
+        // With no attempt left the SMS code is not spent (the user keeps it for nothing else, but
+        // learns first that this method is closed) [KYC-P3, following the seed].
+        if read.bank_card_attempts >= kyc::MAX_BANK_CARD_ATTEMPTS {
+            return Err(Error::BankCardAttemptsExhausted { remaining_methods });
+        }
+        let now = deps.clock().now();
+        let judged = codes::judge(
+            deps,
+            read.code.as_ref(),
+            &request.challenge_id,
+            &request.code,
+            Purpose::BankCard,
+            &target,
+            now,
+        );
+        let mut writes: Vec<Write<'_>> = judged.write(&request.challenge_id).into_iter().collect();
+        if let codes::Judged::Right(_) = judged {
+            writes.push(Write::CountBankCardAttempt { account_id: account, seen: read.bank_card_attempts });
+        }
+        if !writes.is_empty() && deps.steps().write(&writes).await?.is_err() {
+            continue;
+        }
+        match judged {
+            codes::Judged::Right(_) => {
+                attempts = Some(read.bank_card_attempts + 1);
+                break;
+            }
+            codes::Judged::Refused { refusal, .. } => return Err(codes::refusal_error(refusal)),
+        }
     }
-    codes::consume(
-        deps,
-        &request.challenge_id,
-        &request.code,
-        Purpose::BankCard,
-        &codes::phone_target(deps, &request.phone),
-    )
-    .await?;
-    let attempts = deps.kyc().count_bank_card_attempt(&principal.account_id, kyc::MAX_BANK_CARD_ATTEMPTS).await?;
-    let Some(attempts) = attempts else { return Err(Error::BankCardAttemptsExhausted { remaining_methods }) };
+    let attempts = attempts.ok_or_else(|| Error::internal("bank-card attempt", "too many concurrent writes"))?;
+    let identity = seal_identity(deps, person, "bank_card", document, deps.clock().now())?;
     let idempotency_key = new_opaque_id();
     let elements = FourElements {
         name: request.person.name.expose(),
@@ -299,7 +347,7 @@ pub async fn verify_by_bank_card(
             Error::BankCardMismatch { attempts_left, remaining_methods }
         });
     }
-    outcome(deps.kyc().verify_personal(&principal.account_id, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, None).await?)
+    outcome(deps.kyc().verify_personal(account, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, None).await?)
 }
 
 /// After a time-out: the attempt comes back only if the provider confirms, by the check's

@@ -4,7 +4,7 @@
 //! accounts made elsewhere (passport accounts of other products, legacy cloud accounts).
 
 use super::codes;
-use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn};
+use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasSecurity, HasSessions, HasSteps};
 use super::sign_in::{first_factor_passed, Protection, SessionFor, SignInOutcome};
 use super::Caller;
 use crate::crypto::password;
@@ -26,7 +26,7 @@ use crate::ports::{
 };
 
 async fn session_for(
-    deps: &(impl HasClock + HasKeys + HasAccounts + HasSignIn + HasSessions + HasSecurity + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasSteps + HasSecurity + HasFlows),
     account_id: &AccountId,
     caller: &Caller,
 ) -> Result<SignInOutcome> {
@@ -38,9 +38,12 @@ async fn session_for(
         credential: &credential,
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: !account.activated,
+        generation: record.session_generation,
     };
     let protection = Protection::of(&record);
-    first_factor_passed(deps, whom, protection, SignInMethod::SmsCode, caller, &[]).await
+    first_factor_passed(deps, whom, protection, SignInMethod::SmsCode, caller, vec![])
+        .await?
+        .ok_or_else(|| Error::internal("SMS sign-in", "a new session's write was refused"))
 }
 
 /// SMS sign-in of a passport account, registering the phone's one passport account if it has
@@ -48,7 +51,7 @@ async fn session_for(
 /// It reaches only the account the phone signs in to, never the others bound to it [REG-3].
 /// Under login protection the SMS code is the first factor only [LOGIN-3].
 pub async fn sms_sign_in(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSteps + HasSecurity + HasFlows),
     phone: &Phone,
     challenge_id: &ChallengeId,
     code: &Code,

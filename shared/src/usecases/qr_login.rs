@@ -1,7 +1,7 @@
 //! QR-code sign-in [LOGIN-2]: tickets as stored flows whose transitions are conditional on their
 //! version; the desktop proves itself with the ticket's secret and gets the session exactly once.
 
-use super::deps::{HasClock, HasFlows, HasKeys, HasSecurity, HasSessions, HasSignIn};
+use super::deps::{HasClock, HasFlows, HasKeys, HasSecurity, HasSteps};
 use super::flows::advance;
 use super::sign_in::{first_factor_passed, Protection, SessionFor, SignInOutcome};
 use super::Caller;
@@ -12,6 +12,7 @@ use crate::domain::redacted::Redacted;
 use crate::domain::session::{Principal, SignInMethod};
 use crate::domain::totp::qr_svg_data_uri;
 use crate::error::{Error, Result};
+use crate::ports::Write;
 use chrono::{DateTime, Utc};
 
 fn refusal(r: TicketRefusal) -> Error {
@@ -101,7 +102,7 @@ pub enum Poll {
 
 /// The desktop polls with its secret: the state, or - once confirmed - the session, exactly once.
 pub async fn poll(
-    deps: &(impl HasClock + HasKeys + HasSignIn + HasSessions + HasSecurity + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasSteps + HasSecurity + HasFlows),
     ticket_id: &FlowId,
     secret: &str,
     caller: &Caller,
@@ -118,12 +119,10 @@ pub async fn poll(
     }
     let claimed = QrStep { event: TicketEvent::Claim, credential: None };
     let next = crate::domain::flow::Flow::apply(current.flow.clone(), claimed, now).map_err(refusal)?;
-    if !deps.flows::<QrLogin>().save(&current, &next).await? {
-        return Err(Error::QrTicketUsed);
-    }
     let (account_id, credential) = next
         .account_id
-        .zip(next.credential)
+        .clone()
+        .zip(next.credential.clone())
         .ok_or_else(|| Error::internal("QR ticket", "confirmed without an account"))?;
     let record = deps.security().security(&credential).await?.ok_or(Error::NotFound)?;
     let whom = SessionFor {
@@ -131,8 +130,11 @@ pub async fn poll(
         credential: &credential,
         idle_timeout_secs: record.idle_timeout_secs,
         activation_pending: false,
+        generation: record.session_generation,
     };
     let protection = Protection::of(&record);
-    let outcome = first_factor_passed(deps, whom, protection, SignInMethod::QrCode, caller, &[]).await?;
-    Ok(Poll::Claimed(Box::new(outcome)))
+    // The ticket is claimed in the same write as the session (or pending sign-in) is created.
+    let claim = vec![Write::QrTicket(&current, &next)];
+    let outcome = first_factor_passed(deps, whom, protection, SignInMethod::QrCode, caller, claim).await?;
+    Ok(Poll::Claimed(Box::new(outcome.ok_or(Error::QrTicketUsed)?)))
 }

@@ -169,7 +169,7 @@ pub async fn complete_password_reset(
     }
     let hash = Redacted::new(password::hash(new_password).await?);
     deps.security().change_security(&target.credential, &target.account_id, SecurityChange::Password { hash }).await?;
-    deps.sessions().revoke_others(&target.account_id, None).await?;
+    deps.sessions().revoke_all(&target.account_id, &target.credential).await?;
     // The code was single use: a refusal here only means the flow expired meanwhile.
     let _ = advance(deps.flows::<PasswordReset>(), current, || Step::Finish, now).await?;
     Ok(())

@@ -12,7 +12,7 @@ use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, D
 use crate::domain::change::{ChangeEvent, SubjectChange};
 use crate::domain::enterprise::application::EnterpriseApplication;
 use crate::domain::flow::{Flow, Versioned};
-use crate::domain::ids::FlowId;
+use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT;
 use crate::domain::redacted::Redacted;
 use crate::domain::staff::Staff;
@@ -371,13 +371,20 @@ async fn after_decision(
     }
     let approved = matches!(case.flow.state, crate::domain::case::CaseState::Approved { .. });
     if approved && case.flow.kind() == CaseKind::PhoneRebind {
-        if let Err(fault) = deps.sessions().revoke_others(&case.flow.account_id, None).await {
+        if let Err(fault) = sign_out_everywhere(deps, &case.flow.account_id).await {
             tracing::error!(case_id = %case.id, error = %fault, "signing out after a phone rebind failed");
         }
     }
     if let Err(fault) = notify(deps, case).await {
         tracing::error!(case_id = %case.id, error = %fault, "the decision's notification was not queued");
     }
+}
+
+/// Every session of the account ends (its credential's generation moves with the account's).
+async fn sign_out_everywhere(deps: &(impl HasAccounts + HasSessions), account_id: &AccountId) -> Result<()> {
+    let account = deps.accounts().account(account_id).await?.ok_or(Error::NotFound)?;
+    let credential = account.credential(&account.username.to_ascii_lowercase());
+    deps.sessions().revoke_all(account_id, &credential).await
 }
 
 fn what(kind: CaseKind) -> &'static str {

@@ -1,7 +1,9 @@
 //! Operation protection (step-up), virtual MFA binding, recovery codes, protection and session
 //! settings, and password change [LOGIN-3, LOGIN-4, MFA-1..MFA-4, MFA-6].
 
-use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasOutbox, HasSecurity, HasSessions, HasSignIn};
+use super::deps::{
+    HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasOutbox, HasSecurity, HasSessions, HasSignIn, HasSteps,
+};
 use super::factors::{self, record_of, recovery_code_hash, require_step_up, FactorProof};
 use super::flows::advance;
 use super::{codes, Caller};
@@ -19,7 +21,7 @@ use crate::domain::session::Principal;
 use crate::domain::throttle::{self, Throttle};
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::{Error, Result};
-use crate::ports::{SecurityChange, Settle};
+use crate::ports::{SecurityChange, SecurityRecord, Settle, Write};
 use chrono::{DateTime, Utc};
 
 /// What the owner sees of the account's security.
@@ -46,7 +48,7 @@ pub async fn read_security(deps: &impl HasSecurity, principal: &Principal) -> Re
         operation_factors: r.operation_factors.list(),
         idle_timeout_minutes: r.idle_timeout_secs / 60,
         totp_bound: bound,
-        recovery_codes_left: r.recovery_codes_left,
+        recovery_codes_left: r.recovery_codes_left(),
         factors: security::available_factors(bound),
     })
 }
@@ -65,18 +67,21 @@ pub async fn send_step_up_code(
 }
 
 /// Passes a second factor on this session, one that operation protection accepts [MFA-1]:
-/// sensitive operations are allowed until the answer.
+/// sensitive operations are allowed until the answer. One read and one write (issue 15): the
+/// factor used up and the grant on the session together.
 pub async fn step_up(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity),
+    deps: &(impl HasClock + HasKeys + HasSteps),
     principal: &Principal,
     proof: FactorProof,
 ) -> Result<DateTime<Utc>> {
-    let record = record_of(deps, principal).await?;
-    factors::admit(record.operation_factors, proof.factor, record.totp_bound(), None)?;
-    factors::verify(deps, principal, &record, &proof, Purpose::StepUp).await?;
-    let until = deps.clock().now() + security::STEP_UP_TTL;
-    deps.sessions().grant_step_up(&principal.session_id, &principal.account_id, until).await?;
-    Ok(until)
+    let accept =
+        |record: &SecurityRecord| factors::admit(record.operation_factors, proof.factor, record.totp_bound(), None);
+    let grant = |now| {
+        let until = now + security::STEP_UP_TTL;
+        Some(Write::GrantStepUp { session_id: &principal.session_id, account_id: &principal.account_id, until })
+    };
+    let (_, at) = factors::verify(deps, principal, &proof, Purpose::StepUp, accept, grant).await?;
+    Ok(at + security::STEP_UP_TTL)
 }
 
 // ---- virtual MFA ---------------------------------------------------------------------------
@@ -167,18 +172,19 @@ pub async fn confirm_totp_binding(
 /// Unbinds the device with a current code [MFA-4], under operation protection. A protection
 /// that chose the virtual MFA alone is left with SMS, the only factor remaining.
 pub async fn unbind_totp(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity),
+    deps: &(impl HasClock + HasKeys + HasSessions + HasSecurity + HasSteps),
     principal: &Principal,
     code: &str,
     revoke_other_sessions: bool,
 ) -> Result<usize> {
-    let record = record_of(deps, principal).await?;
-    if !record.totp_bound() {
-        return Err(Error::TotpNotBound);
-    }
-    require_step_up(deps, principal, &record)?;
     let proof = FactorProof { factor: Factor::Totp, code: Redacted::new(code.into()), challenge_id: None };
-    factors::verify(deps, principal, &record, &proof, Purpose::StepUp).await?;
+    let accept = |record: &SecurityRecord| {
+        if !record.totp_bound() {
+            return Err(Error::TotpNotBound);
+        }
+        require_step_up(deps, principal, record)
+    };
+    let (record, _) = factors::verify(deps, principal, &proof, Purpose::StepUp, accept, |_| None).await?;
     if !deps
         .security()
         .change_security(
@@ -301,9 +307,9 @@ pub async fn change_password(
 }
 
 /// After a credential change the owner may sign out every other session (kept: this one).
-async fn revoke_others_if(deps: &impl HasSessions, principal: &Principal, revoke: bool) -> Result<usize> {
+async fn revoke_others_if(deps: &(impl HasClock + HasSessions), principal: &Principal, revoke: bool) -> Result<usize> {
     if !revoke {
         return Ok(0);
     }
-    deps.sessions().revoke_others(&principal.account_id, Some(&principal.session_id)).await
+    super::sessions::revoke_other_sessions(deps, principal).await
 }

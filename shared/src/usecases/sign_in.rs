@@ -2,14 +2,13 @@
 //! password get the same answer after the same work (a password verification, failure counting).
 
 use super::codes::{self, CodeSent};
-use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasOutbox, HasSecurity, HasSessions, HasSignIn};
-use super::factors::{self, FactorOutcome, FactorProof};
-use super::flows::advance;
+use super::deps::{HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasOutbox, HasSecurity, HasSignIn, HasSteps};
+use super::factors::{self, FactorProof, Judged};
 use super::Caller;
 use crate::crypto::password;
 use crate::domain::code::Purpose;
 use crate::domain::email::Email;
-use crate::domain::flow::{Closed, Progress, Step, Versioned};
+use crate::domain::flow::{Closed, Flow, Progress, Step, Versioned};
 use crate::domain::ids::{AccountId, FlowId, SessionId};
 use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::password::Password;
@@ -20,7 +19,7 @@ use crate::domain::session::{SignInMethod, MAX_SESSION_LIFETIME};
 use crate::domain::sign_in::PendingSignIn;
 use crate::domain::throttle::{self, Throttle};
 use crate::error::{Error, Result};
-use crate::ports::{NewSession, Settle};
+use crate::ports::{NewSession, Settle, Write};
 use chrono::{DateTime, Utc};
 
 const MAX_USER_AGENT: usize = 256;
@@ -57,7 +56,7 @@ pub struct SignedIn {
 }
 
 pub async fn sign_in(
-    deps: &(impl HasClock + HasKeys + HasSignIn + HasSessions + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasSignIn + HasSteps + HasFlows),
     request: SignIn,
     caller: &Caller,
 ) -> Result<SignInOutcome> {
@@ -111,13 +110,17 @@ pub async fn sign_in(
         credential: &credential.credential,
         idle_timeout_secs: credential.idle_timeout_secs,
         activation_pending: !credential.activated,
+        generation: credential.session_generation,
     };
     let protection = Protection {
         login: credential.login_protection,
         factors: credential.login_factors,
         totp_bound: credential.totp_bound,
     };
-    first_factor_passed(deps, whom, protection, SignInMethod::Password, caller, &settle).await
+    let settled = settle.iter().map(|s| Write::Settle(s, now)).collect();
+    first_factor_passed(deps, whom, protection, SignInMethod::Password, caller, settled)
+        .await?
+        .ok_or_else(|| Error::internal("sign in", "a new session's write was refused"))
 }
 
 /// What login protection asks of a sign-in [LOGIN-3].
@@ -136,18 +139,23 @@ impl Protection {
 }
 
 /// Any sign-in method's first factor passed: a session, or under login protection a pending
-/// sign-in that a second factor completes. The factor the method itself proved (the SMS code
-/// of an SMS sign-in) does not count as the second one [LOGIN-3].
+/// sign-in that a second factor completes, written in one transaction with `with` (the sign-in
+/// step's own writes); `None` when a condition of those failed. The factor the method itself
+/// proved (the SMS code of an SMS sign-in) does not count as the second one [LOGIN-3].
 pub(crate) async fn first_factor_passed(
-    deps: &(impl HasClock + HasKeys + HasSignIn + HasSessions + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasSteps),
     whom: SessionFor<'_>,
     protection: Protection,
     method: SignInMethod,
     caller: &Caller,
-    settle: &[Settle],
-) -> Result<SignInOutcome> {
+    with: Vec<Write<'_>>,
+) -> Result<Option<SignInOutcome>> {
+    let mut writes = with;
     if !protection.login {
-        return Ok(SignInOutcome::SignedIn(start_session(deps, whom, method, caller, settle).await?));
+        let session = new_session(deps, &whom, method, caller);
+        writes.push(Write::CreateSession(&session));
+        let written = deps.steps().write(&writes).await?.is_ok();
+        return Ok(written.then(|| SignInOutcome::SignedIn(signed_in(deps, &session))));
     }
     let factors: Vec<Factor> = protection
         .factors
@@ -169,10 +177,11 @@ pub(crate) async fn first_factor_passed(
         expires_at,
         progress: Progress::default(),
         method,
+        session_generation: whom.generation,
     };
-    deps.flows::<PendingSignIn>().create(&flow_id, &flow).await?;
-    deps.sign_in().settle(settle, now).await?;
-    Ok(SignInOutcome::SecondFactorRequired { flow_id, factors, expires_at })
+    writes.push(Write::NewSignIn(&flow_id, &flow));
+    let written = deps.steps().write(&writes).await?.is_ok();
+    Ok(written.then(|| SignInOutcome::SecondFactorRequired { flow_id: flow_id.clone(), factors, expires_at }))
 }
 
 /// The name a sign-in or recovery refers to: a cloud account's username (case-insensitive)
@@ -239,50 +248,66 @@ pub async fn send_sign_in_code(
     codes::send_code_to_account_phone(deps, &current.flow.account_id, Purpose::SignIn, caller).await
 }
 
-/// Completes a pending sign-in with a second factor; the session is issued exactly once. A try
-/// is reserved in the flow before the factor is compared, so parallel guesses get five tries.
+/// Completes a pending sign-in with a second factor; the session is issued exactly once. Three
+/// requests (issue 15): the pending sign-in, then what the factor needs, then one write of the
+/// outcome: the factor used up, the sign-in finished and the session created together, or the
+/// wrong factor counted in the sign-in's tries and the account's window together. The factor is
+/// compared on what was read, and counts only through that write, conditional on the versions
+/// read, so parallel guesses get five tries.
 pub async fn complete_sign_in(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasSessions + HasSecurity + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasSteps + HasFlows),
     flow_id: &FlowId,
     proof: FactorProof,
     caller: &Caller,
 ) -> Result<SignedIn> {
-    let current = pending(deps, flow_id).await?;
-    let flow = current.flow.clone();
-    if Some(proof.factor) == flow.method.proven_factor() {
-        return Err(Error::invalid("factor", "the factor signed in with does not count as the second one"));
-    }
-    let record = deps.security().security(&flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
-    factors::admit(record.login_factors, proof.factor, record.totp_bound(), flow.method.proven_factor())?;
-    let ready = match factors::prepare(deps, &flow.account_id, &record, &proof).await? {
-        Ok(ready) => ready,
-        Err(unchecked) => return Err(factors::unchecked_error(unchecked)),
-    };
-    let now = deps.clock().now();
-    let store = deps.flows::<PendingSignIn>();
-    let reserved = advance(store, current, || Step::Try, now).await?.map_err(closed)?;
-    match factors::check(deps, &flow.account_id, &flow.credential, &record, ready, Purpose::SignIn).await? {
-        FactorOutcome::Passed => {}
-        FactorOutcome::Wrong { sms: Some(refusal) } => return Err(codes::refusal_error(refusal)),
-        FactorOutcome::Wrong { sms: None } => {
-            let left = reserved.flow.progress.tries().left(MAX_SECOND_FACTOR_ATTEMPTS);
-            return Err(if left == 0 {
-                Error::SecondFactorAttemptsExceeded
-            } else {
-                Error::SecondFactorInvalid { attempts_left: Some(left) }
-            });
+    for _ in 0..factors::MAX_RACES {
+        let current = pending(deps, flow_id).await?;
+        let flow = &current.flow;
+        if Some(proof.factor) == flow.method.proven_factor() {
+            return Err(Error::invalid("factor", "the factor signed in with does not count as the second one"));
+        }
+        let check = factors::Check::new(&flow.account_id, &flow.credential, &proof)?;
+        let read = deps.steps().read(&check.wanted()).await?;
+        let record = check.record(&read).ok_or(Error::SignInFlowInvalid)?;
+        factors::admit(record.login_factors, proof.factor, record.totp_bound(), flow.method.proven_factor())?;
+        if record.session_generation != flow.session_generation {
+            // Signed out everywhere since the first factor passed.
+            return Err(Error::SignInFlowInvalid);
+        }
+        let now = deps.clock().now();
+        let whom = SessionFor {
+            account_id: &flow.account_id,
+            credential: &flow.credential,
+            idle_timeout_secs: flow.idle_timeout_secs,
+            activation_pending: !flow.activated,
+            generation: flow.session_generation,
+        };
+        let session = new_session(deps, &whom, flow.method.with_second_factor(), caller);
+        let finished = flow.clone().apply(Step::Finish, now).map_err(closed)?;
+        let tried = flow.clone().apply(Step::Try, now).map_err(closed)?;
+        match check.judge(deps, record, &read, Purpose::SignIn, now)? {
+            Judged::Unchecked(unchecked) => return Err(factors::unchecked_error(unchecked)),
+            Judged::Passed(mut writes) => {
+                writes.extend([Write::SignIn(&current, &finished), Write::CreateSession(&session)]);
+                if deps.steps().write(&writes).await?.is_ok() {
+                    return Ok(signed_in(deps, &session));
+                }
+            }
+            Judged::Wrong(mut writes, sms) => {
+                writes.push(Write::SignIn(&current, &tried));
+                if deps.steps().write(&writes).await?.is_ok() {
+                    return Err(match sms {
+                        Some(refusal) => codes::refusal_error(refusal),
+                        None => match tried.progress.tries().left(MAX_SECOND_FACTOR_ATTEMPTS) {
+                            0 => Error::SecondFactorAttemptsExceeded,
+                            left => Error::SecondFactorInvalid { attempts_left: Some(left) },
+                        },
+                    });
+                }
+            }
         }
     }
-    if advance(store, reserved, || Step::Finish, deps.clock().now()).await?.is_err() {
-        return Err(Error::SignInFlowInvalid);
-    }
-    let whom = SessionFor {
-        account_id: &flow.account_id,
-        credential: &flow.credential,
-        idle_timeout_secs: flow.idle_timeout_secs,
-        activation_pending: !flow.activated,
-    };
-    start_session(deps, whom, flow.method.with_second_factor(), caller, &[]).await
+    Err(Error::internal("complete a sign-in", "too many concurrent writes"))
 }
 
 /// Who a new session is for.
@@ -292,17 +317,14 @@ pub(crate) struct SessionFor<'a> {
     pub idle_timeout_secs: i64,
     /// The account still has to accept the agreements [REG-4].
     pub activation_pending: bool,
+    /// The account's session generation, read with the credential.
+    pub generation: u64,
 }
 
-pub(crate) async fn start_session(
-    deps: &(impl HasClock + HasKeys + HasSessions),
-    whom: SessionFor<'_>,
-    method: SignInMethod,
-    caller: &Caller,
-    settle: &[Settle],
-) -> Result<SignedIn> {
+/// A new session, to write with the step that signs in.
+fn new_session(deps: &impl HasClock, whom: &SessionFor<'_>, method: SignInMethod, caller: &Caller) -> NewSession {
     let now = deps.clock().now();
-    let session = NewSession {
+    NewSession {
         session_id: SessionId::generate(),
         account_id: whom.account_id.clone(),
         credential: whom.credential.clone(),
@@ -312,20 +334,24 @@ pub(crate) async fn start_session(
         idle_timeout_secs: whom.idle_timeout_secs,
         expires_at: now + MAX_SESSION_LIFETIME,
         activation_pending: whom.activation_pending,
-    };
-    deps.sessions().create(&session, settle).await?;
+        generation: whom.generation,
+    }
+}
+
+/// The answer to a sign-in whose session was written: its token.
+fn signed_in(deps: &impl HasKeys, session: &NewSession) -> SignedIn {
     let token = deps.keys().issue_token(
         session.account_id.as_str(),
         session.session_id.as_str(),
-        now.timestamp(),
+        session.created_at.timestamp(),
         session.expires_at.timestamp(),
     );
-    Ok(SignedIn {
+    SignedIn {
         access_token: Redacted::new(token),
-        session_id: session.session_id,
-        account_id: session.account_id,
+        session_id: session.session_id.clone(),
+        account_id: session.account_id.clone(),
         idle_timeout_secs: session.idle_timeout_secs,
         expires_at: session.expires_at,
         activation_pending: session.activation_pending,
-    })
+    }
 }

@@ -85,6 +85,10 @@ pub(crate) struct CredentialItem {
     /// False for a passport or legacy account until it accepts the agreements [REG-4].
     #[serde(default = "on")]
     pub activated: bool,
+    /// The account's session generation, as on its generation item in the sessions table
+    /// (both move together): a new session is born in it [LOGIN-7, issue 15].
+    #[serde(default)]
+    pub session_generation: u64,
 }
 
 fn on() -> bool {
@@ -116,6 +120,28 @@ impl CredentialItem {
 pub(crate) struct TotpItem {
     pub secret_encrypted: String,
     pub last_step: i64,
+}
+
+/// An account item as its record.
+pub(crate) fn account_record(raw: super::Item) -> Result<AccountRecord> {
+    let item: AccountItem = serde_dynamo::from_item(raw).map_err(fault("decode account"))?;
+    Ok(AccountRecord {
+        account_id: item.account_id,
+        username: item.username,
+        created_at: item.created_at,
+        agreements: item.agreements,
+        phone: SealedContact { encrypted: item.phone_encrypted, masked: item.phone_masked, hash: item.phone_hash },
+        personal: item.personal,
+        enterprise: item.enterprise,
+        balance_fen: item.balance_fen,
+        last_change_at: item.last_change_at.and_then(|t| DateTime::from_timestamp(t, 0)),
+        student: item.student,
+        kind: item.kind,
+        activated: item.activated,
+        email: item.email,
+        profile: item.profile,
+        sms_off: item.sms_off,
+    })
 }
 
 impl DynamoStore {
@@ -183,6 +209,7 @@ impl AccountStore for DynamoStore {
             totp: None,
             recovery_codes: BTreeMap::new(),
             activated: !account.legacy,
+            session_generation: 0,
         };
         let item = AccountItem {
             pk: keys::account(&account.account_id),
@@ -258,25 +285,7 @@ impl AccountStore for DynamoStore {
             .send()
             .await
             .map_err(fault("read account"))?;
-        let Some(raw) = out.item else { return Ok(None) };
-        let item: AccountItem = serde_dynamo::from_item(raw).map_err(fault("decode account"))?;
-        Ok(Some(AccountRecord {
-            account_id: item.account_id,
-            username: item.username,
-            created_at: item.created_at,
-            agreements: item.agreements,
-            phone: SealedContact { encrypted: item.phone_encrypted, masked: item.phone_masked, hash: item.phone_hash },
-            personal: item.personal,
-            enterprise: item.enterprise,
-            balance_fen: item.balance_fen,
-            last_change_at: item.last_change_at.and_then(|t| DateTime::from_timestamp(t, 0)),
-            student: item.student,
-            kind: item.kind,
-            activated: item.activated,
-            email: item.email,
-            profile: item.profile,
-            sms_off: item.sms_off,
-        }))
+        out.item.map(account_record).transpose()
     }
 
     async fn change_account(&self, account_id: &AccountId, change: AccountChange) -> Result<()> {

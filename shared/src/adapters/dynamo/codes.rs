@@ -36,6 +36,51 @@ fn code_state(item: &Item) -> CodeState {
     }
 }
 
+/// A code item as stored.
+pub(crate) fn stored_code(item: &Item) -> StoredCode {
+    StoredCode {
+        purpose: get_s(item, "purpose").unwrap_or_default().to_owned(),
+        target_hash: get_s(item, "target_hash").unwrap_or_default().to_owned(),
+        code_hash: get_s(item, "code_hash").unwrap_or_default().to_owned(),
+        state: code_state(item),
+    }
+}
+
+/// The update that uses a right code up in a step's one write: its try is counted in the same
+/// write, under the cap (nothing was reserved before).
+pub(crate) fn use_code_update(table: &str, proof: &CodeProof) -> Result<Update> {
+    Update::builder()
+        .table_name(table)
+        .key("pk", s(keys::code(&proof.challenge_id)))
+        .update_expression("SET consumed_at = :now_s ADD attempts :one")
+        .condition_expression(
+            "attribute_exists(pk) AND purpose = :purpose AND target_hash = :target AND code_hash = :code \
+             AND attempts < :max AND expires_at > :now AND attribute_not_exists(consumed_at)",
+        )
+        .expression_attribute_values(":now_s", s(proof.now.to_rfc3339()))
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":purpose", s(proof.purpose.as_str()))
+        .expression_attribute_values(":target", s(&proof.target_hash))
+        .expression_attribute_values(":code", s(&proof.code_hash))
+        .expression_attribute_values(":max", n(proof.max_attempts.into()))
+        .expression_attribute_values(":now", n(proof.now.timestamp()))
+        .build()
+        .map_err(fault("build use code"))
+}
+
+/// The update that counts a wrong code's try, while it has one left and is unused.
+pub(crate) fn count_code_try_update(table: &str, challenge_id: &ChallengeId, max: u32) -> Result<Update> {
+    Update::builder()
+        .table_name(table)
+        .key("pk", s(keys::code(challenge_id)))
+        .update_expression("ADD attempts :one")
+        .condition_expression("attribute_exists(pk) AND attribute_not_exists(consumed_at) AND attempts < :max")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":max", n(max.into()))
+        .build()
+        .map_err(fault("build count code try"))
+}
+
 #[async_trait]
 impl CodeStore for DynamoStore {
     async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome> {
@@ -127,12 +172,7 @@ impl CodeStore for DynamoStore {
         match result {
             Ok(out) => {
                 let item = out.attributes().ok_or_else(|| crate::Error::internal("reserve code try", "no item"))?;
-                Ok(Reservation::Reserved(StoredCode {
-                    purpose: get_s(item, "purpose").unwrap_or_default().to_owned(),
-                    target_hash: get_s(item, "target_hash").unwrap_or_default().to_owned(),
-                    code_hash: get_s(item, "code_hash").unwrap_or_default().to_owned(),
-                    state: code_state(item),
-                }))
+                Ok(Reservation::Reserved(stored_code(item)))
             }
             Err(err) => match err.into_service_error() {
                 UpdateItemError::ConditionalCheckFailedException(ccf) => {

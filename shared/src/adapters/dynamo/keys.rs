@@ -17,6 +17,7 @@
 //! | `RECVNO#<hash>`                  | accounts | a receiving account number's owner            |
 //! | `LEDGER#<transfer id>`           | accounts | an inbound transfer credited to a balance     |
 //! | `SESSION#<session id>`           | sessions | a console session                             |
+//! | `GENERATION#<account id>`        | sessions | an account's session generation [issue 15]    |
 //! | `FLOW#<kind>:<flow id>`          | flows    | a stored flow                                 |
 //! | `CODE#<challenge id>`            | flows    | a verification code                           |
 //! | `RATE#<counter>#<day>`           | flows    | a daily send counter                          |
@@ -34,6 +35,7 @@
 //! | `list_pk = OWNER#<kind>:<account>` | by-owner | an account's flows of a kind, by time       |
 //! | `list_pk = TRAIL#<flow id>`      | by-owner  | a flow's audit trail, by time               |
 //! | `staff_pk = STAFF#<kind>`        | by-queue  | flows staff must act on, by due time        |
+//! | `account_id = <account id>`      | live-by-account | an account's sessions, by `live_until` |
 
 #[cfg(test)]
 use crate::domain::code::Purpose;
@@ -98,6 +100,12 @@ pub(crate) fn ledger_entry(transfer_id: &str) -> String {
 
 pub(crate) fn session(id: &SessionId) -> String {
     format!("SESSION#{id}")
+}
+
+/// The item that holds an account's current session generation (signing out everywhere moves
+/// it on; a session of an older generation is signed out).
+pub(crate) fn session_generation(account: &AccountId) -> String {
+    format!("GENERATION#{account}")
 }
 
 pub(crate) fn flow(kind: FlowKind, id: &FlowId) -> String {
@@ -194,6 +202,7 @@ mod tests {
             open_change(&AccountId::from_raw("abc")),
             open_case("enterprise_verification", &AccountId::from_raw("abc")),
             session(&SessionId::from_raw("abc")),
+            session_generation(&id),
             flow(FlowKind::SignIn, &FlowId::from_raw("abc")),
             flow(FlowKind::QrLogin, &FlowId::from_raw("abc")),
             code(&ChallengeId::from_raw("abc")),

@@ -69,24 +69,6 @@ impl KycStore for DynamoStore {
         Ok(item.as_ref().and_then(|i| get_n(i, "accounts")).and_then(|a| u32::try_from(a).ok()).unwrap_or(0))
     }
 
-    async fn bank_card_attempts(&self, account_id: &AccountId) -> Result<u32> {
-        let item =
-            self.get(&self.tables.accounts, keys::bank_card_attempts(account_id), "read bank-card attempts").await?;
-        Ok(item.as_ref().and_then(|i| get_n(i, "attempts")).and_then(|a| u32::try_from(a).ok()).unwrap_or(0))
-    }
-
-    async fn count_bank_card_attempt(&self, account_id: &AccountId, max: u32) -> Result<Option<u32>> {
-        let condition = "attribute_not_exists(attempts) OR attempts < :max";
-        self.count_attempt(
-            &self.tables.accounts,
-            keys::bank_card_attempts(account_id),
-            condition,
-            max,
-            "count bank-card attempt",
-        )
-        .await
-    }
-
     async fn refund_bank_card_attempt(&self, account_id: &AccountId, idempotency_key: &str) -> Result<bool> {
         let result = self
             .client

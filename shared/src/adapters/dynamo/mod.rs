@@ -14,21 +14,23 @@ mod passport;
 mod security;
 mod sessions;
 mod sign_in;
+mod steps;
 
 use crate::error::{Cause, Error};
 use crate::tables::TableNames;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use aws_sdk_dynamodb::Client;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -106,14 +108,57 @@ impl DynamoStore {
     }
 }
 
-/// Counts the requests a client sends (each retry too): benchmarks and tests read it to hold
-/// the number of DynamoDB round trips per use case.
+impl DynamoStore {
+    /// Items by key from one or more tables in one request (`BatchGetItem`), each read strongly
+    /// consistent; what DynamoDB leaves unprocessed (throttling) is asked for again. The items
+    /// found, in no particular order (each carries its `pk`).
+    pub(crate) async fn batch_get(&self, wanted: &[(&str, String)], context: &'static str) -> Result<Vec<Item>, Error> {
+        let mut keys: HashMap<String, Vec<Item>> = HashMap::new();
+        for (table, pk) in wanted {
+            keys.entry((*table).to_owned()).or_default().push(HashMap::from([("pk".to_string(), s(pk.clone()))]));
+        }
+        let mut by_table = HashMap::new();
+        for (table, keys) in keys {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(fault(context))?;
+            by_table.insert(table, request);
+        }
+        let mut items = vec![];
+        let mut pending = Some(by_table);
+        for _ in 0..MAX_UNPROCESSED_ROUNDS {
+            let Some(request) = pending.take().filter(|r| !r.is_empty()) else { return Ok(items) };
+            let out =
+                self.client.batch_get_item().set_request_items(Some(request)).send().await.map_err(fault(context))?;
+            items.extend(out.responses.unwrap_or_default().into_values().flatten());
+            pending = out.unprocessed_keys;
+        }
+        Err(Error::internal(context, "keys left unprocessed"))
+    }
+}
+
+/// How often a batch read asks again for the keys DynamoDB left unprocessed.
+const MAX_UNPROCESSED_ROUNDS: usize = 8;
+
+/// Counts the requests a client sends (each retry too), in all and by operation
+/// (`BatchGetItem`, `TransactWriteItems`, ...): benchmarks and tests read it to hold the number
+/// and kind of DynamoDB round trips per use case.
 #[derive(Debug, Clone, Default)]
-pub struct RequestCounter(Arc<AtomicU64>);
+pub struct RequestCounter {
+    total: Arc<AtomicU64>,
+    by_operation: Arc<Mutex<BTreeMap<String, u64>>>,
+}
 
 impl RequestCounter {
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.total.load(Ordering::Relaxed)
+    }
+
+    /// The requests so far by operation name.
+    pub fn by_operation(&self) -> BTreeMap<String, u64> {
+        self.by_operation.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 }
 
@@ -126,9 +171,11 @@ impl Intercept for RequestCounter {
         &self,
         _ctx: &BeforeTransmitInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        self.total.fetch_add(1, Ordering::Relaxed);
+        let operation = cfg.load::<Metadata>().map_or("unknown", Metadata::name).to_owned();
+        *self.by_operation.lock().unwrap_or_else(PoisonError::into_inner).entry(operation).or_default() += 1;
         Ok(())
     }
 }

@@ -99,6 +99,7 @@ impl DynamoStore {
             totp: None,
             recovery_codes: BTreeMap::new(),
             activated: a.activated,
+            session_generation: 0,
         };
         let account = AccountItem {
             pk: keys::account(&a.account_id),

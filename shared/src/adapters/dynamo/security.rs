@@ -1,13 +1,13 @@
 use super::accounts::CredentialItem;
 use super::keys;
-use super::{fault, get_n, n, s, written, DynamoStore};
+use super::{fault, get_n, n, s, written, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
 use crate::domain::security::ChosenFactors;
 use crate::error::Result;
 use crate::ports::{SecurityChange, SecurityRecord, SecurityStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use std::collections::HashMap;
 
 fn factors(chosen: ChosenFactors) -> Result<AttributeValue> {
@@ -18,33 +18,33 @@ fn code_map(hashes: &[String]) -> AttributeValue {
     AttributeValue::M(hashes.iter().map(|h| (h.clone(), AttributeValue::Bool(true))).collect())
 }
 
-#[async_trait]
-impl SecurityStore for DynamoStore {
-    async fn security(&self, credential: &CredentialRef) -> Result<Option<SecurityRecord>> {
-        let item = self.get(&self.tables.accounts, keys::credential(credential), "read security record").await?;
-        let Some(raw) = item else { return Ok(None) };
-        let last_step = raw.get("totp").and_then(|t| t.as_m().ok()).and_then(|m| get_n(m, "last_step"));
-        let c: CredentialItem = serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
-        Ok(Some(SecurityRecord {
-            account_id: c.account_id,
-            password_hash: c.password_hash.into(),
-            login_protection: c.login_protection,
-            operation_protection: c.operation_protection,
-            login_factors: c.login_factors,
-            operation_factors: c.operation_factors,
-            idle_timeout_secs: c.idle_timeout_secs,
-            totp_secret_encrypted: c.totp.map(|t| t.secret_encrypted.into()),
-            totp_last_step: last_step,
-            recovery_codes_left: c.recovery_codes.len(),
-        }))
-    }
+/// A credential item as its security record.
+pub(crate) fn security_record(raw: Item) -> Result<SecurityRecord> {
+    let last_step = raw.get("totp").and_then(|t| t.as_m().ok()).and_then(|m| get_n(m, "last_step"));
+    let c: CredentialItem = serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
+    Ok(SecurityRecord {
+        account_id: c.account_id,
+        password_hash: c.password_hash.into(),
+        login_protection: c.login_protection,
+        operation_protection: c.operation_protection,
+        login_factors: c.login_factors,
+        operation_factors: c.operation_factors,
+        idle_timeout_secs: c.idle_timeout_secs,
+        totp_secret_encrypted: c.totp.map(|t| t.secret_encrypted.into()),
+        totp_last_step: last_step,
+        recovery_codes: c.recovery_codes.into_keys().collect::<std::collections::BTreeSet<_>>().into(),
+        session_generation: c.session_generation,
+    })
+}
 
-    async fn change_security(
+impl DynamoStore {
+    /// The conditional update of a security record (alone, or in a step's transaction).
+    pub(crate) fn security_update(
         &self,
         credential: &CredentialRef,
         account_id: &AccountId,
         change: SecurityChange,
-    ) -> Result<bool> {
+    ) -> Result<Update> {
         let mut names: HashMap<String, String> = HashMap::new();
         let mut values: HashMap<String, AttributeValue> =
             HashMap::from([(":account".to_string(), s(account_id.as_str()))]);
@@ -101,15 +101,41 @@ impl SecurityStore for DynamoStore {
             Some(extra) => format!("account_id = :account AND {extra}"),
             None => "account_id = :account".to_string(),
         };
-        let result = self
-            .client
-            .update_item()
+        Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(keys::credential(credential)))
             .update_expression(update)
             .condition_expression(condition)
             .set_expression_attribute_names((!names.is_empty()).then_some(names))
             .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(fault("build security change"))
+    }
+}
+
+#[async_trait]
+impl SecurityStore for DynamoStore {
+    async fn security(&self, credential: &CredentialRef) -> Result<Option<SecurityRecord>> {
+        let item = self.get(&self.tables.accounts, keys::credential(credential), "read security record").await?;
+        item.map(security_record).transpose()
+    }
+
+    async fn change_security(
+        &self,
+        credential: &CredentialRef,
+        account_id: &AccountId,
+        change: SecurityChange,
+    ) -> Result<bool> {
+        let u = self.security_update(credential, account_id, change)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(u.table_name)
+            .set_key(Some(u.key))
+            .update_expression(u.update_expression)
+            .set_condition_expression(u.condition_expression)
+            .set_expression_attribute_names(u.expression_attribute_names)
+            .set_expression_attribute_values(u.expression_attribute_values)
             .send()
             .await;
         written(result, "change security record")

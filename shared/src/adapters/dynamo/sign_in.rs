@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, Trans
 use chrono::{DateTime, Duration, Utc};
 
 /// A failure window as stored (a refund may have taken the count below zero: read as none).
-fn failure_window(item: &Item) -> Option<FailureWindow> {
+pub(crate) fn failure_window(item: &Item) -> Option<FailureWindow> {
     Some(FailureWindow {
         failures: u32::try_from(get_n(item, "failures").unwrap_or(0)).unwrap_or(0),
         window_end: DateTime::from_timestamp(get_n(item, "window_end")?, 0)?,
@@ -47,6 +47,7 @@ impl DynamoStore {
             login_factors: c.login_factors,
             totp_bound: c.totp.is_some(),
             activated: c.activated,
+            session_generation: c.session_generation,
         }))
     }
 
