@@ -9,7 +9,7 @@
 //! each ends unless used (`live_until`), so ended sessions are never read; TTL removes them.
 
 use super::flows::deadline_text_of;
-use super::{cancelled_items, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use super::{fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::ids::{AccountId, SessionId};
 use crate::domain::login::CredentialRef;
 use crate::domain::session::Liveness;
@@ -185,16 +185,8 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(fault("build keep session"))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(generation).build())
-            .transact_items(TransactWriteItem::builder().update(copy).build())
-            .transact_items(TransactWriteItem::builder().update(kept).build())
-            .send()
-            .await;
-        let Err(err) = result else { return Ok(None) };
-        let reasons = cancelled_items(err)?;
+        let items = [generation, copy, kept].map(|u| TransactWriteItem::builder().update(u).build());
+        let Some(reasons) = self.transact(items.into()).await? else { return Ok(None) };
         let found = |index: usize| reasons.get(index).cloned().flatten();
         if found(1).is_some() {
             return Err(Error::internal("sign out other sessions", "the credential is not this account's"));
@@ -410,13 +402,10 @@ impl SessionStore for DynamoStore {
             .expression_attribute_values(":account", s(account_id.as_str()))
             .build()
             .map_err(fault("build move credential's generation"))?;
-        self.client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(generation).build())
-            .transact_items(TransactWriteItem::builder().update(copy).build())
-            .send()
-            .await
-            .map_err(fault("sign out every session"))?;
-        Ok(())
+        let items = [generation, copy].map(|u| TransactWriteItem::builder().update(u).build());
+        match self.transact(items.into()).await? {
+            None => Ok(()),
+            Some(_) => Err(Error::internal("sign out every session", "the credential is not this account's")),
+        }
     }
 }

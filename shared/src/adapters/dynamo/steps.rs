@@ -5,7 +5,7 @@ use super::codes::{count_code_try_update, stored_code, use_code_update};
 use super::flows::flow_item;
 use super::security::security_record;
 use super::sign_in::failure_window;
-use super::{accounts::account_record, cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use super::{accounts::account_record, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::throttle::{FailureWindow, Throttle};
 use crate::error::Result;
 use crate::ports::{Refused, Snapshot, StepStore, Wanted, Write};
@@ -150,10 +150,9 @@ impl StepStore for DynamoStore {
 
     async fn write(&self, writes: &[Write<'_>]) -> Result<std::result::Result<(), Refused>> {
         let items = writes.iter().map(|w| self.step_item(w)).collect::<Result<Vec<_>>>()?;
-        let Err(err) = self.client.transact_write_items().set_transact_items(Some(items)).send().await else {
-            return Ok(Ok(()));
-        };
-        let reasons = cancelled_items(err)?;
-        Ok(Err(Refused((0..reasons.len()).filter(|i| failed_at(&reasons, *i)).collect())))
+        Ok(match self.transact(items).await? {
+            None => Ok(()),
+            Some(reasons) => Err(Refused((0..reasons.len()).filter(|i| failed_at(&reasons, *i)).collect())),
+        })
     }
 }
