@@ -113,6 +113,7 @@ impl Refused {
 pub trait StepStore: Send + Sync {
     /// Reads the wanted items in one request, strongly consistent.
     async fn read(&self, wanted: &Wanted<'_>) -> Result<Snapshot>;
-    /// Writes everything in one transaction, or nothing.
+    /// Writes everything in one request, or nothing: a transaction, or a plain conditional write
+    /// when there is one item (a transaction costs twice the write capacity).
     async fn write(&self, writes: &[Write<'_>]) -> Result<std::result::Result<(), Refused>>;
 }
