@@ -12,7 +12,7 @@ use serde::Deserialize;
 use shared::domain::agreements::AgreementRef;
 use shared::domain::change::{ChangeKind, NewSubject};
 use shared::domain::enterprise::{OrgType, Uscc};
-use shared::usecases::change::{changes, start_change, StartChange};
+use shared::usecases::change::{start_change, started_view, StartChange};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +57,6 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Jso
         contact: body.contact.map(|c| c.person("contact")).transpose()?.map(|p| (p.name, p.document)),
     };
     let started = start_change(&state.services, &principal, request).await?;
-    let (views, _) = changes(&state.services, &principal).await?;
-    let view = views.iter().find(|v| v.change.id == started.id).map(change_body).unwrap_or_default();
-    Ok(json_response(StatusCode::CREATED, &view))
+    let view = started_view(&state.services, &principal, started).await?;
+    Ok(json_response(StatusCode::CREATED, &change_body(&view)))
 }

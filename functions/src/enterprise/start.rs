@@ -16,7 +16,7 @@ use shared::domain::agreements::AgreementRef;
 use shared::domain::code::Code;
 use shared::domain::enterprise::{Method, OrgType, Role, Uscc};
 use shared::domain::ids::{ChallengeId, FlowId};
-use shared::usecases::enterprise::{application, start_application, ApplicationForm};
+use shared::usecases::enterprise::{application_view, start_application, ApplicationForm};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,7 +77,7 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Jso
         }),
     };
     let started = start_application(&state.services, &principal, form).await?;
-    let view = application(&state.services, &principal, &started.application.id).await?;
+    let view = application_view(&state.services, started.application).await?;
     let mut answer = application_body(&view);
     if let Some(face) = &started.face {
         answer["face"] = face_body(face);

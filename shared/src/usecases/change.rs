@@ -614,36 +614,56 @@ pub async fn changes(
     let now = deps.clock().now();
     let mut views = vec![];
     for change in deps.changes().changes_of(&principal.account_id, LISTED).await? {
-        let mut state = change.flow.state.name();
-        let (mut due_at, mut rejection_reason) = (None, None);
-        if let ChangeState::InReview { case_id } = &change.flow.state {
-            if let Some(case) = deps.flows::<Case>().load(case_id).await? {
-                due_at = Some(case.flow.due_at);
-                state = match &case.flow.state {
-                    CaseState::Approved { .. } => "completed",
-                    CaseState::Rejected { reason, .. } => {
-                        rejection_reason = Some(reason.clone());
-                        "rejected"
-                    }
-                    CaseState::Withdrawn => "withdrawn",
-                    _ => "in_review",
-                };
-            }
-        }
-        let submit_by = change.flow.submit_by();
-        if submit_by.is_some_and(|by| now >= by) {
-            state = "withdrawn";
-        }
-        let form = match (&change.flow.state, &account.enterprise, &change.flow.contact) {
-            (ChangeState::AwaitingForm, Some(organisation), Some(contact)) => {
-                Some(application_form(&change.id, &change.flow, organisation.uscc.as_str(), &contact.name_masked))
-            }
-            _ => None,
-        };
-        views.push(ChangeView { change, state, submit_by, due_at, rejection_reason, form });
+        views.push(change_view(deps, &account, change).await?);
     }
     let next = next_change_from(account.last_change_at).filter(|from| *from > now);
     Ok((views, next))
+}
+
+/// A change just started, as its owner sees it.
+pub async fn started_view(
+    deps: &(impl HasClock + HasFlows + HasAccounts),
+    principal: &Principal,
+    change: Versioned<SubjectChange>,
+) -> Result<ChangeView> {
+    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    change_view(deps, &account, change).await
+}
+
+/// One change as its owner sees it (the account gives the organisation the form names).
+pub async fn change_view(
+    deps: &(impl HasClock + HasFlows),
+    account: &AccountRecord,
+    change: Versioned<SubjectChange>,
+) -> Result<ChangeView> {
+    let now = deps.clock().now();
+    let mut state = change.flow.state.name();
+    let (mut due_at, mut rejection_reason) = (None, None);
+    if let ChangeState::InReview { case_id } = &change.flow.state {
+        if let Some(case) = deps.flows::<Case>().load(case_id).await? {
+            due_at = Some(case.flow.due_at);
+            state = match &case.flow.state {
+                CaseState::Approved { .. } => "completed",
+                CaseState::Rejected { reason, .. } => {
+                    rejection_reason = Some(reason.clone());
+                    "rejected"
+                }
+                CaseState::Withdrawn => "withdrawn",
+                _ => "in_review",
+            };
+        }
+    }
+    let submit_by = change.flow.submit_by();
+    if submit_by.is_some_and(|by| now >= by) {
+        state = "withdrawn";
+    }
+    let form = match (&change.flow.state, &account.enterprise, &change.flow.contact) {
+        (ChangeState::AwaitingForm, Some(organisation), Some(contact)) => {
+            Some(application_form(&change.id, &change.flow, organisation.uscc.as_str(), &contact.name_masked))
+        }
+        _ => None,
+    };
+    Ok(ChangeView { change, state, submit_by, due_at, rejection_reason, form })
 }
 
 /// The person named by a form (the new person of a change).

@@ -875,7 +875,7 @@ pub struct ApplicationView {
     pub remittance: Option<(String, String)>,
 }
 
-async fn view(
+pub async fn application_view(
     deps: &(impl HasClock + HasKeys + HasFlows + HasEnterprise),
     application: Versioned<EnterpriseApplication>,
 ) -> Result<ApplicationView> {
@@ -935,7 +935,7 @@ pub async fn application(
     id: &FlowId,
 ) -> Result<ApplicationView> {
     let application = own_application(deps, principal, id).await?;
-    view(deps, application).await
+    application_view(deps, application).await
 }
 
 pub struct Overview {
@@ -954,7 +954,7 @@ pub async fn overview(
     let attempts = deps.enterprise().attempts(&principal.account_id).await?;
     let mut applications = vec![];
     for a in deps.enterprise().applications_of(&principal.account_id, LISTED).await? {
-        applications.push(view(deps, a).await?);
+        applications.push(application_view(deps, a).await?);
     }
     Ok(Overview { attempts, verified: account.enterprise, applications })
 }

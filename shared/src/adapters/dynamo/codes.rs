@@ -1,4 +1,4 @@
-use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, written, DynamoStore, Item};
+use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::ids::ChallengeId;
 use crate::error::Result;
 use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, Reservation, SendLimits, StoredCode};
@@ -198,16 +198,6 @@ impl CodeStore for DynamoStore {
 
     async fn consume(&self, proof: &CodeProof) -> Result<bool> {
         let u = consume_update(&self.tables.flows, proof)?;
-        let result = self
-            .client
-            .update_item()
-            .table_name(u.table_name)
-            .set_key(Some(u.key))
-            .update_expression(u.update_expression)
-            .set_condition_expression(u.condition_expression)
-            .set_expression_attribute_values(u.expression_attribute_values)
-            .send()
-            .await;
-        written(result, "consume code")
+        self.send_update(u, "consume code").await
     }
 }

@@ -59,6 +59,26 @@ impl DynamoStore {
         }
     }
 
+    /// Sends a built `Update` as a plain conditional request: `false` when its condition failed.
+    pub(crate) async fn send_update(
+        &self,
+        u: aws_sdk_dynamodb::types::Update,
+        context: &'static str,
+    ) -> Result<bool, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(u.table_name)
+            .set_key(Some(u.key))
+            .update_expression(u.update_expression)
+            .set_condition_expression(u.condition_expression)
+            .set_expression_attribute_names(u.expression_attribute_names)
+            .set_expression_attribute_values(u.expression_attribute_values)
+            .send()
+            .await;
+        written(result, context)
+    }
+
     /// Adds one to the item's `attempts` if `condition` (which may use `:max`) holds: the new
     /// count, or `None` when the condition failed. Caps on attempts rest on this.
     pub(crate) async fn count_attempt(

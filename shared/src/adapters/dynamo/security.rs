@@ -1,6 +1,6 @@
 use super::accounts::CredentialItem;
 use super::keys;
-use super::{fault, get_n, n, s, written, DynamoStore, Item};
+use super::{fault, get_n, n, s, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
 use crate::domain::security::ChosenFactors;
@@ -127,17 +127,6 @@ impl SecurityStore for DynamoStore {
         change: SecurityChange,
     ) -> Result<bool> {
         let u = self.security_update(credential, account_id, change)?;
-        let result = self
-            .client
-            .update_item()
-            .table_name(u.table_name)
-            .set_key(Some(u.key))
-            .update_expression(u.update_expression)
-            .set_condition_expression(u.condition_expression)
-            .set_expression_attribute_names(u.expression_attribute_names)
-            .set_expression_attribute_values(u.expression_attribute_values)
-            .send()
-            .await;
-        written(result, "change security record")
+        self.send_update(u, "change security record").await
     }
 }

@@ -101,18 +101,7 @@ impl DynamoStore {
             return written(result, "write a step").map(Some);
         }
         if let Some(u) = item.update {
-            let result = self
-                .client
-                .update_item()
-                .table_name(u.table_name)
-                .set_key(Some(u.key))
-                .update_expression(u.update_expression)
-                .set_condition_expression(u.condition_expression)
-                .set_expression_attribute_names(u.expression_attribute_names)
-                .set_expression_attribute_values(u.expression_attribute_values)
-                .send()
-                .await;
-            return written(result, "write a step").map(Some);
+            return self.send_update(u, "write a step").await.map(Some);
         }
         Ok(None)
     }
