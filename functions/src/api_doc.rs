@@ -3,7 +3,9 @@
 //! deserialises) and its success answers (status and body schema), keyed by binary. A test checks
 //! that every HTTP Lambda of the registry with a route has a row.
 
-use crate::{accounts, cases, changes, contact, enterprise, kyc, mfa, qr, recovery, review, security, sessions};
+use crate::{
+    accounts, cases, changes, contact, deletion, enterprise, kyc, mfa, qr, recovery, review, security, sessions,
+};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
@@ -786,6 +788,45 @@ const CHANGE_DOCS: &[Doc] = &[
     Doc { binary: "withdraw_subject_change", request: None, example: None, success: NO_CONTENT },
 ];
 
+fn deletion_check() -> Value {
+    let condition = object(vec![
+        ("condition", string()),
+        ("requirement", string()),
+        ("severity", one_of(&["blocking", "forfeit"])),
+        ("passed", boolean()),
+        ("found", nullable(string())),
+        ("fix_at", nullable(object(vec![("where", string()), ("path", string())]))),
+    ]);
+    object(vec![
+        ("passed", boolean()),
+        ("conditions", json!({ "type": "array", "items": condition })),
+        ("forfeits", strings()),
+        (
+            "confirmation",
+            nullable(object(vec![("deletion_id", string()), ("confirmation_token", string()), ("expires_at", time())])),
+        ),
+    ])
+}
+
+fn account_deleted() -> Value {
+    object(vec![("deleted", boolean()), ("account_id", string()), ("deleted_at", time())])
+}
+
+const DELETION_DOCS: &[Doc] = &[
+    Doc {
+        binary: "check_account_deletion",
+        request: Some(body::<deletion::check::CheckBody>),
+        example: Some(|| json!({ "agreements": [{ "id": "account-deletion-agreement", "version": "2024-06" }] })),
+        success: &[(200, "each condition; with a confirmation when nothing blocks", Some(deletion_check))],
+    },
+    Doc {
+        binary: "confirm_account_deletion",
+        request: Some(body::<deletion::confirm::ConfirmBody>),
+        example: None,
+        success: &[(200, "the account is deleted", Some(account_deleted))],
+    },
+];
+
 const ENTERPRISE_DOCS: &[Doc] = &[
     Doc {
         binary: "enterprise_overview",
@@ -845,7 +886,12 @@ pub fn is_page_route(method: &str, path: &str) -> bool {
 
 /// The row of a binary.
 pub fn doc(binary: &str) -> Option<&'static Doc> {
-    DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS).find(|d| d.binary == binary)
+    DOCS.iter()
+        .chain(REVIEW_DOCS)
+        .chain(ENTERPRISE_DOCS)
+        .chain(CHANGE_DOCS)
+        .chain(DELETION_DOCS)
+        .find(|d| d.binary == binary)
 }
 
 #[cfg(test)]
@@ -858,7 +904,7 @@ mod tests {
         for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty() && !PAGES.contains(&l.binary)) {
             assert!(doc(l.binary).is_some(), "{} has no row in functions/src/api_doc.rs", l.binary);
         }
-        for d in DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS) {
+        for d in DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS).chain(DELETION_DOCS) {
             assert!(LAMBDAS.iter().any(|l| l.binary == d.binary && !l.routes.is_empty()), "{}", d.binary);
             assert!(!PAGES.contains(&d.binary), "{}: a page is not in the API description", d.binary);
         }

@@ -151,6 +151,8 @@ path_params! {
     CaseId = "case_id" => ids::FlowId;
     /// `{application_id}`
     ApplicationId = "application_id" => ids::FlowId;
+    /// `{deletion_id}`
+    DeletionId = "deletion_id" => ids::FlowId;
 }
 
 /// A signed-in staff user, from the claims the HTTP API's JWT authorizer checked (the staff user

@@ -13,6 +13,7 @@ pub mod changes;
 pub mod codes;
 pub mod contact;
 pub mod dashboard;
+pub mod deletion;
 pub mod enterprise;
 pub mod extract;
 pub mod fallback;

@@ -8,8 +8,8 @@
 //! they decrypt the data key at cold start and may `kms:Decrypt` it.
 
 use crate::{
-    accounts, authorizer, cases, changes, codes, contact, dashboard, enterprise, fallback, kyc, mfa, qr, recovery,
-    review, security, sessions, workers, AppState,
+    accounts, authorizer, cases, changes, codes, contact, dashboard, deletion, enterprise, fallback, kyc, mfa, qr,
+    recovery, review, security, sessions, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -232,6 +232,9 @@ lambdas! {
         routes: [POST "/v1/subject-changes/{change_id}/new-subject"];
     withdraw_subject_change => changes::withdraw::handle, data_key: false,
         routes: [POST "/v1/subject-changes/{change_id}/withdrawal"];
+    check_account_deletion => deletion::check::handle, data_key: false, routes: [POST "/v1/account-deletions"];
+    confirm_account_deletion => deletion::confirm::handle, data_key: false,
+        routes: [POST "/v1/account-deletions/{deletion_id}/confirmation"];
 }
 
 /// What the authorizer Lambda runs for an event.

@@ -352,6 +352,25 @@ errors! {
     ChangeNotAtStep { state: &'static str }
         => 409 "CHANGE_NOT_AT_STEP" "the change is not at this step, or its time is over (`details.state`)",
         details { state } => json!({ "state": state });
+    #[error("the account cannot be deleted until the conditions that fail are fixed")]
+    DeletionBlocked { conditions: Vec<&'static str> }
+        => 409 "DELETION_BLOCKED"
+            "a blocking condition of the deletion check fails (`details.conditions`): fix it where the check says, then check again",
+        details { conditions } => json!({ "conditions": conditions });
+    #[error("deleting gives up what the account holds: acknowledge each")]
+    ForfeitsNotAcknowledged { forfeits: Vec<&'static str> }
+        => 409 "FORFEITS_NOT_ACKNOWLEDGED"
+            "deleting gives up the balance, vouchers or resources in `details.forfeits`: name each in `acknowledged_forfeits` to go on",
+        details { forfeits } => json!({ "forfeits": forfeits });
+    #[error("the deletion's confirmation is not valid: run the check again")]
+    DeletionConfirmationInvalid
+        => 409 "DELETION_CONFIRMATION_INVALID"
+            "the confirmation token is wrong, used, expired (10 minutes) or from another session: run the check again";
+    #[error("the account changed since the check: run the check again")]
+    DeletionStateChanged => 409 "DELETION_STATE_CHANGED" "the account changed since the check: run the check again";
+    #[error("the cloud account of this passport account is still being erased")]
+    DeletionInProgress
+        => 409 "DELETION_IN_PROGRESS" "the deleted cloud account is still being erased: activate again in a few minutes";
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause)
         => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS, face, bank, registry, payout) did not answer; retry",

@@ -18,9 +18,9 @@ use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
-    DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, InboundBank, KycStore, Outbox, PayoutProvider,
-    ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory,
-    StepStore, UploadStore,
+    DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, InboundBank, KycStore, Outbox,
+    PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender,
+    StaffDirectory, StepStore, UploadStore,
 };
 use std::sync::Arc;
 
@@ -82,6 +82,8 @@ pub struct Services {
     pub risk: Arc<dyn RiskRules>,
     /// Subject changes [CHG-1..CHG-5].
     pub changes: Arc<dyn ChangeStore>,
+    /// Account deletion and erasure [DEL-3].
+    pub deletions: Arc<dyn DeletionStore>,
     /// The sandbox providers, present only where configured: their outboxes and the face app.
     pub sandbox_sms: Option<Arc<SandboxSms>>,
     pub sandbox_email: Option<Arc<SandboxEmail>>,
@@ -200,6 +202,7 @@ impl Services {
             kyc: store.clone(),
             enterprise: store.clone(),
             changes: store.clone(),
+            deletions: store.clone(),
             cases: store.clone(),
             deadlines: store.clone(),
             deliveries: store,

@@ -9,6 +9,7 @@ mod cold_start;
 mod concurrency;
 mod contact;
 mod data_key;
+mod deletion;
 mod enterprise;
 mod every_method_protected;
 mod headers;

@@ -19,6 +19,10 @@
 //!   staff devices share one secret).
 //! - `POST /sandbox/platform/framework-contracts` with `{"account_id"}`: the account holds an offline
 //!   framework contract, so it may not change its enterprise subject online (CHG-3).
+//! - `POST /sandbox/platform/account-standing` with `{"account_id", "standing": {"unfinished_orders"?,
+//!   "unfinished_services"?, "arrears_fen"?, "vouchers"?, "resources_in_use"?, "open_complaints_made"?,
+//!   "open_complaints_received"?, "in_enterprise_organisation"?}}`: what billing, orders, resources,
+//!   complaints and the enterprise organisation report for the account's deletion check (DEL-1).
 //! - `POST /sandbox/payouts/settle`: the sandbox payout provider reports every payout whose outcome
 //!   is due (by the account number's last four digits, see the README) by its signed callback to
 //!   `POST /v1/callbacks/payouts`; answers each callback's answer.
@@ -183,6 +187,23 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
             };
             directory.add_contract(account);
             json_reply(http::StatusCode::CREATED, json!({ "framework_contract": true }))
+        }
+        ("POST", "/sandbox/platform/account-standing") => {
+            #[derive(serde::Deserialize)]
+            struct Body {
+                account_id: String,
+                standing: shared::domain::deletion::PlatformStanding,
+            }
+            let (Ok(body), Some(directory)) =
+                (serde_json::from_slice::<Body>(request.body()), services.sandbox_resources.as_ref())
+            else {
+                return json_reply(
+                    http::StatusCode::BAD_REQUEST,
+                    json!({ "message": "send {\"account_id\", \"standing\": {...}}" }),
+                );
+            };
+            directory.set_standing(&body.account_id, body.standing);
+            json_reply(http::StatusCode::OK, json!({ "standing": body.standing }))
         }
         ("POST", "/sandbox/payouts/settle") => {
             let Some(payouts) = services.sandbox_payouts.as_ref() else {

@@ -103,6 +103,8 @@ pub fn needs(
                         ("s3:PutObject".into(), path),
                     ]
                 }
+                // The keys are in the request body: the policy must allow deleting any object.
+                "DeleteObjects" => vec![("s3:DeleteObject".into(), format!("{}/*", path.trim_end_matches('/')))],
                 "ListObjectsV2" | "ListObjects" => {
                     vec![("s3:ListBucket".into(), path.trim_end_matches('/').to_owned())]
                 }

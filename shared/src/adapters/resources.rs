@@ -4,9 +4,13 @@
 //! `POST /sandbox/resources` with `{"kind": "server_ip" | "domain" | "icp_filing", "value",
 //! "account_id"}` adds one. Values compare case-insensitively. `POST
 //! /sandbox/platform/framework-contracts` with `{"account_id"}` puts an account under an offline
-//! framework contract: it may not change its enterprise subject online [CHG-3].
+//! framework contract: it may not change its enterprise subject online [CHG-3]. `POST
+//! /sandbox/platform/account-standing` with `{"account_id", "standing": {...}}` sets what billing,
+//! orders, resources, complaints and the enterprise organisation report about an account for its
+//! deletion check (fields of `PlatformStanding`, each left out: none); unset: a clean account [DEL-1].
 
 use crate::adapters::http_json::HttpJson;
+use crate::domain::deletion::PlatformStanding;
 use crate::domain::ids::AccountId;
 use crate::error::Result;
 use crate::ports::{ResourceDirectory, ResourceKind};
@@ -20,6 +24,8 @@ pub struct SandboxResources {
     owners: Mutex<BTreeMap<(String, String), Vec<String>>>,
     /// Accounts under an offline framework contract (not eligible for an online subject change).
     contracts: Mutex<std::collections::BTreeSet<String>>,
+    /// What the platform reports about an account for its deletion check (unset: nothing).
+    standings: Mutex<BTreeMap<String, PlatformStanding>>,
 }
 
 fn kind_key(kind: ResourceKind) -> &'static str {
@@ -34,6 +40,11 @@ impl SandboxResources {
     /// The account holds an offline framework contract [CHG-3].
     pub fn add_contract(&self, account_id: &str) {
         self.contracts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(account_id.into());
+    }
+
+    /// What the platform reports about the account [DEL-1].
+    pub fn set_standing(&self, account_id: &str, standing: PlatformStanding) {
+        self.standings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(account_id.into(), standing);
     }
 
     pub fn register(&self, kind: ResourceKind, value: &str, account_id: &str) {
@@ -58,6 +69,12 @@ impl ResourceDirectory for SandboxResources {
         let contracts =
             self.contracts.lock().map_err(|_| crate::Error::internal("sandbox resources", "lock poisoned"))?;
         Ok(!contracts.contains(account.as_str()))
+    }
+
+    async fn standing(&self, account: &AccountId) -> Result<PlatformStanding> {
+        let standings =
+            self.standings.lock().map_err(|_| crate::Error::internal("sandbox resources", "lock poisoned"))?;
+        Ok(standings.get(account.as_str()).copied().unwrap_or_default())
     }
 }
 
@@ -87,6 +104,11 @@ impl ResourceDirectory for HttpResources {
         let e: Eligibility =
             self.0.post("/subject-change-eligibility", &serde_json::json!({ "account_id": account })).await?;
         Ok(e.eligible)
+    }
+
+    /// `POST {endpoint}/account-standing` with `{"account_id"}` answering the standing's fields.
+    async fn standing(&self, account: &AccountId) -> Result<PlatformStanding> {
+        self.0.post("/account-standing", &serde_json::json!({ "account_id": account })).await
     }
 }
 

@@ -132,4 +132,59 @@ impl UploadStore for S3Uploads {
             .map_err(|e| Error::internal("presign a view", e))?;
         Ok(request.uri().to_owned())
     }
+
+    async fn erase(&self, account: &AccountId, cases: &[FlowId]) -> Result<u32> {
+        let mut prefixes = vec![format!("{TEMPORARY_PREFIX}{account}/")];
+        prefixes.extend(cases.iter().map(|case| format!("{CASES_PREFIX}{case}/")));
+        let mut erased = 0;
+        for prefix in prefixes {
+            erased += self.erase_prefix(&prefix).await?;
+        }
+        Ok(erased)
+    }
+}
+
+impl S3Uploads {
+    /// Deletes every object under `prefix` (a page of up to 1000 at a time).
+    async fn erase_prefix(&self, prefix: &str) -> Result<u32> {
+        use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        let mut erased = 0;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .send()
+                .await
+                .map_err(|e| Error::internal("list an erased account's files", e))?;
+            let keys: Vec<ObjectIdentifier> = page
+                .contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .filter_map(|k| ObjectIdentifier::builder().key(k).build().ok())
+                .collect();
+            if keys.is_empty() {
+                return Ok(erased);
+            }
+            let count = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+            let delete = Delete::builder()
+                .set_objects(Some(keys))
+                .quiet(true)
+                .build()
+                .map_err(|e| Error::internal("erase an account's files", e))?;
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| Error::internal("erase an account's files", e))?;
+            if !out.errors().is_empty() {
+                return Err(Error::internal("erase an account's files", "some files were not deleted"));
+            }
+            erased += count;
+        }
+    }
 }

@@ -20,6 +20,16 @@ pub struct Acceptance {
     pub accepted_at: DateTime<Utc>,
 }
 
+/// Whether the current version of one agreement (a flow's own: subject change, deletion) was
+/// accepted: else its id, as missing.
+pub fn require_one(given: &[AgreementRef], (id, version): (&'static str, &'static str)) -> Result<(), &'static str> {
+    if given.iter().any(|a| a.id == id && a.version == version) {
+        Ok(())
+    } else {
+        Err(id)
+    }
+}
+
 /// Records acceptance of the required agreements, or names those missing (or of an old version).
 pub fn accept_required(given: &[AgreementRef], now: DateTime<Utc>) -> Result<Vec<Acceptance>, Vec<&'static str>> {
     let missing: Vec<&'static str> = REQUIRED

@@ -54,6 +54,15 @@ pub enum CaseKind {
 }
 
 impl CaseKind {
+    pub const ALL: [CaseKind; 6] = [
+        CaseKind::PhoneRebind,
+        CaseKind::MfaUnbind,
+        CaseKind::IdentityMismatch,
+        CaseKind::EnterpriseVerification,
+        CaseKind::EnterpriseRename,
+        CaseKind::EnterpriseSubjectChange,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CaseKind::PhoneRebind => "phone_rebind",

@@ -25,10 +25,12 @@ pub enum FlowKind {
     Case,
     EnterpriseApplication,
     SubjectChange,
+    AccountDeletion,
+    Erasure,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 11] = [
+    pub const ALL: [FlowKind; 13] = [
         FlowKind::SignIn,
         FlowKind::PhoneChange,
         FlowKind::PasswordReset,
@@ -40,6 +42,8 @@ impl FlowKind {
         FlowKind::Case,
         FlowKind::EnterpriseApplication,
         FlowKind::SubjectChange,
+        FlowKind::AccountDeletion,
+        FlowKind::Erasure,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,8 @@ impl FlowKind {
             FlowKind::Case => "case",
             FlowKind::EnterpriseApplication => "enterprise-application",
             FlowKind::SubjectChange => "subject-change",
+            FlowKind::AccountDeletion => "account-deletion",
+            FlowKind::Erasure => "erasure",
         }
     }
 }

@@ -11,6 +11,11 @@ fn random_hex(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A secret for a client to present once (256 bits, hex): stored only as its keyed hash.
+pub fn secret_token() -> String {
+    random_hex(32)
+}
+
 macro_rules! opaque_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

@@ -130,6 +130,11 @@ impl Flow for FaceVerification {
         self.expires_at
     }
 
+    /// Listed under its account so that deleting the account erases it [DEL-3].
+    fn owner(&self) -> Option<&AccountId> {
+        Some(&self.account_id)
+    }
+
     fn apply(mut self, event: FaceEvent, now: DateTime<Utc>) -> Result<Self, FaceRefusal> {
         self.state = face_transition(self.state, self.expires_at, event, now)?;
         Ok(self)

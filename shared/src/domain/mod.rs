@@ -9,6 +9,7 @@ pub mod captcha;
 pub mod case;
 pub mod change;
 pub mod code;
+pub mod deletion;
 pub mod email;
 pub mod enterprise;
 pub mod flow;

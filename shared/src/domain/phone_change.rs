@@ -52,6 +52,11 @@ impl Flow for PhoneChange {
         self.expires_at
     }
 
+    /// Listed under its account so that deleting the account erases it [DEL-3].
+    fn owner(&self) -> Option<&AccountId> {
+        Some(&self.account_id)
+    }
+
     fn apply(mut self, event: PhoneChangeEvent, now: DateTime<Utc>) -> Result<Self, PhoneChangeRefusal> {
         if now >= self.expires_at {
             return Err(PhoneChangeRefusal::Expired);

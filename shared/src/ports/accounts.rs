@@ -83,6 +83,8 @@ pub struct AccountRecord {
     pub profile: Profile,
     /// Products whose SMS notifications are turned off [ACC-5].
     pub sms_off: BTreeSet<String>,
+    /// The ids of the credited transfers' ledger entries [KYC-E6, DEL-3].
+    pub ledger_entries: Vec<String>,
 }
 
 impl AccountRecord {

@@ -4,6 +4,7 @@
 mod accounts;
 mod changes;
 mod codes;
+mod deletion;
 mod enterprise;
 mod flows;
 mod kyc;
@@ -17,6 +18,7 @@ mod steps;
 pub use accounts::*;
 pub use changes::*;
 pub use codes::*;
+pub use deletion::*;
 pub use enterprise::*;
 pub use flows::*;
 pub use kyc::*;

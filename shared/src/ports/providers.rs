@@ -81,4 +81,10 @@ pub trait ResourceDirectory: Send + Sync {
     /// Whether the account may change its enterprise subject online: an account under an offline
     /// framework contract (the platform's contracts) changes through its account manager [CHG-3].
     async fn subject_change_eligible(&self, account: &crate::domain::ids::AccountId) -> Result<bool>;
+    /// What billing, orders, resources, complaints and the enterprise organisation report about
+    /// the account, for its deletion check [DEL-1].
+    async fn standing(
+        &self,
+        account: &crate::domain::ids::AccountId,
+    ) -> Result<crate::domain::deletion::PlatformStanding>;
 }

@@ -55,6 +55,8 @@ pub trait UploadStore: Send + Sync {
     async fn copy(&self, from: &str, to: &str, etag: &str) -> Result<bool>;
     /// A presigned GET of `object` (a reviewer's view of the material).
     async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String>;
+    /// Deletes the account's waiting uploads and the files of its cases [DEL-3]: how many files.
+    async fn erase(&self, account: &AccountId, cases: &[FlowId]) -> Result<u32>;
 }
 
 /// A message received from the review queue: the claim on its case while its lease lasts.

@@ -13,7 +13,7 @@ use super::deps::{
 };
 use super::flows::advance;
 use super::kyc::{FaceStarted, Person};
-use crate::domain::agreements::AgreementRef;
+use crate::domain::agreements::{require_one, AgreementRef};
 use crate::domain::bank_card::BankCard;
 use crate::domain::case::{Case, CaseRequest, CaseState, Subject};
 use crate::domain::change::{
@@ -37,12 +37,8 @@ const LISTED: i32 = 50;
 /// How many lost races a step tolerates.
 const MAX_RACES: usize = 8;
 
-fn require(given: &[AgreementRef], (id, version): (&'static str, &'static str)) -> Result<()> {
-    if given.iter().any(|a| a.id == id && a.version == version) {
-        Ok(())
-    } else {
-        Err(Error::AgreementsRequired { missing: vec![id] })
-    }
+fn require(given: &[AgreementRef], agreement: (&'static str, &'static str)) -> Result<()> {
+    require_one(given, agreement).map_err(|id| Error::AgreementsRequired { missing: vec![id] })
 }
 
 fn refusal(change: &SubjectChange, refusal: ChangeRefusal) -> Error {

@@ -7,9 +7,9 @@ use crate::crypto::Keys;
 use crate::domain::flow::Flow;
 use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
-    DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore, Outbox,
-    PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender,
-    StaffDirectory, StepStore, UploadStore,
+    DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore,
+    Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore,
+    SmsSender, StaffDirectory, StepStore, UploadStore,
 };
 use crate::services::Services;
 
@@ -55,6 +55,7 @@ capability!(/** The payout provider of the corporate transfer. */ HasPayouts, pa
 capability!(/** The bank of the receiving accounts. */ HasInboundBank, inbound_bank -> dyn InboundBank, inbound_bank);
 capability!(/** The risk rules. */ HasRisk, risk -> dyn RiskRules, risk);
 capability!(/** Subject changes. */ HasChanges, changes -> dyn ChangeStore, changes);
+capability!(/** Account deletion and erasure. */ HasDeletions, deletions -> dyn DeletionStore, deletions);
 
 /// Keyed hashes, field encryption and tokens.
 pub trait HasKeys {

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod change;
 pub mod codes;
 pub mod contact;
+pub mod deletion;
 pub mod delivery;
 pub mod deps;
 pub mod enterprise;

@@ -3,7 +3,9 @@
 //! with a conditional write, so a flow delivered twice changes once.
 
 use super::cases::dispatch;
-use super::deps::{HasClock, HasDeadlines, HasExpiryQueue, HasFlows, HasKeys, HasPayouts, HasReviewQueue};
+use super::deps::{
+    HasClock, HasDeadlines, HasDeletions, HasExpiryQueue, HasFlows, HasKeys, HasPayouts, HasReviewQueue, HasUploads,
+};
 use super::flows::advance;
 use crate::domain::case::{Case, CaseEvent};
 use crate::domain::flow::{Flow, FlowKind};
@@ -11,7 +13,8 @@ use crate::error::Result;
 use crate::ports::DueFlow;
 
 /// The kinds of flow that have sweep deadlines.
-pub const SWEPT: [FlowKind; 3] = [FlowKind::Case, FlowKind::EnterpriseApplication, FlowKind::SubjectChange];
+pub const SWEPT: [FlowKind; 4] =
+    [FlowKind::Case, FlowKind::EnterpriseApplication, FlowKind::SubjectChange, FlowKind::Erasure];
 /// How many due flows one sweep sends at most (the next sweep takes the rest).
 const SWEEP_BATCH: i32 = 500;
 
@@ -35,11 +38,14 @@ pub async fn sweep(deps: &(impl HasClock + HasDeadlines + HasExpiryQueue)) -> Re
 
 /// Applies what is due to one flow; a flow no longer due (already handled) is left alone.
 pub async fn expire(
-    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasPayouts),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasPayouts + HasDeletions + HasUploads),
     due: &DueFlow,
 ) -> Result<()> {
     if due.kind == FlowKind::EnterpriseApplication.as_str() {
         return super::enterprise::expire(deps, &due.id).await;
+    }
+    if due.kind == FlowKind::Erasure.as_str() {
+        return super::deletion::erase(deps, &due.id).await;
     }
     if due.kind == FlowKind::SubjectChange.as_str() {
         return super::change::expire(deps, &due.id).await;

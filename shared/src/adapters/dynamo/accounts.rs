@@ -55,6 +55,9 @@ pub(crate) struct AccountItem {
     pub profile: Profile,
     #[serde(default)]
     pub sms_off: BTreeSet<String>,
+    /// The credited transfers' ledger entries (their ids), erased with the account [DEL-3].
+    #[serde(default)]
+    pub ledger_entries: BTreeSet<String>,
 }
 
 /// The credential of a login name (record version 1): what sign-in reads, in one item.
@@ -108,6 +111,8 @@ pub(crate) enum VerificationItem {
 #[serde(rename_all = "snake_case")]
 pub(crate) enum CredentialStatus {
     Active,
+    /// The account was deleted: the item keeps its username taken and signs in to nothing [DEL-3].
+    Deleted,
 }
 
 impl CredentialItem {
@@ -141,6 +146,7 @@ pub(crate) fn account_record(raw: super::Item) -> Result<AccountRecord> {
         email: item.email,
         profile: item.profile,
         sms_off: item.sms_off,
+        ledger_entries: item.ledger_entries.into_iter().collect(),
     })
 }
 
@@ -234,6 +240,7 @@ impl AccountStore for DynamoStore {
             email: None,
             profile: Profile::default(),
             sms_off: BTreeSet::new(),
+            ledger_entries: BTreeSet::new(),
         };
         let put_credential = Put::builder()
             .table_name(&self.tables.accounts)

@@ -12,7 +12,7 @@ use crate::domain::ids::{AccountId, FlowId};
 use crate::error::{Error, Result};
 use crate::ports::{EnterpriseEffect, EnterpriseStore, ReceivingAccount, SettleOutcome};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -37,7 +37,7 @@ impl DynamoStore {
         &self,
         account: &AccountId,
         verify: Option<&EnterpriseIdentity>,
-        credit: Option<Fen>,
+        credit: Option<(Fen, &str)>,
     ) -> Result<Update> {
         let mut update = Update::builder().table_name(&self.tables.accounts).key("pk", s(keys::account(account)));
         let mut expression = String::new();
@@ -54,10 +54,12 @@ impl DynamoStore {
         } else {
             update = update.condition_expression("attribute_exists(pk)");
         }
-        if let Some(amount) = credit {
-            expression.push_str("ADD balance_fen :amount");
-            update =
-                update.expression_attribute_values(":amount", n(i64::try_from(amount.0).map_err(fault("amount"))?));
+        if let Some((amount, transfer_id)) = credit {
+            // The account names its ledger entries, so that deleting it erases them [DEL-3].
+            expression.push_str("ADD balance_fen :amount, ledger_entries :transfer");
+            update = update
+                .expression_attribute_values(":amount", n(i64::try_from(amount.0).map_err(fault("amount"))?))
+                .expression_attribute_values(":transfer", AttributeValue::Ss(vec![transfer_id.to_owned()]));
         }
         update.update_expression(expression.trim()).build().map_err(fault("build account update"))
     }
@@ -72,7 +74,7 @@ impl DynamoStore {
         Ok(match effect {
             EnterpriseEffect::Verify(identity) => {
                 let credit = effects.iter().find_map(|e| match e {
-                    EnterpriseEffect::Credit { amount, .. } => Some(*amount),
+                    EnterpriseEffect::Credit { amount, transfer_id, .. } => Some((*amount, transfer_id.as_str())),
                     _ => None,
                 });
                 let update = self.account_update(account, Some(identity), credit)?;
@@ -114,7 +116,7 @@ impl DynamoStore {
                 let mut items = vec![(Part::Ledger, TransactWriteItem::builder().put(put).build())];
                 // With a verification, the account's one update credits it too.
                 if !effects.iter().any(|e| matches!(e, EnterpriseEffect::Verify(_))) {
-                    let credit = self.account_update(account, None, Some(*amount))?;
+                    let credit = self.account_update(account, None, Some((*amount, transfer_id.as_str())))?;
                     items.push((Part::Other, TransactWriteItem::builder().update(credit).build()));
                 }
                 items

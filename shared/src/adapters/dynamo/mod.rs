@@ -5,6 +5,7 @@ mod accounts;
 mod cases;
 mod changes;
 mod codes;
+mod deletion;
 mod deliveries;
 mod enterprise;
 mod flows;

@@ -124,6 +124,7 @@ impl DynamoStore {
             email: a.email.clone(),
             profile: Profile::default(),
             sms_off: BTreeSet::new(),
+            ledger_entries: BTreeSet::new(),
         };
         let mut request = self.client.transact_write_items();
         if let Some(proof) = proof {
@@ -200,19 +201,18 @@ impl DynamoStore {
             .table_name(&self.tables.accounts)
             .key("pk", s(keys::credential(credential)))
             .update_expression("SET activated = :yes")
-            .condition_expression("account_id = :account")
+            // Not while the erasure of the cloud account deleted before is under way [DEL-3].
+            .condition_expression("account_id = :account AND attribute_not_exists(erasing)")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":account", s(account_id.as_str()))
             .build()
             .map_err(fault("build activate credential"))?;
-        self.client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(account).build())
-            .transact_items(TransactWriteItem::builder().update(credential).build())
-            .send()
-            .await
-            .map_err(fault("activate account"))?;
-        Ok(())
+        let items = [account, credential].map(|u| TransactWriteItem::builder().update(u).build());
+        match self.transact(items.into()).await? {
+            None => Ok(()),
+            Some(reasons) if super::failed_at(&reasons, 1) => Err(crate::Error::DeletionInProgress),
+            Some(_) => Err(crate::Error::internal("activate account", "transaction cancelled")),
+        }
     }
 
     fn delete_if_mine(

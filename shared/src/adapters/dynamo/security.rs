@@ -18,11 +18,14 @@ fn code_map(hashes: &[String]) -> AttributeValue {
     AttributeValue::M(hashes.iter().map(|h| (h.clone(), AttributeValue::Bool(true))).collect())
 }
 
-/// A credential item as its security record.
-pub(crate) fn security_record(raw: Item) -> Result<SecurityRecord> {
+/// A credential item as its security record (none for a deleted account's credential).
+pub(crate) fn security_record(raw: Item) -> Result<Option<SecurityRecord>> {
     let last_step = raw.get("totp").and_then(|t| t.as_m().ok()).and_then(|m| get_n(m, "last_step"));
     let c: CredentialItem = serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
-    Ok(SecurityRecord {
+    if !c.active() {
+        return Ok(None);
+    }
+    Ok(Some(SecurityRecord {
         account_id: c.account_id,
         password_hash: c.password_hash.into(),
         login_protection: c.login_protection,
@@ -34,7 +37,7 @@ pub(crate) fn security_record(raw: Item) -> Result<SecurityRecord> {
         totp_last_step: last_step,
         recovery_codes: c.recovery_codes.into_keys().collect::<std::collections::BTreeSet<_>>().into(),
         session_generation: c.session_generation,
-    })
+    }))
 }
 
 impl DynamoStore {
@@ -117,7 +120,7 @@ impl DynamoStore {
 impl SecurityStore for DynamoStore {
     async fn security(&self, credential: &CredentialRef) -> Result<Option<SecurityRecord>> {
         let item = self.get(&self.tables.accounts, keys::credential(credential), "read security record").await?;
-        item.map(security_record).transpose()
+        Ok(item.map(security_record).transpose()?.flatten())
     }
 
     async fn change_security(

@@ -161,7 +161,7 @@ impl StepStore for DynamoStore {
             key.as_ref().and_then(|(_, pk)| items.iter().find(|i| get_s(i, "pk") == Some(pk.as_str())))
         };
         Ok(Snapshot {
-            security: find(&security).cloned().map(security_record).transpose()?,
+            security: find(&security).cloned().map(security_record).transpose()?.flatten(),
             account: find(&account).cloned().map(account_record).transpose()?,
             code: find(&code).map(stored_code),
             window: find(&window).and_then(failure_window),

@@ -185,6 +185,11 @@ impl EnterpriseApplication {
     }
 
     /// Whether the application still needs something from the user or a provider.
+    /// Whether the application ended (verified or failed).
+    pub fn is_over(&self) -> bool {
+        matches!(self.state, ApplicationState::Verified { .. } | ApplicationState::Failed { .. })
+    }
+
     pub fn is_open(&self) -> bool {
         !matches!(self.state, ApplicationState::Verified { .. } | ApplicationState::Failed { .. })
             && !matches!(self.state, ApplicationState::InReview { .. })

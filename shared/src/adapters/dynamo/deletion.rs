@@ -1,0 +1,337 @@
+//! Account deletion [DEL-3]: the one transaction that deletes, then the erasure of the rest.
+
+use super::flows::{deadline_text_of, flow_item};
+use super::{failed_at, fault, get_s, keys, n, s, DynamoStore, Item};
+use crate::domain::account::AccountKind;
+use crate::domain::case::CaseKind;
+use crate::domain::deletion::Erasure;
+use crate::domain::enterprise::Method;
+use crate::domain::flow::FlowKind;
+use crate::domain::ids::{AccountId, FlowId};
+use crate::domain::login::CredentialRef;
+use crate::domain::throttle::Throttle;
+use crate::error::{Error, Result};
+use crate::ports::{DeleteOutcome, Deletion, DeletionStore};
+use crate::tables::SESSIONS;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// The flow kinds listed under their account: erased with it.
+const OWNED: [FlowKind; 5] = [
+    FlowKind::Case,
+    FlowKind::EnterpriseApplication,
+    FlowKind::SubjectChange,
+    FlowKind::FaceCheck,
+    FlowKind::PhoneChange,
+];
+
+/// A batch write takes at most this many requests.
+const BATCH_WRITE: usize = 25;
+/// How often a batch write sends again what DynamoDB left unprocessed.
+const MAX_UNPROCESSED_ROUNDS: usize = 8;
+
+fn item_key(pk: String) -> HashMap<String, AttributeValue> {
+    HashMap::from([("pk".to_owned(), s(pk))])
+}
+
+impl DynamoStore {
+    /// The credential's part: a cloud account's becomes a tombstone (nothing secret left, the
+    /// username kept); a passport account's (the platform's) only leaves the cloud. Both move the
+    /// session generation on with the generation item.
+    fn retire_credential(&self, d: &Deletion<'_>) -> Result<Update> {
+        let builder = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::credential(d.credential)))
+            .condition_expression("account_id = :account AND #status = :active")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":account", s(d.account.account_id.as_str()))
+            .expression_attribute_values(":active", s("active"))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1));
+        let next = "session_generation = if_not_exists(session_generation, :zero) + :one";
+        let builder = match d.account.kind {
+            AccountKind::Cloud => builder
+                .update_expression(format!(
+                    "SET #status = :deleted, password_hash = :none, {next} \
+                     REMOVE totp, recovery_codes, login_factors, operation_factors"
+                ))
+                .expression_attribute_values(":deleted", s("deleted"))
+                .expression_attribute_values(":none", s("")),
+            // Activated (so deleting twice deletes once); marked while the erasure is under way,
+            // which activating again waits for.
+            AccountKind::Passport => builder
+                .update_expression(format!("SET activated = :no, erasing = :erasure, {next}"))
+                .condition_expression(
+                    "account_id = :account AND #status = :active AND (attribute_not_exists(activated) OR activated = :yes)",
+                )
+                .expression_attribute_values(":no", AttributeValue::Bool(false))
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                .expression_attribute_values(":erasure", s(d.erasure_id.as_str())),
+        };
+        builder.build().map_err(fault("build retire credential"))
+    }
+
+    fn next_generation(&self, account: &AccountId) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.sessions)
+            .key("pk", s(keys::session_generation(account)))
+            .update_expression("SET generation = if_not_exists(generation, :zero) + :one")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(fault("build end sessions"))
+    }
+
+    /// A cloud account's item goes; a passport account's keeps what the platform owns (phone,
+    /// email, username) and loses what the cloud held. Either only if the balance is still the one
+    /// the check saw.
+    fn retire_account(&self, d: &Deletion<'_>) -> Result<TransactWriteItem> {
+        let key = s(keys::account(&d.account.account_id));
+        let seen = n(i64::try_from(d.account.balance_fen).map_err(fault("balance"))?);
+        let condition = if d.account.balance_fen == 0 {
+            "attribute_exists(pk) AND (attribute_not_exists(balance_fen) OR balance_fen = :seen)"
+        } else {
+            "attribute_exists(pk) AND balance_fen = :seen"
+        };
+        Ok(match d.account.kind {
+            AccountKind::Cloud => TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&self.tables.accounts)
+                        .key("pk", key)
+                        .condition_expression(condition)
+                        .expression_attribute_values(":seen", seen)
+                        .build()
+                        .map_err(fault("build delete account"))?,
+                )
+                .build(),
+            AccountKind::Passport => TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.tables.accounts)
+                        .key("pk", key)
+                        .update_expression(
+                            "SET activated = :no, verification = :unverified, balance_fen = :zero \
+                             REMOVE personal, enterprise, student, last_change_at, profile, sms_off, ledger_entries",
+                        )
+                        .condition_expression(condition)
+                        .expression_attribute_values(":seen", seen)
+                        .expression_attribute_values(":no", AttributeValue::Bool(false))
+                        .expression_attribute_values(":unverified", s("unverified"))
+                        .expression_attribute_values(":zero", n(0))
+                        .build()
+                        .map_err(fault("build clear passport account"))?,
+                )
+                .build(),
+        })
+    }
+
+    /// Deletes items by key, `BATCH_WRITE` at a time, sending again what is left unprocessed.
+    async fn delete_all(&self, table: &str, pks: Vec<String>, context: &'static str) -> Result<()> {
+        for chunk in pks.chunks(BATCH_WRITE) {
+            let requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|pk| {
+                    let delete = DeleteRequest::builder().set_key(Some(item_key(pk.clone()))).build();
+                    delete.map(|d| WriteRequest::builder().delete_request(d).build()).map_err(fault(context))
+                })
+                .collect::<Result<_>>()?;
+            let mut pending = Some(HashMap::from([(table.to_owned(), requests)]));
+            let mut rounds = 0;
+            while let Some(request) = pending.take().filter(|r| r.values().any(|v| !v.is_empty())) {
+                rounds += 1;
+                if rounds > MAX_UNPROCESSED_ROUNDS {
+                    return Err(Error::internal(context, "deletes left unprocessed"));
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .set_request_items(Some(request))
+                    .send()
+                    .await
+                    .map_err(fault(context))?;
+                pending = out.unprocessed_items;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every item of an index partition (all pages), with the attributes named.
+    async fn partition(
+        &self,
+        table: &str,
+        index: &str,
+        (attribute, value): (&str, String),
+        context: &'static str,
+    ) -> Result<Vec<Item>> {
+        let mut items = vec![];
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(table)
+                .index_name(index)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", attribute)
+                .expression_attribute_values(":p", s(value.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(fault(context))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// Erases the items keyed by the account alone (and the receiving account number's owner item
+    /// its receiving account names): how many were found.
+    async fn keyed_remains(&self, erasure: &Erasure) -> Result<usize> {
+        let account = &erasure.account_id;
+        let mut wanted: Vec<String> = vec![keys::bank_card_attempts(account), keys::receiving_account(account)];
+        wanted.extend(Method::ALL.map(|m| keys::enterprise_attempts(m, account)));
+        wanted.extend(erasure.ledger_entries.iter().map(|t| keys::ledger_entry(t)));
+        let flows: Vec<String> = CaseKind::ALL
+            .iter()
+            .map(|k| keys::open_case(k.as_str(), account))
+            .chain([
+                keys::open_change(account),
+                keys::throttle(&Throttle::SecondFactor(account.clone())),
+                keys::throttle(&Throttle::CurrentPassword(account.clone())),
+            ])
+            .collect();
+        let mut found = vec![];
+        for chunk in wanted.chunks(100) {
+            let asked: Vec<(&str, String)> =
+                chunk.iter().map(|pk| (self.tables.accounts.as_str(), pk.clone())).collect();
+            for item in self.batch_get(&asked, "read an erased account's items").await? {
+                if let Some(number) = get_s(&item, "number_hash") {
+                    found.push(keys::receiving_number(number));
+                }
+                found.extend(get_s(&item, "pk").map(str::to_owned));
+            }
+        }
+        let count = found.len();
+        self.delete_all(&self.tables.accounts, found, "erase account items").await?;
+        self.delete_all(&self.tables.flows, flows, "erase account guards").await?;
+        Ok(count)
+    }
+}
+
+#[async_trait]
+impl DeletionStore for DynamoStore {
+    async fn delete(&self, d: &Deletion<'_>) -> Result<DeleteOutcome> {
+        let (current, next) = d.confirmation;
+        let account = &d.account.account_id;
+        let mut items = vec![
+            TransactWriteItem::builder().update(self.flow_transition(current, next)?).build(),
+            TransactWriteItem::builder().update(self.retire_credential(d)?).build(),
+            TransactWriteItem::builder().update(self.next_generation(account)?).build(),
+            self.retire_account(d)?,
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.tables.flows)
+                        .set_item(Some(flow_item(d.erasure_id, d.erasure)?))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .build()
+                        .map_err(fault("build erasure record"))?,
+                )
+                .build(),
+        ];
+        if d.account.kind == AccountKind::Cloud {
+            items
+                .push(TransactWriteItem::builder().update(self.release_phone(account, &d.account.phone.hash)?).build());
+        }
+        if let Some(personal) = &d.account.personal {
+            let release = self.release_document(account, &personal.document_hash)?;
+            items.push(TransactWriteItem::builder().update(release).build());
+        }
+        let Some(reasons) = self.transact(items).await? else { return Ok(DeleteOutcome::Deleted) };
+        Ok(if failed_at(&reasons, 0) {
+            DeleteOutcome::ConfirmationUsed
+        } else if failed_at(&reasons, 1) || failed_at(&reasons, 4) {
+            DeleteOutcome::AlreadyDeleted
+        } else if failed_at(&reasons, 3) {
+            DeleteOutcome::Changed
+        } else if reasons.iter().any(Option::is_some) {
+            return Err(Error::internal("delete account", "a count to release was not held"));
+        } else {
+            // Lost to a concurrent write on one of the items: what changed is read again.
+            DeleteOutcome::Changed
+        })
+    }
+
+    async fn cases_of_deleted(&self, account: &AccountId, until: DateTime<Utc>) -> Result<Vec<FlowId>> {
+        let partition = ("list_pk", keys::owned_flows(FlowKind::Case, account));
+        let items = self.partition(&self.tables.flows, "by-owner", partition, "list an erased account's cases").await?;
+        let until = deadline_text_of(until);
+        Ok(items
+            .iter()
+            .filter(|i| get_s(i, "list_at").is_some_and(|at| at <= until.as_str()))
+            .filter_map(|i| get_s(i, "flow_id"))
+            .map(FlowId::from_raw)
+            .collect())
+    }
+
+    async fn erase_remains(&self, id: &FlowId, erasure: &Erasure) -> Result<u32> {
+        let account = &erasure.account_id;
+        let mut erased = 0usize;
+        // Sessions born before the deletion (a passport account may sign in again after it).
+        let sessions = self
+            .partition(
+                &self.tables.sessions,
+                SESSIONS.indexes[0].name,
+                ("account_id", account.to_string()),
+                "list an erased account's sessions",
+            )
+            .await?;
+        let sessions: Vec<String> = sessions
+            .iter()
+            .filter(|i| {
+                get_s(i, "created_at")
+                    .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
+                    .is_none_or(|c| c <= erasure.deleted_at)
+            })
+            .filter_map(|i| get_s(i, "pk").map(str::to_owned))
+            .collect();
+        erased += sessions.len();
+        self.delete_all(&self.tables.sessions, sessions, "erase sessions").await?;
+        // The flows listed under the account, each with its audit trail.
+        for kind in OWNED {
+            let partition = ("list_pk", keys::owned_flows(kind, account));
+            let flows =
+                self.partition(&self.tables.flows, "by-owner", partition, "list an erased account's flows").await?;
+            for flow in &flows {
+                let Some(id) = get_s(flow, "flow_id") else { continue };
+                let trail = ("list_pk", keys::trail_of(&FlowId::from_raw(id)));
+                let entries = self.partition(&self.tables.flows, "by-owner", trail, "list an audit trail").await?;
+                let pks: Vec<String> = entries.iter().filter_map(|e| get_s(e, "pk").map(str::to_owned)).collect();
+                erased += pks.len();
+                self.delete_all(&self.tables.flows, pks, "erase an audit trail").await?;
+            }
+            let pks: Vec<String> = flows.iter().filter_map(|f| get_s(f, "pk").map(str::to_owned)).collect();
+            erased += pks.len();
+            self.delete_all(&self.tables.flows, pks, "erase flows").await?;
+        }
+        erased += self.keyed_remains(erasure).await?;
+        if erasure.kind == AccountKind::Passport {
+            // The passport account may activate the cloud again.
+            let done = Update::builder()
+                .table_name(&self.tables.accounts)
+                .key("pk", s(keys::credential(&CredentialRef::Passport(account.clone()))))
+                .update_expression("REMOVE erasing")
+                .condition_expression("erasing = :erasure")
+                .expression_attribute_values(":erasure", s(id.as_str()))
+                .build()
+                .map_err(fault("build erasure done"))?;
+            self.send_update(done, "mark the erasure done").await?;
+        }
+        Ok(u32::try_from(erased).unwrap_or(u32::MAX))
+    }
+}

@@ -1,0 +1,200 @@
+//! Deleting an account [DEL-1..DEL-3]: the condition check (with the deletion agreement), then
+//! the second confirmation under operation protection, which checks again and deletes in one
+//! transaction; the erasure of the rest follows at once, and the sweeper finishes it if it could
+//! not.
+
+use super::deps::{
+    HasAccounts, HasCases, HasChanges, HasClock, HasDeletions, HasEnterprise, HasFlows, HasKeys, HasResources,
+    HasSecurity, HasUploads,
+};
+use super::factors::{record_of, require_step_up};
+use super::flows::advance;
+use crate::domain::agreements::{require_one, AgreementRef};
+use crate::domain::change::ChangeState;
+use crate::domain::deletion::{
+    AccountDeletion, Condition, Confirm, Erased, Erasure, Report, Standing, CONFIRMATION_WINDOW, DELETION_AGREEMENT,
+};
+use crate::domain::flow::{Flow, Versioned};
+use crate::domain::ids::{AccountId, FlowId};
+use crate::domain::redacted::Redacted;
+use crate::domain::session::Principal;
+use crate::error::{Error, Result};
+use crate::ports::{AccountRecord, DeleteOutcome, Deletion};
+use chrono::{DateTime, Utc};
+
+/// How many of each kind of an account's cases, applications and changes the check reads (the
+/// newest: what is still in progress is among them).
+const LISTED: i32 = 50;
+
+/// The keyed-hash domain of confirmation tokens.
+const TOKEN_DOMAIN: &str = "deletion-confirmation";
+
+/// The check's answer: every condition, and when none blocks, the confirmation it opens.
+#[derive(Debug)]
+pub struct Checked {
+    pub report: Report,
+    pub confirmation: Option<Confirmation>,
+}
+
+#[derive(Debug)]
+pub struct Confirmation {
+    pub deletion_id: FlowId,
+    pub token: Redacted<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The check [DEL-1], after the deletion agreement is accepted [DEL-2].
+pub async fn check(
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasResources + HasCases + HasEnterprise + HasChanges + HasFlows),
+    principal: &Principal,
+    agreements: &[AgreementRef],
+) -> Result<Checked> {
+    require_one(agreements, DELETION_AGREEMENT).map_err(|id| Error::AgreementsRequired { missing: vec![id] })?;
+    let (report, _) = judge(deps, &principal.account_id).await?;
+    if !report.passed() {
+        return Ok(Checked { report, confirmation: None });
+    }
+    let now = deps.clock().now();
+    let token = crate::domain::ids::secret_token();
+    let deletion = AccountDeletion {
+        account_id: principal.account_id.clone(),
+        session_id: principal.session_id.clone(),
+        token_hash: deps.keys().keyed_hash(TOKEN_DOMAIN, &token),
+        checked_at: now,
+        confirmed_at: None,
+    };
+    let deletion_id = FlowId::generate();
+    deps.flows::<AccountDeletion>().create(&deletion_id, &deletion).await?;
+    let confirmation = Confirmation { deletion_id, token: Redacted::new(token), expires_at: now + CONFIRMATION_WINDOW };
+    Ok(Checked { report, confirmation: Some(confirmation) })
+}
+
+/// The account is gone.
+#[derive(Debug)]
+pub struct Deleted {
+    pub account_id: AccountId,
+    pub deleted_at: DateTime<Utc>,
+}
+
+/// The second confirmation [DEL-2, DEL-3]: the token of a passed check (this session's, within
+/// 10 minutes, once), operation protection where on, the check again (state may have changed),
+/// each forfeit acknowledged; then the one transaction, and the erasure.
+#[allow(clippy::too_many_arguments)]
+pub async fn confirm(
+    deps: &(impl HasClock
+          + HasKeys
+          + HasAccounts
+          + HasSecurity
+          + HasResources
+          + HasCases
+          + HasEnterprise
+          + HasChanges
+          + HasFlows
+          + HasDeletions
+          + HasUploads),
+    principal: &Principal,
+    deletion_id: &FlowId,
+    token: &str,
+    acknowledged: &[Condition],
+) -> Result<Deleted> {
+    let record = record_of(deps, principal).await?;
+    require_step_up(deps, principal, &record)?;
+    let now = deps.clock().now();
+    let token_hash = deps.keys().keyed_hash(TOKEN_DOMAIN, token);
+    let current = deps
+        .flows::<AccountDeletion>()
+        .load(deletion_id)
+        .await?
+        .filter(|d| d.flow.account_id == principal.account_id)
+        .ok_or(Error::DeletionConfirmationInvalid)?;
+    let next = current
+        .flow
+        .clone()
+        .apply(Confirm { session: &principal.session_id, token_hash: &token_hash }, now)
+        .map_err(|_| Error::DeletionConfirmationInvalid)?;
+    let (report, account) = judge(deps, &principal.account_id).await?;
+    let blocking: Vec<&'static str> = report.blocking().map(Condition::as_str).collect();
+    if !blocking.is_empty() {
+        return Err(Error::DeletionBlocked { conditions: blocking });
+    }
+    let forfeits: Vec<&'static str> = report.unacknowledged(acknowledged).into_iter().map(Condition::as_str).collect();
+    if !forfeits.is_empty() {
+        return Err(Error::ForfeitsNotAcknowledged { forfeits });
+    }
+    let erasure = Erasure {
+        account_id: account.account_id.clone(),
+        kind: account.kind,
+        deleted_at: now,
+        ledger_entries: account.ledger_entries.clone(),
+        finished_at: None,
+        erased_items: 0,
+        erased_files: 0,
+    };
+    let deletion = Deletion {
+        confirmation: (&current, &next),
+        account: &account,
+        credential: &principal.credential,
+        erasure_id: deletion_id,
+        erasure: &erasure,
+    };
+    match deps.deletions().delete(&deletion).await? {
+        DeleteOutcome::Deleted => {}
+        DeleteOutcome::ConfirmationUsed => return Err(Error::DeletionConfirmationInvalid),
+        DeleteOutcome::AlreadyDeleted => return Err(Error::Unauthenticated),
+        DeleteOutcome::Changed => return Err(Error::DeletionStateChanged),
+    }
+    // The account is deleted; what remains is erased now, or by the sweeper if this fails.
+    let recorded = Versioned { id: deletion_id.clone(), version: 0, flow: erasure };
+    if let Err(e) = erase_recorded(deps, recorded).await {
+        tracing::warn!(error = %e, "erasure left to the sweeper");
+    }
+    Ok(Deleted { account_id: principal.account_id.clone(), deleted_at: now })
+}
+
+/// Erases what remains of a deleted account (the sweeper's call for an erasure past its
+/// deadline): files, then items, then the record marked done. Safe to run twice.
+pub async fn erase(deps: &(impl HasClock + HasFlows + HasDeletions + HasUploads), erasure_id: &FlowId) -> Result<()> {
+    let Some(recorded) = deps.flows::<Erasure>().load(erasure_id).await? else { return Ok(()) };
+    erase_recorded(deps, recorded).await
+}
+
+async fn erase_recorded(
+    deps: &(impl HasClock + HasFlows + HasDeletions + HasUploads),
+    recorded: Versioned<Erasure>,
+) -> Result<()> {
+    let erasure = &recorded.flow;
+    if erasure.finished_at.is_some() {
+        return Ok(());
+    }
+    let cases = deps.deletions().cases_of_deleted(&erasure.account_id, erasure.deleted_at).await?;
+    let files = deps.uploads().erase(&erasure.account_id, &cases).await?;
+    let items = deps.deletions().erase_remains(&recorded.id, erasure).await?;
+    let now = deps.clock().now();
+    // Refused only when another run finished it first.
+    let _ = advance(deps.flows::<Erasure>(), recorded, || Erased { items, files }, now).await?;
+    Ok(())
+}
+
+/// The check's conditions on what the platform reports and what this service holds.
+async fn judge(
+    deps: &(impl HasAccounts + HasResources + HasCases + HasEnterprise + HasChanges),
+    account_id: &AccountId,
+) -> Result<(Report, AccountRecord)> {
+    let (account, platform, cases, applications, changes) = futures::try_join!(
+        deps.accounts().account(account_id),
+        deps.resources().standing(account_id),
+        deps.cases().cases_of(account_id, LISTED),
+        deps.enterprise().applications_of(account_id, LISTED),
+        deps.changes().changes_of(account_id, LISTED),
+    )?;
+    let account = account.ok_or(Error::Unauthenticated)?;
+    let open_cases = cases.iter().filter(|c| c.flow.state.is_open()).count();
+    let open_applications = applications.iter().filter(|a| !a.flow.is_over()).count();
+    let open_changes = changes
+        .iter()
+        .filter(|c| !matches!(c.flow.state, ChangeState::Completed { .. } | ChangeState::Withdrawn { .. }))
+        .count();
+    let open_work = u32::try_from(open_cases + open_applications + open_changes).unwrap_or(u32::MAX);
+    let standing = Standing { platform, balance_fen: account.balance_fen, open_work };
+    Ok((Report::of(&standing), account))
+}

@@ -1,0 +1,366 @@
+//! Account deletion [DEL-1..DEL-3] through the API: the condition check, the forfeits, the second
+//! confirmation under operation protection, and what is left afterwards.
+
+use api_tests::*;
+use chrono::Duration;
+use serde_json::{json, Value};
+
+fn deletion_agreement() -> Value {
+    json!([{"id": "account-deletion-agreement", "version": "2024-06"}])
+}
+
+async fn check(app: &TestApp, token: &str) -> Reply {
+    app.call("POST", "/v1/account-deletions", Some(token), Some(json!({"agreements": deletion_agreement()}))).await
+}
+
+async fn set_standing(app: &TestApp, account_id: &str, standing: Value) {
+    let set = app
+        .sandbox(
+            "POST",
+            "/sandbox/platform/account-standing",
+            Some(json!({"account_id": account_id, "standing": standing})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+}
+
+async fn confirm(app: &TestApp, token: &str, checked: &Reply, forfeits: Value) -> Reply {
+    let confirmation = &checked.body["confirmation"];
+    let path = format!("/v1/account-deletions/{}/confirmation", confirmation["deletion_id"].as_str().unwrap());
+    let body = json!({"confirmation_token": confirmation["confirmation_token"], "acknowledged_forfeits": forfeits});
+    app.call("POST", &path, Some(token), Some(body)).await
+}
+
+async fn account_id(app: &TestApp, token: &str) -> String {
+    app.call("GET", "/v1/accounts/me", Some(token), None).await.body["account_id"].as_str().unwrap().to_owned()
+}
+
+/// Checks, steps up by SMS and confirms: the confirmation's answer.
+async fn delete(app: &TestApp, token: &str, phone: &str) -> Reply {
+    let checked = check(app, token).await;
+    assert_eq!(checked.body["passed"], true, "{:?}", checked.body);
+    assert_eq!(app.step_up_by_sms(token, phone).await.status, 201);
+    confirm(app, token, &checked, json!([])).await
+}
+
+fn condition<'a>(checked: &'a Reply, name: &str) -> &'a Value {
+    checked.body["conditions"].as_array().unwrap().iter().find(|c| c["condition"] == name).unwrap()
+}
+
+/// Every stored item that names the account, as text.
+async fn items_naming(app: &TestApp, account_id: &str) -> Vec<String> {
+    let dynamo = app.dynamo().await;
+    let mut found = vec![];
+    for table in shared::tables::ALL {
+        let mut start = None;
+        loop {
+            let out = dynamo.scan().table_name(table.logical_id).set_exclusive_start_key(start).send().await.unwrap();
+            for item in out.items.unwrap_or_default() {
+                let text = format!("{item:?}");
+                if text.contains(account_id) {
+                    found.push(text);
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_check_reports_each_condition_with_where_to_fix_it_and_blocks_on_the_blocking_ones() {
+    // DEL-1
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let no_agreement = app.call("POST", "/v1/account-deletions", Some(&token), Some(json!({"agreements": []}))).await;
+    assert_eq!((no_agreement.status, no_agreement.code()), (422, "AGREEMENTS_REQUIRED"));
+
+    let clean = check(&app, &token).await;
+    assert_eq!(clean.status, 200, "{:?}", clean.body);
+    assert_eq!(clean.body["passed"], true);
+    let conditions = clean.body["conditions"].as_array().unwrap();
+    assert_eq!(conditions.len(), 9);
+    assert!(conditions.iter().all(|c| c["passed"] == true && c["fix_at"].is_null()));
+    assert_eq!(clean.body["confirmation"]["confirmation_token"].as_str().unwrap().len(), 64);
+
+    let id = account_id(&app, &token).await;
+    let standing = json!({
+        "unfinished_orders": 2, "arrears_fen": 1230, "open_complaints_made": 1, "open_complaints_received": 1,
+        "in_enterprise_organisation": true, "vouchers": 3,
+    });
+    set_standing(&app, &id, standing).await;
+    let blocked = check(&app, &token).await;
+    assert_eq!(blocked.body["passed"], false);
+    assert!(blocked.body["confirmation"].is_null(), "no confirmation while a blocking condition fails");
+    for name in
+        ["unfinished_orders", "arrears", "open_complaints_made", "open_complaints_received", "enterprise_organisation"]
+    {
+        let c = condition(&blocked, name);
+        assert_eq!((c["passed"].clone(), c["severity"].clone()), (json!(false), json!("blocking")), "{c}");
+        assert!(c["fix_at"]["where"].as_str().unwrap().len() > 5, "{c}");
+    }
+    assert_eq!(condition(&blocked, "arrears")["found"], "CNY 12.30 owed");
+    assert_eq!(condition(&blocked, "arrears")["fix_at"]["path"], "/finance/overview");
+    assert_eq!(condition(&blocked, "enterprise_organisation")["fix_at"]["path"], "/organisation");
+    let vouchers = condition(&blocked, "vouchers");
+    assert_eq!((vouchers["passed"].clone(), vouchers["severity"].clone()), (json!(false), json!("forfeit")));
+    for name in ["cash_balance", "resources_in_use", "work_in_progress"] {
+        assert_eq!(condition(&blocked, name)["passed"], true, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_balance_vouchers_and_resources_are_forfeited_only_when_acknowledged() {
+    // DEL-1: proceeding knowingly gives them up
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let id = account_id(&app, &token).await;
+    set_standing(&app, &id, json!({"vouchers": 2, "resources_in_use": 1})).await;
+    let checked = check(&app, &token).await;
+    assert_eq!(checked.body["passed"], true, "forfeits do not block: {:?}", checked.body);
+    assert_eq!(checked.body["forfeits"], json!(["vouchers", "resources_in_use"]));
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+
+    let unacknowledged = confirm(&app, &token, &checked, json!(["vouchers"])).await;
+    assert_eq!((unacknowledged.status, unacknowledged.code()), (409, "FORFEITS_NOT_ACKNOWLEDGED"));
+    assert_eq!(unacknowledged.body["error"]["details"]["forfeits"], json!(["resources_in_use"]));
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 200, "nothing was deleted");
+
+    let deleted = confirm(&app, &token, &checked, json!(["vouchers", "resources_in_use"])).await;
+    assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+    assert_eq!(deleted.body["account_id"], json!(id));
+    assert_eq!(app.sign_in(&username, PASSWORD).await.status, 401);
+}
+
+#[tokio::test]
+async fn the_confirmation_needs_a_step_up_and_checks_again() {
+    // DEL-2
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let id = account_id(&app, &token).await;
+    let checked = check(&app, &token).await;
+    let unprotected = confirm(&app, &token, &checked, json!([])).await;
+    assert_eq!((unprotected.status, unprotected.code()), (403, "STEP_UP_REQUIRED"));
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+
+    // Arrears after the check: the confirmation checks again.
+    set_standing(&app, &id, json!({"arrears_fen": 500})).await;
+    let blocked = confirm(&app, &token, &checked, json!([])).await;
+    assert_eq!((blocked.status, blocked.code()), (409, "DELETION_BLOCKED"));
+    assert_eq!(blocked.body["error"]["details"]["conditions"], json!(["arrears"]));
+    set_standing(&app, &id, json!({})).await;
+    let deleted = confirm(&app, &token, &checked, json!([])).await;
+    assert_eq!(deleted.status, 200, "the same token once the arrears are paid: {:?}", deleted.body);
+}
+
+#[tokio::test]
+async fn the_token_is_single_use_short_lived_and_bound_to_the_session_that_checked() {
+    // DEL-2: a single-use, short-lived confirmation
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let checked = check(&app, &token).await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+
+    let mut forged = checked.clone();
+    forged.body["confirmation"]["confirmation_token"] = json!("0".repeat(64));
+    let wrong = confirm(&app, &token, &forged, json!([])).await;
+    assert_eq!((wrong.status, wrong.code()), (409, "DELETION_CONFIRMATION_INVALID"));
+
+    let other = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.step_up_by_sms(&other, &phone).await.status, 201);
+    let foreign = confirm(&app, &other, &checked, json!([])).await;
+    assert_eq!(foreign.code(), "DELETION_CONFIRMATION_INVALID", "another session's token");
+
+    let (_, stranger_phone, stranger) = app.signed_in_user().await;
+    assert_eq!(app.step_up_by_sms(&stranger, &stranger_phone).await.status, 201);
+    let strangers = confirm(&app, &stranger, &checked, json!([])).await;
+    assert_eq!(strangers.code(), "DELETION_CONFIRMATION_INVALID", "another account's deletion");
+
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let late = confirm(&app, &token, &checked, json!([])).await;
+    assert_eq!(late.code(), "DELETION_CONFIRMATION_INVALID", "ten minutes after the check");
+
+    let again = check(&app, &token).await;
+    assert_eq!(confirm(&app, &token, &again, json!([])).await.status, 200);
+    let reused = confirm(&app, &token, &again, json!([])).await;
+    assert_eq!(reused.status, 401, "the session ended with the account: {:?}", reused.body);
+}
+
+#[tokio::test]
+async fn after_deletion_sessions_end_sign_in_fails_like_an_unknown_account_and_the_username_stays_taken() {
+    // DEL-3, REG-1
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let other = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    let id = account_id(&app, &token).await;
+    let id_number = app.verify_by_face(&token).await;
+    app.upload(&token, "id-card-front", jpeg(2048)).await;
+
+    let deleted = delete(&app, &token, &phone).await;
+    assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+    for t in [&token, &other] {
+        assert_eq!(app.call("GET", "/v1/accounts/me", Some(t), None).await.status, 401, "every session ended");
+    }
+    let signed_in = app.sign_in(&username, PASSWORD).await;
+    let unknown = app.sign_in(&unique_username(), PASSWORD).await;
+    let error = |r: &Reply| (r.status, r.body["error"]["code"].clone(), r.body["error"]["message"].clone());
+    assert_eq!(error(&signed_in), error(&unknown), "as for an unknown account");
+    let again = app.register(&username, &unique_phone()).await;
+    assert_eq!((again.status, again.code()), (409, "USERNAME_TAKEN"), "the username is never reused");
+
+    // Nothing personal is left: what still names the account is the tombstone that keeps the
+    // username, the session generation that ended its sessions, and the records of the deletion.
+    let left = items_naming(&app, &id).await;
+    for item in &left {
+        let kind = ["LOGIN#", "GENERATION#", "FLOW#erasure:", "FLOW#account-deletion:"]
+            .iter()
+            .find(|p| item.contains(&format!("S(\"{p}")));
+        assert!(kind.is_some(), "an item of the deleted account is left: {item}");
+        for personal in ["password_hash: S(\"$argon2", "phone", "personal", "name", "totp", "user_agent"] {
+            assert!(!item.contains(personal), "{personal} is left in {item}");
+        }
+    }
+    assert!(left.iter().any(|i| i.contains("S(\"deleted\")")), "the username's tombstone: {left:?}");
+    let erasure = left.iter().find(|i| i.contains("FLOW#erasure:")).expect("the erasure's record");
+    assert!(erasure.contains("finished_at"), "the erasure finished at once: {erasure}");
+    // The document may verify five accounts again (its counter no longer names this one).
+    assert!(!items_naming(&app, &id_number).await.iter().any(|i| i.contains(&id)));
+}
+
+#[tokio::test]
+async fn the_freed_counts_can_be_used_by_an_eleventh_account_and_a_sixth_verification() {
+    // DEL-3 with REG-2 and KYC-P4
+    let app = spawn_app().await;
+    let phone = unique_phone();
+    let first = unique_username();
+    let (challenge, code) = app.seed_code(&phone).await;
+    assert_eq!(app.register_with(&first, PASSWORD, &phone, &challenge, &code).await.status, 201);
+    for _ in 0..9 {
+        let (challenge, code) = app.seed_code(&phone).await;
+        assert_eq!(app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await.status, 201);
+    }
+    let token = app.sign_in(&first, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    let id_number = unique_id_number();
+    assert_eq!(app.bank_card(&token, "张三", &id_number, &card_number("622202")).await.status, 201);
+    for _ in 0..4 {
+        let (_, _, other) = app.signed_in_user().await;
+        assert_eq!(app.bank_card(&other, "张三", &id_number, &card_number("622202")).await.status, 201);
+    }
+    let (_, _, sixth) = app.signed_in_user().await;
+    let refused = app.bank_card(&sixth, "张三", &id_number, &card_number("622202")).await;
+    assert_eq!(refused.code(), "DOCUMENT_ACCOUNT_LIMIT");
+    let (challenge, code) = app.seed_code(&phone).await;
+    let eleventh = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
+    assert_eq!(eleventh.code(), "PHONE_ACCOUNT_LIMIT");
+
+    assert_eq!(delete(&app, &token, &phone).await.status, 200);
+
+    let (challenge, code) = app.seed_code(&phone).await;
+    let eleventh = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
+    assert_eq!(eleventh.status, 201, "the phone's count was released: {:?}", eleventh.body);
+    let (challenge, code) = app.seed_code(&phone).await;
+    let twelfth = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
+    assert_eq!(twelfth.code(), "PHONE_ACCOUNT_LIMIT", "released once");
+    let verified = app.bank_card(&sixth, "张三", &id_number, &card_number("622202")).await;
+    assert_eq!(verified.status, 201, "the document's count was released: {:?}", verified.body);
+}
+
+#[tokio::test]
+async fn two_confirmations_at_once_delete_once_and_a_racing_sign_in_gets_no_live_session() {
+    // DEL-3: concurrent deletion and sign-in, or deletion twice, end cleanly
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let first = check(&app, &token).await;
+    let second = check(&app, &token).await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let sign_ins = (0..4).map(|_| app.sign_in(&username, PASSWORD));
+    let (a, b, signed_in) = tokio::join!(
+        confirm(&app, &token, &first, json!([])),
+        confirm(&app, &token, &second, json!([])),
+        futures::future::join_all(sign_ins)
+    );
+    let statuses = [a.status, b.status];
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{:?} {:?}", a.body, b.body);
+    assert!(statuses.iter().all(|s| [200, 401, 409].contains(s)), "{statuses:?}");
+    for reply in signed_in {
+        assert!([201, 401, 429].contains(&reply.status), "{:?}", reply.body);
+        if let Some(t) = reply.body["access_token"].as_str() {
+            assert_eq!(app.call("GET", "/v1/sessions", Some(t), None).await.status, 401, "a racing session is dead");
+        }
+    }
+    // The phone's count was released once: ten more accounts fit, not eleven.
+    for _ in 0..10 {
+        let (challenge, code) = app.seed_code(&phone).await;
+        assert_eq!(app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await.status, 201);
+    }
+    let (challenge, code) = app.seed_code(&phone).await;
+    let refused = app.register_with(&unique_username(), PASSWORD, &phone, &challenge, &code).await;
+    assert_eq!(refused.code(), "PHONE_ACCOUNT_LIMIT");
+}
+
+#[tokio::test]
+async fn a_passport_account_keeps_working_on_the_platform_and_activates_the_cloud_anew() {
+    // DEL-3: a passport account elsewhere on the platform is unaffected
+    let app = spawn_app().await;
+    let (id, phone, token) = app.passport_user().await;
+    app.verify_by_face(&token).await;
+    assert_eq!(delete(&app, &token, &phone).await.status, 200);
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 401);
+
+    let again = app.sms_sign_in(&phone, None).await;
+    assert_eq!(again.status, 201, "the passport account still signs in: {:?}", again.body);
+    assert_eq!(again.body["account_id"], json!(id));
+    assert_eq!(again.body["activation_required"], true, "the cloud must be activated again");
+    let fresh = again.body["access_token"].as_str().unwrap();
+    let activated =
+        app.call("POST", "/v1/accounts/me/activation", Some(fresh), Some(json!({"agreements": agreements()}))).await;
+    assert_eq!(activated.status, 200, "{:?}", activated.body);
+    let me = app.call("GET", "/v1/accounts/me", Some(fresh), None).await;
+    assert_eq!(me.body["verification"]["state"], "unverified", "a new cloud account: {:?}", me.body);
+    assert_eq!(me.body["balance_fen"], 0);
+}
+
+#[tokio::test]
+async fn a_deletion_whose_erasure_stopped_is_finished_by_the_sweeper_and_a_second_delivery_changes_nothing() {
+    // DEL-3: the erasure is resumed; a worker given the same message twice
+    use shared::domain::account::AccountKind;
+    use shared::domain::deletion::Erasure;
+    use shared::domain::ids::{AccountId, FlowId};
+    use shared::usecases::deps::HasFlows;
+    let app = spawn_isolated_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let id = account_id(&app, &token).await;
+    app.upload(&token, "id-card-front", jpeg(2048)).await;
+    // As if the deletion's transaction was written and the process stopped before the erasure.
+    let erasure = Erasure {
+        account_id: AccountId::from_raw(&id),
+        kind: AccountKind::Cloud,
+        deleted_at: app.clock_now(),
+        ledger_entries: vec![],
+        finished_at: None,
+        erased_items: 0,
+        erased_files: 0,
+    };
+    let erasure_id = FlowId::generate();
+    let services = &app.state().services;
+    services.flows::<Erasure>().create(&erasure_id, &erasure).await.unwrap();
+
+    app.clock.advance(Duration::minutes(4));
+    app.gateway.fire_schedules().await.unwrap();
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&token), None).await.status, 200, "not due yet");
+    app.clock.advance(Duration::minutes(2));
+    app.gateway.fire_schedules().await.unwrap();
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&token), None).await.status, 401, "the session was erased");
+    let done = services.flows::<Erasure>().load(&erasure_id).await.unwrap().unwrap();
+    assert!(done.flow.finished_at.is_some());
+    assert!(done.flow.erased_items >= 1 && done.flow.erased_files == 1, "{:?}", done.flow);
+
+    let due = shared::ports::DueFlow { kind: "erasure".into(), id: erasure_id.clone() };
+    shared::usecases::sweep::expire(services, &due).await.unwrap();
+    let again = services.flows::<Erasure>().load(&erasure_id).await.unwrap().unwrap();
+    assert_eq!((again.version, again.flow.finished_at), (done.version, done.flow.finished_at));
+}
