@@ -25,10 +25,11 @@ pub enum FlowKind {
     Case,
     EnterpriseApplication,
     SubjectChange,
+    ThirdPartyAuthorization,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 11] = [
+    pub const ALL: [FlowKind; 12] = [
         FlowKind::SignIn,
         FlowKind::PhoneChange,
         FlowKind::PasswordReset,
@@ -40,6 +41,7 @@ impl FlowKind {
         FlowKind::Case,
         FlowKind::EnterpriseApplication,
         FlowKind::SubjectChange,
+        FlowKind::ThirdPartyAuthorization,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +57,7 @@ impl FlowKind {
             FlowKind::Case => "case",
             FlowKind::EnterpriseApplication => "enterprise-application",
             FlowKind::SubjectChange => "subject-change",
+            FlowKind::ThirdPartyAuthorization => "third-party-authorization",
         }
     }
 }

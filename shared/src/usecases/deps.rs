@@ -9,7 +9,7 @@ use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore, Outbox,
     PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender,
-    StaffDirectory, StepStore, UploadStore,
+    StaffDirectory, StepStore, ThirdPartyStore, UploadStore,
 };
 use crate::services::Services;
 
@@ -55,6 +55,18 @@ capability!(/** The payout provider of the corporate transfer. */ HasPayouts, pa
 capability!(/** The bank of the receiving accounts. */ HasInboundBank, inbound_bank -> dyn InboundBank, inbound_bank);
 capability!(/** The risk rules. */ HasRisk, risk -> dyn RiskRules, risk);
 capability!(/** Subject changes. */ HasChanges, changes -> dyn ChangeStore, changes);
+capability!(/** Third-party bindings [LOGIN-2]. */ HasThirdParty, third_party -> dyn ThirdPartyStore, third_party);
+
+/// The identity providers of third-party sign-in [LOGIN-2].
+pub trait HasIdentityProviders {
+    fn identity_providers(&self) -> &crate::ports::IdentityProviders;
+}
+
+impl HasIdentityProviders for Services {
+    fn identity_providers(&self) -> &crate::ports::IdentityProviders {
+        &self.identity_providers
+    }
+}
 
 /// Keyed hashes, field encryption and tokens.
 pub trait HasKeys {
