@@ -348,8 +348,8 @@ mod tests {
     #[test]
     fn pkce_s256_matches_rfc_7636_appendix_b() {
         assert_eq!(
-            pkce_challenge("dBjftJeZ4CVP-mJ92K1riUb0HFKnWrKmT3aVvJBwbiQ0"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbaWA01J6mRA"
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
