@@ -897,13 +897,22 @@ const THIRD_PARTY_DOCS: &[Doc] = &[
         binary: "list_third_party",
         request: None,
         example: None,
-        success: &[(200, "the bound third-party accounts (masked) and the providers offered", Some(third_party_bindings))],
+        success: &[(
+            200,
+            "the bound third-party accounts (masked) and the providers offered",
+            Some(third_party_bindings),
+        )],
     },
 ];
 
 /// The row of a binary.
 pub fn doc(binary: &str) -> Option<&'static Doc> {
-    DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS).chain(THIRD_PARTY_DOCS).find(|d| d.binary == binary)
+    DOCS.iter()
+        .chain(REVIEW_DOCS)
+        .chain(ENTERPRISE_DOCS)
+        .chain(CHANGE_DOCS)
+        .chain(THIRD_PARTY_DOCS)
+        .find(|d| d.binary == binary)
 }
 
 #[cfg(test)]

@@ -19,9 +19,9 @@ use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
-    DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, InboundBank, KycStore, Outbox, PayoutProvider,
-    IdentityProvider, IdentityProviders, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore,
-    SignInStore, SmsSender, StaffDirectory, StepStore, ThirdPartyStore, UploadStore,
+    DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, IdentityProvider, IdentityProviders,
+    InboundBank, KycStore, Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore,
+    SessionStore, SignInStore, SmsSender, StaffDirectory, StepStore, ThirdPartyStore, UploadStore,
 };
 use std::sync::Arc;
 

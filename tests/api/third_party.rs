@@ -120,7 +120,8 @@ async fn a_replayed_foreign_or_unknown_state_is_refused() {
     let foreign = app.call("POST", "/v1/oauth/qq/callback", None, Some(callback(&code, &state, &other_browser))).await;
     assert_eq!((foreign.status, foreign.code()), (400, "OAUTH_STATE_INVALID"), "{:?}", foreign.body);
     // ... at another provider's callback too.
-    let wrong_provider = app.call("POST", "/v1/oauth/weibo/callback", None, Some(callback(&code, &state, &secret))).await;
+    let wrong_provider =
+        app.call("POST", "/v1/oauth/weibo/callback", None, Some(callback(&code, &state, &secret))).await;
     assert_eq!(wrong_provider.code(), "OAUTH_STATE_INVALID");
     let signed_in = app.call("POST", "/v1/oauth/qq/callback", None, Some(callback(&code, &state, &secret))).await;
     assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
@@ -146,7 +147,8 @@ async fn a_replayed_foreign_or_unknown_state_is_refused() {
     let stolen =
         app.call("POST", "/v1/security/third-party/qq", Some(&intruder), Some(callback(&code, &state, &secret))).await;
     assert_eq!(stolen.code(), "OAUTH_STATE_INVALID");
-    let own = app.call("POST", "/v1/security/third-party/qq", Some(&binder), Some(callback(&code, &state, &secret))).await;
+    let own =
+        app.call("POST", "/v1/security/third-party/qq", Some(&binder), Some(callback(&code, &state, &secret))).await;
     assert_eq!(own.status, 201, "{:?}", own.body);
 }
 
@@ -170,7 +172,8 @@ async fn a_replayed_authorization_code_is_refused() {
     // A made-up code likewise.
     let (url, secret) = start(&app, "/v1/oauth/weibo/authorizations", None).await;
     let (_, state) = consent(&url, &user).await;
-    let made_up = app.call("POST", "/v1/oauth/weibo/callback", None, Some(callback("not-a-code", &state, &secret))).await;
+    let made_up =
+        app.call("POST", "/v1/oauth/weibo/callback", None, Some(callback("not-a-code", &state, &secret))).await;
     assert_eq!(made_up.code(), "OAUTH_CODE_REJECTED");
 }
 

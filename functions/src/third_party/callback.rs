@@ -16,12 +16,7 @@ fn callback(provider: Provider, b: &CallbackBody) -> Callback<'_> {
     Callback { provider: provider.0, code: &b.code, state: &b.state, browser_secret: &b.browser_secret }
 }
 
-pub async fn sign_in(
-    state: &AppState,
-    provider: Provider,
-    Json(b): Json<CallbackBody>,
-    caller: Caller,
-) -> ApiResult {
+pub async fn sign_in(state: &AppState, provider: Provider, Json(b): Json<CallbackBody>, caller: Caller) -> ApiResult {
     let outcome = sign_in_with(&state.services, callback(provider, &b), &caller).await?;
     Ok(sign_in_response(&outcome))
 }

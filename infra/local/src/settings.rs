@@ -4,7 +4,9 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use rand::{rngs::OsRng, RngCore};
-use shared::config::{Config, DataKey, Environment, OAuthConfig, Provider, Secrets, StaffPool, LOCAL_OAUTH_REDIRECT_URI};
+use shared::config::{
+    Config, DataKey, Environment, OAuthConfig, Provider, Secrets, StaffPool, LOCAL_OAUTH_REDIRECT_URI,
+};
 use shared::tables::TableNames;
 use std::path::{Path, PathBuf};
 

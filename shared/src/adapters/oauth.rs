@@ -393,10 +393,7 @@ mod tests {
         assert_eq!(sandbox.token(p, &form("wrong")), json_error(400, "invalid_grant"));
         let SandboxAnswer::Json(200, body) = sandbox.token(p, &form("verifier-1")) else { panic!("a token") };
         let token = body["access_token"].as_str().unwrap().to_owned();
-        assert_eq!(
-            sandbox.userinfo(p, Some(&token)),
-            SandboxAnswer::Json(200, serde_json::json!({"id": "sbx_alice"}))
-        );
+        assert_eq!(sandbox.userinfo(p, Some(&token)), SandboxAnswer::Json(200, serde_json::json!({"id": "sbx_alice"})));
         assert_eq!(sandbox.userinfo(ThirdParty::Weibo, Some(&token)), json_error(401, "invalid_token"));
         // Replayed: refused, and the token is revoked.
         assert_eq!(sandbox.token(p, &form("verifier-1")), json_error(400, "invalid_grant"));

@@ -43,7 +43,9 @@ impl SignInMethod {
             SignInMethod::Password | SignInMethod::PasswordAndSecondFactor => SignInMethod::PasswordAndSecondFactor,
             SignInMethod::QrCode | SignInMethod::QrCodeAndSecondFactor => SignInMethod::QrCodeAndSecondFactor,
             SignInMethod::SmsCode | SignInMethod::SmsCodeAndSecondFactor => SignInMethod::SmsCodeAndSecondFactor,
-            SignInMethod::ThirdParty | SignInMethod::ThirdPartyAndSecondFactor => SignInMethod::ThirdPartyAndSecondFactor,
+            SignInMethod::ThirdParty | SignInMethod::ThirdPartyAndSecondFactor => {
+                SignInMethod::ThirdPartyAndSecondFactor
+            }
         }
     }
 

@@ -161,10 +161,7 @@ mod tests {
         assert_eq!(used.state, AuthorizationState::Used);
         assert_eq!(used.apply(ok, now), Err(StateRefusal::Used));
         assert_eq!(sign_in.clone().apply(Consume { browser_hash: "x", ..ok }, now), Err(StateRefusal::Foreign));
-        assert_eq!(
-            sign_in.clone().apply(Consume { provider: ThirdParty::Qq, ..ok }, now),
-            Err(StateRefusal::Foreign)
-        );
+        assert_eq!(sign_in.clone().apply(Consume { provider: ThirdParty::Qq, ..ok }, now), Err(StateRefusal::Foreign));
         let me = AccountId::from_raw("a1");
         assert_eq!(sign_in.clone().apply(Consume { binding_for: Some(&me), ..ok }, now), Err(StateRefusal::Foreign));
         assert_eq!(sign_in.apply(ok, now + AUTHORIZATION_TTL), Err(StateRefusal::Expired));

@@ -63,7 +63,8 @@ impl ThirdPartyStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build third-party binding"))?;
-        let items = vec![TransactWriteItem::builder().put(guard).build(), TransactWriteItem::builder().put(mine).build()];
+        let items =
+            vec![TransactWriteItem::builder().put(guard).build(), TransactWriteItem::builder().put(mine).build()];
         Ok(match self.transact(items).await? {
             None => BindOutcome::Bound,
             Some(reasons) if failed_at(&reasons, 0) => BindOutcome::SubjectTaken,
