@@ -245,3 +245,29 @@ async fn concurrent_callbacks_with_one_state_sign_in_once() {
     let refused = replies.iter().filter(|r| r.code() == "OAUTH_STATE_INVALID").count();
     assert_eq!((signed_in, refused), (1, 7), "{:?}", replies.iter().map(|r| &r.body).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn no_code_state_secret_token_or_provider_user_id_is_logged() {
+    capture_logs();
+    let app = spawn_app().await;
+    let (_, _, token) = app.passport_user().await;
+    let user = sandbox_user();
+    let (url, secret) = start(&app, "/v1/security/third-party/weibo/authorizations", Some(&token)).await;
+    let (code, state) = consent(&url, &user).await;
+    let body = callback(&code, &state, &secret);
+    assert_eq!(app.call("POST", "/v1/security/third-party/weibo", Some(&token), Some(body.clone())).await.status, 201);
+    // A refusal too, so both logging paths run.
+    let replayed = app.call("POST", "/v1/security/third-party/weibo", Some(&token), Some(body)).await;
+    assert_eq!(replayed.code(), "OAUTH_STATE_INVALID");
+    let signed_in = sign_in_with(&app, "weibo", &user).await;
+    assert_eq!(signed_in.status, 201);
+    let session = signed_in.body["access_token"].as_str().unwrap();
+
+    let logs = captured_logs();
+    assert!(logs.contains("request refused"), "the capture works");
+    for (what, value) in
+        [("code", code.as_str()), ("state", &state), ("browser secret", &secret), ("user", &user), ("token", session)]
+    {
+        assert!(!logs.contains(value), "the {what} appears in the logs");
+    }
+}
