@@ -5,6 +5,7 @@
 
 use crate::{
     accounts, cases, changes, contact, deletion, enterprise, kyc, mfa, qr, recovery, review, security, sessions,
+    third_party,
 };
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
@@ -884,6 +885,66 @@ pub fn is_page_route(method: &str, path: &str) -> bool {
         .any(|l| l.routes.iter().any(|(m, p)| *m == method && *p == path))
 }
 
+const PROVIDERS: &[&str] = &["wechat", "qq", "weibo"];
+
+fn authorization_started() -> Value {
+    object(vec![("authorize_url", string()), ("browser_secret", string()), ("expires_at", time())])
+}
+
+fn third_party_binding() -> Value {
+    object(vec![("provider", one_of(PROVIDERS)), ("account", string()), ("bound_at", time())])
+}
+
+fn third_party_bindings() -> Value {
+    object(vec![
+        ("bindings", json!({ "type": "array", "items": third_party_binding() })),
+        ("providers", json!({ "type": "array", "items": one_of(PROVIDERS) })),
+    ])
+}
+
+fn callback_example() -> Value {
+    json!({ "code": "4f1c0e2a9b7d4c3e8a6f5b2d1c0e9f8a", "state": "0123456789abcdef0123456789abcdef",
+        "browser_secret": "fedcba9876543210fedcba9876543210" })
+}
+
+const THIRD_PARTY_DOCS: &[Doc] = &[
+    Doc {
+        binary: "start_third_party_sign_in",
+        request: None,
+        example: None,
+        success: &[(201, "the provider's consent URL and this browser's secret", Some(authorization_started))],
+    },
+    Doc {
+        binary: "third_party_sign_in",
+        request: Some(body::<third_party::CallbackBody>),
+        example: Some(callback_example),
+        success: SIGNED_IN,
+    },
+    Doc {
+        binary: "start_third_party_binding",
+        request: None,
+        example: None,
+        success: &[(201, "the provider's consent URL and this browser's secret", Some(authorization_started))],
+    },
+    Doc {
+        binary: "bind_third_party",
+        request: Some(body::<third_party::CallbackBody>),
+        example: Some(callback_example),
+        success: &[(201, "bound", Some(third_party_binding))],
+    },
+    Doc { binary: "unbind_third_party", request: None, example: None, success: NO_CONTENT },
+    Doc {
+        binary: "list_third_party",
+        request: None,
+        example: None,
+        success: &[(
+            200,
+            "the bound third-party accounts (masked) and the providers offered",
+            Some(third_party_bindings),
+        )],
+    },
+];
+
 /// The row of a binary.
 pub fn doc(binary: &str) -> Option<&'static Doc> {
     DOCS.iter()
@@ -891,6 +952,7 @@ pub fn doc(binary: &str) -> Option<&'static Doc> {
         .chain(ENTERPRISE_DOCS)
         .chain(CHANGE_DOCS)
         .chain(DELETION_DOCS)
+        .chain(THIRD_PARTY_DOCS)
         .find(|d| d.binary == binary)
 }
 
@@ -904,7 +966,8 @@ mod tests {
         for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty() && !PAGES.contains(&l.binary)) {
             assert!(doc(l.binary).is_some(), "{} has no row in functions/src/api_doc.rs", l.binary);
         }
-        for d in DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS).chain(DELETION_DOCS) {
+        let all = DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS);
+        for d in all.chain(DELETION_DOCS).chain(THIRD_PARTY_DOCS) {
             assert!(LAMBDAS.iter().any(|l| l.binary == d.binary && !l.routes.is_empty()), "{}", d.binary);
             assert!(!PAGES.contains(&d.binary), "{}: a page is not in the API description", d.binary);
         }

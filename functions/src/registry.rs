@@ -9,7 +9,7 @@
 
 use crate::{
     accounts, authorizer, cases, changes, codes, contact, dashboard, deletion, enterprise, fallback, kyc, mfa, qr,
-    recovery, review, security, sessions, workers, AppState,
+    recovery, review, security, sessions, third_party, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -235,6 +235,16 @@ lambdas! {
     check_account_deletion => deletion::check::handle, data_key: false, routes: [POST "/v1/account-deletions"];
     confirm_account_deletion => deletion::confirm::handle, data_key: false,
         routes: [POST "/v1/account-deletions/{deletion_id}/confirmation"];
+    start_third_party_sign_in => third_party::authorize::sign_in, data_key: false,
+        routes: [POST "/v1/oauth/{provider}/authorizations"];
+    third_party_sign_in => third_party::callback::sign_in, data_key: false,
+        routes: [POST "/v1/oauth/{provider}/callback"];
+    start_third_party_binding => third_party::authorize::bind, data_key: false,
+        routes: [POST "/v1/security/third-party/{provider}/authorizations"];
+    bind_third_party => third_party::callback::bind, data_key: false, routes: [POST "/v1/security/third-party/{provider}"];
+    unbind_third_party => third_party::bindings::unbind, data_key: false,
+        routes: [DELETE "/v1/security/third-party/{provider}"];
+    list_third_party => third_party::bindings::list, data_key: false, routes: [GET "/v1/security/third-party"];
 }
 
 /// What the authorizer Lambda runs for an event.

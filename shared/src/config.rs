@@ -1,6 +1,7 @@
 //! Typed configuration, parsed once per cold start from the environment. Production refuses to
 //! start with a sandbox provider or with missing secrets.
 
+use crate::domain::third_party::ThirdParty;
 use crate::tables::{TableNames, ACCOUNTS, FLOWS, SESSIONS};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -32,6 +33,38 @@ impl fmt::Debug for Provider {
         }
     }
 }
+
+/// Third-party sign-in's identity providers [LOGIN-2] (`OAUTH_PROVIDER`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum OAuthConfig {
+    /// Unset: no third-party sign-in (its routes answer `404 NOT_FOUND`).
+    Off,
+    /// The sandbox provider (never in production) for all three, served by the local gateway
+    /// under `endpoint` (`http://127.0.0.1:3000/sandbox/oauth`) and spoken to over HTTP.
+    Sandbox { endpoint: String, redirect_uri: String },
+    /// The providers' real endpoints, for each provider whose client id is configured:
+    /// `(provider, client id, client secret)`.
+    Http { redirect_uri: String, clients: Vec<(ThirdParty, String, String)> },
+}
+
+impl fmt::Debug for OAuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OAuthConfig::Off => f.write_str("Off"),
+            OAuthConfig::Sandbox { endpoint, redirect_uri } => {
+                f.debug_struct("Sandbox").field("endpoint", endpoint).field("redirect_uri", redirect_uri).finish()
+            }
+            OAuthConfig::Http { redirect_uri, clients } => f
+                .debug_struct("Http")
+                .field("redirect_uri", redirect_uri)
+                .field("clients", &clients.iter().map(|(p, id, _)| (p.as_str(), id.as_str())).collect::<Vec<_>>())
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// The console's page the providers send the browser back to, locally.
+pub const LOCAL_OAUTH_REDIRECT_URI: &str = "http://localhost:5173/oauth/callback";
 
 /// Where the field-encryption key comes from.
 #[derive(Clone, PartialEq, Eq)]
@@ -86,6 +119,8 @@ pub struct Config {
     pub registry: Provider,
     pub payouts: Provider,
     pub risk: Provider,
+    /// Third-party sign-in's identity providers [LOGIN-2].
+    pub oauth: OAuthConfig,
     pub secrets: Secrets,
     /// The browser origins (the consoles) allowed to call the API cross-origin (CORS): exact
     /// `scheme://host[:port]` values, lower case. Empty: no CORS.
@@ -111,6 +146,9 @@ impl Config {
     /// EMAIL, FACE, BANK_CARD, RESOURCES, REGISTRY, PAYOUT and RISK, and the secrets `JWT_SECRET`,
     /// `HASH_PEPPER`, `FACE_CALLBACK_SECRET`, `PAYOUT_CALLBACK_SECRET`, `BANK_NOTIFY_SECRET` and `DATA_KEY` (base64, 32 bytes) or `DATA_KEY_CIPHERTEXT` (base64
     /// KMS ciphertext), and `CORS_ALLOWED_ORIGINS` (comma-separated origins; empty or unset: none).
+    /// Third-party sign-in: `OAUTH_PROVIDER` (unset: off; `sandbox` with `OAUTH_ENDPOINT`; `http`
+    /// with `OAUTH_REDIRECT_URI` and, per provider, `OAUTH_<WECHAT|QQ|WEIBO>_CLIENT_ID` and
+    /// `..._CLIENT_SECRET`).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -189,6 +227,7 @@ impl Config {
             registry: provider("REGISTRY")?,
             payouts: provider("PAYOUT")?,
             risk: provider("RISK")?,
+            oauth: oauth_config(&get, environment)?,
             secrets: Secrets {
                 jwt_secret: secret("JWT_SECRET")?,
                 hash_pepper: secret("HASH_PEPPER")?,
@@ -202,6 +241,36 @@ impl Config {
                 environment,
             )?,
         })
+    }
+}
+
+fn oauth_config(get: &impl Fn(&str) -> Option<String>, environment: Environment) -> Result<OAuthConfig, ConfigError> {
+    let var = |k: &str| get(k).filter(|v| !v.is_empty());
+    let need = |k: &str| var(k).ok_or_else(|| ConfigError(format!("{k} is not set")));
+    match var("OAUTH_PROVIDER").as_deref() {
+        None => Ok(OAuthConfig::Off),
+        Some("sandbox") if environment == Environment::Production => {
+            Err(ConfigError("the sandbox OAUTH provider cannot run in production".into()))
+        }
+        Some("sandbox") => Ok(OAuthConfig::Sandbox {
+            endpoint: need("OAUTH_ENDPOINT")?,
+            redirect_uri: var("OAUTH_REDIRECT_URI").unwrap_or_else(|| LOCAL_OAUTH_REDIRECT_URI.into()),
+        }),
+        Some("http") => {
+            let redirect_uri = need("OAUTH_REDIRECT_URI")?;
+            if environment == Environment::Production && !redirect_uri.starts_with("https://") {
+                return Err(ConfigError("OAUTH_REDIRECT_URI must be https in production".into()));
+            }
+            let mut clients = vec![];
+            for provider in ThirdParty::ALL {
+                let name = provider.as_str().to_ascii_uppercase();
+                if let Some(client_id) = var(&format!("OAUTH_{name}_CLIENT_ID")) {
+                    clients.push((provider, client_id, need(&format!("OAUTH_{name}_CLIENT_SECRET"))?));
+                }
+            }
+            Ok(OAuthConfig::Http { redirect_uri, clients })
+        }
+        Some(other) => Err(ConfigError(format!("OAUTH_PROVIDER must be `sandbox` or `http`, not `{other}`"))),
     }
 }
 
@@ -336,6 +405,31 @@ mod tests {
         env.insert("DATA_KEY".into(), B64.encode([1u8; 32]));
         env.insert("CORS_ALLOWED_ORIGINS".into(), "http://localhost:5173".into());
         assert_eq!(load(&env).unwrap().cors_allowed_origins, ["http://localhost:5173"]);
+    }
+
+    #[test]
+    fn oauth_is_off_unless_configured_and_never_a_sandbox_in_production() {
+        assert_eq!(load(&base()).unwrap().oauth, OAuthConfig::Off);
+        let mut env = base();
+        env.insert("OAUTH_PROVIDER".into(), "sandbox".into());
+        env.insert("OAUTH_ENDPOINT".into(), "http://127.0.0.1:3000/sandbox/oauth".into());
+        assert!(load(&env).unwrap_err().to_string().contains("sandbox"));
+        env.insert("OAUTH_PROVIDER".into(), "http".into());
+        env.insert("OAUTH_REDIRECT_URI".into(), "http://console.example.com/oauth".into());
+        assert!(load(&env).unwrap_err().to_string().contains("https"));
+        env.insert("OAUTH_REDIRECT_URI".into(), "https://console.example.com/oauth".into());
+        env.insert("OAUTH_QQ_CLIENT_ID".into(), "qq-app".into());
+        assert!(load(&env).unwrap_err().to_string().contains("OAUTH_QQ_CLIENT_SECRET"));
+        env.insert("OAUTH_QQ_CLIENT_SECRET".into(), "qq-secret-value".into());
+        let config = load(&env).unwrap();
+        assert_eq!(
+            config.oauth,
+            OAuthConfig::Http {
+                redirect_uri: "https://console.example.com/oauth".into(),
+                clients: vec![(ThirdParty::Qq, "qq-app".into(), "qq-secret-value".into())],
+            }
+        );
+        assert!(!format!("{config:?}").contains("qq-secret-value"));
     }
 
     #[test]

@@ -241,6 +241,36 @@ errors! {
     #[error("the QR login ticket is not ready for this step")]
     QrTicketOutOfOrder
         => 409 "QR_TICKET_OUT_OF_ORDER" "the ticket is not ready for this step (scan before confirming)";
+    #[error("third-party sign-in is for passport accounts")]
+    ThirdPartyPassportOnly
+        => 403 "THIRD_PARTY_PASSPORT_ONLY"
+            "third-party accounts bind to passport accounts only: a cloud account signs in with its username and password";
+    #[error("the third-party authorization is unknown, expired, used or from another browser")]
+    OAuthStateInvalid
+        => 400 "OAUTH_STATE_INVALID"
+            "the third-party authorization (`state`) is unknown, expired (10 minutes), already used, or was started in another browser or for another purpose: start again";
+    #[error("the provider refused the authorization code")]
+    OAuthCodeRejected
+        => 400 "OAUTH_CODE_REJECTED"
+            "the provider refused the authorization code (already used, expired, or not issued for this authorization): start again";
+    #[error("this {provider} account is not bound to a passport account")]
+    ThirdPartyNotBound { provider: &'static str }
+        => 409 "THIRD_PARTY_NOT_BOUND"
+            "this third-party account is bound to no passport account: sign in another way, then bind it in the security settings (`details.bind`)",
+        details { provider } => json!({
+            "provider": provider,
+            "bind": format!("POST /v1/security/third-party/{provider}/authorizations"),
+        });
+    #[error("this {provider} account is already bound to a passport account")]
+    ThirdPartyTaken { provider: &'static str }
+        => 409 "THIRD_PARTY_TAKEN"
+            "this third-party account is already bound to a passport account (unbind it there first) (`details.provider`)",
+        details { provider } => json!({ "provider": provider });
+    #[error("this account already has a bound {provider} account")]
+    ThirdPartyAlreadyBound { provider: &'static str }
+        => 409 "THIRD_PARTY_ALREADY_BOUND"
+            "this account already has a bound account of this provider: unbind it first (`details.provider`)",
+        details { provider } => json!({ "provider": provider });
     #[error("`{material}` is missing: this case needs it")]
     MaterialMissing { material: &'static str }
         => 422 "MATERIAL_MISSING" "a file the case needs is not named (`details.material`)",
@@ -373,7 +403,7 @@ errors! {
         => 409 "DELETION_IN_PROGRESS" "the deleted cloud account is still being erased: activate again in a few minutes";
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause)
-        => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS, face, bank, registry, payout) did not answer; retry",
+        => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS, face, bank, registry, payout, identity) did not answer; retry",
         fault "an outside provider is unavailable; retry later";
     #[error("internal fault: {context}")]
     Internal {

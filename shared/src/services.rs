@@ -8,19 +8,20 @@ use crate::adapters::enterprise::{
     HttpPayouts, HttpRegistry, HttpRisk, SandboxPayouts, SandboxRegistry, SandboxRisk, SignedBank,
 };
 use crate::adapters::face::{HttpFace, SandboxFace};
+use crate::adapters::oauth::{sandbox_client_id, Endpoints, HttpIdentityProvider, SandboxOAuth};
 use crate::adapters::resources::{HttpResources, SandboxResources};
 use crate::adapters::s3::S3Uploads;
 use crate::adapters::sms::{HttpSms, SandboxSms};
 use crate::adapters::sqs::{Queue, SqsOutbox};
 use crate::adapters::staff::CognitoStaff;
-use crate::config::{Config, DataKey, Provider};
+use crate::config::{Config, DataKey, OAuthConfig, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
-    DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, InboundBank, KycStore, Outbox,
-    PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore, SmsSender,
-    StaffDirectory, StepStore, UploadStore,
+    DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, IdentityProvider,
+    IdentityProviders, InboundBank, KycStore, Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules,
+    SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory, StepStore, ThirdPartyStore, UploadStore,
 };
 use std::sync::Arc;
 
@@ -84,6 +85,11 @@ pub struct Services {
     pub changes: Arc<dyn ChangeStore>,
     /// Account deletion and erasure [DEL-3].
     pub deletions: Arc<dyn DeletionStore>,
+    /// Third-party sign-in [LOGIN-2]: the bindings, the identity providers (over HTTP) and,
+    /// locally, the sandbox provider's own side that the local gateway serves.
+    pub third_party: Arc<dyn ThirdPartyStore>,
+    pub identity_providers: Arc<IdentityProviders>,
+    pub sandbox_oauth: Option<Arc<SandboxOAuth>>,
     /// The sandbox providers, present only where configured: their outboxes and the face app.
     pub sandbox_sms: Option<Arc<SandboxSms>>,
     pub sandbox_email: Option<Arc<SandboxEmail>>,
@@ -178,6 +184,7 @@ impl Services {
             |e, k| Arc::new(HttpRisk::new(e.into(), k.into())) as Arc<dyn RiskRules>,
             |s| s as Arc<dyn RiskRules>,
         );
+        let (identity_providers, sandbox_oauth) = identity_providers(&config.oauth, clock.clone());
         let bank_signer = Arc::new(SignedBank::new(secrets.bank_notify_secret.clone()));
         let mut sqs_config = aws_sdk_sqs::config::Builder::from(&sdk);
         let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true);
@@ -203,6 +210,9 @@ impl Services {
             enterprise: store.clone(),
             changes: store.clone(),
             deletions: store.clone(),
+            third_party: store.clone(),
+            identity_providers: Arc::new(identity_providers),
+            sandbox_oauth,
             cases: store.clone(),
             deadlines: store.clone(),
             deliveries: store,
@@ -238,6 +248,35 @@ impl Services {
     /// function that handles no personal data gets.
     pub fn without_data_key(&self) -> Services {
         Services { keys: self.keys.dropping_data_key(), ..self.clone() }
+    }
+}
+
+/// The identity providers of third-party sign-in: each an OAuth 2.0 client over HTTP, to the
+/// providers' real endpoints or to the sandbox provider (whose own side is returned with them).
+fn identity_providers(config: &OAuthConfig, clock: Arc<dyn Clock>) -> (IdentityProviders, Option<Arc<SandboxOAuth>>) {
+    let client = |endpoints: Endpoints, id: String, secret: String| {
+        Arc::new(HttpIdentityProvider::new(endpoints, id, secret)) as Arc<dyn IdentityProvider>
+    };
+    match config {
+        OAuthConfig::Off => (IdentityProviders::default(), None),
+        OAuthConfig::Sandbox { endpoint, redirect_uri } => {
+            let sandbox = Arc::new(SandboxOAuth::new(crate::domain::ids::new_opaque_id(), clock));
+            let providers = crate::domain::third_party::ThirdParty::ALL
+                .into_iter()
+                .map(|p| {
+                    let endpoints = Endpoints::sandbox(endpoint, p);
+                    (p, client(endpoints, sandbox_client_id(p), sandbox.client_secret().to_owned()))
+                })
+                .collect();
+            (IdentityProviders { providers, redirect_uri: redirect_uri.clone() }, Some(sandbox))
+        }
+        OAuthConfig::Http { redirect_uri, clients } => {
+            let providers = clients
+                .iter()
+                .map(|(p, id, secret)| (*p, client(Endpoints::production(*p), id.clone(), secret.clone())))
+                .collect();
+            (IdentityProviders { providers, redirect_uri: redirect_uri.clone() }, None)
+        }
     }
 }
 

@@ -35,5 +35,6 @@ mod sms_codes;
 mod storage;
 mod student;
 mod template;
+mod third_party;
 mod uploads;
 mod verification;

@@ -98,6 +98,8 @@ pub struct TestApp {
     pub source_ip: String,
     /// This app's review queue (its name in the emulator).
     pub review_queue: String,
+    /// Where this app is also served over HTTP (the sandbox identity providers live there).
+    pub base_url: String,
 }
 
 /// The local gateway over a fresh state (with the data key); the gateway runs each function with
@@ -139,6 +141,11 @@ async fn spawn(isolated: bool) -> TestApp {
         sqs.create_queue().queue_name(queue(logical)).send().await.expect("test queue");
     }
     let mut config = local_config(random_secrets(), None, staff_pool().await);
+    // The sandbox identity providers are spoken to over HTTP [LOGIN-2]: this app serves them (with
+    // everything else, as `local-env serve` does) on a loopback port of its own.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("a free loopback port");
+    let base_url = format!("http://127.0.0.1:{}", listener.local_addr().expect("bound").port());
+    config.oauth = local_env::settings::sandbox_oauth(listener.local_addr().expect("bound").port());
     config.outbox_queue = queue(OUTBOX_QUEUE);
     config.review_queue = queue(REVIEW_QUEUE);
     config.expiry_queue = queue(EXPIRY_QUEUE);
@@ -158,7 +165,9 @@ async fn spawn(isolated: bool) -> TestApp {
             .with_staff_pool(config.staff.clone())
             .draining_after_requests(),
     );
+    tokio::spawn(local_env::server::serve(listener, gateway.clone(), std::future::pending()));
     TestApp {
+        base_url,
         gateway,
         clock,
         source_ip: format!("2001:db8::{:x}:{:x}", suffix >> 16, suffix & 0xffff),

@@ -80,7 +80,8 @@ async fn main() -> Result<(), BoxError> {
     let outboxes = root.join(".local");
     std::fs::create_dir_all(&outboxes)?;
     let staff_pool = local_env::staff::staff_pool(&endpoint).await?;
-    let config = local_config(random_secrets(), Some(&outboxes), staff_pool.clone());
+    let mut config = local_config(random_secrets(), Some(&outboxes), staff_pool.clone());
+    config.oauth = local_env::settings::sandbox_oauth(port);
     let clock = Arc::new(ShiftedClock::default());
     let state = Arc::new(functions::AppState::new(&config, clock.clone()).await?);
     let gateway =
@@ -130,7 +131,7 @@ async fn main() -> Result<(), BoxError> {
         })
         .collect();
     println!(
-        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nReview dashboard: http://127.0.0.1:{port}/review/  (sign in as below; the MFA code: GET /sandbox/staff/mfa-code)\n{staff}\n  clock:        curl -s -X POST http://127.0.0.1:{port}/sandbox/clock/advance -d '{{\"hours\":24}}'  (deadlines pass; the sweeper runs every minute)\n\nSandbox providers (see the README for their test data):\n  SMS outbox:   curl -s http://127.0.0.1:{port}/sandbox/sms-outbox    (or tail -f {dir}/sms-outbox.jsonl)\n  email outbox: curl -s http://127.0.0.1:{port}/sandbox/email-outbox  (or tail -f {dir}/email-outbox.jsonl)\n  face app:     curl -s -X POST http://127.0.0.1:{port}/sandbox/face-app/scan -d '{{\"qr_payload\":\"...\",\"outcome\":\"pass\"}}'\nCORS allowed for: {origins}\nCtrl-C stops everything.\n",
+        "\nAccount centre listening on http://127.0.0.1:{port}\n  emulator (moto): {endpoint}\n  tables, bucket and queues created from template.yaml\n\nRoutes:\n{}\n\nReview dashboard: http://127.0.0.1:{port}/review/  (sign in as below; the MFA code: GET /sandbox/staff/mfa-code)\n{staff}\n  clock:        curl -s -X POST http://127.0.0.1:{port}/sandbox/clock/advance -d '{{\"hours\":24}}'  (deadlines pass; the sweeper runs every minute)\n\nSandbox providers (see the README for their test data):\n  SMS outbox:   curl -s http://127.0.0.1:{port}/sandbox/sms-outbox    (or tail -f {dir}/sms-outbox.jsonl)\n  email outbox: curl -s http://127.0.0.1:{port}/sandbox/email-outbox  (or tail -f {dir}/email-outbox.jsonl)\n  face app:     curl -s -X POST http://127.0.0.1:{port}/sandbox/face-app/scan -d '{{\"qr_payload\":\"...\",\"outcome\":\"pass\"}}'\n  third party:  http://127.0.0.1:{port}/sandbox/oauth/{{wechat,qq,weibo}}/authorize (the authorize_url of POST /v1/oauth/{{provider}}/authorizations; add &user=alice)\nCORS allowed for: {origins}\nCtrl-C stops everything.\n",
         routes.join("\n"),
         dir = outboxes.display(),
         staff = staff_lines.join("\n"),

@@ -31,6 +31,9 @@
 //! - `POST /sandbox/bank/inbound-transfers` with `{"receiving_account", "amount", "payer_name",
 //!   "transfer_id"?}`: the bank notifies a transfer into a receiving account (signed) at
 //!   `POST /v1/callbacks/inbound-transfers`; answers the callback's answer.
+//! - `GET /sandbox/oauth/{provider}/authorize`, `POST /sandbox/oauth/{provider}/token`,
+//!   `GET /sandbox/oauth/{provider}/userinfo`: the sandbox identity providers (WeChat, QQ, Weibo)
+//!   speaking OAuth 2.0 over HTTP (see `shared::adapters::oauth` for their behaviour).
 //! - `POST /sandbox/clock/advance` with `{"hours"?, "minutes"?, "days"?}`: moves the local clock
 //!   forward, then runs the schedules (deadlines pass as if the time had gone by).
 
@@ -38,9 +41,11 @@ use crate::gateway::Gateway;
 use bytes::Bytes;
 use serde_json::{json, Value};
 use shared::adapters::enterprise::InboundTransfer;
+use shared::adapters::oauth::SandboxAnswer;
 use shared::domain::email::Email;
 use shared::domain::password::Password;
 use shared::domain::phone::Phone;
+use shared::domain::third_party::ThirdParty;
 use shared::domain::username::Username;
 use shared::ports::ResourceKind;
 use shared::usecases::enterprise::sandbox_notification;
@@ -70,8 +75,61 @@ fn signed_post(path: &str, body: String, signature: &str) -> http::Request<Bytes
         .expect("callback request builds")
 }
 
+/// Pairs of a query string or a form body (`application/x-www-form-urlencoded`).
+fn form_pairs(text: &str) -> std::collections::HashMap<String, String> {
+    reqwest::Url::parse(&format!("http://sandbox.invalid/?{text}"))
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default()
+}
+
+/// The sandbox identity provider's endpoints.
+fn oauth(gateway: &Gateway, request: &http::Request<Bytes>, path: &str) -> http::Response<Bytes> {
+    let services = &gateway.state().services;
+    let (provider, endpoint) = path.split_once('/').unwrap_or((path, ""));
+    let (Some(sandbox), Some(provider)) = (services.sandbox_oauth.as_ref(), ThirdParty::parse(provider)) else {
+        return json_reply(http::StatusCode::NOT_FOUND, json!({ "message": "no such sandbox identity provider" }));
+    };
+    let answer = match (request.method().as_str(), endpoint) {
+        ("GET", "authorize") => sandbox.authorize(provider, &form_pairs(request.uri().query().unwrap_or_default())),
+        ("POST", "token") => sandbox.token(provider, &form_pairs(&String::from_utf8_lossy(request.body()))),
+        ("GET", "userinfo") => {
+            let bearer = request
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            sandbox.userinfo(provider, bearer)
+        }
+        _ => return json_reply(http::StatusCode::NOT_FOUND, json!({ "message": "no such sandbox route" })),
+    };
+    match answer {
+        SandboxAnswer::Json(status, body) => {
+            json_reply(http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST), body)
+        }
+        SandboxAnswer::Redirect(location) => {
+            let mut response = http::Response::new(Bytes::new());
+            *response.status_mut() = http::StatusCode::FOUND;
+            if let Ok(value) = http::HeaderValue::from_str(&location) {
+                response.headers_mut().insert(http::header::LOCATION, value);
+            }
+            response
+        }
+        SandboxAnswer::Form(html) => {
+            let mut response = http::Response::new(Bytes::from(html));
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/html; charset=utf-8"));
+            response
+        }
+    }
+}
+
 pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
     let services = &gateway.state().services;
+    if let Some(path) = request.uri().path().strip_prefix("/sandbox/oauth/") {
+        let path = path.to_owned();
+        return oauth(gateway, &request, &path);
+    }
     let query = request.uri().query();
     match (request.method().as_str(), request.uri().path()) {
         ("GET", "/sandbox/sms-outbox") => {

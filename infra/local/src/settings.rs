@@ -4,7 +4,9 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use rand::{rngs::OsRng, RngCore};
-use shared::config::{Config, DataKey, Environment, Provider, Secrets, StaffPool};
+use shared::config::{
+    Config, DataKey, Environment, OAuthConfig, Provider, Secrets, StaffPool, LOCAL_OAUTH_REDIRECT_URI,
+};
 use shared::tables::TableNames;
 use std::path::{Path, PathBuf};
 
@@ -56,8 +58,18 @@ pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>, staff: StaffPoo
         registry: Provider::Sandbox { outbox_file: None },
         payouts: Provider::Sandbox { outbox_file: None },
         risk: Provider::Sandbox { outbox_file: None },
+        oauth: sandbox_oauth(3000),
         secrets,
         cors_allowed_origins: LOCAL_CONSOLE_ORIGINS.iter().map(|o| o.to_string()).collect(),
+    }
+}
+
+/// The sandbox identity providers served by the local server on `port` (the OAuth client of
+/// each provider talks to them over HTTP there) [LOGIN-2].
+pub fn sandbox_oauth(port: u16) -> OAuthConfig {
+    OAuthConfig::Sandbox {
+        endpoint: format!("http://127.0.0.1:{port}/sandbox/oauth"),
+        redirect_uri: LOCAL_OAUTH_REDIRECT_URI.into(),
     }
 }
 

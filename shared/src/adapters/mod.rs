@@ -9,6 +9,7 @@ pub mod email;
 pub mod enterprise;
 pub mod face;
 pub mod http_json;
+pub mod oauth;
 pub mod outbox;
 pub mod resources;
 pub mod s3;

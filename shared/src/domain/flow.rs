@@ -27,10 +27,11 @@ pub enum FlowKind {
     SubjectChange,
     AccountDeletion,
     Erasure,
+    ThirdPartyAuthorization,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 13] = [
+    pub const ALL: [FlowKind; 14] = [
         FlowKind::SignIn,
         FlowKind::PhoneChange,
         FlowKind::PasswordReset,
@@ -44,6 +45,7 @@ impl FlowKind {
         FlowKind::SubjectChange,
         FlowKind::AccountDeletion,
         FlowKind::Erasure,
+        FlowKind::ThirdPartyAuthorization,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +63,7 @@ impl FlowKind {
             FlowKind::SubjectChange => "subject-change",
             FlowKind::AccountDeletion => "account-deletion",
             FlowKind::Erasure => "erasure",
+            FlowKind::ThirdPartyAuthorization => "third-party-authorization",
         }
     }
 }

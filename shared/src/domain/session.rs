@@ -18,6 +18,9 @@ pub enum SignInMethod {
     QrCodeAndSecondFactor,
     SmsCode,
     SmsCodeAndSecondFactor,
+    /// A bound third-party identity (OAuth) [LOGIN-2].
+    ThirdParty,
+    ThirdPartyAndSecondFactor,
 }
 
 impl SignInMethod {
@@ -29,6 +32,8 @@ impl SignInMethod {
             SignInMethod::QrCodeAndSecondFactor => "qr-code+2fa",
             SignInMethod::SmsCode => "sms-code",
             SignInMethod::SmsCodeAndSecondFactor => "sms-code+2fa",
+            SignInMethod::ThirdParty => "third-party",
+            SignInMethod::ThirdPartyAndSecondFactor => "third-party+2fa",
         }
     }
 
@@ -38,6 +43,9 @@ impl SignInMethod {
             SignInMethod::Password | SignInMethod::PasswordAndSecondFactor => SignInMethod::PasswordAndSecondFactor,
             SignInMethod::QrCode | SignInMethod::QrCodeAndSecondFactor => SignInMethod::QrCodeAndSecondFactor,
             SignInMethod::SmsCode | SignInMethod::SmsCodeAndSecondFactor => SignInMethod::SmsCodeAndSecondFactor,
+            SignInMethod::ThirdParty | SignInMethod::ThirdPartyAndSecondFactor => {
+                SignInMethod::ThirdPartyAndSecondFactor
+            }
         }
     }
 

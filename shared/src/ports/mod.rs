@@ -14,6 +14,7 @@ mod review;
 mod security;
 mod sessions;
 mod steps;
+mod third_party;
 
 pub use accounts::*;
 pub use changes::*;
@@ -28,6 +29,7 @@ pub use review::*;
 pub use security::*;
 pub use sessions::*;
 pub use steps::*;
+pub use third_party::*;
 
 use chrono::{DateTime, Utc};
 

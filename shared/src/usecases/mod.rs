@@ -22,6 +22,7 @@ pub mod security;
 pub mod sessions;
 pub mod sign_in;
 pub mod sweep;
+pub mod third_party;
 
 /// Where a request came from, as the gateway saw it.
 #[derive(Debug, Clone, Default)]

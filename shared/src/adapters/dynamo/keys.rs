@@ -16,6 +16,8 @@
 //! | `RECV#<account id>`              | accounts | the account's receiving account [KYC-E6]      |
 //! | `RECVNO#<hash>`                  | accounts | a receiving account number's owner            |
 //! | `LEDGER#<transfer id>`           | accounts | an inbound transfer credited to a balance     |
+//! | `3P#<provider>:<hash>`           | accounts | the account a provider's user is bound to     |
+//! | `3PBOUND#<provider>:<account id>` | accounts | an account's binding of a provider [LOGIN-2] |
 //! | `SESSION#<session id>`           | sessions | a console session                             |
 //! | `GENERATION#<account id>`        | sessions | an account's session generation [issue 15]    |
 //! | `FLOW#<kind>:<flow id>`          | flows    | a stored flow                                 |
@@ -43,6 +45,7 @@ use crate::domain::enterprise::Method;
 use crate::domain::flow::FlowKind;
 use crate::domain::ids::{AccountId, ChallengeId, FlowId, SessionId};
 use crate::domain::login::{CredentialRef, LoginName};
+use crate::domain::third_party::ThirdParty;
 use crate::domain::throttle::Throttle;
 use crate::ports::SendCounter;
 
@@ -96,6 +99,16 @@ pub(crate) fn receiving_number(number_hash: &str) -> String {
 
 pub(crate) fn ledger_entry(transfer_id: &str) -> String {
     format!("LEDGER#{transfer_id}")
+}
+
+/// The account a third-party provider's user (by keyed hash) is bound to: unique per user.
+pub(crate) fn third_party_subject(provider: ThirdParty, subject_hash: &str) -> String {
+    format!("3P#{provider}:{subject_hash}")
+}
+
+/// An account's binding of a provider: one per provider per account.
+pub(crate) fn third_party_binding(provider: ThirdParty, account: &AccountId) -> String {
+    format!("3PBOUND#{provider}:{account}")
 }
 
 pub(crate) fn session(id: &SessionId) -> String {
@@ -199,6 +212,10 @@ mod tests {
             receiving_account(&id),
             receiving_number("abc"),
             ledger_entry("abc"),
+            third_party_subject(ThirdParty::Wechat, "abc"),
+            third_party_subject(ThirdParty::Qq, "abc"),
+            third_party_binding(ThirdParty::Wechat, &id),
+            third_party_binding(ThirdParty::Weibo, &id),
             open_change(&AccountId::from_raw("abc")),
             open_case("enterprise_verification", &AccountId::from_raw("abc")),
             session(&SessionId::from_raw("abc")),
