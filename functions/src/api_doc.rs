@@ -5,7 +5,7 @@
 
 use crate::{
     accounts, cases, changes, contact, deletion, enterprise, kyc, mfa, qr, recovery, review, security, sessions,
-    third_party,
+    sub_users, third_party,
 };
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
@@ -907,6 +907,101 @@ fn callback_example() -> Value {
         "browser_secret": "fedcba9876543210fedcba9876543210" })
 }
 
+fn sub_user() -> Value {
+    let mut v = object(vec![
+        ("sub_user_id", string()),
+        ("username", string()),
+        ("console_access", boolean()),
+        ("enabled", boolean()),
+        ("mfa_bound", boolean()),
+        ("created_at", time()),
+    ]);
+    v["properties"]["display_name"] = nullable(string());
+    v
+}
+
+fn sub_users_list() -> Value {
+    let mut v = object(vec![
+        ("sub_users", json!({ "type": "array", "items": sub_user() })),
+        ("require_mfa", boolean()),
+        ("sign_in", object(vec![("path", string()), ("account", string())])),
+        ("max_sub_users", integer()),
+    ]);
+    v["properties"]["alias"] = nullable(string());
+    v
+}
+
+fn sub_user_settings() -> Value {
+    let mut v = object(vec![("require_mfa", boolean())]);
+    v["properties"]["alias"] = nullable(string());
+    v
+}
+
+fn mfa_binding_required() -> Value {
+    object(vec![("mfa_binding_required", boolean()), ("sign_in_id", string()), ("expires_at", time())])
+}
+
+fn session_with_codes() -> Value {
+    let mut v = session();
+    v["properties"]["recovery_codes"] = strings();
+    v
+}
+
+const SUB_USER_DOCS: &[Doc] = &[
+    Doc {
+        binary: "create_sub_user",
+        request: Some(body::<sub_users::manage::NewSubUserBody>),
+        example: Some(|| json!({ "username": "ops-li", "password": "Quiet-Lantern-73", "console_access": true })),
+        success: &[(201, "the sub-user", Some(sub_user))],
+    },
+    Doc {
+        binary: "list_sub_users",
+        request: None,
+        example: None,
+        success: &[(200, "the sub-users and their settings", Some(sub_users_list))],
+    },
+    Doc {
+        binary: "set_sub_user_settings",
+        request: Some(body::<sub_users::manage::SettingsBody>),
+        example: Some(|| json!({ "require_mfa": true, "alias": "acme-ops" })),
+        success: &[(200, "the settings", Some(sub_user_settings))],
+    },
+    Doc {
+        binary: "set_sub_user_status",
+        request: Some(body::<sub_users::manage::StatusBody>),
+        example: None,
+        success: NO_CONTENT,
+    },
+    Doc {
+        binary: "reset_sub_user_password",
+        request: Some(body::<sub_users::manage::PasswordBody>),
+        example: None,
+        success: NO_CONTENT,
+    },
+    Doc { binary: "delete_sub_user", request: None, example: None, success: NO_CONTENT },
+    Doc {
+        binary: "sub_user_sign_in",
+        request: Some(body::<sub_users::sign_in::SubUserSignInBody>),
+        example: None,
+        success: &[
+            (201, "signed in: the session", Some(session)),
+            (202, "a second factor, or binding a virtual MFA device, is required", Some(mfa_binding_required)),
+        ],
+    },
+    Doc {
+        binary: "start_sign_in_totp_binding",
+        request: Some(body::<sub_users::sign_in::StartBindingBody>),
+        example: None,
+        success: &[(201, "the secret to bind", Some(totp_binding))],
+    },
+    Doc {
+        binary: "confirm_sign_in_totp_binding",
+        request: Some(body::<sub_users::sign_in::ConfirmBindingBody>),
+        example: None,
+        success: &[(201, "signed in, with the recovery codes (shown once)", Some(session_with_codes))],
+    },
+];
+
 const THIRD_PARTY_DOCS: &[Doc] = &[
     Doc {
         binary: "start_third_party_sign_in",
@@ -953,6 +1048,7 @@ pub fn doc(binary: &str) -> Option<&'static Doc> {
         .chain(CHANGE_DOCS)
         .chain(DELETION_DOCS)
         .chain(THIRD_PARTY_DOCS)
+        .chain(SUB_USER_DOCS)
         .find(|d| d.binary == binary)
 }
 
@@ -967,7 +1063,7 @@ mod tests {
             assert!(doc(l.binary).is_some(), "{} has no row in functions/src/api_doc.rs", l.binary);
         }
         let all = DOCS.iter().chain(REVIEW_DOCS).chain(ENTERPRISE_DOCS).chain(CHANGE_DOCS);
-        for d in all.chain(DELETION_DOCS).chain(THIRD_PARTY_DOCS) {
+        for d in all.chain(DELETION_DOCS).chain(THIRD_PARTY_DOCS).chain(SUB_USER_DOCS) {
             assert!(LAMBDAS.iter().any(|l| l.binary == d.binary && !l.routes.is_empty()), "{}", d.binary);
             assert!(!PAGES.contains(&d.binary), "{}: a page is not in the API description", d.binary);
         }

@@ -25,18 +25,34 @@ pub trait FromRequest: Sized {
     fn from_request(req: &Request) -> Result<Self, ApiError>;
 }
 
-/// The signed-in caller, as the authorizer established it: `UNAUTHENTICATED` otherwise, and
-/// `ACTIVATION_REQUIRED` while the account has not accepted the agreements [REG-4].
+/// The signed-in main account, as the authorizer established it: `UNAUTHENTICATED` otherwise,
+/// `ACTIVATION_REQUIRED` while the account has not accepted the agreements [REG-4], and
+/// `SUB_USER_FORBIDDEN` for a sub-user's session [LOGIN-5]: the account centre is the main
+/// account's.
 #[derive(Debug, Clone)]
 pub struct Authed(pub Principal);
 
 impl FromRequest for Authed {
     fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let AuthedUser(p) = AuthedUser::from_request(req)?;
+        if p.credential.main_account().is_some() {
+            return Err(Error::SubUserForbidden.into());
+        }
+        Ok(Authed(p))
+    }
+}
+
+/// The signed-in main account or sub-user: the routes of one's own sessions, password and step-up.
+#[derive(Debug, Clone)]
+pub struct AuthedUser(pub Principal);
+
+impl FromRequest for AuthedUser {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
         let AuthedAllowingActivation(p) = AuthedAllowingActivation::from_request(req)?;
         if p.activation_pending {
             return Err(Error::ActivationRequired.into());
         }
-        Ok(Authed(p))
+        Ok(AuthedUser(p))
     }
 }
 
@@ -153,6 +169,8 @@ path_params! {
     ApplicationId = "application_id" => ids::FlowId;
     /// `{deletion_id}`
     DeletionId = "deletion_id" => ids::FlowId;
+    /// `{sub_user_id}`
+    SubUserId = "sub_user_id" => ids::AccountId;
 }
 
 /// A signed-in staff user, from the claims the HTTP API's JWT authorizer checked (the staff user

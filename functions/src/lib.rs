@@ -27,6 +27,7 @@ pub mod review;
 pub mod security;
 pub mod sessions;
 pub mod state;
+pub mod sub_users;
 pub mod third_party;
 pub mod workers;
 

@@ -9,7 +9,7 @@
 
 use crate::{
     accounts, authorizer, cases, changes, codes, contact, dashboard, deletion, enterprise, fallback, kyc, mfa, qr,
-    recovery, review, security, sessions, third_party, workers, AppState,
+    recovery, review, security, sessions, sub_users, third_party, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -245,6 +245,19 @@ lambdas! {
     unbind_third_party => third_party::bindings::unbind, data_key: false,
         routes: [DELETE "/v1/security/third-party/{provider}"];
     list_third_party => third_party::bindings::list, data_key: false, routes: [GET "/v1/security/third-party"];
+    create_sub_user => sub_users::manage::create, data_key: false, routes: [POST "/v1/sub-users"];
+    list_sub_users => sub_users::manage::list, data_key: false, routes: [GET "/v1/sub-users"];
+    set_sub_user_settings => sub_users::manage::settings, data_key: false, routes: [PUT "/v1/sub-users/settings"];
+    set_sub_user_status => sub_users::manage::status, data_key: false,
+        routes: [PUT "/v1/sub-users/{sub_user_id}/status"];
+    reset_sub_user_password => sub_users::manage::password, data_key: false,
+        routes: [PUT "/v1/sub-users/{sub_user_id}/password"];
+    delete_sub_user => sub_users::manage::delete, data_key: false, routes: [DELETE "/v1/sub-users/{sub_user_id}"];
+    sub_user_sign_in => sub_users::sign_in::sign_in, data_key: false, routes: [POST "/v1/sub-user-sessions"];
+    start_sign_in_totp_binding => sub_users::sign_in::start_binding, data_key: true,
+        routes: [POST "/v1/sessions/second-factor/totp-binding"];
+    confirm_sign_in_totp_binding => sub_users::sign_in::confirm_binding, data_key: true,
+        routes: [POST "/v1/sessions/second-factor/totp-binding/confirmation"];
 }
 
 /// What the authorizer Lambda runs for an event.

@@ -401,6 +401,16 @@ errors! {
     #[error("the cloud account of this passport account is still being erased")]
     DeletionInProgress
         => 409 "DELETION_IN_PROGRESS" "the deleted cloud account is still being erased: activate again in a few minutes";
+    #[error("a sub-user cannot do this: sign in as the main account")]
+    SubUserForbidden
+        => 403 "SUB_USER_FORBIDDEN"
+            "a sub-user session cannot reach the main account's account centre (verification, contacts, deletion, sub-users, protection): sign in as the main account";
+    #[error("the main account already has a sub-user with this username")]
+    SubUserNameTaken => 409 "SUB_USER_NAME_TAKEN" "the main account already has a sub-user with this username";
+    #[error("the main account has the maximum number of sub-users")]
+    SubUserLimit => 409 "SUB_USER_LIMIT" "the main account has 100 sub-users: delete one first";
+    #[error("another account uses this alias")]
+    AliasTaken => 409 "ALIAS_TAKEN" "another main account uses this sign-in alias: choose another";
     #[error("an outside provider is unavailable")]
     ProviderUnavailable(#[source] Cause)
         => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS, face, bank, registry, payout, identity) did not answer; retry",

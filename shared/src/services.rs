@@ -21,7 +21,8 @@ use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, IdentityProvider,
     IdentityProviders, InboundBank, KycStore, Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules,
-    SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory, StepStore, ThirdPartyStore, UploadStore,
+    SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore,
+    UploadStore,
 };
 use std::sync::Arc;
 
@@ -85,6 +86,8 @@ pub struct Services {
     pub changes: Arc<dyn ChangeStore>,
     /// Account deletion and erasure [DEL-3].
     pub deletions: Arc<dyn DeletionStore>,
+    /// Sub-users of main accounts [LOGIN-5].
+    pub sub_users: Arc<dyn SubUserStore>,
     /// Third-party sign-in [LOGIN-2]: the bindings, the identity providers (over HTTP) and,
     /// locally, the sandbox provider's own side that the local gateway serves.
     pub third_party: Arc<dyn ThirdPartyStore>,
@@ -210,6 +213,7 @@ impl Services {
             enterprise: store.clone(),
             changes: store.clone(),
             deletions: store.clone(),
+            sub_users: store.clone(),
             third_party: store.clone(),
             identity_providers: Arc::new(identity_providers),
             sandbox_oauth,

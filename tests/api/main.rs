@@ -34,6 +34,7 @@ mod sign_in;
 mod sms_codes;
 mod storage;
 mod student;
+mod sub_users;
 mod template;
 mod third_party;
 mod uploads;

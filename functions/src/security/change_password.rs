@@ -2,7 +2,7 @@
 //! sign out every other session.
 
 use crate::api::{json_response, ApiResult};
-use crate::extract::{Authed, Json};
+use crate::extract::{AuthedUser, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
@@ -19,7 +19,11 @@ pub struct ChangePasswordBody {
     revoke_other_sessions: bool,
 }
 
-pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<ChangePasswordBody>) -> ApiResult {
+pub async fn handle(
+    state: &AppState,
+    AuthedUser(principal): AuthedUser,
+    Json(b): Json<ChangePasswordBody>,
+) -> ApiResult {
     let revoked =
         change_password(&state.services, &principal, &b.current_password, &b.new_password, b.revoke_other_sessions)
             .await?;

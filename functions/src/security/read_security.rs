@@ -2,13 +2,13 @@
 //! timeout, the factors the account has.
 
 use crate::api::{json_response, ApiResult};
-use crate::extract::Authed;
+use crate::extract::AuthedUser;
 use crate::AppState;
 use http::StatusCode;
 use serde_json::json;
 use shared::usecases::security::read_security;
 
-pub async fn handle(state: &AppState, Authed(principal): Authed) -> ApiResult {
+pub async fn handle(state: &AppState, AuthedUser(principal): AuthedUser) -> ApiResult {
     let v = read_security(&state.services, &principal).await?;
     Ok(json_response(
         StatusCode::OK,

@@ -2,7 +2,7 @@
 //! sensitive operations are allowed for five minutes [MFA-1, MFA-2].
 
 use crate::api::{json_response, ApiResult};
-use crate::extract::{Authed, Json};
+use crate::extract::{AuthedUser, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
@@ -19,7 +19,7 @@ pub struct StepUpBody {
     challenge_id: Option<shared::domain::ids::ChallengeId>,
 }
 
-pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<StepUpBody>) -> ApiResult {
+pub async fn handle(state: &AppState, AuthedUser(principal): AuthedUser, Json(b): Json<StepUpBody>) -> ApiResult {
     let proof = FactorProof { factor: b.factor, code: b.code.into(), challenge_id: b.challenge_id };
     let until = step_up(&state.services, &principal, proof).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "step_up_expires_at": until.to_rfc3339() })))

@@ -1,13 +1,13 @@
 //! `GET /v1/sessions`: my live sessions, newest first, the current one marked.
 
 use crate::api::{json_response, ApiResult};
-use crate::extract::Authed;
+use crate::extract::AuthedUser;
 use crate::AppState;
 use http::StatusCode;
 use serde_json::json;
 use shared::usecases::sessions::list_sessions;
 
-pub async fn handle(state: &AppState, Authed(principal): Authed) -> ApiResult {
+pub async fn handle(state: &AppState, AuthedUser(principal): AuthedUser) -> ApiResult {
     let sessions = list_sessions(&state.services, &principal).await?;
     let items: Vec<_> = sessions
         .into_iter()

@@ -29,6 +29,14 @@ pub(crate) fn sign_in_response(outcome: &SignInOutcome) -> Response<Body> {
                 "expires_at": expires_at.to_rfc3339(),
             }),
         ),
+        SignInOutcome::MfaBindingRequired { flow_id, expires_at } => json_response(
+            StatusCode::ACCEPTED,
+            &json!({
+                "mfa_binding_required": true,
+                "sign_in_id": flow_id,
+                "expires_at": expires_at.to_rfc3339(),
+            }),
+        ),
     }
 }
 

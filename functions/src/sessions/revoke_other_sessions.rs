@@ -1,13 +1,13 @@
 //! `DELETE /v1/sessions/others`: sign out every session but this one.
 
 use crate::api::{json_response, ApiResult};
-use crate::extract::Authed;
+use crate::extract::AuthedUser;
 use crate::AppState;
 use http::StatusCode;
 use serde_json::json;
 use shared::usecases::sessions::revoke_other_sessions;
 
-pub async fn handle(state: &AppState, Authed(principal): Authed) -> ApiResult {
+pub async fn handle(state: &AppState, AuthedUser(principal): AuthedUser) -> ApiResult {
     let revoked = revoke_other_sessions(&state.services, &principal).await?;
     Ok(json_response(StatusCode::OK, &json!({ "revoked": revoked })))
 }

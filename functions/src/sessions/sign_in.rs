@@ -37,6 +37,7 @@ pub async fn handle(state: &AppState, Json(b): Json<SignInBody>, caller: Caller)
         password: b.password,
         passport: b.account_type == AccountType::Passport,
         captcha: b.captcha_id.zip(b.captcha_answer),
+        sub_user_of: None,
     };
     Ok(sign_in_response(&sign_in(&state.services, request, &caller).await?))
 }

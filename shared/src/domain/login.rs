@@ -21,6 +21,8 @@ pub enum LoginName {
     Phone(String),
     /// A passport account's email, by keyed hash.
     Email(String),
+    /// A sub-user's username within its main account [LOGIN-5].
+    SubUser(AccountId, String),
 }
 
 impl fmt::Debug for LoginName {
@@ -30,6 +32,7 @@ impl fmt::Debug for LoginName {
             LoginName::PassportName(_) => f.write_str("LoginName::PassportName(..)"),
             LoginName::Phone(_) => f.write_str("LoginName::Phone(..)"),
             LoginName::Email(_) => f.write_str("LoginName::Email(..)"),
+            LoginName::SubUser(..) => f.write_str("LoginName::SubUser(..)"),
         }
     }
 }
@@ -41,6 +44,8 @@ pub enum CredentialRef {
     Cloud(String),
     /// A passport account's one credential.
     Passport(AccountId),
+    /// A sub-user of a main account, by the main account and the sub-user's username [LOGIN-5].
+    SubUser(AccountId, String),
 }
 
 impl CredentialRef {
@@ -48,7 +53,16 @@ impl CredentialRef {
     pub fn cloud_username(&self) -> Option<&str> {
         match self {
             CredentialRef::Cloud(name) => Some(name),
+            CredentialRef::SubUser(_, name) => Some(name),
             CredentialRef::Passport(_) => None,
+        }
+    }
+
+    /// The main account of a sub-user's credential.
+    pub fn main_account(&self) -> Option<&AccountId> {
+        match self {
+            CredentialRef::SubUser(main, _) => Some(main),
+            _ => None,
         }
     }
 
@@ -57,6 +71,7 @@ impl CredentialRef {
         match self {
             CredentialRef::Cloud(name) => Some(LoginName::Cloud(name.clone())),
             CredentialRef::Passport(_) => None,
+            CredentialRef::SubUser(main, name) => Some(LoginName::SubUser(main.clone(), name.clone())),
         }
     }
 }
@@ -68,6 +83,7 @@ impl fmt::Display for CredentialRef {
         match self {
             CredentialRef::Cloud(name) => write!(f, "cloud:{name}"),
             CredentialRef::Passport(id) => write!(f, "passport:{id}"),
+            CredentialRef::SubUser(main, name) => write!(f, "sub:{main}:{name}"),
         }
     }
 }
@@ -78,6 +94,12 @@ impl FromStr for CredentialRef {
         match s.split_once(':') {
             Some(("cloud", name)) if !name.is_empty() => Ok(CredentialRef::Cloud(name.to_owned())),
             Some(("passport", id)) if !id.is_empty() => Ok(CredentialRef::Passport(AccountId::from_raw(id))),
+            Some(("sub", rest)) => match rest.split_once(':') {
+                Some((main, name)) if !main.is_empty() && !name.is_empty() => {
+                    Ok(CredentialRef::SubUser(AccountId::from_raw(main), name.to_owned()))
+                }
+                _ => Err("not a credential reference".into()),
+            },
             _ => Err("not a credential reference".into()),
         }
     }
@@ -102,7 +124,11 @@ mod tests {
 
     #[test]
     fn credential_refs_round_trip_through_their_text_form() {
-        for c in [CredentialRef::Cloud("alice".into()), CredentialRef::Passport(AccountId::from_raw("ab12"))] {
+        for c in [
+            CredentialRef::Cloud("alice".into()),
+            CredentialRef::Passport(AccountId::from_raw("ab12")),
+            CredentialRef::SubUser(AccountId::from_raw("ab12"), "dev-ops".into()),
+        ] {
             assert_eq!(c.to_string().parse::<CredentialRef>(), Ok(c));
         }
         assert!("pp:ab12".parse::<CredentialRef>().is_err());

@@ -28,6 +28,7 @@ pub mod security;
 pub mod session;
 pub mod sign_in;
 pub mod staff;
+pub mod sub_user;
 pub mod third_party;
 pub mod throttle;
 pub mod totp;

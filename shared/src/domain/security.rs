@@ -66,6 +66,8 @@ impl Default for ChosenFactors {
 impl ChosenFactors {
     pub const BOTH: ChosenFactors = ChosenFactors { sms: true, totp: true };
     pub const SMS: ChosenFactors = ChosenFactors { sms: true, totp: false };
+    /// Virtual MFA alone: what a main account requiring 2FA asks of its sub-users [LOGIN-5].
+    pub const TOTP: ChosenFactors = ChosenFactors { sms: false, totp: true };
 
     /// One or both of `sms` and `totp` (a recovery code is not a choice of its own).
     pub fn from_list(list: &[Factor]) -> Result<Self, &'static str> {

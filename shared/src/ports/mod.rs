@@ -14,6 +14,7 @@ mod review;
 mod security;
 mod sessions;
 mod steps;
+mod sub_users;
 mod third_party;
 
 pub use accounts::*;
@@ -29,6 +30,7 @@ pub use review::*;
 pub use security::*;
 pub use sessions::*;
 pub use steps::*;
+pub use sub_users::*;
 pub use third_party::*;
 
 use chrono::{DateTime, Utc};

@@ -9,7 +9,7 @@ use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore,
     Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore,
-    SmsSender, StaffDirectory, StepStore, ThirdPartyStore, UploadStore,
+    SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore, UploadStore,
 };
 use crate::services::Services;
 
@@ -56,6 +56,7 @@ capability!(/** The bank of the receiving accounts. */ HasInboundBank, inbound_b
 capability!(/** The risk rules. */ HasRisk, risk -> dyn RiskRules, risk);
 capability!(/** Subject changes. */ HasChanges, changes -> dyn ChangeStore, changes);
 capability!(/** Account deletion and erasure. */ HasDeletions, deletions -> dyn DeletionStore, deletions);
+capability!(/** Sub-users of main accounts. */ HasSubUsers, sub_users -> dyn SubUserStore, sub_users);
 capability!(/** Third-party bindings [LOGIN-2]. */ HasThirdParty, third_party -> dyn ThirdPartyStore, third_party);
 
 /// The identity providers of third-party sign-in [LOGIN-2].

@@ -21,6 +21,7 @@ pub mod review;
 pub mod security;
 pub mod sessions;
 pub mod sign_in;
+pub mod sub_users;
 pub mod sweep;
 pub mod third_party;
 

@@ -3,6 +3,7 @@
 
 use super::deps::{
     HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasOutbox, HasSecurity, HasSessions, HasSignIn, HasSteps,
+    HasSubUsers,
 };
 use super::factors::{self, record_of, recovery_code_hash, require_step_up, FactorProof};
 use super::flows::advance;
@@ -263,7 +264,7 @@ pub async fn set_protection(
 /// The idle timeout of the account's sessions [LOGIN-4]: 15 minutes to 23 hours 59 minutes.
 /// Sessions signed in from now on use it, and so does the current one (from now) [LOGIN-4].
 pub async fn set_idle_timeout(
-    deps: &(impl HasClock + HasSessions + HasSecurity),
+    deps: &(impl HasClock + HasSessions + HasSecurity + HasSubUsers),
     principal: &Principal,
     minutes: i64,
 ) -> Result<()> {
@@ -272,6 +273,8 @@ pub async fn set_idle_timeout(
     deps.security()
         .change_security(&principal.credential, &principal.account_id, SecurityChange::IdleTimeout { secs })
         .await?;
+    // A main account's idle timeout applies to its sub-users [LOGIN-5].
+    deps.sub_users().set_idle_timeout(&principal.account_id, secs).await?;
     deps.sessions().set_idle_timeout(&principal.session_id, &principal.account_id, secs, deps.clock().now()).await
 }
 

@@ -35,6 +35,8 @@ pub struct SignIn {
     /// A solved captcha, which lets a sign-in through a username's failure window from a source
     /// that did not fill it (the owner, when someone else keeps failing) [LOGIN-6].
     pub captcha: Option<(FlowId, String)>,
+    /// A sub-user's sign-in: the main account it belongs to [LOGIN-5].
+    pub sub_user_of: Option<AccountId>,
 }
 
 /// A password sign-in either yields a session or, under login protection, a pending flow that
@@ -42,7 +44,17 @@ pub struct SignIn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInOutcome {
     SignedIn(SignedIn),
-    SecondFactorRequired { flow_id: FlowId, factors: Vec<Factor>, expires_at: DateTime<Utc> },
+    SecondFactorRequired {
+        flow_id: FlowId,
+        factors: Vec<Factor>,
+        expires_at: DateTime<Utc>,
+    },
+    /// A sub-user whose main account requires 2FA and who has no device yet: it binds one to
+    /// complete the sign-in [LOGIN-5].
+    MfaBindingRequired {
+        flow_id: FlowId,
+        expires_at: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +73,10 @@ pub async fn sign_in(
     caller: &Caller,
 ) -> Result<SignInOutcome> {
     let now = deps.clock().now();
-    let name = login_name_of(deps, &request.username, request.passport);
+    let name = match &request.sub_user_of {
+        Some(main) => LoginName::SubUser(main.clone(), normalised_name(&request.username)),
+        None => login_name_of(deps, &request.username, request.passport),
+    };
     let user_throttle = name_window(deps, &name);
     let source = deps.keys().keyed_hash("source", &caller.source_ip);
     let user_here = match &user_throttle {
@@ -157,15 +172,6 @@ pub(crate) async fn first_factor_passed(
         let written = deps.steps().write(&writes).await?.is_ok();
         return Ok(written.then(|| SignInOutcome::SignedIn(signed_in(deps, &session))));
     }
-    let factors: Vec<Factor> = protection
-        .factors
-        .passing(protection.totp_bound)
-        .into_iter()
-        .filter(|f| Some(*f) != method.proven_factor())
-        .collect();
-    if factors.is_empty() {
-        return Err(Error::SecondFactorUnavailable);
-    }
     let now = deps.clock().now();
     let flow_id = FlowId::generate();
     let expires_at = now + security::LOGIN_FLOW_TTL;
@@ -179,6 +185,21 @@ pub(crate) async fn first_factor_passed(
         method,
         session_generation: whom.generation,
     };
+    // A sub-user has no phone: required 2FA is the virtual MFA device, bound now if need be.
+    if whom.credential.main_account().is_some() && !protection.totp_bound {
+        writes.push(Write::NewSignIn(&flow_id, &flow));
+        let written = deps.steps().write(&writes).await?.is_ok();
+        return Ok(written.then(|| SignInOutcome::MfaBindingRequired { flow_id: flow_id.clone(), expires_at }));
+    }
+    let factors: Vec<Factor> = protection
+        .factors
+        .passing(protection.totp_bound)
+        .into_iter()
+        .filter(|f| Some(*f) != method.proven_factor())
+        .collect();
+    if factors.is_empty() {
+        return Err(Error::SecondFactorUnavailable);
+    }
     writes.push(Write::NewSignIn(&flow_id, &flow));
     let written = deps.steps().write(&writes).await?.is_ok();
     Ok(written.then(|| SignInOutcome::SecondFactorRequired { flow_id: flow_id.clone(), factors, expires_at }))
@@ -199,12 +220,17 @@ pub(crate) fn login_name_of(deps: &impl HasKeys, identifier: &str, passport: boo
             return LoginName::Email(codes::email_target(deps, email.as_str()));
         }
     }
-    let name: String = id.to_ascii_lowercase().chars().filter(|c| *c != ':').take(64).collect();
+    let name = normalised_name(id);
     if passport {
         LoginName::PassportName(name)
     } else {
         LoginName::Cloud(name)
     }
+}
+
+/// A typed username as a key: lower case, no `:` (key separators), at most 64 characters.
+fn normalised_name(typed: &str) -> String {
+    typed.trim().to_ascii_lowercase().chars().filter(|c| *c != ':').take(64).collect()
 }
 
 /// The failure window of a sign-in name (existing or not), by keyed hash.
@@ -214,12 +240,15 @@ fn name_window(deps: &impl HasKeys, name: &LoginName) -> Throttle {
         LoginName::PassportName(n) => ("username/passport-name", n),
         LoginName::Phone(hash) => ("username/phone", hash),
         LoginName::Email(hash) => ("username/email", hash),
+        LoginName::SubUser(main, name) => {
+            return Throttle::Username(deps.keys().keyed_hash("username/sub-user", &format!("{main}:{name}")));
+        }
     };
     Throttle::Username(deps.keys().keyed_hash(domain, text))
 }
 
 /// A pending sign-in that can still take a second factor.
-async fn pending(deps: &(impl HasClock + HasFlows), flow_id: &FlowId) -> Result<Versioned<PendingSignIn>> {
+pub(crate) async fn pending(deps: &(impl HasClock + HasFlows), flow_id: &FlowId) -> Result<Versioned<PendingSignIn>> {
     let current = deps.flows::<PendingSignIn>().load(flow_id).await?.ok_or(Error::SignInFlowInvalid)?;
     if current.flow.expires_at <= deps.clock().now() {
         return Err(Error::SignInFlowInvalid);
@@ -228,7 +257,7 @@ async fn pending(deps: &(impl HasClock + HasFlows), flow_id: &FlowId) -> Result<
     Ok(current)
 }
 
-fn closed(c: Closed) -> Error {
+pub(crate) fn closed(c: Closed) -> Error {
     match c {
         Closed::Exhausted => Error::SecondFactorAttemptsExceeded,
         Closed::Expired | Closed::Finished => Error::SignInFlowInvalid,
@@ -322,7 +351,12 @@ pub(crate) struct SessionFor<'a> {
 }
 
 /// A new session, to write with the step that signs in.
-fn new_session(deps: &impl HasClock, whom: &SessionFor<'_>, method: SignInMethod, caller: &Caller) -> NewSession {
+pub(crate) fn new_session(
+    deps: &impl HasClock,
+    whom: &SessionFor<'_>,
+    method: SignInMethod,
+    caller: &Caller,
+) -> NewSession {
     let now = deps.clock().now();
     NewSession {
         session_id: SessionId::generate(),
@@ -339,7 +373,7 @@ fn new_session(deps: &impl HasClock, whom: &SessionFor<'_>, method: SignInMethod
 }
 
 /// The answer to a sign-in whose session was written: its token.
-fn signed_in(deps: &impl HasKeys, session: &NewSession) -> SignedIn {
+pub(crate) fn signed_in(deps: &impl HasKeys, session: &NewSession) -> SignedIn {
     let token = deps.keys().issue_token(
         session.account_id.as_str(),
         session.session_id.as_str(),

@@ -92,6 +92,13 @@ pub(crate) struct CredentialItem {
     /// (both move together): a new session is born in it [LOGIN-7, issue 15].
     #[serde(default)]
     pub session_generation: u64,
+    /// A sub-user without console access signs in to nothing (API access only) [LOGIN-5].
+    #[serde(default = "on", skip_serializing_if = "is_on")]
+    pub console_access: bool,
+}
+
+fn is_on(v: &bool) -> bool {
+    *v
 }
 
 fn on() -> bool {
@@ -113,11 +120,13 @@ pub(crate) enum CredentialStatus {
     Active,
     /// The account was deleted: the item keeps its username taken and signs in to nothing [DEL-3].
     Deleted,
+    /// A sub-user its main account disabled [LOGIN-5].
+    Disabled,
 }
 
 impl CredentialItem {
     pub(crate) fn active(&self) -> bool {
-        self.status == CredentialStatus::Active
+        self.status == CredentialStatus::Active && self.console_access
     }
 }
 
@@ -216,6 +225,7 @@ impl AccountStore for DynamoStore {
             recovery_codes: BTreeMap::new(),
             activated: !account.legacy,
             session_generation: 0,
+            console_access: true,
         };
         let item = AccountItem {
             pk: keys::account(&account.account_id),

@@ -7,6 +7,9 @@
 //! | `ACCOUNT#<account id>`           | accounts | the account                                   |
 //! | `LOGIN#<username>`               | accounts | a cloud account's credential                  |
 //! | `LOGIN#pp:<account id>`          | accounts | a passport account's credential               |
+//! | `LOGIN#sub:<main>:<name>`        | accounts | a sub-user's credential [LOGIN-5]             |
+//! | `SUBUSERS#<main account id>`     | accounts | a main account's sub-users and their settings |
+//! | `SUBALIAS#<alias>`               | accounts | the main account an alias names               |
 //! | `LOGIN#phone:<hash>` ...         | accounts | a passport sign-in alias (phone, email, name) |
 //! | `PHONE#<hash>`                   | accounts | a phone's accounts: counters [REG-2, REG-3]   |
 //! | `PASSPORT#<hash>`                | accounts | the passport account a phone signs in to      |
@@ -57,6 +60,7 @@ pub(crate) fn credential(c: &CredentialRef) -> String {
     match c {
         CredentialRef::Cloud(username) => format!("LOGIN#{username}"),
         CredentialRef::Passport(id) => format!("LOGIN#pp:{id}"),
+        CredentialRef::SubUser(main, name) => format!("LOGIN#sub:{main}:{name}"),
     }
 }
 
@@ -66,7 +70,18 @@ pub(crate) fn login(name: &LoginName) -> String {
         LoginName::PassportName(name) => format!("LOGIN#passport-name:{name}"),
         LoginName::Phone(hash) => format!("LOGIN#phone:{hash}"),
         LoginName::Email(hash) => format!("LOGIN#email:{hash}"),
+        LoginName::SubUser(main, name) => format!("LOGIN#sub:{main}:{name}"),
     }
+}
+
+/// A main account's sub-user directory [LOGIN-5].
+pub(crate) fn sub_users(main: &AccountId) -> String {
+    format!("SUBUSERS#{main}")
+}
+
+/// The main account an alias names [LOGIN-5].
+pub(crate) fn sub_user_alias(alias: &str) -> String {
+    format!("SUBALIAS#{alias}")
 }
 
 pub(crate) fn phone_accounts(phone_hash: &str) -> String {

@@ -16,6 +16,7 @@ mod security;
 mod sessions;
 mod sign_in;
 mod steps;
+mod sub_users;
 mod third_party;
 
 use crate::error::{Cause, Error};

@@ -100,6 +100,7 @@ impl DynamoStore {
             recovery_codes: BTreeMap::new(),
             activated: a.activated,
             session_generation: 0,
+            console_access: true,
         };
         let account = AccountItem {
             pk: keys::account(&a.account_id),

@@ -35,6 +35,7 @@ impl DynamoStore {
                 target
             }
             (LoginName::Cloud(username), None) => CredentialRef::Cloud(username.clone()),
+            (LoginName::SubUser(main, name), None) => CredentialRef::SubUser(main.clone(), name.clone()),
             (_, None) => return Ok(None),
         };
         let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;

@@ -1,0 +1,3 @@
+//! Lambda entry point: `PUT /v1/sub-users/{sub_user_id}/status`.
+
+functions::http_lambda!(functions::sub_users::manage::status);

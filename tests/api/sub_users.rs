@@ -1,0 +1,239 @@
+//! Sub-users [LOGIN-5] through the API: the main account's management, the sub-users' own entry
+//! (by AccountId or alias), the 2FA the main account requires (a device bound at sign-in), its
+//! idle timeout, the 403s, and disabling or deleting that ends sessions at once.
+
+use api_tests::*;
+use bytes::Bytes;
+use chrono::Duration;
+use serde_json::{json, Value};
+
+const SUB_PASSWORD: &str = "Quiet-Lantern-73";
+
+/// A main account (signed in and stepped up): (token, account id).
+async fn main_account(app: &TestApp) -> (String, String) {
+    let (_, phone, token) = app.signed_in_user().await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let id =
+        app.call("GET", "/v1/accounts/me", Some(&token), None).await.body["account_id"].as_str().unwrap().to_owned();
+    (token, id)
+}
+
+async fn create(app: &TestApp, token: &str, username: &str) -> Reply {
+    let body = json!({"username": username, "password": SUB_PASSWORD, "display_name": "运维 李"});
+    app.call("POST", "/v1/sub-users", Some(token), Some(body)).await
+}
+
+async fn sub_sign_in(app: &TestApp, account: &str, username: &str, password: &str) -> Reply {
+    let body = json!({"account": account, "username": username, "password": password});
+    app.call("POST", "/v1/sub-user-sessions", None, Some(body)).await
+}
+
+fn token_of(reply: &Reply) -> String {
+    reply.body["access_token"].as_str().unwrap_or_else(|| panic!("{:?}", reply.body)).to_owned()
+}
+
+fn error(r: &Reply) -> (u16, Value, Value) {
+    (r.status, r.body["error"]["code"].clone(), r.body["error"]["message"].clone())
+}
+
+#[tokio::test]
+async fn a_main_account_creates_lists_and_its_sub_users_sign_in_by_account_id_or_alias() {
+    let app = spawn_app().await;
+    let (token, main) = main_account(&app).await;
+    let created = create(&app, &token, "Ops-Li").await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!((created.body["username"].clone(), created.body["enabled"].clone()), (json!("ops-li"), json!(true)));
+    assert_eq!(create(&app, &token, "ops-li").await.code(), "SUB_USER_NAME_TAKEN", "unique within the main account");
+    let weak =
+        app.call("POST", "/v1/sub-users", Some(&token), Some(json!({"username": "devops", "password": "Devops-Lantern-1"}))).await;
+    assert_eq!((weak.status, weak.code()), (422, "WEAK_PASSWORD"), "the main account's password policy");
+    // Another main account may have a sub-user of the same name.
+    let (other, _) = main_account(&app).await;
+    assert_eq!(create(&app, &other, "ops-li").await.status, 201);
+
+    let listed = app.call("GET", "/v1/sub-users", Some(&token), None).await;
+    assert_eq!(listed.body["sub_users"].as_array().unwrap().len(), 1, "{:?}", listed.body);
+    assert_eq!(listed.body["sign_in"]["account"], json!(main));
+
+    let signed_in = sub_sign_in(&app, &main, "OPS-LI", SUB_PASSWORD).await;
+    assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
+    assert_eq!(signed_in.body["account_id"], created.body["sub_user_id"]);
+
+    let alias = format!("acme-{}", &main[..8]);
+    let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"alias": alias}))).await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    let taken = app.call("PUT", "/v1/sub-users/settings", Some(&other), Some(json!({"alias": alias}))).await;
+    assert_eq!(taken.code(), "ALIAS_TAKEN");
+    assert_eq!(sub_sign_in(&app, &alias, "ops-li", SUB_PASSWORD).await.status, 201, "by alias");
+
+    // An unknown main account, alias or sub-user and a wrong password get the same answer.
+    let wrong = sub_sign_in(&app, &main, "ops-li", "Wrong-Lantern-99").await;
+    for other in [
+        sub_sign_in(&app, "0123456789abcdef0123456789abcdef", "ops-li", SUB_PASSWORD).await,
+        sub_sign_in(&app, "no-such-alias", "ops-li", SUB_PASSWORD).await,
+        sub_sign_in(&app, &main, "nobody", SUB_PASSWORD).await,
+    ] {
+        assert_eq!(error(&other), error(&wrong));
+    }
+    assert_eq!(wrong.code(), "INVALID_CREDENTIALS");
+}
+
+#[tokio::test]
+async fn a_sub_user_session_cannot_reach_the_main_accounts_account_centre() {
+    let app = spawn_app().await;
+    let (token, main) = main_account(&app).await;
+    assert_eq!(create(&app, &token, "auditor").await.status, 201);
+    let sub = token_of(&sub_sign_in(&app, &main, "auditor", SUB_PASSWORD).await);
+    let forbidden = [
+        ("GET", "/v1/accounts/me", None),
+        ("PUT", "/v1/accounts/me/profile", Some(json!({"display_name": "x"}))),
+        ("POST", "/v1/verifications/personal/bank-card", Some(json!({}))),
+        ("POST", "/v1/account-deletions", Some(json!({"agreements": []}))),
+        ("POST", "/v1/sub-users", Some(json!({"username": "x", "password": SUB_PASSWORD}))),
+        ("GET", "/v1/sub-users", None),
+        ("PUT", "/v1/security/protection", Some(json!({"login_protection": false, "operation_protection": true}))),
+        ("POST", "/v1/accounts/me/phone-changes", Some(json!({}))),
+        ("GET", "/v1/enterprise", None),
+    ];
+    for (method, path, body) in forbidden {
+        let reply = app.call(method, path, Some(&sub), body).await;
+        assert_eq!((reply.status, reply.code()), (403, "SUB_USER_FORBIDDEN"), "{method} {path}: {:?}", reply.body);
+    }
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&sub), None).await.status, 200, "its own sessions");
+    assert_eq!(app.call("GET", "/v1/security", Some(&sub), None).await.status, 200, "its own security view");
+    assert_eq!(app.call("DELETE", "/v1/sessions/current", Some(&sub), None).await.status, 204);
+}
+
+#[tokio::test]
+async fn disabling_or_deleting_a_sub_user_ends_its_sessions_at_once() {
+    let app = spawn_app().await;
+    let (token, main) = main_account(&app).await;
+    let id = create(&app, &token, "builder").await.body["sub_user_id"].as_str().unwrap().to_owned();
+    let sessions = [
+        token_of(&sub_sign_in(&app, &main, "builder", SUB_PASSWORD).await),
+        token_of(&sub_sign_in(&app, &main, "builder", SUB_PASSWORD).await),
+    ];
+    let path = format!("/v1/sub-users/{id}/status");
+    let status = |enabled: bool| app.call("PUT", &path, Some(&token), Some(json!({"enabled": enabled})));
+    assert_eq!(status(false).await.status, 204);
+    for s in &sessions {
+        assert_eq!(app.call("GET", "/v1/sessions", Some(s), None).await.status, 401, "ended at once");
+    }
+    let disabled = sub_sign_in(&app, &main, "builder", SUB_PASSWORD).await;
+    assert_eq!(disabled.code(), "INVALID_CREDENTIALS", "a disabled sub-user signs in to nothing");
+    let listed = app.call("GET", "/v1/sub-users", Some(&token), None).await;
+    assert_eq!(listed.body["sub_users"][0]["enabled"], false);
+    assert_eq!(status(true).await.status, 204);
+    let again = token_of(&sub_sign_in(&app, &main, "builder", SUB_PASSWORD).await);
+
+    let reset = app
+        .call(
+            "PUT",
+            &format!("/v1/sub-users/{id}/password"),
+            Some(&token),
+            Some(json!({"password": "Amber-Kettle-58"})),
+        )
+        .await;
+    assert_eq!(reset.status, 204, "{:?}", reset.body);
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&again), None).await.status, 401, "a reset ends its sessions");
+    let after_reset = token_of(&sub_sign_in(&app, &main, "builder", "Amber-Kettle-58").await);
+
+    assert_eq!(app.call("DELETE", &format!("/v1/sub-users/{id}"), Some(&token), None).await.status, 204);
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&after_reset), None).await.status, 401);
+    assert_eq!(sub_sign_in(&app, &main, "builder", "Amber-Kettle-58").await.code(), "INVALID_CREDENTIALS");
+    let gone = app.call("DELETE", &format!("/v1/sub-users/{id}"), Some(&token), None).await;
+    assert_eq!(gone.status, 404);
+    // Another main account cannot act on it.
+    let (stranger, _) = main_account(&app).await;
+    let id2 = create(&app, &token, "builder2").await.body["sub_user_id"].as_str().unwrap().to_owned();
+    let foreign =
+        app.call("PUT", &format!("/v1/sub-users/{id2}/status"), Some(&stranger), Some(json!({"enabled": false}))).await;
+    assert_eq!(foreign.status, 404, "another main account's sub-user");
+}
+
+#[tokio::test]
+async fn a_required_2fa_makes_a_sub_user_bind_a_device_before_its_session_then_pass_it() {
+    let app = spawn_app().await;
+    let (token, main) = main_account(&app).await;
+    assert_eq!(create(&app, &token, "finance").await.status, 201);
+    let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"require_mfa": true}))).await;
+    assert_eq!(set.body["require_mfa"], true, "{:?}", set.body);
+
+    let pending = sub_sign_in(&app, &main, "finance", SUB_PASSWORD).await;
+    assert_eq!(
+        (pending.status, pending.body["mfa_binding_required"].clone()),
+        (202, json!(true)),
+        "{:?}",
+        pending.body
+    );
+    assert!(pending.body.get("access_token").is_none(), "no session before the device");
+    let sign_in_id = pending.body["sign_in_id"].clone();
+    let started = app
+        .call("POST", "/v1/sessions/second-factor/totp-binding", None, Some(json!({"sign_in_id": sign_in_id})))
+        .await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    let secret = started.body["secret"].as_str().unwrap().to_owned();
+    let wrong = json!({"sign_in_id": sign_in_id, "binding_id": started.body["binding_id"], "first_code": "000000", "second_code": "000001"});
+    let refused = app.call("POST", "/v1/sessions/second-factor/totp-binding/confirmation", None, Some(wrong)).await;
+    assert_eq!(refused.code(), "SECOND_FACTOR_INVALID");
+    let body = json!({
+        "sign_in_id": sign_in_id, "binding_id": started.body["binding_id"],
+        "first_code": totp_code(&app, &secret, -1), "second_code": totp_code(&app, &secret, 0),
+    });
+    let bound = app.call("POST", "/v1/sessions/second-factor/totp-binding/confirmation", None, Some(body)).await;
+    assert_eq!(bound.status, 201, "{:?}", bound.body);
+    assert_eq!(bound.body["recovery_codes"].as_array().unwrap().len(), 10);
+    let sub = token_of(&bound);
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&sub), None).await.status, 200);
+
+    app.clock.advance(Duration::seconds(30));
+    let next = sub_sign_in(&app, &main, "finance", SUB_PASSWORD).await;
+    assert_eq!(next.body["second_factor_required"], true, "{:?}", next.body);
+    assert_eq!(next.body["factors"], json!(["totp", "recovery_code"]), "a sub-user has no phone");
+    let completed = app
+        .call(
+            "POST",
+            "/v1/sessions/second-factor",
+            None,
+            Some(json!({"sign_in_id": next.body["sign_in_id"], "factor": "totp", "code": totp_code(&app, &secret, 0)})),
+        )
+        .await;
+    assert_eq!(completed.status, 201, "{:?}", completed.body);
+}
+
+#[tokio::test]
+async fn the_main_accounts_idle_timeout_applies_to_its_sub_users() {
+    let app = spawn_app().await;
+    let (token, main) = main_account(&app).await;
+    assert_eq!(create(&app, &token, "early-bird").await.status, 201);
+    let set =
+        app.call("PUT", "/v1/security/session-settings", Some(&token), Some(json!({"idle_timeout_minutes": 15}))).await;
+    assert_eq!(set.status, 204, "{:?}", set.body);
+    assert_eq!(create(&app, &token, "late-bird").await.status, 201);
+    for name in ["early-bird", "late-bird"] {
+        let signed_in = sub_sign_in(&app, &main, name, SUB_PASSWORD).await;
+        assert_eq!(signed_in.body["session"]["idle_timeout_seconds"], 900, "{name}: {:?}", signed_in.body);
+    }
+    let sub = token_of(&sub_sign_in(&app, &main, "early-bird", SUB_PASSWORD).await);
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&sub), None).await.status, 401, "idle past 15 minutes");
+}
+
+#[tokio::test]
+async fn fifty_wrong_passwords_at_once_for_a_sub_user_are_limited_like_a_main_sign_in() {
+    // LOGIN-6 for the sub-user entry: every try reserved before the password is checked
+    let app = spawn_app().await;
+    let (token, main) = main_account(&app).await;
+    assert_eq!(create(&app, &token, "target").await.status, 201);
+    let body = json!({"account": main, "username": "target", "password": "Wrong-Lantern-99"}).to_string();
+    let app = &app;
+    let calls = (0..50).map(|i| {
+        let ip = format!("198.51.100.{}", 10 + i % 8);
+        let body = Bytes::from(body.clone());
+        async move { app.call_from(&ip, "POST", "/v1/sub-user-sessions", None, body).await }
+    });
+    let replies = futures::future::join_all(calls).await;
+    let checked = replies.iter().filter(|r| r.code() == "INVALID_CREDENTIALS").count();
+    assert_eq!(checked, 5, "five wrong passwords are checked, the others refused before the check");
+    assert!(replies.iter().all(|r| ["INVALID_CREDENTIALS", "SIGN_IN_LOCKED", "CAPTCHA_REQUIRED"].contains(&r.code())));
+}
