@@ -364,3 +364,24 @@ async fn a_deletion_whose_erasure_stopped_is_finished_by_the_sweeper_and_a_secon
     let again = services.flows::<Erasure>().load(&erasure_id).await.unwrap().unwrap();
     assert_eq!((again.version, again.flow.finished_at), (done.version, done.flow.finished_at));
 }
+
+#[tokio::test]
+async fn deleting_a_main_account_ends_and_erases_its_sub_users() {
+    // DEL-3 with LOGIN-5
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let main = account_id(&app, &token).await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let body = json!({"username": "ops-li", "password": "Quiet-Lantern-73"});
+    assert_eq!(app.call("POST", "/v1/sub-users", Some(&token), Some(body)).await.status, 201);
+    let sign_in = json!({"account": main, "username": "ops-li", "password": "Quiet-Lantern-73"});
+    let sub = app.call("POST", "/v1/sub-user-sessions", None, Some(sign_in.clone())).await;
+    let sub = sub.body["access_token"].as_str().unwrap().to_owned();
+
+    assert_eq!(delete(&app, &token, &phone).await.status, 200);
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&sub), None).await.status, 401, "the sub-user's session ended");
+    let again = app.call("POST", "/v1/sub-user-sessions", None, Some(sign_in)).await;
+    assert_eq!(again.code(), "INVALID_CREDENTIALS");
+    let left = items_naming(&app, &main).await;
+    assert!(!left.iter().any(|i| i.contains("LOGIN#sub:") || i.contains("SUBUSERS#")), "{left:?}");
+}

@@ -44,8 +44,14 @@ async fn a_main_account_creates_lists_and_its_sub_users_sign_in_by_account_id_or
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!((created.body["username"].clone(), created.body["enabled"].clone()), (json!("ops-li"), json!(true)));
     assert_eq!(create(&app, &token, "ops-li").await.code(), "SUB_USER_NAME_TAKEN", "unique within the main account");
-    let weak =
-        app.call("POST", "/v1/sub-users", Some(&token), Some(json!({"username": "devops", "password": "Devops-Lantern-1"}))).await;
+    let weak = app
+        .call(
+            "POST",
+            "/v1/sub-users",
+            Some(&token),
+            Some(json!({"username": "devops", "password": "Devops-Lantern-1"})),
+        )
+        .await;
     assert_eq!((weak.status, weak.code()), (422, "WEAK_PASSWORD"), "the main account's password policy");
     // Another main account may have a sub-user of the same name.
     let (other, _) = main_account(&app).await;

@@ -223,6 +223,47 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// The main account's sub-users [LOGIN-5]: each one's sessions ended (its generation moved on)
+    /// and erased with its credential, then the directory and the alias.
+    async fn erase_sub_users(&self, main: &AccountId) -> Result<usize> {
+        use crate::ports::SubUserStore;
+        let directory = self.directory(main).await?;
+        let mut erased = 0;
+        for (id, name) in &directory.users {
+            let end = Update::builder()
+                .table_name(&self.tables.sessions)
+                .key("pk", s(keys::session_generation(id)))
+                .update_expression("ADD generation :one")
+                .expression_attribute_values(":one", n(1))
+                .build()
+                .map_err(fault("build end sub-user sessions"))?;
+            self.send_update(end, "end a sub-user's sessions").await?;
+            let sessions = self
+                .partition(
+                    &self.tables.sessions,
+                    SESSIONS.indexes[0].name,
+                    ("account_id", id.to_string()),
+                    "list a sub-user's sessions",
+                )
+                .await?;
+            let mut pks: Vec<String> = sessions.iter().filter_map(|i| get_s(i, "pk").map(str::to_owned)).collect();
+            erased += pks.len() + 1;
+            self.delete_all(&self.tables.sessions, std::mem::take(&mut pks), "erase a sub-user's sessions").await?;
+            let credential = keys::credential(&CredentialRef::SubUser(main.clone(), name.clone()));
+            self.delete_all(&self.tables.accounts, vec![credential], "erase a sub-user").await?;
+        }
+        if directory.users.is_empty() && directory.alias.is_none() {
+            return Ok(erased);
+        }
+        let mut own = vec![keys::sub_users(main)];
+        own.extend(directory.alias.as_deref().map(keys::sub_user_alias));
+        erased += own.len();
+        self.delete_all(&self.tables.accounts, own, "erase the sub-user directory").await?;
+        Ok(erased)
+    }
+}
+
 #[async_trait]
 impl DeletionStore for DynamoStore {
     async fn delete(&self, d: &Deletion<'_>) -> Result<DeleteOutcome> {
@@ -320,6 +361,7 @@ impl DeletionStore for DynamoStore {
             self.delete_all(&self.tables.flows, pks, "erase flows").await?;
         }
         erased += self.keyed_remains(erasure).await?;
+        erased += self.erase_sub_users(account).await?;
         if erasure.kind == AccountKind::Passport {
             // The passport account may activate the cloud again.
             let done = Update::builder()
