@@ -55,8 +55,9 @@ pub(crate) struct AccountItem {
     pub profile: Profile,
     #[serde(default)]
     pub sms_off: BTreeSet<String>,
-    /// The credited transfers' ledger entries (their ids), erased with the account [DEL-3].
-    #[serde(default)]
+    /// The credited transfers' ledger entries (their ids), erased with the account [DEL-3]: a
+    /// string set that each credit adds to (never written as a list).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub ledger_entries: BTreeSet<String>,
 }
 
