@@ -155,7 +155,7 @@ pub(crate) async fn first_factor_passed(
         let session = new_session(deps, &whom, method, caller);
         writes.push(Write::CreateSession(&session));
         let written = deps.steps().write(&writes).await?.is_ok();
-        return Ok(written.then(|| SignInOutcome::SignedIn(signed_in(deps, &session))));
+        return written.then(|| signed_in(deps, &session).map(SignInOutcome::SignedIn)).transpose();
     }
     let factors: Vec<Factor> = protection
         .factors
@@ -290,7 +290,7 @@ pub async fn complete_sign_in(
             Judged::Passed(mut writes) => {
                 writes.extend([Write::SignIn(&current, &finished), Write::CreateSession(&session)]);
                 if deps.steps().write(&writes).await?.is_ok() {
-                    return Ok(signed_in(deps, &session));
+                    return signed_in(deps, &session);
                 }
             }
             Judged::Wrong(mut writes, sms) => {
@@ -339,19 +339,19 @@ fn new_session(deps: &impl HasClock, whom: &SessionFor<'_>, method: SignInMethod
 }
 
 /// The answer to a sign-in whose session was written: its token.
-fn signed_in(deps: &impl HasKeys, session: &NewSession) -> SignedIn {
+fn signed_in(deps: &impl HasKeys, session: &NewSession) -> Result<SignedIn> {
     let token = deps.keys().issue_token(
         session.account_id.as_str(),
         session.session_id.as_str(),
         session.created_at.timestamp(),
         session.expires_at.timestamp(),
-    );
-    SignedIn {
+    )?;
+    Ok(SignedIn {
         access_token: Redacted::new(token),
         session_id: session.session_id.clone(),
         account_id: session.account_id.clone(),
         idle_timeout_secs: session.idle_timeout_secs,
         expires_at: session.expires_at,
         activation_pending: session.activation_pending,
-    }
+    })
 }
