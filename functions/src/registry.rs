@@ -16,7 +16,9 @@ use crate::{
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
 use lambda_http::{Body, Response};
-use shared::secrets::{SecretGroup, SecretSet, BANK_CARD, ENTERPRISE, FACE, HASH_PEPPER, MESSAGING, OAUTH, RESOURCES, TOKEN_KEYS};
+use shared::secrets::{
+    SecretGroup, SecretSet, BANK_CARD, ENTERPRISE, FACE, HASH_PEPPER, MESSAGING, OAUTH, RESOURCES, TOKEN_KEYS,
+};
 pub use shared::services::Needs;
 
 /// What an HTTP Lambda runs for a request.
@@ -318,10 +320,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
                 "start_subject_change",
             ],
         ),
-        (
-            OAUTH,
-            &["start_third_party_sign_in", "third_party_sign_in", "start_third_party_binding", "bind_third_party"],
-        ),
+        (OAUTH, &["start_third_party_sign_in", "third_party_sign_in", "start_third_party_binding", "bind_third_party"]),
     ];
     let mut set = if any(binary, WITHOUT_PEPPER) { SecretSet::NONE } else { SecretSet::NONE.with(HASH_PEPPER) };
     let mut i = 0;

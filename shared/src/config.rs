@@ -309,7 +309,10 @@ mod tests {
             env.insert(format!("{name}_ENDPOINT"), format!("https://{}.example/api", name.to_lowercase()));
         }
         for group in GROUPS {
-            env.insert(group.env_var.into(), format!("arn:aws:secretsmanager:cn-north-1:1:secret:{}", group.logical_id));
+            env.insert(
+                group.env_var.into(),
+                format!("arn:aws:secretsmanager:cn-north-1:1:secret:{}", group.logical_id),
+            );
         }
         env
     }
@@ -406,6 +409,9 @@ mod tests {
         }
         let config = load(&env).unwrap();
         assert!(!format!("{config:?}").contains("ssss"));
-        assert_eq!(config.secrets.id(crate::secrets::HASH_PEPPER), Some("arn:aws:secretsmanager:cn-north-1:1:secret:HashPepperSecret"));
+        assert_eq!(
+            config.secrets.id(crate::secrets::HASH_PEPPER),
+            Some("arn:aws:secretsmanager:cn-north-1:1:secret:HashPepperSecret")
+        );
     }
 }

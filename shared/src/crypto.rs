@@ -3,6 +3,7 @@
 //! password hashing (argon2id at OWASP's parameters).
 
 use crate::error::{Error, Result};
+use crate::secrets::TokenKeys;
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -12,7 +13,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::{rngs::OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use crate::secrets::TokenKeys;
 use std::fmt;
 use std::sync::Arc;
 
@@ -366,7 +366,8 @@ mod tests {
 
     #[test]
     fn a_rotation_keeps_both_keys_valid_and_signs_with_the_current_one() {
-        let (old, new) = (b"old-key-old-key-old-key-old-key-1".as_slice(), b"new-key-new-key-new-key-new-key-2".as_slice());
+        let (old, new) =
+            (b"old-key-old-key-old-key-old-key-1".as_slice(), b"new-key-new-key-new-key-new-key-2".as_slice());
         let before = signer(("k1", old), &[]);
         let announced = signer(("k1", old), &[("k2", new)]); // step 1: k2 verifies everywhere
         let promoted = signer(("k2", new), &[("k1", old)]); // step 2: k2 signs, k1 still verifies
@@ -382,10 +383,12 @@ mod tests {
         assert!(after.verify_token(&t1, 1_500).unwrap().is_none(), "a retired key verifies nothing");
         assert!(before.verify_token(&t2, 1_500).unwrap().is_none(), "an unknown kid is refused");
         // A token under a known kid but another key, and one without a kid, are refused.
-        let forged = signer(("k2", b"forged-forged-forged-forged-forged"), &[]).issue_token("a", "s", 1_000, 2_000).unwrap();
+        let forged =
+            signer(("k2", b"forged-forged-forged-forged-forged"), &[]).issue_token("a", "s", 1_000, 2_000).unwrap();
         assert!(promoted.verify_token(&forged, 1_500).unwrap().is_none());
         let claims = TokenClaims { sub: "a".into(), sid: "s".into(), iat: 1_000, exp: 2_000, iss: TOKEN_ISSUER.into() };
-        let no_kid = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(new)).unwrap();
+        let no_kid =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(new)).unwrap();
         assert!(promoted.verify_token(&no_kid, 1_500).unwrap().is_none());
     }
 

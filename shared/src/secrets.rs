@@ -83,7 +83,8 @@ pub const OAUTH: SecretGroup = SecretGroup {
 };
 
 /// Every group.
-pub const GROUPS: [SecretGroup; 8] = [TOKEN_KEYS, HASH_PEPPER, MESSAGING, FACE, BANK_CARD, RESOURCES, ENTERPRISE, OAUTH];
+pub const GROUPS: [SecretGroup; 8] =
+    [TOKEN_KEYS, HASH_PEPPER, MESSAGING, FACE, BANK_CARD, RESOURCES, ENTERPRISE, OAUTH];
 
 /// A set of secret groups (what a function needs).
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
@@ -206,7 +207,10 @@ impl SecretValues {
                 self.get(TOKEN_KEYS, &format!("{prefix}_key"))?.as_bytes().to_vec(),
             ))
         };
-        Some(TokenKeys { current: pair("current")?, others: ["previous", "next"].into_iter().filter_map(pair).collect() })
+        Some(TokenKeys {
+            current: pair("current")?,
+            others: ["previous", "next"].into_iter().filter_map(pair).collect(),
+        })
     }
 
     /// Checks a read group's value: every required key set, keys and shared secrets long enough.
@@ -250,15 +254,18 @@ pub async fn load(
             let id = ids.id(group).ok_or_else(|| {
                 Error::internal("a secret's ARN is not configured", format!("{} is not set", group.env_var))
             })?;
-            let out = client
-                .get_secret_value()
-                .secret_id(id)
-                .send()
-                .await
-                .map_err(|e| Error::internal("read a secret from Secrets Manager", aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
-            let text = out
-                .secret_string()
-                .ok_or_else(|| Error::internal("read a secret from Secrets Manager", format!("{} has no string value", group.logical_id)))?;
+            let out = client.get_secret_value().secret_id(id).send().await.map_err(|e| {
+                Error::internal(
+                    "read a secret from Secrets Manager",
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+                )
+            })?;
+            let text = out.secret_string().ok_or_else(|| {
+                Error::internal(
+                    "read a secret from Secrets Manager",
+                    format!("{} has no string value", group.logical_id),
+                )
+            })?;
             let value: HashMap<String, String> = serde_json::from_str(text).map_err(|_| {
                 Error::internal(
                     "a secret's value is not usable",

@@ -17,13 +17,13 @@ use crate::adapters::staff::CognitoStaff;
 use crate::config::{Config, DataKey, OAuthConfig, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
-use crate::secrets::{self, SecretSet, SecretValues};
 use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, IdentityProvider,
     IdentityProviders, InboundBank, KycStore, Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules,
     SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory, StepStore, ThirdPartyStore, UploadStore,
 };
+use crate::secrets::{self, SecretSet, SecretValues};
 use std::sync::Arc;
 
 /// What a function needs beyond the ports every function gets.
@@ -180,7 +180,8 @@ impl Services {
             &config.face,
             |_| Arc::new(SandboxFace::new(callback_secret.clone())),
             |e| {
-                Arc::new(HttpFace::new(e.into(), key(secrets::FACE, "api_key"), callback_secret.clone())) as Arc<dyn FaceCheck>
+                Arc::new(HttpFace::new(e.into(), key(secrets::FACE, "api_key"), callback_secret.clone()))
+                    as Arc<dyn FaceCheck>
             },
             |s| s as Arc<dyn FaceCheck>,
         );
@@ -193,14 +194,19 @@ impl Services {
         let (resources, sandbox_resources) = pick(
             &config.resources,
             |_| Arc::new(SandboxResources::default()),
-            |e| Arc::new(HttpResources::new(e.into(), key(secrets::RESOURCES, "api_key"))) as Arc<dyn ResourceDirectory>,
+            |e| {
+                Arc::new(HttpResources::new(e.into(), key(secrets::RESOURCES, "api_key"))) as Arc<dyn ResourceDirectory>
+            },
             |s| s as Arc<dyn ResourceDirectory>,
         );
         let registry_clock = clock.clone();
         let (registry, _) = pick(
             &config.registry,
             |_| Arc::new(SandboxRegistry::new(registry_clock.clone())),
-            |e| Arc::new(HttpRegistry::new(e.into(), key(secrets::ENTERPRISE, "registry_api_key"))) as Arc<dyn BusinessRegistry>,
+            |e| {
+                Arc::new(HttpRegistry::new(e.into(), key(secrets::ENTERPRISE, "registry_api_key")))
+                    as Arc<dyn BusinessRegistry>
+            },
             |s| s as Arc<dyn BusinessRegistry>,
         );
         let payout_secret = shared_secret(secrets::ENTERPRISE, "payout_callback_secret");
@@ -327,7 +333,8 @@ fn identity_providers(
             let providers = clients
                 .iter()
                 .map(|(p, id)| {
-                    let secret = values.get(secrets::OAUTH, &format!("{}_client_secret", p.as_str())).unwrap_or_default();
+                    let secret =
+                        values.get(secrets::OAUTH, &format!("{}_client_secret", p.as_str())).unwrap_or_default();
                     (*p, client(Endpoints::production(*p), id.clone(), secret.to_owned()))
                 })
                 .collect();

@@ -19,7 +19,11 @@ async fn a_kms_encrypted_data_key_is_decrypted_at_start_up() {
     let ciphertext = data_key.ciphertext_blob().unwrap().as_ref().to_vec();
 
     let from_kms = functions::AppState::new(
-        &local_env::settings::local_config(DataKey::Kms { ciphertext: ciphertext.clone() }, None, local_env::settings::no_staff_pool()),
+        &local_env::settings::local_config(
+            DataKey::Kms { ciphertext: ciphertext.clone() },
+            None,
+            local_env::settings::no_staff_pool(),
+        ),
         Arc::new(SystemClock),
     )
     .await
