@@ -9,14 +9,31 @@ use std::future::Future;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// JSON lines on stdout (Lambda's JSON log format keeps them as they are), each with the
+/// function's name and, within an invocation, Lambda's `requestId` and X-Ray trace id (the runtime's
+/// invoke span). The level: `RUST_LOG` if set, else the template's `ApplicationLogLevel` (Lambda
+/// passes it as `AWS_LAMBDA_LOG_LEVEL`), else info.
 pub fn init_tracing() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .ok()
+        .map(|l| match l.to_ascii_lowercase().as_str() {
+            "fatal" => "error".to_owned(),
+            other => other.to_owned(),
+        })
+        .unwrap_or_else(|| "info".into());
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into()))
         .with_current_span(false)
+        .with_span_list(true)
         .with_target(false)
-        .without_time()
         .init();
+}
+
+/// The span every log line of the process sits in: the function's name (the log group is shared).
+fn function_span() -> tracing::Span {
+    let name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+    tracing::info_span!("function", function = name)
 }
 
 fn block_on(main: impl Future<Output = Result<(), BoxError>>) -> Result<(), BoxError> {
@@ -31,6 +48,7 @@ async fn state(lambda: &Lambda) -> Result<&'static AppState, BoxError> {
 pub fn run_http(lambda: &'static Lambda, handler: HttpHandler) -> Result<(), BoxError> {
     block_on(async move {
         init_tracing();
+        let _function = function_span().entered();
         let state = state(lambda).await?;
         lambda_http::run(lambda_http::service_fn(move |req| async move {
             Ok::<_, std::convert::Infallible>(handler(state, req).await)
@@ -43,6 +61,7 @@ pub fn run_http(lambda: &'static Lambda, handler: HttpHandler) -> Result<(), Box
 pub fn run_worker(lambda: &'static Lambda, handler: WorkerHandler) -> Result<(), BoxError> {
     block_on(async move {
         init_tracing();
+        let _function = function_span().entered();
         let state = state(lambda).await?;
         lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| async move {
             Ok::<_, BoxError>(handler(state, event.payload).await)
@@ -56,6 +75,7 @@ pub fn run_worker(lambda: &'static Lambda, handler: WorkerHandler) -> Result<(),
 pub fn run_schedule(lambda: &'static Lambda, handler: ScheduleHandler) -> Result<(), BoxError> {
     block_on(async move {
         init_tracing();
+        let _function = function_span().entered();
         let state = state(lambda).await?;
         lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
             handler(state, event.payload).await.map_err(|fault| {
@@ -71,6 +91,7 @@ pub fn run_schedule(lambda: &'static Lambda, handler: ScheduleHandler) -> Result
 pub fn run_authorizer(lambda: &'static Lambda, decide: AuthorizerFn) -> Result<(), BoxError> {
     block_on(async move {
         init_tracing();
+        let _function = function_span().entered();
         let state = state(lambda).await?;
         lambda_runtime::run(lambda_runtime::service_fn(
             move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {

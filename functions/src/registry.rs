@@ -5,7 +5,9 @@
 //! routes, `kms:Decrypt` only where `data_key: true`) and the `[[bin]]` entries of Cargo.toml.
 //!
 //! `data_key: true` for the functions that read or write personal data (field encryption): only
-//! they decrypt the data key at cold start and may `kms:Decrypt` it.
+//! they decrypt the data key at cold start and may `kms:Decrypt` it. The secret groups each
+//! function reads at cold start (and may `secretsmanager:GetSecretValue`) follow from
+//! [`secret_needs`].
 
 use crate::{
     accounts, authorizer, cases, changes, codes, contact, dashboard, deletion, enterprise, fallback, kyc, mfa, qr,
@@ -14,6 +16,9 @@ use crate::{
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
 use lambda_http::{Body, Response};
+use shared::secrets::{
+    SecretGroup, SecretSet, BANK_CARD, ENTERPRISE, FACE, HASH_PEPPER, MESSAGING, OAUTH, RESOURCES, TOKEN_KEYS,
+};
 pub use shared::services::Needs;
 
 /// What an HTTP Lambda runs for a request.
@@ -60,7 +65,7 @@ macro_rules! lambdas {
                 binary: stringify!($auth_bin),
                 handler: stringify!($auth),
                 authorizer: true,
-                needs: Needs { data_key: $auth_key },
+                needs: Needs { data_key: $auth_key, secrets: secret_needs(stringify!($auth_bin)) },
                 routes: &[],
                 queue: None,
                 schedule: None,
@@ -69,7 +74,7 @@ macro_rules! lambdas {
                 binary: stringify!($wbin),
                 handler: stringify!($whandler),
                 authorizer: false,
-                needs: Needs { data_key: $wkey },
+                needs: Needs { data_key: $wkey, secrets: secret_needs(stringify!($wbin)) },
                 routes: &[],
                 queue: Some($queue),
                 schedule: None,
@@ -78,7 +83,7 @@ macro_rules! lambdas {
                 binary: stringify!($sbin),
                 handler: stringify!($shandler),
                 authorizer: false,
-                needs: Needs { data_key: $skey },
+                needs: Needs { data_key: $skey, secrets: secret_needs(stringify!($sbin)) },
                 routes: &[],
                 queue: None,
                 schedule: Some($every),
@@ -87,7 +92,7 @@ macro_rules! lambdas {
                 binary: stringify!($bin),
                 handler: stringify!($handler),
                 authorizer: false,
-                needs: Needs { data_key: $key },
+                needs: Needs { data_key: $key, secrets: secret_needs(stringify!($bin)) },
                 routes: &[$((stringify!($method), $path)),*],
                 queue: None,
                 schedule: None,
@@ -258,6 +263,96 @@ lambdas! {
         routes: [POST "/v1/sessions/second-factor/totp-binding"];
     confirm_sign_in_totp_binding => sub_users::sign_in::confirm_binding, data_key: true,
         routes: [POST "/v1/sessions/second-factor/totp-binding/confirmation"];
+}
+
+/// The secret groups a function reads at cold start [issue 14], from the ports its use cases take
+/// (`HasFace`: the face provider's group, ...) and what it does with the keys: the token keys
+/// sign sessions (the sign-in steps that end in a session) and verify them (the authorizer); the
+/// hash pepper keys the look-ups of personal data, codes, throttles and flows (every function
+/// that hashes: all but those listed without it). A function run without a group it needs fails
+/// in the tests, which run each function with exactly its groups (the local gateway).
+pub const fn secret_needs(binary: &str) -> SecretSet {
+    const fn any(binary: &str, list: &[&str]) -> bool {
+        let mut i = 0;
+        while i < list.len() {
+            if same_text(binary, list[i]) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+    const WITHOUT_PEPPER: &[&str] = &[
+        AUTHORIZER,
+        "sweep_deadlines",
+        "not_found",
+        "read_account",
+        "sign_out",
+        "list_sessions",
+        "revoke_session",
+        "review_dashboard",
+        "download_template",
+    ];
+    const BY_GROUP: &[(SecretGroup, &[&str])] = &[
+        (
+            TOKEN_KEYS,
+            &[
+                AUTHORIZER,
+                "sign_in",
+                "complete_sign_in",
+                "sms_sign_in",
+                "poll_qr_login",
+                "third_party_sign_in",
+                "sub_user_sign_in",
+                "confirm_sign_in_totp_binding",
+            ],
+        ),
+        (MESSAGING, &["deliver_messages"]),
+        (
+            FACE,
+            &[
+                "start_face_verification",
+                "face_result_callback",
+                "start_enterprise_application",
+                "refresh_enterprise_face",
+                "prove_change_owner",
+                "submit_change_subject",
+            ],
+        ),
+        (BANK_CARD, &["verify_bank_card", "prove_change_owner", "submit_change_subject"]),
+        (
+            RESOURCES,
+            &[
+                "start_account_lookup",
+                "verify_account_lookup",
+                "start_subject_change",
+                "check_account_deletion",
+                "confirm_account_deletion",
+            ],
+        ),
+        (
+            ENTERPRISE,
+            &[
+                "expire_flows",
+                "face_result_callback",
+                "start_enterprise_application",
+                "enter_deposit_amount",
+                "payout_callback",
+                "inbound_transfer_callback",
+                "start_subject_change",
+            ],
+        ),
+        (OAUTH, &["start_third_party_sign_in", "third_party_sign_in", "start_third_party_binding", "bind_third_party"]),
+    ];
+    let mut set = if any(binary, WITHOUT_PEPPER) { SecretSet::NONE } else { SecretSet::NONE.with(HASH_PEPPER) };
+    let mut i = 0;
+    while i < BY_GROUP.len() {
+        if any(binary, BY_GROUP[i].1) {
+            set = set.with(BY_GROUP[i].0);
+        }
+        i += 1;
+    }
+    set
 }
 
 /// What the authorizer Lambda runs for an event.
@@ -467,7 +562,10 @@ mod tests {
         assert!(!same_handler("functions::sessions::sign_out::handle", "sessions::sign_in::handle"));
         assert!(!same_handler("sessions::sign_in::handle", "sessions::sign_in::handle"));
         assert!(!same_handler("functions::sessions::sign_in::handle2", "sessions::sign_in::handle"));
-        assert_eq!(lambda("sign_in", "functions::sessions::sign_in::handle", false).needs, Needs { data_key: false });
+        assert_eq!(
+            lambda("sign_in", "functions::sessions::sign_in::handle", false).needs,
+            Needs { data_key: false, secrets: SecretSet::of(&[TOKEN_KEYS, HASH_PEPPER]) }
+        );
         assert!(lambda(AUTHORIZER, "functions::authorizer::decide", true).authorizer);
     }
 
@@ -480,5 +578,14 @@ mod tests {
         let workers = LAMBDAS.iter().filter(|l| l.queue.is_some() || l.schedule.is_some()).count();
         assert_eq!(HTTP_BINARIES.len() + 1 + workers, LAMBDAS.len());
         assert!(http_handler(AUTHORIZER).is_none());
+    }
+
+    #[test]
+    fn secret_needs_name_real_functions_and_the_token_keys_stay_with_sign_in() {
+        let authorizer = lambda_named(AUTHORIZER).unwrap().needs.secrets;
+        assert_eq!(authorizer, SecretSet::of(&[TOKEN_KEYS]), "the authorizer verifies tokens only");
+        assert_eq!(lambda_named("deliver_messages").unwrap().needs.secrets, SecretSet::of(&[HASH_PEPPER, MESSAGING]));
+        let with_tokens = LAMBDAS.iter().filter(|l| l.needs.secrets.contains(TOKEN_KEYS)).count();
+        assert_eq!(with_tokens, 8);
     }
 }

@@ -36,6 +36,11 @@ impl AppState {
         })
     }
 
+    /// The same state with only the keys a function that needs `needs` holds.
+    pub fn restricted(&self, needs: Needs) -> AppState {
+        AppState { services: self.services.restricted(needs), cors: self.cors.clone() }
+    }
+
     /// The same state (clock, store, providers) without the data key.
     pub fn without_data_key(&self) -> AppState {
         AppState { services: self.services.without_data_key(), cors: self.cors.clone() }

@@ -1,10 +1,13 @@
 //! Typed configuration, parsed once per cold start from the environment. Production refuses to
-//! start with a sandbox provider or with missing secrets.
+//! start with a sandbox provider or without the secrets' ARNs. The secrets themselves are never in
+//! the environment: they are read from Secrets Manager at cold start ([`crate::secrets`]).
 
 use crate::domain::third_party::ThirdParty;
+use crate::secrets::{SecretIds, GROUPS};
 use crate::tables::{TableNames, ACCOUNTS, FLOWS, SESSIONS};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -15,23 +18,12 @@ pub enum Environment {
 }
 
 /// An outside party's adapter: the documented sandbox, or the provider's HTTP API.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Provider {
     /// Deterministic test behaviour; messages kept in an outbox (never in production).
     Sandbox { outbox_file: Option<PathBuf> },
-    /// POSTs JSON to the provider's endpoint with a bearer API key.
-    Http { endpoint: String, api_key: String },
-}
-
-impl fmt::Debug for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Provider::Sandbox { outbox_file } => f.debug_struct("Sandbox").field("outbox_file", outbox_file).finish(),
-            Provider::Http { endpoint, .. } => {
-                f.debug_struct("Http").field("endpoint", endpoint).finish_non_exhaustive()
-            }
-        }
-    }
+    /// POSTs JSON to the provider's endpoint with a bearer API key (from its secret group).
+    Http { endpoint: String },
 }
 
 /// Third-party sign-in's identity providers [LOGIN-2] (`OAUTH_PROVIDER`).
@@ -43,8 +35,8 @@ pub enum OAuthConfig {
     /// under `endpoint` (`http://127.0.0.1:3000/sandbox/oauth`) and spoken to over HTTP.
     Sandbox { endpoint: String, redirect_uri: String },
     /// The providers' real endpoints, for each provider whose client id is configured:
-    /// `(provider, client id, client secret)`.
-    Http { redirect_uri: String, clients: Vec<(ThirdParty, String, String)> },
+    /// `(provider, client id)` (the client secrets are in the OAuth secret group).
+    Http { redirect_uri: String, clients: Vec<(ThirdParty, String)> },
 }
 
 impl fmt::Debug for OAuthConfig {
@@ -57,8 +49,8 @@ impl fmt::Debug for OAuthConfig {
             OAuthConfig::Http { redirect_uri, clients } => f
                 .debug_struct("Http")
                 .field("redirect_uri", redirect_uri)
-                .field("clients", &clients.iter().map(|(p, id, _)| (p.as_str(), id.as_str())).collect::<Vec<_>>())
-                .finish_non_exhaustive(),
+                .field("clients", &clients.iter().map(|(p, id)| (p.as_str(), id.as_str())).collect::<Vec<_>>())
+                .finish(),
         }
     }
 }
@@ -76,23 +68,12 @@ pub enum DataKey {
     Kms { ciphertext: Vec<u8> },
 }
 
-/// Secret material. `Debug` prints nothing secret.
-#[derive(Clone)]
-pub struct Secrets {
-    pub jwt_secret: Vec<u8>,
-    pub hash_pepper: Vec<u8>,
-    pub data_key: DataKey,
-    /// Signs the face provider's result callbacks.
-    pub face_callback_secret: Vec<u8>,
-    /// Signs the payout provider's callbacks (corporate transfer) [KYC-E5].
-    pub payout_callback_secret: Vec<u8>,
-    /// Signs the bank's inbound-transfer notifications (recharge) [KYC-E6].
-    pub bank_notify_secret: Vec<u8>,
-}
-
-impl fmt::Debug for Secrets {
+impl fmt::Debug for DataKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secrets(<redacted>)")
+        f.write_str(match self {
+            DataKey::Plain(_) => "Plain(<redacted>)",
+            DataKey::Kms { .. } => "Kms(<ciphertext>)",
+        })
     }
 }
 
@@ -121,7 +102,10 @@ pub struct Config {
     pub risk: Provider,
     /// Third-party sign-in's identity providers [LOGIN-2].
     pub oauth: OAuthConfig,
-    pub secrets: Secrets,
+    /// Where the secrets are (ARNs; locally the emulator's names): read at cold start.
+    pub secrets: SecretIds,
+    /// The field-encryption key (not in Secrets Manager: a KMS-encrypted data key).
+    pub data_key: DataKey,
     /// The browser origins (the consoles) allowed to call the API cross-origin (CORS): exact
     /// `scheme://host[:port]` values, lower case. Empty: no CORS.
     pub cors_allowed_origins: Vec<String>,
@@ -142,13 +126,13 @@ pub struct ConfigError(pub String);
 
 impl Config {
     /// Reads `APP_ENV`, the table variables, for each outside party `<NAME>_PROVIDER` (`sandbox`
-    /// or `http`, with `<NAME>_ENDPOINT` and `<NAME>_API_KEY`, or `<NAME>_OUTBOX_FILE`) for SMS,
-    /// EMAIL, FACE, BANK_CARD, RESOURCES, REGISTRY, PAYOUT and RISK, and the secrets `JWT_SECRET`,
-    /// `HASH_PEPPER`, `FACE_CALLBACK_SECRET`, `PAYOUT_CALLBACK_SECRET`, `BANK_NOTIFY_SECRET` and `DATA_KEY` (base64, 32 bytes) or `DATA_KEY_CIPHERTEXT` (base64
-    /// KMS ciphertext), and `CORS_ALLOWED_ORIGINS` (comma-separated origins; empty or unset: none).
-    /// Third-party sign-in: `OAUTH_PROVIDER` (unset: off; `sandbox` with `OAUTH_ENDPOINT`; `http`
-    /// with `OAUTH_REDIRECT_URI` and, per provider, `OAUTH_<WECHAT|QQ|WEIBO>_CLIENT_ID` and
-    /// `..._CLIENT_SECRET`).
+    /// or `http` with `<NAME>_ENDPOINT`, or `<NAME>_OUTBOX_FILE`) for SMS, EMAIL, FACE, BANK_CARD,
+    /// RESOURCES, REGISTRY, PAYOUT and RISK, the secret groups' ARNs (`TOKEN_KEYS_SECRET_ARN`,
+    /// `HASH_PEPPER_SECRET_ARN`, ... see [`crate::secrets::GROUPS`]; all required), `DATA_KEY`
+    /// (base64, 32 bytes; local only) or `DATA_KEY_CIPHERTEXT` (base64 KMS ciphertext), and
+    /// `CORS_ALLOWED_ORIGINS` (comma-separated origins; empty or unset: none). Third-party
+    /// sign-in: `OAUTH_PROVIDER` (unset: off; `sandbox` with `OAUTH_ENDPOINT`; `http` with
+    /// `OAUTH_REDIRECT_URI` and, per provider, `OAUTH_<WECHAT|QQ|WEIBO>_CLIENT_ID`).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
@@ -168,20 +152,14 @@ impl Config {
                 "sandbox" => Ok(Provider::Sandbox {
                     outbox_file: get(&format!("{name}_OUTBOX_FILE")).filter(|v| !v.is_empty()).map(PathBuf::from),
                 }),
-                "http" => Ok(Provider::Http {
-                    endpoint: need(&format!("{name}_ENDPOINT"))?,
-                    api_key: need(&format!("{name}_API_KEY"))?,
-                }),
+                "http" => Ok(Provider::Http { endpoint: need(&format!("{name}_ENDPOINT"))? }),
                 other => Err(ConfigError(format!("{name}_PROVIDER must be `sandbox` or `http`, not `{other}`"))),
             }
         };
-        let secret = |k: &str| -> Result<Vec<u8>, ConfigError> {
-            let v = need(k)?.into_bytes();
-            if v.len() < 32 {
-                return Err(ConfigError(format!("{k} must be at least 32 bytes")));
-            }
-            Ok(v)
-        };
+        let mut secrets = HashMap::new();
+        for group in GROUPS {
+            secrets.insert(group.logical_id, need(group.env_var)?);
+        }
         let data_key =
             match (get("DATA_KEY").filter(|v| !v.is_empty()), get("DATA_KEY_CIPHERTEXT").filter(|v| !v.is_empty())) {
                 (Some(plain), None) => DataKey::Plain(
@@ -228,14 +206,8 @@ impl Config {
             payouts: provider("PAYOUT")?,
             risk: provider("RISK")?,
             oauth: oauth_config(&get, environment)?,
-            secrets: Secrets {
-                jwt_secret: secret("JWT_SECRET")?,
-                hash_pepper: secret("HASH_PEPPER")?,
-                data_key,
-                face_callback_secret: secret("FACE_CALLBACK_SECRET")?,
-                payout_callback_secret: secret("PAYOUT_CALLBACK_SECRET")?,
-                bank_notify_secret: secret("BANK_NOTIFY_SECRET")?,
-            },
+            secrets: SecretIds(secrets),
+            data_key,
             cors_allowed_origins: cors_origins(
                 get("CORS_ALLOWED_ORIGINS").as_deref().unwrap_or_default(),
                 environment,
@@ -265,7 +237,7 @@ fn oauth_config(get: &impl Fn(&str) -> Option<String>, environment: Environment)
             for provider in ThirdParty::ALL {
                 let name = provider.as_str().to_ascii_uppercase();
                 if let Some(client_id) = var(&format!("OAUTH_{name}_CLIENT_ID")) {
-                    clients.push((provider, client_id, need(&format!("OAUTH_{name}_CLIENT_SECRET"))?));
+                    clients.push((provider, client_id));
                 }
             }
             Ok(OAuthConfig::Http { redirect_uri, clients })
@@ -327,11 +299,6 @@ mod tests {
             ("AWS_REGION", "cn-north-1".into()),
             ("STAFF_USER_POOL_ID", "cn-north-1_x".into()),
             ("STAFF_CLIENT_ID", "client".into()),
-            ("JWT_SECRET", "j".repeat(32)),
-            ("HASH_PEPPER", "p".repeat(32)),
-            ("FACE_CALLBACK_SECRET", "c".repeat(32)),
-            ("PAYOUT_CALLBACK_SECRET", "d".repeat(32)),
-            ("BANK_NOTIFY_SECRET", "e".repeat(32)),
             ("DATA_KEY_CIPHERTEXT", B64.encode([9u8; 100])),
         ]
         .into_iter()
@@ -340,7 +307,12 @@ mod tests {
         for name in ["SMS", "EMAIL", "FACE", "BANK_CARD", "RESOURCES", "REGISTRY", "PAYOUT", "RISK"] {
             env.insert(format!("{name}_PROVIDER"), "http".into());
             env.insert(format!("{name}_ENDPOINT"), format!("https://{}.example/api", name.to_lowercase()));
-            env.insert(format!("{name}_API_KEY"), "k".into());
+        }
+        for group in GROUPS {
+            env.insert(
+                group.env_var.into(),
+                format!("arn:aws:secretsmanager:cn-north-1:1:secret:{}", group.logical_id),
+            );
         }
         env
     }
@@ -362,8 +334,8 @@ mod tests {
         env.insert("DATA_KEY".into(), B64.encode([1u8; 32]));
         assert!(load(&env).unwrap_err().to_string().contains("KMS"));
         let mut env = base();
-        env.insert("JWT_SECRET".into(), "short".into());
-        assert!(load(&env).is_err());
+        env.remove("TOKEN_KEYS_SECRET_ARN");
+        assert!(load(&env).unwrap_err().to_string().contains("TOKEN_KEYS_SECRET_ARN"));
         let mut env = base();
         env.remove("FLOWS_TABLE");
         assert!(load(&env).is_err());
@@ -377,7 +349,7 @@ mod tests {
         env.insert("DATA_KEY".into(), B64.encode([1u8; 32]));
         env.insert("FACE_PROVIDER".into(), "sandbox".into());
         let config = load(&env).unwrap();
-        assert!(matches!(config.secrets.data_key, DataKey::Plain(_)));
+        assert!(matches!(config.data_key, DataKey::Plain(_)));
         assert_eq!(config.face, Provider::Sandbox { outbox_file: None });
     }
 
@@ -419,22 +391,27 @@ mod tests {
         assert!(load(&env).unwrap_err().to_string().contains("https"));
         env.insert("OAUTH_REDIRECT_URI".into(), "https://console.example.com/oauth".into());
         env.insert("OAUTH_QQ_CLIENT_ID".into(), "qq-app".into());
-        assert!(load(&env).unwrap_err().to_string().contains("OAUTH_QQ_CLIENT_SECRET"));
-        env.insert("OAUTH_QQ_CLIENT_SECRET".into(), "qq-secret-value".into());
         let config = load(&env).unwrap();
         assert_eq!(
             config.oauth,
             OAuthConfig::Http {
                 redirect_uri: "https://console.example.com/oauth".into(),
-                clients: vec![(ThirdParty::Qq, "qq-app".into(), "qq-secret-value".into())],
+                clients: vec![(ThirdParty::Qq, "qq-app".into())],
             }
         );
-        assert!(!format!("{config:?}").contains("qq-secret-value"));
     }
 
     #[test]
-    fn debug_prints_no_secret() {
-        let printed = format!("{:?}", load(&base()).unwrap());
-        assert!(!printed.contains("jjjj") && !printed.contains("pppp") && !printed.contains("cccc"));
+    fn no_secret_is_read_from_the_environment() {
+        let mut env = base();
+        for old in ["JWT_SECRET", "HASH_PEPPER", "SMS_API_KEY", "FACE_CALLBACK_SECRET", "OAUTH_QQ_CLIENT_SECRET"] {
+            env.insert(old.into(), "s".repeat(40));
+        }
+        let config = load(&env).unwrap();
+        assert!(!format!("{config:?}").contains("ssss"));
+        assert_eq!(
+            config.secrets.id(crate::secrets::HASH_PEPPER),
+            Some("arn:aws:secretsmanager:cn-north-1:1:secret:HashPepperSecret")
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! password hashing (argon2id at OWASP's parameters).
 
 use crate::error::{Error, Result};
+use crate::secrets::TokenKeys;
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -13,17 +14,27 @@ use rand::{rngs::OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::fmt;
+use std::sync::Arc;
 
 const TOKEN_ISSUER: &str = "account-centre";
 
-/// The service's secret material, loaded once per cold start. The field-encryption (data) key is
-/// given only to the functions that handle personal data: without it, `encrypt` and `decrypt` fail.
+/// The service's secret material, loaded once per cold start, each part only by the functions
+/// that need it (their row in the functions' registry): the pepper of keyed hashes, the
+/// field-encryption (data) key, the token keys. Without the data key, `encrypt` and `decrypt`
+/// fail; without the token keys, issuing and verifying tokens fail.
 #[derive(Clone)]
 pub struct Keys {
-    pepper: Vec<u8>,
+    pepper: Option<Vec<u8>>,
     cipher: Option<Aes256Gcm>,
-    jwt_encoding: EncodingKey,
-    jwt_decoding: DecodingKey,
+    tokens: Option<Arc<TokenSigner>>,
+}
+
+/// Signs with the current key (its id in the token header's `kid`); verifies with any key
+/// it holds (current, previous, next), chosen by the token's `kid`.
+struct TokenSigner {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: Vec<(String, DecodingKey)>,
 }
 
 impl fmt::Debug for Keys {
@@ -67,23 +78,67 @@ impl Sealed for Result<String> {
 }
 
 impl Keys {
+    /// Keys from given values (tests): the token key's id is `test`.
     pub fn new(pepper: &[u8], data_key: &[u8; 32], jwt_secret: &[u8]) -> Self {
         Keys { cipher: Some(Aes256Gcm::new(data_key.into())), ..Self::without_data_key(pepper, jwt_secret) }
     }
 
-    /// Keys for a function that handles no personal data: no field encryption.
+    /// Keys without the data key, from given values (tests).
     pub fn without_data_key(pepper: &[u8], jwt_secret: &[u8]) -> Self {
+        Self::from_parts(
+            Some(pepper),
+            None,
+            Some(&TokenKeys { current: ("test".into(), jwt_secret.to_vec()), others: vec![] }),
+        )
+    }
+
+    /// The keys a function holds: each part only if it was given.
+    pub fn from_parts(pepper: Option<&[u8]>, data_key: Option<&[u8; 32]>, tokens: Option<&TokenKeys>) -> Self {
         Keys {
-            pepper: pepper.to_vec(),
-            cipher: None,
-            jwt_encoding: EncodingKey::from_secret(jwt_secret),
-            jwt_decoding: DecodingKey::from_secret(jwt_secret),
+            pepper: pepper.map(<[u8]>::to_vec),
+            cipher: data_key.map(|k| Aes256Gcm::new(k.into())),
+            tokens: tokens.map(|t| {
+                Arc::new(TokenSigner {
+                    kid: t.current.0.clone(),
+                    encoding: EncodingKey::from_secret(&t.current.1),
+                    decoding: std::iter::once(&t.current)
+                        .chain(&t.others)
+                        .map(|(kid, key)| (kid.clone(), DecodingKey::from_secret(key)))
+                        .collect(),
+                })
+            }),
         }
     }
 
     /// The same keys without the data key.
     pub fn dropping_data_key(&self) -> Self {
         Keys { cipher: None, ..self.clone() }
+    }
+
+    /// The same keys with only the parts a function needs.
+    pub fn restricted(&self, data_key: bool, pepper: bool, tokens: bool) -> Self {
+        Keys {
+            pepper: self.pepper.clone().filter(|_| pepper),
+            cipher: self.cipher.clone().filter(|_| data_key),
+            tokens: self.tokens.clone().filter(|_| tokens),
+        }
+    }
+
+    pub fn has_pepper(&self) -> bool {
+        self.pepper.is_some()
+    }
+
+    pub fn has_token_keys(&self) -> bool {
+        self.tokens.is_some()
+    }
+
+    fn tokens(&self) -> Result<&TokenSigner> {
+        self.tokens.as_deref().ok_or_else(|| {
+            Error::internal(
+                "this function was not given the token keys",
+                "its row in the functions' lambdas table does not list TOKEN_KEYS",
+            )
+        })
     }
 
     pub fn has_data_key(&self) -> bool {
@@ -101,9 +156,15 @@ impl Keys {
 
     /// HMAC-SHA256 of `value` under the pepper, separated by `domain`; hex. Used as a look-up key
     /// for personal data (phone numbers, source addresses) so keys never hold the raw value.
-    #[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
+    ///
+    /// Panics in a function that was not given the pepper: its row in the functions' registry is
+    /// wrong (the tests run every function with exactly its secrets, so they find it).
+    #[allow(clippy::expect_used, reason = "HMAC takes a key of any length; the pepper is a registry invariant")]
     pub fn keyed_hash(&self, domain: &str, value: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pepper).expect("HMAC takes any key length");
+        let pepper = self.pepper.as_deref().expect(
+            "this function was not given the hash pepper: add HASH_PEPPER to its row in functions/src/registry.rs",
+        );
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(pepper).expect("HMAC takes any key length");
         mac.update(domain.as_bytes());
         mac.update(&[0]);
         mac.update(value.as_bytes());
@@ -138,8 +199,9 @@ impl Keys {
         String::from_utf8(plain).map_err(|e| Error::internal("stored field is not utf-8", e))
     }
 
-    #[allow(clippy::expect_used, reason = "HS256 signing of these claims cannot fail")]
-    pub fn issue_token(&self, account_id: &str, session_id: &str, issued_at: i64, expires_at: i64) -> String {
+    /// A signed access token (HS256 under the current key, whose id is in the header's `kid`).
+    pub fn issue_token(&self, account_id: &str, session_id: &str, issued_at: i64, expires_at: i64) -> Result<String> {
+        let signer = self.tokens()?;
         let claims = TokenClaims {
             sub: account_id.into(),
             sid: session_id.into(),
@@ -147,18 +209,24 @@ impl Keys {
             exp: expires_at,
             iss: TOKEN_ISSUER.into(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.jwt_encoding)
-            .expect("HS256 signing cannot fail")
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(signer.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &signer.encoding).map_err(|e| Error::internal("sign a token", e))
     }
 
-    /// Verifies signature, issuer and expiry (against the service clock, not the system's).
-    pub fn verify_token(&self, token: &str, now: i64) -> Option<TokenClaims> {
+    /// Verifies signature (with the key the header's `kid` names: a token without a known `kid` is
+    /// refused), issuer and expiry (against the service clock, not the system's). `Ok(None)`: not
+    /// a valid token.
+    pub fn verify_token(&self, token: &str, now: i64) -> Result<Option<TokenClaims>> {
+        let signer = self.tokens()?;
+        let Some(kid) = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid) else { return Ok(None) };
+        let Some((_, key)) = signer.decoding.iter().find(|(k, _)| *k == kid) else { return Ok(None) };
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false; // checked below against the service clock
         validation.set_issuer(&[TOKEN_ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
-        let claims = jsonwebtoken::decode::<TokenClaims>(token, &self.jwt_decoding, &validation).ok()?.claims;
-        (claims.exp > now).then_some(claims)
+        let Ok(decoded) = jsonwebtoken::decode::<TokenClaims>(token, key, &validation) else { return Ok(None) };
+        Ok((decoded.claims.exp > now).then_some(decoded.claims))
     }
 }
 
@@ -268,23 +336,68 @@ mod tests {
             assert!(matches!(err, Error::Internal { context: "this function was not given the data key", .. }));
         }
         assert_eq!(keyless.keyed_hash("phone", "+8613800001234"), k.keyed_hash("phone", "+8613800001234"));
-        let token = keyless.issue_token("acct", "sess", 1_000, 2_000);
-        assert_eq!(k.verify_token(&token, 1_500).unwrap().sub, "acct");
+        let token = keyless.issue_token("acct", "sess", 1_000, 2_000).unwrap();
+        assert_eq!(k.verify_token(&token, 1_500).unwrap().unwrap().sub, "acct");
         let fresh = Keys::without_data_key(b"pepper-pepper-pepper-pepper-0001", b"jwt-secret-jwt-secret-jwt-secret");
-        assert_eq!(fresh.verify_token(&token, 1_500).unwrap().sid, "sess");
+        assert_eq!(fresh.verify_token(&token, 1_500).unwrap().unwrap().sid, "sess");
         assert!(fresh.decrypt(&sealed).is_err());
     }
 
     #[test]
     fn tokens_verify_until_expiry_against_the_given_clock() {
         let k = keys();
-        let t = k.issue_token("acct", "sess", 1_000, 2_000);
-        assert_eq!(k.verify_token(&t, 1_999).unwrap().sid, "sess");
-        assert!(k.verify_token(&t, 2_000).is_none());
+        let t = k.issue_token("acct", "sess", 1_000, 2_000).unwrap();
+        assert_eq!(k.verify_token(&t, 1_999).unwrap().unwrap().sid, "sess");
+        assert!(k.verify_token(&t, 2_000).unwrap().is_none());
+        let forged = Keys::new(b"p", &[7u8; 32], b"another-secret-another-secret-xx")
+            .issue_token("acct", "sess", 1_000, 2_000)
+            .unwrap();
+        assert!(k.verify_token(&forged, 1_500).unwrap().is_none());
+        assert!(k.verify_token("not-a-token", 1_500).unwrap().is_none());
+    }
+
+    fn signer(current: (&str, &[u8]), others: &[(&str, &[u8])]) -> Keys {
+        let keys = TokenKeys {
+            current: (current.0.into(), current.1.to_vec()),
+            others: others.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect(),
+        };
+        Keys::from_parts(None, None, Some(&keys))
+    }
+
+    #[test]
+    fn a_rotation_keeps_both_keys_valid_and_signs_with_the_current_one() {
+        let (old, new) =
+            (b"old-key-old-key-old-key-old-key-1".as_slice(), b"new-key-new-key-new-key-new-key-2".as_slice());
+        let before = signer(("k1", old), &[]);
+        let announced = signer(("k1", old), &[("k2", new)]); // step 1: k2 verifies everywhere
+        let promoted = signer(("k2", new), &[("k1", old)]); // step 2: k2 signs, k1 still verifies
+        let after = signer(("k2", new), &[]); // step 3: k1 retired
+        let t1 = before.issue_token("a", "s", 1_000, 2_000).unwrap();
+        let t2 = promoted.issue_token("a", "s", 1_000, 2_000).unwrap();
+        assert_eq!(jsonwebtoken::decode_header(&t1).unwrap().kid.as_deref(), Some("k1"));
+        assert_eq!(jsonwebtoken::decode_header(&t2).unwrap().kid.as_deref(), Some("k2"));
+        for keys in [&announced, &promoted] {
+            assert!(keys.verify_token(&t1, 1_500).unwrap().is_some());
+            assert!(keys.verify_token(&t2, 1_500).unwrap().is_some());
+        }
+        assert!(after.verify_token(&t1, 1_500).unwrap().is_none(), "a retired key verifies nothing");
+        assert!(before.verify_token(&t2, 1_500).unwrap().is_none(), "an unknown kid is refused");
+        // A token under a known kid but another key, and one without a kid, are refused.
         let forged =
-            Keys::new(b"p", &[7u8; 32], b"another-secret-another-secret-xx").issue_token("acct", "sess", 1_000, 2_000);
-        assert!(k.verify_token(&forged, 1_500).is_none());
-        assert!(k.verify_token("not-a-token", 1_500).is_none());
+            signer(("k2", b"forged-forged-forged-forged-forged"), &[]).issue_token("a", "s", 1_000, 2_000).unwrap();
+        assert!(promoted.verify_token(&forged, 1_500).unwrap().is_none());
+        let claims = TokenClaims { sub: "a".into(), sid: "s".into(), iat: 1_000, exp: 2_000, iss: TOKEN_ISSUER.into() };
+        let no_kid =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(new)).unwrap();
+        assert!(promoted.verify_token(&no_kid, 1_500).unwrap().is_none());
+    }
+
+    #[test]
+    fn without_the_token_keys_tokens_are_neither_issued_nor_verified() {
+        let keys = keys().restricted(true, true, false);
+        assert!(!keys.has_token_keys() && keys.has_pepper() && keys.has_data_key());
+        assert!(keys.issue_token("a", "s", 1, 2).is_err());
+        assert!(keys.verify_token("x", 1).is_err());
     }
 
     #[tokio::test]

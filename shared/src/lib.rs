@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod domain;
 pub mod error;
 pub mod ports;
+pub mod secrets;
 pub mod services;
 pub mod tables;
 pub mod usecases;

@@ -24,6 +24,7 @@ use crate::ports::{
     SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore,
     UploadStore,
 };
+use crate::secrets::{self, SecretSet, SecretValues};
 use std::sync::Arc;
 
 /// What a function needs beyond the ports every function gets.
@@ -32,11 +33,14 @@ pub struct Needs {
     /// The field-encryption data key: only functions that read or write personal data get it (in
     /// AWS, only they may `kms:Decrypt` it at cold start).
     pub data_key: bool,
+    /// The secret groups it reads at cold start (in AWS, only these may it
+    /// `secretsmanager:GetSecretValue`).
+    pub secrets: SecretSet,
 }
 
 impl Needs {
     /// Everything (local tools and tests that act as any function).
-    pub const ALL: Needs = Needs { data_key: true };
+    pub const ALL: Needs = Needs { data_key: true, secrets: SecretSet::ALL };
 }
 
 #[derive(Clone)]
@@ -101,13 +105,15 @@ pub struct Services {
     pub dynamo_requests: RequestCounter,
     /// KMS requests sent by this instance (the data key's decryption at cold start, if needed).
     pub kms_requests: RequestCounter,
+    /// Secrets Manager requests sent by this instance (one per secret group it needs, at cold start).
+    pub secret_requests: RequestCounter,
 }
 
 /// The production adapter or the sandbox (kept also as its concrete type for its outbox).
 fn pick<T: ?Sized, S>(
     provider: &Provider,
     sandbox: impl FnOnce(&Option<std::path::PathBuf>) -> Arc<S>,
-    http: impl FnOnce(&str, &str) -> Arc<T>,
+    http: impl FnOnce(&str) -> Arc<T>,
     upcast: impl Fn(Arc<S>) -> Arc<T>,
 ) -> (Arc<T>, Option<Arc<S>>) {
     match provider {
@@ -115,80 +121,116 @@ fn pick<T: ?Sized, S>(
             let s = sandbox(outbox_file);
             (upcast(s.clone()), Some(s))
         }
-        Provider::Http { endpoint, api_key } => (http(endpoint, api_key), None),
+        Provider::Http { endpoint } => (http(endpoint), None),
     }
 }
 
 impl Services {
     /// Builds clients and adapters for `config`. The AWS endpoint comes from the usual SDK
     /// environment (`AWS_ENDPOINT_URL` points it at the local emulator). The data key is taken
-    /// only if `needs` says so; a KMS data key is then decrypted here, once.
+    /// only if `needs` says so (a KMS data key is then decrypted here, once), and only the secret
+    /// groups `needs` names are read (one Secrets Manager call each), all at the same time.
     pub async fn from_config(config: &Config, clock: Arc<dyn Clock>, needs: Needs) -> Result<Services> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let kms_requests = RequestCounter::default();
-        let data_key =
-            if needs.data_key { Some(data_key(&sdk, &config.secrets.data_key, &kms_requests).await?) } else { None };
+        let secret_requests = RequestCounter::default();
+        let (data_key, values) = tokio::try_join!(
+            async {
+                match needs.data_key {
+                    true => data_key(&sdk, &config.data_key, &kms_requests).await.map(Some),
+                    false => Ok(None),
+                }
+            },
+            secrets::load(&sdk, &config.secrets, needs.secrets, &secret_requests),
+        )?;
+        if let (true, OAuthConfig::Http { clients, .. }) = (needs.secrets.contains(secrets::OAUTH), &config.oauth) {
+            for (provider, _) in clients {
+                if values.get(secrets::OAUTH, &format!("{}_client_secret", provider.as_str())).is_none() {
+                    return Err(Error::internal(
+                        "a secret's value is not usable",
+                        format!("OAuthSecret has no `{}_client_secret`", provider.as_str()),
+                    ));
+                }
+            }
+        }
         let dynamo_requests = RequestCounter::default();
         let recorder = CallRecorder::from_env();
         let store = Arc::new(DynamoStore::new(
             dynamo::client(&sdk, &dynamo_requests, recorder.as_ref()),
             config.tables.clone(),
         ));
-        let secrets = &config.secrets;
+        // A key this function did not read is empty: it never calls that provider. A shared
+        // secret it did not read is random: nothing it signs or checks with it is valid anywhere.
+        let key = |group, name: &str| values.get(group, name).unwrap_or_default().to_owned();
+        let shared_secret = |group, name: &str| match values.get(group, name) {
+            Some(v) => v.as_bytes().to_vec(),
+            None => crate::domain::ids::new_opaque_id().into_bytes(),
+        };
         let (sms, sandbox_sms) = pick(
             &config.sms,
             |f| Arc::new(SandboxSms::new(f.clone())),
-            |e, k| Arc::new(HttpSms::new(e.into(), k.into())) as Arc<dyn SmsSender>,
+            |e| Arc::new(HttpSms::new(e.into(), key(secrets::MESSAGING, "sms_api_key"))) as Arc<dyn SmsSender>,
             |s| s as Arc<dyn SmsSender>,
         );
         let (email, sandbox_email) = pick(
             &config.email,
             |f| Arc::new(SandboxEmail::new(f.clone())),
-            |e, k| Arc::new(HttpEmail::new(e.into(), k.into())) as Arc<dyn EmailSender>,
+            |e| Arc::new(HttpEmail::new(e.into(), key(secrets::MESSAGING, "email_api_key"))) as Arc<dyn EmailSender>,
             |s| s as Arc<dyn EmailSender>,
         );
-        let callback_secret = secrets.face_callback_secret.clone();
+        let callback_secret = shared_secret(secrets::FACE, "callback_secret");
         let (face, sandbox_face) = pick(
             &config.face,
             |_| Arc::new(SandboxFace::new(callback_secret.clone())),
-            |e, k| Arc::new(HttpFace::new(e.into(), k.into(), callback_secret.clone())) as Arc<dyn FaceCheck>,
+            |e| {
+                Arc::new(HttpFace::new(e.into(), key(secrets::FACE, "api_key"), callback_secret.clone()))
+                    as Arc<dyn FaceCheck>
+            },
             |s| s as Arc<dyn FaceCheck>,
         );
         let (bank_card, _) = pick(
             &config.bank_card,
             |_| Arc::new(SandboxBankCard::default()),
-            |e, k| Arc::new(HttpBankCard::new(e.into(), k.into())) as Arc<dyn BankCardCheck>,
+            |e| Arc::new(HttpBankCard::new(e.into(), key(secrets::BANK_CARD, "api_key"))) as Arc<dyn BankCardCheck>,
             |s| s as Arc<dyn BankCardCheck>,
         );
         let (resources, sandbox_resources) = pick(
             &config.resources,
             |_| Arc::new(SandboxResources::default()),
-            |e, k| Arc::new(HttpResources::new(e.into(), k.into())) as Arc<dyn ResourceDirectory>,
+            |e| {
+                Arc::new(HttpResources::new(e.into(), key(secrets::RESOURCES, "api_key"))) as Arc<dyn ResourceDirectory>
+            },
             |s| s as Arc<dyn ResourceDirectory>,
         );
         let registry_clock = clock.clone();
         let (registry, _) = pick(
             &config.registry,
             |_| Arc::new(SandboxRegistry::new(registry_clock.clone())),
-            |e, k| Arc::new(HttpRegistry::new(e.into(), k.into())) as Arc<dyn BusinessRegistry>,
+            |e| {
+                Arc::new(HttpRegistry::new(e.into(), key(secrets::ENTERPRISE, "registry_api_key")))
+                    as Arc<dyn BusinessRegistry>
+            },
             |s| s as Arc<dyn BusinessRegistry>,
         );
-        let payout_secret = secrets.payout_callback_secret.clone();
+        let payout_secret = shared_secret(secrets::ENTERPRISE, "payout_callback_secret");
         let payout_clock = clock.clone();
         let (payouts, sandbox_payouts) = pick(
             &config.payouts,
             |_| Arc::new(SandboxPayouts::new(payout_secret.clone(), payout_clock.clone())),
-            |e, k| Arc::new(HttpPayouts::new(e.into(), k.into(), payout_secret.clone())) as Arc<dyn PayoutProvider>,
+            |e| {
+                Arc::new(HttpPayouts::new(e.into(), key(secrets::ENTERPRISE, "payout_api_key"), payout_secret.clone()))
+                    as Arc<dyn PayoutProvider>
+            },
             |s| s as Arc<dyn PayoutProvider>,
         );
         let (risk, _) = pick(
             &config.risk,
             |_| Arc::new(SandboxRisk),
-            |e, k| Arc::new(HttpRisk::new(e.into(), k.into())) as Arc<dyn RiskRules>,
+            |e| Arc::new(HttpRisk::new(e.into(), key(secrets::ENTERPRISE, "risk_api_key"))) as Arc<dyn RiskRules>,
             |s| s as Arc<dyn RiskRules>,
         );
-        let (identity_providers, sandbox_oauth) = identity_providers(&config.oauth, clock.clone());
-        let bank_signer = Arc::new(SignedBank::new(secrets.bank_notify_secret.clone()));
+        let (identity_providers, sandbox_oauth) = identity_providers(&config.oauth, &values, clock.clone());
+        let bank_signer = Arc::new(SignedBank::new(shared_secret(secrets::ENTERPRISE, "bank_notify_secret")));
         let mut sqs_config = aws_sdk_sqs::config::Builder::from(&sdk);
         let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true);
         if let Some(recorder) = &recorder {
@@ -198,10 +240,11 @@ impl Services {
         let sqs = aws_sdk_sqs::Client::from_conf(sqs_config.build());
         Ok(Services {
             clock,
-            keys: match data_key {
-                Some(data_key) => Keys::new(&secrets.hash_pepper, &data_key, &secrets.jwt_secret),
-                None => Keys::without_data_key(&secrets.hash_pepper, &secrets.jwt_secret),
-            },
+            keys: Keys::from_parts(
+                values.get(secrets::HASH_PEPPER, "pepper").map(str::as_bytes),
+                data_key.as_ref(),
+                values.token_keys().as_ref(),
+            ),
             codes: store.clone(),
             accounts: store.clone(),
             sign_in: store.clone(),
@@ -245,6 +288,7 @@ impl Services {
             sandbox_face,
             dynamo_requests,
             kms_requests,
+            secret_requests,
         })
     }
 
@@ -253,11 +297,26 @@ impl Services {
     pub fn without_data_key(&self) -> Services {
         Services { keys: self.keys.dropping_data_key(), ..self.clone() }
     }
+
+    /// The same services with only the keys a function that needs `needs` holds (the local
+    /// gateway runs each function so; the outside parties are the sandboxes there).
+    pub fn restricted(&self, needs: Needs) -> Services {
+        let keys = self.keys.restricted(
+            needs.data_key,
+            needs.secrets.contains(secrets::HASH_PEPPER),
+            needs.secrets.contains(secrets::TOKEN_KEYS),
+        );
+        Services { keys, ..self.clone() }
+    }
 }
 
 /// The identity providers of third-party sign-in: each an OAuth 2.0 client over HTTP, to the
 /// providers' real endpoints or to the sandbox provider (whose own side is returned with them).
-fn identity_providers(config: &OAuthConfig, clock: Arc<dyn Clock>) -> (IdentityProviders, Option<Arc<SandboxOAuth>>) {
+fn identity_providers(
+    config: &OAuthConfig,
+    values: &SecretValues,
+    clock: Arc<dyn Clock>,
+) -> (IdentityProviders, Option<Arc<SandboxOAuth>>) {
     let client = |endpoints: Endpoints, id: String, secret: String| {
         Arc::new(HttpIdentityProvider::new(endpoints, id, secret)) as Arc<dyn IdentityProvider>
     };
@@ -277,7 +336,11 @@ fn identity_providers(config: &OAuthConfig, clock: Arc<dyn Clock>) -> (IdentityP
         OAuthConfig::Http { redirect_uri, clients } => {
             let providers = clients
                 .iter()
-                .map(|(p, id, secret)| (*p, client(Endpoints::production(*p), id.clone(), secret.clone())))
+                .map(|(p, id)| {
+                    let secret =
+                        values.get(secrets::OAUTH, &format!("{}_client_secret", p.as_str())).unwrap_or_default();
+                    (*p, client(Endpoints::production(*p), id.clone(), secret.to_owned()))
+                })
                 .collect();
             (IdentityProviders { providers, redirect_uri: redirect_uri.clone() }, None)
         }

@@ -3,7 +3,7 @@
 
 use api_tests::{spawn_app, template, unique_phone, unique_username, PASSWORD};
 use functions::{registry, AppState};
-use local_env::settings::{local_config, random_secrets};
+use local_env::settings::local_config;
 use local_env::Gateway;
 use serde_json::json;
 use shared::adapters::clock::SystemClock;
@@ -13,14 +13,14 @@ use std::sync::Arc;
 /// A local configuration whose data key is a KMS ciphertext of the emulator's KMS.
 async fn config_with_kms_data_key() -> Config {
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    local_env::provision::provision_secrets(&sdk).await.unwrap();
     let kms = aws_sdk_kms::Client::new(&sdk);
     let key = kms.create_key().description("field encryption (cold start test)").send().await.unwrap();
     let key_id = key.key_metadata().unwrap().key_id().to_owned();
     let data_key =
         kms.generate_data_key().key_id(&key_id).key_spec(aws_sdk_kms::types::DataKeySpec::Aes256).send().await.unwrap();
-    let mut secrets = random_secrets();
-    secrets.data_key = DataKey::Kms { ciphertext: data_key.ciphertext_blob().unwrap().as_ref().to_vec() };
-    local_config(secrets, None, local_env::settings::no_staff_pool())
+    let data_key = DataKey::Kms { ciphertext: data_key.ciphertext_blob().unwrap().as_ref().to_vec() };
+    local_config(data_key, None, local_env::settings::no_staff_pool())
 }
 
 /// The state a Lambda builds at cold start, as its bin does: with what its row needs.

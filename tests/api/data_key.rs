@@ -9,6 +9,7 @@ use std::sync::Arc;
 #[tokio::test]
 async fn a_kms_encrypted_data_key_is_decrypted_at_start_up() {
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    local_env::provision::provision_secrets(&sdk).await.unwrap();
     let kms = aws_sdk_kms::Client::new(&sdk);
     let key = kms.create_key().description("field encryption (test)").send().await.unwrap();
     let key_id = key.key_metadata().unwrap().key_id().to_owned();
@@ -17,17 +18,18 @@ async fn a_kms_encrypted_data_key_is_decrypted_at_start_up() {
     let plaintext: [u8; 32] = data_key.plaintext().unwrap().as_ref().try_into().unwrap();
     let ciphertext = data_key.ciphertext_blob().unwrap().as_ref().to_vec();
 
-    let mut secrets = local_env::settings::random_secrets();
-    secrets.data_key = DataKey::Kms { ciphertext: ciphertext.clone() };
     let from_kms = functions::AppState::new(
-        &local_env::settings::local_config(secrets.clone(), None, local_env::settings::no_staff_pool()),
+        &local_env::settings::local_config(
+            DataKey::Kms { ciphertext: ciphertext.clone() },
+            None,
+            local_env::settings::no_staff_pool(),
+        ),
         Arc::new(SystemClock),
     )
     .await
     .unwrap();
-    secrets.data_key = DataKey::Plain(plaintext);
     let from_plain = functions::AppState::new(
-        &local_env::settings::local_config(secrets.clone(), None, local_env::settings::no_staff_pool()),
+        &local_env::settings::local_config(DataKey::Plain(plaintext), None, local_env::settings::no_staff_pool()),
         Arc::new(SystemClock),
     )
     .await
@@ -36,10 +38,10 @@ async fn a_kms_encrypted_data_key_is_decrypted_at_start_up() {
     let sealed = from_kms.services.keys.encrypt("11010519491231002X");
     assert_eq!(from_plain.services.keys.decrypt(&sealed).unwrap(), "11010519491231002X");
 
-    secrets.data_key = DataKey::Kms { ciphertext: base64::engine::general_purpose::STANDARD.decode("AAAA").unwrap() };
+    let bad = DataKey::Kms { ciphertext: base64::engine::general_purpose::STANDARD.decode("AAAA").unwrap() };
     assert!(
         functions::AppState::new(
-            &local_env::settings::local_config(secrets, None, local_env::settings::no_staff_pool()),
+            &local_env::settings::local_config(bad, None, local_env::settings::no_staff_pool()),
             Arc::new(SystemClock)
         )
         .await

@@ -101,3 +101,97 @@ fn the_committed_api_description_is_the_generated_one() {
         );
     }
 }
+
+/// The raw template (tags such as `!Ref` kept).
+fn raw_template() -> serde_yaml::Value {
+    let text = std::fs::read_to_string(local_env::settings::repo_root().join("template.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+/// `!Ref X` (or `{Ref: X}`) -> `X`.
+fn reference(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::Tagged(t) if t.tag == "Ref" => t.value.as_str().map(str::to_owned),
+        serde_yaml::Value::Mapping(m) => m.get("Ref").and_then(|r| r.as_str()).map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// [issue 14] No function's environment (Globals or its own) holds a secret: no variable named
+/// like one (`*_SECRET`, `*_KEY`, `*PEPPER*`, `*PASSWORD*`, `*_TOKEN`; ids and ARNs aside), no
+/// `!Ref` of a `NoEcho` parameter, no dynamic reference (`{{resolve:...}}`) and no long literal.
+#[test]
+fn no_function_environment_holds_a_secret() {
+    let t = raw_template();
+    let no_echo: BTreeSet<String> = t["Parameters"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, p)| p["NoEcho"].as_bool() == Some(true) || p["NoEcho"].as_str() == Some("true"))
+        .map(|(k, _)| k.as_str().unwrap().to_owned())
+        .collect();
+    let mut environments = vec![("Globals".to_owned(), t["Globals"]["Function"]["Environment"]["Variables"].clone())];
+    for (id, resource) in t["Resources"].as_mapping().unwrap() {
+        if matches!(resource["Type"].as_str(), Some("AWS::Serverless::Function" | "AWS::Lambda::Function")) {
+            environments
+                .push((id.as_str().unwrap().to_owned(), resource["Properties"]["Environment"]["Variables"].clone()));
+        }
+    }
+    let mut checked = 0;
+    for (whose, variables) in environments {
+        for (name, value) in variables.as_mapping().into_iter().flatten() {
+            let name = name.as_str().unwrap();
+            checked += 1;
+            let named_as_id = name.ends_with("_ARN") || name.ends_with("_ID") || name.ends_with("_URL");
+            let named_as_secret = ["_SECRET", "_KEY", "_TOKEN"].iter().any(|s| name.ends_with(s))
+                || ["PEPPER", "PASSWORD", "PRIVATE"].iter().any(|s| name.contains(s));
+            assert!(named_as_id || !named_as_secret, "{whose}: {name} looks like a secret");
+            if let Some(parameter) = reference(value) {
+                assert!(!no_echo.contains(&parameter), "{whose}: {name} is the NoEcho parameter {parameter}");
+            }
+            let text = serde_yaml::to_string(value).unwrap();
+            assert!(!text.contains("{{resolve:"), "{whose}: {name} resolves a secret into the environment");
+            if let Some(literal) = value.as_str() {
+                assert!(literal.len() < 32 || literal.contains("://"), "{whose}: {name} holds a long literal");
+            }
+        }
+    }
+    assert!(checked > 20, "the environment was read");
+    assert!(no_echo.is_empty(), "no secret parameter is left: the secrets are in Secrets Manager ({no_echo:?})");
+}
+
+/// [issue 14] The template's secrets are the code's groups, each function learns every group's
+/// ARN, and each function may `secretsmanager:GetSecretValue` exactly the groups its row of the
+/// registry reads at cold start (as `kms:Decrypt` only with `data_key: true`).
+#[test]
+fn each_function_may_read_exactly_the_secrets_it_needs() {
+    let raw = raw_template();
+    let declared: BTreeSet<&str> = raw["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::SecretsManager::Secret"))
+        .map(|(k, _)| k.as_str().unwrap())
+        .collect();
+    let groups: BTreeSet<&str> = shared::secrets::GROUPS.iter().map(|g| g.logical_id).collect();
+    assert_eq!(declared, groups);
+    let globals = &raw["Globals"]["Function"]["Environment"]["Variables"];
+    for group in shared::secrets::GROUPS {
+        assert_eq!(reference(&globals[group.env_var]).as_deref(), Some(group.logical_id), "{}", group.env_var);
+    }
+    for f in &template().functions {
+        let row = registry::lambda_named(&f.binary).unwrap();
+        let granted: BTreeSet<String> = f
+            .statements
+            .iter()
+            .filter(|s| s.effect == "Allow" && s.actions.iter().any(|a| a == "secretsmanager:GetSecretValue"))
+            .flat_map(|s| s.resources.iter().cloned())
+            .collect();
+        let needed: BTreeSet<String> = row.needs.secrets.groups().map(|g| g.logical_id.to_owned()).collect();
+        assert_eq!(granted, needed, "{}: its policy's secrets and its row's secret groups differ", f.binary);
+        let decrypts = f.statements.iter().any(|s| {
+            s.actions.iter().any(|a| a.starts_with("secretsmanager:") && a != "secretsmanager:GetSecretValue")
+        });
+        assert!(!decrypts, "{}: only GetSecretValue", f.binary);
+    }
+}

@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use functions::AppState;
-use local_env::settings::{local_config, random_secrets, repo_root, EXPIRY_QUEUE, OUTBOX_QUEUE, REVIEW_QUEUE};
+use local_env::settings::{local_config, random_data_key, repo_root, EXPIRY_QUEUE, OUTBOX_QUEUE, REVIEW_QUEUE};
 use local_env::{provision, Gateway, Template};
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Value};
@@ -140,7 +140,10 @@ async fn spawn(isolated: bool) -> TestApp {
     for logical in [OUTBOX_QUEUE, REVIEW_QUEUE, EXPIRY_QUEUE] {
         sqs.create_queue().queue_name(queue(logical)).send().await.expect("test queue");
     }
-    let mut config = local_config(random_secrets(), None, staff_pool().await);
+    let mut config = local_config(random_data_key(), None, staff_pool().await);
+    // Its own secrets (pepper, token keys): a token of another app is foreign here [issue 14].
+    config.secrets =
+        provision::provision_secrets_named(&sdk, Some(&format!("{suffix:08x}"))).await.expect("the test app's secrets");
     // The sandbox identity providers are spoken to over HTTP [LOGIN-2]: this app serves them (with
     // everything else, as `local-env serve` does) on a loopback port of its own.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("a free loopback port");

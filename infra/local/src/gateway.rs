@@ -75,13 +75,14 @@ pub struct Gateway {
 pub struct UnknownBinary(String);
 
 impl Gateway {
-    /// `state` should hold the data key; the functions whose row says `data_key: false` run with
-    /// the same state without it.
+    /// `state` should hold every key; each function runs with the same state restricted to what its
+    /// row needs (`data_key`, the pepper and token keys of its secret groups).
     pub fn new(template: &Template, state: Arc<AppState>) -> Result<Self, UnknownBinary> {
-        let keyless = Arc::new(state.without_data_key());
+        // Each function runs with exactly the keys its row needs (the data key, the pepper, the
+        // token keys), as its Lambda holds them: a row that misses one fails the tests.
         let state_for = |binary: &str| -> Result<Arc<AppState>, UnknownBinary> {
             let lambda = registry::lambda_named(binary).ok_or_else(|| UnknownBinary(binary.to_owned()))?;
-            Ok(if lambda.needs.data_key { state.clone() } else { keyless.clone() })
+            Ok(Arc::new(state.restricted(lambda.needs)))
         };
         let name_of = |binary: &str| -> Result<&'static str, UnknownBinary> {
             registry::lambda_named(binary).map(|l| l.binary).ok_or_else(|| UnknownBinary(binary.to_owned()))

@@ -2,7 +2,7 @@
 //! 127.0.0.1 (port 3000 unless `--port N`). Expects `AWS_ENDPOINT_URL` to point at the emulator
 //! (the run command starts it and sets it).
 
-use local_env::settings::{local_config, random_secrets, repo_root};
+use local_env::settings::{local_config, random_data_key, repo_root};
 use local_env::{provision, server, Gateway, Template};
 use shared::adapters::clock::ShiftedClock;
 use std::collections::BTreeSet;
@@ -80,7 +80,7 @@ async fn main() -> Result<(), BoxError> {
     let outboxes = root.join(".local");
     std::fs::create_dir_all(&outboxes)?;
     let staff_pool = local_env::staff::staff_pool(&endpoint).await?;
-    let mut config = local_config(random_secrets(), Some(&outboxes), staff_pool.clone());
+    let mut config = local_config(random_data_key(), Some(&outboxes), staff_pool.clone());
     config.oauth = local_env::settings::sandbox_oauth(port);
     let clock = Arc::new(ShiftedClock::default());
     let state = Arc::new(functions::AppState::new(&config, clock.clone()).await?);

@@ -70,8 +70,54 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table, name: &s
     Ok(())
 }
 
+/// Creates the secret groups (`shared::secrets::GROUPS`, the template's `AWS::SecretsManager::Secret`
+/// resources) in the emulator's Secrets Manager, named by their logical ids, with fresh random
+/// values; a group that exists already is kept (tests sharing an emulator share its secrets).
+pub async fn provision_secrets(sdk: &aws_config::SdkConfig) -> Result<(), BoxError> {
+    provision_secrets_named(sdk, None).await.map(|_| ())
+}
+
+/// The secret groups once more, each named `<logical id>-<suffix>` with values of their own (a
+/// test app is a deployment of its own: its own pepper and token keys); their names.
+pub async fn provision_secrets_named(
+    sdk: &aws_config::SdkConfig,
+    suffix: Option<&str>,
+) -> Result<shared::secrets::SecretIds, BoxError> {
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let mut ids = std::collections::HashMap::new();
+    for group in shared::secrets::GROUPS {
+        let name = match suffix {
+            Some(suffix) => format!("{}-{suffix}", group.logical_id),
+            None => group.logical_id.to_owned(),
+        };
+        let mut value = serde_json::Map::new();
+        for key in group.keys {
+            let v = if key.ends_with("_kid") { "local-1".to_owned() } else { crate::settings::random_secret() };
+            value.insert(key.to_string(), v.into());
+        }
+        if group == shared::secrets::OAUTH {
+            for provider in ["wechat", "qq", "weibo"] {
+                value.insert(format!("{provider}_client_secret"), crate::settings::random_secret().into());
+            }
+        }
+        let request = client
+            .create_secret()
+            .name(&name)
+            .description(group.about)
+            .secret_string(serde_json::Value::Object(value).to_string());
+        match request.send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_exists_exception()) => {}
+            Err(e) => return Err(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string().into()),
+        }
+        ids.insert(group.logical_id, name);
+    }
+    Ok(shared::secrets::SecretIds(ids))
+}
+
 /// Creates everything the template declares that does not exist yet.
 pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Result<(), BoxError> {
+    provision_secrets(sdk).await?;
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
     for table in &template.tables {
         create_table(&dynamo, table, &table.logical_id).await?;

@@ -1,30 +1,32 @@
-//! Configuration of the local environment: local table names, the sandbox SMS provider and
-//! secrets made fresh for each run (the emulator keeps state in memory only).
+//! Configuration of the local environment: local table names, the sandbox SMS provider, a data
+//! key made fresh for each run, and the secrets in the emulator's Secrets Manager (made fresh
+//! when the emulator starts: see [`crate::provision::provision_secrets`]).
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use rand::{rngs::OsRng, RngCore};
-use shared::config::{
-    Config, DataKey, Environment, OAuthConfig, Provider, Secrets, StaffPool, LOCAL_OAUTH_REDIRECT_URI,
-};
+use shared::config::{Config, DataKey, Environment, OAuthConfig, Provider, StaffPool, LOCAL_OAUTH_REDIRECT_URI};
+use shared::secrets::SecretIds;
 use shared::tables::TableNames;
 use std::path::{Path, PathBuf};
 
-pub fn random_secrets() -> Secrets {
-    let bytes = |n: usize| {
-        let mut b = vec![0u8; n];
-        OsRng.fill_bytes(&mut b);
-        b
-    };
-    let key: [u8; 32] = bytes(32).try_into().expect("32 bytes");
-    Secrets {
-        jwt_secret: B64.encode(bytes(48)).into_bytes(),
-        hash_pepper: B64.encode(bytes(48)).into_bytes(),
-        data_key: DataKey::Plain(key),
-        face_callback_secret: B64.encode(bytes(48)).into_bytes(),
-        payout_callback_secret: B64.encode(bytes(48)).into_bytes(),
-        bank_notify_secret: B64.encode(bytes(48)).into_bytes(),
-    }
+/// A fresh field-encryption key (locally the key itself; in AWS a KMS-encrypted data key).
+pub fn random_data_key() -> DataKey {
+    DataKey::Plain(random_bytes())
+}
+
+/// 32 random bytes.
+pub fn random_bytes() -> [u8; 32] {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    b
+}
+
+/// A random secret value (48 random bytes, base64).
+pub fn random_secret() -> String {
+    let mut b = vec![0u8; 48];
+    OsRng.fill_bytes(&mut b);
+    B64.encode(b)
 }
 
 /// The browser origins allowed to call the local API (CORS): a console's dev server (Vite's port).
@@ -40,7 +42,7 @@ pub const EXPIRY_QUEUE: &str = "ExpiryQueue";
 pub const UPLOADS_BUCKET: &str = "UploadsBucket";
 
 /// `staff`: the emulator's staff user pool (see [`crate::provision::staff_pool`]).
-pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>, staff: StaffPool) -> Config {
+pub fn local_config(data_key: DataKey, outbox_dir: Option<&Path>, staff: StaffPool) -> Config {
     let outbox = |name: &str| Provider::Sandbox { outbox_file: outbox_dir.map(|d| d.join(name)) };
     Config {
         environment: Environment::Local,
@@ -59,7 +61,8 @@ pub fn local_config(secrets: Secrets, outbox_dir: Option<&Path>, staff: StaffPoo
         payouts: Provider::Sandbox { outbox_file: None },
         risk: Provider::Sandbox { outbox_file: None },
         oauth: sandbox_oauth(3000),
-        secrets,
+        secrets: SecretIds::local(),
+        data_key,
         cors_allowed_origins: LOCAL_CONSOLE_ORIGINS.iter().map(|o| o.to_string()).collect(),
     }
 }

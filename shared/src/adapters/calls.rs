@@ -1,5 +1,5 @@
 //! A record of the AWS calls each function makes, for the least-privilege check (local and tests
-//! only): with `AWS_CALL_LOG=<file>` every DynamoDB, S3, SQS and KMS request sent while a function
+//! only): with `AWS_CALL_LOG=<file>` every DynamoDB, S3, SQS, KMS and Secrets Manager request sent while a function
 //! runs (the local gateway names it in [`FUNCTION`]) appends `function<TAB>action<TAB>resource`
 //! lines, one per IAM action the request needs (a transaction needs each item's own action;
 //! a copy needs `s3:GetObject` on its source and `s3:PutObject` on its target). Resources are
@@ -112,6 +112,9 @@ pub fn needs(
             }
         }
         "kms" => vec![(format!("kms:{operation}"), "FieldEncryptionKeyArn".into())],
+        // Locally a secret's name is its logical id (at cold start: outside a function's run, so
+        // checked by the registry-against-template test rather than this log).
+        "secretsmanager" | "secrets manager" => vec![(format!("secretsmanager:{operation}"), text(&json["SecretId"]))],
         other => vec![(format!("{other}:{operation}"), String::new())],
     }
 }

@@ -12,7 +12,7 @@ use crate::ports::SessionInfo;
 /// write that moves the idle deadline on) at most once a minute [LOGIN-4, issue 15].
 pub async fn authorize(deps: &(impl HasClock + HasKeys + HasSessions), bearer_token: &str) -> Result<Principal> {
     let now = deps.clock().now();
-    let claims = deps.keys().verify_token(bearer_token, now.timestamp()).ok_or(Error::Unauthenticated)?;
+    let claims = deps.keys().verify_token(bearer_token, now.timestamp())?.ok_or(Error::Unauthenticated)?;
     let (session_id, account_id) = (SessionId::from_raw(claims.sid), AccountId::from_raw(claims.sub));
     let (session, generation) =
         deps.sessions().session(&session_id, &account_id).await?.ok_or(Error::Unauthenticated)?;

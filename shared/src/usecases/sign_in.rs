@@ -170,7 +170,7 @@ pub(crate) async fn first_factor_passed(
         let session = new_session(deps, &whom, method, caller);
         writes.push(Write::CreateSession(&session));
         let written = deps.steps().write(&writes).await?.is_ok();
-        return Ok(written.then(|| SignInOutcome::SignedIn(signed_in(deps, &session))));
+        return written.then(|| signed_in(deps, &session).map(SignInOutcome::SignedIn)).transpose();
     }
     let now = deps.clock().now();
     let flow_id = FlowId::generate();
@@ -319,7 +319,7 @@ pub async fn complete_sign_in(
             Judged::Passed(mut writes) => {
                 writes.extend([Write::SignIn(&current, &finished), Write::CreateSession(&session)]);
                 if deps.steps().write(&writes).await?.is_ok() {
-                    return Ok(signed_in(deps, &session));
+                    return signed_in(deps, &session);
                 }
             }
             Judged::Wrong(mut writes, sms) => {
@@ -373,19 +373,19 @@ pub(crate) fn new_session(
 }
 
 /// The answer to a sign-in whose session was written: its token.
-pub(crate) fn signed_in(deps: &impl HasKeys, session: &NewSession) -> SignedIn {
+pub(crate) fn signed_in(deps: &impl HasKeys, session: &NewSession) -> Result<SignedIn> {
     let token = deps.keys().issue_token(
         session.account_id.as_str(),
         session.session_id.as_str(),
         session.created_at.timestamp(),
         session.expires_at.timestamp(),
-    );
-    SignedIn {
+    )?;
+    Ok(SignedIn {
         access_token: Redacted::new(token),
         session_id: session.session_id.clone(),
         account_id: session.account_id.clone(),
         idle_timeout_secs: session.idle_timeout_secs,
         expires_at: session.expires_at,
         activation_pending: session.activation_pending,
-    }
+    })
 }

@@ -282,5 +282,5 @@ pub async fn confirm_sign_in_binding(
     if deps.steps().write(&writes).await?.is_err() {
         return Err(Error::SignInFlowInvalid);
     }
-    Ok((signed_in(deps, &session), codes))
+    Ok((signed_in(deps, &session)?, codes))
 }
