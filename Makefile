@@ -1,4 +1,4 @@
-.PHONY: run test bench lint fmt
+.PHONY: run test bench lint fmt deploy-build
 
 ## Start the whole system locally: emulator + every function behind the template's routes on 127.0.0.1:3000
 run:
@@ -16,3 +16,7 @@ bench:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## Every function built for arm64 in one cargo invocation, and .aws-sam/build/template.yaml for sam deploy
+deploy-build:
+	bash infra/scripts/deploy_build.sh
