@@ -72,15 +72,25 @@ async fn a_main_account_creates_lists_and_its_sub_users_sign_in_by_account_id_or
     assert_eq!(taken.code(), "ALIAS_TAKEN");
     assert_eq!(sub_sign_in(&app, &alias, "ops-li", SUB_PASSWORD).await.status, 201, "by alias");
 
-    // An unknown main account, alias or sub-user and a wrong password get the same answer.
+    // An unknown main account, alias or sub-user, a disabled one, one without console access
+    // and a wrong password get the same answer.
+    let api_only = json!({"username": "api-only", "password": SUB_PASSWORD, "console_access": false});
+    assert_eq!(app.call("POST", "/v1/sub-users", Some(&token), Some(api_only)).await.status, 201);
+    let off = create(&app, &token, "switched-off").await.body["sub_user_id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/sub-users/{off}/status");
+    assert_eq!(app.call("PUT", &path, Some(&token), Some(json!({"enabled": false}))).await.status, 204);
     let wrong = sub_sign_in(&app, &main, "ops-li", "Wrong-Lantern-99").await;
     for other in [
         sub_sign_in(&app, "0123456789abcdef0123456789abcdef", "ops-li", SUB_PASSWORD).await,
         sub_sign_in(&app, "no-such-alias", "ops-li", SUB_PASSWORD).await,
         sub_sign_in(&app, &main, "nobody", SUB_PASSWORD).await,
+        sub_sign_in(&app, &main, "api-only", SUB_PASSWORD).await,
+        sub_sign_in(&app, &main, "switched-off", SUB_PASSWORD).await,
     ] {
         assert_eq!(error(&other), error(&wrong));
     }
+    let upper = sub_sign_in(&app, &main.to_uppercase(), "ops-li", SUB_PASSWORD).await;
+    assert_eq!(upper.status, 201, "an AccountId in capitals: {:?}", upper.body);
     assert_eq!(wrong.code(), "INVALID_CREDENTIALS");
 }
 
@@ -100,6 +110,7 @@ async fn a_sub_user_session_cannot_reach_the_main_accounts_account_centre() {
         ("PUT", "/v1/security/protection", Some(json!({"login_protection": false, "operation_protection": true}))),
         ("POST", "/v1/accounts/me/phone-changes", Some(json!({}))),
         ("GET", "/v1/enterprise", None),
+        ("POST", "/v1/accounts/me/activation", Some(json!({"agreements": agreements()}))),
     ];
     for (method, path, body) in forbidden {
         let reply = app.call(method, path, Some(&sub), body).await;

@@ -283,8 +283,8 @@ impl Flow for AccountDeletion {
     }
 }
 
-/// The record of a deletion and of the erasure that follows it (its flow id is the account id,
-/// so an account is deleted once). Nothing personal: the id, the kind, times and counts.
+/// The record of a deletion and of the erasure that follows it (its flow id is the confirmation's
+/// id). Nothing personal: the account id, the kind, times and counts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Erasure {
     pub account_id: AccountId,

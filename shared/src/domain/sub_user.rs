@@ -52,11 +52,11 @@ pub enum MainAccount {
 
 impl MainAccount {
     pub fn parse(raw: &str) -> MainAccount {
-        let raw = raw.trim();
-        if looks_like_account_id(raw) {
+        let raw = raw.trim().to_ascii_lowercase();
+        if looks_like_account_id(&raw) {
             return MainAccount::Id(AccountId::from_raw(raw));
         }
-        Alias::parse(raw).map_or(MainAccount::Unknown, MainAccount::Alias)
+        Alias::parse(&raw).map_or(MainAccount::Unknown, MainAccount::Alias)
     }
 }
 

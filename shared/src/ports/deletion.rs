@@ -48,6 +48,9 @@ pub trait DeletionStore: Send + Sync {
     /// Erases what the transaction left of the account (created up to `until`): its sessions,
     /// the flows listed under it and their audit trails, attempt counters, open-work guards,
     /// failure windows, the receiving account and the credited transfers. Every step may run
-    /// again. A passport account may then activate the cloud again. How many items it deleted.
-    async fn erase_remains(&self, id: &FlowId, erasure: &Erasure) -> Result<u32>;
+    /// again. How many items it deleted.
+    async fn erase_remains(&self, erasure: &Erasure) -> Result<u32>;
+    /// Records the erasure done (from the version read) and, for a passport account, lets it
+    /// activate the cloud again, in one transaction: `false` when another run finished it first.
+    async fn finish(&self, current: &Versioned<Erasure>, next: &Erasure) -> Result<bool>;
 }

@@ -38,6 +38,17 @@ pub enum CreateSubUserOutcome {
     Created,
     NameTaken,
     LimitReached,
+    /// The main account was deleted meanwhile.
+    MainAccountGone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasOutcome {
+    Set,
+    /// Another main account has it.
+    Taken,
+    /// The alias changed since it was read: read it again.
+    Raced,
 }
 
 /// A change the main account makes to one sub-user.
@@ -71,8 +82,8 @@ pub trait SubUserStore: Send + Sync {
     async fn delete(&self, main: &AccountId, name: &str, sub_user_id: &AccountId) -> Result<bool>;
     /// Requires 2FA of every sub-user, or stops requiring it.
     async fn set_require_mfa(&self, main: &AccountId, require: bool) -> Result<()>;
-    /// Sets (or clears) the alias: `false` when another main account has it.
-    async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<bool>;
+    /// Sets (or clears) the alias, only over `old` (the alias read).
+    async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<AliasOutcome>;
     /// The main account an alias names.
     async fn main_of_alias(&self, alias: &str) -> Result<Option<AccountId>>;
     /// The main account's idle timeout applied to each sub-user [LOGIN-5].

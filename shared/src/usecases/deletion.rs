@@ -8,7 +8,6 @@ use super::deps::{
     HasSecurity, HasUploads,
 };
 use super::factors::{record_of, require_step_up};
-use super::flows::advance;
 use crate::domain::agreements::{require_one, AgreementRef};
 use crate::domain::change::ChangeState;
 use crate::domain::deletion::{
@@ -159,7 +158,7 @@ pub async fn erase(deps: &(impl HasClock + HasFlows + HasDeletions + HasUploads)
 }
 
 async fn erase_recorded(
-    deps: &(impl HasClock + HasFlows + HasDeletions + HasUploads),
+    deps: &(impl HasClock + HasDeletions + HasUploads),
     recorded: Versioned<Erasure>,
 ) -> Result<()> {
     let erasure = &recorded.flow;
@@ -168,10 +167,12 @@ async fn erase_recorded(
     }
     let cases = deps.deletions().cases_of_deleted(&erasure.account_id, erasure.deleted_at).await?;
     let files = deps.uploads().erase(&erasure.account_id, &cases).await?;
-    let items = deps.deletions().erase_remains(&recorded.id, erasure).await?;
+    let items = deps.deletions().erase_remains(erasure).await?;
     let now = deps.clock().now();
     // Refused only when another run finished it first.
-    let _ = advance(deps.flows::<Erasure>(), recorded, || Erased { items, files }, now).await?;
+    if let Ok(next) = recorded.flow.clone().apply(Erased { items, files }, now) {
+        deps.deletions().finish(&recorded, &next).await?;
+    }
     Ok(())
 }
 

@@ -123,6 +123,9 @@ pub async fn activate(
     principal: &Principal,
     agreements: &[AgreementRef],
 ) -> Result<AccountId> {
+    if principal.credential.main_account().is_some() {
+        return Err(Error::SubUserForbidden);
+    }
     let accepted =
         accept_required(agreements, deps.clock().now()).map_err(|missing| Error::AgreementsRequired { missing })?;
     deps.accounts().activate(&principal.account_id, &principal.credential, &accepted).await?;

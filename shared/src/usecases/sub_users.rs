@@ -3,7 +3,7 @@
 //! must use 2FA. Sub-users sign in through their own entry naming the main account; one whose
 //! main account requires 2FA and who has no device binds one before the session is issued.
 
-use super::deps::{HasClock, HasFlows, HasKeys, HasSecurity, HasSignIn, HasSteps, HasSubUsers};
+use super::deps::{HasAccounts, HasClock, HasFlows, HasKeys, HasSecurity, HasSignIn, HasSteps, HasSubUsers};
 use super::factors::{record_of, recovery_code_hash, require_step_up};
 use super::flows::advance;
 use super::security::BindingStarted;
@@ -21,7 +21,12 @@ use crate::domain::sub_user::{Alias, MainAccount, SubUser, MAX_SUB_USERS};
 use crate::domain::totp::{self, TotpSecret};
 use crate::domain::username::Username;
 use crate::error::{Error, Result};
-use crate::ports::{CreateSubUserOutcome, NewSubUser, SecurityChange, SubUserChange, SubUserDirectory, Write};
+use crate::ports::{
+    AliasOutcome, CreateSubUserOutcome, NewSubUser, SecurityChange, SubUserChange, SubUserDirectory, Write,
+};
+
+/// Lost races a change of the alias tolerates.
+const MAX_RACES: usize = 8;
 
 #[derive(Debug)]
 pub struct NewSubUserRequest {
@@ -73,6 +78,7 @@ pub async fn create_sub_user(
         }),
         CreateSubUserOutcome::NameTaken => Err(Error::SubUserNameTaken),
         CreateSubUserOutcome::LimitReached => Err(Error::SubUserLimit),
+        CreateSubUserOutcome::MainAccountGone => Err(Error::Unauthenticated),
     }
 }
 
@@ -118,6 +124,8 @@ pub async fn act_on_sub_user(
     let name = name_of(deps, main, sub_user_id).await?;
     let done = match action {
         SubUserAction::Enable => {
+            // Giving access back is protected; taking it away is not.
+            require_step_up(deps, principal, &record)?;
             deps.sub_users().change(main, &name, sub_user_id, SubUserChange::Enabled(true)).await?
         }
         SubUserAction::Disable => {
@@ -151,12 +159,8 @@ pub async fn set_sub_user_settings(
     let record = record_of(deps, principal).await?;
     require_step_up(deps, principal, &record)?;
     let main = &principal.account_id;
-    let directory = deps.sub_users().directory(main).await?;
     if let Some(alias) = alias {
-        let new = alias.as_ref().map(Alias::as_str);
-        if !deps.sub_users().set_alias(main, directory.alias.as_deref(), new).await? {
-            return Err(Error::AliasTaken);
-        }
+        set_alias(deps, main, alias.as_ref().map(Alias::as_str)).await?;
     }
     if let Some(require) = require_mfa {
         deps.sub_users().set_require_mfa(main, require).await?;
@@ -164,11 +168,24 @@ pub async fn set_sub_user_settings(
     deps.sub_users().directory(main).await
 }
 
+/// Sets the alias over the one read, reading again when another change came first.
+async fn set_alias(deps: &impl HasSubUsers, main: &AccountId, new: Option<&str>) -> Result<()> {
+    for _ in 0..MAX_RACES {
+        let directory = deps.sub_users().directory(main).await?;
+        match deps.sub_users().set_alias(main, directory.alias.as_deref(), new).await? {
+            AliasOutcome::Set => return Ok(()),
+            AliasOutcome::Taken => return Err(Error::AliasTaken),
+            AliasOutcome::Raced => continue,
+        }
+    }
+    Err(Error::internal("set the sub-users' alias", "too many concurrent writes"))
+}
+
 /// A sub-user's sign-in [LOGIN-5]: the main account by AccountId or alias, then as a main
 /// account's password sign-in (failure windows, the same answer for an unknown main account,
 /// an unknown or disabled sub-user and a wrong password, login protection).
 pub async fn sub_user_sign_in(
-    deps: &(impl HasClock + HasKeys + HasSignIn + HasSteps + HasFlows + HasSubUsers),
+    deps: &(impl HasClock + HasKeys + HasAccounts + HasSignIn + HasSteps + HasFlows + HasSubUsers),
     main: MainAccount,
     mut request: SignIn,
     caller: &Caller,
@@ -179,7 +196,9 @@ pub async fn sub_user_sign_in(
         MainAccount::Alias(alias) => deps.sub_users().main_of_alias(alias.as_str()).await?.unwrap_or_else(nobody),
         MainAccount::Unknown => nobody(),
     };
-    request.sub_user_of = Some(main);
+    // A deleted main account's sub-users sign in to nothing, even before their erasure.
+    let live = deps.accounts().account(&main).await?.is_some_and(|a| a.activated);
+    request.sub_user_of = Some(if live { main } else { nobody() });
     sign_in(deps, request, caller).await
 }
 

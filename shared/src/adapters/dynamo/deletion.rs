@@ -6,7 +6,7 @@ use crate::domain::account::AccountKind;
 use crate::domain::case::CaseKind;
 use crate::domain::deletion::Erasure;
 use crate::domain::enterprise::Method;
-use crate::domain::flow::FlowKind;
+use crate::domain::flow::{FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::login::CredentialRef;
 use crate::domain::throttle::Throttle;
@@ -14,7 +14,9 @@ use crate::error::{Error, Result};
 use crate::ports::{DeleteOutcome, Deletion, DeletionStore};
 use crate::tables::SESSIONS;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest,
+};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -285,6 +287,16 @@ impl DeletionStore for DynamoStore {
                 )
                 .build(),
         ];
+        // No review case opened since the check (its guard is there while it is open).
+        for kind in CaseKind::ALL {
+            let no_open_case = ConditionCheck::builder()
+                .table_name(&self.tables.flows)
+                .key("pk", s(keys::open_case(kind.as_str(), account)))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(fault("build no open case"))?;
+            items.push(TransactWriteItem::builder().condition_check(no_open_case).build());
+        }
         if d.account.kind == AccountKind::Cloud {
             items
                 .push(TransactWriteItem::builder().update(self.release_phone(account, &d.account.phone.hash)?).build());
@@ -298,7 +310,7 @@ impl DeletionStore for DynamoStore {
             DeleteOutcome::ConfirmationUsed
         } else if failed_at(&reasons, 1) || failed_at(&reasons, 4) {
             DeleteOutcome::AlreadyDeleted
-        } else if failed_at(&reasons, 3) {
+        } else if failed_at(&reasons, 3) || (5..5 + CaseKind::ALL.len()).any(|i| failed_at(&reasons, i)) {
             DeleteOutcome::Changed
         } else if reasons.iter().any(Option::is_some) {
             return Err(Error::internal("delete account", "a count to release was not held"));
@@ -320,9 +332,10 @@ impl DeletionStore for DynamoStore {
             .collect())
     }
 
-    async fn erase_remains(&self, id: &FlowId, erasure: &Erasure) -> Result<u32> {
+    async fn erase_remains(&self, erasure: &Erasure) -> Result<u32> {
         let account = &erasure.account_id;
-        let mut erased = 0usize;
+        // The sub-users first: their sessions end before anything else is erased.
+        let mut erased = self.erase_sub_users(account).await?;
         // Sessions born before the deletion (a passport account may sign in again after it).
         let sessions = self
             .partition(
@@ -361,19 +374,24 @@ impl DeletionStore for DynamoStore {
             self.delete_all(&self.tables.flows, pks, "erase flows").await?;
         }
         erased += self.keyed_remains(erasure).await?;
-        erased += self.erase_sub_users(account).await?;
-        if erasure.kind == AccountKind::Passport {
-            // The passport account may activate the cloud again.
+        Ok(u32::try_from(erased).unwrap_or(u32::MAX))
+    }
+
+    async fn finish(&self, current: &Versioned<Erasure>, next: &Erasure) -> Result<bool> {
+        let mut items = vec![TransactWriteItem::builder().update(self.flow_transition(current, next)?).build()];
+        if next.kind == AccountKind::Passport {
+            // Only now may the passport account activate the cloud again: a re-run of an
+            // unfinished erasure never meets the new cloud account's data.
             let done = Update::builder()
                 .table_name(&self.tables.accounts)
-                .key("pk", s(keys::credential(&CredentialRef::Passport(account.clone()))))
+                .key("pk", s(keys::credential(&CredentialRef::Passport(next.account_id.clone()))))
                 .update_expression("REMOVE erasing")
-                .condition_expression("erasing = :erasure")
-                .expression_attribute_values(":erasure", s(id.as_str()))
+                .condition_expression("attribute_not_exists(erasing) OR erasing = :erasure")
+                .expression_attribute_values(":erasure", s(current.id.as_str()))
                 .build()
                 .map_err(fault("build erasure done"))?;
-            self.send_update(done, "mark the erasure done").await?;
+            items.push(TransactWriteItem::builder().update(done).build());
         }
-        Ok(u32::try_from(erased).unwrap_or(u32::MAX))
+        Ok(self.transact(items).await?.is_none())
     }
 }

@@ -251,6 +251,9 @@ mod tests {
             throttle(&Throttle::SecondFactor(id.clone())),
             throttle(&Throttle::CurrentPassword(id)),
             delivery("abc"),
+            credential(&CredentialRef::SubUser(AccountId::from_raw("abc"), "abc".into())),
+            sub_users(&AccountId::from_raw("abc")),
+            sub_user_alias("abc"),
         ];
         let distinct: std::collections::BTreeSet<_> = keys.iter().collect();
         assert_eq!(distinct.len(), keys.len());

@@ -9,11 +9,14 @@ use crate::domain::login::CredentialRef;
 use crate::domain::security::ChosenFactors;
 use crate::domain::sub_user::SubUser;
 use crate::error::{Error, Result};
-use crate::ports::{CreateSubUserOutcome, NewSubUser, SubUserChange, SubUserDirectory, SubUserStore};
+use crate::ports::{AliasOutcome, CreateSubUserOutcome, NewSubUser, SubUserChange, SubUserDirectory, SubUserStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
+
+/// Lost races a write tolerates before it answers with a fault.
+const MAX_RACES: usize = 8;
 
 fn credential_key(main: &AccountId, name: &str) -> String {
     keys::credential(&CredentialRef::SubUser(main.clone(), name.to_owned()))
@@ -25,6 +28,23 @@ fn factors(require_mfa: bool) -> Result<AttributeValue> {
 }
 
 impl DynamoStore {
+    /// Writes `items` in one transaction, again when it lost to a concurrent one (the directory
+    /// item is shared by every change of the main account's sub-users): `None` when written, else
+    /// which items failed their condition.
+    async fn transact_retrying(
+        &self,
+        items: Vec<TransactWriteItem>,
+        context: &'static str,
+    ) -> Result<Option<Vec<Option<Option<Item>>>>> {
+        for _ in 0..MAX_RACES {
+            match self.transact(items.clone()).await? {
+                Some(reasons) if reasons.iter().all(Option::is_none) => continue,
+                outcome => return Ok(outcome),
+            }
+        }
+        Err(Error::internal(context, "too many concurrent writes"))
+    }
+
     /// Moves the sub-user's session generation on (its credential's copy moves in the same
     /// transaction, by the caller's update): every session of it ends.
     fn end_sub_user_sessions(&self, sub_user_id: &AccountId) -> Result<TransactWriteItem> {
@@ -147,18 +167,29 @@ impl SubUserStore for DynamoStore {
             .expression_attribute_values(":cap", n(cap.into()))
             .build()
             .map_err(fault("build count sub-user"))?;
-        let items =
-            vec![TransactWriteItem::builder().put(put).build(), TransactWriteItem::builder().update(list).build()];
-        if let Some(reasons) = self.transact(items).await? {
-            return Ok(if failed_at(&reasons, 0) {
-                CreateSubUserOutcome::NameTaken
-            } else if failed_at(&reasons, 1) {
-                CreateSubUserOutcome::LimitReached
-            } else {
-                return Err(Error::internal("create sub-user", "transaction cancelled without a failed condition"));
-            });
-        }
-        Ok(CreateSubUserOutcome::Created)
+        // Only while the main account is live (not deleted, not a deactivated passport account).
+        let live = ConditionCheck::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::account(&u.main)))
+            .condition_expression("attribute_exists(pk) AND activated = :yes")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .build()
+            .map_err(fault("build main account live"))?;
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().update(list).build(),
+            TransactWriteItem::builder().condition_check(live).build(),
+        ];
+        let Some(reasons) = self.transact_retrying(items, "create sub-user").await? else {
+            return Ok(CreateSubUserOutcome::Created);
+        };
+        Ok(if failed_at(&reasons, 2) {
+            CreateSubUserOutcome::MainAccountGone
+        } else if failed_at(&reasons, 0) {
+            CreateSubUserOutcome::NameTaken
+        } else {
+            CreateSubUserOutcome::LimitReached
+        })
     }
 
     async fn sub_users(&self, main: &AccountId, names: &[String]) -> Result<Vec<SubUser>> {
@@ -211,11 +242,7 @@ impl SubUserStore for DynamoStore {
         .build()
         .map_err(fault("build change sub-user"))?;
         let items = vec![TransactWriteItem::builder().update(update).build(), self.end_sub_user_sessions(sub_user_id)?];
-        match self.transact(items).await? {
-            None => Ok(true),
-            Some(reasons) if failed_at(&reasons, 0) => Ok(false),
-            Some(_) => Err(Error::internal("change sub-user", "transaction cancelled")),
-        }
+        Ok(self.transact_retrying(items, "change sub-user").await?.is_none())
     }
 
     async fn delete(&self, main: &AccountId, name: &str, sub_user_id: &AccountId) -> Result<bool> {
@@ -241,11 +268,7 @@ impl SubUserStore for DynamoStore {
             TransactWriteItem::builder().update(unlist).build(),
             self.end_sub_user_sessions(sub_user_id)?,
         ];
-        match self.transact(items).await? {
-            None => Ok(true),
-            Some(reasons) if failed_at(&reasons, 0) => Ok(false),
-            Some(_) => Err(Error::internal("delete sub-user", "transaction cancelled")),
-        }
+        Ok(self.transact_retrying(items, "delete sub-user").await?.is_none())
     }
 
     async fn set_require_mfa(&self, main: &AccountId, require: bool) -> Result<()> {
@@ -264,7 +287,7 @@ impl SubUserStore for DynamoStore {
         self.update_each(main, "SET login_protection = :on, login_factors = :factors", values).await
     }
 
-    async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<bool> {
+    async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<AliasOutcome> {
         let mut items = vec![];
         if let Some(new) = new {
             let claim: Item =
@@ -284,13 +307,18 @@ impl SubUserStore for DynamoStore {
             let release = Delete::builder()
                 .table_name(&self.tables.accounts)
                 .key("pk", s(keys::sub_user_alias(old)))
-                .condition_expression("account_id = :main")
+                .condition_expression("attribute_not_exists(pk) OR account_id = :main")
                 .expression_attribute_values(":main", s(main.as_str()))
                 .build()
                 .map_err(fault("build release alias"))?;
             items.push(TransactWriteItem::builder().delete(release).build());
         }
+        // Only over the alias read: two changes at once cannot both claim one.
         let directory = Update::builder().table_name(&self.tables.accounts).key("pk", s(keys::sub_users(main)));
+        let directory = match old {
+            Some(old) => directory.condition_expression("alias = :old").expression_attribute_values(":old", s(old)),
+            None => directory.condition_expression("attribute_not_exists(alias)"),
+        };
         let directory = match new {
             Some(new) => {
                 directory.update_expression("SET alias = :alias").expression_attribute_values(":alias", s(new))
@@ -300,11 +328,12 @@ impl SubUserStore for DynamoStore {
         .build()
         .map_err(fault("build directory alias"))?;
         items.push(TransactWriteItem::builder().update(directory).build());
-        match self.transact(items).await? {
-            None => Ok(true),
-            Some(reasons) if new.is_some() && failed_at(&reasons, 0) => Ok(false),
-            Some(_) => Err(Error::internal("set alias", "transaction cancelled")),
-        }
+        Ok(match self.transact(items).await? {
+            None => AliasOutcome::Set,
+            Some(reasons) if new.is_some() && failed_at(&reasons, 0) => AliasOutcome::Taken,
+            // The alias changed since it was read, or a concurrent transaction won.
+            Some(_) => AliasOutcome::Raced,
+        })
     }
 
     async fn main_of_alias(&self, alias: &str) -> Result<Option<AccountId>> {
