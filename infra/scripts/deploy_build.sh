@@ -28,8 +28,8 @@ ensure_deploy_tools() {
 ensure_deploy_tools
 export PATH="$DEPLOY_VENV/bin:$PATH"
 started=$(date +%s)
-log "cargo lambda build --release --arm64 (every function of functions/, one invocation)"
-(cd "$ROOT" && cargo lambda build --release --arm64 --package functions)
+log "cargo lambda build --profile deploy --arm64 (every function of functions/, one invocation)"
+(cd "$ROOT" && cargo lambda build --profile deploy --arm64 --package functions)
 built=$(( $(date +%s) - started ))
 
 out="$ROOT/.aws-sam/build"

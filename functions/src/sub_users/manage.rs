@@ -1,7 +1,7 @@
 //! The main account's sub-users [LOGIN-5] (a sub-user's own session gets `403 SUB_USER_FORBIDDEN`
 //! on each of these routes):
 //! - `POST /v1/sub-users`: a new sub-user (step-up).
-//! - `GET /v1/sub-users`: the sub-users, the entry's alias and the 2FA rule.
+//! - `GET /v1/sub-users`: the sub-users, the alias of their entry and the 2FA rule.
 //! - `PUT /v1/sub-users/settings`: `{"require_mfa"?, "alias"?}` (step-up; `"alias": null` clears it).
 //! - `PUT /v1/sub-users/{sub_user_id}/status`: `{"enabled"}`; disabling ends its sessions at once.
 //! - `PUT /v1/sub-users/{sub_user_id}/password`: `{"password"}` (step-up); ends its sessions.
