@@ -30,15 +30,6 @@ async fn no_phone_password_code_or_token_is_logged() {
     assert!(!as_a_value(&logs, &code), "the code appears in the logs");
 }
 
-/// Whether `needle` occurs in `text` with no letter or digit right before or after it.
-fn as_a_value(text: &str, needle: &str) -> bool {
-    text.match_indices(needle).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + needle.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-    })
-}
-
 #[tokio::test]
 async fn no_name_id_number_or_card_number_is_logged() {
     capture_logs();

@@ -840,3 +840,13 @@ impl TestApp {
         reply.body
     }
 }
+
+/// Whether `needle` occurs in `text` with no letter or digit right before or after it: a value of
+/// its own, not a chance part of a request id, a time or a latency (`10.37` holds `0.37`).
+pub fn as_a_value(text: &str, needle: &str) -> bool {
+    text.match_indices(needle).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + needle.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}

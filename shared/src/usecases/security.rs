@@ -11,7 +11,8 @@ use super::{codes, Caller};
 use crate::crypto::password;
 use crate::domain::code::Purpose;
 use crate::domain::flow::{Closed, Progress, Step};
-use crate::domain::ids::FlowId;
+use crate::domain::ids::{AccountId, FlowId};
+use crate::domain::login::CredentialRef;
 use crate::domain::password::{check_policy, Password};
 use crate::domain::redacted::Redacted;
 use crate::domain::security::{
@@ -107,18 +108,30 @@ pub async fn start_totp_binding(
     }
     require_step_up(deps, principal, &record)?;
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+    let expires_at = deps.clock().now() + security::TOTP_BINDING_TTL;
+    open_binding(deps, &principal.account_id, &principal.credential, &account.username, expires_at).await
+}
+
+/// A new device's secret, kept encrypted in a binding flow until two codes confirm it [MFA-3];
+/// the otpauth URI is labelled with `label`.
+pub(crate) async fn open_binding(
+    deps: &(impl HasKeys + HasFlows),
+    account_id: &AccountId,
+    credential: &CredentialRef,
+    label: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<BindingStarted> {
     let secret = TotpSecret::generate();
     let binding_id = FlowId::generate();
-    let expires_at = deps.clock().now() + security::TOTP_BINDING_TTL;
     let binding = TotpBinding {
-        account_id: principal.account_id.clone(),
-        credential: principal.credential.clone(),
+        account_id: account_id.clone(),
+        credential: credential.clone(),
         secret_encrypted: Redacted::new(deps.keys().encrypt(&secret.base32())?),
         expires_at,
         progress: Progress::default(),
     };
     deps.flows::<TotpBinding>().create(&binding_id, &binding).await?;
-    let otpauth_uri = secret.otpauth_uri(&account.username);
+    let otpauth_uri = secret.otpauth_uri(label);
     Ok(BindingStarted {
         binding_id,
         secret_base32: Redacted::new(secret.base32()),

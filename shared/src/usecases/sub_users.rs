@@ -6,7 +6,7 @@
 use super::deps::{HasAccounts, HasClock, HasFlows, HasKeys, HasSecurity, HasSignIn, HasSteps, HasSubUsers};
 use super::factors::{record_of, recovery_code_hash, require_step_up};
 use super::flows::advance;
-use super::security::BindingStarted;
+use super::security::{open_binding, BindingStarted};
 use super::sign_in::{closed, new_session, pending, sign_in, signed_in, SessionFor, SignIn, SignInOutcome, SignedIn};
 use super::Caller;
 use crate::crypto::password;
@@ -224,25 +224,9 @@ pub async fn start_sign_in_binding(
     flow_id: &FlowId,
 ) -> Result<BindingStarted> {
     let (current, name) = awaiting_binding(deps, flow_id).await?;
-    let secret = TotpSecret::generate();
-    let binding_id = FlowId::generate();
-    let expires_at = (deps.clock().now() + security::TOTP_BINDING_TTL).min(current.flow.expires_at);
-    let binding = TotpBinding {
-        account_id: current.flow.account_id.clone(),
-        credential: current.flow.credential.clone(),
-        secret_encrypted: Redacted::new(deps.keys().encrypt(&secret.base32())?),
-        expires_at,
-        progress: Default::default(),
-    };
-    deps.flows::<TotpBinding>().create(&binding_id, &binding).await?;
-    let otpauth_uri = secret.otpauth_uri(&name);
-    Ok(BindingStarted {
-        binding_id,
-        secret_base32: Redacted::new(secret.base32()),
-        qr_code: totp::qr_svg_data_uri(&otpauth_uri),
-        otpauth_uri,
-        expires_at,
-    })
+    let flow = &current.flow;
+    let expires_at = (deps.clock().now() + security::TOTP_BINDING_TTL).min(flow.expires_at);
+    open_binding(deps, &flow.account_id, &flow.credential, &name, expires_at).await
 }
 
 /// Completes the sub-user's sign-in by binding its device with two consecutive codes: the device

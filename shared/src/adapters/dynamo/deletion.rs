@@ -75,17 +75,6 @@ impl DynamoStore {
         builder.build().map_err(fault("build retire credential"))
     }
 
-    fn next_generation(&self, account: &AccountId) -> Result<Update> {
-        Update::builder()
-            .table_name(&self.tables.sessions)
-            .key("pk", s(keys::session_generation(account)))
-            .update_expression("SET generation = if_not_exists(generation, :zero) + :one")
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .build()
-            .map_err(fault("build end sessions"))
-    }
-
     /// A cloud account's item goes; a passport account's keeps what the platform owns (phone,
     /// email, username) and loses what the cloud held. Either only if the balance is still the one
     /// the check saw.
@@ -233,14 +222,7 @@ impl DynamoStore {
         let directory = self.directory(main).await?;
         let mut erased = 0;
         for (id, name) in &directory.users {
-            let end = Update::builder()
-                .table_name(&self.tables.sessions)
-                .key("pk", s(keys::session_generation(id)))
-                .update_expression("ADD generation :one")
-                .expression_attribute_values(":one", n(1))
-                .build()
-                .map_err(fault("build end sub-user sessions"))?;
-            self.send_update(end, "end a sub-user's sessions").await?;
+            self.send_update(self.next_generation(id)?, "end a sub-user's sessions").await?;
             let sessions = self
                 .partition(
                     &self.tables.sessions,

@@ -87,6 +87,19 @@ fn generation_value(g: u64) -> AttributeValue {
 }
 
 impl DynamoStore {
+    /// The write that moves an account's (or a sub-user's) session generation on: every session
+    /// born in an older one is signed out at once. The credential's copy moves with it, in the
+    /// caller's transaction.
+    pub(crate) fn next_generation(&self, account_id: &AccountId) -> Result<Update> {
+        Update::builder()
+            .table_name(&self.tables.sessions)
+            .key("pk", s(keys::session_generation(account_id)))
+            .update_expression("ADD generation :one")
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(fault("build move generation"))
+    }
+
     /// The write that creates a session (in the transaction of its sign-in step).
     pub(crate) fn session_put(&self, session: &NewSession) -> Result<Put> {
         Put::builder()
@@ -386,13 +399,7 @@ impl SessionStore for DynamoStore {
     }
 
     async fn revoke_all(&self, account_id: &AccountId, credential: &CredentialRef) -> Result<()> {
-        let generation = Update::builder()
-            .table_name(&self.tables.sessions)
-            .key("pk", s(keys::session_generation(account_id)))
-            .update_expression("ADD generation :one")
-            .expression_attribute_values(":one", n(1))
-            .build()
-            .map_err(fault("build move generation"))?;
+        let generation = self.next_generation(account_id)?;
         let copy = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(keys::credential(credential)))

@@ -48,14 +48,7 @@ impl DynamoStore {
     /// Moves the sub-user's session generation on (its credential's copy moves in the same
     /// transaction, by the caller's update): every session of it ends.
     fn end_sub_user_sessions(&self, sub_user_id: &AccountId) -> Result<TransactWriteItem> {
-        let update = Update::builder()
-            .table_name(&self.tables.sessions)
-            .key("pk", s(keys::session_generation(sub_user_id)))
-            .update_expression("ADD generation :one")
-            .expression_attribute_values(":one", n(1))
-            .build()
-            .map_err(fault("build end sub-user sessions"))?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        Ok(TransactWriteItem::builder().update(self.next_generation(sub_user_id)?).build())
     }
 
     /// Every sub-user credential of the main account, updated alike (the directory names them).
