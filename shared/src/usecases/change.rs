@@ -37,7 +37,9 @@ const LISTED: i32 = 50;
 /// How many lost races a step tolerates.
 const MAX_RACES: usize = 8;
 
-fn require(given: &[AgreementRef], agreement: (&'static str, &'static str)) -> Result<()> {
+/// One agreement of a flow of its own (subject change, deletion) accepted at its current version,
+/// else `AGREEMENTS_REQUIRED` naming it.
+pub(crate) fn require(given: &[AgreementRef], agreement: (&'static str, &'static str)) -> Result<()> {
     require_one(given, agreement).map_err(|id| Error::AgreementsRequired { missing: vec![id] })
 }
 

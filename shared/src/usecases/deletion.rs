@@ -8,7 +8,7 @@ use super::deps::{
     HasSecurity, HasUploads,
 };
 use super::factors::{record_of, require_step_up};
-use crate::domain::agreements::{require_one, AgreementRef};
+use crate::domain::agreements::AgreementRef;
 use crate::domain::change::ChangeState;
 use crate::domain::deletion::{
     AccountDeletion, Condition, Confirm, Erased, Erasure, Report, Standing, CONFIRMATION_WINDOW, DELETION_AGREEMENT,
@@ -48,7 +48,7 @@ pub async fn check(
     principal: &Principal,
     agreements: &[AgreementRef],
 ) -> Result<Checked> {
-    require_one(agreements, DELETION_AGREEMENT).map_err(|id| Error::AgreementsRequired { missing: vec![id] })?;
+    super::change::require(agreements, DELETION_AGREEMENT)?;
     let (report, _) = judge(deps, &principal.account_id).await?;
     if !report.passed() {
         return Ok(Checked { report, confirmation: None });

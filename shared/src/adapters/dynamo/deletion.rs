@@ -149,7 +149,7 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Every item of an index partition (all pages), with the attributes named.
+    /// Every item of an index partition (all pages).
     async fn partition(
         &self,
         table: &str,
@@ -157,27 +157,34 @@ impl DynamoStore {
         (attribute, value): (&str, String),
         context: &'static str,
     ) -> Result<Vec<Item>> {
-        let mut items = vec![];
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(table)
-                .index_name(index)
-                .key_condition_expression("#p = :p")
-                .expression_attribute_names("#p", attribute)
-                .expression_attribute_values(":p", s(value.clone()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(fault(context))?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(items),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(table)
+            .index_name(index)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", attribute)
+            .expression_attribute_values(":p", s(value));
+        self.query_all(query, context).await
+    }
+
+    /// Erases the sessions of an account or a sub-user (those born by `born_by`, if given: a
+    /// passport account may sign in again after its deletion): how many.
+    async fn erase_sessions(&self, owner: &AccountId, born_by: Option<DateTime<Utc>>) -> Result<usize> {
+        let index = SESSIONS.indexes[0].name;
+        let found =
+            self.partition(&self.tables.sessions, index, ("account_id", owner.to_string()), "list sessions").await?;
+        let pks: Vec<String> = found
+            .iter()
+            .filter(|i| {
+                let born = get_s(i, "created_at").and_then(|c| DateTime::parse_from_rfc3339(c).ok());
+                born_by.zip(born).is_none_or(|(by, born)| born <= by)
+            })
+            .filter_map(|i| get_s(i, "pk").map(str::to_owned))
+            .collect();
+        let count = pks.len();
+        self.delete_all(&self.tables.sessions, pks, "erase sessions").await?;
+        Ok(count)
     }
 
     /// Erases the items keyed by the account alone (and the receiving account number's owner item
@@ -223,17 +230,7 @@ impl DynamoStore {
         let mut erased = 0;
         for (id, name) in &directory.users {
             self.send_update(self.next_generation(id)?, "end a sub-user's sessions").await?;
-            let sessions = self
-                .partition(
-                    &self.tables.sessions,
-                    SESSIONS.indexes[0].name,
-                    ("account_id", id.to_string()),
-                    "list a sub-user's sessions",
-                )
-                .await?;
-            let mut pks: Vec<String> = sessions.iter().filter_map(|i| get_s(i, "pk").map(str::to_owned)).collect();
-            erased += pks.len() + 1;
-            self.delete_all(&self.tables.sessions, std::mem::take(&mut pks), "erase a sub-user's sessions").await?;
+            erased += self.erase_sessions(id, None).await? + 1;
             let credential = keys::credential(&CredentialRef::SubUser(main.clone(), name.clone()));
             self.delete_all(&self.tables.accounts, vec![credential], "erase a sub-user").await?;
         }
@@ -318,26 +315,7 @@ impl DeletionStore for DynamoStore {
         let account = &erasure.account_id;
         // The sub-users first: their sessions end before anything else is erased.
         let mut erased = self.erase_sub_users(account).await?;
-        // Sessions born before the deletion (a passport account may sign in again after it).
-        let sessions = self
-            .partition(
-                &self.tables.sessions,
-                SESSIONS.indexes[0].name,
-                ("account_id", account.to_string()),
-                "list an erased account's sessions",
-            )
-            .await?;
-        let sessions: Vec<String> = sessions
-            .iter()
-            .filter(|i| {
-                get_s(i, "created_at")
-                    .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
-                    .is_none_or(|c| c <= erasure.deleted_at)
-            })
-            .filter_map(|i| get_s(i, "pk").map(str::to_owned))
-            .collect();
-        erased += sessions.len();
-        self.delete_all(&self.tables.sessions, sessions, "erase sessions").await?;
+        erased += self.erase_sessions(account, Some(erasure.deleted_at)).await?;
         // The flows listed under the account, each with its audit trail.
         for kind in OWNED {
             let partition = ("list_pk", keys::owned_flows(kind, account));

@@ -111,6 +111,24 @@ impl DynamoStore {
         }
     }
 
+    /// Every item a query finds, page after page.
+    pub(crate) async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        context: &'static str,
+    ) -> Result<Vec<Item>, Error> {
+        let mut items = vec![];
+        let mut start = None;
+        loop {
+            let out = query.clone().set_exclusive_start_key(start).send().await.map_err(fault(context))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     /// One item by its key, strongly consistent.
     pub(crate) async fn get(
         &self,

@@ -131,28 +131,15 @@ impl DynamoStore {
     /// The account's session items that have not ended by `now` (the index skips the others),
     /// whatever their generation.
     async fn live_sessions(&self, account_id: &AccountId, now: DateTime<Utc>) -> Result<Vec<Item>> {
-        let index = SESSIONS.indexes[0].name;
-        let mut items = vec![];
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.tables.sessions)
-                .index_name(index)
-                .key_condition_expression("account_id = :a AND live_until > :now")
-                .expression_attribute_values(":a", s(account_id.as_str()))
-                .expression_attribute_values(":now", s(deadline_text_of(now)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(fault("list sessions"))?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(items),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.tables.sessions)
+            .index_name(SESSIONS.indexes[0].name)
+            .key_condition_expression("account_id = :a AND live_until > :now")
+            .expression_attribute_values(":a", s(account_id.as_str()))
+            .expression_attribute_values(":now", s(deadline_text_of(now)));
+        self.query_all(query, "list sessions").await
     }
 
     /// Moves the account's generation from `seen` to the next, with the credential's copy and
