@@ -13,6 +13,10 @@ import threading
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+import emulator_speed
+
+emulator_speed.install()
+
 _dynamodb_lock = threading.Lock()
 _app = DomainDispatcherApplication(create_backend_app)
 
