@@ -18,14 +18,11 @@ use crate::config::{Config, DataKey, OAuthConfig, Provider};
 use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
-    DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, IdentityProvider,
-    IdentityProviders, InboundBank, KycStore, Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules,
-    SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore,
-    UploadStore,
+    BankCardCheck, BusinessRegistry, Clock, EmailSender, ExpiryQueue, FaceCheck, IdentityProvider, IdentityProviders,
+    Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SmsSender, StaffDirectory, UploadStore,
 };
-use crate::secrets::{self, SecretSet, SecretValues};
-use std::sync::Arc;
+use crate::secrets::{self, SecretGroup, SecretSet, SecretValues};
+use std::sync::{Arc, OnceLock};
 
 /// What a function needs beyond the ports every function gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,60 +44,21 @@ impl Needs {
 pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub keys: Keys,
-    pub codes: Arc<dyn CodeStore>,
-    pub accounts: Arc<dyn AccountStore>,
-    pub sign_in: Arc<dyn SignInStore>,
-    pub sessions: Arc<dyn SessionStore>,
-    pub security: Arc<dyn SecurityStore>,
-    pub steps: Arc<dyn StepStore>,
-    /// The DynamoDB store behind the flow stores ([`Services::flows`]).
+    /// The DynamoDB store behind every store port (each port's accessor is in
+    /// [`crate::usecases::deps`]) and the flow stores.
     pub store: Arc<DynamoStore>,
-    pub kyc: Arc<dyn KycStore>,
-    /// Where use cases put messages; the delivery worker sends them with `sms` and `email`.
-    pub outbox: Arc<dyn Outbox>,
-    pub deliveries: Arc<dyn DeliveryLog>,
-    /// Review cases and the staff audit trail.
-    pub cases: Arc<dyn CaseStore>,
-    /// Flows past their sweep deadline.
-    pub deadlines: Arc<dyn DeadlineIndex>,
-    /// Uploaded material (S3).
-    pub uploads: Arc<dyn UploadStore>,
-    /// The queue reviewers claim cases from.
-    pub review_queue: Arc<dyn ReviewQueue>,
-    /// The queue the deadline sweeper feeds the expiry worker through.
-    pub expiry_queue: Arc<dyn ExpiryQueue>,
-    /// The staff directory reviewers sign in with.
-    pub staff: Arc<dyn StaffDirectory>,
-    pub sms: Arc<dyn SmsSender>,
-    pub email: Arc<dyn EmailSender>,
-    pub face: Arc<dyn FaceCheck>,
-    pub bank_card: Arc<dyn BankCardCheck>,
-    pub resources: Arc<dyn ResourceDirectory>,
-    pub sandbox_resources: Option<Arc<SandboxResources>>,
-    /// Enterprise verification: its store and outside parties [KYC-E1..KYC-E7].
-    pub enterprise: Arc<dyn EnterpriseStore>,
-    pub registry: Arc<dyn BusinessRegistry>,
-    pub payouts: Arc<dyn PayoutProvider>,
-    pub sandbox_payouts: Option<Arc<SandboxPayouts>>,
-    pub inbound_bank: Arc<dyn InboundBank>,
+    /// Every other adapter, built the first time a use case asks for it.
+    pub(crate) adapters: Arc<Adapters>,
     /// The receiving accounts' bank as a signer (the local sandbox "sends" transfers with it).
     pub bank_signer: Arc<SignedBank>,
-    pub risk: Arc<dyn RiskRules>,
-    /// Subject changes [CHG-1..CHG-5].
-    pub changes: Arc<dyn ChangeStore>,
-    /// Account deletion and erasure [DEL-3].
-    pub deletions: Arc<dyn DeletionStore>,
-    /// Sub-users of main accounts [LOGIN-5].
-    pub sub_users: Arc<dyn SubUserStore>,
-    /// Third-party sign-in [LOGIN-2]: the bindings, the identity providers (over HTTP) and,
-    /// locally, the sandbox provider's own side that the local gateway serves.
-    pub third_party: Arc<dyn ThirdPartyStore>,
-    pub identity_providers: Arc<IdentityProviders>,
-    pub sandbox_oauth: Option<Arc<SandboxOAuth>>,
-    /// The sandbox providers, present only where configured: their outboxes and the face app.
+    /// The sandbox providers, present only where configured: their outboxes and own sides.
     pub sandbox_sms: Option<Arc<SandboxSms>>,
     pub sandbox_email: Option<Arc<SandboxEmail>>,
     pub sandbox_face: Option<Arc<SandboxFace>>,
+    pub sandbox_resources: Option<Arc<SandboxResources>>,
+    pub sandbox_payouts: Option<Arc<SandboxPayouts>>,
+    /// Third-party sign-in's sandbox provider (its own side, which the local gateway serves).
+    pub sandbox_oauth: Option<Arc<SandboxOAuth>>,
     /// DynamoDB requests sent so far by this instance.
     pub dynamo_requests: RequestCounter,
     /// KMS requests sent by this instance (the data key's decryption at cold start, if needed).
@@ -109,27 +67,266 @@ pub struct Services {
     pub secret_requests: RequestCounter,
 }
 
-/// The production adapter or the sandbox (kept also as its concrete type for its outbox).
-fn pick<T: ?Sized, S>(
-    provider: &Provider,
-    sandbox: impl FnOnce(&Option<std::path::PathBuf>) -> Arc<S>,
-    http: impl FnOnce(&str) -> Arc<T>,
-    upcast: impl Fn(Arc<S>) -> Arc<T>,
-) -> (Arc<T>, Option<Arc<S>>) {
-    match provider {
-        Provider::Sandbox { outbox_file } => {
-            let s = sandbox(outbox_file);
-            (upcast(s.clone()), Some(s))
+/// The adapters other than the DynamoDB store: the queues (SQS), the uploads (S3), the staff
+/// directory and the outside parties. Each is built the first time a use case asks for it, so a
+/// function's binary links only the clients its handler reaches (the linker drops the rest), and
+/// a cold start builds none it does not use.
+pub(crate) struct Adapters {
+    sdk: aws_config::SdkConfig,
+    recorder: Option<CallRecorder>,
+    config: Config,
+    values: SecretValues,
+    /// Shared secrets a function did not read are random (see [`Services::from_config`]).
+    face_callback_secret: Vec<u8>,
+    payout_callback_secret: Vec<u8>,
+    sms_party: Party<SandboxSms>,
+    email_party: Party<SandboxEmail>,
+    face_party: Party<SandboxFace>,
+    bank_card_party: Party<SandboxBankCard>,
+    resources_party: Party<SandboxResources>,
+    registry_party: Party<SandboxRegistry>,
+    payouts_party: Party<SandboxPayouts>,
+    risk_party: Party<SandboxRisk>,
+    sandbox_oauth: Option<Arc<SandboxOAuth>>,
+    sqs: OnceLock<aws_sdk_sqs::Client>,
+    outbox: OnceLock<Arc<dyn Outbox>>,
+    review_queue: OnceLock<Arc<dyn ReviewQueue>>,
+    expiry_queue: OnceLock<Arc<dyn ExpiryQueue>>,
+    uploads: OnceLock<Arc<dyn UploadStore>>,
+    staff: OnceLock<Arc<dyn StaffDirectory>>,
+    sms: OnceLock<Arc<dyn SmsSender>>,
+    email: OnceLock<Arc<dyn EmailSender>>,
+    face: OnceLock<Arc<dyn FaceCheck>>,
+    bank_card: OnceLock<Arc<dyn BankCardCheck>>,
+    resources: OnceLock<Arc<dyn ResourceDirectory>>,
+    registry: OnceLock<Arc<dyn BusinessRegistry>>,
+    payouts: OnceLock<Arc<dyn PayoutProvider>>,
+    risk: OnceLock<Arc<dyn RiskRules>>,
+    identity_providers: OnceLock<IdentityProviders>,
+}
+
+/// An outside party as configured: the sandbox (built at cold start: the local tools read its
+/// outbox) or the production adapter's endpoint (the adapter is built on first use).
+enum Party<S> {
+    Sandbox(Arc<S>),
+    Http(String),
+}
+
+impl<S> Party<S> {
+    fn new(provider: &Provider, sandbox: impl FnOnce(&Option<std::path::PathBuf>) -> S) -> Self {
+        match provider {
+            Provider::Sandbox { outbox_file } => Party::Sandbox(Arc::new(sandbox(outbox_file))),
+            Provider::Http { endpoint } => Party::Http(endpoint.clone()),
         }
-        Provider::Http { endpoint } => (http(endpoint), None),
+    }
+
+    fn sandbox(&self) -> Option<Arc<S>> {
+        match self {
+            Party::Sandbox(s) => Some(s.clone()),
+            Party::Http(_) => None,
+        }
+    }
+
+    /// The port: the sandbox, or `http(endpoint)`.
+    fn port<T: ?Sized>(&self, upcast: impl FnOnce(Arc<S>) -> Arc<T>, http: impl FnOnce(String) -> Arc<T>) -> Arc<T> {
+        match self {
+            Party::Sandbox(s) => upcast(s.clone()),
+            Party::Http(endpoint) => http(endpoint.clone()),
+        }
+    }
+}
+
+impl Adapters {
+    /// A key of a secret group this function read; empty if it did not (it never calls that
+    /// provider).
+    fn key(&self, group: SecretGroup, name: &str) -> String {
+        self.values.get(group, name).unwrap_or_default().to_owned()
+    }
+
+    fn sqs(&self) -> &aws_sdk_sqs::Client {
+        self.sqs.get_or_init(|| {
+            let mut config = aws_sdk_sqs::config::Builder::from(&self.sdk);
+            if let Some(recorder) = &self.recorder {
+                config = config.interceptor(recorder.clone());
+            }
+            aws_sdk_sqs::Client::from_conf(config.build())
+        })
+    }
+
+    pub(crate) fn outbox(&self) -> &dyn Outbox {
+        self.outbox
+            .get_or_init(|| Arc::new(SqsOutbox::new(self.sqs().clone(), self.config.outbox_queue.clone())))
+            .as_ref()
+    }
+
+    pub(crate) fn review_queue(&self) -> &dyn ReviewQueue {
+        self.review_queue
+            .get_or_init(|| Arc::new(Queue::new(self.sqs().clone(), self.config.review_queue.clone())))
+            .as_ref()
+    }
+
+    pub(crate) fn expiry_queue(&self) -> &dyn ExpiryQueue {
+        self.expiry_queue
+            .get_or_init(|| Arc::new(Queue::new(self.sqs().clone(), self.config.expiry_queue.clone())))
+            .as_ref()
+    }
+
+    pub(crate) fn uploads(&self) -> &dyn UploadStore {
+        self.uploads
+            .get_or_init(|| {
+                let mut config = aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(true);
+                if let Some(recorder) = &self.recorder {
+                    config = config.interceptor(recorder.clone());
+                }
+                let client = aws_sdk_s3::Client::from_conf(config.build());
+                Arc::new(S3Uploads::new(client, self.config.uploads_bucket.clone()))
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn staff(&self) -> &dyn StaffDirectory {
+        self.staff
+            .get_or_init(|| {
+                let pool = &self.config.staff;
+                Arc::new(CognitoStaff::new(pool.endpoint.clone(), pool.client_id.clone()))
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn sms(&self) -> &dyn SmsSender {
+        self.sms
+            .get_or_init(|| {
+                self.sms_party.port(
+                    |s| s as Arc<dyn SmsSender>,
+                    |e| Arc::new(HttpSms::new(e, self.key(secrets::MESSAGING, "sms_api_key"))),
+                )
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn email(&self) -> &dyn EmailSender {
+        self.email
+            .get_or_init(|| {
+                self.email_party.port(
+                    |s| s as Arc<dyn EmailSender>,
+                    |e| Arc::new(HttpEmail::new(e, self.key(secrets::MESSAGING, "email_api_key"))),
+                )
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn face(&self) -> &dyn FaceCheck {
+        self.face
+            .get_or_init(|| {
+                self.face_party.port(
+                    |s| s as Arc<dyn FaceCheck>,
+                    |e| {
+                        let api_key = self.key(secrets::FACE, "api_key");
+                        Arc::new(HttpFace::new(e, api_key, self.face_callback_secret.clone()))
+                    },
+                )
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn bank_card(&self) -> &dyn BankCardCheck {
+        self.bank_card
+            .get_or_init(|| {
+                self.bank_card_party.port(
+                    |s| s as Arc<dyn BankCardCheck>,
+                    |e| Arc::new(HttpBankCard::new(e, self.key(secrets::BANK_CARD, "api_key"))),
+                )
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn resources(&self) -> &dyn ResourceDirectory {
+        self.resources
+            .get_or_init(|| {
+                self.resources_party.port(
+                    |s| s as Arc<dyn ResourceDirectory>,
+                    |e| Arc::new(HttpResources::new(e, self.key(secrets::RESOURCES, "api_key"))),
+                )
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn registry(&self) -> &dyn BusinessRegistry {
+        self.registry
+            .get_or_init(|| {
+                self.registry_party.port(
+                    |s| s as Arc<dyn BusinessRegistry>,
+                    |e| Arc::new(HttpRegistry::new(e, self.key(secrets::ENTERPRISE, "registry_api_key"))),
+                )
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn payouts(&self) -> &dyn PayoutProvider {
+        self.payouts
+            .get_or_init(|| {
+                self.payouts_party.port(
+                    |s| s as Arc<dyn PayoutProvider>,
+                    |e| {
+                        let api_key = self.key(secrets::ENTERPRISE, "payout_api_key");
+                        Arc::new(HttpPayouts::new(e, api_key, self.payout_callback_secret.clone()))
+                    },
+                )
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn risk(&self) -> &dyn RiskRules {
+        self.risk
+            .get_or_init(|| {
+                self.risk_party.port(
+                    |s| s as Arc<dyn RiskRules>,
+                    |e| Arc::new(HttpRisk::new(e, self.key(secrets::ENTERPRISE, "risk_api_key"))),
+                )
+            })
+            .as_ref()
+    }
+
+    /// The identity providers of third-party sign-in: each an OAuth 2.0 client over HTTP, to the
+    /// providers' real endpoints or to the sandbox provider.
+    pub(crate) fn identity_providers(&self) -> &IdentityProviders {
+        self.identity_providers.get_or_init(|| {
+            let client = |endpoints: Endpoints, id: String, secret: String| {
+                Arc::new(HttpIdentityProvider::new(endpoints, id, secret)) as Arc<dyn IdentityProvider>
+            };
+            match (&self.config.oauth, &self.sandbox_oauth) {
+                (OAuthConfig::Sandbox { endpoint, redirect_uri }, Some(sandbox)) => {
+                    let providers = crate::domain::third_party::ThirdParty::ALL
+                        .into_iter()
+                        .map(|p| {
+                            let endpoints = Endpoints::sandbox(endpoint, p);
+                            (p, client(endpoints, sandbox_client_id(p), sandbox.client_secret().to_owned()))
+                        })
+                        .collect();
+                    IdentityProviders { providers, redirect_uri: redirect_uri.clone() }
+                }
+                (OAuthConfig::Http { redirect_uri, clients }, _) => {
+                    let providers = clients
+                        .iter()
+                        .map(|(p, id)| {
+                            let secret = self.key(secrets::OAUTH, &format!("{}_client_secret", p.as_str()));
+                            (*p, client(Endpoints::production(*p), id.clone(), secret))
+                        })
+                        .collect();
+                    IdentityProviders { providers, redirect_uri: redirect_uri.clone() }
+                }
+                _ => IdentityProviders::default(),
+            }
+        })
     }
 }
 
 impl Services {
-    /// Builds clients and adapters for `config`. The AWS endpoint comes from the usual SDK
-    /// environment (`AWS_ENDPOINT_URL` points it at the local emulator). The data key is taken
-    /// only if `needs` says so (a KMS data key is then decrypted here, once), and only the secret
-    /// groups `needs` names are read (one Secrets Manager call each), all at the same time.
+    /// Builds the DynamoDB store and reads what a cold start must: the data key only if `needs`
+    /// says so (a KMS data key is then decrypted here, once) and only the secret groups `needs`
+    /// names (one Secrets Manager call each), all at the same time. The other adapters are built
+    /// when first used. The AWS endpoint comes from the usual SDK environment (`AWS_ENDPOINT_URL`
+    /// points it at the local emulator).
     pub async fn from_config(config: &Config, clock: Arc<dyn Clock>, needs: Needs) -> Result<Services> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let kms_requests = RequestCounter::default();
@@ -159,133 +356,84 @@ impl Services {
             dynamo::client(&sdk, &dynamo_requests, recorder.as_ref()),
             config.tables.clone(),
         ));
-        // A key this function did not read is empty: it never calls that provider. A shared
-        // secret it did not read is random: nothing it signs or checks with it is valid anywhere.
-        let key = |group, name: &str| values.get(group, name).unwrap_or_default().to_owned();
+        // A shared secret this function did not read is random: nothing it signs or checks with
+        // it is valid anywhere.
         let shared_secret = |group, name: &str| match values.get(group, name) {
             Some(v) => v.as_bytes().to_vec(),
             None => crate::domain::ids::new_opaque_id().into_bytes(),
         };
-        let (sms, sandbox_sms) = pick(
-            &config.sms,
-            |f| Arc::new(SandboxSms::new(f.clone())),
-            |e| Arc::new(HttpSms::new(e.into(), key(secrets::MESSAGING, "sms_api_key"))) as Arc<dyn SmsSender>,
-            |s| s as Arc<dyn SmsSender>,
-        );
-        let (email, sandbox_email) = pick(
-            &config.email,
-            |f| Arc::new(SandboxEmail::new(f.clone())),
-            |e| Arc::new(HttpEmail::new(e.into(), key(secrets::MESSAGING, "email_api_key"))) as Arc<dyn EmailSender>,
-            |s| s as Arc<dyn EmailSender>,
-        );
-        let callback_secret = shared_secret(secrets::FACE, "callback_secret");
-        let (face, sandbox_face) = pick(
-            &config.face,
-            |_| Arc::new(SandboxFace::new(callback_secret.clone())),
-            |e| {
-                Arc::new(HttpFace::new(e.into(), key(secrets::FACE, "api_key"), callback_secret.clone()))
-                    as Arc<dyn FaceCheck>
-            },
-            |s| s as Arc<dyn FaceCheck>,
-        );
-        let (bank_card, _) = pick(
-            &config.bank_card,
-            |_| Arc::new(SandboxBankCard::default()),
-            |e| Arc::new(HttpBankCard::new(e.into(), key(secrets::BANK_CARD, "api_key"))) as Arc<dyn BankCardCheck>,
-            |s| s as Arc<dyn BankCardCheck>,
-        );
-        let (resources, sandbox_resources) = pick(
-            &config.resources,
-            |_| Arc::new(SandboxResources::default()),
-            |e| {
-                Arc::new(HttpResources::new(e.into(), key(secrets::RESOURCES, "api_key"))) as Arc<dyn ResourceDirectory>
-            },
-            |s| s as Arc<dyn ResourceDirectory>,
-        );
-        let registry_clock = clock.clone();
-        let (registry, _) = pick(
-            &config.registry,
-            |_| Arc::new(SandboxRegistry::new(registry_clock.clone())),
-            |e| {
-                Arc::new(HttpRegistry::new(e.into(), key(secrets::ENTERPRISE, "registry_api_key")))
-                    as Arc<dyn BusinessRegistry>
-            },
-            |s| s as Arc<dyn BusinessRegistry>,
-        );
-        let payout_secret = shared_secret(secrets::ENTERPRISE, "payout_callback_secret");
-        let payout_clock = clock.clone();
-        let (payouts, sandbox_payouts) = pick(
-            &config.payouts,
-            |_| Arc::new(SandboxPayouts::new(payout_secret.clone(), payout_clock.clone())),
-            |e| {
-                Arc::new(HttpPayouts::new(e.into(), key(secrets::ENTERPRISE, "payout_api_key"), payout_secret.clone()))
-                    as Arc<dyn PayoutProvider>
-            },
-            |s| s as Arc<dyn PayoutProvider>,
-        );
-        let (risk, _) = pick(
-            &config.risk,
-            |_| Arc::new(SandboxRisk),
-            |e| Arc::new(HttpRisk::new(e.into(), key(secrets::ENTERPRISE, "risk_api_key"))) as Arc<dyn RiskRules>,
-            |s| s as Arc<dyn RiskRules>,
-        );
-        let (identity_providers, sandbox_oauth) = identity_providers(&config.oauth, &values, clock.clone());
+        let face_callback_secret = shared_secret(secrets::FACE, "callback_secret");
+        let payout_callback_secret = shared_secret(secrets::ENTERPRISE, "payout_callback_secret");
         let bank_signer = Arc::new(SignedBank::new(shared_secret(secrets::ENTERPRISE, "bank_notify_secret")));
-        let mut sqs_config = aws_sdk_sqs::config::Builder::from(&sdk);
-        let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true);
-        if let Some(recorder) = &recorder {
-            sqs_config = sqs_config.interceptor(recorder.clone());
-            s3_config = s3_config.interceptor(recorder.clone());
-        }
-        let sqs = aws_sdk_sqs::Client::from_conf(sqs_config.build());
+        let sms_party = Party::new(&config.sms, |f| SandboxSms::new(f.clone()));
+        let email_party = Party::new(&config.email, |f| SandboxEmail::new(f.clone()));
+        let face_party = Party::new(&config.face, |_| SandboxFace::new(face_callback_secret.clone()));
+        let bank_card_party = Party::new(&config.bank_card, |_| SandboxBankCard::default());
+        let resources_party = Party::new(&config.resources, |_| SandboxResources::default());
+        let registry_party = Party::new(&config.registry, |_| SandboxRegistry::new(clock.clone()));
+        let payouts_party =
+            Party::new(&config.payouts, |_| SandboxPayouts::new(payout_callback_secret.clone(), clock.clone()));
+        let risk_party = Party::new(&config.risk, |_| SandboxRisk);
+        let sandbox_oauth = match &config.oauth {
+            OAuthConfig::Sandbox { .. } => {
+                Some(Arc::new(SandboxOAuth::new(crate::domain::ids::new_opaque_id(), clock.clone())))
+            }
+            _ => None,
+        };
+        let keys = Keys::from_parts(
+            values.get(secrets::HASH_PEPPER, "pepper").map(str::as_bytes),
+            data_key.as_ref(),
+            values.token_keys().as_ref(),
+        );
+        let sandbox_sms = sms_party.sandbox();
+        let sandbox_email = email_party.sandbox();
+        let sandbox_face = face_party.sandbox();
+        let sandbox_resources = resources_party.sandbox();
+        let sandbox_payouts = payouts_party.sandbox();
+        let adapters = Arc::new(Adapters {
+            sdk,
+            recorder,
+            config: config.clone(),
+            values,
+            face_callback_secret,
+            payout_callback_secret,
+            sms_party,
+            email_party,
+            face_party,
+            bank_card_party,
+            resources_party,
+            registry_party,
+            payouts_party,
+            risk_party,
+            sandbox_oauth: sandbox_oauth.clone(),
+            sqs: OnceLock::new(),
+            outbox: OnceLock::new(),
+            review_queue: OnceLock::new(),
+            expiry_queue: OnceLock::new(),
+            uploads: OnceLock::new(),
+            staff: OnceLock::new(),
+            sms: OnceLock::new(),
+            email: OnceLock::new(),
+            face: OnceLock::new(),
+            bank_card: OnceLock::new(),
+            resources: OnceLock::new(),
+            registry: OnceLock::new(),
+            payouts: OnceLock::new(),
+            risk: OnceLock::new(),
+            identity_providers: OnceLock::new(),
+        });
         Ok(Services {
             clock,
-            keys: Keys::from_parts(
-                values.get(secrets::HASH_PEPPER, "pepper").map(str::as_bytes),
-                data_key.as_ref(),
-                values.token_keys().as_ref(),
-            ),
-            codes: store.clone(),
-            accounts: store.clone(),
-            sign_in: store.clone(),
-            sessions: store.clone(),
-            security: store.clone(),
-            steps: store.clone(),
-            store: store.clone(),
-            kyc: store.clone(),
-            enterprise: store.clone(),
-            changes: store.clone(),
-            deletions: store.clone(),
-            sub_users: store.clone(),
-            third_party: store.clone(),
-            identity_providers: Arc::new(identity_providers),
-            sandbox_oauth,
-            cases: store.clone(),
-            deadlines: store.clone(),
-            deliveries: store,
-            outbox: Arc::new(SqsOutbox::new(sqs.clone(), config.outbox_queue.clone())),
-            review_queue: Arc::new(Queue::new(sqs.clone(), config.review_queue.clone())),
-            expiry_queue: Arc::new(Queue::new(sqs, config.expiry_queue.clone())),
-            uploads: Arc::new(S3Uploads::new(
-                aws_sdk_s3::Client::from_conf(s3_config.build()),
-                config.uploads_bucket.clone(),
-            )),
-            staff: Arc::new(CognitoStaff::new(config.staff.endpoint.clone(), config.staff.client_id.clone())),
-            sms,
-            email,
-            face,
-            bank_card,
-            resources,
-            sandbox_resources,
-            registry,
-            payouts,
-            sandbox_payouts,
-            inbound_bank: bank_signer.clone(),
+            keys,
+            store,
+            adapters,
             bank_signer,
-            risk,
             sandbox_sms,
             sandbox_email,
             sandbox_face,
+            sandbox_resources,
+            sandbox_payouts,
+            sandbox_oauth,
             dynamo_requests,
             kms_requests,
             secret_requests,
@@ -307,43 +455,6 @@ impl Services {
             needs.secrets.contains(secrets::TOKEN_KEYS),
         );
         Services { keys, ..self.clone() }
-    }
-}
-
-/// The identity providers of third-party sign-in: each an OAuth 2.0 client over HTTP, to the
-/// providers' real endpoints or to the sandbox provider (whose own side is returned with them).
-fn identity_providers(
-    config: &OAuthConfig,
-    values: &SecretValues,
-    clock: Arc<dyn Clock>,
-) -> (IdentityProviders, Option<Arc<SandboxOAuth>>) {
-    let client = |endpoints: Endpoints, id: String, secret: String| {
-        Arc::new(HttpIdentityProvider::new(endpoints, id, secret)) as Arc<dyn IdentityProvider>
-    };
-    match config {
-        OAuthConfig::Off => (IdentityProviders::default(), None),
-        OAuthConfig::Sandbox { endpoint, redirect_uri } => {
-            let sandbox = Arc::new(SandboxOAuth::new(crate::domain::ids::new_opaque_id(), clock));
-            let providers = crate::domain::third_party::ThirdParty::ALL
-                .into_iter()
-                .map(|p| {
-                    let endpoints = Endpoints::sandbox(endpoint, p);
-                    (p, client(endpoints, sandbox_client_id(p), sandbox.client_secret().to_owned()))
-                })
-                .collect();
-            (IdentityProviders { providers, redirect_uri: redirect_uri.clone() }, Some(sandbox))
-        }
-        OAuthConfig::Http { redirect_uri, clients } => {
-            let providers = clients
-                .iter()
-                .map(|(p, id)| {
-                    let secret =
-                        values.get(secrets::OAUTH, &format!("{}_client_secret", p.as_str())).unwrap_or_default();
-                    (*p, client(Endpoints::production(*p), id.clone(), secret.to_owned()))
-                })
-                .collect();
-            (IdentityProviders { providers, redirect_uri: redirect_uri.clone() }, None)
-        }
     }
 }
 

@@ -360,7 +360,7 @@ impl TestApp {
             target_daily_cap: 1,
             source_daily_cap: 1,
         };
-        services.codes.issue(&new, &limits, now).await.expect("seeded");
+        shared::usecases::deps::HasCodes::codes(services).issue(&new, &limits, now).await.expect("seeded");
         (new.challenge_id.to_string(), code.expose().to_owned())
     }
 

@@ -9,12 +9,13 @@ use crate::AppState;
 use http::StatusCode;
 use serde_json::json;
 use shared::domain::third_party::ThirdParty;
+use shared::usecases::deps::HasIdentityProviders;
 use shared::usecases::third_party::{bindings, unbind as unbind_identity};
 
 pub async fn list(state: &AppState, Authed(principal): Authed) -> ApiResult {
     let bound = bindings(&state.services, &principal).await?;
     let offered: Vec<ThirdParty> =
-        ThirdParty::ALL.into_iter().filter(|p| state.services.identity_providers.get(*p).is_some()).collect();
+        ThirdParty::ALL.into_iter().filter(|p| state.services.identity_providers().get(*p).is_some()).collect();
     Ok(json_response(
         StatusCode::OK,
         &json!({ "bindings": bound.iter().map(binding_body).collect::<Vec<_>>(), "providers": offered }),

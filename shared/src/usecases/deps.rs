@@ -13,8 +13,11 @@ use crate::ports::{
 };
 use crate::services::Services;
 
+/// A capability and how [`Services`] provides it: `store` (the DynamoDB store as that port,
+/// coerced here so that a binary links only the store ports its handler reaches) or `adapter`
+/// (built on first use, see [`Services`]).
 macro_rules! capability {
-    ($(#[$doc:meta])* $trait:ident, $method:ident -> $port:ty, $field:ident) => {
+    ($(#[$doc:meta])* $trait:ident, $method:ident -> $port:ty, store) => {
         $(#[$doc])*
         pub trait $trait {
             fn $method(&self) -> &$port;
@@ -22,42 +25,74 @@ macro_rules! capability {
 
         impl $trait for Services {
             fn $method(&self) -> &$port {
-                self.$field.as_ref()
+                self.store.as_ref()
+            }
+        }
+    };
+    ($(#[$doc:meta])* $trait:ident, $method:ident -> $port:ty, adapter) => {
+        $(#[$doc])*
+        pub trait $trait {
+            fn $method(&self) -> &$port;
+        }
+
+        impl $trait for Services {
+            fn $method(&self) -> &$port {
+                self.adapters.$method()
             }
         }
     };
 }
 
-capability!(/** The time. */ HasClock, clock -> dyn Clock, clock);
-capability!(/** Verification codes. */ HasCodes, codes -> dyn CodeStore, codes);
-capability!(/** Accounts. */ HasAccounts, accounts -> dyn AccountStore, accounts);
-capability!(/** Credentials and failure windows for sign-in. */ HasSignIn, sign_in -> dyn SignInStore, sign_in);
-capability!(/** Console sessions. */ HasSessions, sessions -> dyn SessionStore, sessions);
-capability!(/** Security records. */ HasSecurity, security -> dyn SecurityStore, security);
-capability!(/** A step's one read and one write, across items and tables. */ HasSteps, steps -> dyn StepStore, steps);
-capability!(/** Real-name verification records. */ HasKyc, kyc -> dyn KycStore, kyc);
-capability!(/** SMS provider (the delivery worker's). */ HasSms, sms -> dyn SmsSender, sms);
-capability!(/** The outbox queue: how a use case sends a message. */ HasOutbox, outbox -> dyn Outbox, outbox);
-capability!(/** Which outbox messages were delivered. */ HasDeliveries, deliveries -> dyn DeliveryLog, deliveries);
-capability!(/** Email provider. */ HasEmail, email -> dyn EmailSender, email);
-capability!(/** Face-check provider. */ HasFace, face -> dyn FaceCheck, face);
-capability!(/** Bank-card provider. */ HasBankCard, bank_card -> dyn BankCardCheck, bank_card);
-capability!(/** The platform's resource directory. */ HasResources, resources -> dyn ResourceDirectory, resources);
-capability!(/** Review cases and the staff audit trail. */ HasCases, cases -> dyn CaseStore, cases);
-capability!(/** Flows past their sweep deadline. */ HasDeadlines, deadlines -> dyn DeadlineIndex, deadlines);
-capability!(/** Uploaded material. */ HasUploads, uploads -> dyn UploadStore, uploads);
-capability!(/** The review queue. */ HasReviewQueue, review_queue -> dyn ReviewQueue, review_queue);
-capability!(/** The expiry queue. */ HasExpiryQueue, expiry_queue -> dyn ExpiryQueue, expiry_queue);
-capability!(/** The staff directory. */ HasStaff, staff -> dyn StaffDirectory, staff);
-capability!(/** Enterprise applications, attempts, receiving accounts, the ledger. */ HasEnterprise, enterprise -> dyn EnterpriseStore, enterprise);
-capability!(/** The business registry. */ HasRegistry, registry -> dyn BusinessRegistry, registry);
-capability!(/** The payout provider of the corporate transfer. */ HasPayouts, payouts -> dyn PayoutProvider, payouts);
-capability!(/** The bank of the receiving accounts. */ HasInboundBank, inbound_bank -> dyn InboundBank, inbound_bank);
-capability!(/** The risk rules. */ HasRisk, risk -> dyn RiskRules, risk);
-capability!(/** Subject changes. */ HasChanges, changes -> dyn ChangeStore, changes);
-capability!(/** Account deletion and erasure. */ HasDeletions, deletions -> dyn DeletionStore, deletions);
-capability!(/** Sub-users of main accounts. */ HasSubUsers, sub_users -> dyn SubUserStore, sub_users);
-capability!(/** Third-party bindings [LOGIN-2]. */ HasThirdParty, third_party -> dyn ThirdPartyStore, third_party);
+/// The time.
+pub trait HasClock {
+    fn clock(&self) -> &dyn Clock;
+}
+
+impl HasClock for Services {
+    fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+}
+
+capability!(/** Verification codes. */ HasCodes, codes -> dyn CodeStore, store);
+capability!(/** Accounts. */ HasAccounts, accounts -> dyn AccountStore, store);
+capability!(/** Credentials and failure windows for sign-in. */ HasSignIn, sign_in -> dyn SignInStore, store);
+capability!(/** Console sessions. */ HasSessions, sessions -> dyn SessionStore, store);
+capability!(/** Security records. */ HasSecurity, security -> dyn SecurityStore, store);
+capability!(/** A step's one read and one write, across items and tables. */ HasSteps, steps -> dyn StepStore, store);
+capability!(/** Real-name verification records. */ HasKyc, kyc -> dyn KycStore, store);
+capability!(/** SMS provider (the delivery worker's). */ HasSms, sms -> dyn SmsSender, adapter);
+capability!(/** The outbox queue: how a use case sends a message. */ HasOutbox, outbox -> dyn Outbox, adapter);
+capability!(/** Which outbox messages were delivered. */ HasDeliveries, deliveries -> dyn DeliveryLog, store);
+capability!(/** Email provider. */ HasEmail, email -> dyn EmailSender, adapter);
+capability!(/** Face-check provider. */ HasFace, face -> dyn FaceCheck, adapter);
+capability!(/** Bank-card provider. */ HasBankCard, bank_card -> dyn BankCardCheck, adapter);
+capability!(/** The platform's resource directory. */ HasResources, resources -> dyn ResourceDirectory, adapter);
+capability!(/** Review cases and the staff audit trail. */ HasCases, cases -> dyn CaseStore, store);
+capability!(/** Flows past their sweep deadline. */ HasDeadlines, deadlines -> dyn DeadlineIndex, store);
+capability!(/** Uploaded material. */ HasUploads, uploads -> dyn UploadStore, adapter);
+capability!(/** The review queue. */ HasReviewQueue, review_queue -> dyn ReviewQueue, adapter);
+capability!(/** The expiry queue. */ HasExpiryQueue, expiry_queue -> dyn ExpiryQueue, adapter);
+capability!(/** The staff directory. */ HasStaff, staff -> dyn StaffDirectory, adapter);
+capability!(/** Enterprise applications, attempts, receiving accounts, the ledger. */ HasEnterprise, enterprise -> dyn EnterpriseStore, store);
+capability!(/** The business registry. */ HasRegistry, registry -> dyn BusinessRegistry, adapter);
+capability!(/** The payout provider of the corporate transfer. */ HasPayouts, payouts -> dyn PayoutProvider, adapter);
+/// The bank of the receiving accounts.
+pub trait HasInboundBank {
+    fn inbound_bank(&self) -> &dyn InboundBank;
+}
+
+impl HasInboundBank for Services {
+    fn inbound_bank(&self) -> &dyn InboundBank {
+        self.bank_signer.as_ref()
+    }
+}
+
+capability!(/** The risk rules. */ HasRisk, risk -> dyn RiskRules, adapter);
+capability!(/** Subject changes. */ HasChanges, changes -> dyn ChangeStore, store);
+capability!(/** Account deletion and erasure. */ HasDeletions, deletions -> dyn DeletionStore, store);
+capability!(/** Sub-users of main accounts. */ HasSubUsers, sub_users -> dyn SubUserStore, store);
+capability!(/** Third-party bindings [LOGIN-2]. */ HasThirdParty, third_party -> dyn ThirdPartyStore, store);
 
 /// The identity providers of third-party sign-in [LOGIN-2].
 pub trait HasIdentityProviders {
@@ -66,7 +101,7 @@ pub trait HasIdentityProviders {
 
 impl HasIdentityProviders for Services {
     fn identity_providers(&self) -> &crate::ports::IdentityProviders {
-        &self.identity_providers
+        self.adapters.identity_providers()
     }
 }
 
