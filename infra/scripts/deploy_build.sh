@@ -28,8 +28,8 @@ ensure_deploy_tools() {
 ensure_deploy_tools
 export PATH="$DEPLOY_VENV/bin:$PATH"
 started=$(date +%s)
-log "cargo lambda build --profile deploy --arm64 (every function of functions/, one invocation)"
-(cd "$ROOT" && cargo lambda build --profile deploy --arm64 --package functions)
+log "cargo lambda build --profile deploy --arm64 (every function of functions/ and the size floor, one invocation)"
+(cd "$ROOT" && cargo lambda build --profile deploy --arm64 --package functions --package size-floor)
 built=$(( $(date +%s) - started ))
 
 out="$ROOT/.aws-sam/build"
@@ -53,14 +53,21 @@ open(target, "w").write(text)
 print(f"{count} functions packaged from {artifacts}")
 PY
 
-total=0
-count=0
-for f in "$ROOT"/target/lambda/*/bootstrap; do
-  size=$(stat -c %s "$f")
-  total=$(( total + size ))
-  count=$(( count + 1 ))
-done
-largest=$(ls -S "$ROOT"/target/lambda/*/bootstrap | head -1)
-smallest=$(ls -S "$ROOT"/target/lambda/*/bootstrap | tail -1)
-log "built $count functions in ${built}s; binaries: $(( total / 1048576 )) MiB in all, largest $(( $(stat -c %s "$largest") / 1024 )) KiB ($(basename "$(dirname "$largest")")), smallest $(( $(stat -c %s "$smallest") / 1024 )) KiB ($(basename "$(dirname "$smallest")"))"
+# Sizes: each function against the floor (infra/size-floor: lambda_http, aws-config and the
+# DynamoDB client only, built in the same invocation). Target: within 1.3x.
+python3 - "$ROOT/target/lambda" "$built" <<'PY'
+import os, sys
+root, built = sys.argv[1], int(sys.argv[2])
+sizes = {name: os.path.getsize(os.path.join(root, name, "bootstrap"))
+         for name in os.listdir(root) if os.path.exists(os.path.join(root, name, "bootstrap"))}
+floor = sizes.pop("size_floor")
+ranked = sorted(sizes.items(), key=lambda kv: kv[1])
+mib = lambda b: f"{b / 1048576:.1f} MiB"
+print(f"built {len(sizes)} functions in {built}s; binaries {mib(sum(sizes.values()))} in all", file=sys.stderr)
+print(f"floor (bare lambda_http + aws-config + DynamoDB client): {mib(floor)}", file=sys.stderr)
+for label, (name, size) in (("smallest", ranked[0]), ("median", ranked[len(ranked) // 2]), ("largest", ranked[-1])):
+    print(f"{label:8} {mib(size):>9}  {size / floor:.2f}x the floor  ({name})", file=sys.stderr)
+over = [name for name, size in ranked if size > 1.3 * floor]
+print(f"functions over 1.3x the floor: {len(over)} {' '.join(over)}", file=sys.stderr)
+PY
 log "deploy: sam deploy --template-file .aws-sam/build/template.yaml --guided"

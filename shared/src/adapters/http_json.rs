@@ -1,36 +1,122 @@
 //! The production adapters' one way to call a provider: JSON over HTTPS with a bearer key and a
 //! timeout; a failure or a non-2xx answer is "provider unavailable".
 
+use super::http_client::{HttpClient, Outgoing};
 use crate::error::{Error, Result};
+use http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::time::Duration;
 
 pub struct HttpJson {
-    client: reqwest::Client,
+    client: HttpClient,
     endpoint: String,
     api_key: String,
 }
 
 impl HttpJson {
     pub fn new(endpoint: String, api_key: String) -> Self {
-        // Building fails only without a TLS backend, which is compiled in: fall back to the default client.
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default();
-        HttpJson { client, endpoint, api_key }
+        HttpJson { client: HttpClient::new(), endpoint, api_key }
     }
 
     /// POSTs `body` to `{endpoint}{path}` and reads the JSON answer.
     pub async fn post<B: Serialize, R: DeserializeOwned>(&self, path: &str, body: &B) -> Result<R> {
+        let unavailable = |e: String| Error::ProviderUnavailable(e.into());
         let url = format!("{}{path}", self.endpoint.trim_end_matches('/'));
-        let response = self
-            .client
-            .post(url)
-            .bearer_auth(&self.api_key)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| Error::ProviderUnavailable(e.into()))?;
-        let response = response.error_for_status().map_err(|e| Error::ProviderUnavailable(e.into()))?;
-        response.json().await.map_err(|e| Error::ProviderUnavailable(e.into()))
+        let request = Outgoing::new(Method::POST, &url).bearer(&self.api_key).json(body).map_err(unavailable)?;
+        let answer = self.client.send(request).await.map_err(unavailable)?;
+        if !answer.status.is_success() {
+            return Err(unavailable(format!("the provider answered {}", answer.status)));
+        }
+        answer.json().map_err(unavailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Against a one-shot HTTP server on loopback: what is sent, and how answers are read.
+    use super::*;
+    use serde_json::{json, Value};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// Serves one request with `answer` (unless `None`: then never answers); gives back what it received.
+    async fn serve_once(answer: Option<&'static str>) -> (String, tokio::task::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let served = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut received = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = socket.read(&mut buf).await.unwrap();
+                received.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&received).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if received.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            match answer {
+                Some(answer) => socket.write_all(answer.as_bytes()).await.unwrap(),
+                None => std::future::pending::<()>().await,
+            }
+            String::from_utf8_lossy(&received).to_string()
+        });
+        (endpoint, served)
+    }
+
+    fn json_answer(status: &str, body: &str) -> &'static str {
+        let answer = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        Box::leak(answer.into_boxed_str())
+    }
+
+    #[tokio::test]
+    async fn posts_json_with_the_bearer_key_and_reads_the_answer() {
+        let (endpoint, served) = serve_once(Some(json_answer("200 OK", r#"{"passed":true}"#))).await;
+        let client = HttpJson::new(format!("{endpoint}/"), "key-123".into());
+        let answer: Value = client.post("/checks", &json!({"card": "6222"})).await.unwrap();
+        assert_eq!(answer, json!({"passed": true}));
+        let received = served.await.unwrap();
+        assert!(received.starts_with("POST /checks HTTP/1.1\r\n"), "{received}");
+        let lower = received.to_ascii_lowercase();
+        assert!(lower.contains("authorization: bearer key-123\r\n"), "{received}");
+        assert!(lower.contains("content-type: application/json\r\n"), "{received}");
+        assert!(received.ends_with(r#"{"card":"6222"}"#), "{received}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_or_a_malformed_answer_is_the_provider_unavailable() {
+        for answer in [json_answer("503 Service Unavailable", "{}"), json_answer("200 OK", "not json")] {
+            let (endpoint, _served) = serve_once(Some(answer)).await;
+            let outcome = HttpJson::new(endpoint, "k".into()).post::<_, Value>("/x", &json!({})).await;
+            assert!(matches!(outcome, Err(Error::ProviderUnavailable(_))), "{outcome:?}");
+        }
+        // Nobody listening.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let closed = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let outcome = HttpJson::new(closed, "k".into()).post::<_, Value>("/x", &json!({})).await;
+        assert!(matches!(outcome, Err(Error::ProviderUnavailable(_))), "{outcome:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_provider_that_never_answers_is_given_up_after_five_seconds() {
+        let (endpoint, _served) = serve_once(None).await;
+        let started = tokio::time::Instant::now();
+        let outcome = HttpJson::new(endpoint, "k".into()).post::<_, Value>("/x", &json!({})).await;
+        assert!(matches!(outcome, Err(Error::ProviderUnavailable(_))), "{outcome:?}");
+        assert_eq!(started.elapsed().as_secs(), 5);
     }
 }

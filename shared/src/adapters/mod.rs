@@ -8,6 +8,7 @@ pub mod dynamo;
 pub mod email;
 pub mod enterprise;
 pub mod face;
+pub mod http_client;
 pub mod http_json;
 pub mod oauth;
 pub mod outbox;

@@ -16,6 +16,7 @@
 //!   The user `down` makes the token endpoint answer `503` (provider unavailable).
 //! - `GET .../userinfo` with `Authorization: Bearer <token>` answers `{"id": "sbx_<name>"}`.
 
+use super::http_client::{HttpClient, Outgoing};
 use crate::domain::redacted::Redacted;
 use crate::domain::third_party::ThirdParty;
 use crate::error::{Error, Result};
@@ -24,11 +25,12 @@ use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use reqwest::Url;
+use http::{Method, StatusCode};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use url::Url;
 
 /// The S256 PKCE challenge of a verifier.
 pub fn pkce_challenge(verifier: &str) -> String {
@@ -82,7 +84,7 @@ impl Endpoints {
 
 /// The OAuth 2.0 client of one provider.
 pub struct HttpIdentityProvider {
-    client: reqwest::Client,
+    client: HttpClient,
     endpoints: Endpoints,
     client_id: String,
     client_secret: Redacted<String>,
@@ -90,13 +92,12 @@ pub struct HttpIdentityProvider {
 
 impl HttpIdentityProvider {
     pub fn new(endpoints: Endpoints, client_id: String, client_secret: String) -> Self {
-        // Building fails only without a TLS backend, which is compiled in: fall back to the default client.
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        HttpIdentityProvider { client, endpoints, client_id, client_secret: Redacted::new(client_secret) }
+        HttpIdentityProvider {
+            client: HttpClient::new(),
+            endpoints,
+            client_id,
+            client_secret: Redacted::new(client_secret),
+        }
     }
 }
 
@@ -107,6 +108,14 @@ struct TokenAnswer {
 
 fn unavailable(e: impl Into<crate::error::Cause>) -> Error {
     Error::ProviderUnavailable(e.into())
+}
+
+/// The answer if its status is a success; otherwise the provider is unavailable.
+fn success(answer: super::http_client::Answer) -> Result<super::http_client::Answer> {
+    match answer.status.is_success() {
+        true => Ok(answer),
+        false => Err(unavailable(format!("the provider answered {}", answer.status))),
+    }
 }
 
 #[async_trait]
@@ -142,26 +151,19 @@ impl IdentityProvider for HttpIdentityProvider {
         if let Some(verifier) = verifier.filter(|_| self.endpoints.pkce) {
             form.push(("code_verifier", verifier));
         }
-        let response = self.client.post(&self.endpoints.token).form(&form).send().await.map_err(unavailable)?;
-        let status = response.status();
-        if status == reqwest::StatusCode::BAD_REQUEST || status == reqwest::StatusCode::UNAUTHORIZED {
+        let request = Outgoing::new(Method::POST, &self.endpoints.token).form(&form);
+        let answer = self.client.send(request).await.map_err(unavailable)?;
+        if answer.status == StatusCode::BAD_REQUEST || answer.status == StatusCode::UNAUTHORIZED {
             return Ok(Exchanged::Rejected);
         }
-        let answer: TokenAnswer =
-            response.error_for_status().map_err(unavailable)?.json().await.map_err(unavailable)?;
+        let answer: TokenAnswer = success(answer)?.json().map_err(unavailable)?;
         Ok(Exchanged::Token(Redacted::new(answer.access_token)))
     }
 
     async fn user_id(&self, access_token: &Redacted<String>) -> Result<String> {
-        let response = self
-            .client
-            .get(&self.endpoints.userinfo)
-            .bearer_auth(access_token.expose())
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let answer: serde_json::Value =
-            response.error_for_status().map_err(unavailable)?.json().await.map_err(unavailable)?;
+        let request = Outgoing::new(Method::GET, &self.endpoints.userinfo).bearer(access_token.expose());
+        let answer = self.client.send(request).await.map_err(unavailable)?;
+        let answer: serde_json::Value = success(answer)?.json().map_err(unavailable)?;
         let id = ["id", "openid", "uid"].iter().find_map(|field| match &answer[*field] {
             serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
             serde_json::Value::Number(n) => Some(n.to_string()),

@@ -2,14 +2,14 @@
 //! public-client JSON API (InitiateAuth, RespondToAuthChallenge: no AWS credentials involved).
 //! Every staff user has a virtual MFA device; a refused password and an unknown user answer alike.
 
+use super::http_client::{HttpClient, Outgoing};
 use crate::error::{Error, Result};
 use crate::ports::{StaffDirectory, StaffSignIn, StaffTokens};
 use async_trait::async_trait;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 pub struct CognitoStaff {
-    http: reqwest::Client,
+    http: HttpClient,
     endpoint: String,
     client_id: String,
 }
@@ -17,23 +17,17 @@ pub struct CognitoStaff {
 impl CognitoStaff {
     /// `endpoint`: `https://cognito-idp.<region>.amazonaws.com/` (locally the emulator's URL).
     pub fn new(endpoint: impl Into<String>, client_id: impl Into<String>) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default();
-        CognitoStaff { http, endpoint: endpoint.into(), client_id: client_id.into() }
+        CognitoStaff { http: HttpClient::new(), endpoint: endpoint.into(), client_id: client_id.into() }
     }
 
     /// The answer, or the error type Cognito named (`NotAuthorizedException`, ...).
     async fn call(&self, operation: &str, body: Value) -> Result<Result<Value, String>> {
-        let response = self
-            .http
-            .post(&self.endpoint)
+        let request = Outgoing::new(http::Method::POST, &self.endpoint)
             .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{operation}"))
-            .header("content-type", "application/x-amz-json-1.1")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| Error::ProviderUnavailable(e.into()))?;
-        let status = response.status();
-        let answer: Value = response.json().await.map_err(|e| Error::ProviderUnavailable(e.into()))?;
+            .body("application/x-amz-json-1.1", body.to_string());
+        let answer = self.http.send(request).await.map_err(|e| Error::ProviderUnavailable(e.into()))?;
+        let status = answer.status;
+        let answer: Value = answer.json().map_err(|e| Error::ProviderUnavailable(e.into()))?;
         if status.is_success() {
             return Ok(Ok(answer));
         }
