@@ -193,100 +193,6 @@ impl Adapters {
             .as_ref()
     }
 
-    pub(crate) fn sms(&self) -> &dyn SmsSender {
-        self.sms
-            .get_or_init(|| {
-                self.sms_party.port(
-                    |s| s as Arc<dyn SmsSender>,
-                    |e| Arc::new(HttpSms::new(e, self.key(secrets::MESSAGING, "sms_api_key"))),
-                )
-            })
-            .as_ref()
-    }
-
-    pub(crate) fn email(&self) -> &dyn EmailSender {
-        self.email
-            .get_or_init(|| {
-                self.email_party.port(
-                    |s| s as Arc<dyn EmailSender>,
-                    |e| Arc::new(HttpEmail::new(e, self.key(secrets::MESSAGING, "email_api_key"))),
-                )
-            })
-            .as_ref()
-    }
-
-    pub(crate) fn face(&self) -> &dyn FaceCheck {
-        self.face
-            .get_or_init(|| {
-                self.face_party.port(
-                    |s| s as Arc<dyn FaceCheck>,
-                    |e| {
-                        let api_key = self.key(secrets::FACE, "api_key");
-                        Arc::new(HttpFace::new(e, api_key, self.face_callback_secret.clone()))
-                    },
-                )
-            })
-            .as_ref()
-    }
-
-    pub(crate) fn bank_card(&self) -> &dyn BankCardCheck {
-        self.bank_card
-            .get_or_init(|| {
-                self.bank_card_party.port(
-                    |s| s as Arc<dyn BankCardCheck>,
-                    |e| Arc::new(HttpBankCard::new(e, self.key(secrets::BANK_CARD, "api_key"))),
-                )
-            })
-            .as_ref()
-    }
-
-    pub(crate) fn resources(&self) -> &dyn ResourceDirectory {
-        self.resources
-            .get_or_init(|| {
-                self.resources_party.port(
-                    |s| s as Arc<dyn ResourceDirectory>,
-                    |e| Arc::new(HttpResources::new(e, self.key(secrets::RESOURCES, "api_key"))),
-                )
-            })
-            .as_ref()
-    }
-
-    pub(crate) fn registry(&self) -> &dyn BusinessRegistry {
-        self.registry
-            .get_or_init(|| {
-                self.registry_party.port(
-                    |s| s as Arc<dyn BusinessRegistry>,
-                    |e| Arc::new(HttpRegistry::new(e, self.key(secrets::ENTERPRISE, "registry_api_key"))),
-                )
-            })
-            .as_ref()
-    }
-
-    pub(crate) fn payouts(&self) -> &dyn PayoutProvider {
-        self.payouts
-            .get_or_init(|| {
-                self.payouts_party.port(
-                    |s| s as Arc<dyn PayoutProvider>,
-                    |e| {
-                        let api_key = self.key(secrets::ENTERPRISE, "payout_api_key");
-                        Arc::new(HttpPayouts::new(e, api_key, self.payout_callback_secret.clone()))
-                    },
-                )
-            })
-            .as_ref()
-    }
-
-    pub(crate) fn risk(&self) -> &dyn RiskRules {
-        self.risk
-            .get_or_init(|| {
-                self.risk_party.port(
-                    |s| s as Arc<dyn RiskRules>,
-                    |e| Arc::new(HttpRisk::new(e, self.key(secrets::ENTERPRISE, "risk_api_key"))),
-                )
-            })
-            .as_ref()
-    }
-
     /// The identity providers of third-party sign-in: each an OAuth 2.0 client over HTTP, to the
     /// providers' real endpoints or to the sandbox provider.
     pub(crate) fn identity_providers(&self) -> &IdentityProviders {
@@ -319,6 +225,40 @@ impl Adapters {
             }
         })
     }
+}
+
+/// The outside parties' accessors: the sandbox as configured, or the production adapter over
+/// HTTP that `$http` builds from the endpoint (`$this` is the adapters), on first use.
+macro_rules! outside_parties {
+    ($($method:ident: $port:ident from $party:ident, |$this:ident, $endpoint:ident| $http:expr;)*) => {
+        impl Adapters {
+            $(
+                pub(crate) fn $method(&self) -> &dyn $port {
+                    self.$method
+                        .get_or_init(|| {
+                            let $this = self;
+                            self.$party.port(|s| s as Arc<dyn $port>, |$endpoint| Arc::new($http))
+                        })
+                        .as_ref()
+                }
+            )*
+        }
+    };
+}
+
+outside_parties! {
+    sms: SmsSender from sms_party, |a, e| HttpSms::new(e, a.key(secrets::MESSAGING, "sms_api_key"));
+    email: EmailSender from email_party, |a, e| HttpEmail::new(e, a.key(secrets::MESSAGING, "email_api_key"));
+    face: FaceCheck from face_party,
+        |a, e| HttpFace::new(e, a.key(secrets::FACE, "api_key"), a.face_callback_secret.clone());
+    bank_card: BankCardCheck from bank_card_party, |a, e| HttpBankCard::new(e, a.key(secrets::BANK_CARD, "api_key"));
+    resources: ResourceDirectory from resources_party,
+        |a, e| HttpResources::new(e, a.key(secrets::RESOURCES, "api_key"));
+    registry: BusinessRegistry from registry_party,
+        |a, e| HttpRegistry::new(e, a.key(secrets::ENTERPRISE, "registry_api_key"));
+    payouts: PayoutProvider from payouts_party,
+        |a, e| HttpPayouts::new(e, a.key(secrets::ENTERPRISE, "payout_api_key"), a.payout_callback_secret.clone());
+    risk: RiskRules from risk_party, |a, e| HttpRisk::new(e, a.key(secrets::ENTERPRISE, "risk_api_key"));
 }
 
 impl Services {

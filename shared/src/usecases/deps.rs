@@ -17,7 +17,7 @@ use crate::services::Services;
 /// coerced here so that a binary links only the store ports its handler reaches) or `adapter`
 /// (built on first use, see [`Services`]).
 macro_rules! capability {
-    ($(#[$doc:meta])* $trait:ident, $method:ident -> $port:ty, store) => {
+    ($(#[$doc:meta])* $trait:ident, $method:ident -> $port:ty, $via:ident) => {
         $(#[$doc])*
         pub trait $trait {
             fn $method(&self) -> &$port;
@@ -25,21 +25,18 @@ macro_rules! capability {
 
         impl $trait for Services {
             fn $method(&self) -> &$port {
-                self.store.as_ref()
+                provide!(self, $via, $method)
             }
         }
     };
-    ($(#[$doc:meta])* $trait:ident, $method:ident -> $port:ty, adapter) => {
-        $(#[$doc])*
-        pub trait $trait {
-            fn $method(&self) -> &$port;
-        }
+}
 
-        impl $trait for Services {
-            fn $method(&self) -> &$port {
-                self.adapters.$method()
-            }
-        }
+macro_rules! provide {
+    ($services:ident, store, $method:ident) => {
+        $services.store.as_ref()
+    };
+    ($services:ident, adapter, $method:ident) => {
+        $services.adapters.$method()
     };
 }
 
