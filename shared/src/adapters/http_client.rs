@@ -1,7 +1,7 @@
 //! The one HTTP client of the production adapters (the providers, third-party sign-in, the staff
 //! directory): hyper with rustls over the system's root certificates - the stack the AWS SDK
 //! links anyway, so it adds little to a function's binary. Every exchange is limited to 5
-//! seconds and every answer to 1 MiB; redirects are not followed.
+//! seconds and every answer to 1 MiB; redirects are not followed (a provider never needs them).
 
 use bytes::Bytes;
 use http::{header, Method, Request, StatusCode};
