@@ -227,11 +227,11 @@ async fn sign_in_cpu(app: &TestApp) {
         ms(verify_concurrent)
     );
     println!(
-        "sign-in CPU per request / one argon2id verify = {:.3} (verify alone: {:.3})   sign-ins per second: {:.1} \
-         on {} cores (this process kept {:.2} of them busy; the emulator, on the same cores, serialises DynamoDB \
-         requests)",
-        per_sign_in.as_secs_f64() / verify_concurrent.as_secs_f64(),
+        "sign-in CPU per request / one argon2id verify = {:.3} (against a verify among {CLIENTS} at once: {:.3})   \
+         sign-ins per second: {:.1} on {} cores (this process kept {:.2} of them busy; the emulator, on the same \
+         cores, serialises DynamoDB requests)",
         per_sign_in.as_secs_f64() / verify.as_secs_f64(),
+        per_sign_in.as_secs_f64() / verify_concurrent.as_secs_f64(),
         f64::from(n) / wall.as_secs_f64(),
         std::thread::available_parallelism().map_or(0, |p| p.get()),
         cpu.as_secs_f64() / wall.as_secs_f64()
