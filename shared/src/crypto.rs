@@ -346,7 +346,7 @@ pub mod password {
                 assert!(verify(&right, Some(&stored)).await.unwrap());
                 assert!(!verify(&wrong, Some(&stored)).await.unwrap());
             }
-            // The dummy hash: the right work, never a match.
+            // The dummy hash [LOGIN-1]: the same work, never a match.
             assert!(!verify(&right, None).await.unwrap());
             // A hash made with other parameters (and other memory) by the crate itself.
             let other = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(64, 1, 1, Some(16)).unwrap())

@@ -51,14 +51,6 @@ pub struct Services {
     pub(crate) adapters: Arc<Adapters>,
     /// The receiving accounts' bank as a signer (the local sandbox "sends" transfers with it).
     pub bank_signer: Arc<SignedBank>,
-    /// The sandbox providers, present only where configured: their outboxes and own sides.
-    pub sandbox_sms: Option<Arc<SandboxSms>>,
-    pub sandbox_email: Option<Arc<SandboxEmail>>,
-    pub sandbox_face: Option<Arc<SandboxFace>>,
-    pub sandbox_resources: Option<Arc<SandboxResources>>,
-    pub sandbox_payouts: Option<Arc<SandboxPayouts>>,
-    /// Third-party sign-in's sandbox provider (its own side, which the local gateway serves).
-    pub sandbox_oauth: Option<Arc<SandboxOAuth>>,
     /// DynamoDB requests sent so far by this instance.
     pub dynamo_requests: RequestCounter,
     /// KMS requests sent by this instance (the data key's decryption at cold start, if needed).
@@ -79,14 +71,14 @@ pub(crate) struct Adapters {
     /// Shared secrets a function did not read are random (see [`Services::from_config`]).
     face_callback_secret: Vec<u8>,
     payout_callback_secret: Vec<u8>,
-    sms_party: Party<SandboxSms>,
-    email_party: Party<SandboxEmail>,
-    face_party: Party<SandboxFace>,
-    bank_card_party: Party<SandboxBankCard>,
-    resources_party: Party<SandboxResources>,
-    registry_party: Party<SandboxRegistry>,
-    payouts_party: Party<SandboxPayouts>,
-    risk_party: Party<SandboxRisk>,
+    sms: Party<SandboxSms, dyn SmsSender>,
+    email: Party<SandboxEmail, dyn EmailSender>,
+    face: Party<SandboxFace, dyn FaceCheck>,
+    bank_card: Party<SandboxBankCard, dyn BankCardCheck>,
+    resources: Party<SandboxResources, dyn ResourceDirectory>,
+    registry: Party<SandboxRegistry, dyn BusinessRegistry>,
+    payouts: Party<SandboxPayouts, dyn PayoutProvider>,
+    risk: Party<SandboxRisk, dyn RiskRules>,
     sandbox_oauth: Option<Arc<SandboxOAuth>>,
     sqs: OnceLock<aws_sdk_sqs::Client>,
     outbox: OnceLock<Arc<dyn Outbox>>,
@@ -94,45 +86,45 @@ pub(crate) struct Adapters {
     expiry_queue: OnceLock<Arc<dyn ExpiryQueue>>,
     uploads: OnceLock<Arc<dyn UploadStore>>,
     staff: OnceLock<Arc<dyn StaffDirectory>>,
-    sms: OnceLock<Arc<dyn SmsSender>>,
-    email: OnceLock<Arc<dyn EmailSender>>,
-    face: OnceLock<Arc<dyn FaceCheck>>,
-    bank_card: OnceLock<Arc<dyn BankCardCheck>>,
-    resources: OnceLock<Arc<dyn ResourceDirectory>>,
-    registry: OnceLock<Arc<dyn BusinessRegistry>>,
-    payouts: OnceLock<Arc<dyn PayoutProvider>>,
-    risk: OnceLock<Arc<dyn RiskRules>>,
     identity_providers: OnceLock<IdentityProviders>,
 }
 
-/// An outside party as configured: the sandbox (built at cold start: the local tools read its
-/// outbox) or the production adapter's endpoint (the adapter is built on first use).
-enum Party<S> {
+/// An outside party as configured - the sandbox (built at cold start: the local tools read its
+/// outbox) or the production adapter's endpoint - and its port, built on first use.
+struct Party<S, T: ?Sized> {
+    configured: Configured<S>,
+    port: OnceLock<Arc<T>>,
+}
+
+enum Configured<S> {
     Sandbox(Arc<S>),
     Http(String),
 }
 
-impl<S> Party<S> {
+impl<S, T: ?Sized> Party<S, T> {
     fn new(provider: &Provider, sandbox: impl FnOnce(&Option<std::path::PathBuf>) -> S) -> Self {
-        match provider {
-            Provider::Sandbox { outbox_file } => Party::Sandbox(Arc::new(sandbox(outbox_file))),
-            Provider::Http { endpoint } => Party::Http(endpoint.clone()),
+        let configured = match provider {
+            Provider::Sandbox { outbox_file } => Configured::Sandbox(Arc::new(sandbox(outbox_file))),
+            Provider::Http { endpoint } => Configured::Http(endpoint.clone()),
+        };
+        Party { configured, port: OnceLock::new() }
+    }
+
+    fn sandbox(&self) -> Option<&Arc<S>> {
+        match &self.configured {
+            Configured::Sandbox(s) => Some(s),
+            Configured::Http(_) => None,
         }
     }
 
-    fn sandbox(&self) -> Option<Arc<S>> {
-        match self {
-            Party::Sandbox(s) => Some(s.clone()),
-            Party::Http(_) => None,
-        }
-    }
-
-    /// The port: the sandbox, or `http(endpoint)`.
-    fn port<T: ?Sized>(&self, upcast: impl FnOnce(Arc<S>) -> Arc<T>, http: impl FnOnce(String) -> Arc<T>) -> Arc<T> {
-        match self {
-            Party::Sandbox(s) => upcast(s.clone()),
-            Party::Http(endpoint) => http(endpoint.clone()),
-        }
+    /// The port: the sandbox, or what `http` builds from the endpoint.
+    fn port(&self, upcast: impl FnOnce(Arc<S>) -> Arc<T>, http: impl FnOnce(String) -> Arc<T>) -> &T {
+        self.port
+            .get_or_init(|| match &self.configured {
+                Configured::Sandbox(s) => upcast(s.clone()),
+                Configured::Http(endpoint) => http(endpoint.clone()),
+            })
+            .as_ref()
     }
 }
 
@@ -230,16 +222,12 @@ impl Adapters {
 /// The outside parties' accessors: the sandbox as configured, or the production adapter over
 /// HTTP that `$http` builds from the endpoint (`$this` is the adapters), on first use.
 macro_rules! outside_parties {
-    ($($method:ident: $port:ident from $party:ident, |$this:ident, $endpoint:ident| $http:expr;)*) => {
+    ($($method:ident: $port:ident, |$this:ident, $endpoint:ident| $http:expr;)*) => {
         impl Adapters {
             $(
                 pub(crate) fn $method(&self) -> &dyn $port {
-                    self.$method
-                        .get_or_init(|| {
-                            let $this = self;
-                            self.$party.port(|s| s as Arc<dyn $port>, |$endpoint| Arc::new($http))
-                        })
-                        .as_ref()
+                    let $this = self;
+                    self.$method.port(|s| s as Arc<dyn $port>, |$endpoint| Arc::new($http))
                 }
             )*
         }
@@ -247,18 +235,18 @@ macro_rules! outside_parties {
 }
 
 outside_parties! {
-    sms: SmsSender from sms_party, |a, e| HttpSms::new(e, a.key(secrets::MESSAGING, "sms_api_key"));
-    email: EmailSender from email_party, |a, e| HttpEmail::new(e, a.key(secrets::MESSAGING, "email_api_key"));
-    face: FaceCheck from face_party,
+    sms: SmsSender, |a, e| HttpSms::new(e, a.key(secrets::MESSAGING, "sms_api_key"));
+    email: EmailSender, |a, e| HttpEmail::new(e, a.key(secrets::MESSAGING, "email_api_key"));
+    face: FaceCheck,
         |a, e| HttpFace::new(e, a.key(secrets::FACE, "api_key"), a.face_callback_secret.clone());
-    bank_card: BankCardCheck from bank_card_party, |a, e| HttpBankCard::new(e, a.key(secrets::BANK_CARD, "api_key"));
-    resources: ResourceDirectory from resources_party,
+    bank_card: BankCardCheck, |a, e| HttpBankCard::new(e, a.key(secrets::BANK_CARD, "api_key"));
+    resources: ResourceDirectory,
         |a, e| HttpResources::new(e, a.key(secrets::RESOURCES, "api_key"));
-    registry: BusinessRegistry from registry_party,
+    registry: BusinessRegistry,
         |a, e| HttpRegistry::new(e, a.key(secrets::ENTERPRISE, "registry_api_key"));
-    payouts: PayoutProvider from payouts_party,
+    payouts: PayoutProvider,
         |a, e| HttpPayouts::new(e, a.key(secrets::ENTERPRISE, "payout_api_key"), a.payout_callback_secret.clone());
-    risk: RiskRules from risk_party, |a, e| HttpRisk::new(e, a.key(secrets::ENTERPRISE, "risk_api_key"));
+    risk: RiskRules, |a, e| HttpRisk::new(e, a.key(secrets::ENTERPRISE, "risk_api_key"));
 }
 
 impl Services {
@@ -305,15 +293,15 @@ impl Services {
         let face_callback_secret = shared_secret(secrets::FACE, "callback_secret");
         let payout_callback_secret = shared_secret(secrets::ENTERPRISE, "payout_callback_secret");
         let bank_signer = Arc::new(SignedBank::new(shared_secret(secrets::ENTERPRISE, "bank_notify_secret")));
-        let sms_party = Party::new(&config.sms, |f| SandboxSms::new(f.clone()));
-        let email_party = Party::new(&config.email, |f| SandboxEmail::new(f.clone()));
-        let face_party = Party::new(&config.face, |_| SandboxFace::new(face_callback_secret.clone()));
-        let bank_card_party = Party::new(&config.bank_card, |_| SandboxBankCard::default());
-        let resources_party = Party::new(&config.resources, |_| SandboxResources::default());
-        let registry_party = Party::new(&config.registry, |_| SandboxRegistry::new(clock.clone()));
-        let payouts_party =
+        let sms = Party::new(&config.sms, |f| SandboxSms::new(f.clone()));
+        let email = Party::new(&config.email, |f| SandboxEmail::new(f.clone()));
+        let face = Party::new(&config.face, |_| SandboxFace::new(face_callback_secret.clone()));
+        let bank_card = Party::new(&config.bank_card, |_| SandboxBankCard::default());
+        let resources = Party::new(&config.resources, |_| SandboxResources::default());
+        let registry = Party::new(&config.registry, |_| SandboxRegistry::new(clock.clone()));
+        let payouts =
             Party::new(&config.payouts, |_| SandboxPayouts::new(payout_callback_secret.clone(), clock.clone()));
-        let risk_party = Party::new(&config.risk, |_| SandboxRisk);
+        let risk = Party::new(&config.risk, |_| SandboxRisk);
         let sandbox_oauth = match &config.oauth {
             OAuthConfig::Sandbox { .. } => {
                 Some(Arc::new(SandboxOAuth::new(crate::domain::ids::new_opaque_id(), clock.clone())))
@@ -325,11 +313,6 @@ impl Services {
             data_key.as_ref(),
             values.token_keys().as_ref(),
         );
-        let sandbox_sms = sms_party.sandbox();
-        let sandbox_email = email_party.sandbox();
-        let sandbox_face = face_party.sandbox();
-        let sandbox_resources = resources_party.sandbox();
-        let sandbox_payouts = payouts_party.sandbox();
         let adapters = Arc::new(Adapters {
             sdk,
             recorder,
@@ -337,47 +320,54 @@ impl Services {
             values,
             face_callback_secret,
             payout_callback_secret,
-            sms_party,
-            email_party,
-            face_party,
-            bank_card_party,
-            resources_party,
-            registry_party,
-            payouts_party,
-            risk_party,
-            sandbox_oauth: sandbox_oauth.clone(),
+            sms,
+            email,
+            face,
+            bank_card,
+            resources,
+            registry,
+            payouts,
+            risk,
+            sandbox_oauth,
             sqs: OnceLock::new(),
             outbox: OnceLock::new(),
             review_queue: OnceLock::new(),
             expiry_queue: OnceLock::new(),
             uploads: OnceLock::new(),
             staff: OnceLock::new(),
-            sms: OnceLock::new(),
-            email: OnceLock::new(),
-            face: OnceLock::new(),
-            bank_card: OnceLock::new(),
-            resources: OnceLock::new(),
-            registry: OnceLock::new(),
-            payouts: OnceLock::new(),
-            risk: OnceLock::new(),
             identity_providers: OnceLock::new(),
         });
-        Ok(Services {
-            clock,
-            keys,
-            store,
-            adapters,
-            bank_signer,
-            sandbox_sms,
-            sandbox_email,
-            sandbox_face,
-            sandbox_resources,
-            sandbox_payouts,
-            sandbox_oauth,
-            dynamo_requests,
-            kms_requests,
-            secret_requests,
-        })
+        Ok(Services { clock, keys, store, adapters, bank_signer, dynamo_requests, kms_requests, secret_requests })
+    }
+
+    /// The sandbox SMS provider's own side (its outbox), where it is configured.
+    pub fn sandbox_sms(&self) -> Option<&Arc<SandboxSms>> {
+        self.adapters.sms.sandbox()
+    }
+
+    /// The sandbox email provider's own side (its outbox), where it is configured.
+    pub fn sandbox_email(&self) -> Option<&Arc<SandboxEmail>> {
+        self.adapters.email.sandbox()
+    }
+
+    /// The sandbox face-check provider's own side (the face app), where it is configured.
+    pub fn sandbox_face(&self) -> Option<&Arc<SandboxFace>> {
+        self.adapters.face.sandbox()
+    }
+
+    /// The sandbox platform directory's own side, where it is configured.
+    pub fn sandbox_resources(&self) -> Option<&Arc<SandboxResources>> {
+        self.adapters.resources.sandbox()
+    }
+
+    /// The sandbox payout provider's own side, where it is configured.
+    pub fn sandbox_payouts(&self) -> Option<&Arc<SandboxPayouts>> {
+        self.adapters.payouts.sandbox()
+    }
+
+    /// Third-party sign-in's sandbox provider (its own side, which the local gateway serves).
+    pub fn sandbox_oauth(&self) -> Option<&Arc<SandboxOAuth>> {
+        self.adapters.sandbox_oauth.as_ref()
     }
 
     /// The same services (clock, store, providers, counters) without the data key: what a

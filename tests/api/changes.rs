@@ -539,7 +539,7 @@ async fn a_company_hands_the_account_to_another_company_through_review_and_its_v
         "云杉数据科技有限公司",
         "the original until it verifies"
     );
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap().messages(None);
+    let sms = app.state().services.sandbox_sms().unwrap().messages(None);
     assert!(sms.iter().any(|m| m.text.contains("9 days")), "the bound phone is told");
 
     // Only the organisation the change names may verify.

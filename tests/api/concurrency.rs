@@ -14,7 +14,7 @@ async fn concurrent_sends_to_one_phone_pass_the_spacing_once() {
     let sent = replies.iter().filter(|r| r.status == 202).count();
     let limited = replies.iter().filter(|r| r.code() == "RATE_LIMITED").count();
     assert_eq!((sent, limited), (1, 5));
-    assert_eq!(app.state().services.sandbox_sms.as_ref().unwrap().messages(Some(&phone)).len(), 1);
+    assert_eq!(app.state().services.sandbox_sms().unwrap().messages(Some(&phone)).len(), 1);
 }
 
 #[tokio::test]

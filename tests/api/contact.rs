@@ -149,7 +149,7 @@ async fn an_email_is_bound_by_a_code_to_it_and_changing_it_is_protected() {
     let email = format!("{}@example.com", unique_username());
     let sent = app.call("POST", "/v1/accounts/me/email-codes", Some(&token), Some(json!({"email": email}))).await;
     assert_eq!(sent.status, 202, "{:?}", sent.body);
-    let code = app.state().services.sandbox_email.as_ref().unwrap().latest_code(&email).unwrap();
+    let code = app.state().services.sandbox_email().unwrap().latest_code(&email).unwrap();
     let body = json!({"email": email, "challenge_id": sent.body["challenge_id"], "code": code});
     let bound = app.call("PUT", "/v1/accounts/me/email", Some(&token), Some(body)).await;
     assert_eq!(bound.status, 200, "{:?}", bound.body);
@@ -164,7 +164,7 @@ async fn an_email_is_bound_by_a_code_to_it_and_changing_it_is_protected() {
     assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
     let sent = app.call("POST", "/v1/accounts/me/email-codes", Some(&token), Some(json!({"email": other}))).await;
     // A code sent to another address does not bind this one.
-    let body = json!({"email": email, "challenge_id": sent.body["challenge_id"], "code": app.state().services.sandbox_email.as_ref().unwrap().latest_code(&other).unwrap()});
+    let body = json!({"email": email, "challenge_id": sent.body["challenge_id"], "code": app.state().services.sandbox_email().unwrap().latest_code(&other).unwrap()});
     assert_eq!(app.call("PUT", "/v1/accounts/me/email", Some(&token), Some(body)).await.code(), "CODE_MISMATCH");
     let bad =
         app.call("POST", "/v1/accounts/me/email-codes", Some(&token), Some(json!({"email": "not-an-email"}))).await;

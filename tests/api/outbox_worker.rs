@@ -37,6 +37,6 @@ async fn the_same_message_delivered_twice_is_sent_once_and_a_poison_message_is_r
     let mut again = SqsEvent::default();
     again.records = vec![record("m-3", &sealed)];
     assert!(worker(state, again).await.batch_item_failures.is_empty());
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    let sms = app.state().services.sandbox_sms().unwrap();
     assert_eq!(sms.messages(Some(&phone)).len(), 1, "delivered twice, sent once");
 }

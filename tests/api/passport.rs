@@ -229,7 +229,7 @@ async fn a_passport_account_takes_its_sign_in_names_along_when_phone_or_email_ch
 
     let email = format!("{}@example.com", unique_username());
     let sent = app.call("POST", "/v1/accounts/me/email-codes", Some(&t), Some(json!({"email": email}))).await;
-    let code = app.state().services.sandbox_email.as_ref().unwrap().latest_code(&email).unwrap();
+    let code = app.state().services.sandbox_email().unwrap().latest_code(&email).unwrap();
     let bound = app
         .call(
             "PUT",

@@ -221,7 +221,7 @@ async fn virtual_mfa_alone_for_login_protection_and_then_sms_does_not_pass() {
     assert_eq!(pending.body["factors"], json!(["totp", "recovery_code"]));
     let flow = pending.body["sign_in_id"].clone();
     app.clock.advance(Duration::seconds(61));
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    let sms = app.state().services.sandbox_sms().unwrap();
     let sent_before = sms.messages(None).len();
     let send = app.call("POST", "/v1/sessions/second-factor/sms-codes", None, Some(json!({"sign_in_id": flow}))).await;
     assert_eq!((send.status, send.code()), (403, "FACTOR_NOT_CHOSEN"), "{:?}", send.body);

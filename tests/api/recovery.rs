@@ -30,7 +30,7 @@ async fn start_reset(app: &TestApp, account: &str) -> Reply {
 }
 
 fn sms_count(app: &TestApp) -> usize {
-    app.state().services.sandbox_sms.as_ref().unwrap().messages(None).len()
+    app.state().services.sandbox_sms().unwrap().messages(None).len()
 }
 
 #[tokio::test]
@@ -200,11 +200,7 @@ async fn an_account_is_found_by_account_id_identity_or_server() {
     .await;
     assert_eq!(usernames(&verify(&app, &id, &phone, &app.outbox_code(&phone)).await), std::slice::from_ref(&username));
 
-    app.state().services.sandbox_resources.as_ref().unwrap().register(
-        ResourceKind::ServerIp,
-        "203.0.113.7",
-        &account_id,
-    );
+    app.state().services.sandbox_resources().unwrap().register(ResourceKind::ServerIp, "203.0.113.7", &account_id);
     app.clock.advance(Duration::seconds(61));
     let id = lookup(&app, json!({"by": "server_ip", "value": "203.0.113.7"})).await;
     assert_eq!(usernames(&verify(&app, &id, &phone, &app.outbox_code(&phone)).await), [username]);

@@ -94,7 +94,7 @@ async fn a_lookup_that_matches_nothing_sends_nothing_and_answers_the_same() {
     let app = spawn_app().await;
     let (_, phone, _) = app.signed_in_user().await;
     app.clock.advance(Duration::seconds(61));
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    let sms = app.state().services.sandbox_sms().unwrap();
     let before = sms.messages(None).len();
     let none = start(&app, "/v1/account-lookups", json!({"by": "phone", "phone": unique_phone()})).await;
     assert_eq!(sms.messages(None).len(), before, "the decoy's message is discarded by the worker");
@@ -117,7 +117,7 @@ async fn a_strangers_lookups_do_not_spend_the_owners_codes() {
             app.call_from(stranger, "POST", "/v1/account-lookups", None, bytes::Bytes::from(body.to_string())).await;
         assert_eq!(r.status, 202, "{:?}", r.body);
     }
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    let sms = app.state().services.sandbox_sms().unwrap();
     let lookups = sms.messages(Some(&phone)).len();
     assert!(lookups <= 1 + 5, "at most five lookup codes a day for one asker (plus registration's): {lookups}");
     let step_up = app.call("POST", "/v1/step-up/sms-codes", Some(&token), None).await;

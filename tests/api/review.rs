@@ -43,7 +43,7 @@ async fn an_approved_mfa_unbind_appeal_unbinds_the_device_and_tells_the_customer
     assert_eq!(history, ["submitted", "in_review", "approved"]);
     // The customer sees that a reviewer decided, never who.
     assert_eq!(mine.body["cases"][0]["history"][2]["by"], "reviewer");
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap().messages(Some(&phone));
+    let sms = app.state().services.sandbox_sms().unwrap().messages(Some(&phone));
     assert!(sms.iter().any(|m| m.text.contains("was approved")), "{sms:?}");
 }
 
@@ -68,7 +68,7 @@ async fn a_rejection_needs_a_reason_which_the_customer_sees() {
     assert_eq!(mine.body["cases"][0]["rejection_reason"], "the ID card is not held");
     let security = app.call("GET", "/v1/security", Some(&token), None).await;
     assert_eq!(security.body["totp_bound"], true, "a rejection changes nothing");
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap().messages(Some(&phone));
+    let sms = app.state().services.sandbox_sms().unwrap().messages(Some(&phone));
     assert!(sms.iter().any(|m| m.text.contains("the ID card is not held")), "{sms:?}");
     // Decided: a second decision is refused, and the case can no longer be withdrawn.
     let again = app.decide(&reviewer, id, &claim, json!({ "decision": "approve" })).await;
@@ -332,7 +332,7 @@ async fn a_rejected_phone_rebind_is_told_to_the_new_phone_and_a_given_back_claim
         app.decide(&reviewer, id, &claim, json!({ "decision": "reject", "reason": "the letter is not signed" })).await;
     assert_eq!(rejected.status, 200, "{:?}", rejected.body);
 
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    let sms = app.state().services.sandbox_sms().unwrap();
     assert!(sms.messages(Some(&new_phone)).iter().any(|m| m.text.contains("the letter is not signed")));
     assert!(!sms.messages(Some(&old_phone)).iter().any(|m| m.text.contains("not signed")), "the old phone is unusable");
     let me = app.call("GET", "/v1/accounts/me", Some(&token), None).await;

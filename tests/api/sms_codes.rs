@@ -78,5 +78,5 @@ async fn bad_phone_or_purpose_is_refused_and_nothing_is_sent() {
         assert_eq!((reply.status, reply.code()), (422, "INVALID_FIELD"));
         assert_eq!(reply.body["error"]["details"]["field"], field);
     }
-    assert!(app.state().services.sandbox_sms.as_ref().unwrap().messages(None).is_empty());
+    assert!(app.state().services.sandbox_sms().unwrap().messages(None).is_empty());
 }

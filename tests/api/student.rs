@@ -17,7 +17,7 @@ fn student_body(email: &str, challenge: &Value, code: &str) -> Value {
 }
 
 fn email_code(app: &TestApp, email: &str) -> String {
-    app.state().services.sandbox_email.as_ref().unwrap().latest_code(email).expect("a code was mailed")
+    app.state().services.sandbox_email().unwrap().latest_code(email).expect("a code was mailed")
 }
 
 #[tokio::test]

@@ -125,7 +125,7 @@ async fn recovery(app: &TestApp) {
         assert_eq!(app.register_with(&username, PASSWORD, &phone, &challenge, &code).await.status, 201);
         accounts.push((username, phone));
     }
-    let sms = app.state().services.sandbox_sms.as_ref().unwrap();
+    let sms = app.state().services.sandbox_sms().unwrap();
     let sent_before = sms.messages(None).len();
     let (mut reset, mut lookup) = (Pair::new("password-reset"), Pair::new("account-lookup"));
     for i in 0..runs {

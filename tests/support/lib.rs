@@ -337,7 +337,7 @@ impl TestApp {
 
     /// The newest code the sandbox sent to `phone`.
     pub fn outbox_code(&self, phone: &str) -> String {
-        let sms = self.state().services.sandbox_sms.as_ref().expect("sandbox SMS configured");
+        let sms = self.state().services.sandbox_sms().expect("sandbox SMS configured");
         sms.latest_code(phone).expect("a code was sent to this phone")
     }
 
@@ -825,7 +825,7 @@ impl TestApp {
 
     /// Signs a payout callback as the sandbox provider does.
     pub fn payout_signature(&self, body: &str) -> String {
-        self.state().services.sandbox_payouts.as_ref().expect("the sandbox payouts").sign(body)
+        self.state().services.sandbox_payouts().expect("the sandbox payouts").sign(body)
     }
 
     /// The amounts the sandbox bank shows as arrived into `account`.

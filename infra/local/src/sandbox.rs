@@ -86,7 +86,7 @@ fn form_pairs(text: &str) -> std::collections::HashMap<String, String> {
 fn oauth(gateway: &Gateway, request: &http::Request<Bytes>, path: &str) -> http::Response<Bytes> {
     let services = &gateway.state().services;
     let (provider, endpoint) = path.split_once('/').unwrap_or((path, ""));
-    let (Some(sandbox), Some(provider)) = (services.sandbox_oauth.as_ref(), ThirdParty::parse(provider)) else {
+    let (Some(sandbox), Some(provider)) = (services.sandbox_oauth(), ThirdParty::parse(provider)) else {
         return json_reply(http::StatusCode::NOT_FOUND, json!({ "message": "no such sandbox identity provider" }));
     };
     let answer = match (request.method().as_str(), endpoint) {
@@ -134,16 +134,16 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
     match (request.method().as_str(), request.uri().path()) {
         ("GET", "/sandbox/sms-outbox") => {
             let to = query_param(query, "to").or_else(|| query_param(query, "phone"));
-            let messages = services.sandbox_sms.as_ref().map(|s| s.messages(to.as_deref())).unwrap_or_default();
+            let messages = services.sandbox_sms().map(|s| s.messages(to.as_deref())).unwrap_or_default();
             json_reply(http::StatusCode::OK, json!({ "messages": messages }))
         }
         ("GET", "/sandbox/email-outbox") => {
             let to = query_param(query, "to");
-            let messages = services.sandbox_email.as_ref().map(|s| s.messages(to.as_deref())).unwrap_or_default();
+            let messages = services.sandbox_email().map(|s| s.messages(to.as_deref())).unwrap_or_default();
             json_reply(http::StatusCode::OK, json!({ "messages": messages }))
         }
         ("POST", "/sandbox/face-app/scan") => {
-            let Some(face) = services.sandbox_face.as_ref() else {
+            let Some(face) = services.sandbox_face() else {
                 return json_reply(
                     http::StatusCode::NOT_FOUND,
                     json!({ "message": "the face provider is not the sandbox" }),
@@ -201,7 +201,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
             let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
             let kind = serde_json::from_value::<ResourceKind>(body["kind"].clone()).ok();
             let (Some(kind), Some(value), Some(account), Some(directory)) =
-                (kind, body["value"].as_str(), body["account_id"].as_str(), services.sandbox_resources.as_ref())
+                (kind, body["value"].as_str(), body["account_id"].as_str(), services.sandbox_resources())
             else {
                 return json_reply(
                     http::StatusCode::BAD_REQUEST,
@@ -239,8 +239,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
         }
         ("POST", "/sandbox/platform/framework-contracts") => {
             let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
-            let (Some(account), Some(directory)) = (body["account_id"].as_str(), services.sandbox_resources.as_ref())
-            else {
+            let (Some(account), Some(directory)) = (body["account_id"].as_str(), services.sandbox_resources()) else {
                 return json_reply(http::StatusCode::BAD_REQUEST, json!({ "message": "send {\"account_id\"}" }));
             };
             directory.add_contract(account);
@@ -253,7 +252,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
                 standing: shared::domain::deletion::PlatformStanding,
             }
             let (Ok(body), Some(directory)) =
-                (serde_json::from_slice::<Body>(request.body()), services.sandbox_resources.as_ref())
+                (serde_json::from_slice::<Body>(request.body()), services.sandbox_resources())
             else {
                 return json_reply(
                     http::StatusCode::BAD_REQUEST,
@@ -264,7 +263,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
             json_reply(http::StatusCode::OK, json!({ "standing": body.standing }))
         }
         ("POST", "/sandbox/payouts/settle") => {
-            let Some(payouts) = services.sandbox_payouts.as_ref() else {
+            let Some(payouts) = services.sandbox_payouts() else {
                 return json_reply(
                     http::StatusCode::NOT_FOUND,
                     json!({ "message": "the payout provider is not the sandbox" }),
@@ -282,7 +281,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
         }
         ("GET", "/sandbox/bank/statement") => {
             let account = query_param(query, "account").unwrap_or_default();
-            let lines = services.sandbox_payouts.as_ref().map(|p| p.statement(&account)).unwrap_or_default();
+            let lines = services.sandbox_payouts().map(|p| p.statement(&account)).unwrap_or_default();
             json_reply(http::StatusCode::OK, json!({ "deposits": lines }))
         }
         ("POST", "/sandbox/bank/inbound-transfers") => {

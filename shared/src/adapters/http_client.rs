@@ -24,6 +24,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// This answer if its status is a success; otherwise what the provider answered.
+    pub fn success(self) -> Result<Self, String> {
+        match self.status.is_success() {
+            true => Ok(self),
+            false => Err(format!("the provider answered {}", self.status)),
+        }
+    }
+
     /// The body as JSON.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
         serde_json::from_slice(&self.body).map_err(|e| format!("the answer is not the expected JSON: {e}"))
@@ -80,15 +88,32 @@ impl Default for HttpClient {
     }
 }
 
+/// The TLS configuration (aws-lc-rs, the system's root certificates), read once per process
+/// however many adapters call out.
+fn tls() -> Result<rustls::ClientConfig, String> {
+    static TLS: std::sync::OnceLock<Result<rustls::ClientConfig, String>> = std::sync::OnceLock::new();
+    TLS.get_or_init(|| {
+        use hyper_rustls::ConfigBuilderExt;
+        rustls::ClientConfig::builder_with_provider(rustls::crypto::aws_lc_rs::default_provider().into())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_native_roots()
+            .map(|builder| builder.with_no_client_auth())
+            .map_err(|e| format!("no root certificates for HTTPS: {e}"))
+    })
+    .clone()
+}
+
 impl HttpClient {
     pub fn new() -> Self {
-        let client = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map(|builder| {
-                let connector = builder.https_or_http().enable_http1().build();
-                Client::builder(TokioExecutor::new()).build(connector)
-            })
-            .map_err(|e| format!("no root certificates for HTTPS: {e}"));
+        let client = tls().map(|config| {
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(config)
+                .https_or_http()
+                .enable_http1()
+                .build();
+            Client::builder(TokioExecutor::new()).build(connector)
+        });
         HttpClient { client }
     }
 

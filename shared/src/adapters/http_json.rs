@@ -24,10 +24,7 @@ impl HttpJson {
         let url = format!("{}{path}", self.endpoint.trim_end_matches('/'));
         let request = Outgoing::new(Method::POST, &url).bearer(&self.api_key).json(body).map_err(unavailable)?;
         let answer = self.client.send(request).await.map_err(unavailable)?;
-        if !answer.status.is_success() {
-            return Err(unavailable(format!("the provider answered {}", answer.status)));
-        }
-        answer.json().map_err(unavailable)
+        answer.success().and_then(|a| a.json()).map_err(unavailable)
     }
 }
 

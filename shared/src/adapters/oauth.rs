@@ -110,14 +110,6 @@ fn unavailable(e: impl Into<crate::error::Cause>) -> Error {
     Error::ProviderUnavailable(e.into())
 }
 
-/// The answer if its status is a success; otherwise the provider is unavailable.
-fn success(answer: super::http_client::Answer) -> Result<super::http_client::Answer> {
-    match answer.status.is_success() {
-        true => Ok(answer),
-        false => Err(unavailable(format!("the provider answered {}", answer.status))),
-    }
-}
-
 #[async_trait]
 impl IdentityProvider for HttpIdentityProvider {
     fn supports_pkce(&self) -> bool {
@@ -156,14 +148,14 @@ impl IdentityProvider for HttpIdentityProvider {
         if answer.status == StatusCode::BAD_REQUEST || answer.status == StatusCode::UNAUTHORIZED {
             return Ok(Exchanged::Rejected);
         }
-        let answer: TokenAnswer = success(answer)?.json().map_err(unavailable)?;
+        let answer: TokenAnswer = answer.success().and_then(|a| a.json()).map_err(unavailable)?;
         Ok(Exchanged::Token(Redacted::new(answer.access_token)))
     }
 
     async fn user_id(&self, access_token: &Redacted<String>) -> Result<String> {
         let request = Outgoing::new(Method::GET, &self.endpoints.userinfo).bearer(access_token.expose());
         let answer = self.client.send(request).await.map_err(unavailable)?;
-        let answer: serde_json::Value = success(answer)?.json().map_err(unavailable)?;
+        let answer: serde_json::Value = answer.success().and_then(|a| a.json()).map_err(unavailable)?;
         let id = ["id", "openid", "uid"].iter().find_map(|field| match &answer[*field] {
             serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
             serde_json::Value::Number(n) => Some(n.to_string()),
