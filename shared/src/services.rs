@@ -10,7 +10,7 @@ use crate::adapters::enterprise::{
 use crate::adapters::face::{HttpFace, SandboxFace};
 use crate::adapters::oauth::{sandbox_client_id, Endpoints, HttpIdentityProvider, SandboxOAuth};
 use crate::adapters::resources::{HttpResources, SandboxResources};
-use crate::adapters::s3::S3Uploads;
+use crate::adapters::s3::{S3Links, S3Uploads};
 use crate::adapters::sms::{HttpSms, SandboxSms};
 use crate::adapters::sqs::{Queue, SqsOutbox};
 use crate::adapters::staff::CognitoStaff;
@@ -19,7 +19,8 @@ use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
     BankCardCheck, BusinessRegistry, Clock, EmailSender, ExpiryQueue, FaceCheck, IdentityProvider, IdentityProviders,
-    Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SmsSender, StaffDirectory, UploadStore,
+    Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SmsSender, StaffDirectory, UploadErasure,
+    UploadLinks, UploadStore,
 };
 use crate::secrets::{self, SecretGroup, SecretSet, SecretValues};
 use std::sync::{Arc, OnceLock};
@@ -84,7 +85,8 @@ pub(crate) struct Adapters {
     outbox: OnceLock<Arc<dyn Outbox>>,
     review_queue: OnceLock<Arc<dyn ReviewQueue>>,
     expiry_queue: OnceLock<Arc<dyn ExpiryQueue>>,
-    uploads: OnceLock<Arc<dyn UploadStore>>,
+    s3: OnceLock<S3Uploads>,
+    upload_links: OnceLock<Arc<dyn UploadLinks>>,
     staff: OnceLock<Arc<dyn StaffDirectory>>,
     identity_providers: OnceLock<IdentityProviders>,
 }
@@ -163,15 +165,29 @@ impl Adapters {
             .as_ref()
     }
 
+    fn s3(&self) -> &S3Uploads {
+        self.s3.get_or_init(|| {
+            let mut config = aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(true);
+            if let Some(recorder) = &self.recorder {
+                config = config.interceptor(recorder.clone());
+            }
+            S3Uploads::new(aws_sdk_s3::Client::from_conf(config.build()), self.config.uploads_bucket.clone())
+        })
+    }
+
     pub(crate) fn uploads(&self) -> &dyn UploadStore {
-        self.uploads
+        self.s3()
+    }
+
+    pub(crate) fn upload_erasure(&self) -> &dyn UploadErasure {
+        self.s3()
+    }
+
+    /// Presigned links, signed without the S3 client (see [`S3Links`]).
+    pub(crate) fn upload_links(&self) -> &dyn UploadLinks {
+        self.upload_links
             .get_or_init(|| {
-                let mut config = aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(true);
-                if let Some(recorder) = &self.recorder {
-                    config = config.interceptor(recorder.clone());
-                }
-                let client = aws_sdk_s3::Client::from_conf(config.build());
-                Arc::new(S3Uploads::new(client, self.config.uploads_bucket.clone()))
+                Arc::new(S3Links::new(&self.sdk, self.config.uploads_bucket.clone(), self.recorder.clone()))
             })
             .as_ref()
     }
@@ -333,7 +349,8 @@ impl Services {
             outbox: OnceLock::new(),
             review_queue: OnceLock::new(),
             expiry_queue: OnceLock::new(),
-            uploads: OnceLock::new(),
+            s3: OnceLock::new(),
+            upload_links: OnceLock::new(),
             staff: OnceLock::new(),
             identity_providers: OnceLock::new(),
         });

@@ -7,6 +7,8 @@ use local_env::{provision, server, Gateway, Template};
 use shared::adapters::clock::ShiftedClock;
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -47,8 +49,9 @@ fn permissions(log: &str) -> Result<(), BoxError> {
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_target(false)
+        .finish()
+        .with(functions::lambda::log_filter(std::env::var("RUST_LOG").ok().as_deref(), "info"))
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("openapi") {

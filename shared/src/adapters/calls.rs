@@ -35,6 +35,17 @@ impl CallRecorder {
     }
 }
 
+impl CallRecorder {
+    /// Records an action the function's credentials sign for without sending a request (a
+    /// presigned link: whoever uses it acts with the function's permissions).
+    pub fn record(&self, action: &str, resource: &str) {
+        let Ok(function) = FUNCTION.try_with(|f| *f) else { return };
+        if let Ok(mut out) = self.out.lock() {
+            let _ = out.write_all(format!("{function}\t{action}\t{resource}\n").as_bytes());
+        }
+    }
+}
+
 /// The IAM actions and resources one request needs.
 pub fn needs(
     service: &str,
@@ -131,7 +142,9 @@ impl Intercept for CallRecorder {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         // Calls made outside a function (provisioning, the tests' own clients) are not recorded.
-        let Ok(function) = FUNCTION.try_with(|f| *f) else { return Ok(()) };
+        if FUNCTION.try_with(|_| ()).is_err() {
+            return Ok(());
+        }
         let Some(meta) = cfg.load::<Metadata>() else { return Ok(()) };
         let request = ctx.request();
         let headers: http::HeaderMap = request
@@ -142,12 +155,8 @@ impl Intercept for CallRecorder {
             })
             .collect();
         let body = request.body().bytes().unwrap_or_default();
-        let lines: String = needs(meta.service(), meta.name(), request.uri(), &headers, body)
-            .into_iter()
-            .map(|(action, resource)| format!("{function}\t{action}\t{resource}\n"))
-            .collect();
-        if let Ok(mut out) = self.out.lock() {
-            let _ = out.write_all(lines.as_bytes());
+        for (action, resource) in needs(meta.service(), meta.name(), request.uri(), &headers, body) {
+            self.record(&action, &resource);
         }
         Ok(())
     }

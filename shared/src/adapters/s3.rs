@@ -1,23 +1,132 @@
-//! The uploads bucket on S3. Uploads wait under `tmp/<account>/` (a lifecycle rule removes what no
-//! case took within a day); a submitted case copies its files under `cases/<case>/` and keeps
-//! them. Browsers upload and reviewers view through presigned URLs, never through a function.
+//! The uploads bucket on S3 (its layout: [`crate::domain::upload`]). Browsers upload and
+//! reviewers view through presigned links ([`S3Links`]); the functions check, keep and erase
+//! the material with the S3 client ([`S3Uploads`]).
 
+use crate::adapters::calls::CallRecorder;
 use crate::domain::ids::{AccountId, FlowId};
-use crate::domain::upload::UploadId;
+use crate::domain::upload::account_prefixes;
 use crate::error::{Error, Result};
-use crate::ports::{ObjectHead, PresignedRequest, UploadStore};
+use crate::ports::{ObjectHead, PresignedRequest, UploadErasure, UploadLinks, UploadStore};
 use async_trait::async_trait;
-use aws_sdk_s3::presigning::PresigningConfig;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::Client;
+use aws_sigv4::http_request::{
+    sign, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+    UriPathNormalizationMode,
+};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-/// The prefix the bucket's lifecycle rule empties (template.yaml `UploadsBucket`).
-pub const TEMPORARY_PREFIX: &str = "tmp/";
-/// Where cases keep their material.
-pub const CASES_PREFIX: &str = "cases/";
+/// Presigned links, signed here with the SDK's own SigV4 signer exactly as the S3 client's
+/// presigning signs them (a unit test compares the two): a function that only hands out links
+/// then does not link the S3 client (its request pipeline, checksums and endpoint rules, about
+/// 3 MB of each binary) [issue 14]. Path-style URLs, as the S3 client is configured.
+pub struct S3Links {
+    /// None: the AWS configuration has none (every link is then refused).
+    credentials: Option<SharedCredentialsProvider>,
+    region: String,
+    /// Scheme and authority: the configured endpoint (the emulator) or S3's regional one.
+    endpoint: String,
+    bucket: String,
+    recorder: Option<CallRecorder>,
+}
 
+impl S3Links {
+    pub fn new(sdk: &aws_config::SdkConfig, bucket: impl Into<String>, recorder: Option<CallRecorder>) -> Self {
+        let region = sdk.region().map(ToString::to_string).unwrap_or_default();
+        // S3's regional endpoint in the region's partition (neither FIPS nor dual-stack endpoints
+        // are configured for this service).
+        let endpoint = match sdk.endpoint_url() {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if region.starts_with("cn-") => format!("https://s3.{region}.amazonaws.com.cn"),
+            None => format!("https://s3.{region}.amazonaws.com"),
+        };
+        S3Links { credentials: sdk.credentials_provider(), region, endpoint, bucket: bucket.into(), recorder }
+    }
+
+    /// `method` on `object`, valid for `ttl` from `now`, with `headers` signed (the browser
+    /// must send them as they are): the URL.
+    async fn presign(
+        &self,
+        method: &str,
+        operation: &str,
+        object: &str,
+        headers: &[(&str, &str)],
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<String> {
+        let fault = |e: &dyn std::fmt::Display| Error::internal("presign", e.to_string());
+        let provider = self.credentials.as_ref().ok_or_else(|| fault(&"the AWS configuration has no credentials"))?;
+        let identity: Identity =
+            provider.provide_credentials().await.map_err(|e| Error::internal("presign", e))?.into();
+        let mut settings = SigningSettings::default();
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(ttl.to_std().map_err(|e| fault(&e))?);
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name("s3")
+            .time(SystemTime::from(now))
+            .settings(settings)
+            .build()
+            .map_err(|e| fault(&e))?
+            .into();
+        let url = format!("{}/{}/{}?x-id={operation}", self.endpoint, self.bucket, encode_key(object));
+        let signable = SignableRequest::new(method, &url, headers.iter().copied(), SignableBody::UnsignedPayload)
+            .map_err(|e| fault(&e))?;
+        let (instructions, _signature) = sign(signable, &params).map_err(|e| fault(&e))?.into_parts();
+        let mut request = http::Request::builder().method(method).uri(&url).body(()).map_err(|e| fault(&e))?;
+        instructions.apply_to_request_http1x(&mut request);
+        let action = if method == "PUT" { "s3:PutObject" } else { "s3:GetObject" };
+        if let Some(recorder) = &self.recorder {
+            recorder.record(action, &format!("{}/{object}", self.bucket));
+        }
+        Ok(request.uri().to_string())
+    }
+}
+
+/// An object key in a URL path: every byte but the unreserved ones and `/` percent-encoded.
+fn encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[async_trait]
+impl UploadLinks for S3Links {
+    async fn presign_put(
+        &self,
+        object: &str,
+        content_type: &str,
+        length: u64,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<PresignedRequest> {
+        let length = length.to_string();
+        let headers = [("content-type", content_type), ("content-length", length.as_str())];
+        let url = self.presign("PUT", "PutObject", object, &headers, now, ttl).await?;
+        let headers: BTreeMap<String, String> =
+            headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Ok(PresignedRequest { method: "PUT".into(), url, headers })
+    }
+
+    async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String> {
+        self.presign("GET", "GetObject", object, &[], now, ttl).await
+    }
+}
+
+/// The material's checks, copies and erasure through the S3 client.
 pub struct S3Uploads {
     client: Client,
     bucket: String,
@@ -29,50 +138,8 @@ impl S3Uploads {
     }
 }
 
-fn presigning(now: DateTime<Utc>, ttl: Duration) -> Result<PresigningConfig> {
-    let start = SystemTime::UNIX_EPOCH
-        + std::time::Duration::from_secs(u64::try_from(now.timestamp()).map_err(|e| Error::internal("presign", e))?);
-    PresigningConfig::builder()
-        .start_time(start)
-        .expires_in(ttl.to_std().map_err(|e| Error::internal("presign", e))?)
-        .build()
-        .map_err(|e| Error::internal("presign", e))
-}
-
 #[async_trait]
 impl UploadStore for S3Uploads {
-    fn upload_object(&self, account: &AccountId, upload: &UploadId) -> String {
-        format!("{TEMPORARY_PREFIX}{account}/{}/{}", upload.purpose.as_str(), upload.random())
-    }
-
-    fn case_object(&self, case: &FlowId, index: usize, upload: &UploadId) -> String {
-        format!("{CASES_PREFIX}{case}/{index}-{}", upload.purpose.as_str())
-    }
-
-    async fn presign_put(
-        &self,
-        object: &str,
-        content_type: &str,
-        length: u64,
-        now: DateTime<Utc>,
-        ttl: Duration,
-    ) -> Result<PresignedRequest> {
-        let length = i64::try_from(length).map_err(|e| Error::internal("presign upload", e))?;
-        let request = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(object)
-            .content_type(content_type)
-            .content_length(length)
-            .presigned(presigning(now, ttl)?)
-            .await
-            .map_err(|e| Error::internal("presign upload", e))?;
-        let headers: BTreeMap<String, String> =
-            request.headers().map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned())).collect();
-        Ok(PresignedRequest { method: request.method().to_owned(), url: request.uri().to_owned(), headers })
-    }
-
     async fn head(&self, object: &str) -> Result<Option<ObjectHead>> {
         match self.client.head_object().bucket(&self.bucket).key(object).send().await {
             Ok(head) => Ok(Some(ObjectHead {
@@ -120,24 +187,13 @@ impl UploadStore for S3Uploads {
             Err(e) => Err(Error::internal("keep an upload with its case", e)),
         }
     }
+}
 
-    async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String> {
-        let request = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(object)
-            .presigned(presigning(now, ttl)?)
-            .await
-            .map_err(|e| Error::internal("presign a view", e))?;
-        Ok(request.uri().to_owned())
-    }
-
+#[async_trait]
+impl UploadErasure for S3Uploads {
     async fn erase(&self, account: &AccountId, cases: &[FlowId]) -> Result<u32> {
-        let mut prefixes = vec![format!("{TEMPORARY_PREFIX}{account}/")];
-        prefixes.extend(cases.iter().map(|case| format!("{CASES_PREFIX}{case}/")));
         let mut erased = 0;
-        for prefix in prefixes {
+        for prefix in account_prefixes(account, cases) {
             erased += self.erase_prefix(&prefix).await?;
         }
         Ok(erased)
@@ -186,5 +242,79 @@ impl S3Uploads {
             }
             erased += count;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_credential_types::Credentials;
+    use aws_sdk_s3::config::{BehaviorVersion, Region};
+    use aws_sdk_s3::presigning::PresigningConfig;
+    use chrono::TimeZone;
+
+    fn sdk(region: &str, endpoint: Option<&str>) -> aws_config::SdkConfig {
+        let credentials =
+            Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG", Some("session+token/=".into()), None, "test");
+        let mut sdk = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(SharedCredentialsProvider::new(credentials));
+        if let Some(endpoint) = endpoint {
+            sdk = sdk.endpoint_url(endpoint);
+        }
+        sdk.build()
+    }
+
+    /// The links signed here are the S3 client's presigned requests, byte for byte: locally
+    /// (the emulator's endpoint) and in AWS (the regional endpoint), with a session token.
+    #[tokio::test]
+    async fn links_are_the_s3_clients_presigned_requests() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let ttl = Duration::seconds(300);
+        let presigning = PresigningConfig::builder()
+            .start_time(SystemTime::from(now))
+            .expires_in(ttl.to_std().unwrap())
+            .build()
+            .unwrap();
+        let object = "tmp/acct-1/held-id-photo/Ab3";
+        for (region, endpoint) in [
+            ("us-east-1", Some("http://127.0.0.1:4566")),
+            ("us-east-1", None),
+            ("eu-west-1", None),
+            ("cn-north-1", None),
+            ("cn-northwest-1", None),
+            ("us-gov-west-1", None),
+        ] {
+            let sdk = sdk(region, endpoint);
+            let client = Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+            let links = S3Links::new(&sdk, "uploads-bucket", None);
+
+            let ours = links.presign_put(object, "image/png", 1234, now, ttl).await.unwrap();
+            let theirs = client
+                .put_object()
+                .bucket("uploads-bucket")
+                .key(object)
+                .content_type("image/png")
+                .content_length(1234)
+                .presigned(presigning.clone())
+                .await
+                .unwrap();
+            assert_eq!(ours.url, theirs.uri(), "{region}");
+            let headers: BTreeMap<String, String> =
+                theirs.headers().map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned())).collect();
+            assert_eq!(ours.headers, headers);
+            assert_eq!(ours.method, theirs.method());
+
+            let ours = links.presign_get(object, now, ttl).await.unwrap();
+            let theirs =
+                client.get_object().bucket("uploads-bucket").key(object).presigned(presigning.clone()).await.unwrap();
+            assert_eq!(ours, theirs.uri(), "{region}");
+        }
+    }
+
+    #[test]
+    fn keys_are_encoded_in_the_path_but_their_slashes() {
+        assert_eq!(encode_key("tmp/a b/c+d~e_f.g"), "tmp/a%20b/c%2Bd~e_f.g");
     }
 }

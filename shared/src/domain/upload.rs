@@ -1,8 +1,33 @@
 //! Uploaded material [KYC-E3]: what an upload is for, its id, and what the server accepts. An
 //! upload is referenced by its id, which names its purpose (`held-id-photo.3f2a...`), so a case
-//! that names it for another purpose is refused clearly; where it lives is the adapter's business.
+//! that names it for another purpose is refused clearly. The bucket's layout: an upload waits
+//! under its account's prefix in `tmp/` (the bucket's lifecycle rule in template.yaml empties
+//! it), a case keeps its files under `cases/<case>/`.
 
+use super::ids::{AccountId, FlowId};
 use serde::{Deserialize, Serialize};
+
+/// The prefix the bucket's lifecycle rule empties (template.yaml `UploadsBucket`).
+pub const WAITING_PREFIX: &str = "tmp/";
+/// Where cases keep their material.
+pub const CASES_PREFIX: &str = "cases/";
+
+/// Where the account's upload with this id waits while no case references it.
+pub fn waiting_object(account: &AccountId, upload: &UploadId) -> String {
+    format!("{WAITING_PREFIX}{account}/{}/{}", upload.purpose.as_str(), upload.random())
+}
+
+/// Where a case keeps its `index`-th file.
+pub fn case_object(case: &FlowId, index: usize, upload: &UploadId) -> String {
+    format!("{CASES_PREFIX}{case}/{index}-{}", upload.purpose.as_str())
+}
+
+/// The prefixes an account's files live under: its waiting uploads and each of its cases.
+pub fn account_prefixes(account: &AccountId, cases: &[FlowId]) -> Vec<String> {
+    let mut prefixes = vec![format!("{WAITING_PREFIX}{account}/")];
+    prefixes.extend(cases.iter().map(|case| format!("{CASES_PREFIX}{case}/")));
+    prefixes
+}
 
 /// At most 4 MB per file [KYC-E3].
 pub const MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024;

@@ -30,14 +30,10 @@ pub struct ObjectHead {
     pub etag: String,
 }
 
-/// The uploads bucket: temporary uploads under each account's prefix (removed by a lifecycle
-/// rule unless a case keeps them) and material kept under its case.
+/// Presigned links to the uploads bucket: browsers upload and reviewers view the material
+/// through them, never through a function. Signing is local (no request is sent).
 #[async_trait]
-pub trait UploadStore: Send + Sync {
-    /// Where the account's upload with this id lives while no case references it.
-    fn upload_object(&self, account: &AccountId, upload: &crate::domain::upload::UploadId) -> String;
-    /// Where a case keeps a file.
-    fn case_object(&self, case: &FlowId, index: usize, upload: &crate::domain::upload::UploadId) -> String;
+pub trait UploadLinks: Send + Sync {
     /// A presigned PUT for `object`, signed with its content type and length.
     async fn presign_put(
         &self,
@@ -47,14 +43,25 @@ pub trait UploadStore: Send + Sync {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<PresignedRequest>;
+    /// A presigned GET of `object` (a reviewer's view of the material).
+    async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String>;
+}
+
+/// The uploaded material in the bucket ([`crate::domain::upload::waiting_object`] and
+/// [`crate::domain::upload::case_object`] name the objects): checked, then kept with a case.
+#[async_trait]
+pub trait UploadStore: Send + Sync {
     /// The object's size and entity tag, if it exists.
     async fn head(&self, object: &str) -> Result<Option<ObjectHead>>;
     /// The object's first `n` bytes, if it is still the version `etag` names.
     async fn first_bytes(&self, object: &str, n: u64, etag: &str) -> Result<Option<Vec<u8>>>;
     /// Copies the object, if it is still the version `etag` names (false: it changed).
     async fn copy(&self, from: &str, to: &str, etag: &str) -> Result<bool>;
-    /// A presigned GET of `object` (a reviewer's view of the material).
-    async fn presign_get(&self, object: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String>;
+}
+
+/// Erasure of an account's files.
+#[async_trait]
+pub trait UploadErasure: Send + Sync {
     /// Deletes the account's waiting uploads and the files of its cases [DEL-3]: how many files.
     async fn erase(&self, account: &AccountId, cases: &[FlowId]) -> Result<u32>;
 }

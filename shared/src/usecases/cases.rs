@@ -5,7 +5,8 @@
 
 use super::codes;
 use super::deps::{
-    HasAccounts, HasCases, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasReviewQueue, HasSecurity, HasUploads,
+    HasAccounts, HasCases, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasReviewQueue, HasSecurity, HasUploadLinks,
+    HasUploads,
 };
 use super::flows::advance;
 use super::kyc::{prepare_identity, Person};
@@ -16,7 +17,9 @@ use crate::domain::flow::{Flow, Versioned};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
-use crate::domain::upload::{ImageType, UploadId, UploadPurpose, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECS};
+use crate::domain::upload::{
+    case_object, waiting_object, ImageType, UploadId, UploadPurpose, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECS,
+};
 use crate::error::{Error, Result};
 use crate::ports::PresignedRequest;
 use chrono::{DateTime, Duration, Utc};
@@ -39,7 +42,7 @@ pub struct UploadStarted {
 /// 4 MB, JPEG or PNG (the declared type and size are signed; the content is checked again when a
 /// case names the upload).
 pub async fn start_upload(
-    deps: &(impl HasClock + HasUploads),
+    deps: &(impl HasClock + HasUploadLinks),
     principal: &Principal,
     purpose: UploadPurpose,
     image: ImageType,
@@ -50,9 +53,9 @@ pub async fn start_upload(
     }
     let now = deps.clock().now();
     let id = UploadId::generate(purpose);
-    let object = deps.uploads().upload_object(&principal.account_id, &id);
+    let object = waiting_object(&principal.account_id, &id);
     let ttl = Duration::seconds(i64::try_from(UPLOAD_URL_TTL_SECS).unwrap_or(300));
-    let request = deps.uploads().presign_put(&object, image.content_type(), size, now, ttl).await?;
+    let request = deps.upload_links().presign_put(&object, image.content_type(), size, now, ttl).await?;
     Ok(UploadStarted { upload_id: id.to_string(), request, expires_at: now + ttl })
 }
 
@@ -80,7 +83,7 @@ pub(crate) async fn take_material(
         if id.purpose != *purpose {
             return Err(Error::UploadPurposeMismatch { material });
         }
-        let object = deps.uploads().upload_object(account, &id);
+        let object = waiting_object(account, &id);
         let head = deps.uploads().head(&object).await?.ok_or(Error::UploadNotFound { material })?;
         if head.size > MAX_UPLOAD_BYTES {
             return Err(Error::UploadTooLarge { material });
@@ -95,7 +98,7 @@ pub(crate) async fn take_material(
     }
     let mut kept = vec![];
     for (index, (id, object, image, etag)) in checked.into_iter().enumerate() {
-        let to = deps.uploads().case_object(case_id, index, &id);
+        let to = case_object(case_id, index, &id);
         // Only the very version that was checked is kept: a file replaced meanwhile is refused.
         if !deps.uploads().copy(&object, &to, &etag).await? {
             return Err(Error::UploadNotFound { material: id.purpose.as_str() });

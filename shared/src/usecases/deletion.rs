@@ -5,7 +5,7 @@
 
 use super::deps::{
     HasAccounts, HasCases, HasChanges, HasClock, HasDeletions, HasEnterprise, HasFlows, HasKeys, HasResources,
-    HasSecurity, HasUploads,
+    HasSecurity, HasUploadErasure,
 };
 use super::factors::{record_of, require_step_up};
 use crate::domain::agreements::AgreementRef;
@@ -90,7 +90,7 @@ pub async fn confirm(
           + HasChanges
           + HasFlows
           + HasDeletions
-          + HasUploads),
+          + HasUploadErasure),
     principal: &Principal,
     deletion_id: &FlowId,
     token: &str,
@@ -152,13 +152,16 @@ pub async fn confirm(
 
 /// Erases what remains of a deleted account (the sweeper's call for an erasure past its
 /// deadline): files, then items, then the record marked done. Safe to run twice.
-pub async fn erase(deps: &(impl HasClock + HasFlows + HasDeletions + HasUploads), erasure_id: &FlowId) -> Result<()> {
+pub async fn erase(
+    deps: &(impl HasClock + HasFlows + HasDeletions + HasUploadErasure),
+    erasure_id: &FlowId,
+) -> Result<()> {
     let Some(recorded) = deps.flows::<Erasure>().load(erasure_id).await? else { return Ok(()) };
     erase_recorded(deps, recorded).await
 }
 
 async fn erase_recorded(
-    deps: &(impl HasClock + HasDeletions + HasUploads),
+    deps: &(impl HasClock + HasDeletions + HasUploadErasure),
     recorded: Versioned<Erasure>,
 ) -> Result<()> {
     let erasure = &recorded.flow;
@@ -166,7 +169,7 @@ async fn erase_recorded(
         return Ok(());
     }
     let cases = deps.deletions().cases_of_deleted(&erasure.account_id, erasure.deleted_at).await?;
-    let files = deps.uploads().erase(&erasure.account_id, &cases).await?;
+    let files = deps.upload_erasure().erase(&erasure.account_id, &cases).await?;
     let items = deps.deletions().erase_remains(erasure).await?;
     let now = deps.clock().now();
     // Refused only when another run finished it first.

@@ -9,7 +9,7 @@ use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore,
     Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore,
-    SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore, UploadStore,
+    SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore, UploadErasure, UploadLinks, UploadStore,
 };
 use crate::services::Services;
 
@@ -67,7 +67,9 @@ capability!(/** Bank-card provider. */ HasBankCard, bank_card -> dyn BankCardChe
 capability!(/** The platform's resource directory. */ HasResources, resources -> dyn ResourceDirectory, adapter);
 capability!(/** Review cases and the staff audit trail. */ HasCases, cases -> dyn CaseStore, store);
 capability!(/** Flows past their sweep deadline. */ HasDeadlines, deadlines -> dyn DeadlineIndex, store);
-capability!(/** Uploaded material. */ HasUploads, uploads -> dyn UploadStore, adapter);
+capability!(/** Uploaded material: checked and kept with cases. */ HasUploads, uploads -> dyn UploadStore, adapter);
+capability!(/** Presigned links to upload and view material. */ HasUploadLinks, upload_links -> dyn UploadLinks, adapter);
+capability!(/** Erasure of an account's files. */ HasUploadErasure, upload_erasure -> dyn UploadErasure, adapter);
 capability!(/** The review queue. */ HasReviewQueue, review_queue -> dyn ReviewQueue, adapter);
 capability!(/** The expiry queue. */ HasExpiryQueue, expiry_queue -> dyn ExpiryQueue, adapter);
 capability!(/** The staff directory. */ HasStaff, staff -> dyn StaffDirectory, adapter);

@@ -5,7 +5,8 @@
 //! decisions (or a message delivered twice) apply once. Every staff action is audited.
 
 use super::deps::{
-    HasAccounts, HasCases, HasClock, HasFlows, HasKeys, HasOutbox, HasReviewQueue, HasSessions, HasStaff, HasUploads,
+    HasAccounts, HasCases, HasClock, HasFlows, HasKeys, HasOutbox, HasReviewQueue, HasSessions, HasStaff,
+    HasUploadLinks,
 };
 use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
 use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, Decision, MAX_REASON_CHARS};
@@ -201,7 +202,7 @@ pub struct MaterialView {
 
 /// A case with short-lived URLs of its material (the view is audited).
 pub async fn read_case(
-    deps: &(impl HasClock + HasFlows + HasUploads + HasCases),
+    deps: &(impl HasClock + HasFlows + HasUploadLinks + HasCases),
     staff: &Staff,
     case_id: &FlowId,
 ) -> Result<(Versioned<Case>, Vec<MaterialView>)> {
@@ -213,7 +214,7 @@ pub async fn read_case(
 
 /// Short-lived URLs of a case's material, for `staff` (audited as a view).
 pub async fn view(
-    deps: &(impl HasClock + HasUploads + HasCases),
+    deps: &(impl HasClock + HasUploadLinks + HasCases),
     staff: &Staff,
     case: &Versioned<Case>,
 ) -> Result<Vec<MaterialView>> {
@@ -221,7 +222,7 @@ pub async fn view(
     let ttl = Duration::seconds(i64::try_from(VIEW_URL_TTL_SECS).unwrap_or(300));
     let mut views = vec![];
     for m in &case.flow.material {
-        let url = deps.uploads().presign_get(&m.object, now, ttl).await?;
+        let url = deps.upload_links().presign_get(&m.object, now, ttl).await?;
         views.push(MaterialView { purpose: m.purpose, url, content_type: m.image.content_type() });
     }
     deps.cases().audit(&audit(staff, "view", &case.id, None, now)).await?;

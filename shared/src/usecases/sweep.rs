@@ -4,7 +4,8 @@
 
 use super::cases::dispatch;
 use super::deps::{
-    HasClock, HasDeadlines, HasDeletions, HasExpiryQueue, HasFlows, HasKeys, HasPayouts, HasReviewQueue, HasUploads,
+    HasClock, HasDeadlines, HasDeletions, HasExpiryQueue, HasFlows, HasKeys, HasPayouts, HasReviewQueue,
+    HasUploadErasure,
 };
 use super::flows::advance;
 use crate::domain::case::{Case, CaseEvent};
@@ -38,7 +39,7 @@ pub async fn sweep(deps: &(impl HasClock + HasDeadlines + HasExpiryQueue)) -> Re
 
 /// Applies what is due to one flow; a flow no longer due (already handled) is left alone.
 pub async fn expire(
-    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasPayouts + HasDeletions + HasUploads),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasPayouts + HasDeletions + HasUploadErasure),
     due: &DueFlow,
 ) -> Result<()> {
     if due.kind == FlowKind::EnterpriseApplication.as_str() {
