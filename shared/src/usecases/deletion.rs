@@ -4,8 +4,8 @@
 //! not.
 
 use super::deps::{
-    HasAccounts, HasCases, HasChanges, HasClock, HasDeletions, HasEnterprise, HasFlows, HasKeys, HasResources,
-    HasSecurity, HasUploadErasure,
+    HasAccounts, HasCases, HasChanges, HasClock, HasDeletions, HasEnterprise, HasExpiryQueue, HasFlows, HasKeys,
+    HasResources, HasSecurity, HasUploadErasure,
 };
 use super::factors::{record_of, require_step_up};
 use crate::domain::agreements::AgreementRef;
@@ -13,12 +13,12 @@ use crate::domain::change::ChangeState;
 use crate::domain::deletion::{
     AccountDeletion, Condition, Confirm, Erased, Erasure, Report, Standing, CONFIRMATION_WINDOW, DELETION_AGREEMENT,
 };
-use crate::domain::flow::{Flow, Versioned};
+use crate::domain::flow::{Flow, FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::redacted::Redacted;
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
-use crate::ports::{AccountRecord, DeleteOutcome, Deletion};
+use crate::ports::{AccountRecord, DeleteOutcome, Deletion, DueFlow};
 use chrono::{DateTime, Utc};
 
 /// How many of each kind of an account's cases, applications and changes the check reads (the
@@ -90,7 +90,7 @@ pub async fn confirm(
           + HasChanges
           + HasFlows
           + HasDeletions
-          + HasUploadErasure),
+          + HasExpiryQueue),
     principal: &Principal,
     deletion_id: &FlowId,
     token: &str,
@@ -142,9 +142,12 @@ pub async fn confirm(
         DeleteOutcome::AlreadyDeleted => return Err(Error::Unauthenticated),
         DeleteOutcome::Changed => return Err(Error::DeletionStateChanged),
     }
-    // The account is deleted; what remains is erased now, or by the sweeper if this fails.
-    let recorded = Versioned { id: deletion_id.clone(), version: 0, flow: erasure };
-    if let Err(e) = erase_recorded(deps, recorded).await {
+    // The account is deleted (its sessions revoked in the same transaction); what remains is
+    // erased by the expiry worker, at once through the queue, or by the sweeper at the erasure's
+    // deadline if the message is not sent. Not here: the erasure's work grows with the account
+    // (sub-users, cases, files), and this function then links neither S3 nor the erasure.
+    let due = DueFlow { kind: FlowKind::Erasure.as_str().into(), id: deletion_id.clone() };
+    if let Err(e) = deps.expiry_queue().send_all(&[due]).await {
         tracing::warn!(error = %e, "erasure left to the sweeper");
     }
     Ok(Deleted { account_id: principal.account_id.clone(), deleted_at: now })
