@@ -1,12 +1,12 @@
 //! The uploads bucket on S3 (its layout: [`crate::domain::upload`]). Browsers upload and
-//! reviewers view through presigned links ([`S3Links`]); the functions check, keep and erase
-//! the material with the S3 client ([`S3Uploads`]).
+//! reviewers view through presigned links ([`S3Links`]); the functions check (one ranged read
+//! per file), keep and erase the material with the S3 client ([`S3Uploads`]).
 
 use crate::adapters::calls::CallRecorder;
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::upload::account_prefixes;
 use crate::error::{Error, Result};
-use crate::ports::{ObjectHead, PresignedRequest, UploadErasure, UploadLinks, UploadStore};
+use crate::ports::{FirstBytes, PresignedRequest, UploadErasure, UploadLinks, UploadStore};
 use async_trait::async_trait;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::Client;
@@ -140,35 +140,32 @@ impl S3Uploads {
 
 #[async_trait]
 impl UploadStore for S3Uploads {
-    async fn head(&self, object: &str) -> Result<Option<ObjectHead>> {
-        match self.client.head_object().bucket(&self.bucket).key(object).send().await {
-            Ok(head) => Ok(Some(ObjectHead {
-                size: head.content_length.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
-                etag: head.e_tag.unwrap_or_default(),
-            })),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
-            Err(e) => Err(Error::internal("read an upload's size", e)),
-        }
-    }
-
-    async fn first_bytes(&self, object: &str, n: u64, etag: &str) -> Result<Option<Vec<u8>>> {
-        let result = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(object)
-            .if_match(etag)
-            .range(format!("bytes=0-{}", n.saturating_sub(1)))
-            .send()
-            .await;
-        let out = match result {
+    async fn first_bytes(&self, object: &str, n: u64) -> Result<Option<FirstBytes>> {
+        let context = "read an upload's first bytes";
+        let range = format!("bytes=0-{}", n.saturating_sub(1));
+        let out = match self.client.get_object().bucket(&self.bucket).key(object).range(range).send().await {
             Ok(out) => out,
-            Err(e) if e.raw_response().is_some_and(|r| matches!(r.status().as_u16(), 404 | 412)) => return Ok(None),
-            Err(e) => return Err(Error::internal("read an upload's first bytes", e)),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(e) => match e.raw_response().map(|r| r.status().as_u16()) {
+                Some(404) => return Ok(None),
+                // An empty object has no byte 0 (the uploads refuse empty files; kept for safety).
+                Some(416) => return Ok(Some(FirstBytes { size: 0, etag: String::new(), bytes: vec![] })),
+                _ => return Err(Error::internal(context, e)),
+            },
         };
-        let bytes = out.body.collect().await.map_err(|e| Error::internal("read an upload's first bytes", e))?;
-        Ok(Some(bytes.into_bytes().to_vec()))
+        // `bytes 0-15/12345`: the whole size after the slash (a server that ignored the range
+        // answers the whole object, its length then the size).
+        let size = out
+            .content_range()
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|total| total.parse().ok())
+            .or_else(|| out.content_length().and_then(|l| u64::try_from(l).ok()))
+            .unwrap_or(0);
+        // The copy names this version; S3 always answers a read with it.
+        let etag = out.e_tag().filter(|t| !t.is_empty()).ok_or_else(|| Error::internal(context, "no ETag"))?.to_owned();
+        let mut bytes = out.body.collect().await.map_err(|e| Error::internal(context, e))?.into_bytes().to_vec();
+        bytes.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+        Ok(Some(FirstBytes { size, etag, bytes }))
     }
 
     async fn copy(&self, from: &str, to: &str, etag: &str) -> Result<bool> {

@@ -22,12 +22,13 @@ pub struct PresignedRequest {
     pub headers: BTreeMap<String, String>,
 }
 
-/// What HeadObject says of an object: the checks and the copy name this version (`etag`), so a
-/// file replaced after its check is never kept.
+/// An object's first bytes with its size and version, from one ranged read: the checks and the
+/// copy name this version (`etag`), so a file replaced after its check is never kept.
 #[derive(Debug, Clone)]
-pub struct ObjectHead {
+pub struct FirstBytes {
     pub size: u64,
     pub etag: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Presigned links to the uploads bucket: browsers upload and reviewers view the material
@@ -51,10 +52,9 @@ pub trait UploadLinks: Send + Sync {
 /// [`crate::domain::upload::case_object`] name the objects): checked, then kept with a case.
 #[async_trait]
 pub trait UploadStore: Send + Sync {
-    /// The object's size and entity tag, if it exists.
-    async fn head(&self, object: &str) -> Result<Option<ObjectHead>>;
-    /// The object's first `n` bytes, if it is still the version `etag` names.
-    async fn first_bytes(&self, object: &str, n: u64, etag: &str) -> Result<Option<Vec<u8>>>;
+    /// The object's first `n` bytes (fewer if it is shorter), its whole size and its entity tag,
+    /// if it exists.
+    async fn first_bytes(&self, object: &str, n: u64) -> Result<Option<FirstBytes>>;
     /// Copies the object, if it is still the version `etag` names (false: it changed).
     async fn copy(&self, from: &str, to: &str, etag: &str) -> Result<bool>;
 }

@@ -84,17 +84,16 @@ pub(crate) async fn take_material(
             return Err(Error::UploadPurposeMismatch { material });
         }
         let object = waiting_object(account, &id);
-        let head = deps.uploads().head(&object).await?.ok_or(Error::UploadNotFound { material })?;
-        if head.size > MAX_UPLOAD_BYTES {
-            return Err(Error::UploadTooLarge { material });
-        }
         let first = deps
             .uploads()
-            .first_bytes(&object, ImageType::SNIFF_BYTES, &head.etag)
+            .first_bytes(&object, ImageType::SNIFF_BYTES)
             .await?
             .ok_or(Error::UploadNotFound { material })?;
-        let image = ImageType::sniff(&first).ok_or(Error::UploadNotAnImage { material })?;
-        checked.push((id, object, image, head.etag));
+        if first.size > MAX_UPLOAD_BYTES {
+            return Err(Error::UploadTooLarge { material });
+        }
+        let image = ImageType::sniff(&first.bytes).ok_or(Error::UploadNotAnImage { material })?;
+        checked.push((id, object, image, first.etag));
     }
     let mut kept = vec![];
     for (index, (id, object, image, etag)) in checked.into_iter().enumerate() {
