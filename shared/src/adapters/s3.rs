@@ -263,8 +263,18 @@ mod tests {
         sdk.build()
     }
 
+    const CASES: [(&str, Option<&str>); 6] = [
+        ("us-east-1", Some("http://127.0.0.1:4566")),
+        ("us-east-1", None),
+        ("eu-west-1", None),
+        ("cn-north-1", None),
+        ("cn-northwest-1", None),
+        ("us-gov-west-1", None),
+    ];
+
     /// The links signed here are the S3 client's presigned requests, byte for byte: locally
-    /// (the emulator's endpoint) and in AWS (the regional endpoint), with a session token.
+    /// (the emulator's endpoint) and in AWS (the regional endpoint of each partition), with a
+    /// session token, for the keys this service writes and a key of awkward characters.
     #[tokio::test]
     async fn links_are_the_s3_clients_presigned_requests() {
         let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
@@ -274,15 +284,13 @@ mod tests {
             .expires_in(ttl.to_std().unwrap())
             .build()
             .unwrap();
-        let object = "tmp/acct-1/held-id-photo/Ab3";
-        for (region, endpoint) in [
-            ("us-east-1", Some("http://127.0.0.1:4566")),
-            ("us-east-1", None),
-            ("eu-west-1", None),
-            ("cn-north-1", None),
-            ("cn-northwest-1", None),
-            ("us-gov-west-1", None),
-        ] {
+        for (object, region, endpoint) in [
+            ("tmp/a b+c~d_e.f/ü=&?%", "us-east-1", Some("http://127.0.0.1:4566")),
+            ("cases/x/0-id-card-front", "eu-west-1", None),
+        ]
+        .into_iter()
+        .chain(CASES.map(|(region, endpoint)| ("tmp/acct-1/held-id-photo/Ab3", region, endpoint)))
+        {
             let sdk = sdk(region, endpoint);
             let client = Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
             let links = S3Links::new(&sdk, "uploads-bucket", None);
@@ -297,7 +305,7 @@ mod tests {
                 .presigned(presigning.clone())
                 .await
                 .unwrap();
-            assert_eq!(ours.url, theirs.uri(), "{region}");
+            assert_eq!(ours.url, theirs.uri(), "{region} {object}");
             let headers: BTreeMap<String, String> =
                 theirs.headers().map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned())).collect();
             assert_eq!(ours.headers, headers);
@@ -306,7 +314,7 @@ mod tests {
             let ours = links.presign_get(object, now, ttl).await.unwrap();
             let theirs =
                 client.get_object().bucket("uploads-bucket").key(object).presigned(presigning.clone()).await.unwrap();
-            assert_eq!(ours, theirs.uri(), "{region}");
+            assert_eq!(ours, theirs.uri(), "{region} {object}");
         }
     }
 
