@@ -24,14 +24,20 @@ pub fn init_tracing() {
             other => other.to_owned(),
         })
         .unwrap_or_else(|| "info".into());
+    subscriber(std::env::var("RUST_LOG").ok().as_deref(), &level).init();
+}
+
+/// The JSON log lines, filtered by [`log_filter`].
+fn subscriber(rust_log: Option<&str>, level: &str) -> impl tracing::Subscriber + Send + Sync {
     tracing_subscriber::fmt()
         .json()
         .with_current_span(false)
         .with_span_list(true)
         .with_target(false)
+        // fmt caps at INFO by default; the filter below decides, so the cap is lifted.
+        .with_max_level(LevelFilter::TRACE)
         .finish()
-        .with(log_filter(std::env::var("RUST_LOG").ok().as_deref(), &level))
-        .init();
+        .with(log_filter(rust_log, level))
 }
 
 /// The log filter: `rust_log` (`RUST_LOG`: `info`, `warn,shared=debug`, a default level and
@@ -137,5 +143,21 @@ mod tests {
         }
         assert!(log_filter(None, "nonsense").would_enable("shared", &Level::INFO));
         assert!(!log_filter(None, "nonsense").would_enable("shared", &Level::DEBUG));
+    }
+
+    #[test]
+    fn debug_lines_reach_the_log_when_the_filter_asks_for_them() {
+        // The subscriber every Lambda installs (fmt's own INFO cap would hide what the filter lets through).
+        tracing::subscriber::with_default(super::subscriber(Some("warn,functions=debug"), "info"), || {
+            assert!(tracing::enabled!(Level::DEBUG), "this module's target is functions::lambda::tests");
+            assert!(!tracing::enabled!(Level::TRACE));
+            assert!(!tracing::enabled!(target: "aws_smithy_runtime", Level::INFO));
+        });
+        tracing::subscriber::with_default(super::subscriber(None, "debug"), || {
+            assert!(tracing::enabled!(Level::DEBUG))
+        });
+        tracing::subscriber::with_default(super::subscriber(None, "info"), || {
+            assert!(!tracing::enabled!(Level::DEBUG))
+        });
     }
 }

@@ -30,6 +30,8 @@ _app = DomainDispatcherApplication(create_backend_app)
 
 
 def app(environ, start_response):
+    # Moto reads the undecoded path from RAW_URI (werkzeug's); waitress names it REQUEST_URI.
+    environ.setdefault("RAW_URI", environ.get("REQUEST_URI", ""))
     if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
         with _dynamodb_lock:
             return list(_app(environ, start_response))
@@ -40,4 +42,14 @@ if __name__ == "__main__":
     host, port = sys.argv[1], int(sys.argv[2])
     # A request waiting for a thread (bursts pile up behind the DynamoDB lock) is not worth a warning.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    serve(app, host=host, port=port, threads=128, connection_limit=2000, channel_timeout=300, ident="moto")
+    # poll(), not select(): kept-alive connections can number past select's 1024 descriptors.
+    serve(
+        app,
+        host=host,
+        port=port,
+        threads=128,
+        connection_limit=2000,
+        channel_timeout=300,
+        asyncore_use_poll=True,
+        ident="moto",
+    )

@@ -378,7 +378,17 @@ async fn deleting_a_main_account_ends_and_erases_its_sub_users() {
     let sub = app.call("POST", "/v1/sub-user-sessions", None, Some(sign_in.clone())).await;
     let sub = sub.body["access_token"].as_str().unwrap().to_owned();
 
-    assert_eq!(delete(&app, &token, &phone).await.status, 200);
+    // The confirmation's answer alone, before the expiry worker erases anything: the sub-user's
+    // session has already ended.
+    let checked = check(&app, &token).await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let confirmation = &checked.body["confirmation"];
+    let path = format!("/v1/account-deletions/{}/confirmation", confirmation["deletion_id"].as_str().unwrap());
+    let body = json!({"confirmation_token": confirmation["confirmation_token"], "acknowledged_forfeits": []});
+    assert_eq!(app.answer_authorized("POST", &path, &token, Some(body)).await.status, 200);
+    let before_erasure = app.answer_authorized("GET", "/v1/sessions", &sub, None).await;
+    assert_eq!(before_erasure.status, 401, "the sub-user's session ended with the deletion");
+    app.gateway.drain_all().await.unwrap();
     assert_eq!(app.call("GET", "/v1/sessions", Some(&sub), None).await.status, 401, "the sub-user's session ended");
     let again = app.call("POST", "/v1/sub-user-sessions", None, Some(sign_in)).await;
     assert_eq!(again.code(), "INVALID_CREDENTIALS");

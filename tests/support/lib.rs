@@ -290,6 +290,13 @@ impl TestApp {
         (Self::reply(response), took)
     }
 
+    /// A signed-in caller's answer alone, the queue workers not run: what holds before they do.
+    pub async fn answer_authorized(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
+        let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        let request = Self::request(method, path, Some(token), bytes, &[]);
+        Self::reply(self.gateway.answer(request, &self.source_ip).await)
+    }
+
     /// The answer alone, the queue workers not run (for load: a step that queues nothing).
     pub async fn answer_from(&self, source_ip: &str, method: &str, path: &str, body: Value) -> Reply {
         let request = Self::request(method, path, None, Bytes::from(body.to_string()), &[]);

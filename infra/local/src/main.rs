@@ -50,6 +50,7 @@ fn permissions(log: &str) -> Result<(), BoxError> {
 async fn main() -> Result<(), BoxError> {
     tracing_subscriber::fmt()
         .with_target(false)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
         .finish()
         .with(functions::lambda::log_filter(std::env::var("RUST_LOG").ok().as_deref(), "info"))
         .init();

@@ -28,8 +28,9 @@ pub struct S3Links {
     /// None: the AWS configuration has none (every link is then refused).
     credentials: Option<SharedCredentialsProvider>,
     region: String,
-    /// Scheme and authority: the configured endpoint (the emulator) or S3's regional one.
-    endpoint: String,
+    /// Scheme and authority: the configured endpoint (the emulator) or S3's regional one; `Err`:
+    /// none is known for this configuration (every link is then refused, saying why).
+    endpoint: std::result::Result<String, String>,
     bucket: String,
     recorder: Option<CallRecorder>,
 }
@@ -37,13 +38,10 @@ pub struct S3Links {
 impl S3Links {
     pub fn new(sdk: &aws_config::SdkConfig, bucket: impl Into<String>, recorder: Option<CallRecorder>) -> Self {
         let region = sdk.region().map(ToString::to_string).unwrap_or_default();
-        // S3's regional endpoint in the region's partition (neither FIPS nor dual-stack endpoints
-        // are configured for this service).
-        let endpoint = match sdk.endpoint_url() {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None if region.starts_with("cn-") => format!("https://s3.{region}.amazonaws.com.cn"),
-            None => format!("https://s3.{region}.amazonaws.com"),
-        };
+        let endpoint = configured_endpoint(sdk)
+            .map(|url| url.trim_end_matches('/').to_owned())
+            .ok_or_else(|| "an S3 endpoint of a partition this service does not know".to_owned())
+            .or_else(|_| regional_endpoint(&region, sdk.use_fips() == Some(true), sdk.use_dual_stack() == Some(true)));
         S3Links { credentials: sdk.credentials_provider(), region, endpoint, bucket: bucket.into(), recorder }
     }
 
@@ -76,7 +74,8 @@ impl S3Links {
             .build()
             .map_err(|e| fault(&e))?
             .into();
-        let url = format!("{}/{}/{}?x-id={operation}", self.endpoint, self.bucket, encode_key(object));
+        let endpoint = self.endpoint.as_deref().map_err(|why| fault(why))?;
+        let url = format!("{endpoint}/{}/{}?x-id={operation}", self.bucket, encode_key(object));
         let signable = SignableRequest::new(method, &url, headers.iter().copied(), SignableBody::UnsignedPayload)
             .map_err(|e| fault(&e))?;
         let (instructions, _signature) = sign(signable, &params).map_err(|e| fault(&e))?.into_parts();
@@ -88,6 +87,36 @@ impl S3Links {
         }
         Ok(request.uri().to_string())
     }
+}
+
+/// The endpoint the S3 client would be given: S3's own (`AWS_ENDPOINT_URL_S3` or the profile's
+/// S3 section) before the global one, unless the configuration was built in code.
+fn configured_endpoint(sdk: &aws_config::SdkConfig) -> Option<String> {
+    if sdk.get_origin("endpoint_url").is_client_config() {
+        return sdk.endpoint_url().map(str::to_owned);
+    }
+    let key = aws_types::service_config::ServiceConfigKey::builder()
+        .service_id("S3")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok();
+    key.and_then(|key| sdk.service_config()?.load_config(key)).or_else(|| sdk.endpoint_url().map(str::to_owned))
+}
+
+/// S3's regional endpoint (path-style), as the S3 client's endpoint rules give it for the
+/// partitions this service may run in; `Err` for others (their domains are not listed here).
+fn regional_endpoint(region: &str, fips: bool, dual_stack: bool) -> std::result::Result<String, String> {
+    let domain = match region {
+        r if r.starts_with("cn-") => "amazonaws.com.cn",
+        r if r.starts_with("us-iso") || r.starts_with("eu-iso") || r.starts_with("eusc-") => {
+            return Err(format!("no S3 endpoint is known here for the region {r:?}"))
+        }
+        _ => "amazonaws.com",
+    };
+    let service = if fips { "s3-fips" } else { "s3" };
+    let stack = if dual_stack { ".dualstack" } else { "" };
+    Ok(format!("https://{service}{stack}.{region}.{domain}"))
 }
 
 /// An object key in a URL path: every byte but the unreserved ones and `/` percent-encoded.
@@ -153,14 +182,13 @@ impl UploadStore for S3Uploads {
                 _ => return Err(Error::internal(context, e)),
             },
         };
-        // `bytes 0-15/12345`: the whole size after the slash (a server that ignored the range
-        // answers the whole object, its length then the size).
-        let size = out
+        // `bytes 0-15/12345`: the whole size after the slash. Without it (a server that ignored
+        // the range answers the whole object) the size is unknown: refused, never taken as small.
+        let size: u64 = out
             .content_range()
             .and_then(|r| r.rsplit('/').next())
             .and_then(|total| total.parse().ok())
-            .or_else(|| out.content_length().and_then(|l| u64::try_from(l).ok()))
-            .unwrap_or(0);
+            .ok_or_else(|| Error::internal(context, "no object size in the ranged read's Content-Range"))?;
         // The copy names this version; S3 always answers a read with it.
         let etag = out.e_tag().filter(|t| !t.is_empty()).ok_or_else(|| Error::internal(context, "no ETag"))?.to_owned();
         let mut bytes = out.body.collect().await.map_err(|e| Error::internal(context, e))?.into_bytes().to_vec();
@@ -251,6 +279,10 @@ mod tests {
     use chrono::TimeZone;
 
     fn sdk(region: &str, endpoint: Option<&str>) -> aws_config::SdkConfig {
+        sdk_with(region, endpoint, false, false)
+    }
+
+    fn sdk_with(region: &str, endpoint: Option<&str>, fips: bool, dual_stack: bool) -> aws_config::SdkConfig {
         let credentials =
             Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG", Some("session+token/=".into()), None, "test");
         let mut sdk = aws_config::SdkConfig::builder()
@@ -260,7 +292,7 @@ mod tests {
         if let Some(endpoint) = endpoint {
             sdk = sdk.endpoint_url(endpoint);
         }
-        sdk.build()
+        sdk.use_fips(fips).use_dual_stack(dual_stack).build()
     }
 
     const CASES: [(&str, Option<&str>); 6] = [
@@ -316,6 +348,36 @@ mod tests {
                 client.get_object().bucket("uploads-bucket").key(object).presigned(presigning.clone()).await.unwrap();
             assert_eq!(ours, theirs.uri(), "{region} {object}");
         }
+    }
+
+    /// FIPS and dual-stack endpoints as the S3 client picks them, wherever it offers them.
+    #[tokio::test]
+    async fn fips_and_dual_stack_links_go_where_the_s3_client_goes() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let presigning = PresigningConfig::builder()
+            .start_time(SystemTime::from(now))
+            .expires_in(std::time::Duration::from_secs(300))
+            .build()
+            .unwrap();
+        let mut compared = 0;
+        for region in ["us-east-1", "us-gov-west-1", "cn-north-1"] {
+            for (fips, dual_stack) in [(true, false), (false, true), (true, true)] {
+                let sdk = sdk_with(region, None, fips, dual_stack);
+                let client = Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+                let Ok(theirs) =
+                    client.get_object().bucket("uploads-bucket").key("k").presigned(presigning.clone()).await
+                else {
+                    continue; // not offered there (FIPS in China)
+                };
+                let links = S3Links::new(&sdk, "uploads-bucket", None);
+                let ours = links.presign_get("k", now, Duration::seconds(300)).await.unwrap();
+                assert_eq!(ours, theirs.uri(), "{region} fips {fips} dual stack {dual_stack}");
+                compared += 1;
+            }
+        }
+        assert!(compared >= 7, "{compared}");
+        let iso = sdk("us-iso-east-1", None);
+        assert!(S3Links::new(&iso, "b", None).presign_get("k", now, Duration::seconds(300)).await.is_err());
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub trait DeletionStore: Send + Sync {
     /// session generation moves on); the phone's and the document's counts released; the
     /// erasure recorded.
     async fn delete(&self, deletion: &Deletion<'_>) -> Result<DeleteOutcome>;
+    /// Ends the sessions of a deleted main account's sub-users at once (each one's session
+    /// generation moves on) [LOGIN-5]; their erasure follows with the account's.
+    async fn end_sub_user_sessions(&self, main: &AccountId) -> Result<()>;
     /// The account's review cases created up to `until` (their files are kept under them).
     async fn cases_of_deleted(&self, account: &AccountId, until: DateTime<Utc>) -> Result<Vec<FlowId>>;
     /// Erases what the transaction left of the account (created up to `until`): its sessions,

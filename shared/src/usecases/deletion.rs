@@ -1,7 +1,7 @@
 //! Deleting an account [DEL-1..DEL-3]: the condition check (with the deletion agreement), then
 //! the second confirmation under operation protection, which checks again and deletes in one
-//! transaction; the erasure of the rest follows at once, and the sweeper finishes it if it could
-//! not.
+//! transaction; the erasure of the rest follows in the expiry worker (queued at once; the sweeper
+//! takes it up at its deadline if it was not).
 
 use super::deps::{
     HasAccounts, HasCases, HasChanges, HasClock, HasDeletions, HasEnterprise, HasExpiryQueue, HasFlows, HasKeys,
@@ -142,10 +142,14 @@ pub async fn confirm(
         DeleteOutcome::AlreadyDeleted => return Err(Error::Unauthenticated),
         DeleteOutcome::Changed => return Err(Error::DeletionStateChanged),
     }
-    // The account is deleted (its sessions revoked in the same transaction); what remains is
-    // erased by the expiry worker, at once through the queue, or by the sweeper at the erasure's
-    // deadline if the message is not sent. Not here: the erasure's work grows with the account
-    // (sub-users, cases, files), and this function then links neither S3 nor the erasure.
+    // The account is deleted (its sessions ended in the same transaction); its sub-users'
+    // sessions end now too. What remains is erased by the expiry worker, at once through the
+    // queue, or by the sweeper at the erasure's deadline if the message is not sent. Not here:
+    // the erasure's work grows with the account (cases, files), and this function then links
+    // neither S3 nor the erasure.
+    if let Err(e) = deps.deletions().end_sub_user_sessions(&principal.account_id).await {
+        tracing::warn!(error = %e, "sub-users' sessions left to the erasure");
+    }
     let due = DueFlow { kind: FlowKind::Erasure.as_str().into(), id: deletion_id.clone() };
     if let Err(e) = deps.expiry_queue().send_all(&[due]).await {
         tracing::warn!(error = %e, "erasure left to the sweeper");
@@ -153,8 +157,9 @@ pub async fn confirm(
     Ok(Deleted { account_id: principal.account_id.clone(), deleted_at: now })
 }
 
-/// Erases what remains of a deleted account (the sweeper's call for an erasure past its
-/// deadline): files, then items, then the record marked done. Safe to run twice.
+/// Erases what remains of a deleted account (the expiry worker's call: queued by the
+/// confirmation, or by the sweeper for an erasure past its deadline): files, then items, then the
+/// record marked done. Safe to run twice.
 pub async fn erase(
     deps: &(impl HasClock + HasFlows + HasDeletions + HasUploadErasure),
     erasure_id: &FlowId,

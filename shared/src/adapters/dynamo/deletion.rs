@@ -247,6 +247,14 @@ impl DynamoStore {
 
 #[async_trait]
 impl DeletionStore for DynamoStore {
+    async fn end_sub_user_sessions(&self, main: &AccountId) -> Result<()> {
+        use crate::ports::SubUserStore;
+        for id in self.directory(main).await?.users.keys() {
+            self.send_update(self.next_generation(id)?, "end a sub-user's sessions").await?;
+        }
+        Ok(())
+    }
+
     async fn delete(&self, d: &Deletion<'_>) -> Result<DeleteOutcome> {
         let (current, next) = d.confirmation;
         let account = &d.account.account_id;
