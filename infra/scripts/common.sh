@@ -7,7 +7,7 @@ VENV="$ROOT/.venv"
 MOTO_SPEC="moto[dynamodb,s3,sqs,kms,cognitoidp]==5.2.5"
 # schemathesis 3.39.16 needs a hypothesis from before 6.131's internals change (hypothesis-jsonschema
 # then fails with "'many' object has no attribute 'more'"): both pinned.
-PY_REQS=("$MOTO_SPEC" "waitress==3.0.2" "flask==3.1.2" "flask-cors==6.0.1" "cfn-lint==1.53.3" "schemathesis==3.39.16" "hypothesis==6.131.0")
+PY_REQS=("$MOTO_SPEC" "flask==3.1.2" "flask-cors==6.0.1" "cfn-lint==1.53.3" "schemathesis==3.39.16" "hypothesis==6.131.0")
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
