@@ -322,11 +322,18 @@ async fn a_failed_payout_shows_the_seeds_message() {
 async fn a_deposit_that_never_arrives_ends_after_two_wrong_entries() {
     let app = spawn_app().await;
     let (_, _, token) = app.signed_in_user().await;
-    let (id, _) = app.transfer_paying(&token, "0003").await;
+    let (id, account) = app.transfer_paying(&token, "0003").await;
     app.sandbox("POST", "/sandbox/payouts/settle", None).await;
     assert_eq!(app.application(&token, &id).await["state"], "paying");
-    assert_eq!(enter(&app, &token, &id, "0.33").await.body["error"]["details"]["entries_left"], 1);
-    assert_eq!(enter(&app, &token, &id, "0.34").await.body["error"]["details"]["entries_left"], 0);
+    // Two amounts other than the one sent (random within 0.01-1.00: a fixed guess is right one
+    // time in a hundred).
+    let sent = app.state().services.sandbox_payouts().unwrap().asked(&account);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let mut wrong = ["0.33", "0.34", "0.35"].into_iter().filter(|a| *a != sent[0]);
+    let first = enter(&app, &token, &id, wrong.next().unwrap()).await;
+    assert_eq!(first.body["error"]["details"]["entries_left"], 1, "{:?}", first.body);
+    let second = enter(&app, &token, &id, wrong.next().unwrap()).await;
+    assert_eq!(second.body["error"]["details"]["entries_left"], 0, "{:?}", second.body);
     let ended = app.application(&token, &id).await;
     assert_eq!(ended["state"], "failed");
     assert_eq!(enter(&app, &token, &id, "0.35").await.code(), "APPLICATION_NOT_AT_STEP");

@@ -180,6 +180,13 @@ impl SandboxPayouts {
         callbacks
     }
 
+    /// The amounts the provider was asked to pay into an account, arrived or not (the sandbox's
+    /// own record, for tests of deposits that never arrive).
+    pub fn asked(&self, account_number: &str) -> Vec<String> {
+        let Ok(payouts) = self.payouts.lock() else { return vec![] };
+        payouts.iter().filter(|p| p.account_number == account_number).map(|p| p.amount.to_string()).collect()
+    }
+
     /// The deposits that arrived into an account (what its bank statement shows).
     pub fn statement(&self, account_number: &str) -> Vec<StatementLine> {
         let Ok(payouts) = self.payouts.lock() else { return vec![] };
