@@ -33,9 +33,7 @@ impl CallRecorder {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(path).ok()?;
         Some(CallRecorder { out: Arc::new(Mutex::new(file)) })
     }
-}
 
-impl CallRecorder {
     /// Records an action the function's credentials sign for without sending a request (a
     /// presigned link: whoever uses it acts with the function's permissions).
     pub fn record(&self, action: &str, resource: &str) {

@@ -38,10 +38,10 @@ pub struct S3Links {
 impl S3Links {
     pub fn new(sdk: &aws_config::SdkConfig, bucket: impl Into<String>, recorder: Option<CallRecorder>) -> Self {
         let region = sdk.region().map(ToString::to_string).unwrap_or_default();
-        let endpoint = configured_endpoint(sdk)
-            .map(|url| url.trim_end_matches('/').to_owned())
-            .ok_or_else(|| "an S3 endpoint of a partition this service does not know".to_owned())
-            .or_else(|_| regional_endpoint(&region, sdk.use_fips() == Some(true), sdk.use_dual_stack() == Some(true)));
+        let endpoint = match configured_endpoint(sdk) {
+            Some(url) => Ok(url.trim_end_matches('/').to_owned()),
+            None => regional_endpoint(&region, sdk.use_fips() == Some(true), sdk.use_dual_stack() == Some(true)),
+        };
         S3Links { credentials: sdk.credentials_provider(), region, endpoint, bucket: bucket.into(), recorder }
     }
 
