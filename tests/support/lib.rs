@@ -681,7 +681,7 @@ impl TestApp {
             .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": username, "password": password })))
             .await;
         assert_eq!(first.status, 200, "{:?}", first.body);
-        let code = local_env::staff::mfa_code(&secret).unwrap();
+        let code = local_env::staff::mfa_code(&secret).await.unwrap();
         let second = self
             .call(
                 "POST",

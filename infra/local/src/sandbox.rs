@@ -15,8 +15,9 @@
 //!   cloud account registered before 2022-09-07 (must be activated on first sign-in).
 //! - `POST /sandbox/staff` with `{"username", "password", "groups": ["reviewer", "lead"]}`: a staff
 //!   user with a virtual MFA device; answers its secret.
-//! - `GET /sandbox/staff/mfa-code[?secret=...]`: the staff virtual MFA code now (the emulator's
-//!   staff devices share one secret).
+//! - `GET /sandbox/staff/mfa-code[?secret=...]`: the staff virtual MFA code now, with at least 10 s
+//!   of its step left (it waits for the next step otherwise; the emulator's staff devices share one
+//!   secret).
 //! - `POST /sandbox/platform/framework-contracts` with `{"account_id"}`: the account holds an offline
 //!   framework contract, so it may not change its enterprise subject online (CHG-3).
 //! - `POST /sandbox/platform/account-standing` with `{"account_id", "standing": {"unfinished_orders"?,
@@ -232,7 +233,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
         }
         ("GET", "/sandbox/staff/mfa-code") => {
             let secret = query_param(query, "secret").unwrap_or_else(|| crate::staff::EMULATOR_MFA_SECRET.to_owned());
-            match crate::staff::mfa_code(&secret) {
+            match crate::staff::mfa_code(&secret).await {
                 Ok(code) => json_reply(http::StatusCode::OK, json!({ "code": code })),
                 Err(e) => json_reply(http::StatusCode::BAD_REQUEST, json!({ "message": e.to_string() })),
             }

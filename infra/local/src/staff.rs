@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 use shared::config::StaffPool;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -86,11 +87,29 @@ pub async fn staff_pool(emulator: &str) -> Result<StaffPool, BoxError> {
     Ok(StaffPool { endpoint, user_pool_id, client_id })
 }
 
-/// A staff user's virtual MFA code now.
-pub fn mfa_code(secret_base32: &str) -> Result<String, BoxError> {
+/// The seconds of its 30-second step a staff code is taken with, at least.
+const CODE_FRESH_FOR: Duration = Duration::from_secs(10);
+
+/// A staff user's virtual MFA code, taken with at least [`CODE_FRESH_FOR`] of its step left (it
+/// waits for the next step when less is left). The emulator accepts the current step's code only,
+/// with no window for clock skew as Cognito has, so a code taken near the end of its step would
+/// be refused when it arrives a moment later (it made the dashboard's browser tests fail).
+pub async fn mfa_code(secret_base32: &str) -> Result<String, BoxError> {
     let bytes = Secret::Encoded(secret_base32.to_ascii_uppercase()).to_bytes().map_err(|e| format!("{e:?}"))?;
-    let totp = TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, bytes, None, String::new());
+    let totp = TOTP::new_unchecked(Algorithm::SHA1, 6, 0, STEP.as_secs(), bytes, None, String::new());
+    let left = left_in_step(SystemTime::now().duration_since(UNIX_EPOCH)?);
+    if left < CODE_FRESH_FOR {
+        tokio::time::sleep(left + Duration::from_millis(50)).await;
+    }
     Ok(totp.generate_current()?)
+}
+
+const STEP: Duration = Duration::from_secs(30);
+
+/// How much of its TOTP step is left at `since_epoch`.
+fn left_in_step(since_epoch: Duration) -> Duration {
+    let into_step = Duration::from_millis((since_epoch.as_millis() % STEP.as_millis()) as u64);
+    STEP - into_step
 }
 
 /// A staff user who can sign in: the password set, in `groups`, with a virtual MFA device whose
@@ -124,7 +143,8 @@ pub async fn create_staff(
     let access = signed_in["AuthenticationResult"]["AccessToken"].as_str().ok_or("no access token")?.to_owned();
     let associated = call(endpoint, "AssociateSoftwareToken", json!({ "AccessToken": access })).await?;
     let secret = associated["SecretCode"].as_str().ok_or("no MFA secret")?.to_owned();
-    call(endpoint, "VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": mfa_code(&secret)? })).await?;
+    call(endpoint, "VerifySoftwareToken", json!({ "AccessToken": access, "UserCode": mfa_code(&secret).await? }))
+        .await?;
     call(
         endpoint,
         "AdminSetUserMFAPreference",
@@ -132,4 +152,16 @@ pub async fn create_staff(
     )
     .await?;
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_is_taken_with_the_time_left_in_its_step_known() {
+        assert_eq!(left_in_step(Duration::from_secs(1_800_000_000)), STEP);
+        assert_eq!(left_in_step(Duration::from_millis(1_800_000_021_500)), Duration::from_millis(8_500));
+        assert_eq!(left_in_step(Duration::from_millis(1_800_000_029_999)), Duration::from_millis(1));
+    }
 }
