@@ -137,6 +137,7 @@ lambdas! {
     authorizer authorizer => authorizer::decide, data_key: false;
     @worker deliver_messages => workers::deliver_messages::handle, data_key: true, queue: "OutboxQueue";
     @worker expire_flows => workers::expire_flows::handle, data_key: true, queue: "ExpiryQueue";
+    @worker resolve_recoveries => workers::resolve_recoveries::handle, data_key: true, queue: "RecoveryQueue";
     @schedule sweep_deadlines => workers::sweep_deadlines::handle, data_key: false, every: "rate(5 minutes)";
     send_sms_code => codes::send_sms_code::handle, data_key: true, routes: [POST "/v1/sms-codes"];
     register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"];

@@ -87,6 +87,8 @@ pub struct Config {
     pub review_queue: String,
     /// The expiry queue the deadline sweeper feeds (URL, or locally its name).
     pub expiry_queue: String,
+    /// The recovery queue of starts the recovery worker resolves (URL, or locally its name).
+    pub recovery_queue: String,
     /// The bucket of uploaded material.
     pub uploads_bucket: String,
     /// The staff user pool reviewers sign in with.
@@ -188,6 +190,7 @@ impl Config {
             outbox_queue: need("OUTBOX_QUEUE_URL")?,
             review_queue: need("REVIEW_QUEUE_URL")?,
             expiry_queue: need("EXPIRY_QUEUE_URL")?,
+            recovery_queue: need("RECOVERY_QUEUE_URL")?,
             uploads_bucket: need("UPLOADS_BUCKET")?,
             staff: StaffPool {
                 endpoint: match get("COGNITO_ENDPOINT").filter(|v| !v.is_empty()) {
@@ -295,6 +298,7 @@ mod tests {
             ("OUTBOX_QUEUE_URL", "https://sqs.example/1/OutboxQueue".into()),
             ("REVIEW_QUEUE_URL", "https://sqs.example/1/ReviewQueue".into()),
             ("EXPIRY_QUEUE_URL", "https://sqs.example/1/ExpiryQueue".into()),
+            ("RECOVERY_QUEUE_URL", "https://sqs.example/1/RecoveryQueue".into()),
             ("UPLOADS_BUCKET", "uploads".into()),
             ("AWS_REGION", "cn-north-1".into()),
             ("STAFF_USER_POOL_ID", "cn-north-1_x".into()),

@@ -19,8 +19,8 @@ use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
     BankCardCheck, BusinessRegistry, Clock, EmailSender, ExpiryQueue, FaceCheck, IdentityProvider, IdentityProviders,
-    Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SmsSender, StaffDirectory, UploadErasure,
-    UploadLinks, UploadStore,
+    Outbox, PayoutProvider, RecoveryQueue, ResourceDirectory, ReviewQueue, RiskRules, SmsSender, StaffDirectory,
+    UploadErasure, UploadLinks, UploadStore,
 };
 use crate::secrets::{self, SecretGroup, SecretSet, SecretValues};
 use std::sync::{Arc, OnceLock};
@@ -85,6 +85,7 @@ pub(crate) struct Adapters {
     outbox: OnceLock<Arc<dyn Outbox>>,
     review_queue: OnceLock<Arc<dyn ReviewQueue>>,
     expiry_queue: OnceLock<Arc<dyn ExpiryQueue>>,
+    recovery_queue: OnceLock<Arc<dyn RecoveryQueue>>,
     s3: OnceLock<S3Uploads>,
     upload_links: OnceLock<Arc<dyn UploadLinks>>,
     staff: OnceLock<Arc<dyn StaffDirectory>>,
@@ -162,6 +163,12 @@ impl Adapters {
     pub(crate) fn expiry_queue(&self) -> &dyn ExpiryQueue {
         self.expiry_queue
             .get_or_init(|| Arc::new(Queue::new(self.sqs().clone(), self.config.expiry_queue.clone())))
+            .as_ref()
+    }
+
+    pub(crate) fn recovery_queue(&self) -> &dyn RecoveryQueue {
+        self.recovery_queue
+            .get_or_init(|| Arc::new(Queue::new(self.sqs().clone(), self.config.recovery_queue.clone())))
             .as_ref()
     }
 
@@ -349,6 +356,7 @@ impl Services {
             outbox: OnceLock::new(),
             review_queue: OnceLock::new(),
             expiry_queue: OnceLock::new(),
+            recovery_queue: OnceLock::new(),
             s3: OnceLock::new(),
             upload_links: OnceLock::new(),
             staff: OnceLock::new(),

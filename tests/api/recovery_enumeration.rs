@@ -126,3 +126,130 @@ async fn a_strangers_lookups_do_not_spend_the_owners_codes() {
     assert_eq!(reset.status, 202);
     assert_eq!(sms.messages(Some(&phone)).len(), lookups + 2, "and the owner's own password reset too");
 }
+
+/// A start through the gateway with its answer alone (the workers not run), and its DynamoDB
+/// requests; the captcha solved before (a call of its own would run the workers).
+async fn answer_alone(
+    app: &TestApp,
+    (id, answer): (String, String),
+    source: &str,
+    path: &str,
+    mut body: Value,
+) -> (Reply, Requests) {
+    body["captcha_id"] = json!(id);
+    body["captcha_answer"] = json!(answer);
+    app.requests_of(app.answer_from(source, "POST", path, body)).await
+}
+
+#[tokio::test]
+async fn a_start_answers_before_anything_is_looked_up_and_the_worker_sends_the_code() {
+    // REC-4: the answer's work is the same request for request whether or not an account matched
+    // (nothing it waits for depends on it), and the code leaves after it, from the recovery worker.
+    let app = spawn_app().await;
+    let (username, phone, _) = app.signed_in_user().await;
+    app.clock.advance(Duration::seconds(61));
+    let sms = app.state().services.sandbox_sms().unwrap();
+    for (path, real, none) in [
+        ("/v1/password-resets", json!({"account": username}), json!({"account": unique_username()})),
+        (
+            "/v1/account-lookups",
+            json!({"by": "phone", "phone": phone}),
+            json!({"by": "phone", "phone": unique_phone()}),
+        ),
+    ] {
+        app.clock.advance(Duration::seconds(61));
+        let before = sms.messages(Some(&phone)).len();
+        let captchas = (captcha(&app).await, captcha(&app).await);
+        let (real, real_requests) = answer_alone(&app, captchas.0, "198.51.100.7", path, real).await;
+        let (none, none_requests) = answer_alone(&app, captchas.1, "198.51.100.8", path, none).await;
+        assert_eq!(real.status, 202, "{path}: {:?}", real.body);
+        assert_eq!(shape(&real), shape(&none), "{path}");
+        assert_eq!(real_requests.by_operation, none_requests.by_operation, "{path}");
+        assert!(!real_requests.by_operation.contains_key("Query"), "{path}: {real_requests:?}");
+        assert_eq!(sms.messages(Some(&phone)).len(), before, "{path}: no code before the worker ran");
+        app.gateway.drain_all().await.unwrap();
+        assert_eq!(sms.messages(Some(&phone)).len(), before + 1, "{path}: the worker sent the code");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_code_costs_the_same_requests_whether_or_not_the_start_matched() {
+    // REC-4: where nothing matched, the try is compared with a decoy code, so a wrong code for a
+    // real account and for nobody make the same requests (no timing difference to measure).
+    let app = spawn_app().await;
+    let (username, phone, _) = app.signed_in_user().await;
+    app.clock.advance(Duration::seconds(61));
+    let real = start(&app, "/v1/password-resets", json!({"account": username})).await;
+    let none = start(&app, "/v1/password-resets", json!({"account": unique_username()})).await;
+    let code = app.outbox_code(&phone);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let complete = |reply: &Reply| {
+        let path = format!("/v1/password-resets/{}/complete", reply.body["reset_id"].as_str().unwrap());
+        let app = &app;
+        async move {
+            app.requests_of(app.call(
+                "POST",
+                &path,
+                None,
+                Some(json!({"code": wrong, "new_password": "Fresh-Pass-2026!"})),
+            ))
+            .await
+        }
+    };
+    let ((real, real_requests), (none, none_requests)) = (complete(&real).await, complete(&none).await);
+    assert_eq!((real.status, real.code()), (400, "CODE_MISMATCH"), "{:?}", real.body);
+    assert_eq!(shape(&real), shape(&none));
+    assert_eq!(real_requests.by_operation, none_requests.by_operation);
+
+    // Lookups: the bound phone and a phone that matched nothing.
+    let lookup = start(&app, "/v1/account-lookups", json!({"by": "phone", "phone": phone})).await;
+    let path = format!("/v1/account-lookups/{}/verify", lookup.body["lookup_id"].as_str().unwrap());
+    let code = app.outbox_code(&phone);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let verify = |p: String| {
+        let (app, path) = (&app, &path);
+        async move { app.requests_of(app.call("POST", path, None, Some(json!({"phone": p, "code": wrong})))).await }
+    };
+    let ((bound, bound_requests), (other, other_requests)) =
+        (verify(phone.clone()).await, verify(unique_phone()).await);
+    assert_eq!(bound.code(), "CODE_MISMATCH", "{:?}", bound.body);
+    assert_eq!(shape(&bound), shape(&other));
+    assert_eq!(bound_requests.by_operation, other_requests.by_operation);
+}
+
+#[tokio::test]
+async fn a_start_delivered_twice_to_the_recovery_worker_sends_one_code() {
+    // REC-4: SQS delivers at least once; the second delivery finds the start resolved.
+    let app = spawn_app().await;
+    let (username, phone, _) = app.signed_in_user().await;
+    app.clock.advance(Duration::seconds(61));
+    let solved = captcha(&app).await;
+    let (reply, _) =
+        answer_alone(&app, solved, "198.51.100.9", "/v1/password-resets", json!({"account": username})).await;
+    let id = reply.body["reset_id"].as_str().unwrap().to_owned();
+    let message = json!({"kind": "password-reset", "id": id}).to_string();
+    let mut event = functions::registry::SqsEvent::default();
+    for (i, body) in [&message, &message, &"not a start".to_owned()].into_iter().enumerate() {
+        let mut record = aws_lambda_events::sqs::SqsMessage::default();
+        record.message_id = Some(format!("m{i}"));
+        record.body = Some(body.clone());
+        event.records.push(record);
+    }
+    let worker = functions::registry::worker_handler("resolve_recoveries").unwrap();
+    let failed: Vec<String> =
+        worker(app.state(), event).await.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+    assert_eq!(failed, ["m2"], "only the unreadable message is reported");
+    app.gateway.drain_all().await.unwrap(); // the outbox, and the start's own message once more
+    let sms = app.state().services.sandbox_sms().unwrap();
+    assert_eq!(sms.messages(Some(&phone)).len(), 2, "registration's code and one reset code");
+    let code = app.outbox_code(&phone);
+    let done = app
+        .call(
+            "POST",
+            &format!("/v1/password-resets/{id}/complete"),
+            None,
+            Some(json!({"code": code, "new_password": "Fresh-Pass-2026!"})),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+}

@@ -5,7 +5,9 @@
 
 use bytes::Bytes;
 use functions::AppState;
-use local_env::settings::{local_config, random_data_key, repo_root, EXPIRY_QUEUE, OUTBOX_QUEUE, REVIEW_QUEUE};
+use local_env::settings::{
+    local_config, random_data_key, repo_root, EXPIRY_QUEUE, OUTBOX_QUEUE, RECOVERY_QUEUE, REVIEW_QUEUE,
+};
 use local_env::{provision, Gateway, Template};
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Value};
@@ -137,7 +139,7 @@ async fn spawn(isolated: bool) -> TestApp {
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let queue = |logical: &str| format!("{logical}-{suffix:08x}");
-    for logical in [OUTBOX_QUEUE, REVIEW_QUEUE, EXPIRY_QUEUE] {
+    for logical in [OUTBOX_QUEUE, REVIEW_QUEUE, EXPIRY_QUEUE, RECOVERY_QUEUE] {
         sqs.create_queue().queue_name(queue(logical)).send().await.expect("test queue");
     }
     let mut config = local_config(random_data_key(), None, staff_pool().await);
@@ -152,6 +154,7 @@ async fn spawn(isolated: bool) -> TestApp {
     config.outbox_queue = queue(OUTBOX_QUEUE);
     config.review_queue = queue(REVIEW_QUEUE);
     config.expiry_queue = queue(EXPIRY_QUEUE);
+    config.recovery_queue = queue(RECOVERY_QUEUE);
     if isolated {
         let tables = format!("{suffix:08x}");
         provision::provision_tables(&sdk, template(), &tables).await.expect("test tables");
@@ -165,6 +168,7 @@ async fn spawn(isolated: bool) -> TestApp {
             .expect("every template binary has a handler")
             .with_queue(OUTBOX_QUEUE, &queue(OUTBOX_QUEUE))
             .with_queue(EXPIRY_QUEUE, &queue(EXPIRY_QUEUE))
+            .with_queue(RECOVERY_QUEUE, &queue(RECOVERY_QUEUE))
             .with_staff_pool(config.staff.clone())
             .draining_after_requests(),
     );

@@ -2,6 +2,7 @@
 
 pub mod deliver_messages;
 pub mod expire_flows;
+pub mod resolve_recoveries;
 pub mod sweep_deadlines;
 
 use crate::registry::{SqsBatchResponse, SqsEvent};

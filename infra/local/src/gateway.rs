@@ -246,13 +246,21 @@ impl Gateway {
         }
     }
 
-    /// Drains every worker's queue once.
+    /// Drains every worker's queue until all are empty.
     pub async fn drain_all(&self) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
         let mut taken = 0;
-        for queue in self.worker_queues() {
-            taken += self.drain(&queue).await?;
+        // Until every queue is empty: a worker may queue work for another (the recovery worker
+        // puts codes on the outbox).
+        loop {
+            let mut pass = 0;
+            for queue in self.worker_queues() {
+                pass += self.drain(&queue).await?;
+            }
+            if pass == 0 {
+                return Ok(taken);
+            }
+            taken += pass;
         }
-        Ok(taken)
     }
 
     pub fn state(&self) -> &AppState {

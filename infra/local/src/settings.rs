@@ -35,9 +35,10 @@ pub const LOCAL_CONSOLE_ORIGINS: &[&str] = &["http://localhost:5173"];
 /// Every outside party in its sandbox; outboxes (SMS, email) appended to files in `outbox_dir`.
 /// The outbox queue's logical id in template.yaml (and its local name).
 pub const OUTBOX_QUEUE: &str = "OutboxQueue";
-/// The review queue's and the expiry queue's logical ids (and local names).
+/// The review queue's, the expiry queue's and the recovery queue's logical ids (and local names).
 pub const REVIEW_QUEUE: &str = "ReviewQueue";
 pub const EXPIRY_QUEUE: &str = "ExpiryQueue";
+pub const RECOVERY_QUEUE: &str = "RecoveryQueue";
 /// The uploads bucket's logical id.
 pub const UPLOADS_BUCKET: &str = "UploadsBucket";
 
@@ -50,6 +51,7 @@ pub fn local_config(data_key: DataKey, outbox_dir: Option<&Path>, staff: StaffPo
         outbox_queue: OUTBOX_QUEUE.into(),
         review_queue: REVIEW_QUEUE.into(),
         expiry_queue: EXPIRY_QUEUE.into(),
+        recovery_queue: RECOVERY_QUEUE.into(),
         uploads_bucket: crate::provision::bucket_name(UPLOADS_BUCKET),
         staff,
         sms: outbox("sms-outbox.jsonl"),

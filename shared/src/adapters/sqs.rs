@@ -1,10 +1,10 @@
-//! The queues on SQS: the outbox, the review queue reviewers claim from and the expiry queue the
-//! sweeper feeds. A queue is named by its URL (deployed: `!Ref <Queue>`) or, in the local
+//! The queues on SQS: the outbox, the review queue reviewers claim from, the expiry queue the
+//! sweeper feeds and the recovery queue of starts to resolve. A queue is named by its URL (deployed: `!Ref <Queue>`) or, in the local
 //! environment, by its name (resolved once with GetQueueUrl).
 
 use crate::domain::ids::FlowId;
 use crate::error::{Error, Result};
-use crate::ports::{DueFlow, ExpiryQueue, Outbox, QueueDepth, Received, ReviewQueue, SealedMessage};
+use crate::ports::{DueFlow, ExpiryQueue, Outbox, QueueDepth, Received, RecoveryQueue, ReviewQueue, SealedMessage};
 use async_trait::async_trait;
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use aws_sdk_sqs::Client;
@@ -168,5 +168,13 @@ impl ExpiryQueue for Queue {
             }
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl RecoveryQueue for Queue {
+    async fn resolve_later(&self, start: &DueFlow) -> Result<()> {
+        let body = serde_json::to_string(start).map_err(|e| Error::internal("encode a recovery start", e))?;
+        self.send(body, "queue a recovery start").await
     }
 }

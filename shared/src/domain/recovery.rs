@@ -1,6 +1,8 @@
 //! Recovery flows [REC-1..REC-4]: the captcha (one check), the password reset and the account
 //! lookup (a code to the bound phone, five tries, fifteen minutes). A reset or lookup that matched
-//! nothing is stored all the same, so its answers are alike.
+//! nothing is stored all the same, so its answers are alike. A start stores its request sealed
+//! (`pending`) and the recovery worker resolves it after the answer, so nothing the answer waits
+//! for depends on whether an account matched.
 
 use super::code::MAX_ATTEMPTS;
 use super::flow::{Flow, FlowKind, Progress};
@@ -53,11 +55,36 @@ pub struct ResetTarget {
     pub challenge_id: ChallengeId,
 }
 
+/// What the recovery worker keeps of a start: its request until it is resolved, and the messages
+/// it put on the outbox until they are on it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The start's request, sealed; `None` once the worker resolved it.
+    #[serde(default)]
+    pub pending: Option<Redacted<String>>,
+    /// Sealed outbox messages of the resolution, kept until they were queued (a redelivered
+    /// message queues them again; the delivery worker sends each id once).
+    #[serde(default)]
+    pub outgoing: Vec<Redacted<String>>,
+    /// A code that matches nothing, tried where no phone matched, so that a try costs the same
+    /// work whether or not one did [REC-4].
+    #[serde(default)]
+    pub decoy: Option<ChallengeId>,
+}
+
+impl Resolution {
+    pub fn pending(sealed_request: String) -> Self {
+        Resolution { pending: Some(Redacted::new(sealed_request)), ..Resolution::default() }
+    }
+}
+
 /// `open(tries) --try--> open(tries+1) --finish--> finished`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PasswordReset {
-    /// `None` when no account matched.
+    /// `None` when no account matched (or before the worker resolved the start).
     pub target: Option<ResetTarget>,
+    #[serde(default)]
+    pub resolution: Resolution,
     pub expires_at: DateTime<Utc>,
     pub progress: Progress,
 }
@@ -73,6 +100,8 @@ pub struct LookupPhone {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountLookup {
     pub phones: BTreeMap<String, LookupPhone>,
+    #[serde(default)]
+    pub resolution: Resolution,
     pub expires_at: DateTime<Utc>,
     pub progress: Progress,
 }

@@ -85,6 +85,9 @@ pub struct CodeState {
 pub trait CodeStore: Send + Sync {
     /// Stores the code and counts the send, atomically; refuses when a limit is reached.
     async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome>;
+    /// Stores a code that is never sent, counting no send: a decoy, tried where nothing matched
+    /// so that a try costs the same work either way [REC-4].
+    async fn plant_decoy(&self, code: &NewCode) -> Result<()>;
     /// Reserves one try of the code before it is compared (unless it is used up or its tries
     /// are), so parallel guesses get `max_attempts` tries in all.
     async fn reserve_try(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Reservation>;

@@ -22,8 +22,9 @@ pub enum OutboxMessage {
         subject: String,
         text: Redacted<String>,
     },
-    /// Nothing to deliver: sent where nothing matched, so that a matching and a non-matching
-    /// request do the same work before their (identical) answers.
+    /// Nothing to deliver: no longer sent (recovery starts are resolved by their worker after
+    /// the answer); still read, so that such messages queued before an update are dropped rather
+    /// than dead-lettered.
     Discard {
         id: String,
     },

@@ -106,6 +106,12 @@ pub trait ExpiryQueue: Send + Sync {
     async fn send_all(&self, due: &[DueFlow]) -> Result<()>;
 }
 
+/// Recovery starts, for the recovery worker to resolve after the answer [REC-4].
+#[async_trait]
+pub trait RecoveryQueue: Send + Sync {
+    async fn resolve_later(&self, start: &DueFlow) -> Result<()>;
+}
+
 /// What approving a case changes, in the same transaction as the decision.
 #[derive(Debug, Clone)]
 pub enum CaseEffect {

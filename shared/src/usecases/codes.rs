@@ -11,8 +11,8 @@ use crate::domain::phone::Phone;
 use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
 use crate::ports::{
-    CodeProof, IssueOutcome, NewCode, OutboxMessage, Reservation, SealedContact, SendCounter, SendLimits, StoredCode,
-    Write,
+    CodeProof, IssueOutcome, NewCode, OutboxMessage, Reservation, SealedContact, SealedMessage, SendCounter,
+    SendLimits, StoredCode, Write,
 };
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
@@ -125,58 +125,54 @@ async fn enqueue_sms(
     purpose: Purpose,
     sent: &CodeSent,
 ) -> Result<()> {
+    super::delivery::enqueue(deps, &sms_message(phone, code, purpose, sent)).await
+}
+
+/// The SMS of an issued code.
+fn sms_message(phone: &Phone, code: &Code, purpose: Purpose, sent: &CodeSent) -> OutboxMessage {
     let text = format!(
         "[Cloud] Your verification code is {}. It expires in {} minutes. Never share it.",
         code.expose(),
         purpose.ttl().num_minutes()
     );
-    let message = OutboxMessage::Sms {
+    OutboxMessage::Sms {
         id: sent.challenge_id.to_string(),
         to: Redacted::new(phone.as_e164().to_owned()),
         text: Redacted::new(text),
-    };
-    super::delivery::enqueue(deps, &message).await
+    }
 }
 
-/// A message the worker drops: the work of a send, with nothing sent.
-async fn discard(deps: &(impl HasKeys + HasOutbox), new: &NewCode) -> Result<()> {
-    super::delivery::enqueue(deps, &OutboxMessage::Discard { id: new.challenge_id.to_string() }).await
-}
-
-/// Sends a code for an anonymous request (recovery) without ever refusing: a send limit that is
-/// reached means no code leaves, and the answer does not say so. Without a phone (nothing
-/// matched) the same work is done for a decoy, whose message the worker discards, so a matching
-/// and a non-matching request cost the same before their identical answers [REC-4].
-pub(crate) async fn send_quietly(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasOutbox),
-    phone: Option<&Phone>,
-    decoy_seed: &str,
+/// Issues a code for an anonymous request (recovery, in its worker) without ever refusing: a send
+/// limit that is reached means no code, and nobody is told. The SMS comes back sealed, for the
+/// caller to put on the outbox once it recorded the code's challenge.
+pub(crate) async fn issue_quietly(
+    deps: &(impl HasClock + HasKeys + HasCodes),
+    phone: &Phone,
     purpose: Purpose,
     caller: &Caller,
-) -> Result<Option<CodeSent>> {
+) -> Result<Option<(CodeSent, SealedMessage)>> {
     let now = deps.clock().now();
-    let Some(phone) = phone else {
-        // As much work as for a match: the account read, the code with its counters, the message.
-        let _ = deps.accounts().account(&AccountId::generate()).await?;
-        let (new, _) = prepare_code(deps, &deps.keys().keyed_hash("decoy", decoy_seed), purpose, now);
-        let _ = issue(deps, &new, caller, now).await;
-        discard(deps, &new).await?;
-        return Ok(None);
-    };
     let (new, code) = prepare_code(deps, &phone_target(deps, phone), purpose, now);
     match issue(deps, &new, caller, now).await {
         Ok(sent) => {
-            enqueue_sms(deps, phone, &code, purpose, &sent).await?;
-            Ok(Some(sent))
+            let sealed = super::delivery::seal(deps, &sms_message(phone, &code, purpose, &sent))?;
+            Ok(Some((sent, sealed)))
         }
-        // A limit reached: no code leaves, and the same message work is done as for a decoy.
-        Err(Error::RateLimited { .. }) => {
-            discard(deps, &new).await?;
-            Ok(None)
-        }
+        Err(Error::RateLimited { .. }) => Ok(None),
         Err(other) => Err(other),
     }
 }
+
+/// A code that is never sent and matches nothing, to be tried where nothing matched, so that a
+/// try costs the same work either way [REC-4].
+pub(crate) async fn plant_decoy(deps: &(impl HasClock + HasKeys + HasCodes), purpose: Purpose) -> Result<ChallengeId> {
+    let (new, _) = prepare_code(deps, DECOY_TARGET, purpose, deps.clock().now());
+    deps.codes().plant_decoy(&new).await?;
+    Ok(new.challenge_id)
+}
+
+/// The target of decoy codes (no keyed hash is ever this).
+pub(crate) const DECOY_TARGET: &str = "decoy";
 
 /// Sends a code to an email address.
 pub async fn send_email_code(

@@ -21,8 +21,13 @@ pub enum Delivered {
 
 /// Puts a message on the outbox, sealed.
 pub(crate) async fn enqueue(deps: &(impl HasKeys + HasOutbox), message: &OutboxMessage) -> Result<()> {
+    deps.outbox().enqueue(&seal(deps, message)?).await
+}
+
+/// A message sealed for the outbox.
+pub(crate) fn seal(deps: &impl HasKeys, message: &OutboxMessage) -> Result<SealedMessage> {
     let json = serde_json::to_string(message).map_err(|e| Error::internal("encode outbox message", e))?;
-    deps.outbox().enqueue(&SealedMessage(deps.keys().encrypt(&json)?)).await
+    Ok(SealedMessage(deps.keys().encrypt(&json)?))
 }
 
 /// Opens a message as the queue delivered it.

@@ -8,8 +8,9 @@ use crate::domain::flow::Flow;
 use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore,
-    Outbox, PayoutProvider, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore, SignInStore,
-    SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore, UploadErasure, UploadLinks, UploadStore,
+    Outbox, PayoutProvider, RecoveryQueue, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore,
+    SignInStore, SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore, UploadErasure, UploadLinks,
+    UploadStore,
 };
 use crate::services::Services;
 
@@ -72,6 +73,7 @@ capability!(/** Presigned links to upload and view material. */ HasUploadLinks, 
 capability!(/** Erasure of an account's files. */ HasUploadErasure, upload_erasure -> dyn UploadErasure, adapter);
 capability!(/** The review queue. */ HasReviewQueue, review_queue -> dyn ReviewQueue, adapter);
 capability!(/** The expiry queue. */ HasExpiryQueue, expiry_queue -> dyn ExpiryQueue, adapter);
+capability!(/** The recovery queue. */ HasRecoveryQueue, recovery_queue -> dyn RecoveryQueue, adapter);
 capability!(/** The staff directory. */ HasStaff, staff -> dyn StaffDirectory, adapter);
 capability!(/** Enterprise applications, attempts, receiving accounts, the ledger. */ HasEnterprise, enterprise -> dyn EnterpriseStore, store);
 capability!(/** The business registry. */ HasRegistry, registry -> dyn BusinessRegistry, adapter);

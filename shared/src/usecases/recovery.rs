@@ -6,8 +6,8 @@
 
 use super::codes;
 use super::deps::{
-    HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasOutbox, HasResources, HasSecurity, HasSessions,
-    HasSignIn,
+    HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasOutbox, HasRecoveryQueue, HasResources, HasSecurity,
+    HasSessions, HasSignIn,
 };
 use super::flows::advance;
 use super::sign_in::login_name_of;
@@ -16,17 +16,20 @@ use crate::crypto::password;
 use crate::domain::account::AccountKind;
 use crate::domain::captcha::{self, CAPTCHA_TTL};
 use crate::domain::code::{self as code_rules, Code, Purpose};
-use crate::domain::flow::{Closed, Flow, Progress, Step, Tried, Versioned};
+use crate::domain::flow::{Closed, Flow, FlowKind, Progress, Step, Tried, Versioned};
 use crate::domain::identity::{IdDocument, PersonName};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::password::{check_policy, Password};
 use crate::domain::phone::Phone;
-use crate::domain::recovery::{AccountLookup, Captcha, LookupPhone, PasswordReset, ResetTarget, RECOVERY_TTL};
+use crate::domain::recovery::{
+    AccountLookup, Captcha, LookupPhone, PasswordReset, ResetTarget, Resolution, RECOVERY_TTL,
+};
 use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
-use crate::ports::{CodeProof, ResourceKind, SecurityChange};
+use crate::ports::{CodeProof, DueFlow, ResourceKind, SealedMessage, SecurityChange};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 // ---- captcha ------------------------------------------------------------------------------------
@@ -84,13 +87,35 @@ pub async fn sandbox_captcha_answer(deps: &(impl HasKeys + HasFlows), captcha_id
 
 // ---- forgotten password -----------------------------------------------------------------------
 
+/// Which code a try is compared with.
+enum Claim<'a> {
+    /// The code sent to the phone that matched.
+    Sent(&'a ChallengeId, &'a str),
+    /// Nothing matched: the flow's decoy, compared the same way and never accepted.
+    Decoy(&'a ChallengeId),
+    /// Nothing to compare with (a start not resolved yet, or from before decoys were kept).
+    Nothing,
+}
+
+impl<'a> Claim<'a> {
+    fn of(sent: Option<(&'a ChallengeId, &'a str)>, resolution: &'a Resolution) -> Self {
+        match (sent, &resolution.decoy) {
+            (Some((challenge_id, target)), _) => Claim::Sent(challenge_id, target),
+            (None, Some(decoy)) => Claim::Decoy(decoy),
+            (None, None) => Claim::Nothing,
+        }
+    }
+}
+
 /// One try at a recovery flow's code. The try is reserved in the flow first, whatever the phone
-/// or account (one counter per flow), then the code is compared if something matched; every
-/// refusal answers alike, from the flow's counter, so the answers reveal nothing [REC-4].
+/// or account (one counter per flow), then the code is compared - with the decoy where nothing
+/// matched, so a try does the same work either way; every refusal answers alike, from the flow's
+/// counter, so neither the answers nor their time reveal anything [REC-4].
 async fn recovery_try<F>(
     deps: &(impl HasClock + HasKeys + HasCodes + HasFlows),
     current: Versioned<F>,
-    claim: Option<(&ChallengeId, &str, Purpose)>,
+    claim: Claim<'_>,
+    purpose: Purpose,
     code: &Code,
 ) -> Result<(Versioned<F>, Option<CodeProof>)>
 where
@@ -105,17 +130,23 @@ where
         0 => Error::CodeAttemptsExceeded,
         attempts_left => Error::CodeMismatch { attempts_left },
     };
-    let Some((challenge_id, target, purpose)) = claim else { return Err(refused) };
+    let (challenge_id, target, sent) = match claim {
+        Claim::Sent(challenge_id, target) => (challenge_id, target, true),
+        Claim::Decoy(challenge_id) => (challenge_id, codes::DECOY_TARGET, false),
+        Claim::Nothing => return Err(refused),
+    };
     match codes::check(deps, challenge_id, code, purpose, target).await? {
-        Ok(proof) => Ok((reserved, Some(proof))),
-        Err(_) => Err(refused),
+        Ok(proof) if sent => Ok((reserved, Some(proof))),
+        _ => Err(refused),
     }
 }
 
-/// Starts a reset [REC-1, REC-2]: after the captcha, a code goes to the bound phone if the
-/// account exists. The answer is the same either way.
+/// Starts a reset [REC-1, REC-2]: after the captcha, the request is stored sealed and queued for
+/// the recovery worker, which sends a code to the bound phone if the account exists. The answer
+/// waits for nothing that depends on the account, so it is the same either way, in its time too
+/// [REC-4].
 pub async fn start_password_reset(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasOutbox + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasRecoveryQueue),
     account: &str,
     passport: bool,
     captcha_id: &FlowId,
@@ -123,27 +154,14 @@ pub async fn start_password_reset(
     caller: &Caller,
 ) -> Result<FlowId> {
     check_captcha(deps, captcha_id, captcha_answer).await?;
-    let name = login_name_of(deps, account, passport);
-    let target = match deps.sign_in().credential(&name).await? {
-        None => {
-            codes::send_quietly(deps, None, account, Purpose::PasswordReset, caller).await?;
-            None
-        }
-        Some(credential) => {
-            let phone = codes::account_phone(deps, &credential.account_id).await?;
-            let sent = codes::send_quietly(deps, Some(&phone), account, Purpose::PasswordReset, caller).await?;
-            sent.map(|sent| ResetTarget {
-                account_id: credential.account_id,
-                credential: credential.credential,
-                phone_hash: codes::phone_target(deps, &phone),
-                challenge_id: sent.challenge_id,
-            })
-        }
+    let request = ResetRequest { account: account.to_owned(), passport, source_ip: caller.source_ip.clone() };
+    let reset = PasswordReset {
+        target: None,
+        resolution: Resolution::pending(seal(deps, &request)?),
+        expires_at: deps.clock().now() + RECOVERY_TTL,
+        progress: Progress::default(),
     };
-    let reset_id = FlowId::generate();
-    let reset = PasswordReset { target, expires_at: deps.clock().now() + RECOVERY_TTL, progress: Progress::default() };
-    deps.flows::<PasswordReset>().create(&reset_id, &reset).await?;
-    Ok(reset_id)
+    queue_start(deps, reset).await
 }
 
 /// Completes a reset with the code and a new password; every session of the account ends.
@@ -158,9 +176,9 @@ pub async fn complete_password_reset(
     if current.flow.expires_at <= now {
         return Err(Error::CodeNotFound);
     }
-    let matched = current.flow.target.clone();
-    let claim = matched.as_ref().map(|t| (&t.challenge_id, t.phone_hash.as_str(), Purpose::PasswordReset));
-    let (current, proof) = recovery_try(deps, current, claim, code).await?;
+    let (matched, resolution) = (current.flow.target.clone(), current.flow.resolution.clone());
+    let claim = Claim::of(matched.as_ref().map(|t| (&t.challenge_id, t.phone_hash.as_str())), &resolution);
+    let (current, proof) = recovery_try(deps, current, claim, Purpose::PasswordReset, code).await?;
     let (Some(target), Some(proof)) = (matched, proof) else { return Err(Error::CodeNotFound) };
     // The password policy is checked only once the code proved the phone [REC-4].
     check_policy(new_password, target.credential.cloud_username().unwrap_or_default()).map_err(Error::WeakPassword)?;
@@ -186,70 +204,78 @@ pub enum LookupBy {
     Resource(ResourceKind, String),
 }
 
+/// What a lookup searches for, as the worker needs it: keyed hashes where the records are found
+/// by one, sealed in the flow with the rest of the request.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+enum LookupQuery {
+    Phone { hash: String },
+    AccountId { account_id: AccountId },
+    Identity { document_hash: String, name: String },
+    Resource { kind: ResourceKind, value: String },
+}
+
+impl LookupQuery {
+    fn of(deps: &impl HasKeys, by: LookupBy) -> Self {
+        match by {
+            LookupBy::Phone(phone) => LookupQuery::Phone { hash: codes::phone_target(deps, &phone) },
+            LookupBy::AccountId(account_id) => LookupQuery::AccountId { account_id },
+            LookupBy::Identity { name, document } => LookupQuery::Identity {
+                document_hash: deps
+                    .keys()
+                    .keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number())),
+                name: name.expose().to_owned(),
+            },
+            LookupBy::Resource(kind, value) => LookupQuery::Resource { kind, value },
+        }
+    }
+}
+
 async fn candidates(
     deps: &(impl HasKeys + HasAccounts + HasKyc + HasResources),
-    by: &LookupBy,
+    query: &LookupQuery,
 ) -> Result<Vec<AccountId>> {
-    Ok(match by {
-        LookupBy::Phone(phone) => deps.accounts().accounts_of_phone(&codes::phone_target(deps, phone)).await?,
-        LookupBy::AccountId(id) => vec![id.clone()],
-        LookupBy::Identity { name, document } => {
-            let hash =
-                deps.keys().keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number()));
+    Ok(match query {
+        LookupQuery::Phone { hash } => deps.accounts().accounts_of_phone(hash).await?,
+        LookupQuery::AccountId { account_id } => vec![account_id.clone()],
+        LookupQuery::Identity { document_hash, name } => {
             let mut matched = vec![];
-            for id in deps.kyc().accounts_of_document(&hash).await? {
+            for id in deps.kyc().accounts_of_document(document_hash).await? {
                 let Some(account) = deps.accounts().account(&id).await? else { continue };
                 let same_name = account
                     .personal
                     .as_ref()
                     .and_then(|p| deps.keys().decrypt(&p.name_encrypted).ok())
-                    .is_some_and(|n| n == name.expose());
+                    .is_some_and(|n| n == *name);
                 if same_name {
                     matched.push(id);
                 }
             }
             matched
         }
-        LookupBy::Resource(kind, value) => deps.resources().owners(*kind, value).await?,
+        LookupQuery::Resource { kind, value } => deps.resources().owners(*kind, value).await?,
     })
 }
 
-/// Starts a lookup: after the captcha, a code goes to the bound phone of each matching account.
-/// The answer never says whether anything matched [REC-4].
+/// Starts a lookup: after the captcha, the request is stored sealed and queued for the recovery
+/// worker, which sends a code to the bound phone of each matching account. The answer never says,
+/// nor shows by its time, whether anything matched [REC-4].
 pub async fn start_account_lookup(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasOutbox + HasResources + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasRecoveryQueue),
     by: LookupBy,
     captcha_id: &FlowId,
     captcha_answer: &str,
     caller: &Caller,
 ) -> Result<FlowId> {
     check_captcha(deps, captcha_id, captcha_answer).await?;
-    let mut by_phone: BTreeMap<String, (Phone, Vec<AccountId>)> = BTreeMap::new();
-    for id in candidates(deps, &by).await? {
-        let Some(account) = deps.accounts().account(&id).await? else { continue };
-        let Ok(phone) = deps
-            .keys()
-            .decrypt(&account.phone.encrypted)
-            .and_then(|p| Phone::parse(&p).map_err(|e| Error::internal("stored phone", e)))
-        else {
-            continue;
-        };
-        by_phone.entry(account.phone.hash).or_insert_with(|| (phone, vec![])).1.push(id);
-    }
-    let mut phones = BTreeMap::new();
-    if by_phone.is_empty() {
-        codes::send_quietly(deps, None, &format!("{by:?}"), Purpose::AccountLookup, caller).await?;
-    }
-    for (hash, (phone, ids)) in by_phone {
-        let sent = codes::send_quietly(deps, Some(&phone), "", Purpose::AccountLookup, caller).await?;
-        if let Some(sent) = sent {
-            phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts: ids });
-        }
-    }
-    let lookup_id = FlowId::generate();
-    let lookup = AccountLookup { phones, expires_at: deps.clock().now() + RECOVERY_TTL, progress: Progress::default() };
-    deps.flows::<AccountLookup>().create(&lookup_id, &lookup).await?;
-    Ok(lookup_id)
+    let request = LookupRequest { query: LookupQuery::of(deps, by), source_ip: caller.source_ip.clone() };
+    let lookup = AccountLookup {
+        phones: BTreeMap::new(),
+        resolution: Resolution::pending(seal(deps, &request)?),
+        expires_at: deps.clock().now() + RECOVERY_TTL,
+        progress: Progress::default(),
+    };
+    queue_start(deps, lookup).await
 }
 
 /// An account revealed to the owner of its bound phone.
@@ -273,9 +299,9 @@ pub async fn verify_account_lookup(
         return Err(Error::CodeNotFound);
     }
     let hash = codes::phone_target(deps, phone);
-    let matched = current.flow.phones.get(&hash).cloned();
-    let claim = matched.as_ref().map(|m| (&m.challenge_id, hash.as_str(), Purpose::AccountLookup));
-    let (_, proof) = recovery_try(deps, current, claim, code).await?;
+    let (matched, resolution) = (current.flow.phones.get(&hash).cloned(), current.flow.resolution.clone());
+    let claim = Claim::of(matched.as_ref().map(|m| (&m.challenge_id, hash.as_str())), &resolution);
+    let (_, proof) = recovery_try(deps, current, claim, Purpose::AccountLookup, code).await?;
     let (Some(LookupPhone { accounts, .. }), Some(proof)) = (matched, proof) else { return Err(Error::CodeNotFound) };
     if !deps.codes().consume(&proof).await? {
         return Err(Error::CodeUsed);
@@ -292,4 +318,222 @@ pub async fn verify_account_lookup(
         }
     }
     Ok(found)
+}
+
+// ---- the recovery worker ----------------------------------------------------------------------
+
+/// A password reset's request, sealed in the flow until the worker resolves it.
+#[derive(Debug, Serialize, Deserialize)]
+struct ResetRequest {
+    account: String,
+    passport: bool,
+    source_ip: String,
+}
+
+/// An account lookup's request, sealed in the flow until the worker resolves it.
+#[derive(Debug, Serialize, Deserialize)]
+struct LookupRequest {
+    query: LookupQuery,
+    source_ip: String,
+}
+
+impl ResetRequest {
+    fn caller(&self) -> Caller {
+        Caller { source_ip: self.source_ip.clone(), user_agent: String::new() }
+    }
+}
+
+impl LookupRequest {
+    fn caller(&self) -> Caller {
+        Caller { source_ip: self.source_ip.clone(), user_agent: String::new() }
+    }
+}
+
+fn seal(deps: &impl HasKeys, request: &impl Serialize) -> Result<String> {
+    let json = serde_json::to_string(request).map_err(|e| Error::internal("encode a recovery request", e))?;
+    deps.keys().encrypt(&json)
+}
+
+fn open<T: DeserializeOwned>(deps: &impl HasKeys, sealed: &Redacted<String>) -> Result<T> {
+    let json = deps.keys().decrypt(sealed.expose())?;
+    serde_json::from_str(&json).map_err(|e| Error::internal("decode a recovery request", e))
+}
+
+/// Stores a start and queues it for the recovery worker.
+async fn queue_start<F: Flow>(deps: &(impl HasFlows + HasRecoveryQueue), flow: F) -> Result<FlowId> {
+    let id = FlowId::generate();
+    deps.flows::<F>().create(&id, &flow).await?;
+    deps.recovery_queue().resolve_later(&DueFlow { kind: F::KIND.as_str().into(), id: id.clone() }).await?;
+    Ok(id)
+}
+
+/// A recovery flow the worker resolves.
+trait Resolvable: Flow {
+    fn resolution(&self) -> &Resolution;
+    fn resolution_mut(&mut self) -> &mut Resolution;
+}
+
+impl Resolvable for PasswordReset {
+    fn resolution(&self) -> &Resolution {
+        &self.resolution
+    }
+    fn resolution_mut(&mut self) -> &mut Resolution {
+        &mut self.resolution
+    }
+}
+
+impl Resolvable for AccountLookup {
+    fn resolution(&self) -> &Resolution {
+        &self.resolution
+    }
+    fn resolution_mut(&mut self) -> &mut Resolution {
+        &mut self.resolution
+    }
+}
+
+/// The recovery worker's use case: resolves a start after its answer - finds what matched,
+/// issues the codes (quietly: a limit reached means no code), plants a decoy where a try could
+/// find nothing, stores all that in the flow, then queues the messages. A start delivered twice
+/// is resolved once: the second delivery finds it resolved and queues what is still outgoing
+/// (the delivery worker sends each message once). A start past its expiry sends nothing.
+pub async fn resolve(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasKyc + HasResources + HasOutbox + HasFlows),
+    start: &DueFlow,
+) -> Result<()> {
+    if start.kind == FlowKind::PasswordReset.as_str() {
+        return resolve_reset(deps, &start.id).await;
+    }
+    if start.kind == FlowKind::AccountLookup.as_str() {
+        return resolve_lookup(deps, &start.id).await;
+    }
+    tracing::warn!(kind = %start.kind, "a recovery start of an unknown kind");
+    Ok(())
+}
+
+/// The start's sealed request if it still waits to be resolved; `None` (after queueing what is
+/// still outgoing) when it was resolved before, is gone or is past its time.
+async fn pending<F: Resolvable>(
+    deps: &(impl HasClock + HasOutbox + HasFlows),
+    id: &FlowId,
+) -> Result<Option<(Versioned<F>, Redacted<String>)>> {
+    let Some(current) = deps.flows::<F>().load(id).await? else { return Ok(None) };
+    if current.flow.expires_at() <= deps.clock().now() {
+        return Ok(None);
+    }
+    match current.flow.resolution().pending.clone() {
+        Some(sealed) => Ok(Some((current, sealed))),
+        None => {
+            send_outgoing(deps, current).await?;
+            Ok(None)
+        }
+    }
+}
+
+async fn resolve_reset(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasOutbox + HasFlows),
+    id: &FlowId,
+) -> Result<()> {
+    let Some((current, sealed)) = pending::<PasswordReset>(deps, id).await? else { return Ok(()) };
+    let request: ResetRequest = open(deps, &sealed)?;
+    let name = login_name_of(deps, &request.account, request.passport);
+    let mut outgoing = vec![];
+    let mut target = None;
+    if let Some(credential) = deps.sign_in().credential(&name).await? {
+        let phone = codes::account_phone(deps, &credential.account_id).await?;
+        if let Some((sent, sealed)) =
+            codes::issue_quietly(deps, &phone, Purpose::PasswordReset, &request.caller()).await?
+        {
+            outgoing.push(Redacted::new(sealed.0));
+            target = Some(ResetTarget {
+                account_id: credential.account_id,
+                credential: credential.credential,
+                phone_hash: codes::phone_target(deps, &phone),
+                challenge_id: sent.challenge_id,
+            });
+        }
+    }
+    let decoy = match target {
+        Some(_) => None,
+        None => Some(codes::plant_decoy(deps, Purpose::PasswordReset).await?),
+    };
+    let resolution = Resolution { pending: None, outgoing, decoy };
+    settle(deps, current, |flow: &mut PasswordReset| {
+        flow.target = target.clone();
+        flow.resolution = resolution.clone();
+    })
+    .await
+}
+
+async fn resolve_lookup(
+    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasResources + HasOutbox + HasFlows),
+    id: &FlowId,
+) -> Result<()> {
+    let Some((current, sealed)) = pending::<AccountLookup>(deps, id).await? else { return Ok(()) };
+    let request: LookupRequest = open(deps, &sealed)?;
+    let mut by_phone: BTreeMap<String, (Phone, Vec<AccountId>)> = BTreeMap::new();
+    for id in candidates(deps, &request.query).await? {
+        let Some(account) = deps.accounts().account(&id).await? else { continue };
+        let Ok(phone) = deps
+            .keys()
+            .decrypt(&account.phone.encrypted)
+            .and_then(|p| Phone::parse(&p).map_err(|e| Error::internal("stored phone", e)))
+        else {
+            continue;
+        };
+        by_phone.entry(account.phone.hash).or_insert_with(|| (phone, vec![])).1.push(id);
+    }
+    let (mut phones, mut outgoing) = (BTreeMap::new(), vec![]);
+    for (hash, (phone, accounts)) in by_phone {
+        if let Some((sent, sealed)) =
+            codes::issue_quietly(deps, &phone, Purpose::AccountLookup, &request.caller()).await?
+        {
+            outgoing.push(Redacted::new(sealed.0));
+            phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts });
+        }
+    }
+    // Whatever matched, a try may name a phone that did not.
+    let decoy = Some(codes::plant_decoy(deps, Purpose::AccountLookup).await?);
+    let resolution = Resolution { pending: None, outgoing, decoy };
+    settle(deps, current, |flow: &mut AccountLookup| {
+        flow.phones = phones.clone();
+        flow.resolution = resolution.clone();
+    })
+    .await
+}
+
+/// Stores a resolution (again on the latest flow if a try came first), then queues its messages.
+async fn settle<F: Resolvable>(
+    deps: &(impl HasOutbox + HasFlows),
+    mut current: Versioned<F>,
+    resolve: impl Fn(&mut F),
+) -> Result<()> {
+    let store = deps.flows::<F>();
+    for _ in 0..5 {
+        let mut next = current.flow.clone();
+        resolve(&mut next);
+        if store.save(&current, &next).await? {
+            return send_outgoing(deps, Versioned { version: current.version + 1, flow: next, id: current.id }).await;
+        }
+        current = store.load(&current.id).await?.ok_or(Error::CodeNotFound)?;
+        if current.flow.resolution().pending.is_none() {
+            // Another delivery resolved it; it queues the messages.
+            return Ok(());
+        }
+    }
+    Err(Error::internal("resolve a recovery start", "the flow kept changing"))
+}
+
+/// Queues the resolution's messages, then forgets them (a message queued twice is sent once; a
+/// flow that changed meanwhile keeps them until it expires).
+async fn send_outgoing<F: Resolvable>(deps: &(impl HasOutbox + HasFlows), current: Versioned<F>) -> Result<()> {
+    if current.flow.resolution().outgoing.is_empty() {
+        return Ok(());
+    }
+    for sealed in &current.flow.resolution().outgoing {
+        deps.outbox().enqueue(&SealedMessage(sealed.expose().clone())).await?;
+    }
+    let mut next = current.flow.clone();
+    next.resolution_mut().outgoing.clear();
+    let _ = deps.flows::<F>().save(&current, &next).await?;
+    Ok(())
 }

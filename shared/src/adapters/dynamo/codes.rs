@@ -81,20 +81,27 @@ pub(crate) fn count_code_try_update(table: &str, challenge_id: &ChallengeId, max
         .map_err(fault("build count code try"))
 }
 
+/// A code as stored: only hashes, no tries yet, kept a day past its expiry.
+fn code_item(code: &NewCode) -> Item {
+    Item::from([
+        ("pk".to_owned(), s(keys::code(&code.challenge_id))),
+        ("purpose".to_owned(), s(code.purpose.as_str())),
+        ("target_hash".to_owned(), s(&code.target_hash)),
+        ("code_hash".to_owned(), s(&code.code_hash)),
+        ("attempts".to_owned(), n(0)),
+        ("created_at".to_owned(), s(code.created_at.to_rfc3339())),
+        ("expires_at".to_owned(), n(code.expires_at.timestamp())),
+        ("ttl".to_owned(), n((code.expires_at + Duration::days(1)).timestamp())),
+    ])
+}
+
 #[async_trait]
 impl CodeStore for DynamoStore {
     async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome> {
         let counters_ttl = n((now + Duration::days(2)).timestamp());
         let put_code = Put::builder()
             .table_name(&self.tables.flows)
-            .item("pk", s(keys::code(&code.challenge_id)))
-            .item("purpose", s(code.purpose.as_str()))
-            .item("target_hash", s(&code.target_hash))
-            .item("code_hash", s(&code.code_hash))
-            .item("attempts", n(0))
-            .item("created_at", s(code.created_at.to_rfc3339()))
-            .item("expires_at", n(code.expires_at.timestamp()))
-            .item("ttl", n((code.expires_at + Duration::days(1)).timestamp()))
+            .set_item(Some(code_item(code)))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build put code"))?;
@@ -152,6 +159,18 @@ impl CodeStore for DynamoStore {
             return Ok(IssueOutcome::SourceDailyCapReached);
         }
         Err(crate::Error::internal("issue code", "transaction cancelled without a failed condition"))
+    }
+
+    async fn plant_decoy(&self, code: &NewCode) -> Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.flows)
+            .set_item(Some(code_item(code)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(fault("plant decoy code"))?;
+        Ok(())
     }
 
     async fn reserve_try(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Reservation> {

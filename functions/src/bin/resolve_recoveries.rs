@@ -1,0 +1,1 @@
+functions::worker_lambda!(functions::workers::resolve_recoveries::handle);
