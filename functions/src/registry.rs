@@ -324,8 +324,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         (
             RESOURCES,
             &[
-                "start_account_lookup",
-                "verify_account_lookup",
+                "resolve_recoveries",
                 "start_subject_change",
                 "check_account_deletion",
                 "confirm_account_deletion",
