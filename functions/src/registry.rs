@@ -323,12 +323,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         (BANK_CARD, &["verify_bank_card", "prove_change_owner", "submit_change_subject"]),
         (
             RESOURCES,
-            &[
-                "resolve_recoveries",
-                "start_subject_change",
-                "check_account_deletion",
-                "confirm_account_deletion",
-            ],
+            &["resolve_recoveries", "start_subject_change", "check_account_deletion", "confirm_account_deletion"],
         ),
         (
             ENTERPRISE,

@@ -88,7 +88,7 @@ impl Pair {
         self.none.sort();
         for (label, v) in [("matching", &self.matching), ("non-matching", &self.none)] {
             println!(
-                "{:<15} {:<13} median {:>6.1} ms   p90 {:>6.1} ms",
+                "{:<16} {:<13} median {:>6.1} ms   p90 {:>6.1} ms",
                 self.name,
                 label,
                 ms(quantile(v, 0.5)),
@@ -96,13 +96,13 @@ impl Pair {
             );
         }
         let ratio = ms(quantile(&self.matching, 0.5)) / ms(quantile(&self.none, 0.5));
-        println!("{:<15} {:<13} median ratio matching/non-matching {ratio:.2}", self.name, "");
+        println!("{:<16} {:<13} median ratio matching/non-matching {ratio:.2}", self.name, "");
     }
 }
 
 /// A recovery start as a stranger sends it: a solved captcha, then the start, timed (the answer
-/// alone; the code leaves from the outbox worker after it).
-async fn start(app: &TestApp, source: &str, path: &str, mut body: Value) -> Duration {
+/// alone; the recovery and outbox workers send the code after it), and its answer.
+async fn start(app: &TestApp, source: &str, path: &str, mut body: Value) -> (Duration, Value) {
     let captcha = app.call("POST", "/v1/captchas", None, None).await;
     let id = captcha.body["captcha_id"].as_str().unwrap().to_owned();
     let answer = shared::usecases::recovery::sandbox_captcha_answer(&app.state().services, &id).await.unwrap().unwrap();
@@ -110,12 +110,22 @@ async fn start(app: &TestApp, source: &str, path: &str, mut body: Value) -> Dura
     body["captcha_answer"] = json!(answer);
     let (reply, took) = app.timed_call_from(source, "POST", path, body).await;
     assert_eq!(reply.status, 202, "{:?}", reply.body);
+    (took, reply.body)
+}
+
+/// A wrong code for a reset, timed (refused alike whether or not the reset matched).
+async fn wrong_code(app: &TestApp, source: &str, reset: &Value) -> Duration {
+    let path = format!("/v1/password-resets/{}/complete", reset["reset_id"].as_str().unwrap());
+    let body = json!({"code": "000000", "new_password": "Fresh-Pass-2026!"});
+    let (reply, took) = app.timed_call_from(source, "POST", &path, body).await;
+    assert_eq!(reply.status, 400, "{:?}", reply.body);
     took
 }
 
 /// REC-4: the password-reset start and the account-lookup start (by phone) for an account that
 /// exists and for one that does not, interleaved (which goes first alternates), each request from
-/// its own source address so that every matching one really sends its code.
+/// its own source address so that every matching one really sends its code; and a wrong code for
+/// each reset.
 async fn recovery(app: &TestApp) {
     let runs = std::env::var("RECOVERY_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(RECOVERY_RUNS);
     let mut accounts = vec![];
@@ -128,19 +138,23 @@ async fn recovery(app: &TestApp) {
     let sms = app.state().services.sandbox_sms().unwrap();
     let sent_before = sms.messages(None).len();
     let (mut reset, mut lookup) = (Pair::new("password-reset"), Pair::new("account-lookup"));
+    let mut wrong = Pair::new("wrong reset code");
     for i in 0..runs {
         let source = format!("10.{}.{}.{}", 1 + i / 65536, (i / 256) % 256, i % 256);
         let (username, phone) = &accounts[i % accounts.len()];
         let resets = [json!({"account": username}), json!({"account": unique_username()})];
         let lookups = [json!({"by": "phone", "phone": phone}), json!({"by": "phone", "phone": unique_phone()})];
         for which in [i % 2, 1 - i % 2] {
-            let took = start(app, &source, "/v1/password-resets", resets[which].clone()).await;
+            let (took, started) = start(app, &source, "/v1/password-resets", resets[which].clone()).await;
+            let refused = wrong_code(app, &source, &started).await;
             if which == 0 {
-                reset.matching.push(took)
+                reset.matching.push(took);
+                wrong.matching.push(refused);
             } else {
-                reset.none.push(took)
+                reset.none.push(took);
+                wrong.none.push(refused);
             }
-            let took = start(app, &source, "/v1/account-lookups", lookups[which].clone()).await;
+            let (took, _) = start(app, &source, "/v1/account-lookups", lookups[which].clone()).await;
             if which == 0 {
                 lookup.matching.push(took)
             } else {
@@ -156,6 +170,7 @@ async fn recovery(app: &TestApp) {
     );
     reset.print();
     lookup.print();
+    wrong.print();
 }
 
 /// This process's CPU time so far (user and system, every thread).
@@ -298,6 +313,11 @@ async fn revocations(app: &TestApp) {
 
 #[tokio::main]
 async fn main() {
+    // `BENCH_ONLY=recovery`: the recovery figures alone.
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("recovery") {
+        recovery(&spawn_app().await).await;
+        return;
+    }
     // First, on tables of its own: moto copies a table for every transaction, so its answers
     // slow down as the tables fill.
     sign_in_cpu(&spawn_isolated_app().await).await;
