@@ -253,3 +253,20 @@ async fn a_start_delivered_twice_to_the_recovery_worker_sends_one_code() {
         .await;
     assert_eq!(done.status, 200, "{:?}", done.body);
 }
+
+#[tokio::test]
+async fn a_start_the_worker_takes_up_after_its_fifteen_minutes_sends_nothing() {
+    // REC-1: a start lives 15 minutes; a code for one that is over would be of no use.
+    let app = spawn_app().await;
+    let (username, phone, _) = app.signed_in_user().await;
+    app.clock.advance(Duration::seconds(61));
+    let solved = captcha(&app).await;
+    let (reply, _) =
+        answer_alone(&app, solved, "198.51.100.10", "/v1/password-resets", json!({"account": username})).await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    let sms = app.state().services.sandbox_sms().unwrap();
+    let before = sms.messages(Some(&phone)).len();
+    app.clock.advance(Duration::minutes(16));
+    app.gateway.drain_all().await.unwrap();
+    assert_eq!(sms.messages(Some(&phone)).len(), before);
+}
