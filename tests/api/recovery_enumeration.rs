@@ -5,6 +5,7 @@
 use api_tests::*;
 use chrono::Duration;
 use serde_json::{json, Value};
+use shared::domain::code as code_rules;
 use shared::usecases::recovery::sandbox_captcha_answer;
 use std::collections::BTreeSet;
 
@@ -269,4 +270,68 @@ async fn a_start_the_worker_takes_up_after_its_fifteen_minutes_sends_nothing() {
     app.clock.advance(Duration::minutes(16));
     app.gateway.drain_all().await.unwrap();
     assert_eq!(sms.messages(Some(&phone)).len(), before);
+}
+
+#[tokio::test]
+async fn a_start_spends_the_callers_send_budget_alike_for_an_account_and_for_nobody() {
+    // REC-4: where nothing matched, the decoy counts the caller's send as the code would have, so
+    // the caller's daily budget of sends (shared with every other code) shows nothing either.
+    let app = spawn_app().await;
+    let (username, _, _) = app.signed_in_user().await;
+    app.clock.advance(Duration::seconds(61));
+    let mut outcomes = vec![];
+    for (source, account) in [("198.51.100.21", username.clone()), ("198.51.100.22", unique_username())] {
+        let send = |phone: String| {
+            let body = bytes::Bytes::from(json!({"phone": phone, "purpose": "register"}).to_string());
+            let app = &app;
+            async move { app.call_from(source, "POST", "/v1/sms-codes", None, body).await.status }
+        };
+        for _ in 0..code_rules::SOURCE_DAILY_CAP - 2 {
+            assert_eq!(send(unique_phone()).await, 202);
+        }
+        let (id, answer) = captcha(&app).await;
+        let body = json!({"account": account, "captcha_id": id, "captcha_answer": answer});
+        let started =
+            app.call_from(source, "POST", "/v1/password-resets", None, bytes::Bytes::from(body.to_string())).await;
+        assert_eq!(started.status, 202, "{:?}", started.body);
+        outcomes.push([send(unique_phone()).await, send(unique_phone()).await]);
+    }
+    assert_eq!(outcomes[0], [202, 429], "the matching start used one send of the budget");
+    assert_eq!(outcomes[0], outcomes[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_delivered_twice_at_once_still_sends_the_code_the_flow_knows() {
+    // REC-1: two deliveries of one start at the same time: one's send is refused by the phone's
+    // spacing because the other's came first; the flow ends with the code that was sent, and that
+    // one code arrives. (`settle` also covers the refused one storing first, which this
+    // interleaving does not force.)
+    let app = spawn_app().await;
+    let (username, phone, _) = app.signed_in_user().await;
+    let sms = app.state().services.sandbox_sms().unwrap();
+    let worker = functions::registry::worker_handler("resolve_recoveries").unwrap();
+    for round in 0..3 {
+        app.clock.advance(Duration::seconds(61));
+        let solved = captcha(&app).await;
+        let source = format!("198.51.100.{}", 30 + round);
+        let (reply, _) = answer_alone(&app, solved, &source, "/v1/password-resets", json!({"account": username})).await;
+        let id = reply.body["reset_id"].as_str().unwrap().to_owned();
+        let message = json!({"kind": "password-reset", "id": id}).to_string();
+        let event = |n: &str| {
+            let mut event = functions::registry::SqsEvent::default();
+            let mut record = aws_lambda_events::sqs::SqsMessage::default();
+            record.message_id = Some(n.to_owned());
+            record.body = Some(message.clone());
+            event.records.push(record);
+            event
+        };
+        let before = sms.messages(Some(&phone)).len();
+        let (a, b) = tokio::join!(worker(app.state(), event("a")), worker(app.state(), event("b")));
+        assert!(a.batch_item_failures.is_empty() && b.batch_item_failures.is_empty(), "round {round}");
+        app.gateway.drain_all().await.unwrap();
+        assert_eq!(sms.messages(Some(&phone)).len(), before + 1, "round {round}: one code sent");
+        let body = json!({"code": app.outbox_code(&phone), "new_password": format!("Fresh-Pass-2026-{round}!")});
+        let done = app.call("POST", &format!("/v1/password-resets/{id}/complete"), None, Some(body)).await;
+        assert_eq!(done.status, 200, "round {round}: {:?}", done.body);
+    }
 }

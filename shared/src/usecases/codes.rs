@@ -1,7 +1,8 @@
 //! One mechanism for every verification code, by SMS or email: a CSPRNG code stored only as a
 //! keyed hash, bound to its request, purpose and target; single use; expiring; at most 5 wrong
 //! tries; sends limited per target and per caller. The code is checked inside the write that uses
-//! it.
+//! it. Its text exists only in its message, sealed with the field key (on the outbox queue, and in
+//! a recovery flow until the recovery worker queued it).
 
 use super::deps::{HasAccounts, HasClock, HasCodes, HasKeys, HasOutbox};
 use super::Caller;
@@ -164,14 +165,31 @@ pub(crate) async fn issue_quietly(
 }
 
 /// A code that is never sent and matches nothing, to be tried where nothing matched, so that a
-/// try costs the same work either way [REC-4].
-pub(crate) async fn plant_decoy(deps: &(impl HasClock + HasKeys + HasCodes), purpose: Purpose) -> Result<ChallengeId> {
-    let (new, _) = prepare_code(deps, DECOY_TARGET, purpose, deps.clock().now());
-    deps.codes().plant_decoy(&new).await?;
-    Ok(new.challenge_id)
+/// try costs the same work either way [REC-4]. `counted_for`: the caller whose send budget it uses
+/// as a sent code would (where it stands in for the one code a match would have sent), through
+/// the same transaction, so the budget left shows nothing either; a budget spent means no decoy,
+/// as it means no code. Its target is its own (a fresh counter), so only the caller's budget
+/// applies, never a target's spacing.
+pub(crate) async fn plant_decoy(
+    deps: &(impl HasClock + HasKeys + HasCodes),
+    purpose: Purpose,
+    counted_for: Option<&Caller>,
+) -> Result<Option<ChallengeId>> {
+    let now = deps.clock().now();
+    let target = format!("{DECOY_TARGET}-{}", ChallengeId::generate());
+    let (new, _) = prepare_code(deps, &target, purpose, now);
+    match counted_for {
+        None => deps.codes().plant_decoy(&new).await?,
+        Some(caller) => match issue(deps, &new, caller, now).await {
+            Ok(_) => {}
+            Err(Error::RateLimited { .. }) => return Ok(None),
+            Err(other) => return Err(other),
+        },
+    }
+    Ok(Some(new.challenge_id))
 }
 
-/// The target of decoy codes (no keyed hash is ever this).
+/// What decoy codes' targets begin with (no keyed hash does).
 pub(crate) const DECOY_TARGET: &str = "decoy";
 
 /// Sends a code to an email address.

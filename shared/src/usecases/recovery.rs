@@ -371,6 +371,8 @@ async fn queue_start<F: Flow>(deps: &(impl HasFlows + HasRecoveryQueue), flow: F
 trait Resolvable: Flow {
     fn resolution(&self) -> &Resolution;
     fn resolution_mut(&mut self) -> &mut Resolution;
+    /// Whether its resolution sent a code.
+    fn sent_a_code(&self) -> bool;
 }
 
 impl Resolvable for PasswordReset {
@@ -379,6 +381,9 @@ impl Resolvable for PasswordReset {
     }
     fn resolution_mut(&mut self) -> &mut Resolution {
         &mut self.resolution
+    }
+    fn sent_a_code(&self) -> bool {
+        self.target.is_some()
     }
 }
 
@@ -389,13 +394,18 @@ impl Resolvable for AccountLookup {
     fn resolution_mut(&mut self) -> &mut Resolution {
         &mut self.resolution
     }
+    fn sent_a_code(&self) -> bool {
+        !self.phones.is_empty()
+    }
 }
 
 /// The recovery worker's use case: resolves a start after its answer - finds what matched,
 /// issues the codes (quietly: a limit reached means no code), plants a decoy where a try could
-/// find nothing, stores all that in the flow, then queues the messages. A start delivered twice
-/// is resolved once: the second delivery finds it resolved and queues what is still outgoing
-/// (the delivery worker sends each message once). A start past its expiry sends nothing.
+/// find nothing, stores all that in the flow, then queues the messages. A delivery that finds the
+/// start resolved queues what is still outgoing (the delivery worker sends each message once). A
+/// delivery that failed between issuing and storing leaves its codes unsent and counted; the
+/// redelivery (after the queue's visibility timeout, longer than the phone's send spacing)
+/// issues afresh. A start past its expiry sends nothing.
 pub async fn resolve(
     deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasKyc + HasResources + HasOutbox + HasFlows),
     start: &DueFlow,
@@ -452,9 +462,10 @@ async fn resolve_reset(
             });
         }
     }
+    // Where no code was sent, a decoy counts the caller's send as the code would have.
     let decoy = match target {
         Some(_) => None,
-        None => Some(codes::plant_decoy(deps, Purpose::PasswordReset).await?),
+        None => codes::plant_decoy(deps, Purpose::PasswordReset, Some(&request.caller())).await?,
     };
     let resolution = Resolution { pending: None, outgoing, decoy };
     settle(deps, current, |flow: &mut PasswordReset| {
@@ -491,8 +502,10 @@ async fn resolve_lookup(
             phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts });
         }
     }
-    // Whatever matched, a try may name a phone that did not.
-    let decoy = Some(codes::plant_decoy(deps, Purpose::AccountLookup).await?);
+    // Whatever matched, a try may name a phone that did not; where no code was sent, the decoy
+    // counts the caller's send as one code would have.
+    let counted_for = phones.is_empty().then(|| request.caller());
+    let decoy = codes::plant_decoy(deps, Purpose::AccountLookup, counted_for.as_ref()).await?;
     let resolution = Resolution { pending: None, outgoing, decoy };
     settle(deps, current, |flow: &mut AccountLookup| {
         flow.phones = phones.clone();
@@ -502,6 +515,9 @@ async fn resolve_lookup(
 }
 
 /// Stores a resolution (again on the latest flow if a try came first), then queues its messages.
+/// If another delivery of the start resolved it meanwhile, that one stands - unless it sent
+/// nothing and this one did (its sends were refused because this one's came first): then this one
+/// replaces it, so the code that was sent is the one the flow knows.
 async fn settle<F: Resolvable>(
     deps: &(impl HasOutbox + HasFlows),
     mut current: Versioned<F>,
@@ -515,8 +531,7 @@ async fn settle<F: Resolvable>(
             return send_outgoing(deps, Versioned { version: current.version + 1, flow: next, id: current.id }).await;
         }
         current = store.load(&current.id).await?.ok_or(Error::CodeNotFound)?;
-        if current.flow.resolution().pending.is_none() {
-            // Another delivery resolved it; it queues the messages.
+        if current.flow.resolution().pending.is_none() && (current.flow.sent_a_code() || !next.sent_a_code()) {
             return Ok(());
         }
     }
