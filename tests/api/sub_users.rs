@@ -254,3 +254,39 @@ async fn fifty_wrong_passwords_at_once_for_a_sub_user_are_limited_like_a_main_si
     assert_eq!(checked, 5, "five wrong passwords are checked, the others refused before the check");
     assert!(replies.iter().all(|r| ["INVALID_CREDENTIALS", "SIGN_IN_LOCKED", "CAPTCHA_REQUIRED"].contains(&r.code())));
 }
+
+#[tokio::test]
+async fn a_sub_user_created_while_2fa_is_switched_on_is_not_left_without_it() {
+    // LOGIN-5: the creation copies the rule it read into the credential; if the rule is switched
+    // between that read and the creation's write, the write is refused (and the use case reads
+    // the rule again), so the switch, which updates the sub-users listed, misses none.
+    use shared::domain::ids::AccountId;
+    use shared::domain::redacted::Redacted;
+    use shared::ports::{CreateSubUserOutcome, NewSubUser};
+    use shared::usecases::deps::HasSubUsers;
+    let app = spawn_app().await;
+    let (token, main) = main_account(&app).await;
+    assert_eq!(create(&app, &token, "finance").await.status, 201);
+    let store = app.state().services.sub_users();
+    let read_before = store.directory(&AccountId::from_raw(&main)).await.unwrap().require_mfa;
+    assert!(!read_before);
+    // The switch lands between the read and the write.
+    let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"require_mfa": true}))).await;
+    assert_eq!(set.body["require_mfa"], true, "{:?}", set.body);
+    let late = NewSubUser {
+        main: AccountId::from_raw(&main),
+        sub_user_id: AccountId::generate(),
+        username: "audit".into(),
+        display_name: None,
+        password_hash: Redacted::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into()),
+        console_access: true,
+        created_at: app.clock_now(),
+        idle_timeout_secs: 3600,
+        require_mfa: read_before,
+    };
+    assert_eq!(store.create(&late, 100).await.unwrap(), CreateSubUserOutcome::RuleChanged);
+    // Through the API the creation reads the rule again: the new sub-user must bind a device.
+    assert_eq!(create(&app, &token, "audit").await.status, 201);
+    let pending = sub_sign_in(&app, &main, "audit", SUB_PASSWORD).await;
+    assert_eq!(pending.body["mfa_binding_required"], true, "{:?}", pending.body);
+}

@@ -40,6 +40,8 @@ pub enum CreateSubUserOutcome {
     LimitReached,
     /// The main account was deleted meanwhile.
     MainAccountGone,
+    /// The sub-users' 2FA rule changed since it was read (read it again and retry).
+    RuleChanged,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -53,9 +53,8 @@ pub async fn create_sub_user(
     if display_name.as_ref().is_some_and(|d| d.chars().count() > MAX_DISPLAY_NAME) {
         return Err(Error::invalid("display_name", format!("at most {MAX_DISPLAY_NAME} characters")));
     }
-    let directory = deps.sub_users().directory(&principal.account_id).await?;
     let now = deps.clock().now();
-    let sub_user = NewSubUser {
+    let mut sub_user = NewSubUser {
         main: principal.account_id.clone(),
         sub_user_id: AccountId::generate(),
         username: username.clone(),
@@ -64,9 +63,19 @@ pub async fn create_sub_user(
         console_access: request.console_access,
         created_at: now,
         idle_timeout_secs: record.idle_timeout_secs,
-        require_mfa: directory.require_mfa,
+        require_mfa: false,
     };
-    match deps.sub_users().create(&sub_user, MAX_SUB_USERS).await? {
+    // The credential copies the sub-users' 2FA rule; a rule switched meanwhile refuses the
+    // creation, which then reads it again.
+    let mut outcome = CreateSubUserOutcome::RuleChanged;
+    for _ in 0..3 {
+        sub_user.require_mfa = deps.sub_users().directory(&principal.account_id).await?.require_mfa;
+        outcome = deps.sub_users().create(&sub_user, MAX_SUB_USERS).await?;
+        if outcome != CreateSubUserOutcome::RuleChanged {
+            break;
+        }
+    }
+    match outcome {
         CreateSubUserOutcome::Created => Ok(SubUser {
             sub_user_id: sub_user.sub_user_id,
             username,
@@ -79,6 +88,7 @@ pub async fn create_sub_user(
         CreateSubUserOutcome::NameTaken => Err(Error::SubUserNameTaken),
         CreateSubUserOutcome::LimitReached => Err(Error::SubUserLimit),
         CreateSubUserOutcome::MainAccountGone => Err(Error::Unauthenticated),
+        CreateSubUserOutcome::RuleChanged => Err(Error::internal("create sub-user", "the 2FA rule kept changing")),
     }
 }
 

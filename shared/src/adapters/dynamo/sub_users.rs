@@ -11,7 +11,9 @@ use crate::domain::sub_user::SubUser;
 use crate::error::{Error, Result};
 use crate::ports::{AliasOutcome, CreateSubUserOutcome, NewSubUser, SubUserChange, SubUserDirectory, SubUserStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -147,17 +149,26 @@ impl SubUserStore for DynamoStore {
             .build()
             .map_err(fault("build sub-user directory"))?;
         self.send_update(directory, "make the sub-user directory").await?;
+        // Under the cap, and only while the 2FA rule is the one the credential copies (a rule
+        // switched on meanwhile must not miss this sub-user: its switch updates the listed ones).
+        let same_rule = if u.require_mfa {
+            "require_mfa = :mfa"
+        } else {
+            "(attribute_not_exists(require_mfa) OR require_mfa = :mfa)"
+        };
         let list = Update::builder()
             .table_name(&self.tables.accounts)
             .key("pk", s(keys::sub_users(&u.main)))
             .update_expression("SET #users.#id = :name ADD #count :one")
-            .condition_expression("attribute_not_exists(#count) OR #count < :cap")
+            .condition_expression(format!("(attribute_not_exists(#count) OR #count < :cap) AND {same_rule}"))
             .expression_attribute_names("#users", "users")
             .expression_attribute_names("#count", "count")
             .expression_attribute_names("#id", u.sub_user_id.as_str())
             .expression_attribute_values(":name", s(&u.username))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":cap", n(cap.into()))
+            .expression_attribute_values(":mfa", AttributeValue::Bool(u.require_mfa))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(fault("build count sub-user"))?;
         // Only while the main account is live (not deleted, not a deactivated passport account).
@@ -176,10 +187,13 @@ impl SubUserStore for DynamoStore {
         let Some(reasons) = self.transact_retrying(items, "create sub-user").await? else {
             return Ok(CreateSubUserOutcome::Created);
         };
+        let rule_then = |item: &Item| item.get("require_mfa").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false);
         Ok(if failed_at(&reasons, 2) {
             CreateSubUserOutcome::MainAccountGone
         } else if failed_at(&reasons, 0) {
             CreateSubUserOutcome::NameTaken
+        } else if reasons.get(1).cloned().flatten().flatten().is_some_and(|old| rule_then(&old) != u.require_mfa) {
+            CreateSubUserOutcome::RuleChanged
         } else {
             CreateSubUserOutcome::LimitReached
         })
