@@ -290,3 +290,37 @@ async fn a_sub_user_created_while_2fa_is_switched_on_is_not_left_without_it() {
     let pending = sub_sign_in(&app, &main, "audit", SUB_PASSWORD).await;
     assert_eq!(pending.body["mfa_binding_required"], true, "{:?}", pending.body);
 }
+
+#[tokio::test]
+async fn a_sub_user_with_a_device_passes_it_before_changing_its_password() {
+    // LOGIN-5, MFA-2: a sub-user has no phone; once it has a virtual MFA device (here bound at
+    // sign-in because the main account requires 2FA), its own sensitive operations need it.
+    let app = spawn_app().await;
+    let (token, main) = main_account(&app).await;
+    assert_eq!(create(&app, &token, "finance").await.status, 201);
+    let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"require_mfa": true}))).await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    let pending = sub_sign_in(&app, &main, "finance", SUB_PASSWORD).await;
+    let sign_in_id = pending.body["sign_in_id"].clone();
+    let started = app
+        .call("POST", "/v1/sessions/second-factor/totp-binding", None, Some(json!({"sign_in_id": sign_in_id})))
+        .await;
+    let secret = started.body["secret"].as_str().unwrap().to_owned();
+    let body = json!({
+        "sign_in_id": sign_in_id, "binding_id": started.body["binding_id"],
+        "first_code": totp_code(&app, &secret, -1), "second_code": totp_code(&app, &secret, 0),
+    });
+    let sub =
+        token_of(&app.call("POST", "/v1/sessions/second-factor/totp-binding/confirmation", None, Some(body)).await);
+
+    let change = json!({"current_password": SUB_PASSWORD, "new_password": "Brighter-Lantern-84"});
+    let refused = app.call("PUT", "/v1/accounts/me/password", Some(&sub), Some(change.clone())).await;
+    assert_eq!((refused.status, refused.code()), (403, "STEP_UP_REQUIRED"), "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["details"]["factors"], json!(["totp", "recovery_code"]));
+    app.clock.advance(Duration::seconds(30));
+    let step_up = json!({"factor": "totp", "code": totp_code(&app, &secret, 0)});
+    assert_eq!(app.call("POST", "/v1/step-up", Some(&sub), Some(step_up)).await.status, 201);
+    let changed = app.call("PUT", "/v1/accounts/me/password", Some(&sub), Some(change)).await;
+    assert_eq!(changed.status, 200, "{:?}", changed.body);
+    assert_eq!(sub_sign_in(&app, &main, "finance", "Brighter-Lantern-84").await.body["second_factor_required"], true);
+}
