@@ -979,6 +979,7 @@ const SUB_USER_DOCS: &[Doc] = &[
         success: NO_CONTENT,
     },
     Doc { binary: "delete_sub_user", request: None, example: None, success: NO_CONTENT },
+    Doc { binary: "remove_sub_user_mfa_device", request: None, example: None, success: NO_CONTENT },
     Doc {
         binary: "sub_user_sign_in",
         request: Some(body::<sub_users::sign_in::SubUserSignInBody>),

@@ -258,6 +258,8 @@ lambdas! {
         routes: [PUT "/v1/sub-users/{sub_user_id}/status"];
     reset_sub_user_password => sub_users::manage::password, data_key: false,
         routes: [PUT "/v1/sub-users/{sub_user_id}/password"];
+    remove_sub_user_mfa_device => sub_users::manage::remove_mfa_device, data_key: false,
+        routes: [DELETE "/v1/sub-users/{sub_user_id}/mfa-device"];
     delete_sub_user => sub_users::manage::delete, data_key: false, routes: [DELETE "/v1/sub-users/{sub_user_id}"];
     sub_user_sign_in => sub_users::sign_in::sign_in, data_key: false, routes: [POST "/v1/sub-user-sessions"];
     start_sign_in_totp_binding => sub_users::sign_in::start_binding, data_key: true,

@@ -324,3 +324,56 @@ async fn a_sub_user_with_a_device_passes_it_before_changing_its_password() {
     assert_eq!(changed.status, 200, "{:?}", changed.body);
     assert_eq!(sub_sign_in(&app, &main, "finance", "Brighter-Lantern-84").await.body["second_factor_required"], true);
 }
+
+#[tokio::test]
+async fn the_main_account_removes_a_sub_users_lost_device_and_it_binds_a_new_one() {
+    // LOGIN-5, MFA-5: a sub-user that lost its device asks its main account, which removes it
+    // (under operation protection); its sessions end, and with 2FA required it binds a new
+    // device at its next sign-in. A sub-user without a device has none to remove.
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let main =
+        app.call("GET", "/v1/accounts/me", Some(&token), None).await.body["account_id"].as_str().unwrap().to_owned();
+    let id = create(&app, &token, "finance").await.body["sub_user_id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/sub-users/{id}/mfa-device");
+    let none = app.call("DELETE", &path, Some(&token), None).await;
+    assert_eq!((none.status, none.code()), (409, "TOTP_NOT_BOUND"), "{:?}", none.body);
+    let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"require_mfa": true}))).await;
+    assert_eq!(set.status, 200);
+    let bind = || async {
+        let pending = sub_sign_in(&app, &main, "finance", SUB_PASSWORD).await;
+        assert_eq!(pending.body["mfa_binding_required"], true, "{:?}", pending.body);
+        let sign_in_id = pending.body["sign_in_id"].clone();
+        let started = app
+            .call("POST", "/v1/sessions/second-factor/totp-binding", None, Some(json!({"sign_in_id": sign_in_id})))
+            .await;
+        let secret = started.body["secret"].as_str().unwrap().to_owned();
+        let body = json!({
+            "sign_in_id": sign_in_id, "binding_id": started.body["binding_id"],
+            "first_code": totp_code(&app, &secret, -1), "second_code": totp_code(&app, &secret, 0),
+        });
+        let bound = app.call("POST", "/v1/sessions/second-factor/totp-binding/confirmation", None, Some(body)).await;
+        assert_eq!(bound.status, 201, "{:?}", bound.body);
+        token_of(&bound)
+    };
+    let sub = bind().await;
+    let listed = app.call("GET", "/v1/sub-users", Some(&token), None).await;
+    assert_eq!(listed.body["sub_users"][0]["mfa_bound"], true, "{:?}", listed.body);
+
+    // Past the step-up's time the main account is asked for a fresh one.
+    app.clock.advance(Duration::minutes(20));
+    let unprotected = app.call("DELETE", &path, Some(&token), None).await;
+    assert_eq!((unprotected.status, unprotected.code()), (403, "STEP_UP_REQUIRED"), "{:?}", unprotected.body);
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let foreign = app.call("DELETE", "/v1/sub-users/0123456789abcdef/mfa-device", Some(&token), None).await;
+    assert_eq!(foreign.status, 404, "{:?}", foreign.body);
+    let removed = app.call("DELETE", &path, Some(&token), None).await;
+    assert_eq!(removed.status, 204, "{:?}", removed.body);
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&sub), None).await.status, 401, "its sessions ended");
+    let listed = app.call("GET", "/v1/sub-users", Some(&token), None).await;
+    assert_eq!(listed.body["sub_users"][0]["mfa_bound"], false, "{:?}", listed.body);
+    app.clock.advance(Duration::seconds(30));
+    let again = bind().await;
+    assert_eq!(app.call("GET", "/v1/sessions", Some(&again), None).await.status, 200, "a new device, a new session");
+}

@@ -123,6 +123,11 @@ pub async fn password(
     Ok(no_content())
 }
 
+pub async fn remove_mfa_device(state: &AppState, Authed(principal): Authed, SubUserId(id): SubUserId) -> ApiResult {
+    act_on_sub_user(&state.services, &principal, &id, SubUserAction::RemoveMfaDevice).await?;
+    Ok(no_content())
+}
+
 pub async fn delete(state: &AppState, Authed(principal): Authed, SubUserId(id): SubUserId) -> ApiResult {
     act_on_sub_user(&state.services, &principal, &id, SubUserAction::Delete).await?;
     Ok(no_content())

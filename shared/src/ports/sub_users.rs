@@ -60,6 +60,9 @@ pub enum SubUserChange {
     Enabled(bool),
     /// A new password set by the main account: its sessions end at once.
     Password(Redacted<String>),
+    /// Its virtual MFA device (and recovery codes) removed, for one it lost: its sessions end at
+    /// once. No change (`false`) when it has none.
+    RemoveMfaDevice,
 }
 
 #[async_trait]

@@ -119,10 +119,13 @@ pub enum SubUserAction {
     ResetPassword(Password),
     /// Gone, with its sessions.
     Delete,
+    /// Its virtual MFA device removed (it lost it); its sessions end at once. With the 2FA rule
+    /// on, it binds a new one at its next sign-in.
+    RemoveMfaDevice,
 }
 
-/// Disables, enables, resets the password of, or deletes a sub-user (a reset and a deletion
-/// under operation protection).
+/// Disables, enables, resets the password of, removes the MFA device of, or deletes a sub-user
+/// (all but disabling under operation protection).
 pub async fn act_on_sub_user(
     deps: &(impl HasClock + HasSecurity + HasSubUsers),
     principal: &Principal,
@@ -150,6 +153,13 @@ pub async fn act_on_sub_user(
         SubUserAction::Delete => {
             require_step_up(deps, principal, &record)?;
             deps.sub_users().delete(main, &name, sub_user_id).await?
+        }
+        SubUserAction::RemoveMfaDevice => {
+            require_step_up(deps, principal, &record)?;
+            if !deps.sub_users().change(main, &name, sub_user_id, SubUserChange::RemoveMfaDevice).await? {
+                return Err(Error::TotpNotBound);
+            }
+            true
         }
     };
     if done {

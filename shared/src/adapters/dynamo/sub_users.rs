@@ -245,6 +245,10 @@ impl SubUserStore for DynamoStore {
             SubUserChange::Password(hash) => builder
                 .update_expression("SET password_hash = :hash ADD session_generation :one")
                 .expression_attribute_values(":hash", s(hash.expose())),
+            SubUserChange::RemoveMfaDevice => builder
+                .update_expression("REMOVE totp SET recovery_codes = :none ADD session_generation :one")
+                .condition_expression("account_id = :id AND attribute_exists(totp)")
+                .expression_attribute_values(":none", AttributeValue::M(HashMap::new())),
         }
         .build()
         .map_err(fault("build change sub-user"))?;
