@@ -323,6 +323,8 @@ async fn a_sub_user_with_a_device_passes_it_before_changing_its_password() {
     let changed = app.call("PUT", "/v1/accounts/me/password", Some(&sub), Some(change)).await;
     assert_eq!(changed.status, 200, "{:?}", changed.body);
     assert_eq!(sub_sign_in(&app, &main, "finance", "Brighter-Lantern-84").await.body["second_factor_required"], true);
+    let security = app.call("GET", "/v1/security", Some(&sub), None).await;
+    assert_eq!(security.body["operation_protection"], true, "{:?}", security.body);
 }
 
 #[tokio::test]
@@ -366,11 +368,18 @@ async fn the_main_account_removes_a_sub_users_lost_device_and_it_binds_a_new_one
     let unprotected = app.call("DELETE", &path, Some(&token), None).await;
     assert_eq!((unprotected.status, unprotected.code()), (403, "STEP_UP_REQUIRED"), "{:?}", unprotected.body);
     assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    // Whoever holds the lost device and the password has a sign-in waiting for its code.
+    let waiting = sub_sign_in(&app, &main, "finance", SUB_PASSWORD).await;
+    assert_eq!(waiting.body["second_factor_required"], true, "{:?}", waiting.body);
     let foreign = app.call("DELETE", "/v1/sub-users/0123456789abcdef/mfa-device", Some(&token), None).await;
     assert_eq!(foreign.status, 404, "{:?}", foreign.body);
     let removed = app.call("DELETE", &path, Some(&token), None).await;
     assert_eq!(removed.status, 204, "{:?}", removed.body);
     assert_eq!(app.call("GET", "/v1/sessions", Some(&sub), None).await.status, 401, "its sessions ended");
+    // That waiting sign-in ended with them: it cannot bind a device of its own now.
+    let stale = json!({"sign_in_id": waiting.body["sign_in_id"]});
+    let refused = app.call("POST", "/v1/sessions/second-factor/totp-binding", None, Some(stale)).await;
+    assert_eq!(refused.code(), "SIGN_IN_FLOW_INVALID", "{:?}", refused.body);
     let listed = app.call("GET", "/v1/sub-users", Some(&token), None).await;
     assert_eq!(listed.body["sub_users"][0]["mfa_bound"], false, "{:?}", listed.body);
     app.clock.advance(Duration::seconds(30));

@@ -250,13 +250,18 @@ pub(crate) async fn record_of(deps: &impl super::deps::HasSecurity, principal: &
     Ok(record)
 }
 
+/// Whether operation protection is on [MFA-2]. A sub-user has no phone (so no protection by
+/// SMS): its protection is its virtual MFA device, once it has one [LOGIN-5].
+pub(crate) fn operation_protected(principal: &Principal, record: &SecurityRecord) -> bool {
+    let sub_user_device = principal.credential.main_account().is_some() && record.totp_bound();
+    record.operation_protection || sub_user_device
+}
+
 /// Operation protection [MFA-2]: a sensitive operation needs a step-up on this session that has
-/// not expired, when protection is on. A sub-user has no phone (so no protection by SMS): its
-/// protection is its virtual MFA device, once it has one [LOGIN-5].
+/// not expired, when protection is on.
 pub(crate) fn require_step_up(deps: &impl HasClock, principal: &Principal, record: &SecurityRecord) -> Result<()> {
     let fresh = principal.step_up_until.is_some_and(|until| until > deps.clock().now());
-    let sub_user_device = principal.credential.main_account().is_some() && record.totp_bound();
-    if (record.operation_protection || sub_user_device) && !fresh {
+    if operation_protected(principal, record) && !fresh {
         return Err(Error::StepUpRequired { factors: record.operation_factors.passing(record.totp_bound()) });
     }
     Ok(())

@@ -45,7 +45,7 @@ pub async fn read_security(deps: &impl HasSecurity, principal: &Principal) -> Re
     let bound = r.totp_bound();
     Ok(SecurityView {
         login_protection: r.login_protection,
-        operation_protection: r.operation_protection,
+        operation_protection: factors::operation_protected(principal, &r),
         login_factors: r.login_factors.list(),
         operation_factors: r.operation_factors.list(),
         idle_timeout_minutes: r.idle_timeout_secs / 60,

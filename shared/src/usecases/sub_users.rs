@@ -231,6 +231,11 @@ async fn awaiting_binding(
     let CredentialRef::SubUser(_, name) = &current.flow.credential else { return Err(Error::SignInFlowInvalid) };
     let name = name.clone();
     let record = deps.security().security(&current.flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
+    if record.session_generation != current.flow.session_generation {
+        // Its sessions were ended since the password passed (a password reset, a lost device
+        // removed by the main account): this sign-in is over too.
+        return Err(Error::SignInFlowInvalid);
+    }
     if record.totp_bound() {
         return Err(Error::TotpAlreadyBound);
     }

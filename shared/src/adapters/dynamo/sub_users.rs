@@ -291,11 +291,22 @@ impl SubUserStore for DynamoStore {
             .build()
             .map_err(fault("build require mfa"))?;
         self.send_update(setting, "require sub-user mfa").await?;
-        let values = HashMap::from([
-            (":on".to_owned(), AttributeValue::Bool(require)),
-            (":factors".to_owned(), factors(require)?),
-        ]);
-        self.update_each(main, "SET login_protection = :on, login_factors = :factors", values).await
+        // The rule goes on each listed sub-user, then is read again: if another switch landed
+        // meanwhile (and may have set its rule on them before this one), the rule read wins.
+        let mut rule = require;
+        for _ in 0..3 {
+            let values = HashMap::from([
+                (":on".to_owned(), AttributeValue::Bool(rule)),
+                (":factors".to_owned(), factors(rule)?),
+            ]);
+            self.update_each(main, "SET login_protection = :on, login_factors = :factors", values).await?;
+            let now = self.directory(main).await?.require_mfa;
+            if now == rule {
+                return Ok(());
+            }
+            rule = now;
+        }
+        Err(crate::Error::internal("require sub-user mfa", "the rule kept changing"))
     }
 
     async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<AliasOutcome> {
