@@ -36,6 +36,24 @@ fn error(r: &Reply) -> (u16, Value, Value) {
     (r.status, r.body["error"]["code"].clone(), r.body["error"]["message"].clone())
 }
 
+/// A sub-user that must pass a device signs in, binds one and gets its session: (token, secret).
+async fn bind_at_sign_in(app: &TestApp, main: &str, username: &str) -> (String, String) {
+    let pending = sub_sign_in(app, main, username, SUB_PASSWORD).await;
+    assert_eq!(pending.body["mfa_binding_required"], true, "{:?}", pending.body);
+    let sign_in_id = pending.body["sign_in_id"].clone();
+    let started = app
+        .call("POST", "/v1/sessions/second-factor/totp-binding", None, Some(json!({"sign_in_id": sign_in_id})))
+        .await;
+    let secret = started.body["secret"].as_str().unwrap().to_owned();
+    let body = json!({
+        "sign_in_id": sign_in_id, "binding_id": started.body["binding_id"],
+        "first_code": totp_code(app, &secret, -1), "second_code": totp_code(app, &secret, 0),
+    });
+    let bound = app.call("POST", "/v1/sessions/second-factor/totp-binding/confirmation", None, Some(body)).await;
+    assert_eq!(bound.status, 201, "{:?}", bound.body);
+    (token_of(&bound), secret)
+}
+
 #[tokio::test]
 async fn a_main_account_creates_lists_and_its_sub_users_sign_in_by_account_id_or_alias() {
     let app = spawn_app().await;
@@ -300,18 +318,7 @@ async fn a_sub_user_with_a_device_passes_it_before_changing_its_password() {
     assert_eq!(create(&app, &token, "finance").await.status, 201);
     let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"require_mfa": true}))).await;
     assert_eq!(set.status, 200, "{:?}", set.body);
-    let pending = sub_sign_in(&app, &main, "finance", SUB_PASSWORD).await;
-    let sign_in_id = pending.body["sign_in_id"].clone();
-    let started = app
-        .call("POST", "/v1/sessions/second-factor/totp-binding", None, Some(json!({"sign_in_id": sign_in_id})))
-        .await;
-    let secret = started.body["secret"].as_str().unwrap().to_owned();
-    let body = json!({
-        "sign_in_id": sign_in_id, "binding_id": started.body["binding_id"],
-        "first_code": totp_code(&app, &secret, -1), "second_code": totp_code(&app, &secret, 0),
-    });
-    let sub =
-        token_of(&app.call("POST", "/v1/sessions/second-factor/totp-binding/confirmation", None, Some(body)).await);
+    let (sub, secret) = bind_at_sign_in(&app, &main, "finance").await;
 
     let change = json!({"current_password": SUB_PASSWORD, "new_password": "Brighter-Lantern-84"});
     let refused = app.call("PUT", "/v1/accounts/me/password", Some(&sub), Some(change.clone())).await;
@@ -343,23 +350,7 @@ async fn the_main_account_removes_a_sub_users_lost_device_and_it_binds_a_new_one
     assert_eq!((none.status, none.code()), (409, "TOTP_NOT_BOUND"), "{:?}", none.body);
     let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"require_mfa": true}))).await;
     assert_eq!(set.status, 200);
-    let bind = || async {
-        let pending = sub_sign_in(&app, &main, "finance", SUB_PASSWORD).await;
-        assert_eq!(pending.body["mfa_binding_required"], true, "{:?}", pending.body);
-        let sign_in_id = pending.body["sign_in_id"].clone();
-        let started = app
-            .call("POST", "/v1/sessions/second-factor/totp-binding", None, Some(json!({"sign_in_id": sign_in_id})))
-            .await;
-        let secret = started.body["secret"].as_str().unwrap().to_owned();
-        let body = json!({
-            "sign_in_id": sign_in_id, "binding_id": started.body["binding_id"],
-            "first_code": totp_code(&app, &secret, -1), "second_code": totp_code(&app, &secret, 0),
-        });
-        let bound = app.call("POST", "/v1/sessions/second-factor/totp-binding/confirmation", None, Some(body)).await;
-        assert_eq!(bound.status, 201, "{:?}", bound.body);
-        token_of(&bound)
-    };
-    let sub = bind().await;
+    let (sub, _) = bind_at_sign_in(&app, &main, "finance").await;
     let listed = app.call("GET", "/v1/sub-users", Some(&token), None).await;
     assert_eq!(listed.body["sub_users"][0]["mfa_bound"], true, "{:?}", listed.body);
 
@@ -383,6 +374,6 @@ async fn the_main_account_removes_a_sub_users_lost_device_and_it_binds_a_new_one
     let listed = app.call("GET", "/v1/sub-users", Some(&token), None).await;
     assert_eq!(listed.body["sub_users"][0]["mfa_bound"], false, "{:?}", listed.body);
     app.clock.advance(Duration::seconds(30));
-    let again = bind().await;
+    let (again, _) = bind_at_sign_in(&app, &main, "finance").await;
     assert_eq!(app.call("GET", "/v1/sessions", Some(&again), None).await.status, 200, "a new device, a new session");
 }

@@ -154,7 +154,7 @@ pub async fn start_password_reset(
     caller: &Caller,
 ) -> Result<FlowId> {
     check_captcha(deps, captcha_id, captcha_answer).await?;
-    let request = ResetRequest { account: account.to_owned(), passport, source_ip: caller.source_ip.clone() };
+    let request = StartRequest::new(ResetQuery { account: account.to_owned(), passport }, caller);
     let reset = PasswordReset {
         target: None,
         resolution: Resolution::pending(seal(deps, &request)?),
@@ -268,7 +268,7 @@ pub async fn start_account_lookup(
     caller: &Caller,
 ) -> Result<FlowId> {
     check_captcha(deps, captcha_id, captcha_answer).await?;
-    let request = LookupRequest { query: LookupQuery::of(deps, by), source_ip: caller.source_ip.clone() };
+    let request = StartRequest::new(LookupQuery::of(deps, by), caller);
     let lookup = AccountLookup {
         phones: BTreeMap::new(),
         resolution: Resolution::pending(seal(deps, &request)?),
@@ -322,31 +322,29 @@ pub async fn verify_account_lookup(
 
 // ---- the recovery worker ----------------------------------------------------------------------
 
-/// A password reset's request, sealed in the flow until the worker resolves it.
+/// A start's request, sealed in the flow until the worker resolves it: what to look for, and
+/// the caller's address (its send budget counts the codes).
 #[derive(Debug, Serialize, Deserialize)]
-struct ResetRequest {
+struct StartRequest<Q> {
+    query: Q,
+    source_ip: String,
+}
+
+impl<Q> StartRequest<Q> {
+    fn new(query: Q, caller: &Caller) -> Self {
+        StartRequest { query, source_ip: caller.source_ip.clone() }
+    }
+
+    fn caller(&self) -> Caller {
+        Caller { source_ip: self.source_ip.clone(), user_agent: String::new() }
+    }
+}
+
+/// The account a password reset is for, as it was typed.
+#[derive(Debug, Serialize, Deserialize)]
+struct ResetQuery {
     account: String,
     passport: bool,
-    source_ip: String,
-}
-
-/// An account lookup's request, sealed in the flow until the worker resolves it.
-#[derive(Debug, Serialize, Deserialize)]
-struct LookupRequest {
-    query: LookupQuery,
-    source_ip: String,
-}
-
-impl ResetRequest {
-    fn caller(&self) -> Caller {
-        Caller { source_ip: self.source_ip.clone(), user_agent: String::new() }
-    }
-}
-
-impl LookupRequest {
-    fn caller(&self) -> Caller {
-        Caller { source_ip: self.source_ip.clone(), user_agent: String::new() }
-    }
 }
 
 fn seal(deps: &impl HasKeys, request: &impl Serialize) -> Result<String> {
@@ -444,8 +442,8 @@ async fn resolve_reset(
     id: &FlowId,
 ) -> Result<()> {
     let Some((current, sealed)) = pending::<PasswordReset>(deps, id).await? else { return Ok(()) };
-    let request: ResetRequest = open(deps, &sealed)?;
-    let name = login_name_of(deps, &request.account, request.passport);
+    let request: StartRequest<ResetQuery> = open(deps, &sealed)?;
+    let name = login_name_of(deps, &request.query.account, request.query.passport);
     let mut outgoing = vec![];
     let mut target = None;
     if let Some(credential) = deps.sign_in().credential(&name).await? {
@@ -480,7 +478,7 @@ async fn resolve_lookup(
     id: &FlowId,
 ) -> Result<()> {
     let Some((current, sealed)) = pending::<AccountLookup>(deps, id).await? else { return Ok(()) };
-    let request: LookupRequest = open(deps, &sealed)?;
+    let request: StartRequest<LookupQuery> = open(deps, &sealed)?;
     let mut by_phone: BTreeMap<String, (Phone, Vec<AccountId>)> = BTreeMap::new();
     for id in candidates(deps, &request.query).await? {
         let Some(account) = deps.accounts().account(&id).await? else { continue };
