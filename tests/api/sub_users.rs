@@ -274,24 +274,26 @@ async fn fifty_wrong_passwords_at_once_for_a_sub_user_are_limited_like_a_main_si
 }
 
 #[tokio::test]
-async fn a_sub_user_created_while_2fa_is_switched_on_is_not_left_without_it() {
-    // LOGIN-5: the creation copies the rule it read into the credential; if the rule is switched
-    // between that read and the creation's write, the write is refused (and the use case reads
-    // the rule again), so the switch, which updates the sub-users listed, misses none.
+async fn a_sub_user_created_while_2fa_or_the_idle_timeout_changes_is_not_left_behind() {
+    // LOGIN-5, LOGIN-4: the creation copies the 2FA rule and the main account's idle timeout it
+    // read into the credential; if either changes between that read and the creation's write,
+    // the write is refused (and the use case reads them again), so the change, which updates the
+    // sub-users listed, misses none.
     use shared::domain::ids::AccountId;
+    use shared::domain::login::CredentialRef;
     use shared::domain::redacted::Redacted;
     use shared::ports::{CreateSubUserOutcome, NewSubUser};
     use shared::usecases::deps::HasSubUsers;
     let app = spawn_app().await;
-    let (token, main) = main_account(&app).await;
+    let (username, phone, token) = app.signed_in_user().await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let main =
+        app.call("GET", "/v1/accounts/me", Some(&token), None).await.body["account_id"].as_str().unwrap().to_owned();
     assert_eq!(create(&app, &token, "finance").await.status, 201);
     let store = app.state().services.sub_users();
     let read_before = store.directory(&AccountId::from_raw(&main)).await.unwrap().require_mfa;
     assert!(!read_before);
-    // The switch lands between the read and the write.
-    let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"require_mfa": true}))).await;
-    assert_eq!(set.body["require_mfa"], true, "{:?}", set.body);
-    let late = NewSubUser {
+    let late = |require_mfa: bool| NewSubUser {
         main: AccountId::from_raw(&main),
         sub_user_id: AccountId::generate(),
         username: "audit".into(),
@@ -300,13 +302,26 @@ async fn a_sub_user_created_while_2fa_is_switched_on_is_not_left_without_it() {
         console_access: true,
         created_at: app.clock_now(),
         idle_timeout_secs: 3600,
-        require_mfa: read_before,
+        main_credential: CredentialRef::Cloud(username.to_lowercase()),
+        require_mfa,
     };
-    assert_eq!(store.create(&late, 100).await.unwrap(), CreateSubUserOutcome::RuleChanged);
-    // Through the API the creation reads the rule again: the new sub-user must bind a device.
+    // The 2FA switch lands between the read and the write.
+    let set = app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(json!({"require_mfa": true}))).await;
+    assert_eq!(set.body["require_mfa"], true, "{:?}", set.body);
+    assert_eq!(store.create(&late(read_before), 100).await.unwrap(), CreateSubUserOutcome::RuleChanged);
+    // So does a new idle timeout.
+    let idle = json!({"idle_timeout_minutes": 15});
+    assert_eq!(app.call("PUT", "/v1/security/session-settings", Some(&token), Some(idle)).await.status, 204);
+    assert_eq!(store.create(&late(true), 100).await.unwrap(), CreateSubUserOutcome::RuleChanged);
+    // With what holds now, the same write goes through (the conditions name the right items).
+    let current = NewSubUser { username: "control".into(), idle_timeout_secs: 900, ..late(true) };
+    assert_eq!(store.create(&current, 100).await.unwrap(), CreateSubUserOutcome::Created);
+    // Through the API the creation reads both again: the new sub-user binds a device and keeps
+    // the main account's 15 minutes.
     assert_eq!(create(&app, &token, "audit").await.status, 201);
-    let pending = sub_sign_in(&app, &main, "audit", SUB_PASSWORD).await;
-    assert_eq!(pending.body["mfa_binding_required"], true, "{:?}", pending.body);
+    let (sub, _) = bind_at_sign_in(&app, &main, "audit").await;
+    let security = app.call("GET", "/v1/security", Some(&sub), None).await;
+    assert_eq!(security.body["idle_timeout_minutes"], 15, "{:?}", security.body);
 }
 
 #[tokio::test]

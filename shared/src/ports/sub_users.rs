@@ -28,8 +28,10 @@ pub struct NewSubUser {
     pub password_hash: Redacted<String>,
     pub console_access: bool,
     pub created_at: DateTime<Utc>,
-    /// The main account's, at creation (kept in step with it afterwards).
+    /// The main account's, at creation (kept in step with it afterwards), read from its
+    /// credential (`main_credential`).
     pub idle_timeout_secs: i64,
+    pub main_credential: crate::domain::login::CredentialRef,
     pub require_mfa: bool,
 }
 
@@ -40,7 +42,8 @@ pub enum CreateSubUserOutcome {
     LimitReached,
     /// The main account was deleted meanwhile.
     MainAccountGone,
-    /// The sub-users' 2FA rule changed since it was read (read it again and retry).
+    /// The sub-users' 2FA rule or the main account's idle timeout changed since they were read
+    /// (read them again and retry).
     RuleChanged,
 }
 

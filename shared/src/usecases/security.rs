@@ -286,8 +286,17 @@ pub async fn set_idle_timeout(
     deps.security()
         .change_security(&principal.credential, &principal.account_id, SecurityChange::IdleTimeout { secs })
         .await?;
-    // A main account's idle timeout applies to its sub-users [LOGIN-5].
-    deps.sub_users().set_idle_timeout(&principal.account_id, secs).await?;
+    // A main account's idle timeout applies to its sub-users [LOGIN-5]; read again after, so that
+    // two changes at once leave them with the one the main account kept.
+    let mut applied = secs;
+    for _ in 0..3 {
+        deps.sub_users().set_idle_timeout(&principal.account_id, applied).await?;
+        let kept = record_of(deps, principal).await?.idle_timeout_secs;
+        if kept == applied {
+            break;
+        }
+        applied = kept;
+    }
     deps.sessions().set_idle_timeout(&principal.session_id, &principal.account_id, secs, deps.clock().now()).await
 }
 

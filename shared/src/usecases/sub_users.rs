@@ -45,7 +45,7 @@ pub async fn create_sub_user(
     principal: &Principal,
     request: NewSubUserRequest,
 ) -> Result<SubUser> {
-    let record = record_of(deps, principal).await?;
+    let mut record = record_of(deps, principal).await?;
     require_step_up(deps, principal, &record)?;
     let username = request.username.key();
     check_policy(&request.password, &username).map_err(Error::WeakPassword)?;
@@ -63,12 +63,17 @@ pub async fn create_sub_user(
         console_access: request.console_access,
         created_at: now,
         idle_timeout_secs: record.idle_timeout_secs,
+        main_credential: principal.credential.clone(),
         require_mfa: false,
     };
-    // The credential copies the sub-users' 2FA rule; a rule switched meanwhile refuses the
-    // creation, which then reads it again.
+    // The credential copies the sub-users' 2FA rule and the main account's idle timeout; either
+    // changed meanwhile refuses the creation, which then reads them again.
     let mut outcome = CreateSubUserOutcome::RuleChanged;
-    for _ in 0..3 {
+    for attempt in 0..3 {
+        if attempt > 0 {
+            record = record_of(deps, principal).await?;
+        }
+        sub_user.idle_timeout_secs = record.idle_timeout_secs;
         sub_user.require_mfa = deps.sub_users().directory(&principal.account_id).await?.require_mfa;
         outcome = deps.sub_users().create(&sub_user, MAX_SUB_USERS).await?;
         if outcome != CreateSubUserOutcome::RuleChanged {

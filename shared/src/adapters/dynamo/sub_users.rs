@@ -179,10 +179,20 @@ impl SubUserStore for DynamoStore {
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .build()
             .map_err(fault("build main account live"))?;
+        // Only while the main account's idle timeout is the one copied (a change meanwhile sets it
+        // on the listed sub-users only).
+        let same_timeout = ConditionCheck::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::credential(&u.main_credential)))
+            .condition_expression("idle_timeout_secs = :idle")
+            .expression_attribute_values(":idle", n(u.idle_timeout_secs))
+            .build()
+            .map_err(fault("build main idle timeout"))?;
         let items = vec![
             TransactWriteItem::builder().put(put).build(),
             TransactWriteItem::builder().update(list).build(),
             TransactWriteItem::builder().condition_check(live).build(),
+            TransactWriteItem::builder().condition_check(same_timeout).build(),
         ];
         let Some(reasons) = self.transact_retrying(items, "create sub-user").await? else {
             return Ok(CreateSubUserOutcome::Created);
@@ -192,6 +202,8 @@ impl SubUserStore for DynamoStore {
             CreateSubUserOutcome::MainAccountGone
         } else if failed_at(&reasons, 0) {
             CreateSubUserOutcome::NameTaken
+        } else if failed_at(&reasons, 3) {
+            CreateSubUserOutcome::RuleChanged
         } else if reasons.get(1).cloned().flatten().flatten().is_some_and(|old| rule_then(&old) != u.require_mfa) {
             CreateSubUserOutcome::RuleChanged
         } else {
