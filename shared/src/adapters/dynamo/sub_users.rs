@@ -202,9 +202,9 @@ impl SubUserStore for DynamoStore {
             CreateSubUserOutcome::MainAccountGone
         } else if failed_at(&reasons, 0) {
             CreateSubUserOutcome::NameTaken
-        } else if failed_at(&reasons, 3) {
-            CreateSubUserOutcome::RuleChanged
-        } else if reasons.get(1).cloned().flatten().flatten().is_some_and(|old| rule_then(&old) != u.require_mfa) {
+        } else if failed_at(&reasons, 3)
+            || reasons.get(1).cloned().flatten().flatten().is_some_and(|old| rule_then(&old) != u.require_mfa)
+        {
             CreateSubUserOutcome::RuleChanged
         } else {
             CreateSubUserOutcome::LimitReached
