@@ -98,8 +98,8 @@ enum Claim<'a> {
 }
 
 impl<'a> Claim<'a> {
-    fn of(sent: Option<(&'a ChallengeId, &'a str)>, resolution: &'a Resolution) -> Self {
-        match (sent, &resolution.decoy) {
+    fn of(sent: Option<(&'a ChallengeId, &'a str)>, decoy: Option<&'a ChallengeId>) -> Self {
+        match (sent, decoy) {
             (Some((challenge_id, target)), _) => Claim::Sent(challenge_id, target),
             (None, Some(decoy)) => Claim::Decoy(decoy),
             (None, None) => Claim::Nothing,
@@ -176,8 +176,8 @@ pub async fn complete_password_reset(
     if current.flow.expires_at <= now {
         return Err(Error::CodeNotFound);
     }
-    let (matched, resolution) = (current.flow.target.clone(), current.flow.resolution.clone());
-    let claim = Claim::of(matched.as_ref().map(|t| (&t.challenge_id, t.phone_hash.as_str())), &resolution);
+    let (matched, decoy) = (current.flow.target.clone(), current.flow.resolution.decoy.clone());
+    let claim = Claim::of(matched.as_ref().map(|t| (&t.challenge_id, t.phone_hash.as_str())), decoy.as_ref());
     let (current, proof) = recovery_try(deps, current, claim, Purpose::PasswordReset, code).await?;
     let (Some(target), Some(proof)) = (matched, proof) else { return Err(Error::CodeNotFound) };
     // The password policy is checked only once the code proved the phone [REC-4].
@@ -221,9 +221,7 @@ impl LookupQuery {
             LookupBy::Phone(phone) => LookupQuery::Phone { hash: codes::phone_target(deps, &phone) },
             LookupBy::AccountId(account_id) => LookupQuery::AccountId { account_id },
             LookupBy::Identity { name, document } => LookupQuery::Identity {
-                document_hash: deps
-                    .keys()
-                    .keyed_hash("id-document", &format!("{}:{}", document.kind().as_str(), document.number())),
+                document_hash: super::kyc::document_hash(deps, &document),
                 name: name.expose().to_owned(),
             },
             LookupBy::Resource(kind, value) => LookupQuery::Resource { kind, value },
@@ -299,8 +297,8 @@ pub async fn verify_account_lookup(
         return Err(Error::CodeNotFound);
     }
     let hash = codes::phone_target(deps, phone);
-    let (matched, resolution) = (current.flow.phones.get(&hash).cloned(), current.flow.resolution.clone());
-    let claim = Claim::of(matched.as_ref().map(|m| (&m.challenge_id, hash.as_str())), &resolution);
+    let (matched, decoy) = (current.flow.phones.get(&hash).cloned(), current.flow.resolution.decoy.clone());
+    let claim = Claim::of(matched.as_ref().map(|m| (&m.challenge_id, hash.as_str())), decoy.as_ref());
     let (_, proof) = recovery_try(deps, current, claim, Purpose::AccountLookup, code).await?;
     let (Some(LookupPhone { accounts, .. }), Some(proof)) = (matched, proof) else { return Err(Error::CodeNotFound) };
     if !deps.codes().consume(&proof).await? {
@@ -420,7 +418,7 @@ pub async fn resolve(
 
 /// The start's sealed request if it still waits to be resolved; `None` (after queueing what is
 /// still outgoing) when it was resolved before, is gone or is past its time.
-async fn pending<F: Resolvable>(
+async fn awaiting_resolution<F: Resolvable>(
     deps: &(impl HasClock + HasOutbox + HasFlows),
     id: &FlowId,
 ) -> Result<Option<(Versioned<F>, Redacted<String>)>> {
@@ -441,17 +439,16 @@ async fn resolve_reset(
     deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasOutbox + HasFlows),
     id: &FlowId,
 ) -> Result<()> {
-    let Some((current, sealed)) = pending::<PasswordReset>(deps, id).await? else { return Ok(()) };
+    let Some((current, sealed)) = awaiting_resolution::<PasswordReset>(deps, id).await? else { return Ok(()) };
     let request: StartRequest<ResetQuery> = open(deps, &sealed)?;
     let name = login_name_of(deps, &request.query.account, request.query.passport);
     let mut outgoing = vec![];
     let mut target = None;
     if let Some(credential) = deps.sign_in().credential(&name).await? {
         let phone = codes::account_phone(deps, &credential.account_id).await?;
-        if let Some((sent, sealed)) =
-            codes::issue_quietly(deps, &phone, Purpose::PasswordReset, &request.caller()).await?
+        if let Some((sent, sms)) = codes::issue_quietly(deps, &phone, Purpose::PasswordReset, &request.caller()).await?
         {
-            outgoing.push(Redacted::new(sealed.0));
+            outgoing.push(Redacted::new(sms.0));
             target = Some(ResetTarget {
                 account_id: credential.account_id,
                 credential: credential.credential,
@@ -477,7 +474,7 @@ async fn resolve_lookup(
     deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasKyc + HasResources + HasOutbox + HasFlows),
     id: &FlowId,
 ) -> Result<()> {
-    let Some((current, sealed)) = pending::<AccountLookup>(deps, id).await? else { return Ok(()) };
+    let Some((current, sealed)) = awaiting_resolution::<AccountLookup>(deps, id).await? else { return Ok(()) };
     let request: StartRequest<LookupQuery> = open(deps, &sealed)?;
     let mut by_phone: BTreeMap<String, (Phone, Vec<AccountId>)> = BTreeMap::new();
     for id in candidates(deps, &request.query).await? {
@@ -493,10 +490,9 @@ async fn resolve_lookup(
     }
     let (mut phones, mut outgoing) = (BTreeMap::new(), vec![]);
     for (hash, (phone, accounts)) in by_phone {
-        if let Some((sent, sealed)) =
-            codes::issue_quietly(deps, &phone, Purpose::AccountLookup, &request.caller()).await?
+        if let Some((sent, sms)) = codes::issue_quietly(deps, &phone, Purpose::AccountLookup, &request.caller()).await?
         {
-            outgoing.push(Redacted::new(sealed.0));
+            outgoing.push(Redacted::new(sms.0));
             phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts });
         }
     }
@@ -522,7 +518,7 @@ async fn settle<F: Resolvable>(
     resolve: impl Fn(&mut F),
 ) -> Result<()> {
     let store = deps.flows::<F>();
-    for _ in 0..5 {
+    for _ in 0..super::factors::MAX_RACES {
         let mut next = current.flow.clone();
         resolve(&mut next);
         if store.save(&current, &next).await? {
