@@ -802,10 +802,23 @@ fn deletion_check() -> Value {
         ("passed", boolean()),
         ("conditions", json!({ "type": "array", "items": condition })),
         ("forfeits", strings()),
+        ("open_work", json!({ "type": "array", "items": open_work() })),
         (
             "confirmation",
             nullable(object(vec![("deletion_id", string()), ("confirmation_token", string()), ("expires_at", time())])),
         ),
+    ])
+}
+
+/// One piece of work in progress the deletion waits on, with what to do now [LIFE-2].
+fn open_work() -> Value {
+    object(vec![
+        ("kind", one_of(&["case", "enterprise_application", "subject_change"])),
+        ("id", string()),
+        ("state", string()),
+        ("ends_by", time()),
+        ("ended_by", one_of(&["deadline", "reviewer"])),
+        ("withdraw", nullable(string())),
     ])
 }
 
@@ -858,6 +871,12 @@ const ENTERPRISE_DOCS: &[Doc] = &[
         request: Some(body::<enterprise::amount::AmountBody>),
         example: None,
         success: &[(200, "verified, or sent to review", Some(amount_outcome))],
+    },
+    Doc {
+        binary: "withdraw_enterprise_application",
+        request: None,
+        example: None,
+        success: &[(200, "the application, withdrawn", Some(application))],
     },
     Doc {
         binary: "payout_callback",

@@ -227,6 +227,8 @@ lambdas! {
         routes: [POST "/v1/enterprise/applications/{application_id}/face"];
     enter_deposit_amount => enterprise::amount::handle, data_key: true,
         routes: [POST "/v1/enterprise/applications/{application_id}/amount"];
+    withdraw_enterprise_application => enterprise::withdraw::handle, data_key: false,
+        routes: [POST "/v1/enterprise/applications/{application_id}/withdrawal"];
     payout_callback => enterprise::callbacks::payout, data_key: false, routes: [POST "/v1/callbacks/payouts"];
     inbound_transfer_callback => enterprise::callbacks::inbound, data_key: true,
         routes: [POST "/v1/callbacks/inbound-transfers"];

@@ -295,7 +295,7 @@ errors! {
     #[error("a case of this kind is already open for this account")]
     CaseAlreadyOpen => 409 "CASE_ALREADY_OPEN" "a case of this kind is already open: follow it or withdraw it";
     #[error("only a case no reviewer has claimed yet can be withdrawn")]
-    CaseNotWithdrawable => 409 "CASE_NOT_WITHDRAWABLE" "only a case still `submitted` can be withdrawn";
+    CaseNotWithdrawable => 409 "CASE_NOT_WITHDRAWABLE" "the case is already decided or withdrawn";
     #[error("a passport account's phone is rebound by the platform's own appeal")]
     RebindAppealCloudOnly
         => 409 "REBIND_APPEAL_CLOUD_ONLY" "a passport account's phone is rebound by the platform's appeal, not here";
@@ -383,10 +383,10 @@ errors! {
         => 409 "CHANGE_NOT_AT_STEP" "the change is not at this step, or its time is over (`details.state`)",
         details { state } => json!({ "state": state });
     #[error("the account cannot be deleted until the conditions that fail are fixed")]
-    DeletionBlocked { conditions: Vec<&'static str> }
+    DeletionBlocked { conditions: Vec<&'static str>, open_work: Vec<crate::domain::deletion::OpenWork> }
         => 409 "DELETION_BLOCKED"
-            "a blocking condition of the deletion check fails (`details.conditions`): fix it where the check says, then check again",
-        details { conditions } => json!({ "conditions": conditions });
+            "a blocking condition of the deletion check fails (`details.conditions`; work in progress in `details.open_work`, each to withdraw or wait for): fix it where the check says, then check again",
+        details { conditions, open_work } => json!({ "conditions": conditions, "open_work": open_work });
     #[error("deleting gives up what the account holds: acknowledge each")]
     ForfeitsNotAcknowledged { forfeits: Vec<&'static str> }
         => 409 "FORFEITS_NOT_ACKNOWLEDGED"

@@ -258,7 +258,7 @@ async fn the_corporate_transfer_pays_a_deposit_whose_right_amount_verifies() {
     assert_eq!(forged.code(), "CALLBACK_SIGNATURE_INVALID");
 
     let wrong = enter(&app, &token, &id, wrong_amount(&amount)).await;
-    assert_eq!((wrong.code(), &wrong.body["error"]["details"]["entries_left"]), ("AMOUNT_WRONG", &json!(2)));
+    assert_eq!((wrong.code(), &wrong.body["error"]["details"]["entries_left"]), ("AMOUNT_WRONG", &json!(1)));
     assert_eq!(enter(&app, &token, &id, "abc").await.code(), "INVALID_FIELD");
     let right = enter(&app, &token, &id, &amount).await;
     assert_eq!((right.status, &right.body["state"]), (200, &json!("verified")), "{:?}", right.body);

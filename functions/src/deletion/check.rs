@@ -10,7 +10,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::agreements::AgreementRef;
-use shared::domain::deletion::{Judged, Report};
+use shared::domain::deletion::{Judged, OpenWork, Report};
 use shared::usecases::deletion::check;
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -32,17 +32,18 @@ fn condition(j: &Judged) -> serde_json::Value {
     })
 }
 
-pub(crate) fn report_body(report: &Report) -> serde_json::Value {
+pub(crate) fn report_body(report: &Report, open_work: &[OpenWork]) -> serde_json::Value {
     json!({
         "passed": report.passed(),
         "conditions": report.0.iter().map(condition).collect::<Vec<_>>(),
         "forfeits": report.forfeits().into_iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "open_work": open_work,
     })
 }
 
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Json<CheckBody>) -> ApiResult {
     let checked = check(&state.services, &principal, &body.agreements).await?;
-    let mut answer = report_body(&checked.report);
+    let mut answer = report_body(&checked.report, &checked.open_work);
     answer["confirmation"] = match &checked.confirmation {
         Some(c) => json!({
             "deletion_id": c.deletion_id,

@@ -9,6 +9,7 @@ pub mod overview;
 pub mod read;
 pub mod refresh_face;
 pub mod start;
+pub mod withdraw;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -34,6 +35,9 @@ impl PersonBody {
         Ok(PersonForm { name: self.name, document })
     }
 }
+
+/// The payment companies the deposit comes from, as the seed names them [KYC-E5].
+const DEPOSIT_PAYERS: [&str; 2] = ["银联商务股份有限公司", "上海银联电子支付服务有限公司"];
 
 /// A face session as the console shows it (the QR code for the mobile app).
 pub(crate) fn face_body(face: &FaceStarted) -> Value {
@@ -74,7 +78,13 @@ pub(crate) fn application_body(view: &ApplicationView) -> Value {
         "case_id": view.case.as_ref().map(|c| c.id.clone()),
     });
     if let Some(t) = &a.transfer {
-        body["corporate_account"] = json!({ "bank": t.bank_name, "account": t.account_masked });
+        body["corporate_account"] = json!({
+            "bank": t.bank_name,
+            "account": t.account_masked,
+            // 打款金额无需退回 [KYC-E5]: who pays, and that nothing is to be paid back.
+            "paid_by": DEPOSIT_PAYERS,
+            "refund_needed": false,
+        });
         if let ApplicationState::AwaitingAmount { .. } | ApplicationState::Paying { .. } = a.state {
             body["entries_left"] = json!(a.entries_left());
         }

@@ -5,9 +5,14 @@
 //! ```text
 //! submitted --claim--> in_review --approve--> approved
 //!     |                  |   \----reject---> rejected(reason)
-//!     |                  \--lease lapses: claimed again by whoever receives it next
+//!     |                  |\--lease lapses: claimed again by whoever receives it next
+//!     |                  '--withdraw (the claim ends; the reviewer finds it withdrawn)--> withdrawn
 //!     \--withdraw--> withdrawn
 //! ```
+//!
+//! A case waits on staff, not on its owner: it has no deadline that ends it (an undecided case is
+//! flagged overdue), and its owner can always withdraw it [LIFE-1, LIFE-2]. The application or
+//! change a case decides ends with it, in the same transaction.
 //!
 //! The case is due a number of working days after submission (China's calendar, Beijing days).
 //! Its sweep deadline is when the scheduled sweeper must look at it: a case never put on the
@@ -319,8 +324,6 @@ pub enum CaseRefusal {
     ClaimedByOther,
     /// The caller does not hold the case's claim (never claimed, lapsed and claimed by another).
     NotClaimHolder,
-    /// Only a case still waiting (not yet claimed) may be withdrawn.
-    NotWithdrawable,
     /// Nothing to do (a sweep before anything is due).
     NothingDue,
 }
@@ -482,10 +485,8 @@ impl Flow for Case {
                     }
                 })
             }
-            CaseEvent::Withdraw => match self.state {
-                CaseState::Submitted => Ok(self.record(now, Actor::Customer, CaseState::Withdrawn, None)),
-                _ => Err(CaseRefusal::NotWithdrawable),
-            },
+            // Open (checked above): waiting, or claimed, whose claim then ends [LIFE-1].
+            CaseEvent::Withdraw => Ok(self.record(now, Actor::Customer, CaseState::Withdrawn, None)),
             CaseEvent::Sweep => {
                 if self.overdue || now < self.due_at {
                     return Err(CaseRefusal::NothingDue);
@@ -548,11 +549,16 @@ mod tests {
     }
 
     #[test]
-    fn only_a_waiting_case_is_withdrawn() {
+    fn an_open_case_is_withdrawn_even_once_claimed_and_its_reviewer_then_cannot_decide() {
         let now = at(2026, 12, 1, 2);
         assert_eq!(case(now).apply(CaseEvent::Withdraw, now).unwrap().state, CaseState::Withdrawn);
         let claimed = case(now).apply(claim("r", "m", "t", now + Duration::minutes(15)), now).unwrap();
-        assert_eq!(claimed.clone().apply(CaseEvent::Withdraw, now).unwrap_err(), CaseRefusal::NotWithdrawable);
+        let withdrawn = claimed.clone().apply(CaseEvent::Withdraw, now).unwrap();
+        assert_eq!(withdrawn.state, CaseState::Withdrawn);
+        let approve = Decision::Approve;
+        let decide = CaseEvent::Decide { reviewer: "r", token_hash: "t", decision: &approve };
+        assert_eq!(withdrawn.clone().apply(decide, now).unwrap_err(), CaseRefusal::Closed);
+        assert_eq!(withdrawn.apply(CaseEvent::Withdraw, now).unwrap_err(), CaseRefusal::Closed);
         // Given back, it waits again (and may be withdrawn).
         let back = claimed.apply(CaseEvent::Release { reviewer: "r", token_hash: "t" }, now).unwrap();
         assert_eq!(back.state, CaseState::Submitted);

@@ -9,13 +9,26 @@
 //!        '-- withdraw, or 1 day passes (the sweeper) --> withdrawn
 //! enterprise name (CHG-2), same code:
 //!   (the registry confirms the new name) --> completed
-//!   awaiting_material --material--> in_review(case) --> (the case decides)
+//!   awaiting_material --material--> in_review(case) --approved--> completed
+//!        |                             |--rejected--> rejected
+//!        |                             '--the case withdrawn (even once claimed)--> withdrawn
 //!        '-- withdraw --> withdrawn
+//! another organisation (CHG-3):
+//!   proving_owner --contact's face--> awaiting_form --form--> in_review(case)
+//!        --approved--> awaiting_new_enterprise --verified within 9 days--> completed
+//!        (rejected --> rejected; withdrawn --> withdrawn, as above)
+//! person -> enterprise (CHG-4):
+//!   proving_owner --proven--> awaiting_new_enterprise --verified--> completed
 //! ```
 //!
-//! At most one change completes per 30 days; one change is open per account at a time.
+//! Every state ends [LIFE-1]: a state waiting on the user ends at its deadline (the day of
+//! CHG-5, the 9 days of CHG-3, else 30 days after the change's last step: [`IDLE_LIMIT`]) or by
+//! the owner's withdrawal; `in_review` ends with its case, decided in the same transaction or
+//! withdrawn by the owner. At most one change completes per 30 days; one change is open per
+//! account at a time.
 
 use super::case::Material;
+use super::enterprise::application::ReviewOutcome;
 use super::enterprise::Method;
 use super::flow::{Flow, FlowKind, Tries};
 use super::ids::{AccountId, FlowId};
@@ -38,6 +51,10 @@ pub const MAX_CHANGE_ATTEMPTS: u32 = 5;
 pub const NEW_SUBJECT_WINDOW: Duration = Duration::days(9);
 /// The enterprise methods of a person -> enterprise change [CHG-4].
 pub const CHANGE_METHODS: [Method; 2] = [Method::LegalFace, Method::CorporateTransfer];
+/// A change waiting on its owner with no deadline of its own ends this long after its last step
+/// [LIFE-1] (longer than any enterprise application's own waits: 10 days for a deposit, 8 to
+/// enter it, 2 working days of review).
+pub const IDLE_LIMIT: Duration = Duration::days(30);
 /// Changes are kept this long (the history).
 const KEEP: Duration = Duration::days(3 * 365);
 
@@ -127,6 +144,10 @@ pub enum ChangeState {
     Completed {
         at: DateTime<Utc>,
     },
+    /// A reviewer did not approve it (its case names why).
+    Rejected {
+        at: DateTime<Utc>,
+    },
     Withdrawn {
         at: DateTime<Utc>,
         by_system: bool,
@@ -143,8 +164,14 @@ impl ChangeState {
             ChangeState::AwaitingMaterial => "awaiting_material",
             ChangeState::InReview { .. } => "in_review",
             ChangeState::Completed { .. } => "completed",
+            ChangeState::Rejected { .. } => "rejected",
             ChangeState::Withdrawn { .. } => "withdrawn",
         }
+    }
+
+    /// Whether the change ended.
+    pub fn is_over(&self) -> bool {
+        matches!(self, ChangeState::Completed { .. } | ChangeState::Rejected { .. } | ChangeState::Withdrawn { .. })
     }
 }
 
@@ -180,6 +207,9 @@ pub struct SubjectChange {
     /// CHG-2: the new licence (and the supporting material), kept under the change.
     #[serde(default)]
     pub material: Vec<Material>,
+    /// The review case that decided (or decides) it, kept once it ended to show its reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<FlowId>,
 }
 
 #[derive(Debug, Clone)]
@@ -208,8 +238,8 @@ pub enum ChangeEvent<'a> {
     EnterpriseAttempt {
         method: Method,
     },
-    /// A reviewer approved the change of organisation [CHG-3].
-    Approved,
+    /// Its review case was decided (in the decision's transaction) or withdrawn [LIFE-1].
+    Reviewed(super::enterprise::application::ReviewOutcome),
     /// The organisation passed and the account now names it [CHG-4].
     EnterpriseVerified {
         to: String,
@@ -255,20 +285,30 @@ impl SubjectChange {
             from,
             to: None,
             material: vec![],
+            case: None,
         }
     }
 
-    /// When the user must have submitted the new subject by, where there is such a limit.
+    /// When the user must have taken the change's next step by: the day of a person's change
+    /// [CHG-5], the 9 days of a new organisation [CHG-3], else 30 days after its last step
+    /// [LIFE-1]; none while a reviewer decides or once it ended.
     pub fn submit_by(&self) -> Option<DateTime<Utc>> {
         match (self.kind, &self.state) {
             (ChangeKind::PersonToPerson, ChangeState::ProvingOwner { .. } | ChangeState::AwaitingNewPerson { .. }) => {
                 Some(self.started_at + PERSON_CHANGE_WINDOW)
             }
-            (ChangeKind::EnterpriseSubject, ChangeState::AwaitingNewEnterprise) => {
+            (ChangeKind::EnterpriseSubject, ChangeState::AwaitingNewEnterprise) if self.approved_at.is_some() => {
                 self.approved_at.map(|at| at + NEW_SUBJECT_WINDOW)
             }
+            _ if self.waits_for_user() => Some(self.updated_at + IDLE_LIMIT),
             _ => None,
         }
+    }
+
+    /// Whether it still holds the account's work open at `now` (not over, not past its deadline;
+    /// one in review is open while its case is, which decides or withdraws it with the change).
+    pub fn open_at(&self, now: DateTime<Utc>) -> bool {
+        !self.state.is_over() && self.submit_by().is_none_or(|by| now < by)
     }
 
     /// Whether the change still waits for the user (a change in review is open while its case is).
@@ -283,12 +323,24 @@ impl SubjectChange {
         )
     }
 
-    /// The enterprise methods still open in this change [CHG-4].
+    /// The enterprise methods of this change and the attempts each allows: the legal
+    /// representative's face and the corporate transfer, 5 each, for a person becoming an
+    /// organisation [CHG-4]; every method, 10 each, for the new organisation of a change of
+    /// organisation [CHG-3] (its own count, not the original organisation's).
+    pub fn methods(&self) -> (&'static [Method], u32) {
+        match self.kind {
+            ChangeKind::EnterpriseSubject => (&Method::ALL, super::enterprise::MAX_ATTEMPTS_PER_METHOD),
+            _ => (&CHANGE_METHODS, MAX_CHANGE_ATTEMPTS),
+        }
+    }
+
+    /// The enterprise methods still open in this change [CHG-3, CHG-4].
     pub fn open_methods(&self) -> Vec<&'static str> {
-        CHANGE_METHODS
-            .into_iter()
-            .filter(|m| self.enterprise_attempts.get(m).copied().unwrap_or(0) < MAX_CHANGE_ATTEMPTS)
-            .map(Method::as_str)
+        let (methods, max) = self.methods();
+        methods
+            .iter()
+            .filter(|m| self.enterprise_attempts.get(m).copied().unwrap_or(0) < max)
+            .map(|m| m.as_str())
             .collect()
     }
 
@@ -353,11 +405,12 @@ impl Flow for SubjectChange {
                 }
             }
             (S::AwaitingNewEnterprise, E::EnterpriseAttempt { method }) => {
-                if !CHANGE_METHODS.contains(&method) {
+                let (methods, max) = self.methods();
+                if !methods.contains(&method) {
                     return Err(ChangeRefusal::NotAtThisStep);
                 }
                 let used = self.enterprise_attempts.entry(method).or_default();
-                if *used >= MAX_CHANGE_ATTEMPTS {
+                if *used >= max {
                     return Err(ChangeRefusal::MethodExhausted);
                 }
                 *used += 1;
@@ -384,11 +437,20 @@ impl Flow for SubjectChange {
                 self.to = Some(to);
                 S::Completed { at: now }
             }
-            (S::AwaitingMaterial | S::AwaitingForm, E::Review { case_id }) => S::InReview { case_id },
-            (S::InReview { .. }, E::Approved) if self.kind == ChangeKind::EnterpriseSubject => {
-                self.approved_at = Some(now);
-                S::AwaitingNewEnterprise
+            (S::AwaitingMaterial | S::AwaitingForm, E::Review { case_id }) => {
+                self.case = Some(case_id.clone());
+                S::InReview { case_id }
             }
+            (S::InReview { .. }, E::Reviewed(outcome)) => match (outcome, self.kind) {
+                (ReviewOutcome::Approved, ChangeKind::EnterpriseSubject) => {
+                    self.approved_at = Some(now);
+                    S::AwaitingNewEnterprise
+                }
+                (ReviewOutcome::Approved, ChangeKind::EnterpriseName) => S::Completed { at: now },
+                (ReviewOutcome::Approved, _) => return Err(ChangeRefusal::NotAtThisStep),
+                (ReviewOutcome::Rejected, _) => S::Rejected { at: now },
+                (ReviewOutcome::Withdrawn, _) => S::Withdrawn { at: now, by_system: false },
+            },
             (
                 S::ProvingOwner { .. }
                 | S::AwaitingNewPerson { .. }

@@ -58,6 +58,39 @@ pub struct Standing {
     pub open_work: u32,
 }
 
+/// Which kind of work is in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkKind {
+    Case,
+    EnterpriseApplication,
+    SubjectChange,
+}
+
+/// One piece of work in progress that blocks the deletion, with what its owner can do now
+/// [LIFE-2]: withdraw it (by `withdraw`, a route), or wait until `ends_by` (when its deadline
+/// ends it, or when a reviewer is due to have decided it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct OpenWork {
+    pub kind: WorkKind,
+    pub id: String,
+    pub state: String,
+    /// When it ends if nothing is done, or when a reviewer is due to decide it.
+    pub ends_by: DateTime<Utc>,
+    /// Who ends it by then if its owner does not: `deadline` (it ends by itself) or `reviewer`.
+    pub ended_by: EndedBy,
+    /// `POST` this path to withdraw it now (none: it cannot be withdrawn; wait until `ends_by`).
+    pub withdraw: Option<String>,
+}
+
+/// Who ends an open piece of work if its owner does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    Deadline,
+    Reviewer,
+}
+
 /// The conditions of the check [DEL-1], in the order they are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -142,9 +175,10 @@ impl Condition {
             Condition::EnterpriseOrganisation => {
                 ("Enterprise organisation: leave it, or dissolve it if you are its master", "/organisation")
             }
-            Condition::WorkInProgress => {
-                ("Account centre > Cases, Enterprise verification, Subject changes: withdraw or wait", "/account/cases")
-            }
+            Condition::WorkInProgress => (
+                "Account centre > Cases, Enterprise verification, Subject changes: withdraw each (`open_work[].withdraw`) or wait until its `ends_by`",
+                "/account/cases",
+            ),
             Condition::CashBalance => ("Finance > Balance: withdraw it", "/finance/balance"),
             Condition::Vouchers => ("Finance > Vouchers: use them", "/finance/vouchers"),
             Condition::ResourcesInUse => ("Each product's console: release them", "/resources"),

@@ -133,10 +133,21 @@ pub enum CaseEffect {
         replaced: super::Replaced,
         change: Box<(Versioned<crate::domain::change::SubjectChange>, crate::domain::change::SubjectChange)>,
     },
-    /// A change of organisation approved: it waits 9 days for the new subject [CHG-3].
-    AdvanceChange(Box<(Versioned<crate::domain::change::SubjectChange>, crate::domain::change::SubjectChange)>),
     /// Verify the organisation (only if the account is still unverified) [KYC-E4, KYC-E5].
     VerifyEnterprise { account: AccountId, identity: crate::domain::enterprise::EnterpriseIdentity },
+}
+
+/// The application or change a case decides, moved to its end (or, for an approved change of
+/// organisation, on to the new subject) in the same transaction as the case [LIFE-1].
+#[derive(Debug, Clone)]
+pub enum Decides {
+    Application(
+        Box<(
+            Versioned<crate::domain::enterprise::application::EnterpriseApplication>,
+            crate::domain::enterprise::application::EnterpriseApplication,
+        )>,
+    ),
+    Change(Box<(Versioned<crate::domain::change::SubjectChange>, crate::domain::change::SubjectChange)>),
 }
 
 /// How a decision's transaction ended.
@@ -166,15 +177,17 @@ pub trait CaseStore: Send + Sync {
     /// already has an open case of that kind (nothing is written).
     async fn open(&self, id: &FlowId, case: &Case) -> Result<bool>;
     /// Writes a transition that closes the case without a decision (withdrawal), removing its
-    /// guard (false: the case changed).
-    async fn close(&self, current: &Versioned<Case>, next: &Case) -> Result<bool>;
-    /// Writes the decision with its effect and audit entry, all or nothing.
+    /// guard, with the flow it decides (false: the case or that flow changed).
+    async fn close(&self, current: &Versioned<Case>, next: &Case, decides: Option<&Decides>) -> Result<bool>;
+    /// Writes the decision with its effect, the flow it decides and its audit entry, all or
+    /// nothing.
     async fn decide(
         &self,
         current: &Versioned<Case>,
         next: &Case,
         audit: &AuditEntry,
         effect: Option<&CaseEffect>,
+        decides: Option<&Decides>,
     ) -> Result<DecisionOutcome>;
     /// Writes a transition with its audit entry, all or nothing (false: the case changed).
     async fn transition_audited(&self, current: &Versioned<Case>, next: &Case, audit: &AuditEntry) -> Result<bool>;

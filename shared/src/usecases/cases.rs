@@ -12,7 +12,11 @@ use super::flows::advance;
 use super::kyc::{prepare_identity, Person};
 use crate::domain::account::{AccountKind, SealedContact};
 use crate::domain::case::{Case, CaseEvent, CaseRequest, Material, Subject};
+use crate::domain::change::{ChangeEvent, ChangeState, SubjectChange};
 use crate::domain::code::{Code, Purpose};
+use crate::domain::enterprise::application::{
+    ApplicationEvent, ApplicationState, EnterpriseApplication, ReviewOutcome,
+};
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::phone::Phone;
@@ -21,7 +25,7 @@ use crate::domain::upload::{
     case_object, waiting_object, ImageType, UploadId, UploadPurpose, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECS,
 };
 use crate::error::{Error, Result};
-use crate::ports::PresignedRequest;
+use crate::ports::{Decides, PresignedRequest};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 
@@ -69,6 +73,21 @@ pub(crate) async fn take_material(
     needed: &[UploadPurpose],
     given: &MaterialRefs,
 ) -> Result<Vec<Material>> {
+    let checked = check_material(deps, account, needed, given).await?;
+    keep_material(deps, case_id, checked).await
+}
+
+/// Uploads that passed [`check_material`], to keep with [`keep_material`].
+pub(crate) struct CheckedMaterial(Vec<(UploadId, String, ImageType, String)>);
+
+/// Checks every file a case needs, keeping nothing yet (so a step that counts an attempt can
+/// refuse bad material before it counts).
+pub(crate) async fn check_material(
+    deps: &impl HasUploads,
+    account: &AccountId,
+    needed: &[UploadPurpose],
+    given: &MaterialRefs,
+) -> Result<CheckedMaterial> {
     if let Some(extra) = given.keys().find(|p| !needed.contains(p)) {
         return Err(Error::invalid(
             format!("material.{}", extra.as_str()),
@@ -95,8 +114,17 @@ pub(crate) async fn take_material(
         let image = ImageType::sniff(&first.bytes).ok_or(Error::UploadNotAnImage { material })?;
         checked.push((id, object, image, first.etag));
     }
+    Ok(CheckedMaterial(checked))
+}
+
+/// Keeps checked uploads under the case (only the very version that was checked).
+pub(crate) async fn keep_material(
+    deps: &impl HasUploads,
+    case_id: &FlowId,
+    checked: CheckedMaterial,
+) -> Result<Vec<Material>> {
     let mut kept = vec![];
-    for (index, (id, object, image, etag)) in checked.into_iter().enumerate() {
+    for (index, (id, object, image, etag)) in checked.0.into_iter().enumerate() {
         let to = case_object(case_id, index, &id);
         // Only the very version that was checked is kept: a file replaced meanwhile is refused.
         if !deps.uploads().copy(&object, &to, &etag).await? {
@@ -227,11 +255,45 @@ pub async fn withdraw_case(
         let current = deps.flows::<Case>().load(case_id).await?;
         let current = current.filter(|c| c.flow.account_id == principal.account_id).ok_or(Error::NotFound)?;
         let next = current.flow.clone().apply(CaseEvent::Withdraw, now).map_err(|_| Error::CaseNotWithdrawable)?;
-        if deps.cases().close(&current, &next).await? {
+        let decides = decided_flow(deps, &current.id, &next, ReviewOutcome::Withdrawn, now).await?;
+        if deps.cases().close(&current, &next, decides.as_ref()).await? {
             return Ok(Versioned { id: current.id, version: current.version + 1, flow: next });
         }
     }
     Err(Error::internal("withdraw a case", "too many concurrent writes"))
+}
+
+/// The application or change a case decides, moved as the case ends (`outcome`), when it is in
+/// review by this very case [LIFE-1]: written in the same transaction as the case's end.
+pub(crate) async fn decided_flow(
+    deps: &impl HasFlows,
+    case_id: &FlowId,
+    case: &Case,
+    outcome: ReviewOutcome,
+    now: DateTime<Utc>,
+) -> Result<Option<Decides>> {
+    let moved = |e: &dyn std::fmt::Display| Error::internal("the flow a case decides", e.to_string());
+    match &case.request {
+        CaseRequest::Enterprise { application, .. } => {
+            let Some(current) = deps.flows::<EnterpriseApplication>().load(application).await? else { return Ok(None) };
+            if !matches!(&current.flow.state, ApplicationState::InReview { case_id: c } if c == case_id) {
+                return Ok(None);
+            }
+            let next = current.flow.clone().apply(ApplicationEvent::Reviewed(outcome), now).map_err(|e| moved(&e))?;
+            Ok(Some(Decides::Application(Box::new((current, next)))))
+        }
+        CaseRequest::EnterpriseRename { change, .. } | CaseRequest::EnterpriseSubject { change, .. } => {
+            let Some(current) = deps.flows::<SubjectChange>().load(change).await? else { return Ok(None) };
+            if !matches!(&current.flow.state, ChangeState::InReview { case_id: c } if c == case_id) {
+                return Ok(None);
+            }
+            let next = current.flow.clone().apply(ChangeEvent::Reviewed(outcome), now).map_err(|e| moved(&e))?;
+            Ok(Some(Decides::Change(Box::new((current, next)))))
+        }
+        CaseRequest::PhoneRebind { .. } | CaseRequest::MfaUnbind { .. } | CaseRequest::IdentityMismatch { .. } => {
+            Ok(None)
+        }
+    }
 }
 
 /// How many lost races a withdrawal tolerates.

@@ -78,7 +78,7 @@ async fn still_open(deps: &(impl HasClock + HasFlows), change: &SubjectChange) -
         ChangeState::InReview { case_id } => {
             deps.flows::<Case>().load(case_id).await?.is_some_and(|c| c.flow.state.is_open())
         }
-        _ => change.waits_for_user() && change.submit_by().is_none_or(|by| now < by),
+        _ => change.open_at(now),
     })
 }
 
@@ -191,6 +191,7 @@ pub async fn start_change(
             let case_id = FlowId::generate();
             let case = rename_case(&id, &change, &organisation.uscc, now)?;
             change.state = ChangeState::InReview { case_id: case_id.clone() };
+            change.case = Some(case_id.clone());
             match deps.changes().open_change(&id, &change, stale.as_ref(), Some((&case_id, &case))).await? {
                 ChangeOutcome::Applied => {
                     dispatch(deps, Versioned { id: case_id, version: 0, flow: case }).await?;
@@ -637,22 +638,20 @@ pub async fn change_view(
     let now = deps.clock().now();
     let mut state = change.flow.state.name();
     let (mut due_at, mut rejection_reason) = (None, None);
-    if let ChangeState::InReview { case_id } = &change.flow.state {
-        if let Some(case) = deps.flows::<Case>().load(case_id).await? {
-            due_at = Some(case.flow.due_at);
-            state = match &case.flow.state {
-                CaseState::Approved { .. } => "completed",
-                CaseState::Rejected { reason, .. } => {
-                    rejection_reason = Some(reason.clone());
-                    "rejected"
-                }
-                CaseState::Withdrawn => "withdrawn",
-                _ => "in_review",
-            };
+    let case = match &change.flow.case {
+        Some(case_id) => deps.flows::<Case>().load(case_id).await?,
+        None => None,
+    };
+    match (&change.flow.state, case.map(|c| c.flow)) {
+        (ChangeState::InReview { .. }, Some(case)) => due_at = Some(case.due_at),
+        (ChangeState::Rejected { .. }, Some(Case { state: CaseState::Rejected { reason, .. }, .. })) => {
+            rejection_reason = Some(reason)
         }
+        _ => {}
     }
     let submit_by = change.flow.submit_by();
-    if submit_by.is_some_and(|by| now >= by) {
+    if !change.flow.open_at(now) && !change.flow.state.is_over() {
+        // Past its deadline: the sweeper withdraws it.
         state = "withdrawn";
     }
     let form = match (&change.flow.state, &account.enterprise, &change.flow.contact) {

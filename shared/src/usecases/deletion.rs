@@ -11,8 +11,10 @@ use super::factors::{record_of, require_step_up};
 use crate::domain::agreements::AgreementRef;
 use crate::domain::change::ChangeState;
 use crate::domain::deletion::{
-    AccountDeletion, Condition, Confirm, Erased, Erasure, Report, Standing, CONFIRMATION_WINDOW, DELETION_AGREEMENT,
+    AccountDeletion, Condition, Confirm, EndedBy, Erased, Erasure, OpenWork, Report, Standing, WorkKind,
+    CONFIRMATION_WINDOW, DELETION_AGREEMENT,
 };
+use crate::domain::enterprise::application::ApplicationState;
 use crate::domain::flow::{Flow, FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::redacted::Redacted;
@@ -28,10 +30,12 @@ const LISTED: i32 = 50;
 /// The keyed-hash domain of confirmation tokens.
 const TOKEN_DOMAIN: &str = "deletion-confirmation";
 
-/// The check's answer: every condition, and when none blocks, the confirmation it opens.
+/// The check's answer: every condition, the work in progress (each with what to do now
+/// [LIFE-2]), and when none blocks, the confirmation it opens.
 #[derive(Debug)]
 pub struct Checked {
     pub report: Report,
+    pub open_work: Vec<OpenWork>,
     pub confirmation: Option<Confirmation>,
 }
 
@@ -49,9 +53,9 @@ pub async fn check(
     agreements: &[AgreementRef],
 ) -> Result<Checked> {
     super::change::require(agreements, DELETION_AGREEMENT)?;
-    let (report, _) = judge(deps, &principal.account_id).await?;
+    let (report, _, open_work) = judge(deps, &principal.account_id).await?;
     if !report.passed() {
-        return Ok(Checked { report, confirmation: None });
+        return Ok(Checked { report, open_work, confirmation: None });
     }
     let now = deps.clock().now();
     let token = crate::domain::ids::secret_token();
@@ -65,7 +69,7 @@ pub async fn check(
     let deletion_id = FlowId::generate();
     deps.flows::<AccountDeletion>().create(&deletion_id, &deletion).await?;
     let confirmation = Confirmation { deletion_id, token: Redacted::new(token), expires_at: now + CONFIRMATION_WINDOW };
-    Ok(Checked { report, confirmation: Some(confirmation) })
+    Ok(Checked { report, open_work, confirmation: Some(confirmation) })
 }
 
 /// The account is gone.
@@ -111,10 +115,10 @@ pub async fn confirm(
         .clone()
         .apply(Confirm { session: &principal.session_id, token_hash: &token_hash }, now)
         .map_err(|_| Error::DeletionConfirmationInvalid)?;
-    let (report, account) = judge(deps, &principal.account_id).await?;
+    let (report, account, open_work) = judge(deps, &principal.account_id).await?;
     let blocking: Vec<&'static str> = report.blocking().map(Condition::as_str).collect();
     if !blocking.is_empty() {
-        return Err(Error::DeletionBlocked { conditions: blocking });
+        return Err(Error::DeletionBlocked { conditions: blocking, open_work });
     }
     let forfeits: Vec<&'static str> = report.unacknowledged(acknowledged).into_iter().map(Condition::as_str).collect();
     if !forfeits.is_empty() {
@@ -187,11 +191,14 @@ async fn erase_recorded(
     Ok(())
 }
 
-/// The check's conditions on what the platform reports and what this service holds.
+/// The check's conditions on what the platform reports and what this service holds, with the
+/// work in progress: open cases, applications and changes (past its deadline a flow is over, the
+/// sweeper only records it; one in review is listed once, by the application or change its case
+/// decides).
 async fn judge(
-    deps: &(impl HasAccounts + HasResources + HasCases + HasEnterprise + HasChanges),
+    deps: &(impl HasClock + HasAccounts + HasResources + HasCases + HasEnterprise + HasChanges),
     account_id: &AccountId,
-) -> Result<(Report, AccountRecord)> {
+) -> Result<(Report, AccountRecord, Vec<OpenWork>)> {
     let (account, platform, cases, applications, changes) = futures::try_join!(
         deps.accounts().account(account_id),
         deps.resources().standing(account_id),
@@ -200,13 +207,55 @@ async fn judge(
         deps.changes().changes_of(account_id, LISTED),
     )?;
     let account = account.ok_or(Error::Unauthenticated)?;
-    let open_cases = cases.iter().filter(|c| c.flow.state.is_open()).count();
-    let open_applications = applications.iter().filter(|a| !a.flow.is_over()).count();
-    let open_changes = changes
-        .iter()
-        .filter(|c| !matches!(c.flow.state, ChangeState::Completed { .. } | ChangeState::Withdrawn { .. }))
-        .count();
-    let open_work = u32::try_from(open_cases + open_applications + open_changes).unwrap_or(u32::MAX);
+    let now = deps.clock().now();
+    let due_of = |case_id: &FlowId| cases.iter().find(|c| c.id == *case_id).map(|c| c.flow.due_at);
+    let mut open = vec![];
+    let mut listed_cases = vec![];
+    for a in applications.iter().filter(|a| a.flow.open_at(now)) {
+        let (ends_by, ended_by) = match &a.flow.state {
+            ApplicationState::InReview { case_id } => {
+                listed_cases.push(case_id.clone());
+                (due_of(case_id), EndedBy::Reviewer)
+            }
+            _ => (a.flow.user_deadline().or_else(|| a.flow.deadline()), EndedBy::Deadline),
+        };
+        open.push(OpenWork {
+            kind: WorkKind::EnterpriseApplication,
+            id: a.id.to_string(),
+            state: super::enterprise::state_name(&a.flow.state).into(),
+            ends_by: ends_by.unwrap_or_else(|| a.flow.expires_at()),
+            ended_by,
+            withdraw: a.flow.withdrawable().then(|| format!("/v1/enterprise/applications/{}/withdrawal", a.id)),
+        });
+    }
+    for c in changes.iter().filter(|c| c.flow.open_at(now)) {
+        let (ends_by, ended_by) = match &c.flow.state {
+            ChangeState::InReview { case_id } => {
+                listed_cases.push(case_id.clone());
+                (due_of(case_id), EndedBy::Reviewer)
+            }
+            _ => (c.flow.submit_by(), EndedBy::Deadline),
+        };
+        open.push(OpenWork {
+            kind: WorkKind::SubjectChange,
+            id: c.id.to_string(),
+            state: c.flow.state.name().into(),
+            ends_by: ends_by.unwrap_or_else(|| c.flow.expires_at()),
+            ended_by,
+            withdraw: Some(format!("/v1/subject-changes/{}/withdrawal", c.id)),
+        });
+    }
+    for c in cases.iter().filter(|c| c.flow.state.is_open() && !listed_cases.contains(&c.id)) {
+        open.push(OpenWork {
+            kind: WorkKind::Case,
+            id: c.id.to_string(),
+            state: c.flow.state.name().into(),
+            ends_by: c.flow.due_at,
+            ended_by: EndedBy::Reviewer,
+            withdraw: Some(format!("/v1/cases/{}/withdrawal", c.id)),
+        });
+    }
+    let open_work = u32::try_from(open.len()).unwrap_or(u32::MAX);
     let standing = Standing { platform, balance_fen: account.balance_fen, open_work };
-    Ok((Report::of(&standing), account))
+    Ok((Report::of(&standing), account, open))
 }

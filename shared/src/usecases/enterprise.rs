@@ -5,10 +5,10 @@
 //! method per account); a method used up closes and the others stay open. Success marks the
 //! account enterprise-verified for good [KYC-E7].
 
-use super::cases::{dispatch, take_material, MaterialRefs};
+use super::cases::{check_material, dispatch, keep_material, MaterialRefs};
 use super::codes;
 use super::deps::{
-    HasAccounts, HasClock, HasCodes, HasEnterprise, HasFace, HasFlows, HasInboundBank, HasKeys, HasPayouts,
+    HasAccounts, HasCases, HasClock, HasCodes, HasEnterprise, HasFace, HasFlows, HasInboundBank, HasKeys, HasPayouts,
     HasRegistry, HasReviewQueue, HasRisk, HasUploads,
 };
 use super::flows::advance;
@@ -385,16 +385,17 @@ pub async fn start_application(
     if receiving.as_ref().is_some_and(|(r, _)| r.waits(now)) {
         return Err(Error::RechargeAlreadyOpen);
     }
+    // A malformed request costs no attempt: the uploads are checked first [KYC-E3]; the attempt
+    // is the try at the proof, counted before the registry (an outside party) is asked.
+    let needed = needed_material(person.map(|p| p.0));
+    let checked = check_material(deps, &principal.account_id, &needed, &form.material).await?;
     match change {
-        Some(change) if change.flow.kind == ChangeKind::PersonToEnterprise => {
-            count_change_attempt(deps, change, form.method).await?
-        }
-        _ => count_attempt(deps, &principal.account_id, form.method).await?,
+        Some(change) => count_change_attempt(deps, change, form.method).await?,
+        None => count_attempt(deps, &principal.account_id, form.method).await?,
     }
     check_registry(deps, &form, now).await?;
     let id = FlowId::generate();
-    let needed = needed_material(person.map(|p| p.0));
-    let material = take_material(deps, &principal.account_id, &id, &needed, &form.material).await?;
+    let material = keep_material(deps, &id, checked).await?;
     let organisation = Organisation {
         org_type: form.org_type,
         name: name.to_owned(),
@@ -411,6 +412,7 @@ pub async fn start_application(
         recharge: None,
         state: ApplicationState::AwaitingTransfer,
         change: form.change.as_ref().map(|(id, _)| id.clone()),
+        case: None,
         created_at: now,
         updated_at: now,
     };
@@ -489,7 +491,15 @@ pub async fn refresh_face(
         .clone()
         .apply(ApplicationEvent::FaceStarted { session: &face_id }, now)
         .map_err(|_| not_at_step(&current.flow))?;
-    count_attempt(deps, &principal.account_id, current.flow.method).await?;
+    // An application completing a change counts in the change (5 per method for a person
+    // becoming an organisation [CHG-4], the new organisation's own 10 [CHG-3]).
+    match &current.flow.change {
+        Some(change_id) => {
+            let change = deps.flows::<SubjectChange>().load(change_id).await?.ok_or(Error::NotFound)?;
+            count_change_attempt(deps, change, current.flow.method).await?
+        }
+        None => count_attempt(deps, &principal.account_id, current.flow.method).await?,
+    }
     let (_, sealed) = current.flow.person.clone().ok_or_else(|| not_at_step(&current.flow))?;
     let who = PersonForm {
         name: PersonName::parse(&deps.keys().decrypt(&sealed.name_encrypted)?)
@@ -504,6 +514,34 @@ pub async fn refresh_face(
         return Err(Error::ApplicationChanged);
     }
     open_face(deps, &principal.account_id, id, &face_id, &who).await
+}
+
+/// The owner withdraws an application that has not ended [LIFE-1]: one waiting for a face check
+/// or a deposit ends at once (a deposit paid later needs no refund and changes nothing); one in
+/// review ends with its case, withdrawn in the same transaction (even once a reviewer claimed
+/// it). A recharge is not withdrawn: it ends by itself within 3 days of its start.
+pub async fn withdraw_application(
+    deps: &(impl HasClock + HasFlows + HasCases),
+    principal: &Principal,
+    id: &FlowId,
+) -> Result<Versioned<EnterpriseApplication>> {
+    let current = own_application(deps, principal, id).await?;
+    if !current.flow.withdrawable() {
+        return Err(not_at_step(&current.flow));
+    }
+    if let ApplicationState::InReview { case_id } = &current.flow.state {
+        super::cases::withdraw_case(deps, principal, case_id).await?;
+        return own_application(deps, principal, id).await;
+    }
+    let now = deps.clock().now();
+    let store = deps.flows::<EnterpriseApplication>();
+    match advance(store, current, || ApplicationEvent::Withdraw, now).await? {
+        Ok(withdrawn) => Ok(withdrawn),
+        Err(_) => {
+            let moved = own_application(deps, principal, id).await?;
+            Err(not_at_step(&moved.flow))
+        }
+    }
 }
 
 /// The identity an application verifies.
@@ -894,23 +932,18 @@ pub async fn application_view(
             ));
         }
         ApplicationState::Failed { failure: f, .. } => failure = Some((f.message().to_owned(), f.advice().to_owned())),
-        ApplicationState::InReview { case_id } => {
-            let c = deps.flows::<Case>().load(case_id).await?;
-            if let Some(c) = &c {
-                deadline = Some(c.flow.due_at);
-                match &c.flow.state {
-                    CaseState::Approved { .. } => (state, deadline) = ("verified", None),
-                    CaseState::Rejected { reason, .. } => {
-                        (state, deadline) = ("rejected", None);
-                        failure = Some((
-                            reason.clone(),
-                            "correct what the reviewer names, then start a new application".into(),
-                        ));
-                    }
-                    _ => {}
-                }
+        _ => {}
+    }
+    if let Some(case_id) = &a.case {
+        case = deps.flows::<Case>().load(case_id).await?;
+    }
+    match (&a.state, case.as_ref().map(|c| &c.flow)) {
+        (ApplicationState::InReview { .. }, Some(c)) => deadline = Some(c.due_at),
+        (ApplicationState::Failed { failure: Failure::Rejected, .. }, Some(c)) => {
+            state = "rejected";
+            if let CaseState::Rejected { reason, .. } = &c.state {
+                failure = Some((reason.clone(), Failure::Rejected.advice().to_owned()));
             }
-            case = c;
         }
         _ => {}
     }

@@ -11,7 +11,7 @@ use super::deps::{
 use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
 use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, Decision, MAX_REASON_CHARS};
 use crate::domain::change::{ChangeEvent, SubjectChange};
-use crate::domain::enterprise::application::EnterpriseApplication;
+use crate::domain::enterprise::application::{EnterpriseApplication, ReviewOutcome};
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT;
@@ -269,26 +269,26 @@ fn effect_of(case: &Case, now: DateTime<Utc>) -> Result<CaseEffect> {
     })
 }
 
-/// What approving changes: a change of organisation moves on to wait for the new subject
-/// [CHG-3]; an enterprise application that completes a change replaces the account's subject and
-/// completes the change (refused when the change ended meanwhile) [CHG-3, CHG-4]; else the
-/// request's own effect.
-async fn approval_effect(deps: &(impl HasFlows + HasAccounts), case: &Case, now: DateTime<Utc>) -> Result<CaseEffect> {
+/// What approving changes on the account: an enterprise application that completes a change
+/// replaces the account's subject and completes the change (refused when the change ended
+/// meanwhile) [CHG-3, CHG-4]; a change of organisation nothing yet (the change itself moves on to
+/// wait for the new subject, as the flow the case decides) [CHG-3]; else the request's own effect.
+async fn approval_effect(
+    deps: &(impl HasFlows + HasAccounts),
+    case: &Case,
+    now: DateTime<Utc>,
+) -> Result<Option<CaseEffect>> {
     let blocked = || Error::DecisionBlocked { kind: case.kind().as_str() };
     let (change_id, identity) = match &case.request {
-        CaseRequest::EnterpriseSubject { change, .. } => {
-            let change = deps.flows::<SubjectChange>().load(change).await?.ok_or_else(blocked)?;
-            let next = change.flow.clone().apply(ChangeEvent::Approved, now).map_err(|_| blocked())?;
-            return Ok(CaseEffect::AdvanceChange(Box::new((change, next))));
-        }
+        CaseRequest::EnterpriseSubject { .. } => return Ok(None),
         CaseRequest::Enterprise { application, identity, .. } => {
             let application = deps.flows::<EnterpriseApplication>().load(application).await?;
             match application.and_then(|a| a.flow.change) {
                 Some(change) => (change, identity),
-                None => return effect_of(case, now),
+                None => return effect_of(case, now).map(Some),
             }
         }
-        _ => return effect_of(case, now),
+        _ => return effect_of(case, now).map(Some),
     };
     let change = deps.flows::<SubjectChange>().load(&change_id).await?.ok_or_else(blocked)?;
     let next = change
@@ -298,12 +298,12 @@ async fn approval_effect(deps: &(impl HasFlows + HasAccounts), case: &Case, now:
         .map_err(|_| blocked())?;
     let account = deps.accounts().account(&case.account_id).await?.ok_or(Error::NotFound)?;
     let replaced = super::enterprise::replaced_subject(&account).map_err(|_| blocked())?;
-    Ok(CaseEffect::Replace {
+    Ok(Some(CaseEffect::Replace {
         account: case.account_id.clone(),
         identity: (**identity).clone(),
         replaced,
         change: Box::new((change, next)),
-    })
+    }))
 }
 
 /// Parses a reviewer's decision: a rejection needs a reason (shown to the customer).
@@ -334,17 +334,17 @@ pub async fn decide(
         let now = deps.clock().now();
         let event = CaseEvent::Decide { reviewer: &staff.username, token_hash: &token_hash, decision };
         let next = current.flow.clone().apply(event, now).map_err(claim_refusal)?;
-        let effect = match decision {
-            Decision::Approve => Some(approval_effect(deps, &next, now).await?),
-            Decision::Reject { .. } => None,
+        let (effect, outcome, action, detail) = match decision {
+            Decision::Approve => (approval_effect(deps, &next, now).await?, ReviewOutcome::Approved, "approve", None),
+            Decision::Reject { reason } => (None, ReviewOutcome::Rejected, "reject", Some(reason.clone())),
         };
-        let detail = match decision {
-            Decision::Approve => None,
-            Decision::Reject { reason } => Some(reason.clone()),
-        };
-        let action = if effect.is_some() { "approve" } else { "reject" };
+        let decides = super::cases::decided_flow(deps, case_id, &next, outcome, now).await?;
+        if outcome == ReviewOutcome::Approved && effect.is_none() && decides.is_none() {
+            // An approval that would change nothing: the change it decides ended meanwhile.
+            return Err(Error::DecisionBlocked { kind: next.kind().as_str() });
+        }
         let entry = audit(staff, action, case_id, detail, now);
-        match deps.cases().decide(&current, &next, &entry, effect.as_ref()).await? {
+        match deps.cases().decide(&current, &next, &entry, effect.as_ref(), decides.as_ref()).await? {
             DecisionOutcome::Applied => {
                 let decided = Versioned { id: current.id, version: current.version + 1, flow: next };
                 after_decision(deps, &decided, claim_token).await;

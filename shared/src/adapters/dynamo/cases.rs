@@ -8,7 +8,7 @@ use crate::domain::case::Case;
 use crate::domain::flow::{Flow, FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::error::{Error, Result};
-use crate::ports::{AuditEntry, CaseEffect, CaseStore, DeadlineIndex, DecisionOutcome};
+use crate::ports::{AuditEntry, CaseEffect, CaseStore, DeadlineIndex, Decides, DecisionOutcome};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
@@ -99,11 +99,19 @@ impl DynamoStore {
             CaseEffect::Replace { account, identity, replaced, change } => {
                 self.replace_updates(account, identity, replaced, change)?
             }
-            CaseEffect::AdvanceChange(change) => vec![self.flow_transition(&change.0, &change.1)?],
             CaseEffect::RenameEnterprise { account, uscc, new_name, now } => {
                 vec![self.rename_enterprise(account, uscc, new_name, *now)?]
             }
         })
+    }
+
+    fn decided_transition(&self, decides: Option<&Decides>) -> Result<Vec<TransactWriteItem>> {
+        let update = match decides {
+            None => return Ok(vec![]),
+            Some(Decides::Application(step)) => self.flow_transition(&step.0, &step.1)?,
+            Some(Decides::Change(step)) => self.flow_transition(&step.0, &step.1)?,
+        };
+        Ok(vec![TransactWriteItem::builder().update(update).build()])
     }
 
     pub(crate) async fn query_flows<F: Flow>(
@@ -153,9 +161,10 @@ impl CaseStore for DynamoStore {
         }
     }
 
-    async fn close(&self, current: &Versioned<Case>, next: &Case) -> Result<bool> {
-        let release = TransactWriteItem::builder().delete(self.release_guard(next)?).build();
-        Ok(self.write_case(current, next, vec![release]).await?.is_none())
+    async fn close(&self, current: &Versioned<Case>, next: &Case, decides: Option<&Decides>) -> Result<bool> {
+        let mut more = vec![TransactWriteItem::builder().delete(self.release_guard(next)?).build()];
+        more.extend(self.decided_transition(decides)?);
+        Ok(self.write_case(current, next, more).await?.is_none())
     }
 
     async fn decide(
@@ -164,18 +173,24 @@ impl CaseStore for DynamoStore {
         next: &Case,
         audit: &AuditEntry,
         effect: Option<&CaseEffect>,
+        decides: Option<&Decides>,
     ) -> Result<DecisionOutcome> {
+        // The case, its audit entry, its guard, the flow it decides (if any), then the effect.
         let mut more = vec![
             TransactWriteItem::builder().put(self.audit_put(audit)?).build(),
             TransactWriteItem::builder().delete(self.release_guard(next)?).build(),
         ];
+        let decided = self.decided_transition(decides)?;
+        let first_effect = 3 + decided.len();
+        more.extend(decided);
         if let Some(effect) = effect {
             for update in self.effect_updates(effect)? {
                 more.push(TransactWriteItem::builder().update(update).build());
             }
         }
         let Some(reasons) = self.write_case(current, next, more).await? else { return Ok(DecisionOutcome::Applied) };
-        Ok(if reasons.iter().skip(3).any(Option::is_some) && !failed_at(&reasons, 0) {
+        let stale = (0..first_effect).any(|at| failed_at(&reasons, at));
+        Ok(if reasons.iter().skip(first_effect).any(Option::is_some) && !stale {
             DecisionOutcome::EffectRefused
         } else {
             // The case changed, or a transaction conflict (another write to one of the items at

@@ -3,19 +3,25 @@
 //! ```text
 //! legal_face / corporate_transfer:
 //!   awaiting_face --face failed--> awaiting_face (the QR is dead; a refresh is a new attempt)
-//!        |  '--(1 day without a pass)--> reads as expired
+//!        |  '--(1 day without a pass)--> failed(face_not_passed) (the sweeper)
 //!        |--pass, company--------------------------------> verified
 //!        |--pass, other organisation---------------------> in_review(case) -> (the case decides)
 //!        '--pass, corporate transfer--> paying --arrived--> awaiting_amount --right--> verified
 //!                                         |  |                  |   \--right, risk--> in_review(case)
-//!                                         |  |                  |--3 wrong / 8 days--> failed
+//!                                         |  |                  |--2 wrong / 8 days--> failed
 //!                                         |  '--2 wrong / 10 days--> failed
 //!                                         '--payout failed(reason)--> failed
+//! in_review(case) --approved--> verified       (in the decision's transaction)
+//!        '--rejected / the case withdrawn--> failed(rejected / withdrawn)
 //! recharge:
 //!   awaiting_transfer --exact amount, exact name, in time--> verified
 //!        |--anything else--> failed(transfer_mismatch)
 //!        '--3 days--> failed(no_transfer)
+//! any state but awaiting_transfer --withdraw (the owner)--> failed(withdrawn)
 //! ```
+//!
+//! Every state ends [LIFE-1]: the user's states by a deadline the sweeper enforces (or the
+//! owner's withdrawal), `in_review` by its case (a decision, or the owner withdrawing it).
 //!
 //! While `paying` has not reached the payout provider, its sweep deadline is a minute away (the
 //! sweeper asks again, under the same idempotency key). Amounts are never kept in clear: a keyed
@@ -34,9 +40,9 @@ pub const AMOUNT_WINDOW: Duration = Duration::days(8);
 pub const RECHARGE_WINDOW: Duration = Duration::days(3);
 /// Wrong entries that end an attempt whose deposit has not arrived [KYC-E5].
 pub const WRONG_BEFORE_ARRIVAL: u32 = 2;
-/// Wrong entries that end an attempt after the deposit arrived (100 possible amounts: the cap
-/// keeps guessing at 3 in 100 per attempt).
-pub const WRONG_AFTER_ARRIVAL: u32 = 3;
+/// Wrong entries that end an attempt after the deposit arrived: two, as before it
+/// (任意输入两次错误的金额后，重新发起) [KYC-E5].
+pub const WRONG_AFTER_ARRIVAL: u32 = 2;
 /// An application waits this long for a passing face check.
 pub const FACE_STAGE: Duration = Duration::days(1);
 /// A deposit neither arrived nor failed after this is given up.
@@ -112,6 +118,9 @@ pub struct EnterpriseApplication {
     /// The subject change this application completes (person -> enterprise) [CHG-4].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<FlowId>,
+    /// The review case that decided (or decides) it, kept once it ended to show its reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<FlowId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -152,7 +161,19 @@ pub enum ApplicationEvent<'a> {
     },
     /// The account was verified by another application.
     Supersede,
+    /// Its review case was decided (in the decision's transaction) or withdrawn.
+    Reviewed(ReviewOutcome),
+    /// The owner withdraws it.
+    Withdraw,
     Sweep,
+}
+
+/// How a review case ended, for the application or change it decides [LIFE-1].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    Approved,
+    Rejected,
+    Withdrawn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -184,15 +205,21 @@ impl EnterpriseApplication {
         }
     }
 
-    /// Whether the application still needs something from the user or a provider.
     /// Whether the application ended (verified or failed).
     pub fn is_over(&self) -> bool {
         matches!(self.state, ApplicationState::Verified { .. } | ApplicationState::Failed { .. })
     }
 
-    pub fn is_open(&self) -> bool {
-        !matches!(self.state, ApplicationState::Verified { .. } | ApplicationState::Failed { .. })
-            && !matches!(self.state, ApplicationState::InReview { .. })
+    /// Whether its owner may withdraw it: anything not over, but a recharge (its receiving
+    /// account waits for the money; it ends by itself within 3 days).
+    pub fn withdrawable(&self) -> bool {
+        !self.is_over() && !matches!(self.state, ApplicationState::AwaitingTransfer)
+    }
+
+    /// Whether it still holds the account's work open at `now`: not over, and not past a deadline
+    /// after which the sweeper ends it.
+    pub fn open_at(&self, now: DateTime<Utc>) -> bool {
+        !self.is_over() && self.user_deadline().is_none_or(|d| now < d)
     }
 
     fn fail(mut self, failure: Failure, now: DateTime<Utc>) -> Self {
@@ -244,6 +271,7 @@ impl Flow for EnterpriseApplication {
 
     fn deadline(&self) -> Option<DateTime<Utc>> {
         match &self.state {
+            ApplicationState::AwaitingFace { .. } => Some(self.face_stage_until()),
             ApplicationState::Paying { requested_at: None, .. } => Some(self.updated_at + PAYOUT_RETRY),
             ApplicationState::Paying { requested_at: Some(at), .. } => Some(*at + DEPOSIT_WAIT),
             ApplicationState::AwaitingAmount { arrived_at, .. } => Some(*arrived_at + AMOUNT_WINDOW),
@@ -283,7 +311,7 @@ impl Flow for EnterpriseApplication {
                 }
                 match then {
                     AfterFace::Verify => S::Verified { at: now },
-                    AfterFace::Review(case_id) => S::InReview { case_id },
+                    AfterFace::Review(case_id) => self.review(case_id),
                     AfterFace::Pay => S::Paying { requested_at: None, wrong_entries: 0 },
                 }
             }
@@ -295,7 +323,7 @@ impl Flow for EnterpriseApplication {
             }
             (S::Paying { .. }, E::PayoutFailed(failure)) => return Ok(self.fail(failure, now)),
             (S::Paying { .. }, E::AmountRight { review }) => match review {
-                Some(case_id) => S::InReview { case_id },
+                Some(case_id) => self.review(case_id),
                 None => S::Verified { at: now },
             },
             (S::AwaitingAmount { arrived_at, .. }, E::AmountRight { review }) => {
@@ -303,7 +331,7 @@ impl Flow for EnterpriseApplication {
                     return Err(ApplicationRefusal::NotAtThisStep);
                 }
                 match review {
-                    Some(case_id) => S::InReview { case_id },
+                    Some(case_id) => self.review(case_id),
                     None => S::Verified { at: now },
                 }
             }
@@ -323,11 +351,21 @@ impl Flow for EnterpriseApplication {
                 S::AwaitingFace { .. } | S::Paying { .. } | S::AwaitingAmount { .. } | S::AwaitingTransfer,
                 E::Supersede,
             ) => S::Failed { failure: Failure::Superseded, at: now },
+            (S::InReview { .. }, E::Reviewed(outcome)) => match outcome {
+                ReviewOutcome::Approved => S::Verified { at: now },
+                ReviewOutcome::Rejected => S::Failed { failure: Failure::Rejected, at: now },
+                ReviewOutcome::Withdrawn => S::Failed { failure: Failure::Withdrawn, at: now },
+            },
+            // One in review is withdrawn through its case (the case's withdrawal moves it).
+            (S::AwaitingFace { .. } | S::Paying { .. } | S::AwaitingAmount { .. }, E::Withdraw) => {
+                S::Failed { failure: Failure::Withdrawn, at: now }
+            }
             (_, E::Sweep) => {
                 if self.deadline().is_none_or(|d| now < d) {
                     return Err(ApplicationRefusal::NothingDue);
                 }
                 match self.state {
+                    S::AwaitingFace { .. } => S::Failed { failure: Failure::FaceNotPassed, at: now },
                     S::Paying { requested_at: Some(_), .. } => {
                         S::Failed { failure: Failure::DepositNeverArrived, at: now }
                     }
@@ -342,6 +380,14 @@ impl Flow for EnterpriseApplication {
         self.state = next;
         self.updated_at = now;
         Ok(self)
+    }
+}
+
+impl EnterpriseApplication {
+    /// Goes to review by `case_id` (kept to show the case's outcome once it ended).
+    fn review(&mut self, case_id: FlowId) -> ApplicationState {
+        self.case = Some(case_id.clone());
+        ApplicationState::InReview { case_id }
     }
 }
 
@@ -372,6 +418,7 @@ mod tests {
             recharge: None,
             state,
             change: None,
+            case: None,
             created_at: now,
             updated_at: now,
         }
@@ -405,7 +452,7 @@ mod tests {
     }
 
     #[test]
-    fn two_wrong_entries_end_a_transfer_that_never_arrived_three_after_arrival() {
+    fn two_wrong_entries_end_a_transfer_before_and_after_arrival() {
         let paying = app(
             Method::CorporateTransfer,
             ApplicationState::Paying { requested_at: Some(now()), wrong_entries: 0 },
@@ -422,15 +469,12 @@ mod tests {
             ApplicationState::AwaitingAmount { arrived_at: now(), wrong_entries: 0 },
             now(),
         );
-        let mut a = arrived.clone();
-        for _ in 0..2 {
-            a = a.apply(ApplicationEvent::AmountWrong, now()).unwrap();
-        }
-        assert_eq!(a.entries_left(), 1);
-        let right = a.clone().apply(ApplicationEvent::AmountRight { review: None }, now()).unwrap();
+        let once = arrived.apply(ApplicationEvent::AmountWrong, now()).unwrap();
+        assert_eq!(once.entries_left(), 1);
+        let right = once.clone().apply(ApplicationEvent::AmountRight { review: None }, now()).unwrap();
         assert!(matches!(right.state, ApplicationState::Verified { .. }));
-        let third = a.apply(ApplicationEvent::AmountWrong, now()).unwrap();
-        assert!(matches!(third.state, ApplicationState::Failed { failure: Failure::WrongAmount, .. }));
+        let second = once.apply(ApplicationEvent::AmountWrong, now()).unwrap();
+        assert!(matches!(second.state, ApplicationState::Failed { failure: Failure::WrongAmount, .. }));
     }
 
     #[test]

@@ -233,6 +233,12 @@ pub enum Failure {
     NoTransfer,
     /// The account was verified meanwhile (by another application).
     Superseded,
+    /// No face check passed within a day of the application [KYC-E4, LIFE-1].
+    FaceNotPassed,
+    /// A reviewer rejected it (the case names why) [KYC-E4, KYC-E5].
+    Rejected,
+    /// Its owner withdrew it [LIFE-1].
+    Withdrawn,
 }
 
 impl Failure {
@@ -251,6 +257,9 @@ impl Failure {
                 "请确认您已通过预留的对公银行账户转入该笔款项，并确认金额与系统生成的一致。 (transfer exactly the amount shown, from a bank account in the organisation's exact name, within 3 days)"
             }
             Failure::Superseded => "the account was verified by another application",
+            Failure::FaceNotPassed => "no face check passed within a day of the application",
+            Failure::Rejected => "a reviewer did not approve the application",
+            Failure::Withdrawn => "you withdrew the application",
         }
     }
 
@@ -269,6 +278,9 @@ impl Failure {
                 "start a new recharge application; any money received is already in the account's balance"
             }
             Failure::Superseded => "nothing: the account is verified",
+            Failure::FaceNotPassed => "start a new application and pass the face check within a day",
+            Failure::Rejected => "correct what the reviewer names, then start a new application",
+            Failure::Withdrawn => "start a new application when you are ready",
         }
     }
 }
