@@ -14,6 +14,7 @@ mod enterprise;
 mod every_method_protected;
 mod headers;
 mod lambdas;
+mod lifecycle;
 mod logs;
 mod mfa;
 mod outbox_worker;

@@ -187,7 +187,8 @@ async fn two_reviewers_deciding_one_case_at_once_make_one_decision() {
 }
 
 #[tokio::test]
-async fn a_withdrawn_case_is_not_claimed_and_a_claimed_one_cannot_be_withdrawn() {
+async fn a_withdrawn_case_is_not_claimed_and_a_claimed_one_is_withdrawn_once() {
+    // LIFE-1: the owner can always withdraw an open case; the reviewer then finds it closed.
     let app = spawn_app().await;
     let (token, _, appeal) = app.mfa_appeal().await;
     let id = appeal["case_id"].as_str().unwrap();
@@ -203,7 +204,10 @@ async fn a_withdrawn_case_is_not_claimed_and_a_claimed_one_cannot_be_withdrawn()
     let late = app
         .call("POST", &format!("/v1/cases/{}/withdrawal", case["case_id"].as_str().unwrap()), Some(&second_token), None)
         .await;
-    assert_eq!((late.status, late.code()), (409, "CASE_NOT_WITHDRAWABLE"));
+    assert_eq!((late.status, &late.body["state"]), (200, &json!("withdrawn")), "{:?}", late.body);
+    let path = format!("/v1/cases/{}/withdrawal", case["case_id"].as_str().unwrap());
+    let again = app.call("POST", &path, Some(&second_token), None).await;
+    assert_eq!((again.status, again.code()), (409, "CASE_NOT_WITHDRAWABLE"));
     // Someone else's case is not found.
     let (_, _, stranger) = app.signed_in_user().await;
     let foreign = app.call("POST", &format!("/v1/cases/{id}/withdrawal"), Some(&stranger), None).await;

@@ -351,7 +351,7 @@ async fn a_sub_user_with_a_device_passes_it_before_changing_its_password() {
 
 #[tokio::test]
 async fn the_main_account_removes_a_sub_users_lost_device_and_it_binds_a_new_one() {
-    // LOGIN-5, MFA-5: a sub-user that lost its device asks its main account, which removes it
+    // LOGIN-5 (a sub-user's lost device; MFA-5's appeal is the main account's own): a sub-user that lost its device asks its main account, which removes it
     // (under operation protection); its sessions end, and with 2FA required it binds a new
     // device at its next sign-in. A sub-user without a device has none to remove.
     let app = spawn_app().await;

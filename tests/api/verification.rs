@@ -261,3 +261,34 @@ async fn six_concurrent_verifications_of_one_document_verify_exactly_five() {
     }
     assert_eq!(verified, 5);
 }
+
+#[tokio::test]
+async fn a_personal_verification_is_never_cancelled_nor_replaced_outside_a_change() {
+    // KYC-P8: every route that could cancel or replace it refuses; only a change (CHG-4, CHG-5)
+    // or deleting the account clears it.
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let id_number = app.verify_by_face(&token).await;
+    let before = verification_of(&app, &token).await;
+    assert_eq!(before["state"], "personal", "{before:?}");
+
+    let face = app.start_face(&token, "李四", &unique_id_number()).await;
+    assert_eq!(face.code(), "ALREADY_VERIFIED");
+    let card = app.bank_card(&token, "李四", &unique_id_number(), &card_number("622202")).await;
+    assert_eq!(card.code(), "ALREADY_VERIFIED");
+    let enterprise = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), json!({})).await;
+    assert_eq!(app.start_enterprise(&token, &enterprise).await.code(), "ALREADY_VERIFIED");
+    for (method, path) in [
+        ("DELETE", "/v1/verifications/personal"),
+        ("POST", "/v1/verifications/personal/withdrawal"),
+        ("DELETE", "/v1/accounts/me/verification"),
+    ] {
+        let reply = app.call(method, path, Some(&token), None).await;
+        assert_eq!(reply.status, 404, "{method} {path}: {:?}", reply.body);
+    }
+    assert_eq!(verification_of(&app, &token).await, before, "unchanged (ID {id_number})");
+}
+
+async fn verification_of(app: &TestApp, token: &str) -> serde_json::Value {
+    app.call("GET", "/v1/accounts/me", Some(token), None).await.body["verification"].clone()
+}

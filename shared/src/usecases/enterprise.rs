@@ -844,7 +844,7 @@ pub async fn inbound_transfer(
         let decided = current.as_ref().and_then(|current| {
             let recharge = current.flow.recharge.as_ref()?;
             let exact = amount_hash(deps, &current.id, amount) == recharge.amount_hash
-                && transfer.payer_name.trim() == current.flow.organisation.name;
+                && crate::domain::enterprise::same_payer_name(&transfer.payer_name, &current.flow.organisation.name);
             current.flow.clone().apply(ApplicationEvent::TransferArrived { exact }, now).ok()
         });
         let mut effects = vec![credit.clone()];

@@ -211,6 +211,33 @@ pub struct EnterpriseIdentity {
     pub verified_at: DateTime<Utc>,
 }
 
+/// Whether a payer's name, as the bank reports it, is the organisation's registered name: both
+/// compared in NFKC (full-width （） and half-width () alike, full-width Latin letters as ASCII),
+/// without spaces, Latin letters in any case [KYC-E6]. Nothing else is forgiven.
+pub fn same_payer_name(reported: &str, registered: &str) -> bool {
+    fn normal(name: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        name.nfkc().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+    }
+    normal(reported) == normal(registered)
+}
+
+#[cfg(test)]
+mod payer_name_tests {
+    use super::same_payer_name;
+
+    #[test]
+    fn brackets_spaces_and_case_compare_equal_and_nothing_else_does() {
+        let registered = "云杉（北京）数据科技有限公司";
+        assert!(same_payer_name("云杉(北京)数据科技有限公司", registered));
+        assert!(same_payer_name(" 云杉 ( 北京 ) 数据科技有限公司 ", registered));
+        assert!(same_payer_name("ABC（中国）有限公司", "abc(中国)有限公司"));
+        assert!(same_payer_name("ＡＢＣ有限公司", "abc有限公司"), "full-width Latin letters");
+        assert!(!same_payer_name("云杉（上海）数据科技有限公司", registered));
+        assert!(!same_payer_name("云杉数据科技有限公司", registered));
+    }
+}
+
 /// Why an application failed, with the seed's own message where it quotes one, and what to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
