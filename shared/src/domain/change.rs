@@ -546,4 +546,62 @@ mod tests {
         let done = c.apply(ChangeEvent::EnterpriseVerified { to: "某公司".into() }, now()).unwrap();
         assert!(matches!(done.state, ChangeState::Completed { .. }));
     }
+
+    #[test]
+    fn every_state_of_every_kind_reaches_an_end_by_its_deadline_its_case_or_its_owner() {
+        // LIFE-1: a state waiting on the owner has a deadline at which the sweeper withdraws it
+        // and may be withdrawn now; `in_review` ends with its case (an approved change of
+        // organisation waits 9 days for the new subject, then ends likewise).
+        use crate::domain::enterprise::application::ReviewOutcome as R;
+        let t = now();
+        let s = FlowId::from_raw("s1");
+        let states = [
+            ChangeState::ProvingOwner { face_session: Some(s.clone()) },
+            ChangeState::AwaitingNewPerson { face_session: None },
+            ChangeState::AwaitingNewEnterprise,
+            ChangeState::AwaitingForm,
+            ChangeState::AwaitingMaterial,
+            ChangeState::InReview { case_id: FlowId::from_raw("c1") },
+            ChangeState::Completed { at: t },
+            ChangeState::Rejected { at: t },
+            ChangeState::Withdrawn { at: t, by_system: false },
+        ];
+        let kinds = [
+            ChangeKind::EnterpriseName,
+            ChangeKind::EnterpriseSubject,
+            ChangeKind::PersonToEnterprise,
+            ChangeKind::PersonToPerson,
+        ];
+        for kind in kinds {
+            for state in states.clone() {
+                let mut c = SubjectChange::new(AccountId::from_raw("a"), kind, state.clone(), "x".into(), t);
+                if kind == ChangeKind::EnterpriseSubject && state == ChangeState::AwaitingNewEnterprise {
+                    c.approved_at = Some(t);
+                }
+                if c.state.is_over() {
+                    assert_eq!((c.deadline(), c.open_at(t)), (None, false), "{kind:?} {state:?}");
+                    continue;
+                }
+                if let ChangeState::InReview { .. } = state {
+                    assert_eq!(c.deadline(), None, "a case waits on staff");
+                    for outcome in [R::Rejected, R::Withdrawn] {
+                        assert!(c.clone().apply(ChangeEvent::Reviewed(outcome), t).unwrap().state.is_over());
+                    }
+                    match c.clone().apply(ChangeEvent::Reviewed(R::Approved), t) {
+                        Ok(next) => assert!(next.state.is_over() || next.deadline().is_some(), "{kind:?}"),
+                        Err(_) => assert!(
+                            matches!(kind, ChangeKind::PersonToEnterprise | ChangeKind::PersonToPerson),
+                            "only the organisation's changes are reviewed"
+                        ),
+                    }
+                    continue;
+                }
+                let deadline = c.deadline().unwrap_or_else(|| panic!("{kind:?} {state:?} waits without a deadline"));
+                assert!(c.open_at(t) && !c.open_at(deadline));
+                let swept = c.clone().apply(ChangeEvent::Sweep, deadline).unwrap();
+                assert_eq!(swept.state, ChangeState::Withdrawn { at: deadline, by_system: true }, "{kind:?} {state:?}");
+                assert!(c.apply(ChangeEvent::Withdraw, t).unwrap().state.is_over(), "{kind:?} {state:?}");
+            }
+        }
+    }
 }

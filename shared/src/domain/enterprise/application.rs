@@ -531,4 +531,51 @@ mod tests {
         assert!(matches!(swept.state, ApplicationState::Failed { failure: Failure::NoTransfer, .. }));
         assert!(swept.apply(ApplicationEvent::TransferArrived { exact: true }, now()).is_err());
     }
+
+    #[test]
+    fn every_state_reaches_an_end_by_its_deadline_its_case_or_its_owner() {
+        // LIFE-1: each state but the two ends is left by the sweeper at its deadline (a payout
+        // still to request is asked again, then waits its deadline), by its case's outcome, or by
+        // the owner's withdrawal; the states listed here are every variant of the enum.
+        let t = now();
+        let case = FlowId::from_raw("c1");
+        let states = [
+            ApplicationState::AwaitingFace { session: None, failed_checks: 0 },
+            ApplicationState::Paying { requested_at: None, wrong_entries: 0 },
+            ApplicationState::Paying { requested_at: Some(t), wrong_entries: 1 },
+            ApplicationState::AwaitingAmount { arrived_at: t, wrong_entries: 1 },
+            ApplicationState::AwaitingTransfer,
+            ApplicationState::InReview { case_id: case.clone() },
+            ApplicationState::Verified { at: t },
+            ApplicationState::Failed { failure: Failure::Withdrawn, at: t },
+        ];
+        for state in states {
+            let a = app(Method::CorporateTransfer, state.clone(), t);
+            if a.is_over() {
+                assert_eq!(a.deadline(), None, "{state:?}");
+                assert!(a.clone().apply(ApplicationEvent::Withdraw, t).is_err(), "{state:?}");
+                continue;
+            }
+            let ends = |a: EnterpriseApplication, e: ApplicationEvent<'_>, at| a.apply(e, at).map(|n| n.is_over());
+            if let ApplicationState::InReview { .. } = state {
+                assert_eq!(a.deadline(), None, "a case waits on staff");
+                for outcome in [ReviewOutcome::Approved, ReviewOutcome::Rejected, ReviewOutcome::Withdrawn] {
+                    assert_eq!(ends(a.clone(), ApplicationEvent::Reviewed(outcome), t), Ok(true), "{outcome:?}");
+                }
+                assert!(a.withdrawable(), "through its case");
+                continue;
+            }
+            let mut waiting = a.clone();
+            if let ApplicationState::Paying { requested_at: None, .. } = state {
+                waiting = waiting.apply(ApplicationEvent::PayoutRequested, t).unwrap();
+            }
+            let deadline = waiting.deadline().unwrap_or_else(|| panic!("{state:?} waits without a deadline"));
+            assert_eq!(ends(waiting, ApplicationEvent::Sweep, deadline), Ok(true), "{state:?} at its deadline");
+            if a.withdrawable() {
+                assert_eq!(ends(a.clone(), ApplicationEvent::Withdraw, t), Ok(true), "{state:?}");
+            } else {
+                assert_eq!(state, ApplicationState::AwaitingTransfer, "only a recharge is not withdrawn");
+            }
+        }
+    }
 }
