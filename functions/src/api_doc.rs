@@ -584,6 +584,26 @@ fn audit_entries() -> Value {
     object(vec![("entries", json!({ "type": "array", "items": any_object() }))])
 }
 
+fn appeal_opened() -> Value {
+    object(vec![
+        ("appeal_id", string()),
+        ("appeal_secret", string()),
+        ("kind", one_of(&["mfa_unbind", "phone_rebind"])),
+        ("state", one_of(&["drafting"])),
+        ("expires_at", time()),
+        ("material", object(vec![("person", strings()), ("enterprise", strings())])),
+    ])
+}
+fn appeal_progress() -> Value {
+    object(vec![
+        ("appeal_id", string()),
+        ("kind", one_of(&["mfa_unbind", "phone_rebind"])),
+        ("state", one_of(&["drafting", "expired", "in_review", "approved", "rejected", "withdrawn"])),
+        ("until", nullable(time())),
+        ("rejection_reason", nullable(string())),
+    ])
+}
+
 /// The rows of the asynchronous half: uploads, cases, review.
 const REVIEW_DOCS: &[Doc] = &[
     Doc {
@@ -604,6 +624,30 @@ const REVIEW_DOCS: &[Doc] = &[
         request: Some(body::<cases::appeals::PhoneRebindBody>),
         example: None,
         success: &[(201, "the case", Some(customer_case))],
+    },
+    Doc {
+        binary: "open_signed_out_appeal",
+        request: Some(body::<cases::signed_out::OpenBody>),
+        example: None,
+        success: &[(201, "the appeal, its secret shown once", Some(appeal_opened))],
+    },
+    Doc {
+        binary: "start_appeal_upload",
+        request: Some(body::<cases::start_upload::UploadBody>),
+        example: Some(|| json!({ "purpose": "id-card-front", "content_type": "image/jpeg", "size": 123_456 })),
+        success: &[(201, "a presigned upload", Some(upload_started))],
+    },
+    Doc {
+        binary: "submit_signed_out_appeal",
+        request: Some(body::<cases::signed_out::SubmitBody>),
+        example: None,
+        success: &[(200, "the appeal's progress", Some(appeal_progress))],
+    },
+    Doc {
+        binary: "read_signed_out_appeal",
+        request: None,
+        example: None,
+        success: &[(200, "the appeal's progress", Some(appeal_progress))],
     },
     Doc {
         binary: "open_identity_case",

@@ -121,6 +121,17 @@ impl FromRequest for Signature {
     }
 }
 
+/// The `X-Appeal-Secret` header: a signed-out appeal's secret (empty when absent: not found).
+#[derive(Debug)]
+pub struct AppealSecret(pub String);
+
+impl FromRequest for AppealSecret {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let secret = req.headers().get("x-appeal-secret").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        Ok(AppealSecret(secret.to_owned()))
+    }
+}
+
 /// The method and path as requested (the `$default` route's handler names them).
 impl FromRequest for http::Method {
     fn from_request(req: &Request) -> Result<Self, ApiError> {
@@ -167,6 +178,8 @@ path_params! {
     CaseId = "case_id" => ids::FlowId;
     /// `{application_id}`
     ApplicationId = "application_id" => ids::FlowId;
+    /// `{appeal_id}`
+    AppealId = "appeal_id" => ids::FlowId;
     /// `{deletion_id}`
     DeletionId = "deletion_id" => ids::FlowId;
     /// `{sub_user_id}`

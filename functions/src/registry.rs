@@ -205,6 +205,13 @@ lambdas! {
     appeal_phone_rebind => cases::appeals::phone_rebind, data_key: true, routes: [POST "/v1/appeals/phone-rebind"];
     open_identity_case => cases::identity_case::handle, data_key: true,
         routes: [POST "/v1/verifications/personal/support-cases"];
+    open_signed_out_appeal => cases::signed_out::open, data_key: true, routes: [POST "/v1/signed-out-appeals"];
+    start_appeal_upload => cases::signed_out::upload, data_key: false,
+        routes: [POST "/v1/signed-out-appeals/{appeal_id}/uploads"];
+    submit_signed_out_appeal => cases::signed_out::submit, data_key: true,
+        routes: [POST "/v1/signed-out-appeals/{appeal_id}/submission"];
+    read_signed_out_appeal => cases::signed_out::read, data_key: false,
+        routes: [GET "/v1/signed-out-appeals/{appeal_id}"];
     list_cases => cases::list::handle, data_key: false, routes: [GET "/v1/cases"];
     withdraw_case => cases::withdraw::handle, data_key: false, routes: [POST "/v1/cases/{case_id}/withdrawal"];
     staff_sign_in => review::staff_sign_in::password, data_key: false, routes: [POST "/v1/staff/sessions"];

@@ -382,6 +382,10 @@ errors! {
     ChangeNotAtStep { state: &'static str }
         => 409 "CHANGE_NOT_AT_STEP" "the change is not at this step, or its time is over (`details.state`)",
         details { state } => json!({ "state": state });
+    #[error("the appeal is no longer being drafted")]
+    AppealNotDrafting
+        => 409 "APPEAL_NOT_DRAFTING"
+            "the appeal was submitted already, or its 2 hours to submit are over (open a new one)";
     #[error("the account cannot be deleted until the conditions that fail are fixed")]
     DeletionBlocked { conditions: Vec<&'static str>, open_work: Vec<crate::domain::deletion::OpenWork> }
         => 409 "DELETION_BLOCKED"

@@ -32,6 +32,7 @@ mod seed_departures;
 mod session_settings;
 mod sessions;
 mod sign_in;
+mod signed_out_appeals;
 mod sms_codes;
 mod storage;
 mod student;

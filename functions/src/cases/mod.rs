@@ -4,6 +4,7 @@
 pub mod appeals;
 pub mod identity_case;
 pub mod list;
+pub mod signed_out;
 pub mod start_upload;
 pub mod templates;
 pub mod withdraw;

@@ -8,7 +8,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::upload::{ImageType, UploadPurpose, MAX_UPLOAD_BYTES};
-use shared::usecases::cases::start_upload;
+use shared::usecases::cases::{start_upload, UploadStarted};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -20,19 +20,29 @@ pub struct UploadBody {
     size: u64,
 }
 
+impl UploadBody {
+    /// The purpose, the image type and the size.
+    pub(crate) fn parts(&self) -> Result<(UploadPurpose, ImageType, u64), shared::Error> {
+        let image = ImageType::from_content_type(&self.content_type)
+            .ok_or_else(|| shared::Error::invalid("content_type", "must be image/jpeg or image/png"))?;
+        Ok((self.purpose, image, self.size))
+    }
+}
+
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Json<UploadBody>) -> ApiResult {
-    let image = ImageType::from_content_type(&body.content_type)
-        .ok_or_else(|| shared::Error::invalid("content_type", "must be image/jpeg or image/png"))?;
-    let started = start_upload(&state.services, &principal, body.purpose, image, body.size).await?;
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({
-            "upload_id": started.upload_id,
-            "method": started.request.method,
-            "url": started.request.url,
-            "headers": started.request.headers,
-            "expires_at": started.expires_at,
-            "max_bytes": MAX_UPLOAD_BYTES,
-        }),
-    ))
+    let (purpose, image, size) = body.parts()?;
+    let started = start_upload(&state.services, &principal, purpose, image, size).await?;
+    Ok(json_response(StatusCode::CREATED, &upload_body(&started)))
+}
+
+/// A presigned upload as the client uses it.
+pub(crate) fn upload_body(started: &UploadStarted) -> serde_json::Value {
+    json!({
+        "upload_id": started.upload_id,
+        "method": started.request.method,
+        "url": started.request.url,
+        "headers": started.request.headers,
+        "expires_at": started.expires_at,
+        "max_bytes": MAX_UPLOAD_BYTES,
+    })
 }

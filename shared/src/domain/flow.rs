@@ -28,10 +28,11 @@ pub enum FlowKind {
     AccountDeletion,
     Erasure,
     ThirdPartyAuthorization,
+    SignedOutAppeal,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 14] = [
+    pub const ALL: [FlowKind; 15] = [
         FlowKind::SignIn,
         FlowKind::PhoneChange,
         FlowKind::PasswordReset,
@@ -46,6 +47,7 @@ impl FlowKind {
         FlowKind::AccountDeletion,
         FlowKind::Erasure,
         FlowKind::ThirdPartyAuthorization,
+        FlowKind::SignedOutAppeal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +66,7 @@ impl FlowKind {
             FlowKind::AccountDeletion => "account-deletion",
             FlowKind::Erasure => "erasure",
             FlowKind::ThirdPartyAuthorization => "third-party-authorization",
+            FlowKind::SignedOutAppeal => "signed-out-appeal",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod agreements;
+pub mod appeal;
 pub mod bank_card;
 pub mod calendar;
 pub mod captcha;

@@ -52,12 +52,23 @@ pub async fn start_upload(
     image: ImageType,
     size: u64,
 ) -> Result<UploadStarted> {
+    presign_upload(deps, &principal.account_id, purpose, image, size).await
+}
+
+/// A presigned upload under `owner`'s prefix (an account, or a signed-out appeal's own).
+pub(crate) async fn presign_upload(
+    deps: &(impl HasClock + HasUploadLinks),
+    owner: &AccountId,
+    purpose: UploadPurpose,
+    image: ImageType,
+    size: u64,
+) -> Result<UploadStarted> {
     if size == 0 || size > MAX_UPLOAD_BYTES {
         return Err(Error::UploadTooLarge { material: purpose.as_str() });
     }
     let now = deps.clock().now();
     let id = UploadId::generate(purpose);
-    let object = waiting_object(&principal.account_id, &id);
+    let object = waiting_object(owner, &id);
     let ttl = Duration::seconds(i64::try_from(UPLOAD_URL_TTL_SECS).unwrap_or(300));
     let request = deps.upload_links().presign_put(&object, image.content_type(), size, now, ttl).await?;
     Ok(UploadStarted { upload_id: id.to_string(), request, expires_at: now + ttl })
@@ -153,7 +164,7 @@ pub(crate) async fn dispatch(
 }
 
 /// The subject whose material a case carries: the verified organisation, else a person.
-fn subject_of(account: &crate::ports::AccountRecord) -> Subject {
+pub(crate) fn subject_of(account: &crate::ports::AccountRecord) -> Subject {
     if account.enterprise.is_some() {
         Subject::Enterprise
     } else {

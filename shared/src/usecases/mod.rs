@@ -2,6 +2,7 @@
 //! the ports. One function per use case; handlers call exactly one.
 
 pub mod account;
+pub mod appeals;
 pub mod cases;
 pub mod change;
 pub mod codes;

@@ -6,8 +6,8 @@
 
 use super::codes;
 use super::deps::{
-    HasAccounts, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasOutbox, HasRecoveryQueue, HasResources, HasSecurity,
-    HasSessions, HasSignIn,
+    HasAccounts, HasCases, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasOutbox, HasRecoveryQueue, HasResources,
+    HasReviewQueue, HasSecurity, HasSessions, HasSignIn,
 };
 use super::flows::advance;
 use super::sign_in::login_name_of;
@@ -403,7 +403,17 @@ impl Resolvable for AccountLookup {
 /// redelivery (after the queue's visibility timeout, longer than the phone's send spacing)
 /// issues afresh. A start past its expiry sends nothing.
 pub async fn resolve(
-    deps: &(impl HasClock + HasKeys + HasCodes + HasAccounts + HasSignIn + HasKyc + HasResources + HasOutbox + HasFlows),
+    deps: &(impl HasClock
+          + HasKeys
+          + HasCodes
+          + HasAccounts
+          + HasSignIn
+          + HasKyc
+          + HasResources
+          + HasOutbox
+          + HasFlows
+          + HasCases
+          + HasReviewQueue),
     start: &DueFlow,
 ) -> Result<()> {
     if start.kind == FlowKind::PasswordReset.as_str() {
@@ -411,6 +421,9 @@ pub async fn resolve(
     }
     if start.kind == FlowKind::AccountLookup.as_str() {
         return resolve_lookup(deps, &start.id).await;
+    }
+    if start.kind == FlowKind::SignedOutAppeal.as_str() {
+        return super::appeals::resolve_appeal(deps, &start.id).await;
     }
     tracing::warn!(kind = %start.kind, "a recovery start of an unknown kind");
     Ok(())

@@ -1,0 +1,123 @@
+//! Appeals filed signed out [MFA-5, ACC-4]: `POST /v1/signed-out-appeals` opens one (from the
+//! sign-in's pending step, or from the recovery page with a solved captcha) and shows its secret
+//! once; the secret, in `X-Appeal-Secret`, then uploads the material
+//! (`POST .../{appeal_id}/uploads`), submits it (`POST .../{appeal_id}/submission`) and follows
+//! its progress (`GET .../{appeal_id}`). A wrong secret answers as an unknown id.
+
+use super::start_upload::{upload_body, UploadBody};
+use super::MaterialBody;
+use crate::api::{json_response, ApiResult};
+use crate::extract::{AppealId, AppealSecret, Json};
+use crate::AppState;
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use shared::domain::case::{CaseKind, Subject};
+use shared::domain::code::Code;
+use shared::domain::ids::{ChallengeId, FlowId};
+use shared::domain::phone::Phone;
+use shared::usecases::appeals::{
+    appeal_upload, open_signed_out_appeal, read_signed_out_appeal, submit_signed_out_appeal, AppealView, Proven,
+    Submission,
+};
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenBody {
+    /// `mfa_unbind` (from the sign-in only) or `phone_rebind`.
+    kind: CaseKind,
+    /// From the sign-in: the pending sign-in whose password passed (its second factor cannot).
+    sign_in_id: Option<FlowId>,
+    /// From the recovery page ("none of these methods is available"): the account's name (username,
+    /// phone or email), whether it is a passport account, and a solved captcha.
+    account: Option<String>,
+    #[serde(default)]
+    passport: bool,
+    captcha_id: Option<FlowId>,
+    captcha_answer: Option<String>,
+}
+
+pub async fn open(state: &AppState, Json(body): Json<OpenBody>) -> ApiResult {
+    let proven = match (body.sign_in_id, body.account, body.captcha_id, body.captcha_answer) {
+        (Some(sign_in_id), None, None, None) => Proven::Password { sign_in_id },
+        (None, Some(account), Some(captcha_id), Some(captcha_answer)) => {
+            Proven::Nothing { account, passport: body.passport, captcha_id, captcha_answer }
+        }
+        _ => {
+            return Err(shared::Error::invalid(
+                "sign_in_id",
+                "either `sign_in_id`, or `account` with `captcha_id` and `captcha_answer`",
+            )
+            .into())
+        }
+    };
+    let opened = open_signed_out_appeal(&state.services, body.kind, proven).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({
+            "appeal_id": opened.appeal_id,
+            "appeal_secret": opened.secret.expose(),
+            "kind": opened.kind,
+            "state": "drafting",
+            "expires_at": opened.expires_at,
+            "material": {
+                "person": opened.kind.material(Subject::Person).iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                "enterprise": opened.kind.material(Subject::Enterprise).iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            },
+        }),
+    ))
+}
+
+pub async fn upload(
+    state: &AppState,
+    AppealId(id): AppealId,
+    AppealSecret(secret): AppealSecret,
+    Json(body): Json<UploadBody>,
+) -> ApiResult {
+    let (purpose, image, size) = body.parts()?;
+    let started = appeal_upload(&state.services, &id, &secret, purpose, image, size).await?;
+    Ok(json_response(StatusCode::CREATED, &upload_body(&started)))
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// Whose material it is: `person` or `enterprise` (the lists differ).
+    subject: Subject,
+    /// A rebind: the new phone and the code sent to it (`POST /v1/sms-codes`, purpose `phone-rebind`).
+    new_phone: Option<Phone>,
+    challenge_id: Option<ChallengeId>,
+    code: Option<Code>,
+    material: MaterialBody,
+}
+
+pub async fn submit(
+    state: &AppState,
+    AppealId(id): AppealId,
+    AppealSecret(secret): AppealSecret,
+    Json(b): Json<SubmitBody>,
+) -> ApiResult {
+    let new_phone = match (b.new_phone, b.challenge_id, b.code) {
+        (Some(phone), Some(challenge), Some(code)) => Some((phone, challenge, code)),
+        (None, None, None) => None,
+        _ => return Err(shared::Error::invalid("new_phone", "with `challenge_id` and `code`").into()),
+    };
+    let submission = Submission { subject: b.subject, new_phone, material: b.material.0 };
+    let view = submit_signed_out_appeal(&state.services, &id, &secret, submission).await?;
+    Ok(json_response(StatusCode::OK, &view_body(&view)))
+}
+
+pub async fn read(state: &AppState, AppealId(id): AppealId, AppealSecret(secret): AppealSecret) -> ApiResult {
+    let view = read_signed_out_appeal(&state.services, &id, &secret).await?;
+    Ok(json_response(StatusCode::OK, &view_body(&view)))
+}
+
+fn view_body(view: &AppealView) -> serde_json::Value {
+    json!({
+        "appeal_id": view.appeal_id,
+        "kind": view.kind,
+        "state": view.state,
+        "until": view.until,
+        "rejection_reason": view.rejection_reason,
+    })
+}
