@@ -591,8 +591,11 @@ fn appeal_opened() -> Value {
         ("kind", one_of(&["mfa_unbind", "phone_rebind"])),
         ("state", one_of(&["drafting"])),
         ("expires_at", time()),
-        ("material", object(vec![("person", strings()), ("enterprise", strings())])),
+        ("material", object(vec![("person", appeal_files()), ("enterprise", appeal_files())])),
     ])
+}
+fn appeal_files() -> Value {
+    json!({ "type": "array", "items": object(vec![("purpose", string()), ("note", string())]) })
 }
 fn appeal_progress() -> Value {
     object(vec![

@@ -644,3 +644,25 @@ async fn stored_items_and_logs_hold_no_account_number_amount_or_id_number_in_cle
     let logged = logs.lines().any(|l| l.contains("amount") && as_a_value(l, &amount));
     assert!(!logged, "an amount appears in the logs");
 }
+
+#[tokio::test]
+async fn a_legal_representative_with_a_hong_kong_permit_passes_the_face_check() {
+    // KYC-E4 with KYC-P2's document types: not only mainland ID cards.
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let mut body = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), json!({})).await;
+    body["legal_representative"] =
+        json!({"name": "陈大文", "document_type": "hk_macao_taiwan_permit", "id_number": "H12345678"});
+    let started = app.start_enterprise(&token, &body).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    let id = started.body["application_id"].as_str().unwrap().to_owned();
+    // A failed check, then a refresh: the permit is read back as a permit.
+    assert_eq!(app.scan_face(&face_qr(&started), "fail").await.status, 204);
+    let refreshed = app.call("POST", &format!("/v1/enterprise/applications/{id}/face"), Some(&token), None).await;
+    assert_eq!(refreshed.status, 201, "{:?}", refreshed.body);
+    assert_eq!(app.scan_face(refreshed.body["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    assert_eq!(app.application(&token, &id).await["state"], "verified");
+    let bad = json!({"name": "陈大文", "document_type": "hk_macao_taiwan_permit", "id_number": "X1"});
+    body["legal_representative"] = bad;
+    assert_eq!(app.start_enterprise(&token, &body).await.code(), "INVALID_FIELD");
+}

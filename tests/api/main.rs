@@ -17,6 +17,7 @@ mod lambdas;
 mod lifecycle;
 mod logs;
 mod mfa;
+mod model;
 mod outbox_worker;
 mod passport;
 mod phone_bindings;

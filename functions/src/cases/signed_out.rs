@@ -61,8 +61,8 @@ pub async fn open(state: &AppState, Json(body): Json<OpenBody>) -> ApiResult {
             "state": "drafting",
             "expires_at": opened.expires_at,
             "material": {
-                "person": opened.kind.material(Subject::Person).iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-                "enterprise": opened.kind.material(Subject::Enterprise).iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                "person": material_list(opened.kind, Subject::Person),
+                "enterprise": material_list(opened.kind, Subject::Enterprise),
             },
         }),
     ))
@@ -110,6 +110,15 @@ pub async fn submit(
 pub async fn read(state: &AppState, AppealId(id): AppealId, AppealSecret(secret): AppealSecret) -> ApiResult {
     let view = read_signed_out_appeal(&state.services, &id, &secret).await?;
     Ok(json_response(StatusCode::OK, &view_body(&view)))
+}
+
+/// The files an appeal of `kind` needs for `subject`, each with what it must show.
+fn material_list(kind: CaseKind, subject: Subject) -> serde_json::Value {
+    let files = kind
+        .material(subject)
+        .iter()
+        .map(|p| json!({ "purpose": p.as_str(), "note": kind.material_note(subject, *p) }));
+    serde_json::Value::Array(files.collect())
 }
 
 fn view_body(view: &AppealView) -> serde_json::Value {

@@ -20,17 +20,20 @@ use shared::usecases::enterprise::{ApplicationView, PersonForm};
 use shared::usecases::kyc::FaceStarted;
 use shared::Error;
 
-/// A person a form names: the name and the mainland ID card's number.
+/// A person a form names: the name, the document (any of KYC-P2's types; default the mainland
+/// ID card) and its number.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonBody {
     pub name: PersonName,
+    #[serde(default)]
+    pub document_type: DocumentType,
     pub id_number: String,
 }
 
 impl PersonBody {
     pub(crate) fn person(self, field: &str) -> Result<PersonForm, Error> {
-        let document = IdDocument::parse(DocumentType::MainlandIdCard, &self.id_number)
+        let document = IdDocument::parse(self.document_type, &self.id_number)
             .map_err(|reason| Error::invalid(format!("{field}.id_number"), reason))?;
         Ok(PersonForm { name: self.name, document })
     }

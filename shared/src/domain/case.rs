@@ -107,6 +107,31 @@ impl CaseKind {
     }
 }
 
+impl CaseKind {
+    /// What a file of an appeal must show, in the seed's words [ACC-4, MFA-5]: the person's ID
+    /// card held, upper body in the photo; the legal representative's held for a rebind, not for
+    /// an MFA appeal; letters signed (a person) or stamped (an organisation).
+    pub fn material_note(self, subject: Subject, purpose: UploadPurpose) -> &'static str {
+        use UploadPurpose::*;
+        match (self, subject, purpose) {
+            (_, Subject::Person, IdCardFront | IdCardBack) => {
+                "the ID card held by the person, the upper body in the photo (拍照时请手持身份证并包含本人上半身)"
+            }
+            (CaseKind::MfaUnbind, Subject::Enterprise, IdCardFront | IdCardBack) => {
+                "the legal representative's ID card; no need to hold it (无需要手持身份证拍摄)"
+            }
+            (_, Subject::Enterprise, IdCardFront | IdCardBack) => {
+                "the legal representative's ID card, held by them, the upper body in the photo"
+            }
+            (_, Subject::Person, ApplicationLetter) => "the letter from the template, signed by the person",
+            (_, Subject::Enterprise, ApplicationLetter) => "the letter from the template, stamped with the seal",
+            (_, _, BusinessLicence) => "the business licence (an electronic copy), stamped with the seal",
+            (_, _, PaymentProof) => "a record of a payment made from the account",
+            _ => "",
+        }
+    }
+}
+
 /// Whose material a case carries: the account's verified subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]

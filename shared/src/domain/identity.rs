@@ -16,9 +16,12 @@ use std::fmt;
 /// Minimum age for verification where the document encodes the birth date [KYC-P5].
 pub const MINIMUM_AGE: u32 = 14;
 
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentType {
+    #[default]
     MainlandIdCard,
     HkMacaoTaiwanPermit,
     ForeignPermanentResidence,

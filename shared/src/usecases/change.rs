@@ -230,6 +230,7 @@ pub async fn start_change(
                 name_masked: name.masked(),
                 id_number_encrypted: deps.keys().encrypt(document.number())?,
                 id_number_masked: document.masked(),
+                document_type: document.kind(),
             });
             match deps.changes().open_change(&id, &change, stale.as_ref(), None).await? {
                 ChangeOutcome::Applied => Ok(Versioned { id, version: 0, flow: change }),

@@ -90,6 +90,7 @@ fn seal(deps: &impl HasKeys, person: &PersonForm) -> Result<SealedPerson> {
         name_masked: person.name.masked(),
         id_number_encrypted: deps.keys().encrypt(person.document.number())?,
         id_number_masked: person.document.masked(),
+        document_type: person.document.kind(),
     })
 }
 
@@ -504,11 +505,8 @@ pub async fn refresh_face(
     let who = PersonForm {
         name: PersonName::parse(&deps.keys().decrypt(&sealed.name_encrypted)?)
             .map_err(|e| Error::internal("a sealed name", e))?,
-        document: IdDocument::parse(
-            crate::domain::identity::DocumentType::MainlandIdCard,
-            &deps.keys().decrypt(&sealed.id_number_encrypted)?,
-        )
-        .map_err(|e| Error::internal("a sealed ID number", e))?,
+        document: IdDocument::parse(sealed.document_type, &deps.keys().decrypt(&sealed.id_number_encrypted)?)
+            .map_err(|e| Error::internal("a sealed ID number", e))?,
     };
     if !deps.flows::<EnterpriseApplication>().save(&current, &next).await? {
         return Err(Error::ApplicationChanged);

@@ -402,6 +402,7 @@ mod tests {
             name_masked: "*三".into(),
             id_number_encrypted: "y".into(),
             id_number_masked: "1****X".into(),
+            document_type: Default::default(),
         };
         EnterpriseApplication {
             account_id: AccountId::from_raw("a1"),

@@ -188,6 +188,9 @@ pub struct SealedPerson {
     pub name_masked: String,
     pub id_number_encrypted: String,
     pub id_number_masked: String,
+    /// The document's type (any of KYC-P2's; records before it were mainland ID cards).
+    #[serde(default)]
+    pub document_type: crate::domain::identity::DocumentType,
 }
 
 /// The organisation an application names. Its name and code are public registry data.
