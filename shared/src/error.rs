@@ -296,9 +296,6 @@ errors! {
     CaseAlreadyOpen => 409 "CASE_ALREADY_OPEN" "a case of this kind is already open: follow it or withdraw it";
     #[error("only a case no reviewer has claimed yet can be withdrawn")]
     CaseNotWithdrawable => 409 "CASE_NOT_WITHDRAWABLE" "the case is already decided or withdrawn";
-    #[error("a passport account's phone is rebound by the platform's own appeal")]
-    RebindAppealCloudOnly
-        => 409 "REBIND_APPEAL_CLOUD_ONLY" "a passport account's phone is rebound by the platform's appeal, not here";
     #[error("the staff sign-in failed")]
     StaffSignInFailed => 401 "STAFF_SIGN_IN_FAILED" "wrong staff username, password or MFA code (the same for each)";
     #[error("this needs a reviewer's role")]

@@ -184,3 +184,30 @@ async fn an_mfa_unbind_appeal_needs_the_password_and_a_rebind_the_captcha() {
     let unknown = open(&app, json!({"kind": "mfa_unbind", "sign_in_id": "no-such-sign-in"})).await;
     assert_eq!(unknown.code(), "SIGN_IN_FLOW_INVALID");
 }
+
+#[tokio::test]
+async fn a_passport_account_rebinds_its_phone_by_appeal_and_the_new_phone_signs_in_to_it() {
+    // ACC-4, REG-3: 如申诉流程无法找回，建议尝试进行账号换绑申请 - passport accounts too.
+    let app = spawn_app().await;
+    let old_phone = unique_phone();
+    let first = app.sms_sign_in(&old_phone, Some(agreements())).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    let token = first.body["access_token"].as_str().unwrap().to_owned();
+    let account_id = app.call("GET", "/v1/accounts/me", Some(&token), None).await.body["account_id"].clone();
+    let new_phone = unique_phone();
+    let body = app.rebind_appeal_body(&token, &new_phone).await;
+    let appeal = app.call("POST", "/v1/appeals/phone-rebind", Some(&token), Some(body)).await;
+    assert_eq!(appeal.status, 201, "{:?}", appeal.body);
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let decided = app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    assert_eq!(decided.status, 200, "{:?}", decided.body);
+    // Every session ended; the new phone signs in to this very account, the old one to none.
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 401);
+    let by_new = app.sms_sign_in(&new_phone, None).await;
+    assert_eq!(by_new.status, 201, "{:?}", by_new.body);
+    let me = app.call("GET", "/v1/accounts/me", by_new.body["access_token"].as_str(), None).await;
+    assert_eq!(me.body["account_id"], account_id);
+    let by_old = app.sms_sign_in(&old_phone, None).await;
+    assert_ne!(by_old.status, 201, "the old phone no longer signs in to it: {:?}", by_old.body);
+}

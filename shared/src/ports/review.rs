@@ -118,6 +118,9 @@ pub enum CaseEffect {
     /// Rebind a cloud account's phone from `old_hash` to `new`, within the phone's account cap
     /// [ACC-4, REG-2].
     RebindPhone { account: AccountId, old_hash: String, new: SealedContact, cap: u32 },
+    /// Rebind a passport account's phone: the new phone's 5 bound passport accounts, and its
+    /// sign-in as the appeal's approval read it [ACC-4, REG-3].
+    RebindPassportPhone { account: AccountId, old_hash: String, new: SealedContact, how: super::PassportRebind },
     /// Remove the virtual MFA device (only if it is still `device`, its sealed secret) and its
     /// recovery codes [MFA-5].
     UnbindTotp { credential: CredentialRef, device: String },

@@ -19,7 +19,7 @@ use super::deps::{
 use super::flows::advance;
 use super::recovery::check_captcha;
 use super::sign_in::{login_name_of, pending};
-use crate::domain::account::{AccountKind, SealedContact};
+use crate::domain::account::SealedContact;
 use crate::domain::appeal::{AppealEvent, AppealState, SignedOutAppeal, DRAFT_TTL, NOT_ACCEPTED};
 use crate::domain::case::{Case, CaseKind, CaseRequest, CaseState, Subject};
 use crate::domain::code::{Code, Purpose};
@@ -212,9 +212,6 @@ pub async fn submit_signed_out_appeal(
             CaseRequest::MfaUnbind { credential: credential.to_string(), device }
         }
         _ => {
-            if account.kind == AccountKind::Passport {
-                return Err(Error::RebindAppealCloudOnly);
-            }
             let new_phone = new_phone.clone().ok_or_else(|| Error::invalid("new_phone", "is required"))?;
             CaseRequest::PhoneRebind { new_phone, old_phone_hash: account.phone.hash.clone() }
         }
@@ -248,7 +245,7 @@ pub async fn resolve_appeal(
         Some(credential) => deps.accounts().account(&credential.account_id).await?,
         None => None,
     };
-    let case = account.filter(|a| a.kind != AccountKind::Passport && a.phone.hash != new_phone.hash).map(|a| {
+    let case = account.filter(|a| a.phone.hash != new_phone.hash).map(|a| {
         let request = CaseRequest::PhoneRebind { new_phone: new_phone.clone(), old_phone_hash: a.phone.hash.clone() };
         Case::new(a.account_id.clone(), subject, request, material, at)
     });

@@ -10,7 +10,7 @@ use super::deps::{
 };
 use super::flows::advance;
 use super::kyc::{prepare_identity, Person};
-use crate::domain::account::{AccountKind, SealedContact};
+use crate::domain::account::SealedContact;
 use crate::domain::case::{Case, CaseEvent, CaseRequest, Material, Subject};
 use crate::domain::change::{ChangeEvent, ChangeState, SubjectChange};
 use crate::domain::code::{Code, Purpose};
@@ -218,11 +218,6 @@ pub async fn appeal_phone_rebind(
     material: &MaterialRefs,
 ) -> Result<Versioned<Case>> {
     let account = account_of(deps, principal).await?;
-    if account.kind == AccountKind::Passport {
-        // A passport account's phone is its platform sign-in: it is rebound by the platform's
-        // own appeal, not by the cloud's.
-        return Err(Error::RebindAppealCloudOnly);
-    }
     let new_hash = codes::phone_target(deps, new_phone);
     if new_hash == account.phone.hash {
         return Err(Error::invalid("new_phone", "is the phone already bound"));

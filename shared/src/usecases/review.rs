@@ -281,6 +281,26 @@ async fn approval_effect(
     let blocked = || Error::DecisionBlocked { kind: case.kind().as_str() };
     let (change_id, identity) = match &case.request {
         CaseRequest::EnterpriseSubject { .. } => return Ok(None),
+        CaseRequest::PhoneRebind { new_phone, old_phone_hash } => {
+            let account = deps.accounts().account(&case.account_id).await?.ok_or(Error::NotFound)?;
+            if account.kind != crate::domain::account::AccountKind::Passport {
+                return effect_of(case, now).map(Some);
+            }
+            // A passport account's phone is also its sign-in: the phones' sign-ins move as in its
+            // own phone change, read now [ACC-4, REG-3].
+            let mine = Some(&case.account_id);
+            let how = crate::ports::PassportRebind {
+                leaves_sign_in: deps.accounts().passport_of(old_phone_hash).await?.as_ref() == mine,
+                takes_sign_in: deps.accounts().passport_of(&new_phone.hash).await?.is_none(),
+                cap: crate::domain::account::MAX_PASSPORT_ACCOUNTS_PER_PHONE,
+            };
+            return Ok(Some(CaseEffect::RebindPassportPhone {
+                account: case.account_id.clone(),
+                old_hash: old_phone_hash.clone(),
+                new: new_phone.clone(),
+                how,
+            }));
+        }
         CaseRequest::Enterprise { application, identity, .. } => {
             let application = deps.flows::<EnterpriseApplication>().load(application).await?;
             match application.and_then(|a| a.flow.change) {

@@ -76,8 +76,11 @@ impl DynamoStore {
         self.transact(std::iter::once(transition).chain(more).collect()).await
     }
 
-    fn effect_updates(&self, effect: &CaseEffect) -> Result<Vec<Update>> {
-        Ok(match effect {
+    fn case_effect_items(&self, effect: &CaseEffect) -> Result<Vec<TransactWriteItem>> {
+        let updates = match effect {
+            CaseEffect::RebindPassportPhone { account, old_hash, new, how } => {
+                return Ok(self.passport_rebind_items(account, old_hash, new, *how)?.0)
+            }
             CaseEffect::RebindPhone { account, old_hash, new, cap } => vec![
                 self.rebind_phone(account, old_hash, new)?,
                 self.count_on_phone(&new.hash, account, *cap)?,
@@ -102,7 +105,8 @@ impl DynamoStore {
             CaseEffect::RenameEnterprise { account, uscc, new_name, now } => {
                 vec![self.rename_enterprise(account, uscc, new_name, *now)?]
             }
-        })
+        };
+        Ok(updates.into_iter().map(|u| TransactWriteItem::builder().update(u).build()).collect())
     }
 
     fn decided_transition(&self, decides: Option<&Decides>) -> Result<Vec<TransactWriteItem>> {
@@ -184,9 +188,7 @@ impl CaseStore for DynamoStore {
         let first_effect = 3 + decided.len();
         more.extend(decided);
         if let Some(effect) = effect {
-            for update in self.effect_updates(effect)? {
-                more.push(TransactWriteItem::builder().update(update).build());
-            }
+            more.extend(self.case_effect_items(effect)?);
         }
         let Some(reasons) = self.write_case(current, next, more).await? else { return Ok(DecisionOutcome::Applied) };
         let stale = (0..first_effect).any(|at| failed_at(&reasons, at));

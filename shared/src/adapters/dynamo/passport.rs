@@ -239,6 +239,36 @@ impl DynamoStore {
         new: &SealedContact,
         how: PassportRebind,
     ) -> Result<PhoneChangeOutcome> {
+        let (items, sign_in_items) = self.passport_rebind_items(account_id, old_hash, new, how)?;
+        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        let Err(err) = result else { return Ok(PhoneChangeOutcome::Changed) };
+        let reasons = cancelled_items(err)?;
+        let failed = |range: std::ops::Range<usize>| range.into_iter().any(|i| failed_at(&reasons, i));
+        Ok(if failed(0..1) {
+            PhoneChangeOutcome::Stale
+        } else if failed(1..2) {
+            PhoneChangeOutcome::PhoneLimitReached
+        } else if failed(3..3 + sign_in_items) {
+            PhoneChangeOutcome::Raced
+        } else if failed(3 + sign_in_items..reasons.len()) {
+            // Only this account's own change moves the old phone's sign-in away from it.
+            PhoneChangeOutcome::Stale
+        } else {
+            return Err(crate::Error::internal("change passport phone", "transaction cancelled without a known cause"));
+        })
+    }
+
+    /// The items of a passport account's move to a new phone (its own change, or an approved
+    /// rebind appeal's effect) [REG-3, ACC-2, ACC-4]: the account, the new phone's count, the old
+    /// phone's, then (from index 3) the new phone's sign-in as read (how many items), then the
+    /// old phone's sign-in leaving this account.
+    pub(crate) fn passport_rebind_items(
+        &self,
+        account_id: &AccountId,
+        old_hash: &str,
+        new: &SealedContact,
+        how: PassportRebind,
+    ) -> Result<(Vec<TransactWriteItem>, usize)> {
         let mut items = vec![
             TransactWriteItem::builder().update(self.rebind_phone(account_id, old_hash, new)?).build(),
             TransactWriteItem::builder().update(self.count_passport_on_phone(&new.hash, account_id, how.cap)?).build(),
@@ -266,22 +296,7 @@ impl DynamoStore {
             let alias = self.drop_alias(&LoginName::Phone(old_hash.to_owned()), account_id)?;
             items.push(TransactWriteItem::builder().delete(alias).build());
         }
-        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
-        let Err(err) = result else { return Ok(PhoneChangeOutcome::Changed) };
-        let reasons = cancelled_items(err)?;
-        let failed = |range: std::ops::Range<usize>| range.into_iter().any(|i| failed_at(&reasons, i));
-        Ok(if failed(0..1) {
-            PhoneChangeOutcome::Stale
-        } else if failed(1..2) {
-            PhoneChangeOutcome::PhoneLimitReached
-        } else if failed(3..3 + sign_in_items) {
-            PhoneChangeOutcome::Raced
-        } else if failed(3 + sign_in_items..reasons.len()) {
-            // Only this account's own change moves the old phone's sign-in away from it.
-            PhoneChangeOutcome::Stale
-        } else {
-            return Err(crate::Error::internal("change passport phone", "transaction cancelled without a known cause"));
-        })
+        Ok((items, sign_in_items))
     }
 
     pub(crate) async fn rebind_passport_email(
