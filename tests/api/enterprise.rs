@@ -666,3 +666,25 @@ async fn a_legal_representative_with_a_hong_kong_permit_passes_the_face_check() 
     body["legal_representative"] = bad;
     assert_eq!(app.start_enterprise(&token, &body).await.code(), "INVALID_FIELD");
 }
+
+#[tokio::test]
+async fn a_corporate_transfer_names_the_legal_representative_alone_and_a_face_check_needs_the_id() {
+    // KYC-E5: the transfer asks for the legal representative's name; KYC-E4: the face check for
+    // the ID number too.
+    let app = spawn_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let extra = json!({"bank": "ICBC", "account_number": corporate_account("0001"),
+        "handler": {"name": "李四", "id_number": unique_id_number()}});
+    let mut transfer = app.enterprise_body(&token, "corporate_transfer", "enterprise", &uscc("91"), extra).await;
+    transfer["legal_representative"] = json!({"name": "张三"});
+    let started = app.start_enterprise(&token, &transfer).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    assert_eq!(started.body["organisation"]["legal_representative"], "张*");
+
+    let (_, _, other) = app.signed_in_user().await;
+    let mut face = app.enterprise_body(&other, "legal_face", "enterprise", &uscc("91"), json!({})).await;
+    face["legal_representative"] = json!({"name": "张三"});
+    let refused = app.start_enterprise(&other, &face).await;
+    assert_eq!(refused.code(), "INVALID_FIELD", "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["details"]["field"], "legal_representative.id_number");
+}

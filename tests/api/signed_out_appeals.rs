@@ -200,7 +200,8 @@ async fn a_passport_account_rebinds_its_phone_by_appeal_and_the_new_phone_signs_
     assert_eq!(appeal.status, 201, "{:?}", appeal.body);
     let reviewer = app.staff(&["reviewer"]).await;
     let (claim, case) = app.claim(&reviewer).await.unwrap();
-    let decided = app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    let decided =
+        app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
     assert_eq!(decided.status, 200, "{:?}", decided.body);
     // Every session ended; the new phone signs in to this very account, the old one to none.
     assert_eq!(app.call("GET", "/v1/accounts/me", Some(&token), None).await.status, 401);

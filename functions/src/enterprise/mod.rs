@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use shared::domain::calendar::cst_text;
 use shared::domain::enterprise::application::ApplicationState;
 use shared::domain::identity::{DocumentType, IdDocument, PersonName};
-use shared::usecases::enterprise::{ApplicationView, PersonForm};
+use shared::usecases::enterprise::{ApplicationView, LegalRepresentativeForm, PersonForm};
 use shared::usecases::kyc::FaceStarted;
 use shared::Error;
 
@@ -41,6 +41,29 @@ impl PersonBody {
 
 /// The payment companies the deposit comes from, as the seed names them [KYC-E5].
 const DEPOSIT_PAYERS: [&str; 2] = ["银联商务股份有限公司", "上海银联电子支付服务有限公司"];
+
+/// The legal representative a form names: the name, and the document where the method asks
+/// for it (the face check; a corporate transfer or a recharge may give the name alone).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegalRepresentativeBody {
+    pub name: PersonName,
+    #[serde(default)]
+    pub document_type: DocumentType,
+    #[serde(default)]
+    pub id_number: Option<String>,
+}
+
+impl LegalRepresentativeBody {
+    pub(crate) fn form(self) -> Result<LegalRepresentativeForm, Error> {
+        let document = self
+            .id_number
+            .map(|number| IdDocument::parse(self.document_type, &number))
+            .transpose()
+            .map_err(|reason| Error::invalid("legal_representative.id_number", reason))?;
+        Ok(LegalRepresentativeForm { name: self.name, document })
+    }
+}
 
 /// A face session as the console shows it (the QR code for the mobile app).
 pub(crate) fn face_body(face: &FaceStarted) -> Value {

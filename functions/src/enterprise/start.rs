@@ -5,7 +5,7 @@
 //! (corporate transfer), or the first recharge's SMS code. With `change_id`, the application
 //! completes a person -> enterprise change (5 attempts per method in the change) [CHG-4].
 
-use super::{application_body, face_body, PersonBody};
+use super::{application_body, face_body, LegalRepresentativeBody, PersonBody};
 use crate::api::{json_response, ApiResult};
 use crate::cases::MaterialBody;
 use crate::extract::{Authed, Json};
@@ -27,7 +27,7 @@ pub struct ApplicationBody {
     name: String,
     /// The unified social credit code (18 characters).
     uscc: Uscc,
-    legal_representative: PersonBody,
+    legal_representative: LegalRepresentativeBody,
     agreement: AgreementRef,
     /// `org-certificate` (and `authorisation-letter` for an authorised person): upload ids.
     material: MaterialBody,
@@ -62,7 +62,7 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Jso
         org_type: body.organisation_type,
         name: body.name,
         uscc: body.uscc,
-        legal_representative: body.legal_representative.person("legal_representative")?,
+        legal_representative: body.legal_representative.form()?,
         agreement: body.agreement,
         material: body.material.0,
         role: body.role,

@@ -48,11 +48,20 @@ const LISTED: i32 = 50;
 /// How many lost races a step tolerates.
 const MAX_RACES: usize = 8;
 
-/// A person as a form names them (a mainland ID card).
-#[derive(Debug)]
+/// A person as a form names them (any of KYC-P2's documents).
+#[derive(Debug, Clone)]
 pub struct PersonForm {
     pub name: PersonName,
     pub document: IdDocument,
+}
+
+/// The legal representative as a form names them: the name, and the document where the method
+/// asks for it (the face check; the corporate transfer and the recharge ask for the name alone)
+/// [KYC-E4, KYC-E5].
+#[derive(Debug, Clone)]
+pub struct LegalRepresentativeForm {
+    pub name: PersonName,
+    pub document: Option<IdDocument>,
 }
 
 #[derive(Debug)]
@@ -61,7 +70,7 @@ pub struct ApplicationForm {
     pub org_type: OrgType,
     pub name: String,
     pub uscc: Uscc,
-    pub legal_representative: PersonForm,
+    pub legal_representative: LegalRepresentativeForm,
     pub agreement: AgreementRef,
     /// Upload ids: the certificate, and the authorisation letter of an authorised person.
     pub material: MaterialRefs,
@@ -92,6 +101,20 @@ fn seal(deps: &impl HasKeys, person: &PersonForm) -> Result<SealedPerson> {
         id_number_masked: person.document.masked(),
         document_type: person.document.kind(),
     })
+}
+
+/// The legal representative sealed; without a document (the name alone) its fields are empty.
+fn seal_legal(deps: &impl HasKeys, legal: &LegalRepresentativeForm) -> Result<SealedPerson> {
+    match &legal.document {
+        Some(document) => seal(deps, &PersonForm { name: legal.name.clone(), document: document.clone() }),
+        None => Ok(SealedPerson {
+            name_encrypted: deps.keys().encrypt(legal.name.expose())?,
+            name_masked: legal.name.masked(),
+            id_number_encrypted: String::new(),
+            id_number_masked: String::new(),
+            document_type: Default::default(),
+        }),
+    }
 }
 
 /// The keyed hash an amount is compared by (bound to its application).
@@ -251,10 +274,19 @@ async fn check_registry(
 }
 
 /// Who does the face check, and the material the method needs, from the form.
-fn face_person(form: &ApplicationForm) -> Result<Option<(Role, &PersonForm)>> {
+fn face_person(form: &ApplicationForm) -> Result<Option<(Role, PersonForm)>> {
+    let legal = &form.legal_representative;
     match form.method {
         Method::LegalFace => match form.role.unwrap_or(Role::LegalRepresentative) {
-            Role::LegalRepresentative => Ok(Some((Role::LegalRepresentative, &form.legal_representative))),
+            Role::LegalRepresentative => {
+                let document = legal.document.clone().ok_or_else(|| {
+                    Error::invalid(
+                        "legal_representative.id_number",
+                        "is required for the legal-representative face check",
+                    )
+                })?;
+                Ok(Some((Role::LegalRepresentative, PersonForm { name: legal.name.clone(), document })))
+            }
             Role::AuthorisedPerson if form.org_type.is_company() => Err(Error::invalid(
                 "role",
                 "an authorised person may do the face check only for an organisation that is not a company",
@@ -264,14 +296,17 @@ fn face_person(form: &ApplicationForm) -> Result<Option<(Role, &PersonForm)>> {
                     .authorised_person
                     .as_ref()
                     .ok_or_else(|| Error::invalid("authorised_person", "name and ID number are required"))?;
-                Ok(Some((Role::AuthorisedPerson, person)))
+                if legal.document.is_none() {
+                    return Err(Error::invalid("legal_representative.id_number", "is required for this method"));
+                }
+                Ok(Some((Role::AuthorisedPerson, person.clone())))
             }
             Role::Handler => Err(Error::invalid("role", "is legal_representative or authorised_person")),
         },
         Method::CorporateTransfer => {
             let handler =
                 form.handler.as_ref().ok_or_else(|| Error::invalid("handler", "name and ID number are required"))?;
-            Ok(Some((Role::Handler, handler)))
+            Ok(Some((Role::Handler, handler.clone())))
         }
         Method::Recharge => Ok(None),
     }
@@ -388,7 +423,7 @@ pub async fn start_application(
     }
     // A malformed request costs no attempt: the uploads are checked first [KYC-E3]; the attempt
     // is the try at the proof, counted before the registry (an outside party) is asked.
-    let needed = needed_material(person.map(|p| p.0));
+    let needed = needed_material(person.as_ref().map(|p| p.0));
     let checked = check_material(deps, &principal.account_id, &needed, &form.material).await?;
     match change {
         Some(change) => count_change_attempt(deps, change, form.method).await?,
@@ -401,13 +436,13 @@ pub async fn start_application(
         org_type: form.org_type,
         name: name.to_owned(),
         uscc: form.uscc.clone(),
-        legal_representative: seal(deps, &form.legal_representative)?,
+        legal_representative: seal_legal(deps, &form.legal_representative)?,
     };
     let mut application = EnterpriseApplication {
         account_id: principal.account_id.clone(),
         method: form.method,
         organisation,
-        person: person.map(|(role, p)| seal(deps, p).map(|sealed| (role, sealed))).transpose()?,
+        person: person.as_ref().map(|(role, p)| seal(deps, p).map(|sealed| (*role, sealed))).transpose()?,
         material,
         transfer: None,
         recharge: None,
@@ -444,7 +479,7 @@ pub async fn start_application(
     let face_id = FlowId::generate();
     application.state = ApplicationState::AwaitingFace { session: Some(face_id.clone()), failed_checks: 0 };
     deps.flows::<EnterpriseApplication>().create(&id, &application).await?;
-    let face = open_face(deps, &principal.account_id, &id, &face_id, who).await?;
+    let face = open_face(deps, &principal.account_id, &id, &face_id, &who).await?;
     Ok(Started { application: Versioned { id, version: 0, flow: application }, face: Some(face) })
 }
 
