@@ -132,6 +132,13 @@ async fn a_name_the_registry_confirms_changes_at_once_and_the_next_change_waits_
     app.clock.advance(Duration::days(30) - Duration::minutes(1));
     let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(start(&app, &token, again.clone()).await.code(), "CHANGE_TOO_SOON", "a minute before the 30 days");
+    // Nor does a change of another kind complete within the 30 days [CHG-3].
+    let organisation = json!({
+        "kind": "enterprise_subject", "agreements": agreements(false),
+        "new_subject": {"organisation_type": "enterprise", "name": "松柏云计算有限公司", "uscc": uscc("91")},
+        "reason": "the business moved", "contact": {"name": "赵六", "id_number": unique_id_number()},
+    });
+    assert_eq!(start(&app, &token, organisation).await.code(), "CHANGE_TOO_SOON");
     app.clock.advance(Duration::minutes(2));
     let done = start(&app, &token, again).await;
     assert_eq!(done.body["state"], "completed", "{:?}", done.body);
@@ -231,9 +238,12 @@ async fn a_person_hands_the_account_to_another_person_and_the_documents_slots_mo
     let h = history(&app, &token).await;
     assert_eq!((h["changes"][0]["state"].as_str(), h["changes"][0]["to"].as_str()), (Some("completed"), Some("李*")));
     assert!(h["next_change_from"].is_string(), "the next change waits 30 days");
-    // A second change within 30 days is refused.
+    // A second change within 30 days is refused, of any kind [CHG-4 too].
     let again = start(&app, &token, json!({"kind": "person_to_person", "agreements": agreements(false)})).await;
     assert_eq!(again.code(), "CHANGE_TOO_SOON");
+    let other_kind =
+        start(&app, &token, json!({"kind": "person_to_enterprise", "agreements": agreements(false)})).await;
+    assert_eq!(other_kind.code(), "CHANGE_TOO_SOON", "{:?}", other_kind.body);
 }
 
 #[tokio::test]

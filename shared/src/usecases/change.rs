@@ -53,8 +53,9 @@ fn refusal(change: &SubjectChange, refusal: ChangeRefusal) -> Error {
     }
 }
 
-/// Refused while a change completed less than 30 days ago [CHG-2, CHG-5].
-fn not_too_soon(account: &AccountRecord, now: DateTime<Utc>) -> Result<()> {
+/// Refused while a change of any kind completed less than 30 days ago [CHG-2..CHG-5]; every
+/// completing transaction holds the same condition, so two completions cannot both pass.
+pub(crate) fn not_too_soon(account: &AccountRecord, now: DateTime<Utc>) -> Result<()> {
     match next_change_from(account.last_change_at) {
         Some(from) if now < from => Err(Error::ChangeTooSoon { retry_from: from.to_rfc3339() }),
         _ => Ok(()),
@@ -132,10 +133,9 @@ pub async fn start_change(
     require(&request.agreements, APPLICATION_AGREEMENT)?;
     let now = deps.clock().now();
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
-    // One change per 30 days for a person's and a name's change [CHG-2, CHG-5].
-    if matches!(request.kind, ChangeKind::PersonToPerson | ChangeKind::EnterpriseName) {
-        not_too_soon(&account, now)?;
-    }
+    // One change completes per 30 days, whatever its kind [CHG-2..CHG-5]: refused at the start
+    // already (the completing transaction holds the same condition).
+    not_too_soon(&account, now)?;
     let id = FlowId::generate();
     match (request.kind, &account.enterprise, &account.personal) {
         (ChangeKind::PersonToPerson | ChangeKind::PersonToEnterprise, None, Some(person)) => {

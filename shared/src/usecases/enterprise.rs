@@ -237,6 +237,7 @@ async fn verified_effects(
         .apply(event, now)
         .map_err(|_| Error::ChangeNotAtStep { state: change.flow.state.name() })?;
     let account = deps.accounts().account(&application.account_id).await?.ok_or(Error::NotFound)?;
+    super::change::not_too_soon(&account, now)?;
     let replaced = replaced_subject(&account)?;
     Ok(EnterpriseEffect::Replace { identity, replaced, change: Box::new((change, next)) })
 }

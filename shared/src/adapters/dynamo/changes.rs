@@ -81,11 +81,14 @@ impl DynamoStore {
             .update_expression(
                 "SET verification = :enterprise, enterprise = :identity, last_change_at = :now REMOVE personal, student",
             )
-            .condition_expression("verification = :personal AND personal.document_hash = :old")
+            .condition_expression(format!(
+                "verification = :personal AND personal.document_hash = :old AND {NOT_TOO_SOON}"
+            ))
             .expression_attribute_values(":enterprise", s("enterprise"))
             .expression_attribute_values(":personal", s("personal"))
             .expression_attribute_values(":old", s(document_hash))
             .expression_attribute_values(":now", n(identity.verified_at.timestamp()))
+            .expression_attribute_values(":limit", n((identity.verified_at - CHANGE_INTERVAL).timestamp()))
             .expression_attribute_values(
                 ":identity",
                 serde_dynamo::to_attribute_value(identity).map_err(fault("encode enterprise identity"))?,
@@ -105,10 +108,11 @@ impl DynamoStore {
             .table_name(&self.tables.accounts)
             .key("pk", s(keys::account(account)))
             .update_expression("SET enterprise = :identity, last_change_at = :now")
-            .condition_expression("verification = :enterprise AND enterprise.uscc = :old")
+            .condition_expression(format!("verification = :enterprise AND enterprise.uscc = :old AND {NOT_TOO_SOON}"))
             .expression_attribute_values(":enterprise", s("enterprise"))
             .expression_attribute_values(":old", s(old.as_str()))
             .expression_attribute_values(":now", n(identity.verified_at.timestamp()))
+            .expression_attribute_values(":limit", n((identity.verified_at - CHANGE_INTERVAL).timestamp()))
             .expression_attribute_values(
                 ":identity",
                 serde_dynamo::to_attribute_value(identity).map_err(fault("encode enterprise identity"))?,
