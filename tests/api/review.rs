@@ -454,3 +454,50 @@ async fn one_open_case_of_a_kind_per_account_even_when_submitted_at_once() {
     assert_eq!(decided.status, 200);
     assert_eq!(submit().await.status, 201);
 }
+
+#[tokio::test]
+async fn staff_sign_in_is_throttled_per_name_and_source_and_an_mfa_session_takes_three_codes() {
+    // LOGIN-6 for staff (issue 25): before this, 40 parallel wrong passwords then the right one
+    // signed in, and 20 wrong codes on one MFA session then the right one gave a token.
+    let app = spawn_app().await;
+    let username = format!("staff-{}", unique_username());
+    let secret = local_env::staff::create_staff(&staff_pool().await, &username, "Review-Desk-2026!", &["reviewer"])
+        .await
+        .unwrap();
+    let attempt = |password: &'static str, source: String| {
+        let (app, username) = (&app, username.clone());
+        async move {
+            let body = bytes::Bytes::from(json!({ "username": username, "password": password }).to_string());
+            app.call_from(&source, "POST", "/v1/staff/sessions", None, body).await
+        }
+    };
+    let burst = (0..40).map(|_| attempt("Wrong-Pass-2026!", "198.51.100.7".into()));
+    let replies = futures::future::join_all(burst).await;
+    let checked = replies.iter().filter(|r| r.code() == "STAFF_SIGN_IN_FAILED").count();
+    assert_eq!(checked, 5, "{:?}", replies.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
+    assert_eq!(attempt("Review-Desk-2026!", "198.51.100.7".into()).await.code(), "SIGN_IN_LOCKED");
+    // From elsewhere the name asks for a captcha (never a lock-out of its owner).
+    let elsewhere = attempt("Review-Desk-2026!", "203.0.113.9".into()).await;
+    assert_eq!(elsewhere.code(), "CAPTCHA_REQUIRED", "{:?}", elsewhere.body);
+    let c = app.call("POST", "/v1/captchas", None, None).await;
+    let captcha_id = c.body["captcha_id"].as_str().unwrap().to_owned();
+    let answer =
+        shared::usecases::recovery::sandbox_captcha_answer(&app.state().services, &captcha_id).await.unwrap().unwrap();
+    let body = json!({ "username": username, "password": "Review-Desk-2026!", "captcha_id": captcha_id, "captcha_answer": answer });
+    let first =
+        app.call_from("203.0.113.9", "POST", "/v1/staff/sessions", None, bytes::Bytes::from(body.to_string())).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+
+    // The MFA step: three wrong codes, then even the right one is refused on this session.
+    let wrong = json!({ "username": username, "session": first.body["session"], "code": "000000" });
+    let codes = futures::future::join_all(
+        (0..20).map(|_| app.call("POST", "/v1/staff/sessions/second-factor", None, Some(wrong.clone()))),
+    )
+    .await;
+    let tried = codes.iter().filter(|r| r.code() == "STAFF_SIGN_IN_FAILED").count();
+    assert!(tried <= 3, "{:?}", codes.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
+    let code = local_env::staff::mfa_code(&secret).await.unwrap();
+    let right = json!({ "username": username, "session": first.body["session"], "code": code });
+    let late = app.call("POST", "/v1/staff/sessions/second-factor", None, Some(right)).await;
+    assert_eq!(late.code(), "SIGN_IN_LOCKED", "{:?}", late.body);
+}

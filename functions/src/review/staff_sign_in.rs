@@ -8,17 +8,25 @@ use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
+use shared::domain::ids::FlowId;
 use shared::usecases::review::{staff_second_factor, staff_sign_in};
+use shared::usecases::Caller;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffPasswordBody {
     username: String,
     password: String,
+    /// A solved captcha (`POST /v1/captchas`), when the name's failures from elsewhere ask for one.
+    #[serde(default)]
+    captcha_id: Option<FlowId>,
+    #[serde(default)]
+    captcha_answer: Option<String>,
 }
 
-pub async fn password(state: &AppState, Json(body): Json<StaffPasswordBody>) -> ApiResult {
-    let session = staff_sign_in(&state.services, &body.username, &body.password).await?;
+pub async fn password(state: &AppState, caller: Caller, Json(body): Json<StaffPasswordBody>) -> ApiResult {
+    let captcha = body.captcha_id.zip(body.captcha_answer);
+    let session = staff_sign_in(&state.services, &body.username, &body.password, captcha.as_ref(), &caller).await?;
     Ok(json_response(StatusCode::OK, &json!({ "challenge": "SOFTWARE_TOKEN_MFA", "session": session })))
 }
 

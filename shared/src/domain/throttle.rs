@@ -24,6 +24,8 @@ pub enum Throttle {
     SecondFactor(AccountId),
     /// Wrong current passwords given to change the password (a signed-in session, so per account).
     CurrentPassword(AccountId),
+    /// Wrong virtual MFA codes of a staff sign-in's MFA step (its session, by keyed hash).
+    StaffSecondFactor(String),
 }
 
 /// A failure window as stored.

@@ -5,9 +5,11 @@
 //! decisions (or a message delivered twice) apply once. Every staff action is audited.
 
 use super::deps::{
-    HasAccounts, HasCases, HasClock, HasFlows, HasKeys, HasOutbox, HasReviewQueue, HasSessions, HasStaff,
+    HasAccounts, HasCases, HasClock, HasFlows, HasKeys, HasOutbox, HasReviewQueue, HasSessions, HasSignIn, HasStaff,
     HasUploadLinks,
 };
+use super::sign_in::PasswordWindows;
+use super::Caller;
 use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
 use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, Decision, MAX_REASON_CHARS};
 use crate::domain::change::{ChangeEvent, SubjectChange};
@@ -17,9 +19,12 @@ use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT;
 use crate::domain::redacted::Redacted;
 use crate::domain::staff::Staff;
+use crate::domain::throttle::{self, Throttle};
 use crate::domain::upload::{UploadPurpose, VIEW_URL_TTL_SECS};
 use crate::error::{Error, Result};
-use crate::ports::{AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, QueueDepth, StaffSignIn, StaffTokens};
+use crate::ports::{
+    AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, QueueDepth, Settle, StaffSignIn, StaffTokens,
+};
 use chrono::{DateTime, Duration, Utc};
 
 /// How long a claim lasts unless extended (the review queue's visibility timeout per message).
@@ -32,22 +37,51 @@ const OVERVIEW_CASES: i32 = 100;
 /// How many lost races a decision tolerates before it answers with a fault.
 const MAX_RACES: usize = 8;
 
+/// Wrong codes one staff MFA session may take (Cognito's own limit aside).
+pub const STAFF_MFA_TRIES: u32 = 3;
+
 /// The password step: a session for the virtual MFA step, or a refusal that is the same for an
-/// unknown user and a wrong password.
-pub async fn staff_sign_in(deps: &impl HasStaff, username: &str, password: &str) -> Result<String> {
+/// unknown user and a wrong password. Throttled as customers' sign-ins are, before the staff
+/// directory is asked (its own lockout is per pool, not per source, and the emulator has none)
+/// [LOGIN-6]: 5 failures per staff name from a source lock that source out of the name, 5 from
+/// anywhere ask others for a captcha, 50 per source.
+pub async fn staff_sign_in(
+    deps: &(impl HasClock + HasKeys + HasSignIn + HasFlows + HasStaff),
+    username: &str,
+    password: &str,
+    captcha: Option<&(FlowId, String)>,
+    caller: &Caller,
+) -> Result<String> {
+    let now = deps.clock().now();
+    let name = Throttle::Username(deps.keys().keyed_hash("staff-username", &username.trim().to_lowercase()));
+    let windows = PasswordWindows::new(deps, name, caller);
+    windows.reserve(deps, captcha, now).await?;
     match deps.staff().sign_in(username, password).await? {
-        StaffSignIn::SecondFactor { session } => Ok(session),
+        StaffSignIn::SecondFactor { session } => {
+            deps.sign_in().settle(&windows.on_success(), now).await?;
+            Ok(session)
+        }
+        // The reserved tries stay counted as failures.
         StaffSignIn::Refused => Err(Error::StaffSignInFailed),
     }
 }
 
+/// The virtual MFA step: each try of a session is reserved before the staff directory is asked,
+/// at most [`STAFF_MFA_TRIES`] per session.
 pub async fn staff_second_factor(
-    deps: &impl HasStaff,
+    deps: &(impl HasClock + HasKeys + HasSignIn + HasStaff),
     username: &str,
     session: &str,
     code: &str,
 ) -> Result<StaffTokens> {
-    deps.staff().second_factor(username, session, code).await?.ok_or(Error::StaffSignInFailed)
+    let now = deps.clock().now();
+    let window = Throttle::StaffSecondFactor(deps.keys().keyed_hash("staff-mfa-session", session));
+    if let Err(full) = deps.sign_in().reserve(&[(&window, STAFF_MFA_TRIES)], now, throttle::WINDOW).await? {
+        return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
+    }
+    let tokens = deps.staff().second_factor(username, session, code).await?.ok_or(Error::StaffSignInFailed)?;
+    deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
+    Ok(tokens)
 }
 
 fn must_review(staff: &Staff) -> Result<()> {

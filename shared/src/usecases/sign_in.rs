@@ -77,39 +77,12 @@ pub async fn sign_in(
         Some(main) => LoginName::SubUser(main.clone(), normalised_name(&request.username)),
         None => login_name_of(deps, &request.username, request.passport),
     };
-    let user_throttle = name_window(deps, &name);
-    let source = deps.keys().keyed_hash("source", &caller.source_ip);
-    let user_here = match &user_throttle {
-        Throttle::Username(hash) => Throttle::UsernameAtSource(hash.clone(), source.clone()),
-        other => other.clone(),
-    };
-    let source_throttle = Throttle::Source(source);
-    // A try is reserved in each window before the password is checked, so parallel guesses get
-    // no more tries than sequential ones [LOGIN-6]; the credential is read meanwhile. The lock
-    // is per source: the name's own window full (someone failing from elsewhere) asks this
-    // source for a captcha instead, so nobody can lock the owner out for good.
-    let windows = [
-        (&source_throttle, throttle::MAX_FAILURES_PER_SOURCE),
-        (&user_here, throttle::MAX_FAILURES_PER_USERNAME),
-        (&user_throttle, throttle::MAX_FAILURES_PER_USERNAME),
-    ];
-    let (reserved, credential) = futures::future::join(
-        deps.sign_in().reserve(&windows, now, throttle::WINDOW),
-        deps.sign_in().credential(&name),
-    )
-    .await;
-    if let Err(full) = reserved? {
-        if full.windows != [2] {
-            return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
-        }
-        let Some((captcha_id, answer)) = &request.captcha else {
-            return Err(Error::CaptchaRequired { retry_after_secs: full.retry_after_secs });
-        };
-        super::recovery::check_captcha(deps, captcha_id, answer).await?;
-        if let Err(full) = deps.sign_in().reserve(&windows[..2], now, throttle::WINDOW).await? {
-            return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
-        }
-    }
+    let windows = PasswordWindows::new(deps, name_window(deps, &name), caller);
+    // The credential is read while the try is reserved.
+    let (reserved, credential) =
+        futures::future::join(windows.reserve(deps, request.captcha.as_ref(), now), deps.sign_in().credential(&name))
+            .await;
+    reserved?;
     let credential = credential?;
     let stored = credential.as_ref().map(|c| c.password_hash.expose().as_str()).filter(|h| !h.is_empty());
     let verified = password::verify(&request.password, stored).await?;
@@ -119,7 +92,7 @@ pub async fn sign_in(
         _ => return Err(Error::InvalidCredentials),
     };
 
-    let settle = [Settle::Clear(user_throttle), Settle::Clear(user_here), Settle::Refund(source_throttle)];
+    let settle = windows.on_success();
     let whom = SessionFor {
         account_id: &credential.account_id,
         credential: &credential.credential,
@@ -234,6 +207,61 @@ fn normalised_name(typed: &str) -> String {
 }
 
 /// The failure window of a sign-in name (existing or not), by keyed hash.
+/// The failure windows of a password try [LOGIN-6]: the name's from anywhere, the name's from
+/// this source, and this source's. A try is reserved in each before the password is checked, so
+/// parallel guesses get no more tries than sequential ones. The lock is per source: the name's
+/// own window full (someone failing from elsewhere) asks this source for a captcha instead, so
+/// nobody can lock the owner out for good. Customers' and staff's sign-ins alike.
+pub(crate) struct PasswordWindows {
+    user: Throttle,
+    user_here: Throttle,
+    source: Throttle,
+}
+
+impl PasswordWindows {
+    /// The windows of `user` (a name's window) tried from the caller's address.
+    pub(crate) fn new(deps: &impl HasKeys, user: Throttle, caller: &Caller) -> Self {
+        let source = deps.keys().keyed_hash("source", &caller.source_ip);
+        let user_here = match &user {
+            Throttle::Username(hash) => Throttle::UsernameAtSource(hash.clone(), source.clone()),
+            other => other.clone(),
+        };
+        PasswordWindows { user, user_here, source: Throttle::Source(source) }
+    }
+
+    /// Reserves one try in each window; where only the name's own window is full, a solved
+    /// captcha lets this source try (`CAPTCHA_REQUIRED` without one), else `SIGN_IN_LOCKED`.
+    pub(crate) async fn reserve(
+        &self,
+        deps: &(impl HasKeys + HasSignIn + HasClock + HasFlows),
+        captcha: Option<&(FlowId, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let windows = [
+            (&self.source, throttle::MAX_FAILURES_PER_SOURCE),
+            (&self.user_here, throttle::MAX_FAILURES_PER_USERNAME),
+            (&self.user, throttle::MAX_FAILURES_PER_USERNAME),
+        ];
+        let Err(full) = deps.sign_in().reserve(&windows, now, throttle::WINDOW).await? else { return Ok(()) };
+        if full.windows != [2] {
+            return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
+        }
+        let Some((captcha_id, answer)) = captcha else {
+            return Err(Error::CaptchaRequired { retry_after_secs: full.retry_after_secs });
+        };
+        super::recovery::check_captcha(deps, captcha_id, answer).await?;
+        match deps.sign_in().reserve(&windows[..2], now, throttle::WINDOW).await? {
+            Ok(()) => Ok(()),
+            Err(full) => Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs }),
+        }
+    }
+
+    /// What a success settles: the name's windows cleared, the source's try given back.
+    pub(crate) fn on_success(&self) -> [Settle; 3] {
+        [Settle::Clear(self.user.clone()), Settle::Clear(self.user_here.clone()), Settle::Refund(self.source.clone())]
+    }
+}
+
 fn name_window(deps: &impl HasKeys, name: &LoginName) -> Throttle {
     let (domain, text) = match name {
         LoginName::Cloud(n) => ("username", n),

@@ -201,6 +201,7 @@ pub(crate) fn throttle(t: &Throttle) -> String {
         Throttle::Source(hash) => format!("THROTTLE#login-src:{hash}"),
         Throttle::SecondFactor(account) => format!("THROTTLE#2fa:{account}"),
         Throttle::CurrentPassword(account) => format!("THROTTLE#current-password:{account}"),
+        Throttle::StaffSecondFactor(session) => format!("THROTTLE#staff-2fa:{session}"),
     }
 }
 
