@@ -6,14 +6,10 @@ use api_tests::*;
 use chrono::Duration;
 use serde_json::{json, Value};
 use shared::domain::code as code_rules;
-use shared::usecases::recovery::sandbox_captcha_answer;
 use std::collections::BTreeSet;
 
 async fn captcha(app: &TestApp) -> (String, String) {
-    let c = app.call("POST", "/v1/captchas", None, None).await;
-    let id = c.body["captcha_id"].as_str().unwrap().to_owned();
-    let answer = sandbox_captcha_answer(&app.state().services, &id).await.unwrap().unwrap();
-    (id, answer)
+    app.solved_captcha().await
 }
 
 async fn start(app: &TestApp, path: &str, mut body: Value) -> Reply {

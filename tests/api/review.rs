@@ -479,10 +479,7 @@ async fn staff_sign_in_is_throttled_per_name_and_source_and_an_mfa_session_takes
     // From elsewhere the name asks for a captcha (never a lock-out of its owner).
     let elsewhere = attempt("Review-Desk-2026!", "203.0.113.9".into()).await;
     assert_eq!(elsewhere.code(), "CAPTCHA_REQUIRED", "{:?}", elsewhere.body);
-    let c = app.call("POST", "/v1/captchas", None, None).await;
-    let captcha_id = c.body["captcha_id"].as_str().unwrap().to_owned();
-    let answer =
-        shared::usecases::recovery::sandbox_captcha_answer(&app.state().services, &captcha_id).await.unwrap().unwrap();
+    let (captcha_id, answer) = app.solved_captcha().await;
     let body = json!({ "username": username, "password": "Review-Desk-2026!", "captcha_id": captcha_id, "captcha_answer": answer });
     let first =
         app.call_from("203.0.113.9", "POST", "/v1/staff/sessions", None, bytes::Bytes::from(body.to_string())).await;

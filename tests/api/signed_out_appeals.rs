@@ -7,7 +7,6 @@
 use api_tests::*;
 use chrono::Duration;
 use serde_json::{json, Value};
-use shared::usecases::recovery::sandbox_captcha_answer;
 
 async fn open(app: &TestApp, body: Value) -> Reply {
     app.call("POST", "/v1/signed-out-appeals", None, Some(body)).await
@@ -25,14 +24,7 @@ async fn appeal_material(app: &TestApp, id: &str, secret: &str, purposes: &[&str
         let started =
             with_secret(app, "POST", &format!("/v1/signed-out-appeals/{id}/uploads"), secret, Some(body)).await;
         assert_eq!(started.status, 201, "{:?}", started.body);
-        let mut request = reqwest::Client::new().put(started.body["url"].as_str().unwrap());
-        for (name, value) in started.body["headers"].as_object().unwrap() {
-            if name != "content-length" {
-                request = request.header(name, value.as_str().unwrap());
-            }
-        }
-        assert!(request.body(jpeg(2048)).send().await.unwrap().status().is_success());
-        material.insert((*purpose).to_owned(), started.body["upload_id"].clone());
+        material.insert((*purpose).to_owned(), json!(put_presigned(&started.body, jpeg(2048)).await));
     }
     Value::Object(material)
 }
@@ -92,17 +84,10 @@ async fn a_person_who_lost_the_device_appeals_from_the_sign_in_and_signs_in_afte
     assert!(after.status == 201 || after.body["factors"] == json!(["sms"]), "{:?}", after.body);
 }
 
-async fn captcha(app: &TestApp) -> (String, String) {
-    let c = app.call("POST", "/v1/captchas", None, None).await;
-    let id = c.body["captcha_id"].as_str().unwrap().to_owned();
-    let answer = sandbox_captcha_answer(&app.state().services, &id).await.unwrap().unwrap();
-    (id, answer)
-}
-
 /// Opens, uploads and submits a rebind appeal from the recovery page for `account`, to a fresh
 /// new phone: (appeal id, secret, the submission's answer, the new phone).
 async fn rebind_from_recovery(app: &TestApp, account: &str) -> (String, String, Reply, String) {
-    let (captcha_id, captcha_answer) = captcha(app).await;
+    let (captcha_id, captcha_answer) = app.solved_captcha().await;
     let opened = open(
         app,
         json!({"kind": "phone_rebind", "account": account, "captcha_id": captcha_id, "captcha_answer": captcha_answer}),
@@ -168,7 +153,7 @@ async fn a_rebind_appeal_from_the_recovery_page_answers_alike_for_a_match_and_a_
 async fn an_mfa_unbind_appeal_needs_the_password_and_a_rebind_the_captcha() {
     // MFA-5, REC-4: nothing proven opens no MFA appeal; a used or wrong captcha opens nothing.
     let app = spawn_app().await;
-    let (captcha_id, answer) = captcha(&app).await;
+    let (captcha_id, answer) = app.solved_captcha().await;
     let refused = open(
         &app,
         json!({"kind": "mfa_unbind", "account": "someone", "captcha_id": captcha_id, "captcha_answer": answer}),

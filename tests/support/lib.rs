@@ -611,6 +611,20 @@ impl TestApp {
 // ---- uploads, cases and review ------------------------------------------------------------------
 
 /// A small JPEG's bytes (its first bytes are what the server checks), `len` bytes long.
+/// Sends `bytes` to a presigned upload as the browser would (`started`: the answer that named
+/// it); its upload id.
+pub async fn put_presigned(started: &Value, bytes: Vec<u8>) -> String {
+    let mut request = reqwest::Client::new().put(started["url"].as_str().unwrap());
+    for (name, value) in started["headers"].as_object().unwrap() {
+        if name != "content-length" {
+            request = request.header(name, value.as_str().unwrap());
+        }
+    }
+    let put = request.body(bytes).send().await.expect("the emulator's S3 answers");
+    assert!(put.status().is_success(), "presigned PUT: {}", put.status());
+    started["upload_id"].as_str().unwrap().to_owned()
+}
+
 pub fn jpeg(len: usize) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
     bytes.resize(len.max(bytes.len()), 0x42);
@@ -644,15 +658,15 @@ impl TestApp {
             )
             .await;
         assert_eq!(started.status, 201, "{:?}", started.body);
-        let mut request = reqwest::Client::new().put(started.body["url"].as_str().unwrap());
-        for (name, value) in started.body["headers"].as_object().unwrap() {
-            if name != "content-length" {
-                request = request.header(name, value.as_str().unwrap());
-            }
-        }
-        let put = request.body(bytes).send().await.expect("the emulator's S3 answers");
-        assert!(put.status().is_success(), "presigned PUT: {}", put.status());
-        started.body["upload_id"].as_str().unwrap().to_owned()
+        put_presigned(&started.body, bytes).await
+    }
+
+    /// A captcha, solved by the sandbox: (its id, the answer).
+    pub async fn solved_captcha(&self) -> (String, String) {
+        let c = self.call("POST", "/v1/captchas", None, None).await;
+        let id = c.body["captcha_id"].as_str().unwrap().to_owned();
+        let answer = shared::usecases::recovery::sandbox_captcha_answer(&self.state().services, &id).await;
+        (id, answer.unwrap().unwrap())
     }
 
     /// Uploads a JPEG for each purpose: `{purpose: upload id}`.
