@@ -122,8 +122,13 @@ impl FromRequest for Signature {
 }
 
 /// The `X-Appeal-Secret` header: a signed-out appeal's secret (empty when absent: not found).
-#[derive(Debug)]
 pub struct AppealSecret(pub String);
+
+impl std::fmt::Debug for AppealSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppealSecret(<redacted>)")
+    }
+}
 
 impl FromRequest for AppealSecret {
     fn from_request(req: &Request) -> Result<Self, ApiError> {

@@ -395,3 +395,31 @@ async fn deleting_a_main_account_ends_and_erases_its_sub_users() {
     let left = items_naming(&app, &main).await;
     assert!(!left.iter().any(|i| i.contains("LOGIN#sub:") || i.contains("SUBUSERS#")), "{left:?}");
 }
+
+#[tokio::test]
+async fn a_deletion_and_a_new_appeal_sent_at_once_never_both_succeed() {
+    // DEL-1 (issue 25): opening work and confirming a deletion exclude each other in the
+    // database (the account's count of work opened, which the deletion holds over).
+    let mut both = 0;
+    let mut outcomes = std::collections::BTreeMap::<(u16, u16), usize>::new();
+    for _ in 0..20 {
+        // An app each: its own source address, within the 50 codes a day per address.
+        let app = spawn_app().await;
+        let (_, phone, token) = app.signed_in_user().await;
+        let appeal = app.rebind_appeal_body(&token, &unique_phone()).await;
+        let checked = check(&app, &token).await;
+        assert_eq!(checked.body["passed"], true, "{:?}", checked.body);
+        assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+        let (deleted, opened) = futures::future::join(
+            confirm(&app, &token, &checked, json!([])),
+            app.call("POST", "/v1/appeals/phone-rebind", Some(&token), Some(appeal)),
+        )
+        .await;
+        *outcomes.entry((deleted.status, opened.status)).or_default() += 1;
+        assert!(deleted.status < 500 && opened.status < 500, "{:?} {:?}", deleted.body, opened.body);
+        if deleted.status == 200 && opened.status == 201 {
+            both += 1;
+        }
+    }
+    assert_eq!(both, 0, "both succeeded: {outcomes:?}");
+}

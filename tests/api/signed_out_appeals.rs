@@ -136,17 +136,23 @@ async fn a_rebind_appeal_from_the_recovery_page_answers_alike_for_a_match_and_a_
     assert_eq!((case["kind"].as_str(), case["case_id"].as_str()), (Some("phone_rebind"), Some(hit.as_str())));
     assert!(app.claim(&reviewer).await.is_none(), "nothing for the miss");
     assert_eq!(app.decide(&reviewer, &hit, &claim, json!({"decision": "approve"})).await.status, 200);
-    assert_eq!(progress(&app, &hit, &hit_secret).await["state"], "approved");
+    // Decided, the matched appeal still reads as the miss does; the outcome went by SMS to the
+    // new phone it proved.
+    assert_eq!(progress(&app, &hit, &hit_secret).await["state"], "in_review");
+    app.gateway.drain_all().await.unwrap();
+    let sms = app.state().services.sandbox_sms().expect("sandbox SMS");
+    let told = sms.messages(Some(&new_phone)).into_iter().any(|m| format!("{m:?}").contains("was approved"));
+    assert!(told, "the decision was sent to the new phone");
     // The account now signs in with the new phone bound.
     let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
     let me = app.call("GET", "/v1/accounts/me", Some(&token), None).await;
     assert_eq!(me.body["phone"].as_str().map(|p| p.ends_with(&new_phone[new_phone.len() - 4..])), Some(true));
 
-    // The miss ends when a case would have been due, naming no account.
+    // Past the due time a case would have had, both read the same, naming no account.
     app.clock.advance(Duration::days(10));
-    let ended = progress(&app, &miss, &miss_secret).await;
-    assert_eq!(ended["state"], "rejected", "{ended:?}");
-    assert!(ended["rejection_reason"].as_str().unwrap().contains("could not be matched"));
+    let (hit_end, miss_end) = (progress(&app, &hit, &hit_secret).await, progress(&app, &miss, &miss_secret).await);
+    assert_eq!(miss_end["state"], "answered", "{miss_end:?}");
+    assert_eq!((&hit_end["state"], &hit_end["rejection_reason"]), (&miss_end["state"], &miss_end["rejection_reason"]));
 }
 
 #[tokio::test]

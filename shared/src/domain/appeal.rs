@@ -28,6 +28,9 @@ use serde::{Deserialize, Serialize};
 pub const DRAFT_TTL: Duration = Duration::hours(2);
 /// Filed appeals are kept this long (the appellant's reference works as long).
 const KEEP: Duration = Duration::days(400);
+/// What an appeal from the recovery page reads once its due time passed, matched or not.
+pub const ANSWERED: &str = "answered: a decision on a matched appeal was sent by SMS to the new phone you proved; \
+     without one, the material could not be matched to the account named";
 /// What an appeal that matched nothing is told when its due time comes (names no account).
 pub const NOT_ACCEPTED: &str =
     "the material could not be matched to the account named; check the account name and file again";
@@ -67,6 +70,9 @@ pub struct SignedOutAppeal {
     pub secret_hash: String,
     pub state: AppealState,
     pub created_at: DateTime<Utc>,
+    /// When it was submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<DateTime<Utc>>,
 }
 
 /// The steps of a signed-out appeal.
@@ -124,11 +130,11 @@ impl Flow for SignedOutAppeal {
         self.state = match (&self.state, event) {
             (AppealState::Drafting, _) if now >= self.created_at + DRAFT_TTL => return Err(AppealRefusal::Expired),
             (AppealState::Drafting, AppealEvent::Submit { subject, new_phone, material }) => {
-                (self.subject, self.new_phone) = (Some(subject), new_phone);
+                (self.subject, self.new_phone, self.submitted_at) = (Some(subject), new_phone, Some(now));
                 AppealState::Submitted { at: now, material }
             }
             (AppealState::Drafting, AppealEvent::Filed { subject, new_phone }) => {
-                (self.subject, self.new_phone) = (Some(subject), new_phone);
+                (self.subject, self.new_phone, self.submitted_at) = (Some(subject), new_phone, Some(now));
                 AppealState::Filed
             }
             (AppealState::Submitted { .. }, AppealEvent::Filed { .. }) => AppealState::Filed,
@@ -155,6 +161,7 @@ mod tests {
             secret_hash: "h".into(),
             state: AppealState::Drafting,
             created_at: now,
+            submitted_at: None,
         }
     }
 

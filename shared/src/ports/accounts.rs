@@ -76,6 +76,8 @@ pub struct AccountRecord {
     pub balance_fen: u64,
     /// When the last subject change completed [CHG-2, CHG-5].
     pub last_change_at: Option<DateTime<Utc>>,
+    /// Pieces of work ever opened (cases, applications, changes) [DEL-1].
+    pub work_started: u64,
     pub student: Option<StudentRecord>,
     pub kind: AccountKind,
     pub activated: bool,

@@ -145,6 +145,8 @@ pub trait EnterpriseStore: Send + Sync {
     /// The account a receiving account number (by keyed hash) belongs to, and the recharge it
     /// waits for.
     async fn receiving_account_owner(&self, number_hash: &str) -> Result<Option<(AccountId, Option<FlowId>)>>;
+    /// Creates an application, counted as new work of its live account [DEL-1].
+    async fn create_application(&self, id: &FlowId, application: &EnterpriseApplication) -> Result<()>;
     /// Creates a recharge application and makes it the one its receiving account waits for,
     /// unless another waits and is not over yet (`false`, nothing written).
     async fn open_recharge(&self, id: &FlowId, application: &EnterpriseApplication, now: DateTime<Utc>)

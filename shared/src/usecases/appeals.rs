@@ -20,14 +20,16 @@ use super::flows::advance;
 use super::recovery::check_captcha;
 use super::sign_in::{login_name_of, pending};
 use crate::domain::account::SealedContact;
-use crate::domain::appeal::{AppealEvent, AppealState, SignedOutAppeal, DRAFT_TTL, NOT_ACCEPTED};
+use crate::domain::appeal::{AppealEvent, AppealState, SignedOutAppeal, ANSWERED, DRAFT_TTL, NOT_ACCEPTED};
 use crate::domain::case::{Case, CaseKind, CaseRequest, CaseState, Subject};
 use crate::domain::code::{Code, Purpose};
+use crate::domain::flow::Step;
 use crate::domain::flow::{FlowKind, Versioned};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::phone::Phone;
 use crate::domain::redacted::Redacted;
 use crate::domain::session::SignInMethod;
+use crate::domain::sign_in::PendingSignIn;
 use crate::domain::upload::{ImageType, UploadPurpose};
 use crate::error::{Error, Result};
 use crate::ports::DueFlow;
@@ -36,8 +38,8 @@ use chrono::{DateTime, Utc};
 /// The keyed-hash domain of appeal secrets.
 const SECRET_DOMAIN: &str = "signed-out-appeal";
 
-/// What the appellant proved when opening the appeal.
-#[derive(Debug)]
+/// What the appellant proved when opening the appeal (no `Debug`: it holds an account's name and
+/// a captcha's answer).
 pub enum Proven {
     /// The password, by a sign-in waiting for its second factor.
     Password { sign_in_id: FlowId },
@@ -56,17 +58,29 @@ pub struct AppealOpened {
 
 /// Opens a signed-out appeal of `kind` (`mfa_unbind` needs the password; `phone_rebind` either).
 pub async fn open_signed_out_appeal(
-    deps: &(impl HasClock + HasKeys + HasFlows),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasSecurity),
     kind: CaseKind,
     proven: Proven,
 ) -> Result<AppealOpened> {
     let (account, named) = match proven {
         Proven::Password { sign_in_id } => {
-            let signed_in = pending(deps, &sign_in_id).await?.flow;
-            if signed_in.method != SignInMethod::Password {
-                return Err(Error::invalid("sign_in_id", "a sign-in by password"));
+            let pending_sign_in = pending(deps, &sign_in_id).await?;
+            let signed_in = &pending_sign_in.flow;
+            if signed_in.method != SignInMethod::Password || signed_in.credential.main_account().is_some() {
+                return Err(Error::invalid("sign_in_id", "a password sign-in of a cloud or passport account"));
             }
-            (Some((signed_in.account_id, signed_in.credential)), None)
+            // Signed out everywhere since the password passed (a password change, say): no more.
+            let security = deps.security().security(&signed_in.credential).await?.ok_or(Error::SignInFlowInvalid)?;
+            if security.session_generation != signed_in.session_generation {
+                return Err(Error::SignInFlowInvalid);
+            }
+            let proven = (signed_in.account_id.clone(), signed_in.credential.clone());
+            // The pending sign-in is spent: it opens one appeal and signs nobody in afterwards.
+            let now = deps.clock().now();
+            advance(deps.flows::<PendingSignIn>(), pending_sign_in, || Step::Finish, now)
+                .await?
+                .map_err(super::sign_in::closed)?;
+            (Some(proven), None)
         }
         Proven::Nothing { account, passport, captcha_id, captcha_answer } => {
             if kind != CaseKind::PhoneRebind {
@@ -94,6 +108,7 @@ pub async fn open_signed_out_appeal(
         secret_hash: deps.keys().keyed_hash(SECRET_DOMAIN, &secret),
         state: AppealState::Drafting,
         created_at: now,
+        submitted_at: None,
     };
     let appeal_id = FlowId::generate();
     deps.flows::<SignedOutAppeal>().create(&appeal_id, &appeal).await?;
@@ -137,8 +152,7 @@ pub async fn appeal_upload(
     presign_upload(deps, &uploader(id), purpose, image, size).await
 }
 
-/// What the appellant submits.
-#[derive(Debug)]
+/// What the appellant submits (no `Debug`: it holds a phone and its code).
 pub struct Submission {
     /// Whose material it is (the lists differ for a person and an organisation).
     pub subject: Subject,
@@ -245,14 +259,22 @@ pub async fn resolve_appeal(
         Some(credential) => deps.accounts().account(&credential.account_id).await?,
         None => None,
     };
-    let case = account.filter(|a| a.phone.hash != new_phone.hash).map(|a| {
+    let case = account.filter(|a| a.phone.hash != new_phone.hash && subject_of(a) == subject).map(|a| {
         let request = CaseRequest::PhoneRebind { new_phone: new_phone.clone(), old_phone_hash: a.phone.hash.clone() };
         Case::new(a.account_id.clone(), subject, request, material, at)
     });
     let now = deps.clock().now();
     let store = deps.flows::<SignedOutAppeal>();
+    let opened = match &case {
+        // An account deleted meanwhile matched nothing.
+        Some(case) => match deps.cases().open(id, case).await {
+            Err(Error::Unauthenticated) => false,
+            opened => opened?,
+        },
+        None => false,
+    };
     match case {
-        Some(case) if deps.cases().open(id, &case).await? => {
+        Some(case) if opened => {
             let filed = || AppealEvent::Filed { subject, new_phone: Some(new_phone.clone()) };
             let _ = advance(store, appeal, filed, now).await?;
             dispatch(deps, Versioned { id: id.clone(), version: 0, flow: case }).await?;
@@ -289,6 +311,21 @@ pub async fn read_signed_out_appeal(
 ) -> Result<AppealView> {
     let appeal = authenticated(deps, id, secret).await?;
     let now = deps.clock().now();
+    if let (Some(_), Some(at)) = (&appeal.flow.named, appeal.flow.submitted_at) {
+        // From the recovery page nothing was proven: the progress is the same whether or not an
+        // account matched [REC-4] - in review until the due time a case would have, then
+        // answered; a matched appeal's outcome goes by SMS to the new phone it proved.
+        let due = crate::domain::appeal::due_from(appeal.flow.kind, at);
+        let (state, until, reason) =
+            if now < due { ("in_review", Some(due), None) } else { ("answered", None, Some(ANSWERED.to_owned())) };
+        return Ok(AppealView {
+            appeal_id: id.clone(),
+            kind: appeal.flow.kind,
+            state,
+            until,
+            rejection_reason: reason,
+        });
+    }
     let (state, until, rejection_reason) = match appeal.flow.shown(now) {
         Some(("rejected", _)) => ("rejected", None, Some(NOT_ACCEPTED.to_owned())),
         Some((state, until)) => (state, until, None),

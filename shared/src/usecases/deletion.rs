@@ -199,8 +199,10 @@ async fn judge(
     deps: &(impl HasClock + HasAccounts + HasResources + HasCases + HasEnterprise + HasChanges),
     account_id: &AccountId,
 ) -> Result<(Report, AccountRecord, Vec<OpenWork>)> {
-    let (account, platform, cases, applications, changes) = futures::try_join!(
-        deps.accounts().account(account_id),
+    // The account first: work opened after this read moves its count, which the deletion's
+    // transaction holds over, so the listings below miss nothing that could slip through.
+    let account = deps.accounts().account(account_id).await?;
+    let (platform, cases, applications, changes) = futures::try_join!(
         deps.resources().standing(account_id),
         deps.cases().cases_of(account_id, LISTED),
         deps.enterprise().applications_of(account_id, LISTED),

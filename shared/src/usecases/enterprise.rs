@@ -479,7 +479,7 @@ pub async fn start_application(
     let (_, who) = person.ok_or_else(|| Error::internal("start an application", "no face check"))?;
     let face_id = FlowId::generate();
     application.state = ApplicationState::AwaitingFace { session: Some(face_id.clone()), failed_checks: 0 };
-    deps.flows::<EnterpriseApplication>().create(&id, &application).await?;
+    deps.enterprise().create_application(&id, &application).await?;
     let face = open_face(deps, &principal.account_id, &id, &face_id, &who).await?;
     Ok(Started { application: Versioned { id, version: 0, flow: application }, face: Some(face) })
 }

@@ -59,6 +59,11 @@ pub(crate) struct AccountItem {
     /// string set that each credit adds to (never written as a list).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub ledger_entries: BTreeSet<String>,
+    /// How many pieces of work (cases, applications, changes) were ever opened: each opening
+    /// adds one in its own transaction, and a deletion holds only over the count its check saw
+    /// [DEL-1], so the two exclude each other.
+    #[serde(default)]
+    pub work_started: u64,
 }
 
 /// The credential of a login name (record version 1): what sign-in reads, in one item.
@@ -150,6 +155,7 @@ pub(crate) fn account_record(raw: super::Item) -> Result<AccountRecord> {
         enterprise: item.enterprise,
         balance_fen: item.balance_fen,
         last_change_at: item.last_change_at.and_then(|t| DateTime::from_timestamp(t, 0)),
+        work_started: item.work_started,
         student: item.student,
         kind: item.kind,
         activated: item.activated,
@@ -185,6 +191,22 @@ impl DynamoStore {
             .expression_attribute_values(":ids", AttributeValue::Ss(vec![account_id.to_string()]))
             .build()
             .map_err(fault("build old phone counter"))
+    }
+
+    /// New work opened for a live account (a case, an application, a change), counted in the
+    /// transaction that opens it: refused once the account is deleted, and it moves the count a
+    /// deletion's transaction holds over [DEL-1].
+    pub(crate) fn start_work(&self, account_id: &AccountId) -> Result<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::account(account_id)))
+            .update_expression("ADD work_started :one")
+            .condition_expression("attribute_exists(pk) AND activated = :yes")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .build()
+            .map_err(fault("build start work"))?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Rebinds an account's phone, only if it is still `old_hash` [ACC-2].
@@ -247,6 +269,7 @@ impl AccountStore for DynamoStore {
             enterprise: None,
             balance_fen: 0,
             last_change_at: None,
+            work_started: 0,
             student: None,
             email: None,
             profile: Profile::default(),

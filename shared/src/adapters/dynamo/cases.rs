@@ -150,15 +150,15 @@ fn versioned<F: Flow>(item: Item) -> Result<Versioned<F>> {
 #[async_trait]
 impl CaseStore for DynamoStore {
     async fn open(&self, id: &FlowId, case: &Case) -> Result<bool> {
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(self.open_case_items(id, case)?.into()))
-            .send()
-            .await;
+        let mut items: Vec<TransactWriteItem> = self.open_case_items(id, case)?.into();
+        items.push(self.start_work(&case.account_id)?);
+        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         let Err(err) = result else { return Ok(true) };
         let reasons = cancelled_items(err)?;
-        if failed_at(&reasons, 0) {
+        if failed_at(&reasons, 2) {
+            // The account was deleted meanwhile [DEL-1].
+            Err(Error::Unauthenticated)
+        } else if failed_at(&reasons, 0) {
             Ok(false)
         } else {
             Err(Error::internal("open a case", "transaction cancelled without its guard failing"))

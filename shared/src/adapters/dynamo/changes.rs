@@ -165,8 +165,12 @@ impl ChangeStore for DynamoStore {
         if let Some((case_id, case)) = case {
             items.extend(self.open_case_items(case_id, case)?);
         }
+        let work = items.len();
+        items.push(self.start_work(&change.account_id)?);
         Ok(match self.transact(items).await? {
             None => ChangeOutcome::Applied,
+            // The account was deleted meanwhile [DEL-1].
+            Some(reasons) if failed_at(&reasons, work) => return Err(Error::Unauthenticated),
             Some(reasons) if failed_at(&reasons, 0) => ChangeOutcome::AlreadyOpen,
             Some(reasons) if failed_at(&reasons, 2) => ChangeOutcome::AlreadyOpen,
             Some(_) => return Err(Error::internal("open a change", "cancelled without a failed condition")),

@@ -81,11 +81,19 @@ impl DynamoStore {
     fn retire_account(&self, d: &Deletion<'_>) -> Result<TransactWriteItem> {
         let key = s(keys::account(&d.account.account_id));
         let seen = n(i64::try_from(d.account.balance_fen).map_err(fault("balance"))?);
-        let condition = if d.account.balance_fen == 0 {
-            "attribute_exists(pk) AND (attribute_not_exists(balance_fen) OR balance_fen = :seen)"
+        let balance = if d.account.balance_fen == 0 {
+            "(attribute_not_exists(balance_fen) OR balance_fen = :seen)"
         } else {
-            "attribute_exists(pk) AND balance_fen = :seen"
+            "balance_fen = :seen"
         };
+        // No work opened since the check saw none open [DEL-1].
+        let work = if d.account.work_started == 0 {
+            "(attribute_not_exists(work_started) OR work_started = :work)"
+        } else {
+            "work_started = :work"
+        };
+        let condition = format!("attribute_exists(pk) AND {balance} AND {work}");
+        let work_seen = n(i64::try_from(d.account.work_started).map_err(fault("work count"))?);
         Ok(match d.account.kind {
             AccountKind::Cloud => TransactWriteItem::builder()
                 .delete(
@@ -94,6 +102,7 @@ impl DynamoStore {
                         .key("pk", key)
                         .condition_expression(condition)
                         .expression_attribute_values(":seen", seen)
+                        .expression_attribute_values(":work", work_seen)
                         .build()
                         .map_err(fault("build delete account"))?,
                 )
@@ -109,6 +118,7 @@ impl DynamoStore {
                         )
                         .condition_expression(condition)
                         .expression_attribute_values(":seen", seen)
+                        .expression_attribute_values(":work", work_seen)
                         .expression_attribute_values(":no", AttributeValue::Bool(false))
                         .expression_attribute_values(":unverified", s("unverified"))
                         .expression_attribute_values(":zero", n(0))

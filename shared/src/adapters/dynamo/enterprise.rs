@@ -233,6 +233,22 @@ impl EnterpriseStore for DynamoStore {
         Ok(Some((account, open)))
     }
 
+    async fn create_application(&self, id: &FlowId, application: &EnterpriseApplication) -> Result<()> {
+        let create = Put::builder()
+            .table_name(&self.tables.flows)
+            .set_item(Some(flow_item(id, application)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(fault("build application"))?;
+        let items = vec![TransactWriteItem::builder().put(create).build(), self.start_work(&application.account_id)?];
+        match self.transact(items).await? {
+            None => Ok(()),
+            // The account was deleted meanwhile [DEL-1].
+            Some(reasons) if failed_at(&reasons, 1) => Err(Error::Unauthenticated),
+            Some(_) => Err(Error::internal("create an application", "cancelled without a failed condition")),
+        }
+    }
+
     async fn open_recharge(
         &self,
         id: &FlowId,
@@ -258,11 +274,16 @@ impl EnterpriseStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build recharge application"))?;
-        let items =
-            vec![TransactWriteItem::builder().update(point).build(), TransactWriteItem::builder().put(create).build()];
+        let items = vec![
+            TransactWriteItem::builder().update(point).build(),
+            TransactWriteItem::builder().put(create).build(),
+            self.start_work(&application.account_id)?,
+        ];
         match self.transact(items).await? {
             None => Ok(true),
             Some(reasons) if failed_at(&reasons, 0) => Ok(false),
+            // The account was deleted meanwhile [DEL-1].
+            Some(reasons) if failed_at(&reasons, 2) => Err(Error::Unauthenticated),
             Some(_) => Err(Error::internal("open a recharge", "cancelled without a failed condition")),
         }
     }

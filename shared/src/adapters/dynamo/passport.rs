@@ -121,6 +121,7 @@ impl DynamoStore {
             enterprise: None,
             balance_fen: 0,
             last_change_at: None,
+            work_started: 0,
             student: None,
             email: a.email.clone(),
             profile: Profile::default(),
