@@ -252,7 +252,7 @@ impl Cors {
     /// `Access-Control-Allow-Methods`: every method a route has.
     pub const ALLOW_METHODS: &'static [&'static str] = &["GET", "POST", "PUT", "DELETE"];
     /// `Access-Control-Allow-Headers`.
-    pub const ALLOW_HEADERS: &'static [&'static str] = &["authorization", "content-type"];
+    pub const ALLOW_HEADERS: &'static [&'static str] = &["authorization", "content-type", "x-appeal-secret"];
     /// `Access-Control-Expose-Headers`: what a console script may read besides the safelisted ones.
     pub const EXPOSE_HEADERS: &'static [&'static str] = &["retry-after", "x-request-id"];
     /// `Access-Control-Max-Age` of a preflight, in seconds.

@@ -155,7 +155,7 @@ async fn a_preflight_from_a_listed_origin_is_answered_before_any_route_or_author
     assert_eq!(answer.body, serde_json::Value::Null);
     assert_eq!(header(&answer, "access-control-allow-origin"), Some(console()));
     assert_eq!(header(&answer, "access-control-allow-methods"), Some("GET, POST, PUT, DELETE"));
-    assert_eq!(header(&answer, "access-control-allow-headers"), Some("authorization, content-type"));
+    assert_eq!(header(&answer, "access-control-allow-headers"), Some("authorization, content-type, x-appeal-secret"));
     assert_eq!(header(&answer, "access-control-max-age"), Some("600"));
     assert_eq!(header(&answer, "access-control-allow-credentials"), None);
     assert!(varies_on_origin(&answer));
