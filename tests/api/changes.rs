@@ -619,3 +619,52 @@ async fn an_account_under_a_framework_contract_is_sent_to_its_account_manager() 
     assert_eq!(refused.code(), "CHANGE_NOT_ELIGIBLE");
     assert!(refused.body["error"]["message"].as_str().unwrap().contains("account manager"), "{:?}", refused.body);
 }
+
+#[tokio::test]
+async fn a_recharge_arriving_after_its_change_of_organisation_ended_is_credited_and_the_application_fails() {
+    // KYC-E6, CHG-3: before, the bank's notification failed as a whole (the money never credited,
+    // the notification refused at every retry) when the change it would complete had ended.
+    let app = spawn_isolated_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let verify = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), json!({})).await;
+    let verified = app.start_enterprise(&token, &verify).await;
+    assert_eq!(app.scan_face(verified.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
+    let (id, new_code) = subject_change_with_form_awaited(&app, &token).await;
+    let stamped = app.upload(&token, "change-form", jpeg(3000)).await;
+    step(&app, &token, &id, "new-subject", json!({"material": {"change-form": stamped}})).await;
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    app.clock.advance(Duration::days(8));
+    let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    let mut body = app
+        .enterprise_body(
+            &token,
+            "recharge",
+            "enterprise",
+            &new_code,
+            json!({"change_id": id, "acceptance": acceptance()}),
+        )
+        .await;
+    body["name"] = json!("松柏云计算有限公司");
+    let (challenge, code) = app.seed_code_for(&phone, shared::domain::code::Purpose::ReceivingAccount).await;
+    body["challenge_id"] = json!(challenge);
+    body["code"] = json!(code);
+    let started = app.start_enterprise(&token, &body).await;
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    let receiving = started.body["remittance"]["receiving_account"].as_str().unwrap().to_owned();
+    let amount = started.body["remittance"]["amount"].as_str().unwrap().to_owned();
+    // The change's 9 days pass (the sweeper withdraws it); then the exact money arrives.
+    app.clock.advance(Duration::days(1) + Duration::hours(1));
+    app.gateway.fire_schedules().await.unwrap();
+    let transfer = json!({"receiving_account": receiving, "amount": amount, "payer_name": "松柏云计算有限公司",
+        "transfer_id": format!("t-{}", unique_username())});
+    let reply = app.sandbox("POST", "/sandbox/bank/inbound-transfers", Some(transfer)).await;
+    assert_eq!((reply.status, &reply.body["applied"]), (200, &json!(true)), "{:?}", reply.body);
+    let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    let after = me(&app, &token).await;
+    assert_eq!(after["verification"]["name"], "云杉数据科技有限公司", "the original stays");
+    assert!(after["balance_fen"].as_u64().unwrap() > 0, "credited: {after:?}");
+    let application = app.application(&token, started.body["application_id"].as_str().unwrap()).await;
+    assert_eq!(application["state"], "failed", "{application:?}");
+}

@@ -875,7 +875,7 @@ pub async fn inbound_transfer(
             Some(id) => deps.flows::<EnterpriseApplication>().load(id).await?,
             None => None,
         };
-        let decided = current.as_ref().and_then(|current| {
+        let mut decided = current.as_ref().and_then(|current| {
             let recharge = current.flow.recharge.as_ref()?;
             let exact = amount_hash(deps, &current.id, amount) == recharge.amount_hash
                 && crate::domain::enterprise::same_payer_name(&transfer.payer_name, &current.flow.organisation.name);
@@ -885,7 +885,17 @@ pub async fn inbound_transfer(
         if let (Some(current), Some(next)) = (&current, &decided) {
             effects.push(EnterpriseEffect::CloseRecharge(current.id.clone()));
             if matches!(next.state, ApplicationState::Verified { .. }) {
-                effects.push(verified_effects(deps, &current.id, &current.flow, now).await?);
+                match verified_effects(deps, &current.id, &current.flow, now).await {
+                    Ok(verified) => effects.push(verified),
+                    // The change it would complete ended (or a change completed within 30 days):
+                    // the money is credited all the same and the application fails; a transfer is
+                    // never refused for what the verification cannot do [KYC-E6].
+                    Err(fault @ Error::Internal { .. }) => return Err(fault),
+                    Err(_) => {
+                        decided =
+                            current.flow.clone().apply(ApplicationEvent::TransferArrived { exact: false }, now).ok();
+                    }
+                }
             }
         }
         let transition = current.as_ref().zip(decided.as_ref());
