@@ -630,10 +630,18 @@ async fn stored_items_and_logs_hold_no_account_number_amount_or_id_number_in_cle
         assert!(!text.contains(raw), "a stored item holds the raw {what}");
     }
     let item = text.lines().find(|l| l.contains(id) && l.contains("amount_hash")).expect("the application's item");
+    // The item's own small counts (its version, tries) are numbers too: a deposit of a few fen
+    // would match them by chance (one run in about fifty), so they are left out of the search.
+    let mut searched = item.to_owned();
+    for counter in ["version", "wrong_entries", "failed_checks"] {
+        for n in 0..100 {
+            searched = searched.replace(&format!("\"{counter}\": N(\"{n}\")"), "");
+        }
+    }
     assert!(
-        !item.contains(&format!("\"{amount}\""))
-            && !item.contains(&format!("N(\"{}\")", (amount.parse::<f64>().unwrap() * 100.0).round())),
-        "the amount is sealed"
+        !searched.contains(&format!("\"{amount}\""))
+            && !searched.contains(&format!("N(\"{}\")", (amount.parse::<f64>().unwrap() * 100.0).round())),
+        "the amount is sealed: {searched}"
     );
     let logs = captured_logs();
     for (what, raw) in [("account number", account.as_str()), ("ID number", handler_id.as_str()), ("name", "Octavia")] {
