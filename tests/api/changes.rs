@@ -514,6 +514,27 @@ async fn subject_change_with_form_awaited(app: &TestApp, token: &str) -> (String
     (id, new_code)
 }
 
+/// A change of organisation whose stamped form a reviewer approved: (change id, the new code).
+async fn subject_change_approved(app: &TestApp, token: &str) -> (String, String) {
+    let (id, new_code) = subject_change_with_form_awaited(app, token).await;
+    let stamped = app.upload(token, "change-form", jpeg(3000)).await;
+    step(app, token, &id, "new-subject", json!({"material": {"change-form": stamped}})).await;
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&reviewer).await.unwrap();
+    let approved =
+        app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    assert_eq!(approved.status, 200, "{:?}", approved.body);
+    (id, new_code)
+}
+
+/// An application of `method` by the new organisation a change of organisation names.
+async fn new_organisation_body(app: &TestApp, token: &str, method: &str, id: &str, code: &str) -> Value {
+    let change = json!({"change_id": id, "acceptance": acceptance()});
+    let mut body = app.enterprise_body(token, method, "enterprise", code, change).await;
+    body["name"] = json!("松柏云计算有限公司");
+    body
+}
+
 #[tokio::test]
 async fn a_company_hands_the_account_to_another_company_through_review_and_its_verification() {
     // CHG-3
@@ -574,12 +595,7 @@ async fn an_approved_change_of_organisation_lapses_after_nine_days_and_the_origi
     // CHG-3, under the test clock
     let app = spawn_isolated_app().await;
     let (username, token) = company(&app).await;
-    let (id, new_code) = subject_change_with_form_awaited(&app, &token).await;
-    let stamped = app.upload(&token, "change-form", jpeg(3000)).await;
-    step(&app, &token, &id, "new-subject", json!({"material": {"change-form": stamped}})).await;
-    let reviewer = app.staff(&["reviewer"]).await;
-    let (claim, case) = app.claim(&reviewer).await.unwrap();
-    app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    let (id, new_code) = subject_change_approved(&app, &token).await;
     app.clock.advance(Duration::days(9) - Duration::minutes(1));
     app.gateway.fire_schedules().await.unwrap();
     let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
@@ -587,16 +603,7 @@ async fn an_approved_change_of_organisation_lapses_after_nine_days_and_the_origi
     app.clock.advance(Duration::minutes(2));
     app.gateway.fire_schedules().await.unwrap();
     assert_eq!(history(&app, &token).await["changes"][0]["state"], "withdrawn");
-    let mut body = app
-        .enterprise_body(
-            &token,
-            "legal_face",
-            "enterprise",
-            &new_code,
-            json!({"change_id": id, "acceptance": acceptance()}),
-        )
-        .await;
-    body["name"] = json!("松柏云计算有限公司");
+    let body = new_organisation_body(&app, &token, "legal_face", &id, &new_code).await;
     assert_eq!(app.start_enterprise(&token, &body).await.code(), "CHANGE_NOT_AT_STEP");
     assert_eq!(me(&app, &token).await["verification"]["name"], "云杉数据科技有限公司");
 }
@@ -629,24 +636,10 @@ async fn a_recharge_arriving_after_its_change_of_organisation_ended_is_credited_
     let verify = app.enterprise_body(&token, "legal_face", "enterprise", &uscc("91"), json!({})).await;
     let verified = app.start_enterprise(&token, &verify).await;
     assert_eq!(app.scan_face(verified.body["face"]["qr_payload"].as_str().unwrap(), "pass").await.status, 204);
-    let (id, new_code) = subject_change_with_form_awaited(&app, &token).await;
-    let stamped = app.upload(&token, "change-form", jpeg(3000)).await;
-    step(&app, &token, &id, "new-subject", json!({"material": {"change-form": stamped}})).await;
-    let reviewer = app.staff(&["reviewer"]).await;
-    let (claim, case) = app.claim(&reviewer).await.unwrap();
-    app.decide(&reviewer, case["case_id"].as_str().unwrap(), &claim, json!({"decision": "approve"})).await;
+    let (id, new_code) = subject_change_approved(&app, &token).await;
     app.clock.advance(Duration::days(8));
     let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
-    let mut body = app
-        .enterprise_body(
-            &token,
-            "recharge",
-            "enterprise",
-            &new_code,
-            json!({"change_id": id, "acceptance": acceptance()}),
-        )
-        .await;
-    body["name"] = json!("松柏云计算有限公司");
+    let mut body = new_organisation_body(&app, &token, "recharge", &id, &new_code).await;
     let (challenge, code) = app.seed_code_for(&phone, shared::domain::code::Purpose::ReceivingAccount).await;
     body["challenge_id"] = json!(challenge);
     body["code"] = json!(code);
