@@ -5,6 +5,9 @@ condition that only one of them may pass, while DynamoDB applies conditions atom
 DynamoDB request is applied under one lock (serialised, as a single writer would), which keeps the
 emulator faithful to DynamoDB's guarantees that the caps rely on. S3 and SQS requests are not
 locked (SQS long polls would otherwise hold everyone up).
+
+`EMULATOR_FAULTS` switches on the faulty mode (emulator_faults.py): conflicts, lost answers,
+throttling and duplicate messages, as the cloud has them.
 """
 
 import sys
@@ -13,6 +16,7 @@ import threading
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+import emulator_faults
 import emulator_speed
 
 emulator_speed.install()
@@ -21,11 +25,19 @@ _dynamodb_lock = threading.Lock()
 _app = DomainDispatcherApplication(create_backend_app)
 
 
-def app(environ, start_response):
+def apply_dynamodb(environ, start_response):
+    with _dynamodb_lock:
+        return list(_app(environ, start_response))
+
+
+def plain(environ, start_response):
     if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
-        with _dynamodb_lock:
-            return list(_app(environ, start_response))
+        return apply_dynamodb(environ, start_response)
     return _app(environ, start_response)
+
+
+# With EMULATOR_FAULTS set, DynamoDB and SQS behave as in the cloud (infra/scripts/emulator_faults.py).
+app = emulator_faults.wrap(plain, apply_dynamodb)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/api_fuzz.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/run_check.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/fault_suite.sh"
 cd "$ROOT"
 # The emulator also answers every narrowed query and checks every cancelled transaction the slow
 # way (infra/scripts/emulator_speed.py): the tests prove the speed-up changes no answer.
@@ -28,6 +29,7 @@ if ! cargo run --quiet --locked -p local-env -- permissions "$AWS_CALL_LOG" > "$
 fi
 grep -v '^unused' "$ROOT/target/permissions.txt" # the unused (or untested) grants: target/permissions.txt
 unset AWS_CALL_LOG
+fault_suite || status=1
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml || status=1
 fuzz_api || status=1

@@ -416,6 +416,15 @@ errors! {
     ProviderUnavailable(#[source] Cause)
         => 503 "PROVIDER_UNAVAILABLE" "an outside provider (SMS, face, bank, registry, payout, identity) did not answer; retry",
         fault "an outside provider is unavailable; retry later";
+    #[error("the store stayed busy: {context}")]
+    TryAgain {
+        context: &'static str,
+        #[source]
+        cause: Cause,
+    } => 503 "TRY_AGAIN"
+            "the request met concurrent writes to the same records (or throttling) longer than its time allows; nothing was changed: send it again after `Retry-After`",
+        retry_after { .. } => &TRY_AGAIN_AFTER_SECS,
+        fault "busy; nothing was changed: retry";
     #[error("internal fault: {context}")]
     Internal {
         context: &'static str,
@@ -425,9 +434,26 @@ errors! {
         fault "an unexpected error occurred";
 }
 
+/// When a `TRY_AGAIN` answer says to send the request again.
+pub const TRY_AGAIN_AFTER_SECS: u64 = 1;
+
 impl Error {
     pub fn internal(context: &'static str, cause: impl Into<Cause>) -> Self {
         Error::Internal { context, cause: cause.into() }
+    }
+
+    /// Concurrent writes kept changing what a request read, beyond its tries: `TRY_AGAIN`.
+    pub fn busy(context: &'static str, why: &'static str) -> Self {
+        Error::TryAgain { context, cause: why.into() }
+    }
+
+    /// The same error, its context (for the log) replaced when it has one.
+    pub fn in_context(self, context: &'static str) -> Self {
+        match self {
+            Error::Internal { cause, .. } => Error::Internal { context, cause },
+            Error::TryAgain { cause, .. } => Error::TryAgain { context, cause },
+            other => other,
+        }
     }
 
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {

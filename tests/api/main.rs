@@ -12,6 +12,7 @@ mod data_key;
 mod deletion;
 mod enterprise;
 mod every_method_protected;
+mod faults;
 mod headers;
 mod lambdas;
 mod lifecycle;

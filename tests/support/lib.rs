@@ -76,6 +76,11 @@ impl Reply {
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
     }
+
+    /// `503 TRY_AGAIN`: the store stayed busy and nothing was changed.
+    pub fn is_try_again(&self) -> bool {
+        self.status == 503 && self.code() == "TRY_AGAIN"
+    }
 }
 
 /// DynamoDB requests made by a piece of work.
@@ -93,6 +98,14 @@ impl Requests {
         })
     }
 }
+
+/// How often a test client sends a request answered `503 TRY_AGAIN` (nothing was changed) before
+/// it takes that answer, as a client honouring `Retry-After` would.
+const CLIENT_TRIES: usize = 5;
+
+/// The `503 TRY_AGAIN` answers the test clients were given (and sent again) in this process:
+/// only the faulty emulator (`EMULATOR_FAULTS`) should ever cause one.
+pub static TRY_AGAIN_ANSWERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 pub struct TestApp {
     pub gateway: Arc<Gateway>,
@@ -256,8 +269,20 @@ impl TestApp {
         body: Bytes,
         headers: &[(&str, &str)],
     ) -> Reply {
+        for _ in 1..CLIENT_TRIES {
+            let request = Self::request(method, path, token, body.clone(), headers);
+            // On the heap: a test's own future (its stack) stays small.
+            let reply = Self::reply(Box::pin(self.gateway.dispatch(request, source_ip)).await);
+            if !reply.is_try_again() {
+                return reply;
+            }
+            TRY_AGAIN_ANSWERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // As a client does: send it again after a pause (jittered; shorter than `Retry-After`).
+            let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 100..600);
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        }
         let request = Self::request(method, path, token, body, headers);
-        Self::reply(self.gateway.dispatch(request, source_ip).await)
+        Self::reply(Box::pin(self.gateway.dispatch(request, source_ip)).await)
     }
 
     /// Like `call_from` without a token, timing the answer alone (what the caller waits for:

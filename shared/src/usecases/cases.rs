@@ -266,7 +266,7 @@ pub async fn withdraw_case(
             return Ok(Versioned { id: current.id, version: current.version + 1, flow: next });
         }
     }
-    Err(Error::internal("withdraw a case", "too many concurrent writes"))
+    Err(Error::busy("withdraw a case", "too many concurrent writes"))
 }
 
 /// The application or change a case decides, moved as the case ends (`outcome`), when it is in

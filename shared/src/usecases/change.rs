@@ -562,7 +562,7 @@ async fn complete(
             }
         }
     }
-    Err(Error::internal("complete a change", "too many concurrent writes"))
+    Err(Error::busy("complete a change", "too many concurrent writes"))
 }
 
 /// Withdraws an open change (one in review: its case, while no reviewer has claimed it).

@@ -678,7 +678,7 @@ pub(crate) async fn face_result(
             }
         }
     }
-    Err(Error::internal("a face result", "too many concurrent writes"))
+    Err(Error::busy("a face result", "too many concurrent writes"))
 }
 
 async fn save_face(deps: &impl HasFlows, face: &Versioned<FaceVerification>, next: &FaceVerification) -> Result<()> {
@@ -841,7 +841,7 @@ pub async fn enter_amount(
             SettleOutcome::Stale | SettleOutcome::Duplicate => current = own_application(deps, principal, id).await?,
         }
     }
-    Err(Error::internal("enter an amount", "too many concurrent writes"))
+    Err(Error::busy("enter an amount", "too many concurrent writes"))
 }
 
 /// The bank's signed notification of a transfer into a receiving account [KYC-E6]: credited to
@@ -910,7 +910,7 @@ pub async fn inbound_transfer(
             SettleOutcome::Stale | SettleOutcome::CaseOpen => {}
         }
     }
-    Err(Error::internal("an inbound transfer", "too many concurrent writes"))
+    Err(Error::busy("an inbound transfer", "too many concurrent writes"))
 }
 
 /// What is due on an application past its sweep deadline: a payout to ask again, or a wait that

@@ -220,7 +220,7 @@ pub(crate) async fn verify<'e>(
             Some(None) => Err(Error::SecondFactorInvalid { attempts_left: None }),
         };
     }
-    Err(Error::internal("check a second factor", "too many concurrent writes"))
+    Err(Error::busy("check a second factor", "too many concurrent writes"))
 }
 
 pub(crate) fn unchecked_error(unchecked: Unchecked) -> Error {

@@ -27,5 +27,5 @@ pub(crate) async fn advance<'e, F: Flow>(
         }
         current = store.load(&current.id).await?.ok_or_else(|| Error::internal("advance flow", "the flow vanished"))?;
     }
-    Err(Error::internal("advance flow", "too many concurrent writes"))
+    Err(Error::busy("advance flow", "too many concurrent writes"))
 }

@@ -322,7 +322,7 @@ pub async fn verify_by_bank_card(
             codes::Judged::Refused { refusal, .. } => return Err(codes::refusal_error(refusal)),
         }
     }
-    let attempts = attempts.ok_or_else(|| Error::internal("bank-card attempt", "too many concurrent writes"))?;
+    let attempts = attempts.ok_or_else(|| Error::busy("bank-card attempt", "too many concurrent writes"))?;
     let identity = seal_identity(deps, person, "bank_card", document, deps.clock().now())?;
     let idempotency_key = new_opaque_id();
     let elements = FourElements {

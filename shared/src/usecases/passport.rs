@@ -113,7 +113,7 @@ pub(crate) async fn bind_phone(
             outcome => return Ok(outcome),
         }
     }
-    Err(Error::internal("bind passport phone", "the new phone's sign-in kept changing"))
+    Err(Error::busy("bind passport phone", "the new phone's sign-in kept changing"))
 }
 
 /// Accepts the three agreements; the account is then active and this session may do everything

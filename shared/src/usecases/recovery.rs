@@ -542,7 +542,7 @@ async fn settle<F: Resolvable>(
             return Ok(());
         }
     }
-    Err(Error::internal("resolve a recovery start", "the flow kept changing"))
+    Err(Error::busy("resolve a recovery start", "the flow kept changing"))
 }
 
 /// Queues the resolution's messages, then forgets them (a message queued twice is sent once; a

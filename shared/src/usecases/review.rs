@@ -194,7 +194,7 @@ async fn holder_step<'e>(
         }
         current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
     }
-    Err(Error::internal("move a claimed case", "too many concurrent writes"))
+    Err(Error::busy("move a claimed case", "too many concurrent writes"))
 }
 
 /// Extends the claim's lease by [`LEASE`] from now.
@@ -410,7 +410,7 @@ pub async fn decide(
             }
         }
     }
-    Err(Error::internal("decide a case", "too many concurrent writes"))
+    Err(Error::busy("decide a case", "too many concurrent writes"))
 }
 
 /// What follows a decision outside its transaction; each step is safe to repeat and a failure is

@@ -364,7 +364,7 @@ pub async fn complete_sign_in(
             }
         }
     }
-    Err(Error::internal("complete a sign-in", "too many concurrent writes"))
+    Err(Error::busy("complete a sign-in", "too many concurrent writes"))
 }
 
 /// Who a new session is for.

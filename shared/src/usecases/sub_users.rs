@@ -93,7 +93,7 @@ pub async fn create_sub_user(
         CreateSubUserOutcome::NameTaken => Err(Error::SubUserNameTaken),
         CreateSubUserOutcome::LimitReached => Err(Error::SubUserLimit),
         CreateSubUserOutcome::MainAccountGone => Err(Error::Unauthenticated),
-        CreateSubUserOutcome::RuleChanged => Err(Error::internal("create sub-user", "the 2FA rule kept changing")),
+        CreateSubUserOutcome::RuleChanged => Err(Error::busy("create sub-user", "the 2FA rule kept changing")),
     }
 }
 
@@ -203,7 +203,7 @@ async fn set_alias(deps: &impl HasSubUsers, main: &AccountId, new: Option<&str>)
             AliasOutcome::Raced => continue,
         }
     }
-    Err(Error::internal("set the sub-users' alias", "too many concurrent writes"))
+    Err(Error::busy("set the sub-users' alias", "too many concurrent writes"))
 }
 
 /// A sub-user's sign-in [LOGIN-5]: the main account by AccountId or alias, then as a main

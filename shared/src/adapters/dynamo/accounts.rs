@@ -1,5 +1,5 @@
 use super::codes::consume_update;
-use super::{cancelled_items, failed_at, fault, keys, n, s, DynamoStore};
+use super::{cancelled_items, failed_at, fault, keys, n, s, store_fault, DynamoStore};
 use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
 use crate::domain::enterprise::EnterpriseIdentity;
@@ -325,7 +325,7 @@ impl AccountStore for DynamoStore {
             .key("pk", s(keys::account(account_id)))
             .send()
             .await
-            .map_err(fault("read account"))?;
+            .map_err(store_fault("read account"))?;
         out.item.map(account_record).transpose()
     }
 
@@ -344,7 +344,7 @@ impl AccountStore for DynamoStore {
             .expression_attribute_values(":v", value.map_err(fault("encode account change"))?)
             .send()
             .await
-            .map_err(fault("change account"))?;
+            .map_err(store_fault("change account"))?;
         Ok(())
     }
 
@@ -415,7 +415,7 @@ impl AccountStore for DynamoStore {
             )
             .send()
             .await
-            .map_err(fault("read accounts of phone"))?;
+            .map_err(store_fault("read accounts of phone"))?;
         if out.unprocessed_keys.as_ref().is_some_and(|k| !k.is_empty()) {
             return Err(crate::Error::internal("read accounts of phone", "keys left unprocessed"));
         }

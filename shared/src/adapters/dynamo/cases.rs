@@ -3,7 +3,7 @@
 //! entry and the approval's effect (conditional on the account as the case found it).
 
 use super::flows::{deadline_text_of, decode_flow, flow_item};
-use super::{cancelled_items, failed_at, fault, keys, s, DynamoStore, Item};
+use super::{cancelled_items, failed_at, fault, keys, s, store_fault, DynamoStore, Item};
 use crate::domain::case::Case;
 use crate::domain::flow::{Flow, FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
@@ -137,7 +137,7 @@ impl DynamoStore {
             .limit(limit)
             .send()
             .await
-            .map_err(fault("list flows"))?;
+            .map_err(store_fault("list flows"))?;
         out.items.unwrap_or_default().into_iter().map(|item| versioned(item)).collect()
     }
 }
@@ -214,7 +214,7 @@ impl CaseStore for DynamoStore {
             .set_item(Some(put.item().clone()))
             .send()
             .await
-            .map_err(fault("write audit entry"))?;
+            .map_err(store_fault("write audit entry"))?;
         Ok(())
     }
 
@@ -229,7 +229,7 @@ impl CaseStore for DynamoStore {
             .limit(500)
             .send()
             .await
-            .map_err(fault("read audit trail"))?;
+            .map_err(store_fault("read audit trail"))?;
         out.items
             .unwrap_or_default()
             .into_iter()
@@ -242,16 +242,37 @@ impl CaseStore for DynamoStore {
     }
 
     async fn open_cases(&self, limit: i32) -> Result<Vec<Versioned<Case>>> {
-        self.query_flows("by-queue", ("staff_pk", keys::staff_queue_of(FlowKind::Case)), true, limit).await
+        // The soonest due of each shard, merged: the soonest due of all.
+        let shards = keys::staff_queue_shards(FlowKind::Case)
+            .map(|shard| self.query_flows::<Case>("by-queue", ("staff_pk", shard), true, limit));
+        let mut open: Vec<Versioned<Case>> =
+            futures::future::try_join_all(shards).await?.into_iter().flatten().collect();
+        open.sort_by_key(|c| c.flow.due_at);
+        open.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(open)
     }
 }
 
 #[async_trait]
 impl DeadlineIndex for DynamoStore {
     async fn due(&self, kind: FlowKind, now: DateTime<Utc>, limit: i32) -> Result<Vec<FlowId>> {
+        // The soonest deadlines of each shard, merged: the soonest of all.
+        let shards = keys::deadline_shards(kind).map(|shard| self.due_in(shard, now, limit));
+        let mut due: Vec<(String, FlowId)> =
+            futures::future::try_join_all(shards).await?.into_iter().flatten().collect();
+        due.sort();
+        due.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(due.into_iter().map(|(_, id)| id).collect())
+    }
+}
+
+impl DynamoStore {
+    /// The flows of one shard of the deadline index due by `now`, soonest first, up to `limit`:
+    /// (deadline, id).
+    async fn due_in(&self, shard: String, now: DateTime<Utc>, limit: i32) -> Result<Vec<(String, FlowId)>> {
         // Pages of the index until `limit` ids (a page stops at 1 MB, whatever the limit).
         let wanted = usize::try_from(limit).unwrap_or(0);
-        let mut ids = vec![];
+        let mut due = vec![];
         let mut start = None;
         loop {
             let out = self
@@ -260,25 +281,23 @@ impl DeadlineIndex for DynamoStore {
                 .table_name(&self.tables.flows)
                 .index_name("by-deadline")
                 .key_condition_expression("due = :due AND deadline_at <= :now")
-                .expression_attribute_values(":due", s(keys::deadlines_of(kind)))
+                .expression_attribute_values(":due", s(shard.clone()))
                 .expression_attribute_values(":now", s(deadline_text_of(now)))
                 .limit(limit)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(fault("find due flows"))?;
-            ids.extend(
-                out.items
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|item| super::get_s(item, "flow_id").map(FlowId::from_raw)),
-            );
+                .map_err(store_fault("find due flows"))?;
+            due.extend(out.items.unwrap_or_default().iter().filter_map(|item| {
+                let at = super::get_s(item, "deadline_at")?.to_owned();
+                Some((at, FlowId::from_raw(super::get_s(item, "flow_id")?)))
+            }));
             match out.last_evaluated_key {
-                Some(key) if !key.is_empty() && ids.len() < wanted => start = Some(key),
+                Some(key) if !key.is_empty() && due.len() < wanted => start = Some(key),
                 _ => break,
             }
         }
-        ids.truncate(wanted);
-        Ok(ids)
+        due.truncate(wanted);
+        Ok(due)
     }
 }

@@ -3,9 +3,9 @@ use crate::domain::ids::ChallengeId;
 use crate::error::Result;
 use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, Reservation, SendLimits, StoredCode};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
 
 /// The update that uses a code up if the proof holds; in a transaction with its effect, or alone.
 /// The try was reserved before (so `attempts` already counts it).
@@ -162,57 +162,29 @@ impl CodeStore for DynamoStore {
     }
 
     async fn plant_decoy(&self, code: &NewCode) -> Result<()> {
-        self.client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.tables.flows)
             .set_item(Some(code_item(code)))
             .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(fault("plant decoy code"))?;
+            .build()
+            .map_err(fault("build decoy code"))?;
+        // Not written only when its (random) id is taken: a decoy is never looked up by anyone.
+        self.send_put(put, "plant decoy code").await?;
         Ok(())
     }
 
     async fn reserve_try(&self, challenge_id: &ChallengeId, max_attempts: u32) -> Result<Reservation> {
-        let key = s(keys::code(challenge_id));
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.flows)
-            .key("pk", key.clone())
-            .update_expression("ADD attempts :one")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(consumed_at) AND attempts < :max")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":max", n(max_attempts.into()))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(out) => {
-                let item = out.attributes().ok_or_else(|| crate::Error::internal("reserve code try", "no item"))?;
-                Ok(Reservation::Reserved(stored_code(item)))
-            }
-            Err(err) => match err.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(ccf) => {
-                    if let Some(old) = ccf.item() {
-                        return Ok(Reservation::Refused(Some(code_state(old))));
-                    }
-                    // The emulator may not return the old item: read it (rare path only).
-                    let current = self
-                        .client
-                        .get_item()
-                        .table_name(&self.tables.flows)
-                        .key("pk", key)
-                        .consistent_read(true)
-                        .send()
-                        .await
-                        .map_err(fault("read code"))?;
-                    Ok(Reservation::Refused(current.item().filter(|i| get_s(i, "pk").is_some()).map(code_state)))
-                }
-                other => Err(crate::Error::internal("count code failure", other)),
-            },
-        }
+        let key = keys::code(challenge_id);
+        let condition = "attribute_exists(pk) AND attribute_not_exists(consumed_at) AND attempts < :max";
+        let values = HashMap::from([(":max".to_owned(), n(max_attempts.into()))]);
+        let old = match self.count_once(&self.tables.flows, key.clone(), condition, values, "reserve code try").await? {
+            Ok(item) => return Ok(Reservation::Reserved(stored_code(&item))),
+            Err(Some(old)) => Some(old),
+            // No old item: the code is gone, or the store did not return it (read it then).
+            Err(None) => self.get(&self.tables.flows, key, "read code").await?,
+        };
+        // Refused: the code's state says why (gone, used or out of tries).
+        Ok(Reservation::Refused(old.as_ref().filter(|i| get_s(i, "pk").is_some()).map(code_state)))
     }
 
     async fn consume(&self, proof: &CodeProof) -> Result<bool> {

@@ -1,7 +1,7 @@
 //! Account deletion [DEL-3]: the one transaction that deletes, then the erasure of the rest.
 
 use super::flows::{deadline_text_of, flow_item};
-use super::{failed_at, fault, get_s, keys, n, s, DynamoStore, Item};
+use super::{failed_at, fault, get_s, keys, n, s, store_fault, DynamoStore, Item};
 use crate::domain::account::AccountKind;
 use crate::domain::case::CaseKind;
 use crate::domain::deletion::Erasure;
@@ -152,7 +152,7 @@ impl DynamoStore {
                     .set_request_items(Some(request))
                     .send()
                     .await
-                    .map_err(fault(context))?;
+                    .map_err(store_fault(context))?;
                 pending = out.unprocessed_items;
             }
         }

@@ -1,7 +1,7 @@
 //! The flow store, generic over the flow type: the state is a typed record (serde_dynamo), every
 //! transition a write conditional on the version read.
 
-use super::{fault, get_n, keys, n, s, written, DynamoStore, Item};
+use super::{fault, get_n, keys, n, s, DynamoStore, Item};
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::ids::FlowId;
 use crate::error::{Error, Result};
@@ -23,7 +23,7 @@ fn deadline_text(at: DateTime<Utc>) -> String {
 }
 
 /// The owner-index and staff-queue attributes a flow has (set) and lacks (removed).
-fn listing_attributes<F: Flow>(flow: &F) -> (Vec<(&'static str, AttributeValue)>, Vec<&'static str>) {
+fn listing_attributes<F: Flow>(id: &FlowId, flow: &F) -> (Vec<(&'static str, AttributeValue)>, Vec<&'static str>) {
     let mut set = vec![];
     let mut remove = vec![];
     match flow.owner() {
@@ -35,7 +35,7 @@ fn listing_attributes<F: Flow>(flow: &F) -> (Vec<(&'static str, AttributeValue)>
     }
     match flow.staff_queue() {
         Some(due) => {
-            set.push(("staff_pk", s(keys::staff_queue_of(F::KIND))));
+            set.push(("staff_pk", s(keys::staff_queue_of(F::KIND, id))));
             set.push(("staff_at", s(deadline_text(due))));
         }
         None => remove.extend(["staff_pk", "staff_at"]),
@@ -59,10 +59,10 @@ pub(crate) fn flow_item<F: Flow>(id: &FlowId, flow: &F) -> Result<Item> {
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     if let Some(at) = flow.deadline() {
-        item.insert("due".into(), s(keys::deadlines_of(F::KIND)));
+        item.insert("due".into(), s(keys::deadlines_of(F::KIND, id)));
         item.insert("deadline_at".into(), s(deadline_text(at)));
     }
-    item.extend(listing_attributes(flow).0.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    item.extend(listing_attributes(id, flow).0.into_iter().map(|(k, v)| (k.to_owned(), v)));
     Ok(item)
 }
 
@@ -93,7 +93,7 @@ impl DynamoStore {
             .expression_attribute_values(":v", n(current.version.into()))
             .expression_attribute_values(":expires", n(next.expires_at().timestamp()))
             .expression_attribute_values(":ttl", n(ttl_of(next.expires_at(), next.deadline())));
-        let (set, remove) = listing_attributes(next);
+        let (set, remove) = listing_attributes(&current.id, next);
         let mut sets = vec!["#state = :state", "expires_at = :expires", "#ttl = :ttl"];
         let mut removes = vec![];
         for (name, value) in set {
@@ -104,7 +104,7 @@ impl DynamoStore {
         match next.deadline() {
             Some(at) => {
                 update = update
-                    .expression_attribute_values(":due", s(keys::deadlines_of(F::KIND)))
+                    .expression_attribute_values(":due", s(keys::deadlines_of(F::KIND, &current.id)))
                     .expression_attribute_values(":deadline_at", s(deadline_text(at)));
                 sets.extend(["due", "deadline_at"]);
             }
@@ -130,15 +130,13 @@ impl DynamoStore {
 impl<F: Flow> FlowStore<F> for DynamoStore {
     async fn create(&self, id: &FlowId, flow: &F) -> Result<()> {
         let item = flow_item(id, flow)?;
-        let stored = self
-            .client
-            .put_item()
+        let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(&self.tables.flows)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        if written(stored, "store flow")? {
+            .build()
+            .map_err(fault("build flow"))?;
+        if self.send_put(put, "store flow").await? {
             Ok(())
         } else {
             Err(Error::internal("store flow", "a flow with this id already exists"))
@@ -154,17 +152,6 @@ impl<F: Flow> FlowStore<F> for DynamoStore {
 
     async fn save(&self, current: &Versioned<F>, next: &F) -> Result<bool> {
         let update = self.flow_transition(current, next)?;
-        let result = self
-            .client
-            .update_item()
-            .table_name(update.table_name())
-            .set_key(Some(update.key().clone()))
-            .update_expression(update.update_expression())
-            .set_condition_expression(update.condition_expression().map(str::to_owned))
-            .set_expression_attribute_names(update.expression_attribute_names().cloned())
-            .set_expression_attribute_values(update.expression_attribute_values().cloned())
-            .send()
-            .await;
-        written(result, "save flow")
+        self.send_update(update, "save flow").await
     }
 }

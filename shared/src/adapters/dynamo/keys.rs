@@ -36,10 +36,13 @@
 //!
 //! | attribute = value                | index     | lists                                       |
 //! |----------------------------------|-----------|---------------------------------------------|
-//! | `due = DUE#<kind>`               | by-deadline | flows with a sweep deadline, by time      |
+//! | `due = DUE#<kind>#<shard>`       | by-deadline | flows with a sweep deadline, by time      |
 //! | `list_pk = OWNER#<kind>:<account>` | by-owner | an account's flows of a kind, by time       |
 //! | `list_pk = TRAIL#<flow id>`      | by-owner  | a flow's audit trail, by time               |
-//! | `staff_pk = STAFF#<kind>`        | by-queue  | flows staff must act on, by due time        |
+//! | `staff_pk = STAFF#<kind>#<shard>` | by-queue | flows staff must act on, by due time        |
+//!
+//! `<shard>` is one of [`INDEX_SHARDS`] by the flow's id: no index partition takes every write of
+//! a kind.
 //! | `account_id = <account id>`      | live-by-account | an account's sessions, by `live_until` |
 
 #[cfg(test)]
@@ -140,9 +143,26 @@ pub(crate) fn flow(kind: FlowKind, id: &FlowId) -> String {
     format!("FLOW#{}:{id}", kind.as_str())
 }
 
-/// The partition of the deadline index a flow kind's deadlines are filed under.
-pub(crate) fn deadlines_of(kind: FlowKind) -> String {
-    format!("DUE#{}", kind.as_str())
+/// How many partitions of an index a kind's deadlines, and its staff queue, are spread over (by
+/// the flow's id): one partition takes at most 1,000 writes a second, and every write of a flow
+/// with a deadline writes its index entry, so one partition per kind would cap every flow of
+/// that kind at that rate. Readers (the sweeper, the review overview) read every shard.
+pub(crate) const INDEX_SHARDS: u32 = 16;
+
+/// The shard of a flow: FNV-1a of its id (stable across processes and releases).
+fn shard_of(id: &FlowId) -> u32 {
+    let hash = id.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    hash % INDEX_SHARDS
+}
+
+/// The partition of the deadline index a flow's deadline is filed under.
+pub(crate) fn deadlines_of(kind: FlowKind, id: &FlowId) -> String {
+    format!("DUE#{}#{}", kind.as_str(), shard_of(id))
+}
+
+/// Every partition of the deadline index a kind's deadlines are filed under.
+pub(crate) fn deadline_shards(kind: FlowKind) -> impl Iterator<Item = String> {
+    (0..INDEX_SHARDS).map(move |shard| format!("DUE#{}#{shard}", kind.as_str()))
 }
 
 /// The owner-index partition of an account's flows of one kind (its cases, newest first).
@@ -170,9 +190,14 @@ pub(crate) fn open_change(account: &AccountId) -> String {
     format!("OPEN#change:{account}")
 }
 
-/// The staff-queue index partition of the flows of one kind that staff must act on.
-pub(crate) fn staff_queue_of(kind: FlowKind) -> String {
-    format!("STAFF#{}", kind.as_str())
+/// The staff-queue index partition a flow staff must act on is listed under.
+pub(crate) fn staff_queue_of(kind: FlowKind, id: &FlowId) -> String {
+    format!("STAFF#{}#{}", kind.as_str(), shard_of(id))
+}
+
+/// Every partition of the staff-queue index a kind's flows are listed under.
+pub(crate) fn staff_queue_shards(kind: FlowKind) -> impl Iterator<Item = String> {
+    (0..INDEX_SHARDS).map(move |shard| format!("STAFF#{}#{shard}", kind.as_str()))
 }
 
 pub(crate) fn code(id: &ChallengeId) -> String {

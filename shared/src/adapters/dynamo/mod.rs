@@ -2,6 +2,7 @@
 //! Every cap and uniqueness rule is a condition in the same write as the change.
 
 mod accounts;
+mod busy;
 mod cases;
 mod changes;
 mod codes;
@@ -62,24 +63,36 @@ impl DynamoStore {
         }
     }
 
-    /// Sends a built `Update` as a plain conditional request: `false` when its condition failed.
+    /// Sends one conditional write (a `Put`, `Update`, `Delete` or `ConditionCheck` item) on its
+    /// own: `false` when its condition failed. It goes as a transaction of one item so that a
+    /// retry after a lost answer is answered with the first result (its `ClientRequestToken`)
+    /// instead of failing the condition its own first application changed.
+    pub(crate) async fn write_once(
+        &self,
+        item: aws_sdk_dynamodb::types::TransactWriteItem,
+        context: &'static str,
+    ) -> Result<bool, Error> {
+        match self.client.transact_write_items().transact_items(item).send().await {
+            Ok(_) => Ok(true),
+            Err(err) => match cancelled_items(err) {
+                Ok(reasons) => Ok(!failed_at(&reasons, 0)),
+                Err(e) => Err(e.in_context(context)),
+            },
+        }
+    }
+
+    /// Sends a built `Put` on its own ([`Self::write_once`]): `false` when its condition failed.
+    pub(crate) async fn send_put(&self, p: aws_sdk_dynamodb::types::Put, context: &'static str) -> Result<bool, Error> {
+        self.write_once(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(p).build(), context).await
+    }
+
+    /// Sends a built `Update` on its own ([`Self::write_once`]): `false` when its condition failed.
     pub(crate) async fn send_update(
         &self,
         u: aws_sdk_dynamodb::types::Update,
         context: &'static str,
     ) -> Result<bool, Error> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(u.table_name)
-            .set_key(Some(u.key))
-            .update_expression(u.update_expression)
-            .set_condition_expression(u.condition_expression)
-            .set_expression_attribute_names(u.expression_attribute_names)
-            .set_expression_attribute_values(u.expression_attribute_values)
-            .send()
-            .await;
-        written(result, context)
+        self.write_once(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(u).build(), context).await
     }
 
     /// Adds one to the item's `attempts` if `condition` (which may use `:max`) holds: the new
@@ -92,22 +105,60 @@ impl DynamoStore {
         max: u32,
         context: &'static str,
     ) -> Result<Option<u32>, Error> {
+        let values = HashMap::from([(":max".to_owned(), n(max.into()))]);
+        let counted = self.count_once(table, pk, condition, values, context).await?.ok();
+        Ok(counted.and_then(|item| get_n(&item, "attempts")).and_then(|a| u32::try_from(a).ok()))
+    }
+
+    /// Adds one to the item's `attempts` if `condition` holds (`values` are its placeholders):
+    /// the item as it is after, or (`Err`) the item as it was when the condition failed. Counted once per call even
+    /// when the SDK sends it again after a lost answer: the item keeps the tokens of the requests
+    /// it counted (as many as the cap allows at most), a repeat is refused by its own token and
+    /// the old item, returned with the refusal, shows it was counted.
+    pub(crate) async fn count_once(
+        &self,
+        table: &str,
+        pk: String,
+        condition: &str,
+        values: HashMap<String, AttributeValue>,
+        context: &'static str,
+    ) -> Result<std::result::Result<Item, Option<Item>>, Error> {
+        let token = format!("{:032x}", rand::random::<u128>());
         let result = self
             .client
             .update_item()
             .table_name(table)
             .key("pk", s(pk))
-            .update_expression("ADD attempts :one")
-            .condition_expression(condition)
+            .update_expression("ADD attempts :one SET counted = list_append(if_not_exists(counted, :none), :mine)")
+            .condition_expression(format!("({condition}) AND NOT contains(counted, :token)"))
+            .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":max", n(max.into()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .expression_attribute_values(":none", AttributeValue::L(vec![]))
+            .expression_attribute_values(":mine", AttributeValue::L(vec![s(token.clone())]))
+            .expression_attribute_values(":token", s(token.clone()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
             .send()
             .await;
         match result {
-            Ok(out) => Ok(out.attributes().and_then(|a| get_n(a, "attempts")).and_then(|a| u32::try_from(a).ok())),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
-            Err(e) => Err(Error::internal(context, e)),
+            Ok(out) => Ok(Ok(out.attributes.unwrap_or_default())),
+            Err(e) => match e.into_service_error() {
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(ccf) => {
+                    let old = ccf.item;
+                    let mine = old
+                        .as_ref()
+                        .and_then(|i| i.get("counted"))
+                        .and_then(|c| c.as_l().ok())
+                        .is_some_and(|c| c.iter().any(|t| t.as_s().is_ok_and(|t| *t == token)));
+                    Ok(match old {
+                        Some(old) if mine => Ok(old),
+                        old => Err(old),
+                    })
+                }
+                other => Err(busy::store_error(context, other)),
+            },
         }
     }
 
@@ -120,7 +171,7 @@ impl DynamoStore {
         let mut items = vec![];
         let mut start = None;
         loop {
-            let out = query.clone().set_exclusive_start_key(start).send().await.map_err(fault(context))?;
+            let out = query.clone().set_exclusive_start_key(start).send().await.map_err(store_fault(context))?;
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -144,7 +195,7 @@ impl DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(fault(context))?;
+            .map_err(store_fault(context))?;
         Ok(out.item)
     }
 }
@@ -171,8 +222,13 @@ impl DynamoStore {
         let mut pending = Some(by_table);
         for _ in 0..MAX_UNPROCESSED_ROUNDS {
             let Some(request) = pending.take().filter(|r| !r.is_empty()) else { return Ok(items) };
-            let out =
-                self.client.batch_get_item().set_request_items(Some(request)).send().await.map_err(fault(context))?;
+            let out = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(request))
+                .send()
+                .await
+                .map_err(store_fault(context))?;
             items.extend(out.responses.unwrap_or_default().into_values().flatten());
             pending = out.unprocessed_keys;
         }
@@ -228,7 +284,11 @@ pub fn client(
     counter: &RequestCounter,
     recorder: Option<&crate::adapters::calls::CallRecorder>,
 ) -> Client {
-    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(counter.clone());
+    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .retry_config(busy::retry_config())
+        .retry_partition(busy::retry_partition())
+        .retry_classifier(busy::RetryBusy)
+        .interceptor(counter.clone());
     if let Some(recorder) = recorder {
         config = config.interceptor(recorder.clone());
     }
@@ -258,22 +318,36 @@ where
     move |e| Error::internal(context, e)
 }
 
+/// A failed request to DynamoDB: `TRY_AGAIN` when the table or item stayed busy, otherwise a fault.
+pub(crate) fn store_fault<E>(context: &'static str) -> impl FnOnce(E) -> Error
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + Into<Cause>,
+{
+    move |e| busy::store_error(context, e)
+}
+
 /// For a cancelled transaction: which items failed their condition (by position), with the item
-/// as it was when DynamoDB returned it. `Err` for any other failure.
+/// as it was when DynamoDB returned it. `Err` for any other failure: `TRY_AGAIN` when it was
+/// cancelled for a conflict or throttling that outlasted the retries (its conditions unknown).
 pub(crate) fn cancelled_items<R>(err: SdkError<TransactWriteItemsError, R>) -> Result<Vec<Option<Option<Item>>>, Error>
 where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     match err {
         SdkError::ServiceError(service) => match service.into_err() {
+            TransactWriteItemsError::TransactionCanceledException(cancel)
+                if busy::busy_reasons(cancel.cancellation_reasons().iter().map(|r| r.code())) =>
+            {
+                Err(Error::TryAgain { context: "dynamodb transaction", cause: cancel.into() })
+            }
             TransactWriteItemsError::TransactionCanceledException(cancel) => Ok(cancel
                 .cancellation_reasons()
                 .iter()
                 .map(|r| (r.code() == Some("ConditionalCheckFailed")).then(|| r.item().cloned()))
                 .collect()),
-            other => Err(Error::internal("dynamodb transaction", other)),
+            other => Err(busy::store_error("dynamodb transaction", other)),
         },
-        other => Err(Error::internal("dynamodb transaction", other)),
+        other => Err(busy::store_error("dynamodb transaction", other)),
     }
 }
 
@@ -289,7 +363,7 @@ where
     match result {
         Ok(_) => Ok(true),
         Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ConditionalCheckFailedException") => Ok(false),
-        Err(e) => Err(Error::internal(context, e)),
+        Err(e) => Err(busy::store_error(context, e)),
     }
 }
 

@@ -9,7 +9,7 @@
 //! each ends unless used (`live_until`), so ended sessions are never read; TTL removes them.
 
 use super::flows::deadline_text_of;
-use super::{fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use super::{fault, get_n, get_s, keys, n, s, store_fault, DynamoStore, Item};
 use crate::domain::ids::{AccountId, SessionId};
 use crate::domain::login::CredentialRef;
 use crate::domain::session::Liveness;
@@ -308,7 +308,7 @@ impl SessionStore for DynamoStore {
             .expression_attribute_values(":account", s(account_id.as_str()))
             .send()
             .await
-            .map_err(fault("clear activation"))?;
+            .map_err(store_fault("clear activation"))?;
         Ok(())
     }
 
@@ -323,7 +323,7 @@ impl SessionStore for DynamoStore {
             .set_expression_attribute_values(u.expression_attribute_values)
             .send()
             .await
-            .map_err(fault("grant step-up"))?;
+            .map_err(store_fault("grant step-up"))?;
         Ok(())
     }
 
@@ -382,7 +382,7 @@ impl SessionStore for DynamoStore {
                 Some(_) => return Ok(None),
             }
         }
-        Err(Error::internal("sign out other sessions", "too many concurrent sign-outs"))
+        Err(Error::busy("sign out other sessions", "too many concurrent sign-outs"))
     }
 
     async fn revoke_all(&self, account_id: &AccountId, credential: &CredentialRef) -> Result<()> {

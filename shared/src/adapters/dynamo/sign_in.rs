@@ -1,12 +1,12 @@
 use super::accounts::CredentialItem;
-use super::{cancelled_items, fault, get_n, get_s, keys, n, s, written, DynamoStore, Item};
+use super::{cancelled_items, fault, get_n, get_s, keys, n, s, store_fault, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::throttle::{locked_for, FailureWindow, Throttle};
 use crate::error::{Error, Result};
 use crate::ports::{Credential, Full, Settle, SignInStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 
 /// A failure window as stored (a refund may have taken the count below zero: read as none).
@@ -110,9 +110,7 @@ impl DynamoStore {
     /// request did so first.
     async fn reopen(&self, throttle: &Throttle, now: DateTime<Utc>, length: Duration) -> Result<bool> {
         let end = now + length;
-        let result = self
-            .client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.tables.flows)
             .item("pk", s(keys::throttle(throttle)))
             .item("failures", n(0))
@@ -120,9 +118,9 @@ impl DynamoStore {
             .item("ttl", n((end + Duration::days(1)).timestamp()))
             .condition_expression("attribute_not_exists(window_end) OR window_end <= :now")
             .expression_attribute_values(":now", n(now.timestamp()))
-            .send()
-            .await;
-        written(result, "reopen failure window")
+            .build()
+            .map_err(fault("build reopen failure window"))?;
+        self.send_put(put, "reopen failure window").await
     }
 }
 
@@ -161,7 +159,7 @@ impl SignInStore for DynamoStore {
                 self.reopen(throttle, now, length).await?;
             }
         }
-        Err(Error::internal("reserve sign-in try", "too many concurrent writes"))
+        Err(Error::busy("reserve sign-in try", "too many concurrent writes"))
     }
 
     async fn settle(&self, settle: &[Settle], now: DateTime<Utc>) -> Result<()> {
@@ -172,7 +170,7 @@ impl SignInStore for DynamoStore {
         for item in settle {
             request = request.transact_items(self.settle_item(item, now)?);
         }
-        request.send().await.map_err(fault("settle tries"))?;
+        request.send().await.map_err(store_fault("settle tries"))?;
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use super::codes::{count_code_try_update, stored_code, use_code_update};
 use super::flows::flow_item;
 use super::security::security_record;
 use super::sign_in::failure_window;
-use super::{accounts::account_record, failed_at, fault, get_n, get_s, keys, n, s, written, DynamoStore, Item};
+use super::{accounts::account_record, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::throttle::{FailureWindow, Throttle};
 use crate::error::Result;
 use crate::ports::{Refused, Snapshot, StepStore, Wanted, Write};
@@ -84,28 +84,6 @@ impl DynamoStore {
             .map_err(fault("build count bank-card attempt"))
     }
 
-    /// A write alone needs no transaction (which costs twice the write capacity): the plain
-    /// request, `Some(false)` when its condition did not hold; `None` for what is no write alone.
-    async fn write_alone(&self, item: TransactWriteItem) -> Result<Option<bool>> {
-        if let Some(p) = item.put {
-            let result = self
-                .client
-                .put_item()
-                .table_name(p.table_name)
-                .set_item(Some(p.item))
-                .set_condition_expression(p.condition_expression)
-                .set_expression_attribute_names(p.expression_attribute_names)
-                .set_expression_attribute_values(p.expression_attribute_values)
-                .send()
-                .await;
-            return written(result, "write a step").map(Some);
-        }
-        if let Some(u) = item.update {
-            return self.send_update(u, "write a step").await.map(Some);
-        }
-        Ok(None)
-    }
-
     fn step_item(&self, write: &Write<'_>) -> Result<TransactWriteItem> {
         let update = |u: Update| TransactWriteItem::builder().update(u).build();
         let put = |p: Put| TransactWriteItem::builder().put(p).build();
@@ -171,12 +149,9 @@ impl StepStore for DynamoStore {
     }
 
     async fn write(&self, writes: &[Write<'_>]) -> Result<std::result::Result<(), Refused>> {
+        // Even a write alone goes as a transaction: a retry after a lost answer is answered with
+        // the first result (a code this request used is still its own), see `busy`.
         let items = writes.iter().map(|w| self.step_item(w)).collect::<Result<Vec<_>>>()?;
-        if let [one] = items.as_slice() {
-            if let Some(written) = self.write_alone(one.clone()).await? {
-                return Ok(if written { Ok(()) } else { Err(Refused(vec![0])) });
-            }
-        }
         Ok(match self.transact(items).await? {
             None => Ok(()),
             Some(reasons) => Err(Refused((0..reasons.len()).filter(|i| failed_at(&reasons, *i)).collect())),

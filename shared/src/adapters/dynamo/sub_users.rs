@@ -44,7 +44,7 @@ impl DynamoStore {
                 outcome => return Ok(outcome),
             }
         }
-        Err(Error::internal(context, "too many concurrent writes"))
+        Err(Error::busy(context, "too many concurrent writes"))
     }
 
     /// Moves the sub-user's session generation on (its credential's copy moves in the same
@@ -318,7 +318,7 @@ impl SubUserStore for DynamoStore {
             }
             rule = now;
         }
-        Err(crate::Error::internal("require sub-user mfa", "the rule kept changing"))
+        Err(crate::Error::busy("require sub-user mfa", "the rule kept changing"))
     }
 
     async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<AliasOutcome> {

@@ -1,0 +1,19 @@
+# The fault suite (sourced by test.sh): a second emulator with the cloud's faults switched on
+# (infra/scripts/emulator_faults.py) and the tests that must hold under them. FAULT_SEED replays a
+# run (a fresh seed otherwise, printed); the figures go to target/fault-suite.txt.
+FAULT_TESTS=(faults:: concurrency:: bursts:: sms_codes:: outbox_worker:: registration:: sign_in:: review:: review_workers:: enterprise::)
+
+fault_suite() {
+  local seed="${FAULT_SEED:-$(( $(date +%s) % 100000 ))}" started
+  started=$(date +%s)
+  log "fault suite: EMULATOR_FAULTS=conflicts,lost=0.05,throttle=0.02,dup=0.05,redeliver=0.05,seed=$seed (FAULT_SEED=$seed replays it)"
+  (
+    export EMULATOR_FAULTS="conflicts,lost=0.05,throttle=0.02,dup=0.05,redeliver=0.05,seed=$seed"
+    export FAULT_FLOWS=200 FAULT_REPORT="$ROOT/target/fault-suite.txt"
+    rm -f "$FAULT_REPORT"
+    with_private_emulator faults
+    cargo test -p api-tests --test api --locked -- "${FAULT_TESTS[@]}"
+  ) || return 1
+  cat "$ROOT/target/fault-suite.txt" >&2
+  log "the fault suite took $(( $(date +%s) - started ))s"
+}
