@@ -129,6 +129,8 @@ pub trait EnterpriseStore: Send + Sync {
     async fn attempts(&self, account: &AccountId) -> Result<BTreeMap<Method, u32>>;
     /// Counts an attempt of `method` while fewer than `max`: the new count, or `None` when used up.
     async fn count_attempt(&self, account: &AccountId, method: Method, max: u32) -> Result<Option<u32>>;
+    /// Gives back one attempt of `method` (a start that changed nothing else).
+    async fn give_back_attempt(&self, account: &AccountId, method: Method) -> Result<()>;
     /// Writes the application's transition (conditional on its version; none: only the effects)
     /// with its effects, all or nothing.
     async fn settle(

@@ -390,6 +390,30 @@ pub async fn start_application(
     principal: &Principal,
     form: ApplicationForm,
 ) -> Result<Started> {
+    // `503 TRY_AGAIN` promises nothing was changed: an attempt counted by a start that then met
+    // a store too busy to write it is given back, so the client's retry does not spend two.
+    let mut counted = None;
+    let started = start_counting(deps, principal, form, &mut counted).await;
+    if let (Err(Error::TryAgain { .. }), Some(method)) = (&started, counted) {
+        deps.enterprise().give_back_attempt(&principal.account_id, method).await?;
+    }
+    started
+}
+
+async fn start_counting(
+    deps: &(impl HasClock
+          + HasKeys
+          + HasCodes
+          + HasAccounts
+          + HasEnterprise
+          + HasRegistry
+          + HasUploads
+          + HasFace
+          + HasFlows),
+    principal: &Principal,
+    form: ApplicationForm,
+    counted: &mut Option<Method>,
+) -> Result<Started> {
     let (agreement, version) = ENTERPRISE_AGREEMENT;
     if form.agreement.id != agreement || form.agreement.version != version {
         return Err(Error::AgreementsRequired { missing: vec![agreement] });
@@ -428,7 +452,10 @@ pub async fn start_application(
     let checked = check_material(deps, &principal.account_id, &needed, &form.material).await?;
     match change {
         Some(change) => count_change_attempt(deps, change, form.method).await?,
-        None => count_attempt(deps, &principal.account_id, form.method).await?,
+        None => {
+            count_attempt(deps, &principal.account_id, form.method).await?;
+            *counted = Some(form.method);
+        }
     }
     check_registry(deps, &form, now).await?;
     let id = FlowId::generate();

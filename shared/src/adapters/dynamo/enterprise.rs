@@ -154,6 +154,21 @@ impl EnterpriseStore for DynamoStore {
         self.count_attempt(&self.tables.accounts, key, condition, max, "count enterprise attempt").await
     }
 
+    async fn give_back_attempt(&self, account: &AccountId, method: Method) -> Result<()> {
+        // Once, even when sent again after a lost answer: a transaction (`write_once`).
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::enterprise_attempts(method, account)))
+            .update_expression("ADD attempts :minus")
+            .condition_expression("attempts > :zero")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .map_err(fault("build give back attempt"))?;
+        self.send_update(update, "give back enterprise attempt").await?;
+        Ok(())
+    }
+
     async fn settle(
         &self,
         account: &AccountId,
