@@ -341,6 +341,10 @@ errors! {
     #[error("a recharge application is already waiting for its transfer")]
     RechargeAlreadyOpen
         => 409 "RECHARGE_ALREADY_OPEN" "a recharge application already waits for its transfer (3 days)";
+    #[error("a corporate transfer application of this account is still open")]
+    TransferAlreadyOpen
+        => 409 "TRANSFER_ALREADY_OPEN"
+            "a corporate transfer application of this account is still open (one at a time): finish or withdraw it first";
     #[error("the first recharge needs an SMS code sent to the bound phone")]
     ReceivingAccountCodeRequired
         => 422 "RECEIVING_ACCOUNT_CODE_REQUIRED"

@@ -399,13 +399,17 @@ async fn deleting_a_main_account_ends_and_erases_its_sub_users() {
 #[tokio::test]
 async fn a_deletion_and_a_new_appeal_sent_at_once_never_both_succeed() {
     // DEL-1 (issue 25): opening work and confirming a deletion exclude each other in the
-    // database (the account's count of work opened, which the deletion holds over).
+    // database (the account's count of work opened, which the deletion holds over); once erased,
+    // nothing of the account is left in the bucket - not even the files an appeal that lost the
+    // race copied for its case (they are under the account's prefix, which the erasure lists).
+    use shared::usecases::deps::HasUploadErasure;
     let mut both = 0;
     let mut outcomes = std::collections::BTreeMap::<(u16, u16), usize>::new();
     for _ in 0..20 {
         // An app each: its own source address, within the 50 codes a day per address.
         let app = spawn_app().await;
         let (_, phone, token) = app.signed_in_user().await;
+        let id = account_id(&app, &token).await;
         let appeal = app.rebind_appeal_body(&token, &unique_phone()).await;
         let checked = check(&app, &token).await;
         assert_eq!(checked.body["passed"], true, "{:?}", checked.body);
@@ -419,6 +423,14 @@ async fn a_deletion_and_a_new_appeal_sent_at_once_never_both_succeed() {
         assert!(deleted.status < 500 && opened.status < 500, "{:?} {:?}", deleted.body, opened.body);
         if deleted.status == 200 && opened.status == 201 {
             both += 1;
+        }
+        if deleted.status == 200 {
+            app.clock.advance(chrono::Duration::minutes(10));
+            app.gateway.fire_schedules().await.unwrap();
+            let services = &app.state().services;
+            let account = shared::domain::ids::AccountId::from_raw(&id);
+            let left = services.upload_erasure().erase(&account, &[]).await.unwrap();
+            assert_eq!(left, 0, "files of the deleted account were left in the bucket: {outcomes:?}");
         }
     }
     assert_eq!(both, 0, "both succeeded: {outcomes:?}");

@@ -395,6 +395,7 @@ impl TestApp {
             spacing: chrono::Duration::zero(),
             target_daily_cap: 1,
             source_daily_cap: 1,
+            phone: None,
         };
         shared::usecases::deps::HasCodes::codes(services).issue(&new, &limits, now).await.expect("seeded");
         (new.challenge_id.to_string(), code.expose().to_owned())

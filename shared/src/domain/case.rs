@@ -188,6 +188,9 @@ pub enum EnterpriseReview {
     OtherOrganisation,
     /// The right amount was entered but a risk rule fired [KYC-E5].
     TransferRisk,
+    /// Two wrong amounts were entered (issue 25): a person looks before any further guess; the
+    /// reviewer approves on the bank's evidence, or rejects.
+    WrongAmounts,
 }
 
 /// What the reviewer compares with the certificate and letter: the organisation as submitted, who

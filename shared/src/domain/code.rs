@@ -180,11 +180,30 @@ pub fn secs_until_next_day(now: DateTime<Utc>) -> u64 {
 /// Codes for anonymous recovery a day, per phone and per asker (stricter: a stranger triggers them).
 pub const RECOVERY_DAILY_CAP: u32 = 5;
 
+/// Every code one phone receives in a Beijing day, whatever its purpose and whoever asked
+/// (issue 25): the phone's own ceiling, above each purpose's budget.
+pub const PHONE_DAY_CEILING: u32 = 10;
+/// Of the ceiling, what the purposes anyone can trigger for a phone may spend (registration,
+/// SMS sign-in, recovery, look-ups, bank-card and new-phone codes, rebind appeals): the rest
+/// ([`PHONE_DAY_CEILING`] - this) is kept for the owner's own sign-in and step-up codes.
+pub const STRANGER_DAY_SHARE: u32 = 6;
+
 impl Purpose {
     /// Whether a stranger can ask for this code without proving anything but a captcha: its
     /// budget is counted per asker too, and never spends the owner's [LOGIN-6, REC-4].
     pub fn anonymous(self) -> bool {
         matches!(self, Purpose::PasswordReset | Purpose::AccountLookup)
+    }
+
+    /// Whether the code goes to a phone (else to an email address).
+    pub fn to_phone(self) -> bool {
+        !matches!(self, Purpose::StudentEmail | Purpose::EmailBind)
+    }
+
+    /// Whether only the account's owner, proven (password or session), can have this code sent,
+    /// to the account's own bound phone: it spends the owner's part of the phone's ceiling.
+    pub fn owner_only(self) -> bool {
+        matches!(self, Purpose::SignIn | Purpose::StepUp | Purpose::PhoneChangeOld | Purpose::ReceivingAccount)
     }
 
     /// The codes a phone (or address) may receive a day for this purpose. Each purpose has its own

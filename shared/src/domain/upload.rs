@@ -2,7 +2,7 @@
 //! upload is referenced by its id, which names its purpose (`held-id-photo.3f2a...`), so a case
 //! that names it for another purpose is refused clearly. The bucket's layout: an upload waits
 //! under its account's prefix in `tmp/` (the bucket's lifecycle rule in template.yaml empties
-//! it), a case keeps its files under `cases/<case>/`.
+//! it), a case keeps its files under `cases/<account>/<case>/` (files kept before: `cases/<case>/`).
 
 use super::ids::{AccountId, FlowId};
 use serde::{Deserialize, Serialize};
@@ -17,14 +17,17 @@ pub fn waiting_object(account: &AccountId, upload: &UploadId) -> String {
     format!("{WAITING_PREFIX}{account}/{}/{}", upload.purpose.as_str(), upload.random())
 }
 
-/// Where a case keeps its `index`-th file.
-pub fn case_object(case: &FlowId, index: usize, upload: &UploadId) -> String {
-    format!("{CASES_PREFIX}{case}/{index}-{}", upload.purpose.as_str())
+/// Where a case keeps its `index`-th file: under the uploader's account, so an erasure finds it
+/// by the account's prefix even when no record names the case (issue 25: a case whose creation
+/// lost a race with the deletion after its files were copied).
+pub fn case_object(account: &AccountId, case: &FlowId, index: usize, upload: &UploadId) -> String {
+    format!("{CASES_PREFIX}{account}/{case}/{index}-{}", upload.purpose.as_str())
 }
 
-/// The prefixes an account's files live under: its waiting uploads and each of its cases.
+/// The prefixes an account's files live under: its waiting uploads, its cases' files, and each of
+/// its recorded cases by the layout before the account prefix (`cases/<case>/`).
 pub fn account_prefixes(account: &AccountId, cases: &[FlowId]) -> Vec<String> {
-    let mut prefixes = vec![format!("{WAITING_PREFIX}{account}/")];
+    let mut prefixes = vec![format!("{WAITING_PREFIX}{account}/"), format!("{CASES_PREFIX}{account}/")];
     prefixes.extend(cases.iter().map(|case| format!("{CASES_PREFIX}{case}/")));
     prefixes
 }

@@ -25,6 +25,19 @@ pub enum SendCounter {
     Target { purpose: Purpose, hash: String, asker: Option<String> },
     /// The caller's source address (by keyed hash).
     Source(String),
+    /// A phone (by keyed hash), every purpose together: its day's ceiling and spacing.
+    Phone(String),
+}
+
+/// The phone's own ceiling a code to a phone must also pass (issue 25): every code to the phone
+/// that day, strangers' purposes within their share, at most one a minute (two for the owner's
+/// own codes: a sign-in's code right after another flow's).
+#[derive(Debug, Clone)]
+pub struct PhoneCeiling {
+    pub counter: SendCounter,
+    pub owner: bool,
+    pub ceiling: u32,
+    pub stranger_share: u32,
 }
 
 /// The send counters a new code must pass, updated in the same write.
@@ -36,6 +49,8 @@ pub struct SendLimits {
     pub spacing: Duration,
     pub target_daily_cap: u32,
     pub source_daily_cap: u32,
+    /// For a code to a phone.
+    pub phone: Option<PhoneCeiling>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -129,6 +129,17 @@ pub trait EnterpriseStore: Send + Sync {
     async fn attempts(&self, account: &AccountId) -> Result<BTreeMap<Method, u32>>;
     /// Counts an attempt of `method` while fewer than `max`: the new count, or `None` when used up.
     async fn count_attempt(&self, account: &AccountId, method: Method, max: u32) -> Result<Option<u32>>;
+    /// The corporate transfer application the account's guard names (open, or the last one).
+    async fn transfer_guard(&self, account: &AccountId) -> Result<Option<FlowId>>;
+    /// Creates a corporate transfer application with the account's guard naming it, if the guard
+    /// still names `replacing` (an application that ended; `None`: no guard yet). `false`: another
+    /// start took the guard first.
+    async fn open_transfer(
+        &self,
+        id: &FlowId,
+        application: &EnterpriseApplication,
+        replacing: Option<&FlowId>,
+    ) -> Result<bool>;
     /// Gives back one attempt of `method` (a start that changed nothing else).
     async fn give_back_attempt(&self, account: &AccountId, method: Method) -> Result<()>;
     /// Writes the application's transition (conditional on its version; none: only the effects)

@@ -89,7 +89,11 @@ pub(crate) async fn take_material(
 }
 
 /// Uploads that passed [`check_material`], to keep with [`keep_material`].
-pub(crate) struct CheckedMaterial(Vec<(UploadId, String, ImageType, String)>);
+pub(crate) struct CheckedMaterial {
+    /// Whose uploads they are: the kept files go under this account's prefix.
+    account: AccountId,
+    files: Vec<(UploadId, String, ImageType, String)>,
+}
 
 /// Checks every file a case needs, keeping nothing yet (so a step that counts an attempt can
 /// refuse bad material before it counts).
@@ -125,7 +129,7 @@ pub(crate) async fn check_material(
         let image = ImageType::sniff(&first.bytes).ok_or(Error::UploadNotAnImage { material })?;
         checked.push((id, object, image, first.etag));
     }
-    Ok(CheckedMaterial(checked))
+    Ok(CheckedMaterial { account: account.clone(), files: checked })
 }
 
 /// Keeps checked uploads under the case (only the very version that was checked).
@@ -135,8 +139,8 @@ pub(crate) async fn keep_material(
     checked: CheckedMaterial,
 ) -> Result<Vec<Material>> {
     let mut kept = vec![];
-    for (index, (id, object, image, etag)) in checked.0.into_iter().enumerate() {
-        let to = case_object(case_id, index, &id);
+    for (index, (id, object, image, etag)) in checked.files.into_iter().enumerate() {
+        let to = case_object(&checked.account, case_id, index, &id);
         // Only the very version that was checked is kept: a file replaced meanwhile is refused.
         if !deps.uploads().copy(&object, &to, &etag).await? {
             return Err(Error::UploadNotFound { material: id.purpose.as_str() });

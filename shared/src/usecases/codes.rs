@@ -12,8 +12,8 @@ use crate::domain::phone::Phone;
 use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
 use crate::ports::{
-    CodeProof, IssueOutcome, NewCode, OutboxMessage, Reservation, SealedContact, SealedMessage, SendCounter,
-    SendLimits, StoredCode, Write,
+    CodeProof, IssueOutcome, NewCode, OutboxMessage, PhoneCeiling, Reservation, SealedContact, SealedMessage,
+    SendCounter, SendLimits, StoredCode, Write,
 };
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
@@ -87,6 +87,12 @@ async fn issue(
         spacing: code::PHONE_SEND_SPACING,
         target_daily_cap: new.purpose.daily_cap(),
         source_daily_cap: code::SOURCE_DAILY_CAP,
+        phone: new.purpose.to_phone().then(|| PhoneCeiling {
+            counter: SendCounter::Phone(new.target_hash.clone()),
+            owner: new.purpose.owner_only(),
+            ceiling: code::PHONE_DAY_CEILING,
+            stranger_share: code::STRANGER_DAY_SHARE,
+        }),
     };
     match deps.codes().issue(new, &limits, now).await? {
         IssueOutcome::Issued => {}

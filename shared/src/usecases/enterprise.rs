@@ -135,6 +135,16 @@ fn open_methods(attempts: &BTreeMap<Method, u32>, except: Method) -> Vec<&'stati
         .collect()
 }
 
+/// The transfer application the account's guard names once it ended (`None`: never one);
+/// refused while it is open.
+async fn open_transfer_named(deps: &(impl HasEnterprise + HasFlows), account: &AccountId) -> Result<Option<FlowId>> {
+    let Some(named) = deps.enterprise().transfer_guard(account).await? else { return Ok(None) };
+    match deps.flows::<EnterpriseApplication>().load(&named).await? {
+        Some(open) if !open.flow.is_over() => Err(Error::TransferAlreadyOpen),
+        _ => Ok(Some(named)),
+    }
+}
+
 /// Counts one attempt of `method` before any outside party is asked; refused when used up.
 async fn count_attempt(deps: &impl HasEnterprise, account: &AccountId, method: Method) -> Result<()> {
     let attempts = deps.enterprise().attempts(account).await?;
@@ -391,10 +401,11 @@ pub async fn start_application(
     form: ApplicationForm,
 ) -> Result<Started> {
     // `503 TRY_AGAIN` promises nothing was changed: an attempt counted by a start that then met
-    // a store too busy to write it is given back, so the client's retry does not spend two.
+    // a store too busy to write it is given back, so the client's retry does not spend two; so is
+    // the attempt of a start that lost the race for the one open transfer application.
     let mut counted = None;
     let started = start_counting(deps, principal, form, &mut counted).await;
-    if let (Err(Error::TryAgain { .. }), Some(method)) = (&started, counted) {
+    if let (Err(Error::TryAgain { .. } | Error::TransferAlreadyOpen), Some(method)) = (&started, counted) {
         deps.enterprise().give_back_attempt(&principal.account_id, method).await?;
     }
     started
@@ -450,6 +461,12 @@ async fn start_counting(
     // is the try at the proof, counted before the registry (an outside party) is asked.
     let needed = needed_material(person.as_ref().map(|p| p.0));
     let checked = check_material(deps, &principal.account_id, &needed, &form.material).await?;
+    // One open corporate transfer application per account (issue 25), refused before an attempt
+    // is spent; two starts racing are settled by the guard the creation takes.
+    let transfer_guard = match form.method {
+        Method::CorporateTransfer => Some(open_transfer_named(deps, &principal.account_id).await?),
+        _ => None,
+    };
     match change {
         Some(change) => count_change_attempt(deps, change, form.method).await?,
         None => {
@@ -506,7 +523,14 @@ async fn start_counting(
     let (_, who) = person.ok_or_else(|| Error::internal("start an application", "no face check"))?;
     let face_id = FlowId::generate();
     application.state = ApplicationState::AwaitingFace { session: Some(face_id.clone()), failed_checks: 0 };
-    deps.enterprise().create_application(&id, &application).await?;
+    match &transfer_guard {
+        Some(replacing) => {
+            if !deps.enterprise().open_transfer(&id, &application, replacing.as_ref()).await? {
+                return Err(Error::TransferAlreadyOpen);
+            }
+        }
+        None => deps.enterprise().create_application(&id, &application).await?,
+    }
     let face = open_face(deps, &principal.account_id, &id, &face_id, &who).await?;
     Ok(Started { application: Versioned { id, version: 0, flow: application }, face: Some(face) })
 }
@@ -826,24 +850,31 @@ pub async fn enter_amount(
     };
     let now = deps.clock().now();
     for _ in 0..MAX_RACES {
-        if !right {
-            let next = current
-                .flow
-                .clone()
-                .apply(ApplicationEvent::AmountWrong, now)
-                .map_err(|_| not_at_step(&current.flow))?;
+        // A wrong amount is counted; the last one allowed sends the application to a person
+        // (issue 25) instead of ending it for a silent new attempt. A right one verifies, or
+        // goes to review when a risk rule fires.
+        let (review, reason) = if right {
+            (risk.then(FlowId::generate), EnterpriseReview::TransferRisk)
+        } else {
+            (current.flow.next_wrong_entry_is_last().then(FlowId::generate), EnterpriseReview::WrongAmounts)
+        };
+        let event = if right {
+            ApplicationEvent::AmountRight { review: review.clone() }
+        } else {
+            ApplicationEvent::AmountWrong { review: review.clone() }
+        };
+        let next = current.flow.clone().apply(event, now).map_err(|_| not_at_step(&current.flow))?;
+        let wrong = || Error::AmountWrong { entries_left: next.entries_left() };
+        if !right && review.is_none() {
             if deps.flows::<EnterpriseApplication>().save(&current, &next).await? {
-                return Err(Error::AmountWrong { entries_left: next.entries_left() });
+                return Err(wrong());
             }
             current = own_application(deps, principal, id).await?;
             continue;
         }
-        let review = risk.then(FlowId::generate);
-        let event = ApplicationEvent::AmountRight { review: review.clone() };
-        let next = current.flow.clone().apply(event, now).map_err(|_| not_at_step(&current.flow))?;
         let (effect, case) = match &review {
             Some(case_id) => {
-                let case = review_case(id, &current.flow, EnterpriseReview::TransferRisk, now);
+                let case = review_case(id, &current.flow, reason, now);
                 let versioned = Versioned { id: case_id.clone(), version: 0, flow: case.clone() };
                 (EnterpriseEffect::OpenCase(case_id.clone(), Box::new(case)), Some(versioned))
             }
@@ -851,14 +882,18 @@ pub async fn enter_amount(
         };
         match deps.enterprise().settle(&principal.account_id, Some((&current, &next)), &[effect]).await? {
             SettleOutcome::Applied => {
-                return Ok(match case {
+                return match case {
                     Some(case) => {
                         let case_id = case.id.clone();
                         dispatch(deps, case).await?;
-                        AmountOutcome::InReview { case_id }
+                        if right {
+                            Ok(AmountOutcome::InReview { case_id })
+                        } else {
+                            Err(wrong())
+                        }
                     }
-                    None => AmountOutcome::Verified,
-                })
+                    None => Ok(AmountOutcome::Verified),
+                };
             }
             SettleOutcome::AlreadyVerified => {
                 supersede(deps, &current).await?;

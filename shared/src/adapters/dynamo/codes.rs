@@ -1,7 +1,10 @@
 use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use crate::domain::code::PHONE_SEND_SPACING;
 use crate::domain::ids::ChallengeId;
 use crate::error::Result;
-use crate::ports::{CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, Reservation, SendLimits, StoredCode};
+use crate::ports::{
+    CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, PhoneCeiling, Reservation, SendLimits, StoredCode,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
@@ -95,6 +98,43 @@ fn code_item(code: &NewCode) -> Item {
     ])
 }
 
+impl DynamoStore {
+    /// The phone's day counter, every purpose together [issue 25]: within the day's ceiling; a
+    /// stranger's code within the strangers' share and a minute after the phone's last code, an
+    /// owner's a minute after the one before the last (two a minute).
+    fn phone_ceiling(&self, phone: &PhoneCeiling, day: &str, now: DateTime<Utc>) -> Result<Update> {
+        let (spent, spacing) = if phone.owner {
+            ("", "(attribute_not_exists(prev_sent) OR prev_sent <= :spaced)")
+        } else {
+            (
+                ", stranger_sends :one",
+                "(attribute_not_exists(stranger_sends) OR stranger_sends < :share) AND last_sent <= :spaced",
+            )
+        };
+        let update = Update::builder()
+            .table_name(&self.tables.flows)
+            .key("pk", s(keys::send_counter(&phone.counter, day)))
+            .update_expression(format!(
+                "SET prev_sent = if_not_exists(last_sent, :never), last_sent = :now, #ttl = :ttl ADD sends :one{spent}"
+            ))
+            .condition_expression(format!("attribute_not_exists(pk) OR (sends < :ceiling AND {spacing})"))
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":never", n(0))
+            .expression_attribute_values(":ttl", n((now + Duration::days(2)).timestamp()))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ceiling", n(phone.ceiling.into()))
+            .expression_attribute_values(":spaced", n((now - PHONE_SEND_SPACING).timestamp()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let update = if phone.owner {
+            update
+        } else {
+            update.expression_attribute_values(":share", n(phone.stranger_share.into()))
+        };
+        update.build().map_err(fault("build phone ceiling"))
+    }
+}
+
 #[async_trait]
 impl CodeStore for DynamoStore {
     async fn issue(&self, code: &NewCode, limits: &SendLimits, now: DateTime<Utc>) -> Result<IssueOutcome> {
@@ -130,18 +170,33 @@ impl CodeStore for DynamoStore {
             .expression_attribute_values(":cap", n(limits.source_daily_cap.into()))
             .build()
             .map_err(fault("build source counter"))?;
-        let result = self
+        let mut request = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put_code).build())
             .transact_items(TransactWriteItem::builder().update(target_counter).build())
-            .transact_items(TransactWriteItem::builder().update(source_counter).build())
-            .send()
-            .await;
-        let Err(err) = result else {
+            .transact_items(TransactWriteItem::builder().update(source_counter).build());
+        if let Some(phone) = &limits.phone {
+            let ceiling = self.phone_ceiling(phone, &limits.day, now)?;
+            request = request.transact_items(TransactWriteItem::builder().update(ceiling).build());
+        }
+        let Err(err) = request.send().await else {
             return Ok(IssueOutcome::Issued);
         };
         let reasons = cancelled_items(err)?;
+        if failed_at(&reasons, 3) {
+            let old = reasons[3].clone().flatten().unwrap_or_default();
+            let owner = limits.phone.as_ref().is_some_and(|p| p.owner);
+            let spent = |name| get_n(&old, name).unwrap_or(0);
+            let (ceiling, share) = limits.phone.as_ref().map_or((0, 0), |p| (p.ceiling, p.stranger_share));
+            if spent("sends") >= i64::from(ceiling) || (!owner && spent("stranger_sends") >= i64::from(share)) {
+                return Ok(IssueOutcome::TargetDailyCapReached);
+            }
+            // Spaced from the last code (a stranger's), or from the one before it (the owner's).
+            let last = get_n(&old, if owner { "prev_sent" } else { "last_sent" });
+            let last_sent = last.and_then(|t| DateTime::from_timestamp(t, 0)).unwrap_or(now);
+            return Ok(IssueOutcome::TargetTooSoon { last_sent });
+        }
         if failed_at(&reasons, 1) {
             let old = reasons[1].clone().flatten();
             let sends = old.as_ref().and_then(|i| get_n(i, "sends")).unwrap_or(0);

@@ -264,6 +264,47 @@ impl EnterpriseStore for DynamoStore {
         }
     }
 
+    async fn transfer_guard(&self, account: &AccountId) -> Result<Option<FlowId>> {
+        let guard = self.get(&self.tables.flows, keys::open_transfer(account), "read transfer guard").await?;
+        Ok(guard.as_ref().and_then(|g| get_s(g, "open_application")).map(FlowId::from_raw))
+    }
+
+    async fn open_transfer(
+        &self,
+        id: &FlowId,
+        application: &EnterpriseApplication,
+        replacing: Option<&FlowId>,
+    ) -> Result<bool> {
+        let guard = Put::builder()
+            .table_name(&self.tables.flows)
+            .item("pk", s(keys::open_transfer(&application.account_id)))
+            .item("open_application", s(id.as_str()));
+        let guard = match replacing {
+            Some(ended) => guard
+                .condition_expression("open_application = :ended")
+                .expression_attribute_values(":ended", s(ended.as_str())),
+            None => guard.condition_expression("attribute_not_exists(pk)"),
+        };
+        let create = Put::builder()
+            .table_name(&self.tables.flows)
+            .set_item(Some(flow_item(id, application)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(fault("build transfer application"))?;
+        let items = vec![
+            TransactWriteItem::builder().put(guard.build().map_err(fault("build transfer guard"))?).build(),
+            TransactWriteItem::builder().put(create).build(),
+            self.start_work(&application.account_id)?,
+        ];
+        match self.transact(items).await? {
+            None => Ok(true),
+            Some(reasons) if failed_at(&reasons, 0) => Ok(false),
+            // The account was deleted meanwhile [DEL-1].
+            Some(reasons) if failed_at(&reasons, 2) => Err(Error::Unauthenticated),
+            Some(_) => Err(Error::internal("open a transfer application", "cancelled without a failed condition")),
+        }
+    }
+
     async fn open_recharge(
         &self,
         id: &FlowId,

@@ -31,6 +31,7 @@
 //! | `AUDIT#<entry id>`               | flows    | a staff action on a flow (the audit trail)    |
 //! | `OPEN#<case kind>:<account id>`  | flows    | an account's one open case of a kind          |
 //! | `OPEN#change:<account id>`       | flows    | the account's open (or last) subject change   |
+//! | `OPEN#transfer:<account id>`     | flows    | the account's open (or last) transfer application |
 //!
 //! Index partitions (attributes of the items above, not item keys):
 //!
@@ -185,6 +186,12 @@ pub(crate) fn open_case(kind: &str, account: &AccountId) -> String {
     format!("OPEN#{kind}:{account}")
 }
 
+/// The guard of an account's one open corporate transfer application (names it; replaced once it
+/// ended) [issue 25].
+pub(crate) fn open_transfer(account: &AccountId) -> String {
+    format!("OPEN#transfer:{account}")
+}
+
 /// The guard of an account's one open subject change (names the change; replaced once it ended).
 pub(crate) fn open_change(account: &AccountId) -> String {
     format!("OPEN#change:{account}")
@@ -211,6 +218,7 @@ pub(crate) fn send_counter(counter: &SendCounter, day: &str) -> String {
             format!("RATE#code:{}:{hash}:{asker}#{day}", purpose.as_str())
         }
         SendCounter::Source(hash) => format!("RATE#code-src:{hash}#{day}"),
+        SendCounter::Phone(hash) => format!("RATE#phone:{hash}#{day}"),
     }
 }
 

@@ -154,7 +154,11 @@ pub enum ApplicationEvent<'a> {
     AmountRight {
         review: Option<FlowId>,
     },
-    AmountWrong,
+    /// A wrong amount; with the case it goes to review under when it is the last entry allowed
+    /// (issue 25: two wrong amounts go to a person, never silently to a new attempt).
+    AmountWrong {
+        review: Option<FlowId>,
+    },
     /// A recharge arrived: whether amount and payer's name are exactly as asked.
     TransferArrived {
         exact: bool,
@@ -227,27 +231,44 @@ impl EnterpriseApplication {
         self
     }
 
-    fn wrong_entry(mut self, now: DateTime<Utc>) -> Result<Self, ApplicationRefusal> {
-        self.state = match self.state {
-            ApplicationState::Paying { requested_at, wrong_entries } if wrong_entries + 1 >= WRONG_BEFORE_ARRIVAL => {
-                let _ = requested_at;
-                return Ok(self.fail(Failure::WrongAmount, now));
+    /// Counts a wrong entry; the last one allowed sends the application to review under `review`
+    /// (without one it fails, as before a case could be opened).
+    fn wrong_entry(mut self, now: DateTime<Utc>, review: Option<FlowId>) -> Result<Self, ApplicationRefusal> {
+        if let ApplicationState::AwaitingAmount { arrived_at, .. } = self.state {
+            if now >= arrived_at + AMOUNT_WINDOW {
+                return Err(ApplicationRefusal::NotAtThisStep);
             }
+        }
+        let last = match self.state {
+            ApplicationState::Paying { wrong_entries, .. } => wrong_entries + 1 >= WRONG_BEFORE_ARRIVAL,
+            ApplicationState::AwaitingAmount { wrong_entries, .. } => wrong_entries + 1 >= WRONG_AFTER_ARRIVAL,
+            _ => return Err(ApplicationRefusal::NotAtThisStep),
+        };
+        if last {
+            return Ok(match review {
+                Some(case_id) => {
+                    self.state = self.review(case_id);
+                    self
+                }
+                None => self.fail(Failure::WrongAmount, now),
+            });
+        }
+        self.state = match self.state {
             ApplicationState::Paying { requested_at, wrong_entries } => {
                 ApplicationState::Paying { requested_at, wrong_entries: wrong_entries + 1 }
             }
-            ApplicationState::AwaitingAmount { wrong_entries, .. } if wrong_entries + 1 >= WRONG_AFTER_ARRIVAL => {
-                return Ok(self.fail(Failure::WrongAmount, now));
-            }
             ApplicationState::AwaitingAmount { arrived_at, wrong_entries } => {
-                if now >= arrived_at + AMOUNT_WINDOW {
-                    return Err(ApplicationRefusal::NotAtThisStep);
-                }
                 ApplicationState::AwaitingAmount { arrived_at, wrong_entries: wrong_entries + 1 }
             }
             _ => return Err(ApplicationRefusal::NotAtThisStep),
         };
         Ok(self)
+    }
+
+    /// Whether the next wrong entry is the last one allowed (it sends the application to review).
+    pub fn next_wrong_entry_is_last(&self) -> bool {
+        matches!(self.state, ApplicationState::Paying { .. } | ApplicationState::AwaitingAmount { .. })
+            && self.entries_left() <= 1
     }
 
     /// Wrong entries left before the attempt ends (for the answer to a wrong amount).
@@ -335,8 +356,8 @@ impl Flow for EnterpriseApplication {
                     None => S::Verified { at: now },
                 }
             }
-            (S::Paying { .. } | S::AwaitingAmount { .. }, E::AmountWrong) => {
-                let next = self.wrong_entry(now)?;
+            (S::Paying { .. } | S::AwaitingAmount { .. }, E::AmountWrong { review }) => {
+                let next = self.wrong_entry(now, review)?;
                 return Ok(EnterpriseApplication { updated_at: now, ..next });
             }
             (S::AwaitingTransfer, E::TransferArrived { exact }) => {
@@ -453,29 +474,35 @@ mod tests {
     }
 
     #[test]
-    fn two_wrong_entries_end_a_transfer_before_and_after_arrival() {
+    fn two_wrong_entries_send_a_transfer_to_review_before_and_after_arrival() {
+        let wrong = ApplicationEvent::AmountWrong { review: None };
+        let to_review = |id: &str| ApplicationEvent::AmountWrong { review: Some(FlowId::from_raw(id)) };
         let paying = app(
             Method::CorporateTransfer,
             ApplicationState::Paying { requested_at: Some(now()), wrong_entries: 0 },
             now(),
         );
-        let once = paying.apply(ApplicationEvent::AmountWrong, now()).unwrap();
+        assert!(!paying.next_wrong_entry_is_last());
+        let once = paying.apply(wrong.clone(), now()).unwrap();
         assert_eq!(once.entries_left(), 1);
-        let twice = once.apply(ApplicationEvent::AmountWrong, now()).unwrap();
-        assert!(matches!(twice.state, ApplicationState::Failed { failure: Failure::WrongAmount, .. }));
+        assert!(once.next_wrong_entry_is_last());
+        let twice = once.clone().apply(to_review("case-1"), now()).unwrap();
+        assert!(matches!(&twice.state, ApplicationState::InReview { case_id } if case_id.as_str() == "case-1"));
         assert!(twice.apply(ApplicationEvent::AmountRight { review: None }, now()).is_err());
+        let without_case = once.apply(wrong.clone(), now()).unwrap();
+        assert!(matches!(without_case.state, ApplicationState::Failed { failure: Failure::WrongAmount, .. }));
 
         let arrived = app(
             Method::CorporateTransfer,
             ApplicationState::AwaitingAmount { arrived_at: now(), wrong_entries: 0 },
             now(),
         );
-        let once = arrived.apply(ApplicationEvent::AmountWrong, now()).unwrap();
+        let once = arrived.apply(wrong, now()).unwrap();
         assert_eq!(once.entries_left(), 1);
         let right = once.clone().apply(ApplicationEvent::AmountRight { review: None }, now()).unwrap();
         assert!(matches!(right.state, ApplicationState::Verified { .. }));
-        let second = once.apply(ApplicationEvent::AmountWrong, now()).unwrap();
-        assert!(matches!(second.state, ApplicationState::Failed { failure: Failure::WrongAmount, .. }));
+        let second = once.apply(to_review("case-2"), now()).unwrap();
+        assert!(matches!(second.state, ApplicationState::InReview { .. }));
     }
 
     #[test]
