@@ -404,135 +404,121 @@ pub async fn start_application(
     // a store too busy to write it is given back, so the client's retry does not spend two; so is
     // the attempt of a start that lost the race for the one open transfer application.
     let mut counted = None;
-    let started = start_counting(deps, principal, form, &mut counted).await;
+    let started = async {
+        let (agreement, version) = ENTERPRISE_AGREEMENT;
+        if form.agreement.id != agreement || form.agreement.version != version {
+            return Err(Error::AgreementsRequired { missing: vec![agreement] });
+        }
+        let name = form.name.trim();
+        if !(2..=100).contains(&name.chars().count()) {
+            return Err(Error::invalid("name", "the organisation's registered name, 2-100 characters"));
+        }
+        let now = deps.clock().now();
+        let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
+        let change = match &form.change {
+            None if account.personal.is_some() || account.enterprise.is_some() => return Err(Error::AlreadyVerified),
+            None => None,
+            Some((change, acceptance)) => {
+                let named = (&form.uscc, form.name.as_str());
+                Some(change_in_progress(deps, principal, &account, (change, acceptance), form.method, named).await?)
+            }
+        };
+        let person = face_person(&form)?;
+        let transfer = match form.method {
+            Method::CorporateTransfer => Some(transfer_account(&form)?),
+            _ => None,
+        };
+        let receiving = match form.method {
+            Method::Recharge => Some(receiving_account(deps, &account, form.receiving_code.as_ref()).await?),
+            _ => None,
+        };
+        // A recharge already waiting is refused before an attempt is spent (a race between two
+        // starts is still settled by `open_recharge`, after both counted).
+        if receiving.as_ref().is_some_and(|(r, _)| r.waits(now)) {
+            return Err(Error::RechargeAlreadyOpen);
+        }
+        // A malformed request costs no attempt: the uploads are checked first [KYC-E3]; the attempt
+        // is the try at the proof, counted before the registry (an outside party) is asked.
+        let needed = needed_material(person.as_ref().map(|p| p.0));
+        let checked = check_material(deps, &principal.account_id, &needed, &form.material).await?;
+        // One open corporate transfer application per account (issue 25), refused before an attempt
+        // is spent; two starts racing are settled by the guard the creation takes.
+        let transfer_guard = match form.method {
+            Method::CorporateTransfer => Some(open_transfer_named(deps, &principal.account_id).await?),
+            _ => None,
+        };
+        match change {
+            Some(change) => count_change_attempt(deps, change, form.method).await?,
+            None => {
+                count_attempt(deps, &principal.account_id, form.method).await?;
+                counted = Some(form.method);
+            }
+        }
+        check_registry(deps, &form, now).await?;
+        let id = FlowId::generate();
+        let material = keep_material(deps, &id, checked).await?;
+        let organisation = Organisation {
+            org_type: form.org_type,
+            name: name.to_owned(),
+            uscc: form.uscc.clone(),
+            legal_representative: seal_legal(deps, &form.legal_representative)?,
+        };
+        let mut application = EnterpriseApplication {
+            account_id: principal.account_id.clone(),
+            method: form.method,
+            organisation,
+            person: person.as_ref().map(|(role, p)| seal(deps, p).map(|sealed| (*role, sealed))).transpose()?,
+            material,
+            transfer: None,
+            recharge: None,
+            state: ApplicationState::AwaitingTransfer,
+            change: form.change.as_ref().map(|(id, _)| id.clone()),
+            case: None,
+            created_at: now,
+            updated_at: now,
+        };
+        if let Some((bank, number)) = transfer {
+            let amount = Fen::draw(TRANSFER_RANGE);
+            application.transfer = Some(TransferDetails {
+                bank_code: bank.code.clone(),
+                bank_name: bank.name.clone(),
+                account_encrypted: deps.keys().encrypt(&number)?,
+                account_masked: mask_middle(&number, 4, 4),
+                amount_encrypted: deps.keys().encrypt(&amount.0.to_string())?,
+                amount_hash: amount_hash(deps, &id, amount),
+            });
+        }
+        if let Some((receiving, _)) = &receiving {
+            let amount = Fen::draw(RECHARGE_RANGE);
+            application.recharge = Some(RechargeDetails {
+                amount_encrypted: deps.keys().encrypt(&amount.0.to_string())?,
+                amount_hash: amount_hash(deps, &id, amount),
+                receiving_account_masked: receiving.number_masked.clone(),
+            });
+            if !deps.enterprise().open_recharge(&id, &application, now).await? {
+                return Err(Error::RechargeAlreadyOpen);
+            }
+            return Ok(Started { application: Versioned { id, version: 0, flow: application }, face: None });
+        }
+        let (_, who) = person.ok_or_else(|| Error::internal("start an application", "no face check"))?;
+        let face_id = FlowId::generate();
+        application.state = ApplicationState::AwaitingFace { session: Some(face_id.clone()), failed_checks: 0 };
+        match &transfer_guard {
+            Some(replacing) => {
+                if !deps.enterprise().open_transfer(&id, &application, replacing.as_ref()).await? {
+                    return Err(Error::TransferAlreadyOpen);
+                }
+            }
+            None => deps.enterprise().create_application(&id, &application).await?,
+        }
+        let face = open_face(deps, &principal.account_id, &id, &face_id, &who).await?;
+        Ok(Started { application: Versioned { id, version: 0, flow: application }, face: Some(face) })
+    }
+    .await;
     if let (Err(Error::TryAgain { .. } | Error::TransferAlreadyOpen), Some(method)) = (&started, counted) {
         deps.enterprise().give_back_attempt(&principal.account_id, method).await?;
     }
     started
-}
-
-async fn start_counting(
-    deps: &(impl HasClock
-          + HasKeys
-          + HasCodes
-          + HasAccounts
-          + HasEnterprise
-          + HasRegistry
-          + HasUploads
-          + HasFace
-          + HasFlows),
-    principal: &Principal,
-    form: ApplicationForm,
-    counted: &mut Option<Method>,
-) -> Result<Started> {
-    let (agreement, version) = ENTERPRISE_AGREEMENT;
-    if form.agreement.id != agreement || form.agreement.version != version {
-        return Err(Error::AgreementsRequired { missing: vec![agreement] });
-    }
-    let name = form.name.trim();
-    if !(2..=100).contains(&name.chars().count()) {
-        return Err(Error::invalid("name", "the organisation's registered name, 2-100 characters"));
-    }
-    let now = deps.clock().now();
-    let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
-    let change = match &form.change {
-        None if account.personal.is_some() || account.enterprise.is_some() => return Err(Error::AlreadyVerified),
-        None => None,
-        Some((change, acceptance)) => {
-            let named = (&form.uscc, form.name.as_str());
-            Some(change_in_progress(deps, principal, &account, (change, acceptance), form.method, named).await?)
-        }
-    };
-    let person = face_person(&form)?;
-    let transfer = match form.method {
-        Method::CorporateTransfer => Some(transfer_account(&form)?),
-        _ => None,
-    };
-    let receiving = match form.method {
-        Method::Recharge => Some(receiving_account(deps, &account, form.receiving_code.as_ref()).await?),
-        _ => None,
-    };
-    // A recharge already waiting is refused before an attempt is spent (a race between two
-    // starts is still settled by `open_recharge`, after both counted).
-    if receiving.as_ref().is_some_and(|(r, _)| r.waits(now)) {
-        return Err(Error::RechargeAlreadyOpen);
-    }
-    // A malformed request costs no attempt: the uploads are checked first [KYC-E3]; the attempt
-    // is the try at the proof, counted before the registry (an outside party) is asked.
-    let needed = needed_material(person.as_ref().map(|p| p.0));
-    let checked = check_material(deps, &principal.account_id, &needed, &form.material).await?;
-    // One open corporate transfer application per account (issue 25), refused before an attempt
-    // is spent; two starts racing are settled by the guard the creation takes.
-    let transfer_guard = match form.method {
-        Method::CorporateTransfer => Some(open_transfer_named(deps, &principal.account_id).await?),
-        _ => None,
-    };
-    match change {
-        Some(change) => count_change_attempt(deps, change, form.method).await?,
-        None => {
-            count_attempt(deps, &principal.account_id, form.method).await?;
-            *counted = Some(form.method);
-        }
-    }
-    check_registry(deps, &form, now).await?;
-    let id = FlowId::generate();
-    let material = keep_material(deps, &id, checked).await?;
-    let organisation = Organisation {
-        org_type: form.org_type,
-        name: name.to_owned(),
-        uscc: form.uscc.clone(),
-        legal_representative: seal_legal(deps, &form.legal_representative)?,
-    };
-    let mut application = EnterpriseApplication {
-        account_id: principal.account_id.clone(),
-        method: form.method,
-        organisation,
-        person: person.as_ref().map(|(role, p)| seal(deps, p).map(|sealed| (*role, sealed))).transpose()?,
-        material,
-        transfer: None,
-        recharge: None,
-        state: ApplicationState::AwaitingTransfer,
-        change: form.change.as_ref().map(|(id, _)| id.clone()),
-        case: None,
-        created_at: now,
-        updated_at: now,
-    };
-    if let Some((bank, number)) = transfer {
-        let amount = Fen::draw(TRANSFER_RANGE);
-        application.transfer = Some(TransferDetails {
-            bank_code: bank.code.clone(),
-            bank_name: bank.name.clone(),
-            account_encrypted: deps.keys().encrypt(&number)?,
-            account_masked: mask_middle(&number, 4, 4),
-            amount_encrypted: deps.keys().encrypt(&amount.0.to_string())?,
-            amount_hash: amount_hash(deps, &id, amount),
-        });
-    }
-    if let Some((receiving, _)) = &receiving {
-        let amount = Fen::draw(RECHARGE_RANGE);
-        application.recharge = Some(RechargeDetails {
-            amount_encrypted: deps.keys().encrypt(&amount.0.to_string())?,
-            amount_hash: amount_hash(deps, &id, amount),
-            receiving_account_masked: receiving.number_masked.clone(),
-        });
-        if !deps.enterprise().open_recharge(&id, &application, now).await? {
-            return Err(Error::RechargeAlreadyOpen);
-        }
-        return Ok(Started { application: Versioned { id, version: 0, flow: application }, face: None });
-    }
-    let (_, who) = person.ok_or_else(|| Error::internal("start an application", "no face check"))?;
-    let face_id = FlowId::generate();
-    application.state = ApplicationState::AwaitingFace { session: Some(face_id.clone()), failed_checks: 0 };
-    match &transfer_guard {
-        Some(replacing) => {
-            if !deps.enterprise().open_transfer(&id, &application, replacing.as_ref()).await? {
-                return Err(Error::TransferAlreadyOpen);
-            }
-        }
-        None => deps.enterprise().create_application(&id, &application).await?,
-    }
-    let face = open_face(deps, &principal.account_id, &id, &face_id, &who).await?;
-    Ok(Started { application: Versioned { id, version: 0, flow: application }, face: Some(face) })
 }
 
 /// Opens a face session for an application's person (its QR code for the mobile app).

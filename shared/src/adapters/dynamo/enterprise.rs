@@ -285,24 +285,8 @@ impl EnterpriseStore for DynamoStore {
                 .expression_attribute_values(":ended", s(ended.as_str())),
             None => guard.condition_expression("attribute_not_exists(pk)"),
         };
-        let create = Put::builder()
-            .table_name(&self.tables.flows)
-            .set_item(Some(flow_item(id, application)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(fault("build transfer application"))?;
-        let items = vec![
-            TransactWriteItem::builder().put(guard.build().map_err(fault("build transfer guard"))?).build(),
-            TransactWriteItem::builder().put(create).build(),
-            self.start_work(&application.account_id)?,
-        ];
-        match self.transact(items).await? {
-            None => Ok(true),
-            Some(reasons) if failed_at(&reasons, 0) => Ok(false),
-            // The account was deleted meanwhile [DEL-1].
-            Some(reasons) if failed_at(&reasons, 2) => Err(Error::Unauthenticated),
-            Some(_) => Err(Error::internal("open a transfer application", "cancelled without a failed condition")),
-        }
+        let guard = TransactWriteItem::builder().put(guard.build().map_err(fault("build transfer guard"))?).build();
+        self.create_guarded(guard, id, application, "open a transfer application").await
     }
 
     async fn open_recharge(
@@ -324,23 +308,35 @@ impl EnterpriseStore for DynamoStore {
             .expression_attribute_values(":now", n(now.timestamp()))
             .build()
             .map_err(fault("build open recharge"))?;
+        self.create_guarded(TransactWriteItem::builder().update(point).build(), id, application, "open a recharge")
+            .await
+    }
+}
+
+impl DynamoStore {
+    /// Creates an application with a guard item (`guard`, first) that holds one open application
+    /// of its kind per account: `false` when the guard's condition failed.
+    async fn create_guarded(
+        &self,
+        guard: TransactWriteItem,
+        id: &FlowId,
+        application: &EnterpriseApplication,
+        context: &'static str,
+    ) -> Result<bool> {
         let create = Put::builder()
             .table_name(&self.tables.flows)
             .set_item(Some(flow_item(id, application)?))
             .condition_expression("attribute_not_exists(pk)")
             .build()
-            .map_err(fault("build recharge application"))?;
-        let items = vec![
-            TransactWriteItem::builder().update(point).build(),
-            TransactWriteItem::builder().put(create).build(),
-            self.start_work(&application.account_id)?,
-        ];
+            .map_err(fault("build application"))?;
+        let items =
+            vec![guard, TransactWriteItem::builder().put(create).build(), self.start_work(&application.account_id)?];
         match self.transact(items).await? {
             None => Ok(true),
             Some(reasons) if failed_at(&reasons, 0) => Ok(false),
             // The account was deleted meanwhile [DEL-1].
             Some(reasons) if failed_at(&reasons, 2) => Err(Error::Unauthenticated),
-            Some(_) => Err(Error::internal("open a recharge", "cancelled without a failed condition")),
+            Some(_) => Err(Error::internal(context, "cancelled without a failed condition")),
         }
     }
 }
