@@ -40,3 +40,27 @@ async fn the_same_message_delivered_twice_is_sent_once_and_a_poison_message_is_r
     let sms = app.state().services.sandbox_sms().unwrap();
     assert_eq!(sms.messages(Some(&phone)).len(), 1, "delivered twice, sent once");
 }
+
+#[tokio::test]
+async fn an_sms_provider_that_times_out_after_delivering_gets_the_message_again_and_the_code_works() {
+    // Issue 24 (5): the provider acted and its answer was lost. The worker gives its claim back
+    // and fails the message; once its visibility timeout passed the queue delivers it again: the
+    // phone got the code twice (at least once, never lost), the same code, which registers once.
+    let app = spawn_app().await;
+    let phone = format!("+861380000{}", shared::adapters::sms::TIMES_OUT_AFTER_SENDING);
+    let sent = app.send_code(&phone).await;
+    assert_eq!(sent.status, 202, "the answer does not wait for the provider: {:?}", sent.body);
+    let sms = app.state().services.sandbox_sms().unwrap().clone();
+    assert_eq!(sms.messages(Some(&phone)).len(), 1, "delivered, though the provider's answer was lost");
+    let taken = app.gateway.visibility_timeouts_pass().await.unwrap();
+    assert_eq!(taken, 1, "the failed message comes back once");
+    let delivered = sms.messages(Some(&phone));
+    assert_eq!(delivered.len(), 2, "delivered again: at least once");
+    assert_eq!(delivered[0].text, delivered[1].text, "the same code");
+    assert_eq!(app.gateway.visibility_timeouts_pass().await.unwrap(), 0, "then deleted: never a third time");
+    let code = app.outbox_code(&phone);
+    let registered = app
+        .register_with(&unique_username(), PASSWORD, &phone, sent.body["challenge_id"].as_str().unwrap(), &code)
+        .await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+}

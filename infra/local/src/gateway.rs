@@ -64,6 +64,9 @@ pub struct Gateway {
     /// Queue names that differ from the template's logical ids (each test app has its own).
     queue_names: HashMap<String, String>,
     sqs: tokio::sync::OnceCell<aws_sdk_sqs::Client>,
+    /// Messages a worker reported failed (queue URL, receipt handle): invisible until their
+    /// visibility timeout passes, which the tests pass at once ([`Gateway::visibility_timeouts_pass`]).
+    failed: std::sync::Mutex<Vec<(String, String)>>,
     /// Everything, the data key included: the sandbox routes and the tests use it.
     state: Arc<AppState>,
     /// What the authorizer gets.
@@ -136,6 +139,7 @@ impl Gateway {
             drain_after_requests: false,
             queue_names: HashMap::new(),
             sqs: tokio::sync::OnceCell::new(),
+            failed: Default::default(),
             state,
             authorizer_state,
         })
@@ -237,6 +241,12 @@ impl Gateway {
             let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
             for m in &messages {
                 if failed.contains(&m.message_id.as_deref().unwrap_or_default()) {
+                    if let Some(handle) = &m.receipt_handle {
+                        self.failed
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push((url.clone(), handle.clone()));
+                    }
                     continue;
                 }
                 if let Some(handle) = &m.receipt_handle {
@@ -244,6 +254,25 @@ impl Gateway {
                 }
             }
         }
+    }
+
+    /// As if the visibility timeout of every message a worker reported failed passed (the tests'
+    /// clock does not move SQS's): they are visible again, and the workers take them. Returns how
+    /// many messages the workers took.
+    pub async fn visibility_timeouts_pass(&self) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+        let failed = std::mem::take(&mut *self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let sqs = self.sqs().await;
+        for (url, handle) in failed {
+            // A message deleted meanwhile (or moved to its dead-letter queue) is gone: fine.
+            let _ = sqs
+                .change_message_visibility()
+                .queue_url(url)
+                .receipt_handle(handle)
+                .visibility_timeout(0)
+                .send()
+                .await;
+        }
+        self.drain_all().await
     }
 
     /// Drains every worker's queue until all are empty.

@@ -4,4 +4,4 @@ mod http;
 mod sandbox;
 
 pub use http::HttpSms;
-pub use sandbox::{SandboxSms, SmsMessage};
+pub use sandbox::{SandboxSms, SmsMessage, TIMES_OUT_AFTER_SENDING};

@@ -17,14 +17,22 @@ pub struct SmsMessage {
 /// The sandbox SMS provider: delivers nothing, keeps every message in an outbox that tests read
 /// in-process and the local user reads from the gateway (`GET /sandbox/sms-outbox`) or from the
 /// JSON-lines file it appends to. Refused in production by configuration.
+///
+/// A phone number ending `4444` times out the first send of each message *after* delivering it
+/// (as a provider that acted and whose answer was lost): the outbox worker gives its claim back
+/// and fails, the queue delivers the message again, and the phone gets it twice (at least once).
 #[derive(Debug, Default)]
 pub struct SandboxSms {
     outbox: Outbox<SmsMessage>,
+    timed_out: std::sync::Mutex<std::collections::HashSet<String>>,
 }
+
+/// The ending of the sandbox's phone numbers whose first send times out after delivering.
+pub const TIMES_OUT_AFTER_SENDING: &str = "4444";
 
 impl SandboxSms {
     pub fn new(file: Option<PathBuf>) -> Self {
-        SandboxSms { outbox: Outbox::new(file) }
+        SandboxSms { outbox: Outbox::new(file), timed_out: Default::default() }
     }
 
     /// Messages sent to `phone_e164` (or all), oldest first.
@@ -41,7 +49,19 @@ impl SandboxSms {
 #[async_trait]
 impl SmsSender for SandboxSms {
     async fn send(&self, phone_e164: &str, text: &str) -> Result<()> {
-        self.outbox.push(SmsMessage { to: phone_e164.into(), text: text.into(), sent_at: Utc::now() })
+        self.outbox.push(SmsMessage { to: phone_e164.into(), text: text.into(), sent_at: Utc::now() })?;
+        if phone_e164.ends_with(TIMES_OUT_AFTER_SENDING)
+            && self
+                .timed_out
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(format!("{phone_e164} {text}"))
+        {
+            return Err(crate::Error::ProviderUnavailable(
+                "the sandbox SMS provider timed out after delivering".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
