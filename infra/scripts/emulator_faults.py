@@ -18,7 +18,8 @@ off), e.g. `EMULATOR_FAULTS=conflicts,lost=0.05,throttle=0.02,seed=7`:
 
 As DynamoDB does, a `TransactWriteItems` with a `ClientRequestToken` it already applied within
 10 minutes is answered with its first answer without being applied again (a different request with
-the same token: `IdempotentParameterMismatchException`). Moto ignores the token, so this mode keeps
+the same token: `IdempotentParameterMismatchException`; the same token while its first request is
+still being applied: `TransactionInProgressException`). Moto ignores the token, so this mode keeps
 it, and the SDK's retries of a lost answer are as safe here as in the cloud.
 
 `GET /_faults` answers the faults injected so far, by kind (the fault suite prints them).
@@ -109,6 +110,7 @@ class FaultyEmulator:
         self.lock = threading.Lock()
         self.in_flight = {}
         self.tokens = {}
+        self.pending = set()
         self.counts = {}
 
     def roll(self, p):
@@ -181,6 +183,24 @@ class FaultyEmulator:
                     return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")], data
                 self.count("repeated_tokens_answered")
                 return earlier[2]
+        if token:
+            with self.lock:
+                busy = token in self.pending
+                self.pending.add(token)
+            if busy:
+                # As DynamoDB: the same token while its first request is still being applied.
+                self.count("tokens_in_progress")
+                data = json.dumps({"__type": DYNAMO_ERROR + "TransactionInProgressException",
+                                   "message": "The transaction with the given request token is already in progress."}).encode()
+                return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")], data
+        try:
+            return self.apply_transaction(environ, request, token, fingerprint, now)
+        finally:
+            if token:
+                with self.lock:
+                    self.pending.discard(token)
+
+    def apply_transaction(self, environ, request, token, fingerprint, now):
         keys = _transaction_keys(request)
         if self.settings.conflicts:
             with self.lock:

@@ -148,6 +148,9 @@ pub async fn staff_pool() -> StaffPool {
 }
 
 async fn spawn(isolated: bool) -> TestApp {
+    if std::env::var_os("EMULATOR_FAULTS").is_some() {
+        capture_logs(); // a 5xx under the faulty emulator prints its logged cause
+    }
     ensure_provisioned().await;
     // Noon UTC today: far from a day boundary, so daily limits are deterministic.
     let noon = chrono::Utc::now().date_naive().and_hms_opt(12, 0, 0).unwrap().and_utc();
@@ -288,7 +291,15 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
         }
         let request = Self::request(method, path, token, body, headers);
-        Self::reply(Box::pin(self.gateway.dispatch(request, source_ip)).await)
+        let reply = Self::reply(Box::pin(self.gateway.dispatch(request, source_ip)).await);
+        if reply.status >= 500 && std::env::var_os("EMULATOR_FAULTS").is_some() {
+            // Under the faulty emulator every log is captured: show what the fault was.
+            let id = reply.body["error"]["request_id"].as_str().unwrap_or("-");
+            for line in captured_logs().lines().filter(|l| l.contains(id) && l.contains("ERROR")) {
+                eprintln!("{method} {path} answered {}: {line}", reply.status);
+            }
+        }
+        reply
     }
 
     /// Like `call_from` without a token, timing the answer alone (what the caller waits for:
