@@ -34,13 +34,18 @@ pub struct Full {
     pub retry_after_secs: u64,
 }
 
+/// The mark of one request's reserved tries, kept in each window it counted in: a write the SDK
+/// sends again after a lost answer finds its own mark and is not counted twice [issue 24].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TryToken(pub String);
+
 /// A try reserved in a failure window, to settle once the secret was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settle {
     /// A success ends the window (the username's: its failures no longer count).
     Clear(Throttle),
     /// A success gives the try back (the source's: only failures count against it).
-    Refund(Throttle),
+    Refund(Throttle, TryToken),
 }
 
 #[derive(Debug, Clone)]
@@ -84,14 +89,15 @@ pub struct SessionInfo {
 #[async_trait]
 pub trait SignInStore: Send + Sync {
     /// Reserves one try in every window (each with its cap), all or none, before the secret is
-    /// checked; a window that ended opens anew (`length` long). `Err` while a window is full:
-    /// which ones, and the wait until the latest of them ends.
+    /// checked; a window that ended opens anew (`length` long). The windows are taken in the
+    /// order given and a refusal gives back the tries taken before it, so the most contended
+    /// window goes last. `Err` while a window is full: which one, and the wait until it ends.
     async fn reserve(
         &self,
         windows: &[(&Throttle, u32)],
         now: DateTime<Utc>,
         length: Duration,
-    ) -> Result<std::result::Result<(), Full>>;
+    ) -> Result<std::result::Result<TryToken, Full>>;
     /// Settles reserved tries after a success (alone; sign-in settles with the new session).
     async fn settle(&self, settle: &[Settle], now: DateTime<Utc>) -> Result<()>;
     /// The credential a login name stands for (following an alias).

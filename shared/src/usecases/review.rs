@@ -55,10 +55,10 @@ pub async fn staff_sign_in(
     let now = deps.clock().now();
     let name = Throttle::Username(deps.keys().keyed_hash("staff-username", &username.trim().to_lowercase()));
     let windows = PasswordWindows::new(deps, name, caller);
-    windows.reserve(deps, captcha, now).await?;
+    let reserved = windows.reserve(deps, captcha, now).await?;
     match deps.staff().sign_in(username, password).await? {
         StaffSignIn::SecondFactor { session } => {
-            deps.sign_in().settle(&windows.on_success(), now).await?;
+            deps.sign_in().settle(&windows.on_success(&reserved), now).await?;
             Ok(session)
         }
         // The reserved tries stay counted as failures.

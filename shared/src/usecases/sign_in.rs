@@ -19,7 +19,7 @@ use crate::domain::session::{SignInMethod, MAX_SESSION_LIFETIME};
 use crate::domain::sign_in::PendingSignIn;
 use crate::domain::throttle::{self, Throttle};
 use crate::error::{Error, Result};
-use crate::ports::{NewSession, Settle, Write};
+use crate::ports::{NewSession, Settle, TryToken, Write};
 use chrono::{DateTime, Utc};
 
 const MAX_USER_AGENT: usize = 256;
@@ -82,7 +82,7 @@ pub async fn sign_in(
     let (reserved, credential) =
         futures::future::join(windows.reserve(deps, request.captcha.as_ref(), now), deps.sign_in().credential(&name))
             .await;
-    reserved?;
+    let reserved = reserved?;
     let credential = credential?;
     let stored = credential.as_ref().map(|c| c.password_hash.expose().as_str()).filter(|h| !h.is_empty());
     let verified = password::verify(&request.password, stored).await?;
@@ -92,7 +92,7 @@ pub async fn sign_in(
         _ => return Err(Error::InvalidCredentials),
     };
 
-    let settle = windows.on_success();
+    let settle = windows.on_success(&reserved);
     let whom = SessionFor {
         account_id: &credential.account_id,
         credential: &credential.credential,
@@ -229,20 +229,25 @@ impl PasswordWindows {
         PasswordWindows { user, user_here, source: Throttle::Source(source) }
     }
 
-    /// Reserves one try in each window; where only the name's own window is full, a solved
-    /// captcha lets this source try (`CAPTCHA_REQUIRED` without one), else `SIGN_IN_LOCKED`.
+    /// Reserves one try in each window (the name's own window last: a burst at one name is
+    /// refused there and gives back its other tries); where only the name's own window is full,
+    /// a solved captcha lets this source try (`CAPTCHA_REQUIRED` without one), else
+    /// `SIGN_IN_LOCKED`.
     pub(crate) async fn reserve(
         &self,
         deps: &(impl HasKeys + HasSignIn + HasClock + HasFlows),
         captcha: Option<&(FlowId, String)>,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<TryToken> {
         let windows = [
             (&self.source, throttle::MAX_FAILURES_PER_SOURCE),
             (&self.user_here, throttle::MAX_FAILURES_PER_USERNAME),
             (&self.user, throttle::MAX_FAILURES_PER_USERNAME),
         ];
-        let Err(full) = deps.sign_in().reserve(&windows, now, throttle::WINDOW).await? else { return Ok(()) };
+        let full = match deps.sign_in().reserve(&windows, now, throttle::WINDOW).await? {
+            Ok(token) => return Ok(token),
+            Err(full) => full,
+        };
         if full.windows != [2] {
             return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
         }
@@ -250,15 +255,19 @@ impl PasswordWindows {
             return Err(Error::CaptchaRequired { retry_after_secs: full.retry_after_secs });
         };
         super::recovery::check_captcha(deps, captcha_id, answer).await?;
-        match deps.sign_in().reserve(&windows[..2], now, throttle::WINDOW).await? {
-            Ok(()) => Ok(()),
-            Err(full) => Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs }),
-        }
+        deps.sign_in()
+            .reserve(&windows[..2], now, throttle::WINDOW)
+            .await?
+            .map_err(|full| Error::SignInLocked { retry_after_secs: full.retry_after_secs })
     }
 
     /// What a success settles: the name's windows cleared, the source's try given back.
-    pub(crate) fn on_success(&self) -> [Settle; 3] {
-        [Settle::Clear(self.user.clone()), Settle::Clear(self.user_here.clone()), Settle::Refund(self.source.clone())]
+    pub(crate) fn on_success(&self, reserved: &TryToken) -> [Settle; 3] {
+        [
+            Settle::Clear(self.user.clone()),
+            Settle::Clear(self.user_here.clone()),
+            Settle::Refund(self.source.clone(), reserved.clone()),
+        ]
     }
 }
 

@@ -122,10 +122,10 @@ pub async fn start(
 async fn reserve_source(deps: &(impl HasClock + HasKeys + HasSignIn), caller: &Caller) -> Result<Settle> {
     let source = Throttle::Source(deps.keys().keyed_hash("source", &caller.source_ip));
     let windows = [(&source, throttle::MAX_FAILURES_PER_SOURCE)];
-    if let Err(full) = deps.sign_in().reserve(&windows, deps.clock().now(), throttle::WINDOW).await? {
-        return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
+    match deps.sign_in().reserve(&windows, deps.clock().now(), throttle::WINDOW).await? {
+        Ok(token) => Ok(Settle::Refund(source, token)),
+        Err(full) => Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs }),
     }
-    Ok(Settle::Refund(source))
 }
 
 /// Uses the authorization up (one conditional write), then exchanges the code and reads the

@@ -1,12 +1,14 @@
 use super::accounts::CredentialItem;
-use super::{cancelled_items, fault, get_n, get_s, keys, n, s, store_fault, DynamoStore, Item};
+use super::{busy, fault, get_n, get_s, keys, n, s, store_fault, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::throttle::{locked_for, FailureWindow, Throttle};
 use crate::error::{Error, Result};
-use crate::ports::{Credential, Full, Settle, SignInStore};
+use crate::ports::{Credential, Full, Settle, SignInStore, TryToken};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 
 /// A failure window as stored (a refund may have taken the count below zero: read as none).
@@ -17,7 +19,8 @@ pub(crate) fn failure_window(item: &Item) -> Option<FailureWindow> {
     })
 }
 
-/// Lost races tolerated while counting one failure (each means another failure was counted).
+/// Windows that ended and were opened anew while one try was counted (each time by another
+/// request) before the store is called too busy.
 const MAX_RACES: usize = 8;
 
 impl DynamoStore {
@@ -64,14 +67,17 @@ impl DynamoStore {
                         .map_err(fault("build clear window"))?,
                 )
                 .build(),
-            Settle::Refund(t) => TransactWriteItem::builder()
+            Settle::Refund(t, token) => TransactWriteItem::builder()
                 .update(
                     Update::builder()
                         .table_name(&self.tables.flows)
                         .key("pk", s(keys::throttle(t)))
-                        .update_expression("SET window_end = if_not_exists(window_end, :now) ADD failures :minus")
+                        .update_expression(
+                            "SET window_end = if_not_exists(window_end, :now) ADD failures :minus DELETE tries :mine",
+                        )
                         .expression_attribute_values(":now", n(now.timestamp()))
                         .expression_attribute_values(":minus", n(-1))
+                        .expression_attribute_values(":mine", AttributeValue::Ss(vec![token.0.clone()]))
                         .build()
                         .map_err(fault("build refund try"))?,
                 )
@@ -79,38 +85,88 @@ impl DynamoStore {
         })
     }
 
-    fn reserve_item(
+    /// Counts one try in a window (a plain conditional update: updates of one item do not
+    /// conflict with each other as transactions do, so a burst at one window is served one by
+    /// one instead of cancelling itself). The request's token goes into the window's `tries`, so
+    /// the SDK's second sending after a lost answer is refused by it and known as its own.
+    async fn take_try(
         &self,
         throttle: &Throttle,
         cap: u32,
+        token: &TryToken,
         now: DateTime<Utc>,
         length: Duration,
-    ) -> Result<TransactWriteItem> {
-        let end = now + length;
-        let update = Update::builder()
+    ) -> Result<Taken> {
+        for _ in 0..MAX_RACES {
+            let end = now + length;
+            let sent = self
+                .client
+                .update_item()
+                .table_name(&self.tables.flows)
+                .key("pk", s(keys::throttle(throttle)))
+                .update_expression(
+                    "SET window_end = if_not_exists(window_end, :end), #ttl = if_not_exists(#ttl, :ttl) \
+                     ADD failures :one, tries :mine",
+                )
+                .condition_expression(
+                    "(attribute_not_exists(pk) OR (window_end > :now AND failures < :cap)) AND NOT contains(tries, :token)",
+                )
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":end", n(end.timestamp()))
+                .expression_attribute_values(":ttl", n((end + Duration::days(1)).timestamp()))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":mine", AttributeValue::Ss(vec![token.0.clone()]))
+                .expression_attribute_values(":token", s(token.0.clone()))
+                .expression_attribute_values(":now", n(now.timestamp()))
+                .expression_attribute_values(":cap", n(cap.into()))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .send()
+                .await;
+            let old = match sent {
+                Ok(_) => return Ok(Taken::Yes),
+                Err(e) => match e.into_service_error() {
+                    UpdateItemError::ConditionalCheckFailedException(refused) => refused.item,
+                    other => return Err(busy::store_error("reserve sign-in try", other)),
+                },
+            };
+            if old.as_ref().is_some_and(|item| holds(item, token)) {
+                return Ok(Taken::Yes);
+            }
+            if let Some(wait) = locked_for(old.as_ref().and_then(failure_window), cap, now) {
+                return Ok(Taken::Full(wait));
+            }
+            self.reopen(throttle, now, length).await?;
+        }
+        Err(Error::busy("reserve sign-in try", "the window kept ending and opening"))
+    }
+
+    /// Gives back a try this request took (once: the token must still be in the window).
+    async fn give_back(&self, throttle: &Throttle, token: &TryToken) -> Result<()> {
+        let sent = self
+            .client
+            .update_item()
             .table_name(&self.tables.flows)
             .key("pk", s(keys::throttle(throttle)))
-            .update_expression(
-                "SET window_end = if_not_exists(window_end, :end), #ttl = if_not_exists(#ttl, :ttl) ADD failures :one",
-            )
-            .condition_expression("attribute_not_exists(pk) OR (window_end > :now AND failures < :cap)")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":end", n(end.timestamp()))
-            .expression_attribute_values(":ttl", n((end + Duration::days(1)).timestamp()))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now.timestamp()))
-            .expression_attribute_values(":cap", n(cap.into()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(fault("build reserve try"))?;
-        Ok(TransactWriteItem::builder().update(update).build())
+            .update_expression("ADD failures :minus DELETE tries :mine")
+            .condition_expression("contains(tries, :token)")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":mine", AttributeValue::Ss(vec![token.0.clone()]))
+            .expression_attribute_values(":token", s(token.0.clone()))
+            .send()
+            .await;
+        match sent.map_err(|e| e.into_service_error()) {
+            Ok(_) | Err(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
+            Err(other) => Err(busy::store_error("give back sign-in try", other)),
+        }
     }
 
     /// Replaces a window that ended (or never had an end) with an empty one; `false` if another
-    /// request did so first.
+    /// request did so first (or this one did, and its answer was lost).
     async fn reopen(&self, throttle: &Throttle, now: DateTime<Utc>, length: Duration) -> Result<bool> {
         let end = now + length;
-        let put = Put::builder()
+        let sent = self
+            .client
+            .put_item()
             .table_name(&self.tables.flows)
             .item("pk", s(keys::throttle(throttle)))
             .item("failures", n(0))
@@ -118,10 +174,26 @@ impl DynamoStore {
             .item("ttl", n((end + Duration::days(1)).timestamp()))
             .condition_expression("attribute_not_exists(window_end) OR window_end <= :now")
             .expression_attribute_values(":now", n(now.timestamp()))
-            .build()
-            .map_err(fault("build reopen failure window"))?;
-        self.send_put(put, "reopen failure window").await
+            .send()
+            .await;
+        match sent.map_err(|e| e.into_service_error()) {
+            Ok(_) => Ok(true),
+            Err(PutItemError::ConditionalCheckFailedException(_)) => Ok(false),
+            Err(other) => Err(busy::store_error("reopen failure window", other)),
+        }
     }
+}
+
+/// What counting a try in one window came to.
+enum Taken {
+    Yes,
+    /// The window is full: the seconds until it ends.
+    Full(u64),
+}
+
+/// Whether a window counted the request that holds `token`.
+fn holds(item: &Item, token: &TryToken) -> bool {
+    item.get("tries").and_then(|t| t.as_ss().ok()).is_some_and(|tries| tries.contains(&token.0))
 }
 
 #[async_trait]
@@ -131,35 +203,23 @@ impl SignInStore for DynamoStore {
         windows: &[(&Throttle, u32)],
         now: DateTime<Utc>,
         length: Duration,
-    ) -> Result<std::result::Result<(), Full>> {
-        for _ in 0..MAX_RACES {
-            let mut request = self.client.transact_write_items();
-            for (throttle, cap) in windows {
-                request = request.transact_items(self.reserve_item(throttle, *cap, now, length)?);
-            }
-            let Err(err) = request.send().await else { return Ok(Ok(())) };
-            let reasons = cancelled_items(err)?;
-            let mut locked: Option<u64> = None;
-            let mut full = vec![];
-            let mut ended = vec![];
-            for (index, (throttle, cap)) in windows.iter().enumerate() {
-                let Some(old) = reasons.get(index).cloned().flatten() else { continue };
-                match locked_for(old.as_ref().and_then(failure_window), *cap, now) {
-                    Some(wait) => {
-                        locked = Some(locked.map_or(wait, |w| w.max(wait)));
-                        full.push(index);
-                    }
-                    None => ended.push(*throttle),
+    ) -> Result<std::result::Result<TryToken, Full>> {
+        let token = TryToken(format!("{:032x}", rand::random::<u128>()));
+        let mut taken: Vec<&Throttle> = vec![];
+        for (index, (throttle, cap)) in windows.iter().enumerate() {
+            let outcome = match self.take_try(throttle, *cap, &token, now, length).await {
+                Ok(Taken::Yes) => {
+                    taken.push(throttle);
+                    continue;
                 }
-            }
-            if let Some(retry_after_secs) = locked {
-                return Ok(Err(Full { windows: full, retry_after_secs }));
-            }
-            for throttle in ended {
-                self.reopen(throttle, now, length).await?;
-            }
+                Ok(Taken::Full(retry_after_secs)) => Ok(Err(Full { windows: vec![index], retry_after_secs })),
+                Err(e) => Err(e),
+            };
+            let given_back = futures::future::join_all(taken.iter().map(|t| self.give_back(t, &token))).await;
+            given_back.into_iter().collect::<Result<Vec<()>>>()?;
+            return outcome;
         }
-        Err(Error::busy("reserve sign-in try", "too many concurrent writes"))
+        Ok(Ok(token))
     }
 
     async fn settle(&self, settle: &[Settle], now: DateTime<Utc>) -> Result<()> {
