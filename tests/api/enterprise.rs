@@ -456,6 +456,22 @@ async fn a_payout_the_provider_did_not_take_is_asked_again_by_the_sweeper_once()
 }
 
 #[tokio::test]
+async fn a_payout_whose_answer_was_lost_after_the_provider_took_it_is_paid_once() {
+    // Issue 24: the provider took the payout and its answer timed out (sandbox: `0009`); the
+    // sweeper asks again under the same id, the provider knows it, and one deposit arrives.
+    let app = spawn_isolated_app().await;
+    let (_, _, token) = app.signed_in_user().await;
+    let (id, account) = app.transfer_paying(&token, "0009").await;
+    app.clock.advance(Duration::minutes(2));
+    app.gateway.fire_schedules().await.unwrap();
+    app.gateway.fire_schedules().await.unwrap();
+    app.sandbox("POST", "/sandbox/payouts/settle", None).await;
+    app.sandbox("POST", "/sandbox/payouts/settle", None).await;
+    assert_eq!(app.statement(&account).await.len(), 1, "paid once");
+    assert_eq!(app.application(&token, &id).await["state"], "awaiting_amount");
+}
+
+#[tokio::test]
 async fn a_recharge_from_the_exact_name_verifies_and_every_transfer_is_credited_once() {
     // KYC-E6
     let app = spawn_app().await;

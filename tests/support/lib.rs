@@ -22,7 +22,19 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 pub mod browser;
+pub mod contract;
 pub mod png;
+
+/// An answer the API description does not describe fails the test that saw it [issue 26].
+fn contract_violated(violation: &str) {
+    if let Some(log) = std::env::var_os("CONTRACT_SURVEY") {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("survey file");
+        let _ = writeln!(file, "{violation}");
+        return;
+    }
+    panic!("the answer is not what infra/openapi.json describes: {violation}");
+}
 
 pub fn template() -> &'static Template {
     static TEMPLATE: OnceLock<Template> = OnceLock::new();
@@ -298,6 +310,9 @@ impl TestApp {
             for line in captured_logs().lines().filter(|l| l.contains(id) && l.contains("ERROR")) {
                 eprintln!("{method} {path} answered {}: {line}", reply.status);
             }
+        }
+        if let Some(violation) = contract::violation(method, path, reply.status, &reply.body) {
+            contract_violated(&violation);
         }
         reply
     }

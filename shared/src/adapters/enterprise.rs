@@ -11,7 +11,8 @@
 //!   according to the account number's last four digits: `0002` arrives one day after it was
 //!   asked, `0003` never arrives, `0004` fails (name and number do not match), `0005` fails
 //!   (account cannot receive), `0007` fails (wrong bank name); any other arrives at once. `0008`:
-//!   the provider does not answer the first ask (the sweeper asks again a minute later).
+//!   the provider does not answer the first ask (the sweeper asks again a minute later); `0009`:
+//!   the provider takes the first ask and its answer times out (the ask again must not pay twice).
 //! - risk rules: a right amount paid into an account ending `0006` hits a rule (manual review).
 //! - the bank: `inbound` signs a notification of a transfer into a receiving account, as the
 //!   bank would.
@@ -142,7 +143,7 @@ pub struct StatementLine {
 pub struct SandboxPayouts {
     secret: Vec<u8>,
     payouts: Mutex<Vec<SandboxPayout>>,
-    /// The payouts asked for at least once (`0008` times out the first time only).
+    /// The payouts asked for at least once (`0008` and `0009` time out the first time only).
     asked: Mutex<std::collections::HashSet<FlowId>>,
     clock: std::sync::Arc<dyn crate::ports::Clock>,
 }
@@ -220,6 +221,10 @@ impl PayoutProvider for SandboxPayouts {
                     asked_at: self.clock.now(),
                     reported: false,
                 });
+            }
+            // `0009`: the payout was taken (above) and the answer is lost on the way back.
+            if payout.account_number.ends_with("0009") && first_ask {
+                return Err(crate::error::Error::ProviderUnavailable("the sandbox payout provider timed out".into()));
             }
         }
         Ok(())
