@@ -31,11 +31,27 @@ fn body<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
     g.subschema_for::<T>()
 }
 
+/// The schema of an answer type, derived from what its handler serialises, every part inline.
+pub fn typed<T: JsonSchema>() -> Value {
+    let mut settings = schemars::generate::SchemaSettings::openapi3();
+    settings.inline_subschemas = true;
+    let mut schema = settings.into_generator().into_root_schema_for::<T>().to_value();
+    if let Some(root) = schema.as_object_mut() {
+        root.remove("$schema");
+        root.remove("title");
+    }
+    schema
+}
+
 fn string() -> Value {
     json!({ "type": "string" })
 }
 fn time() -> Value {
     json!({ "type": "string", "format": "date-time" })
+}
+/// A text answer (`text/plain`), not JSON.
+fn plain_text() -> Value {
+    json!({ "type": "string", "x-media-type": "text/plain" })
 }
 fn boolean() -> Value {
     json!({ "type": "boolean" })
@@ -63,57 +79,6 @@ fn object(props: Vec<(&str, Value)>) -> Value {
 
 fn code_sent() -> Value {
     object(vec![("challenge_id", string()), ("expires_at", time()), ("resend_after_seconds", integer())])
-}
-fn session() -> Value {
-    object(vec![
-        ("access_token", string()),
-        ("token_type", one_of(&["Bearer"])),
-        ("account_id", string()),
-        ("activation_required", boolean()),
-        ("session", object(vec![("id", string()), ("idle_timeout_seconds", integer()), ("expires_at", time())])),
-    ])
-}
-fn pending_sign_in() -> Value {
-    object(vec![
-        ("second_factor_required", boolean()),
-        ("sign_in_id", string()),
-        ("factors", strings()),
-        ("expires_at", time()),
-    ])
-}
-fn agreements() -> Value {
-    json!({ "type": "array", "items": { "type": "object", "properties": { "id": string(), "version": string() } } })
-}
-fn registered() -> Value {
-    object(vec![
-        ("account_id", string()),
-        ("username", string()),
-        ("phone", string()),
-        ("created_at", time()),
-        ("agreements", agreements()),
-    ])
-}
-fn account() -> Value {
-    let mut v = object(vec![
-        ("account_id", string()),
-        ("kind", string()),
-        ("username", nullable(string())),
-        ("phone", nullable(string())),
-        ("created_at", time()),
-        ("activated", boolean()),
-        (
-            "verification",
-            json!({ "type": "object", "required": ["state"], "properties": { "state": one_of(&["unverified", "personal"]) } }),
-        ),
-        ("student", nullable(json!({ "type": "object" }))),
-        ("email", nullable(string())),
-        ("profile", json!({})),
-        ("notifications", json!({ "type": "object" })),
-        ("entitlements", json!({})),
-        ("agreements", json!({})),
-    ]);
-    v["required"] = json!(["account_id", "kind", "created_at", "activated", "verification"]);
-    v
 }
 fn sessions_list() -> Value {
     object(vec![(
@@ -202,12 +167,6 @@ fn qr_ticket() -> Value {
         ("expires_at", time()),
     ])
 }
-fn qr_state() -> Value {
-    object(vec![("state", string())])
-}
-fn qr_claimed() -> Value {
-    json!({ "oneOf": [session(), pending_sign_in()] })
-}
 fn qr_app_step() -> Value {
     object(vec![("state", string()), ("desktop", object(vec![("user_agent", json!({}))]))])
 }
@@ -258,8 +217,8 @@ fn agreements_example() -> Value {
 }
 
 const SIGNED_IN: &[Answer] = &[
-    (201, "signed in: the session", Some(session)),
-    (202, "a second factor is required [LOGIN-3]", Some(pending_sign_in)),
+    (201, "signed in: the session", Some(typed::<sessions::SessionAnswer>)),
+    (202, "a second factor is required [LOGIN-3]", Some(typed::<sessions::Pending>)),
 ];
 const CODE_SENT: &[Answer] = &[(202, "the code was sent", Some(code_sent))];
 const NO_CONTENT: &[Answer] = &[(204, "done", None)];
@@ -279,9 +238,14 @@ pub const DOCS: &[Doc] = &[
             json!({ "username": "alice_01", "password": "Velvet-Harbor-42", "phone": "13800001234",
                 "challenge_id": "0123456789abcdef0123456789abcdef", "sms_code": "123456", "agreements": agreements_example() })
         }),
-        success: &[(201, "the account", Some(registered))],
+        success: &[(201, "the account", Some(typed::<accounts::register_account::RegisteredAnswer>))],
     },
-    Doc { binary: "read_account", request: None, example: None, success: &[(200, "my account", Some(account))] },
+    Doc {
+        binary: "read_account",
+        request: None,
+        example: None,
+        success: &[(200, "my account", Some(typed::<accounts::read_account::AccountAnswer>))],
+    },
     Doc {
         binary: "sign_in",
         request: Some(body::<sessions::sign_in::SignInBody>),
@@ -299,7 +263,7 @@ pub const DOCS: &[Doc] = &[
         binary: "complete_sign_in",
         request: Some(body::<sessions::complete_sign_in::CompleteBody>),
         example: None,
-        success: &[(201, "signed in: the session", Some(session))],
+        success: &[(201, "signed in: the session", Some(typed::<sessions::SessionAnswer>))],
     },
     Doc {
         binary: "list_sessions",
@@ -416,9 +380,9 @@ pub const DOCS: &[Doc] = &[
         request: Some(body::<qr::poll_ticket::PollBody>),
         example: None,
         success: &[
-            (200, "the ticket's state", Some(qr_state)),
-            (201, "confirmed: the desktop's session", Some(qr_claimed)),
-            (202, "confirmed; a second factor is required", Some(pending_sign_in)),
+            (200, "the ticket's state", Some(typed::<qr::poll_ticket::StateAnswer>)),
+            (201, "confirmed: the desktop's session", Some(typed::<qr::poll_ticket::ConsumedAnswer>)),
+            (202, "confirmed; a second factor is required", Some(typed::<sessions::Pending>)),
         ],
     },
     Doc { binary: "scan_qr_login", request: None, example: None, success: &[(200, "scanned", Some(qr_app_step))] },
@@ -508,33 +472,6 @@ pub const DOCS: &[Doc] = &[
 fn any_object() -> Value {
     json!({ "type": "object" })
 }
-fn customer_case() -> Value {
-    let mut v = object(vec![
-        ("case_id", string()),
-        (
-            "kind",
-            one_of(&[
-                "phone_rebind",
-                "mfa_unbind",
-                "identity_mismatch",
-                "enterprise_verification",
-                "enterprise_rename",
-            ]),
-        ),
-        ("state", one_of(&["submitted", "in_review", "approved", "rejected", "withdrawn"])),
-        ("submitted_at", time()),
-        ("due_at", time()),
-        ("due_at_cst", string()),
-        ("overdue", boolean()),
-        ("material", strings()),
-        ("history", json!({ "type": "array", "items": any_object() })),
-    ]);
-    v["properties"]["rejection_reason"] = nullable(string());
-    v
-}
-fn cases_list() -> Value {
-    object(vec![("cases", json!({ "type": "array", "items": customer_case() }))])
-}
 fn upload_started() -> Value {
     object(vec![
         ("upload_id", string()),
@@ -551,60 +488,11 @@ fn staff_challenge() -> Value {
 fn staff_tokens() -> Value {
     object(vec![("access_token", string()), ("token_type", one_of(&["Bearer"])), ("expires_in", integer())])
 }
-fn staff_case() -> Value {
-    object(vec![
-        ("case_id", string()),
-        ("kind", string()),
-        ("state", string()),
-        ("account_id", string()),
-        ("due_at", time()),
-        ("overdue", boolean()),
-        ("details", any_object()),
-        ("material", json!({ "type": "array", "items": any_object() })),
-        ("history", json!({ "type": "array", "items": any_object() })),
-    ])
-}
-fn queue_overview() -> Value {
-    let mut v = object(vec![
-        ("waiting", integer()),
-        ("in_review", integer()),
-        ("open_cases", json!({ "type": "array", "items": staff_case() })),
-    ]);
-    v["properties"]["oldest_submitted_at"] = nullable(time());
-    v["properties"]["oldest_age_seconds"] = nullable(integer());
-    v
-}
-fn claimed() -> Value {
-    object(vec![("claim_token", string()), ("lease_expires_at", time()), ("case", staff_case())])
-}
 fn lease() -> Value {
     object(vec![("lease_expires_at", time())])
 }
 fn audit_entries() -> Value {
     object(vec![("entries", json!({ "type": "array", "items": any_object() }))])
-}
-
-fn appeal_opened() -> Value {
-    object(vec![
-        ("appeal_id", string()),
-        ("appeal_secret", string()),
-        ("kind", one_of(&["mfa_unbind", "phone_rebind"])),
-        ("state", one_of(&["drafting"])),
-        ("expires_at", time()),
-        ("material", object(vec![("person", appeal_files()), ("enterprise", appeal_files())])),
-    ])
-}
-fn appeal_files() -> Value {
-    json!({ "type": "array", "items": object(vec![("purpose", string()), ("note", string())]) })
-}
-fn appeal_progress() -> Value {
-    object(vec![
-        ("appeal_id", string()),
-        ("kind", one_of(&["mfa_unbind", "phone_rebind"])),
-        ("state", one_of(&["drafting", "expired", "in_review", "approved", "rejected", "withdrawn"])),
-        ("until", nullable(time())),
-        ("rejection_reason", nullable(string())),
-    ])
 }
 
 /// The rows of the asynchronous half: uploads, cases, review.
@@ -615,24 +503,29 @@ const REVIEW_DOCS: &[Doc] = &[
         example: Some(|| json!({ "purpose": "held-id-photo", "content_type": "image/jpeg", "size": 123_456 })),
         success: &[(201, "a presigned upload", Some(upload_started))],
     },
-    Doc { binary: "download_template", request: None, example: None, success: &[(200, "the template (text)", None)] },
+    Doc {
+        binary: "download_template",
+        request: None,
+        example: None,
+        success: &[(200, "the template (text)", Some(plain_text))],
+    },
     Doc {
         binary: "appeal_mfa_unbind",
         request: Some(body::<cases::appeals::MfaUnbindBody>),
         example: None,
-        success: &[(201, "the case", Some(customer_case))],
+        success: &[(201, "the case", Some(typed::<cases::CaseAnswer>))],
     },
     Doc {
         binary: "appeal_phone_rebind",
         request: Some(body::<cases::appeals::PhoneRebindBody>),
         example: None,
-        success: &[(201, "the case", Some(customer_case))],
+        success: &[(201, "the case", Some(typed::<cases::CaseAnswer>))],
     },
     Doc {
         binary: "open_signed_out_appeal",
         request: Some(body::<cases::signed_out::OpenBody>),
         example: None,
-        success: &[(201, "the appeal, its secret shown once", Some(appeal_opened))],
+        success: &[(201, "the appeal, its secret shown once", Some(typed::<cases::signed_out::OpenedAnswer>))],
     },
     Doc {
         binary: "start_appeal_upload",
@@ -644,27 +537,32 @@ const REVIEW_DOCS: &[Doc] = &[
         binary: "submit_signed_out_appeal",
         request: Some(body::<cases::signed_out::SubmitBody>),
         example: None,
-        success: &[(200, "the appeal's progress", Some(appeal_progress))],
+        success: &[(200, "the appeal's progress", Some(typed::<cases::signed_out::ProgressAnswer>))],
     },
     Doc {
         binary: "read_signed_out_appeal",
         request: None,
         example: None,
-        success: &[(200, "the appeal's progress", Some(appeal_progress))],
+        success: &[(200, "the appeal's progress", Some(typed::<cases::signed_out::ProgressAnswer>))],
     },
     Doc {
         binary: "open_identity_case",
         request: Some(body::<cases::identity_case::IdentityCaseBody>),
         example: None,
-        success: &[(201, "the case", Some(customer_case))],
+        success: &[(201, "the case", Some(typed::<cases::CaseAnswer>))],
     },
     Doc {
         binary: "list_cases",
         request: None,
         example: None,
-        success: &[(200, "the account's cases", Some(cases_list))],
+        success: &[(200, "the account's cases", Some(typed::<cases::CasesAnswer>))],
     },
-    Doc { binary: "withdraw_case", request: None, example: None, success: &[(200, "withdrawn", Some(customer_case))] },
+    Doc {
+        binary: "withdraw_case",
+        request: None,
+        example: None,
+        success: &[(200, "withdrawn", Some(typed::<cases::CaseAnswer>))],
+    },
     Doc {
         binary: "staff_sign_in",
         request: Some(body::<review::staff_sign_in::StaffPasswordBody>),
@@ -677,12 +575,17 @@ const REVIEW_DOCS: &[Doc] = &[
         example: None,
         success: &[(200, "the staff access token", Some(staff_tokens))],
     },
-    Doc { binary: "review_queue", request: None, example: None, success: &[(200, "the queue", Some(queue_overview))] },
+    Doc {
+        binary: "review_queue",
+        request: None,
+        example: None,
+        success: &[(200, "the queue", Some(typed::<review::queue::QueueAnswer>))],
+    },
     Doc {
         binary: "claim_case",
         request: None,
         example: None,
-        success: &[(200, "the claimed case", Some(claimed)), (204, "nothing waits", None)],
+        success: &[(200, "the claimed case", Some(typed::<review::claim::ClaimAnswer>)), (204, "nothing waits", None)],
     },
     Doc {
         binary: "extend_lease",
@@ -696,14 +599,19 @@ const REVIEW_DOCS: &[Doc] = &[
         example: None,
         success: &[(204, "the case is back on the queue", None)],
     },
-    Doc { binary: "read_review_case", request: None, example: None, success: &[(200, "the case", Some(staff_case))] },
+    Doc {
+        binary: "read_review_case",
+        request: None,
+        example: None,
+        success: &[(200, "the case", Some(typed::<review::StaffCaseAnswer>))],
+    },
     Doc {
         binary: "decide_case",
         request: Some(body::<review::decide::DecisionBody>),
         example: Some(
             || json!({ "claim_token": "...", "decision": "reject", "reason": "the ID photo is not held by the person" }),
         ),
-        success: &[(200, "decided", Some(staff_case))],
+        success: &[(200, "decided", Some(typed::<review::StaffCaseAnswer>))],
     },
     Doc {
         binary: "case_audit_trail",
@@ -713,99 +621,8 @@ const REVIEW_DOCS: &[Doc] = &[
     },
 ];
 
-fn application() -> Value {
-    let mut v = object(vec![
-        ("application_id", string()),
-        ("method", one_of(&["legal_face", "corporate_transfer", "recharge"])),
-        ("processing_time", string()),
-        (
-            "state",
-            one_of(&[
-                "awaiting_face",
-                "face_expired",
-                "paying",
-                "awaiting_amount",
-                "awaiting_transfer",
-                "in_review",
-                "verified",
-                "failed",
-                "rejected",
-            ]),
-        ),
-        ("created_at", time()),
-        ("updated_at", time()),
-        ("organisation", any_object()),
-        ("material", strings()),
-    ]);
-    v["properties"]["deadline"] = nullable(time());
-    v["properties"]["failure"] = nullable(object(vec![("message", string()), ("advice", string())]));
-    v["properties"]["face"] = object(vec![
-        ("verification_id", string()),
-        ("qr_payload", string()),
-        ("qr_code", string()),
-        ("expires_at", time()),
-    ]);
-    v["properties"]["remittance"] = any_object();
-    v["properties"]["corporate_account"] = any_object();
-    v
-}
-fn enterprise_overview() -> Value {
-    object(vec![
-        ("methods", json!({ "type": "array", "items": any_object() })),
-        ("organisation_types", json!({ "type": "array", "items": any_object() })),
-        ("photo_rules", strings()),
-        ("banks", json!({ "type": "array", "items": any_object() })),
-        ("applications", json!({ "type": "array", "items": application() })),
-    ])
-}
-fn face_session() -> Value {
-    object(vec![("verification_id", string()), ("qr_payload", string()), ("qr_code", string()), ("expires_at", time())])
-}
-fn amount_outcome() -> Value {
-    object(vec![("state", one_of(&["verified", "in_review"]))])
-}
 fn applied() -> Value {
     object(vec![("applied", boolean())])
-}
-
-fn subject_change() -> Value {
-    let mut v = object(vec![
-        ("change_id", string()),
-        ("kind", one_of(&["enterprise_name", "enterprise_subject", "person_to_person", "person_to_enterprise"])),
-        (
-            "state",
-            one_of(&[
-                "proving_owner",
-                "awaiting_new_person",
-                "awaiting_new_enterprise",
-                "awaiting_form",
-                "awaiting_material",
-                "in_review",
-                "completed",
-                "rejected",
-                "withdrawn",
-            ]),
-        ),
-        ("from", string()),
-        ("started_at", time()),
-        ("updated_at", time()),
-        ("material", strings()),
-    ]);
-    v["properties"]["to"] = nullable(string());
-    v["properties"]["submit_by"] = nullable(time());
-    v["properties"]["due_at"] = nullable(time());
-    v["properties"]["rejection_reason"] = nullable(string());
-    v
-}
-fn subject_changes() -> Value {
-    let mut v = object(vec![("changes", json!({ "type": "array", "items": subject_change() }))]);
-    v["properties"]["next_change_from"] = nullable(time());
-    v
-}
-fn proof_outcome() -> Value {
-    let mut v = object(vec![("state", string())]);
-    v["properties"]["face"] = face_session();
-    v
 }
 
 const CHANGE_DOCS: &[Doc] = &[
@@ -813,25 +630,29 @@ const CHANGE_DOCS: &[Doc] = &[
         binary: "list_subject_changes",
         request: None,
         example: None,
-        success: &[(200, "the changes, newest first", Some(subject_changes))],
+        success: &[(200, "the changes, newest first", Some(typed::<changes::ChangesAnswer>))],
     },
     Doc {
         binary: "start_subject_change",
         request: Some(body::<changes::start::StartChangeBody>),
         example: None,
-        success: &[(201, "the change (a confirmed name change completed)", Some(subject_change))],
+        success: &[(201, "the change (a confirmed name change completed)", Some(typed::<changes::ChangeAnswer>))],
     },
     Doc {
         binary: "prove_change_owner",
         request: Some(body::<changes::ProofBody>),
         example: None,
-        success: &[(200, "passed, or a face session to scan", Some(proof_outcome))],
+        success: &[(200, "passed, or a face session to scan", Some(typed::<changes::ProofAnswer>))],
     },
     Doc {
         binary: "submit_change_subject",
         request: Some(body::<changes::new_subject::NewSubjectBody>),
         example: None,
-        success: &[(200, "passed, a face session to scan, or in review", Some(proof_outcome))],
+        success: &[(
+            200,
+            "passed, a face session to scan, or in review",
+            Some(typed::<changes::new_subject::SubmitAnswer>),
+        )],
     },
     Doc { binary: "withdraw_subject_change", request: None, example: None, success: NO_CONTENT },
 ];
@@ -893,37 +714,41 @@ const ENTERPRISE_DOCS: &[Doc] = &[
         binary: "enterprise_overview",
         request: None,
         example: None,
-        success: &[(200, "types, rules, methods, banks, applications", Some(enterprise_overview))],
+        success: &[(
+            200,
+            "types, rules, methods, banks, applications",
+            Some(typed::<enterprise::overview::OverviewAnswer>),
+        )],
     },
     Doc {
         binary: "start_enterprise_application",
         request: Some(body::<enterprise::start::ApplicationBody>),
         example: None,
-        success: &[(201, "the application (with its face session)", Some(application))],
+        success: &[(201, "the application (with its face session)", Some(typed::<enterprise::ApplicationAnswer>))],
     },
     Doc {
         binary: "read_enterprise_application",
         request: None,
         example: None,
-        success: &[(200, "the application", Some(application))],
+        success: &[(200, "the application", Some(typed::<enterprise::ApplicationAnswer>))],
     },
     Doc {
         binary: "refresh_enterprise_face",
         request: None,
         example: None,
-        success: &[(201, "a new face session", Some(face_session))],
+        success: &[(201, "a new face session", Some(typed::<enterprise::FaceAnswer>))],
     },
     Doc {
         binary: "enter_deposit_amount",
         request: Some(body::<enterprise::amount::AmountBody>),
         example: None,
-        success: &[(200, "verified, or sent to review", Some(amount_outcome))],
+        success: &[(200, "verified, or sent to review", Some(typed::<enterprise::amount::AmountAnswer>))],
     },
     Doc {
         binary: "withdraw_enterprise_application",
         request: None,
         example: None,
-        success: &[(200, "the application, withdrawn", Some(application))],
+        success: &[(200, "the application, withdrawn", Some(typed::<enterprise::ApplicationAnswer>))],
     },
     Doc {
         binary: "payout_callback",
@@ -1003,16 +828,6 @@ fn sub_user_settings() -> Value {
     v
 }
 
-fn mfa_binding_required() -> Value {
-    object(vec![("mfa_binding_required", boolean()), ("sign_in_id", string()), ("expires_at", time())])
-}
-
-fn session_with_codes() -> Value {
-    let mut v = session();
-    v["properties"]["recovery_codes"] = strings();
-    v
-}
-
 const SUB_USER_DOCS: &[Doc] = &[
     Doc {
         binary: "create_sub_user",
@@ -1051,8 +866,8 @@ const SUB_USER_DOCS: &[Doc] = &[
         request: Some(body::<sub_users::sign_in::SubUserSignInBody>),
         example: None,
         success: &[
-            (201, "signed in: the session", Some(session)),
-            (202, "a second factor, or binding a virtual MFA device, is required", Some(mfa_binding_required)),
+            (201, "signed in: the session", Some(typed::<sessions::SessionAnswer>)),
+            (202, "a second factor, or binding a virtual MFA device, is required", Some(typed::<sessions::Pending>)),
         ],
     },
     Doc {
@@ -1065,7 +880,11 @@ const SUB_USER_DOCS: &[Doc] = &[
         binary: "confirm_sign_in_totp_binding",
         request: Some(body::<sub_users::sign_in::ConfirmBindingBody>),
         example: None,
-        success: &[(201, "signed in, with the recovery codes (shown once)", Some(session_with_codes))],
+        success: &[(
+            201,
+            "signed in, with the recovery codes (shown once)",
+            Some(typed::<sub_users::sign_in::SessionWithCodes>),
+        )],
     },
 ];
 

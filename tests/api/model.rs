@@ -128,8 +128,13 @@ impl Walk {
                         1 => json!({"decision": "reject", "reason": "the photo is blurred"}),
                         _ => return "lease left to lapse",
                     };
+                    let approved = decision["decision"] == "approve";
                     let decided = self.app.decide(&self.reviewer, &case_id, &claim, decision).await;
                     assert!(decided.status < 500, "{:?}", decided.body);
+                    if approved {
+                        // An approved phone rebind signs its account out everywhere [ACC-4].
+                        self.sign_in_again().await;
+                    }
                     return "decide";
                 }
                 let claimed = self.call("POST", "/v1/review/claims", Some(&self.reviewer.token), None).await;

@@ -290,20 +290,20 @@ impl TestApp {
         body: Bytes,
         headers: &[(&str, &str)],
     ) -> Reply {
-        for _ in 1..CLIENT_TRIES {
+        let mut tries = 1;
+        let reply = loop {
             let request = Self::request(method, path, token, body.clone(), headers);
             // On the heap: a test's own future (its stack) stays small.
             let reply = Self::reply(Box::pin(self.gateway.dispatch(request, source_ip)).await);
-            if !reply.is_try_again() {
-                return reply;
+            if !reply.is_try_again() || tries == CLIENT_TRIES {
+                break reply;
             }
+            tries += 1;
             TRY_AGAIN_ANSWERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // As a client does: send it again after a pause (jittered; shorter than `Retry-After`).
             let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 100..600);
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-        }
-        let request = Self::request(method, path, token, body, headers);
-        let reply = Self::reply(Box::pin(self.gateway.dispatch(request, source_ip)).await);
+        };
         if reply.status >= 500 && std::env::var_os("EMULATOR_FAULTS").is_some() {
             // Under the faulty emulator every log is captured: show what the fault was.
             let id = reply.body["error"]["request_id"].as_str().unwrap_or("-");

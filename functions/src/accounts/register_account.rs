@@ -3,10 +3,10 @@
 use crate::api::{json_response, ApiResult};
 use crate::extract::Json;
 use crate::AppState;
+use chrono::{DateTime, Utc};
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::json;
-use shared::domain::agreements::AgreementRef;
+use serde::{Deserialize, Serialize};
+use shared::domain::agreements::{Acceptance, AgreementRef};
 use shared::domain::code::Code;
 use shared::domain::password::Password;
 use shared::domain::phone::Phone;
@@ -24,6 +24,18 @@ pub struct RegisterBody {
     agreements: Vec<AgreementRef>,
 }
 
+/// The new account.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct RegisteredAnswer {
+    account_id: String,
+    username: String,
+    /// The bound phone, masked.
+    phone: String,
+    created_at: DateTime<Utc>,
+    /// The agreements accepted, with their versions and when [REG-3].
+    agreements: Vec<Acceptance>,
+}
+
 pub async fn handle(state: &AppState, Json(b): Json<RegisterBody>) -> ApiResult {
     let request = RegisterCloudAccount {
         username: b.username,
@@ -34,14 +46,12 @@ pub async fn handle(state: &AppState, Json(b): Json<RegisterBody>) -> ApiResult 
         agreements: b.agreements,
     };
     let registered = register_cloud_account(&state.services, request).await?;
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({
-            "account_id": registered.account_id,
-            "username": registered.username,
-            "phone": registered.phone_masked,
-            "created_at": registered.created_at.to_rfc3339(),
-            "agreements": registered.agreements,
-        }),
-    ))
+    let answer = RegisteredAnswer {
+        account_id: registered.account_id.as_str().to_owned(),
+        username: registered.username,
+        phone: registered.phone_masked,
+        created_at: registered.created_at,
+        agreements: registered.agreements,
+    };
+    Ok(json_response(StatusCode::CREATED, &answer))
 }

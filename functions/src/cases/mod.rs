@@ -9,10 +9,11 @@ pub mod start_upload;
 pub mod templates;
 pub mod withdraw;
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use shared::domain::calendar::cst_text;
-use shared::domain::case::{Actor, Case};
+use shared::domain::case::{Actor, Case, CaseKind, CaseState, Subject};
 use shared::domain::flow::Versioned;
 use shared::domain::upload::UploadPurpose;
 use std::collections::BTreeMap;
@@ -22,40 +23,101 @@ use std::collections::BTreeMap;
 #[serde(transparent)]
 pub struct MaterialBody(pub BTreeMap<UploadPurpose, String>);
 
+/// A case's state, as every viewer sees it.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStateName {
+    Submitted,
+    InReview,
+    Approved,
+    Rejected,
+    Withdrawn,
+}
+
+impl From<&CaseState> for CaseStateName {
+    fn from(state: &CaseState) -> Self {
+        match state {
+            CaseState::Submitted => CaseStateName::Submitted,
+            CaseState::InReview { .. } => CaseStateName::InReview,
+            CaseState::Approved { .. } => CaseStateName::Approved,
+            CaseState::Rejected { .. } => CaseStateName::Rejected,
+            CaseState::Withdrawn => CaseStateName::Withdrawn,
+        }
+    }
+}
+
+/// One step of a case's history.
+#[derive(Serialize, JsonSchema)]
+pub struct HistoryEntry {
+    at: DateTime<Utc>,
+    /// The same time in China Standard Time, for display.
+    at_cst: String,
+    /// `customer`, `system`, or `reviewer` (the customer's view) / `reviewer <name>` (staff's).
+    by: String,
+    /// The state entered: a case state, or `overdue`.
+    state: String,
+    /// A rejection's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
 /// Who moved a case, as a viewer sees it: the customer never sees a reviewer's name.
-pub(crate) fn history(case: &Case, staff_view: bool) -> Value {
-    Value::Array(
-        case.history
-            .iter()
-            .map(|t| {
-                let by = match (&t.actor, staff_view) {
-                    (Actor::Reviewer(_), false) => "reviewer".to_owned(),
-                    (actor, _) => actor.shown(),
-                };
-                let mut entry = json!({ "at": t.at, "at_cst": cst_text(t.at), "by": by, "state": t.state });
-                if let Some(reason) = &t.reason {
-                    entry["reason"] = json!(reason);
-                }
-                entry
-            })
-            .collect(),
-    )
+pub(crate) fn history(case: &Case, staff_view: bool) -> Vec<HistoryEntry> {
+    case.history
+        .iter()
+        .map(|t| HistoryEntry {
+            at: t.at,
+            at_cst: cst_text(t.at),
+            by: match (&t.actor, staff_view) {
+                (Actor::Reviewer(_), false) => "reviewer".to_owned(),
+                (actor, _) => actor.shown(),
+            },
+            state: t.state.clone(),
+            reason: t.reason.clone(),
+        })
+        .collect()
 }
 
 /// A case as its customer sees it.
-pub(crate) fn case_body(case: &Versioned<Case>, now: chrono::DateTime<chrono::Utc>) -> Value {
+#[derive(Serialize, JsonSchema)]
+pub struct CaseAnswer {
+    case_id: String,
+    kind: CaseKind,
+    state: CaseStateName,
+    /// Whether a person or an organisation is proven.
+    subject: Subject,
+    submitted_at: DateTime<Utc>,
+    /// When a reviewer answers at the latest (5 working days).
+    due_at: DateTime<Utc>,
+    /// The same time in China Standard Time, for display.
+    due_at_cst: String,
+    overdue: bool,
+    rejection_reason: Option<String>,
+    /// The files it holds, by purpose.
+    material: Vec<UploadPurpose>,
+    history: Vec<HistoryEntry>,
+}
+
+/// The account's cases.
+#[derive(Serialize, JsonSchema)]
+pub struct CasesAnswer {
+    pub cases: Vec<CaseAnswer>,
+}
+
+/// A case as its customer sees it.
+pub(crate) fn case_body(case: &Versioned<Case>, now: DateTime<Utc>) -> CaseAnswer {
     let c = &case.flow;
-    json!({
-        "case_id": case.id,
-        "kind": c.kind().as_str(),
-        "state": c.state.name(),
-        "subject": c.subject,
-        "submitted_at": c.submitted_at,
-        "due_at": c.due_at,
-        "due_at_cst": cst_text(c.due_at),
-        "overdue": c.is_overdue(now),
-        "rejection_reason": c.rejection_reason(),
-        "material": c.material.iter().map(|m| m.purpose.as_str()).collect::<Vec<_>>(),
-        "history": history(c, false),
-    })
+    CaseAnswer {
+        case_id: case.id.as_str().to_owned(),
+        kind: c.kind(),
+        state: (&c.state).into(),
+        subject: c.subject,
+        submitted_at: c.submitted_at,
+        due_at: c.due_at,
+        due_at_cst: cst_text(c.due_at),
+        overdue: c.is_overdue(now),
+        rejection_reason: c.rejection_reason().map(str::to_owned),
+        material: c.material.iter().map(|m| m.purpose).collect(),
+        history: history(c, false),
+    }
 }

@@ -9,13 +9,16 @@ use super::MaterialBody;
 use crate::api::{json_response, ApiResult};
 use crate::extract::{AppealId, AppealSecret, Json};
 use crate::AppState;
+use chrono::{DateTime, Utc};
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use shared::domain::appeal::AppealProgress;
 use shared::domain::case::{CaseKind, Subject};
 use shared::domain::code::Code;
 use shared::domain::ids::{ChallengeId, FlowId};
 use shared::domain::phone::Phone;
+use shared::domain::upload::UploadPurpose;
 use shared::usecases::appeals::{
     appeal_upload, open_signed_out_appeal, read_signed_out_appeal, submit_signed_out_appeal, AppealView, Proven,
     Submission,
@@ -52,20 +55,56 @@ pub async fn open(state: &AppState, Json(body): Json<OpenBody>) -> ApiResult {
         }
     };
     let opened = open_signed_out_appeal(&state.services, body.kind, proven).await?;
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({
-            "appeal_id": opened.appeal_id,
-            "appeal_secret": opened.secret.expose(),
-            "kind": opened.kind,
-            "state": "drafting",
-            "expires_at": opened.expires_at,
-            "material": {
-                "person": material_list(opened.kind, Subject::Person),
-                "enterprise": material_list(opened.kind, Subject::Enterprise),
-            },
-        }),
-    ))
+    let answer = OpenedAnswer {
+        appeal_id: opened.appeal_id.as_str().to_owned(),
+        appeal_secret: opened.secret.expose().clone(),
+        kind: opened.kind,
+        state: AppealProgress::Drafting,
+        expires_at: opened.expires_at,
+        material: Material {
+            person: material_list(opened.kind, Subject::Person),
+            enterprise: material_list(opened.kind, Subject::Enterprise),
+        },
+    };
+    Ok(json_response(StatusCode::CREATED, &answer))
+}
+
+/// The appeal opened: its secret is shown this once.
+#[derive(Serialize, JsonSchema)]
+pub struct OpenedAnswer {
+    appeal_id: String,
+    /// Sent in `X-Appeal-Secret` to upload, submit and follow the appeal.
+    appeal_secret: String,
+    kind: CaseKind,
+    state: AppealProgress,
+    /// Until when its material may be uploaded and submitted.
+    expires_at: DateTime<Utc>,
+    material: Material,
+}
+
+/// The files the appeal needs, for a person's account and for an organisation's.
+#[derive(Serialize, JsonSchema)]
+pub struct Material {
+    person: Vec<MaterialFile>,
+    enterprise: Vec<MaterialFile>,
+}
+
+/// One file to upload, and what it must show.
+#[derive(Serialize, JsonSchema)]
+pub struct MaterialFile {
+    purpose: UploadPurpose,
+    note: String,
+}
+
+/// The appeal's progress.
+#[derive(Serialize, JsonSchema)]
+pub struct ProgressAnswer {
+    appeal_id: String,
+    kind: CaseKind,
+    state: AppealProgress,
+    /// Until when it may be submitted (drafting), or when a reviewer is due to answer.
+    until: Option<DateTime<Utc>>,
+    rejection_reason: Option<String>,
 }
 
 pub async fn upload(
@@ -113,20 +152,17 @@ pub async fn read(state: &AppState, AppealId(id): AppealId, AppealSecret(secret)
 }
 
 /// The files an appeal of `kind` needs for `subject`, each with what it must show.
-fn material_list(kind: CaseKind, subject: Subject) -> serde_json::Value {
-    let files = kind
-        .material(subject)
-        .iter()
-        .map(|p| json!({ "purpose": p.as_str(), "note": kind.material_note(subject, *p) }));
-    serde_json::Value::Array(files.collect())
+fn material_list(kind: CaseKind, subject: Subject) -> Vec<MaterialFile> {
+    let files = kind.material(subject).iter();
+    files.map(|p| MaterialFile { purpose: *p, note: kind.material_note(subject, *p).to_owned() }).collect()
 }
 
-fn view_body(view: &AppealView) -> serde_json::Value {
-    json!({
-        "appeal_id": view.appeal_id,
-        "kind": view.kind,
-        "state": view.state,
-        "until": view.until,
-        "rejection_reason": view.rejection_reason,
-    })
+fn view_body(view: &AppealView) -> ProgressAnswer {
+    ProgressAnswer {
+        appeal_id: view.appeal_id.as_str().to_owned(),
+        kind: view.kind,
+        state: view.state,
+        until: view.until,
+        rejection_reason: view.rejection_reason.clone(),
+    }
 }

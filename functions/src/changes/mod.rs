@@ -7,13 +7,17 @@ pub mod owner_proof;
 pub mod start;
 pub mod withdraw;
 
-use crate::enterprise::face_body;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::enterprise::{face_body, FaceAnswer};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use shared::domain::bank_card::BankCard;
+use shared::domain::change::{ChangeKind, ChangeProgress};
 use shared::domain::code::Code;
+use shared::domain::enterprise::OrgType;
 use shared::domain::ids::ChallengeId;
 use shared::domain::phone::Phone;
+use shared::domain::upload::UploadPurpose;
 use shared::usecases::change::{ChangeView, Proof, ProofOutcome};
 use shared::Error;
 
@@ -57,30 +61,85 @@ impl ProofBody {
     }
 }
 
-pub(crate) fn proof_body(outcome: &ProofOutcome) -> Value {
+/// A proof's outcome: passed, or a face session to scan first.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ProofAnswer {
+    FacePending { face: FaceAnswer },
+    Passed,
+}
+
+pub(crate) fn proof_body(outcome: &ProofOutcome) -> ProofAnswer {
     match outcome {
-        ProofOutcome::FaceStarted(face) => json!({ "state": "face_pending", "face": face_body(face) }),
-        ProofOutcome::Passed => json!({ "state": "passed" }),
+        ProofOutcome::FaceStarted(face) => ProofAnswer::FacePending { face: face_body(face) },
+        ProofOutcome::Passed => ProofAnswer::Passed,
     }
 }
 
 /// A change as its owner sees it.
-pub(crate) fn change_body(view: &ChangeView) -> Value {
+#[derive(Serialize, JsonSchema)]
+pub struct ChangeAnswer {
+    change_id: String,
+    kind: ChangeKind,
+    state: ChangeProgress,
+    /// The subject before (its name).
+    from: String,
+    /// The subject after, once known.
+    to: Option<String>,
+    started_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// Until when the owner's next step may be taken (after it the change is withdrawn).
+    submit_by: Option<DateTime<Utc>>,
+    /// When a reviewer answers, while in review.
+    due_at: Option<DateTime<Utc>>,
+    rejection_reason: Option<String>,
+    material: Vec<UploadPurpose>,
+    /// The organisation a change to an organisation names.
+    new_subject: Option<NewSubjectAnswer>,
+    /// A change to an organisation: the methods it may still verify by [CHG-4].
+    methods_left: Option<Vec<String>>,
+    /// CHG-3: the generated change application form, while it is awaited.
+    application_form: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct NewSubjectAnswer {
+    name: String,
+    uscc: String,
+    #[serde(rename = "type")]
+    org_type: OrgType,
+}
+
+/// The account's changes.
+#[derive(Serialize, JsonSchema)]
+pub struct ChangesAnswer {
+    pub changes: Vec<ChangeAnswer>,
+    /// When the next change may complete (one per 30 days) [CHG-5].
+    pub next_change_from: Option<DateTime<Utc>>,
+}
+
+/// A change as its owner sees it.
+pub(crate) fn change_body(view: &ChangeView) -> ChangeAnswer {
     let c = &view.change.flow;
-    json!({
-        "change_id": view.change.id,
-        "kind": c.kind.as_str(),
-        "state": view.state,
-        "from": c.from,
-        "to": c.to,
-        "started_at": c.started_at,
-        "updated_at": c.updated_at,
-        "submit_by": view.submit_by,
-        "due_at": view.due_at,
-        "rejection_reason": view.rejection_reason,
-        "material": c.material.iter().map(|m| m.purpose.as_str()).collect::<Vec<_>>(),
-        "new_subject": c.new_subject.as_ref().map(|n| json!({ "name": n.name, "uscc": n.uscc, "type": n.org_type })),
-        "methods_left": (c.kind == shared::domain::change::ChangeKind::PersonToEnterprise).then(|| c.open_methods()),
-        "application_form": view.form,
-    })
+    ChangeAnswer {
+        change_id: view.change.id.as_str().to_owned(),
+        kind: c.kind,
+        state: view.state,
+        from: c.from.clone(),
+        to: c.to.clone(),
+        started_at: c.started_at,
+        updated_at: c.updated_at,
+        submit_by: view.submit_by,
+        due_at: view.due_at,
+        rejection_reason: view.rejection_reason.clone(),
+        material: c.material.iter().map(|m| m.purpose).collect(),
+        new_subject: c.new_subject.as_ref().map(|n| NewSubjectAnswer {
+            name: n.name.clone(),
+            uscc: n.uscc.as_str().to_owned(),
+            org_type: n.org_type,
+        }),
+        methods_left: (c.kind == ChangeKind::PersonToEnterprise)
+            .then(|| c.open_methods().into_iter().map(str::to_owned).collect()),
+        application_form: view.form.clone(),
+    }
 }

@@ -10,7 +10,6 @@ use crate::extract::{Authed, ChangeId, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::agreements::AgreementRef;
 use shared::domain::identity::{DocumentType, PersonName};
 use shared::usecases::change::{person, submit_material, submit_new_person, NewPersonSubmission};
@@ -34,6 +33,14 @@ pub enum NewSubjectBody {
     Person(Box<NewPersonBody>),
 }
 
+/// The new person's proof, or (a name change's supporting material) the change's new state.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum SubmitAnswer {
+    Proof(super::ProofAnswer),
+    Material { state: shared::domain::change::ChangeProgress },
+}
+
 pub async fn handle(
     state: &AppState,
     Authed(principal): Authed,
@@ -43,7 +50,7 @@ pub async fn handle(
     match body {
         NewSubjectBody::Material { material } => {
             let change = submit_material(&state.services, &principal, &id, &material.0).await?;
-            Ok(json_response(StatusCode::OK, &json!({ "state": change.flow.state.name() })))
+            Ok(json_response(StatusCode::OK, &SubmitAnswer::Material { state: change.flow.state.shown() }))
         }
         NewSubjectBody::Person(p) => {
             let p = *p;
@@ -52,7 +59,7 @@ pub async fn handle(
                 proof: p.proof.proof()?,
             };
             let outcome = submit_new_person(&state.services, &principal, &id, submission).await?;
-            Ok(json_response(StatusCode::OK, &proof_body(&outcome)))
+            Ok(json_response(StatusCode::OK, &SubmitAnswer::Proof(proof_body(&outcome))))
         }
     }
 }

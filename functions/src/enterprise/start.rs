@@ -5,7 +5,7 @@
 //! (corporate transfer), or the first recharge's SMS code. With `change_id`, the application
 //! completes a person -> enterprise change (5 attempts per method in the change) [CHG-4].
 
-use super::{application_body, face_body, LegalRepresentativeBody, PersonBody};
+use super::{application_body, LegalRepresentativeBody, PersonBody};
 use crate::api::{json_response, ApiResult};
 use crate::cases::MaterialBody;
 use crate::extract::{Authed, Json};
@@ -78,9 +78,6 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Jso
     };
     let started = start_application(&state.services, &principal, form).await?;
     let view = application_view(&state.services, started.application).await?;
-    let mut answer = application_body(&view);
-    if let Some(face) = &started.face {
-        answer["face"] = face_body(face);
-    }
+    let answer = application_body(&view).with_face(started.face.as_ref());
     Ok(json_response(StatusCode::CREATED, &answer))
 }

@@ -1,12 +1,14 @@
 //! `POST /v1/review/claims`: claims the next case on the queue for 15 minutes (the claim token
 //! extends the lease and decides); `204` when nothing waits.
 
-use super::staff_case_body;
+use super::{staff_case_body, StaffCaseAnswer};
 use crate::api::{json_response, no_content, ApiResult};
 use crate::extract::StaffAuthed;
 use crate::AppState;
+use chrono::{DateTime, Utc};
 use http::StatusCode;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 use shared::usecases::review::{claim_next, view};
 
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed) -> ApiResult {
@@ -14,12 +16,18 @@ pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed) -> ApiRes
     // The case as claimed: no second read.
     let material = view(&state.services, &staff, &claimed.case).await?;
     let case = claimed.case;
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({
-            "claim_token": claimed.claim_token,
-            "lease_expires_at": claimed.lease_until,
-            "case": staff_case_body(state, &case, &material, true),
-        }),
-    ))
+    let answer = ClaimAnswer {
+        claim_token: claimed.claim_token,
+        lease_expires_at: claimed.lease_until,
+        case: staff_case_body(state, &case, &material, true),
+    };
+    Ok(json_response(StatusCode::OK, &answer))
+}
+
+/// The case claimed, and the token that extends the lease and decides.
+#[derive(Serialize, JsonSchema)]
+pub struct ClaimAnswer {
+    claim_token: String,
+    lease_expires_at: DateTime<Utc>,
+    case: StaffCaseAnswer,
 }

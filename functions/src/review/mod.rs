@@ -9,13 +9,17 @@ pub mod queue;
 pub mod read_case;
 pub mod staff_sign_in;
 
-use crate::cases::history;
+use crate::cases::{history, CaseStateName, HistoryEntry};
 use crate::AppState;
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{json, Value};
 use shared::domain::calendar::cst_text;
-use shared::domain::case::{Case, CaseRequest};
+use shared::domain::case::{Case, CaseKind, CaseRequest, Subject};
 use shared::domain::enterprise::{SealedPerson, PHOTO_RULES};
 use shared::domain::flow::Versioned;
+use shared::domain::upload::UploadPurpose;
 use shared::usecases::review::MaterialView;
 
 /// What the reviewer compares with the material: the new phone (masked), or the person as
@@ -77,6 +81,39 @@ fn person(state: &AppState, p: &SealedPerson) -> Value {
     })
 }
 
+/// A file of a case, to view for a few minutes.
+#[derive(Serialize, JsonSchema)]
+pub struct MaterialLink {
+    purpose: UploadPurpose,
+    /// A presigned URL, valid for five minutes.
+    url: String,
+    content_type: String,
+}
+
+/// A case as a reviewer sees it.
+#[derive(Serialize, JsonSchema)]
+pub struct StaffCaseAnswer {
+    case_id: String,
+    kind: CaseKind,
+    state: CaseStateName,
+    account_id: String,
+    subject: Subject,
+    submitted_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+    /// The same time in China Standard Time, for display.
+    due_at_cst: String,
+    overdue: bool,
+    /// Due within a day.
+    due_soon: bool,
+    rejection_reason: Option<String>,
+    /// What the reviewer compares with the material, by the case's kind (read one by one; in
+    /// the queue's list empty): the new phone (masked) of a rebind; the person as submitted of
+    /// an identity mismatch; the organisation, its people and a checklist of an enterprise case.
+    details: Value,
+    material: Vec<MaterialLink>,
+    history: Vec<HistoryEntry>,
+}
+
 /// A case as a reviewer sees it: in the queue's list a summary; read one by one (`full`) with what
 /// the reviewer compares (personal data decrypted: only the functions that read a case have the
 /// data key) and its material as short-lived URLs.
@@ -85,23 +122,26 @@ pub(crate) fn staff_case_body(
     case: &Versioned<Case>,
     material: &[MaterialView],
     full: bool,
-) -> Value {
+) -> StaffCaseAnswer {
     let c = &case.flow;
     let now = state.services.clock.now();
-    json!({
-        "case_id": case.id,
-        "kind": c.kind().as_str(),
-        "state": c.state.name(),
-        "account_id": c.account_id,
-        "subject": c.subject,
-        "submitted_at": c.submitted_at,
-        "due_at": c.due_at,
-        "due_at_cst": cst_text(c.due_at),
-        "overdue": c.is_overdue(now),
-        "due_soon": c.due_soon(now),
-        "rejection_reason": c.rejection_reason(),
-        "details": if full { details(state, c) } else { json!({}) },
-        "material": material.iter().map(|m| json!({ "purpose": m.purpose.as_str(), "url": m.url, "content_type": m.content_type })).collect::<Vec<_>>(),
-        "history": history(c, true),
-    })
+    StaffCaseAnswer {
+        case_id: case.id.as_str().to_owned(),
+        kind: c.kind(),
+        state: (&c.state).into(),
+        account_id: c.account_id.as_str().to_owned(),
+        subject: c.subject,
+        submitted_at: c.submitted_at,
+        due_at: c.due_at,
+        due_at_cst: cst_text(c.due_at),
+        overdue: c.is_overdue(now),
+        due_soon: c.due_soon(now),
+        rejection_reason: c.rejection_reason().map(str::to_owned),
+        details: if full { details(state, c) } else { json!({}) },
+        material: material
+            .iter()
+            .map(|m| MaterialLink { purpose: m.purpose, url: m.url.clone(), content_type: m.content_type.to_owned() })
+            .collect(),
+        history: history(c, true),
+    }
 }

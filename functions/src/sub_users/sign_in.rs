@@ -68,7 +68,14 @@ pub async fn confirm_binding(state: &AppState, Json(b): Json<ConfirmBindingBody>
     let (signed_in, codes) =
         confirm_sign_in_binding(&state.services, &b.sign_in_id, &b.binding_id, &b.first_code, &b.second_code, &caller)
             .await?;
-    let mut body = session_body(&signed_in);
-    body["recovery_codes"] = serde_json::json!(codes);
-    Ok(json_response(StatusCode::CREATED, &body))
+    let answer = SessionWithCodes { session: session_body(&signed_in), recovery_codes: codes };
+    Ok(json_response(StatusCode::CREATED, &answer))
+}
+
+/// The session, and the new device's recovery codes (shown once).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct SessionWithCodes {
+    #[serde(flatten)]
+    session: crate::sessions::SessionAnswer,
+    recovery_codes: Vec<String>,
 }

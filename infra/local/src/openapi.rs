@@ -38,7 +38,13 @@ pub fn document(template: &Template) -> Value {
         for (status, description, schema) in doc.map(|d| d.success).unwrap_or_default() {
             let mut answer = json!({ "description": description });
             if let Some(schema) = schema {
-                answer["content"] = json!({ "application/json": { "schema": schema() } });
+                let mut schema = schema();
+                // `x-media-type`: an answer that is not JSON (a text download).
+                let media = match schema.as_object_mut().and_then(|s| s.remove("x-media-type")) {
+                    Some(Value::String(media)) => media,
+                    _ => "application/json".to_owned(),
+                };
+                answer["content"] = json!({ media: { "schema": schema } });
             }
             responses.insert(status.to_string(), answer);
         }

@@ -11,7 +11,7 @@ pub const MAX_CLOUD_ACCOUNTS_PER_PHONE: u32 = 10;
 /// 一个手机号码可以注册一个百度账号，但是可以绑定5个百度账号); SMS sign-in with it reaches only one.
 pub const MAX_PASSPORT_ACCOUNTS_PER_PHONE: u32 = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     Cloud,
@@ -42,7 +42,7 @@ impl std::fmt::Debug for SealedContact {
 }
 
 /// Basic information the owner may edit [ACC-1].
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Profile {
     pub display_name: Option<String>,
     pub company: Option<String>,

@@ -13,7 +13,7 @@ pub struct AgreementRef {
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Acceptance {
     pub id: String,
     pub version: String,

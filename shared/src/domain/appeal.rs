@@ -97,16 +97,33 @@ pub enum AppealRefusal {
 impl SignedOutAppeal {
     /// The state its appellant reads, and until when (or why it was not accepted), at `now`;
     /// `None` once filed (the case tells).
-    pub fn shown(&self, now: DateTime<Utc>) -> Option<(&'static str, Option<DateTime<Utc>>)> {
+    pub fn shown(&self, now: DateTime<Utc>) -> Option<(AppealProgress, Option<DateTime<Utc>>)> {
         match &self.state {
-            AppealState::Drafting if now >= self.created_at + DRAFT_TTL => Some(("expired", None)),
-            AppealState::Drafting => Some(("drafting", Some(self.created_at + DRAFT_TTL))),
-            AppealState::Submitted { at, .. } => Some(("in_review", Some(due_from(self.kind, *at)))),
-            AppealState::Unmatched { due_at } if now < *due_at => Some(("in_review", Some(*due_at))),
-            AppealState::Unmatched { .. } => Some(("rejected", None)),
+            AppealState::Drafting if now >= self.created_at + DRAFT_TTL => Some((AppealProgress::Expired, None)),
+            AppealState::Drafting => Some((AppealProgress::Drafting, Some(self.created_at + DRAFT_TTL))),
+            AppealState::Submitted { at, .. } => Some((AppealProgress::InReview, Some(due_from(self.kind, *at)))),
+            AppealState::Unmatched { due_at } if now < *due_at => Some((AppealProgress::InReview, Some(*due_at))),
+            AppealState::Unmatched { .. } => Some((AppealProgress::Rejected, None)),
             AppealState::Filed => None,
         }
     }
+}
+
+/// An appeal's progress as the person who filed it sees it (signed out: by its id and secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealProgress {
+    /// Its material is being uploaded (until the draft expires).
+    Drafting,
+    /// Never submitted in time.
+    Expired,
+    InReview,
+    /// From the recovery page, where nothing was proven: the outcome went by SMS to the phone
+    /// the appeal named, if any account matched [REC-4].
+    Answered,
+    Approved,
+    Rejected,
+    Withdrawn,
 }
 
 /// When a case of `kind` submitted at `at` is due (the same for a match and a miss).
@@ -172,11 +189,11 @@ mod tests {
         let submit = AppealEvent::Submit { subject: Subject::Person, new_phone: None, material: vec![] };
         let submitted = appeal(now).apply(submit.clone(), now).unwrap();
         let due = due_from(CaseKind::PhoneRebind, now);
-        assert_eq!(submitted.shown(now), Some(("in_review", Some(due))));
+        assert_eq!(submitted.shown(now), Some((AppealProgress::InReview, Some(due))));
         let unmatched = submitted.apply(AppealEvent::Unmatched, now).unwrap();
-        assert_eq!(unmatched.shown(now), Some(("in_review", Some(due))), "the same as a match");
-        assert_eq!(unmatched.shown(due), Some(("rejected", None)));
+        assert_eq!(unmatched.shown(now), Some((AppealProgress::InReview, Some(due))), "the same as a match");
+        assert_eq!(unmatched.shown(due), Some((AppealProgress::Rejected, None)));
         assert_eq!(appeal(now).apply(submit, now + DRAFT_TTL).unwrap_err(), AppealRefusal::Expired);
-        assert_eq!(appeal(now).shown(now + DRAFT_TTL), Some(("expired", None)));
+        assert_eq!(appeal(now).shown(now + DRAFT_TTL), Some((AppealProgress::Expired, None)));
     }
 }

@@ -58,6 +58,37 @@ pub const IDLE_LIMIT: Duration = Duration::days(30);
 /// Changes are kept this long (the history).
 const KEEP: Duration = Duration::days(3 * 365);
 
+/// A change's state as its owner sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeProgress {
+    ProvingOwner,
+    AwaitingNewPerson,
+    AwaitingNewEnterprise,
+    AwaitingForm,
+    AwaitingMaterial,
+    InReview,
+    Completed,
+    Rejected,
+    Withdrawn,
+}
+
+impl ChangeProgress {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeProgress::ProvingOwner => "proving_owner",
+            ChangeProgress::AwaitingNewPerson => "awaiting_new_person",
+            ChangeProgress::AwaitingNewEnterprise => "awaiting_new_enterprise",
+            ChangeProgress::AwaitingForm => "awaiting_form",
+            ChangeProgress::AwaitingMaterial => "awaiting_material",
+            ChangeProgress::InReview => "in_review",
+            ChangeProgress::Completed => "completed",
+            ChangeProgress::Rejected => "rejected",
+            ChangeProgress::Withdrawn => "withdrawn",
+        }
+    }
+}
+
 /// The changes [CHG-1..CHG-5]; enterprise to person is never one [CHG-1].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -156,16 +187,21 @@ pub enum ChangeState {
 
 impl ChangeState {
     pub fn name(&self) -> &'static str {
+        self.shown().as_str()
+    }
+
+    /// The state as the owner sees it.
+    pub fn shown(&self) -> ChangeProgress {
         match self {
-            ChangeState::ProvingOwner { .. } => "proving_owner",
-            ChangeState::AwaitingNewPerson { .. } => "awaiting_new_person",
-            ChangeState::AwaitingNewEnterprise => "awaiting_new_enterprise",
-            ChangeState::AwaitingForm => "awaiting_form",
-            ChangeState::AwaitingMaterial => "awaiting_material",
-            ChangeState::InReview { .. } => "in_review",
-            ChangeState::Completed { .. } => "completed",
-            ChangeState::Rejected { .. } => "rejected",
-            ChangeState::Withdrawn { .. } => "withdrawn",
+            ChangeState::ProvingOwner { .. } => ChangeProgress::ProvingOwner,
+            ChangeState::AwaitingNewPerson { .. } => ChangeProgress::AwaitingNewPerson,
+            ChangeState::AwaitingNewEnterprise => ChangeProgress::AwaitingNewEnterprise,
+            ChangeState::AwaitingForm => ChangeProgress::AwaitingForm,
+            ChangeState::AwaitingMaterial => ChangeProgress::AwaitingMaterial,
+            ChangeState::InReview { .. } => ChangeProgress::InReview,
+            ChangeState::Completed { .. } => ChangeProgress::Completed,
+            ChangeState::Rejected { .. } => ChangeProgress::Rejected,
+            ChangeState::Withdrawn { .. } => ChangeProgress::Withdrawn,
         }
     }
 

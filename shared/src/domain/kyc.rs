@@ -152,7 +152,7 @@ pub enum Verification {
 }
 
 /// What an account may do, from its verification and student status [KYC-P6, section 3].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Entitlements {
     pub cloud_services: bool,
     pub invoices: bool,

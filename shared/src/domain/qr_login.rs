@@ -75,12 +75,28 @@ pub struct Ticket {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A ticket's state as the desktop polling it sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Shown {
+    Waiting,
+    Scanned,
+    Confirmed,
+    Rejected,
+    Consumed,
+    /// Its time passed before it ended.
+    Expired,
+}
+
 /// The state shown: a ticket past its time reads as expired unless it already ended.
-pub fn shown(ticket: &Ticket, now: DateTime<Utc>) -> &'static str {
+pub fn shown(ticket: &Ticket, now: DateTime<Utc>) -> Shown {
     match ticket.state {
-        TicketState::Consumed | TicketState::Rejected => ticket.state.as_str(),
-        _ if now >= ticket.expires_at => "expired",
-        s => s.as_str(),
+        TicketState::Consumed => Shown::Consumed,
+        TicketState::Rejected => Shown::Rejected,
+        _ if now >= ticket.expires_at => Shown::Expired,
+        TicketState::Waiting => Shown::Waiting,
+        TicketState::Scanned => Shown::Scanned,
+        TicketState::Confirmed => Shown::Confirmed,
     }
 }
 
@@ -198,7 +214,7 @@ mod tests {
         assert_eq!(transition(&rejected, TicketEvent::Confirm { account: "a" }, now), Err(TicketRefusal::Used));
         let late = scanned.expires_at;
         assert_eq!(transition(&scanned, TicketEvent::Confirm { account: "a" }, late), Err(TicketRefusal::Expired));
-        assert_eq!(shown(&scanned, late), "expired");
-        assert_eq!(shown(&rejected, late), "rejected");
+        assert_eq!(shown(&scanned, late), Shown::Expired);
+        assert_eq!(shown(&rejected, late), Shown::Rejected);
     }
 }

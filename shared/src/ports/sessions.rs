@@ -89,9 +89,9 @@ pub struct SessionInfo {
 #[async_trait]
 pub trait SignInStore: Send + Sync {
     /// Reserves one try in every window (each with its cap), all or none, before the secret is
-    /// checked; a window that ended opens anew (`length` long). The windows are taken in the
-    /// order given and a refusal gives back the tries taken before it, so the most contended
-    /// window goes last. `Err` while a window is full: which one, and the wait until it ends.
+    /// checked; a window that ended opens anew (`length` long). All but the last are taken at
+    /// once, then the last (the narrowest: where a burst is refused), and a refusal gives back
+    /// the tries taken. `Err` while a window is full: which one, and the wait until it ends.
     async fn reserve(
         &self,
         windows: &[(&Throttle, u32)],

@@ -20,7 +20,9 @@ use super::flows::advance;
 use super::recovery::check_captcha;
 use super::sign_in::{login_name_of, pending};
 use crate::domain::account::SealedContact;
-use crate::domain::appeal::{AppealEvent, AppealState, SignedOutAppeal, ANSWERED, DRAFT_TTL, NOT_ACCEPTED};
+use crate::domain::appeal::{
+    AppealEvent, AppealProgress, AppealState, SignedOutAppeal, ANSWERED, DRAFT_TTL, NOT_ACCEPTED,
+};
 use crate::domain::case::{Case, CaseKind, CaseRequest, CaseState, Subject};
 use crate::domain::code::{Code, Purpose};
 use crate::domain::flow::Step;
@@ -146,7 +148,7 @@ pub async fn appeal_upload(
     size: u64,
 ) -> Result<UploadStarted> {
     let appeal = authenticated(deps, id, secret).await?;
-    if appeal.flow.shown(deps.clock().now()).map(|s| s.0) != Some("drafting") {
+    if appeal.flow.shown(deps.clock().now()).map(|s| s.0) != Some(AppealProgress::Drafting) {
         return Err(Error::AppealNotDrafting);
     }
     presign_upload(deps, &uploader(id), purpose, image, size).await
@@ -181,7 +183,7 @@ pub async fn submit_signed_out_appeal(
 ) -> Result<AppealView> {
     let appeal = authenticated(deps, id, secret).await?;
     let now = deps.clock().now();
-    if appeal.flow.shown(now).map(|s| s.0) != Some("drafting") {
+    if appeal.flow.shown(now).map(|s| s.0) != Some(AppealProgress::Drafting) {
         return Err(Error::AppealNotDrafting);
     }
     let kind = appeal.flow.kind;
@@ -296,8 +298,7 @@ pub async fn resolve_appeal(
 pub struct AppealView {
     pub appeal_id: FlowId,
     pub kind: CaseKind,
-    /// `drafting`, `expired`, `in_review`, `approved`, `rejected`, `withdrawn`.
-    pub state: &'static str,
+    pub state: AppealProgress,
     /// Until when it may be submitted (drafting), or when a reviewer is due to answer.
     pub until: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
@@ -316,8 +317,11 @@ pub async fn read_signed_out_appeal(
         // account matched [REC-4] - in review until the due time a case would have, then
         // answered; a matched appeal's outcome goes by SMS to the new phone it proved.
         let due = crate::domain::appeal::due_from(appeal.flow.kind, at);
-        let (state, until, reason) =
-            if now < due { ("in_review", Some(due), None) } else { ("answered", None, Some(ANSWERED.to_owned())) };
+        let (state, until, reason) = if now < due {
+            (AppealProgress::InReview, Some(due), None)
+        } else {
+            (AppealProgress::Answered, None, Some(ANSWERED.to_owned()))
+        };
         return Ok(AppealView {
             appeal_id: id.clone(),
             kind: appeal.flow.kind,
@@ -327,15 +331,15 @@ pub async fn read_signed_out_appeal(
         });
     }
     let (state, until, rejection_reason) = match appeal.flow.shown(now) {
-        Some(("rejected", _)) => ("rejected", None, Some(NOT_ACCEPTED.to_owned())),
+        Some((AppealProgress::Rejected, _)) => (AppealProgress::Rejected, None, Some(NOT_ACCEPTED.to_owned())),
         Some((state, until)) => (state, until, None),
         None => {
             let case = deps.flows::<Case>().load(id).await?.ok_or(Error::NotFound)?.flow;
             let state = match case.state {
-                CaseState::Submitted | CaseState::InReview { .. } => "in_review",
-                CaseState::Approved { .. } => "approved",
-                CaseState::Rejected { .. } => "rejected",
-                CaseState::Withdrawn => "withdrawn",
+                CaseState::Submitted | CaseState::InReview { .. } => AppealProgress::InReview,
+                CaseState::Approved { .. } => AppealProgress::Approved,
+                CaseState::Rejected { .. } => AppealProgress::Rejected,
+                CaseState::Withdrawn => AppealProgress::Withdrawn,
             };
             let until = case.state.is_open().then_some(case.due_at);
             (state, until, case.rejection_reason().map(str::to_owned))

@@ -595,9 +595,7 @@ pub(crate) async fn expire(deps: &(impl HasClock + HasFlows), id: &FlowId) -> Re
 /// A change as its owner sees it; one in review shows its case's state.
 pub struct ChangeView {
     pub change: Versioned<SubjectChange>,
-    /// `proving_owner`, `awaiting_new_person`, `awaiting_material`, `in_review`, `completed`,
-    /// `rejected`, `withdrawn`.
-    pub state: &'static str,
+    pub state: crate::domain::change::ChangeProgress,
     pub submit_by: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
@@ -637,7 +635,7 @@ pub async fn change_view(
     change: Versioned<SubjectChange>,
 ) -> Result<ChangeView> {
     let now = deps.clock().now();
-    let mut state = change.flow.state.name();
+    let mut state = change.flow.state.shown();
     let (mut due_at, mut rejection_reason) = (None, None);
     let case = match &change.flow.case {
         Some(case_id) => deps.flows::<Case>().load(case_id).await?,
@@ -653,7 +651,7 @@ pub async fn change_view(
     let submit_by = change.flow.submit_by();
     if !change.flow.open_at(now) && !change.flow.state.is_over() {
         // Past its deadline: the sweeper withdraws it.
-        state = "withdrawn";
+        state = crate::domain::change::ChangeProgress::Withdrawn;
     }
     let form = match (&change.flow.state, &account.enterprise, &change.flow.contact) {
         (ChangeState::AwaitingForm, Some(organisation), Some(contact)) => {

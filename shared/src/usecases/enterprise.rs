@@ -979,14 +979,51 @@ pub(crate) async fn expire(deps: &(impl HasClock + HasKeys + HasFlows + HasPayou
 // ---- what the owner sees ----------------------------------------------------------------------
 
 pub fn state_name(state: &ApplicationState) -> &'static str {
-    match state {
-        ApplicationState::AwaitingFace { .. } => "awaiting_face",
-        ApplicationState::Paying { .. } => "paying",
-        ApplicationState::AwaitingAmount { .. } => "awaiting_amount",
-        ApplicationState::AwaitingTransfer => "awaiting_transfer",
-        ApplicationState::InReview { .. } => "in_review",
-        ApplicationState::Verified { .. } => "verified",
-        ApplicationState::Failed { .. } => "failed",
+    Progress::of(state).as_str()
+}
+
+/// An application's state as its owner sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    AwaitingFace,
+    /// The face check was not passed in time: start again.
+    FaceExpired,
+    Paying,
+    AwaitingAmount,
+    AwaitingTransfer,
+    InReview,
+    Verified,
+    Failed,
+    /// A reviewer rejected it (the reason is its failure's message).
+    Rejected,
+}
+
+impl Progress {
+    pub fn of(state: &ApplicationState) -> Self {
+        match state {
+            ApplicationState::AwaitingFace { .. } => Progress::AwaitingFace,
+            ApplicationState::Paying { .. } => Progress::Paying,
+            ApplicationState::AwaitingAmount { .. } => Progress::AwaitingAmount,
+            ApplicationState::AwaitingTransfer => Progress::AwaitingTransfer,
+            ApplicationState::InReview { .. } => Progress::InReview,
+            ApplicationState::Verified { .. } => Progress::Verified,
+            ApplicationState::Failed { .. } => Progress::Failed,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::AwaitingFace => "awaiting_face",
+            Progress::FaceExpired => "face_expired",
+            Progress::Paying => "paying",
+            Progress::AwaitingAmount => "awaiting_amount",
+            Progress::AwaitingTransfer => "awaiting_transfer",
+            Progress::InReview => "in_review",
+            Progress::Verified => "verified",
+            Progress::Failed => "failed",
+            Progress::Rejected => "rejected",
+        }
     }
 }
 
@@ -994,9 +1031,7 @@ pub fn state_name(state: &ApplicationState) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct ApplicationView {
     pub application: Versioned<EnterpriseApplication>,
-    /// `awaiting_face`, `face_expired`, `paying`, `awaiting_amount`, `awaiting_transfer`,
-    /// `in_review`, `verified`, `failed`, `rejected`.
-    pub state: &'static str,
+    pub state: Progress,
     pub deadline: Option<DateTime<Utc>>,
     pub failure: Option<(String, String)>,
     /// The case deciding it, if any.
@@ -1011,12 +1046,12 @@ pub async fn application_view(
 ) -> Result<ApplicationView> {
     let now = deps.clock().now();
     let a = &application.flow;
-    let mut state = state_name(&a.state);
+    let mut state = Progress::of(&a.state);
     let mut failure = None;
     let mut deadline = a.user_deadline();
     let mut case = None;
     match &a.state {
-        ApplicationState::AwaitingFace { .. } if now >= a.face_stage_until() => state = "face_expired",
+        ApplicationState::AwaitingFace { .. } if now >= a.face_stage_until() => state = Progress::FaceExpired,
         ApplicationState::AwaitingFace { failed_checks, session: None } if *failed_checks > 0 => {
             failure = Some((
                 "the face check failed; its QR code no longer works".to_owned(),
@@ -1032,7 +1067,7 @@ pub async fn application_view(
     match (&a.state, case.as_ref().map(|c| &c.flow)) {
         (ApplicationState::InReview { .. }, Some(c)) => deadline = Some(c.due_at),
         (ApplicationState::Failed { failure: Failure::Rejected, .. }, Some(c)) => {
-            state = "rejected";
+            state = Progress::Rejected;
             if let CaseState::Rejected { reason, .. } = &c.state {
                 failure = Some((reason.clone(), Failure::Rejected.advice().to_owned()));
             }

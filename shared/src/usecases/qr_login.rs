@@ -95,7 +95,7 @@ pub async fn app_step(
 }
 
 pub enum Poll {
-    State(&'static str),
+    State(qr_login::Shown),
     /// A session, or under login protection a pending sign-in [LOGIN-3].
     Claimed(Box<SignInOutcome>),
 }

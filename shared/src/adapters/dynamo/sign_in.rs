@@ -205,21 +205,36 @@ impl SignInStore for DynamoStore {
         length: Duration,
     ) -> Result<std::result::Result<TryToken, Full>> {
         let token = TryToken(format!("{:032x}", rand::random::<u128>()));
-        let mut taken: Vec<&Throttle> = vec![];
-        for (index, (throttle, cap)) in windows.iter().enumerate() {
-            let outcome = match self.take_try(throttle, *cap, &token, now, length).await {
-                Ok(Taken::Yes) => {
-                    taken.push(throttle);
-                    continue;
+        let Some(((last, last_cap), first)) = windows.split_last() else { return Ok(Ok(token)) };
+        // The wider windows in parallel, then the narrowest: a burst at one name is refused
+        // there, after the others' tries were taken, and gives them back.
+        let taken = futures::future::join_all(
+            first.iter().map(|(throttle, cap)| self.take_try(throttle, *cap, &token, now, length)),
+        )
+        .await;
+        let mut held: Vec<&Throttle> = vec![];
+        let mut outcome: Result<std::result::Result<(), Full>> = Ok(Ok(()));
+        for (index, ((throttle, _), result)) in first.iter().zip(taken).enumerate() {
+            match result {
+                Ok(Taken::Yes) => held.push(throttle),
+                Ok(Taken::Full(wait)) if matches!(outcome, Ok(Ok(()))) => {
+                    outcome = Ok(Err(Full { windows: vec![index], retry_after_secs: wait }));
                 }
-                Ok(Taken::Full(retry_after_secs)) => Ok(Err(Full { windows: vec![index], retry_after_secs })),
+                Ok(Taken::Full(_)) => {}
+                Err(e) if outcome.is_ok() => outcome = Err(e),
+                Err(_) => {}
+            }
+        }
+        if matches!(outcome, Ok(Ok(()))) {
+            outcome = match self.take_try(last, *last_cap, &token, now, length).await {
+                Ok(Taken::Yes) => return Ok(Ok(token)),
+                Ok(Taken::Full(wait)) => Ok(Err(Full { windows: vec![first.len()], retry_after_secs: wait })),
                 Err(e) => Err(e),
             };
-            let given_back = futures::future::join_all(taken.iter().map(|t| self.give_back(t, &token))).await;
-            given_back.into_iter().collect::<Result<Vec<()>>>()?;
-            return outcome;
         }
-        Ok(Ok(token))
+        let given_back = futures::future::join_all(held.iter().map(|throttle| self.give_back(throttle, &token))).await;
+        given_back.into_iter().collect::<Result<Vec<()>>>()?;
+        outcome.map(|refused| refused.map(|()| token))
     }
 
     async fn settle(&self, settle: &[Settle], now: DateTime<Utc>) -> Result<()> {
