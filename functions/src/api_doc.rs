@@ -80,54 +80,6 @@ fn object(props: Vec<(&str, Value)>) -> Value {
 fn code_sent() -> Value {
     object(vec![("challenge_id", string()), ("expires_at", time()), ("resend_after_seconds", integer())])
 }
-fn sessions_list() -> Value {
-    object(vec![(
-        "sessions",
-        json!({ "type": "array", "items": object(vec![
-            ("id", string()), ("created_at", json!({})), ("last_seen_at", json!({})),
-            ("sign_in_method", json!({})), ("user_agent", json!({})), ("current", boolean()),
-        ]) }),
-    )])
-}
-fn security_view() -> Value {
-    object(vec![
-        ("login_protection", json!({})),
-        ("operation_protection", json!({})),
-        ("login_factors", strings()),
-        ("operation_factors", strings()),
-        ("idle_timeout_minutes", integer()),
-        ("totp_bound", boolean()),
-        ("recovery_codes_left", integer()),
-        ("factors", strings()),
-    ])
-}
-fn revoked() -> Value {
-    object(vec![("revoked", integer())])
-}
-fn password_changed() -> Value {
-    object(vec![("changed", boolean()), ("sessions_revoked", integer())])
-}
-fn step_up_done() -> Value {
-    object(vec![("step_up_expires_at", time())])
-}
-fn totp_binding() -> Value {
-    object(vec![
-        ("binding_id", string()),
-        ("secret", string()),
-        ("otpauth_uri", string()),
-        ("qr_code", string()),
-        ("expires_at", time()),
-    ])
-}
-fn totp_bound() -> Value {
-    object(vec![("bound", boolean()), ("recovery_codes", strings()), ("sessions_revoked", integer())])
-}
-fn totp_unbound() -> Value {
-    object(vec![("unbound", boolean()), ("sessions_revoked", integer())])
-}
-fn recovery_codes() -> Value {
-    object(vec![("recovery_codes", strings())])
-}
 fn face_started() -> Value {
     object(vec![
         ("verification_id", string()),
@@ -144,18 +96,6 @@ fn face_state() -> Value {
     schema["properties"]["other_methods"] = json!({ "type": "array", "items": one_of(&["bank_card"]) });
     schema["properties"]["hint"] = string();
     schema
-}
-fn bank_card_passed() -> Value {
-    object(vec![("state", one_of(&["passed"])), ("method", one_of(&["bank_card"]))])
-}
-fn student_verified() -> Value {
-    object(vec![
-        ("student", boolean()),
-        ("school", string()),
-        ("level", string()),
-        ("email", string()),
-        ("verified_at", time()),
-    ])
 }
 fn qr_ticket() -> Value {
     object(vec![
@@ -180,32 +120,11 @@ fn profile() -> Value {
 fn notifications() -> Value {
     object(vec![("sms", json!({ "type": "object", "additionalProperties": { "type": "boolean" } }))])
 }
-fn phone_change_step() -> Value {
-    object(vec![("change_id", string()), ("challenge_id", string()), ("sent_to", string()), ("expires_at", time())])
-}
-fn phone_changed() -> Value {
-    object(vec![("phone", string())])
-}
 fn email_bound() -> Value {
     object(vec![("email", string())])
 }
 fn activated() -> Value {
     object(vec![("account_id", string()), ("activated", boolean())])
-}
-fn captcha() -> Value {
-    object(vec![("captcha_id", string()), ("image", string()), ("expires_at", time())])
-}
-fn reset_started() -> Value {
-    object(vec![("reset_id", string()), ("methods", strings()), ("message", string())])
-}
-fn reset_done() -> Value {
-    object(vec![("reset", boolean()), ("sessions_revoked", boolean())])
-}
-fn lookup_started() -> Value {
-    object(vec![("lookup_id", string()), ("message", string())])
-}
-fn lookup_accounts() -> Value {
-    object(vec![("accounts", json!({ "type": "array", "items": { "type": "object" } }))])
 }
 
 fn agreements_example() -> Value {
@@ -269,20 +188,20 @@ pub const DOCS: &[Doc] = &[
         binary: "list_sessions",
         request: None,
         example: None,
-        success: &[(200, "my sessions", Some(sessions_list))],
+        success: &[(200, "my sessions", Some(typed::<sessions::list_sessions::SessionsAnswer>))],
     },
     Doc { binary: "revoke_session", request: None, example: None, success: NO_CONTENT },
     Doc {
         binary: "revoke_other_sessions",
         request: None,
         example: None,
-        success: &[(200, "how many sessions ended", Some(revoked))],
+        success: &[(200, "how many sessions ended", Some(typed::<crate::answers::Revoked>))],
     },
     Doc {
         binary: "read_security",
         request: None,
         example: None,
-        success: &[(200, "security settings", Some(security_view))],
+        success: &[(200, "security settings", Some(typed::<security::read_security::SecurityAnswer>))],
     },
     Doc {
         binary: "set_protection",
@@ -302,38 +221,38 @@ pub const DOCS: &[Doc] = &[
         binary: "change_password",
         request: Some(body::<security::change_password::ChangePasswordBody>),
         example: None,
-        success: &[(200, "the password was changed", Some(password_changed))],
+        success: &[(200, "the password was changed", Some(typed::<crate::answers::PasswordChanged>))],
     },
     Doc { binary: "send_step_up_code", request: None, example: None, success: CODE_SENT },
     Doc {
         binary: "step_up",
         request: Some(body::<security::step_up::StepUpBody>),
         example: None,
-        success: &[(201, "the session passed a second factor", Some(step_up_done))],
+        success: &[(201, "the session passed a second factor", Some(typed::<crate::answers::SteppedUp>))],
     },
     Doc {
         binary: "start_totp_binding",
         request: None,
         example: None,
-        success: &[(201, "the secret to bind", Some(totp_binding))],
+        success: &[(201, "the secret to bind", Some(typed::<mfa::BindingAnswer>))],
     },
     Doc {
         binary: "confirm_totp_binding",
         request: Some(body::<mfa::confirm_totp_binding::ConfirmBody>),
         example: None,
-        success: &[(201, "bound, with the recovery codes (shown once)", Some(totp_bound))],
+        success: &[(201, "bound, with the recovery codes (shown once)", Some(typed::<crate::answers::TotpBound>))],
     },
     Doc {
         binary: "unbind_totp",
         request: Some(body::<mfa::unbind_totp::UnbindBody>),
         example: None,
-        success: &[(200, "unbound", Some(totp_unbound))],
+        success: &[(200, "unbound", Some(typed::<crate::answers::TotpUnbound>))],
     },
     Doc {
         binary: "regenerate_recovery_codes",
         request: None,
         example: None,
-        success: &[(201, "new recovery codes (shown once)", Some(recovery_codes))],
+        success: &[(201, "new recovery codes (shown once)", Some(typed::<crate::answers::RecoveryCodes>))],
     },
     Doc {
         binary: "start_face_verification",
@@ -360,7 +279,7 @@ pub const DOCS: &[Doc] = &[
         binary: "verify_bank_card",
         request: Some(body::<kyc::verify_bank_card::BankCardBody>),
         example: None,
-        success: &[(201, "verified", Some(bank_card_passed))],
+        success: &[(201, "verified", Some(typed::<crate::answers::BankCardPassed>))],
     },
     Doc {
         binary: "send_student_code",
@@ -372,7 +291,7 @@ pub const DOCS: &[Doc] = &[
         binary: "verify_student",
         request: Some(body::<kyc::verify_student::StudentBody>),
         example: None,
-        success: &[(201, "verified as a student", Some(student_verified))],
+        success: &[(201, "verified as a student", Some(typed::<crate::answers::StudentVerified>))],
     },
     Doc { binary: "issue_qr_login", request: None, example: None, success: &[(201, "the ticket", Some(qr_ticket))] },
     Doc {
@@ -404,19 +323,19 @@ pub const DOCS: &[Doc] = &[
         binary: "start_phone_change",
         request: None,
         example: None,
-        success: &[(201, "a code was sent to the old phone", Some(phone_change_step))],
+        success: &[(201, "a code was sent to the old phone", Some(typed::<crate::answers::PhoneChangeStep>))],
     },
     Doc {
         binary: "verify_old_phone",
         request: Some(body::<contact::change_phone::OldPhoneBody>),
         example: None,
-        success: &[(200, "a code was sent to the new phone", Some(phone_change_step))],
+        success: &[(200, "a code was sent to the new phone", Some(typed::<crate::answers::PhoneChangeStep>))],
     },
     Doc {
         binary: "verify_new_phone",
         request: Some(body::<contact::change_phone::NewPhoneBody>),
         example: None,
-        success: &[(200, "the phone was changed", Some(phone_changed))],
+        success: &[(200, "the phone was changed", Some(typed::<crate::answers::PhoneChanged>))],
     },
     Doc {
         binary: "send_email_bind_code",
@@ -442,30 +361,35 @@ pub const DOCS: &[Doc] = &[
         example: Some(|| json!({ "agreements": agreements_example() })),
         success: &[(200, "activated", Some(activated))],
     },
-    Doc { binary: "issue_captcha", request: None, example: None, success: &[(201, "the captcha", Some(captcha))] },
+    Doc {
+        binary: "issue_captcha",
+        request: None,
+        example: None,
+        success: &[(201, "the captcha", Some(typed::<crate::answers::CaptchaAnswer>))],
+    },
     Doc {
         binary: "start_password_reset",
         request: Some(body::<recovery::password_reset::StartBody>),
         example: None,
-        success: &[(202, "a code was sent if the account exists", Some(reset_started))],
+        success: &[(202, "a code was sent if the account exists", Some(typed::<crate::answers::ResetStarted>))],
     },
     Doc {
         binary: "complete_password_reset",
         request: Some(body::<recovery::password_reset::CompleteBody>),
         example: None,
-        success: &[(200, "the password was reset", Some(reset_done))],
+        success: &[(200, "the password was reset", Some(typed::<crate::answers::ResetDone>))],
     },
     Doc {
         binary: "start_account_lookup",
         request: Some(body::<recovery::account_lookup::Described>),
         example: None,
-        success: &[(202, "codes were sent if accounts match", Some(lookup_started))],
+        success: &[(202, "codes were sent if accounts match", Some(typed::<crate::answers::LookupStarted>))],
     },
     Doc {
         binary: "verify_account_lookup",
         request: Some(body::<recovery::account_lookup::VerifyBody>),
         example: None,
-        success: &[(200, "the matching accounts", Some(lookup_accounts))],
+        success: &[(200, "the matching accounts", Some(typed::<crate::answers::LookupAccounts>))],
     },
 ];
 
@@ -481,15 +405,6 @@ fn upload_started() -> Value {
         ("expires_at", time()),
         ("max_bytes", integer()),
     ])
-}
-fn staff_challenge() -> Value {
-    object(vec![("challenge", one_of(&["SOFTWARE_TOKEN_MFA"])), ("session", string())])
-}
-fn staff_tokens() -> Value {
-    object(vec![("access_token", string()), ("token_type", one_of(&["Bearer"])), ("expires_in", integer())])
-}
-fn lease() -> Value {
-    object(vec![("lease_expires_at", time())])
 }
 fn audit_entries() -> Value {
     object(vec![("entries", json!({ "type": "array", "items": any_object() }))])
@@ -567,13 +482,13 @@ const REVIEW_DOCS: &[Doc] = &[
         binary: "staff_sign_in",
         request: Some(body::<review::staff_sign_in::StaffPasswordBody>),
         example: None,
-        success: &[(200, "the virtual MFA challenge", Some(staff_challenge))],
+        success: &[(200, "the virtual MFA challenge", Some(typed::<crate::answers::StaffChallenge>))],
     },
     Doc {
         binary: "staff_second_factor",
         request: Some(body::<review::staff_sign_in::StaffCodeBody>),
         example: None,
-        success: &[(200, "the staff access token", Some(staff_tokens))],
+        success: &[(200, "the staff access token", Some(typed::<crate::answers::StaffTokensAnswer>))],
     },
     Doc {
         binary: "review_queue",
@@ -591,7 +506,7 @@ const REVIEW_DOCS: &[Doc] = &[
         binary: "extend_lease",
         request: Some(body::<review::lease::ClaimBody>),
         example: None,
-        success: &[(200, "the lease was extended", Some(lease))],
+        success: &[(200, "the lease was extended", Some(typed::<crate::answers::Lease>))],
     },
     Doc {
         binary: "release_case",
@@ -620,10 +535,6 @@ const REVIEW_DOCS: &[Doc] = &[
         success: &[(200, "the audit trail", Some(audit_entries))],
     },
 ];
-
-fn applied() -> Value {
-    object(vec![("applied", boolean())])
-}
 
 const CHANGE_DOCS: &[Doc] = &[
     Doc {
@@ -754,13 +665,13 @@ const ENTERPRISE_DOCS: &[Doc] = &[
         binary: "payout_callback",
         request: Some(body::<shared::adapters::enterprise::PayoutCallback>),
         example: None,
-        success: &[(200, "taken (applied: false for a repeat)", Some(applied))],
+        success: &[(200, "taken (applied: false for a repeat)", Some(typed::<crate::answers::Applied>))],
     },
     Doc {
         binary: "inbound_transfer_callback",
         request: Some(body::<shared::adapters::enterprise::InboundTransfer>),
         example: None,
-        success: &[(200, "credited (applied: false for a repeat)", Some(applied))],
+        success: &[(200, "credited (applied: false for a repeat)", Some(typed::<crate::answers::Applied>))],
     },
 ];
 
@@ -874,7 +785,7 @@ const SUB_USER_DOCS: &[Doc] = &[
         binary: "start_sign_in_totp_binding",
         request: Some(body::<sub_users::sign_in::StartBindingBody>),
         example: None,
-        success: &[(201, "the secret to bind", Some(totp_binding))],
+        success: &[(201, "the secret to bind", Some(typed::<mfa::BindingAnswer>))],
     },
     Doc {
         binary: "confirm_sign_in_totp_binding",

@@ -426,7 +426,7 @@ errors! {
         #[source]
         cause: Cause,
     } => 503 "TRY_AGAIN"
-            "the request met concurrent writes to the same records (or throttling) longer than its time allows; nothing was changed: send it again after `Retry-After`",
+            "the request met concurrent writes to the same records (or throttling) longer than its time allows; nothing was changed, except that a secret it already compared (a code, a password) stays counted as a try: send it again after `Retry-After`",
         retry_after { .. } => &TRY_AGAIN_AFTER_SECS,
         fault "busy; nothing was changed: retry";
     #[error("internal fault: {context}")]

@@ -8,19 +8,18 @@ use crate::extract::{Authed, ChangeId, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::code::Code;
 use shared::domain::phone::Phone;
 use shared::usecases::contact::{start_phone_change, verify_new_phone, verify_old_phone, PhoneChangeStep};
 use shared::usecases::Caller;
 
-fn step_body(step: &PhoneChangeStep) -> serde_json::Value {
-    json!({
-        "change_id": step.change_id,
-        "challenge_id": step.code.challenge_id,
-        "sent_to": step.sent_to,
-        "expires_at": step.code.expires_at.to_rfc3339(),
-    })
+fn step_body(step: &PhoneChangeStep) -> crate::answers::PhoneChangeStep {
+    crate::answers::PhoneChangeStep {
+        change_id: step.change_id.as_str().to_owned(),
+        challenge_id: step.code.challenge_id.as_str().to_owned(),
+        sent_to: step.sent_to.clone(),
+        expires_at: step.code.expires_at,
+    }
 }
 
 pub async fn start(state: &AppState, Authed(principal): Authed, caller: Caller) -> ApiResult {
@@ -59,5 +58,5 @@ pub async fn new_phone(
     Json(b): Json<NewPhoneBody>,
 ) -> ApiResult {
     let phone = verify_new_phone(&state.services, &principal, &change_id, &b.code).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "phone": phone })))
+    Ok(json_response(StatusCode::OK, &crate::answers::PhoneChanged { phone }))
 }

@@ -7,15 +7,14 @@ use crate::api::{json_response, ApiResult};
 use crate::extract::{RawBody, Signature};
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::usecases::enterprise::{inbound_transfer, payout_result};
 
 pub async fn payout(state: &AppState, RawBody(body): RawBody, Signature(signature): Signature) -> ApiResult {
     let applied = payout_result(&state.services, &body, &signature).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "applied": applied })))
+    Ok(json_response(StatusCode::OK, &crate::answers::Applied { applied }))
 }
 
 pub async fn inbound(state: &AppState, RawBody(body): RawBody, Signature(signature): Signature) -> ApiResult {
     let applied = inbound_transfer(&state.services, &body, &signature).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "applied": applied })))
+    Ok(json_response(StatusCode::OK, &crate::answers::Applied { applied }))
 }

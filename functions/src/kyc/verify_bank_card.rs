@@ -6,7 +6,6 @@ use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::agreements::AgreementRef;
 use shared::domain::bank_card::BankCard;
 use shared::domain::code::Code;
@@ -37,5 +36,11 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<B
         code: b.sms_code,
     };
     verify_by_bank_card(&state.services, &principal, request).await?;
-    Ok(json_response(StatusCode::CREATED, &json!({ "state": "passed", "method": "bank_card" })))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &crate::answers::BankCardPassed {
+            state: crate::answers::Passed::Passed,
+            method: crate::answers::BankCardMethod::BankCard,
+        },
+    ))
 }

@@ -6,7 +6,6 @@ use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::agreements::AgreementRef;
 use shared::domain::code::Code;
 use shared::usecases::kyc::{verify_student, StudentVerification};
@@ -66,6 +65,12 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<S
     let record = verify_student(&state.services, &principal, request).await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({ "student": true, "school": record.school, "level": record.level, "email": record.email_masked, "verified_at": record.verified_at.to_rfc3339() }),
+        &crate::answers::StudentVerified {
+            student: true,
+            school: record.school,
+            level: record.level,
+            email: record.email_masked,
+            verified_at: record.verified_at,
+        },
     ))
 }

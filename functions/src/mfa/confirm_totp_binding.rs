@@ -6,7 +6,6 @@ use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::usecases::security::confirm_totp_binding;
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -32,6 +31,6 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<C
     .await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({ "bound": true, "recovery_codes": codes, "sessions_revoked": revoked }),
+        &crate::answers::TotpBound { bound: true, recovery_codes: codes, sessions_revoked: revoked },
     ))
 }

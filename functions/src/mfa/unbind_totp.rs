@@ -6,7 +6,6 @@ use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::usecases::security::unbind_totp;
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -20,5 +19,5 @@ pub struct UnbindBody {
 
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<UnbindBody>) -> ApiResult {
     let revoked = unbind_totp(&state.services, &principal, &b.code, b.revoke_other_sessions).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "unbound": true, "sessions_revoked": revoked })))
+    Ok(json_response(StatusCode::OK, &crate::answers::TotpUnbound { unbound: true, sessions_revoked: revoked }))
 }

@@ -7,7 +7,6 @@ use crate::extract::{Json, LookupId};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::code::Code;
 use shared::domain::identity::{DocumentType, IdDocument, PersonName};
 use shared::domain::phone::Phone;
@@ -77,7 +76,11 @@ pub async fn start(state: &AppState, Json(d): Json<Described>, caller: Caller) -
     let lookup_id = start_account_lookup(&state.services, by, &captcha_id, &captcha_answer, &caller).await?;
     Ok(json_response(
         StatusCode::ACCEPTED,
-        &json!({ "lookup_id": lookup_id, "message": "if accounts match, a code was sent to each one's bound phone; enter it with that phone number" }),
+        &crate::answers::LookupStarted {
+            lookup_id: lookup_id.as_str().to_owned(),
+            message: "if accounts match, a code was sent to each one's bound phone; enter it with that phone number"
+                .to_owned(),
+        },
     ))
 }
 
@@ -91,5 +94,5 @@ pub struct VerifyBody {
 
 pub async fn verify(state: &AppState, LookupId(id): LookupId, Json(b): Json<VerifyBody>) -> ApiResult {
     let accounts = verify_account_lookup(&state.services, &id, &b.phone, &b.code).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "accounts": accounts })))
+    Ok(json_response(StatusCode::OK, &crate::answers::LookupAccounts { accounts }))
 }

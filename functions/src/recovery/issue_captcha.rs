@@ -3,13 +3,16 @@
 use crate::api::{json_response, ApiResult};
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::usecases::recovery::issue_captcha;
 
 pub async fn handle(state: &AppState) -> ApiResult {
     let c = issue_captcha(&state.services).await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({ "captcha_id": c.captcha_id, "image": c.image, "expires_at": c.expires_at.to_rfc3339() }),
+        &crate::answers::CaptchaAnswer {
+            captcha_id: c.captcha_id.as_str().to_owned(),
+            image: c.image,
+            expires_at: c.expires_at,
+        },
     ))
 }

@@ -8,7 +8,6 @@ use crate::sessions::sign_in::AccountType;
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::code::Code;
 use shared::domain::password::Password;
 use shared::usecases::recovery::{complete_password_reset, start_password_reset};
@@ -37,7 +36,11 @@ pub async fn start(state: &AppState, Json(b): Json<StartBody>, caller: Caller) -
     .await?;
     Ok(json_response(
         StatusCode::ACCEPTED,
-        &json!({ "reset_id": reset_id, "methods": ["sms"], "message": "if the account exists, a code was sent to its bound phone" }),
+        &crate::answers::ResetStarted {
+            reset_id: reset_id.as_str().to_owned(),
+            methods: vec!["sms".to_owned()],
+            message: "if the account exists, a code was sent to its bound phone".to_owned(),
+        },
     ))
 }
 
@@ -51,5 +54,5 @@ pub struct CompleteBody {
 
 pub async fn complete(state: &AppState, ResetId(id): ResetId, Json(b): Json<CompleteBody>) -> ApiResult {
     complete_password_reset(&state.services, &id, &b.code, &b.new_password).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "reset": true, "sessions_revoked": true })))
+    Ok(json_response(StatusCode::OK, &crate::answers::ResetDone { reset: true, sessions_revoked: true }))
 }

@@ -6,7 +6,6 @@ use crate::extract::{CaseId, Json, StaffAuthed};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::usecases::review::{extend_lease, release};
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -22,7 +21,7 @@ pub async fn extend(
     Json(body): Json<ClaimBody>,
 ) -> ApiResult {
     let until = extend_lease(&state.services, &staff, &case_id, &body.claim_token).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "lease_expires_at": until })))
+    Ok(json_response(StatusCode::OK, &crate::answers::Lease { lease_expires_at: until }))
 }
 
 pub async fn give_back(

@@ -2,12 +2,12 @@
 //! `POST /v1/staff/sessions/second-factor` (the virtual MFA code). Staff never use customer
 //! tokens, and customers cannot sign in here.
 
+use crate::answers::{StaffChallenge, StaffChallengeKind, StaffTokensAnswer};
 use crate::api::{json_response, ApiResult};
 use crate::extract::Json;
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::ids::FlowId;
 use shared::usecases::review::{staff_second_factor, staff_sign_in};
 use shared::usecases::Caller;
@@ -27,7 +27,7 @@ pub struct StaffPasswordBody {
 pub async fn password(state: &AppState, caller: Caller, Json(body): Json<StaffPasswordBody>) -> ApiResult {
     let captcha = body.captcha_id.zip(body.captcha_answer);
     let session = staff_sign_in(&state.services, &body.username, &body.password, captcha.as_ref(), &caller).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "challenge": "SOFTWARE_TOKEN_MFA", "session": session })))
+    Ok(json_response(StatusCode::OK, &StaffChallenge { challenge: StaffChallengeKind::SOFTWARE_TOKEN_MFA, session }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -42,6 +42,10 @@ pub async fn second_factor(state: &AppState, Json(body): Json<StaffCodeBody>) ->
     let tokens = staff_second_factor(&state.services, &body.username, &body.session, &body.code).await?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "access_token": tokens.access_token, "token_type": "Bearer", "expires_in": tokens.expires_in }),
+        &StaffTokensAnswer {
+            access_token: tokens.access_token,
+            token_type: crate::sessions::TokenType::Bearer,
+            expires_in: tokens.expires_in,
+        },
     ))
 }

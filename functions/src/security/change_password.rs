@@ -6,7 +6,6 @@ use crate::extract::{AuthedUser, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::password::Password;
 use shared::usecases::security::change_password;
 
@@ -27,5 +26,5 @@ pub async fn handle(
     let revoked =
         change_password(&state.services, &principal, &b.current_password, &b.new_password, b.revoke_other_sessions)
             .await?;
-    Ok(json_response(StatusCode::OK, &json!({ "changed": true, "sessions_revoked": revoked })))
+    Ok(json_response(StatusCode::OK, &crate::answers::PasswordChanged { changed: true, sessions_revoked: revoked }))
 }

@@ -6,7 +6,6 @@ use crate::extract::{AuthedUser, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::security::Factor;
 use shared::usecases::factors::FactorProof;
 use shared::usecases::security::step_up;
@@ -22,5 +21,5 @@ pub struct StepUpBody {
 pub async fn handle(state: &AppState, AuthedUser(principal): AuthedUser, Json(b): Json<StepUpBody>) -> ApiResult {
     let proof = FactorProof { factor: b.factor, code: b.code.into(), challenge_id: b.challenge_id };
     let until = step_up(&state.services, &principal, proof).await?;
-    Ok(json_response(StatusCode::CREATED, &json!({ "step_up_expires_at": until.to_rfc3339() })))
+    Ok(json_response(StatusCode::CREATED, &crate::answers::SteppedUp { step_up_expires_at: until }))
 }

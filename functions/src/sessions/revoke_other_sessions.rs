@@ -4,10 +4,9 @@ use crate::api::{json_response, ApiResult};
 use crate::extract::AuthedUser;
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::usecases::sessions::revoke_other_sessions;
 
 pub async fn handle(state: &AppState, AuthedUser(principal): AuthedUser) -> ApiResult {
     let revoked = revoke_other_sessions(&state.services, &principal).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "revoked": revoked })))
+    Ok(json_response(StatusCode::OK, &crate::answers::Revoked { revoked }))
 }

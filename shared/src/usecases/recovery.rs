@@ -277,7 +277,7 @@ pub async fn start_account_lookup(
 }
 
 /// An account revealed to the owner of its bound phone.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FoundAccount {
     pub account_id: AccountId,
     pub kind: AccountKind,
