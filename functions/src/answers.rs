@@ -161,3 +161,127 @@ pub struct PhoneChangeStep {
 pub struct PhoneChanged {
     pub phone: String,
 }
+
+/// A code sent: its challenge, until when it works, and when another may be asked for.
+#[derive(Serialize, JsonSchema)]
+pub struct CodeSent {
+    pub challenge_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub resend_after_seconds: u64,
+}
+
+/// A presigned upload: send the file with this method, URL and headers before it expires.
+#[derive(Serialize, JsonSchema)]
+pub struct UploadStarted {
+    pub upload_id: String,
+    pub method: String,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_at: DateTime<Utc>,
+    pub max_bytes: u64,
+}
+
+/// A QR sign-in ticket for the desktop: the QR code for the app, and its own secret to poll with.
+#[derive(Serialize, JsonSchema)]
+pub struct TicketIssued {
+    pub ticket_id: String,
+    pub secret: String,
+    pub state: shared::domain::qr_login::Shown,
+    pub qr_payload: String,
+    pub qr_code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The app's step on a ticket, and which desktop it signs in.
+#[derive(Serialize, JsonSchema)]
+pub struct AppStepped {
+    pub state: String,
+    pub desktop: Desktop,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct Desktop {
+    pub user_agent: String,
+}
+
+/// The reviewers' actions, newest first.
+#[derive(Serialize, JsonSchema)]
+pub struct AuditTrail {
+    pub entries: Vec<AuditEntry>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    /// The same time in China Standard Time, for display.
+    pub at_cst: String,
+    pub staff: String,
+    pub action: String,
+    pub detail: Option<String>,
+}
+
+/// The bound email, masked.
+#[derive(Serialize, JsonSchema)]
+pub struct EmailBound {
+    pub email: String,
+}
+
+/// SMS notifications per product [ACC-5].
+#[derive(Serialize, JsonSchema)]
+pub struct SmsNotifications {
+    pub sms: std::collections::BTreeMap<String, bool>,
+}
+
+/// The account activated (the agreements accepted) [REG-4].
+#[derive(Serialize, JsonSchema)]
+pub struct Activated {
+    pub account_id: String,
+    pub activated: bool,
+}
+
+/// The account deleted [DEL-1].
+#[derive(Serialize, JsonSchema)]
+pub struct Deleted {
+    pub deleted: bool,
+    pub account_id: String,
+    pub deleted_at: DateTime<Utc>,
+}
+
+/// A third-party authorization started: send the browser to `authorize_url`, keep the secret.
+#[derive(Serialize, JsonSchema)]
+pub struct AuthorizationStarted {
+    pub authorize_url: String,
+    pub browser_secret: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A bound third-party account, masked.
+#[derive(Serialize, JsonSchema)]
+pub struct ThirdPartyBinding {
+    pub provider: shared::domain::third_party::ThirdParty,
+    pub account: String,
+    pub bound_at: DateTime<Utc>,
+}
+
+/// The bound third-party accounts and the providers offered.
+#[derive(Serialize, JsonSchema)]
+pub struct ThirdPartyBindings {
+    pub bindings: Vec<ThirdPartyBinding>,
+    pub providers: Vec<shared::domain::third_party::ThirdParty>,
+}
+
+/// A face session opened (the QR code for the mobile app) [KYC-P2].
+#[derive(Serialize, JsonSchema)]
+pub struct FaceStarted {
+    pub verification_id: String,
+    pub state: FacePending,
+    pub qr_payload: String,
+    pub qr_code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FacePending {
+    Pending,
+}

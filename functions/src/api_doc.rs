@@ -77,18 +77,6 @@ fn object(props: Vec<(&str, Value)>) -> Value {
     json!({ "type": "object", "required": required, "properties": properties })
 }
 
-fn code_sent() -> Value {
-    object(vec![("challenge_id", string()), ("expires_at", time()), ("resend_after_seconds", integer())])
-}
-fn face_started() -> Value {
-    object(vec![
-        ("verification_id", string()),
-        ("state", one_of(&["pending"])),
-        ("qr_payload", string()),
-        ("qr_code", string()),
-        ("expires_at", time()),
-    ])
-}
 fn face_state() -> Value {
     let mut schema =
         object(vec![("verification_id", string()), ("state", one_of(&["pending", "passed", "failed", "expired"]))]);
@@ -96,35 +84,6 @@ fn face_state() -> Value {
     schema["properties"]["other_methods"] = json!({ "type": "array", "items": one_of(&["bank_card"]) });
     schema["properties"]["hint"] = string();
     schema
-}
-fn qr_ticket() -> Value {
-    object(vec![
-        ("ticket_id", string()),
-        ("secret", string()),
-        ("state", one_of(&["waiting"])),
-        ("qr_payload", string()),
-        ("qr_code", string()),
-        ("expires_at", time()),
-    ])
-}
-fn qr_app_step() -> Value {
-    object(vec![("state", string()), ("desktop", object(vec![("user_agent", json!({}))]))])
-}
-fn profile() -> Value {
-    object(vec![
-        ("display_name", nullable(string())),
-        ("company", nullable(string())),
-        ("contact_address", nullable(string())),
-    ])
-}
-fn notifications() -> Value {
-    object(vec![("sms", json!({ "type": "object", "additionalProperties": { "type": "boolean" } }))])
-}
-fn email_bound() -> Value {
-    object(vec![("email", string())])
-}
-fn activated() -> Value {
-    object(vec![("account_id", string()), ("activated", boolean())])
 }
 
 fn agreements_example() -> Value {
@@ -139,7 +98,7 @@ const SIGNED_IN: &[Answer] = &[
     (201, "signed in: the session", Some(typed::<sessions::SessionAnswer>)),
     (202, "a second factor is required [LOGIN-3]", Some(typed::<sessions::Pending>)),
 ];
-const CODE_SENT: &[Answer] = &[(202, "the code was sent", Some(code_sent))];
+const CODE_SENT: &[Answer] = &[(202, "the code was sent", Some(typed::<crate::answers::CodeSent>))];
 const NO_CONTENT: &[Answer] = &[(204, "done", None)];
 
 /// Every HTTP Lambda with a route, by binary.
@@ -261,7 +220,7 @@ pub const DOCS: &[Doc] = &[
             json!({ "document_type": "mainland_id_card", "name": "张三", "id_number": "11010519491231002X",
                 "agreement": { "id": "real-name-verification-agreement", "version": "2024-06" } })
         }),
-        success: &[(201, "the face session", Some(face_started))],
+        success: &[(201, "the face session", Some(typed::<crate::answers::FaceStarted>))],
     },
     Doc {
         binary: "face_verification_status",
@@ -293,7 +252,12 @@ pub const DOCS: &[Doc] = &[
         example: None,
         success: &[(201, "verified as a student", Some(typed::<crate::answers::StudentVerified>))],
     },
-    Doc { binary: "issue_qr_login", request: None, example: None, success: &[(201, "the ticket", Some(qr_ticket))] },
+    Doc {
+        binary: "issue_qr_login",
+        request: None,
+        example: None,
+        success: &[(201, "the ticket", Some(typed::<crate::answers::TicketIssued>))],
+    },
     Doc {
         binary: "poll_qr_login",
         request: Some(body::<qr::poll_ticket::PollBody>),
@@ -304,20 +268,35 @@ pub const DOCS: &[Doc] = &[
             (202, "confirmed; a second factor is required", Some(typed::<sessions::Pending>)),
         ],
     },
-    Doc { binary: "scan_qr_login", request: None, example: None, success: &[(200, "scanned", Some(qr_app_step))] },
-    Doc { binary: "confirm_qr_login", request: None, example: None, success: &[(200, "confirmed", Some(qr_app_step))] },
-    Doc { binary: "reject_qr_login", request: None, example: None, success: &[(200, "rejected", Some(qr_app_step))] },
+    Doc {
+        binary: "scan_qr_login",
+        request: None,
+        example: None,
+        success: &[(200, "scanned", Some(typed::<crate::answers::AppStepped>))],
+    },
+    Doc {
+        binary: "confirm_qr_login",
+        request: None,
+        example: None,
+        success: &[(200, "confirmed", Some(typed::<crate::answers::AppStepped>))],
+    },
+    Doc {
+        binary: "reject_qr_login",
+        request: None,
+        example: None,
+        success: &[(200, "rejected", Some(typed::<crate::answers::AppStepped>))],
+    },
     Doc {
         binary: "update_profile",
         request: Some(body::<contact::update_profile::ProfileBody>),
         example: Some(|| json!({ "display_name": "Alice", "company": "Example Ltd" })),
-        success: &[(200, "the profile", Some(profile))],
+        success: &[(200, "the profile", Some(typed::<shared::domain::account::Profile>))],
     },
     Doc {
         binary: "set_notifications",
         request: Some(body::<contact::set_notifications::NotificationsBody>),
         example: None,
-        success: &[(200, "the SMS notifications per product", Some(notifications))],
+        success: &[(200, "the SMS notifications per product", Some(typed::<crate::answers::SmsNotifications>))],
     },
     Doc {
         binary: "start_phone_change",
@@ -347,7 +326,7 @@ pub const DOCS: &[Doc] = &[
         binary: "bind_email",
         request: Some(body::<contact::bind_email::BindBody>),
         example: None,
-        success: &[(200, "the email was bound", Some(email_bound))],
+        success: &[(200, "the email was bound", Some(typed::<crate::answers::EmailBound>))],
     },
     Doc {
         binary: "sms_sign_in",
@@ -359,7 +338,7 @@ pub const DOCS: &[Doc] = &[
         binary: "activate_account",
         request: Some(body::<accounts::activate::ActivationBody>),
         example: Some(|| json!({ "agreements": agreements_example() })),
-        success: &[(200, "activated", Some(activated))],
+        success: &[(200, "activated", Some(typed::<crate::answers::Activated>))],
     },
     Doc {
         binary: "issue_captcha",
@@ -393,30 +372,13 @@ pub const DOCS: &[Doc] = &[
     },
 ];
 
-fn any_object() -> Value {
-    json!({ "type": "object" })
-}
-fn upload_started() -> Value {
-    object(vec![
-        ("upload_id", string()),
-        ("method", one_of(&["PUT"])),
-        ("url", string()),
-        ("headers", any_object()),
-        ("expires_at", time()),
-        ("max_bytes", integer()),
-    ])
-}
-fn audit_entries() -> Value {
-    object(vec![("entries", json!({ "type": "array", "items": any_object() }))])
-}
-
 /// The rows of the asynchronous half: uploads, cases, review.
 const REVIEW_DOCS: &[Doc] = &[
     Doc {
         binary: "start_upload",
         request: Some(body::<cases::start_upload::UploadBody>),
         example: Some(|| json!({ "purpose": "held-id-photo", "content_type": "image/jpeg", "size": 123_456 })),
-        success: &[(201, "a presigned upload", Some(upload_started))],
+        success: &[(201, "a presigned upload", Some(typed::<crate::answers::UploadStarted>))],
     },
     Doc {
         binary: "download_template",
@@ -446,7 +408,7 @@ const REVIEW_DOCS: &[Doc] = &[
         binary: "start_appeal_upload",
         request: Some(body::<cases::start_upload::UploadBody>),
         example: Some(|| json!({ "purpose": "id-card-front", "content_type": "image/jpeg", "size": 123_456 })),
-        success: &[(201, "a presigned upload", Some(upload_started))],
+        success: &[(201, "a presigned upload", Some(typed::<crate::answers::UploadStarted>))],
     },
     Doc {
         binary: "submit_signed_out_appeal",
@@ -532,7 +494,7 @@ const REVIEW_DOCS: &[Doc] = &[
         binary: "case_audit_trail",
         request: None,
         example: None,
-        success: &[(200, "the audit trail", Some(audit_entries))],
+        success: &[(200, "the audit trail", Some(typed::<crate::answers::AuditTrail>))],
     },
 ];
 
@@ -601,10 +563,6 @@ fn open_work() -> Value {
     ])
 }
 
-fn account_deleted() -> Value {
-    object(vec![("deleted", boolean()), ("account_id", string()), ("deleted_at", time())])
-}
-
 const DELETION_DOCS: &[Doc] = &[
     Doc {
         binary: "check_account_deletion",
@@ -616,7 +574,7 @@ const DELETION_DOCS: &[Doc] = &[
         binary: "confirm_account_deletion",
         request: Some(body::<deletion::confirm::ConfirmBody>),
         example: None,
-        success: &[(200, "the account is deleted", Some(account_deleted))],
+        success: &[(200, "the account is deleted", Some(typed::<crate::answers::Deleted>))],
     },
 ];
 
@@ -685,23 +643,6 @@ pub fn is_page_route(method: &str, path: &str) -> bool {
         .iter()
         .filter(|l| PAGES.contains(&l.binary))
         .any(|l| l.routes.iter().any(|(m, p)| *m == method && *p == path))
-}
-
-const PROVIDERS: &[&str] = &["wechat", "qq", "weibo"];
-
-fn authorization_started() -> Value {
-    object(vec![("authorize_url", string()), ("browser_secret", string()), ("expires_at", time())])
-}
-
-fn third_party_binding() -> Value {
-    object(vec![("provider", one_of(PROVIDERS)), ("account", string()), ("bound_at", time())])
-}
-
-fn third_party_bindings() -> Value {
-    object(vec![
-        ("bindings", json!({ "type": "array", "items": third_party_binding() })),
-        ("providers", json!({ "type": "array", "items": one_of(PROVIDERS) })),
-    ])
 }
 
 fn callback_example() -> Value {
@@ -804,7 +745,11 @@ const THIRD_PARTY_DOCS: &[Doc] = &[
         binary: "start_third_party_sign_in",
         request: None,
         example: None,
-        success: &[(201, "the provider's consent URL and this browser's secret", Some(authorization_started))],
+        success: &[(
+            201,
+            "the provider's consent URL and this browser's secret",
+            Some(typed::<crate::answers::AuthorizationStarted>),
+        )],
     },
     Doc {
         binary: "third_party_sign_in",
@@ -816,13 +761,17 @@ const THIRD_PARTY_DOCS: &[Doc] = &[
         binary: "start_third_party_binding",
         request: None,
         example: None,
-        success: &[(201, "the provider's consent URL and this browser's secret", Some(authorization_started))],
+        success: &[(
+            201,
+            "the provider's consent URL and this browser's secret",
+            Some(typed::<crate::answers::AuthorizationStarted>),
+        )],
     },
     Doc {
         binary: "bind_third_party",
         request: Some(body::<third_party::CallbackBody>),
         example: Some(callback_example),
-        success: &[(201, "bound", Some(third_party_binding))],
+        success: &[(201, "bound", Some(typed::<crate::answers::ThirdPartyBinding>))],
     },
     Doc { binary: "unbind_third_party", request: None, example: None, success: NO_CONTENT },
     Doc {
@@ -832,7 +781,7 @@ const THIRD_PARTY_DOCS: &[Doc] = &[
         success: &[(
             200,
             "the bound third-party accounts (masked) and the providers offered",
-            Some(third_party_bindings),
+            Some(typed::<crate::answers::ThirdPartyBindings>),
         )],
     },
 ];

@@ -7,7 +7,6 @@ use crate::extract::{AuthedAllowingActivation, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::agreements::AgreementRef;
 use shared::usecases::passport::activate;
 
@@ -23,5 +22,8 @@ pub async fn handle(
     Json(b): Json<ActivationBody>,
 ) -> ApiResult {
     let account_id = activate(&state.services, &principal, &b.agreements).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "account_id": account_id, "activated": true })))
+    Ok(json_response(
+        StatusCode::OK,
+        &crate::answers::Activated { account_id: account_id.as_str().to_owned(), activated: true },
+    ))
 }

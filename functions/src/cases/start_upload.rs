@@ -6,7 +6,6 @@ use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::upload::{ImageType, UploadPurpose, MAX_UPLOAD_BYTES};
 use shared::usecases::cases::{start_upload, UploadStarted};
 
@@ -36,13 +35,13 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Jso
 }
 
 /// A presigned upload as the client uses it.
-pub(crate) fn upload_body(started: &UploadStarted) -> serde_json::Value {
-    json!({
-        "upload_id": started.upload_id,
-        "method": started.request.method,
-        "url": started.request.url,
-        "headers": started.request.headers,
-        "expires_at": started.expires_at,
-        "max_bytes": MAX_UPLOAD_BYTES,
-    })
+pub(crate) fn upload_body(started: &UploadStarted) -> crate::answers::UploadStarted {
+    crate::answers::UploadStarted {
+        upload_id: started.upload_id.clone(),
+        method: started.request.method.clone(),
+        url: started.request.url.clone(),
+        headers: started.request.headers.clone(),
+        expires_at: started.expires_at,
+        max_bytes: MAX_UPLOAD_BYTES,
+    }
 }

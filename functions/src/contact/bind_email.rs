@@ -5,7 +5,6 @@ use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::code::Code;
 use shared::domain::email::Email;
 use shared::usecases::contact::bind_email;
@@ -21,5 +20,5 @@ pub struct BindBody {
 
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<BindBody>) -> ApiResult {
     let masked = bind_email(&state.services, &principal, &b.email, &b.challenge_id, &b.code).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "email": masked })))
+    Ok(json_response(StatusCode::OK, &crate::answers::EmailBound { email: masked }))
 }

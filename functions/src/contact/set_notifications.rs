@@ -5,7 +5,6 @@ use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::usecases::contact::set_sms_notifications;
 use std::collections::BTreeMap;
 
@@ -17,5 +16,8 @@ pub struct NotificationsBody {
 
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<NotificationsBody>) -> ApiResult {
     let sms = set_sms_notifications(&state.services, &principal, b.sms).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "sms": sms })))
+    Ok(json_response(
+        StatusCode::OK,
+        &crate::answers::SmsNotifications { sms: sms.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() },
+    ))
 }

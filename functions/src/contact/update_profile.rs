@@ -5,7 +5,6 @@ use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::ports::Profile;
 use shared::usecases::contact::update_profile;
 
@@ -24,8 +23,5 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(b): Json<P
         Profile { display_name: b.display_name, company: b.company, contact_address: b.contact_address },
     )
     .await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "display_name": p.display_name, "company": p.company, "contact_address": p.contact_address }),
-    ))
+    Ok(json_response(StatusCode::OK, &p))
 }

@@ -9,7 +9,6 @@ use crate::extract::{Authed, DeletionId, Json};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::deletion::Condition;
 use shared::usecases::deletion::confirm;
 
@@ -33,6 +32,10 @@ pub async fn handle(
         confirm(&state.services, &principal, &id, &body.confirmation_token, &body.acknowledged_forfeits).await?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "deleted": true, "account_id": deleted.account_id, "deleted_at": deleted.deleted_at }),
+        &crate::answers::Deleted {
+            deleted: true,
+            account_id: deleted.account_id.as_str().to_owned(),
+            deleted_at: deleted.deleted_at,
+        },
     ))
 }

@@ -6,7 +6,6 @@ use crate::api::{json_response, ApiResult};
 use crate::extract::{Authed, Json};
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::usecases::kyc::start_face;
 
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(person): Json<PersonBody>) -> ApiResult {
@@ -14,12 +13,12 @@ pub async fn handle(state: &AppState, Authed(principal): Authed, Json(person): J
     let started = start_face(&state.services, &principal, person).await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({
-            "verification_id": started.verification_id,
-            "state": "pending",
-            "qr_payload": started.qr_payload,
-            "qr_code": started.qr_code,
-            "expires_at": started.expires_at.to_rfc3339(),
-        }),
+        &crate::answers::FaceStarted {
+            verification_id: started.verification_id.as_str().to_owned(),
+            state: crate::answers::FacePending::Pending,
+            qr_payload: started.qr_payload,
+            qr_code: started.qr_code,
+            expires_at: started.expires_at,
+        },
     ))
 }

@@ -5,14 +5,19 @@ use crate::api::{json_response, ApiResult};
 use crate::extract::{Authed, TicketId};
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::domain::ids::FlowId;
 use shared::domain::session::Principal;
 use shared::usecases::qr_login::{app_step, AppStep};
 
 async fn step(state: &AppState, principal: Principal, id: FlowId, step: AppStep) -> ApiResult {
     let (state_now, desktop) = app_step(&state.services, &principal, &id, step).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "state": state_now, "desktop": { "user_agent": desktop } })))
+    Ok(json_response(
+        StatusCode::OK,
+        &crate::answers::AppStepped {
+            state: state_now.to_owned(),
+            desktop: crate::answers::Desktop { user_agent: desktop },
+        },
+    ))
 }
 
 pub async fn scan(state: &AppState, Authed(principal): Authed, TicketId(id): TicketId) -> ApiResult {

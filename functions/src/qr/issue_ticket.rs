@@ -4,7 +4,6 @@
 use crate::api::{json_response, ApiResult};
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::usecases::qr_login::issue_ticket;
 use shared::usecases::Caller;
 
@@ -12,9 +11,13 @@ pub async fn handle(state: &AppState, caller: Caller) -> ApiResult {
     let t = issue_ticket(&state.services, &caller).await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({
-            "ticket_id": t.ticket_id, "secret": t.secret, "state": "waiting",
-            "qr_payload": t.qr_payload, "qr_code": t.qr_code, "expires_at": t.expires_at.to_rfc3339(),
-        }),
+        &crate::answers::TicketIssued {
+            ticket_id: t.ticket_id.as_str().to_owned(),
+            secret: t.secret.expose().clone(),
+            state: shared::domain::qr_login::Shown::Waiting,
+            qr_payload: t.qr_payload,
+            qr_code: t.qr_code,
+            expires_at: t.expires_at,
+        },
     ))
 }

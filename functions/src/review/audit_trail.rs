@@ -4,7 +4,6 @@ use crate::api::{json_response, ApiResult};
 use crate::extract::{CaseId, StaffAuthed};
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::domain::calendar::cst_text;
 use shared::usecases::review::audit_trail;
 
@@ -12,7 +11,13 @@ pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed, CaseId(ca
     let entries = audit_trail(&state.services, &staff, &case_id).await?;
     let entries: Vec<_> = entries
         .iter()
-        .map(|e| json!({ "at": e.at, "at_cst": cst_text(e.at), "staff": e.staff, "action": e.action, "detail": e.detail }))
+        .map(|e| crate::answers::AuditEntry {
+            at: e.at,
+            at_cst: cst_text(e.at),
+            staff: e.staff.clone(),
+            action: e.action.clone(),
+            detail: e.detail.clone(),
+        })
         .collect();
-    Ok(json_response(StatusCode::OK, &json!({ "entries": entries })))
+    Ok(json_response(StatusCode::OK, &crate::answers::AuditTrail { entries }))
 }

@@ -8,17 +8,16 @@ use crate::extract::Authed;
 use crate::third_party::Provider;
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::usecases::third_party::{start, Start, Started};
 
 fn started(s: &Started) -> lambda_http::Response<lambda_http::Body> {
     json_response(
         StatusCode::CREATED,
-        &json!({
-            "authorize_url": s.authorize_url,
-            "browser_secret": s.browser_secret.expose(),
-            "expires_at": s.expires_at.to_rfc3339(),
-        }),
+        &crate::answers::AuthorizationStarted {
+            authorize_url: s.authorize_url.clone(),
+            browser_secret: s.browser_secret.expose().clone(),
+            expires_at: s.expires_at,
+        },
     )
 }
 

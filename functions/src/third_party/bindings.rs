@@ -7,7 +7,6 @@ use crate::extract::Authed;
 use crate::third_party::{binding_body, Provider};
 use crate::AppState;
 use http::StatusCode;
-use serde_json::json;
 use shared::domain::third_party::ThirdParty;
 use shared::usecases::deps::HasIdentityProviders;
 use shared::usecases::third_party::{bindings, unbind as unbind_identity};
@@ -18,7 +17,7 @@ pub async fn list(state: &AppState, Authed(principal): Authed) -> ApiResult {
         ThirdParty::ALL.into_iter().filter(|p| state.services.identity_providers().get(*p).is_some()).collect();
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "bindings": bound.iter().map(binding_body).collect::<Vec<_>>(), "providers": offered }),
+        &crate::answers::ThirdPartyBindings { bindings: bound.iter().map(binding_body).collect(), providers: offered },
     ))
 }
 

@@ -40,6 +40,6 @@ pub struct CallbackBody {
 }
 
 /// A binding as its owner sees it.
-pub(crate) fn binding_body(b: &ThirdPartyBinding) -> serde_json::Value {
-    serde_json::json!({ "provider": b.provider, "account": b.masked, "bound_at": b.bound_at.to_rfc3339() })
+pub(crate) fn binding_body(b: &ThirdPartyBinding) -> crate::answers::ThirdPartyBinding {
+    crate::answers::ThirdPartyBinding { provider: b.provider, account: b.masked.clone(), bound_at: b.bound_at }
 }
