@@ -6,11 +6,12 @@
 use crate::api::{json_response, ApiResult};
 use crate::extract::{Authed, Json};
 use crate::AppState;
+use chrono::{DateTime, Utc};
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use shared::domain::agreements::AgreementRef;
-use shared::domain::deletion::{Judged, OpenWork, Report};
+use shared::domain::deletion::{Condition, Judged, OpenWork, Severity};
 use shared::usecases::deletion::check;
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -20,37 +21,71 @@ pub struct CheckBody {
     agreements: Vec<AgreementRef>,
 }
 
-fn condition(j: &Judged) -> serde_json::Value {
-    let (fix, path) = j.condition.fix_at();
-    json!({
-        "condition": j.condition.as_str(),
-        "requirement": j.condition.requirement(),
-        "severity": j.condition.severity(),
-        "passed": j.passed(),
-        "found": j.found,
-        "fix_at": if j.passed() { None } else { Some(json!({ "where": fix, "path": path })) },
-    })
+/// The check: each condition, the open work, and a confirmation when nothing blocks.
+#[derive(Serialize, JsonSchema)]
+pub struct CheckAnswer {
+    /// No blocking condition fails.
+    passed: bool,
+    conditions: Vec<ConditionAnswer>,
+    /// What the confirmation gives up (forfeit conditions that failed).
+    forfeits: Vec<Condition>,
+    /// Work in progress the deletion waits on, with what to do now [LIFE-2].
+    open_work: Vec<OpenWork>,
+    confirmation: Option<Confirmation>,
 }
 
-pub(crate) fn report_body(report: &Report, open_work: &[OpenWork]) -> serde_json::Value {
-    json!({
-        "passed": report.passed(),
-        "conditions": report.0.iter().map(condition).collect::<Vec<_>>(),
-        "forfeits": report.forfeits().into_iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-        "open_work": open_work,
-    })
+#[derive(Serialize, JsonSchema)]
+pub struct ConditionAnswer {
+    condition: Condition,
+    requirement: String,
+    severity: Severity,
+    passed: bool,
+    /// What was found, when it fails.
+    found: Option<String>,
+    /// Where to fix it, when it fails.
+    fix_at: Option<FixAt>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct FixAt {
+    #[serde(rename = "where")]
+    place: String,
+    path: String,
+}
+
+/// The confirmation: its id and single-use token (this session's, 10 minutes).
+#[derive(Serialize, JsonSchema)]
+pub struct Confirmation {
+    deletion_id: String,
+    confirmation_token: String,
+    expires_at: DateTime<Utc>,
+}
+
+fn condition(j: &Judged) -> ConditionAnswer {
+    let (fix, path) = j.condition.fix_at();
+    ConditionAnswer {
+        condition: j.condition,
+        requirement: j.condition.requirement().to_owned(),
+        severity: j.condition.severity(),
+        passed: j.passed(),
+        found: j.found.clone(),
+        fix_at: (!j.passed()).then(|| FixAt { place: fix.to_owned(), path: path.to_owned() }),
+    }
 }
 
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Json<CheckBody>) -> ApiResult {
     let checked = check(&state.services, &principal, &body.agreements).await?;
-    let mut answer = report_body(&checked.report, &checked.open_work);
-    answer["confirmation"] = match &checked.confirmation {
-        Some(c) => json!({
-            "deletion_id": c.deletion_id,
-            "confirmation_token": c.token.expose(),
-            "expires_at": c.expires_at,
+    let report = &checked.report;
+    let answer = CheckAnswer {
+        passed: report.passed(),
+        conditions: report.0.iter().map(condition).collect(),
+        forfeits: report.forfeits(),
+        open_work: checked.open_work.clone(),
+        confirmation: checked.confirmation.as_ref().map(|c| Confirmation {
+            deletion_id: c.deletion_id.as_str().to_owned(),
+            confirmation_token: c.token.expose().clone(),
+            expires_at: c.expires_at,
         }),
-        None => serde_json::Value::Null,
     };
     Ok(json_response(StatusCode::OK, &answer))
 }

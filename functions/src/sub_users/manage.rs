@@ -13,7 +13,6 @@ use crate::extract::{Authed, Json, SubUserId};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use shared::domain::password::Password;
 use shared::domain::sub_user::Alias;
 use shared::domain::username::Username;
@@ -54,13 +53,16 @@ pub async fn list(state: &AppState, Authed(principal): Authed) -> ApiResult {
     let (directory, users) = list_sub_users(&state.services, &principal).await?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({
-            "sub_users": users.iter().map(sub_user_body).collect::<Vec<_>>(),
-            "require_mfa": directory.require_mfa,
-            "alias": directory.alias,
-            "sign_in": { "path": "/v1/sub-user-sessions", "account": directory.alias.unwrap_or_else(|| principal.account_id.to_string()) },
-            "max_sub_users": shared::domain::sub_user::MAX_SUB_USERS,
-        }),
+        &super::SubUsersAnswer {
+            sub_users: users.iter().map(sub_user_body).collect(),
+            require_mfa: directory.require_mfa,
+            sign_in: super::SignInEntry {
+                path: "/v1/sub-user-sessions".to_owned(),
+                account: directory.alias.clone().unwrap_or_else(|| principal.account_id.to_string()),
+            },
+            alias: directory.alias,
+            max_sub_users: shared::domain::sub_user::MAX_SUB_USERS,
+        },
     ))
 }
 
@@ -87,7 +89,10 @@ pub async fn settings(state: &AppState, Authed(principal): Authed, Json(b): Json
         .transpose()
         .map_err(|reason| Error::invalid("alias", reason))?;
     let directory = set_sub_user_settings(&state.services, &principal, b.require_mfa, alias).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "require_mfa": directory.require_mfa, "alias": directory.alias })))
+    Ok(json_response(
+        StatusCode::OK,
+        &super::SettingsAnswer { require_mfa: directory.require_mfa, alias: directory.alias },
+    ))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

@@ -5,17 +5,58 @@
 pub mod manage;
 pub mod sign_in;
 
-use serde_json::{json, Value};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
 use shared::domain::sub_user::SubUser;
 
-pub(crate) fn sub_user_body(u: &SubUser) -> Value {
-    json!({
-        "sub_user_id": u.sub_user_id,
-        "username": u.username,
-        "display_name": u.display_name,
-        "console_access": u.console_access,
-        "enabled": u.enabled,
-        "mfa_bound": u.mfa_bound,
-        "created_at": u.created_at,
-    })
+/// A sub-user as the main account sees it.
+#[derive(Serialize, JsonSchema)]
+pub struct SubUserAnswer {
+    sub_user_id: String,
+    username: String,
+    display_name: Option<String>,
+    /// May sign in to the console.
+    console_access: bool,
+    enabled: bool,
+    mfa_bound: bool,
+    created_at: DateTime<Utc>,
+}
+
+/// The main account's sub-users and their entry.
+#[derive(Serialize, JsonSchema)]
+pub struct SubUsersAnswer {
+    pub sub_users: Vec<SubUserAnswer>,
+    /// Every sub-user must pass a virtual MFA device at sign-in.
+    pub require_mfa: bool,
+    /// The alias the entry accepts instead of the AccountId.
+    pub alias: Option<String>,
+    pub sign_in: SignInEntry,
+    pub max_sub_users: u32,
+}
+
+/// Where sub-users sign in, and the account name they give there.
+#[derive(Serialize, JsonSchema)]
+pub struct SignInEntry {
+    pub path: String,
+    pub account: String,
+}
+
+/// The entry's settings now.
+#[derive(Serialize, JsonSchema)]
+pub struct SettingsAnswer {
+    pub require_mfa: bool,
+    pub alias: Option<String>,
+}
+
+pub(crate) fn sub_user_body(u: &SubUser) -> SubUserAnswer {
+    SubUserAnswer {
+        sub_user_id: u.sub_user_id.as_str().to_owned(),
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        console_access: u.console_access,
+        enabled: u.enabled,
+        mfa_bound: u.mfa_bound,
+        created_at: u.created_at,
+    }
 }

@@ -66,13 +66,24 @@ pub fn face_transition(
 }
 
 /// The state shown to the owner: a pending session past its expiry reads as expired.
-pub fn face_state_shown(state: FaceState, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
+pub fn face_state_shown(state: FaceState, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> FaceShown {
     match state {
-        FaceState::Pending if now >= expires_at => "expired",
-        FaceState::Pending => "pending",
-        FaceState::Passed => "passed",
-        FaceState::Failed => "failed",
+        FaceState::Pending if now >= expires_at => FaceShown::Expired,
+        FaceState::Pending => FaceShown::Pending,
+        FaceState::Passed => FaceShown::Passed,
+        FaceState::Failed => FaceShown::Failed,
     }
+}
+
+/// A face session's state as its owner sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceShown {
+    Pending,
+    Passed,
+    Failed,
+    /// Not scanned in time.
+    Expired,
 }
 
 /// A person proven to own the account, as stored (personal data encrypted and masked).
@@ -220,7 +231,7 @@ mod tests {
         assert_eq!(face_transition(FaceState::Failed, later, FaceEvent::Passed, now), Err(FaceRefusal::Ended));
         assert_eq!(face_transition(FaceState::Passed, later, FaceEvent::Failed, now), Err(FaceRefusal::Ended));
         assert_eq!(face_transition(FaceState::Pending, now, FaceEvent::Passed, now), Err(FaceRefusal::Expired));
-        assert_eq!(face_state_shown(FaceState::Pending, now, now), "expired");
+        assert_eq!(face_state_shown(FaceState::Pending, now, now), FaceShown::Expired);
     }
 
     #[test]

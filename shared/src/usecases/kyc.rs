@@ -235,7 +235,7 @@ pub async fn face_status(
     deps: &(impl HasClock + HasFlows),
     principal: &Principal,
     verification_id: &FlowId,
-) -> Result<&'static str> {
+) -> Result<kyc::FaceShown> {
     let session = deps
         .flows::<FaceVerification>()
         .load(verification_id)
