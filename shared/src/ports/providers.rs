@@ -45,13 +45,19 @@ pub enum CheckRecord {
     Checked,
 }
 
-/// The four elements to check.
-#[derive(Debug, Clone, Copy)]
+/// The four elements to check (personal data all four: its `Debug` shows none).
+#[derive(Clone, Copy)]
 pub struct FourElements<'a> {
     pub name: &'a str,
     pub id_number: &'a str,
     pub card_number: &'a str,
     pub phone: &'a str,
+}
+
+impl std::fmt::Debug for FourElements<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FourElements").finish_non_exhaustive()
+    }
 }
 
 #[async_trait]

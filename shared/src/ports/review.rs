@@ -215,10 +215,17 @@ pub enum StaffSignIn {
     Refused,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StaffTokens {
     pub access_token: String,
     pub expires_in: i64,
+}
+
+/// Without the token.
+impl std::fmt::Debug for StaffTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffTokens").field("expires_in", &self.expires_in).finish_non_exhaustive()
+    }
 }
 
 #[async_trait]

@@ -59,7 +59,6 @@ pub(crate) enum Judged<'a> {
 }
 
 /// A factor to check for an account, its input validated.
-#[derive(Debug)]
 pub(crate) struct Check {
     account_id: AccountId,
     credential: CredentialRef,
@@ -68,6 +67,16 @@ pub(crate) struct Check {
     code: String,
     /// For SMS: the request and the code.
     sms: Option<(ChallengeId, Code)>,
+}
+
+/// Without the code (an SMS code, a TOTP code or a recovery code).
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("account_id", &self.account_id)
+            .field("factor", &self.factor)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Check {
@@ -265,4 +274,47 @@ pub(crate) fn require_step_up(deps: &impl HasClock, principal: &Principal, recor
         return Err(Error::StepUpRequired { factors: record.operation_factors.passing(record.totp_bound()) });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod secrets_in_debug {
+    //! No secret or personal datum in a derived `Debug` [issue 26]: logs format these.
+    use super::*;
+    use crate::domain::ids::FlowId;
+    use crate::domain::redacted::Redacted;
+    use crate::domain::third_party::ThirdParty;
+
+    const SECRET: &str = "S3CRETMARK";
+
+    fn hides(what: &str, formatted: String) {
+        assert!(!formatted.contains(SECRET), "{what} shows a secret: {formatted}");
+    }
+
+    #[test]
+    fn secrets_and_personal_data_are_not_formatted() {
+        let proof = FactorProof { factor: Factor::Totp, code: Redacted::new(SECRET.to_owned()), challenge_id: None };
+        let account = AccountId::from_raw("a1");
+        let check = Check::new(&account, &CredentialRef::Passport(account.clone()), &proof).unwrap();
+        hides("Check", format!("{check:?}"));
+        let binding = crate::usecases::security::BindingStarted {
+            binding_id: FlowId::generate(),
+            secret_base32: Redacted::new(SECRET.to_owned()),
+            otpauth_uri: format!("otpauth://totp/x?secret={SECRET}"),
+            qr_code: format!("data:{SECRET}"),
+            expires_at: Utc::now(),
+        };
+        hides("BindingStarted", format!("{binding:?}"));
+        let tokens = crate::ports::StaffTokens { access_token: SECRET.to_owned(), expires_in: 3600 };
+        hides("StaffTokens", format!("{tokens:?}"));
+        let callback = crate::usecases::third_party::Callback {
+            provider: ThirdParty::ALL[0],
+            code: SECRET,
+            state: SECRET,
+            browser_secret: SECRET,
+        };
+        hides("Callback", format!("{callback:?}"));
+        let elements =
+            crate::ports::FourElements { name: SECRET, id_number: SECRET, card_number: SECRET, phone: SECRET };
+        hides("FourElements", format!("{elements:?}"));
+    }
 }

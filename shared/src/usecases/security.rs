@@ -88,13 +88,21 @@ pub async fn step_up(
 
 // ---- virtual MFA ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BindingStarted {
     pub binding_id: FlowId,
     pub secret_base32: Redacted<String>,
     pub otpauth_uri: String,
     pub qr_code: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Without the secret, which the otpauth URI and the QR code also carry.
+impl std::fmt::Debug for BindingStarted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (id, expires) = (&self.binding_id, &self.expires_at);
+        f.debug_struct("BindingStarted").field("binding_id", id).field("expires_at", expires).finish_non_exhaustive()
+    }
 }
 
 /// Starts binding a virtual MFA device [MFA-3]: the secret, its otpauth URI and QR code.

@@ -54,12 +54,19 @@ pub enum Start<'a> {
 }
 
 /// What the provider's redirect brought back, with the browser's secret.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Callback<'a> {
     pub provider: ThirdParty,
     pub code: &'a str,
     pub state: &'a str,
     pub browser_secret: &'a str,
+}
+
+/// Without the code, the state and the browser's secret.
+impl std::fmt::Debug for Callback<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback").field("provider", &self.provider).finish_non_exhaustive()
+    }
 }
 
 fn passport_only(principal: &Principal) -> Result<()> {

@@ -68,7 +68,7 @@ pub(crate) struct AccountItem {
 
 /// The credential of a login name (record version 1): what sign-in reads, in one item.
 /// It outlives a deleted account so the username is never reused [REG-1].
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct CredentialItem {
     pub pk: String,
     pub record_version: u32,
@@ -128,6 +128,17 @@ pub(crate) enum CredentialStatus {
     Deleted,
     /// A sub-user its main account disabled [LOGIN-5].
     Disabled,
+}
+
+/// Without the password hash, the device and the recovery codes' hashes.
+impl std::fmt::Debug for CredentialItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialItem")
+            .field("account_id", &self.account_id)
+            .field("record_version", &self.record_version)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CredentialItem {
