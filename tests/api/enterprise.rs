@@ -457,7 +457,7 @@ async fn a_payout_the_provider_did_not_take_is_asked_again_by_the_sweeper_once()
 
 #[tokio::test]
 async fn a_payout_whose_answer_was_lost_after_the_provider_took_it_is_paid_once() {
-    // Issue 24: the provider took the payout and its answer timed out (sandbox: `0009`); the
+    // KYC-E5 (issue 24): the provider took the payout and its answer timed out (sandbox: `0009`); the
     // sweeper asks again under the same id, the provider knows it, and one deposit arrives.
     let app = spawn_isolated_app().await;
     let (_, _, token) = app.signed_in_user().await;
