@@ -51,7 +51,11 @@ async fn an_sms_provider_that_times_out_after_delivering_gets_the_message_again_
     let sent = app.send_code(&phone).await;
     assert_eq!(sent.status, 202, "the answer does not wait for the provider: {:?}", sent.body);
     let sms = app.state().services.sandbox_sms().unwrap().clone();
-    assert_eq!(sms.messages(Some(&phone)).len(), 1, "delivered, though the provider's answer was lost");
+    // Delivered, though the provider's answer was lost. Once, unless the queue itself delivered
+    // the message twice (SQS is at least once; under load the SDK also resends a SendMessage
+    // whose answer broke off): the copy's claim, given back by the failed send, then succeeds.
+    let first = sms.messages(Some(&phone)).len();
+    assert!((1..=2).contains(&first), "delivered, though the provider's answer was lost: {first}");
     let taken = app.gateway.visibility_timeouts_pass().await.unwrap();
     assert_eq!(taken, 1, "the failed message comes back once");
     let delivered = sms.messages(Some(&phone));
