@@ -213,8 +213,6 @@ pub struct AuditTrail {
 #[derive(Serialize, JsonSchema)]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
-    /// The same time in China Standard Time, for display.
-    pub at_cst: String,
     pub staff: String,
     pub action: String,
     pub detail: Option<String>,

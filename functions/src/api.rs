@@ -7,10 +7,10 @@
 use http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
-use shared::error::ErrorCode;
+use shared::error::{ErrorCode, ErrorDetails};
 use shared::Error;
 
 /// Larger JSON bodies are refused before parsing.
@@ -22,8 +22,11 @@ pub const MALFORMED_JSON: ErrorCode =
 pub const BODY_TOO_LARGE: ErrorCode =
     ErrorCode { code: "BODY_TOO_LARGE", status: 413, meaning: "the body exceeds 16 KiB" };
 pub const ROUTE_NOT_FOUND: ErrorCode = ErrorCode { code: "ROUTE_NOT_FOUND", status: 404, meaning: "no such route" };
-pub const METHOD_NOT_ALLOWED: ErrorCode =
-    ErrorCode { code: "METHOD_NOT_ALLOWED", status: 405, meaning: "the route exists but not with this method" };
+pub const METHOD_NOT_ALLOWED: ErrorCode = ErrorCode {
+    code: "METHOD_NOT_ALLOWED",
+    status: 405,
+    meaning: "the route exists but not with this method (`Allow` lists the methods it has)",
+};
 const EDGE_CODES: [ErrorCode; 4] = [MALFORMED_JSON, BODY_TOO_LARGE, ROUTE_NOT_FOUND, METHOD_NOT_ALLOWED];
 
 /// Every stable error code the API answers with: (code, HTTP status, meaning): the edge's, then
@@ -48,7 +51,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub details: Option<Value>,
+    /// Boxed to keep the error small.
+    pub details: Option<Box<ErrorDetails>>,
     pub retry_after_secs: Option<u64>,
     /// The methods the path does support (the `Allow` header of a `405`); boxed to keep the
     /// error small.
@@ -96,7 +100,7 @@ impl From<Error> for ApiError {
             status: status(code),
             code: code.code,
             message: err.public_message(),
-            details: err.details(),
+            details: err.details().map(Box::new),
             retry_after_secs: err.retry_after_secs(),
             allow: None,
             cause: err.is_fault().then(|| Box::new(err)),
@@ -169,6 +173,24 @@ pub fn no_content() -> Response<Body> {
     response
 }
 
+/// The body of every refusal and fault.
+#[derive(Serialize, JsonSchema)]
+pub struct ErrorAnswer {
+    pub error: ErrorBody,
+}
+
+/// A refusal or fault: its stable code, a message for people, the request id to quote, and what
+/// the client needs to act on it.
+#[derive(Serialize, JsonSchema)]
+pub struct ErrorBody {
+    /// One of the stable codes (`x-meanings` says what each means).
+    pub code: &'static str,
+    pub message: String,
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<ErrorDetails>,
+}
+
 /// The error body: `{"error": {"code", "message", "request_id", "details"?}}`.
 pub fn error_response(err: ApiError, request_id: &str) -> Response<Body> {
     if let Some(cause) = &err.cause {
@@ -176,11 +198,13 @@ pub fn error_response(err: ApiError, request_id: &str) -> Response<Body> {
     } else {
         tracing::info!(request_id, code = err.code, "request refused");
     }
-    let mut body = json!({"code": err.code, "message": err.message, "request_id": request_id});
-    if let Some(details) = err.details {
-        body["details"] = details;
-    }
-    let mut response = json_response(err.status, &json!({ "error": body }));
+    let body = ErrorBody {
+        code: err.code,
+        message: err.message,
+        request_id: request_id.to_owned(),
+        details: err.details.map(|d| *d),
+    };
+    let mut response = json_response(err.status, &ErrorAnswer { error: body });
     if let Some(secs) = err.retry_after_secs {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }

@@ -73,6 +73,12 @@ pub const DOCS: &[Doc] = &[
         success: CODE_SENT,
     },
     Doc {
+        binary: "read_agreements",
+        request: None,
+        example: None,
+        success: &[(200, "the current agreements", Some(typed::<crate::agreements::AgreementsAnswer>))],
+    },
+    Doc {
         binary: "register_account",
         request: Some(body::<accounts::register_account::RegisterBody>),
         example: Some(|| {

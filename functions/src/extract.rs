@@ -137,6 +137,39 @@ impl FromRequest for AppealSecret {
     }
 }
 
+/// Which page of a list (`?limit=` 1-100, `?cursor=` from the previous page's `next_cursor`):
+/// `422 INVALID_FIELD` for a limit out of range.
+#[derive(Debug, Clone)]
+pub struct PageQuery {
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// The largest page a list gives.
+pub const MAX_PAGE: usize = 100;
+
+impl PageQuery {
+    /// The page asked for, `default` items when no limit is given.
+    pub fn or_size(self, default: usize) -> shared::ports::PageRequest {
+        shared::ports::PageRequest { size: self.limit.unwrap_or(default), after: self.cursor }
+    }
+}
+
+impl FromRequest for PageQuery {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let query = req.query_string_parameters();
+        let limit = match query.first("limit") {
+            None => None,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => Some(n),
+                _ => return Err(Error::invalid("limit", format!("a whole number from 1 to {MAX_PAGE}")).into()),
+            },
+        };
+        let cursor = query.first("cursor").filter(|c| !c.is_empty()).map(str::to_owned);
+        Ok(PageQuery { limit, cursor })
+    }
+}
+
 /// The method and path as requested (the `$default` route's handler names them).
 impl FromRequest for http::Method {
     fn from_request(req: &Request) -> Result<Self, ApiError> {

@@ -5,6 +5,7 @@
 //! tests call the very same handlers.
 
 pub mod accounts;
+pub mod agreements;
 pub mod answers;
 pub mod api;
 pub mod api_doc;

@@ -10,8 +10,8 @@
 //! [`secret_needs`].
 
 use crate::{
-    accounts, authorizer, cases, changes, codes, contact, dashboard, deletion, enterprise, fallback, kyc, mfa, qr,
-    recovery, review, security, sessions, sub_users, third_party, workers, AppState,
+    accounts, agreements, authorizer, cases, changes, codes, contact, dashboard, deletion, enterprise, fallback, kyc,
+    mfa, qr, recovery, review, security, sessions, sub_users, third_party, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -140,6 +140,7 @@ lambdas! {
     @worker resolve_recoveries => workers::resolve_recoveries::handle, data_key: true, queue: "RecoveryQueue";
     @schedule sweep_deadlines => workers::sweep_deadlines::handle, data_key: false, every: "rate(5 minutes)";
     send_sms_code => codes::send_sms_code::handle, data_key: true, routes: [POST "/v1/sms-codes"];
+    read_agreements => agreements::handle, data_key: false, routes: [GET "/v1/agreements"];
     register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"];
     read_account => accounts::read_account::handle, data_key: false, routes: [GET "/v1/accounts/me"];
     sign_in => sessions::sign_in::handle, data_key: false, routes: [POST "/v1/sessions"];
@@ -304,6 +305,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         "revoke_session",
         "review_dashboard",
         "download_template",
+        "read_agreements",
     ];
     const BY_GROUP: &[(SecretGroup, &[&str])] = &[
         (

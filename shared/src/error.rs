@@ -6,8 +6,11 @@
 //! the details and the `Retry-After` seconds. A fault (5xx) shows the client a fixed message and
 //! keeps itself, with its cause chain, for the log. Adding a variant is adding one row here.
 
+use crate::domain::deletion::OpenWork;
 use crate::domain::password::PasswordRejection;
-use serde_json::{json, Value};
+use crate::domain::security::Factor;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -24,7 +27,7 @@ pub struct ErrorCode {
 
 /// Declares `Error` and, from the same rows, its codes: each variant is written as
 /// `Variant [fields] => status "CODE" "meaning"` followed by optional clauses:
-/// `details <pattern> => <JSON value or Option of one>`, `retry_after <pattern> => <seconds>` and
+/// `details <pattern> => <ErrorDetails or Option of one>`, `retry_after <pattern> => <seconds>` and
 /// `fault "<the message the client sees>"` (the error itself goes to the log).
 macro_rules! errors {
     ($(
@@ -65,9 +68,9 @@ macro_rules! errors {
 
             /// What the client needs to act on this refusal (`details` of the error body).
             #[allow(unused_variables)]
-            pub fn details(&self) -> Option<Value> {
+            pub fn details(&self) -> Option<ErrorDetails> {
                 match self {
-                    $($(Error::$variant $dpat => Into::<Option<Value>>::into($details),)?)*
+                    $($(Error::$variant $dpat => Into::<Option<ErrorDetails>>::into($details),)?)*
                     _ => None,
                 }
             }
@@ -103,8 +106,8 @@ macro_rules! errors {
 errors! {
     #[error("field `{field}` is invalid: {reason}")]
     InvalidField { field: String, reason: String }
-        => 422 "INVALID_FIELD" "a field is missing, of the wrong type, unknown or invalid (`details.field`)",
-        details { field, reason } => json!({ "field": field, "reason": reason });
+        => 422 "INVALID_FIELD" "a field is missing, of the wrong type, unknown or invalid (`details.field`, `details.reason`)",
+        details { field, reason } => ErrorDetails { field: Some(field.clone()), reason: Some(reason.clone()), ..NONE };
     #[error("the username is already taken")]
     UsernameTaken => 409 "USERNAME_TAKEN" "the username is taken (usernames are never reused)";
     #[error("this phone number already has the maximum number of cloud accounts")]
@@ -114,16 +117,16 @@ errors! {
         => 409 "PHONE_PASSPORT_LIMIT"
             "the phone number is already bound to 5 passport accounts: bind another phone, or move one of them to another phone";
     #[error("the password is not acceptable: {0}")]
-    WeakPassword(PasswordRejection) => 422 "WEAK_PASSWORD" "the password breaks the policy (`details.reason`)",
-        details (r) => json!({ "reason": r.reason_code() });
+    WeakPassword(PasswordRejection) => 422 "WEAK_PASSWORD" "the password breaks the policy (`details.reason`: `LENGTH`, `CONTAINS_USERNAME`, `TOO_COMMON`, `TOO_SIMPLE`)",
+        details (r) => ErrorDetails { reason: Some(r.reason_code().into()), ..NONE };
     #[error("the current versions of the required agreements must be accepted")]
     AgreementsRequired { missing: Vec<&'static str> }
         => 422 "AGREEMENTS_REQUIRED" "the current agreements were not all accepted (`details.missing`)",
-        details { missing } => json!({ "missing": missing });
+        details { missing } => ErrorDetails { missing: Some(missing.clone()), ..NONE };
     #[error("the verification code is wrong")]
     CodeMismatch { attempts_left: u32 }
         => 400 "CODE_MISMATCH" "the verification code is wrong (`details.attempts_left`)",
-        details { attempts_left } => json!({ "attempts_left": attempts_left });
+        details { attempts_left } => ErrorDetails { attempts_left: Some(*attempts_left), ..NONE };
     #[error("the verification code has expired")]
     CodeExpired => 400 "CODE_EXPIRED" "the verification code has expired";
     #[error("the verification code has already been used")]
@@ -133,8 +136,10 @@ errors! {
     #[error("no such verification request")]
     CodeNotFound => 400 "CODE_NOT_FOUND" "no such verification request";
     #[error("too many requests; retry later")]
-    RateLimited { retry_after_secs: u64 } => 429 "RATE_LIMITED" "too many requests (`Retry-After`)",
-        retry_after { retry_after_secs } => retry_after_secs;
+    RateLimited { retry_after_secs: u64, limit: SendLimit }
+        => 429 "RATE_LIMITED" "too many codes sent: `details.limit` says which limit, `Retry-After` when it opens again",
+        details { limit, .. } => ErrorDetails { limit: Some(*limit), ..NONE },
+        retry_after { retry_after_secs, .. } => retry_after_secs;
     #[error("the username or password is wrong")]
     InvalidCredentials => 401 "INVALID_CREDENTIALS" "the username or password is wrong";
     #[error("sign-in is temporarily locked after repeated failures")]
@@ -150,11 +155,11 @@ errors! {
     StepUpRequired { factors: Vec<crate::domain::security::Factor> }
         => 403 "STEP_UP_REQUIRED"
             "this operation needs a fresh second factor (`details.factors`): pass `POST /v1/step-up` first",
-        details { factors } => json!({ "factors": factors });
+        details { factors } => ErrorDetails { factors: Some(factors.clone()), ..NONE };
     #[error("the second factor is wrong")]
     SecondFactorInvalid { attempts_left: Option<u32> }
         => 400 "SECOND_FACTOR_INVALID" "the second factor is wrong (`details.attempts_left` in a sign-in)",
-        details { attempts_left } => attempts_left.map(|left| json!({ "attempts_left": left }));
+        details { attempts_left } => attempts_left.map(|left| ErrorDetails { attempts_left: Some(left), ..NONE });
     #[error("too many wrong second factors for this sign-in; sign in again")]
     SecondFactorAttemptsExceeded
         => 400 "SECOND_FACTOR_ATTEMPTS_EXCEEDED" "too many wrong second factors: sign in again";
@@ -162,7 +167,7 @@ errors! {
     CaptchaRequired { retry_after_secs: u64 }
         => 429 "CAPTCHA_REQUIRED"
             "the username failed repeatedly (from elsewhere): sign in with `captcha_id` and `captcha_answer` from `POST /v1/captchas`, or wait (`Retry-After`)",
-        details { .. } => json!({ "captcha": "POST /v1/captchas" }),
+        details { .. } => ErrorDetails { captcha: Some("POST /v1/captchas"), ..NONE },
         retry_after { retry_after_secs } => retry_after_secs;
     #[error("login protection needs a second factor other than the SMS code this sign-in used")]
     SecondFactorUnavailable
@@ -172,14 +177,14 @@ errors! {
     FactorNotChosen { factors: Vec<crate::domain::security::Factor> }
         => 403 "FACTOR_NOT_CHOSEN"
             "the owner did not choose this factor for this protection (login or operation): use one of `details.factors`",
-        details { factors } => json!({ "factors": factors });
+        details { factors } => ErrorDetails { factors: Some(factors.clone()), ..NONE };
     #[error("this sign-in is unknown, expired or already finished; sign in again")]
     SignInFlowInvalid
         => 400 "SIGN_IN_FLOW_INVALID" "the pending sign-in is unknown, expired or finished: sign in again";
     #[error("no virtual MFA device is bound; bind one first")]
     TotpNotBound
-        => 409 "TOTP_NOT_BOUND" "no virtual MFA device is bound: bind one with `POST /v1/mfa/totp`",
-        details { .. } => json!({ "bind": "POST /v1/mfa/totp" });
+        => 409 "TOTP_NOT_BOUND" "no virtual MFA device is bound: bind one with `POST /v1/mfa/totp` (`details.bind`)",
+        details { .. } => ErrorDetails { bind: Some("POST /v1/mfa/totp".into()), ..NONE };
     #[error("a virtual MFA device is already bound")]
     TotpAlreadyBound => 409 "TOTP_ALREADY_BOUND" "a virtual MFA device is already bound";
     #[error("this MFA binding is unknown, expired or finished; start again")]
@@ -197,21 +202,21 @@ errors! {
     DocumentAccountLimit
         => 409 "DOCUMENT_ACCOUNT_LIMIT"
             "this document is already used by several other accounts (5 at most): sign in to one of the accounts it verified (`details.advice`)",
-        details { .. } => json!({ "advice": "sign in to one of the accounts this document already verified; find them with POST /v1/account-lookups (by identity)" });
+        details { .. } => ErrorDetails { advice: Some("sign in to one of the accounts this document already verified; find them with POST /v1/account-lookups (by identity)"), ..NONE };
     #[error("the bank did not confirm that name, ID number, card and phone belong together")]
     BankCardMismatch { attempts_left: u32, remaining_methods: Vec<&'static str> }
         => 422 "BANK_CARD_MISMATCH"
             "the bank did not confirm the four elements (`details.attempts_left`, `details.remaining_methods`)",
         details { attempts_left, remaining_methods }
-            => json!({ "attempts_left": attempts_left, "remaining_methods": remaining_methods });
+            => ErrorDetails { attempts_left: Some(*attempts_left), remaining_methods: Some(remaining_methods.clone()), ..NONE };
     #[error("no bank-card attempts are left for this account; use another method")]
     BankCardAttemptsExhausted { remaining_methods: Vec<&'static str> }
         => 409 "BANK_CARD_ATTEMPTS_EXHAUSTED" "the 10 bank-card attempts are used up (`details.remaining_methods`)",
-        details { remaining_methods } => json!({ "remaining_methods": remaining_methods });
+        details { remaining_methods } => ErrorDetails { remaining_methods: Some(remaining_methods.clone()), ..NONE };
     #[error("this face session has already ended; start a new one")]
     FaceSessionEnded => 409 "FACE_SESSION_ENDED" "the face session already ended: start a new one";
     #[error("this face session has expired; start a new one")]
-    FaceSessionExpired => 409 "FACE_SESSION_EXPIRED" "the face session expired: start a new one";
+    FaceSessionExpired => 409 "FACE_SESSION_EXPIRED" "the face session expired (10 minutes): start a new one";
     #[error("the callback signature is not valid")]
     CallbackSignatureInvalid => 401 "CALLBACK_SIGNATURE_INVALID" "a provider callback without a valid signature";
     #[error("personal real-name verification is required first")]
@@ -227,7 +232,7 @@ errors! {
     ActivationRequired
         => 403 "ACTIVATION_REQUIRED"
             "accept the agreements first (`POST /v1/accounts/me/activation`): nothing else works until then",
-        details { .. } => json!({ "activate": "POST /v1/accounts/me/activation" });
+        details { .. } => ErrorDetails { activate: Some("POST /v1/accounts/me/activation"), ..NONE };
     #[error("QR sign-in is for passport accounts; a cloud account signs in with its username and password")]
     QrSignInPassportOnly
         => 403 "QR_SIGN_IN_PASSPORT_ONLY"
@@ -257,41 +262,42 @@ errors! {
     ThirdPartyNotBound { provider: &'static str }
         => 409 "THIRD_PARTY_NOT_BOUND"
             "this third-party account is bound to no passport account: sign in another way, then bind it in the security settings (`details.bind`)",
-        details { provider } => json!({
-            "provider": provider,
-            "bind": format!("POST /v1/security/third-party/{provider}/authorizations"),
-        });
+        details { provider } => ErrorDetails {
+            provider: Some(provider),
+            bind: Some(format!("POST /v1/security/third-party/{provider}/authorizations")),
+            ..NONE
+        };
     #[error("this {provider} account is already bound to a passport account")]
     ThirdPartyTaken { provider: &'static str }
         => 409 "THIRD_PARTY_TAKEN"
             "this third-party account is already bound to a passport account (unbind it there first) (`details.provider`)",
-        details { provider } => json!({ "provider": provider });
+        details { provider } => ErrorDetails { provider: Some(provider), ..NONE };
     #[error("this account already has a bound {provider} account")]
     ThirdPartyAlreadyBound { provider: &'static str }
         => 409 "THIRD_PARTY_ALREADY_BOUND"
             "this account already has a bound account of this provider: unbind it first (`details.provider`)",
-        details { provider } => json!({ "provider": provider });
+        details { provider } => ErrorDetails { provider: Some(provider), ..NONE };
     #[error("`{material}` is missing: this case needs it")]
     MaterialMissing { material: &'static str }
         => 422 "MATERIAL_MISSING" "a file the case needs is not named (`details.material`)",
-        details { material } => json!({ "material": material });
+        details { material } => ErrorDetails { material: Some(material), ..NONE };
     #[error("the upload for `{material}` was not found under this account")]
     UploadNotFound { material: &'static str }
         => 422 "UPLOAD_NOT_FOUND"
             "no such upload under this account (unknown, expired, or another account's) (`details.material`)",
-        details { material } => json!({ "material": material });
+        details { material } => ErrorDetails { material: Some(material), ..NONE };
     #[error("the upload named for `{material}` was made for another purpose")]
     UploadPurposeMismatch { material: &'static str }
         => 422 "UPLOAD_PURPOSE_MISMATCH" "the upload was made for another purpose (`details.material`)",
-        details { material } => json!({ "material": material });
+        details { material } => ErrorDetails { material: Some(material), ..NONE };
     #[error("the file for `{material}` is larger than 4 MB")]
     UploadTooLarge { material: &'static str }
         => 422 "UPLOAD_TOO_LARGE" "the file is empty or larger than 4 MB (`details.material`)",
-        details { material } => json!({ "material": material, "max_bytes": 4_194_304 });
+        details { material } => ErrorDetails { material: Some(material), max_bytes: Some(4_194_304), ..NONE };
     #[error("the file for `{material}` is not a JPEG or PNG image")]
     UploadNotAnImage { material: &'static str }
         => 422 "UPLOAD_NOT_AN_IMAGE" "the file is not a JPEG or PNG by its content (`details.material`)",
-        details { material } => json!({ "material": material });
+        details { material } => ErrorDetails { material: Some(material), ..NONE };
     #[error("a case of this kind is already open for this account")]
     CaseAlreadyOpen => 409 "CASE_ALREADY_OPEN" "a case of this kind is already open: follow it or withdraw it";
     #[error("only a case no reviewer has claimed yet can be withdrawn")]
@@ -310,17 +316,17 @@ errors! {
     DecisionBlocked { kind: &'static str }
         => 409 "DECISION_BLOCKED"
             "the approval cannot apply (the phone's or document's account limit, or the account changed): reject with a reason",
-        details { kind } => json!({ "kind": kind });
+        details { kind } => ErrorDetails { kind: Some(kind), ..NONE };
     #[error("no attempts of this enterprise verification method are left; use another method")]
     MethodAttemptsExhausted { method: &'static str, remaining_methods: Vec<&'static str> }
         => 409 "METHOD_ATTEMPTS_EXHAUSTED"
             "the 10 attempts of this enterprise method are used up (`details.method`); the others stay open (`details.remaining_methods`)",
-        details { method, remaining_methods } => json!({ "method": method, "remaining_methods": remaining_methods });
+        details { method, remaining_methods } => ErrorDetails { method: Some(method), remaining_methods: Some(remaining_methods.clone()), ..NONE };
     #[error("this method is not offered to this organisation: {reason}")]
     MethodNotOffered { method: &'static str, reason: &'static str }
         => 409 "METHOD_NOT_OFFERED"
             "the corporate transfer is not offered to public institutions nor to holders of a third-party payment licence (`details.reason`)",
-        details { method, reason } => json!({ "method": method, "reason": reason });
+        details { method, reason } => ErrorDetails { method: Some(method), reason: Some((*reason).into()), ..NONE };
     #[error("未查到工商信息，请核对企业类型或上送的信息是否正确 (no business registration found)")]
     RegistryNotFound
         => 422 "REGISTRY_NOT_FOUND"
@@ -329,7 +335,7 @@ errors! {
     RegisteredRecently { retry_from: String }
         => 422 "REGISTERED_RECENTLY"
             "the organisation was registered less than 7 days ago: apply again from `details.retry_from`",
-        details { retry_from } => json!({ "retry_from": retry_from });
+        details { retry_from } => ErrorDetails { retry_from: Some(retry_from.clone()), ..NONE };
     #[error("the registry files this organisation under another type")]
     OrgTypeMismatch
         => 422 "ORG_TYPE_MISMATCH" "the registry files the organisation under another type: choose its type and certificate";
@@ -337,7 +343,7 @@ errors! {
     BankNotSupported { suggestion: Option<String> }
         => 422 "BANK_NOT_SUPPORTED"
             "the bank is not in the supported list (`GET /v1/enterprise`); a rural commercial bank is chosen as its provincial union (`details.suggestion`); else use another method",
-        details { suggestion } => json!({ "suggestion": suggestion, "advice": "choose a listed bank, or another method" });
+        details { suggestion } => ErrorDetails { suggestion: suggestion.clone(), advice: Some("choose a listed bank, or another method"), ..NONE };
     #[error("a recharge application is already waiting for its transfer")]
     RechargeAlreadyOpen
         => 409 "RECHARGE_ALREADY_OPEN" "a recharge application already waits for its transfer (3 days)";
@@ -352,19 +358,19 @@ errors! {
     #[error("the application is not at this step")]
     ApplicationNotAtStep { state: &'static str }
         => 409 "APPLICATION_NOT_AT_STEP" "the application is not at this step (`details.state`)",
-        details { state } => json!({ "state": state });
+        details { state } => ErrorDetails { state: Some(state), ..NONE };
     #[error("the application changed meanwhile; read it again")]
     ApplicationChanged => 409 "APPLICATION_CHANGED" "the application changed meanwhile: read it and try again";
     #[error("the amount is not the one paid")]
     AmountWrong { entries_left: u32 }
         => 422 "AMOUNT_WRONG"
             "not the amount paid (`details.entries_left`; at 0 the application has failed: start a new one)",
-        details { entries_left } => json!({ "entries_left": entries_left });
+        details { entries_left } => ErrorDetails { entries_left: Some(*entries_left), ..NONE };
     #[error("this change of the verified subject is not supported: {reason}")]
     ChangeNotSupported { reason: &'static str }
         => 409 "CHANGE_NOT_SUPPORTED"
             "this change is not supported: an enterprise verification never becomes a personal one (CHG-1) (`details.reason`)",
-        details { reason } => json!({ "reason": reason });
+        details { reason } => ErrorDetails { reason: Some((*reason).into()), ..NONE };
     #[error("this change does not apply to the account's verification")]
     ChangeNotApplicable
         => 409 "CHANGE_NOT_APPLICABLE"
@@ -372,7 +378,7 @@ errors! {
     #[error("a change of the verified subject completed less than 30 days ago")]
     ChangeTooSoon { retry_from: String }
         => 409 "CHANGE_TOO_SOON" "one change completes per 30 days: start again from `details.retry_from`",
-        details { retry_from } => json!({ "retry_from": retry_from });
+        details { retry_from } => ErrorDetails { retry_from: Some(retry_from.clone()), ..NONE };
     #[error("this account cannot change its organisation online: contact your account manager or open a ticket")]
     ChangeNotEligible
         => 409 "CHANGE_NOT_ELIGIBLE"
@@ -382,7 +388,7 @@ errors! {
     #[error("the change is not at this step")]
     ChangeNotAtStep { state: &'static str }
         => 409 "CHANGE_NOT_AT_STEP" "the change is not at this step, or its time is over (`details.state`)",
-        details { state } => json!({ "state": state });
+        details { state } => ErrorDetails { state: Some(state), ..NONE };
     #[error("the appeal is no longer being drafted")]
     AppealNotDrafting
         => 409 "APPEAL_NOT_DRAFTING"
@@ -391,12 +397,12 @@ errors! {
     DeletionBlocked { conditions: Vec<&'static str>, open_work: Vec<crate::domain::deletion::OpenWork> }
         => 409 "DELETION_BLOCKED"
             "a blocking condition of the deletion check fails (`details.conditions`; work in progress in `details.open_work`, each to withdraw or wait for): fix it where the check says, then check again",
-        details { conditions, open_work } => json!({ "conditions": conditions, "open_work": open_work });
+        details { conditions, open_work } => ErrorDetails { conditions: Some(conditions.clone()), open_work: Some(open_work.clone()), ..NONE };
     #[error("deleting gives up what the account holds: acknowledge each")]
     ForfeitsNotAcknowledged { forfeits: Vec<&'static str> }
         => 409 "FORFEITS_NOT_ACKNOWLEDGED"
             "deleting gives up the balance, vouchers or resources in `details.forfeits`: name each in `acknowledged_forfeits` to go on",
-        details { forfeits } => json!({ "forfeits": forfeits });
+        details { forfeits } => ErrorDetails { forfeits: Some(forfeits.clone()), ..NONE };
     #[error("the deletion's confirmation is not valid: run the check again")]
     DeletionConfirmationInvalid
         => 409 "DELETION_CONFIRMATION_INVALID"
@@ -438,6 +444,120 @@ errors! {
         fault "an unexpected error occurred";
 }
 
+/// Which limit of code sends a `RATE_LIMITED` answer met (`details.limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SendLimit {
+    /// One code a minute to a phone or email.
+    TargetInterval,
+    /// The codes a day to one phone or email (of this purpose, or of every purpose).
+    TargetDaily,
+    /// The codes a day one caller asks for.
+    CallerDaily,
+}
+
+/// What the client needs to act on a refusal: `details` of the error body. Each code fills the
+/// fields its meaning names (see [`Error::CODES`]); the rest are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ErrorDetails {
+    /// The field that is invalid (`INVALID_FIELD`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Why: the field's fault, the password rule broken, why a method or change is not offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The agreements (ids) whose current versions were not accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<Vec<&'static str>>,
+    /// Wrong tries left before the code, sign-in or method is used up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+    /// The second factors that would do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Vec<Factor>>,
+    /// Where to get a captcha.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captcha: Option<&'static str>,
+    /// Where to bind what is missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    /// What to do instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<&'static str>,
+    /// The verification methods still open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_methods: Option<Vec<&'static str>>,
+    /// Where to activate the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activate: Option<&'static str>,
+    /// The third-party provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'static str>,
+    /// The material (upload purpose) at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub material: Option<&'static str>,
+    /// The largest file accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<u64>,
+    /// The case kind whose approval is blocked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    /// The enterprise method at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<&'static str>,
+    /// When to apply again (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_from: Option<String>,
+    /// The listed bank to choose instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// The state the application or change is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'static str>,
+    /// Amount entries left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries_left: Option<u32>,
+    /// The blocking conditions of the deletion check that fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<&'static str>>,
+    /// Work in progress to withdraw or wait for before deleting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_work: Option<Vec<OpenWork>>,
+    /// What deleting gives up, each to acknowledge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forfeits: Option<Vec<&'static str>>,
+    /// Which limit of code sends was met.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<SendLimit>,
+}
+
+/// No details: the base the rows fill.
+const NONE: ErrorDetails = ErrorDetails {
+    field: None,
+    reason: None,
+    missing: None,
+    attempts_left: None,
+    factors: None,
+    captcha: None,
+    bind: None,
+    advice: None,
+    remaining_methods: None,
+    activate: None,
+    provider: None,
+    material: None,
+    max_bytes: None,
+    kind: None,
+    method: None,
+    retry_from: None,
+    suggestion: None,
+    state: None,
+    entries_left: None,
+    conditions: None,
+    open_work: None,
+    forfeits: None,
+    limit: None,
+};
+
 /// When a `TRY_AGAIN` answer says to send the request again.
 pub const TRY_AGAIN_AFTER_SECS: u64 = 1;
 
@@ -476,10 +596,13 @@ mod tests {
         assert_eq!(codes.len(), Error::CODES.len(), "a code is used twice");
         let e = Error::CodeMismatch { attempts_left: 3 };
         assert_eq!((e.code(), e.status()), ("CODE_MISMATCH", 400));
-        assert_eq!(e.details(), Some(json!({ "attempts_left": 3 })));
+        assert_eq!(e.details(), Some(ErrorDetails { attempts_left: Some(3), ..NONE }));
         assert!(Error::CODES.contains(&e.error_code()));
         assert_eq!(Error::SecondFactorInvalid { attempts_left: None }.details(), None);
-        assert_eq!(Error::RateLimited { retry_after_secs: 9 }.retry_after_secs(), Some(9));
+        assert_eq!(
+            Error::RateLimited { retry_after_secs: 9, limit: SendLimit::CallerDaily }.retry_after_secs(),
+            Some(9)
+        );
         assert_eq!(Error::UsernameTaken.details(), None);
     }
 

@@ -321,7 +321,7 @@ async fn a_passport_account_keeps_working_on_the_platform_and_activates_the_clou
     assert_eq!(activated.status, 200, "{:?}", activated.body);
     let me = app.call("GET", "/v1/accounts/me", Some(fresh), None).await;
     assert_eq!(me.body["verification"]["state"], "unverified", "a new cloud account: {:?}", me.body);
-    assert_eq!(me.body["balance_fen"], 0);
+    assert_eq!(me.body["balance"], "0.00");
 }
 
 #[tokio::test]

@@ -76,9 +76,36 @@ async fn all_three_current_agreements_must_be_accepted() {
         "username": unique_username(), "password": PASSWORD, "phone": phone, "challenge_id": challenge, "sms_code": code,
         "agreements": [{"id": "user-service-agreement", "version": "2024-06"}, {"id": "privacy-policy", "version": "2019-01"}],
     });
-    let reply = app.call("POST", "/v1/accounts", None, Some(body)).await;
+    let reply = app.call("POST", "/v1/accounts", None, Some(body.clone())).await;
     assert_eq!((reply.status, reply.code()), (422, "AGREEMENTS_REQUIRED"));
     assert_eq!(reply.body["error"]["details"]["missing"], json!(["online-ordering-agreement", "privacy-policy"]));
+
+    // The request's own field errors come first: a weak password is told as such.
+    let mut weak = body.clone();
+    weak["password"] = json!("Password123");
+    let reply = app.call("POST", "/v1/accounts", None, Some(weak)).await;
+    assert_eq!((reply.status, reply.code()), (422, "WEAK_PASSWORD"));
+
+    // The current versions can be read, and registering with them works (the code was not spent).
+    let current = app.call("GET", "/v1/agreements", None, None).await;
+    assert_eq!(current.status, 200, "{:?}", current.body);
+    let at_registration: Vec<serde_json::Value> = current.body["agreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["step"] == "registration")
+        .map(|a| json!({"id": a["id"], "version": a["version"]}))
+        .collect();
+    assert_eq!(at_registration.len(), 3, "{:?}", current.body);
+    let steps: Vec<&str> =
+        current.body["agreements"].as_array().unwrap().iter().map(|a| a["step"].as_str().unwrap()).collect();
+    for step in ["personal_verification", "student_verification", "enterprise_verification", "deletion"] {
+        assert!(steps.contains(&step), "{step}");
+    }
+    let mut right = body;
+    right["agreements"] = json!(at_registration);
+    let reply = app.call("POST", "/v1/accounts", None, Some(right)).await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
 }
 
 #[tokio::test]

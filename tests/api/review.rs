@@ -12,7 +12,7 @@ async fn an_approved_mfa_unbind_appeal_unbinds_the_device_and_tells_the_customer
     let (token, phone, appeal) = app.mfa_appeal().await;
     assert_eq!(appeal["state"], "submitted");
     assert_eq!(appeal["kind"], "mfa_unbind");
-    assert!(appeal["due_at_cst"].as_str().unwrap().ends_with("CST"));
+    assert!(appeal["due_at"].as_str().unwrap().ends_with('Z'), "times are RFC 3339 UTC");
 
     let reviewer = app.staff(&["reviewer"]).await;
     let queue = app.call("GET", "/v1/review/queue", Some(&reviewer.token), None).await;
@@ -497,4 +497,71 @@ async fn staff_sign_in_is_throttled_per_name_and_source_and_an_mfa_session_takes
     let right = json!({ "username": username, "session": first.body["session"], "code": code });
     let late = app.call("POST", "/v1/staff/sessions/second-factor", None, Some(right)).await;
     assert_eq!(late.code(), "SIGN_IN_LOCKED", "{:?}", late.body);
+}
+
+#[tokio::test]
+async fn cases_and_the_review_queue_come_a_page_at_a_time() {
+    // Issue 26: every list has a cursor and a page size.
+    let app = spawn_app().await;
+    let (token, _, first) = app.mfa_appeal().await;
+    let mut mine = vec![first["case_id"].as_str().unwrap().to_owned()];
+    for _ in 0..2 {
+        let withdrawal = format!("/v1/cases/{}/withdrawal", mine.last().unwrap());
+        assert_eq!(app.call("POST", &withdrawal, Some(&token), None).await.status, 200);
+        app.clock.advance(chrono::Duration::minutes(1));
+        let material = app.material(&token, &APPEAL_MATERIAL).await;
+        let appeal =
+            app.call("POST", "/v1/appeals/mfa-unbind", Some(&token), Some(json!({ "material": material }))).await;
+        assert_eq!(appeal.status, 201, "{:?}", appeal.body);
+        mine.push(appeal.body["case_id"].as_str().unwrap().to_owned());
+    }
+    let page = app.call("GET", "/v1/cases?limit=2", Some(&token), None).await;
+    assert_eq!(page.status, 200, "{:?}", page.body);
+    let ids = |body: &serde_json::Value, list: &str| -> Vec<String> {
+        body[list].as_array().unwrap().iter().map(|c| c["case_id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(ids(&page.body, "cases"), [mine[2].clone(), mine[1].clone()], "newest first");
+    let cursor = page.body["next_cursor"].as_str().expect("a next page").to_owned();
+    let last = app.call("GET", &format!("/v1/cases?limit=2&cursor={cursor}"), Some(&token), None).await;
+    assert_eq!(ids(&last.body, "cases"), [mine[0].clone()]);
+    assert!(last.body["next_cursor"].is_null(), "the last page says so");
+    // Another account's list with this cursor starts at the same place in its own cases: none.
+    let (_, _, stranger) = app.signed_in_user().await;
+    let foreign = app.call("GET", &format!("/v1/cases?cursor={cursor}"), Some(&stranger), None).await;
+    assert_eq!((foreign.status, foreign.body["cases"].as_array().unwrap().len()), (200, 0));
+    for bad in ["limit=0", "limit=101", "limit=two", "cursor=bm90LWEtY3Vyc29y", "cursor=%21%21"] {
+        let refused = app.call("GET", &format!("/v1/cases?{bad}"), Some(&token), None).await;
+        assert_eq!((refused.status, refused.code()), (422, "INVALID_FIELD"), "{bad}");
+    }
+
+    // The reviewers' open cases (the other tests' too: the queue is shared), two a page: each
+    // open case once, in due order.
+    let mut open = vec![mine[2].clone()];
+    for _ in 0..2 {
+        let (_, _, appeal) = app.mfa_appeal().await;
+        open.push(appeal["case_id"].as_str().unwrap().to_owned());
+    }
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (mut seen, mut dues, mut cursor) = (vec![], vec![], None::<String>);
+    for _ in 0..1000 {
+        let path = match &cursor {
+            Some(c) => format!("/v1/review/queue?limit=2&cursor={c}"),
+            None => "/v1/review/queue?limit=2".to_owned(),
+        };
+        let page = app.call("GET", &path, Some(&reviewer.token), None).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        assert!(page.body["open_cases"].as_array().unwrap().len() <= 2);
+        seen.extend(ids(&page.body, "open_cases"));
+        dues.extend(
+            page.body["open_cases"].as_array().unwrap().iter().map(|c| c["due_at"].as_str().unwrap().to_owned()),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let distinct: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), seen.len(), "no case twice");
+    assert!(open.iter().all(|id| seen.contains(id)), "each of ours: {open:?}");
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "soonest due first");
 }

@@ -24,7 +24,10 @@ async fn one_send_a_minute_per_phone() {
     app.clock.advance(chrono::Duration::seconds(30));
     let again = app.send_code(&phone).await;
     assert_eq!((again.status, again.code()), (429, "RATE_LIMITED"));
-    assert_eq!(again.headers["retry-after"], "30");
+    assert_eq!(
+        (again.headers["retry-after"].to_str().unwrap(), &again.body["error"]["details"]["limit"]),
+        ("30", &json!("target_interval"))
+    );
     app.clock.advance(chrono::Duration::seconds(30));
     assert_eq!(app.send_code(&phone).await.status, 202);
 }
@@ -44,6 +47,7 @@ async fn a_phone_gets_at_most_ten_codes_a_day_of_which_strangers_spend_six() {
     app.clock.advance(chrono::Duration::seconds(61));
     let seventh = app.call("POST", "/v1/sms-codes", None, Some(json!({"phone": phone, "purpose": "register"}))).await;
     assert_eq!((seventh.status, seventh.code()), (429, "RATE_LIMITED"), "the strangers' share is spent");
+    assert_eq!(seventh.body["error"]["details"]["limit"], "target_daily");
     let delivered = app.state().services.sandbox_sms().unwrap().messages(Some(&phone)).len();
     assert_eq!(delivered, 6);
     // The owner's step-up codes still come: four of them, then none.
@@ -106,6 +110,8 @@ async fn at_most_fifty_sends_a_day_per_caller() {
     }
     let reply = app.send_code(&unique_phone()).await;
     assert_eq!((reply.status, reply.code()), (429, "RATE_LIMITED"));
+    assert_eq!(reply.body["error"]["details"]["limit"], "caller_daily", "which limit");
+    assert!(reply.headers.contains_key("retry-after"));
     // Another caller is not affected.
     let other = app
         .call_from(

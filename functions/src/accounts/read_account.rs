@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use shared::domain::account::{AccountKind, AccountView, Profile};
 use shared::domain::agreements::Acceptance;
+use shared::domain::enterprise::money::Fen;
 use shared::domain::enterprise::{Method, OrgType};
 use shared::domain::kyc::Entitlements;
 use shared::usecases::account::read_my_account;
@@ -34,8 +35,9 @@ pub struct AccountAnswer {
     profile: Profile,
     notifications: Notifications,
     entitlements: Entitlements,
-    /// The balance in fen (recharges are credited to it) [KYC-E6].
-    balance_fen: u64,
+    /// The balance (recharges are credited to it) [KYC-E6]: CNY with two decimals, e.g. `12.30`,
+    /// as every amount of the API.
+    balance: String,
     agreements: Vec<Acceptance>,
 }
 
@@ -122,7 +124,7 @@ impl From<AccountView> for AccountAnswer {
             profile: account.profile,
             notifications: Notifications { sms: account.sms.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() },
             entitlements: account.entitlements,
-            balance_fen: account.balance_fen,
+            balance: Fen(account.balance_fen).to_string(),
             agreements: account.agreements,
         }
     }

@@ -12,7 +12,6 @@ pub mod withdraw;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use shared::domain::calendar::cst_text;
 use shared::domain::case::{Actor, Case, CaseKind, CaseState, Subject};
 use shared::domain::flow::Versioned;
 use shared::domain::upload::UploadPurpose;
@@ -50,8 +49,6 @@ impl From<&CaseState> for CaseStateName {
 #[derive(Serialize, JsonSchema)]
 pub struct HistoryEntry {
     at: DateTime<Utc>,
-    /// The same time in China Standard Time, for display.
-    at_cst: String,
     /// `customer`, `system`, or `reviewer` (the customer's view) / `reviewer <name>` (staff's).
     by: String,
     /// The state entered: a case state, or `overdue`.
@@ -67,7 +64,6 @@ pub(crate) fn history(case: &Case, staff_view: bool) -> Vec<HistoryEntry> {
         .iter()
         .map(|t| HistoryEntry {
             at: t.at,
-            at_cst: cst_text(t.at),
             by: match (&t.actor, staff_view) {
                 (Actor::Reviewer(_), false) => "reviewer".to_owned(),
                 (actor, _) => actor.shown(),
@@ -89,8 +85,6 @@ pub struct CaseAnswer {
     submitted_at: DateTime<Utc>,
     /// When a reviewer answers at the latest (5 working days).
     due_at: DateTime<Utc>,
-    /// The same time in China Standard Time, for display.
-    due_at_cst: String,
     overdue: bool,
     rejection_reason: Option<String>,
     /// The files it holds, by purpose.
@@ -102,6 +96,8 @@ pub struct CaseAnswer {
 #[derive(Serialize, JsonSchema)]
 pub struct CasesAnswer {
     pub cases: Vec<CaseAnswer>,
+    /// The next page's `cursor` (none: this is the last page).
+    pub next_cursor: Option<String>,
 }
 
 /// A case as its customer sees it.
@@ -114,7 +110,6 @@ pub(crate) fn case_body(case: &Versioned<Case>, now: DateTime<Utc>) -> CaseAnswe
         subject: c.subject,
         submitted_at: c.submitted_at,
         due_at: c.due_at,
-        due_at_cst: cst_text(c.due_at),
         overdue: c.is_overdue(now),
         rejection_reason: c.rejection_reason().map(str::to_owned),
         material: c.material.iter().map(|m| m.purpose).collect(),

@@ -90,6 +90,8 @@ pub struct ChangeAnswer {
     updated_at: DateTime<Utc>,
     /// Until when the owner's next step may be taken (after it the change is withdrawn).
     submit_by: Option<DateTime<Utc>>,
+    /// The review case, once the material is submitted (`GET /v1/cases`).
+    case_id: Option<String>,
     /// When a reviewer answers, while in review.
     due_at: Option<DateTime<Utc>>,
     rejection_reason: Option<String>,
@@ -106,7 +108,7 @@ pub struct ChangeAnswer {
 pub struct NewSubjectAnswer {
     name: String,
     uscc: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "organisation_type")]
     org_type: OrgType,
 }
 
@@ -130,6 +132,7 @@ pub(crate) fn change_body(view: &ChangeView) -> ChangeAnswer {
         started_at: c.started_at,
         updated_at: c.updated_at,
         submit_by: view.submit_by,
+        case_id: c.case.as_ref().map(|id| id.as_str().to_owned()),
         due_at: view.due_at,
         rejection_reason: view.rejection_reason.clone(),
         material: c.material.iter().map(|m| m.purpose).collect(),

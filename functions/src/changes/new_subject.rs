@@ -3,7 +3,7 @@
 //! confirm, the supporting material (a registration change certificate or the change application
 //! form), which sends it to a reviewer [CHG-2].
 
-use super::{proof_body, ProofBody};
+use super::{change_body, proof_body, ProofBody};
 use crate::api::{json_response, ApiResult};
 use crate::cases::MaterialBody;
 use crate::extract::{Authed, ChangeId, Json};
@@ -12,7 +12,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use shared::domain::agreements::AgreementRef;
 use shared::domain::identity::{DocumentType, PersonName};
-use shared::usecases::change::{person, submit_material, submit_new_person, NewPersonSubmission};
+use shared::usecases::change::{person, started_view, submit_material, submit_new_person, NewPersonSubmission};
 
 /// (The proof's fields are flattened in; serde refuses their unknown fields.)
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -33,12 +33,13 @@ pub enum NewSubjectBody {
     Person(Box<NewPersonBody>),
 }
 
-/// The new person's proof, or (a name change's supporting material) the change's new state.
+/// The new person's proof, or (a name change's supporting material) the change as it is now: in
+/// review, with its case and when the reviewer answers.
 #[derive(serde::Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum SubmitAnswer {
     Proof(super::ProofAnswer),
-    Material { state: shared::domain::change::ChangeProgress },
+    Change(Box<super::ChangeAnswer>),
 }
 
 pub async fn handle(
@@ -50,7 +51,8 @@ pub async fn handle(
     match body {
         NewSubjectBody::Material { material } => {
             let change = submit_material(&state.services, &principal, &id, &material.0).await?;
-            Ok(json_response(StatusCode::OK, &SubmitAnswer::Material { state: change.flow.state.shown() }))
+            let view = started_view(&state.services, &principal, change).await?;
+            Ok(json_response(StatusCode::OK, &SubmitAnswer::Change(Box::new(change_body(&view)))))
         }
         NewSubjectBody::Person(p) => {
             let p = *p;

@@ -14,7 +14,6 @@ pub mod withdraw;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use shared::domain::calendar::cst_text;
 use shared::domain::enterprise::application::ApplicationState;
 use shared::domain::enterprise::{Method, OrgType, Role};
 use shared::domain::identity::{DocumentType, IdDocument, PersonName};
@@ -97,10 +96,10 @@ pub struct ApplicationAnswer {
     /// How long the method takes, in words.
     processing_time: String,
     state: Progress,
-    /// When the current step must be done by (or a reviewer answers), if it has such a time.
+    /// When the current step ends at the latest: the face check, the transfer, the amount's entry,
+    /// the deposit's arrival (given up after 10 days), a reviewer's answer. None while the payout
+    /// is being placed, and once over.
     deadline: Option<DateTime<Utc>>,
-    /// The same time in China Standard Time, for display.
-    deadline_cst: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     organisation: Organisation,
@@ -128,9 +127,10 @@ pub struct ApplicationAnswer {
 
 #[derive(Serialize, JsonSchema)]
 pub struct Organisation {
-    #[serde(rename = "type")]
+    #[serde(rename = "organisation_type")]
     org_type: OrgType,
-    type_name: String,
+    /// The type's name, for display.
+    organisation_type_name: String,
     /// The certificate this type proves itself with.
     certificate: String,
     name: String,
@@ -186,12 +186,11 @@ pub(crate) fn application_body(view: &ApplicationView) -> ApplicationAnswer {
         processing_time: a.method.processing_time().to_owned(),
         state: view.state,
         deadline: view.deadline,
-        deadline_cst: view.deadline.map(cst_text),
         created_at: a.created_at,
         updated_at: a.updated_at,
         organisation: Organisation {
             org_type: org.org_type,
-            type_name: type_name.to_owned(),
+            organisation_type_name: type_name.to_owned(),
             certificate: certificate.to_owned(),
             name: org.name.clone(),
             uscc: org.uscc.as_str().to_owned(),

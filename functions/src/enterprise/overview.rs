@@ -33,7 +33,7 @@ pub struct OverviewAnswer {
 pub struct Verified {
     name: String,
     uscc: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "organisation_type")]
     org_type: OrgType,
     method: Method,
     /// Masked.
@@ -52,7 +52,7 @@ pub struct MethodStanding {
 
 #[derive(Serialize, JsonSchema)]
 pub struct TypeInfo {
-    #[serde(rename = "type")]
+    #[serde(rename = "organisation_type")]
     org_type: OrgType,
     name: String,
     certificate: String,

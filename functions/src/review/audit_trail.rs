@@ -4,7 +4,6 @@ use crate::api::{json_response, ApiResult};
 use crate::extract::{CaseId, StaffAuthed};
 use crate::AppState;
 use http::StatusCode;
-use shared::domain::calendar::cst_text;
 use shared::usecases::review::audit_trail;
 
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed, CaseId(case_id): CaseId) -> ApiResult {
@@ -13,7 +12,6 @@ pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed, CaseId(ca
         .iter()
         .map(|e| crate::answers::AuditEntry {
             at: e.at,
-            at_cst: cst_text(e.at),
             staff: e.staff.clone(),
             action: e.action.clone(),
             detail: e.detail.clone(),

@@ -60,11 +60,15 @@ async fn main() -> Result<(), BoxError> {
         println!("{}", serde_json::to_string_pretty(&local_env::openapi::document(&template))?);
         return Ok(());
     }
+    if args.first().map(String::as_str) == Some("error-table") {
+        print!("{}", local_env::openapi::error_table());
+        return Ok(());
+    }
     if args.first().map(String::as_str) == Some("permissions") {
         return permissions(args.get(1).ok_or("usage: local-env permissions <AWS call log>")?);
     }
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: local-env serve [--port N] | local-env openapi | local-env permissions <log>".into());
+        return Err("usage: local-env serve [--port N] | local-env openapi | local-env error-table | local-env permissions <log>".into());
     }
     let port: u16 = args
         .iter()

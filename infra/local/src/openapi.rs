@@ -28,7 +28,7 @@ pub fn document(template: &Template) -> Value {
         .collect();
     routes.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     for (path, method, function, route) in routes {
-        let parameters: Vec<Value> = path
+        let mut parameters: Vec<Value> = path
             .split('/')
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
@@ -39,6 +39,10 @@ pub fn document(template: &Template) -> Value {
             let mut answer = json!({ "description": description });
             if let Some(schema) = schema {
                 let mut schema = schema();
+                // A list that answers `next_cursor` takes the page it gives.
+                if schema.pointer("/properties/next_cursor").is_some() {
+                    parameters.extend(page_parameters());
+                }
                 // `x-media-type`: an answer that is not JSON (a text download).
                 let media = match schema.as_object_mut().and_then(|s| s.remove("x-media-type")) {
                     Some(Value::String(media)) => media,
@@ -87,28 +91,17 @@ pub fn document(template: &Template) -> Value {
     let codes: Vec<&str> = ERROR_CODES.iter().map(|(c, _, _)| *c).collect();
     let descriptions: Map<String, Value> =
         ERROR_CODES.iter().map(|(c, status, meaning)| (c.to_string(), json!(format!("{status}: {meaning}")))).collect();
+    let error = serde_json::to_value(generator.subschema_for::<functions::api::ErrorAnswer>()).unwrap_or_default();
     let mut schemas = generator.take_definitions(true);
-    schemas.insert(
-        "Error".into(),
-        json!({
-            "type": "object",
-            "required": ["error"],
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message", "request_id"],
-                    "properties": {
-                        "code": { "type": "string", "enum": codes, "x-meanings": descriptions },
-                        "message": { "type": "string" },
-                        "request_id": { "type": "string" },
-                        "details": { "type": "object" },
-                    },
-                },
-            },
-            "example": { "error": { "code": "INVALID_FIELD", "message": "phone: must be a valid phone number",
-                "request_id": "c0ffee00-0000-4000-8000-000000000000", "details": { "field": "phone", "reason": "must be a valid phone number" } } },
-        }),
-    );
+    // The stable codes, each with its meaning, from the same rows as the answers.
+    if let Some(code) = schemas.get_mut("ErrorBody").and_then(|b| b.pointer_mut("/properties/code")) {
+        code["enum"] = json!(codes);
+        code["x-meanings"] = Value::Object(descriptions);
+    }
+    if let Some(answer) = schemas.get_mut("ErrorAnswer") {
+        answer["example"] = json!({ "error": { "code": "INVALID_FIELD", "message": "phone: must be a valid phone number",
+            "request_id": "c0ffee00-0000-4000-8000-000000000000", "details": { "field": "phone", "reason": "must be a valid phone number" } } });
+    }
     schemas.insert(
         "GatewayMessage".into(),
         json!({ "type": "object", "required": ["message"], "properties": { "message": { "type": "string" } },
@@ -126,9 +119,29 @@ pub fn document(template: &Template) -> Value {
             },
             "schemas": schemas,
             "responses": {
-                "Error": { "description": "a refusal with a stable code", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
-                "ErrorOrGateway": { "description": "a refusal with a stable code, or API Gateway's own answer (`{\"message\"}`: no Authorization header on a protected route, or a body over 10 MB)", "content": { "application/json": { "schema": { "oneOf": [{ "$ref": "#/components/schemas/Error" }, { "$ref": "#/components/schemas/GatewayMessage" }] } } } },
+                "Error": { "description": "a refusal with a stable code", "content": { "application/json": { "schema": error } } },
+                "ErrorOrGateway": { "description": "a refusal with a stable code, or API Gateway's own answer (`{\"message\"}`: no Authorization header on a protected route, or a body over 10 MB)", "content": { "application/json": { "schema": { "oneOf": [error, { "$ref": "#/components/schemas/GatewayMessage" }] } } } },
             },
         },
     })
+}
+
+/// The query parameters of a list answered a page at a time.
+fn page_parameters() -> [Value; 2] {
+    [
+        json!({ "name": "limit", "in": "query", "required": false, "description": "items per page",
+            "schema": { "type": "integer", "minimum": 1, "maximum": functions::extract::MAX_PAGE } }),
+        json!({ "name": "cursor", "in": "query", "required": false,
+            "description": "the previous page's `next_cursor`", "schema": { "type": "string" } }),
+    ]
+}
+
+/// The README's table of error codes, from the same rows as the API description (a test keeps
+/// the README's copy equal; print it with `cargo run -q -p local-env -- error-table`).
+pub fn error_table() -> String {
+    let mut table = String::from("| code | status | meaning |\n|---|---|---|\n");
+    for (code, status, meaning) in ERROR_CODES {
+        table.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
+    }
+    table
 }

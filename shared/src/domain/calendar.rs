@@ -101,11 +101,6 @@ pub fn to_cst(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&CST)
 }
 
-/// The instant as shown to people, to the minute in China Standard Time: `2026-12-04 18:00 CST`.
-pub fn cst_text(at: DateTime<Utc>) -> String {
-    to_cst(at).format("%Y-%m-%d %H:%M CST").to_string()
-}
-
 /// 00:00 CST of a Beijing day, in UTC.
 fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
     CST.from_local_datetime(&date.and_time(NaiveTime::MIN))
@@ -236,6 +231,11 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    /// The instant to the minute in China Standard Time: `2026-12-04 18:00 CST`.
+    fn cst_text(at: DateTime<Utc>) -> String {
+        to_cst(at).format("%Y-%m-%d %H:%M CST").to_string()
     }
 
     /// The due time of a submission at `submitted` (RFC 3339), as CST text.

@@ -15,3 +15,25 @@ pub trait FlowStore<F: Flow>: Send + Sync {
     /// came first (the caller re-reads and re-applies its event, or refuses).
     async fn save(&self, current: &Versioned<F>, next: &F) -> Result<bool>;
 }
+
+/// Which page of a list to read: at most `size` items, after the cursor a previous page gave
+/// (none: the first page). The cursor is opaque to clients; a store refuses one it did not make
+/// (`INVALID_FIELD` `cursor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub size: usize,
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    pub fn first(size: usize) -> Self {
+        PageRequest { size, after: None }
+    }
+}
+
+/// One page of a list, and the cursor of the next page (none: this is the last).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}

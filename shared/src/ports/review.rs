@@ -9,6 +9,7 @@ use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::kyc::PersonalIdentity;
 use crate::domain::login::CredentialRef;
 use crate::error::Result;
+use crate::ports::{Page, PageRequest};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -196,10 +197,10 @@ pub trait CaseStore: Send + Sync {
     async fn transition_audited(&self, current: &Versioned<Case>, next: &Case, audit: &AuditEntry) -> Result<bool>;
     async fn audit(&self, entry: &AuditEntry) -> Result<()>;
     async fn audit_trail(&self, case: &FlowId) -> Result<Vec<AuditEntry>>;
-    /// An account's cases, newest first.
-    async fn cases_of(&self, account: &AccountId, limit: i32) -> Result<Vec<Versioned<Case>>>;
-    /// Open cases by due time, soonest first.
-    async fn open_cases(&self, limit: i32) -> Result<Vec<Versioned<Case>>>;
+    /// An account's cases, newest first, a page at a time.
+    async fn cases_of(&self, account: &AccountId, page: &PageRequest) -> Result<Page<Versioned<Case>>>;
+    /// Open cases by due time, soonest first, a page at a time.
+    async fn open_cases(&self, page: &PageRequest) -> Result<Page<Versioned<Case>>>;
 }
 
 /// Flows whose sweep deadline has passed, through the deadline index (never a scan).

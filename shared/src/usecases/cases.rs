@@ -25,15 +25,12 @@ use crate::domain::upload::{
     case_object, waiting_object, ImageType, UploadId, UploadPurpose, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECS,
 };
 use crate::error::{Error, Result};
-use crate::ports::{Decides, PresignedRequest};
+use crate::ports::{Decides, Page, PageRequest, PresignedRequest};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 
 /// The material a submission names: purpose -> upload id.
 pub type MaterialRefs = BTreeMap<UploadPurpose, String>;
-
-/// How many of an account's cases its list shows.
-const LISTED_CASES: i32 = 50;
 
 #[derive(Debug, Clone)]
 pub struct UploadStarted {
@@ -250,8 +247,12 @@ pub async fn open_identity_case(
 }
 
 /// The account's cases, newest first.
-pub async fn my_cases(deps: &impl HasCases, principal: &Principal) -> Result<Vec<Versioned<Case>>> {
-    deps.cases().cases_of(&principal.account_id, LISTED_CASES).await
+pub async fn my_cases(
+    deps: &impl HasCases,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<Versioned<Case>>> {
+    deps.cases().cases_of(&principal.account_id, page).await
 }
 
 /// Withdraws a case that no reviewer has claimed yet.

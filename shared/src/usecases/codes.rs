@@ -10,7 +10,7 @@ use crate::domain::code::{self, Code, CodeRefusal, Purpose};
 use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::phone::Phone;
 use crate::domain::redacted::Redacted;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SendLimit};
 use crate::ports::{
     CodeProof, IssueOutcome, NewCode, OutboxMessage, PhoneCeiling, Reservation, SealedContact, SealedMessage,
     SendCounter, SendLimits, StoredCode, Write,
@@ -98,10 +98,15 @@ async fn issue(
         IssueOutcome::Issued => {}
         IssueOutcome::TargetTooSoon { last_sent } => {
             let wait = crate::domain::whole_seconds(last_sent + code::PHONE_SEND_SPACING - now);
-            return Err(Error::RateLimited { retry_after_secs: wait });
+            return Err(Error::RateLimited { retry_after_secs: wait, limit: SendLimit::TargetInterval });
         }
-        IssueOutcome::TargetDailyCapReached | IssueOutcome::SourceDailyCapReached => {
-            return Err(Error::RateLimited { retry_after_secs: code::secs_until_next_day(now) });
+        IssueOutcome::TargetDailyCapReached => {
+            let retry_after_secs = code::secs_until_next_day(now);
+            return Err(Error::RateLimited { retry_after_secs, limit: SendLimit::TargetDaily });
+        }
+        IssueOutcome::SourceDailyCapReached => {
+            let retry_after_secs = code::secs_until_next_day(now);
+            return Err(Error::RateLimited { retry_after_secs, limit: SendLimit::CallerDaily });
         }
     }
     Ok(CodeSent {

@@ -20,12 +20,13 @@ use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::redacted::Redacted;
 use crate::domain::session::Principal;
 use crate::error::{Error, Result};
-use crate::ports::{AccountRecord, DeleteOutcome, Deletion, DueFlow};
+use crate::ports::{AccountRecord, DeleteOutcome, Deletion, DueFlow, PageRequest};
 use chrono::{DateTime, Utc};
 
 /// How many of each kind of an account's cases, applications and changes the check reads (the
 /// newest: what is still in progress is among them).
 const LISTED: i32 = 50;
+const LISTED_CASES: usize = 50;
 
 /// The keyed-hash domain of confirmation tokens.
 const TOKEN_DOMAIN: &str = "deletion-confirmation";
@@ -202,13 +203,15 @@ async fn judge(
     // The account first: work opened after this read moves its count, which the deletion's
     // transaction holds over, so the listings below miss nothing that could slip through.
     let account = deps.accounts().account(account_id).await?;
+    let first_cases = PageRequest::first(LISTED_CASES);
     let (platform, cases, applications, changes) = futures::try_join!(
         deps.resources().standing(account_id),
-        deps.cases().cases_of(account_id, LISTED),
+        deps.cases().cases_of(account_id, &first_cases),
         deps.enterprise().applications_of(account_id, LISTED),
         deps.changes().changes_of(account_id, LISTED),
     )?;
     let account = account.ok_or(Error::Unauthenticated)?;
+    let cases = cases.items;
     let now = deps.clock().now();
     let due_of = |case_id: &FlowId| cases.iter().find(|c| c.id == *case_id).map(|c| c.flow.due_at);
     let mut open = vec![];

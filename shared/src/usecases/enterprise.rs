@@ -22,6 +22,7 @@ use crate::domain::change::{
 use crate::domain::code::{Code, Purpose};
 use crate::domain::enterprise::application::{
     AfterFace, ApplicationEvent, ApplicationState, EnterpriseApplication, RechargeDetails, TransferDetails,
+    DEPOSIT_WAIT,
 };
 use crate::domain::enterprise::banks::{self, BankRefusal};
 use crate::domain::enterprise::money::{Fen, RECHARGE_RANGE, TRANSFER_RANGE};
@@ -1052,6 +1053,8 @@ pub async fn application_view(
     let mut case = None;
     match &a.state {
         ApplicationState::AwaitingFace { .. } if now >= a.face_stage_until() => state = Progress::FaceExpired,
+        // The deposit arrives, fails, or is given up by then.
+        ApplicationState::Paying { requested_at: Some(at), .. } => deadline = Some(*at + DEPOSIT_WAIT),
         ApplicationState::AwaitingFace { failed_checks, session: None } if *failed_checks > 0 => {
             failure = Some((
                 "the face check failed; its QR code no longer works".to_owned(),

@@ -40,10 +40,11 @@ pub async fn register_cloud_account(
     request: RegisterCloudAccount,
 ) -> Result<Registered> {
     let now = deps.clock().now();
-    let accepted = agreements::accept_required(&request.agreements, now)
-        .map_err(|missing| Error::AgreementsRequired { missing })?;
+    // The request's own fields first, then the agreements.
     let username_key = request.username.key();
     check_policy(&request.password, &username_key).map_err(Error::WeakPassword)?;
+    let accepted = agreements::accept_required(&request.agreements, now)
+        .map_err(|missing| Error::AgreementsRequired { missing })?;
     let password_hash = password::hash(&request.password).await?;
     let account = NewCloudAccount {
         account_id: AccountId::generate(),

@@ -23,7 +23,8 @@ use crate::domain::throttle::{self, Throttle};
 use crate::domain::upload::{UploadPurpose, VIEW_URL_TTL_SECS};
 use crate::error::{Error, Result};
 use crate::ports::{
-    AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, QueueDepth, Settle, StaffSignIn, StaffTokens,
+    AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, Page, PageRequest, QueueDepth, Settle, StaffSignIn,
+    StaffTokens,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -32,8 +33,6 @@ pub const LEASE: Duration = Duration::minutes(15);
 /// How many messages a claim looks through (spare dispatches, decided cases) before it says
 /// nothing waits.
 const CLAIM_LOOKS: usize = 10;
-/// How many open cases the overview lists.
-const OVERVIEW_CASES: i32 = 100;
 /// How many lost races a decision tolerates before it answers with a fault.
 const MAX_RACES: usize = 8;
 
@@ -98,16 +97,17 @@ fn audit(staff: &Staff, action: &str, case_id: &FlowId, detail: Option<String>, 
 
 pub struct Overview {
     pub depth: QueueDepth,
-    /// Open cases, soonest due first.
-    pub open: Vec<Versioned<Case>>,
+    /// Open cases, soonest due first: this page of them.
+    pub open: Page<Versioned<Case>>,
+    /// The oldest submission of the cases on this page.
     pub oldest_submitted_at: Option<DateTime<Utc>>,
 }
 
-pub async fn overview(deps: &(impl HasReviewQueue + HasCases), staff: &Staff) -> Result<Overview> {
+pub async fn overview(deps: &(impl HasReviewQueue + HasCases), staff: &Staff, page: &PageRequest) -> Result<Overview> {
     must_review(staff)?;
     let depth = deps.review_queue().depth().await?;
-    let open = deps.cases().open_cases(OVERVIEW_CASES).await?;
-    let oldest_submitted_at = open.iter().map(|c| c.flow.submitted_at).min();
+    let open = deps.cases().open_cases(page).await?;
+    let oldest_submitted_at = open.items.iter().map(|c| c.flow.submitted_at).min();
     Ok(Overview { depth, open, oldest_submitted_at })
 }
 

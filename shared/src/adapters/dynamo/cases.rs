@@ -8,7 +8,7 @@ use crate::domain::case::Case;
 use crate::domain::flow::{Flow, FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::error::{Error, Result};
-use crate::ports::{AuditEntry, CaseEffect, CaseStore, DeadlineIndex, Decides, DecisionOutcome};
+use crate::ports::{AuditEntry, CaseEffect, CaseStore, DeadlineIndex, Decides, DecisionOutcome, Page, PageRequest};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
@@ -125,21 +125,75 @@ impl DynamoStore {
         forward: bool,
         limit: i32,
     ) -> Result<Vec<Versioned<F>>> {
-        let out = self
+        let page = PageRequest::first(usize::try_from(limit).unwrap_or(0));
+        Ok(into_page(self.list_page::<F>(index, partition, forward, &page).await?, page.size).items)
+    }
+
+    /// Up to `page.size + 1` flows of one index partition in sort-key order, strictly after the
+    /// page's cursor (a sort key this list gave, base64url), each with its sort key: one more
+    /// than a page says whether another page follows.
+    async fn list_page<F: Flow>(
+        &self,
+        index: &str,
+        partition: (&str, String),
+        forward: bool,
+        page: &PageRequest,
+    ) -> Result<Vec<(String, Versioned<F>)>> {
+        let sort_attr = if index == "by-queue" { "staff_at" } else { "list_at" };
+        let mut query = self
             .client
             .query()
             .table_name(&self.tables.flows)
             .index_name(index)
-            .key_condition_expression("#p = :p")
             .expression_attribute_names("#p", partition.0)
             .expression_attribute_values(":p", s(partition.1))
             .scan_index_forward(forward)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(store_fault("list flows"))?;
-        out.items.unwrap_or_default().into_iter().map(|item| versioned(item)).collect()
+            .limit(i32::try_from(page.size + 1).unwrap_or(i32::MAX));
+        query = match &page.after {
+            None => query.key_condition_expression("#p = :p"),
+            Some(cursor) => query
+                .key_condition_expression(if forward { "#p = :p AND #s > :after" } else { "#p = :p AND #s < :after" })
+                .expression_attribute_names("#s", sort_attr)
+                .expression_attribute_values(":after", s(decode_cursor(cursor)?)),
+        };
+        let out = query.send().await.map_err(store_fault("list flows"))?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let key = super::get_s(&item, sort_attr).unwrap_or_default().to_owned();
+                Ok((key, versioned(item)?))
+            })
+            .collect()
     }
+}
+
+/// The cursor of the page after the item with this sort key.
+fn encode_cursor(sort_key: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sort_key)
+}
+
+/// The sort key a cursor holds; refused unless it is one this list makes (`<RFC 3339>#<id>`).
+fn decode_cursor(cursor: &str) -> Result<String> {
+    use base64::Engine;
+    let refused = || Error::invalid("cursor", "not a cursor this list gave");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| refused())?;
+    let key = String::from_utf8(bytes).map_err(|_| refused())?;
+    let (at, id) = key.split_once('#').ok_or_else(refused)?;
+    let well_formed = DateTime::parse_from_rfc3339(at).is_ok()
+        && !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then_some(key.clone()).ok_or_else(refused)
+}
+
+/// The page of `size` from listed items (sort key, flow) that may hold one more.
+fn into_page<F>(mut listed: Vec<(String, Versioned<F>)>, size: usize) -> Page<Versioned<F>> {
+    let next = (listed.len() > size).then(|| {
+        listed.truncate(size);
+        listed.last().map(|(key, _)| encode_cursor(key))
+    });
+    Page { next: next.flatten(), items: listed.into_iter().map(|(_, flow)| flow).collect() }
 }
 
 fn versioned<F: Flow>(item: Item) -> Result<Versioned<F>> {
@@ -237,19 +291,20 @@ impl CaseStore for DynamoStore {
             .collect()
     }
 
-    async fn cases_of(&self, account: &AccountId, limit: i32) -> Result<Vec<Versioned<Case>>> {
-        self.query_flows("by-owner", ("list_pk", keys::owned_flows(FlowKind::Case, account)), false, limit).await
+    async fn cases_of(&self, account: &AccountId, page: &PageRequest) -> Result<Page<Versioned<Case>>> {
+        let partition = ("list_pk", keys::owned_flows(FlowKind::Case, account));
+        let listed = self.list_page("by-owner", partition, false, page).await?;
+        Ok(into_page(listed, page.size))
     }
 
-    async fn open_cases(&self, limit: i32) -> Result<Vec<Versioned<Case>>> {
-        // The soonest due of each shard, merged: the soonest due of all.
+    async fn open_cases(&self, page: &PageRequest) -> Result<Page<Versioned<Case>>> {
+        // The soonest due of each shard after the cursor, merged: the soonest due of all.
         let shards = keys::staff_queue_shards(FlowKind::Case)
-            .map(|shard| self.query_flows::<Case>("by-queue", ("staff_pk", shard), true, limit));
-        let mut open: Vec<Versioned<Case>> =
+            .map(|shard| self.list_page::<Case>("by-queue", ("staff_pk", shard), true, page));
+        let mut open: Vec<(String, Versioned<Case>)> =
             futures::future::try_join_all(shards).await?.into_iter().flatten().collect();
-        open.sort_by_key(|c| c.flow.due_at);
-        open.truncate(usize::try_from(limit).unwrap_or(0));
-        Ok(open)
+        open.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(into_page(open, page.size))
     }
 }
 

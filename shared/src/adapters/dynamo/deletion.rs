@@ -323,7 +323,7 @@ impl DeletionStore for DynamoStore {
         let until = deadline_text_of(until);
         Ok(items
             .iter()
-            .filter(|i| get_s(i, "list_at").is_some_and(|at| at <= until.as_str()))
+            .filter(|i| get_s(i, "list_at").and_then(|at| at.split('#').next()).is_some_and(|at| at <= until.as_str()))
             .filter_map(|i| get_s(i, "flow_id"))
             .map(FlowId::from_raw)
             .collect())

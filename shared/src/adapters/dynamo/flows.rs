@@ -29,14 +29,15 @@ fn listing_attributes<F: Flow>(id: &FlowId, flow: &F) -> (Vec<(&'static str, Att
     match flow.owner() {
         Some(owner) => {
             set.push(("list_pk", s(keys::owned_flows(F::KIND, owner))));
-            set.push(("list_at", s(deadline_text(flow.listed_at()))));
+            // Unique within the partition (the id after the time), so a page ends exactly.
+            set.push(("list_at", s(format!("{}#{id}", deadline_text(flow.listed_at())))));
         }
         None => remove.extend(["list_pk", "list_at"]),
     }
     match flow.staff_queue() {
         Some(due) => {
             set.push(("staff_pk", s(keys::staff_queue_of(F::KIND, id))));
-            set.push(("staff_at", s(deadline_text(due))));
+            set.push(("staff_at", s(format!("{}#{id}", deadline_text(due)))));
         }
         None => remove.extend(["staff_pk", "staff_at"]),
     }
