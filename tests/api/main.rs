@@ -13,6 +13,7 @@ mod deletion;
 mod enterprise;
 mod every_method_protected;
 mod faults;
+mod fuzz;
 mod headers;
 mod lambdas;
 mod lifecycle;
