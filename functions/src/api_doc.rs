@@ -199,7 +199,7 @@ pub const DOCS: &[Doc] = &[
     },
     Doc {
         binary: "face_result_callback",
-        request: Some(body::<shared::usecases::kyc::FaceCallback>),
+        request: Some(body::<shared::usecases::face_result::FaceCallback>),
         example: None,
         success: NO_CONTENT,
     },

@@ -125,6 +125,57 @@ pub fn run_authorizer(lambda: &'static Lambda, decide: AuthorizerFn) -> Result<(
     })
 }
 
+// The `main` of each kind of bin (`src/bin/<binary>.rs`): its row of the registry, then its runner.
+
+/// The `main` of a queue worker's bin. `functions::worker_lambda!(functions::workers::deliver_messages::handle);`
+#[macro_export]
+macro_rules! worker_lambda {
+    ($handler:path) => {
+        fn main() -> Result<(), $crate::lambda::BoxError> {
+            const LAMBDA: &$crate::registry::Lambda =
+                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
+            $crate::lambda::run_worker(LAMBDA, $crate::worker_handler!($handler))
+        }
+    };
+}
+
+/// The `main` of a scheduled worker's bin.
+#[macro_export]
+macro_rules! schedule_lambda {
+    ($handler:path) => {
+        fn main() -> Result<(), $crate::lambda::BoxError> {
+            const LAMBDA: &$crate::registry::Lambda =
+                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
+            $crate::lambda::run_schedule(LAMBDA, $crate::schedule_handler!($handler))
+        }
+    };
+}
+
+/// The `main` of an HTTP Lambda's bin (`src/bin/<binary>.rs`): names its handler, takes what its
+/// row needs, serves. `functions::http_lambda!(functions::sessions::sign_in::handle);`
+#[macro_export]
+macro_rules! http_lambda {
+    ($handler:path) => {
+        fn main() -> Result<(), $crate::lambda::BoxError> {
+            const LAMBDA: &$crate::registry::Lambda =
+                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
+            $crate::lambda::run_http(LAMBDA, $crate::http_handler!($handler))
+        }
+    };
+}
+
+/// The `main` of the authorizer's bin. `functions::authorizer_lambda!(functions::authorizer::decide);`
+#[macro_export]
+macro_rules! authorizer_lambda {
+    ($decide:path) => {
+        fn main() -> Result<(), $crate::lambda::BoxError> {
+            const LAMBDA: &$crate::registry::Lambda =
+                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($decide), true);
+            $crate::lambda::run_authorizer(LAMBDA, $crate::authorizer_fn!($decide))
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::log_filter;

@@ -471,18 +471,6 @@ macro_rules! worker_handler {
     }};
 }
 
-/// The `main` of a queue worker's bin. `functions::worker_lambda!(functions::workers::deliver_messages::handle);`
-#[macro_export]
-macro_rules! worker_lambda {
-    ($handler:path) => {
-        fn main() -> Result<(), $crate::lambda::BoxError> {
-            const LAMBDA: &$crate::registry::Lambda =
-                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
-            $crate::lambda::run_worker(LAMBDA, $crate::worker_handler!($handler))
-        }
-    };
-}
-
 /// Wraps a scheduled worker's `async fn(&AppState, serde_json::Value) -> Result<(), Error>`.
 #[macro_export]
 macro_rules! schedule_handler {
@@ -497,18 +485,6 @@ macro_rules! schedule_handler {
     }};
 }
 
-/// The `main` of a scheduled worker's bin.
-#[macro_export]
-macro_rules! schedule_lambda {
-    ($handler:path) => {
-        fn main() -> Result<(), $crate::lambda::BoxError> {
-            const LAMBDA: &$crate::registry::Lambda =
-                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
-            $crate::lambda::run_schedule(LAMBDA, $crate::schedule_handler!($handler))
-        }
-    };
-}
-
 /// Wraps the authorizer's `decide` as an [`AuthorizerFn`].
 #[macro_export]
 macro_rules! authorizer_fn {
@@ -521,31 +497,6 @@ macro_rules! authorizer_fn {
         }
         call as $crate::registry::AuthorizerFn
     }};
-}
-
-/// The `main` of an HTTP Lambda's bin (`src/bin/<binary>.rs`): names its handler, takes what its
-/// row needs, serves. `functions::http_lambda!(functions::sessions::sign_in::handle);`
-#[macro_export]
-macro_rules! http_lambda {
-    ($handler:path) => {
-        fn main() -> Result<(), $crate::lambda::BoxError> {
-            const LAMBDA: &$crate::registry::Lambda =
-                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($handler), false);
-            $crate::lambda::run_http(LAMBDA, $crate::http_handler!($handler))
-        }
-    };
-}
-
-/// The `main` of the authorizer's bin. `functions::authorizer_lambda!(functions::authorizer::decide);`
-#[macro_export]
-macro_rules! authorizer_lambda {
-    ($decide:path) => {
-        fn main() -> Result<(), $crate::lambda::BoxError> {
-            const LAMBDA: &$crate::registry::Lambda =
-                $crate::registry::lambda(env!("CARGO_BIN_NAME"), stringify!($decide), true);
-            $crate::lambda::run_authorizer(LAMBDA, $crate::authorizer_fn!($decide))
-        }
-    };
 }
 
 // The types the macros above name in the bins (which depend on this crate only).

@@ -19,6 +19,8 @@ status=0
 log "cargo fmt --check and clippy (warnings are errors)"
 cargo fmt --all -- --check || status=1
 cargo clippy --workspace --all-targets --locked --quiet -- -D warnings || status=1
+log "files that import each other in a loop (only the one kept on purpose)"
+"$VENV/bin/python" infra/scripts/import_loops.py shared/src functions/src infra/local/src tests/support || status=1
 # Every AWS call each function makes in the tests is recorded, then checked against its policy.
 export AWS_CALL_LOG="$ROOT/target/aws-calls.log"
 rm -f "$AWS_CALL_LOG"

@@ -159,7 +159,7 @@ async fn guesses_of_the_current_password_are_limited_like_sign_in_failures() {
 async fn solved(app: &TestApp) -> (String, String) {
     let c = app.call("POST", "/v1/captchas", None, None).await;
     let id = c.body["captcha_id"].as_str().unwrap().to_owned();
-    let answer = shared::usecases::recovery::sandbox_captcha_answer(&app.state().services, &id).await.unwrap().unwrap();
+    let answer = shared::usecases::captcha::sandbox_captcha_answer(&app.state().services, &id).await.unwrap().unwrap();
     (id, answer)
 }
 

@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use shared::domain::password::Password;
 use shared::domain::phone::Phone;
 use shared::ports::ResourceKind;
+use shared::usecases::captcha::sandbox_captcha_answer;
 use shared::usecases::passport::import_passport_account;
-use shared::usecases::recovery::sandbox_captcha_answer;
 
 async fn captcha(app: &TestApp) -> (String, String) {
     let c = app.call("POST", "/v1/captchas", None, None).await;

@@ -105,7 +105,7 @@ impl Pair {
 async fn start(app: &TestApp, source: &str, path: &str, mut body: Value) -> (Duration, Value) {
     let captcha = app.call("POST", "/v1/captchas", None, None).await;
     let id = captcha.body["captcha_id"].as_str().unwrap().to_owned();
-    let answer = shared::usecases::recovery::sandbox_captcha_answer(&app.state().services, &id).await.unwrap().unwrap();
+    let answer = shared::usecases::captcha::sandbox_captcha_answer(&app.state().services, &id).await.unwrap().unwrap();
     body["captcha_id"] = json!(id);
     body["captcha_answer"] = json!(answer);
     let (reply, took) = app.timed_call_from(source, "POST", path, body).await;

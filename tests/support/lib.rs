@@ -723,7 +723,7 @@ impl TestApp {
     pub async fn solved_captcha(&self) -> (String, String) {
         let c = self.call("POST", "/v1/captchas", None, None).await;
         let id = c.body["captcha_id"].as_str().unwrap().to_owned();
-        let answer = shared::usecases::recovery::sandbox_captcha_answer(&self.state().services, &id).await;
+        let answer = shared::usecases::captcha::sandbox_captcha_answer(&self.state().services, &id).await;
         (id, answer.unwrap().unwrap())
     }
 

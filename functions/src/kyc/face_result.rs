@@ -4,7 +4,7 @@
 use crate::api::{no_content, ApiResult};
 use crate::extract::{RawBody, Signature};
 use crate::AppState;
-use shared::usecases::kyc::face_result;
+use shared::usecases::face_result::face_result;
 
 pub async fn handle(state: &AppState, RawBody(body): RawBody, Signature(signature): Signature) -> ApiResult {
     face_result(&state.services, &body, &signature).await?;

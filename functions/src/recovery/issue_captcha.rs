@@ -3,7 +3,7 @@
 use crate::api::{json_response, ApiResult};
 use crate::AppState;
 use http::StatusCode;
-use shared::usecases::recovery::issue_captcha;
+use shared::usecases::captcha::issue_captcha;
 
 pub async fn handle(state: &AppState) -> ApiResult {
     let c = issue_captcha(&state.services).await?;

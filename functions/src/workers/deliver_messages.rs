@@ -3,8 +3,8 @@
 //! it and, after the queue's retries, moves it to the dead-letter queue.
 
 use super::each_message;
-use crate::registry::{SqsBatchResponse, SqsEvent};
 use crate::AppState;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use shared::usecases::delivery::{deliver, open};
 
 pub async fn handle(state: &AppState, event: SqsEvent) -> SqsBatchResponse {

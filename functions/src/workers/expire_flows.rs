@@ -2,8 +2,8 @@
 //! due with a conditional write (a message delivered twice changes the flow once).
 
 use super::each_message;
-use crate::registry::{SqsBatchResponse, SqsEvent};
 use crate::AppState;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use shared::ports::DueFlow;
 use shared::usecases::sweep::expire;
 

@@ -5,8 +5,8 @@ pub mod expire_flows;
 pub mod resolve_recoveries;
 pub mod sweep_deadlines;
 
-use crate::registry::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::sqs::BatchItemFailure;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use std::future::Future;
 
 /// Runs `handle` on each message's body; the messages it fails (or that have no body) are the

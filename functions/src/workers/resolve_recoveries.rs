@@ -2,8 +2,8 @@
 //! lookup) to resolve after its answer [REC-4]; a start delivered twice is resolved once.
 
 use super::each_message;
-use crate::registry::{SqsBatchResponse, SqsEvent};
 use crate::AppState;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use shared::ports::DueFlow;
 use shared::usecases::recovery::resolve;
 

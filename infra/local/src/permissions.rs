@@ -32,7 +32,7 @@ fn logical(name: &str) -> String {
 /// The template's name for a recorded resource.
 pub fn template_resource(action: &str, resource: &str) -> String {
     if action.starts_with("s3:") {
-        let bucket = crate::provision::bucket_name(UPLOADS_BUCKET);
+        let bucket = crate::settings::bucket_name(UPLOADS_BUCKET);
         return match resource.split_once('/') {
             Some((b, key)) if b == bucket => format!("{UPLOADS_BUCKET}/{key}"),
             None if resource == bucket => UPLOADS_BUCKET.to_owned(),

@@ -124,7 +124,7 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Resu
     }
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
     for bucket in &template.buckets {
-        let name = bucket_name(bucket);
+        let name = crate::settings::bucket_name(bucket);
         let mut request = s3.create_bucket().bucket(&name);
         if let Some(region) = sdk.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
             request = request.create_bucket_configuration(
@@ -178,9 +178,4 @@ pub async fn provision_tables(sdk: &aws_config::SdkConfig, template: &Template, 
         create_table(&dynamo, table, &format!("{}-{suffix}", table.logical_id)).await?;
     }
     Ok(())
-}
-
-/// The local bucket name of a logical id (S3 names are lower-case).
-pub fn bucket_name(logical_id: &str) -> String {
-    logical_id.to_ascii_lowercase()
 }

@@ -49,9 +49,9 @@ use shared::domain::phone::Phone;
 use shared::domain::third_party::ThirdParty;
 use shared::domain::username::Username;
 use shared::ports::ResourceKind;
+use shared::usecases::captcha::sandbox_captcha_answer;
 use shared::usecases::enterprise::sandbox_notification;
 use shared::usecases::passport::{import_legacy_cloud_account, import_passport_account};
-use shared::usecases::recovery::sandbox_captcha_answer;
 
 fn json_reply(status: http::StatusCode, body: Value) -> http::Response<Bytes> {
     let mut response = http::Response::new(Bytes::from(body.to_string()));

@@ -22,6 +22,11 @@ pub fn random_bytes() -> [u8; 32] {
     b
 }
 
+/// The local bucket name of a logical id (S3 names are lower-case).
+pub fn bucket_name(logical_id: &str) -> String {
+    logical_id.to_ascii_lowercase()
+}
+
 /// A random secret value (48 random bytes, base64).
 pub fn random_secret() -> String {
     let mut b = vec![0u8; 48];
@@ -52,7 +57,7 @@ pub fn local_config(data_key: DataKey, outbox_dir: Option<&Path>, staff: StaffPo
         review_queue: REVIEW_QUEUE.into(),
         expiry_queue: EXPIRY_QUEUE.into(),
         recovery_queue: RECOVERY_QUEUE.into(),
-        uploads_bucket: crate::provision::bucket_name(UPLOADS_BUCKET),
+        uploads_bucket: bucket_name(UPLOADS_BUCKET),
         staff,
         sms: outbox("sms-outbox.jsonl"),
         email: outbox("email-outbox.jsonl"),

@@ -149,6 +149,14 @@ pub struct Material {
     pub image: ImageType,
 }
 
+/// How a review case ended, for the application or change it decides [LIFE-1].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    Approved,
+    Rejected,
+    Withdrawn,
+}
+
 /// What the case asks for, and what approving it changes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -167,7 +175,7 @@ pub enum CaseRequest {
         change: FlowId,
         from: String,
         from_uscc: crate::domain::enterprise::Uscc,
-        to: Box<crate::domain::change::NewSubject>,
+        to: Box<crate::domain::enterprise::NewSubject>,
         reason: String,
         contact: Box<SealedPerson>,
     },

@@ -28,8 +28,9 @@
 //! account at a time.
 
 use super::case::Material;
-use super::enterprise::application::ReviewOutcome;
+use super::case::ReviewOutcome;
 use super::enterprise::Method;
+pub use super::enterprise::NewSubject;
 use super::flow::{Flow, FlowKind, Tries};
 use super::ids::{AccountId, FlowId};
 use chrono::{DateTime, Duration, Utc};
@@ -115,14 +116,6 @@ impl ChangeKind {
             ChangeKind::EnterpriseToPerson => "enterprise_to_person",
         }
     }
-}
-
-/// The organisation a change of subject hands the account to [CHG-3].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewSubject {
-    pub org_type: super::enterprise::OrgType,
-    pub name: String,
-    pub uscc: super::enterprise::Uscc,
 }
 
 /// The change application form the system generates for a change of subject, to print, stamp by
@@ -275,7 +268,7 @@ pub enum ChangeEvent<'a> {
         method: Method,
     },
     /// Its review case was decided (in the decision's transaction) or withdrawn [LIFE-1].
-    Reviewed(super::enterprise::application::ReviewOutcome),
+    Reviewed(ReviewOutcome),
     /// The organisation passed and the account now names it [CHG-4].
     EnterpriseVerified {
         to: String,
@@ -588,7 +581,7 @@ mod tests {
         // LIFE-1: a state waiting on the owner has a deadline at which the sweeper withdraws it
         // and may be withdrawn now; `in_review` ends with its case (an approved change of
         // organisation waits 9 days for the new subject, then ends likewise).
-        use crate::domain::enterprise::application::ReviewOutcome as R;
+        use crate::domain::case::ReviewOutcome as R;
         let t = now();
         let s = FlowId::from_raw("s1");
         let states = [

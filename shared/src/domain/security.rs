@@ -5,8 +5,6 @@ use chrono::Duration;
 use rand::{rngs::OsRng, Rng};
 use serde::Serialize;
 
-use super::session::{MAX_IDLE_TIMEOUT, MIN_IDLE_TIMEOUT};
-
 /// A step-up lasts this long, bound to its session.
 pub const STEP_UP_TTL: Duration = Duration::minutes(5);
 /// A sign-in waiting for its second factor expires after this.
@@ -136,21 +134,6 @@ impl TryFrom<Vec<Factor>> for ChosenFactors {
     }
 }
 
-/// The idle timeout a main account may choose [LOGIN-4]: 15 minutes to 23 hours 59 minutes.
-pub fn idle_timeout_from_minutes(minutes: i64) -> Result<Duration, String> {
-    // `try_minutes`: a value beyond chrono's range is out of range too, not a panic (found by
-    // schemathesis: `{"idle_timeout_minutes": 9223372036854775807}`).
-    let d = Duration::try_minutes(minutes).unwrap_or(Duration::MAX);
-    if d < MIN_IDLE_TIMEOUT || d > MAX_IDLE_TIMEOUT {
-        return Err(format!(
-            "must be between {} and {} minutes",
-            MIN_IDLE_TIMEOUT.num_minutes(),
-            MAX_IDLE_TIMEOUT.num_minutes()
-        ));
-    }
-    Ok(d)
-}
-
 /// Ten fresh recovery codes, `xxxxx-xxxxx` from an alphabet without look-alikes (50 bits each).
 pub fn generate_recovery_codes() -> Vec<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
@@ -173,16 +156,6 @@ pub fn normalise_recovery_code(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn idle_timeout_bounds() {
-        assert!(idle_timeout_from_minutes(14).is_err());
-        assert_eq!(idle_timeout_from_minutes(15).unwrap(), Duration::minutes(15));
-        assert_eq!(idle_timeout_from_minutes(23 * 60 + 59).unwrap(), Duration::minutes(1439));
-        assert!(idle_timeout_from_minutes(24 * 60).is_err());
-        assert!(idle_timeout_from_minutes(i64::MAX).is_err());
-        assert!(idle_timeout_from_minutes(i64::MIN).is_err());
-    }
 
     #[test]
     fn the_chosen_factors_decide_what_passes() {

@@ -101,9 +101,34 @@ impl Liveness {
     }
 }
 
+/// The idle timeout a main account may choose [LOGIN-4]: 15 minutes to 23 hours 59 minutes.
+pub fn idle_timeout_from_minutes(minutes: i64) -> Result<Duration, String> {
+    // `try_minutes`: a value beyond chrono's range is out of range too, not a panic (found by
+    // schemathesis: `{"idle_timeout_minutes": 9223372036854775807}`).
+    let d = Duration::try_minutes(minutes).unwrap_or(Duration::MAX);
+    if d < MIN_IDLE_TIMEOUT || d > MAX_IDLE_TIMEOUT {
+        return Err(format!(
+            "must be between {} and {} minutes",
+            MIN_IDLE_TIMEOUT.num_minutes(),
+            MAX_IDLE_TIMEOUT.num_minutes()
+        ));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idle_timeout_bounds() {
+        assert!(idle_timeout_from_minutes(14).is_err());
+        assert_eq!(idle_timeout_from_minutes(15).unwrap(), Duration::minutes(15));
+        assert_eq!(idle_timeout_from_minutes(23 * 60 + 59).unwrap(), Duration::minutes(1439));
+        assert!(idle_timeout_from_minutes(24 * 60).is_err());
+        assert!(idle_timeout_from_minutes(i64::MAX).is_err());
+        assert!(idle_timeout_from_minutes(i64::MIN).is_err());
+    }
     use chrono::{TimeZone, Utc};
 
     #[test]

@@ -10,6 +10,7 @@
 //! records that nothing matched; the appeal then reads `in_review` until the due time a case
 //! would have had.
 
+use super::captcha::check_captcha;
 use super::cases::{dispatch, presign_upload, subject_of, take_material, MaterialRefs, UploadStarted};
 use super::codes;
 use super::deps::{
@@ -17,7 +18,6 @@ use super::deps::{
     HasSignIn, HasUploadLinks, HasUploads,
 };
 use super::flows::advance;
-use super::recovery::check_captcha;
 use super::sign_in::{login_name_of, pending};
 use crate::domain::account::SealedContact;
 use crate::domain::appeal::{

@@ -11,12 +11,10 @@ use super::deps::{
 use super::flows::advance;
 use super::kyc::{prepare_identity, Person};
 use crate::domain::account::SealedContact;
-use crate::domain::case::{Case, CaseEvent, CaseRequest, Material, Subject};
+use crate::domain::case::{Case, CaseEvent, CaseRequest, Material, ReviewOutcome, Subject};
 use crate::domain::change::{ChangeEvent, ChangeState, SubjectChange};
 use crate::domain::code::{Code, Purpose};
-use crate::domain::enterprise::application::{
-    ApplicationEvent, ApplicationState, EnterpriseApplication, ReviewOutcome,
-};
+use crate::domain::enterprise::application::{ApplicationEvent, ApplicationState, EnterpriseApplication};
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::phone::Phone;

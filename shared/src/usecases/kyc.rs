@@ -3,19 +3,18 @@
 
 use super::codes;
 use super::deps::{
-    HasAccounts, HasBankCard, HasChanges, HasClock, HasCodes, HasEnterprise, HasFace, HasFlows, HasKeys, HasKyc,
-    HasOutbox, HasPayouts, HasReviewQueue, HasSteps,
+    HasAccounts, HasBankCard, HasClock, HasCodes, HasFace, HasFlows, HasKeys, HasKyc, HasOutbox, HasSteps,
 };
 use super::factors::MAX_RACES;
 use super::Caller;
 use crate::domain::agreements::{Acceptance, AgreementRef};
 use crate::domain::bank_card::BankCard;
 use crate::domain::code::{Code, Purpose};
-use crate::domain::flow::Flow;
+use crate::domain::flow::{Flow, Versioned};
 use crate::domain::identity::{mask_middle, IdDocument, PersonName, MINIMUM_AGE};
 use crate::domain::ids::new_opaque_id;
 use crate::domain::ids::{ChallengeId, FlowId};
-use crate::domain::kyc::{self, face_state_shown, FaceEvent, FaceFor, FaceRefusal, FaceState, FaceVerification};
+use crate::domain::kyc::{self, face_state_shown, FaceEvent, FaceFor, FaceState, FaceVerification};
 use crate::domain::phone::Phone;
 use crate::domain::session::Principal;
 use crate::domain::totp::qr_svg_data_uri;
@@ -24,7 +23,6 @@ use crate::ports::{
     BankCardResult, CheckRecord, FourElements, PersonalIdentity, StudentRecord, VerifyOutcome, Wanted, Write,
 };
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 /// The person to verify, as submitted.
 #[derive(Debug)]
@@ -155,76 +153,28 @@ pub(crate) fn seal_identity(
     })
 }
 
-/// The face provider's callback body (signed: `X-Signature`).
-#[derive(Deserialize, schemars::JsonSchema)]
-pub struct FaceCallback {
-    verification_id: FlowId,
-    provider_session_id: String,
-    /// `pass` or `fail`.
-    outcome: String,
-}
-
-/// The provider's signed result. A pass verifies the account at once (within the document cap);
-/// a fail ends the session, whose QR code is then dead [KYC-P2]. Idempotent for a repeated pass.
-pub async fn face_result(
-    deps: &(impl HasClock
-          + HasKeys
-          + HasKyc
-          + HasFace
-          + HasFlows
-          + HasEnterprise
-          + HasReviewQueue
-          + HasPayouts
-          + HasAccounts
-          + HasChanges),
-    body: &[u8],
-    signature: &str,
+/// A personal verification's face result (the session's own, not another flow's): a pass
+/// verifies the account at once (within the document cap); a fail ends the session, whose QR code
+/// is then dead [KYC-P2]. Idempotent for a repeated pass.
+pub(crate) async fn personal_face_result(
+    deps: &(impl HasClock + HasKyc + HasFlows),
+    current: &Versioned<FaceVerification>,
+    next: FaceVerification,
 ) -> Result<()> {
-    if !deps.face().callback_is_authentic(body, signature) {
-        return Err(Error::CallbackSignatureInvalid);
-    }
-    let callback: FaceCallback = serde_json::from_slice(body).map_err(|e| Error::invalid("body", e.to_string()))?;
     let store = deps.flows::<FaceVerification>();
-    let current = store.load(&callback.verification_id).await?.ok_or(Error::NotFound)?;
-    if current.flow.provider_session_id != callback.provider_session_id {
-        return Err(Error::NotFound);
-    }
-    let event = match callback.outcome.as_str() {
-        "pass" => FaceEvent::Passed,
-        "fail" => FaceEvent::Failed,
-        other => return Err(Error::invalid("outcome", format!("`{other}` is not pass or fail"))),
-    };
-    let now = deps.clock().now();
-    let next = match current.flow.clone().apply(event, now) {
-        Err(FaceRefusal::Ended) => return Err(Error::FaceSessionEnded),
-        Err(FaceRefusal::Expired) => return Err(Error::FaceSessionExpired),
-        Ok(next) => next,
-    };
-    match current.flow.for_flow.clone() {
-        Some(FaceFor::Enterprise(application)) => {
-            return super::enterprise::face_result(deps, &current, next, &application).await;
-        }
-        Some(FaceFor::ChangeOwner(change)) => {
-            return super::change::owner_face_result(deps, &current, next, &change).await
-        }
-        Some(FaceFor::ChangeNewPerson(change)) => {
-            return super::change::new_person_face_result(deps, &current, next, &change).await;
-        }
-        None => {}
-    }
     let identity = current.flow.identity.clone().ok_or_else(|| Error::internal("face result", "no person"))?;
     if next.state != FaceState::Passed {
-        store.save(&current, &next).await?;
+        store.save(current, &next).await?;
         return Ok(());
     }
     let result = deps
         .kyc()
-        .verify_personal(&current.flow.account_id, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, Some((&current, &next)))
+        .verify_personal(&current.flow.account_id, &identity, kyc::MAX_ACCOUNTS_PER_DOCUMENT, Some((current, &next)))
         .await?;
     if matches!(result, VerifyOutcome::DocumentLimitReached | VerifyOutcome::AlreadyVerified) {
         // The session cannot pass any more: it fails (unless another result came first).
-        if let Ok(failed) = current.flow.clone().apply(FaceEvent::Failed, now) {
-            store.save(&current, &failed).await?;
+        if let Ok(failed) = current.flow.clone().apply(FaceEvent::Failed, deps.clock().now()) {
+            store.save(current, &failed).await?;
         }
     }
     outcome(result)

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod appeals;
+pub mod captcha;
 pub mod cases;
 pub mod change;
 pub mod codes;
@@ -11,6 +12,7 @@ pub mod deletion;
 pub mod delivery;
 pub mod deps;
 pub mod enterprise;
+pub mod face_result;
 pub mod factors;
 pub(crate) mod flows;
 pub mod kyc;

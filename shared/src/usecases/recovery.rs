@@ -4,6 +4,7 @@
 //! to someone who cannot prove the bound phone: the answers before the code are the same whether
 //! or not an account matched, and the account names come only after the code.
 
+use super::captcha::check_captcha;
 use super::codes;
 use super::deps::{
     HasAccounts, HasCases, HasClock, HasCodes, HasFlows, HasKeys, HasKyc, HasOutbox, HasRecoveryQueue, HasResources,
@@ -14,16 +15,13 @@ use super::sign_in::login_name_of;
 use super::Caller;
 use crate::crypto::password;
 use crate::domain::account::AccountKind;
-use crate::domain::captcha::{self, CAPTCHA_TTL};
 use crate::domain::code::{self as code_rules, Code, Purpose};
 use crate::domain::flow::{Closed, Flow, FlowKind, Progress, Step, Tried, Versioned};
 use crate::domain::identity::{IdDocument, PersonName};
 use crate::domain::ids::{AccountId, ChallengeId, FlowId};
 use crate::domain::password::{check_policy, Password};
 use crate::domain::phone::Phone;
-use crate::domain::recovery::{
-    AccountLookup, Captcha, LookupPhone, PasswordReset, ResetTarget, Resolution, RECOVERY_TTL,
-};
+use crate::domain::recovery::{AccountLookup, LookupPhone, PasswordReset, ResetTarget, Resolution, RECOVERY_TTL};
 use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
 use crate::ports::{CodeProof, DueFlow, ResourceKind, SealedMessage, SecurityChange};
@@ -31,59 +29,6 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-// ---- captcha ------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-pub struct CaptchaIssued {
-    pub captcha_id: FlowId,
-    pub image: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-pub async fn issue_captcha(deps: &(impl HasClock + HasKeys + HasFlows)) -> Result<CaptchaIssued> {
-    let answer = captcha::generate_answer();
-    let captcha_id = FlowId::generate();
-    let expires_at = deps.clock().now() + CAPTCHA_TTL;
-    let flow = Captcha {
-        answer_hash: deps.keys().keyed_hash("captcha", &answer),
-        answer_encrypted: Redacted::new(deps.keys().encrypt(&answer)?),
-        expires_at,
-        used: false,
-    };
-    deps.flows::<Captcha>().create(&captcha_id, &flow).await?;
-    use base64::Engine;
-    let image = format!(
-        "data:image/svg+xml;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(captcha::svg(&answer))
-    );
-    Ok(CaptchaIssued { captcha_id, image, expires_at })
-}
-
-/// Checks a captcha once: right or wrong, it is used up.
-pub(crate) async fn check_captcha(
-    deps: &(impl HasClock + HasKeys + HasFlows),
-    captcha_id: &FlowId,
-    answer: &str,
-) -> Result<()> {
-    let store = deps.flows::<Captcha>();
-    let current = store.load(captcha_id).await?.ok_or(Error::CaptchaInvalid)?;
-    let next = current.flow.clone().apply((), deps.clock().now()).map_err(|_| Error::CaptchaInvalid)?;
-    if !store.save(&current, &next).await? {
-        return Err(Error::CaptchaInvalid);
-    }
-    if deps.keys().keyed_hash("captcha", &captcha::normalise(answer)) != current.flow.answer_hash {
-        return Err(Error::CaptchaInvalid);
-    }
-    Ok(())
-}
-
-/// The sandbox's solver (the local gateway's `GET /sandbox/captchas/{id}`; never deployed).
-pub async fn sandbox_captcha_answer(deps: &(impl HasKeys + HasFlows), captcha_id: &str) -> Result<Option<String>> {
-    let id = FlowId::from_raw(captcha_id);
-    let Some(current) = deps.flows::<Captcha>().load(&id).await? else { return Ok(None) };
-    deps.keys().decrypt(current.flow.answer_encrypted.expose()).map(Some)
-}
 
 // ---- forgotten password -----------------------------------------------------------------------
 

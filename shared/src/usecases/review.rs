@@ -11,9 +11,10 @@ use super::deps::{
 use super::sign_in::PasswordWindows;
 use super::Caller;
 use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
+use crate::domain::case::ReviewOutcome;
 use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, Decision, MAX_REASON_CHARS};
 use crate::domain::change::{ChangeEvent, SubjectChange};
-use crate::domain::enterprise::application::{EnterpriseApplication, ReviewOutcome};
+use crate::domain::enterprise::application::EnterpriseApplication;
 use crate::domain::flow::{Flow, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT;

@@ -16,10 +16,9 @@ use crate::domain::login::CredentialRef;
 use crate::domain::password::{check_policy, Password};
 use crate::domain::redacted::Redacted;
 use crate::domain::security::{
-    self, generate_recovery_codes, idle_timeout_from_minutes, ChosenFactors, Factor, TotpBinding,
-    MAX_SECOND_FACTOR_ATTEMPTS,
+    self, generate_recovery_codes, ChosenFactors, Factor, TotpBinding, MAX_SECOND_FACTOR_ATTEMPTS,
 };
-use crate::domain::session::Principal;
+use crate::domain::session::{idle_timeout_from_minutes, Principal};
 use crate::domain::throttle::{self, Throttle};
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::{Error, Result};

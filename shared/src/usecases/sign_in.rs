@@ -254,7 +254,7 @@ impl PasswordWindows {
         let Some((captcha_id, answer)) = captcha else {
             return Err(Error::CaptchaRequired { retry_after_secs: full.retry_after_secs });
         };
-        super::recovery::check_captcha(deps, captcha_id, answer).await?;
+        super::captcha::check_captcha(deps, captcha_id, answer).await?;
         deps.sign_in()
             .reserve(&windows[..2], now, throttle::WINDOW)
             .await?

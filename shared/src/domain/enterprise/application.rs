@@ -28,7 +28,7 @@
 //! hash to compare, and (to pay, or to show the recharge's amount to its owner) encrypted.
 
 use super::{Failure, Method, Organisation, Role, SealedPerson};
-use crate::domain::case::Material;
+use crate::domain::case::{Material, ReviewOutcome};
 use crate::domain::flow::{Flow, FlowKind};
 use crate::domain::ids::{AccountId, FlowId};
 use chrono::{DateTime, Duration, Utc};
@@ -170,14 +170,6 @@ pub enum ApplicationEvent<'a> {
     /// The owner withdraws it.
     Withdraw,
     Sweep,
-}
-
-/// How a review case ended, for the application or change it decides [LIFE-1].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReviewOutcome {
-    Approved,
-    Rejected,
-    Withdrawn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -193,6 +193,14 @@ pub struct SealedPerson {
     pub document_type: crate::domain::identity::DocumentType,
 }
 
+/// The organisation a change of subject hands the account to [CHG-3].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSubject {
+    pub org_type: OrgType,
+    pub name: String,
+    pub uscc: Uscc,
+}
+
 /// The organisation an application names. Its name and code are public registry data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organisation {
