@@ -561,13 +561,13 @@ const ENTERPRISE_DOCS: &[Doc] = &[
     },
     Doc {
         binary: "payout_callback",
-        request: Some(body::<shared::adapters::enterprise::PayoutCallback>),
+        request: Some(body::<shared::ports::PayoutCallback>),
         example: None,
         success: &[(200, "taken (applied: false for a repeat)", Some(typed::<crate::answers::Applied>))],
     },
     Doc {
         binary: "inbound_transfer_callback",
-        request: Some(body::<shared::adapters::enterprise::InboundTransfer>),
+        request: Some(body::<shared::ports::InboundTransfer>),
         example: None,
         success: &[(200, "credited (applied: false for a repeat)", Some(typed::<crate::answers::Applied>))],
     },

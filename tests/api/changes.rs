@@ -97,10 +97,22 @@ async fn an_enterprise_never_becomes_a_person_and_each_change_fits_its_verificat
     let wrong = start(
         &app,
         &person_token,
-        json!({"kind": "enterprise_name", "agreements": agreements(true), "new_name": "新名有限公司"}),
+        json!({"kind": "enterprise_name", "agreements": agreements(true), "new_name": "新名有限公司",
+            "material": {"org-certificate": "org-certificate.unknown"}}),
     )
     .await;
     assert_eq!(wrong.code(), "CHANGE_NOT_APPLICABLE");
+    // Each kind takes its own fields: a name change without its licence is refused as such.
+    let incomplete = start(
+        &app,
+        &token,
+        json!({"kind": "enterprise_name", "agreements": agreements(true), "new_name": "新名有限公司"}),
+    )
+    .await;
+    assert_eq!(
+        (incomplete.code(), &incomplete.body["error"]["details"]["field"]),
+        ("INVALID_FIELD", &json!("material"))
+    );
     let no_agreement = start(&app, &person_token, json!({"kind": "person_to_person", "agreements": []})).await;
     assert_eq!(no_agreement.code(), "AGREEMENTS_REQUIRED");
     assert_eq!(me(&app, &token).await["verification"]["state"], "enterprise", "nothing changed");

@@ -359,7 +359,7 @@ async fn a_deletion_whose_erasure_stopped_is_finished_by_the_sweeper_and_a_secon
     assert!(done.flow.finished_at.is_some());
     assert!(done.flow.erased_items >= 1 && done.flow.erased_files == 1, "{:?}", done.flow);
 
-    let due = shared::ports::DueFlow { kind: "erasure".into(), id: erasure_id.clone() };
+    let due = shared::ports::DueFlow { kind: shared::domain::flow::FlowKind::Erasure, id: erasure_id.clone() };
     shared::usecases::sweep::expire(services, &due).await.unwrap();
     let again = services.flows::<Erasure>().load(&erasure_id).await.unwrap().unwrap();
     assert_eq!((again.version, again.flow.finished_at), (done.version, done.flow.finished_at));

@@ -10,32 +10,36 @@ use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
 use shared::domain::agreements::AgreementRef;
-use shared::domain::change::{ChangeKind, NewSubject};
+use shared::domain::change::NewSubject;
 use shared::domain::enterprise::{OrgType, Uscc};
 use shared::usecases::change::{start_change, started_view, StartChange};
 
+/// A change to start, by `kind`: each kind takes its own fields. `agreements`:
+/// `subject-change-application-agreement` (and for a name change also
+/// `subject-change-acceptance-agreement`).
 #[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StartChangeBody {
-    kind: ChangeKind,
-    /// `subject-change-application-agreement` (and for a name change also
-    /// `subject-change-acceptance-agreement`).
-    agreements: Vec<AgreementRef>,
-    /// A name change: the new registered name.
-    #[serde(default)]
-    new_name: Option<String>,
-    /// A name change: `org-certificate` (the new licence), and optionally
-    /// `registration-change-certificate` or `change-form`.
-    #[serde(default)]
-    material: Option<MaterialBody>,
-    /// A change of organisation: the new organisation (`organisation_type`, `name`, `uscc`), the
-    /// reason, and the original subject's contact who passes the face check.
-    #[serde(default)]
-    new_subject: Option<NewSubjectBody>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    contact: Option<PersonBody>,
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StartChangeBody {
+    /// CHG-2: the new registered name; `material`: `org-certificate` (the new licence), and
+    /// optionally `registration-change-certificate` or `change-form`.
+    EnterpriseName { agreements: Vec<AgreementRef>, new_name: String, material: MaterialBody },
+    /// CHG-3: the new organisation, the reason, and the original subject's contact who passes the
+    /// face check.
+    EnterpriseSubject {
+        agreements: Vec<AgreementRef>,
+        new_subject: NewSubjectBody,
+        reason: String,
+        contact: PersonBody,
+    },
+    /// CHG-4.
+    PersonToEnterprise { agreements: Vec<AgreementRef> },
+    /// CHG-5.
+    PersonToPerson { agreements: Vec<AgreementRef> },
+    /// CHG-1: refused (`CHANGE_NOT_SUPPORTED`).
+    EnterpriseToPerson {
+        #[serde(default)]
+        agreements: Vec<AgreementRef>,
+    },
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -47,14 +51,22 @@ pub struct NewSubjectBody {
 }
 
 pub async fn handle(state: &AppState, Authed(principal): Authed, Json(body): Json<StartChangeBody>) -> ApiResult {
-    let request = StartChange {
-        kind: body.kind,
-        agreements: body.agreements,
-        new_name: body.new_name,
-        material: body.material.map(|m| m.0).unwrap_or_default(),
-        new_subject: body.new_subject.map(|n| NewSubject { org_type: n.organisation_type, name: n.name, uscc: n.uscc }),
-        reason: body.reason,
-        contact: body.contact.map(|c| c.person("contact")).transpose()?.map(|p| (p.name, p.document)),
+    let request = match body {
+        StartChangeBody::EnterpriseName { agreements, new_name, material } => {
+            StartChange::EnterpriseName { agreements, new_name, material: material.0 }
+        }
+        StartChangeBody::EnterpriseSubject { agreements, new_subject: n, reason, contact } => {
+            let contact = contact.person("contact")?;
+            StartChange::EnterpriseSubject {
+                agreements,
+                new_subject: NewSubject { org_type: n.organisation_type, name: n.name, uscc: n.uscc },
+                reason,
+                contact: (contact.name, contact.document),
+            }
+        }
+        StartChangeBody::PersonToEnterprise { agreements } => StartChange::PersonToEnterprise { agreements },
+        StartChangeBody::PersonToPerson { agreements } => StartChange::PersonToPerson { agreements },
+        StartChangeBody::EnterpriseToPerson { .. } => StartChange::EnterpriseToPerson,
     };
     let started = start_change(&state.services, &principal, request).await?;
     let view = started_view(&state.services, &principal, started).await?;

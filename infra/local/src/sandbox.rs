@@ -41,16 +41,15 @@
 use crate::gateway::Gateway;
 use bytes::Bytes;
 use serde_json::{json, Value};
-use shared::adapters::enterprise::InboundTransfer;
 use shared::adapters::oauth::SandboxAnswer;
 use shared::domain::email::Email;
 use shared::domain::password::Password;
 use shared::domain::phone::Phone;
 use shared::domain::third_party::ThirdParty;
 use shared::domain::username::Username;
+use shared::ports::InboundTransfer;
 use shared::ports::ResourceKind;
 use shared::usecases::captcha::sandbox_captcha_answer;
-use shared::usecases::enterprise::sandbox_notification;
 use shared::usecases::passport::{import_legacy_cloud_account, import_passport_account};
 
 fn json_reply(status: http::StatusCode, body: Value) -> http::Response<Bytes> {
@@ -305,7 +304,7 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
                 payer_name: payer.to_owned(),
                 at: services.clock.now(),
             };
-            let (notification, signature) = sandbox_notification(&services.bank_signer, &transfer);
+            let (notification, signature) = services.bank_signer.sandbox_notification(&transfer);
             gateway.dispatch(signed_post("/v1/callbacks/inbound-transfers", notification, &signature), source_ip).await
         }
         ("POST", "/sandbox/clock/advance") => {

@@ -23,7 +23,9 @@ use crate::domain::enterprise::money::Fen;
 use crate::domain::enterprise::{OrgType, Uscc};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::error::Result;
-use crate::ports::{BusinessRegistry, InboundBank, Payout, PayoutProvider, RegistryRecord, RiskRules};
+use crate::ports::{
+    BusinessRegistry, InboundBank, InboundTransfer, Payout, PayoutCallback, PayoutProvider, RegistryRecord, RiskRules,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -110,18 +112,6 @@ impl BusinessRegistry for HttpRegistry {
 }
 
 // ---- payouts ----------------------------------------------------------------------------------
-
-/// A payout callback's body (signed: `X-Signature`).
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PayoutCallback {
-    pub payout_id: FlowId,
-    /// `arrived` or `failed`.
-    pub status: String,
-    /// Why it failed: `bank_name`, `name_mismatch` or `account_unsupported`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    pub at: DateTime<Utc>,
-}
 
 #[derive(Debug, Clone)]
 struct SandboxPayout {
@@ -281,18 +271,6 @@ impl PayoutProvider for HttpPayouts {
 
 // ---- the receiving accounts' bank -------------------------------------------------------------
 
-/// An inbound transfer notification's body (signed: `X-Signature`), idempotent by `transfer_id`.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct InboundTransfer {
-    pub transfer_id: String,
-    /// The receiving account the money was sent to.
-    pub receiving_account: String,
-    /// CNY, e.g. `0.37`.
-    pub amount: String,
-    pub payer_name: String,
-    pub at: DateTime<Utc>,
-}
-
 /// The bank's notifications carry `X-Signature`, HMAC-SHA256 of the body with the shared secret
 /// (production and sandbox alike; the sandbox also signs the ones it "sends").
 pub struct SignedBank {
@@ -306,6 +284,14 @@ impl SignedBank {
 
     pub fn sign(&self, body: &str) -> String {
         callback_signature(&self.secret, body.as_bytes())
+    }
+
+    /// The sandbox's inbound transfer notification, signed as the bank would (local only): the
+    /// body and its signature.
+    pub fn sandbox_notification(&self, transfer: &InboundTransfer) -> (String, String) {
+        let body = serde_json::to_string(transfer).unwrap_or_default();
+        let signature = self.sign(&body);
+        (body, signature)
     }
 }
 

@@ -18,24 +18,16 @@
 
 use super::http_client::{HttpClient, Outgoing};
 use crate::domain::redacted::Redacted;
-use crate::domain::third_party::ThirdParty;
+use crate::domain::third_party::{pkce_challenge, ThirdParty};
 use crate::error::{Error, Result};
 use crate::ports::{Clock, Exchanged, IdentityProvider};
 use async_trait::async_trait;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use http::{Method, StatusCode};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use url::Url;
-
-/// The S256 PKCE challenge of a verifier.
-pub fn pkce_challenge(verifier: &str) -> String {
-    B64URL.encode(Sha256::digest(verifier.as_bytes()))
-}
 
 /// A provider's endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]

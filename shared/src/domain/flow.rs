@@ -71,6 +71,23 @@ impl FlowKind {
     }
 }
 
+/// A kind travels (in queue messages) by its name.
+impl Serialize for FlowKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FlowKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        FlowKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("no flow kind is named `{name}`")))
+    }
+}
+
 pub trait Flow: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     const KIND: FlowKind;
     type Event<'a>;
@@ -138,6 +155,16 @@ impl Tries {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_travel_by_their_names_and_an_unknown_name_is_refused() {
+        for kind in FlowKind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(serde_json::from_str::<FlowKind>(&json).unwrap(), kind);
+        }
+        assert!(serde_json::from_str::<FlowKind>("\"no-such-kind\"").is_err());
+    }
 
     #[test]
     fn tries_stop_at_the_cap() {

@@ -12,6 +12,13 @@ use super::ids::AccountId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The S256 PKCE challenge of a verifier (RFC 7636): base64url of its SHA-256, unpadded.
+pub fn pkce_challenge(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
 /// How long a started authorization may come back (the provider's page, the user's consent).
 pub const AUTHORIZATION_TTL: Duration = Duration::minutes(10);
 

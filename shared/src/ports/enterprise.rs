@@ -14,7 +14,33 @@ use crate::domain::kyc::FaceVerification;
 use crate::error::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// A payout callback's body: the provider's word (signed: `X-Signature`) on a payout [KYC-E5].
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PayoutCallback {
+    pub payout_id: FlowId,
+    /// `arrived` or `failed`.
+    pub status: String,
+    /// Why it failed: `bank_name`, `name_mismatch` or `account_unsupported`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// An inbound transfer notification's body: the receiving bank's word (signed: `X-Signature`),
+/// idempotent by `transfer_id` [KYC-E6].
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct InboundTransfer {
+    pub transfer_id: String,
+    /// The receiving account the money was sent to.
+    pub receiving_account: String,
+    /// CNY, e.g. `0.37`.
+    pub amount: String,
+    pub payer_name: String,
+    pub at: DateTime<Utc>,
+}
 
 /// What the business registry knows of an organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]

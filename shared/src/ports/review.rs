@@ -98,7 +98,7 @@ pub trait ReviewQueue: Send + Sync {
 /// A flow the sweeper found due, for the expiry worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueFlow {
-    pub kind: String,
+    pub kind: FlowKind,
     pub id: FlowId,
 }
 

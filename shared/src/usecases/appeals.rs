@@ -216,7 +216,7 @@ pub async fn submit_signed_out_appeal(
         // Nothing proven: the worker finds the account after this answer.
         let event = || AppealEvent::Submit { subject, new_phone: new_phone.clone(), material: material.clone() };
         advance(deps.flows::<SignedOutAppeal>(), appeal, event, now).await?.map_err(|_| Error::AppealNotDrafting)?;
-        let due = DueFlow { kind: FlowKind::SignedOutAppeal.as_str().into(), id: id.clone() };
+        let due = DueFlow { kind: FlowKind::SignedOutAppeal, id: id.clone() };
         deps.recovery_queue().resolve_later(&due).await?;
         return read_signed_out_appeal(deps, id, secret).await;
     };

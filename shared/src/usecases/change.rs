@@ -92,19 +92,48 @@ async fn stale_guard(deps: &(impl HasClock + HasFlows + HasChanges), principal: 
     }
 }
 
+/// A change to start, one variant per kind, each with what that kind needs [CHG-1..CHG-5].
 #[derive(Debug)]
-pub struct StartChange {
-    pub kind: ChangeKind,
-    pub agreements: Vec<AgreementRef>,
+pub enum StartChange {
     /// CHG-2: the organisation's new name, and the new licence (`org-certificate`) with, if the
     /// registry may not confirm it yet, a `registration-change-certificate` or a `change-form`.
-    pub new_name: Option<String>,
-    pub material: MaterialRefs,
+    EnterpriseName { agreements: Vec<AgreementRef>, new_name: String, material: MaterialRefs },
     /// CHG-3: the new organisation, the reason, and the original subject's contact (who passes
     /// the face check).
-    pub new_subject: Option<NewSubject>,
-    pub reason: Option<String>,
-    pub contact: Option<(PersonName, IdDocument)>,
+    EnterpriseSubject {
+        agreements: Vec<AgreementRef>,
+        new_subject: NewSubject,
+        reason: String,
+        contact: (PersonName, IdDocument),
+    },
+    /// CHG-4.
+    PersonToEnterprise { agreements: Vec<AgreementRef> },
+    /// CHG-5.
+    PersonToPerson { agreements: Vec<AgreementRef> },
+    /// CHG-1: never supported.
+    EnterpriseToPerson,
+}
+
+impl StartChange {
+    pub fn kind(&self) -> ChangeKind {
+        match self {
+            StartChange::EnterpriseName { .. } => ChangeKind::EnterpriseName,
+            StartChange::EnterpriseSubject { .. } => ChangeKind::EnterpriseSubject,
+            StartChange::PersonToEnterprise { .. } => ChangeKind::PersonToEnterprise,
+            StartChange::PersonToPerson { .. } => ChangeKind::PersonToPerson,
+            StartChange::EnterpriseToPerson => ChangeKind::EnterpriseToPerson,
+        }
+    }
+
+    fn agreements(&self) -> &[AgreementRef] {
+        match self {
+            StartChange::EnterpriseName { agreements, .. }
+            | StartChange::EnterpriseSubject { agreements, .. }
+            | StartChange::PersonToEnterprise { agreements }
+            | StartChange::PersonToPerson { agreements } => agreements,
+            StartChange::EnterpriseToPerson => &[],
+        }
+    }
 }
 
 /// Starts a change [CHG-1, CHG-2, CHG-5]; an organisation's name change may complete at once.
@@ -121,53 +150,47 @@ pub async fn start_change(
     principal: &Principal,
     request: StartChange,
 ) -> Result<Versioned<SubjectChange>> {
-    match request.kind {
-        ChangeKind::EnterpriseToPerson => {
-            return Err(Error::ChangeNotSupported { reason: "an enterprise verification never becomes a personal one" })
-        }
-        ChangeKind::EnterpriseName
-        | ChangeKind::PersonToPerson
-        | ChangeKind::PersonToEnterprise
-        | ChangeKind::EnterpriseSubject => {}
+    let kind = request.kind();
+    if let StartChange::EnterpriseToPerson = request {
+        return Err(Error::ChangeNotSupported { reason: "an enterprise verification never becomes a personal one" });
     }
-    require(&request.agreements, APPLICATION_AGREEMENT)?;
+    require(request.agreements(), APPLICATION_AGREEMENT)?;
     let now = deps.clock().now();
     let account = deps.accounts().account(&principal.account_id).await?.ok_or(Error::NotFound)?;
     // One change completes per 30 days, whatever its kind [CHG-2..CHG-5]: refused at the start
     // already (the completing transaction holds the same condition).
     not_too_soon(&account, now)?;
     let id = FlowId::generate();
-    match (request.kind, &account.enterprise, &account.personal) {
-        (ChangeKind::PersonToPerson | ChangeKind::PersonToEnterprise, None, Some(person)) => {
+    match (request, &account.enterprise, &account.personal) {
+        (StartChange::PersonToPerson { .. } | StartChange::PersonToEnterprise { .. }, None, Some(person)) => {
             let stale = stale_guard(deps, principal).await?;
             let state = ChangeState::ProvingOwner { face_session: None };
-            let change =
-                SubjectChange::new(account.account_id.clone(), request.kind, state, person.name_masked.clone(), now);
+            let change = SubjectChange::new(account.account_id.clone(), kind, state, person.name_masked.clone(), now);
             match deps.changes().open_change(&id, &change, stale.as_ref(), None).await? {
                 ChangeOutcome::Applied => Ok(Versioned { id, version: 0, flow: change }),
                 _ => Err(Error::ChangeAlreadyOpen),
             }
         }
-        (ChangeKind::EnterpriseName, Some(organisation), _) => {
-            require(&request.agreements, ACCEPTANCE_AGREEMENT)?;
-            let new_name = request.new_name.as_deref().map(str::trim).unwrap_or_default().to_owned();
+        (StartChange::EnterpriseName { agreements, new_name, material }, Some(organisation), _) => {
+            require(&agreements, ACCEPTANCE_AGREEMENT)?;
+            let new_name = new_name.trim().to_owned();
             if !(2..=100).contains(&new_name.chars().count()) || new_name == organisation.name {
                 return Err(Error::invalid("new_name", "the organisation's new registered name, 2-100 characters"));
             }
             let stale = stale_guard(deps, principal).await?;
             let supporting = [UploadPurpose::RegistrationChangeCertificate, UploadPurpose::ChangeForm]
                 .into_iter()
-                .filter(|p| request.material.contains_key(p));
+                .filter(|p| material.contains_key(p));
             let needed: Vec<UploadPurpose> = std::iter::once(UploadPurpose::OrgCertificate).chain(supporting).collect();
             let mut change = SubjectChange::new(
                 account.account_id.clone(),
-                request.kind,
+                kind,
                 ChangeState::AwaitingMaterial,
                 organisation.name.clone(),
                 now,
             );
             change.to = Some(new_name.clone());
-            change.material = take_material(deps, &principal.account_id, &id, &needed, &request.material).await?;
+            change.material = take_material(deps, &principal.account_id, &id, &needed, &material).await?;
             // The registry confirms the code now carries the new name: done at once.
             if deps.registry().lookup(&organisation.uscc, &new_name).await?.is_some() {
                 change.state = ChangeState::Completed { at: now };
@@ -200,11 +223,14 @@ pub async fn start_change(
                 _ => Err(Error::ChangeAlreadyOpen),
             }
         }
-        (ChangeKind::EnterpriseSubject, Some(organisation), _) => {
+        (
+            StartChange::EnterpriseSubject { new_subject, reason, contact: (name, document), .. },
+            Some(organisation),
+            _,
+        ) => {
             if !deps.resources().subject_change_eligible(&principal.account_id).await? {
                 return Err(Error::ChangeNotEligible);
             }
-            let new_subject = request.new_subject.ok_or_else(|| Error::invalid("new_subject", "is required"))?;
             if new_subject.uscc == organisation.uscc {
                 return Err(Error::invalid("new_subject.uscc", "is the same code: change the name instead"));
             }
@@ -212,16 +238,14 @@ pub async fn start_change(
             if !(2..=100).contains(&name_len) {
                 return Err(Error::invalid("new_subject.name", "the registered name, 2-100 characters"));
             }
-            let reason = request.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
-            let reason = reason
-                .filter(|r| r.chars().count() <= 500)
-                .ok_or_else(|| Error::invalid("reason", "1-500 characters"))?;
-            let (name, document) =
-                request.contact.ok_or_else(|| Error::invalid("contact", "name and ID number are required"))?;
+            let reason = reason.trim().to_owned();
+            if !(1..=500).contains(&reason.chars().count()) {
+                return Err(Error::invalid("reason", "1-500 characters"));
+            }
             let stale = stale_guard(deps, principal).await?;
             let state = ChangeState::ProvingOwner { face_session: None };
             let mut change =
-                SubjectChange::new(account.account_id.clone(), request.kind, state, organisation.name.clone(), now);
+                SubjectChange::new(account.account_id.clone(), kind, state, organisation.name.clone(), now);
             change.to = Some(new_subject.name.trim().to_owned());
             change.new_subject = Some(NewSubject { name: new_subject.name.trim().to_owned(), ..new_subject });
             change.reason = Some(reason);

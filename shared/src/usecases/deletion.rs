@@ -155,7 +155,7 @@ pub async fn confirm(
     if let Err(e) = deps.deletions().end_sub_user_sessions(&principal.account_id).await {
         tracing::warn!(error = %e, "sub-users' sessions left to the erasure");
     }
-    let due = DueFlow { kind: FlowKind::Erasure.as_str().into(), id: deletion_id.clone() };
+    let due = DueFlow { kind: FlowKind::Erasure, id: deletion_id.clone() };
     if let Err(e) = deps.expiry_queue().send_all(&[due]).await {
         tracing::warn!(error = %e, "erasure left to the sweeper");
     }

@@ -13,7 +13,6 @@ use super::deps::{
 };
 use super::flows::advance;
 use super::kyc::FaceStarted;
-use crate::adapters::enterprise::{InboundTransfer, PayoutCallback};
 use crate::domain::agreements::AgreementRef;
 use crate::domain::case::{Case, CaseState, EnterpriseFacts, EnterpriseReview, Subject};
 use crate::domain::change::{
@@ -37,7 +36,9 @@ use crate::domain::kyc::{FaceFor, FaceState, FaceVerification};
 use crate::domain::session::Principal;
 use crate::domain::upload::UploadPurpose;
 use crate::error::{Error, Result};
-use crate::ports::{EnterpriseEffect, Payout, ReceivingAccount, Replaced, SettleOutcome};
+use crate::ports::{
+    EnterpriseEffect, InboundTransfer, Payout, PayoutCallback, ReceivingAccount, Replaced, SettleOutcome,
+};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -1120,14 +1121,4 @@ pub async fn overview(
         applications.push(application_view(deps, a).await?);
     }
     Ok(Overview { attempts, verified: account.enterprise, applications })
-}
-
-/// The sandbox's inbound transfer notification, signed as the bank would (local only).
-pub fn sandbox_notification(
-    bank: &crate::adapters::enterprise::SignedBank,
-    transfer: &InboundTransfer,
-) -> (String, String) {
-    let body = serde_json::to_string(transfer).unwrap_or_default();
-    let signature = bank.sign(&body);
-    (body, signature)
 }

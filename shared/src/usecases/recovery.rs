@@ -304,7 +304,7 @@ fn open<T: DeserializeOwned>(deps: &impl HasKeys, sealed: &Redacted<String>) -> 
 async fn queue_start<F: Flow>(deps: &(impl HasFlows + HasRecoveryQueue), flow: F) -> Result<FlowId> {
     let id = FlowId::generate();
     deps.flows::<F>().create(&id, &flow).await?;
-    deps.recovery_queue().resolve_later(&DueFlow { kind: F::KIND.as_str().into(), id: id.clone() }).await?;
+    deps.recovery_queue().resolve_later(&DueFlow { kind: F::KIND, id: id.clone() }).await?;
     Ok(id)
 }
 
@@ -361,17 +361,28 @@ pub async fn resolve(
           + HasReviewQueue),
     start: &DueFlow,
 ) -> Result<()> {
-    if start.kind == FlowKind::PasswordReset.as_str() {
-        return resolve_reset(deps, &start.id).await;
+    use FlowKind as K;
+    match start.kind {
+        K::PasswordReset => resolve_reset(deps, &start.id).await,
+        K::AccountLookup => resolve_lookup(deps, &start.id).await,
+        K::SignedOutAppeal => super::appeals::resolve_appeal(deps, &start.id).await,
+        // Never put on the recovery queue.
+        K::SignIn
+        | K::PhoneChange
+        | K::TotpBinding
+        | K::QrLogin
+        | K::Captcha
+        | K::FaceCheck
+        | K::Case
+        | K::EnterpriseApplication
+        | K::SubjectChange
+        | K::AccountDeletion
+        | K::Erasure
+        | K::ThirdPartyAuthorization => {
+            tracing::warn!(kind = start.kind.as_str(), "a recovery start of a kind that is not one");
+            Ok(())
+        }
     }
-    if start.kind == FlowKind::AccountLookup.as_str() {
-        return resolve_lookup(deps, &start.id).await;
-    }
-    if start.kind == FlowKind::SignedOutAppeal.as_str() {
-        return super::appeals::resolve_appeal(deps, &start.id).await;
-    }
-    tracing::warn!(kind = %start.kind, "a recovery start of an unknown kind");
-    Ok(())
 }
 
 /// The start's sealed request if it still waits to be resolved; `None` (after queueing what is

@@ -24,13 +24,8 @@ pub async fn sweep(deps: &(impl HasClock + HasDeadlines + HasExpiryQueue)) -> Re
     let now = deps.clock().now();
     let mut sent = 0;
     for kind in SWEPT {
-        let due: Vec<DueFlow> = deps
-            .deadlines()
-            .due(kind, now, SWEEP_BATCH)
-            .await?
-            .into_iter()
-            .map(|id| DueFlow { kind: kind.as_str().into(), id })
-            .collect();
+        let due: Vec<DueFlow> =
+            deps.deadlines().due(kind, now, SWEEP_BATCH).await?.into_iter().map(|id| DueFlow { kind, id }).collect();
         deps.expiry_queue().send_all(&due).await?;
         sent += due.len();
     }
@@ -42,18 +37,27 @@ pub async fn expire(
     deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasPayouts + HasDeletions + HasUploadErasure),
     due: &DueFlow,
 ) -> Result<()> {
-    if due.kind == FlowKind::EnterpriseApplication.as_str() {
-        return super::enterprise::expire(deps, &due.id).await;
-    }
-    if due.kind == FlowKind::Erasure.as_str() {
-        return super::deletion::erase(deps, &due.id).await;
-    }
-    if due.kind == FlowKind::SubjectChange.as_str() {
-        return super::change::expire(deps, &due.id).await;
-    }
-    if due.kind != FlowKind::Case.as_str() {
-        tracing::warn!(kind = %due.kind, "a due flow of a kind without expiry");
-        return Ok(());
+    use FlowKind as K;
+    match due.kind {
+        K::EnterpriseApplication => return super::enterprise::expire(deps, &due.id).await,
+        K::Erasure => return super::deletion::erase(deps, &due.id).await,
+        K::SubjectChange => return super::change::expire(deps, &due.id).await,
+        K::Case => {}
+        // Never swept (their time only ends them: a TTL, or the next read refuses them).
+        K::SignIn
+        | K::PhoneChange
+        | K::PasswordReset
+        | K::AccountLookup
+        | K::TotpBinding
+        | K::QrLogin
+        | K::Captcha
+        | K::FaceCheck
+        | K::AccountDeletion
+        | K::ThirdPartyAuthorization
+        | K::SignedOutAppeal => {
+            tracing::warn!(kind = due.kind.as_str(), "a due flow of a kind without expiry");
+            return Ok(());
+        }
     }
     let Some(mut case) = deps.flows::<Case>().load(&due.id).await? else { return Ok(()) };
     let now = deps.clock().now();

@@ -20,11 +20,11 @@ use super::factors::{record_of, require_step_up};
 use super::flows::advance;
 use super::sign_in::{first_factor_passed, Protection, SessionFor, SignInOutcome};
 use super::Caller;
-use crate::adapters::oauth::pkce_challenge;
 use crate::domain::ids::{new_opaque_id, AccountId, FlowId};
 use crate::domain::login::CredentialRef;
 use crate::domain::redacted::Redacted;
 use crate::domain::session::{Principal, SignInMethod};
+use crate::domain::third_party::pkce_challenge;
 use crate::domain::third_party::{
     mask_subject, AuthorizationPurpose, AuthorizationState, Consume, ThirdParty, ThirdPartyAuthorization,
     AUTHORIZATION_TTL,
