@@ -272,6 +272,40 @@ outside_parties! {
     risk: RiskRules, |a, e| HttpRisk::new(e, a.key(secrets::ENTERPRISE, "risk_api_key"));
 }
 
+// ---- what the use cases may use (their capability traits, `usecases/deps.rs`) ----------------
+
+crate::usecases::deps::provide_capabilities!(crate::services::Services);
+
+impl crate::usecases::deps::HasClock for Services {
+    fn clock(&self) -> &dyn crate::ports::Clock {
+        self.clock.as_ref()
+    }
+}
+
+impl crate::usecases::deps::HasInboundBank for Services {
+    fn inbound_bank(&self) -> &dyn crate::ports::InboundBank {
+        self.bank_signer.as_ref()
+    }
+}
+
+impl crate::usecases::deps::HasIdentityProviders for Services {
+    fn identity_providers(&self) -> &crate::ports::IdentityProviders {
+        self.adapters.identity_providers()
+    }
+}
+
+impl crate::usecases::deps::HasKeys for Services {
+    fn keys(&self) -> &Keys {
+        &self.keys
+    }
+}
+
+impl crate::usecases::deps::HasFlows for Services {
+    fn flows<F: crate::domain::flow::Flow>(&self) -> &dyn crate::ports::FlowStore<F> {
+        self.store.as_ref()
+    }
+}
+
 impl Services {
     /// Builds the DynamoDB store and reads what a cold start must: the data key only if `needs`
     /// says so (a KMS data key is then decrypted here, once) and only the secret groups `needs`
