@@ -61,44 +61,11 @@ pub(crate) const SIGNED_IN: &[Answer] = &[
 pub(crate) const CODE_SENT: &[Answer] = &[(202, "the code was sent", Some(typed::<crate::answers::CodeSent>))];
 pub(crate) const NO_CONTENT: &[Answer] = &[(204, "done", None)];
 
-/// The HTTP Lambdas that serve web pages rather than the JSON API (the reviewers' dashboard): they
-/// have no row and are not in the API description.
+/// The HTTP Lambdas that serve web pages rather than the JSON API (the reviewers' dashboard): their
+/// registry rows have no `doc` and they are not in the API description.
 pub const PAGES: &[&str] = &["review_dashboard"];
-
-/// Whether `(method, path)` is a route of a page ([`PAGES`]), not of the JSON API.
-pub fn is_page_route(method: &str, path: &str) -> bool {
-    crate::registry::LAMBDAS
-        .iter()
-        .filter(|l| PAGES.contains(&l.binary))
-        .any(|l| l.routes.iter().any(|(m, p)| *m == method && *p == path))
-}
 
 pub(crate) fn callback_example() -> Value {
     json!({ "code": "4f1c0e2a9b7d4c3e8a6f5b2d1c0e9f8a", "state": "0123456789abcdef0123456789abcdef",
         "browser_secret": "fedcba9876543210fedcba9876543210" })
-}
-
-/// The row of a binary.
-/// What the API description says of an HTTP Lambda, by binary: its registry row's `doc`.
-pub fn doc(binary: &str) -> Option<&'static Doc> {
-    crate::registry::lambda_named(binary).and_then(|l| l.doc.as_ref())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::registry::LAMBDAS;
-
-    #[test]
-    fn every_http_lambda_with_a_route_is_described_but_the_pages() {
-        for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty()) {
-            let page = PAGES.contains(&l.binary);
-            assert_eq!(
-                l.doc.is_some(),
-                !page,
-                "{}: a route of the API has a doc in its registry row, a page none",
-                l.binary
-            );
-        }
-    }
 }

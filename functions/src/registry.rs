@@ -889,6 +889,19 @@ pub type AuthorizerFn = for<'a> fn(
     &'a aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request,
 ) -> BoxFuture<'a, Result<authorizer::Decision, shared::Error>>;
 
+/// What the API description says of an HTTP Lambda of the JSON API, by binary: its row's `doc`.
+pub fn doc(binary: &str) -> Option<&'static Doc> {
+    lambda_named(binary).and_then(|l| l.doc.as_ref())
+}
+
+/// Whether `(method, path)` is a route of a page ([`crate::api_doc::PAGES`]), not of the JSON API.
+pub fn is_page_route(method: &str, path: &str) -> bool {
+    LAMBDAS
+        .iter()
+        .filter(|l| crate::api_doc::PAGES.contains(&l.binary))
+        .any(|l| l.routes.iter().any(|(m, p)| *m == method && *p == path))
+}
+
 /// A Lambda's row by binary name (the local gateway and the tests).
 pub fn lambda_named(binary: &str) -> Option<&'static Lambda> {
     LAMBDAS.iter().find(|l| l.binary == binary)
@@ -1057,6 +1070,14 @@ mod tests {
         let workers = LAMBDAS.iter().filter(|l| l.queue.is_some() || l.schedule.is_some()).count();
         assert_eq!(HTTP_BINARIES.len() + 1 + workers, LAMBDAS.len());
         assert!(http_handler(AUTHORIZER).is_none());
+    }
+
+    #[test]
+    fn every_http_lambda_with_a_route_is_described_but_the_pages() {
+        for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty()) {
+            let page = crate::api_doc::PAGES.contains(&l.binary);
+            assert_eq!(l.doc.is_some(), !page, "{}: a route of the API has a `doc` in its row, a page none", l.binary);
+        }
     }
 
     #[test]

@@ -92,7 +92,7 @@ fn the_committed_api_description_is_the_generated_one() {
     );
     let doc: serde_json::Value = serde_json::from_str(&committed).unwrap();
     for (method, path) in KNOWN_ROUTES {
-        if functions::api_doc::is_page_route(method, path) {
+        if functions::registry::is_page_route(method, path) {
             assert!(doc["paths"][path].is_null(), "{method} {path} serves a page: not in the API description");
             continue;
         }

@@ -1,6 +1,6 @@
 //! The API description (OpenAPI 3), generated from the code: the routes, their authorizer and
 //! summaries from template.yaml; each route's request body schema (derived with schemars from the
-//! type its handler deserialises) and success answers from `functions::api_doc`; the error codes
+//! type its handler deserialises) and success answers from its registry row (`functions::registry::doc`); the error codes
 //! and statuses from `functions::api::ERROR_CODES`. Web pages (`functions::api_doc::PAGES`: the
 //! reviewers' dashboard) are not part of the API and not described. The committed `infra/openapi.json` is checked
 //! against it by a test, so the two cannot drift. Regenerate with
@@ -33,7 +33,7 @@ pub fn document(template: &Template) -> Value {
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
-        let doc = api_doc::doc(&function.binary);
+        let doc = functions::registry::doc(&function.binary);
         let mut responses = Map::new();
         for (status, description, schema) in doc.map(|d| d.success).unwrap_or_default() {
             let mut answer = json!({ "description": description });
