@@ -15,9 +15,67 @@ def modules(root, crate):
                 files['::'.join(parts)]=p
     return files
 def strip_tests(src):
-    i=src.find('#[cfg(test)]')
-    src = src if i<0 else src[:i]
-    return re.sub(r'//[^\n]*', '', src)
+    """The source without comments and without the item after each `#[cfg(test)]` (a test module
+    with its braces, or a single `use`/item line)."""
+    out, i = [], 0
+    while True:
+        j = src.find('#[cfg(test)]', i)
+        if j < 0:
+            out.append(src[i:])
+            return strip_comments(''.join(out))
+        out.append(src[i:j])
+        k = j + len('#[cfg(test)]')
+        semi, brace = src.find(';', k), src.find('{', k)
+        if brace < 0 or (0 <= semi < brace):
+            i = semi + 1 if semi >= 0 else len(src)
+            continue
+        i = matching_brace(src, brace) + 1
+
+
+def strip_comments(src):
+    """Line comments out, where `//` is not inside a string (an even count of quotes before it)."""
+    lines = []
+    for line in src.split('\n'):
+        k = line.find('//')
+        while k >= 0 and line[:k].count('"') % 2:
+            k = line.find('//', k + 2)
+        lines.append(line if k < 0 else line[:k])
+    return '\n'.join(lines)
+
+
+def matching_brace(src, at):
+    """The index of the `}` closing the `{` at `at`, skipping string and char literals."""
+    depth, m = 0, at
+    while m < len(src):
+        c = src[m]
+        raw = re.match(r'r(#*)"', src[m:m + 10]) if c == 'r' and not (m and (src[m - 1].isalnum() or src[m - 1] == '_')) else None
+        if raw:
+            end = src.find('"' + raw.group(1), m + len(raw.group(0)))
+            m = (end if end >= 0 else len(src)) + len(raw.group(1)) + 1
+            continue
+        if src.startswith('//', m):
+            end = src.find('\n', m)
+            m = end if end >= 0 else len(src)
+            continue
+        if c == '"':
+            m += 1
+            while m < len(src) and src[m] != '"':
+                m += 2 if src[m] == '\\' else 1
+            m += 1
+            continue
+        char = re.match(r"'(\\.[^']*|[^\\'])'", src[m:m + 12])
+        if c == "'" and char:
+            m += len(char.group(0))
+            continue
+        if c == '{':
+            depth += 1
+        elif c == '}':
+            depth -= 1
+            if depth == 0:
+                return m
+        m += 1
+    return len(src)
+
 def deps(files, crate_prefix):
     g={}
     for m,p in files.items():

@@ -336,7 +336,7 @@
           el("td", { text: KINDS[c.kind] || c.kind }),
           el("td", { text: c.state, "data-testid": "case-row-state" }),
           el("td", { text: cst(c.submitted_at) }),
-          el("td", { text: c.due_at_cst || cst(c.due_at), "data-testid": "case-row-due" }),
+          el("td", { text: cst(c.due_at), "data-testid": "case-row-due" }),
           el("td", {}, [...flags(c), view]),
         ],
       );
@@ -358,7 +358,7 @@
     $("case-account").textContent = view.account_id || "–";
     $("case-submitted").textContent = cst(view.submitted_at);
     const due = $("case-due");
-    due.replaceChildren(document.createTextNode((view.due_at_cst || cst(view.due_at)) + " "), ...flags(view));
+    due.replaceChildren(document.createTextNode((cst(view.due_at)) + " "), ...flags(view));
 
     const details = $("case-details");
     details.replaceChildren();
@@ -392,7 +392,7 @@
     const history = $("case-history");
     history.replaceChildren();
     for (const h of view.history || []) {
-      let text = (h.at_cst || cst(h.at)) + " · " + h.state + " · by " + h.by;
+      let text = (cst(h.at)) + " · " + h.state + " · by " + h.by;
       if (h.reason) text += " · “" + h.reason + "”";
       history.append(el("li", { text, "data-testid": "history-item", dataset: { state: h.state } }));
     }

@@ -140,31 +140,43 @@ impl DynamoStore {
         page: &PageRequest,
     ) -> Result<Vec<(String, Versioned<F>)>> {
         let sort_attr = if index == "by-queue" { "staff_at" } else { "list_at" };
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.tables.flows)
-            .index_name(index)
-            .expression_attribute_names("#p", partition.0)
-            .expression_attribute_values(":p", s(partition.1))
-            .scan_index_forward(forward)
-            .limit(i32::try_from(page.size + 1).unwrap_or(i32::MAX));
-        query = match &page.after {
-            None => query.key_condition_expression("#p = :p"),
-            Some(cursor) => query
-                .key_condition_expression(if forward { "#p = :p AND #s > :after" } else { "#p = :p AND #s < :after" })
-                .expression_attribute_names("#s", sort_attr)
-                .expression_attribute_values(":after", s(decode_cursor(cursor)?)),
-        };
-        let out = query.send().await.map_err(store_fault("list flows"))?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
+        let after = page.after.as_deref().map(decode_cursor).transpose()?;
+        let wanted = page.size + 1;
+        let mut listed = vec![];
+        let mut start = None;
+        // Pages of the index until one more than a page (a query stops at 1 MB, whatever its limit).
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.tables.flows)
+                .index_name(index)
+                .expression_attribute_names("#p", partition.0)
+                .expression_attribute_values(":p", s(partition.1.clone()))
+                .scan_index_forward(forward)
+                .limit(i32::try_from(wanted - listed.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take());
+            query = match &after {
+                None => query.key_condition_expression("#p = :p"),
+                Some(key) => query
+                    .key_condition_expression(if forward {
+                        "#p = :p AND #s > :after"
+                    } else {
+                        "#p = :p AND #s < :after"
+                    })
+                    .expression_attribute_names("#s", sort_attr)
+                    .expression_attribute_values(":after", s(key.clone())),
+            };
+            let out = query.send().await.map_err(store_fault("list flows"))?;
+            for item in out.items.unwrap_or_default() {
                 let key = super::get_s(&item, sort_attr).unwrap_or_default().to_owned();
-                Ok((key, versioned(item)?))
-            })
-            .collect()
+                listed.push((key, versioned(item)?));
+            }
+            start = out.last_evaluated_key;
+            if listed.len() >= wanted || start.is_none() {
+                return Ok(listed);
+            }
+        }
     }
 }
 
@@ -174,15 +186,19 @@ fn encode_cursor(sort_key: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sort_key)
 }
 
-/// The sort key a cursor holds; refused unless it is one this list makes (`<RFC 3339>#<id>`).
+/// The sort key a cursor holds; refused unless it is one a list makes: `<RFC 3339>#<flow id>`
+/// (or a bare time, as items listed before the ids were added to the keys), at most 100 bytes.
 fn decode_cursor(cursor: &str) -> Result<String> {
     use base64::Engine;
     let refused = || Error::invalid("cursor", "not a cursor this list gave");
+    if cursor.len() > 200 {
+        return Err(refused());
+    }
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| refused())?;
     let key = String::from_utf8(bytes).map_err(|_| refused())?;
-    let (at, id) = key.split_once('#').ok_or_else(refused)?;
+    let (at, id) = key.split_once('#').unwrap_or((&key, "a"));
     let well_formed = DateTime::parse_from_rfc3339(at).is_ok()
-        && !id.is_empty()
+        && (1..=64).contains(&id.len())
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     well_formed.then_some(key.clone()).ok_or_else(refused)
 }
@@ -354,5 +370,26 @@ impl DynamoStore {
         }
         due.truncate(wanted);
         Ok(due)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_holds_a_sort_key_this_list_makes_and_nothing_else() {
+        let key = "2026-12-06T12:00:00Z#0123456789abcdef0123456789abcdef";
+        assert_eq!(decode_cursor(&encode_cursor(key)).unwrap(), key);
+        assert_eq!(decode_cursor(&encode_cursor("2026-12-06T12:00:00Z")).unwrap(), "2026-12-06T12:00:00Z");
+        let too_long = format!("2026-12-06T12:00:00Z#{}", "a".repeat(1100));
+        for bad in [
+            encode_cursor(&too_long),
+            encode_cursor("not-a-cursor"),
+            encode_cursor("2026-12-06T12:00:00Z#a b"),
+            "!!".into(),
+        ] {
+            assert!(matches!(decode_cursor(&bad), Err(Error::InvalidField { .. })), "{bad}");
+        }
     }
 }

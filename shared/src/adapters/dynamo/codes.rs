@@ -184,6 +184,11 @@ impl CodeStore for DynamoStore {
             return Ok(IssueOutcome::Issued);
         };
         let reasons = cancelled_items(err)?;
+        // The caller's own budget first: a caller who spent it learns nothing of the target's
+        // counters (which a recovery's code may have moved) from which limit is named.
+        if failed_at(&reasons, 2) {
+            return Ok(IssueOutcome::SourceDailyCapReached);
+        }
         if failed_at(&reasons, 3) {
             let old = reasons[3].clone().flatten().unwrap_or_default();
             let owner = limits.phone.as_ref().is_some_and(|p| p.owner);
@@ -209,9 +214,6 @@ impl CodeStore for DynamoStore {
                 .and_then(|t| DateTime::from_timestamp(t, 0))
                 .unwrap_or(now);
             return Ok(IssueOutcome::TargetTooSoon { last_sent });
-        }
-        if failed_at(&reasons, 2) {
-            return Ok(IssueOutcome::SourceDailyCapReached);
         }
         Err(crate::Error::internal("issue code", "transaction cancelled without a failed condition"))
     }
