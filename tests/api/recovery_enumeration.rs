@@ -107,6 +107,25 @@ async fn a_lookup_that_matches_nothing_sends_nothing_and_answers_the_same() {
 }
 
 #[tokio::test]
+async fn after_a_lookup_the_phone_s_next_code_is_answered_alike_whether_or_not_it_has_an_account() {
+    // REC-4 (found in this round's review): a matching look-up's code moved the phone's spacing
+    // and a non-matching one's did not, so a sign-up code right after told the two apart.
+    let app = spawn_app().await;
+    let (_, owned, _) = app.signed_in_user().await;
+    let free = unique_phone();
+    app.clock.advance(Duration::seconds(61));
+    for phone in [&owned, &free] {
+        assert_eq!(start(&app, "/v1/account-lookups", json!({"by": "phone", "phone": phone})).await.status, 202);
+    }
+    let (a, b) = (app.send_code(&owned).await, app.send_code(&free).await);
+    assert_eq!((a.status, a.code(), &a.body["error"]["details"]), (b.status, b.code(), &b.body["error"]["details"]));
+    assert_eq!((a.status, a.headers.get("retry-after")), (b.status, b.headers.get("retry-after")));
+    assert_eq!(a.status, 429, "the look-up's code (sent, or issued unsent) spaces the next one");
+    app.clock.advance(Duration::seconds(61));
+    assert_eq!((app.send_code(&owned).await.status, app.send_code(&free).await.status), (202, 202));
+}
+
+#[tokio::test]
 async fn a_strangers_lookups_do_not_spend_the_owners_codes() {
     // LOGIN-6, REC-4 (issue 9, item 4): budgets per purpose, anonymous ones per asker too; the
     // phone's own ceiling keeps the owner's part (issue 25)

@@ -175,6 +175,26 @@ pub(crate) async fn issue_quietly(
     }
 }
 
+/// Where a look-up by phone matched nothing: a code issued to that phone's own target exactly as a
+/// match's would be (the phone's spacing, its strangers' share and the caller's budget all move),
+/// and never sent, so the phone's next send is answered the same whether or not an account has it
+/// [REC-4]. Its challenge stands as the look-up's decoy; `None` where a limit refused it (as it
+/// would have refused a match's code).
+pub(crate) async fn issue_unsent(
+    deps: &(impl HasClock + HasKeys + HasCodes),
+    phone_target_hash: &str,
+    purpose: Purpose,
+    caller: &Caller,
+) -> Result<Option<ChallengeId>> {
+    let now = deps.clock().now();
+    let (new, _) = prepare_code(deps, phone_target_hash, purpose, now);
+    match issue(deps, &new, caller, now).await {
+        Ok(sent) => Ok(Some(sent.challenge_id)),
+        Err(Error::RateLimited { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// A code that is never sent and matches nothing, to be tried where nothing matched, so that a
 /// try costs the same work either way [REC-4]. `counted_for`: the caller whose send budget it uses
 /// as a sent code would (where it stands in for the one code a match would have sent), through

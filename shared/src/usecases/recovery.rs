@@ -465,10 +465,23 @@ async fn resolve_lookup(
             phones.insert(hash, LookupPhone { challenge_id: sent.challenge_id, accounts });
         }
     }
+    // A look-up by a phone no account has moves that phone's send counters as a match would (a
+    // code issued to it, never sent): the phone's next code is answered alike either way.
+    let unsent = match (&request.query, phones.is_empty()) {
+        (LookupQuery::Phone { hash }, true) => {
+            codes::issue_unsent(deps, hash, Purpose::AccountLookup, &request.caller()).await?
+        }
+        _ => None,
+    };
     // Whatever matched, a try may name a phone that did not; where no code was sent, the decoy
     // counts the caller's send as one code would have.
-    let counted_for = phones.is_empty().then(|| request.caller());
-    let decoy = codes::plant_decoy(deps, Purpose::AccountLookup, counted_for.as_ref()).await?;
+    let decoy = match unsent {
+        Some(challenge) => Some(challenge),
+        None => {
+            let counted_for = phones.is_empty().then(|| request.caller());
+            codes::plant_decoy(deps, Purpose::AccountLookup, counted_for.as_ref()).await?
+        }
+    };
     let resolution = Resolution { pending: None, outgoing, decoy };
     settle(deps, current, |flow: &mut AccountLookup| {
         flow.phones = phones.clone();
