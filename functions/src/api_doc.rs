@@ -25,6 +25,18 @@ pub struct Doc {
     pub success: &'static [Answer],
 }
 
+impl Doc {
+    /// A route that takes no body.
+    pub const fn answers(success: &'static [Answer]) -> Doc {
+        Doc { request: None, example: None, success }
+    }
+
+    /// A route that takes a JSON body, shown without an example.
+    pub const fn takes(request: BodySchema, success: &'static [Answer]) -> Doc {
+        Doc { request: Some(request), example: None, success }
+    }
+}
+
 pub(crate) fn body<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
     g.subschema_for::<T>()
 }

@@ -164,11 +164,7 @@ lambdas! {
             success: CODE_SENT,
         };
     read_agreements => agreements::handle, data_key: false, routes: [GET "/v1/agreements"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the current agreements", Some(typed::<crate::agreements::AgreementsAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the current agreements", Some(typed::<crate::agreements::AgreementsAnswer>))]);
     register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"],
         doc: Doc {
             request: Some(body::<accounts::register_account::RegisterBody>),
@@ -179,11 +175,7 @@ lambdas! {
             success: &[(201, "the account", Some(typed::<accounts::register_account::RegisteredAnswer>))],
         };
     read_account => accounts::read_account::handle, data_key: false, routes: [GET "/v1/accounts/me"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "my account", Some(typed::<accounts::read_account::AccountAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "my account", Some(typed::<accounts::read_account::AccountAnswer>))]);
     sign_in => sessions::sign_in::handle, data_key: false, routes: [POST "/v1/sessions"],
         doc: Doc {
             request: Some(body::<sessions::sign_in::SignInBody>),
@@ -191,42 +183,22 @@ lambdas! {
             success: SIGNED_IN,
         };
     sign_out => sessions::sign_out::handle, data_key: false, routes: [DELETE "/v1/sessions/current"],
-        doc: Doc { request: None, example: None, success: NO_CONTENT };
+        doc: Doc::answers(NO_CONTENT);
     not_found => fallback::handle, data_key: false, routes: [];
     send_sign_in_code => sessions::send_sign_in_code::handle, data_key: true,
         routes: [POST "/v1/sessions/second-factor/sms-codes"],
-        doc: Doc {
-            request: Some(body::<sessions::send_sign_in_code::SendBody>),
-            example: None,
-            success: CODE_SENT,
-        };
+        doc: Doc::takes(body::<sessions::send_sign_in_code::SendBody>, CODE_SENT);
     complete_sign_in => sessions::complete_sign_in::handle, data_key: true, routes: [POST "/v1/sessions/second-factor"],
-        doc: Doc {
-            request: Some(body::<sessions::complete_sign_in::CompleteBody>),
-            example: None,
-            success: &[(201, "signed in: the session", Some(typed::<sessions::SessionAnswer>))],
-        };
+        doc: Doc::takes(body::<sessions::complete_sign_in::CompleteBody>, &[(201, "signed in: the session", Some(typed::<sessions::SessionAnswer>))]);
     list_sessions => sessions::list_sessions::handle, data_key: false, routes: [GET "/v1/sessions"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "my sessions", Some(typed::<sessions::list_sessions::SessionsAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "my sessions", Some(typed::<sessions::list_sessions::SessionsAnswer>))]);
     revoke_session => sessions::revoke_session::handle, data_key: false, routes: [DELETE "/v1/sessions/{session_id}"],
-        doc: Doc { request: None, example: None, success: NO_CONTENT };
+        doc: Doc::answers(NO_CONTENT);
     revoke_other_sessions => sessions::revoke_other_sessions::handle, data_key: false,
         routes: [DELETE "/v1/sessions/others"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "how many sessions ended", Some(typed::<crate::answers::Revoked>))],
-        };
+        doc: Doc::answers(&[(200, "how many sessions ended", Some(typed::<crate::answers::Revoked>))]);
     read_security => security::read_security::handle, data_key: false, routes: [GET "/v1/security"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "security settings", Some(typed::<security::read_security::SecurityAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "security settings", Some(typed::<security::read_security::SecurityAnswer>))]);
     set_protection => security::set_protection::handle, data_key: false, routes: [PUT "/v1/security/protection"],
         doc: Doc {
             request: Some(body::<security::set_protection::ProtectionBody>),
@@ -243,44 +215,20 @@ lambdas! {
             success: NO_CONTENT,
         };
     change_password => security::change_password::handle, data_key: false, routes: [PUT "/v1/accounts/me/password"],
-        doc: Doc {
-            request: Some(body::<security::change_password::ChangePasswordBody>),
-            example: None,
-            success: &[(200, "the password was changed", Some(typed::<crate::answers::PasswordChanged>))],
-        };
+        doc: Doc::takes(body::<security::change_password::ChangePasswordBody>, &[(200, "the password was changed", Some(typed::<crate::answers::PasswordChanged>))]);
     send_step_up_code => security::send_step_up_code::handle, data_key: true, routes: [POST "/v1/step-up/sms-codes"],
-        doc: Doc { request: None, example: None, success: CODE_SENT };
+        doc: Doc::answers(CODE_SENT);
     step_up => security::step_up::handle, data_key: true, routes: [POST "/v1/step-up"],
-        doc: Doc {
-            request: Some(body::<security::step_up::StepUpBody>),
-            example: None,
-            success: &[(201, "the session passed a second factor", Some(typed::<crate::answers::SteppedUp>))],
-        };
+        doc: Doc::takes(body::<security::step_up::StepUpBody>, &[(201, "the session passed a second factor", Some(typed::<crate::answers::SteppedUp>))]);
     start_totp_binding => mfa::start_totp_binding::handle, data_key: true, routes: [POST "/v1/mfa/totp"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(201, "the secret to bind", Some(typed::<mfa::BindingAnswer>))],
-        };
+        doc: Doc::answers(&[(201, "the secret to bind", Some(typed::<mfa::BindingAnswer>))]);
     confirm_totp_binding => mfa::confirm_totp_binding::handle, data_key: true, routes: [POST "/v1/mfa/totp/confirm"],
-        doc: Doc {
-            request: Some(body::<mfa::confirm_totp_binding::ConfirmBody>),
-            example: None,
-            success: &[(201, "bound, with the recovery codes (shown once)", Some(typed::<crate::answers::TotpBound>))],
-        };
+        doc: Doc::takes(body::<mfa::confirm_totp_binding::ConfirmBody>, &[(201, "bound, with the recovery codes (shown once)", Some(typed::<crate::answers::TotpBound>))]);
     unbind_totp => mfa::unbind_totp::handle, data_key: true, routes: [POST "/v1/mfa/totp/unbind"],
-        doc: Doc {
-            request: Some(body::<mfa::unbind_totp::UnbindBody>),
-            example: None,
-            success: &[(200, "unbound", Some(typed::<crate::answers::TotpUnbound>))],
-        };
+        doc: Doc::takes(body::<mfa::unbind_totp::UnbindBody>, &[(200, "unbound", Some(typed::<crate::answers::TotpUnbound>))]);
     regenerate_recovery_codes => mfa::regenerate_recovery_codes::handle, data_key: false,
         routes: [POST "/v1/mfa/recovery-codes"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(201, "new recovery codes (shown once)", Some(typed::<crate::answers::RecoveryCodes>))],
-        };
+        doc: Doc::answers(&[(201, "new recovery codes (shown once)", Some(typed::<crate::answers::RecoveryCodes>))]);
     start_face_verification => kyc::start_face::handle, data_key: true,
         routes: [POST "/v1/verifications/personal/face"],
         doc: Doc {
@@ -293,24 +241,12 @@ lambdas! {
         };
     face_verification_status => kyc::face_status::handle, data_key: false,
         routes: [GET "/v1/verifications/personal/face/{verification_id}"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the face session's state", Some(typed::<kyc::face_status::FaceStatusAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the face session's state", Some(typed::<kyc::face_status::FaceStatusAnswer>))]);
     face_result_callback => kyc::face_result::handle, data_key: true, routes: [POST "/v1/callbacks/face"],
-        doc: Doc {
-            request: Some(body::<shared::usecases::face_result::FaceCallback>),
-            example: None,
-            success: NO_CONTENT,
-        };
+        doc: Doc::takes(body::<shared::usecases::face_result::FaceCallback>, NO_CONTENT);
     verify_bank_card => kyc::verify_bank_card::handle, data_key: true,
         routes: [POST "/v1/verifications/personal/bank-card"],
-        doc: Doc {
-            request: Some(body::<kyc::verify_bank_card::BankCardBody>),
-            example: None,
-            success: &[(201, "verified", Some(typed::<crate::answers::BankCardPassed>))],
-        };
+        doc: Doc::takes(body::<kyc::verify_bank_card::BankCardBody>, &[(201, "verified", Some(typed::<crate::answers::BankCardPassed>))]);
     send_student_code => kyc::send_student_code::handle, data_key: true,
         routes: [POST "/v1/verifications/student/email-codes"],
         doc: Doc {
@@ -319,45 +255,21 @@ lambdas! {
             success: CODE_SENT,
         };
     verify_student => kyc::verify_student::handle, data_key: true, routes: [POST "/v1/verifications/student"],
-        doc: Doc {
-            request: Some(body::<kyc::verify_student::StudentBody>),
-            example: None,
-            success: &[(201, "verified as a student", Some(typed::<crate::answers::StudentVerified>))],
-        };
+        doc: Doc::takes(body::<kyc::verify_student::StudentBody>, &[(201, "verified as a student", Some(typed::<crate::answers::StudentVerified>))]);
     issue_qr_login => qr::issue_ticket::handle, data_key: false, routes: [POST "/v1/qr-logins"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(201, "the ticket", Some(typed::<crate::answers::TicketIssued>))],
-        };
+        doc: Doc::answers(&[(201, "the ticket", Some(typed::<crate::answers::TicketIssued>))]);
     poll_qr_login => qr::poll_ticket::handle, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/poll"],
-        doc: Doc {
-            request: Some(body::<qr::poll_ticket::PollBody>),
-            example: None,
-            success: &[
+        doc: Doc::takes(body::<qr::poll_ticket::PollBody>, &[
                 (200, "the ticket's state", Some(typed::<qr::poll_ticket::StateAnswer>)),
                 (201, "confirmed: the desktop's session", Some(typed::<qr::poll_ticket::ConsumedAnswer>)),
                 (202, "confirmed; a second factor is required", Some(typed::<sessions::Pending>)),
-            ],
-        };
+            ]);
     scan_qr_login => qr::app_steps::scan, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/scan"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "scanned", Some(typed::<crate::answers::AppStepped>))],
-        };
+        doc: Doc::answers(&[(200, "scanned", Some(typed::<crate::answers::AppStepped>))]);
     confirm_qr_login => qr::app_steps::confirm, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/confirm"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "confirmed", Some(typed::<crate::answers::AppStepped>))],
-        };
+        doc: Doc::answers(&[(200, "confirmed", Some(typed::<crate::answers::AppStepped>))]);
     reject_qr_login => qr::app_steps::reject, data_key: false, routes: [POST "/v1/qr-logins/{ticket_id}/reject"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "rejected", Some(typed::<crate::answers::AppStepped>))],
-        };
+        doc: Doc::answers(&[(200, "rejected", Some(typed::<crate::answers::AppStepped>))]);
     update_profile => contact::update_profile::handle, data_key: false, routes: [PUT "/v1/accounts/me/profile"],
         doc: Doc {
             request: Some(body::<contact::update_profile::ProfileBody>),
@@ -366,50 +278,22 @@ lambdas! {
         };
     set_notifications => contact::set_notifications::handle, data_key: false,
         routes: [PUT "/v1/accounts/me/notifications"],
-        doc: Doc {
-            request: Some(body::<contact::set_notifications::NotificationsBody>),
-            example: None,
-            success: &[(200, "the SMS notifications per product", Some(typed::<crate::answers::SmsNotifications>))],
-        };
+        doc: Doc::takes(body::<contact::set_notifications::NotificationsBody>, &[(200, "the SMS notifications per product", Some(typed::<crate::answers::SmsNotifications>))]);
     start_phone_change => contact::change_phone::start, data_key: true, routes: [POST "/v1/accounts/me/phone-changes"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(201, "a code was sent to the old phone", Some(typed::<crate::answers::PhoneChangeStep>))],
-        };
+        doc: Doc::answers(&[(201, "a code was sent to the old phone", Some(typed::<crate::answers::PhoneChangeStep>))]);
     verify_old_phone => contact::change_phone::old_phone, data_key: true,
         routes: [POST "/v1/accounts/me/phone-changes/{change_id}/old-phone"],
-        doc: Doc {
-            request: Some(body::<contact::change_phone::OldPhoneBody>),
-            example: None,
-            success: &[(200, "a code was sent to the new phone", Some(typed::<crate::answers::PhoneChangeStep>))],
-        };
+        doc: Doc::takes(body::<contact::change_phone::OldPhoneBody>, &[(200, "a code was sent to the new phone", Some(typed::<crate::answers::PhoneChangeStep>))]);
     verify_new_phone => contact::change_phone::new_phone, data_key: false,
         routes: [POST "/v1/accounts/me/phone-changes/{change_id}/new-phone"],
-        doc: Doc {
-            request: Some(body::<contact::change_phone::NewPhoneBody>),
-            example: None,
-            success: &[(200, "the phone was changed", Some(typed::<crate::answers::PhoneChanged>))],
-        };
+        doc: Doc::takes(body::<contact::change_phone::NewPhoneBody>, &[(200, "the phone was changed", Some(typed::<crate::answers::PhoneChanged>))]);
     send_email_bind_code => contact::send_email_code::handle, data_key: true,
         routes: [POST "/v1/accounts/me/email-codes"],
-        doc: Doc {
-            request: Some(body::<contact::send_email_code::EmailBody>),
-            example: None,
-            success: CODE_SENT,
-        };
+        doc: Doc::takes(body::<contact::send_email_code::EmailBody>, CODE_SENT);
     bind_email => contact::bind_email::handle, data_key: true, routes: [PUT "/v1/accounts/me/email"],
-        doc: Doc {
-            request: Some(body::<contact::bind_email::BindBody>),
-            example: None,
-            success: &[(200, "the email was bound", Some(typed::<crate::answers::EmailBound>))],
-        };
+        doc: Doc::takes(body::<contact::bind_email::BindBody>, &[(200, "the email was bound", Some(typed::<crate::answers::EmailBound>))]);
     sms_sign_in => sessions::sms_sign_in::handle, data_key: true, routes: [POST "/v1/sessions/sms"],
-        doc: Doc {
-            request: Some(body::<sessions::sms_sign_in::SmsSignInBody>),
-            example: None,
-            success: SIGNED_IN,
-        };
+        doc: Doc::takes(body::<sessions::sms_sign_in::SmsSignInBody>, SIGNED_IN);
     activate_account => accounts::activate::handle, data_key: false, routes: [POST "/v1/accounts/me/activation"],
         doc: Doc {
             request: Some(body::<accounts::activate::ActivationBody>),
@@ -417,37 +301,17 @@ lambdas! {
             success: &[(200, "activated", Some(typed::<crate::answers::Activated>))],
         };
     issue_captcha => recovery::issue_captcha::handle, data_key: true, routes: [POST "/v1/captchas"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(201, "the captcha", Some(typed::<crate::answers::CaptchaAnswer>))],
-        };
+        doc: Doc::answers(&[(201, "the captcha", Some(typed::<crate::answers::CaptchaAnswer>))]);
     start_password_reset => recovery::password_reset::start, data_key: true, routes: [POST "/v1/password-resets"],
-        doc: Doc {
-            request: Some(body::<recovery::password_reset::StartBody>),
-            example: None,
-            success: &[(202, "a code was sent if the account exists", Some(typed::<crate::answers::ResetStarted>))],
-        };
+        doc: Doc::takes(body::<recovery::password_reset::StartBody>, &[(202, "a code was sent if the account exists", Some(typed::<crate::answers::ResetStarted>))]);
     complete_password_reset => recovery::password_reset::complete, data_key: false,
         routes: [POST "/v1/password-resets/{reset_id}/complete"],
-        doc: Doc {
-            request: Some(body::<recovery::password_reset::CompleteBody>),
-            example: None,
-            success: &[(200, "the password was reset", Some(typed::<crate::answers::ResetDone>))],
-        };
+        doc: Doc::takes(body::<recovery::password_reset::CompleteBody>, &[(200, "the password was reset", Some(typed::<crate::answers::ResetDone>))]);
     start_account_lookup => recovery::account_lookup::start, data_key: true, routes: [POST "/v1/account-lookups"],
-        doc: Doc {
-            request: Some(body::<recovery::account_lookup::Described>),
-            example: None,
-            success: &[(202, "codes were sent if accounts match", Some(typed::<crate::answers::LookupStarted>))],
-        };
+        doc: Doc::takes(body::<recovery::account_lookup::Described>, &[(202, "codes were sent if accounts match", Some(typed::<crate::answers::LookupStarted>))]);
     verify_account_lookup => recovery::account_lookup::verify, data_key: false,
         routes: [POST "/v1/account-lookups/{lookup_id}/verify"],
-        doc: Doc {
-            request: Some(body::<recovery::account_lookup::VerifyBody>),
-            example: None,
-            success: &[(200, "the matching accounts", Some(typed::<crate::answers::LookupAccounts>))],
-        };
+        doc: Doc::takes(body::<recovery::account_lookup::VerifyBody>, &[(200, "the matching accounts", Some(typed::<crate::answers::LookupAccounts>))]);
     start_upload => cases::start_upload::handle, data_key: false, routes: [POST "/v1/uploads"],
         doc: Doc {
             request: Some(body::<cases::start_upload::UploadBody>),
@@ -455,36 +319,16 @@ lambdas! {
             success: &[(201, "a presigned upload", Some(typed::<crate::answers::UploadStarted>))],
         };
     download_template => cases::templates::handle, data_key: false, routes: [GET "/v1/templates/{template}"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the template (text)", Some(plain_text))],
-        };
+        doc: Doc::answers(&[(200, "the template (text)", Some(plain_text))]);
     appeal_mfa_unbind => cases::appeals::mfa_unbind, data_key: false, routes: [POST "/v1/appeals/mfa-unbind"],
-        doc: Doc {
-            request: Some(body::<cases::appeals::MfaUnbindBody>),
-            example: None,
-            success: &[(201, "the case", Some(typed::<cases::CaseAnswer>))],
-        };
+        doc: Doc::takes(body::<cases::appeals::MfaUnbindBody>, &[(201, "the case", Some(typed::<cases::CaseAnswer>))]);
     appeal_phone_rebind => cases::appeals::phone_rebind, data_key: true, routes: [POST "/v1/appeals/phone-rebind"],
-        doc: Doc {
-            request: Some(body::<cases::appeals::PhoneRebindBody>),
-            example: None,
-            success: &[(201, "the case", Some(typed::<cases::CaseAnswer>))],
-        };
+        doc: Doc::takes(body::<cases::appeals::PhoneRebindBody>, &[(201, "the case", Some(typed::<cases::CaseAnswer>))]);
     open_identity_case => cases::identity_case::handle, data_key: true,
         routes: [POST "/v1/verifications/personal/support-cases"],
-        doc: Doc {
-            request: Some(body::<cases::identity_case::IdentityCaseBody>),
-            example: None,
-            success: &[(201, "the case", Some(typed::<cases::CaseAnswer>))],
-        };
+        doc: Doc::takes(body::<cases::identity_case::IdentityCaseBody>, &[(201, "the case", Some(typed::<cases::CaseAnswer>))]);
     open_signed_out_appeal => cases::signed_out::open, data_key: true, routes: [POST "/v1/signed-out-appeals"],
-        doc: Doc {
-            request: Some(body::<cases::signed_out::OpenBody>),
-            example: None,
-            success: &[(201, "the appeal, its secret shown once", Some(typed::<cases::signed_out::OpenedAnswer>))],
-        };
+        doc: Doc::takes(body::<cases::signed_out::OpenBody>, &[(201, "the appeal, its secret shown once", Some(typed::<cases::signed_out::OpenedAnswer>))]);
     start_appeal_upload => cases::signed_out::upload, data_key: false,
         routes: [POST "/v1/signed-out-appeals/{appeal_id}/uploads"],
         doc: Doc {
@@ -494,73 +338,29 @@ lambdas! {
         };
     submit_signed_out_appeal => cases::signed_out::submit, data_key: true,
         routes: [POST "/v1/signed-out-appeals/{appeal_id}/submission"],
-        doc: Doc {
-            request: Some(body::<cases::signed_out::SubmitBody>),
-            example: None,
-            success: &[(200, "the appeal's progress", Some(typed::<cases::signed_out::ProgressAnswer>))],
-        };
+        doc: Doc::takes(body::<cases::signed_out::SubmitBody>, &[(200, "the appeal's progress", Some(typed::<cases::signed_out::ProgressAnswer>))]);
     read_signed_out_appeal => cases::signed_out::read, data_key: false,
         routes: [GET "/v1/signed-out-appeals/{appeal_id}"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the appeal's progress", Some(typed::<cases::signed_out::ProgressAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the appeal's progress", Some(typed::<cases::signed_out::ProgressAnswer>))]);
     list_cases => cases::list::handle, data_key: false, routes: [GET "/v1/cases"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the account's cases", Some(typed::<cases::CasesAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the account's cases", Some(typed::<cases::CasesAnswer>))]);
     withdraw_case => cases::withdraw::handle, data_key: false, routes: [POST "/v1/cases/{case_id}/withdrawal"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "withdrawn", Some(typed::<cases::CaseAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "withdrawn", Some(typed::<cases::CaseAnswer>))]);
     staff_sign_in => review::staff_sign_in::password, data_key: false, routes: [POST "/v1/staff/sessions"],
-        doc: Doc {
-            request: Some(body::<review::staff_sign_in::StaffPasswordBody>),
-            example: None,
-            success: &[(200, "the virtual MFA challenge", Some(typed::<crate::answers::StaffChallenge>))],
-        };
+        doc: Doc::takes(body::<review::staff_sign_in::StaffPasswordBody>, &[(200, "the virtual MFA challenge", Some(typed::<crate::answers::StaffChallenge>))]);
     staff_second_factor => review::staff_sign_in::second_factor, data_key: false,
         routes: [POST "/v1/staff/sessions/second-factor"],
-        doc: Doc {
-            request: Some(body::<review::staff_sign_in::StaffCodeBody>),
-            example: None,
-            success: &[(200, "the staff access token", Some(typed::<crate::answers::StaffTokensAnswer>))],
-        };
+        doc: Doc::takes(body::<review::staff_sign_in::StaffCodeBody>, &[(200, "the staff access token", Some(typed::<crate::answers::StaffTokensAnswer>))]);
     review_queue => review::queue::handle, data_key: false, routes: [GET "/v1/review/queue"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the queue", Some(typed::<review::queue::QueueAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the queue", Some(typed::<review::queue::QueueAnswer>))]);
     claim_case => review::claim::handle, data_key: true, routes: [POST "/v1/review/claims"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the claimed case", Some(typed::<review::claim::ClaimAnswer>)), (204, "nothing waits", None)],
-        };
+        doc: Doc::answers(&[(200, "the claimed case", Some(typed::<review::claim::ClaimAnswer>)), (204, "nothing waits", None)]);
     extend_lease => review::lease::extend, data_key: false, routes: [PUT "/v1/review/cases/{case_id}/lease"],
-        doc: Doc {
-            request: Some(body::<review::lease::ClaimBody>),
-            example: None,
-            success: &[(200, "the lease was extended", Some(typed::<crate::answers::Lease>))],
-        };
+        doc: Doc::takes(body::<review::lease::ClaimBody>, &[(200, "the lease was extended", Some(typed::<crate::answers::Lease>))]);
     release_case => review::lease::give_back, data_key: false, routes: [DELETE "/v1/review/cases/{case_id}/lease"],
-        doc: Doc {
-            request: Some(body::<review::lease::ClaimBody>),
-            example: None,
-            success: &[(204, "the case is back on the queue", None)],
-        };
+        doc: Doc::takes(body::<review::lease::ClaimBody>, &[(204, "the case is back on the queue", None)]);
     read_review_case => review::read_case::handle, data_key: true, routes: [GET "/v1/review/cases/{case_id}"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the case", Some(typed::<review::StaffCaseAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the case", Some(typed::<review::StaffCaseAnswer>))]);
     decide_case => review::decide::handle, data_key: true, routes: [POST "/v1/review/cases/{case_id}/decision"],
         doc: Doc {
             request: Some(body::<review::decide::DecisionBody>),
@@ -570,103 +370,51 @@ lambdas! {
             success: &[(200, "decided", Some(typed::<review::StaffCaseAnswer>))],
         };
     case_audit_trail => review::audit_trail::handle, data_key: false, routes: [GET "/v1/review/cases/{case_id}/audit"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the audit trail", Some(typed::<crate::answers::AuditTrail>))],
-        };
+        doc: Doc::answers(&[(200, "the audit trail", Some(typed::<crate::answers::AuditTrail>))]);
     review_dashboard => dashboard::handle, data_key: false, routes: [GET "/review", GET "/review/{file+}"];
     enterprise_overview => enterprise::overview::handle, data_key: true, routes: [GET "/v1/enterprise"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(
+        doc: Doc::answers(&[(
                 200,
                 "types, rules, methods, banks, applications",
                 Some(typed::<enterprise::overview::OverviewAnswer>),
-            )],
-        };
+            )]);
     start_enterprise_application => enterprise::start::handle, data_key: true,
         routes: [POST "/v1/enterprise/applications"],
-        doc: Doc {
-            request: Some(body::<enterprise::start::ApplicationBody>),
-            example: None,
-            success: &[(201, "the application (with its face session)", Some(typed::<enterprise::ApplicationAnswer>))],
-        };
+        doc: Doc::takes(body::<enterprise::start::ApplicationBody>, &[(201, "the application (with its face session)", Some(typed::<enterprise::ApplicationAnswer>))]);
     read_enterprise_application => enterprise::read::handle, data_key: true,
         routes: [GET "/v1/enterprise/applications/{application_id}"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the application", Some(typed::<enterprise::ApplicationAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the application", Some(typed::<enterprise::ApplicationAnswer>))]);
     refresh_enterprise_face => enterprise::refresh_face::handle, data_key: true,
         routes: [POST "/v1/enterprise/applications/{application_id}/face"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(201, "a new face session", Some(typed::<enterprise::FaceAnswer>))],
-        };
+        doc: Doc::answers(&[(201, "a new face session", Some(typed::<enterprise::FaceAnswer>))]);
     enter_deposit_amount => enterprise::amount::handle, data_key: true,
         routes: [POST "/v1/enterprise/applications/{application_id}/amount"],
-        doc: Doc {
-            request: Some(body::<enterprise::amount::AmountBody>),
-            example: None,
-            success: &[(200, "verified, or sent to review", Some(typed::<enterprise::amount::AmountAnswer>))],
-        };
+        doc: Doc::takes(body::<enterprise::amount::AmountBody>, &[(200, "verified, or sent to review", Some(typed::<enterprise::amount::AmountAnswer>))]);
     withdraw_enterprise_application => enterprise::withdraw::handle, data_key: false,
         routes: [POST "/v1/enterprise/applications/{application_id}/withdrawal"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the application, withdrawn", Some(typed::<enterprise::ApplicationAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the application, withdrawn", Some(typed::<enterprise::ApplicationAnswer>))]);
     payout_callback => enterprise::callbacks::payout, data_key: false, routes: [POST "/v1/callbacks/payouts"],
-        doc: Doc {
-            request: Some(body::<shared::ports::PayoutCallback>),
-            example: None,
-            success: &[(200, "taken (applied: false for a repeat)", Some(typed::<crate::answers::Applied>))],
-        };
+        doc: Doc::takes(body::<shared::ports::PayoutCallback>, &[(200, "taken (applied: false for a repeat)", Some(typed::<crate::answers::Applied>))]);
     inbound_transfer_callback => enterprise::callbacks::inbound, data_key: true,
         routes: [POST "/v1/callbacks/inbound-transfers"],
-        doc: Doc {
-            request: Some(body::<shared::ports::InboundTransfer>),
-            example: None,
-            success: &[(200, "credited (applied: false for a repeat)", Some(typed::<crate::answers::Applied>))],
-        };
+        doc: Doc::takes(body::<shared::ports::InboundTransfer>, &[(200, "credited (applied: false for a repeat)", Some(typed::<crate::answers::Applied>))]);
     list_subject_changes => changes::list::handle, data_key: false, routes: [GET "/v1/subject-changes"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the changes, newest first", Some(typed::<changes::ChangesAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the changes, newest first", Some(typed::<changes::ChangesAnswer>))]);
     start_subject_change => changes::start::handle, data_key: true, routes: [POST "/v1/subject-changes"],
-        doc: Doc {
-            request: Some(body::<changes::start::StartChangeBody>),
-            example: None,
-            success: &[(201, "the change (a confirmed name change completed)", Some(typed::<changes::ChangeAnswer>))],
-        };
+        doc: Doc::takes(body::<changes::start::StartChangeBody>, &[(201, "the change (a confirmed name change completed)", Some(typed::<changes::ChangeAnswer>))]);
     prove_change_owner => changes::owner_proof::handle, data_key: true,
         routes: [POST "/v1/subject-changes/{change_id}/owner-proof"],
-        doc: Doc {
-            request: Some(body::<changes::ProofBody>),
-            example: None,
-            success: &[(200, "passed, or a face session to scan", Some(typed::<changes::ProofAnswer>))],
-        };
+        doc: Doc::takes(body::<changes::ProofBody>, &[(200, "passed, or a face session to scan", Some(typed::<changes::ProofAnswer>))]);
     submit_change_subject => changes::new_subject::handle, data_key: true,
         routes: [POST "/v1/subject-changes/{change_id}/new-subject"],
-        doc: Doc {
-            request: Some(body::<changes::new_subject::NewSubjectBody>),
-            example: None,
-            success: &[(
+        doc: Doc::takes(body::<changes::new_subject::NewSubjectBody>, &[(
                 200,
                 "passed, a face session to scan, or in review",
                 Some(typed::<changes::new_subject::SubmitAnswer>),
-            )],
-        };
+            )]);
     withdraw_subject_change => changes::withdraw::handle, data_key: false,
         routes: [POST "/v1/subject-changes/{change_id}/withdrawal"],
-        doc: Doc { request: None, example: None, success: NO_CONTENT };
+        doc: Doc::answers(NO_CONTENT);
     check_account_deletion => deletion::check::handle, data_key: false, routes: [POST "/v1/account-deletions"],
         doc: Doc {
             request: Some(body::<deletion::check::CheckBody>),
@@ -679,22 +427,14 @@ lambdas! {
         };
     confirm_account_deletion => deletion::confirm::handle, data_key: false,
         routes: [POST "/v1/account-deletions/{deletion_id}/confirmation"],
-        doc: Doc {
-            request: Some(body::<deletion::confirm::ConfirmBody>),
-            example: None,
-            success: &[(200, "the account is deleted", Some(typed::<crate::answers::Deleted>))],
-        };
+        doc: Doc::takes(body::<deletion::confirm::ConfirmBody>, &[(200, "the account is deleted", Some(typed::<crate::answers::Deleted>))]);
     start_third_party_sign_in => third_party::authorize::sign_in, data_key: false,
         routes: [POST "/v1/oauth/{provider}/authorizations"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(
+        doc: Doc::answers(&[(
                 201,
                 "the provider's consent URL and this browser's secret",
                 Some(typed::<crate::answers::AuthorizationStarted>),
-            )],
-        };
+            )]);
     third_party_sign_in => third_party::callback::sign_in, data_key: false,
         routes: [POST "/v1/oauth/{provider}/callback"],
         doc: Doc {
@@ -704,15 +444,11 @@ lambdas! {
         };
     start_third_party_binding => third_party::authorize::bind, data_key: false,
         routes: [POST "/v1/security/third-party/{provider}/authorizations"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(
+        doc: Doc::answers(&[(
                 201,
                 "the provider's consent URL and this browser's secret",
                 Some(typed::<crate::answers::AuthorizationStarted>),
-            )],
-        };
+            )]);
     bind_third_party => third_party::callback::bind, data_key: false, routes: [POST "/v1/security/third-party/{provider}"],
         doc: Doc {
             request: Some(body::<third_party::CallbackBody>),
@@ -721,17 +457,13 @@ lambdas! {
         };
     unbind_third_party => third_party::bindings::unbind, data_key: false,
         routes: [DELETE "/v1/security/third-party/{provider}"],
-        doc: Doc { request: None, example: None, success: NO_CONTENT };
+        doc: Doc::answers(NO_CONTENT);
     list_third_party => third_party::bindings::list, data_key: false, routes: [GET "/v1/security/third-party"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(
+        doc: Doc::answers(&[(
                 200,
                 "the bound third-party accounts (masked) and the providers offered",
                 Some(typed::<crate::answers::ThirdPartyBindings>),
-            )],
-        };
+            )]);
     create_sub_user => sub_users::manage::create, data_key: false, routes: [POST "/v1/sub-users"],
         doc: Doc {
             request: Some(body::<sub_users::manage::NewSubUserBody>),
@@ -739,11 +471,7 @@ lambdas! {
             success: &[(201, "the sub-user", Some(typed::<sub_users::SubUserAnswer>))],
         };
     list_sub_users => sub_users::manage::list, data_key: false, routes: [GET "/v1/sub-users"],
-        doc: Doc {
-            request: None,
-            example: None,
-            success: &[(200, "the sub-users and their settings", Some(typed::<sub_users::SubUsersAnswer>))],
-        };
+        doc: Doc::answers(&[(200, "the sub-users and their settings", Some(typed::<sub_users::SubUsersAnswer>))]);
     set_sub_user_settings => sub_users::manage::settings, data_key: false, routes: [PUT "/v1/sub-users/settings"],
         doc: Doc {
             request: Some(body::<sub_users::manage::SettingsBody>),
@@ -752,50 +480,30 @@ lambdas! {
         };
     set_sub_user_status => sub_users::manage::status, data_key: false,
         routes: [PUT "/v1/sub-users/{sub_user_id}/status"],
-        doc: Doc {
-            request: Some(body::<sub_users::manage::StatusBody>),
-            example: None,
-            success: NO_CONTENT,
-        };
+        doc: Doc::takes(body::<sub_users::manage::StatusBody>, NO_CONTENT);
     reset_sub_user_password => sub_users::manage::password, data_key: false,
         routes: [PUT "/v1/sub-users/{sub_user_id}/password"],
-        doc: Doc {
-            request: Some(body::<sub_users::manage::PasswordBody>),
-            example: None,
-            success: NO_CONTENT,
-        };
+        doc: Doc::takes(body::<sub_users::manage::PasswordBody>, NO_CONTENT);
     remove_sub_user_mfa_device => sub_users::manage::remove_mfa_device, data_key: false,
         routes: [DELETE "/v1/sub-users/{sub_user_id}/mfa-device"],
-        doc: Doc { request: None, example: None, success: NO_CONTENT };
+        doc: Doc::answers(NO_CONTENT);
     delete_sub_user => sub_users::manage::delete, data_key: false, routes: [DELETE "/v1/sub-users/{sub_user_id}"],
-        doc: Doc { request: None, example: None, success: NO_CONTENT };
+        doc: Doc::answers(NO_CONTENT);
     sub_user_sign_in => sub_users::sign_in::sign_in, data_key: false, routes: [POST "/v1/sub-user-sessions"],
-        doc: Doc {
-            request: Some(body::<sub_users::sign_in::SubUserSignInBody>),
-            example: None,
-            success: &[
+        doc: Doc::takes(body::<sub_users::sign_in::SubUserSignInBody>, &[
                 (201, "signed in: the session", Some(typed::<sessions::SessionAnswer>)),
                 (202, "a second factor, or binding a virtual MFA device, is required", Some(typed::<sessions::Pending>)),
-            ],
-        };
+            ]);
     start_sign_in_totp_binding => sub_users::sign_in::start_binding, data_key: true,
         routes: [POST "/v1/sessions/second-factor/totp-binding"],
-        doc: Doc {
-            request: Some(body::<sub_users::sign_in::StartBindingBody>),
-            example: None,
-            success: &[(201, "the secret to bind", Some(typed::<mfa::BindingAnswer>))],
-        };
+        doc: Doc::takes(body::<sub_users::sign_in::StartBindingBody>, &[(201, "the secret to bind", Some(typed::<mfa::BindingAnswer>))]);
     confirm_sign_in_totp_binding => sub_users::sign_in::confirm_binding, data_key: true,
         routes: [POST "/v1/sessions/second-factor/totp-binding/confirmation"],
-        doc: Doc {
-            request: Some(body::<sub_users::sign_in::ConfirmBindingBody>),
-            example: None,
-            success: &[(
+        doc: Doc::takes(body::<sub_users::sign_in::ConfirmBindingBody>, &[(
                 201,
                 "signed in, with the recovery codes (shown once)",
                 Some(typed::<sub_users::sign_in::SessionWithCodes>),
-            )],
-        };
+            )]);
 }
 
 /// The secret groups a function reads at cold start [issue 14], from the ports its use cases take
