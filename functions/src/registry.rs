@@ -51,9 +51,6 @@ pub struct Lambda {
     pub queue: Option<&'static str>,
     /// For a scheduled worker, its schedule expression (`rate(5 minutes)`).
     pub schedule: Option<&'static str>,
-    /// For an HTTP Lambda of the JSON API, what the API description says of it beyond its routes
-    /// (its request body and success answers, from their types); none for a page.
-    pub doc: Option<Doc>,
 }
 
 macro_rules! lambdas {
@@ -83,7 +80,6 @@ macro_rules! lambdas {
                 routes: &[],
                 queue: None,
                 schedule: None,
-                doc: None,
             },
             $(Lambda {
                 binary: stringify!($wbin),
@@ -93,7 +89,6 @@ macro_rules! lambdas {
                 routes: &[],
                 queue: Some($queue),
                 schedule: None,
-                doc: None,
             },)*
             $(Lambda {
                 binary: stringify!($sbin),
@@ -103,7 +98,6 @@ macro_rules! lambdas {
                 routes: &[],
                 queue: None,
                 schedule: Some($every),
-                doc: None,
             },)*
             $(Lambda {
                 binary: stringify!($bin),
@@ -113,9 +107,19 @@ macro_rules! lambdas {
                 routes: &[$((stringify!($method), $path)),*],
                 queue: None,
                 schedule: None,
-                doc: lambdas!(@doc $($doc)?),
             },)*
         ];
+
+        /// What the API description says of an HTTP Lambda of the JSON API beyond its routes (its
+        /// request body and success answers, from their types), by binary; none for a page. A
+        /// function, not a field of [`LAMBDAS`]: a bin links only its own row, never every
+        /// answer's schema code.
+        pub fn doc(binary: &str) -> Option<Doc> {
+            match binary {
+                $(stringify!($bin) => lambdas!(@doc $($doc)?),)*
+                _ => None,
+            }
+        }
 
         /// Every `(method, path)` route of every function.
         pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path),)*)*];
@@ -597,11 +601,6 @@ pub type AuthorizerFn = for<'a> fn(
     &'a aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request,
 ) -> BoxFuture<'a, Result<authorizer::Decision, shared::Error>>;
 
-/// What the API description says of an HTTP Lambda of the JSON API, by binary: its row's `doc`.
-pub fn doc(binary: &str) -> Option<&'static Doc> {
-    lambda_named(binary).and_then(|l| l.doc.as_ref())
-}
-
 /// Whether `(method, path)` is a route of a page ([`crate::api_doc::PAGES`]), not of the JSON API.
 pub fn is_page_route(method: &str, path: &str) -> bool {
     LAMBDAS
@@ -784,7 +783,12 @@ mod tests {
     fn every_http_lambda_with_a_route_is_described_but_the_pages() {
         for l in LAMBDAS.iter().filter(|l| !l.routes.is_empty()) {
             let page = crate::api_doc::PAGES.contains(&l.binary);
-            assert_eq!(l.doc.is_some(), !page, "{}: a route of the API has a `doc` in its row, a page none", l.binary);
+            assert_eq!(
+                doc(l.binary).is_some(),
+                !page,
+                "{}: a route of the API has a `doc` in its row, a page none",
+                l.binary
+            );
         }
     }
 
