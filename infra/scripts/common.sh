@@ -93,3 +93,16 @@ with_private_emulator() {
   export_emulator_env "$port"
   log "emulator (moto server) for $name on port $port"
 }
+
+# Repeats the failures sections of the cargo test logs in $1 (each failed test's message), last,
+# where a reader of a long run's tail finds them.
+repeat_failures() {
+  local file
+  for file in "$1"/*.log; do
+    [ -f "$file" ] || continue
+    if grep -q '^failures:$' "$file"; then
+      log "failures in $(basename "$file" .log), repeated:"
+      sed -n '/^failures:$/,/^test result:/p' "$file" >&2
+    fi
+  done
+}

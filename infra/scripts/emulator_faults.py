@@ -19,8 +19,10 @@ off), e.g. `EMULATOR_FAULTS=conflicts,lost=0.05,throttle=0.02,seed=7`:
 As DynamoDB does, a `TransactWriteItems` with a `ClientRequestToken` it already applied within
 10 minutes is answered with its first answer without being applied again (a different request with
 the same token: `IdempotentParameterMismatchException`; the same token while its first request is
-still being applied: `TransactionInProgressException`). Moto ignores the token, so this mode keeps
-it, and the SDK's retries of a lost answer are as safe here as in the cloud.
+still being applied: `TransactionInProgressException`). Moto ignores the token, so the emulator
+keeps it, with faults or without (a lost answer is not only a fault of this mode: a connection that
+breaks under load has the SDK send a transaction again too), and the SDK's retries of a lost answer
+are as safe here as in the cloud.
 
 `GET /_faults` answers the faults injected so far, by kind (the fault suite prints them).
 """
@@ -55,9 +57,6 @@ class Settings:
                 self.seed = int(value)
             else:
                 raise SystemExit(f"EMULATOR_FAULTS: unknown fault {name!r}")
-
-    def on(self):
-        return self.conflicts or any((self.lost, self.throttle, self.dup, self.redeliver))
 
 
 def _call(app, environ):
@@ -261,8 +260,6 @@ class FaultyEmulator:
 
 
 def wrap(app, apply_dynamodb):
-    """The emulator's app with the faults of `EMULATOR_FAULTS` (unchanged when there are none)."""
-    settings = Settings(os.environ.get("EMULATOR_FAULTS", ""))
-    if not settings.on():
-        return app
-    return FaultyEmulator(settings, app, apply_dynamodb)
+    """The emulator's app with the faults of `EMULATOR_FAULTS`; without any, it still answers a
+    repeated transaction token as DynamoDB does."""
+    return FaultyEmulator(Settings(os.environ.get("EMULATOR_FAULTS", "")), app, apply_dynamodb)

@@ -12,7 +12,7 @@ fault_suite() {
     export FAULT_FLOWS=200 FAULT_REPORT="$ROOT/target/fault-suite.txt"
     rm -f "$FAULT_REPORT"
     with_private_emulator faults
-    cargo test -p api-tests --test api --locked -- "${FAULT_TESTS[@]}"
+    cargo test -p api-tests --test api --locked -- "${FAULT_TESTS[@]}" 2>&1 | tee "${TEST_LOGS:-$ROOT/target}/fault-suite.log"
   ) || return 1
   cat "$ROOT/target/fault-suite.txt" >&2
   log "the fault suite took $(( $(date +%s) - started ))s"

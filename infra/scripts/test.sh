@@ -24,7 +24,11 @@ log "files that import each other in a loop (only the one kept on purpose)"
 # Every AWS call each function makes in the tests is recorded, then checked against its policy.
 export AWS_CALL_LOG="$ROOT/target/aws-calls.log"
 rm -f "$AWS_CALL_LOG"
-cargo test --workspace --locked --no-fail-fast || status=1
+# Each test run's output is kept too, so that a failure's message is repeated at the end (it is
+# otherwise far above, under the later checks' output).
+TEST_LOGS="$ROOT/target/test-logs"
+rm -rf "$TEST_LOGS" && mkdir -p "$TEST_LOGS"
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$TEST_LOGS/workspace.log" || status=1
 log "least privilege: the recorded AWS calls against each function's policy in template.yaml"
 if ! cargo run --quiet --locked -p local-env -- permissions "$AWS_CALL_LOG" > "$ROOT/target/permissions.txt"; then
   status=1
@@ -36,4 +40,5 @@ log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml || status=1
 fuzz_api || status=1
 check_run_command || status=1
+repeat_failures "$TEST_LOGS"
 exit $status

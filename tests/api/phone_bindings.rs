@@ -46,7 +46,8 @@ async fn fifty_binds_of_one_phone_at_once_bind_exactly_five_passport_accounts() 
     assert_eq!((bound.len(), refused), (5, 45), "{codes:?}");
     for ((_, token, ..), reply) in binding.iter().zip(&replies) {
         let me = app.call("GET", "/v1/accounts/me", Some(token), None).await;
-        assert_eq!(me.body["phone"] == json!(masked(&phone)), reply.status == 200, "bound exactly when answered 200");
+        let bound_here = me.body["phone"] == json!(masked(&phone));
+        assert_eq!(bound_here, reply.status == 200, "bound exactly when answered 200: {:?}", reply.body);
     }
     // The phone had no account of its own: it signs in to one of the five, always the same one.
     let first = app.sms_sign_in(&phone, None).await;
