@@ -63,7 +63,7 @@ fn the_fallback_knows_exactly_the_template_routes() {
 }
 
 #[test]
-fn the_readme_lists_every_error_code_as_the_code_says_and_every_route() {
+fn the_readme_lists_every_error_code_as_the_code_says() {
     let readme = std::fs::read_to_string(local_env::settings::repo_root().join("README.md")).unwrap();
     // The table is the code's, word for word.
     assert!(
@@ -73,17 +73,39 @@ fn the_readme_lists_every_error_code_as_the_code_says_and_every_route() {
     for (code, _, _) in ERROR_CODES {
         assert!(readme.contains(&format!("| `{code}` |")), "README does not list {code}");
     }
-    for (method, path) in KNOWN_ROUTES {
-        assert!(
-            readme.contains(&format!("{method} {path}")) || readme.contains(&format!("`{method} {path}`")),
-            "README does not list {method} {path}"
+}
+
+#[test]
+fn the_readme_describes_each_route_once_with_the_authentication_it_has() {
+    let readme = std::fs::read_to_string(local_env::settings::repo_root().join("README.md")).unwrap();
+    let rows = local_env::route_table::rows(&readme);
+    assert_eq!(local_env::route_table::duplicates(&readme), vec![], "routes with two rows in the README");
+    let known: BTreeSet<(String, String)> = KNOWN_ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let described: BTreeSet<(String, String)> = rows.keys().cloned().collect();
+    assert_eq!(described, known, "the README's route rows and the template's routes");
+    // The auth column names the scheme the description gives the route.
+    let description = local_env::openapi::document(template(), &readme);
+    for ((method, path), row) in &rows {
+        let Some(operation) = description["paths"][path].get(method.to_ascii_lowercase()) else { continue };
+        let scheme =
+            operation["security"].as_array().unwrap().iter().find_map(|s| s.as_object()?.keys().next().cloned());
+        assert_eq!(
+            local_env::route_table::scheme(&row.auth),
+            scheme.as_deref(),
+            "{method} {path}: the README says `{}`",
+            row.auth
         );
+        assert_eq!(operation["description"], row.what.as_str(), "{method} {path}");
     }
 }
 
 #[test]
 fn the_committed_api_description_is_the_generated_one() {
-    let generated = serde_json::to_string_pretty(&local_env::openapi::document(template())).unwrap();
+    let generated = serde_json::to_string_pretty(&local_env::openapi::document(
+        template(),
+        &std::fs::read_to_string(local_env::settings::repo_root().join("README.md")).unwrap(),
+    ))
+    .unwrap();
     let committed = std::fs::read_to_string(local_env::settings::repo_root().join("infra/openapi.json")).unwrap();
     assert_eq!(
         committed.trim_end(),

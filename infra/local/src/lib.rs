@@ -6,6 +6,7 @@ pub mod jwt;
 pub mod openapi;
 pub mod permissions;
 pub mod provision;
+pub mod route_table;
 pub mod sandbox;
 pub mod server;
 pub mod settings;

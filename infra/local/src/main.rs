@@ -57,7 +57,13 @@ async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("openapi") {
         let template = Template::load(&repo_root().join("template.yaml"))?;
-        println!("{}", serde_json::to_string_pretty(&local_env::openapi::document(&template))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&local_env::openapi::document(
+                &template,
+                &std::fs::read_to_string(repo_root().join("README.md"))?
+            ))?
+        );
         return Ok(());
     }
     if args.first().map(String::as_str) == Some("error-table") {

@@ -1,5 +1,6 @@
 //! The API description (OpenAPI 3), generated from the code: the routes, their authorizer and
-//! summaries from template.yaml; each route's request body schema (derived with schemars from the
+//! summaries from template.yaml; each operation's description from its row of the README's API
+//! table (`crate::route_table`); each route's request body schema (derived with schemars from the
 //! type its handler deserialises) and success answers from its registry row (`functions::registry::doc`); the error codes
 //! and statuses from `functions::api::ERROR_CODES`. Web pages (`functions::api_doc::PAGES`: the
 //! reviewers' dashboard) are not part of the API and not described. The committed `infra/openapi.json` is checked
@@ -16,7 +17,8 @@ use std::collections::BTreeSet;
 /// The providers' callbacks, authenticated by their body's HMAC in `X-Signature`.
 const SIGNED_CALLBACKS: [&str; 3] = ["face_result_callback", "payout_callback", "inbound_transfer_callback"];
 
-pub fn document(template: &Template) -> Value {
+pub fn document(template: &Template, readme: &str) -> Value {
+    let described = crate::route_table::rows(readme);
     let mut generator = SchemaSettings::openapi3().into_generator();
     let error_statuses: BTreeSet<u16> = ERROR_CODES.iter().map(|(_, status, _)| *status).collect();
     let mut paths: Map<String, Value> = Map::new();
@@ -75,6 +77,10 @@ pub fn document(template: &Template) -> Value {
             "security": security,
             "responses": responses,
         });
+        // What the route does, in the README's words (its row of the API table).
+        if let Some(row) = described.get(&(method.to_owned(), path.to_owned())) {
+            operation["description"] = json!(row.what);
+        }
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
@@ -109,7 +115,7 @@ pub fn document(template: &Template) -> Value {
     );
     json!({
         "openapi": "3.0.3",
-        "info": { "title": "Account centre API", "version": "1", "description": "Generated from template.yaml and the code; see the README for the flows." },
+        "info": { "title": "Account centre API", "version": "1", "description": "Generated from template.yaml, the code and the README's API table; see the README for the flows." },
         "paths": paths,
         "components": {
             "securitySchemes": {
