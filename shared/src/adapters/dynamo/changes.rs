@@ -3,7 +3,8 @@
 //! new person, the document counters, the 30-day rule) and a name change's.
 
 use super::flows::flow_item;
-use super::{failed_at, fault, get_s, keys, n, s, DynamoStore, Item};
+use super::tx::Tx;
+use super::{fault, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::case::Case;
 use crate::domain::change::{SubjectChange, CHANGE_INTERVAL};
 use crate::domain::enterprise::Uscc;
@@ -16,6 +17,34 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
 /// The condition that no change completed in the 30 days before `:limit`'s moment.
+/// The guards of opening a change (and of a name change, opened and completed at once).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum OpenChange {
+    /// One open change per account.
+    OnePerAccount,
+    /// One open case of a kind per account.
+    OneCasePerKind,
+    /// The account exists and is active (not being deleted).
+    AccountLive,
+    /// The enterprise is still the one the name change read.
+    Enterprise,
+    /// New items under fresh ids.
+    Write,
+}
+
+/// The guards of completing a change of person.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum PersonChange {
+    /// The change's (and its face check's) flow as read.
+    Flow,
+    /// The account's person as the change started from it, and no change within 30 days.
+    Account,
+    /// The new person's document is on fewer accounts than its cap.
+    DocumentCap,
+    /// The old document is counted for this account.
+    OldDocument,
+}
+
 const NOT_TOO_SOON: &str = "(attribute_not_exists(last_change_at) OR last_change_at <= :limit)";
 
 impl DynamoStore {
@@ -158,22 +187,21 @@ impl ChangeStore for DynamoStore {
         stale: Option<&FlowId>,
         case: Option<(&FlowId, &Case)>,
     ) -> Result<ChangeOutcome> {
-        let mut items = vec![
-            TransactWriteItem::builder().put(self.change_guard_put(id, change, stale)?).build(),
-            self.new_flow_put(flow_item(id, change)?)?,
-        ];
+        let mut tx = Tx::new()
+            .put(OpenChange::OnePerAccount, self.change_guard_put(id, change, stale)?)
+            .item(OpenChange::Write, self.new_flow_put(flow_item(id, change)?)?);
         if let Some((case_id, case)) = case {
-            items.extend(self.open_case_items(case_id, case)?);
+            let [open, case] = self.open_case_items(case_id, case)?;
+            tx = tx.item(OpenChange::OneCasePerKind, open).item(OpenChange::Write, case);
         }
-        let work = items.len();
-        items.push(self.start_work(&change.account_id)?);
-        Ok(match self.transact(items).await? {
-            None => ChangeOutcome::Applied,
+        tx = tx.item(OpenChange::AccountLive, self.start_work(&change.account_id)?);
+        Ok(match self.commit(tx).await? {
+            Ok(()) => ChangeOutcome::Applied,
             // The account was deleted meanwhile [DEL-1].
-            Some(reasons) if failed_at(&reasons, work) => return Err(Error::Unauthenticated),
-            Some(reasons) if failed_at(&reasons, 0) => ChangeOutcome::AlreadyOpen,
-            Some(reasons) if failed_at(&reasons, 2) => ChangeOutcome::AlreadyOpen,
-            Some(_) => return Err(Error::internal("open a change", "cancelled without a failed condition")),
+            Err(cancelled) if cancelled.failed(OpenChange::AccountLive) => return Err(Error::Unauthenticated),
+            Err(cancelled) if cancelled.failed(OpenChange::OnePerAccount) => ChangeOutcome::AlreadyOpen,
+            Err(cancelled) if cancelled.failed(OpenChange::OneCasePerKind) => ChangeOutcome::AlreadyOpen,
+            Err(_) => return Err(Error::internal("open a change", "cancelled without a failed condition")),
         })
     }
 
@@ -213,27 +241,24 @@ impl ChangeStore for DynamoStore {
             .expression_attribute_values(":old", s(old_document_hash))
             .build()
             .map_err(fault("build person change"))?;
-        let mut items = vec![
-            TransactWriteItem::builder().update(self.flow_transition(current, next)?).build(),
-            TransactWriteItem::builder().update(rename).build(),
-            TransactWriteItem::builder()
-                .update(self.count_document(account, &new.identity.document_hash, cap)?)
-                .build(),
-            TransactWriteItem::builder().update(self.release_document(account, old_document_hash)?).build(),
-        ];
+        let mut tx = Tx::new()
+            .update(PersonChange::Flow, self.flow_transition(current, next)?)
+            .update(PersonChange::Account, rename)
+            .update(PersonChange::DocumentCap, self.count_document(account, &new.identity.document_hash, cap)?)
+            .update(PersonChange::OldDocument, self.release_document(account, old_document_hash)?);
         if let Some((face, face_next)) = new.face {
-            items.push(TransactWriteItem::builder().update(self.flow_transition(face, face_next)?).build());
+            tx = tx.update(PersonChange::Flow, self.flow_transition(face, face_next)?);
         }
-        let Some(reasons) = self.transact(items).await? else { return Ok(ChangeOutcome::Applied) };
-        Ok(if failed_at(&reasons, 0) || failed_at(&reasons, 4) {
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(ChangeOutcome::Applied) };
+        Ok(if cancelled.failed(PersonChange::Flow) {
             ChangeOutcome::Stale
-        } else if failed_at(&reasons, 1) {
+        } else if cancelled.failed(PersonChange::Account) {
             // Another change completed within 30 days, or the account's person is not the one
             // the change started from: the caller tells which from the account.
             ChangeOutcome::AccountChanged
-        } else if failed_at(&reasons, 2) {
+        } else if cancelled.failed(PersonChange::DocumentCap) {
             ChangeOutcome::DocumentLimitReached
-        } else if failed_at(&reasons, 3) {
+        } else if cancelled.failed(PersonChange::OldDocument) {
             ChangeOutcome::AccountChanged
         } else {
             ChangeOutcome::Stale
@@ -254,18 +279,15 @@ impl ChangeStore for DynamoStore {
         new_name: &str,
         now: DateTime<Utc>,
     ) -> Result<ChangeOutcome> {
-        let items = vec![
-            TransactWriteItem::builder().put(self.change_guard_put(id, change, stale)?).build(),
-            self.new_flow_put(flow_item(id, change)?)?,
-            TransactWriteItem::builder()
-                .update(self.rename_enterprise(&change.account_id, uscc, new_name, now)?)
-                .build(),
-        ];
-        Ok(match self.transact(items).await? {
-            None => ChangeOutcome::Applied,
-            Some(reasons) if failed_at(&reasons, 0) => ChangeOutcome::AlreadyOpen,
-            Some(reasons) if failed_at(&reasons, 2) => ChangeOutcome::AccountChanged,
-            Some(_) => ChangeOutcome::Stale,
+        let tx = Tx::new()
+            .put(OpenChange::OnePerAccount, self.change_guard_put(id, change, stale)?)
+            .item(OpenChange::Write, self.new_flow_put(flow_item(id, change)?)?)
+            .update(OpenChange::Enterprise, self.rename_enterprise(&change.account_id, uscc, new_name, now)?);
+        Ok(match self.commit(tx).await? {
+            Ok(()) => ChangeOutcome::Applied,
+            Err(cancelled) if cancelled.failed(OpenChange::OnePerAccount) => ChangeOutcome::AlreadyOpen,
+            Err(cancelled) if cancelled.failed(OpenChange::Enterprise) => ChangeOutcome::AccountChanged,
+            Err(_) => ChangeOutcome::Stale,
         })
     }
 }

@@ -19,6 +19,7 @@ mod sign_in;
 mod steps;
 mod sub_users;
 mod third_party;
+mod tx;
 
 use crate::error::{Cause, Error};
 use crate::tables::TableNames;
