@@ -1,14 +1,24 @@
 //! Third-party bindings [LOGIN-2]: a guard item per provider user (`3P#`, unique) and the
 //! account's binding per provider (`3PBOUND#`, one each), written and removed together.
 
-use super::{failed_at, fault, get_s, keys, s, DynamoStore, Item};
+use super::tx::Tx;
+use super::{fault, get_s, keys, s, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::third_party::ThirdParty;
 use crate::error::{Error, Result};
 use crate::ports::{BindOutcome, ThirdPartyBinding, ThirdPartyStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put};
 use chrono::{DateTime, SecondsFormat, Utc};
+
+/// The guards of binding a provider user to an account and of unbinding it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Binding {
+    /// The provider user's guard item: absent to bind, this account's to unbind.
+    Subject,
+    /// The account's binding of the provider: absent to bind, still this provider user's to unbind.
+    Own,
+}
 
 fn binding_of(provider: ThirdParty, item: &Item) -> Option<ThirdPartyBinding> {
     Some(ThirdPartyBinding {
@@ -63,13 +73,12 @@ impl ThirdPartyStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build third-party binding"))?;
-        let items =
-            vec![TransactWriteItem::builder().put(guard).build(), TransactWriteItem::builder().put(mine).build()];
-        Ok(match self.transact(items).await? {
-            None => BindOutcome::Bound,
-            Some(reasons) if failed_at(&reasons, 0) => BindOutcome::SubjectTaken,
-            Some(reasons) if failed_at(&reasons, 1) => BindOutcome::ProviderAlreadyBound,
-            Some(_) => return Err(Error::internal("bind a third-party identity", "the transaction lost a race")),
+        let tx = Tx::new().put(Binding::Subject, guard).put(Binding::Own, mine);
+        Ok(match self.commit(tx).await? {
+            Ok(()) => BindOutcome::Bound,
+            Err(cancelled) if cancelled.failed(Binding::Subject) => BindOutcome::SubjectTaken,
+            Err(cancelled) if cancelled.failed(Binding::Own) => BindOutcome::ProviderAlreadyBound,
+            Err(_) => return Err(Error::internal("bind a third-party identity", "the transaction lost a race")),
         })
     }
 
@@ -95,9 +104,8 @@ impl ThirdPartyStore for DynamoStore {
             .expression_attribute_values(":account", s(account.as_str()))
             .build()
             .map_err(fault("build third-party guard removal"))?;
-        let items =
-            vec![TransactWriteItem::builder().delete(mine).build(), TransactWriteItem::builder().delete(guard).build()];
+        let tx = Tx::new().delete(Binding::Own, mine).delete(Binding::Subject, guard);
         // A failed condition: unbound meanwhile (by a concurrent request).
-        Ok(self.transact(items).await?.is_none())
+        Ok(self.commit(tx).await?.is_ok())
     }
 }
