@@ -1,11 +1,23 @@
-use super::{cancelled_items, failed_at, fault, get_n, keys, n, s, written, DynamoStore};
+use super::tx::Tx;
+use super::{fault, get_n, keys, n, s, written, DynamoStore};
 use crate::domain::flow::Versioned;
 use crate::domain::ids::AccountId;
 use crate::domain::kyc::FaceVerification;
 use crate::error::Result;
 use crate::ports::{KycStore, PersonalIdentity, StudentRecord, VerifyOutcome};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
+
+/// The guards of a personal verification [KYC-P4].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum VerifyPerson {
+    /// The document is on fewer accounts than its cap.
+    DocumentCap,
+    /// The account exists and is not verified yet.
+    Account,
+    /// The face session as read (it passes now).
+    FaceSession,
+}
 
 impl DynamoStore {
     /// Counts the account on the document's cap (fails once `cap` accounts are counted) [KYC-P4].
@@ -94,22 +106,17 @@ impl KycStore for DynamoStore {
         face_session: Option<(&Versioned<FaceVerification>, &FaceVerification)>,
     ) -> Result<VerifyOutcome> {
         let [count_document, mark_account] = self.verify_personal_updates(account_id, identity, document_cap)?;
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(count_document).build())
-            .transact_items(TransactWriteItem::builder().update(mark_account).build());
+        let mut tx =
+            Tx::new().update(VerifyPerson::DocumentCap, count_document).update(VerifyPerson::Account, mark_account);
         if let Some((current, next)) = face_session {
-            let pass = self.flow_transition(current, next)?;
-            request = request.transact_items(TransactWriteItem::builder().update(pass).build());
+            tx = tx.update(VerifyPerson::FaceSession, self.flow_transition(current, next)?);
         }
-        let Err(err) = request.send().await else { return Ok(VerifyOutcome::Verified) };
-        let reasons = cancelled_items(err)?;
-        Ok(if failed_at(&reasons, 2) {
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(VerifyOutcome::Verified) };
+        Ok(if cancelled.failed(VerifyPerson::FaceSession) {
             VerifyOutcome::SessionEnded
-        } else if failed_at(&reasons, 1) {
+        } else if cancelled.failed(VerifyPerson::Account) {
             VerifyOutcome::AlreadyVerified
-        } else if failed_at(&reasons, 0) {
+        } else if cancelled.failed(VerifyPerson::DocumentCap) {
             VerifyOutcome::DocumentLimitReached
         } else {
             return Err(crate::Error::internal("verify personal", "transaction cancelled without a failed condition"));
