@@ -1,4 +1,5 @@
-use super::{cancelled_items, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use super::tx::Tx;
+use super::{fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::code::PHONE_SEND_SPACING;
 use crate::domain::ids::ChallengeId;
 use crate::error::Result;
@@ -6,9 +7,23 @@ use crate::ports::{
     CodeProof, CodeState, CodeStore, IssueOutcome, NewCode, PhoneCeiling, Reservation, SendLimits, StoredCode,
 };
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, Update};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
+
+/// The guards of issuing a code.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Issue {
+    /// The code under a fresh id.
+    Write,
+    /// The target's day counter: under its cap and spaced from its last code (returns the counter).
+    Target,
+    /// The caller's (source's) day counter: under its cap.
+    Source,
+    /// The phone's day counter, every purpose together: its ceiling, the strangers' share and the
+    /// spacing (returns the counter).
+    Phone,
+}
 
 /// The update that uses a code up if the proof holds; in a transaction with its effect, or alone.
 /// The try was reserved before (so `attempts` already counts it).
@@ -170,27 +185,23 @@ impl CodeStore for DynamoStore {
             .expression_attribute_values(":cap", n(limits.source_daily_cap.into()))
             .build()
             .map_err(fault("build source counter"))?;
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put_code).build())
-            .transact_items(TransactWriteItem::builder().update(target_counter).build())
-            .transact_items(TransactWriteItem::builder().update(source_counter).build());
+        let mut tx = Tx::new()
+            .put(Issue::Write, put_code)
+            .update(Issue::Target, target_counter)
+            .update(Issue::Source, source_counter);
         if let Some(phone) = &limits.phone {
-            let ceiling = self.phone_ceiling(phone, &limits.day, now)?;
-            request = request.transact_items(TransactWriteItem::builder().update(ceiling).build());
+            tx = tx.update(Issue::Phone, self.phone_ceiling(phone, &limits.day, now)?);
         }
-        let Err(err) = request.send().await else {
+        let Err(cancelled) = self.commit(tx).await? else {
             return Ok(IssueOutcome::Issued);
         };
-        let reasons = cancelled_items(err)?;
         // The caller's own budget first: a caller who spent it learns nothing of the target's
         // counters (which a recovery's code may have moved) from which limit is named.
-        if failed_at(&reasons, 2) {
+        if cancelled.failed(Issue::Source) {
             return Ok(IssueOutcome::SourceDailyCapReached);
         }
-        if failed_at(&reasons, 3) {
-            let old = reasons[3].clone().flatten().unwrap_or_default();
+        if cancelled.failed(Issue::Phone) {
+            let old = cancelled.item(Issue::Phone).cloned().unwrap_or_default();
             let owner = limits.phone.as_ref().is_some_and(|p| p.owner);
             let spent = |name| get_n(&old, name).unwrap_or(0);
             let (ceiling, share) = limits.phone.as_ref().map_or((0, 0), |p| (p.ceiling, p.stranger_share));
@@ -202,17 +213,14 @@ impl CodeStore for DynamoStore {
             let last_sent = last.and_then(|t| DateTime::from_timestamp(t, 0)).unwrap_or(now);
             return Ok(IssueOutcome::TargetTooSoon { last_sent });
         }
-        if failed_at(&reasons, 1) {
-            let old = reasons[1].clone().flatten();
-            let sends = old.as_ref().and_then(|i| get_n(i, "sends")).unwrap_or(0);
+        if cancelled.failed(Issue::Target) {
+            let old = cancelled.item(Issue::Target);
+            let sends = old.and_then(|i| get_n(i, "sends")).unwrap_or(0);
             if sends >= i64::from(limits.target_daily_cap) {
                 return Ok(IssueOutcome::TargetDailyCapReached);
             }
-            let last_sent = old
-                .as_ref()
-                .and_then(|i| get_n(i, "last_sent"))
-                .and_then(|t| DateTime::from_timestamp(t, 0))
-                .unwrap_or(now);
+            let last_sent =
+                old.and_then(|i| get_n(i, "last_sent")).and_then(|t| DateTime::from_timestamp(t, 0)).unwrap_or(now);
             return Ok(IssueOutcome::TargetTooSoon { last_sent });
         }
         Err(crate::Error::internal("issue code", "transaction cancelled without a failed condition"))
