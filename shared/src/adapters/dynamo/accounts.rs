@@ -1,5 +1,6 @@
 use super::codes::consume_update;
-use super::{cancelled_items, failed_at, fault, keys, n, s, store_fault, DynamoStore};
+use super::tx::Tx;
+use super::{fault, keys, n, s, store_fault, DynamoStore};
 use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
 use crate::domain::enterprise::EnterpriseIdentity;
@@ -18,6 +19,30 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The guards of a cloud account's registration [REG-2].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Register {
+    /// The code is right, unused, in time and within its tries (with a proof).
+    Code,
+    /// The username is free (the credential's key).
+    Username,
+    /// The account under a fresh id.
+    Write,
+    /// The phone has fewer cloud accounts than its cap.
+    PhoneCap,
+}
+
+/// The guards of a cloud account's move to a new phone [ACC-2].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum PhoneChange {
+    /// The account's phone is still the old one.
+    Account,
+    /// The new phone has fewer cloud accounts than its cap.
+    PhoneCap,
+    /// The old phone's count given back (no condition).
+    Write,
+}
 
 /// The stored account (record version 1). The phone is kept encrypted, as a keyed hash for
 /// look-ups and in masked form for display.
@@ -300,28 +325,22 @@ impl AccountStore for DynamoStore {
             .build()
             .map_err(fault("build put account"))?;
         let count_phone = self.count_on_phone(&account.phone.hash, &account.account_id, phone_cap)?;
-        let mut request = self.client.transact_write_items();
+        let mut tx = Tx::new();
         if let Some(proof) = proof {
-            request = request.transact_items(
-                TransactWriteItem::builder().update(consume_update(&self.tables.flows, proof)?).build(),
-            );
+            tx = tx.update(Register::Code, consume_update(&self.tables.flows, proof)?);
         }
-        let result = request
-            .transact_items(TransactWriteItem::builder().put(put_credential).build())
-            .transact_items(TransactWriteItem::builder().put(put_account).build())
-            .transact_items(TransactWriteItem::builder().update(count_phone).build())
-            .send()
-            .await;
-        let Err(err) = result else {
+        tx = tx
+            .put(Register::Username, put_credential)
+            .put(Register::Write, put_account)
+            .update(Register::PhoneCap, count_phone);
+        let Err(cancelled) = self.commit(tx).await? else {
             return Ok(RegisterOutcome::Registered);
         };
-        let reasons = cancelled_items(err)?;
-        let at = usize::from(proof.is_some());
-        Ok(if proof.is_some() && failed_at(&reasons, 0) {
+        Ok(if cancelled.failed(Register::Code) {
             RegisterOutcome::CodeRejected
-        } else if failed_at(&reasons, at) {
+        } else if cancelled.failed(Register::Username) {
             RegisterOutcome::UsernameTaken
-        } else if failed_at(&reasons, at + 2) {
+        } else if cancelled.failed(Register::PhoneCap) {
             RegisterOutcome::PhoneLimitReached
         } else {
             return Err(crate::Error::internal("register", "transaction cancelled without a failed condition"));
@@ -369,19 +388,14 @@ impl AccountStore for DynamoStore {
         let rebind = self.rebind_phone(account_id, old_hash, new)?;
         let count_new = self.count_on_phone(&new.hash, account_id, cap)?;
         let release_old = self.release_phone(account_id, old_hash)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(rebind).build())
-            .transact_items(TransactWriteItem::builder().update(count_new).build())
-            .transact_items(TransactWriteItem::builder().update(release_old).build())
-            .send()
-            .await;
-        let Err(err) = result else { return Ok(PhoneChangeOutcome::Changed) };
-        let reasons = cancelled_items(err)?;
-        Ok(if failed_at(&reasons, 0) {
+        let tx = Tx::new()
+            .update(PhoneChange::Account, rebind)
+            .update(PhoneChange::PhoneCap, count_new)
+            .update(PhoneChange::Write, release_old);
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(PhoneChangeOutcome::Changed) };
+        Ok(if cancelled.failed(PhoneChange::Account) {
             PhoneChangeOutcome::Stale
-        } else if failed_at(&reasons, 1) {
+        } else if cancelled.failed(PhoneChange::PhoneCap) {
             PhoneChangeOutcome::PhoneLimitReached
         } else {
             return Err(crate::Error::internal("change phone", "transaction cancelled without a failed condition"));
