@@ -3,7 +3,8 @@
 //! entry and the approval's effect (conditional on the account as the case found it).
 
 use super::flows::{deadline_text_of, decode_flow, flow_item};
-use super::{cancelled_items, failed_at, fault, keys, s, store_fault, DynamoStore, Item};
+use super::tx::Tx;
+use super::{fault, keys, s, store_fault, DynamoStore, Item};
 use crate::domain::case::Case;
 use crate::domain::flow::{Flow, FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
@@ -13,6 +14,30 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+
+/// The guards of opening a case.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum OpenCase {
+    /// One open case of a kind per account (the kind's guard item is absent).
+    OneOfKind,
+    /// The account exists and is active (not being deleted) [DEL-1].
+    AccountLive,
+    /// The case under a fresh id.
+    Write,
+}
+
+/// The guards of a case's transition (a decision, a close, an audited step).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum CaseWrite {
+    /// The case's version as read.
+    Case,
+    /// The flow the case decides (an application, a change) as read.
+    Decided,
+    /// The approval's effect: the account (and its counters) as the case found it.
+    Effect,
+    /// The audit entry under a fresh id, the release of the case's guard (no condition).
+    Write,
+}
 
 static AUDIT_ORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -64,22 +89,17 @@ impl DynamoStore {
             .map_err(fault("build case guard release"))
     }
 
-    /// Writes the case's transition (conditional on its version) with `more` items, all or
-    /// nothing: `None` when written, else why each item was cancelled (the transition first).
-    async fn write_case(
-        &self,
-        current: &Versioned<Case>,
-        next: &Case,
-        more: Vec<TransactWriteItem>,
-    ) -> Result<Option<Vec<Option<Option<Item>>>>> {
-        let transition = TransactWriteItem::builder().update(self.flow_transition(current, next)?).build();
-        self.transact(std::iter::once(transition).chain(more).collect()).await
+    /// A transaction that starts with the case's transition (conditional on its version).
+    fn case_tx(&self, current: &Versioned<Case>, next: &Case) -> Result<Tx<CaseWrite>> {
+        Ok(Tx::new().update(CaseWrite::Case, self.flow_transition(current, next)?))
     }
 
-    fn case_effect_items(&self, effect: &CaseEffect) -> Result<Vec<TransactWriteItem>> {
+    /// The approval's effect, its items added to the case's transaction.
+    fn case_effect(&self, tx: Tx<CaseWrite>, effect: &CaseEffect) -> Result<Tx<CaseWrite>> {
         let updates = match effect {
             CaseEffect::RebindPassportPhone { account, old_hash, new, how } => {
-                return Ok(self.passport_rebind_items(account, old_hash, new, *how)?.0)
+                let rebind = self.passport_rebind(account, old_hash, new, *how)?;
+                return Ok(tx.extend(rebind, |_| CaseWrite::Effect));
             }
             CaseEffect::RebindPhone { account, old_hash, new, cap } => vec![
                 self.rebind_phone(account, old_hash, new)?,
@@ -106,16 +126,17 @@ impl DynamoStore {
                 vec![self.rename_enterprise(account, uscc, new_name, *now)?]
             }
         };
-        Ok(updates.into_iter().map(|u| TransactWriteItem::builder().update(u).build()).collect())
+        Ok(updates.into_iter().fold(tx, |tx, u| tx.update(CaseWrite::Effect, u)))
     }
 
-    fn decided_transition(&self, decides: Option<&Decides>) -> Result<Vec<TransactWriteItem>> {
+    /// The transition of the flow the case decides (if any), added to the case's transaction.
+    fn decided_transition(&self, tx: Tx<CaseWrite>, decides: Option<&Decides>) -> Result<Tx<CaseWrite>> {
         let update = match decides {
-            None => return Ok(vec![]),
+            None => return Ok(tx),
             Some(Decides::Application(step)) => self.flow_transition(&step.0, &step.1)?,
             Some(Decides::Change(step)) => self.flow_transition(&step.0, &step.1)?,
         };
-        Ok(vec![TransactWriteItem::builder().update(update).build()])
+        Ok(tx.update(CaseWrite::Decided, update))
     }
 
     pub(crate) async fn query_flows<F: Flow>(
@@ -220,15 +241,16 @@ fn versioned<F: Flow>(item: Item) -> Result<Versioned<F>> {
 #[async_trait]
 impl CaseStore for DynamoStore {
     async fn open(&self, id: &FlowId, case: &Case) -> Result<bool> {
-        let mut items: Vec<TransactWriteItem> = self.open_case_items(id, case)?.into();
-        items.push(self.start_work(&case.account_id)?);
-        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
-        let Err(err) = result else { return Ok(true) };
-        let reasons = cancelled_items(err)?;
-        if failed_at(&reasons, 2) {
+        let [guard, flow] = self.open_case_items(id, case)?;
+        let tx = Tx::new()
+            .item(OpenCase::OneOfKind, guard)
+            .item(OpenCase::Write, flow)
+            .item(OpenCase::AccountLive, self.start_work(&case.account_id)?);
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(true) };
+        if cancelled.failed(OpenCase::AccountLive) {
             // The account was deleted meanwhile [DEL-1].
             Err(Error::Unauthenticated)
-        } else if failed_at(&reasons, 0) {
+        } else if cancelled.failed(OpenCase::OneOfKind) {
             Ok(false)
         } else {
             Err(Error::internal("open a case", "transaction cancelled without its guard failing"))
@@ -236,9 +258,9 @@ impl CaseStore for DynamoStore {
     }
 
     async fn close(&self, current: &Versioned<Case>, next: &Case, decides: Option<&Decides>) -> Result<bool> {
-        let mut more = vec![TransactWriteItem::builder().delete(self.release_guard(next)?).build()];
-        more.extend(self.decided_transition(decides)?);
-        Ok(self.write_case(current, next, more).await?.is_none())
+        let tx = self.case_tx(current, next)?.delete(CaseWrite::Write, self.release_guard(next)?);
+        let tx = self.decided_transition(tx, decides)?;
+        Ok(self.commit(tx).await?.is_ok())
     }
 
     async fn decide(
@@ -250,19 +272,17 @@ impl CaseStore for DynamoStore {
         decides: Option<&Decides>,
     ) -> Result<DecisionOutcome> {
         // The case, its audit entry, its guard, the flow it decides (if any), then the effect.
-        let mut more = vec![
-            TransactWriteItem::builder().put(self.audit_put(audit)?).build(),
-            TransactWriteItem::builder().delete(self.release_guard(next)?).build(),
-        ];
-        let decided = self.decided_transition(decides)?;
-        let first_effect = 3 + decided.len();
-        more.extend(decided);
+        let mut tx = self
+            .case_tx(current, next)?
+            .put(CaseWrite::Write, self.audit_put(audit)?)
+            .delete(CaseWrite::Write, self.release_guard(next)?);
+        tx = self.decided_transition(tx, decides)?;
         if let Some(effect) = effect {
-            more.extend(self.case_effect_items(effect)?);
+            tx = self.case_effect(tx, effect)?;
         }
-        let Some(reasons) = self.write_case(current, next, more).await? else { return Ok(DecisionOutcome::Applied) };
-        let stale = (0..first_effect).any(|at| failed_at(&reasons, at));
-        Ok(if reasons.iter().skip(first_effect).any(Option::is_some) && !stale {
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(DecisionOutcome::Applied) };
+        let stale = [CaseWrite::Case, CaseWrite::Write, CaseWrite::Decided].into_iter().any(|g| cancelled.failed(g));
+        Ok(if cancelled.failed(CaseWrite::Effect) && !stale {
             DecisionOutcome::EffectRefused
         } else {
             // The case changed, or a transaction conflict (another write to one of the items at
@@ -272,8 +292,8 @@ impl CaseStore for DynamoStore {
     }
 
     async fn transition_audited(&self, current: &Versioned<Case>, next: &Case, audit: &AuditEntry) -> Result<bool> {
-        let entry = TransactWriteItem::builder().put(self.audit_put(audit)?).build();
-        Ok(self.write_case(current, next, vec![entry]).await?.is_none())
+        let tx = self.case_tx(current, next)?.put(CaseWrite::Write, self.audit_put(audit)?);
+        Ok(self.commit(tx).await?.is_ok())
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<()> {

@@ -9,15 +9,66 @@
 
 use super::accounts::{AccountItem, CredentialItem, CredentialStatus, VerificationItem};
 use super::codes::consume_update;
-use super::{cancelled_items, failed_at, fault, get_s, keys, n, s, DynamoStore};
+use super::tx::Tx;
+use super::{fault, get_s, keys, n, s, DynamoStore};
 use crate::domain::account::AccountKind;
 use crate::domain::agreements::Acceptance;
 use crate::domain::ids::AccountId;
 use crate::domain::login::{CredentialRef, LoginName};
 use crate::error::Result;
 use crate::ports::{NewPassportAccount, PassportOutcome, PassportRebind, PhoneChangeOutcome, Profile, SealedContact};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, Update};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The guards of a passport account's registration [REG-3].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum NewPassport {
+    /// The code is right, unused, in time and within its tries (with a proof).
+    Code,
+    /// The phone has no passport account it signs in to yet (its guard item is absent).
+    SignIn,
+    /// The phone has fewer passport accounts than its cap.
+    PhoneCap,
+    /// The account, its credential and its aliases under fresh keys.
+    Write,
+}
+
+/// The guards of a passport account's activation [REG-4].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Activate {
+    /// The account exists.
+    Account,
+    /// The credential is this account's and no erasure of it is under way [DEL-3].
+    Credential,
+}
+
+/// The guards of a passport account's move to a new phone (its own change, or an approved rebind
+/// appeal's effect) [REG-3, ACC-2, ACC-4].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Rebind {
+    /// The account's phone is still the old one.
+    Account,
+    /// The new phone has fewer passport accounts than its cap.
+    PhoneCap,
+    /// The new phone's sign-in as read: free to take (its guard and alias absent), or held by an
+    /// account (this one or another).
+    NewSignIn,
+    /// The old phone's sign-in (guard and alias) is still this account's, to leave it.
+    OldSignIn,
+    /// The old phone's count given back (no condition).
+    Write,
+}
+
+/// The guards of a passport account's new email.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Email {
+    /// The account exists.
+    Account,
+    /// The new email's alias is free.
+    NewAlias,
+    /// The old email's alias is still this account's.
+    OldAlias,
+}
 
 impl DynamoStore {
     fn put(&self, item: super::Item) -> Result<Put> {
@@ -128,51 +179,37 @@ impl DynamoStore {
             sms_off: BTreeSet::new(),
             ledger_entries: BTreeSet::new(),
         };
-        let mut request = self.client.transact_write_items();
+        let mut tx = Tx::new();
         if let Some(proof) = proof {
-            request = request.transact_items(
-                TransactWriteItem::builder().update(consume_update(&self.tables.flows, proof)?).build(),
-            );
+            tx = tx.update(NewPassport::Code, consume_update(&self.tables.flows, proof)?);
         }
-        let guard = self.sign_in_guard(&a.phone.hash, id)?;
-        request = request
-            .transact_items(TransactWriteItem::builder().put(guard).build())
-            .transact_items(
-                TransactWriteItem::builder().update(self.count_passport_on_phone(&a.phone.hash, id, cap)?).build(),
+        tx = tx
+            .put(NewPassport::SignIn, self.sign_in_guard(&a.phone.hash, id)?)
+            .update(NewPassport::PhoneCap, self.count_passport_on_phone(&a.phone.hash, id, cap)?)
+            .put(
+                NewPassport::Write,
+                self.put(serde_dynamo::to_item(&account).map_err(fault("encode passport account"))?)?,
             )
-            .transact_items(
-                TransactWriteItem::builder()
-                    .put(self.put(serde_dynamo::to_item(&account).map_err(fault("encode passport account"))?)?)
-                    .build(),
+            .put(
+                NewPassport::Write,
+                self.put(serde_dynamo::to_item(&credential).map_err(fault("encode passport credential"))?)?,
             )
-            .transact_items(
-                TransactWriteItem::builder()
-                    .put(self.put(serde_dynamo::to_item(&credential).map_err(fault("encode passport credential"))?)?)
-                    .build(),
-            )
-            .transact_items(
-                TransactWriteItem::builder().put(self.alias(&LoginName::Phone(a.phone.hash.clone()), id)?).build(),
-            );
+            .put(NewPassport::Write, self.alias(&LoginName::Phone(a.phone.hash.clone()), id)?);
         if let Some(name) = &a.username {
-            let alias = self.alias(&LoginName::PassportName(name.to_ascii_lowercase()), id)?;
-            request = request.transact_items(TransactWriteItem::builder().put(alias).build());
+            tx = tx.put(NewPassport::Write, self.alias(&LoginName::PassportName(name.to_ascii_lowercase()), id)?);
         }
         if let Some(email) = &a.email {
-            request = request.transact_items(
-                TransactWriteItem::builder().put(self.alias(&LoginName::Email(email.hash.clone()), id)?).build(),
-            );
+            tx = tx.put(NewPassport::Write, self.alias(&LoginName::Email(email.hash.clone()), id)?);
         }
-        let Err(err) = request.send().await else { return Ok(PassportOutcome::Created) };
-        let reasons = cancelled_items(err)?;
-        let at = usize::from(proof.is_some());
-        if proof.is_some() && failed_at(&reasons, 0) {
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(PassportOutcome::Created) };
+        if cancelled.failed(NewPassport::Code) {
             return Ok(PassportOutcome::CodeRejected);
         }
-        if failed_at(&reasons, at) {
+        if cancelled.failed(NewPassport::SignIn) {
             if let Some(account_id) = self.passport_account_of(&a.phone.hash).await? {
                 return Ok(PassportOutcome::Exists { account_id });
             }
-        } else if failed_at(&reasons, at + 1) {
+        } else if cancelled.failed(NewPassport::PhoneCap) {
             return Ok(PassportOutcome::PhoneLimitReached);
         }
         Err(crate::Error::internal("create passport account", "transaction cancelled without a known cause"))
@@ -209,11 +246,11 @@ impl DynamoStore {
             .expression_attribute_values(":account", s(account_id.as_str()))
             .build()
             .map_err(fault("build activate credential"))?;
-        let items = [account, credential].map(|u| TransactWriteItem::builder().update(u).build());
-        match self.transact(items.into()).await? {
-            None => Ok(()),
-            Some(reasons) if super::failed_at(&reasons, 1) => Err(crate::Error::DeletionInProgress),
-            Some(_) => Err(crate::Error::internal("activate account", "transaction cancelled")),
+        let tx = Tx::new().update(Activate::Account, account).update(Activate::Credential, credential);
+        match self.commit(tx).await? {
+            Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.failed(Activate::Credential) => Err(crate::Error::DeletionInProgress),
+            Err(_) => Err(crate::Error::internal("activate account", "transaction cancelled")),
         }
     }
 
@@ -240,18 +277,15 @@ impl DynamoStore {
         new: &SealedContact,
         how: PassportRebind,
     ) -> Result<PhoneChangeOutcome> {
-        let (items, sign_in_items) = self.passport_rebind_items(account_id, old_hash, new, how)?;
-        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
-        let Err(err) = result else { return Ok(PhoneChangeOutcome::Changed) };
-        let reasons = cancelled_items(err)?;
-        let failed = |range: std::ops::Range<usize>| range.into_iter().any(|i| failed_at(&reasons, i));
-        Ok(if failed(0..1) {
+        let tx = self.passport_rebind(account_id, old_hash, new, how)?;
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(PhoneChangeOutcome::Changed) };
+        Ok(if cancelled.failed(Rebind::Account) {
             PhoneChangeOutcome::Stale
-        } else if failed(1..2) {
+        } else if cancelled.failed(Rebind::PhoneCap) {
             PhoneChangeOutcome::PhoneLimitReached
-        } else if failed(3..3 + sign_in_items) {
+        } else if cancelled.failed(Rebind::NewSignIn) {
             PhoneChangeOutcome::Raced
-        } else if failed(3 + sign_in_items..reasons.len()) {
+        } else if cancelled.failed(Rebind::OldSignIn) {
             // Only this account's own change moves the old phone's sign-in away from it.
             PhoneChangeOutcome::Stale
         } else {
@@ -259,28 +293,25 @@ impl DynamoStore {
         })
     }
 
-    /// The items of a passport account's move to a new phone (its own change, or an approved
-    /// rebind appeal's effect) [REG-3, ACC-2, ACC-4]: the account, the new phone's count, the old
-    /// phone's, then (from index 3) the new phone's sign-in as read (how many items), then the
-    /// old phone's sign-in leaving this account.
-    pub(crate) fn passport_rebind_items(
+    /// The transaction of a passport account's move to a new phone (its own change, or an
+    /// approved rebind appeal's effect) [REG-3, ACC-2, ACC-4]: the account, the new phone's count,
+    /// the old phone's, then the new phone's sign-in as read, then the old phone's sign-in
+    /// leaving this account.
+    pub(crate) fn passport_rebind(
         &self,
         account_id: &AccountId,
         old_hash: &str,
         new: &SealedContact,
         how: PassportRebind,
-    ) -> Result<(Vec<TransactWriteItem>, usize)> {
-        let mut items = vec![
-            TransactWriteItem::builder().update(self.rebind_phone(account_id, old_hash, new)?).build(),
-            TransactWriteItem::builder().update(self.count_passport_on_phone(&new.hash, account_id, how.cap)?).build(),
-            TransactWriteItem::builder().update(self.release_passport_of_phone(old_hash, account_id)?).build(),
-        ];
-        // From index 3: the new phone's sign-in, as read (taken by this account, or another's).
-        let sign_in_items = if how.takes_sign_in {
-            items.push(TransactWriteItem::builder().put(self.sign_in_guard(&new.hash, account_id)?).build());
-            let alias = self.alias(&LoginName::Phone(new.hash.clone()), account_id)?;
-            items.push(TransactWriteItem::builder().put(alias).build());
-            2
+    ) -> Result<Tx<Rebind>> {
+        let mut tx = Tx::new()
+            .update(Rebind::Account, self.rebind_phone(account_id, old_hash, new)?)
+            .update(Rebind::PhoneCap, self.count_passport_on_phone(&new.hash, account_id, how.cap)?)
+            .update(Rebind::Write, self.release_passport_of_phone(old_hash, account_id)?);
+        // The new phone's sign-in, as read (taken by this account, or another's).
+        tx = if how.takes_sign_in {
+            tx.put(Rebind::NewSignIn, self.sign_in_guard(&new.hash, account_id)?)
+                .put(Rebind::NewSignIn, self.alias(&LoginName::Phone(new.hash.clone()), account_id)?)
         } else {
             let held = ConditionCheck::builder()
                 .table_name(&self.tables.accounts)
@@ -288,16 +319,17 @@ impl DynamoStore {
                 .condition_expression("attribute_exists(pk)")
                 .build()
                 .map_err(fault("build sign-in check"))?;
-            items.push(TransactWriteItem::builder().condition_check(held).build());
-            1
+            tx.check(Rebind::NewSignIn, held)
         };
         if how.leaves_sign_in {
-            let guard = self.delete_if_mine(keys::passport_of_phone(old_hash), "account_id", account_id)?;
-            items.push(TransactWriteItem::builder().delete(guard).build());
-            let alias = self.drop_alias(&LoginName::Phone(old_hash.to_owned()), account_id)?;
-            items.push(TransactWriteItem::builder().delete(alias).build());
+            tx = tx
+                .delete(
+                    Rebind::OldSignIn,
+                    self.delete_if_mine(keys::passport_of_phone(old_hash), "account_id", account_id)?,
+                )
+                .delete(Rebind::OldSignIn, self.drop_alias(&LoginName::Phone(old_hash.to_owned()), account_id)?);
         }
-        Ok((items, sign_in_items))
+        Ok(tx)
     }
 
     pub(crate) async fn rebind_passport_email(
@@ -317,23 +349,14 @@ impl DynamoStore {
             )
             .build()
             .map_err(fault("build set email"))?;
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(set).build())
-            .transact_items(
-                TransactWriteItem::builder().put(self.alias(&LoginName::Email(new.hash.clone()), account_id)?).build(),
-            );
+        let mut tx = Tx::new()
+            .update(Email::Account, set)
+            .put(Email::NewAlias, self.alias(&LoginName::Email(new.hash.clone()), account_id)?);
         if let Some(old) = old.filter(|o| o.hash != new.hash) {
-            request = request.transact_items(
-                TransactWriteItem::builder()
-                    .delete(self.drop_alias(&LoginName::Email(old.hash.clone()), account_id)?)
-                    .build(),
-            );
+            tx = tx.delete(Email::OldAlias, self.drop_alias(&LoginName::Email(old.hash.clone()), account_id)?);
         }
-        let Err(err) = request.send().await else { return Ok(true) };
-        let reasons = cancelled_items(err)?;
-        if failed_at(&reasons, 1) {
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(true) };
+        if cancelled.failed(Email::NewAlias) {
             return Ok(false);
         }
         Err(crate::Error::internal("change passport email", "transaction cancelled without a known cause"))

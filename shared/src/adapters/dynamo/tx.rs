@@ -19,6 +19,7 @@ use crate::error::Error;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
 /// The items of one transaction, each with its guard.
+#[derive(Clone)]
 pub(crate) struct Tx<G> {
     items: Vec<TransactWriteItem>,
     guards: Vec<G>,
@@ -35,6 +36,14 @@ impl<G: Copy + PartialEq> Tx<G> {
             self.items.push(item);
             self.guards.push(guard);
         }
+        self
+    }
+
+    /// Another transaction's items (a helper's, under its own guards), each under the guard
+    /// `guard` gives for its own.
+    pub(crate) fn extend<H: Copy + PartialEq>(mut self, other: Tx<H>, guard: impl Fn(H) -> G) -> Self {
+        self.items.extend(other.items);
+        self.guards.extend(other.guards.into_iter().map(guard));
         self
     }
 
