@@ -358,6 +358,10 @@ async fn a_deletion_whose_erasure_stopped_is_finished_by_the_sweeper_and_a_secon
     let done = services.flows::<Erasure>().load(&erasure_id).await.unwrap().unwrap();
     assert!(done.flow.finished_at.is_some());
     assert!(done.flow.erased_items >= 1 && done.flow.erased_files == 1, "{:?}", done.flow);
+    // Gone for good: the bucket is versioned, and no version or delete marker is left.
+    for prefix in shared::domain::upload::account_prefixes(&AccountId::from_raw(&id), &[]) {
+        assert_eq!(app.stored_versions(&prefix).await, Vec::<String>::new(), "under {prefix}");
+    }
 
     let due = shared::ports::DueFlow { kind: shared::domain::flow::FlowKind::Erasure, id: erasure_id.clone() };
     shared::usecases::sweep::expire(services, &due).await.unwrap();

@@ -514,6 +514,17 @@ impl TestApp {
         (change_id.to_string(), code)
     }
 
+    /// Every stored version and delete marker in the uploads bucket under `prefix` (their keys),
+    /// for tests that prove files are gone for good.
+    pub async fn stored_versions(&self, prefix: &str) -> Vec<String> {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+        let bucket = local_env::settings::bucket_name(local_env::settings::UPLOADS_BUCKET);
+        let out = s3.list_object_versions().bucket(bucket).prefix(prefix).send().await.expect("versions listed");
+        let versions = out.versions().iter().filter_map(|v| v.key());
+        versions.chain(out.delete_markers().iter().filter_map(|m| m.key())).map(str::to_owned).collect()
+    }
+
     /// A plain DynamoDB client on the emulator, for tests that read what was stored.
     pub async fn dynamo(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)

@@ -6,7 +6,9 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, TimeToLiveSpecification,
 };
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, VersioningConfiguration,
+};
 use aws_sdk_sqs::types::QueueAttributeName;
 use std::collections::HashMap;
 
@@ -124,7 +126,7 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Resu
     }
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
     for bucket in &template.buckets {
-        let name = crate::settings::bucket_name(bucket);
+        let name = crate::settings::bucket_name(&bucket.logical_id);
         let mut request = s3.create_bucket().bucket(&name);
         if let Some(region) = sdk.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
             request = request.create_bucket_configuration(
@@ -139,6 +141,10 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template) -> Resu
                 if e.as_service_error()
                     .is_some_and(|e| e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()) => {}
             Err(e) => return Err(e.into()),
+        }
+        if bucket.versioned {
+            let enabled = VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build();
+            s3.put_bucket_versioning().bucket(&name).versioning_configuration(enabled).send().await?;
         }
     }
     let sqs = aws_sdk_sqs::Client::new(sdk);

@@ -99,6 +99,13 @@ pub struct Table {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    pub logical_id: String,
+    /// Versioning enabled: a deletion leaves the object's versions (the erasure deletes them too).
+    pub versioned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queue {
     pub logical_id: String,
     pub visibility_timeout: Option<u64>,
@@ -129,7 +136,7 @@ pub struct Template {
     /// The `Globals.Function.Environment.Variables` that are `!Ref <parameter>`: (variable, parameter).
     pub global_env_refs: Vec<(String, String)>,
     pub tables: Vec<Table>,
-    pub buckets: Vec<String>,
+    pub buckets: Vec<Bucket>,
     pub queues: Vec<Queue>,
 }
 
@@ -344,7 +351,11 @@ impl Template {
                         point_in_time_recovery: pitr,
                     });
                 }
-                Some("AWS::S3::Bucket") => template.buckets.push(id),
+                Some("AWS::S3::Bucket") => {
+                    let versioned = get(&props, "VersioningConfiguration")
+                        .is_some_and(|v| text(v, "Status").as_deref() == Some("Enabled"));
+                    template.buckets.push(Bucket { logical_id: id, versioned });
+                }
                 Some("AWS::SQS::Queue") => {
                     let dead_letter = get(&props, "RedrivePolicy").and_then(|r| {
                         let target = get(r, "deadLetterTargetArn").and_then(referenced_id)?;

@@ -103,20 +103,32 @@ pub fn needs(
             let path =
                 uri.split("://").nth(1).and_then(|rest| rest.split_once('/')).map(|(_, p)| p).unwrap_or_default();
             let path = path.split('?').next().unwrap_or_default().to_owned();
+            let bucket = path.split('/').next().unwrap_or_default().to_owned();
+            // A read of a missing object is answered 404 only with `s3:ListBucket` on the bucket
+            // (403 without it): the code reads 404 as "not uploaded", so a read needs both.
+            let list = ("s3:ListBucket".to_owned(), bucket.clone());
             match operation {
-                "HeadObject" | "GetObject" => vec![("s3:GetObject".into(), path)],
+                "HeadObject" | "GetObject" => vec![("s3:GetObject".into(), path), list],
                 "CopyObject" => {
                     let source = headers.get("x-amz-copy-source").and_then(|v| v.to_str().ok()).unwrap_or_default();
                     vec![
                         ("s3:GetObject".into(), source.trim_start_matches('/').to_owned()),
                         ("s3:PutObject".into(), path),
+                        list,
                     ]
                 }
-                // The keys are in the request body: the policy must allow deleting any object.
-                "DeleteObjects" => vec![("s3:DeleteObject".into(), format!("{}/*", path.trim_end_matches('/')))],
-                "ListObjectsV2" | "ListObjects" => {
-                    vec![("s3:ListBucket".into(), path.trim_end_matches('/').to_owned())]
+                // The keys are in the request body: the policy must allow deleting any object,
+                // and any version of one when the body names versions.
+                "DeleteObjects" => {
+                    let any = format!("{bucket}/*");
+                    let mut needs = vec![("s3:DeleteObject".to_owned(), any.clone())];
+                    if body.windows(b"<VersionId>".len()).any(|w| w == b"<VersionId>") {
+                        needs.push(("s3:DeleteObjectVersion".to_owned(), any));
+                    }
+                    needs
                 }
+                "ListObjectsV2" | "ListObjects" => vec![list],
+                "ListObjectVersions" => vec![("s3:ListBucketVersions".into(), bucket)],
                 other => vec![(format!("s3:{other}"), path)],
             }
         }
@@ -184,7 +196,20 @@ mod tests {
         let copy = needs("S3", "CopyObject", "http://127.0.0.1:4566/b/cases/y", &headers, b"");
         assert_eq!(
             copy,
-            [("s3:GetObject".to_owned(), "b/tmp/x".to_owned()), ("s3:PutObject".into(), "b/cases/y".into())]
+            [
+                ("s3:GetObject".to_owned(), "b/tmp/x".to_owned()),
+                ("s3:PutObject".into(), "b/cases/y".into()),
+                ("s3:ListBucket".into(), "b".into())
+            ]
+        );
+        let none = http::HeaderMap::new();
+        let read = needs("S3", "GetObject", "http://127.0.0.1:4566/b/tmp/x?x-id=GetObject", &none, b"");
+        assert_eq!(read, [("s3:GetObject".to_owned(), "b/tmp/x".to_owned()), ("s3:ListBucket".into(), "b".into())]);
+        let versions = b"<Delete><Object><Key>cases/a</Key><VersionId>v1</VersionId></Object></Delete>";
+        let erase = needs("S3", "DeleteObjects", "http://127.0.0.1:4566/b?delete", &none, versions);
+        assert_eq!(
+            erase,
+            [("s3:DeleteObject".to_owned(), "b/*".to_owned()), ("s3:DeleteObjectVersion".into(), "b/*".into())]
         );
         let sqs =
             needs("SQS", "SendMessage", "", &http::HeaderMap::new(), br#"{"QueueUrl":"http://h/000/ReviewQueue-1"}"#);

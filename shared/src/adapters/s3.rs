@@ -226,34 +226,40 @@ impl UploadErasure for S3Uploads {
 }
 
 impl S3Uploads {
-    /// Deletes every object under `prefix` (a page of up to 1000 at a time).
+    /// Deletes every object under `prefix` for good: each version and delete marker (the bucket
+    /// is versioned, and a plain deletion would only hide the files behind a delete marker)
+    /// [DEL-3], a page of up to 1000 at a time. Answers how many files were there (the current
+    /// versions that were not delete markers).
     async fn erase_prefix(&self, prefix: &str) -> Result<u32> {
         use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        let context = "erase an account's files";
         let mut erased = 0;
         loop {
             let page = self
                 .client
-                .list_objects_v2()
+                .list_object_versions()
                 .bucket(&self.bucket)
                 .prefix(prefix)
                 .send()
                 .await
                 .map_err(|e| Error::internal("list an erased account's files", e))?;
-            let keys: Vec<ObjectIdentifier> = page
-                .contents()
-                .iter()
-                .filter_map(|o| o.key())
-                .filter_map(|k| ObjectIdentifier::builder().key(k).build().ok())
+            let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
+            let markers = page.delete_markers().iter().map(|m| (m.key(), m.version_id()));
+            let identifiers: Vec<ObjectIdentifier> = versions
+                .chain(markers)
+                .filter_map(|(key, version)| {
+                    ObjectIdentifier::builder().key(key?).set_version_id(version.map(str::to_owned)).build().ok()
+                })
                 .collect();
-            if keys.is_empty() {
+            if identifiers.is_empty() {
                 return Ok(erased);
             }
-            let count = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+            let files = page.versions().iter().filter(|v| v.is_latest() == Some(true)).count();
             let delete = Delete::builder()
-                .set_objects(Some(keys))
+                .set_objects(Some(identifiers))
                 .quiet(true)
                 .build()
-                .map_err(|e| Error::internal("erase an account's files", e))?;
+                .map_err(|e| Error::internal(context, e))?;
             let out = self
                 .client
                 .delete_objects()
@@ -261,11 +267,11 @@ impl S3Uploads {
                 .delete(delete)
                 .send()
                 .await
-                .map_err(|e| Error::internal("erase an account's files", e))?;
+                .map_err(|e| Error::internal(context, e))?;
             if !out.errors().is_empty() {
-                return Err(Error::internal("erase an account's files", "some files were not deleted"));
+                return Err(Error::internal(context, "some files were not deleted"));
             }
-            erased += count;
+            erased += u32::try_from(files).unwrap_or(u32::MAX);
         }
     }
 }
