@@ -8,6 +8,7 @@ use crate::adapters::enterprise::{
     HttpPayouts, HttpRegistry, HttpRisk, SandboxPayouts, SandboxRegistry, SandboxRisk, SignedBank,
 };
 use crate::adapters::face::{HttpFace, SandboxFace};
+use crate::adapters::http_json::ApiKey;
 use crate::adapters::oauth::{sandbox_client_id, Endpoints, HttpIdentityProvider, SandboxOAuth};
 use crate::adapters::resources::{HttpResources, SandboxResources};
 use crate::adapters::s3::{S3Links, S3Uploads};
@@ -132,10 +133,13 @@ impl<S, T: ?Sized> Party<S, T> {
 }
 
 impl Adapters {
-    /// A key of a secret group this function read; empty if it did not (it never calls that
-    /// provider).
-    fn key(&self, group: SecretGroup, name: &str) -> String {
-        self.values.get(group, name).unwrap_or_default().to_owned()
+    /// A key of a secret group this function read, or why it is missing (the group not read, or
+    /// not filled yet): a call that needs it then fails, not the function's start.
+    fn key(&self, group: SecretGroup, name: &str) -> ApiKey {
+        match self.values.get(group, name) {
+            Some(key) => ApiKey::given(key),
+            None => ApiKey::missing(format!("{} has no `{name}`: fill the group (README, Secrets)", group.logical_id)),
+        }
     }
 
     fn sqs(&self) -> &aws_sdk_sqs::Client {
@@ -230,7 +234,8 @@ impl Adapters {
                     let providers = clients
                         .iter()
                         .map(|(p, id)| {
-                            let secret = self.key(secrets::OAUTH, &format!("{}_client_secret", p.as_str()));
+                            let name = format!("{}_client_secret", p.as_str());
+                            let secret = self.values.get(secrets::OAUTH, &name).unwrap_or_default().to_owned();
                             (*p, client(Endpoints::production(*p), id.clone(), secret))
                         })
                         .collect();

@@ -31,6 +31,7 @@ mod registration;
 mod review;
 mod review_dashboard;
 mod review_workers;
+mod secrets;
 mod seed_departures;
 mod session_settings;
 mod sessions;

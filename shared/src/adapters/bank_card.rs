@@ -9,7 +9,7 @@
 //! bank checked (asked by its key: checked); `621702...` -> the check times out and the question
 //! by its key times out too (unknown); any other valid UnionPay card -> match.
 
-use crate::adapters::http_json::HttpJson;
+use crate::adapters::http_json::{ApiKey, HttpJson};
 use crate::error::{Error, Result};
 use crate::ports::{BankCardCheck, BankCardResult, CheckRecord, FourElements};
 use async_trait::async_trait;
@@ -83,7 +83,7 @@ impl BankCardCheck for SandboxBankCard {
 pub struct HttpBankCard(HttpJson);
 
 impl HttpBankCard {
-    pub fn new(endpoint: String, api_key: String) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey) -> Self {
         HttpBankCard(HttpJson::new(endpoint, api_key))
     }
 }

@@ -1,6 +1,6 @@
 //! Email providers: the production HTTP adapter and the sandbox with a readable outbox.
 
-use crate::adapters::http_json::HttpJson;
+use crate::adapters::http_json::{ApiKey, HttpJson};
 use crate::adapters::outbox::{extract_code, Outbox};
 use crate::error::Result;
 use crate::ports::EmailSender;
@@ -53,7 +53,7 @@ impl EmailSender for SandboxEmail {
 pub struct HttpEmail(HttpJson);
 
 impl HttpEmail {
-    pub fn new(endpoint: String, api_key: String) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey) -> Self {
         HttpEmail(HttpJson::new(endpoint, api_key))
     }
 }

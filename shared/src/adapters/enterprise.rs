@@ -18,7 +18,7 @@
 //!   bank would.
 
 use crate::adapters::face::callback_signature;
-use crate::adapters::http_json::HttpJson;
+use crate::adapters::http_json::{ApiKey, HttpJson};
 use crate::domain::enterprise::money::Fen;
 use crate::domain::enterprise::{OrgType, Uscc};
 use crate::domain::ids::{AccountId, FlowId};
@@ -80,7 +80,7 @@ pub struct HttpRegistry {
 }
 
 impl HttpRegistry {
-    pub fn new(endpoint: String, api_key: String) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey) -> Self {
         HttpRegistry { api: HttpJson::new(endpoint, api_key) }
     }
 }
@@ -234,7 +234,7 @@ pub struct HttpPayouts {
 }
 
 impl HttpPayouts {
-    pub fn new(endpoint: String, api_key: String, secret: Vec<u8>) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey, secret: Vec<u8>) -> Self {
         HttpPayouts { api: HttpJson::new(endpoint, api_key), secret }
     }
 }
@@ -320,7 +320,7 @@ pub struct HttpRisk {
 }
 
 impl HttpRisk {
-    pub fn new(endpoint: String, api_key: String) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey) -> Self {
         HttpRisk { api: HttpJson::new(endpoint, api_key) }
     }
 }

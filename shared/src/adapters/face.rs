@@ -6,7 +6,7 @@
 //! "mobile app" scans it: locally `POST /sandbox/face-app/scan` with `{"qr_payload", "outcome":
 //! "pass" | "fail"}` makes the sandbox send the signed callback, as the provider would.
 
-use crate::adapters::http_json::HttpJson;
+use crate::adapters::http_json::{ApiKey, HttpJson};
 use crate::domain::ids::new_opaque_id;
 use crate::error::Result;
 use crate::ports::{FaceCheck, FaceSession};
@@ -74,7 +74,7 @@ pub struct HttpFace {
 }
 
 impl HttpFace {
-    pub fn new(endpoint: String, api_key: String, callback_secret: Vec<u8>) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey, callback_secret: Vec<u8>) -> Self {
         HttpFace { api: HttpJson::new(endpoint, api_key), callback_secret }
     }
 }

@@ -7,22 +7,44 @@ use http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// A provider's API key as its secret group holds it, or why it is not there: a function starts
+/// without the keys it does not need for the work at hand, and a call that needs a missing one
+/// fails (500, the group named in the log) instead of the start [issue 27].
+#[derive(Clone)]
+pub struct ApiKey(std::result::Result<String, String>);
+
+impl ApiKey {
+    pub fn given(key: impl Into<String>) -> ApiKey {
+        ApiKey(Ok(key.into()))
+    }
+
+    /// Not given: `why` names the group and key (never a value).
+    pub fn missing(why: impl Into<String>) -> ApiKey {
+        ApiKey(Err(why.into()))
+    }
+
+    fn value(&self) -> Result<&str> {
+        self.0.as_deref().map_err(|why| Error::internal("a secret's value is not usable", why.clone()))
+    }
+}
+
 pub struct HttpJson {
     client: HttpClient,
     endpoint: String,
-    api_key: String,
+    api_key: ApiKey,
 }
 
 impl HttpJson {
-    pub fn new(endpoint: String, api_key: String) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey) -> Self {
         HttpJson { client: HttpClient::new(), endpoint, api_key }
     }
 
     /// POSTs `body` to `{endpoint}{path}` and reads the JSON answer.
     pub async fn post<B: Serialize, R: DeserializeOwned>(&self, path: &str, body: &B) -> Result<R> {
+        let api_key = self.api_key.value()?;
         let unavailable = |e: String| Error::ProviderUnavailable(e.into());
         let url = format!("{}{path}", self.endpoint.trim_end_matches('/'));
-        let request = Outgoing::new(Method::POST, &url).bearer(&self.api_key).json(body).map_err(unavailable)?;
+        let request = Outgoing::new(Method::POST, &url).bearer(api_key).json(body).map_err(unavailable)?;
         let answer = self.client.send(request).await.map_err(unavailable)?;
         answer.success().and_then(|a| a.json()).map_err(unavailable)
     }
@@ -82,7 +104,7 @@ mod tests {
     #[tokio::test]
     async fn posts_json_with_the_bearer_key_and_reads_the_answer() {
         let (endpoint, served) = serve_once(Some(json_answer("200 OK", r#"{"passed":true}"#))).await;
-        let client = HttpJson::new(format!("{endpoint}/"), "key-123".into());
+        let client = HttpJson::new(format!("{endpoint}/"), ApiKey::given("key-123"));
         let answer: Value = client.post("/checks", &json!({"card": "6222"})).await.unwrap();
         assert_eq!(answer, json!({"passed": true}));
         let received = served.await.unwrap();
@@ -94,17 +116,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_key_its_group_lacks_fails_the_call_by_name_and_sends_nothing() {
+        let (endpoint, served) = serve_once(None).await;
+        let missing = ApiKey::missing("EnterpriseSecret has no `registry_api_key`: fill the group");
+        let outcome = HttpJson::new(endpoint, missing).post::<_, Value>("/x", &json!({})).await;
+        let Err(Error::Internal { context, cause }) = outcome else { panic!("{outcome:?}") };
+        assert_eq!(context, "a secret's value is not usable");
+        assert!(cause.to_string().contains("EnterpriseSecret has no `registry_api_key`"), "{cause}");
+        tokio::task::yield_now().await;
+        assert!(!served.is_finished(), "nothing reached the provider");
+        served.abort();
+    }
+
+    #[tokio::test]
     async fn a_refusal_or_a_malformed_answer_is_the_provider_unavailable() {
         for answer in [json_answer("503 Service Unavailable", "{}"), json_answer("200 OK", "not json")] {
             let (endpoint, _served) = serve_once(Some(answer)).await;
-            let outcome = HttpJson::new(endpoint, "k".into()).post::<_, Value>("/x", &json!({})).await;
+            let outcome = HttpJson::new(endpoint, ApiKey::given("k")).post::<_, Value>("/x", &json!({})).await;
             assert!(matches!(outcome, Err(Error::ProviderUnavailable(_))), "{outcome:?}");
         }
         // Nobody listening.
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let closed = format!("http://{}", listener.local_addr().unwrap());
         drop(listener);
-        let outcome = HttpJson::new(closed, "k".into()).post::<_, Value>("/x", &json!({})).await;
+        let outcome = HttpJson::new(closed, ApiKey::given("k")).post::<_, Value>("/x", &json!({})).await;
         assert!(matches!(outcome, Err(Error::ProviderUnavailable(_))), "{outcome:?}");
     }
 
@@ -112,7 +147,7 @@ mod tests {
     async fn a_provider_that_never_answers_is_given_up_after_five_seconds() {
         let (endpoint, _served) = serve_once(None).await;
         let started = tokio::time::Instant::now();
-        let outcome = HttpJson::new(endpoint, "k".into()).post::<_, Value>("/x", &json!({})).await;
+        let outcome = HttpJson::new(endpoint, ApiKey::given("k")).post::<_, Value>("/x", &json!({})).await;
         assert!(matches!(outcome, Err(Error::ProviderUnavailable(_))), "{outcome:?}");
         assert_eq!(started.elapsed().as_secs(), 5);
     }

@@ -9,7 +9,7 @@
 //! orders, resources, complaints and the enterprise organisation report about an account for its
 //! deletion check (fields of `PlatformStanding`, each left out: none); unset: a clean account [DEL-1].
 
-use crate::adapters::http_json::HttpJson;
+use crate::adapters::http_json::{ApiKey, HttpJson};
 use crate::domain::deletion::PlatformStanding;
 use crate::domain::ids::AccountId;
 use crate::error::Result;
@@ -82,7 +82,7 @@ impl ResourceDirectory for SandboxResources {
 pub struct HttpResources(HttpJson);
 
 impl HttpResources {
-    pub fn new(endpoint: String, api_key: String) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey) -> Self {
         HttpResources(HttpJson::new(endpoint, api_key))
     }
 }

@@ -1,4 +1,4 @@
-use crate::adapters::http_json::HttpJson;
+use crate::adapters::http_json::{ApiKey, HttpJson};
 use crate::error::Result;
 use crate::ports::SmsSender;
 use async_trait::async_trait;
@@ -7,7 +7,7 @@ use async_trait::async_trait;
 pub struct HttpSms(HttpJson);
 
 impl HttpSms {
-    pub fn new(endpoint: String, api_key: String) -> Self {
+    pub fn new(endpoint: String, api_key: ApiKey) -> Self {
         HttpSms(HttpJson::new(endpoint, api_key))
     }
 }
