@@ -34,3 +34,40 @@ async fn a_function_starts_with_an_unfilled_provider_group_but_not_with_a_short_
     let refused = secrets::load(&sdk, &ids, SecretSet::of(&[HASH_PEPPER]), &counter).await.unwrap_err();
     assert!(format!("{refused:?}").contains("HashPepperSecret's `pepper` is shorter than 32 bytes"), "{refused:?}");
 }
+
+#[tokio::test]
+async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is_missing() {
+    use local_env::secret_admin;
+    let _app = spawn_app().await;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let pepper = stored(&client, "HashPepperSecret", &format!(r#"{{"pepper":"{}"}}"#, "p".repeat(40))).await;
+    let messaging = stored(&client, "MessagingSecret", "{}").await;
+    let enterprise = stored(&client, "EnterpriseSecret", "{}").await;
+    let names = HashMap::from([
+        (HASH_PEPPER.env_var, pepper.clone()),
+        (MESSAGING.env_var, messaging.clone()),
+        (ENTERPRISE.env_var, enterprise.clone()),
+    ]);
+    let lookup = |var: &str| names.get(var).cloned();
+    let value_of = |id: String| {
+        let client = client.clone();
+        async move { client.get_secret_value().secret_id(id).send().await.unwrap().secret_string().unwrap().to_owned() }
+    };
+
+    // A short pepper is refused before anything is written.
+    let refused = secret_admin::put(&client, &pepper, HASH_PEPPER, r#"{"pepper":"short"}"#).await.unwrap_err();
+    assert_eq!(refused.to_string(), "HashPepperSecret's `pepper` is shorter than 32 bytes");
+    assert!(value_of(pepper.clone()).await.contains(&"p".repeat(40)), "the old value is kept");
+
+    secret_admin::put(&client, &messaging, MESSAGING, r#"{"sms_api_key":"sms-1","email_api_key":"mail-1"}"#)
+        .await
+        .unwrap();
+    let states: HashMap<&str, Result<Vec<String>, String>> =
+        secret_admin::status(&client, lookup).await.into_iter().map(|(g, s)| (g.logical_id, s)).collect();
+    assert_eq!(states["MessagingSecret"], Ok(vec![]));
+    assert_eq!(states["HashPepperSecret"], Ok(vec![]));
+    let missing = states["EnterpriseSecret"].as_ref().unwrap();
+    assert_eq!(missing.len(), 5, "{missing:?}");
+    assert!(missing[0].starts_with("EnterpriseSecret has no `registry_api_key`"), "{missing:?}");
+}

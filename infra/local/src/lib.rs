@@ -8,6 +8,7 @@ pub mod permissions;
 pub mod provision;
 pub mod route_table;
 pub mod sandbox;
+pub mod secret_admin;
 pub mod server;
 pub mod settings;
 pub mod staff;

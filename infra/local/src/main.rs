@@ -46,6 +46,43 @@ fn permissions(log: &str) -> Result<(), BoxError> {
     }
 }
 
+/// The operator's secrets command (`local_env::secret_admin`): `status`, `put <group> [--file F]`,
+/// `env` (the stack's outputs on stdin, `export` lines out).
+async fn secrets(args: &[String]) -> Result<(), BoxError> {
+    use local_env::secret_admin;
+    let usage = "usage: local-env secrets status | put <group> [--file F] | env < outputs.json";
+    let env = |name: &str| std::env::var(name).ok();
+    let client = || async {
+        aws_sdk_secretsmanager::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    };
+    match args.first().map(String::as_str) {
+        Some("env") => {
+            let mut outputs = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut outputs)?;
+            print!("{}", secret_admin::exports(&outputs)?);
+        }
+        Some("put") => {
+            let name = args.get(1).ok_or(usage)?;
+            let group = secret_admin::group(name).ok_or_else(|| format!("no secret group named {name}"))?;
+            let file = args.iter().position(|a| a == "--file").and_then(|i| args.get(i + 1));
+            let value = secret_admin::read_value(group, file.map(String::as_str))?;
+            secret_admin::put(&client().await, &secret_admin::secret_id(group, env), group, &value).await?;
+            println!("{}: written (the functions read it at their next cold start)", group.logical_id);
+        }
+        Some("status") => {
+            for (group, state) in secret_admin::status(&client().await, env).await {
+                match state {
+                    Ok(problems) if problems.is_empty() => println!("{}: ok", group.logical_id),
+                    Ok(problems) => println!("{}: {}", group.logical_id, problems.join("; ")),
+                    Err(why) => println!("{}: {why}", group.logical_id),
+                }
+            }
+        }
+        _ => return Err(usage.into()),
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     tracing_subscriber::fmt()
@@ -70,11 +107,14 @@ async fn main() -> Result<(), BoxError> {
         print!("{}", local_env::openapi::error_table());
         return Ok(());
     }
+    if args.first().map(String::as_str) == Some("secrets") {
+        return secrets(&args[1..]).await;
+    }
     if args.first().map(String::as_str) == Some("permissions") {
         return permissions(args.get(1).ok_or("usage: local-env permissions <AWS call log>")?);
     }
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: local-env serve [--port N] | local-env openapi | local-env error-table | local-env permissions <log>".into());
+        return Err("usage: local-env serve [--port N] | local-env openapi | local-env error-table | local-env permissions <log> | local-env secrets (status | put <group> [--file F] | env)".into());
     }
     let port: u16 = args
         .iter()

@@ -1,0 +1,165 @@
+//! The operator's secrets command (`local-env secrets ...`): writes a secret group from a file
+//! or from prompts that do not echo (so no value reaches the shell's history or the terminal),
+//! refuses a value whose shape or lengths are wrong before anything is written, and says what is
+//! still missing in every group. The groups' ARNs come from the same `*_SECRET_ARN` variables the
+//! functions read (`secrets env` prints them from the stack's outputs); locally each group's name
+//! is its logical id.
+
+use shared::secrets::{SecretGroup, SecretValues, GROUPS};
+use std::collections::HashMap;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A group by its logical id (`MessagingSecret`) or its short name (`messaging`).
+pub fn group(name: &str) -> Option<SecretGroup> {
+    let short = |g: &SecretGroup| g.logical_id.trim_end_matches("Secret").to_ascii_lowercase();
+    GROUPS.iter().copied().find(|g| g.logical_id == name || short(g) == name.to_ascii_lowercase())
+}
+
+/// Where a group is: its ARN from `lookup(<env var>)`, else its local name.
+pub fn secret_id(group: SecretGroup, lookup: impl Fn(&str) -> Option<String>) -> String {
+    lookup(group.env_var).filter(|v| !v.is_empty()).unwrap_or_else(|| group.logical_id.to_owned())
+}
+
+/// The value to write, checked: a JSON object of strings whose required keys are all set and
+/// whose keys and shared secrets are long enough. The error names keys, never values.
+pub fn checked(group: SecretGroup, text: &str) -> Result<HashMap<String, String>, String> {
+    let value: HashMap<String, String> =
+        serde_json::from_str(text).map_err(|_| format!("{} must be a JSON object of strings", group.logical_id))?;
+    let unknown: Vec<&String> = value.keys().filter(|k| !known_key(group, k)).collect();
+    if !unknown.is_empty() {
+        return Err(format!("{} has no key named {unknown:?}", group.logical_id));
+    }
+    let problems = SecretValues::problems(group, &value);
+    if problems.is_empty() {
+        Ok(value)
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// The keys a group may hold: its required ones, the token keys' optional rotation pairs, and the
+/// identity providers' client secrets.
+fn known_key(group: SecretGroup, key: &str) -> bool {
+    group.keys.contains(&key)
+        || (group.logical_id == "TokenKeysSecret"
+            && ["previous_kid", "previous_key", "next_kid", "next_key"].contains(&key))
+        || (group.logical_id == "OAuthSecret"
+            && ["wechat_client_secret", "qq_client_secret", "weibo_client_secret"].contains(&key))
+}
+
+/// Writes a checked value to the group's secret (a new version; the functions read it at their
+/// next cold start).
+pub async fn put(
+    client: &aws_sdk_secretsmanager::Client,
+    id: &str,
+    group: SecretGroup,
+    text: &str,
+) -> Result<(), BoxError> {
+    let value = checked(group, text)?;
+    let text = serde_json::to_string(&value)?;
+    client.put_secret_value().secret_id(id).secret_string(text).send().await.map_err(|e| {
+        format!("write {}: {}", group.logical_id, aws_sdk_secretsmanager::error::DisplayErrorContext(e))
+    })?;
+    Ok(())
+}
+
+/// Each group's state, a line each: `ok`, or what is missing (names only), or why it could not be
+/// read.
+pub async fn status(
+    client: &aws_sdk_secretsmanager::Client,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Vec<(SecretGroup, Result<Vec<String>, String>)> {
+    let mut out = vec![];
+    for group in GROUPS {
+        let id = secret_id(group, &lookup);
+        let state = match client.get_secret_value().secret_id(&id).send().await {
+            Err(e) => Err(format!("cannot be read: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e))),
+            Ok(read) => match serde_json::from_str::<HashMap<String, String>>(read.secret_string().unwrap_or_default())
+            {
+                Err(_) => Err("is not a JSON object of strings".to_owned()),
+                Ok(value) => Ok(SecretValues::problems(group, &value)),
+            },
+        };
+        out.push((group, state));
+    }
+    out
+}
+
+/// `export <VAR>=<ARN>` lines from the stack's outputs (`aws cloudformation describe-stacks
+/// --query 'Stacks[0].Outputs'` as JSON: `[{"OutputKey": "MessagingSecretArn", "OutputValue": ...}]`).
+pub fn exports(outputs: &str) -> Result<String, String> {
+    let outputs: Vec<HashMap<String, String>> =
+        serde_json::from_str(outputs).map_err(|_| "expected the stack's Outputs as JSON".to_owned())?;
+    let mut lines = String::new();
+    for group in GROUPS {
+        let key = format!("{}Arn", group.logical_id);
+        let arn = outputs
+            .iter()
+            .find(|o| o.get("OutputKey") == Some(&key))
+            .and_then(|o| o.get("OutputValue"))
+            .ok_or_else(|| format!("the outputs have no {key}"))?;
+        if !arn.starts_with("arn:") || arn.contains(char::is_whitespace) || arn.contains('\'') {
+            return Err(format!("{key} is not an ARN"));
+        }
+        lines.push_str(&format!("export {}='{arn}'\n", group.env_var));
+    }
+    Ok(lines)
+}
+
+/// The group's value from the operator: the file's text, or one prompt per required key without
+/// echo (`rpassword`), and the optional keys the operator names.
+pub fn read_value(group: SecretGroup, file: Option<&str>) -> Result<String, BoxError> {
+    if let Some(path) = file {
+        return Ok(std::fs::read_to_string(path)?);
+    }
+    // The identity providers' group has no required key: one secret per provider offered.
+    let keys: &[&str] = match group.logical_id {
+        "OAuthSecret" => &["wechat_client_secret", "qq_client_secret", "weibo_client_secret"],
+        _ => group.keys,
+    };
+    let mut value = HashMap::new();
+    for key in keys {
+        let entered =
+            rpassword::prompt_password(format!("{}.{key} (not shown; empty: leave out): ", group.logical_id))?;
+        if !entered.trim().is_empty() {
+            value.insert((*key).to_owned(), entered.trim().to_owned());
+        }
+    }
+    Ok(serde_json::to_string(&value)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::secrets::{ENTERPRISE, HASH_PEPPER, MESSAGING};
+
+    #[test]
+    fn groups_are_named_either_way_and_values_are_checked_by_name() {
+        assert_eq!(group("messaging"), Some(MESSAGING));
+        assert_eq!(group("EnterpriseSecret"), Some(ENTERPRISE));
+        assert_eq!(group("nope"), None);
+        assert!(checked(MESSAGING, r#"{"sms_api_key":"s","email_api_key":"e"}"#).is_ok());
+        let short = checked(HASH_PEPPER, r#"{"pepper":"0123456789"}"#).unwrap_err();
+        assert_eq!(short, "HashPepperSecret's `pepper` is shorter than 32 bytes");
+        assert!(!short.contains("0123456789"), "no value in the message");
+        assert_eq!(
+            checked(MESSAGING, r#"{"sms_api_key":"s","email_api_kye":"e"}"#).unwrap_err(),
+            r#"MessagingSecret has no key named ["email_api_kye"]"#
+        );
+        assert!(checked(MESSAGING, "sms_api_key=s").is_err());
+    }
+
+    #[test]
+    fn the_stack_outputs_become_the_functions_variables() {
+        let outputs: Vec<serde_json::Value> = GROUPS
+            .iter()
+            .map(|g| serde_json::json!({"OutputKey": format!("{}Arn", g.logical_id), "OutputValue": format!("arn:aws:secretsmanager:cn-north-1:1:secret:{}-x", g.logical_id)}))
+            .collect();
+        let exports = exports(&serde_json::to_string(&outputs).unwrap()).unwrap();
+        assert!(exports
+            .contains("export MESSAGING_SECRET_ARN='arn:aws:secretsmanager:cn-north-1:1:secret:MessagingSecret-x'\n"));
+        assert_eq!(exports.lines().count(), GROUPS.len());
+        assert!(super::exports("[]").unwrap_err().contains("TokenKeysSecretArn"));
+    }
+}
