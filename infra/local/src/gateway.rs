@@ -206,7 +206,14 @@ impl Gateway {
     async fn sqs(&self) -> &aws_sdk_sqs::Client {
         self.sqs
             .get_or_init(|| async {
-                aws_sdk_sqs::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+                // Its receives and deletions are the event source mapping's, made with the worker's
+                // role: recorded as the worker's calls for the least-privilege check.
+                let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                let mut config = aws_sdk_sqs::config::Builder::from(&sdk);
+                if let Some(recorder) = shared::adapters::calls::CallRecorder::from_env() {
+                    config = config.interceptor(recorder);
+                }
+                aws_sdk_sqs::Client::from_conf(config.build())
             })
             .await
     }
@@ -222,7 +229,8 @@ impl Gateway {
         let url = sqs.get_queue_url().queue_name(name).send().await?.queue_url.unwrap_or_default();
         let mut taken = 0;
         loop {
-            let received = sqs.receive_message().queue_url(&url).max_number_of_messages(10).send().await?;
+            let receive = sqs.receive_message().queue_url(&url).max_number_of_messages(10).send();
+            let received = FUNCTION.scope(worker.binary, receive).await?;
             let messages = received.messages.unwrap_or_default();
             if messages.is_empty() {
                 return Ok(taken);
@@ -251,7 +259,9 @@ impl Gateway {
                     continue;
                 }
                 if let Some(handle) = &m.receipt_handle {
-                    sqs.delete_message().queue_url(&url).receipt_handle(handle).send().await?;
+                    FUNCTION
+                        .scope(worker.binary, sqs.delete_message().queue_url(&url).receipt_handle(handle).send())
+                        .await?;
                 }
             }
         }

@@ -39,7 +39,8 @@ pub struct Function {
     pub timeout_secs: Option<u64>,
     /// The statements of its inline policies (`Policies: - Statement: [...]`).
     pub statements: Vec<Statement>,
-    /// The queue (logical id) of its SQS event source, for a queue worker.
+    /// The queue (logical id) its `AWS::Lambda::EventSourceMapping` takes messages from, for a
+    /// queue worker.
     pub queue: Option<String>,
     /// The schedule expression of its `ScheduleV2` event, for a scheduled worker.
     pub schedule: Option<String>,
@@ -242,6 +243,8 @@ impl Template {
             queues: vec![],
         };
         let mut authorizer_function = None;
+        // The workers' SQS triggers: (function logical id, queue logical id).
+        let mut mappings: Vec<(String, String)> = vec![];
         for (id, resource) in resources {
             let id = id.as_str().unwrap_or_default().to_owned();
             let props = get(resource, "Properties").cloned().unwrap_or(Value::Null);
@@ -252,13 +255,8 @@ impl Template {
                         .and_then(|b| text(b, "Binary"))
                         .ok_or_else(|| TemplateError::Shape(format!("{id} has no Metadata.BuildProperties.Binary")))?;
                     let mut routes = vec![];
-                    let mut queue = None;
                     let mut schedule = None;
                     for (_, event) in get(&props, "Events").and_then(Value::as_mapping).into_iter().flatten() {
-                        if text(event, "Type").as_deref() == Some("SQS") {
-                            queue = get(event, "Properties").and_then(|p| get(p, "Queue")).and_then(referenced_id);
-                            continue;
-                        }
                         if text(event, "Type").as_deref() == Some("ScheduleV2") {
                             schedule = get(event, "Properties").and_then(|p| text(p, "ScheduleExpression"));
                             continue;
@@ -284,7 +282,8 @@ impl Template {
                         routes,
                         timeout_secs,
                         statements: statements(&props),
-                        queue,
+                        // From its event source mapping (below).
+                        queue: None,
                         schedule,
                     });
                 }
@@ -351,6 +350,13 @@ impl Template {
                         point_in_time_recovery: pitr,
                     });
                 }
+                Some("AWS::Lambda::EventSourceMapping") => {
+                    let function = get(&props, "FunctionName").and_then(referenced_id);
+                    let queue = get(&props, "EventSourceArn").and_then(referenced_id);
+                    if let (Some(function), Some(queue)) = (function, queue) {
+                        mappings.push((function, queue));
+                    }
+                }
                 Some("AWS::S3::Bucket") => {
                     let versioned = get(&props, "VersioningConfiguration")
                         .is_some_and(|v| text(v, "Status").as_deref() == Some("Enabled"));
@@ -368,6 +374,11 @@ impl Template {
                     });
                 }
                 _ => {}
+            }
+        }
+        for (function, queue) in mappings {
+            if let Some(f) = template.functions.iter_mut().find(|f| f.logical_id == function) {
+                f.queue = Some(queue);
             }
         }
         if let Some(fid) = authorizer_function {
