@@ -218,3 +218,13 @@ fn each_function_may_read_exactly_the_secrets_it_needs() {
         assert!(!decrypts, "{}: only GetSecretValue", f.binary);
     }
 }
+
+#[test]
+fn every_route_answers_well_inside_api_gateways_thirty_seconds() {
+    // A function that may still be running when API Gateway gives up (30 s) leaves its client
+    // with a 503 for work that then completes.
+    for function in template().functions.iter().filter(|f| !f.routes.is_empty()) {
+        let timeout = function.timeout_secs.expect("every function has a timeout");
+        assert!(timeout <= 20, "{} may run {timeout} s", function.logical_id);
+    }
+}
