@@ -154,7 +154,8 @@ pub fn material_origins(get: impl Fn(&str) -> Option<String>) -> String {
     }
     match set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")) {
         Some(r) if r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') => {
-            format!("https://s3.{r}.amazonaws.com https://*.s3.{r}.amazonaws.com")
+            let d = shared::config::dns_suffix(&r);
+            format!("https://s3.{r}.{d} https://*.s3.{r}.{d}")
         }
         _ => "https://*.amazonaws.com".to_owned(),
     }
@@ -187,8 +188,12 @@ mod tests {
             "https://s3.local"
         );
         assert_eq!(
-            material_origins(env(&[("AWS_REGION", "cn-north-1")])),
-            "https://s3.cn-north-1.amazonaws.com https://*.s3.cn-north-1.amazonaws.com"
+            material_origins(env(&[("AWS_REGION", "us-east-1")])),
+            "https://s3.us-east-1.amazonaws.com https://*.s3.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            material_origins(env(&[("AWS_REGION", "cn-northwest-1")])),
+            "https://s3.cn-northwest-1.amazonaws.com.cn https://*.s3.cn-northwest-1.amazonaws.com.cn"
         );
         assert_eq!(material_origins(env(&[])), "https://*.amazonaws.com");
         // Nothing that could smuggle a directive into the policy.

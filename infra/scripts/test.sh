@@ -36,8 +36,8 @@ fi
 grep -v '^unused' "$ROOT/target/permissions.txt" # the unused (or untested) grants: target/permissions.txt
 unset AWS_CALL_LOG
 fault_suite || status=1
-log "cfn-lint template.yaml"
-"$VENV/bin/cfn-lint" template.yaml || status=1
+log "cfn-lint template.yaml (a global region and a China region)"
+"$VENV/bin/cfn-lint" --regions us-east-1 cn-north-1 -- template.yaml || status=1
 fuzz_api || status=1
 check_run_command || status=1
 repeat_failures "$TEST_LOGS"

@@ -116,7 +116,7 @@ pub struct Config {
 /// The Cognito user pool of the staff (reviewers, leads) and its dashboard's app client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffPool {
-    /// Cognito's JSON endpoint: `https://cognito-idp.<region>.amazonaws.com/`, locally the emulator.
+    /// Cognito's JSON endpoint: `https://cognito-idp.<region>.<dns suffix>/`, locally the emulator.
     pub endpoint: String,
     pub user_pool_id: String,
     pub client_id: String,
@@ -195,7 +195,10 @@ impl Config {
             staff: StaffPool {
                 endpoint: match get("COGNITO_ENDPOINT").filter(|v| !v.is_empty()) {
                     Some(endpoint) => endpoint,
-                    None => format!("https://cognito-idp.{}.amazonaws.com/", need("AWS_REGION")?),
+                    None => {
+                        let region = need("AWS_REGION")?;
+                        format!("https://cognito-idp.{region}.{}/", dns_suffix(&region))
+                    }
                 },
                 user_pool_id: need("STAFF_USER_POOL_ID")?,
                 client_id: need("STAFF_CLIENT_ID")?,
@@ -216,6 +219,16 @@ impl Config {
                 environment,
             )?,
         })
+    }
+}
+
+/// The DNS suffix of AWS's endpoints in a region's partition: `amazonaws.com.cn` in the China
+/// regions, `amazonaws.com` elsewhere (the stack runs in both; the template's `AWS::URLSuffix`).
+pub fn dns_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
     }
 }
 

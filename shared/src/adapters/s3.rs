@@ -107,13 +107,10 @@ fn configured_endpoint(sdk: &aws_config::SdkConfig) -> Option<String> {
 /// S3's regional endpoint (path-style), as the S3 client's endpoint rules give it for the
 /// partitions this service may run in; `Err` for others (their domains are not listed here).
 fn regional_endpoint(region: &str, fips: bool, dual_stack: bool) -> std::result::Result<String, String> {
-    let domain = match region {
-        r if r.starts_with("cn-") => "amazonaws.com.cn",
-        r if r.starts_with("us-iso") || r.starts_with("eu-iso") || r.starts_with("eusc-") => {
-            return Err(format!("no S3 endpoint is known here for the region {r:?}"))
-        }
-        _ => "amazonaws.com",
-    };
+    if ["us-iso", "eu-iso", "eusc-"].iter().any(|p| region.starts_with(p)) {
+        return Err(format!("no S3 endpoint is known here for the region {region:?}"));
+    }
+    let domain = crate::config::dns_suffix(region);
     let service = if fips { "s3-fips" } else { "s3" };
     let stack = if dual_stack { ".dualstack" } else { "" };
     Ok(format!("https://{service}{stack}.{region}.{domain}"))
