@@ -36,7 +36,11 @@ out="$ROOT/.aws-sam/build"
 mkdir -p "$out"
 python3 - "$ROOT/template.yaml" "$out/template.yaml" "$ROOT/target/lambda" <<'PY'
 import re, sys
+import os
 source, target, artifacts = sys.argv[1:4]
+# Relative to the written template (SAM resolves CodeUri from its folder): the build folder can
+# be moved or packaged from another checkout.
+artifacts = os.path.relpath(artifacts, os.path.dirname(os.path.abspath(target)))
 text = open(source).read()
 pattern = re.compile(
     r"    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: (\w+)\n    Properties:\n"
