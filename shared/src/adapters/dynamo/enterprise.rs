@@ -3,7 +3,8 @@
 //! session, the balance's credit), the receiving accounts and the ledger of inbound transfers.
 
 use super::flows::flow_item;
-use super::{failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use super::tx::Tx;
+use super::{fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::enterprise::application::EnterpriseApplication;
 use crate::domain::enterprise::money::Fen;
 use crate::domain::enterprise::{EnterpriseIdentity, Method};
@@ -16,14 +17,41 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// What an item of the settling transaction stands for, to read its cancellation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Part {
+/// The guards of an application's settling transaction.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Settle {
+    /// The application as read.
     Transition,
+    /// The account as the effect found it: still unverified (a verification), or naming the
+    /// person or the organisation being replaced (a replacement).
     Account,
+    /// One open case of a kind per account (the kind's guard item is absent).
     CaseGuard,
+    /// Any other item as read: the face session, the change and the old document of a
+    /// replacement, the account credited, the recharge still open, the new case's fresh id.
     Other,
+    /// The transfer is not in the ledger yet.
     Ledger,
+}
+
+/// The guards of opening an application.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum OpenApplication {
+    /// One open application of its kind per account (a transfer's guard, a recharge's pointer).
+    OnePerKind,
+    /// The account exists and is active (not being deleted) [DEL-1].
+    AccountLive,
+    /// The application under a fresh id.
+    Write,
+}
+
+/// The guards of a new receiving account.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Receiving {
+    /// The account has none yet.
+    Own,
+    /// The number is not taken.
+    Number,
 }
 
 impl DynamoStore {
@@ -64,38 +92,32 @@ impl DynamoStore {
         update.update_expression(expression.trim()).build().map_err(fault("build account update"))
     }
 
-    /// The items an effect writes, each with what it stands for.
+    /// The items an effect writes, added to the settling transaction.
     fn effect_items(
         &self,
+        tx: Tx<Settle>,
         account: &AccountId,
         effect: &EnterpriseEffect,
         effects: &[EnterpriseEffect],
-    ) -> Result<Vec<(Part, TransactWriteItem)>> {
+    ) -> Result<Tx<Settle>> {
         Ok(match effect {
             EnterpriseEffect::Verify(identity) => {
                 let credit = effects.iter().find_map(|e| match e {
                     EnterpriseEffect::Credit { amount, transfer_id, .. } => Some((*amount, transfer_id.as_str())),
                     _ => None,
                 });
-                let update = self.account_update(account, Some(identity), credit)?;
-                vec![(Part::Account, TransactWriteItem::builder().update(update).build())]
+                tx.update(Settle::Account, self.account_update(account, Some(identity), credit)?)
             }
             EnterpriseEffect::Replace { identity, replaced, change } => self
                 .replace_updates(account, identity, replaced, change)?
                 .into_iter()
                 .enumerate()
-                .map(|(i, u)| {
-                    let part = if i == 0 { Part::Account } else { Part::Other };
-                    (part, TransactWriteItem::builder().update(u).build())
-                })
-                .collect(),
+                .fold(tx, |tx, (i, u)| tx.update(if i == 0 { Settle::Account } else { Settle::Other }, u)),
             EnterpriseEffect::OpenCase(id, case) => {
                 let [guard, case] = self.open_case_items(id, case)?;
-                vec![(Part::CaseGuard, guard), (Part::Other, case)]
+                tx.item(Settle::CaseGuard, guard).item(Settle::Other, case)
             }
-            EnterpriseEffect::Face(current, next) => {
-                vec![(Part::Other, TransactWriteItem::builder().update(self.flow_transition(current, next)?).build())]
-            }
+            EnterpriseEffect::Face(current, next) => tx.update(Settle::Other, self.flow_transition(current, next)?),
             EnterpriseEffect::Credit { transfer_id, amount, amount_encrypted, at } => {
                 let entry: Item = [
                     ("pk", s(keys::ledger_entry(transfer_id))),
@@ -113,13 +135,13 @@ impl DynamoStore {
                     .condition_expression("attribute_not_exists(pk)")
                     .build()
                     .map_err(fault("build ledger entry"))?;
-                let mut items = vec![(Part::Ledger, TransactWriteItem::builder().put(put).build())];
+                let mut tx = tx.put(Settle::Ledger, put);
                 // With a verification, the account's one update credits it too.
                 if !effects.iter().any(|e| matches!(e, EnterpriseEffect::Verify(_))) {
                     let credit = self.account_update(account, None, Some((*amount, transfer_id.as_str())))?;
-                    items.push((Part::Other, TransactWriteItem::builder().update(credit).build()));
+                    tx = tx.update(Settle::Other, credit);
                 }
-                items
+                tx
             }
             EnterpriseEffect::CloseRecharge(application) => {
                 let close = Update::builder()
@@ -130,7 +152,7 @@ impl DynamoStore {
                     .expression_attribute_values(":app", s(application.as_str()))
                     .build()
                     .map_err(fault("build close recharge"))?;
-                vec![(Part::Other, TransactWriteItem::builder().update(close).build())]
+                tx.update(Settle::Other, close)
             }
         })
     }
@@ -175,26 +197,22 @@ impl EnterpriseStore for DynamoStore {
         transition: Option<(&Versioned<EnterpriseApplication>, &EnterpriseApplication)>,
         effects: &[EnterpriseEffect],
     ) -> Result<SettleOutcome> {
-        let mut parts = vec![];
+        let mut tx = Tx::new();
         if let Some((current, next)) = transition {
-            parts.push((
-                Part::Transition,
-                TransactWriteItem::builder().update(self.flow_transition(current, next)?).build(),
-            ));
+            tx = tx.update(Settle::Transition, self.flow_transition(current, next)?);
         }
         for effect in effects {
-            parts.extend(self.effect_items(account, effect, effects)?);
+            tx = self.effect_items(tx, account, effect, effects)?;
         }
-        let (roles, items): (Vec<Part>, Vec<TransactWriteItem>) = parts.into_iter().unzip();
-        let Some(reasons) = self.transact(items).await? else { return Ok(SettleOutcome::Applied) };
-        let failed = |part: Part| roles.iter().enumerate().any(|(i, r)| *r == part && failed_at(&reasons, i));
-        Ok(if failed(Part::Ledger) {
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(SettleOutcome::Applied) };
+        let failed = |guard: Settle| cancelled.failed(guard);
+        Ok(if failed(Settle::Ledger) {
             SettleOutcome::Duplicate
-        } else if failed(Part::Transition) || failed(Part::Other) {
+        } else if failed(Settle::Transition) || failed(Settle::Other) {
             SettleOutcome::Stale
-        } else if failed(Part::Account) {
+        } else if failed(Settle::Account) {
             SettleOutcome::AlreadyVerified
-        } else if failed(Part::CaseGuard) {
+        } else if failed(Settle::CaseGuard) {
             SettleOutcome::CaseOpen
         } else {
             // A transaction conflict (another write to one of the items at the same moment).
@@ -229,12 +247,9 @@ impl EnterpriseStore for DynamoStore {
                 .build()
                 .map_err(fault("build receiving account"))
         };
-        let items = vec![
-            TransactWriteItem::builder().put(put(own)?).build(),
-            TransactWriteItem::builder().put(put(owner)?).build(),
-        ];
+        let tx = Tx::new().put(Receiving::Own, put(own)?).put(Receiving::Number, put(owner)?);
         // Either item's condition: the account has one, or (rarely) the number is taken.
-        Ok(self.transact(items).await?.is_none())
+        Ok(self.commit(tx).await?.is_ok())
     }
 
     async fn receiving_account_owner(&self, number_hash: &str) -> Result<Option<(AccountId, Option<FlowId>)>> {
@@ -255,12 +270,14 @@ impl EnterpriseStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build application"))?;
-        let items = vec![TransactWriteItem::builder().put(create).build(), self.start_work(&application.account_id)?];
-        match self.transact(items).await? {
-            None => Ok(()),
+        let tx = Tx::new()
+            .put(OpenApplication::Write, create)
+            .item(OpenApplication::AccountLive, self.start_work(&application.account_id)?);
+        match self.commit(tx).await? {
+            Ok(()) => Ok(()),
             // The account was deleted meanwhile [DEL-1].
-            Some(reasons) if failed_at(&reasons, 1) => Err(Error::Unauthenticated),
-            Some(_) => Err(Error::internal("create an application", "cancelled without a failed condition")),
+            Err(cancelled) if cancelled.failed(OpenApplication::AccountLive) => Err(Error::Unauthenticated),
+            Err(_) => Err(Error::internal("create an application", "cancelled without a failed condition")),
         }
     }
 
@@ -329,14 +346,16 @@ impl DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(fault("build application"))?;
-        let items =
-            vec![guard, TransactWriteItem::builder().put(create).build(), self.start_work(&application.account_id)?];
-        match self.transact(items).await? {
-            None => Ok(true),
-            Some(reasons) if failed_at(&reasons, 0) => Ok(false),
+        let tx = Tx::new()
+            .item(OpenApplication::OnePerKind, guard)
+            .put(OpenApplication::Write, create)
+            .item(OpenApplication::AccountLive, self.start_work(&application.account_id)?);
+        match self.commit(tx).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.failed(OpenApplication::OnePerKind) => Ok(false),
             // The account was deleted meanwhile [DEL-1].
-            Some(reasons) if failed_at(&reasons, 2) => Err(Error::Unauthenticated),
-            Some(_) => Err(Error::internal(context, "cancelled without a failed condition")),
+            Err(cancelled) if cancelled.failed(OpenApplication::AccountLive) => Err(Error::Unauthenticated),
+            Err(_) => Err(Error::internal(context, "cancelled without a failed condition")),
         }
     }
 }
