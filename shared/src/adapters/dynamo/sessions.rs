@@ -9,6 +9,7 @@
 //! each ends unless used (`live_until`), so ended sessions are never read; TTL removes them.
 
 use super::flows::deadline_text_of;
+use super::tx::Tx;
 use super::{fault, get_n, get_s, keys, n, s, store_fault, DynamoStore, Item};
 use crate::domain::ids::{AccountId, SessionId};
 use crate::domain::login::CredentialRef;
@@ -17,11 +18,23 @@ use crate::error::{Error, Result};
 use crate::ports::{NewSession, SessionInfo, SessionRecord, SessionStore};
 use crate::tables::SESSIONS;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, Update};
 use chrono::{DateTime, Utc};
 
 /// Lost races tolerated while moving a generation on (each means another sign-out happened).
 const MAX_RACES: usize = 8;
+
+/// The guards of moving an account's session generation on (signing out the other sessions, or
+/// every session).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SignOut {
+    /// The account's generation is the one seen (returns it); none when signing out everywhere.
+    Generation,
+    /// The credential is this account's.
+    Credential,
+    /// The kept session is this account's and in the generation seen (returns it).
+    Kept,
+}
 
 fn generation_of(item: &Item) -> u64 {
     get_n(item, "generation").and_then(|g| u64::try_from(g).ok()).unwrap_or(0)
@@ -185,18 +198,26 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(fault("build keep session"))?;
-        let items = [generation, copy, kept].map(|u| TransactWriteItem::builder().update(u).build());
-        let Some(reasons) = self.transact(items.into()).await? else { return Ok(None) };
-        let found = |index: usize| reasons.get(index).cloned().flatten();
-        if found(1).is_some() {
+        let tx = Tx::new()
+            .update(SignOut::Generation, generation)
+            .update(SignOut::Credential, copy)
+            .update(SignOut::Kept, kept);
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(None) };
+        if cancelled.failed(SignOut::Credential) {
             return Err(Error::internal("sign out other sessions", "the credential is not this account's"));
         }
-        let account_now = found(0).map_or(seen, |old| old.as_ref().map_or(0, generation_of));
-        let kept_now = match found(2) {
-            None => Some(seen),
-            Some(old) => {
-                old.as_ref().filter(|i| get_s(i, "account_id") == Some(account_id.as_str())).map(generation_of)
-            }
+        let account_now = if cancelled.failed(SignOut::Generation) {
+            cancelled.item(SignOut::Generation).map_or(0, generation_of)
+        } else {
+            seen
+        };
+        let kept_now = if cancelled.failed(SignOut::Kept) {
+            cancelled
+                .item(SignOut::Kept)
+                .filter(|i| get_s(i, "account_id") == Some(account_id.as_str()))
+                .map(generation_of)
+        } else {
+            Some(seen)
         };
         Ok(Some((account_now, kept_now)))
     }
@@ -396,10 +417,10 @@ impl SessionStore for DynamoStore {
             .expression_attribute_values(":account", s(account_id.as_str()))
             .build()
             .map_err(fault("build move credential's generation"))?;
-        let items = [generation, copy].map(|u| TransactWriteItem::builder().update(u).build());
-        match self.transact(items.into()).await? {
-            None => Ok(()),
-            Some(_) => Err(Error::internal("sign out every session", "the credential is not this account's")),
+        let tx = Tx::new().update(SignOut::Generation, generation).update(SignOut::Credential, copy);
+        match self.commit(tx).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(Error::internal("sign out every session", "the credential is not this account's")),
         }
     }
 }
