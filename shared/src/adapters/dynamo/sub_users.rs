@@ -3,7 +3,8 @@
 //! (`SUBUSERS#<main>`: id -> name, count, settings); an alias is `SUBALIAS#<alias>`.
 
 use super::accounts::{CredentialItem, CredentialStatus};
-use super::{failed_at, fault, get_s, keys, n, s, DynamoStore, Item};
+use super::tx::{Cancelled, Tx};
+use super::{fault, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
 use crate::domain::security::ChosenFactors;
@@ -20,6 +21,39 @@ use std::collections::{BTreeMap, HashMap};
 /// Lost races a write tolerates before it answers with a fault.
 const MAX_RACES: usize = 8;
 
+/// The guards of a sub-user's creation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum CreateSubUser {
+    /// The name is free (the credential's key).
+    Name,
+    /// The directory: under the cap, and the 2FA rule the one copied (returns the directory).
+    Directory,
+    /// The main account is live (not deleted, not a deactivated passport account).
+    MainLive,
+    /// The main account's idle timeout is the one copied.
+    MainTimeout,
+}
+
+/// The guards of a sub-user's change or deletion.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SubUserWrite {
+    /// The credential is still this sub-user's (and, to remove its MFA device, has one).
+    Credential,
+    /// The directory's entry removed, the session generation moved on (no condition).
+    Write,
+}
+
+/// The guards of a change of the main account's sub-user alias.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Alias {
+    /// The new alias is free, or already the main account's.
+    Claim,
+    /// The old alias is the main account's, or gone.
+    Release,
+    /// The directory's alias as read.
+    Directory,
+}
+
 fn credential_key(main: &AccountId, name: &str) -> String {
     keys::credential(&CredentialRef::SubUser(main.clone(), name.to_owned()))
 }
@@ -30,17 +64,16 @@ fn factors(require_mfa: bool) -> Result<AttributeValue> {
 }
 
 impl DynamoStore {
-    /// Writes `items` in one transaction, again when it lost to a concurrent one (the directory
-    /// item is shared by every change of the main account's sub-users): `None` when written, else
-    /// which items failed their condition.
-    async fn transact_retrying(
+    /// Writes the transaction, again when it lost to a concurrent one (the directory item is
+    /// shared by every change of the main account's sub-users) ([`Self::commit`]).
+    async fn commit_retrying<G: Copy + PartialEq>(
         &self,
-        items: Vec<TransactWriteItem>,
+        tx: Tx<G>,
         context: &'static str,
-    ) -> Result<Option<Vec<Option<Option<Item>>>>> {
+    ) -> Result<std::result::Result<(), Cancelled<G>>> {
         for _ in 0..MAX_RACES {
-            match self.transact(items.clone()).await? {
-                Some(reasons) if reasons.iter().all(Option::is_none) => continue,
+            match self.commit(tx.clone()).await? {
+                Err(cancelled) if !cancelled.any() => continue,
                 outcome => return Ok(outcome),
             }
         }
@@ -188,22 +221,21 @@ impl SubUserStore for DynamoStore {
             .expression_attribute_values(":idle", n(u.idle_timeout_secs))
             .build()
             .map_err(fault("build main idle timeout"))?;
-        let items = vec![
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().update(list).build(),
-            TransactWriteItem::builder().condition_check(live).build(),
-            TransactWriteItem::builder().condition_check(same_timeout).build(),
-        ];
-        let Some(reasons) = self.transact_retrying(items, "create sub-user").await? else {
+        let tx = Tx::new()
+            .put(CreateSubUser::Name, put)
+            .update(CreateSubUser::Directory, list)
+            .check(CreateSubUser::MainLive, live)
+            .check(CreateSubUser::MainTimeout, same_timeout);
+        let Err(cancelled) = self.commit_retrying(tx, "create sub-user").await? else {
             return Ok(CreateSubUserOutcome::Created);
         };
         let rule_then = |item: &Item| item.get("require_mfa").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false);
-        Ok(if failed_at(&reasons, 2) {
+        Ok(if cancelled.failed(CreateSubUser::MainLive) {
             CreateSubUserOutcome::MainAccountGone
-        } else if failed_at(&reasons, 0) {
+        } else if cancelled.failed(CreateSubUser::Name) {
             CreateSubUserOutcome::NameTaken
-        } else if failed_at(&reasons, 3)
-            || reasons.get(1).cloned().flatten().flatten().is_some_and(|old| rule_then(&old) != u.require_mfa)
+        } else if cancelled.failed(CreateSubUser::MainTimeout)
+            || cancelled.item(CreateSubUser::Directory).is_some_and(|old| rule_then(old) != u.require_mfa)
         {
             CreateSubUserOutcome::RuleChanged
         } else {
@@ -264,8 +296,10 @@ impl SubUserStore for DynamoStore {
         }
         .build()
         .map_err(fault("build change sub-user"))?;
-        let items = vec![TransactWriteItem::builder().update(update).build(), self.end_sub_user_sessions(sub_user_id)?];
-        Ok(self.transact_retrying(items, "change sub-user").await?.is_none())
+        let tx = Tx::new()
+            .update(SubUserWrite::Credential, update)
+            .item(SubUserWrite::Write, self.end_sub_user_sessions(sub_user_id)?);
+        Ok(self.commit_retrying(tx, "change sub-user").await?.is_ok())
     }
 
     async fn delete(&self, main: &AccountId, name: &str, sub_user_id: &AccountId) -> Result<bool> {
@@ -286,12 +320,11 @@ impl SubUserStore for DynamoStore {
             .expression_attribute_values(":minus", n(-1))
             .build()
             .map_err(fault("build unlist sub-user"))?;
-        let items = vec![
-            TransactWriteItem::builder().delete(delete).build(),
-            TransactWriteItem::builder().update(unlist).build(),
-            self.end_sub_user_sessions(sub_user_id)?,
-        ];
-        Ok(self.transact_retrying(items, "delete sub-user").await?.is_none())
+        let tx = Tx::new()
+            .delete(SubUserWrite::Credential, delete)
+            .update(SubUserWrite::Write, unlist)
+            .item(SubUserWrite::Write, self.end_sub_user_sessions(sub_user_id)?);
+        Ok(self.commit_retrying(tx, "delete sub-user").await?.is_ok())
     }
 
     async fn set_require_mfa(&self, main: &AccountId, require: bool) -> Result<()> {
@@ -322,7 +355,7 @@ impl SubUserStore for DynamoStore {
     }
 
     async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<AliasOutcome> {
-        let mut items = vec![];
+        let mut tx = Tx::new();
         if let Some(new) = new {
             let claim: Item =
                 [("pk".to_owned(), s(keys::sub_user_alias(new))), ("account_id".to_owned(), s(main.as_str()))]
@@ -335,7 +368,7 @@ impl SubUserStore for DynamoStore {
                 .expression_attribute_values(":main", s(main.as_str()))
                 .build()
                 .map_err(fault("build claim alias"))?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            tx = tx.put(Alias::Claim, put);
         }
         if let Some(old) = old.filter(|o| Some(*o) != new) {
             let release = Delete::builder()
@@ -345,7 +378,7 @@ impl SubUserStore for DynamoStore {
                 .expression_attribute_values(":main", s(main.as_str()))
                 .build()
                 .map_err(fault("build release alias"))?;
-            items.push(TransactWriteItem::builder().delete(release).build());
+            tx = tx.delete(Alias::Release, release);
         }
         // Only over the alias read: two changes at once cannot both claim one.
         let directory = Update::builder().table_name(&self.tables.accounts).key("pk", s(keys::sub_users(main)));
@@ -361,12 +394,12 @@ impl SubUserStore for DynamoStore {
         }
         .build()
         .map_err(fault("build directory alias"))?;
-        items.push(TransactWriteItem::builder().update(directory).build());
-        Ok(match self.transact(items).await? {
-            None => AliasOutcome::Set,
-            Some(reasons) if new.is_some() && failed_at(&reasons, 0) => AliasOutcome::Taken,
+        tx = tx.update(Alias::Directory, directory);
+        Ok(match self.commit(tx).await? {
+            Ok(()) => AliasOutcome::Set,
+            Err(cancelled) if cancelled.failed(Alias::Claim) => AliasOutcome::Taken,
             // The alias changed since it was read, or a concurrent transaction won.
-            Some(_) => AliasOutcome::Raced,
+            Err(_) => AliasOutcome::Raced,
         })
     }
 
