@@ -16,7 +16,6 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-/// The condition that no change completed in the 30 days before `:limit`'s moment.
 /// The guards of opening a change (and of a name change, opened and completed at once).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum OpenChange {
@@ -29,6 +28,17 @@ enum OpenChange {
     /// The enterprise is still the one the name change read.
     Enterprise,
     /// New items under fresh ids.
+    Write,
+}
+
+/// The guards of a change's move to review.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ToReview {
+    /// The change's flow as read.
+    Flow,
+    /// One open case of a kind per account.
+    OneCasePerKind,
+    /// The case under a fresh id.
     Write,
 }
 
@@ -45,6 +55,7 @@ enum PersonChange {
     OldDocument,
 }
 
+/// The condition that no change completed in the 30 days before `:limit`'s moment.
 const NOT_TOO_SOON: &str = "(attribute_not_exists(last_change_at) OR last_change_at <= :limit)";
 
 impl DynamoStore {
@@ -211,9 +222,12 @@ impl ChangeStore for DynamoStore {
         next: &SubjectChange,
         (case_id, case): (&FlowId, &Case),
     ) -> Result<bool> {
-        let mut items = vec![TransactWriteItem::builder().update(self.flow_transition(current, next)?).build()];
-        items.extend(self.open_case_items(case_id, case)?);
-        Ok(self.transact(items).await?.is_none())
+        let [open, case] = self.open_case_items(case_id, case)?;
+        let tx = Tx::new()
+            .update(ToReview::Flow, self.flow_transition(current, next)?)
+            .item(ToReview::OneCasePerKind, open)
+            .item(ToReview::Write, case);
+        Ok(self.commit(tx).await?.is_ok())
     }
 
     async fn complete_person_change(
