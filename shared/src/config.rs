@@ -3,11 +3,10 @@
 //! the environment: they are read from Secrets Manager at cold start ([`crate::secrets`]).
 
 use crate::domain::third_party::ThirdParty;
-use crate::secrets::{SecretIds, GROUPS};
+use crate::secrets::SecretIds;
 use crate::tables::{TableNames, ACCOUNTS, FLOWS, SESSIONS};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -127,10 +126,10 @@ pub struct StaffPool {
 pub struct ConfigError(pub String);
 
 impl Config {
-    /// Reads `APP_ENV`, the table variables, for each outside party `<NAME>_PROVIDER` (`sandbox`
-    /// or `http` with `<NAME>_ENDPOINT`, or `<NAME>_OUTBOX_FILE`) for SMS, EMAIL, FACE, BANK_CARD,
-    /// RESOURCES, REGISTRY, PAYOUT and RISK, the secret groups' ARNs (`TOKEN_KEYS_SECRET_ARN`,
-    /// `HASH_PEPPER_SECRET_ARN`, ... see [`crate::secrets::GROUPS`]; all required), `DATA_KEY`
+    /// Reads `APP_ENV`, the table variables, for each outside party `<NAME>_PROVIDER` (`sandbox`,
+    /// or `http`, the default, with `<NAME>_ENDPOINT`; `<NAME>_OUTBOX_FILE`) for SMS, EMAIL, FACE,
+    /// BANK_CARD, RESOURCES, REGISTRY, PAYOUT and RISK, `SECRET_NAME_PREFIX` (the secret groups
+    /// are named `<prefix><logical id>`; required in production), `DATA_KEY`
     /// (base64, 32 bytes; local only) or `DATA_KEY_CIPHERTEXT` (base64 KMS ciphertext), and
     /// `CORS_ALLOWED_ORIGINS` (comma-separated origins; empty or unset: none). Third-party
     /// sign-in: `OAUTH_PROVIDER` (unset: off; `sandbox` with `OAUTH_ENDPOINT`; `http` with
@@ -146,8 +145,11 @@ impl Config {
             Some("local") => Environment::Local,
             other => return Err(ConfigError(format!("APP_ENV must be `production` or `local`, not {other:?}"))),
         };
+        // An outside party is reached over HTTP unless told otherwise (production sets none of
+        // these: a variable fewer per party in the functions' 4 KB of environment).
         let provider = |name: &str| -> Result<Provider, ConfigError> {
-            match need(&format!("{name}_PROVIDER"))?.as_str() {
+            let chosen = get(&format!("{name}_PROVIDER")).filter(|v| !v.is_empty()).unwrap_or_else(|| "http".into());
+            match chosen.as_str() {
                 "sandbox" if environment == Environment::Production => {
                     Err(ConfigError(format!("the sandbox {name} provider cannot run in production")))
                 }
@@ -158,10 +160,12 @@ impl Config {
                 other => Err(ConfigError(format!("{name}_PROVIDER must be `sandbox` or `http`, not `{other}`"))),
             }
         };
-        let mut secrets = HashMap::new();
-        for group in GROUPS {
-            secrets.insert(group.logical_id, need(group.env_var)?);
-        }
+        // Each secret group is named `<prefix><logical id>`: the stack's name and a dash in AWS,
+        // nothing locally.
+        let secrets = match environment {
+            Environment::Production => SecretIds::named(need("SECRET_NAME_PREFIX")?),
+            Environment::Local => SecretIds::named(get("SECRET_NAME_PREFIX").unwrap_or_default()),
+        };
         let data_key =
             match (get("DATA_KEY").filter(|v| !v.is_empty()), get("DATA_KEY_CIPHERTEXT").filter(|v| !v.is_empty())) {
                 (Some(plain), None) => DataKey::Plain(
@@ -212,7 +216,7 @@ impl Config {
             payouts: provider("PAYOUT")?,
             risk: provider("RISK")?,
             oauth: oauth_config(&get, environment)?,
-            secrets: SecretIds(secrets),
+            secrets,
             data_key,
             cors_allowed_origins: cors_origins(
                 get("CORS_ALLOWED_ORIGINS").as_deref().unwrap_or_default(),
@@ -322,15 +326,9 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         for name in ["SMS", "EMAIL", "FACE", "BANK_CARD", "RESOURCES", "REGISTRY", "PAYOUT", "RISK"] {
-            env.insert(format!("{name}_PROVIDER"), "http".into());
             env.insert(format!("{name}_ENDPOINT"), format!("https://{}.example/api", name.to_lowercase()));
         }
-        for group in GROUPS {
-            env.insert(
-                group.env_var.into(),
-                format!("arn:aws:secretsmanager:cn-north-1:1:secret:{}", group.logical_id),
-            );
-        }
+        env.insert("SECRET_NAME_PREFIX".into(), "acct-".into());
         env
     }
 
@@ -351,8 +349,11 @@ mod tests {
         env.insert("DATA_KEY".into(), B64.encode([1u8; 32]));
         assert!(load(&env).unwrap_err().to_string().contains("KMS"));
         let mut env = base();
-        env.remove("TOKEN_KEYS_SECRET_ARN");
-        assert!(load(&env).unwrap_err().to_string().contains("TOKEN_KEYS_SECRET_ARN"));
+        env.remove("SECRET_NAME_PREFIX");
+        assert!(load(&env).unwrap_err().to_string().contains("SECRET_NAME_PREFIX"));
+        let config = load(&base()).unwrap();
+        assert_eq!(config.secrets.id(crate::secrets::MESSAGING), "acct-MessagingSecret");
+        assert!(matches!(config.sms, Provider::Http { .. }), "production parties are reached over HTTP by default");
         let mut env = base();
         env.remove("FLOWS_TABLE");
         assert!(load(&env).is_err());
@@ -426,9 +427,6 @@ mod tests {
         }
         let config = load(&env).unwrap();
         assert!(!format!("{config:?}").contains("ssss"));
-        assert_eq!(
-            config.secrets.id(crate::secrets::HASH_PEPPER),
-            Some("arn:aws:secretsmanager:cn-north-1:1:secret:HashPepperSecret")
-        );
+        assert_eq!(config.secrets.id(crate::secrets::HASH_PEPPER), "acct-HashPepperSecret");
     }
 }

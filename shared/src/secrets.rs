@@ -1,7 +1,8 @@
 //! The secrets, kept in AWS Secrets Manager (locally: the emulator's), read at cold start by the
 //! functions that need them, each group with one `GetSecretValue` call [issue 14]. A function's
-//! environment holds only the secrets' ARNs (`*_SECRET_ARN`); its policy lets it read exactly the
-//! groups its row of the functions' registry names (a test compares the two).
+//! environment holds only the secrets' name prefix (`SECRET_NAME_PREFIX`: the stack's name and a
+//! dash; each group is named `<prefix><logical id>`); its policy lets it read exactly the groups
+//! its row of the functions' registry names (a test compares the two).
 //!
 //! Each group is one secret whose value is a JSON object of strings (the keys below). The token
 //! keys carry a key id (`kid`, in every token's header): `current_*` signs and verifies,
@@ -12,13 +13,12 @@ use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::fmt;
 
-/// A secret group: its logical id in template.yaml (and its local name in the emulator), the
-/// environment variable that holds its ARN, and the keys of its JSON value.
+/// A secret group: its logical id in template.yaml (its name is the stack's prefix and this id),
+/// and the keys of its JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecretGroup {
     pub bit: u16,
     pub logical_id: &'static str,
-    pub env_var: &'static str,
     /// The keys a value must have (the optional ones are not listed).
     pub keys: &'static [&'static str],
     /// What it is, for the README and error messages.
@@ -33,7 +33,6 @@ pub struct SecretGroup {
 pub const TOKEN_KEYS: SecretGroup = SecretGroup {
     bit: 1,
     logical_id: "TokenKeysSecret",
-    env_var: "TOKEN_KEYS_SECRET_ARN",
     keys: &["current_kid", "current_key"],
     about: "the HMAC keys that sign access tokens (current; previous and next only verify)",
     generated: true,
@@ -41,7 +40,6 @@ pub const TOKEN_KEYS: SecretGroup = SecretGroup {
 pub const HASH_PEPPER: SecretGroup = SecretGroup {
     bit: 2,
     logical_id: "HashPepperSecret",
-    env_var: "HASH_PEPPER_SECRET_ARN",
     keys: &["pepper"],
     about: "the pepper of the keyed hashes of personal data (never changes)",
     generated: true,
@@ -49,7 +47,6 @@ pub const HASH_PEPPER: SecretGroup = SecretGroup {
 pub const MESSAGING: SecretGroup = SecretGroup {
     bit: 4,
     logical_id: "MessagingSecret",
-    env_var: "MESSAGING_SECRET_ARN",
     keys: &["sms_api_key", "email_api_key"],
     about: "the SMS and email providers' API keys",
     generated: false,
@@ -57,7 +54,6 @@ pub const MESSAGING: SecretGroup = SecretGroup {
 pub const FACE: SecretGroup = SecretGroup {
     bit: 8,
     logical_id: "FaceSecret",
-    env_var: "FACE_SECRET_ARN",
     keys: &["api_key", "callback_secret"],
     about: "the face-check provider's API key and the secret that signs its result callbacks",
     generated: false,
@@ -65,7 +61,6 @@ pub const FACE: SecretGroup = SecretGroup {
 pub const BANK_CARD: SecretGroup = SecretGroup {
     bit: 16,
     logical_id: "BankCardSecret",
-    env_var: "BANK_CARD_SECRET_ARN",
     keys: &["api_key"],
     about: "the bank-card check provider's API key",
     generated: false,
@@ -73,7 +68,6 @@ pub const BANK_CARD: SecretGroup = SecretGroup {
 pub const RESOURCES: SecretGroup = SecretGroup {
     bit: 32,
     logical_id: "ResourcesSecret",
-    env_var: "RESOURCES_SECRET_ARN",
     keys: &["api_key"],
     about: "the API key of the platform's directory of servers, domains and ICP filings",
     generated: false,
@@ -81,7 +75,6 @@ pub const RESOURCES: SecretGroup = SecretGroup {
 pub const ENTERPRISE: SecretGroup = SecretGroup {
     bit: 64,
     logical_id: "EnterpriseSecret",
-    env_var: "ENTERPRISE_SECRET_ARN",
     keys: &["registry_api_key", "payout_api_key", "risk_api_key", "payout_callback_secret", "bank_notify_secret"],
     about: "the business registry's, payout provider's and risk rules' API keys, and the secrets that sign the payout callbacks and the bank's inbound-transfer notifications",
     generated: false,
@@ -89,7 +82,6 @@ pub const ENTERPRISE: SecretGroup = SecretGroup {
 pub const OAUTH: SecretGroup = SecretGroup {
     bit: 128,
     logical_id: "OAuthSecret",
-    env_var: "OAUTH_SECRET_ARN",
     keys: &[],
     about: "the identity providers' client secrets (`wechat_client_secret`, `qq_client_secret`, `weibo_client_secret`, each for a provider whose client id is set)",
     generated: false,
@@ -137,18 +129,25 @@ impl fmt::Debug for SecretSet {
     }
 }
 
-/// Where each group is: its ARN in AWS (from `*_SECRET_ARN`), its name locally.
+/// Where each group is: its name, `<prefix><logical id>` (in AWS the prefix is the stack's name
+/// and a dash; locally none).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretIds(pub HashMap<&'static str, String>);
+pub struct SecretIds {
+    prefix: String,
+}
 
 impl SecretIds {
-    /// Locally: the groups' logical ids, the names the local provisioning gives them.
-    pub fn local() -> SecretIds {
-        SecretIds(GROUPS.iter().map(|g| (g.logical_id, g.logical_id.to_owned())).collect())
+    pub fn named(prefix: impl Into<String>) -> SecretIds {
+        SecretIds { prefix: prefix.into() }
     }
 
-    pub fn id(&self, group: SecretGroup) -> Option<&str> {
-        self.0.get(group.logical_id).map(String::as_str)
+    /// Locally: the groups' logical ids, the names the local provisioning gives them.
+    pub fn local() -> SecretIds {
+        SecretIds::named("")
+    }
+
+    pub fn id(&self, group: SecretGroup) -> String {
+        format!("{}{}", self.prefix, group.logical_id)
     }
 }
 
@@ -263,7 +262,7 @@ impl SecretValues {
 }
 
 /// Reads the groups in `set` from Secrets Manager (the emulator's locally): one `GetSecretValue`
-/// per group, all at once. A group without an id or that cannot be read stops the start, and so
+/// per group, all at once. A group that cannot be read stops the start, and so
 /// does a generated group whose value is not a JSON object of strings with its keys. An
 /// operator's group that is not filled yet (or holds a short shared secret) does not: it is
 /// named in a warning, its unusable keys are left out, and only a call that needs one of them
@@ -283,10 +282,7 @@ pub async fn load(
     let reads = set.groups().map(|group| {
         let client = client.clone();
         async move {
-            let id = ids.id(group).ok_or_else(|| {
-                Error::internal("a secret's ARN is not configured", format!("{} is not set", group.env_var))
-            })?;
-            let out = client.get_secret_value().secret_id(id).send().await.map_err(|e| {
+            let out = client.get_secret_value().secret_id(ids.id(group)).send().await.map_err(|e| {
                 Error::internal(
                     "read a secret from Secrets Manager",
                     aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),

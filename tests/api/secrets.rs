@@ -4,11 +4,16 @@
 
 use api_tests::*;
 use shared::adapters::dynamo::RequestCounter;
-use shared::secrets::{self, SecretIds, SecretSet, ENTERPRISE, HASH_PEPPER, MESSAGING};
+use shared::secrets::{self, SecretGroup, SecretIds, SecretSet, ENTERPRISE, HASH_PEPPER, MESSAGING};
 use std::collections::HashMap;
 
-async fn stored(client: &aws_sdk_secretsmanager::Client, group: &str, value: &str) -> String {
-    let name = format!("{group}-{}", unique_username());
+/// A deployment of its own: its secret groups are named `<prefix><logical id>`.
+fn deployment() -> SecretIds {
+    SecretIds::named(format!("{}-", unique_username()))
+}
+
+async fn stored(client: &aws_sdk_secretsmanager::Client, ids: &SecretIds, group: SecretGroup, value: &str) -> String {
+    let name = ids.id(group);
     client.create_secret().name(&name).secret_string(value).send().await.expect("secret stored");
     name
 }
@@ -18,11 +23,10 @@ async fn a_function_starts_with_an_unfilled_provider_group_but_not_with_a_short_
     let _app = spawn_app().await;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let ids = SecretIds(HashMap::from([
-        ("EnterpriseSecret", stored(&client, "EnterpriseSecret", "{}").await),
-        ("MessagingSecret", stored(&client, "MessagingSecret", r#"{"sms_api_key":"s","email_api_key":"e"}"#).await),
-        ("HashPepperSecret", stored(&client, "HashPepperSecret", r#"{"pepper":"short"}"#).await),
-    ]));
+    let ids = deployment();
+    stored(&client, &ids, ENTERPRISE, "{}").await;
+    stored(&client, &ids, MESSAGING, r#"{"sms_api_key":"s","email_api_key":"e"}"#).await;
+    stored(&client, &ids, HASH_PEPPER, r#"{"pepper":"short"}"#).await;
     let counter = RequestCounter::default();
 
     let values = secrets::load(&sdk, &ids, SecretSet::of(&[ENTERPRISE, MESSAGING]), &counter)
@@ -41,15 +45,10 @@ async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is
     let _app = spawn_app().await;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let pepper = stored(&client, "HashPepperSecret", &format!(r#"{{"pepper":"{}"}}"#, "p".repeat(40))).await;
-    let messaging = stored(&client, "MessagingSecret", "{}").await;
-    let enterprise = stored(&client, "EnterpriseSecret", "{}").await;
-    let names = HashMap::from([
-        (HASH_PEPPER.env_var, pepper.clone()),
-        (MESSAGING.env_var, messaging.clone()),
-        (ENTERPRISE.env_var, enterprise.clone()),
-    ]);
-    let lookup = |var: &str| names.get(var).cloned();
+    let ids = deployment();
+    let pepper = stored(&client, &ids, HASH_PEPPER, &format!(r#"{{"pepper":"{}"}}"#, "p".repeat(40))).await;
+    let messaging = stored(&client, &ids, MESSAGING, "{}").await;
+    stored(&client, &ids, ENTERPRISE, "{}").await;
     let value_of = |id: String| {
         let client = client.clone();
         async move { client.get_secret_value().secret_id(id).send().await.unwrap().secret_string().unwrap().to_owned() }
@@ -64,7 +63,7 @@ async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is
         .await
         .unwrap();
     let states: HashMap<&str, Result<Vec<String>, String>> =
-        secret_admin::status(&client, lookup).await.into_iter().map(|(g, s)| (g.logical_id, s)).collect();
+        secret_admin::status(&client, &ids).await.into_iter().map(|(g, s)| (g.logical_id, s)).collect();
     assert_eq!(states["MessagingSecret"], Ok(vec![]));
     assert_eq!(states["HashPepperSecret"], Ok(vec![]));
     let missing = states["EnterpriseSecret"].as_ref().unwrap();

@@ -183,8 +183,8 @@ fn no_function_environment_holds_a_secret() {
     assert!(no_echo.is_empty(), "no secret parameter is left: the secrets are in Secrets Manager ({no_echo:?})");
 }
 
-/// [issue 14] The template's secrets are the code's groups, each function learns every group's
-/// ARN, and each function may `secretsmanager:GetSecretValue` exactly the groups its row of the
+/// [issue 14] The template's secrets are the code's groups, each function learns where every
+/// group is, and each function may `secretsmanager:GetSecretValue` exactly the groups its row of the
 /// registry reads at cold start (as `kms:Decrypt` only with `data_key: true`).
 #[test]
 fn each_function_may_read_exactly_the_secrets_it_needs() {
@@ -198,9 +198,13 @@ fn each_function_may_read_exactly_the_secrets_it_needs() {
         .collect();
     let groups: BTreeSet<&str> = shared::secrets::GROUPS.iter().map(|g| g.logical_id).collect();
     assert_eq!(declared, groups);
+    // Every function finds every group by name: the stack's name, a dash, the logical id.
     let globals = &raw["Globals"]["Function"]["Environment"]["Variables"];
+    let sub = |v: &serde_yaml::Value| serde_yaml::to_string(v).unwrap().trim().to_owned();
+    assert_eq!(sub(&globals["SECRET_NAME_PREFIX"]), "!Sub ${AWS::StackName}-");
     for group in shared::secrets::GROUPS {
-        assert_eq!(reference(&globals[group.env_var]).as_deref(), Some(group.logical_id), "{}", group.env_var);
+        let name = &raw["Resources"][group.logical_id]["Properties"]["Name"];
+        assert_eq!(sub(name), format!("!Sub ${{AWS::StackName}}-{}", group.logical_id));
     }
     for f in &template().functions {
         let row = registry::lambda_named(&f.binary).unwrap();

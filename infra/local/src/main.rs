@@ -46,31 +46,25 @@ fn permissions(log: &str) -> Result<(), BoxError> {
     }
 }
 
-/// The operator's secrets command (`local_env::secret_admin`): `status`, `put <group> [--file F]`,
-/// `env` (the stack's outputs on stdin, `export` lines out).
+/// The operator's secrets command (`local_env::secret_admin`): `status` and `put <group>
+/// [--file F]`, each with `--stack <name>` (or `SECRET_NAME_PREFIX`).
 async fn secrets(args: &[String]) -> Result<(), BoxError> {
     use local_env::secret_admin;
-    let usage = "usage: local-env secrets status | put <group> [--file F] | env < outputs.json";
-    let env = |name: &str| std::env::var(name).ok();
-    let client = || async {
-        aws_sdk_secretsmanager::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
-    };
+    let usage = "usage: local-env secrets (status | put <group> [--file F]) [--stack <name>]";
+    let ids = secret_admin::secret_ids(args, |name| std::env::var(name).ok());
+    let client =
+        aws_sdk_secretsmanager::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
     match args.first().map(String::as_str) {
-        Some("env") => {
-            let mut outputs = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut outputs)?;
-            print!("{}", secret_admin::exports(&outputs)?);
-        }
         Some("put") => {
             let name = args.get(1).ok_or(usage)?;
             let group = secret_admin::group(name).ok_or_else(|| format!("no secret group named {name}"))?;
             let file = args.iter().position(|a| a == "--file").and_then(|i| args.get(i + 1));
             let value = secret_admin::read_value(group, file.map(String::as_str))?;
-            secret_admin::put(&client().await, &secret_admin::secret_id(group, env), group, &value).await?;
+            secret_admin::put(&client, &ids.id(group), group, &value).await?;
             println!("{}: written (the functions read it at their next cold start)", group.logical_id);
         }
         Some("status") => {
-            for (group, state) in secret_admin::status(&client().await, env).await {
+            for (group, state) in secret_admin::status(&client, &ids).await {
                 match state {
                     Ok(problems) if problems.is_empty() => println!("{}: ok", group.logical_id),
                     Ok(problems) => println!("{}: {}", group.logical_id, problems.join("; ")),
@@ -114,7 +108,7 @@ async fn main() -> Result<(), BoxError> {
         return permissions(args.get(1).ok_or("usage: local-env permissions <AWS call log>")?);
     }
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: local-env serve [--port N] | local-env openapi | local-env error-table | local-env permissions <log> | local-env secrets (status | put <group> [--file F] | env)".into());
+        return Err("usage: local-env serve [--port N] | local-env openapi | local-env error-table | local-env permissions <log> | local-env secrets (status | put <group> [--file F]) [--stack <name>]".into());
     }
     let port: u16 = args
         .iter()

@@ -76,22 +76,19 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, table: &Table, name: &s
 /// resources) in the emulator's Secrets Manager, named by their logical ids, with fresh random
 /// values; a group that exists already is kept (tests sharing an emulator share its secrets).
 pub async fn provision_secrets(sdk: &aws_config::SdkConfig) -> Result<(), BoxError> {
-    provision_secrets_named(sdk, None).await.map(|_| ())
+    provision_secrets_named(sdk, "").await.map(|_| ())
 }
 
-/// The secret groups once more, each named `<logical id>-<suffix>` with values of their own (a
-/// test app is a deployment of its own: its own pepper and token keys); their names.
+/// The secret groups once more, each named `<prefix><logical id>` with values of their own (a test
+/// app is a deployment of its own: its own pepper and token keys); where they are.
 pub async fn provision_secrets_named(
     sdk: &aws_config::SdkConfig,
-    suffix: Option<&str>,
+    prefix: &str,
 ) -> Result<shared::secrets::SecretIds, BoxError> {
     let client = aws_sdk_secretsmanager::Client::new(sdk);
-    let mut ids = std::collections::HashMap::new();
+    let ids = shared::secrets::SecretIds::named(prefix);
     for group in shared::secrets::GROUPS {
-        let name = match suffix {
-            Some(suffix) => format!("{}-{suffix}", group.logical_id),
-            None => group.logical_id.to_owned(),
-        };
+        let name = ids.id(group);
         let mut value = serde_json::Map::new();
         for key in group.keys {
             let v = if key.ends_with("_kid") { "local-1".to_owned() } else { crate::settings::random_secret() };
@@ -112,9 +109,8 @@ pub async fn provision_secrets_named(
             Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_exists_exception()) => {}
             Err(e) => return Err(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string().into()),
         }
-        ids.insert(group.logical_id, name);
     }
-    Ok(shared::secrets::SecretIds(ids))
+    Ok(ids)
 }
 
 /// Creates everything the template declares that does not exist yet.

@@ -1,11 +1,11 @@
 //! The operator's secrets command (`local-env secrets ...`): writes a secret group from a file
 //! or from prompts that do not echo (so no value reaches the shell's history or the terminal),
 //! refuses a value whose shape or lengths are wrong before anything is written, and says what is
-//! still missing in every group. The groups' ARNs come from the same `*_SECRET_ARN` variables the
-//! functions read (`secrets env` prints them from the stack's outputs); locally each group's name
-//! is its logical id.
+//! still missing in every group. Each group is named as the functions find it: the stack's name,
+//! a dash and its logical id (`--stack <name>`, or `SECRET_NAME_PREFIX` as the functions have
+//! it; locally no prefix).
 
-use shared::secrets::{SecretGroup, SecretValues, GROUPS};
+use shared::secrets::{SecretGroup, SecretIds, SecretValues, GROUPS};
 use std::collections::HashMap;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -16,9 +16,13 @@ pub fn group(name: &str) -> Option<SecretGroup> {
     GROUPS.iter().copied().find(|g| g.logical_id == name || short(g) == name.to_ascii_lowercase())
 }
 
-/// Where a group is: its ARN from `lookup(<env var>)`, else its local name.
-pub fn secret_id(group: SecretGroup, lookup: impl Fn(&str) -> Option<String>) -> String {
-    lookup(group.env_var).filter(|v| !v.is_empty()).unwrap_or_else(|| group.logical_id.to_owned())
+/// Where the groups are: `--stack <name>` (its secrets are `<name>-<logical id>`), else
+/// `SECRET_NAME_PREFIX` from `lookup`, else the local names.
+pub fn secret_ids(args: &[String], lookup: impl Fn(&str) -> Option<String>) -> SecretIds {
+    match args.iter().position(|a| a == "--stack").and_then(|i| args.get(i + 1)) {
+        Some(stack) => SecretIds::named(format!("{stack}-")),
+        None => SecretIds::named(lookup("SECRET_NAME_PREFIX").unwrap_or_default()),
+    }
 }
 
 /// The value to write, checked: a JSON object of strings whose required keys are all set and
@@ -68,12 +72,11 @@ pub async fn put(
 /// read.
 pub async fn status(
     client: &aws_sdk_secretsmanager::Client,
-    lookup: impl Fn(&str) -> Option<String>,
+    ids: &SecretIds,
 ) -> Vec<(SecretGroup, Result<Vec<String>, String>)> {
     let mut out = vec![];
     for group in GROUPS {
-        let id = secret_id(group, &lookup);
-        let state = match client.get_secret_value().secret_id(&id).send().await {
+        let state = match client.get_secret_value().secret_id(ids.id(group)).send().await {
             Err(e) => Err(format!("cannot be read: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e))),
             Ok(read) => match serde_json::from_str::<HashMap<String, String>>(read.secret_string().unwrap_or_default())
             {
@@ -84,27 +87,6 @@ pub async fn status(
         out.push((group, state));
     }
     out
-}
-
-/// `export <VAR>=<ARN>` lines from the stack's outputs (`aws cloudformation describe-stacks
-/// --query 'Stacks[0].Outputs'` as JSON: `[{"OutputKey": "MessagingSecretArn", "OutputValue": ...}]`).
-pub fn exports(outputs: &str) -> Result<String, String> {
-    let outputs: Vec<HashMap<String, String>> =
-        serde_json::from_str(outputs).map_err(|_| "expected the stack's Outputs as JSON".to_owned())?;
-    let mut lines = String::new();
-    for group in GROUPS {
-        let key = format!("{}Arn", group.logical_id);
-        let arn = outputs
-            .iter()
-            .find(|o| o.get("OutputKey") == Some(&key))
-            .and_then(|o| o.get("OutputValue"))
-            .ok_or_else(|| format!("the outputs have no {key}"))?;
-        if !arn.starts_with("arn:") || arn.contains(char::is_whitespace) || arn.contains('\'') {
-            return Err(format!("{key} is not an ARN"));
-        }
-        lines.push_str(&format!("export {}='{arn}'\n", group.env_var));
-    }
-    Ok(lines)
 }
 
 /// The group's value from the operator: the file's text, or one prompt per required key without
@@ -151,15 +133,12 @@ mod tests {
     }
 
     #[test]
-    fn the_stack_outputs_become_the_functions_variables() {
-        let outputs: Vec<serde_json::Value> = GROUPS
-            .iter()
-            .map(|g| serde_json::json!({"OutputKey": format!("{}Arn", g.logical_id), "OutputValue": format!("arn:aws:secretsmanager:cn-north-1:1:secret:{}-x", g.logical_id)}))
-            .collect();
-        let exports = exports(&serde_json::to_string(&outputs).unwrap()).unwrap();
-        assert!(exports
-            .contains("export MESSAGING_SECRET_ARN='arn:aws:secretsmanager:cn-north-1:1:secret:MessagingSecret-x'\n"));
-        assert_eq!(exports.lines().count(), GROUPS.len());
-        assert!(super::exports("[]").unwrap_err().contains("TokenKeysSecretArn"));
+    fn the_groups_are_found_by_the_stacks_name_or_the_functions_prefix() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let none = |_: &str| None;
+        assert_eq!(secret_ids(&args(&["status", "--stack", "acct"]), none).id(MESSAGING), "acct-MessagingSecret");
+        let prefix = |v: &str| (v == "SECRET_NAME_PREFIX").then(|| "prod-".to_owned());
+        assert_eq!(secret_ids(&args(&["status"]), prefix).id(ENTERPRISE), "prod-EnterpriseSecret");
+        assert_eq!(secret_ids(&args(&["status"]), none).id(HASH_PEPPER), "HashPepperSecret");
     }
 }
