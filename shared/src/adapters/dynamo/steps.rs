@@ -5,7 +5,8 @@ use super::codes::{count_code_try_update, stored_code, use_code_update};
 use super::flows::flow_item;
 use super::security::security_record;
 use super::sign_in::failure_window;
-use super::{accounts::account_record, failed_at, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
+use super::tx::Tx;
+use super::{accounts::account_record, fault, get_n, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::throttle::{FailureWindow, Throttle};
 use crate::error::Result;
 use crate::ports::{Refused, Snapshot, StepStore, Wanted, Write};
@@ -151,10 +152,15 @@ impl StepStore for DynamoStore {
     async fn write(&self, writes: &[Write<'_>]) -> Result<std::result::Result<(), Refused>> {
         // Even a write alone goes as a transaction: a retry after a lost answer is answered with
         // the first result (a code this request used is still its own), see `busy`.
-        let items = writes.iter().map(|w| self.step_item(w)).collect::<Result<Vec<_>>>()?;
-        Ok(match self.transact(items).await? {
-            None => Ok(()),
-            Some(reasons) => Err(Refused((0..reasons.len()).filter(|i| failed_at(&reasons, *i)).collect())),
+        // Each write is guarded by its position in `writes`: the port's `Refused` names the
+        // refused writes by it.
+        let mut tx = Tx::new();
+        for (at, write) in writes.iter().enumerate() {
+            tx = tx.item(at, self.step_item(write)?);
+        }
+        Ok(match self.commit(tx).await? {
+            Ok(()) => Ok(()),
+            Err(cancelled) => Err(Refused((0..writes.len()).filter(|at| cancelled.failed(*at)).collect())),
         })
     }
 }
