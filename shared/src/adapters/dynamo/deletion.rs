@@ -1,7 +1,8 @@
 //! Account deletion [DEL-3]: the one transaction that deletes, then the erasure of the rest.
 
 use super::flows::{deadline_text_of, flow_item};
-use super::{failed_at, fault, get_s, keys, n, s, store_fault, DynamoStore, Item};
+use super::tx::Tx;
+use super::{fault, get_s, keys, n, s, store_fault, DynamoStore, Item};
 use crate::domain::account::AccountKind;
 use crate::domain::case::CaseKind;
 use crate::domain::deletion::Erasure;
@@ -28,6 +29,34 @@ const OWNED: [FlowKind; 5] = [
     FlowKind::FaceCheck,
     FlowKind::PhoneChange,
 ];
+
+/// The guards of an account's deletion [DEL-3].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum DeleteAccount {
+    /// The confirmation's flow as read (not used yet).
+    Confirmation,
+    /// The credential is this account's and active.
+    Credential,
+    /// The account's balance and work count as the check saw them.
+    Account,
+    /// The erasure's record is new (there is one once the account was deleted).
+    Erasure,
+    /// No review case of a kind open since the check (its guard item is absent).
+    NoOpenCase,
+    /// The phone's and the document's counts hold this account, to release it.
+    Release,
+    /// The session generation moved on (no condition).
+    Write,
+}
+
+/// The guards of an erasure's end.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Finish {
+    /// The erasure's flow as read.
+    Erasure,
+    /// The passport credential is marked by this erasure, or by none.
+    Credential,
+}
 
 /// A batch write takes at most this many requests.
 const BATCH_WRITE: usize = 25;
@@ -268,22 +297,20 @@ impl DeletionStore for DynamoStore {
     async fn delete(&self, d: &Deletion<'_>) -> Result<DeleteOutcome> {
         let (current, next) = d.confirmation;
         let account = &d.account.account_id;
-        let mut items = vec![
-            TransactWriteItem::builder().update(self.flow_transition(current, next)?).build(),
-            TransactWriteItem::builder().update(self.retire_credential(d)?).build(),
-            TransactWriteItem::builder().update(self.next_generation(account)?).build(),
-            self.retire_account(d)?,
-            TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.tables.flows)
-                        .set_item(Some(flow_item(d.erasure_id, d.erasure)?))
-                        .condition_expression("attribute_not_exists(pk)")
-                        .build()
-                        .map_err(fault("build erasure record"))?,
-                )
-                .build(),
-        ];
+        let mut tx = Tx::new()
+            .update(DeleteAccount::Confirmation, self.flow_transition(current, next)?)
+            .update(DeleteAccount::Credential, self.retire_credential(d)?)
+            .update(DeleteAccount::Write, self.next_generation(account)?)
+            .item(DeleteAccount::Account, self.retire_account(d)?)
+            .put(
+                DeleteAccount::Erasure,
+                Put::builder()
+                    .table_name(&self.tables.flows)
+                    .set_item(Some(flow_item(d.erasure_id, d.erasure)?))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(fault("build erasure record"))?,
+            );
         // No review case opened since the check (its guard is there while it is open).
         for kind in CaseKind::ALL {
             let no_open_case = ConditionCheck::builder()
@@ -292,24 +319,22 @@ impl DeletionStore for DynamoStore {
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
                 .map_err(fault("build no open case"))?;
-            items.push(TransactWriteItem::builder().condition_check(no_open_case).build());
+            tx = tx.check(DeleteAccount::NoOpenCase, no_open_case);
         }
         if d.account.kind == AccountKind::Cloud {
-            items
-                .push(TransactWriteItem::builder().update(self.release_phone(account, &d.account.phone.hash)?).build());
+            tx = tx.update(DeleteAccount::Release, self.release_phone(account, &d.account.phone.hash)?);
         }
         if let Some(personal) = &d.account.personal {
-            let release = self.release_document(account, &personal.document_hash)?;
-            items.push(TransactWriteItem::builder().update(release).build());
+            tx = tx.update(DeleteAccount::Release, self.release_document(account, &personal.document_hash)?);
         }
-        let Some(reasons) = self.transact(items).await? else { return Ok(DeleteOutcome::Deleted) };
-        Ok(if failed_at(&reasons, 0) {
+        let Err(cancelled) = self.commit(tx).await? else { return Ok(DeleteOutcome::Deleted) };
+        Ok(if cancelled.failed(DeleteAccount::Confirmation) {
             DeleteOutcome::ConfirmationUsed
-        } else if failed_at(&reasons, 1) || failed_at(&reasons, 4) {
+        } else if cancelled.failed(DeleteAccount::Credential) || cancelled.failed(DeleteAccount::Erasure) {
             DeleteOutcome::AlreadyDeleted
-        } else if failed_at(&reasons, 3) || (5..5 + CaseKind::ALL.len()).any(|i| failed_at(&reasons, i)) {
+        } else if cancelled.failed(DeleteAccount::Account) || cancelled.failed(DeleteAccount::NoOpenCase) {
             DeleteOutcome::Changed
-        } else if reasons.iter().any(Option::is_some) {
+        } else if cancelled.any() {
             return Err(Error::internal("delete account", "a count to release was not held"));
         } else {
             // Lost to a concurrent write on one of the items: what changed is read again.
@@ -356,7 +381,7 @@ impl DeletionStore for DynamoStore {
     }
 
     async fn finish(&self, current: &Versioned<Erasure>, next: &Erasure) -> Result<bool> {
-        let mut items = vec![TransactWriteItem::builder().update(self.flow_transition(current, next)?).build()];
+        let mut tx = Tx::new().update(Finish::Erasure, self.flow_transition(current, next)?);
         if next.kind == AccountKind::Passport {
             // Only now may the passport account activate the cloud again: a re-run of an
             // unfinished erasure never meets the new cloud account's data.
@@ -368,8 +393,8 @@ impl DeletionStore for DynamoStore {
                 .expression_attribute_values(":erasure", s(current.id.as_str()))
                 .build()
                 .map_err(fault("build erasure done"))?;
-            items.push(TransactWriteItem::builder().update(done).build());
+            tx = tx.update(Finish::Credential, done);
         }
-        Ok(self.transact(items).await?.is_none())
+        Ok(self.commit(tx).await?.is_ok())
     }
 }
