@@ -39,6 +39,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub type Item = HashMap<String, AttributeValue>;
 
+/// The guard of a write sent alone ([`DynamoStore::write_once`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Alone {
+    /// The write's own condition.
+    Condition,
+}
+
 #[derive(Clone)]
 pub struct DynamoStore {
     client: Client,
@@ -52,18 +59,6 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
-    /// Writes `items` in one transaction: `None` when written, else which items failed their
-    /// condition (by position, see [`failed_at`]).
-    pub(crate) async fn transact(
-        &self,
-        items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
-    ) -> Result<Option<Vec<Option<Option<Item>>>>, Error> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(None),
-            Err(err) => Ok(Some(cancelled_items(err)?)),
-        }
-    }
-
     /// Sends one conditional write (a `Put`, `Update`, `Delete` or `ConditionCheck` item) on its
     /// own: `false` when its condition failed. It goes as a transaction of one item so that a
     /// retry after a lost answer is answered with the first result (its `ClientRequestToken`)
@@ -73,12 +68,10 @@ impl DynamoStore {
         item: aws_sdk_dynamodb::types::TransactWriteItem,
         context: &'static str,
     ) -> Result<bool, Error> {
-        match self.client.transact_write_items().transact_items(item).send().await {
-            Ok(_) => Ok(true),
-            Err(err) => match cancelled_items(err) {
-                Ok(reasons) => Ok(!failed_at(&reasons, 0)),
-                Err(e) => Err(e.in_context(context)),
-            },
+        match self.commit(tx::Tx::new().item(Alone::Condition, item)).await {
+            Ok(Ok(())) => Ok(true),
+            Ok(Err(cancelled)) => Ok(!cancelled.failed(Alone::Condition)),
+            Err(e) => Err(e.in_context(context)),
         }
     }
 
@@ -327,10 +320,11 @@ where
     move |e| busy::store_error(context, e)
 }
 
-/// For a cancelled transaction: which items failed their condition (by position), with the item
-/// as it was when DynamoDB returned it. `Err` for any other failure: `TRY_AGAIN` when it was
-/// cancelled for a conflict or throttling that outlasted the retries (its conditions unknown).
-pub(crate) fn cancelled_items<R>(err: SdkError<TransactWriteItemsError, R>) -> Result<Vec<Option<Option<Item>>>, Error>
+/// For a cancelled transaction: which items failed their condition (by position, read only by
+/// [`DynamoStore::commit`], which names them by their guards), with the item as it was when
+/// DynamoDB returned it. `Err` for any other failure: `TRY_AGAIN` when it was cancelled for a
+/// conflict or throttling that outlasted the retries (its conditions unknown).
+fn cancelled_items<R>(err: SdkError<TransactWriteItemsError, R>) -> Result<Vec<Option<Option<Item>>>, Error>
 where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
@@ -366,9 +360,4 @@ where
         Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ConditionalCheckFailedException") => Ok(false),
         Err(e) => Err(busy::store_error(context, e)),
     }
-}
-
-/// Whether the failure at position `index` was a condition check.
-pub(crate) fn failed_at(reasons: &[Option<Option<Item>>], index: usize) -> bool {
-    reasons.get(index).is_some_and(Option::is_some)
 }

@@ -131,4 +131,14 @@ mod tests {
         assert_eq!(cancelled.item(Guard::Cap), Some(&item));
         assert!(cancelled.any() && !Cancelled::<Guard> { failed: vec![] }.any());
     }
+
+    #[test]
+    fn a_helpers_items_keep_their_order_under_the_callers_guards() {
+        let item = || TransactWriteItem::builder().build();
+        let helper = Tx::new().item(Guard::Flow, item()).item(Guard::Cap, item());
+        let tx =
+            Tx::new().item(Guard::Other, item()).extend(helper, |g| if g == Guard::Cap { g } else { Guard::Other });
+        assert_eq!(tx.items.len(), 3);
+        assert_eq!(tx.guards, [Guard::Other, Guard::Other, Guard::Cap]);
+    }
 }
