@@ -7,9 +7,13 @@ use shared::adapters::dynamo::RequestCounter;
 use shared::secrets::{self, SecretGroup, SecretIds, SecretSet, ENTERPRISE, HASH_PEPPER, MESSAGING};
 use std::collections::HashMap;
 
-/// A deployment of its own: its secret groups are named `<prefix><logical id>`.
-fn deployment() -> SecretIds {
-    SecretIds::named(format!("{}-", unique_username()))
+/// A deployment of its own on the emulator (its secret groups are named `<prefix><logical id>`),
+/// and a Secrets Manager client there.
+async fn deployment() -> (aws_config::SdkConfig, aws_sdk_secretsmanager::Client, SecretIds) {
+    let _app = spawn_app().await;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    (sdk, client, SecretIds::named(format!("{}-", unique_username())))
 }
 
 async fn stored(client: &aws_sdk_secretsmanager::Client, ids: &SecretIds, group: SecretGroup, value: &str) -> String {
@@ -20,10 +24,7 @@ async fn stored(client: &aws_sdk_secretsmanager::Client, ids: &SecretIds, group:
 
 #[tokio::test]
 async fn a_function_starts_with_an_unfilled_provider_group_but_not_with_a_short_pepper() {
-    let _app = spawn_app().await;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let ids = deployment();
+    let (sdk, client, ids) = deployment().await;
     stored(&client, &ids, ENTERPRISE, "{}").await;
     stored(&client, &ids, MESSAGING, r#"{"sms_api_key":"s","email_api_key":"e"}"#).await;
     stored(&client, &ids, HASH_PEPPER, r#"{"pepper":"short"}"#).await;
@@ -42,10 +43,7 @@ async fn a_function_starts_with_an_unfilled_provider_group_but_not_with_a_short_
 #[tokio::test]
 async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is_missing() {
     use local_env::secret_admin;
-    let _app = spawn_app().await;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let ids = deployment();
+    let (_, client, ids) = deployment().await;
     let pepper = stored(&client, &ids, HASH_PEPPER, &format!(r#"{{"pepper":"{}"}}"#, "p".repeat(40))).await;
     let messaging = stored(&client, &ids, MESSAGING, "{}").await;
     stored(&client, &ids, ENTERPRISE, "{}").await;
