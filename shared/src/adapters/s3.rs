@@ -231,7 +231,10 @@ impl S3Uploads {
         use aws_sdk_s3::types::{Delete, ObjectIdentifier};
         let context = "erase an account's files";
         let mut erased = 0;
-        loop {
+        // An account has tens of files: far fewer pages than this. More means the deletions are
+        // not taking (an error, and the message is retried) rather than a loop without end.
+        const MAX_PAGES: u32 = 100;
+        for _ in 0..MAX_PAGES {
             let page = self
                 .client
                 .list_object_versions()
@@ -270,6 +273,7 @@ impl S3Uploads {
             }
             erased += u32::try_from(files).unwrap_or(u32::MAX);
         }
+        Err(Error::internal(context, format!("files still listed after {MAX_PAGES} pages of deletions")))
     }
 }
 
