@@ -27,6 +27,7 @@ are as safe here as in the cloud.
 `GET /_faults` answers the faults injected so far, by kind (the fault suite prints them).
 """
 
+import collections
 import io
 import json
 import os
@@ -109,6 +110,9 @@ class FaultyEmulator:
         self.lock = threading.Lock()
         self.in_flight = {}
         self.tokens = {}
+        # The tokens in the order they were kept, so the expired ones go from the front (not by
+        # rebuilding the whole map on every transaction: a test run keeps tens of thousands).
+        self.token_times = collections.deque()
         self.pending = set()
         self.counts = {}
 
@@ -173,7 +177,10 @@ class FaultyEmulator:
         now = time.monotonic()
         if token:
             with self.lock:
-                self.tokens = {t: v for t, v in self.tokens.items() if now - v[0] < IDEMPOTENCY_WINDOW_S}
+                while self.token_times and now - self.token_times[0][0] >= IDEMPOTENCY_WINDOW_S:
+                    _, expired = self.token_times.popleft()
+                    if self.tokens.get(expired, (now,))[0] <= now - IDEMPOTENCY_WINDOW_S:
+                        self.tokens.pop(expired, None)
                 earlier = self.tokens.get(token)
             if earlier:
                 if earlier[1] != fingerprint:
@@ -231,6 +238,7 @@ class FaultyEmulator:
         if token and answer[0].startswith("200"):
             with self.lock:
                 self.tokens[token] = (now, fingerprint, answer)
+                self.token_times.append((now, token))
         return answer
 
     # ---- SQS --------------------------------------------------------------------------------------
