@@ -95,19 +95,45 @@ pub struct Lease {
     pub lease_expires_at: DateTime<Utc>,
 }
 
-/// The staff password step passed: the virtual MFA step's session.
+/// The staff sign-in's next step, named as the staff directory names its challenge, with the
+/// session the step is answered with.
 #[derive(Serialize, JsonSchema)]
-pub struct StaffChallenge {
-    pub challenge: StaffChallengeKind,
-    pub session: String,
+#[serde(tag = "challenge")]
+#[allow(non_camel_case_types, reason = "the staff directory's own names of the challenges")]
+pub enum StaffChallenge {
+    /// The authenticator's code (`POST /v1/staff/sessions/second-factor`).
+    SOFTWARE_TOKEN_MFA { session: String },
+    /// A first sign-in: choose a new password (`POST /v1/staff/sessions/new-password`).
+    NEW_PASSWORD_REQUIRED { session: String },
+    /// Set up an authenticator: scan the QR code or type the secret, then send its first code
+    /// (`POST /v1/staff/sessions/mfa-setup`).
+    MFA_SETUP {
+        session: String,
+        /// The authenticator's secret, base32: shown once, kept by the authenticator only.
+        secret: String,
+        otpauth_uri: String,
+        /// The otpauth URI as a QR code (an SVG data URI).
+        qr_code: String,
+    },
 }
 
-#[derive(Serialize, JsonSchema)]
-#[allow(non_camel_case_types, reason = "the staff directory's own name of the challenge")]
-pub enum StaffChallengeKind {
-    SOFTWARE_TOKEN_MFA,
+impl From<shared::usecases::review::StaffStep> for StaffChallenge {
+    fn from(step: shared::usecases::review::StaffStep) -> Self {
+        use shared::usecases::review::StaffStep;
+        match step {
+            StaffStep::SecondFactor { session } => StaffChallenge::SOFTWARE_TOKEN_MFA { session },
+            StaffStep::NewPassword { session } => StaffChallenge::NEW_PASSWORD_REQUIRED { session },
+            StaffStep::MfaSetup { session, secret_base32, otpauth_uri, qr_code } => StaffChallenge::MFA_SETUP {
+                session,
+                secret: secret_base32.expose().clone(),
+                otpauth_uri: otpauth_uri.expose().clone(),
+                qr_code: qr_code.expose().clone(),
+            },
+        }
+    }
 }
 
+/// A staff access token.
 /// A staff access token.
 #[derive(Serialize, JsonSchema)]
 pub struct StaffTokensAnswer {

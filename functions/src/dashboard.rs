@@ -133,11 +133,12 @@ pub fn page_csp() -> &'static str {
     CSP.get_or_init(|| csp_with_images(&material_origins(|k| std::env::var(k).ok())))
 }
 
-/// Only the page's own script, style and API calls; images from itself and `image_origins`
+/// Only the page's own script, style and API calls; images from itself, `data:` (the QR code of a
+/// new staff user's authenticator, which the API answers as an SVG data URI) and `image_origins`
 /// (the presigned S3 URLs of the case material); no inline code, plugins, frames, base or forms.
 pub fn csp_with_images(image_origins: &str) -> String {
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' {image_origins}; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {image_origins}; \
          connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 }
@@ -208,7 +209,7 @@ mod tests {
         let csp = csp_with_images("http://127.0.0.1:4566");
         assert!(csp.contains("script-src 'self';") && csp.contains("style-src 'self';"));
         assert!(!csp.contains("unsafe"));
-        assert!(csp.contains("img-src 'self' http://127.0.0.1:4566;"));
+        assert!(csp.contains("img-src 'self' data: http://127.0.0.1:4566;"));
         assert!(csp.contains("frame-ancestors 'none'"));
     }
 

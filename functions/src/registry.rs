@@ -351,9 +351,15 @@ lambdas! {
     withdraw_case => cases::withdraw::handle, data_key: false, routes: [POST "/v1/cases/{case_id}/withdrawal"],
         doc: Doc::answers(&[(200, "withdrawn", Some(typed::<cases::CaseAnswer>))]);
     staff_sign_in => review::staff_sign_in::password, data_key: false, routes: [POST "/v1/staff/sessions"],
-        doc: Doc::takes(body::<review::staff_sign_in::StaffPasswordBody>, &[(200, "the virtual MFA challenge", Some(typed::<crate::answers::StaffChallenge>))]);
+        doc: Doc::takes(body::<review::staff_sign_in::StaffPasswordBody>, &[(200, "the next step: the virtual MFA code, or a first sign-in's new password", Some(typed::<crate::answers::StaffChallenge>))]);
     staff_second_factor => review::staff_sign_in::second_factor, data_key: false,
         routes: [POST "/v1/staff/sessions/second-factor"],
+        doc: Doc::takes(body::<review::staff_sign_in::StaffCodeBody>, &[(200, "the staff access token", Some(typed::<crate::answers::StaffTokensAnswer>))]);
+    staff_new_password => review::staff_sign_in::new_password, data_key: false,
+        routes: [POST "/v1/staff/sessions/new-password"],
+        doc: Doc::takes(body::<review::staff_sign_in::StaffNewPasswordBody>, &[(200, "the next step: the authenticator's set-up", Some(typed::<crate::answers::StaffChallenge>))]);
+    staff_mfa_setup => review::staff_sign_in::mfa_setup, data_key: false,
+        routes: [POST "/v1/staff/sessions/mfa-setup"],
         doc: Doc::takes(body::<review::staff_sign_in::StaffCodeBody>, &[(200, "the staff access token", Some(typed::<crate::answers::StaffTokensAnswer>))]);
     review_queue => review::queue::handle, data_key: false, routes: [GET "/v1/review/queue"],
         doc: Doc::answers(&[(200, "the queue", Some(typed::<review::queue::QueueAnswer>))]);

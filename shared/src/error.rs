@@ -304,6 +304,8 @@ errors! {
     CaseNotWithdrawable => 409 "CASE_NOT_WITHDRAWABLE" "the case is already decided or withdrawn";
     #[error("the staff sign-in failed")]
     StaffSignInFailed => 401 "STAFF_SIGN_IN_FAILED" "wrong staff username, password or MFA code (the same for each)";
+    #[error("the new password does not meet the staff password policy")]
+    StaffPasswordRejected => 422 "STAFF_PASSWORD_REJECTED" "the staff pool refuses the new password: at least 12 characters with a lower-case and an upper-case letter, a digit and a symbol";
     #[error("this needs a reviewer's role")]
     StaffRoleRequired => 403 "STAFF_ROLE_REQUIRED" "the staff user lacks the role (reviewer, lead) this needs";
     #[error("you do not hold this case's claim (never claimed, or its lease lapsed and another took it)")]

@@ -38,6 +38,7 @@ mod sessions;
 mod sign_in;
 mod signed_out_appeals;
 mod sms_codes;
+mod staff_onboarding;
 mod storage;
 mod student;
 mod sub_users;

@@ -36,7 +36,7 @@ async fn the_page_and_its_files_are_served_with_a_strict_policy() {
     assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
     // The material's presigned URLs point at the S3 endpoint: locally the emulator.
     let emulator = std::env::var("AWS_ENDPOINT_URL").unwrap();
-    assert!(csp.contains(&format!("img-src 'self' {emulator};")), "{csp}");
+    assert!(csp.contains(&format!("img-src 'self' data: {emulator};")), "{csp}");
     assert_eq!(header(&page, "x-frame-options"), "DENY");
     assert_eq!(header(&page, "x-content-type-options"), "nosniff");
     assert_eq!(header(&page, "cache-control"), "no-cache");

@@ -1,4 +1,5 @@
-// The reviewers' dashboard: staff sign-in (password, then the authenticator code), the queue, claiming
+// The reviewers' dashboard: staff sign-in (password, then the authenticator code; a first sign-in
+// chooses a password and sets up the authenticator), the queue, claiming
 // a case, its material and history, approving or rejecting it under a lease. Plain JavaScript, no build
 // step; the page's Content-Security-Policy allows only this script (no inline code). The access token is
 // kept in memory only: reloading the page signs the reviewer out.
@@ -18,6 +19,9 @@
   // What a reviewer should read for the codes the review API answers with.
   const MESSAGES = {
     STAFF_SIGN_IN_FAILED: "The username, password or code is wrong.",
+    STAFF_PASSWORD_REJECTED:
+      "The password is too weak: at least 12 characters with a lower-case and an upper-case letter, a digit and a symbol.",
+    SIGN_IN_LOCKED: "Too many tries: wait a while, then sign in again.",
     UNAUTHENTICATED: "Your session has ended: sign in again.",
     STAFF_ROLE_REQUIRED: "Your staff account lacks the role this needs.",
     REASON_REQUIRED: "A reason is required to reject a case.",
@@ -216,16 +220,83 @@
     $("password").value = "";
     await busy($("sign-in-submit"), async () => {
       const r = await api("POST", "/v1/staff/sessions", { username, password });
-      const body = r.body || {};
-      if (body.access_token) return signedIn(username, body);
-      if (body.challenge !== "SOFTWARE_TOKEN_MFA") {
-        throw new Error("Unexpected sign-in challenge: " + body.challenge);
-      }
-      state.pending = { username, session: body.session };
-      $("sign-in-form").hidden = true;
-      $("mfa-form").hidden = false;
-      $("mfa-code").value = "";
-      $("mfa-code").focus();
+      nextStep(username, r.body || {});
+    });
+  }
+
+  // The sign-in's next step, as the staff pool names it: the authenticator's code, or for a first
+  // sign-in a new password and then the authenticator's set-up.
+  const STEP_FORMS = {
+    SOFTWARE_TOKEN_MFA: ["mfa-form", "mfa-code"],
+    NEW_PASSWORD_REQUIRED: ["new-password-form", "new-password"],
+    MFA_SETUP: ["mfa-setup-form", "mfa-setup-code"],
+  };
+
+  function nextStep(username, body) {
+    if (body.access_token) return signedIn(username, body);
+    const step = STEP_FORMS[body.challenge];
+    if (!step) throw new Error("Unexpected sign-in challenge: " + body.challenge);
+    state.pending = { username, session: body.session };
+    if (body.challenge === "MFA_SETUP") {
+      $("mfa-setup-qr").src = body.qr_code;
+      $("mfa-setup-secret").textContent = body.secret;
+    }
+    showStepForm(step[0]);
+    $(step[1]).value = "";
+    $(step[1]).focus();
+  }
+
+  // Shows one of the sign-in's forms (or the password form), hiding the others.
+  function showStepForm(id) {
+    for (const form of ["sign-in-form", "mfa-form", "new-password-form", "mfa-setup-form"]) {
+      $(form).hidden = form !== id;
+    }
+    if (id !== "mfa-setup-form") {
+      $("mfa-setup-qr").removeAttribute("src");
+      $("mfa-setup-secret").textContent = "";
+    }
+  }
+
+  async function submitNewPassword(event) {
+    event.preventDefault();
+    showError(null);
+    const password = $("new-password").value;
+    const again = $("new-password-again").value;
+    $("new-password").value = "";
+    $("new-password-again").value = "";
+    if (password !== again) {
+      showError(new Error("The two passwords differ: type the same password twice."));
+      return;
+    }
+    const pending = state.pending;
+    if (!pending) return restartSignIn();
+    await busy($("new-password-submit"), async () => {
+      const r = await api("POST", "/v1/staff/sessions/new-password", {
+        username: pending.username,
+        session: pending.session,
+        new_password: password,
+      });
+      nextStep(pending.username, r.body || {});
+    });
+  }
+
+  async function submitSetupCode(event) {
+    event.preventDefault();
+    showError(null);
+    const code = $("mfa-setup-code").value.trim();
+    if (!/^[0-9]{6}$/.test(code)) {
+      showError(new Error("Enter the 6 digits your authenticator app shows."));
+      return;
+    }
+    const pending = state.pending;
+    if (!pending) return restartSignIn();
+    await busy($("mfa-setup-submit"), async () => {
+      const r = await api("POST", "/v1/staff/sessions/mfa-setup", {
+        username: pending.username,
+        session: pending.session,
+        code,
+      });
+      signedIn(pending.username, r.body || {});
     });
   }
 
@@ -262,8 +333,7 @@
 
   function restartSignIn() {
     state.pending = null;
-    $("mfa-form").hidden = true;
-    $("sign-in-form").hidden = false;
+    showStepForm("sign-in-form");
     $("username").focus();
   }
 
@@ -281,8 +351,7 @@
     $("who-roles").textContent = (body.roles || groupsOf(body.access_token)).join(", ") || "no role";
     $("who").hidden = false;
     $("sign-in").hidden = true;
-    $("mfa-form").hidden = true;
-    $("sign-in-form").hidden = false;
+    showStepForm("sign-in-form");
     $("dashboard").hidden = false;
     showNotice("");
     loadQueue().catch(failed);
@@ -302,8 +371,7 @@
     $("dashboard").hidden = true;
     $("case").hidden = true;
     $("sign-in").hidden = false;
-    $("mfa-form").hidden = true;
-    $("sign-in-form").hidden = false;
+    showStepForm("sign-in-form");
     showNotice("");
   }
 
@@ -526,6 +594,8 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     $("sign-in-form").addEventListener("submit", (e) => submitPassword(e));
+    $("new-password-form").addEventListener("submit", (e) => submitNewPassword(e));
+    $("mfa-setup-form").addEventListener("submit", (e) => submitSetupCode(e));
     $("mfa-form").addEventListener("submit", (e) => submitCode(e));
     $("mfa-cancel").addEventListener("click", restartSignIn);
     $("sign-out").addEventListener("click", () => {

@@ -12,6 +12,7 @@ pub mod secret_admin;
 pub mod server;
 pub mod settings;
 pub mod staff;
+pub mod staff_admin;
 pub mod template;
 
 pub use gateway::Gateway;

@@ -77,6 +77,39 @@ async fn secrets(args: &[String]) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// The operator's staff command (`local_env::staff_admin`): `invite <username> --email E --role
+/// reviewer|lead` and `remove <username>`, each with `--stack <name>` (without it, the local pool).
+async fn staff(args: &[String]) -> Result<(), BoxError> {
+    use local_env::staff_admin::{self, Role};
+    let usage = "usage: local-env staff (invite <username> --email <address> --role reviewer|lead | remove <username>) [--stack <name>]";
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str);
+    let client = aws_sdk_cognitoidentityprovider::Client::new(
+        &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+    );
+    let username = args.get(1).filter(|u| !u.starts_with("--")).ok_or(usage)?;
+    let pool = staff_admin::pool_id(&client, flag("--stack")).await?;
+    match args.first().map(String::as_str) {
+        Some("invite") => {
+            let role = flag("--role").and_then(Role::parse).ok_or(usage)?;
+            let email = flag("--email").ok_or(usage)?;
+            let password = staff_admin::invite(&client, &pool, username, email, role).await?;
+            println!(
+                "{username}: invited as {}; Cognito e-mails the temporary password (valid 7 days)",
+                role.groups().join(" and ")
+            );
+            if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
+                println!("  (the emulator sends no e-mail: the temporary password is {password})");
+            }
+        }
+        Some("remove") => {
+            staff_admin::remove(&client, &pool, username).await?;
+            println!("{username}: disabled and signed out everywhere");
+        }
+        _ => return Err(usage.into()),
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     tracing_subscriber::fmt()
@@ -104,11 +137,14 @@ async fn main() -> Result<(), BoxError> {
     if args.first().map(String::as_str) == Some("secrets") {
         return secrets(&args[1..]).await;
     }
+    if args.first().map(String::as_str) == Some("staff") {
+        return staff(&args[1..]).await;
+    }
     if args.first().map(String::as_str) == Some("permissions") {
         return permissions(args.get(1).ok_or("usage: local-env permissions <AWS call log>")?);
     }
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: local-env serve [--port N] | local-env openapi | local-env error-table | local-env permissions <log> | local-env secrets (status | put <group> [--file F]) [--stack <name>]".into());
+        return Err("usage: local-env serve [--port N] | local-env openapi | local-env error-table | local-env permissions <log> | local-env secrets (status | put <group> [--file F]) [--stack <name>] | local-env staff (invite | remove) ...".into());
     }
     let port: u16 = args
         .iter()

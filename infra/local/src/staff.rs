@@ -50,10 +50,23 @@ pub async fn staff_pool(emulator: &str) -> Result<StaffPool, BoxError> {
             let created = call(
                 &endpoint,
                 "CreateUserPool",
-                json!({ "PoolName": POOL_NAME, "MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": { "Enabled": true } }),
+                json!({
+                    "PoolName": POOL_NAME,
+                    "MfaConfiguration": "ON",
+                    "SoftwareTokenMfaConfiguration": { "Enabled": true },
+                    // template.yaml's policy (a first sign-in's new password is checked against it).
+                    "Policies": { "PasswordPolicy": {
+                        "MinimumLength": 12, "RequireLowercase": true, "RequireUppercase": true,
+                        "RequireNumbers": true, "RequireSymbols": true,
+                    } },
+                }),
             )
             .await?;
             let id = created["UserPool"]["Id"].as_str().ok_or("no pool id")?.to_owned();
+            // As CloudFormation does for the template's `EnabledMfas`: a user without a device is
+            // asked to set one up (the emulator ignores the creation's MFA settings).
+            let mfa = json!({ "UserPoolId": id, "MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": { "Enabled": true } });
+            call(&endpoint, "SetUserPoolMfaConfig", mfa).await?;
             for group in GROUPS {
                 call(&endpoint, "CreateGroup", json!({ "UserPoolId": id, "GroupName": group })).await?;
             }

@@ -1,8 +1,10 @@
 //! The staff directory: a Cognito user pool (reviewers and leads as groups), reached through its
-//! public-client JSON API (InitiateAuth, RespondToAuthChallenge: no AWS credentials involved).
+//! public-client JSON API (InitiateAuth, RespondToAuthChallenge, and for a first sign-in
+//! AssociateSoftwareToken and VerifySoftwareToken with the session: no AWS credentials involved).
 //! Every staff user has a virtual MFA device; a refused password and an unknown user answer alike.
 
 use super::http_client::{HttpClient, Outgoing};
+use crate::domain::redacted::Redacted;
 use crate::error::{Error, Result};
 use crate::ports::{StaffDirectory, StaffSignIn, StaffTokens};
 use async_trait::async_trait;
@@ -40,6 +42,43 @@ impl CognitoStaff {
     }
 }
 
+impl CognitoStaff {
+    /// The step a challenge asks for. An authenticator to set up is associated at once, so its
+    /// secret comes with the step. Tokens without a second factor are refused: the pool requires
+    /// one of every staff user.
+    async fn next_step(&self, answer: Value) -> Result<StaffSignIn> {
+        let session = answer["Session"].as_str().unwrap_or_default().to_owned();
+        match answer["ChallengeName"].as_str() {
+            Some("SOFTWARE_TOKEN_MFA") => Ok(StaffSignIn::SecondFactor { session }),
+            Some("NEW_PASSWORD_REQUIRED") => Ok(StaffSignIn::NewPasswordRequired { session }),
+            Some("MFA_SETUP") => {
+                let associated = match self.call("AssociateSoftwareToken", json!({ "Session": session })).await? {
+                    Ok(answer) => answer,
+                    Err(kind) if refused(&kind) => return Ok(StaffSignIn::Refused),
+                    Err(kind) => return Err(Error::internal("staff MFA association", kind)),
+                };
+                let secret = associated["SecretCode"]
+                    .as_str()
+                    .ok_or_else(|| Error::internal("staff MFA association", "no secret"))?;
+                Ok(StaffSignIn::MfaSetup {
+                    session: associated["Session"].as_str().unwrap_or(&session).to_owned(),
+                    secret_base32: Redacted::new(secret.to_owned()),
+                })
+            }
+            _ => Ok(StaffSignIn::Refused),
+        }
+    }
+}
+
+/// The tokens of an answer that signed the user in.
+fn tokens(answer: &Value) -> Option<StaffTokens> {
+    let result = &answer["AuthenticationResult"];
+    result["AccessToken"].as_str().map(|token| StaffTokens {
+        access_token: token.to_owned(),
+        expires_in: result["ExpiresIn"].as_i64().unwrap_or(3600),
+    })
+}
+
 /// Refusals that mean "wrong password, code or session" (never a fault).
 fn refused(kind: &str) -> bool {
     matches!(
@@ -64,13 +103,45 @@ impl StaffDirectory for CognitoStaff {
             "AuthParameters": { "USERNAME": username, "PASSWORD": password },
         });
         match self.call("InitiateAuth", body).await? {
-            Ok(answer) if answer["ChallengeName"] == "SOFTWARE_TOKEN_MFA" => {
-                Ok(StaffSignIn::SecondFactor { session: answer["Session"].as_str().unwrap_or_default().to_owned() })
-            }
-            // A staff user without a virtual MFA device does not get in (the pool requires one).
-            Ok(_) => Ok(StaffSignIn::Refused),
+            Ok(answer) => self.next_step(answer).await,
             Err(kind) if refused(&kind) => Ok(StaffSignIn::Refused),
             Err(kind) => Err(Error::internal("staff sign-in", kind)),
+        }
+    }
+
+    async fn new_password(&self, username: &str, session: &str, new_password: &str) -> Result<StaffSignIn> {
+        let body = json!({
+            "ClientId": self.client_id,
+            "ChallengeName": "NEW_PASSWORD_REQUIRED",
+            "Session": session,
+            "ChallengeResponses": { "USERNAME": username, "NEW_PASSWORD": new_password },
+        });
+        match self.call("RespondToAuthChallenge", body).await? {
+            Ok(answer) => self.next_step(answer).await,
+            Err(kind) if kind == "InvalidPasswordException" => Err(Error::StaffPasswordRejected),
+            Err(kind) if refused(&kind) => Ok(StaffSignIn::Refused),
+            Err(kind) => Err(Error::internal("staff new password", kind)),
+        }
+    }
+
+    async fn finish_mfa_setup(&self, username: &str, session: &str, code: &str) -> Result<Option<StaffTokens>> {
+        let verify = json!({ "Session": session, "UserCode": code, "FriendlyDeviceName": "authenticator" });
+        let verified = match self.call("VerifySoftwareToken", verify).await? {
+            Ok(answer) if answer["Status"] == "SUCCESS" => answer,
+            Ok(_) => return Ok(None),
+            Err(kind) if refused(&kind) || kind == "EnableSoftwareTokenMFAException" => return Ok(None),
+            Err(kind) => return Err(Error::internal("staff MFA set-up", kind)),
+        };
+        let body = json!({
+            "ClientId": self.client_id,
+            "ChallengeName": "MFA_SETUP",
+            "Session": verified["Session"].as_str().unwrap_or(session),
+            "ChallengeResponses": { "USERNAME": username },
+        });
+        match self.call("RespondToAuthChallenge", body).await? {
+            Ok(answer) => Ok(tokens(&answer)),
+            Err(kind) if refused(&kind) => Ok(None),
+            Err(kind) => Err(Error::internal("staff MFA set-up", kind)),
         }
     }
 
@@ -82,13 +153,7 @@ impl StaffDirectory for CognitoStaff {
             "ChallengeResponses": { "USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code },
         });
         match self.call("RespondToAuthChallenge", body).await? {
-            Ok(answer) => {
-                let result = &answer["AuthenticationResult"];
-                Ok(result["AccessToken"].as_str().map(|token| StaffTokens {
-                    access_token: token.to_owned(),
-                    expires_in: result["ExpiresIn"].as_i64().unwrap_or(3600),
-                }))
-            }
+            Ok(answer) => Ok(tokens(&answer)),
             Err(kind) if refused(&kind) => Ok(None),
             Err(kind) => Err(Error::internal("staff second factor", kind)),
         }

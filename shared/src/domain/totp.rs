@@ -65,6 +65,20 @@ impl TotpSecret {
     }
 }
 
+/// The otpauth URI of a secret another party chose (the staff pool's), carried verbatim as
+/// base32: `otpauth://totp/Cloud:<label>?secret=...&issuer=Cloud`.
+pub fn otpauth_uri_of(secret_base32: &str, label: &str) -> String {
+    let path: String = url::form_urlencoded::byte_serialize(format!("{ISSUER}:{}", label.replace(':', "_")).as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+        .replace("%3A", ":");
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("secret", &secret_base32.to_ascii_uppercase())
+        .append_pair("issuer", ISSUER)
+        .finish();
+    format!("otpauth://totp/{path}?{query}")
+}
+
 impl fmt::Debug for TotpSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TotpSecret(<redacted>)")
@@ -134,6 +148,14 @@ mod tests {
             assert_eq!(gen(Algorithm::SHA256, &sha256), c256, "SHA256 at {time}");
             assert_eq!(gen(Algorithm::SHA512, &sha512), c512, "SHA512 at {time}");
         }
+    }
+
+    #[test]
+    fn another_partys_secret_is_carried_verbatim_in_its_uri() {
+        let uri = otpauth_uri_of("jbswy3dpehpk3pxp", "staff ann:lee");
+        assert_eq!(uri, "otpauth://totp/Cloud:staff%20ann_lee?secret=JBSWY3DPEHPK3PXP&issuer=Cloud");
+        let ours = TotpSecret::from_bytes(b"12345678901234567890".to_vec());
+        assert_eq!(otpauth_uri_of(&ours.base32(), "ann"), ours.otpauth_uri("ann"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::domain::flow::{FlowKind, Versioned};
 use crate::domain::ids::{AccountId, FlowId};
 use crate::domain::kyc::PersonalIdentity;
 use crate::domain::login::CredentialRef;
+use crate::domain::redacted::Redacted;
 use crate::error::Result;
 use crate::ports::{Page, PageRequest};
 use async_trait::async_trait;
@@ -209,10 +210,23 @@ pub trait DeadlineIndex: Send + Sync {
     async fn due(&self, kind: FlowKind, now: DateTime<Utc>, limit: i32) -> Result<Vec<FlowId>>;
 }
 
-/// A reviewer's sign-in: the password, then the virtual MFA code (staff always have one).
+/// A reviewer's sign-in: the password, then the virtual MFA code (staff always have one). A new
+/// staff user's first sign-in (with the invitation's temporary password) first chooses a password,
+/// then sets up the authenticator.
 #[derive(Debug, Clone)]
 pub enum StaffSignIn {
-    SecondFactor { session: String },
+    SecondFactor {
+        session: String,
+    },
+    NewPasswordRequired {
+        session: String,
+    },
+    /// No authenticator yet: its secret (the directory's, base32) is shown, and its first code
+    /// finishes the sign-in.
+    MfaSetup {
+        session: String,
+        secret_base32: Redacted<String>,
+    },
     Refused,
 }
 
@@ -234,4 +248,9 @@ pub trait StaffDirectory: Send + Sync {
     async fn sign_in(&self, username: &str, password: &str) -> Result<StaffSignIn>;
     /// The tokens, or `None` when the code (or the session) is refused.
     async fn second_factor(&self, username: &str, session: &str, code: &str) -> Result<Option<StaffTokens>>;
+    /// The first sign-in's new password: the next step ([`StaffSignIn::MfaSetup`] for a user
+    /// without an authenticator), or `Err(StaffPasswordRejected)` when the pool's policy refuses it.
+    async fn new_password(&self, username: &str, session: &str, new_password: &str) -> Result<StaffSignIn>;
+    /// The authenticator's first code: the tokens, or `None` when the code (or the session) is refused.
+    async fn finish_mfa_setup(&self, username: &str, session: &str, code: &str) -> Result<Option<StaffTokens>>;
 }

@@ -21,6 +21,7 @@ use crate::domain::kyc::MAX_ACCOUNTS_PER_DOCUMENT;
 use crate::domain::redacted::Redacted;
 use crate::domain::staff::Staff;
 use crate::domain::throttle::{self, Throttle};
+use crate::domain::totp;
 use crate::domain::upload::{UploadPurpose, VIEW_URL_TTL_SECS};
 use crate::error::{Error, Result};
 use crate::ports::{
@@ -51,19 +52,64 @@ pub async fn staff_sign_in(
     password: &str,
     captcha: Option<&(FlowId, String)>,
     caller: &Caller,
-) -> Result<String> {
+) -> Result<StaffStep> {
     let now = deps.clock().now();
     let name = Throttle::Username(deps.keys().keyed_hash("staff-username", &username.trim().to_lowercase()));
     let windows = PasswordWindows::new(deps, name, caller);
     let reserved = windows.reserve(deps, captcha, now).await?;
-    match deps.staff().sign_in(username, password).await? {
-        StaffSignIn::SecondFactor { session } => {
-            deps.sign_in().settle(&windows.on_success(&reserved), now).await?;
-            Ok(session)
-        }
-        // The reserved tries stay counted as failures.
-        StaffSignIn::Refused => Err(Error::StaffSignInFailed),
+    // A refusal leaves the reserved tries counted as failures.
+    let step = StaffStep::of(deps.staff().sign_in(username, password).await?, username)?;
+    deps.sign_in().settle(&windows.on_success(&reserved), now).await?;
+    Ok(step)
+}
+
+/// What a staff sign-in asks for next.
+#[derive(Debug, Clone)]
+pub enum StaffStep {
+    /// The authenticator's code.
+    SecondFactor { session: String },
+    /// A new password (the first sign-in, with an invitation's temporary password).
+    NewPassword { session: String },
+    /// Set up an authenticator: scan its QR code (or type its secret), then send its first code.
+    MfaSetup {
+        session: String,
+        secret_base32: Redacted<String>,
+        otpauth_uri: Redacted<String>,
+        qr_code: Redacted<String>,
+    },
+}
+
+impl StaffStep {
+    fn of(answer: StaffSignIn, username: &str) -> Result<Self> {
+        Ok(match answer {
+            StaffSignIn::SecondFactor { session } => StaffStep::SecondFactor { session },
+            StaffSignIn::NewPasswordRequired { session } => StaffStep::NewPassword { session },
+            StaffSignIn::MfaSetup { session, secret_base32 } => {
+                let otpauth_uri = totp::otpauth_uri_of(secret_base32.expose(), &format!("staff {username}"));
+                StaffStep::MfaSetup {
+                    session,
+                    secret_base32,
+                    qr_code: Redacted::new(totp::qr_svg_data_uri(&otpauth_uri)),
+                    otpauth_uri: Redacted::new(otpauth_uri),
+                }
+            }
+            StaffSignIn::Refused => return Err(Error::StaffSignInFailed),
+        })
     }
+}
+
+/// One try of a staff sign-in session's step (a code, a new password), reserved before the staff
+/// directory is asked: at most [`STAFF_MFA_TRIES`] per session.
+async fn reserve_session_try(
+    deps: &(impl HasClock + HasKeys + HasSignIn),
+    session: &str,
+) -> Result<(Throttle, DateTime<Utc>)> {
+    let now = deps.clock().now();
+    let window = Throttle::StaffSecondFactor(deps.keys().keyed_hash("staff-mfa-session", session));
+    if let Err(full) = deps.sign_in().reserve(&[(&window, STAFF_MFA_TRIES)], now, throttle::WINDOW).await? {
+        return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
+    }
+    Ok((window, now))
 }
 
 /// The virtual MFA step: each try of a session is reserved before the staff directory is asked,
@@ -74,12 +120,37 @@ pub async fn staff_second_factor(
     session: &str,
     code: &str,
 ) -> Result<StaffTokens> {
-    let now = deps.clock().now();
-    let window = Throttle::StaffSecondFactor(deps.keys().keyed_hash("staff-mfa-session", session));
-    if let Err(full) = deps.sign_in().reserve(&[(&window, STAFF_MFA_TRIES)], now, throttle::WINDOW).await? {
-        return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
-    }
+    let (window, now) = reserve_session_try(deps, session).await?;
     let tokens = deps.staff().second_factor(username, session, code).await?.ok_or(Error::StaffSignInFailed)?;
+    deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
+    Ok(tokens)
+}
+
+/// A new staff user's first sign-in chooses a password (the invitation's was temporary); next
+/// comes the authenticator's set-up. A password the pool's policy refuses is said so; the tries
+/// of a session are capped as the code's are.
+pub async fn staff_new_password(
+    deps: &(impl HasClock + HasKeys + HasSignIn + HasStaff),
+    username: &str,
+    session: &str,
+    new_password: &str,
+) -> Result<StaffStep> {
+    let (window, now) = reserve_session_try(deps, session).await?;
+    let step = StaffStep::of(deps.staff().new_password(username, session, new_password).await?, username)?;
+    deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
+    Ok(step)
+}
+
+/// The authenticator's first code ends a first sign-in with the staff user's tokens; from then on
+/// every sign-in asks for its code.
+pub async fn staff_finish_mfa_setup(
+    deps: &(impl HasClock + HasKeys + HasSignIn + HasStaff),
+    username: &str,
+    session: &str,
+    code: &str,
+) -> Result<StaffTokens> {
+    let (window, now) = reserve_session_try(deps, session).await?;
+    let tokens = deps.staff().finish_mfa_setup(username, session, code).await?.ok_or(Error::StaffSignInFailed)?;
     deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
     Ok(tokens)
 }

@@ -1,0 +1,1 @@
+functions::http_lambda!(functions::review::staff_sign_in::new_password);
