@@ -517,8 +517,9 @@ lambdas! {
 }
 
 /// The secret groups a function reads at cold start [issue 14], from the ports its use cases take
-/// (`HasFace`: the face provider's group, ...) and what it does with the keys: the token keys
-/// sign sessions (the sign-in steps that end in a session) and verify them (the authorizer); the
+/// (`HasFace`: the face provider's group, ...) and what it does with the keys: the token key
+/// signs sessions (the sign-in steps that end in a session; the authorizer verifies them with the
+/// public keys of its configuration and reads no secret); the
 /// hash pepper keys the look-ups of personal data, codes, throttles and flows (every function
 /// that hashes: all but those listed without it). A function run without a group it needs fails
 /// in the tests, which run each function with exactly its groups (the local gateway).
@@ -549,7 +550,6 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         (
             TOKEN_KEYS,
             &[
-                AUTHORIZER,
                 "sign_in",
                 "complete_sign_in",
                 "sms_sign_in",
@@ -801,9 +801,9 @@ mod tests {
     #[test]
     fn secret_needs_name_real_functions_and_the_token_keys_stay_with_sign_in() {
         let authorizer = lambda_named(AUTHORIZER).unwrap().needs.secrets;
-        assert_eq!(authorizer, SecretSet::of(&[TOKEN_KEYS]), "the authorizer verifies tokens only");
+        assert_eq!(authorizer, SecretSet::NONE, "the authorizer verifies with public keys and reads no secret");
         assert_eq!(lambda_named("deliver_messages").unwrap().needs.secrets, SecretSet::of(&[HASH_PEPPER, MESSAGING]));
         let with_tokens = LAMBDAS.iter().filter(|l| l.needs.secrets.contains(TOKEN_KEYS)).count();
-        assert_eq!(with_tokens, 8);
+        assert_eq!(with_tokens, 7, "only the sign-in steps that issue a token read the signing key");
     }
 }

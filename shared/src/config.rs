@@ -2,6 +2,7 @@
 //! start with a sandbox provider or without the secrets' ARNs. The secrets themselves are never in
 //! the environment: they are read from Secrets Manager at cold start ([`crate::secrets`]).
 
+use crate::crypto::TokenPublicKey;
 use crate::domain::third_party::ThirdParty;
 use crate::secrets::SecretIds;
 use crate::tables::{TableNames, ACCOUNTS, FLOWS, SESSIONS};
@@ -107,6 +108,9 @@ pub struct Config {
     pub secrets: SecretIds,
     /// The field-encryption key (not in Secrets Manager: a KMS-encrypted data key).
     pub data_key: DataKey,
+    /// The public keys that verify access tokens (`TOKEN_PUBLIC_KEYS`: `kid:<base64url>`, several
+    /// comma-separated during a rotation): only the authorizer verifies, and it reads no secret.
+    pub token_public_keys: Vec<TokenPublicKey>,
     /// The browser origins (the consoles) allowed to call the API cross-origin (CORS): exact
     /// `scheme://host[:port]` values, lower case. Empty: no CORS.
     pub cors_allowed_origins: Vec<String>,
@@ -131,7 +135,8 @@ impl Config {
     /// BANK_CARD, RESOURCES, REGISTRY, PAYOUT and RISK, `SECRET_NAME_PREFIX` (the secret groups
     /// are named `<prefix><logical id>`; required in production), `DATA_KEY`
     /// (base64, 32 bytes; local only) or `DATA_KEY_CIPHERTEXT` (base64 KMS ciphertext), and
-    /// `CORS_ALLOWED_ORIGINS` (comma-separated origins; empty or unset: none). Third-party
+    /// `CORS_ALLOWED_ORIGINS` (comma-separated origins; empty or unset: none), `TOKEN_PUBLIC_KEYS`
+    /// (the authorizer's; unset elsewhere). Third-party
     /// sign-in: `OAUTH_PROVIDER` (unset: off; `sandbox` with `OAUTH_ENDPOINT`; `http` with
     /// `OAUTH_REDIRECT_URI` and, per provider, `OAUTH_<WECHAT|QQ|WEIBO>_CLIENT_ID`).
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -218,6 +223,8 @@ impl Config {
             oauth: oauth_config(&get, environment)?,
             secrets,
             data_key,
+            token_public_keys: TokenPublicKey::parse_list(get("TOKEN_PUBLIC_KEYS").as_deref().unwrap_or_default())
+                .map_err(|why| ConfigError(format!("TOKEN_PUBLIC_KEYS: {why}")))?,
             cors_allowed_origins: cors_origins(
                 get("CORS_ALLOWED_ORIGINS").as_deref().unwrap_or_default(),
                 environment,

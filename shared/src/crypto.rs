@@ -1,12 +1,17 @@
 //! Keys and the few cryptographic operations the account centre needs: keyed hashes for look-ups
-//! of personal data, field encryption (AES-256-GCM), signed access tokens (HS256 JWT) and
+//! of personal data, field encryption (AES-256-GCM), signed access tokens (EdDSA JWT: Ed25519) and
 //! password hashing (argon2id at OWASP's parameters).
+//!
+//! Access tokens are signed with an Ed25519 private key that only the functions issuing tokens
+//! read (the token-key secret group), and verified with public keys from configuration
+//! (`TOKEN_PUBLIC_KEYS`): the authorizer reads no secret and could not mint a token if it were
+//! compromised.
 
 use crate::error::{Error, Result};
 use crate::secrets::TokenKeys;
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
-use base64::engine::general_purpose::STANDARD as B64;
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -18,23 +23,69 @@ use std::sync::Arc;
 
 const TOKEN_ISSUER: &str = "account-centre";
 
-/// The service's secret material, loaded once per cold start, each part only by the functions
+/// The service's key material, loaded once per cold start, each secret part only by the functions
 /// that need it (their row in the functions' registry): the pepper of keyed hashes, the
-/// field-encryption (data) key, the token keys. Without the data key, `encrypt` and `decrypt`
-/// fail; without the token keys, issuing and verifying tokens fail.
+/// field-encryption (data) key, the token-signing key. Without the data key, `encrypt` and
+/// `decrypt` fail; without the signing key, issuing tokens fails; without public token keys,
+/// verifying them fails.
 #[derive(Clone)]
 pub struct Keys {
     pepper: Option<Vec<u8>>,
     cipher: Option<Aes256Gcm>,
-    tokens: Option<Arc<TokenSigner>>,
+    signer: Option<Arc<TokenSigner>>,
+    verifier: Arc<Vec<(String, DecodingKey)>>,
 }
 
-/// Signs with the current key (its id in the token header's `kid`); verifies with any key
-/// it holds (current, previous, next), chosen by the token's `kid`.
+/// Signs with the current private key (its id in the token header's `kid`).
 struct TokenSigner {
     kid: String,
     encoding: EncodingKey,
-    decoding: Vec<(String, DecodingKey)>,
+}
+
+/// A public key that verifies access tokens: its id (`kid`) and its Ed25519 public key (32 bytes).
+/// Configured as `kid:<base64url key>`, several comma-separated (during a rotation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPublicKey {
+    pub kid: String,
+    pub key: Vec<u8>,
+}
+
+impl TokenPublicKey {
+    /// `kid:<base64url>[,kid:<base64url>]`; empty: none.
+    pub fn parse_list(text: &str) -> std::result::Result<Vec<TokenPublicKey>, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let (kid, key) = part.split_once(':').ok_or("a token public key is `kid:<base64url key>`")?;
+                let key = B64URL.decode(key).map_err(|_| format!("token public key {kid} is not base64url"))?;
+                if kid.is_empty() || key.len() != 32 {
+                    return Err(format!("token public key {kid:?} is not a kid and a 32-byte Ed25519 key"));
+                }
+                Ok(TokenPublicKey { kid: kid.to_owned(), key })
+            })
+            .collect()
+    }
+
+    /// The configuration's form of several keys.
+    pub fn list(keys: &[TokenPublicKey]) -> String {
+        keys.iter().map(|k| format!("{}:{}", k.kid, B64URL.encode(&k.key))).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// A new Ed25519 token-signing key: PKCS#8, base64 (how the token-key secret group holds it).
+pub fn new_token_key() -> String {
+    let rng = ring::rand::SystemRandom::new();
+    ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).map(|doc| B64.encode(doc.as_ref())).unwrap_or_default()
+}
+
+/// The public half of a token-signing key as the secret group holds it (PKCS#8, base64).
+pub fn token_public_key(kid: &str, private_pkcs8_b64: &str) -> std::result::Result<TokenPublicKey, String> {
+    use ring::signature::KeyPair;
+    let not_a_key = || format!("the token key {kid} is not an Ed25519 key (PKCS#8, base64)");
+    let der = B64.decode(private_pkcs8_b64.trim()).map_err(|_| not_a_key())?;
+    let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der).map_err(|_| not_a_key())?;
+    Ok(TokenPublicKey { kid: kid.to_owned(), key: pair.public_key().as_ref().to_vec() })
 }
 
 impl fmt::Debug for Keys {
@@ -78,35 +129,36 @@ impl Sealed for Result<String> {
 }
 
 impl Keys {
-    /// Keys from given values (tests): the token key's id is `test`.
-    pub fn new(pepper: &[u8], data_key: &[u8; 32], jwt_secret: &[u8]) -> Self {
-        Keys { cipher: Some(Aes256Gcm::new(data_key.into())), ..Self::without_data_key(pepper, jwt_secret) }
+    /// Keys from given values (tests): a fresh signing key whose id is `test`, and its public key.
+    pub fn new(pepper: &[u8], data_key: &[u8; 32]) -> Self {
+        Keys { cipher: Some(Aes256Gcm::new(data_key.into())), ..Self::without_data_key(pepper) }
     }
 
-    /// Keys without the data key, from given values (tests).
-    pub fn without_data_key(pepper: &[u8], jwt_secret: &[u8]) -> Self {
-        Self::from_parts(
-            Some(pepper),
-            None,
-            Some(&TokenKeys { current: ("test".into(), jwt_secret.to_vec()), others: vec![] }),
-        )
+    /// Keys without the data key, from given values (tests): a fresh signing key whose id is
+    /// `test`, and its public key.
+    pub fn without_data_key(pepper: &[u8]) -> Self {
+        let signing = TokenKeys { current: ("test".into(), new_token_key()) };
+        let public: Vec<TokenPublicKey> = signing.public_keys().into_iter().flatten().collect();
+        Self::from_parts(Some(pepper), None, Some(&signing), &public)
     }
 
-    /// The keys a function holds: each part only if it was given.
-    pub fn from_parts(pepper: Option<&[u8]>, data_key: Option<&[u8; 32]>, tokens: Option<&TokenKeys>) -> Self {
+    /// The keys a function holds: each secret part only if it was given; the public token keys
+    /// from configuration. A signing key that is not an Ed25519 key signs nothing (the start
+    /// checks the group's shape before).
+    pub fn from_parts(
+        pepper: Option<&[u8]>,
+        data_key: Option<&[u8; 32]>,
+        signing: Option<&TokenKeys>,
+        public: &[TokenPublicKey],
+    ) -> Self {
         Keys {
             pepper: pepper.map(<[u8]>::to_vec),
             cipher: data_key.map(|k| Aes256Gcm::new(k.into())),
-            tokens: tokens.map(|t| {
-                Arc::new(TokenSigner {
-                    kid: t.current.0.clone(),
-                    encoding: EncodingKey::from_secret(&t.current.1),
-                    decoding: std::iter::once(&t.current)
-                        .chain(&t.others)
-                        .map(|(kid, key)| (kid.clone(), DecodingKey::from_secret(key)))
-                        .collect(),
-                })
+            signer: signing.and_then(|t| {
+                let der = B64.decode(t.current.1.trim()).ok()?;
+                Some(Arc::new(TokenSigner { kid: t.current.0.clone(), encoding: EncodingKey::from_ed_der(&der) }))
             }),
+            verifier: Arc::new(public.iter().map(|k| (k.kid.clone(), DecodingKey::from_ed_der(&k.key))).collect()),
         }
     }
 
@@ -115,12 +167,14 @@ impl Keys {
         Keys { cipher: None, ..self.clone() }
     }
 
-    /// The same keys with only the parts a function needs.
-    pub fn restricted(&self, data_key: bool, pepper: bool, tokens: bool) -> Self {
+    /// The same keys with only the secret parts a function needs (the public token keys are
+    /// everyone's).
+    pub fn restricted(&self, data_key: bool, pepper: bool, signing: bool) -> Self {
         Keys {
             pepper: self.pepper.clone().filter(|_| pepper),
             cipher: self.cipher.clone().filter(|_| data_key),
-            tokens: self.tokens.clone().filter(|_| tokens),
+            signer: self.signer.clone().filter(|_| signing),
+            verifier: self.verifier.clone(),
         }
     }
 
@@ -128,14 +182,14 @@ impl Keys {
         self.pepper.is_some()
     }
 
-    pub fn has_token_keys(&self) -> bool {
-        self.tokens.is_some()
+    pub fn can_sign_tokens(&self) -> bool {
+        self.signer.is_some()
     }
 
-    fn tokens(&self) -> Result<&TokenSigner> {
-        self.tokens.as_deref().ok_or_else(|| {
+    fn signer(&self) -> Result<&TokenSigner> {
+        self.signer.as_deref().ok_or_else(|| {
             Error::internal(
-                "this function was not given the token keys",
+                "this function was not given the token-signing key",
                 "its row in the functions' lambdas table does not list TOKEN_KEYS",
             )
         })
@@ -199,9 +253,9 @@ impl Keys {
         String::from_utf8(plain).map_err(|e| Error::internal("stored field is not utf-8", e))
     }
 
-    /// A signed access token (HS256 under the current key, whose id is in the header's `kid`).
+    /// A signed access token (EdDSA under the current key, whose id is in the header's `kid`).
     pub fn issue_token(&self, account_id: &str, session_id: &str, issued_at: i64, expires_at: i64) -> Result<String> {
-        let signer = self.tokens()?;
+        let signer = self.signer()?;
         let claims = TokenClaims {
             sub: account_id.into(),
             sid: session_id.into(),
@@ -209,19 +263,21 @@ impl Keys {
             exp: expires_at,
             iss: TOKEN_ISSUER.into(),
         };
-        let mut header = Header::new(Algorithm::HS256);
+        let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(signer.kid.clone());
         jsonwebtoken::encode(&header, &claims, &signer.encoding).map_err(|e| Error::internal("sign a token", e))
     }
 
-    /// Verifies signature (with the key the header's `kid` names: a token without a known `kid` is
-    /// refused), issuer and expiry (against the service clock, not the system's). `Ok(None)`: not
-    /// a valid token.
+    /// Verifies signature (with the public key the header's `kid` names: a token without a known
+    /// `kid`, or of another algorithm, is refused), issuer and expiry (against the service clock,
+    /// not the system's). `Ok(None)`: not a valid token. Fails when no public key is configured.
     pub fn verify_token(&self, token: &str, now: i64) -> Result<Option<TokenClaims>> {
-        let signer = self.tokens()?;
+        if self.verifier.is_empty() {
+            return Err(Error::internal("verify a token", "no token public key is configured (TOKEN_PUBLIC_KEYS)"));
+        }
         let Some(kid) = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid) else { return Ok(None) };
-        let Some((_, key)) = signer.decoding.iter().find(|(k, _)| *k == kid) else { return Ok(None) };
-        let mut validation = Validation::new(Algorithm::HS256);
+        let Some((_, key)) = self.verifier.iter().find(|(k, _)| *k == kid) else { return Ok(None) };
+        let mut validation = Validation::new(Algorithm::EdDSA);
         validation.validate_exp = false; // checked below against the service clock
         validation.set_issuer(&[TOKEN_ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
@@ -366,7 +422,7 @@ mod tests {
     use crate::domain::password::Password;
 
     fn keys() -> Keys {
-        Keys::new(b"pepper-pepper-pepper-pepper-0001", &[7u8; 32], b"jwt-secret-jwt-secret-jwt-secret")
+        Keys::new(b"pepper-pepper-pepper-pepper-0001", &[7u8; 32])
     }
 
     #[test]
@@ -384,7 +440,7 @@ mod tests {
         assert!(!sealed.contains("13800001234"));
         assert_ne!(sealed, k.encrypt("+8613800001234").unwrap(), "nonces differ");
         assert_eq!(k.decrypt(&sealed).unwrap(), "+8613800001234");
-        let other = Keys::new(b"p", &[8u8; 32], b"j");
+        let other = Keys::new(b"p", &[8u8; 32]);
         assert!(other.decrypt(&sealed).is_err());
     }
 
@@ -400,9 +456,9 @@ mod tests {
         assert_eq!(keyless.keyed_hash("phone", "+8613800001234"), k.keyed_hash("phone", "+8613800001234"));
         let token = keyless.issue_token("acct", "sess", 1_000, 2_000).unwrap();
         assert_eq!(k.verify_token(&token, 1_500).unwrap().unwrap().sub, "acct");
-        let fresh = Keys::without_data_key(b"pepper-pepper-pepper-pepper-0001", b"jwt-secret-jwt-secret-jwt-secret");
-        assert_eq!(fresh.verify_token(&token, 1_500).unwrap().unwrap().sid, "sess");
-        assert!(fresh.decrypt(&sealed).is_err());
+        let another_deployment = Keys::without_data_key(b"pepper-pepper-pepper-pepper-0001");
+        assert!(another_deployment.verify_token(&token, 1_500).unwrap().is_none(), "its own key pair");
+        assert!(another_deployment.decrypt(&sealed).is_err());
     }
 
     #[test]
@@ -411,32 +467,30 @@ mod tests {
         let t = k.issue_token("acct", "sess", 1_000, 2_000).unwrap();
         assert_eq!(k.verify_token(&t, 1_999).unwrap().unwrap().sid, "sess");
         assert!(k.verify_token(&t, 2_000).unwrap().is_none());
-        let forged = Keys::new(b"p", &[7u8; 32], b"another-secret-another-secret-xx")
-            .issue_token("acct", "sess", 1_000, 2_000)
-            .unwrap();
+        let forged = Keys::new(b"p", &[7u8; 32]).issue_token("acct", "sess", 1_000, 2_000).unwrap();
         assert!(k.verify_token(&forged, 1_500).unwrap().is_none());
         assert!(k.verify_token("not-a-token", 1_500).unwrap().is_none());
     }
 
-    fn signer(current: (&str, &[u8]), others: &[(&str, &[u8])]) -> Keys {
-        let keys = TokenKeys {
-            current: (current.0.into(), current.1.to_vec()),
-            others: others.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect(),
-        };
-        Keys::from_parts(None, None, Some(&keys))
+    /// Keys that sign with `current` and verify with the public halves of `verifying`.
+    fn signer(current: (&str, &str), verifying: &[(&str, &str)]) -> Keys {
+        let signing = TokenKeys { current: (current.0.into(), current.1.into()) };
+        let public: Vec<TokenPublicKey> =
+            verifying.iter().map(|(kid, key)| token_public_key(kid, key).unwrap()).collect();
+        Keys::from_parts(None, None, Some(&signing), &public)
     }
 
     #[test]
     fn a_rotation_keeps_both_keys_valid_and_signs_with_the_current_one() {
-        let (old, new) =
-            (b"old-key-old-key-old-key-old-key-1".as_slice(), b"new-key-new-key-new-key-new-key-2".as_slice());
-        let before = signer(("k1", old), &[]);
-        let announced = signer(("k1", old), &[("k2", new)]); // step 1: k2 verifies everywhere
-        let promoted = signer(("k2", new), &[("k1", old)]); // step 2: k2 signs, k1 still verifies
-        let after = signer(("k2", new), &[]); // step 3: k1 retired
+        let (old, new) = (new_token_key(), new_token_key());
+        let before = signer(("k1", &old), &[("k1", &old)]);
+        let announced = signer(("k1", &old), &[("k1", &old), ("k2", &new)]); // step 1: k2 verifies everywhere
+        let promoted = signer(("k2", &new), &[("k1", &old), ("k2", &new)]); // step 2: k2 signs, k1 still verifies
+        let after = signer(("k2", &new), &[("k2", &new)]); // step 3: k1 retired
         let t1 = before.issue_token("a", "s", 1_000, 2_000).unwrap();
         let t2 = promoted.issue_token("a", "s", 1_000, 2_000).unwrap();
-        assert_eq!(jsonwebtoken::decode_header(&t1).unwrap().kid.as_deref(), Some("k1"));
+        let header = jsonwebtoken::decode_header(&t1).unwrap();
+        assert_eq!((header.alg, header.kid.as_deref()), (Algorithm::EdDSA, Some("k1")));
         assert_eq!(jsonwebtoken::decode_header(&t2).unwrap().kid.as_deref(), Some("k2"));
         for keys in [&announced, &promoted] {
             assert!(keys.verify_token(&t1, 1_500).unwrap().is_some());
@@ -444,22 +498,49 @@ mod tests {
         }
         assert!(after.verify_token(&t1, 1_500).unwrap().is_none(), "a retired key verifies nothing");
         assert!(before.verify_token(&t2, 1_500).unwrap().is_none(), "an unknown kid is refused");
-        // A token under a known kid but another key, and one without a kid, are refused.
-        let forged =
-            signer(("k2", b"forged-forged-forged-forged-forged"), &[]).issue_token("a", "s", 1_000, 2_000).unwrap();
+        // A token under a known kid but another key, one without a kid, and one signed with the
+        // public key as an HMAC secret (algorithm confusion) are refused.
+        let forged = signer(("k2", &new_token_key()), &[]).issue_token("a", "s", 1_000, 2_000).unwrap();
         assert!(promoted.verify_token(&forged, 1_500).unwrap().is_none());
         let claims = TokenClaims { sub: "a".into(), sid: "s".into(), iat: 1_000, exp: 2_000, iss: TOKEN_ISSUER.into() };
-        let no_kid =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(new)).unwrap();
+        let no_kid = jsonwebtoken::encode(
+            &Header::new(Algorithm::EdDSA),
+            &claims,
+            &EncodingKey::from_ed_der(&B64.decode(&new).unwrap()),
+        )
+        .unwrap();
         assert!(promoted.verify_token(&no_kid, 1_500).unwrap().is_none());
+        let mut hs = Header::new(Algorithm::HS256);
+        hs.kid = Some("k2".into());
+        let public = token_public_key("k2", &new).unwrap().key;
+        let confused = jsonwebtoken::encode(&hs, &claims, &EncodingKey::from_secret(&public)).unwrap();
+        assert!(promoted.verify_token(&confused, 1_500).unwrap().is_none());
     }
 
     #[test]
-    fn without_the_token_keys_tokens_are_neither_issued_nor_verified() {
-        let keys = keys().restricted(true, true, false);
-        assert!(!keys.has_token_keys() && keys.has_pepper() && keys.has_data_key());
-        assert!(keys.issue_token("a", "s", 1, 2).is_err());
-        assert!(keys.verify_token("x", 1).is_err());
+    fn public_keys_are_configured_as_kid_and_base64url() {
+        let key = token_public_key("2026-12", &new_token_key()).unwrap();
+        let text = TokenPublicKey::list(&[key.clone(), TokenPublicKey { kid: "b".into(), key: vec![1; 32] }]);
+        assert_eq!(
+            TokenPublicKey::parse_list(&text).unwrap(),
+            [key, TokenPublicKey { kid: "b".into(), key: vec![1; 32] }]
+        );
+        assert_eq!(TokenPublicKey::parse_list("").unwrap(), []);
+        assert!(TokenPublicKey::parse_list("k1").is_err());
+        assert!(TokenPublicKey::parse_list("k1:AAAA").is_err(), "not 32 bytes");
+        assert!(token_public_key("k", "bm90IGEga2V5").is_err());
+    }
+
+    #[test]
+    fn without_the_signing_key_tokens_are_verified_but_not_issued() {
+        let full = keys();
+        let token = full.issue_token("a", "s", 1, 2).unwrap();
+        let verifier = full.restricted(false, false, false);
+        assert!(!verifier.can_sign_tokens() && !verifier.has_pepper() && !verifier.has_data_key());
+        assert!(verifier.issue_token("a", "s", 1, 2).is_err());
+        assert_eq!(verifier.verify_token(&token, 1).unwrap().unwrap().sid, "s");
+        let unconfigured = Keys::from_parts(None, None, None, &[]);
+        assert!(unconfigured.verify_token(&token, 1).is_err(), "no public key configured is a fault, not a 401");
     }
 
     #[tokio::test]

@@ -374,6 +374,7 @@ impl Services {
             values.get(secrets::HASH_PEPPER, "pepper").map(str::as_bytes),
             data_key.as_ref(),
             values.token_keys().as_ref(),
+            &config.token_public_keys,
         );
         let adapters = Arc::new(Adapters {
             sdk,

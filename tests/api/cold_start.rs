@@ -1,5 +1,6 @@
 //! A function builds only what its row asks for: without `data_key: true` it makes no KMS call
-//! at cold start and cannot encrypt or decrypt personal data; with it, one KMS call.
+//! at cold start and cannot encrypt or decrypt personal data; with it, one KMS call. The
+//! authorizer reads no secret at all: it verifies tokens with the configured public keys.
 
 use api_tests::{spawn_app, template, unique_phone, unique_username, PASSWORD};
 use functions::{registry, AppState};
@@ -38,6 +39,23 @@ async fn the_authorizer_and_sign_out_make_no_kms_call_at_cold_start() {
         assert!(!state.services.keys.has_data_key(), "{binary} holds the data key");
         assert!(state.services.keys.encrypt("11010519491231002X").is_err(), "{binary} can encrypt");
     }
+}
+
+/// The authorizer makes no Secrets Manager call at cold start and cannot sign a token, yet
+/// verifies what a sign-in (which reads the signing key) issues [issue 27].
+#[tokio::test]
+async fn the_authorizer_reads_no_secret_and_verifies_with_public_keys() {
+    let mut config = config_with_kms_data_key().await;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    config.token_public_keys = local_env::secret_admin::token_public_keys(&secrets, &config.secrets).await.unwrap();
+    let authorizer = cold_start(&config, registry::AUTHORIZER).await;
+    assert_eq!(authorizer.services.secret_requests.get(), 0, "the authorizer read a secret");
+    assert!(!authorizer.services.keys.can_sign_tokens());
+    let sign_in = cold_start(&config, "sign_in").await;
+    assert_eq!(sign_in.services.secret_requests.get(), 2, "the signing key and the pepper");
+    let token = sign_in.services.keys.issue_token("acct", "sess", 1_000, 2_000).unwrap();
+    assert_eq!(authorizer.services.keys.verify_token(&token, 1_500).unwrap().unwrap().sid, "sess");
 }
 
 #[tokio::test]

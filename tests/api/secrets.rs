@@ -68,3 +68,57 @@ async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is
     assert_eq!(missing.len(), 5, "{missing:?}");
     assert!(missing[0].starts_with("EnterpriseSecret has no `registry_api_key`"), "{missing:?}");
 }
+
+/// The token key [issue 27]: the operator's command writes the first Ed25519 key into the stack's
+/// empty group and prints the public key the authorizer is configured with; a rotation stages a
+/// second key (both public keys verify), promotes it (the old private key leaves the group), and
+/// the old key's tokens are refused once its public key is dropped from the configuration.
+#[tokio::test]
+async fn the_token_key_is_written_staged_and_promoted_by_the_operators_command() {
+    use local_env::secret_admin;
+    use shared::crypto::Keys;
+    let (_, client, ids) = deployment().await;
+    stored(&client, &ids, secrets::TOKEN_KEYS, "{}").await;
+    let signer = |public: &[shared::crypto::TokenPublicKey]| {
+        let client = client.clone();
+        let ids = ids.clone();
+        let public = public.to_vec();
+        async move {
+            let read = client.get_secret_value().secret_id(ids.id(secrets::TOKEN_KEYS)).send().await.unwrap();
+            let value: HashMap<String, String> = serde_json::from_str(read.secret_string().unwrap()).unwrap();
+            let signing = secrets::SecretValues::from_groups([(secrets::TOKEN_KEYS, value)]).token_keys();
+            Keys::from_parts(None, None, signing.as_ref(), &public)
+        }
+    };
+
+    let first = secret_admin::new_token_key(&client, &ids, "k1").await.unwrap();
+    assert_eq!(first.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k1"]);
+    let states: HashMap<&str, _> =
+        secret_admin::status(&client, &ids).await.into_iter().map(|(g, s)| (g.logical_id, s)).collect();
+    assert_eq!(states["TokenKeysSecret"], Ok(vec![]));
+    let old_token = signer(&first).await.issue_token("a", "s", 1_000, 90_000).unwrap();
+    assert!(signer(&first).await.verify_token(&old_token, 1_500).unwrap().is_some());
+
+    let staged = secret_admin::new_token_key(&client, &ids, "k2").await.unwrap();
+    assert_eq!(staged.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k1", "k2"]);
+    let still_old = signer(&staged).await.issue_token("a", "s", 1_000, 90_000).unwrap();
+    assert_eq!(
+        jsonwebtoken::decode_header(&still_old).unwrap().kid.as_deref(),
+        Some("k1"),
+        "a staged key signs nothing"
+    );
+    assert!(secret_admin::new_token_key(&client, &ids, "k3").await.is_err(), "one staged key at a time");
+
+    let both = secret_admin::promote_token_key(&client, &ids).await.unwrap();
+    assert_eq!(both, staged);
+    let now_keys = secret_admin::token_public_keys(&client, &ids).await.unwrap();
+    assert_eq!(now_keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k2"], "the old private key is gone");
+    let during = signer(&both).await;
+    let new_token = during.issue_token("a", "s", 1_000, 90_000).unwrap();
+    assert_eq!(jsonwebtoken::decode_header(&new_token).unwrap().kid.as_deref(), Some("k2"));
+    assert!(during.verify_token(&old_token, 1_500).unwrap().is_some(), "the old key's tokens verify meanwhile");
+    let after = signer(&now_keys).await;
+    assert!(after.verify_token(&old_token, 1_500).unwrap().is_none(), "then they are refused");
+    assert!(after.verify_token(&new_token, 1_500).unwrap().is_some());
+    assert!(secret_admin::promote_token_key(&client, &ids).await.is_err(), "nothing staged");
+}

@@ -180,6 +180,10 @@ async fn spawn(isolated: bool) -> TestApp {
     // Its own secrets (pepper, token keys): a token of another app is foreign here [issue 14].
     config.secrets =
         provision::provision_secrets_named(&sdk, &format!("{suffix:08x}-")).await.expect("the test app's secrets");
+    config.token_public_keys =
+        local_env::secret_admin::token_public_keys(&aws_sdk_secretsmanager::Client::new(&sdk), &config.secrets)
+            .await
+            .expect("the test app's token public key");
     // The sandbox identity providers are spoken to over HTTP [LOGIN-2]: this app serves them (with
     // everything else, as `local-env serve` does) on a loopback port of its own.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("a free loopback port");

@@ -5,6 +5,7 @@
 use local_env::settings::{local_config, random_data_key, repo_root};
 use local_env::{provision, server, Gateway, Template};
 use shared::adapters::clock::ShiftedClock;
+use shared::crypto::TokenPublicKey;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use tracing_subscriber::layer::SubscriberExt;
@@ -46,11 +47,12 @@ fn permissions(log: &str) -> Result<(), BoxError> {
     }
 }
 
-/// The operator's secrets command (`local_env::secret_admin`): `status` and `put <group>
-/// [--file F]`, each with `--stack <name>` (or `SECRET_NAME_PREFIX`).
+/// The operator's secrets command (`local_env::secret_admin`): `status`, `put <group> [--file F]`,
+/// `new-token-key [--kid K]` and `promote-token-key`, each with `--stack <name>` (or
+/// `SECRET_NAME_PREFIX`).
 async fn secrets(args: &[String]) -> Result<(), BoxError> {
     use local_env::secret_admin;
-    let usage = "usage: local-env secrets (status | put <group> [--file F]) [--stack <name>]";
+    let usage = "usage: local-env secrets (status | put <group> [--file F] | new-token-key [--kid K] | promote-token-key) [--stack <name>]";
     let ids = secret_admin::secret_ids(args, |name| std::env::var(name).ok());
     let client =
         aws_sdk_secretsmanager::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
@@ -71,6 +73,29 @@ async fn secrets(args: &[String]) -> Result<(), BoxError> {
                     Err(why) => println!("{}: {why}", group.logical_id),
                 }
             }
+            if let Ok(keys) = secret_admin::token_public_keys(&client, &ids).await {
+                println!("TokenPublicKeys={}", TokenPublicKey::list(&keys));
+            }
+        }
+        Some("new-token-key") => {
+            let kid = args
+                .iter()
+                .position(|a| a == "--kid")
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+                .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string());
+            let keys = secret_admin::new_token_key(&client, &ids, &kid).await?;
+            println!(
+                "TokenKeysSecret: key {kid} written ({})",
+                if keys.len() > 1 { "staged: promote it once the stack knows it" } else { "it signs" }
+            );
+            println!("deploy with: TokenPublicKeys={}", TokenPublicKey::list(&keys));
+        }
+        Some("promote-token-key") => {
+            let both = secret_admin::promote_token_key(&client, &ids).await?;
+            println!("TokenKeysSecret: the staged key signs from the functions' next start (deploy with a new SecretsGeneration)");
+            println!("keep until the old key's tokens expire (24 h): TokenPublicKeys={}", TokenPublicKey::list(&both));
+            println!("then deploy with: TokenPublicKeys={}", TokenPublicKey::list(&both[1..]));
         }
         _ => return Err(usage.into()),
     }
@@ -165,6 +190,8 @@ async fn main() -> Result<(), BoxError> {
     std::fs::create_dir_all(&outboxes)?;
     let staff_pool = local_env::staff::staff_pool(&endpoint).await?;
     let mut config = local_config(random_data_key(), Some(&outboxes), staff_pool.clone());
+    config.token_public_keys =
+        local_env::secret_admin::token_public_keys(&aws_sdk_secretsmanager::Client::new(&sdk), &config.secrets).await?;
     config.oauth = local_env::settings::sandbox_oauth(port);
     let clock = Arc::new(ShiftedClock::default());
     let state = Arc::new(functions::AppState::new(&config, clock.clone()).await?);

@@ -91,7 +91,11 @@ pub async fn provision_secrets_named(
         let name = ids.id(group);
         let mut value = serde_json::Map::new();
         for key in group.keys {
-            let v = if key.ends_with("_kid") { "local-1".to_owned() } else { crate::settings::random_secret() };
+            let v = match *key {
+                "current_kid" => "local-1".to_owned(),
+                "current_key" => shared::crypto::new_token_key(),
+                _ => crate::settings::random_secret(),
+            };
             value.insert(key.to_string(), v.into());
         }
         if group == shared::secrets::OAUTH {

@@ -5,7 +5,8 @@
 //! a dash and its logical id (`--stack <name>`, or `SECRET_NAME_PREFIX` as the functions have
 //! it; locally no prefix).
 
-use shared::secrets::{SecretGroup, SecretIds, SecretValues, GROUPS};
+use shared::crypto::{self, TokenPublicKey};
+use shared::secrets::{SecretGroup, SecretIds, SecretValues, GROUPS, TOKEN_KEYS};
 use std::collections::HashMap;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -42,12 +43,11 @@ pub fn checked(group: SecretGroup, text: &str) -> Result<HashMap<String, String>
     }
 }
 
-/// The keys a group may hold: its required ones, the token keys' optional rotation pairs, and the
+/// The keys a group may hold: its required ones, the token key staged for a rotation, and the
 /// identity providers' client secrets.
 fn known_key(group: SecretGroup, key: &str) -> bool {
     group.keys.contains(&key)
-        || (group.logical_id == "TokenKeysSecret"
-            && ["previous_kid", "previous_key", "next_kid", "next_key"].contains(&key))
+        || (group.logical_id == "TokenKeysSecret" && ["next_kid", "next_key"].contains(&key))
         || (group.logical_id == "OAuthSecret"
             && ["wechat_client_secret", "qq_client_secret", "weibo_client_secret"].contains(&key))
 }
@@ -87,6 +87,76 @@ pub async fn status(
         out.push((group, state));
     }
     out
+}
+
+/// A group's value as stored (an empty object when nothing was written yet).
+async fn stored(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<HashMap<String, String>, BoxError> {
+    let read = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| format!("read {id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e)))?;
+    Ok(serde_json::from_str(read.secret_string().unwrap_or("{}")).map_err(|_| format!("{id} is not a JSON object"))?)
+}
+
+/// The public keys of the token keys the group holds (the current one, then one staged): the
+/// value of `TOKEN_PUBLIC_KEYS` (the stack's `TokenPublicKeys`) that verifies what they sign.
+pub async fn token_public_keys(
+    client: &aws_sdk_secretsmanager::Client,
+    ids: &SecretIds,
+) -> Result<Vec<TokenPublicKey>, BoxError> {
+    let value = stored(client, &ids.id(TOKEN_KEYS)).await?;
+    let mut keys = vec![];
+    for prefix in ["current", "next"] {
+        if let (Some(kid), Some(key)) = (value.get(&format!("{prefix}_kid")), value.get(&format!("{prefix}_key"))) {
+            keys.push(crypto::token_public_key(kid, key)?);
+        }
+    }
+    Ok(keys)
+}
+
+/// A new token-signing key (Ed25519, made here from the OS's generator; its private half is
+/// written to the group and never shown), named `kid`. The group's first key signs at once;
+/// with one signing already, the new key is staged (`next_*`) and signs nothing until promoted.
+/// Returns the public keys the authorizer must know from now on.
+pub async fn new_token_key(
+    client: &aws_sdk_secretsmanager::Client,
+    ids: &SecretIds,
+    kid: &str,
+) -> Result<Vec<TokenPublicKey>, BoxError> {
+    let id = ids.id(TOKEN_KEYS);
+    let mut value = stored(client, &id).await?;
+    let slot = if value.get("current_key").is_some_and(|k| !k.is_empty()) { "next" } else { "current" };
+    if slot == "next" && value.contains_key("next_key") {
+        return Err("a key is staged already: promote it (`secrets promote-token-key`) first".into());
+    }
+    if value.get("current_kid").is_some_and(|k| k == kid) {
+        return Err(format!("the current key is named {kid} already").into());
+    }
+    value.insert(format!("{slot}_kid"), kid.to_owned());
+    value.insert(format!("{slot}_key"), crypto::new_token_key());
+    put(client, &id, TOKEN_KEYS, &serde_json::to_string(&value)?).await?;
+    token_public_keys(client, ids).await
+}
+
+/// Promotes the staged key: it signs from the functions' next cold start, and the old private key
+/// leaves the group. Returns the old and the new public key: both verify until the old key's
+/// tokens have expired, then the new one alone.
+pub async fn promote_token_key(
+    client: &aws_sdk_secretsmanager::Client,
+    ids: &SecretIds,
+) -> Result<Vec<TokenPublicKey>, BoxError> {
+    let id = ids.id(TOKEN_KEYS);
+    let before = token_public_keys(client, ids).await?;
+    let mut value = stored(client, &id).await?;
+    let (Some(kid), Some(key)) = (value.remove("next_kid"), value.remove("next_key")) else {
+        return Err("no key is staged: `secrets new-token-key` first".into());
+    };
+    value.insert("current_kid".into(), kid);
+    value.insert("current_key".into(), key);
+    put(client, &id, TOKEN_KEYS, &serde_json::to_string(&value)?).await?;
+    Ok(before)
 }
 
 /// The group's value from the operator: the file's text, or one prompt per required key without

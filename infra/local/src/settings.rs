@@ -70,6 +70,8 @@ pub fn local_config(data_key: DataKey, outbox_dir: Option<&Path>, staff: StaffPo
         oauth: sandbox_oauth(3000),
         secrets: SecretIds::local(),
         data_key,
+        // The callers set them once the secrets are provisioned (`secret_admin::token_public_keys`).
+        token_public_keys: vec![],
         cors_allowed_origins: LOCAL_CONSOLE_ORIGINS.iter().map(|o| o.to_string()).collect(),
     }
 }
