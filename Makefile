@@ -1,4 +1,4 @@
-.PHONY: run test bench lint fmt deploy-build
+.PHONY: run test bench cold-start lint fmt deploy-build
 
 ## Start the whole system locally: emulator + every function behind the template's routes on 127.0.0.1:3000
 run:
@@ -11,6 +11,10 @@ test:
 ## Benchmarks: latency p50/p99 and DynamoDB requests per use case, against the emulator
 bench:
 	bash infra/scripts/bench.sh
+
+## Cold starts: each measured function's init time against a bare Lambda, in production mode against the emulator
+cold-start:
+	bash infra/scripts/cold_start.sh
 
 ## Formatting and lints as CI expects them
 lint:
