@@ -51,25 +51,43 @@ pub struct TokenPublicKey {
 }
 
 impl TokenPublicKey {
-    /// `kid:<base64url>[,kid:<base64url>]`; empty: none.
+    /// `kid:<base64url>[,kid:<base64url>]`; empty: none. Each kid once.
     pub fn parse_list(text: &str) -> std::result::Result<Vec<TokenPublicKey>, String> {
-        text.split(',')
+        let keys = text
+            .split(',')
             .map(str::trim)
             .filter(|part| !part.is_empty())
             .map(|part| {
                 let (kid, key) = part.split_once(':').ok_or("a token public key is `kid:<base64url key>`")?;
+                check_kid(kid)?;
                 let key = B64URL.decode(key).map_err(|_| format!("token public key {kid} is not base64url"))?;
-                if kid.is_empty() || key.len() != 32 {
-                    return Err(format!("token public key {kid:?} is not a kid and a 32-byte Ed25519 key"));
+                if key.len() != 32 {
+                    return Err(format!("token public key {kid} is not a 32-byte Ed25519 key"));
                 }
                 Ok(TokenPublicKey { kid: kid.to_owned(), key })
             })
-            .collect()
+            .collect::<std::result::Result<Vec<_>, String>>()?;
+        for (i, key) in keys.iter().enumerate() {
+            if keys[..i].iter().any(|k| k.kid == key.kid) {
+                return Err(format!("token public key {} is listed twice", key.kid));
+            }
+        }
+        Ok(keys)
     }
 
     /// The configuration's form of several keys.
     pub fn list(keys: &[TokenPublicKey]) -> String {
         keys.iter().map(|k| format!("{}:{}", k.kid, B64URL.encode(&k.key))).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// A key id as tokens and the configuration carry it: 1 to 40 of `A-Z a-z 0-9 . _ -`.
+pub fn check_kid(kid: &str) -> std::result::Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if (1..=40).contains(&kid.len()) && kid.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(format!("the key id {kid:?} is not 1 to 40 of A-Z, a-z, 0-9, '.', '_', '-'"))
     }
 }
 
@@ -82,6 +100,7 @@ pub fn new_token_key() -> String {
 /// The public half of a token-signing key as the secret group holds it (PKCS#8, base64).
 pub fn token_public_key(kid: &str, private_pkcs8_b64: &str) -> std::result::Result<TokenPublicKey, String> {
     use ring::signature::KeyPair;
+    check_kid(kid)?;
     let not_a_key = || format!("the token key {kid} is not an Ed25519 key (PKCS#8, base64)");
     let der = B64.decode(private_pkcs8_b64.trim()).map_err(|_| not_a_key())?;
     let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der).map_err(|_| not_a_key())?;
@@ -528,6 +547,12 @@ mod tests {
         assert_eq!(TokenPublicKey::parse_list("").unwrap(), []);
         assert!(TokenPublicKey::parse_list("k1").is_err());
         assert!(TokenPublicKey::parse_list("k1:AAAA").is_err(), "not 32 bytes");
+        let twice = format!("{text},{}", text.split(',').next().unwrap());
+        assert_eq!(TokenPublicKey::parse_list(&twice).unwrap_err(), "token public key 2026-12 is listed twice");
+        assert!(check_kid("20261206-165012").is_ok());
+        for bad in ["", "a:b", "a,b", "a b", &"k".repeat(41)] {
+            assert!(check_kid(bad).is_err(), "{bad:?}");
+        }
         assert!(token_public_key("k", "bm90IGEga2V5").is_err());
     }
 

@@ -304,6 +304,8 @@ errors! {
     CaseNotWithdrawable => 409 "CASE_NOT_WITHDRAWABLE" "the case is already decided or withdrawn";
     #[error("the staff sign-in failed")]
     StaffSignInFailed => 401 "STAFF_SIGN_IN_FAILED" "wrong staff username, password or MFA code (the same for each)";
+    #[error("the sign-in's session has ended: sign in again")]
+    StaffSessionExpired => 401 "STAFF_SESSION_EXPIRED" "a staff sign-in step's session is unknown or has ended (the staff pool keeps one 15 minutes): start again with the password";
     #[error("the new password does not meet the staff password policy")]
     StaffPasswordRejected => 422 "STAFF_PASSWORD_REJECTED" "the staff pool refuses the new password: at least 12 characters with a lower-case and an upper-case letter, a digit and a symbol";
     #[error("this needs a reviewer's role")]

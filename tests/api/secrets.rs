@@ -75,8 +75,8 @@ async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is
 /// the old key's tokens are refused once its public key is dropped from the configuration.
 #[tokio::test]
 async fn the_token_key_is_written_staged_and_promoted_by_the_operators_command() {
-    use local_env::secret_admin;
-    use shared::crypto::Keys;
+    use local_env::secret_admin::{self, NewKey};
+    use shared::crypto::{Keys, TokenPublicKey};
     let (_, client, ids) = deployment().await;
     stored(&client, &ids, secrets::TOKEN_KEYS, "{}").await;
     let signer = |public: &[shared::crypto::TokenPublicKey]| {
@@ -91,7 +91,7 @@ async fn the_token_key_is_written_staged_and_promoted_by_the_operators_command()
         }
     };
 
-    let first = secret_admin::new_token_key(&client, &ids, "k1").await.unwrap();
+    let first = secret_admin::new_token_key(&client, &ids, "k1", NewKey::Add).await.unwrap();
     assert_eq!(first.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k1"]);
     let states: HashMap<&str, _> =
         secret_admin::status(&client, &ids).await.into_iter().map(|(g, s)| (g.logical_id, s)).collect();
@@ -99,7 +99,7 @@ async fn the_token_key_is_written_staged_and_promoted_by_the_operators_command()
     let old_token = signer(&first).await.issue_token("a", "s", 1_000, 90_000).unwrap();
     assert!(signer(&first).await.verify_token(&old_token, 1_500).unwrap().is_some());
 
-    let staged = secret_admin::new_token_key(&client, &ids, "k2").await.unwrap();
+    let staged = secret_admin::new_token_key(&client, &ids, "k2", NewKey::Add).await.unwrap();
     assert_eq!(staged.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k1", "k2"]);
     let still_old = signer(&staged).await.issue_token("a", "s", 1_000, 90_000).unwrap();
     assert_eq!(
@@ -107,9 +107,11 @@ async fn the_token_key_is_written_staged_and_promoted_by_the_operators_command()
         Some("k1"),
         "a staged key signs nothing"
     );
-    assert!(secret_admin::new_token_key(&client, &ids, "k3").await.is_err(), "one staged key at a time");
+    assert!(secret_admin::new_token_key(&client, &ids, "k3", NewKey::Add).await.is_err(), "one staged key at a time");
 
-    let both = secret_admin::promote_token_key(&client, &ids).await.unwrap();
+    let not_deployed = secret_admin::promote_token_key(&client, &ids, Some(&TokenPublicKey::list(&first))).await;
+    assert!(not_deployed.unwrap_err().to_string().contains("does not list the staged key k2"));
+    let both = secret_admin::promote_token_key(&client, &ids, Some(&TokenPublicKey::list(&staged))).await.unwrap();
     assert_eq!(both, staged);
     let now_keys = secret_admin::token_public_keys(&client, &ids).await.unwrap();
     assert_eq!(now_keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k2"], "the old private key is gone");
@@ -120,5 +122,15 @@ async fn the_token_key_is_written_staged_and_promoted_by_the_operators_command()
     let after = signer(&now_keys).await;
     assert!(after.verify_token(&old_token, 1_500).unwrap().is_none(), "then they are refused");
     assert!(after.verify_token(&new_token, 1_500).unwrap().is_some());
-    assert!(secret_admin::promote_token_key(&client, &ids).await.is_err(), "nothing staged");
+    assert!(secret_admin::promote_token_key(&client, &ids, None).await.is_err(), "nothing staged");
+
+    // A leak: a staged key is discarded with the rest, and the value before can no longer be
+    // rolled back to.
+    secret_admin::new_token_key(&client, &ids, "k3", NewKey::Add).await.unwrap();
+    let fresh = secret_admin::new_token_key(&client, &ids, "k4", NewKey::Replace).await.unwrap();
+    assert_eq!(fresh.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k4"]);
+    let versions = client.list_secret_version_ids().secret_id(ids.id(secrets::TOKEN_KEYS)).send().await.unwrap();
+    let stages: Vec<&str> = versions.versions().iter().flat_map(|v| v.version_stages()).map(String::as_str).collect();
+    assert!(!stages.contains(&"AWSPREVIOUS"), "{stages:?}");
+    assert!(secret_admin::new_token_key(&client, &ids, "bad kid", NewKey::Add).await.is_err());
 }

@@ -30,10 +30,11 @@ async fn an_invited_reviewer_chooses_a_password_sets_up_an_authenticator_and_sig
     let app = spawn_app().await;
     let (client, pool) = operator().await;
     let username = format!("new-{}", unique_username());
-    let temporary = staff_admin::invite(&client, &pool, &username, "new.reviewer@example.com", Role::Reviewer)
+    let temporary = staff_admin::temporary_password();
+    staff_admin::invite(&client, &pool, &username, "new.reviewer@example.com", Role::Reviewer, Some(&temporary))
         .await
         .expect("invited");
-    let again = staff_admin::invite(&client, &pool, &username, "other@example.com", Role::Lead).await;
+    let again = staff_admin::invite(&client, &pool, &username, "other@example.com", Role::Lead, None).await;
     assert!(again.is_err(), "a second invitation of one name changes nothing");
 
     let first = password_step(&app, &username, &temporary).await;
@@ -54,6 +55,9 @@ async fn an_invited_reviewer_chooses_a_password_sets_up_an_authenticator_and_sig
     let setup = chosen.body["session"].as_str().unwrap().to_owned();
     let code = |code: &str| json!({ "username": username, "session": setup, "code": code });
 
+    let foreign = json!({ "username": username, "session": "not-a-session", "code": "123456" });
+    let ended = app.call("POST", "/v1/staff/sessions/mfa-setup", None, Some(foreign)).await;
+    assert_eq!((ended.status, ended.code()), (401, "STAFF_SESSION_EXPIRED"), "{:?}", ended.body);
     let wrong = app.call("POST", "/v1/staff/sessions/mfa-setup", None, Some(code("000000"))).await;
     assert_eq!((wrong.status, wrong.code()), (401, "STAFF_SIGN_IN_FAILED"), "{:?}", wrong.body);
     let right = local_env::staff::mfa_code(&secret).await.unwrap();
@@ -81,7 +85,8 @@ async fn a_first_sign_ins_session_takes_three_tries() {
     let app = spawn_app().await;
     let (client, pool) = operator().await;
     let username = format!("new-{}", unique_username());
-    let temporary = staff_admin::invite(&client, &pool, &username, "new.lead@example.com", Role::Lead).await.unwrap();
+    let temporary = staff_admin::temporary_password();
+    staff_admin::invite(&client, &pool, &username, "new.lead@example.com", Role::Lead, Some(&temporary)).await.unwrap();
     let first = password_step(&app, &username, &temporary).await;
     let session = first.body["session"].as_str().unwrap();
     let body = json!({ "username": username, "session": session, "new_password": "weak" });
@@ -103,7 +108,8 @@ async fn a_new_lead_signs_in_the_first_time_on_the_dashboard() {
     let base = app.serve().await;
     let (client, pool) = operator().await;
     let username = format!("new-{}", unique_username());
-    let temporary = staff_admin::invite(&client, &pool, &username, "new.lead@example.com", Role::Lead).await.unwrap();
+    let temporary = staff_admin::temporary_password();
+    staff_admin::invite(&client, &pool, &username, "new.lead@example.com", Role::Lead, Some(&temporary)).await.unwrap();
 
     let browser = Browser::start("staff-onboarding").await;
     browser.goto(&format!("{base}/review/")).await;

@@ -22,6 +22,7 @@
     STAFF_PASSWORD_REJECTED:
       "The password is too weak: at least 12 characters with a lower-case and an upper-case letter, a digit and a symbol.",
     SIGN_IN_LOCKED: "Too many tries: wait a while, then sign in again.",
+    STAFF_SESSION_EXPIRED: "This sign-in took too long (15 minutes at most): sign in again with your password.",
     UNAUTHENTICATED: "Your session has ended: sign in again.",
     STAFF_ROLE_REQUIRED: "Your staff account lacks the role this needs.",
     REASON_REQUIRED: "A reason is required to reject a case.",
@@ -110,6 +111,10 @@
   function failed(failure) {
     if (failure instanceof ApiFailure && failure.status === 401 && state.token) {
       signOut();
+    }
+    // A sign-in step whose session ended or took its tries starts again from the password.
+    if (failure instanceof ApiFailure && state.pending && ["STAFF_SESSION_EXPIRED", "SIGN_IN_LOCKED"].includes(failure.code)) {
+      restartSignIn();
     }
     if (failure instanceof ApiFailure && (failure.code === "CLAIM_NOT_HELD" || failure.code === "CASE_CLOSED")) {
       dropClaim();
@@ -598,6 +603,8 @@
     $("mfa-setup-form").addEventListener("submit", (e) => submitSetupCode(e));
     $("mfa-form").addEventListener("submit", (e) => submitCode(e));
     $("mfa-cancel").addEventListener("click", restartSignIn);
+    $("new-password-cancel").addEventListener("click", restartSignIn);
+    $("mfa-setup-cancel").addEventListener("click", restartSignIn);
     $("sign-out").addEventListener("click", () => {
       signOut();
       showNotice("Signed out.");

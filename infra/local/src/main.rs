@@ -52,7 +52,7 @@ fn permissions(log: &str) -> Result<(), BoxError> {
 /// `SECRET_NAME_PREFIX`).
 async fn secrets(args: &[String]) -> Result<(), BoxError> {
     use local_env::secret_admin;
-    let usage = "usage: local-env secrets (status | put <group> [--file F] | new-token-key [--kid K] | promote-token-key) [--stack <name>]";
+    let usage = "usage: local-env secrets (status | put <group> [--file F] | new-token-key [--kid K] [--replace] | promote-token-key [--force]) [--stack <name>]";
     let ids = secret_admin::secret_ids(args, |name| std::env::var(name).ok());
     let client =
         aws_sdk_secretsmanager::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
@@ -84,7 +84,12 @@ async fn secrets(args: &[String]) -> Result<(), BoxError> {
                 .and_then(|i| args.get(i + 1))
                 .cloned()
                 .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string());
-            let keys = secret_admin::new_token_key(&client, &ids, &kid).await?;
+            let how = if args.iter().any(|a| a == "--replace") {
+                secret_admin::NewKey::Replace
+            } else {
+                secret_admin::NewKey::Add
+            };
+            let keys = secret_admin::new_token_key(&client, &ids, &kid, how).await?;
             println!(
                 "TokenKeysSecret: key {kid} written ({})",
                 if keys.len() > 1 { "staged: promote it once the stack knows it" } else { "it signs" }
@@ -92,7 +97,14 @@ async fn secrets(args: &[String]) -> Result<(), BoxError> {
             println!("deploy with: TokenPublicKeys={}", TokenPublicKey::list(&keys));
         }
         Some("promote-token-key") => {
-            let both = secret_admin::promote_token_key(&client, &ids).await?;
+            let stack = args.iter().position(|a| a == "--stack").and_then(|i| args.get(i + 1));
+            let deployed = match stack {
+                Some(stack) if !args.iter().any(|a| a == "--force") => {
+                    Some(stack_parameter(stack, "TokenPublicKeys").await?)
+                }
+                _ => None,
+            };
+            let both = secret_admin::promote_token_key(&client, &ids, deployed.as_deref()).await?;
             println!("TokenKeysSecret: the staged key signs from the functions' next start (deploy with a new SecretsGeneration)");
             println!("keep until the old key's tokens expire (24 h): TokenPublicKeys={}", TokenPublicKey::list(&both));
             println!("then deploy with: TokenPublicKeys={}", TokenPublicKey::list(&both[1..]));
@@ -100,6 +112,16 @@ async fn secrets(args: &[String]) -> Result<(), BoxError> {
         _ => return Err(usage.into()),
     }
     Ok(())
+}
+
+/// A deployed stack's parameter value (CloudFormation `DescribeStacks`).
+async fn stack_parameter(stack: &str, name: &str) -> Result<String, BoxError> {
+    let client =
+        aws_sdk_cloudformation::Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await);
+    let described = client.describe_stacks().stack_name(stack).send().await?;
+    let parameters = described.stacks().first().map(|s| s.parameters()).unwrap_or_default();
+    let value = parameters.iter().find(|p| p.parameter_key() == Some(name)).and_then(|p| p.parameter_value());
+    Ok(value.unwrap_or_default().to_owned())
 }
 
 /// The operator's staff command (`local_env::staff_admin`): `invite <username> --email E --role
@@ -117,18 +139,21 @@ async fn staff(args: &[String]) -> Result<(), BoxError> {
         Some("invite") => {
             let role = flag("--role").and_then(Role::parse).ok_or(usage)?;
             let email = flag("--email").ok_or(usage)?;
-            let password = staff_admin::invite(&client, &pool, username, email, role).await?;
+            // In AWS (`--stack`) Cognito makes the temporary password and only the invitee's
+            // mailbox sees it; the local pool sends no mail, so the command makes it and shows it.
+            let local = flag("--stack").is_none().then(staff_admin::temporary_password);
+            staff_admin::invite(&client, &pool, username, email, role, local.as_deref()).await?;
             println!(
                 "{username}: invited as {}; Cognito e-mails the temporary password (valid 7 days)",
                 role.groups().join(" and ")
             );
-            if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
-                println!("  (the emulator sends no e-mail: the temporary password is {password})");
+            if let Some(password) = local {
+                println!("  (the local pool sends no e-mail: the temporary password is {password})");
             }
         }
         Some("remove") => {
             staff_admin::remove(&client, &pool, username).await?;
-            println!("{username}: disabled and signed out everywhere");
+            println!("{username}: disabled and its refresh tokens revoked (an access token already issued works until it expires, within the hour)");
         }
         _ => return Err(usage.into()),
     }

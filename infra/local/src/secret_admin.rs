@@ -116,20 +116,35 @@ pub async fn token_public_keys(
     Ok(keys)
 }
 
+/// How a new token key goes into the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewKey {
+    /// The group's first key signs at once; with one signing already, the new key is staged
+    /// (`next_*`) and signs nothing until promoted.
+    Add,
+    /// The new key alone signs, everything else leaves the group (a staged key too) and the value
+    /// before stops being `AWSPREVIOUS` (no rollback brings it back): a leaked key, or a group
+    /// of an older shape.
+    Replace,
+}
+
 /// A new token-signing key (Ed25519, made here from the OS's generator; its private half is
-/// written to the group and never shown), named `kid`. The group's first key signs at once;
-/// with one signing already, the new key is staged (`next_*`) and signs nothing until promoted.
-/// Returns the public keys the authorizer must know from now on.
+/// written to the group and never shown), named `kid`. Returns the public keys the authorizer
+/// must know from now on.
 pub async fn new_token_key(
     client: &aws_sdk_secretsmanager::Client,
     ids: &SecretIds,
     kid: &str,
+    how: NewKey,
 ) -> Result<Vec<TokenPublicKey>, BoxError> {
+    crypto::check_kid(kid)?;
     let id = ids.id(TOKEN_KEYS);
-    let mut value = stored(client, &id).await?;
+    let mut value = if how == NewKey::Replace { HashMap::new() } else { stored(client, &id).await? };
     let slot = if value.get("current_key").is_some_and(|k| !k.is_empty()) { "next" } else { "current" };
     if slot == "next" && value.contains_key("next_key") {
-        return Err("a key is staged already: promote it (`secrets promote-token-key`) first".into());
+        return Err("a key is staged already: promote it (`secrets promote-token-key`), or after a leak \
+                    `secrets new-token-key --replace`"
+            .into());
     }
     if value.get("current_kid").is_some_and(|k| k == kid) {
         return Err(format!("the current key is named {kid} already").into());
@@ -137,15 +152,42 @@ pub async fn new_token_key(
     value.insert(format!("{slot}_kid"), kid.to_owned());
     value.insert(format!("{slot}_key"), crypto::new_token_key());
     put(client, &id, TOKEN_KEYS, &serde_json::to_string(&value)?).await?;
+    if how == NewKey::Replace {
+        forget_previous(client, &id).await?;
+    }
     token_public_keys(client, ids).await
 }
 
+/// Takes the `AWSPREVIOUS` label off the group's value before the current one, so that the
+/// rollback of "a secret written wrong" cannot bring a leaked key back (Secrets Manager then
+/// deletes that version in time).
+async fn forget_previous(client: &aws_sdk_secretsmanager::Client, id: &str) -> Result<(), BoxError> {
+    let versions = client.list_secret_version_ids().secret_id(id).send().await?;
+    for version in versions.versions() {
+        if version.version_stages().iter().any(|s| s == "AWSPREVIOUS") {
+            if let Some(previous) = version.version_id() {
+                client
+                    .update_secret_version_stage()
+                    .secret_id(id)
+                    .version_stage("AWSPREVIOUS")
+                    .remove_from_version_id(previous)
+                    .send()
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Promotes the staged key: it signs from the functions' next cold start, and the old private key
-/// leaves the group. Returns the old and the new public key: both verify until the old key's
-/// tokens have expired, then the new one alone.
+/// leaves the group. `deployed`: the stack's `TokenPublicKeys` now, which must list the staged
+/// public key (else every token the new key signs would be refused: a rotation's first deploy
+/// skipped); `None` skips the check (locally, or `--force`). Returns the old and the new public
+/// key: both verify until the old key's tokens have expired, then the new one alone.
 pub async fn promote_token_key(
     client: &aws_sdk_secretsmanager::Client,
     ids: &SecretIds,
+    deployed: Option<&str>,
 ) -> Result<Vec<TokenPublicKey>, BoxError> {
     let id = ids.id(TOKEN_KEYS);
     let before = token_public_keys(client, ids).await?;
@@ -153,6 +195,17 @@ pub async fn promote_token_key(
     let (Some(kid), Some(key)) = (value.remove("next_kid"), value.remove("next_key")) else {
         return Err("no key is staged: `secrets new-token-key` first".into());
     };
+    if let Some(deployed) = deployed {
+        let staged = crypto::token_public_key(&kid, &key)?;
+        if !TokenPublicKey::parse_list(deployed)?.contains(&staged) {
+            return Err(format!(
+                "the stack's TokenPublicKeys does not list the staged key {kid}: deploy with \
+                 TokenPublicKeys={} first (or --force)",
+                TokenPublicKey::list(&before)
+            )
+            .into());
+        }
+    }
     value.insert("current_kid".into(), kid);
     value.insert("current_key".into(), key);
     put(client, &id, TOKEN_KEYS, &serde_json::to_string(&value)?).await?;

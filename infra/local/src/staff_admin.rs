@@ -1,6 +1,7 @@
 //! The operator's staff command (`local-env staff ...`): invites a reviewer or a lead into the
 //! staff user pool and takes a leaver out. The invitation creates the user with a temporary
-//! password that Cognito e-mails to them (locally, where no mail leaves, it is printed); their
+//! password that Cognito makes and e-mails to them (locally, where no mail leaves, the command
+//! makes it and prints it); their
 //! first sign-in on the dashboard chooses a password and sets up an authenticator. Each call is an
 //! admin call of the pool, signed with the operator's credentials.
 
@@ -64,25 +65,26 @@ pub fn temporary_password() -> String {
     String::from_utf8(chars).unwrap_or_default()
 }
 
-/// Invites `username` (e-mail `email`) as `role`: Cognito e-mails the temporary password, which
-/// is returned for the local run only (no mail leaves the emulator). Inviting someone already in
-/// the pool fails and changes nothing.
+/// Invites `username` (e-mail `email`) as `role`. Cognito e-mails the temporary password: one it
+/// makes itself (`temporary: None`, in AWS: nobody else ever sees it), or the one given (locally,
+/// where no mail leaves the emulator). Inviting someone already in the pool fails and changes
+/// nothing.
 pub async fn invite(
     client: &Client,
     pool_id: &str,
     username: &str,
     email: &str,
     role: Role,
-) -> Result<String, BoxError> {
+    temporary: Option<&str>,
+) -> Result<(), BoxError> {
     if !email.contains('@') {
         return Err("the e-mail address is not one".into());
     }
-    let password = temporary_password();
     client
         .admin_create_user()
         .user_pool_id(pool_id)
         .username(username)
-        .temporary_password(&password)
+        .set_temporary_password(temporary.map(str::to_owned))
         .desired_delivery_mediums(DeliveryMediumType::Email)
         .user_attributes(AttributeType::builder().name("email").value(email).build()?)
         .user_attributes(AttributeType::builder().name("email_verified").value("true").build()?)
@@ -92,11 +94,12 @@ pub async fn invite(
     for group in role.groups() {
         client.admin_add_user_to_group().user_pool_id(pool_id).username(username).group_name(*group).send().await?;
     }
-    Ok(password)
+    Ok(())
 }
 
-/// Takes a leaver out at once: the user can no longer sign in and their tokens are revoked (an
-/// access token already issued lives at most an hour: the pool's validity).
+/// Takes a leaver out at once: the user can no longer sign in and their refresh tokens are revoked
+/// (an access token already issued works until it expires, at most an hour: the API's JWT
+/// authorizer checks signatures, not Cognito).
 pub async fn remove(client: &Client, pool_id: &str, username: &str) -> Result<(), BoxError> {
     client.admin_disable_user().user_pool_id(pool_id).username(username).send().await?;
     client.admin_user_global_sign_out().user_pool_id(pool_id).username(username).send().await?;

@@ -79,6 +79,12 @@ fn tokens(answer: &Value) -> Option<StaffTokens> {
     })
 }
 
+/// Refusals of a step answered with a session that mean the session is unknown or has ended
+/// (Cognito says `NotAuthorizedException` "Invalid session"; the emulator `ResourceNotFoundException`).
+fn session_ended(kind: &str) -> bool {
+    matches!(kind, "NotAuthorizedException" | "ResourceNotFoundException")
+}
+
 /// Refusals that mean "wrong password, code or session" (never a fault).
 fn refused(kind: &str) -> bool {
     matches!(
@@ -119,6 +125,7 @@ impl StaffDirectory for CognitoStaff {
         match self.call("RespondToAuthChallenge", body).await? {
             Ok(answer) => self.next_step(answer).await,
             Err(kind) if kind == "InvalidPasswordException" => Err(Error::StaffPasswordRejected),
+            Err(kind) if session_ended(&kind) => Err(Error::StaffSessionExpired),
             Err(kind) if refused(&kind) => Ok(StaffSignIn::Refused),
             Err(kind) => Err(Error::internal("staff new password", kind)),
         }
@@ -129,6 +136,7 @@ impl StaffDirectory for CognitoStaff {
         let verified = match self.call("VerifySoftwareToken", verify).await? {
             Ok(answer) if answer["Status"] == "SUCCESS" => answer,
             Ok(_) => return Ok(None),
+            Err(kind) if session_ended(&kind) => return Err(Error::StaffSessionExpired),
             Err(kind) if refused(&kind) || kind == "EnableSoftwareTokenMFAException" => return Ok(None),
             Err(kind) => return Err(Error::internal("staff MFA set-up", kind)),
         };
@@ -140,6 +148,7 @@ impl StaffDirectory for CognitoStaff {
         });
         match self.call("RespondToAuthChallenge", body).await? {
             Ok(answer) => Ok(tokens(&answer)),
+            Err(kind) if session_ended(&kind) => Err(Error::StaffSessionExpired),
             Err(kind) if refused(&kind) => Ok(None),
             Err(kind) => Err(Error::internal("staff MFA set-up", kind)),
         }
@@ -154,6 +163,7 @@ impl StaffDirectory for CognitoStaff {
         });
         match self.call("RespondToAuthChallenge", body).await? {
             Ok(answer) => Ok(tokens(&answer)),
+            Err(kind) if session_ended(&kind) => Err(Error::StaffSessionExpired),
             Err(kind) if refused(&kind) => Ok(None),
             Err(kind) => Err(Error::internal("staff second factor", kind)),
         }
