@@ -21,7 +21,8 @@ pub use lambda_http::Request;
 use lambda_http::{Body, Response};
 use serde_json::json;
 use shared::secrets::{
-    SecretGroup, SecretSet, BANK_CARD, ENTERPRISE, FACE, HASH_PEPPER, MESSAGING, OAUTH, RESOURCES, TOKEN_KEYS,
+    SecretGroup, SecretSet, BANK_CARD, BANK_NOTIFY, FACE, HASH_PEPPER, MESSAGING, OAUTH, PAYOUT, PAYOUT_CALLBACK,
+    REGISTRY, RESOURCES, RISK, TOKEN_KEYS,
 };
 pub use shared::services::Needs;
 
@@ -576,18 +577,12 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
             RESOURCES,
             &["resolve_recoveries", "start_subject_change", "check_account_deletion", "confirm_account_deletion"],
         ),
-        (
-            ENTERPRISE,
-            &[
-                "expire_flows",
-                "face_result_callback",
-                "start_enterprise_application",
-                "enter_deposit_amount",
-                "payout_callback",
-                "inbound_transfer_callback",
-                "start_subject_change",
-            ],
-        ),
+        // Enterprise verification's parties, each read only where its client is reached.
+        (REGISTRY, &["start_enterprise_application", "start_subject_change"]),
+        (PAYOUT, &["face_result_callback", "expire_flows"]),
+        (PAYOUT_CALLBACK, &["payout_callback"]),
+        (RISK, &["enter_deposit_amount"]),
+        (BANK_NOTIFY, &["inbound_transfer_callback"]),
         (OAUTH, &["start_third_party_sign_in", "third_party_sign_in", "start_third_party_binding", "bind_third_party"]),
     ];
     let mut set = if any(binary, WITHOUT_PEPPER) { SecretSet::NONE } else { SecretSet::NONE.with(HASH_PEPPER) };

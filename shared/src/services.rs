@@ -271,10 +271,10 @@ outside_parties! {
     resources: ResourceDirectory,
         |a, e| HttpResources::new(e, a.key(secrets::RESOURCES, "api_key"));
     registry: BusinessRegistry,
-        |a, e| HttpRegistry::new(e, a.key(secrets::ENTERPRISE, "registry_api_key"));
+        |a, e| HttpRegistry::new(e, a.key(secrets::REGISTRY, "registry_api_key"));
     payouts: PayoutProvider,
-        |a, e| HttpPayouts::new(e, a.key(secrets::ENTERPRISE, "payout_api_key"), a.payout_callback_secret.clone());
-    risk: RiskRules, |a, e| HttpRisk::new(e, a.key(secrets::ENTERPRISE, "risk_api_key"));
+        |a, e| HttpPayouts::new(e, a.key(secrets::PAYOUT, "payout_api_key"), a.payout_callback_secret.clone());
+    risk: RiskRules, |a, e| HttpRisk::new(e, a.key(secrets::RISK, "risk_api_key"));
 }
 
 // ---- what the use cases may use (their capability traits, `usecases/deps.rs`) ----------------
@@ -353,8 +353,8 @@ impl Services {
             None => crate::domain::ids::new_opaque_id().into_bytes(),
         };
         let face_callback_secret = shared_secret(secrets::FACE, "callback_secret");
-        let payout_callback_secret = shared_secret(secrets::ENTERPRISE, "payout_callback_secret");
-        let bank_signer = Arc::new(SignedBank::new(shared_secret(secrets::ENTERPRISE, "bank_notify_secret")));
+        let payout_callback_secret = shared_secret(secrets::PAYOUT_CALLBACK, "payout_callback_secret");
+        let bank_signer = Arc::new(SignedBank::new(shared_secret(secrets::BANK_NOTIFY, "bank_notify_secret")));
         let sms = Party::new(&config.sms, |f| SandboxSms::new(f.clone()));
         let email = Party::new(&config.email, |f| SandboxEmail::new(f.clone()));
         let face = Party::new(&config.face, |_| SandboxFace::new(face_callback_secret.clone()));

@@ -4,7 +4,7 @@
 
 use api_tests::*;
 use shared::adapters::dynamo::RequestCounter;
-use shared::secrets::{self, SecretGroup, SecretIds, SecretSet, ENTERPRISE, HASH_PEPPER, MESSAGING};
+use shared::secrets::{self, SecretGroup, SecretIds, SecretSet, FACE, HASH_PEPPER, MESSAGING};
 use std::collections::HashMap;
 
 /// A deployment of its own on the emulator (its secret groups are named `<prefix><logical id>`),
@@ -25,16 +25,16 @@ async fn stored(client: &aws_sdk_secretsmanager::Client, ids: &SecretIds, group:
 #[tokio::test]
 async fn a_function_starts_with_an_unfilled_provider_group_but_not_with_a_short_pepper() {
     let (sdk, client, ids) = deployment().await;
-    stored(&client, &ids, ENTERPRISE, "{}").await;
+    stored(&client, &ids, FACE, "{}").await;
     stored(&client, &ids, MESSAGING, r#"{"sms_api_key":"s","email_api_key":"e"}"#).await;
     stored(&client, &ids, HASH_PEPPER, r#"{"pepper":"short"}"#).await;
     let counter = RequestCounter::default();
 
-    let values = secrets::load(&sdk, &ids, SecretSet::of(&[ENTERPRISE, MESSAGING]), &counter)
+    let values = secrets::load(&sdk, &ids, SecretSet::of(&[FACE, MESSAGING]), &counter)
         .await
-        .expect("the empty enterprise group does not stop the start");
+        .expect("the empty face group does not stop the start");
     assert_eq!(values.get(MESSAGING, "sms_api_key"), Some("s"));
-    assert_eq!(values.get(ENTERPRISE, "registry_api_key"), None);
+    assert_eq!(values.get(FACE, "api_key"), None);
 
     let refused = secrets::load(&sdk, &ids, SecretSet::of(&[HASH_PEPPER]), &counter).await.unwrap_err();
     assert!(format!("{refused:?}").contains("HashPepperSecret's `pepper` is shorter than 32 bytes"), "{refused:?}");
@@ -46,7 +46,7 @@ async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is
     let (_, client, ids) = deployment().await;
     let pepper = stored(&client, &ids, HASH_PEPPER, &format!(r#"{{"pepper":"{}"}}"#, "p".repeat(40))).await;
     let messaging = stored(&client, &ids, MESSAGING, "{}").await;
-    stored(&client, &ids, ENTERPRISE, "{}").await;
+    stored(&client, &ids, FACE, "{}").await;
     let value_of = |id: String| {
         let client = client.clone();
         async move { client.get_secret_value().secret_id(id).send().await.unwrap().secret_string().unwrap().to_owned() }
@@ -64,9 +64,9 @@ async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is
         secret_admin::status(&client, &ids).await.into_iter().map(|(g, s)| (g.logical_id, s)).collect();
     assert_eq!(states["MessagingSecret"], Ok(vec![]));
     assert_eq!(states["HashPepperSecret"], Ok(vec![]));
-    let missing = states["EnterpriseSecret"].as_ref().unwrap();
-    assert_eq!(missing.len(), 5, "{missing:?}");
-    assert!(missing[0].starts_with("EnterpriseSecret has no `registry_api_key`"), "{missing:?}");
+    let missing = states["FaceSecret"].as_ref().unwrap();
+    assert_eq!(missing.len(), 2, "{missing:?}");
+    assert!(missing[0].starts_with("FaceSecret has no `api_key`"), "{missing:?}");
 }
 
 /// The token key [issue 27]: the operator's command writes the first Ed25519 key into the stack's

@@ -237,12 +237,12 @@ pub fn read_value(group: SecretGroup, file: Option<&str>) -> Result<String, BoxE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::secrets::{ENTERPRISE, HASH_PEPPER, MESSAGING};
+    use shared::secrets::{HASH_PEPPER, MESSAGING, REGISTRY};
 
     #[test]
     fn groups_are_named_either_way_and_values_are_checked_by_name() {
         assert_eq!(group("messaging"), Some(MESSAGING));
-        assert_eq!(group("EnterpriseSecret"), Some(ENTERPRISE));
+        assert_eq!(group("RegistrySecret"), Some(REGISTRY));
         assert_eq!(group("nope"), None);
         assert!(checked(MESSAGING, r#"{"sms_api_key":"s","email_api_key":"e"}"#).is_ok());
         let short = checked(HASH_PEPPER, r#"{"pepper":"0123456789"}"#).unwrap_err();
@@ -261,7 +261,7 @@ mod tests {
         let none = |_: &str| None;
         assert_eq!(secret_ids(&args(&["status", "--stack", "acct"]), none).id(MESSAGING), "acct-MessagingSecret");
         let prefix = |v: &str| (v == "SECRET_NAME_PREFIX").then(|| "prod-".to_owned());
-        assert_eq!(secret_ids(&args(&["status"]), prefix).id(ENTERPRISE), "prod-EnterpriseSecret");
+        assert_eq!(secret_ids(&args(&["status"]), prefix).id(REGISTRY), "prod-RegistrySecret");
         assert_eq!(secret_ids(&args(&["status"]), none).id(HASH_PEPPER), "HashPepperSecret");
     }
 }
