@@ -93,6 +93,8 @@ pub struct Applied {
 #[derive(Serialize, JsonSchema)]
 pub struct Lease {
     pub lease_expires_at: DateTime<Utc>,
+    /// Seconds until then by the server's clock (a countdown from this ignores the reviewer's clock).
+    pub lease_seconds_left: i64,
 }
 
 /// The staff sign-in's next step, named as the staff directory names its challenge, with the

@@ -24,16 +24,18 @@ ensure_tools() {
 # (tests/api/review_dashboard.rs). Skipped when both are installed; otherwise apt-get installs them
 # (as root, or through sudo without a password), quietly, refreshing the package lists only if the
 # first try fails. fonts-liberation gives the screenshots readable text.
-CHROMIUM_PACKAGES=(chromium chromium-driver fonts-liberation)
+# fonts-noto-cjk: the case material and names in Chinese render in the screenshots (not as empty boxes).
+CHROMIUM_PACKAGES=(chromium chromium-driver fonts-liberation fonts-noto-cjk)
 
 ensure_chromium() {
-  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then return 0; fi
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+    && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then return 0; fi
   local sudo=() started
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
       sudo=(sudo -n)
     else
-      log "chromium and chromedriver are missing and apt-get needs root: run 'sudo apt-get install ${CHROMIUM_PACKAGES[*]}'"
+      log "chromium, chromedriver or the CJK font are missing and apt-get needs root: run 'sudo apt-get install ${CHROMIUM_PACKAGES[*]}'"
       return 1
     fi
   fi

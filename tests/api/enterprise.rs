@@ -152,7 +152,7 @@ async fn another_organisation_goes_to_review_with_its_letter_and_the_reviewer_ve
     assert_eq!(details["certificate"], "社会团体法人登记证书");
     assert_eq!(details["face_check"]["person"]["name"], "王五");
     assert!(details["face_result"].as_str().unwrap().starts_with("passed"));
-    assert_eq!(details["checklist"].as_array().unwrap().len(), 4);
+    assert_eq!(case["checklist"].as_array().unwrap().len(), 4, "the photo rules");
     let purposes: Vec<&str> =
         case["material"].as_array().unwrap().iter().map(|m| m["purpose"].as_str().unwrap()).collect();
     assert_eq!(purposes, ["org-certificate", "authorisation-letter"]);

@@ -139,6 +139,8 @@ async fn upload_png(app: &TestApp, token: &str, purpose: &str, image: &[u8]) -> 
 /// through the presigned URLs: (customer token, case id).
 async fn mfa_unbind_appeal(app: &TestApp) -> (String, String) {
     let (_, phone, token) = app.signed_in_user().await;
+    // A verified person: the reviewer compares the ID photos with this name and number.
+    app.verify_by_face(&token).await;
     app.bind_totp(&token, &phone).await;
     real_time(app);
     let security = app.call("GET", "/v1/security", Some(&token), None).await;
@@ -199,6 +201,13 @@ async fn sign_in(browser: &Browser, base: &str, (username, password, secret): &(
     browser.wait_for("#dashboard").await;
 }
 
+/// Approves the case on screen: the button, then the confirmation.
+async fn approve(browser: &Browser) {
+    browser.click("#approve").await;
+    browser.wait_for("#confirm-approve-yes").await;
+    browser.click("#confirm-approve-yes").await;
+}
+
 /// The issue's scenario end to end: a customer appeals through the API, a reviewer signs in on the
 /// dashboard in Chromium, sees the case in the queue, claims it, sees its images load, extends the
 /// lease, approves, and the customer's account shows the effect (no virtual MFA device; the case
@@ -216,7 +225,7 @@ async fn a_reviewer_claims_views_and_approves_an_appeal_in_the_browser() {
     assert!(browser.text("#who-roles").await.contains("reviewer"));
     let row = format!("tr[data-case-id='{case_id}']");
     browser.wait_for(&row).await;
-    assert_eq!(browser.text(&format!("{row} [data-testid=case-row-state]")).await, "submitted");
+    assert_eq!(browser.text(&format!("{row} [data-testid=case-row-state]")).await, "Submitted");
     assert!(browser.text(&format!("{row} [data-testid=case-row-due]")).await.ends_with("CST"));
     assert_eq!(browser.text("#queue-waiting").await, "1");
     assert_eq!(browser.text("#queue-in-review").await, "0");
@@ -225,7 +234,7 @@ async fn a_reviewer_claims_views_and_approves_an_appeal_in_the_browser() {
 
     browser.click("#claim-next").await;
     browser.wait_for_text("#case-id", &case_id).await;
-    assert_eq!(browser.text("#case-state").await, "in_review");
+    assert_eq!(browser.text("#case-state").await, "In review");
     assert_eq!(browser.text("#case-kind").await, "MFA unbind appeal");
     // Every image of the material loads from the emulator's S3 (presigned GET, allowed by the policy).
     browser
@@ -245,23 +254,60 @@ async fn a_reviewer_claims_views_and_approves_an_appeal_in_the_browser() {
     let mut widths: Vec<u64> = widths.as_array().unwrap().iter().map(|w| w.as_u64().unwrap()).collect();
     widths.sort_unstable();
     assert_eq!(widths, [320, 360, 400, 440], "the uploaded images, decoded by the browser");
+    // The compare panel: the account's verified person beside the seed's checklist for the kind.
+    assert_eq!(browser.text("[data-testid=verified-name]").await, "张三");
+    assert_eq!(browser.text("[data-testid=verified-document_type]").await, "Mainland ID card");
+    assert!(browser.text("[data-testid=verified-id_number_masked]").await.contains('*'));
+    let checklist = browser.text("#checklist").await;
+    assert!(checklist.contains("held by the person") && checklist.contains("payment proof"), "{checklist}");
+    let caption = browser.text("[data-testid=material-caption]").await;
+    assert!(caption.contains("PNG · ") && caption.contains(" KB"), "{caption}");
+    browser.screenshot("02-compare").await;
+
+    // A document full size: zoom, rotate, and a link to open it in a new tab.
+    browser.click("[data-testid=material-image]").await;
+    browser.wait_for("#viewer-image").await;
+    browser.click("#viewer-zoom-in").await;
+    browser.click("#viewer-zoom-in").await;
+    browser.click("#viewer-rotate").await;
+    assert_eq!(browser.text("#viewer-zoom").await, "156%");
+    let shown = browser
+        .script(
+            "const v = document.getElementById('viewer'); const i = document.getElementById('viewer-image');
+             return [v.dataset.turn, i.style.transform, document.getElementById('viewer-open').href === i.src,
+                     i.complete && i.naturalWidth > 0];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(shown, json!(["90", "scale(1.5625) rotate(90deg)", true, true]), "{shown}");
+    browser.screenshot("03-document-zoomed").await;
+    browser.click("#viewer-close").await;
+    assert!(!browser.displayed("#viewer").await);
+
     let countdown = browser.text("#lease-countdown").await;
     assert!(countdown.starts_with("14:") || countdown.starts_with("15:"), "{countdown}");
-    assert!(browser.text("#case-history").await.contains("submitted"));
-    browser.screenshot("02-claimed").await;
+    assert!(browser.text("#case-history").await.contains("Submitted"));
+    browser.screenshot("04-claimed").await;
 
     browser.click("#extend-lease").await;
     browser.wait_for_text("#notice", "Lease extended").await;
     // Rejecting needs a reason: the page says so and sends nothing.
     browser.click("#reject").await;
     browser.wait_for_text("#error", "REASON_REQUIRED").await;
-    browser.screenshot("03-reason-required").await;
+    browser.screenshot("05-reason-required").await;
 
+    // Approving asks once more, naming what the checklist has not ticked.
     browser.click("#approve").await;
-    browser.wait_for_text("#case-state", "approved").await;
+    browser.wait_for("#confirm-approve-no").await;
+    assert!(browser.text("#confirm-unchecked").await.contains("held by the person"));
+    browser.screenshot("06-confirm-approval").await;
+    browser.click("#confirm-approve-no").await;
+    assert_eq!(browser.text("#case-state").await, "In review", "not approved without the confirmation");
+    approve(&browser).await;
+    browser.wait_for_text("#case-state", "Approved").await;
     browser.wait_for_text("#notice", "approved").await;
     let history = browser.text("#case-history").await;
-    assert!(history.contains("approved") && history.contains(&staff.0), "{history}");
+    assert!(history.contains("Approved") && history.contains(&staff.0), "{history}");
     assert!(!browser.displayed("#decision-form").await, "a decided case takes no second decision");
     browser
         .wait_until(
@@ -271,7 +317,7 @@ async fn a_reviewer_claims_views_and_approves_an_appeal_in_the_browser() {
             json!([]),
         )
         .await;
-    browser.screenshot("04-approved").await;
+    browser.screenshot("07-approved").await;
     let errors = browser.console_errors().await;
     assert!(errors.iter().all(|e| !e.contains("Content Security Policy")), "{errors:?}");
     browser.quit().await;
@@ -310,10 +356,18 @@ async fn an_overdue_case_is_flagged_and_a_rejection_carries_its_reason_to_the_cu
 
     browser.click("#claim-next").await;
     browser.wait_for_text("#case-id", &case_id).await;
-    let reason = "The ID card in the photo is not held by the account's owner.";
-    browser.type_into("#reason", reason).await;
+    // A usual reason of the kind fills the text, which the reviewer may still edit.
+    let reason = "The ID photos are not held by the person.";
+    browser
+        .script(
+            "const s = document.getElementById('preset-reason'); s.value = arguments[0];
+             s.dispatchEvent(new Event('change'));",
+            json!([reason]),
+        )
+        .await;
+    assert_eq!(browser.script("return document.getElementById('reason').value;", json!([])).await, json!(reason));
     browser.click("#reject").await;
-    browser.wait_for_text("#case-state", "rejected").await;
+    browser.wait_for_text("#case-state", "Rejected").await;
     assert!(browser.text("#case-rejection").await.contains(reason));
     assert!(browser.text("#case-history").await.contains(reason));
     browser
@@ -405,17 +459,18 @@ async fn a_reviewer_approves_both_kinds_of_enterprise_review_in_the_browser() {
     let mut seen = vec![];
     for step in ["02", "03"] {
         browser.click("#claim-next").await;
-        browser.wait_for_text("#case-state", "in_review").await;
+        browser.wait_for_text("#case-state", "In review").await;
         assert_eq!(browser.text("#case-kind").await, "Enterprise verification");
         assert_eq!(browser.text("[data-testid=detail-organisation]").await, "云杉数据科技有限公司");
         assert!(browser.text("[data-testid=detail-face_result]").await.starts_with("passed"));
-        let reason = browser.text("[data-testid=detail-reason]").await;
+        let shown = browser.text("[data-testid=detail-reason]").await;
+        let reason = if shown == "Other organisation (always reviewed)" { "other_organisation" } else { "transfer_risk" };
         let images = if reason == "other_organisation" {
             assert_eq!(browser.text("[data-testid=detail-certificate]").await, "社会团体法人登记证书");
             assert!(browser.text("[data-testid=detail-face_check]").await.contains("王五"));
             2
         } else {
-            assert_eq!(reason, "transfer_risk");
+            assert_eq!(shown, "A risk rule fired on the transfer");
             assert!(browser.text("[data-testid=detail-corporate_account]").await.starts_with("招商银行"));
             1
         };
@@ -428,8 +483,8 @@ async fn a_reviewer_approves_both_kinds_of_enterprise_review_in_the_browser() {
             )
             .await;
         browser.screenshot(&format!("{step}-{reason}")).await;
-        browser.click("#approve").await;
-        browser.wait_for_text("#case-state", "approved").await;
+        approve(&browser).await;
+        browser.wait_for_text("#case-state", "Approved").await;
         seen.push(reason);
     }
     seen.sort();
@@ -508,7 +563,7 @@ async fn a_reviewer_approves_the_changes_of_subject_in_the_browser() {
     let mut kinds = vec![];
     for step in ["01", "02"] {
         browser.click("#claim-next").await;
-        browser.wait_for_text("#case-state", "in_review").await;
+        browser.wait_for_text("#case-state", "In review").await;
         let kind = browser.text("#case-kind").await;
         let images = if kind == "Organisation name change" {
             assert_eq!(browser.text("[data-testid=detail-new_name]").await, "云杉未登记科技有限公司");
@@ -529,8 +584,8 @@ async fn a_reviewer_approves_the_changes_of_subject_in_the_browser() {
             )
             .await;
         browser.screenshot(&format!("{step}-{}", kind.replace(' ', "-"))).await;
-        browser.click("#approve").await;
-        browser.wait_for_text("#case-state", "approved").await;
+        approve(&browser).await;
+        browser.wait_for_text("#case-state", "Approved").await;
         kinds.push(kind);
     }
     kinds.sort();

@@ -187,13 +187,66 @@
     enterprise_subject_change: "Change of organisation",
   };
 
-  /// A detail as text: lists one item a line, objects as "Key: value" lines.
-  function detailText(v) {
-    if (v === null || v === undefined) return "–";
-    if (Array.isArray(v)) return v.map(detailText).join("\n");
-    if (typeof v === "object") return Object.entries(v).map(([k, x]) => humanize(k) + ": " + detailText(x)).join("\n");
-    return String(v);
+  // The API's values as a reviewer reads them (document types, methods, organisation types, ...).
+  const LABELS = {
+    person: "Person",
+    enterprise: "Enterprise",
+    mainland_id_card: "Mainland ID card",
+    hk_macao_taiwan_permit: "Mainland travel permit (Hong Kong, Macao, Taiwan residents)",
+    foreign_permanent_residence: "Foreign permanent residence ID",
+    chinese_passport_abroad: "Chinese passport (living abroad)",
+    legal_face: "Legal representative's face check",
+    corporate_transfer: "Corporate transfer (micro-deposit)",
+    recharge: "Recharge from the corporate account",
+    other_organisation: "Other organisation (always reviewed)",
+    transfer_risk: "A risk rule fired on the transfer",
+    wrong_amounts: "Two wrong amounts entered",
+    legal_representative: "Legal representative",
+    authorised_person: "Authorised employee",
+    handler: "Handler of the transfer",
+    passed: "Passed",
+    face: "Face check",
+    bank_card: "Bank card",
+    in_review: "In review",
+    submitted: "Submitted",
+    approved: "Approved",
+    rejected: "Rejected",
+    withdrawn: "Withdrawn",
+    overdue: "Overdue",
+    individual_business: "Individual business",
+    law_firm: "Law firm",
+    public_institution: "Public institution",
+    government_organ: "Government organ",
+    social_group: "Social group",
+  };
+
+  function label(value) {
+    if (typeof value !== "string") return value;
+    return LABELS[value] || value;
   }
+
+  /// A detail as text: lists one item a line, objects as "Key: value" lines, times in CST, values
+  /// by their labels.
+  function detailText(v, key) {
+    if (v === null || v === undefined) return "–";
+    if (Array.isArray(v)) return v.map((x) => detailText(x)).join("\n");
+    if (typeof v === "object") {
+      return Object.entries(v).map(([k, x]) => humanize(k) + ": " + detailText(x, k)).join("\n");
+    }
+    if (key && /_at$/.test(key)) return cst(v);
+    // A time inside a text (a face check's result) in CST too.
+    return String(label(v)).replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, (t) => cst(t));
+  }
+
+  // The bytes of a file as a reviewer reads them.
+  function bytes(n) {
+    if (n === null || n === undefined) return "";
+    if (n < 1024) return n + " B";
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + " KB";
+    return (n / 1024 / 1024).toFixed(1) + " MB";
+  }
+
+  const TYPES = { "image/png": "PNG", "image/jpeg": "JPEG" };
 
   function el(tag, props, children) {
     const node = document.createElement(tag);
@@ -407,7 +460,7 @@
         [
           el("td", {}, [el("code", { text: c.case_id })]),
           el("td", { text: KINDS[c.kind] || c.kind }),
-          el("td", { text: c.state, "data-testid": "case-row-state" }),
+          el("td", { text: label(c.state), "data-testid": "case-row-state", dataset: { state: c.state } }),
           el("td", { text: cst(c.submitted_at) }),
           el("td", { text: cst(c.due_at), "data-testid": "case-row-due" }),
           el("td", {}, [...flags(c), view]),
@@ -425,22 +478,16 @@
     $("case").hidden = false;
     $("case").dataset.caseId = view.case_id;
     $("case-id").textContent = view.case_id;
-    $("case-state").textContent = view.state;
+    $("case-state").textContent = label(view.state);
+    $("case-state").dataset.state = view.state;
     $("case-kind").textContent = KINDS[view.kind] || view.kind;
-    $("case-subject").textContent = view.subject || "–";
+    $("case-subject").textContent = label(view.subject) || "–";
     $("case-account").textContent = view.account_id || "–";
     $("case-submitted").textContent = cst(view.submitted_at);
     const due = $("case-due");
     due.replaceChildren(document.createTextNode((cst(view.due_at)) + " "), ...flags(view));
 
-    const details = $("case-details");
-    details.replaceChildren();
-    if (!Object.keys(view.details || {}).length) {
-      details.append(el("p", { class: "muted", text: "Nothing to compare for this kind of case: check the material." }));
-    }
-    for (const [k, v] of Object.entries(view.details || {})) {
-      details.append(el("div", {}, [el("dt", { text: humanize(k) }), el("dd", { text: detailText(v), "data-testid": "detail-" + k })]));
-    }
+    renderCompare(view);
 
     const material = $("case-material");
     const keep = keepMaterial && !(view.material || []).length && material.querySelector("img");
@@ -449,11 +496,14 @@
       const img = el("img", {
         src: m.url,
         alt: humanize(m.purpose),
+        title: "Click to view full size, zoom and rotate",
         "data-testid": "material-image",
         "data-purpose": m.purpose,
         referrerpolicy: "no-referrer",
       });
-      const caption = el("figcaption", { text: humanize(m.purpose) });
+      img.addEventListener("click", () => openViewer(m));
+      const facts = [TYPES[m.content_type] || m.content_type, bytes(m.size_bytes)].filter(Boolean).join(" · ");
+      const caption = el("figcaption", { text: humanize(m.purpose) + " · " + facts, "data-testid": "material-caption" });
       img.addEventListener("error", () => {
         caption.textContent = humanize(m.purpose) + ": the image did not load (its link may have expired: reload the case)";
         caption.classList.add("error-text");
@@ -465,7 +515,7 @@
     const history = $("case-history");
     history.replaceChildren();
     for (const h of view.history || []) {
-      let text = (cst(h.at)) + " · " + h.state + " · by " + h.by;
+      let text = cst(h.at) + " · " + label(h.state) + " · by " + h.by;
       if (h.reason) text += " · “" + h.reason + "”";
       history.append(el("li", { text, "data-testid": "history-item", dataset: { state: h.state } }));
     }
@@ -479,8 +529,124 @@
     $("lease").hidden = !open;
     if (open) {
       $("reason").value = "";
+      fillPresets(view.kind);
       setDecisionEnabled(true);
     }
+  }
+
+  // What the case is checked against: the account's verified subject beside what the case asks,
+  // and the seed's checklist for its kind (ticked by the reviewer; approving asks again for what
+  // is not ticked).
+  function renderCompare(view) {
+    const verified = $("verified-subject");
+    verified.replaceChildren();
+    const subject = view.verified_subject;
+    if (!subject) {
+      verified.append(el("p", { class: "muted", text: "Shown to the claim's holder and to leads." }));
+    } else if (subject.subject === "not_verified") {
+      verified.append(el("p", { class: "muted", text: "The account has proven no identity.", "data-testid": "not-verified" }));
+    } else {
+      for (const [k, v] of Object.entries(subject)) {
+        if (k === "subject") continue;
+        verified.append(el("div", {}, [el("dt", { text: humanize(k) }), el("dd", { text: detailText(v, k), "data-testid": "verified-" + k })]));
+      }
+    }
+    const details = $("case-details");
+    details.replaceChildren();
+    if (!Object.keys(view.details || {}).length) {
+      details.append(el("p", { class: "muted", text: "The material only: compare it with the account's verified subject." }));
+    }
+    for (const [k, v] of Object.entries(view.details || {})) {
+      details.append(el("div", {}, [el("dt", { text: humanize(k) }), el("dd", { text: detailText(v, k), "data-testid": "detail-" + k })]));
+    }
+    const checklist = $("checklist");
+    checklist.replaceChildren();
+    (view.checklist || []).forEach((item, i) => {
+      const box = el("input", { type: "checkbox", id: "check-" + i, "data-testid": "check-item" });
+      checklist.append(el("li", {}, [box, el("label", { for: "check-" + i, text: item })]));
+    });
+  }
+
+  // ---- documents: full size, zoom, rotate, open in a new tab ------------------------------------
+
+  const viewer = { zoom: 1, turn: 0 };
+
+  function openViewer(m) {
+    viewer.zoom = 1;
+    viewer.turn = 0;
+    $("viewer-image").src = m.url;
+    $("viewer-image").alt = humanize(m.purpose);
+    $("viewer-title").textContent = humanize(m.purpose);
+    $("viewer-open").href = m.url;
+    applyViewer();
+    $("viewer").hidden = false;
+  }
+
+  function applyViewer() {
+    $("viewer-image").style.transform = "scale(" + viewer.zoom + ") rotate(" + viewer.turn + "deg)";
+    $("viewer-zoom").textContent = Math.round(viewer.zoom * 100) + "%";
+    $("viewer").dataset.zoom = String(viewer.zoom);
+    $("viewer").dataset.turn = String(viewer.turn);
+  }
+
+  function closeViewer() {
+    $("viewer").hidden = true;
+    $("viewer-image").removeAttribute("src");
+  }
+
+  // ---- decisions: usual reasons per kind, approval confirmed ---------------------------------------
+
+  const PRESETS = {
+    phone_rebind: [
+      "The ID photos are not held by the person, or the upper body is not in the photo.",
+      "The ID photos do not match the account's verified identity.",
+      "The application letter is not signed (or not stamped).",
+      "The payment proof is not of this account.",
+    ],
+    mfa_unbind: [
+      "The ID photos are not held by the person.",
+      "The ID photos do not match the account's verified identity.",
+      "The unbind letter is not the template's, or not signed (or not stamped).",
+      "The payment proof is not of this account.",
+    ],
+    identity_mismatch: [
+      "The household register page does not show the submitted name and ID number.",
+      "The photo is unreadable: upload a clear colour photo of the whole page.",
+    ],
+    enterprise_verification: [
+      "The certificate is not a colour original, colour scan or a copy with a fresh red seal.",
+      "The certificate's four corners are not visible, or it was edited, mirrored or re-photographed.",
+      "The authorisation letter is not stamped, or names another person.",
+      "The organisation's name or code does not match the certificate.",
+    ],
+    enterprise_rename: [
+      "The new licence does not name the new name with the same code.",
+      "No registration change certificate or change application form confirms the change.",
+    ],
+    enterprise_subject_change: [
+      "The form does not carry both subjects' data.",
+      "The form is not stamped by both subjects with fresh red seals.",
+    ],
+  };
+
+  function fillPresets(kind) {
+    const select = $("preset-reason");
+    select.replaceChildren(el("option", { value: "", text: "Choose a usual reason, or write your own below" }));
+    for (const text of PRESETS[kind] || []) select.append(el("option", { value: text, text }));
+  }
+
+  // Approving asks once more, naming the checklist's items not ticked.
+  function confirmApprove() {
+    const unchecked = [...document.querySelectorAll("#checklist li")]
+      .filter((li) => !li.querySelector("input").checked)
+      .map((li) => li.querySelector("label").textContent);
+    $("confirm-approve-text").textContent = unchecked.length
+      ? "Not ticked on the checklist:"
+      : "Every item of the checklist is ticked. The customer is told at once.";
+    $("confirm-unchecked").replaceChildren(...unchecked.map((t) => el("li", { text: t })));
+    const dialog = $("confirm-approve");
+    dialog.returnValue = "";
+    dialog.showModal();
   }
 
   async function viewCase(caseId) {
@@ -505,7 +671,8 @@
     state.claim = {
       token: r.body.claim_token,
       caseId: view.case_id,
-      leaseExpiresAt: Date.parse(r.body.lease_expires_at),
+      // From the server's clock: the reviewer's own clock may be wrong.
+      leaseExpiresAt: Date.now() + (view.lease_seconds_left || 0) * 1000,
     };
     renderCase(view, true);
     startCountdown();
@@ -548,7 +715,7 @@
     const r = await api("PUT", "/v1/review/cases/" + encodeURIComponent(state.claim.caseId) + "/lease", {
       claim_token: state.claim.token,
     });
-    state.claim.leaseExpiresAt = Date.parse(r.body.lease_expires_at);
+    state.claim.leaseExpiresAt = Date.now() + r.body.lease_seconds_left * 1000;
     $("extend-lease").disabled = false;
     setDecisionEnabled(true);
     startCountdown();
@@ -613,7 +780,34 @@
     $("claim-next").addEventListener("click", () => busy($("claim-next"), claimNext));
     $("extend-lease").addEventListener("click", () => busy($("extend-lease"), extendLease));
     $("release-case").addEventListener("click", () => busy($("release-case"), releaseCase));
-    $("approve").addEventListener("click", () => busy($("approve"), () => decide("approve")));
+    $("approve").addEventListener("click", confirmApprove);
+    $("confirm-approve").addEventListener("close", () => {
+      if ($("confirm-approve").returnValue === "approve") busy($("approve"), () => decide("approve"));
+    });
+    $("preset-reason").addEventListener("change", () => {
+      if ($("preset-reason").value) $("reason").value = $("preset-reason").value;
+    });
+    $("viewer-zoom-in").addEventListener("click", () => {
+      viewer.zoom = Math.min(8, viewer.zoom * 1.25);
+      applyViewer();
+    });
+    $("viewer-zoom-out").addEventListener("click", () => {
+      viewer.zoom = Math.max(0.25, viewer.zoom / 1.25);
+      applyViewer();
+    });
+    $("viewer-rotate").addEventListener("click", () => {
+      viewer.turn = (viewer.turn + 90) % 360;
+      applyViewer();
+    });
+    $("viewer-reset").addEventListener("click", () => {
+      viewer.zoom = 1;
+      viewer.turn = 0;
+      applyViewer();
+    });
+    $("viewer-close").addEventListener("click", closeViewer);
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && !$("viewer").hidden) closeViewer();
+    });
     $("reject").addEventListener("click", () => busy($("reject"), () => decide("reject")));
     document.body.dataset.ready = "true";
     $("username").focus();

@@ -14,12 +14,12 @@ use shared::usecases::review::{claim_next, view};
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed) -> ApiResult {
     let Some(claimed) = claim_next(&state.services, &staff).await? else { return Ok(no_content()) };
     // The case as claimed: no second read.
-    let material = view(&state.services, &staff, &claimed.case).await?;
+    let view = view(&state.services, &staff, &claimed.case).await?;
     let case = claimed.case;
     let answer = ClaimAnswer {
         claim_token: claimed.claim_token,
         lease_expires_at: claimed.lease_until,
-        case: staff_case_body(state, &case, &material, true),
+        case: staff_case_body(state, &case, Some(&view), true),
     };
     Ok(json_response(StatusCode::OK, &answer))
 }

@@ -34,5 +34,5 @@ pub async fn handle(
 ) -> ApiResult {
     let verdict = decision(body.decision == Verdict::Approve, body.reason)?;
     let case = decide(&state.services, &staff, &case_id, &body.claim_token, &verdict).await?;
-    Ok(json_response(StatusCode::OK, &staff_case_body(state, &case, &[], true)))
+    Ok(json_response(StatusCode::OK, &staff_case_body(state, &case, None, true)))
 }

@@ -21,7 +21,8 @@ pub async fn extend(
     Json(body): Json<ClaimBody>,
 ) -> ApiResult {
     let until = extend_lease(&state.services, &staff, &case_id, &body.claim_token).await?;
-    Ok(json_response(StatusCode::OK, &crate::answers::Lease { lease_expires_at: until }))
+    let lease_seconds_left = (until - state.services.clock.now()).num_seconds().max(0);
+    Ok(json_response(StatusCode::OK, &crate::answers::Lease { lease_expires_at: until, lease_seconds_left }))
 }
 
 pub async fn give_back(

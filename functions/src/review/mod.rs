@@ -15,11 +15,11 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
 use shared::domain::case::EnterpriseReview;
-use shared::domain::case::{Case, CaseKind, CaseRequest, Subject};
+use shared::domain::case::{Case, CaseKind, CaseRequest, CaseState, Subject};
 use shared::domain::enterprise::{Method, OrgType, Role, SealedPerson, PHOTO_RULES};
 use shared::domain::flow::Versioned;
 use shared::domain::upload::UploadPurpose;
-use shared::usecases::review::MaterialView;
+use shared::usecases::review::{CaseView, VerifiedSubject};
 
 /// What the reviewer compares with the material, by the case's kind (an MFA unbind has nothing:
 /// the reviewer checks its material only).
@@ -37,7 +37,6 @@ pub enum CaseDetails {
         uscc: String,
         old_name: String,
         new_name: String,
-        checklist: Vec<&'static str>,
     },
     /// The account handed to another organisation.
     EnterpriseSubjectChange {
@@ -50,7 +49,6 @@ pub enum CaseDetails {
         original_contact: PersonInFull,
         /// The original contact's face check (the change reaches a reviewer only after it passed).
         contact_face_check: FaceCheckOutcome,
-        checklist: Vec<&'static str>,
     },
     /// An enterprise verification.
     EnterpriseVerification {
@@ -68,7 +66,6 @@ pub enum CaseDetails {
         face_result: String,
         /// The corporate account, masked (a corporate transfer).
         corporate_account: Option<String>,
-        checklist: Vec<&'static str>,
     },
 }
 
@@ -113,10 +110,6 @@ impl CaseDetails {
                 uscc: uscc.to_string(),
                 old_name: old_name.clone(),
                 new_name: new_name.clone(),
-                checklist: vec![
-                    "the new licence names the new name and the same code",
-                    "the registration change certificate or the change application form confirms the change",
-                ],
             },
             CaseRequest::EnterpriseSubject { change, from, from_uscc, to, reason, contact } => {
                 CaseDetails::EnterpriseSubjectChange {
@@ -126,10 +119,6 @@ impl CaseDetails {
                     reason: reason.clone(),
                     original_contact: PersonInFull::of(state, contact),
                     contact_face_check: FaceCheckOutcome::Passed,
-                    checklist: vec![
-                        "the form carries both subjects' data",
-                        "it is stamped by both subjects with fresh red seals",
-                    ],
                 }
             }
             CaseRequest::Enterprise { application, reason, identity, facts } => CaseDetails::EnterpriseVerification {
@@ -148,9 +137,90 @@ impl CaseDetails {
                     .map(|(role, p)| FaceCheckBy { role: *role, person: PersonInFull::of(state, p) }),
                 face_result: facts.face_result.clone(),
                 corporate_account: facts.bank_account_masked.clone(),
-                checklist: PHOTO_RULES.to_vec(),
             },
         })
+    }
+}
+
+/// What the seed asks a reviewer to check for a case, by its kind and subject [MFA-5, ACC-4,
+/// KYC-P7, KYC-E3, CHG-2, CHG-3].
+pub fn checklist(case: &Case) -> Vec<&'static str> {
+    let person = case.subject == Subject::Person;
+    match &case.request {
+        CaseRequest::MfaUnbind { .. } if person => vec![
+            "the ID card photos (both sides) are held by the person, and name the account's verified person",
+            "the unbind letter is the template's, signed by that person",
+            "the payment proof is of this account",
+        ],
+        CaseRequest::MfaUnbind { .. } => vec![
+            "the legal representative's ID photos name the account's verified legal representative (they need not be held)",
+            "the business licence (an electronic copy, stamped) names the account's verified enterprise and code",
+            "the unbind letter is the template's, with the enterprise's fresh red seal",
+        ],
+        CaseRequest::PhoneRebind { .. } if person => vec![
+            "the ID card photos (both sides) are held by the person, upper body in the photo, and name the account's verified person",
+            "the application letter is the template's, signed by that person",
+            "the payment proof is of this account",
+        ],
+        CaseRequest::PhoneRebind { .. } => vec![
+            "the legal representative's ID photos are held by them, upper body in the photo, and name the account's verified legal representative",
+            "the business licence (an electronic copy, stamped) names the account's verified enterprise and code",
+            "the application letter is the template's, with the enterprise's fresh red seal",
+        ],
+        CaseRequest::IdentityMismatch { .. } => vec![
+            "the household register page shows the name and ID number as submitted",
+            "the page records a recent official change of the name or number",
+        ],
+        CaseRequest::EnterpriseRename { .. } => vec![
+            "the new licence names the new name and the same code",
+            "the registration change certificate or the change application form confirms the change",
+        ],
+        CaseRequest::EnterpriseSubject { .. } => {
+            vec!["the form carries both subjects' data", "it is stamped by both subjects with fresh red seals"]
+        }
+        CaseRequest::Enterprise { .. } => PHOTO_RULES.to_vec(),
+    }
+}
+
+/// The account's verified subject, which the material is compared with.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "subject", rename_all = "snake_case")]
+pub enum VerifiedSubjectAnswer {
+    /// A verified person: the name in full, the document masked.
+    Person { name: String, document_type: String, id_number_masked: String, method: String, verified_at: DateTime<Utc> },
+    /// A verified organisation.
+    Enterprise {
+        name: String,
+        uscc: String,
+        organisation_type: OrgType,
+        legal_representative_masked: String,
+        method: Method,
+        verified_at: DateTime<Utc>,
+    },
+    /// The account has proven no identity.
+    NotVerified,
+}
+
+impl VerifiedSubjectAnswer {
+    fn of(state: &AppState, verified: &VerifiedSubject) -> VerifiedSubjectAnswer {
+        match verified {
+            VerifiedSubject::Person(p) => VerifiedSubjectAnswer::Person {
+                name: state.services.keys.decrypt(&p.name_encrypted).unwrap_or_else(|_| p.name_masked.clone()),
+                document_type: p.document_type.clone(),
+                id_number_masked: p.id_number_masked.clone(),
+                method: p.method.clone(),
+                verified_at: p.verified_at,
+            },
+            VerifiedSubject::Enterprise(e) => VerifiedSubjectAnswer::Enterprise {
+                name: e.name.clone(),
+                uscc: e.uscc.to_string(),
+                organisation_type: e.org_type,
+                legal_representative_masked: e.legal_representative_masked.clone(),
+                method: e.method,
+                verified_at: e.verified_at,
+            },
+            VerifiedSubject::None => VerifiedSubjectAnswer::NotVerified,
+        }
     }
 }
 
@@ -171,6 +241,9 @@ pub struct MaterialLink {
     /// A presigned URL, valid for five minutes.
     url: String,
     content_type: String,
+    /// Its size in bytes (absent for files kept before sizes were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_bytes: Option<u64>,
 }
 
 /// A case as a reviewer sees it.
@@ -187,10 +260,19 @@ pub struct StaffCaseAnswer {
     /// Due within a day.
     due_soon: bool,
     rejection_reason: Option<String>,
+    /// Seconds until the claim's lease lapses, by the server's clock (in review only): a
+    /// countdown from this is right whatever the reviewer's clock says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lease_seconds_left: Option<i64>,
     /// What the reviewer compares with the material, by the case's kind (read one by one; absent
     /// in the queue's list and for an MFA unbind).
     #[serde(skip_serializing_if = "Option::is_none")]
     details: Option<CaseDetails>,
+    /// The account's verified subject, which the material is compared with (read one by one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified_subject: Option<VerifiedSubjectAnswer>,
+    /// What the seed asks the reviewer to check for this kind of case.
+    checklist: Vec<&'static str>,
     material: Vec<MaterialLink>,
     history: Vec<HistoryEntry>,
 }
@@ -201,7 +283,7 @@ pub struct StaffCaseAnswer {
 pub(crate) fn staff_case_body(
     state: &AppState,
     case: &Versioned<Case>,
-    material: &[MaterialView],
+    view: Option<&CaseView>,
     full: bool,
 ) -> StaffCaseAnswer {
     let c = &case.flow;
@@ -217,10 +299,22 @@ pub(crate) fn staff_case_body(
         overdue: c.is_overdue(now),
         due_soon: c.due_soon(now),
         rejection_reason: c.rejection_reason().map(str::to_owned),
+        lease_seconds_left: match &c.state {
+            CaseState::InReview { lease_until, .. } => Some((*lease_until - now).num_seconds().max(0)),
+            _ => None,
+        },
         details: if full { CaseDetails::of(state, c) } else { None },
-        material: material
-            .iter()
-            .map(|m| MaterialLink { purpose: m.purpose, url: m.url.clone(), content_type: m.content_type.to_owned() })
+        verified_subject: view.filter(|_| full).map(|v| VerifiedSubjectAnswer::of(state, &v.verified)),
+        checklist: checklist(c),
+        material: view
+            .into_iter()
+            .flat_map(|v| &v.material)
+            .map(|m| MaterialLink {
+                purpose: m.purpose,
+                url: m.url.clone(),
+                content_type: m.content_type.to_owned(),
+                size_bytes: m.size,
+            })
             .collect(),
         history: history(c, true),
     }

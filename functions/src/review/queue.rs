@@ -17,7 +17,7 @@ const PAGE: usize = 100;
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed, page: PageQuery) -> ApiResult {
     let o = overview(&state.services, &staff, &page.or_size(PAGE)).await?;
     let now = state.services.clock.now();
-    let open: Vec<_> = o.open.items.iter().map(|c| staff_case_body(state, c, &[], false)).collect();
+    let open: Vec<_> = o.open.items.iter().map(|c| staff_case_body(state, c, None, false)).collect();
     let answer = QueueAnswer {
         waiting: o.depth.waiting,
         in_review: o.depth.claimed,

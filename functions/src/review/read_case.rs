@@ -10,7 +10,7 @@ use http::StatusCode;
 use shared::usecases::review::read_case;
 
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed, CaseId(case_id): CaseId) -> ApiResult {
-    let (case, material) = read_case(&state.services, &staff, &case_id).await?;
+    let (case, view) = read_case(&state.services, &staff, &case_id).await?;
     let full = staff.leads() || case.flow.claimed_by(&staff.username);
-    Ok(json_response(StatusCode::OK, &staff_case_body(state, &case, &material, full)))
+    Ok(json_response(StatusCode::OK, &staff_case_body(state, &case, Some(&view), full)))
 }

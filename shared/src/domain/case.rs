@@ -147,6 +147,9 @@ pub struct Material {
     /// Where the file is kept (the uploads adapter's key).
     pub object: String,
     pub image: ImageType,
+    /// Its size in bytes, as checked (none for a case kept before sizes were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
 }
 
 /// How a review case ended, for the application or change it decides [LIFE-1].

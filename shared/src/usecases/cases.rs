@@ -87,7 +87,8 @@ pub(crate) async fn take_material(
 pub(crate) struct CheckedMaterial {
     /// Whose uploads they are: the kept files go under this account's prefix.
     account: AccountId,
-    files: Vec<(UploadId, String, ImageType, String)>,
+    /// Each file: its upload, where it waits, its type, its entity tag and its size.
+    files: Vec<(UploadId, String, ImageType, String, u64)>,
 }
 
 /// Checks every file a case needs, keeping nothing yet (so a step that counts an attempt can
@@ -122,7 +123,7 @@ pub(crate) async fn check_material(
             return Err(Error::UploadTooLarge { material });
         }
         let image = ImageType::sniff(&first.bytes).ok_or(Error::UploadNotAnImage { material })?;
-        checked.push((id, object, image, first.etag));
+        checked.push((id, object, image, first.etag, first.size));
     }
     Ok(CheckedMaterial { account: account.clone(), files: checked })
 }
@@ -134,13 +135,13 @@ pub(crate) async fn keep_material(
     checked: CheckedMaterial,
 ) -> Result<Vec<Material>> {
     let mut kept = vec![];
-    for (index, (id, object, image, etag)) in checked.files.into_iter().enumerate() {
+    for (index, (id, object, image, etag, size)) in checked.files.into_iter().enumerate() {
         let to = case_object(&checked.account, case_id, index, &id);
         // Only the very version that was checked is kept: a file replaced meanwhile is refused.
         if !deps.uploads().copy(&object, &to, &etag).await? {
             return Err(Error::UploadNotFound { material: id.purpose.as_str() });
         }
-        kept.push(Material { purpose: id.purpose, object: to, image });
+        kept.push(Material { purpose: id.purpose, object: to, image, size: Some(size) });
     }
     Ok(kept)
 }

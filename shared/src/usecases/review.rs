@@ -25,7 +25,7 @@ use crate::domain::totp;
 use crate::domain::upload::{UploadPurpose, VIEW_URL_TTL_SECS};
 use crate::error::{Error, Result};
 use crate::ports::{
-    AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, Page, PageRequest, QueueDepth, Settle, StaffSignIn,
+    AccountRecord, AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, Page, PageRequest, QueueDepth, Settle, StaffSignIn,
     StaffTokens,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -304,35 +304,60 @@ pub struct MaterialView {
     pub purpose: UploadPurpose,
     pub url: String,
     pub content_type: &'static str,
+    pub size: Option<u64>,
 }
 
-/// A case with short-lived URLs of its material (the view is audited).
+/// What a reviewer sees of a case beside the case itself: its material as short-lived URLs, and
+/// what the account has proven so far (the subject the material is compared with).
+pub struct CaseView {
+    pub material: Vec<MaterialView>,
+    pub verified: VerifiedSubject,
+}
+
+/// The account's verified subject today.
+pub enum VerifiedSubject {
+    Person(Box<crate::domain::kyc::PersonalIdentity>),
+    Enterprise(Box<crate::domain::enterprise::EnterpriseIdentity>),
+    /// Not verified (or the account is gone).
+    None,
+}
+
+/// A case with short-lived URLs of its material and the account's verified subject (the view is
+/// audited).
 pub async fn read_case(
-    deps: &(impl HasClock + HasFlows + HasUploadLinks + HasCases),
+    deps: &(impl HasClock + HasFlows + HasUploadLinks + HasCases + HasAccounts),
     staff: &Staff,
     case_id: &FlowId,
-) -> Result<(Versioned<Case>, Vec<MaterialView>)> {
+) -> Result<(Versioned<Case>, CaseView)> {
     must_review(staff)?;
     let case = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
-    let views = view(deps, staff, &case).await?;
-    Ok((case, views))
+    let view = view(deps, staff, &case).await?;
+    Ok((case, view))
 }
 
-/// Short-lived URLs of a case's material, for `staff` (audited as a view).
+/// Short-lived URLs of a case's material and the account's verified subject, for `staff`
+/// (audited as a view; the account is read while the audit entry is written).
 pub async fn view(
-    deps: &(impl HasClock + HasUploadLinks + HasCases),
+    deps: &(impl HasClock + HasUploadLinks + HasCases + HasAccounts),
     staff: &Staff,
     case: &Versioned<Case>,
-) -> Result<Vec<MaterialView>> {
+) -> Result<CaseView> {
     let now = deps.clock().now();
     let ttl = Duration::seconds(i64::try_from(VIEW_URL_TTL_SECS).unwrap_or(300));
-    let mut views = vec![];
+    let mut material = vec![];
     for m in &case.flow.material {
         let url = deps.upload_links().presign_get(&m.object, now, ttl).await?;
-        views.push(MaterialView { purpose: m.purpose, url, content_type: m.image.content_type() });
+        material.push(MaterialView { purpose: m.purpose, url, content_type: m.image.content_type(), size: m.size });
     }
-    deps.cases().audit(&audit(staff, "view", &case.id, None, now)).await?;
-    Ok(views)
+    let entry = audit(staff, "view", &case.id, None, now);
+    let (account, ()) =
+        futures::try_join!(deps.accounts().account(&case.flow.account_id), deps.cases().audit(&entry))?;
+    let verified = match account {
+        Some(AccountRecord { enterprise: Some(e), .. }) => VerifiedSubject::Enterprise(Box::new(e)),
+        Some(AccountRecord { personal: Some(p), .. }) => VerifiedSubject::Person(Box::new(p)),
+        _ => VerifiedSubject::None,
+    };
+    Ok(CaseView { material, verified })
 }
 
 /// The audit trail of a case (leads only).
