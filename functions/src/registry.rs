@@ -382,6 +382,10 @@ lambdas! {
         };
     case_audit_trail => review::audit_trail::handle, data_key: false, routes: [GET "/v1/review/cases/{case_id}/audit"],
         doc: Doc::answers(&[(200, "the audit trail", Some(typed::<crate::answers::AuditTrail>))]);
+    lead_release_claim => review::lead::release, data_key: false, routes: [POST "/v1/review/cases/{case_id}/release"],
+        doc: Doc::answers(&[(200, "the case, waiting again", Some(typed::<review::StaffCaseAnswer>))]);
+    review_figures => review::lead::figures_of_review, data_key: false, routes: [GET "/v1/review/figures"],
+        doc: Doc::answers(&[(200, "the figures per kind", Some(typed::<review::lead::FiguresAnswer>))]);
     review_dashboard => dashboard::handle, data_key: false, routes: [GET "/review", GET "/review/{file+}"];
     enterprise_overview => enterprise::overview::handle, data_key: true, routes: [GET "/v1/enterprise"],
         doc: Doc::answers(&[(

@@ -308,7 +308,7 @@ errors! {
     StaffSessionExpired => 401 "STAFF_SESSION_EXPIRED" "a staff sign-in step's session is unknown or has ended (the staff pool keeps one 15 minutes): start again with the password";
     #[error("the new password does not meet the staff password policy")]
     StaffPasswordRejected => 422 "STAFF_PASSWORD_REJECTED" "the staff pool refuses the new password: at least 12 characters with a lower-case and an upper-case letter, a digit and a symbol";
-    #[error("this needs a reviewer's role")]
+    #[error("your staff role does not allow this (reviewing needs the reviewer role; audit trails, releasing claims and figures the lead role)")]
     StaffRoleRequired => 403 "STAFF_ROLE_REQUIRED" "the staff user lacks the role (reviewer, lead) this needs";
     #[error("you do not hold this case's claim (never claimed, or its lease lapsed and another took it)")]
     ClaimNotHeld => 409 "CLAIM_NOT_HELD" "the caller does not hold the case's claim: claim the next case";

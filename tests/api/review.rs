@@ -565,3 +565,60 @@ async fn cases_and_the_review_queue_come_a_page_at_a_time() {
     assert!(open.iter().all(|id| seen.contains(id)), "each of ours: {open:?}");
     assert!(dues.windows(2).all(|w| w[0] <= w[1]), "soonest due first");
 }
+
+/// A lead takes a claim from a reviewer who went away: the case waits again and another reviewer
+/// claims it at once; the first reviewer's claim no longer decides; the release is audited, the
+/// customer reads no staff name; the figures count the decision [issue 28].
+#[tokio::test]
+async fn a_lead_releases_a_claim_another_reviewer_decides_and_the_figures_count_it() {
+    let app = spawn_isolated_app().await;
+    let (token, _, appeal) = app.mfa_appeal().await;
+    let case_id = appeal["case_id"].as_str().unwrap();
+    let first = app.staff(&["reviewer"]).await;
+    let lead = app.staff(&["reviewer", "lead"]).await;
+    let (first_claim, _) = app.claim(&first).await.expect("the case waits");
+
+    let figures = app.call("GET", "/v1/review/figures", Some(&lead.token), None).await;
+    assert_eq!(figures.status, 200, "{:?}", figures.body);
+    let unbind = |f: &serde_json::Value| {
+        f["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "mfa_unbind").unwrap().clone()
+    };
+    let before = unbind(&figures.body);
+    assert_eq!((before["open"].as_u64(), before["in_review"].as_u64()), (Some(1), Some(1)), "{before}");
+    assert_eq!(figures.body["complete"], true);
+
+    let path = format!("/v1/review/cases/{case_id}/release");
+    let not_lead = app.call("POST", &path, Some(&first.token), None).await;
+    assert_eq!((not_lead.status, not_lead.code()), (403, "STAFF_ROLE_REQUIRED"), "{:?}", not_lead.body);
+    let released = app.call("POST", &path, Some(&lead.token), None).await;
+    assert_eq!(released.status, 200, "{:?}", released.body);
+    assert_eq!(released.body["state"], "submitted");
+    let again = app.call("POST", &path, Some(&lead.token), None).await;
+    assert_eq!((again.status, again.code()), (409, "CLAIM_NOT_HELD"), "nobody holds it now: {:?}", again.body);
+
+    let stale = app.decide(&first, case_id, &first_claim, json!({ "decision": "approve" })).await;
+    assert_eq!((stale.status, stale.code()), (409, "CLAIM_NOT_HELD"), "{:?}", stale.body);
+    let second = app.staff(&["reviewer"]).await;
+    let (claim, case) = app.claim(&second).await.expect("put on the queue again at once");
+    assert_eq!(case["case_id"], case_id);
+    let decided = app.decide(&second, case_id, &claim, json!({ "decision": "approve" })).await;
+    assert_eq!(decided.status, 200, "{:?}", decided.body);
+
+    let trail = app.call("GET", &format!("/v1/review/cases/{case_id}/audit"), Some(&lead.token), None).await;
+    let actions: Vec<(&str, &str)> = trail.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["staff"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    assert!(actions.contains(&(lead.username.as_str(), "lead_release")), "{actions:?}");
+    let mine = app.call("GET", "/v1/cases", Some(&token), None).await;
+    let history = mine.body["cases"][0]["history"].to_string();
+    assert!(history.contains("claim released by a lead") && !history.contains(&lead.username), "{history}");
+
+    let after = unbind(&app.call("GET", "/v1/review/figures", Some(&lead.token), None).await.body);
+    assert_eq!((after["open"].as_u64(), after["decided_last_7_days"].as_u64()), (Some(0), Some(1)), "{after}");
+    assert!(after["median_minutes_to_decision"].as_i64().is_some(), "{after}");
+    let refused = app.call("GET", "/v1/review/figures", Some(&second.token), None).await;
+    assert_eq!(refused.code(), "STAFF_ROLE_REQUIRED");
+}

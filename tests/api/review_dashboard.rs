@@ -464,7 +464,8 @@ async fn a_reviewer_approves_both_kinds_of_enterprise_review_in_the_browser() {
         assert_eq!(browser.text("[data-testid=detail-organisation]").await, "云杉数据科技有限公司");
         assert!(browser.text("[data-testid=detail-face_result]").await.starts_with("passed"));
         let shown = browser.text("[data-testid=detail-reason]").await;
-        let reason = if shown == "Other organisation (always reviewed)" { "other_organisation" } else { "transfer_risk" };
+        let reason =
+            if shown == "Other organisation (always reviewed)" { "other_organisation" } else { "transfer_risk" };
         let images = if reason == "other_organisation" {
             assert_eq!(browser.text("[data-testid=detail-certificate]").await, "社会团体法人登记证书");
             assert!(browser.text("[data-testid=detail-face_check]").await.contains("王五"));

@@ -4,6 +4,7 @@
 pub mod audit_trail;
 pub mod claim;
 pub mod decide;
+pub mod lead;
 pub mod lease;
 pub mod queue;
 pub mod read_case;
@@ -32,12 +33,7 @@ pub enum CaseDetails {
     /// register).
     IdentityMismatch { name: String, document_type: String, id_number: String },
     /// An organisation's new name the registry did not confirm.
-    EnterpriseRename {
-        change_id: String,
-        uscc: String,
-        old_name: String,
-        new_name: String,
-    },
+    EnterpriseRename { change_id: String, uscc: String, old_name: String, new_name: String },
     /// The account handed to another organisation.
     EnterpriseSubjectChange {
         change_id: String,

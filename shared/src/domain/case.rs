@@ -347,6 +347,11 @@ pub enum CaseEvent<'a> {
     Withdraw,
     /// The sweeper found it due: flags it overdue once it is past its due time.
     Sweep,
+    /// A lead takes a claim from its holder (lease or not): the case waits again, for anyone
+    /// (another reviewer may claim it at once); the holder can no longer extend or decide.
+    LeadRelease {
+        lead: &'a str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -477,6 +482,13 @@ impl Flow for Case {
         self.state.is_open().then_some(self.due_at)
     }
 
+    fn decided_at(&self) -> Option<DateTime<Utc>> {
+        match self.state {
+            CaseState::Approved { .. } | CaseState::Rejected { .. } => self.history.last().map(|t| t.at),
+            _ => None,
+        }
+    }
+
     fn apply(self, event: CaseEvent<'_>, now: DateTime<Utc>) -> Result<Case, CaseRefusal> {
         if !self.state.is_open() {
             return Err(CaseRefusal::Closed);
@@ -526,6 +538,14 @@ impl Flow for Case {
             }
             // Open (checked above): waiting, or claimed, whose claim then ends [LIFE-1].
             CaseEvent::Withdraw => Ok(self.record(now, Actor::Customer, CaseState::Withdrawn, None)),
+            CaseEvent::LeadRelease { lead } => {
+                if !matches!(self.state, CaseState::InReview { .. }) {
+                    return Err(CaseRefusal::NotClaimHolder);
+                }
+                // The customer reads the reason: no staff name in it (staff see the lead as actor).
+                let why = Some("claim released by a lead".to_owned());
+                Ok(self.record(now, Actor::Reviewer(lead.into()), CaseState::Submitted, why))
+            }
             CaseEvent::Sweep => {
                 if self.overdue || now < self.due_at {
                     return Err(CaseRefusal::NothingDue);

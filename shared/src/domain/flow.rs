@@ -118,6 +118,12 @@ pub trait Flow: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
         None
     }
 
+    /// When staff decided the flow (none while open, or when it ended otherwise): indexed by
+    /// day, so a lead's figures read a week's decisions without a scan.
+    fn decided_at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+
     /// The next state, or why the event is refused. Pure: `now` is passed in.
     fn apply(self, event: Self::Event<'_>, now: DateTime<Utc>) -> Result<Self, Self::Refusal>;
 }

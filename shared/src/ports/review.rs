@@ -202,6 +202,8 @@ pub trait CaseStore: Send + Sync {
     async fn cases_of(&self, account: &AccountId, page: &PageRequest) -> Result<Page<Versioned<Case>>>;
     /// Open cases by due time, soonest first, a page at a time.
     async fn open_cases(&self, page: &PageRequest) -> Result<Page<Versioned<Case>>>;
+    /// The cases decided (approved or rejected) on `day` (UTC), earliest first, at most `limit`.
+    async fn decided_on(&self, day: chrono::NaiveDate, limit: usize) -> Result<Vec<Versioned<Case>>>;
 }
 
 /// Flows whose sweep deadline has passed, through the deadline index (never a scan).

@@ -25,8 +25,8 @@ use crate::domain::totp;
 use crate::domain::upload::{UploadPurpose, VIEW_URL_TTL_SECS};
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountRecord, AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, Page, PageRequest, QueueDepth, Settle, StaffSignIn,
-    StaffTokens,
+    AccountRecord, AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, Page, PageRequest, QueueDepth, Settle,
+    StaffSignIn, StaffTokens,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -350,8 +350,7 @@ pub async fn view(
         material.push(MaterialView { purpose: m.purpose, url, content_type: m.image.content_type(), size: m.size });
     }
     let entry = audit(staff, "view", &case.id, None, now);
-    let (account, ()) =
-        futures::try_join!(deps.accounts().account(&case.flow.account_id), deps.cases().audit(&entry))?;
+    let (account, ()) = futures::try_join!(deps.accounts().account(&case.flow.account_id), deps.cases().audit(&entry))?;
     let verified = match account {
         Some(AccountRecord { enterprise: Some(e), .. }) => VerifiedSubject::Enterprise(Box::new(e)),
         Some(AccountRecord { personal: Some(p), .. }) => VerifiedSubject::Person(Box::new(p)),
@@ -572,4 +571,134 @@ async fn notify(deps: &(impl HasKeys + HasAccounts + HasOutbox), case: &Versione
         text: Redacted::new(text),
     };
     super::delivery::enqueue(deps, &message).await
+}
+
+// ---- the lead's side ----------------------------------------------------------------------------
+
+fn must_lead(staff: &Staff) -> Result<()> {
+    if staff.leads() {
+        Ok(())
+    } else {
+        Err(Error::StaffRoleRequired)
+    }
+}
+
+/// A lead takes a claim from its holder: the case waits again and is put on the queue at once
+/// (another reviewer may claim it now; the holder's claim token no longer extends or decides).
+/// Audited. A case not in review is refused (`CLAIM_NOT_HELD`: nobody holds it), a decided one
+/// `CASE_CLOSED`.
+pub async fn lead_release(
+    deps: &(impl HasClock + HasFlows + HasCases + HasReviewQueue),
+    staff: &Staff,
+    case_id: &FlowId,
+) -> Result<Versioned<Case>> {
+    must_lead(staff)?;
+    let now = deps.clock().now();
+    let event = || CaseEvent::LeadRelease { lead: &staff.username };
+    for _ in 0..MAX_RACES {
+        let current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+        let next = current.flow.clone().apply(event(), now).map_err(claim_refusal)?;
+        if deps.cases().transition_audited(&current, &next, &audit(staff, "lead_release", case_id, None, now)).await? {
+            let released = Versioned { id: current.id, version: current.version + 1, flow: next };
+            return super::cases::dispatch(deps, released).await;
+        }
+    }
+    Err(Error::busy("release a claim", "too many concurrent writes"))
+}
+
+/// A kind's figures for a lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindFigures {
+    pub kind: CaseKind,
+    pub open: u32,
+    pub in_review: u32,
+    pub due_soon: u32,
+    pub overdue: u32,
+    /// Decided (approved or rejected) in the last 7 days.
+    pub decided: u32,
+    /// The median time from submission to decision of those, in minutes.
+    pub median_minutes_to_decision: Option<i64>,
+}
+
+/// How many open cases the figures count at most (the rest are said to be more).
+pub const FIGURES_OPEN_LIMIT: usize = 5_000;
+/// How many decisions of a day the figures read at most.
+const FIGURES_DAY_LIMIT: usize = 5_000;
+
+/// The review figures per kind (leads only): open cases (in review, due soon, overdue) from the
+/// open-case index, and the decisions of the last 7 days from the decided-by-day index (8 day
+/// partitions read at once). `Ok((figures, complete))`: `complete` is false when more open cases
+/// exist than [`FIGURES_OPEN_LIMIT`].
+pub async fn figures(deps: &(impl HasClock + HasCases), staff: &Staff) -> Result<(Vec<KindFigures>, bool)> {
+    must_lead(staff)?;
+    let now = deps.clock().now();
+    let mut figures: Vec<KindFigures> = CaseKind::ALL
+        .iter()
+        .map(|kind| KindFigures {
+            kind: *kind,
+            open: 0,
+            in_review: 0,
+            due_soon: 0,
+            overdue: 0,
+            decided: 0,
+            median_minutes_to_decision: None,
+        })
+        .collect();
+    let mut page = PageRequest::first(500);
+    let mut counted = 0;
+    let complete = loop {
+        let open = deps.cases().open_cases(&page).await?;
+        for case in &open.items {
+            let Some(f) = figures.iter_mut().find(|f| f.kind == case.flow.kind()) else { continue };
+            f.open += 1;
+            f.in_review += u32::from(matches!(case.flow.state, crate::domain::case::CaseState::InReview { .. }));
+            f.due_soon += u32::from(case.flow.due_soon(now));
+            f.overdue += u32::from(case.flow.is_overdue(now));
+        }
+        counted += open.items.len();
+        match open.next {
+            Some(next) if counted < FIGURES_OPEN_LIMIT => page = PageRequest { size: 500, after: Some(next) },
+            Some(_) => break false,
+            None => break true,
+        }
+    };
+    let since = now - Duration::days(7);
+    let days = (0..=7).map(|back| (now - Duration::days(back)).date_naive());
+    let decided =
+        futures::future::try_join_all(days.map(|day| deps.cases().decided_on(day, FIGURES_DAY_LIMIT))).await?;
+    for f in &mut figures {
+        let mut minutes: Vec<i64> = decided
+            .iter()
+            .flatten()
+            .filter(|c| c.flow.kind() == f.kind)
+            .filter_map(|c| {
+                c.flow.decided_at().filter(|at| *at >= since).map(|at| (at - c.flow.submitted_at).num_minutes())
+            })
+            .collect();
+        minutes.sort_unstable();
+        f.decided = u32::try_from(minutes.len()).unwrap_or(u32::MAX);
+        f.median_minutes_to_decision = median(&minutes);
+    }
+    Ok((figures, complete))
+}
+
+/// The median of sorted values (the mean of the middle two for an even count).
+fn median(sorted: &[i64]) -> Option<i64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
+    }
+}
+
+#[cfg(test)]
+mod figures_tests {
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(super::median(&[]), None);
+        assert_eq!(super::median(&[7]), Some(7));
+        assert_eq!(super::median(&[1, 3, 10]), Some(3));
+        assert_eq!(super::median(&[1, 3, 5, 100]), Some(4));
+    }
 }

@@ -342,6 +342,13 @@ impl CaseStore for DynamoStore {
         open.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(into_page(open, page.size))
     }
+
+    async fn decided_on(&self, day: chrono::NaiveDate, limit: usize) -> Result<Vec<Versioned<Case>>> {
+        let partition = ("staff_pk", keys::decided_on(FlowKind::Case, day));
+        let mut listed = self.list_page::<Case>("by-queue", partition, true, &PageRequest::first(limit)).await?;
+        listed.truncate(limit);
+        Ok(listed.into_iter().map(|(_, case)| case).collect())
+    }
 }
 
 #[async_trait]

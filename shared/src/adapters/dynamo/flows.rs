@@ -34,12 +34,17 @@ fn listing_attributes<F: Flow>(id: &FlowId, flow: &F) -> (Vec<(&'static str, Att
         }
         None => remove.extend(["list_pk", "list_at"]),
     }
-    match flow.staff_queue() {
-        Some(due) => {
+    match (flow.staff_queue(), flow.decided_at()) {
+        (Some(due), _) => {
             set.push(("staff_pk", s(keys::staff_queue_of(F::KIND, id))));
             set.push(("staff_at", s(format!("{}#{id}", deadline_text(due)))));
         }
-        None => remove.extend(["staff_pk", "staff_at"]),
+        // Decided: listed in the same index under the day of the decision.
+        (None, Some(decided)) => {
+            set.push(("staff_pk", s(keys::decided_on(F::KIND, decided.date_naive()))));
+            set.push(("staff_at", s(format!("{}#{id}", deadline_text(decided)))));
+        }
+        (None, None) => remove.extend(["staff_pk", "staff_at"]),
     }
     (set, remove)
 }

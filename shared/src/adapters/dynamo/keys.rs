@@ -41,6 +41,7 @@
 //! | `list_pk = OWNER#<kind>:<account>` | by-owner | an account's flows of a kind, by time       |
 //! | `list_pk = TRAIL#<flow id>`      | by-owner  | a flow's audit trail, by time               |
 //! | `staff_pk = STAFF#<kind>#<shard>` | by-queue | flows staff must act on, by due time        |
+//! | `staff_pk = DECIDED#<kind>#<day>` | by-queue | flows staff decided that day, by time       |
 //!
 //! `<shard>` is one of [`INDEX_SHARDS`] by the flow's id: no index partition takes every write of
 //! a kind.
@@ -202,6 +203,11 @@ pub(crate) fn open_change(account: &AccountId) -> String {
 /// The staff-queue index partition a flow staff must act on is listed under.
 pub(crate) fn staff_queue_of(kind: FlowKind, id: &FlowId) -> String {
     format!("STAFF#{}#{}", kind.as_str(), shard_of(id))
+}
+
+/// The staff-queue index partition of a kind's flows decided on `day` (UTC).
+pub(crate) fn decided_on(kind: FlowKind, day: chrono::NaiveDate) -> String {
+    format!("DECIDED#{}#{day}", kind.as_str())
 }
 
 /// Every partition of the staff-queue index a kind's flows are listed under.
