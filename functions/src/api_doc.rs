@@ -19,6 +19,8 @@ pub type Answer = (u16, &'static str, Option<fn() -> Value>);
 pub struct Doc {
     /// The JSON body it takes, if any.
     pub request: Option<BodySchema>,
+    /// The query parameters it takes beyond a list's `limit` and `cursor`.
+    pub query: &'static [QueryParam],
     /// An example of that body.
     pub example: Option<fn() -> Value>,
     /// Its success answers: status, description and body schema (`None`: no body, `204`).
@@ -28,12 +30,38 @@ pub struct Doc {
 impl Doc {
     /// A route that takes no body.
     pub const fn answers(success: &'static [Answer]) -> Doc {
-        Doc { request: None, example: None, success }
+        Doc { request: None, query: &[], example: None, success }
     }
 
     /// A route that takes a JSON body, shown without an example.
     pub const fn takes(request: BodySchema, success: &'static [Answer]) -> Doc {
-        Doc { request: Some(request), example: None, success }
+        Doc { request: Some(request), query: &[], example: None, success }
+    }
+
+    /// The same route, taking these query parameters.
+    pub const fn with_query(self, query: &'static [QueryParam]) -> Doc {
+        Doc { query, ..self }
+    }
+}
+
+/// An optional query parameter: its name, what it does, and the values it takes (any text when
+/// none are listed).
+#[derive(Debug, Clone, Copy)]
+pub struct QueryParam {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub values: &'static [&'static str],
+}
+
+impl QueryParam {
+    /// The parameter as the API description's operation lists it.
+    pub fn described(&self) -> Value {
+        let schema = if self.values.is_empty() {
+            json!({ "type": "string", "maxLength": 64 })
+        } else {
+            json!({ "type": "string", "enum": self.values })
+        };
+        json!({ "name": self.name, "in": "query", "required": false, "description": self.description, "schema": schema })
     }
 }
 

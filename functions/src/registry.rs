@@ -165,6 +165,7 @@ lambdas! {
     send_sms_code => codes::send_sms_code::handle, data_key: true, routes: [POST "/v1/sms-codes"],
         doc: Doc {
             request: Some(body::<crate::codes::send_sms_code::SendCodeBody>),
+            query: &[],
             example: Some(|| json!({ "phone": "13800001234", "purpose": "register" })),
             success: CODE_SENT,
         };
@@ -173,6 +174,7 @@ lambdas! {
     register_account => accounts::register_account::handle, data_key: true, routes: [POST "/v1/accounts"],
         doc: Doc {
             request: Some(body::<accounts::register_account::RegisterBody>),
+            query: &[],
             example: Some(|| {
                 json!({ "username": "alice_01", "password": "Velvet-Harbor-42", "phone": "13800001234",
                     "challenge_id": "0123456789abcdef0123456789abcdef", "sms_code": "123456", "agreements": agreements_example() })
@@ -184,6 +186,7 @@ lambdas! {
     sign_in => sessions::sign_in::handle, data_key: false, routes: [POST "/v1/sessions"],
         doc: Doc {
             request: Some(body::<sessions::sign_in::SignInBody>),
+            query: &[],
             example: Some(|| json!({ "username": "alice_01", "password": "Velvet-Harbor-42" })),
             success: SIGNED_IN,
         };
@@ -207,6 +210,7 @@ lambdas! {
     set_protection => security::set_protection::handle, data_key: false, routes: [PUT "/v1/security/protection"],
         doc: Doc {
             request: Some(body::<security::set_protection::ProtectionBody>),
+            query: &[],
             example: Some(
                 || json!({ "login_protection": true, "operation_protection": true, "login_factors": ["totp"], "operation_factors": ["sms", "totp"] }),
             ),
@@ -216,6 +220,7 @@ lambdas! {
         routes: [PUT "/v1/security/session-settings"],
         doc: Doc {
             request: Some(body::<security::set_session_settings::SessionSettingsBody>),
+            query: &[],
             example: Some(|| json!({ "idle_timeout_minutes": 60 })),
             success: NO_CONTENT,
         };
@@ -238,6 +243,7 @@ lambdas! {
         routes: [POST "/v1/verifications/personal/face"],
         doc: Doc {
             request: Some(body::<kyc::PersonBody>),
+            query: &[],
             example: Some(|| {
                 json!({ "document_type": "mainland_id_card", "name": "张三", "id_number": "11010519491231002X",
                     "agreement": { "id": "real-name-verification-agreement", "version": "2024-06" } })
@@ -256,6 +262,7 @@ lambdas! {
         routes: [POST "/v1/verifications/student/email-codes"],
         doc: Doc {
             request: Some(body::<kyc::send_student_code::EmailBody>),
+            query: &[],
             example: Some(|| json!({ "email": "li@pku.edu.cn" })),
             success: CODE_SENT,
         };
@@ -278,6 +285,7 @@ lambdas! {
     update_profile => contact::update_profile::handle, data_key: false, routes: [PUT "/v1/accounts/me/profile"],
         doc: Doc {
             request: Some(body::<contact::update_profile::ProfileBody>),
+            query: &[],
             example: Some(|| json!({ "display_name": "Alice", "company": "Example Ltd" })),
             success: &[(200, "the profile", Some(typed::<shared::domain::account::Profile>))],
         };
@@ -302,6 +310,7 @@ lambdas! {
     activate_account => accounts::activate::handle, data_key: false, routes: [POST "/v1/accounts/me/activation"],
         doc: Doc {
             request: Some(body::<accounts::activate::ActivationBody>),
+            query: &[],
             example: Some(|| json!({ "agreements": agreements_example() })),
             success: &[(200, "activated", Some(typed::<crate::answers::Activated>))],
         };
@@ -320,6 +329,7 @@ lambdas! {
     start_upload => cases::start_upload::handle, data_key: false, routes: [POST "/v1/uploads"],
         doc: Doc {
             request: Some(body::<cases::start_upload::UploadBody>),
+            query: &[],
             example: Some(|| json!({ "purpose": "held-id-photo", "content_type": "image/jpeg", "size": 123_456 })),
             success: &[(201, "a presigned upload", Some(typed::<crate::answers::UploadStarted>))],
         };
@@ -338,6 +348,7 @@ lambdas! {
         routes: [POST "/v1/signed-out-appeals/{appeal_id}/uploads"],
         doc: Doc {
             request: Some(body::<cases::start_upload::UploadBody>),
+            query: &[],
             example: Some(|| json!({ "purpose": "id-card-front", "content_type": "image/jpeg", "size": 123_456 })),
             success: &[(201, "a presigned upload", Some(typed::<crate::answers::UploadStarted>))],
         };
@@ -363,7 +374,7 @@ lambdas! {
         routes: [POST "/v1/staff/sessions/mfa-setup"],
         doc: Doc::takes(body::<review::staff_sign_in::StaffCodeBody>, &[(200, "the staff access token", Some(typed::<crate::answers::StaffTokensAnswer>))]);
     review_queue => review::queue::handle, data_key: false, routes: [GET "/v1/review/queue"],
-        doc: Doc::answers(&[(200, "the queue", Some(typed::<review::queue::QueueAnswer>))]);
+        doc: Doc::answers(&[(200, "the queue", Some(typed::<review::queue::QueueAnswer>))]).with_query(review::queue::FILTERS);
     claim_case => review::claim::handle, data_key: true, routes: [POST "/v1/review/claims"],
         doc: Doc::answers(&[(200, "the claimed case", Some(typed::<review::claim::ClaimAnswer>)), (204, "nothing waits", None)]);
     extend_lease => review::lease::extend, data_key: false, routes: [PUT "/v1/review/cases/{case_id}/lease"],
@@ -375,6 +386,7 @@ lambdas! {
     decide_case => review::decide::handle, data_key: true, routes: [POST "/v1/review/cases/{case_id}/decision"],
         doc: Doc {
             request: Some(body::<review::decide::DecisionBody>),
+            query: &[],
             example: Some(
                 || json!({ "claim_token": "...", "decision": "reject", "reason": "the ID photo is not held by the person" }),
             ),
@@ -433,6 +445,7 @@ lambdas! {
     check_account_deletion => deletion::check::handle, data_key: false, routes: [POST "/v1/account-deletions"],
         doc: Doc {
             request: Some(body::<deletion::check::CheckBody>),
+            query: &[],
             example: Some(|| json!({ "agreements": [{ "id": "account-deletion-agreement", "version": "2024-06" }] })),
             success: &[(
                 200,
@@ -454,6 +467,7 @@ lambdas! {
         routes: [POST "/v1/oauth/{provider}/callback"],
         doc: Doc {
             request: Some(body::<third_party::CallbackBody>),
+            query: &[],
             example: Some(callback_example),
             success: SIGNED_IN,
         };
@@ -467,6 +481,7 @@ lambdas! {
     bind_third_party => third_party::callback::bind, data_key: false, routes: [POST "/v1/security/third-party/{provider}"],
         doc: Doc {
             request: Some(body::<third_party::CallbackBody>),
+            query: &[],
             example: Some(callback_example),
             success: &[(201, "bound", Some(typed::<crate::answers::ThirdPartyBinding>))],
         };
@@ -482,6 +497,7 @@ lambdas! {
     create_sub_user => sub_users::manage::create, data_key: false, routes: [POST "/v1/sub-users"],
         doc: Doc {
             request: Some(body::<sub_users::manage::NewSubUserBody>),
+            query: &[],
             example: Some(|| json!({ "username": "ops-li", "password": "Quiet-Lantern-73", "console_access": true })),
             success: &[(201, "the sub-user", Some(typed::<sub_users::SubUserAnswer>))],
         };
@@ -490,6 +506,7 @@ lambdas! {
     set_sub_user_settings => sub_users::manage::settings, data_key: false, routes: [PUT "/v1/sub-users/settings"],
         doc: Doc {
             request: Some(body::<sub_users::manage::SettingsBody>),
+            query: &[],
             example: Some(|| json!({ "require_mfa": true, "alias": "acme-ops" })),
             success: &[(200, "the settings", Some(typed::<sub_users::SettingsAnswer>))],
         };

@@ -159,9 +159,14 @@ async fn mfa_unbind_appeal(app: &TestApp) -> (String, String) {
 /// A reviewer of the staff pool, made through the sandbox as a local user would: (username,
 /// password, virtual MFA secret).
 async fn reviewer(base: &str) -> (String, String, String) {
+    staff_user(base, &["reviewer"]).await
+}
+
+/// A staff user in `groups`, made through the sandbox: (username, password, virtual MFA secret).
+async fn staff_user(base: &str, groups: &[&str]) -> (String, String, String) {
     let username = format!("rev{}", unique_username());
     let password = "Review-Desk-2026";
-    let body = json!({"username": username, "password": password, "groups": ["reviewer"]});
+    let body = json!({"username": username, "password": password, "groups": groups});
     let made: Value = reqwest::Client::new()
         .post(format!("{base}/sandbox/staff"))
         .json(&body)
@@ -597,4 +602,87 @@ async fn a_reviewer_approves_the_changes_of_subject_in_the_browser() {
     assert_eq!(name, "云杉未登记科技有限公司");
     let history = app.call("GET", "/v1/subject-changes", Some(&moved), None).await;
     assert_eq!(history.body["changes"][0]["state"], "awaiting_new_enterprise", "{:?}", history.body);
+}
+
+/// The lead's screen: the figures per kind, a case's audit trail, and the claim a reviewer holds
+/// taken back to the queue [issue 28].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_reads_the_figures_and_the_audit_trail_and_releases_a_claim_in_the_browser() {
+    let app = spawn_isolated_app().await;
+    real_time(&app);
+    let base = app.serve().await;
+    let (customer, case_id) = mfa_unbind_appeal(&app).await;
+    let holder = app.staff(&["reviewer"]).await;
+    app.claim(&holder).await.expect("the case waits");
+    let lead = staff_user(&base, &["reviewer", "lead"]).await;
+    let me = app.call("GET", "/v1/accounts/me", Some(&customer), None).await;
+    let account_id = me.body["account_id"].as_str().unwrap().to_owned();
+
+    let browser = Browser::start("dashboard-lead").await;
+    sign_in(&browser, &base, &lead).await;
+    let row = "#figures-body tr[data-kind='mfa_unbind']";
+    browser.wait_for(row).await;
+    assert_eq!(browser.text(&format!("{row} [data-testid=figure-open]")).await, "1");
+    assert_eq!(browser.text(&format!("{row} [data-testid=figure-in-review]")).await, "1");
+    browser.screenshot("01-figures").await;
+
+    // The queue's filters and search: the case shows where it belongs, and only there.
+    let listed = format!("tr[data-case-id='{case_id}']");
+    browser.wait_for(&listed).await;
+    let pick = |id: &'static str, value: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .script(
+                    "const s = document.getElementById(arguments[0]); s.value = arguments[1];
+                     s.dispatchEvent(new Event('change'));",
+                    json!([id, value]),
+                )
+                .await;
+        }
+    };
+    pick("filter-kind", "phone_rebind").await;
+    browser.wait_for("#open-cases-empty").await;
+    pick("filter-kind", "mfa_unbind").await;
+    browser.wait_for(&listed).await;
+    pick("filter-state", "waiting").await;
+    browser.wait_for("#open-cases-empty").await;
+    pick("filter-state", "in_review").await;
+    browser.wait_for(&listed).await;
+    browser.screenshot("02-filtered").await;
+    pick("filter-state", "").await;
+    pick("filter-kind", "").await;
+    // Each search after one that found nothing, so the row shown is the search's own answer.
+    for search in ["no-such-case", case_id.as_str(), "no-such-case", account_id.as_str()] {
+        browser.type_into("#filter-q", search).await;
+        browser.click("#filter-apply").await;
+        if search == "no-such-case" {
+            browser.wait_for("#open-cases-empty").await;
+        } else {
+            browser.wait_for(&listed).await;
+        }
+    }
+
+    // Viewed from the search's answer (the account's cases).
+    browser.wait_for(&format!("{listed} [data-testid=view-case]")).await;
+    browser.click(&format!("{listed} [data-testid=view-case]")).await;
+    browser.wait_for_text("#case-id", &case_id).await;
+    browser.wait_for("[data-testid=audit-entry]").await;
+    let trail = browser.text("#audit-trail").await;
+    assert!(trail.contains(&holder.username) && trail.contains("Claim"), "{trail}");
+    browser.screenshot("03-audit-trail").await;
+
+    browser.click("#lead-release").await;
+    browser.wait_for_text("#notice", "released").await;
+    browser.wait_for_text("#case-state", "Submitted").await;
+    browser.click("#refresh-figures").await;
+    browser.wait_for_text(&format!("{row} [data-testid=figure-in-review]"), "0").await;
+    assert!(browser.text("#audit-trail").await.contains("Lead release"));
+    browser.screenshot("04-released").await;
+    browser.quit().await;
+
+    // Another reviewer claims it at once.
+    let next = app.staff(&["reviewer"]).await;
+    let (_, case) = app.claim(&next).await.expect("back on the queue");
+    assert_eq!(case["case_id"], case_id.as_str());
 }

@@ -12,6 +12,8 @@
     token: null,
     tokenExpiresAt: 0,
     pending: null, // {username, session} between the password and the code
+    lead: false, // the signed-in staff user has the lead role (display only: the API decides)
+    queueCursor: null, // the queue's next page
     claim: null, // {token, caseId, leaseExpiresAt (ms)}
     timers: { lease: null, queue: null, expiry: null },
   };
@@ -406,7 +408,11 @@
       showError(new ApiFailure(401, "UNAUTHENTICATED", "the access token expired", null));
     }, ttl * 1000);
     $("who-name").textContent = username;
-    $("who-roles").textContent = (body.roles || groupsOf(body.access_token)).join(", ") || "no role";
+    const roles = body.roles || groupsOf(body.access_token);
+    state.lead = roles.includes("lead");
+    $("who-roles").textContent = roles.join(", ") || "no role";
+    $("lead").hidden = !state.lead;
+    if (state.lead) loadFigures().catch(failed);
     $("who").hidden = false;
     $("sign-in").hidden = true;
     showStepForm("sign-in-form");
@@ -426,6 +432,8 @@
       clearTimeout(t);
     }
     $("who").hidden = true;
+    state.lead = false;
+    $("lead").hidden = true;
     $("dashboard").hidden = true;
     $("case").hidden = true;
     $("sign-in").hidden = false;
@@ -433,19 +441,95 @@
     showNotice("");
   }
 
+  // ---- the lead's figures, audit trail and release ------------------------------------------------
+
+  function minutes(m) {
+    return m === null || m === undefined ? "–" : age(m * 60);
+  }
+
+  async function loadFigures() {
+    const r = await api("GET", "/v1/review/figures");
+    const body = $("figures-body");
+    body.replaceChildren();
+    for (const k of r.body.kinds || []) {
+      body.append(
+        el("tr", { dataset: { kind: k.kind } }, [
+          el("td", { text: KINDS[k.kind] || k.kind }),
+          el("td", { text: String(k.open), "data-testid": "figure-open" }),
+          el("td", { text: String(k.in_review), "data-testid": "figure-in-review" }),
+          el("td", { text: String(k.due_soon), "data-testid": "figure-due-soon" }),
+          el("td", { text: String(k.overdue), "data-testid": "figure-overdue" }),
+          el("td", { text: String(k.decided_last_7_days), "data-testid": "figure-decided" }),
+          el("td", { text: minutes(k.median_minutes_to_decision), "data-testid": "figure-median" }),
+        ]),
+      );
+    }
+    $("figures-note").textContent =
+      (r.body.complete ? "" : "Counted the first " + r.body.open_limit + " open cases only. ") +
+      "Updated " + cst(new Date().toISOString()) + ".";
+  }
+
+  // A lead sees a case's audit trail, and may take its claim from whoever holds it.
+  async function loadLeadTools(view) {
+    $("lead-tools").hidden = !state.lead;
+    if (!state.lead) return;
+    const mine = state.claim && state.claim.caseId === view.case_id;
+    $("lead-release").hidden = view.state !== "in_review" || mine;
+    $("lead-release").dataset.caseId = view.case_id;
+    const r = await api("GET", "/v1/review/cases/" + encodeURIComponent(view.case_id) + "/audit");
+    const list = $("audit-trail");
+    list.replaceChildren();
+    for (const e of r.body.entries || []) {
+      let text = cst(e.at) + " · " + e.staff + " · " + humanize(e.action);
+      if (e.detail) text += " · " + e.detail;
+      list.append(el("li", { text, "data-testid": "audit-entry" }));
+    }
+  }
+
+  async function leadRelease() {
+    const caseId = $("lead-release").dataset.caseId;
+    const r = await api("POST", "/v1/review/cases/" + encodeURIComponent(caseId) + "/release");
+    showNotice("The claim on case " + caseId + " is released: the case waits on the queue again.");
+    await viewCase(caseId);
+    await Promise.all([loadQueue(), loadFigures()]);
+    return r;
+  }
+
   // ---- queue ----------------------------------------------------------------------------------
 
-  async function loadQueue() {
+  // The queue's filters as query parameters (a search ignores the others).
+  function queueQuery(cursor) {
+    const params = new URLSearchParams();
+    const q = $("filter-q").value.trim();
+    if (q) params.set("q", q);
+    else {
+      for (const [name, id] of [["kind", "filter-kind"], ["state", "filter-state"], ["due", "filter-due"]]) {
+        if ($(id).value) params.set(name, $(id).value);
+      }
+    }
+    if (cursor) params.set("cursor", cursor);
+    const text = params.toString();
+    return "/v1/review/queue" + (text ? "?" + text : "");
+  }
+
+  // The counts, and the first page of the cases the filters keep; `more`: the next page added.
+  async function loadQueue(more) {
     if (!state.token) return;
-    const r = await api("GET", "/v1/review/queue");
+    // Only the newest request's answer is shown (a filter changed while an older one was out).
+    const seq = (state.queueSeq = (state.queueSeq || 0) + 1);
+    const r = await api("GET", queueQuery(more ? state.queueCursor : null));
+    if (seq !== state.queueSeq) return;
     const q = r.body || {};
-    $("queue-waiting").textContent = q.waiting ?? "–";
-    $("queue-in-review").textContent = q.in_review ?? "–";
+    state.queueCursor = q.next_cursor || null;
+    $("load-more").hidden = !state.queueCursor;
+    const plus = q.counts_complete === false ? "+" : "";
+    $("queue-waiting").textContent = q.waiting == null ? "–" : q.waiting + plus;
+    $("queue-in-review").textContent = q.in_review == null ? "–" : q.in_review + plus;
     $("queue-oldest").textContent = q.oldest_age_seconds == null ? "–" : age(q.oldest_age_seconds);
     $("queue-oldest").title = q.oldest_submitted_at ? "submitted " + cst(q.oldest_submitted_at) : "";
     $("queue-updated").textContent = "Updated " + cst(new Date().toISOString());
     const body = $("open-cases-body");
-    body.replaceChildren();
+    if (!more) body.replaceChildren();
     const cases = q.open_cases || [];
     for (const c of cases) {
       const view = el("button", { type: "button", class: "secondary", text: "View", "data-testid": "view-case" });
@@ -468,7 +552,7 @@
       );
       body.append(row);
     }
-    $("open-cases-empty").hidden = cases.length > 0;
+    $("open-cases-empty").hidden = body.children.length > 0;
   }
 
   // ---- a case ---------------------------------------------------------------------------------
@@ -654,6 +738,7 @@
     const r = await api("GET", "/v1/review/cases/" + encodeURIComponent(caseId));
     const claimed = state.claim && state.claim.caseId === caseId;
     renderCase(r.body, claimed);
+    await loadLeadTools(r.body);
     $("case").scrollIntoView();
   }
 
@@ -675,6 +760,7 @@
       leaseExpiresAt: Date.now() + (view.lease_seconds_left || 0) * 1000,
     };
     renderCase(view, true);
+    loadLeadTools(view).catch(failed);
     startCountdown();
     await loadQueue();
   }
@@ -777,6 +863,16 @@
       showNotice("Signed out.");
     });
     $("refresh-queue").addEventListener("click", () => busy($("refresh-queue"), loadQueue));
+    $("refresh-figures").addEventListener("click", () => busy($("refresh-figures"), loadFigures));
+    $("queue-filters").addEventListener("submit", (e) => {
+      e.preventDefault();
+      busy($("filter-apply"), () => loadQueue());
+    });
+    for (const id of ["filter-kind", "filter-state", "filter-due"]) {
+      $(id).addEventListener("change", () => busy($("filter-apply"), () => loadQueue()));
+    }
+    $("load-more").addEventListener("click", () => busy($("load-more"), () => loadQueue(true)));
+    $("lead-release").addEventListener("click", () => busy($("lead-release"), leadRelease));
     $("claim-next").addEventListener("click", () => busy($("claim-next"), claimNext));
     $("extend-lease").addEventListener("click", () => busy($("extend-lease"), extendLease));
     $("release-case").addEventListener("click", () => busy($("release-case"), releaseCase));

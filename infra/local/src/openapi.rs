@@ -36,6 +36,7 @@ pub fn document(template: &Template, readme: &str) -> Value {
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
         let doc = functions::registry::doc(&function.binary);
+        parameters.extend(doc.iter().flat_map(|d| d.query).map(|q| q.described()));
         let mut responses = Map::new();
         for (status, description, schema) in doc.map(|d| d.success).unwrap_or_default() {
             let mut answer = json!({ "description": description });

@@ -4,9 +4,9 @@
 
 use crate::domain::ids::FlowId;
 use crate::error::{Error, Result};
-use crate::ports::{DueFlow, ExpiryQueue, Outbox, QueueDepth, Received, RecoveryQueue, ReviewQueue, SealedMessage};
+use crate::ports::{DueFlow, ExpiryQueue, Outbox, Received, RecoveryQueue, ReviewQueue, SealedMessage};
 use async_trait::async_trait;
-use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
 use chrono::Duration;
 use tokio::sync::OnceCell;
@@ -125,24 +125,6 @@ impl ReviewQueue for Queue {
             .await
             .map_err(|e| Error::internal("remove a review message", e))?;
         Ok(())
-    }
-
-    async fn depth(&self) -> Result<QueueDepth> {
-        let out = self
-            .client
-            .get_queue_attributes()
-            .queue_url(self.url().await?)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .map_err(|e| Error::internal("read the review queue's depth", e))?;
-        let attributes = out.attributes.unwrap_or_default();
-        let count = |name: QueueAttributeName| attributes.get(&name).and_then(|v| v.parse().ok()).unwrap_or(0);
-        Ok(QueueDepth {
-            waiting: count(QueueAttributeName::ApproximateNumberOfMessages),
-            claimed: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
-        })
     }
 }
 

@@ -77,13 +77,6 @@ pub struct Received {
     pub case_id: FlowId,
 }
 
-/// How many cases wait on the queue and how many are claimed (SQS' approximate counts).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct QueueDepth {
-    pub waiting: u64,
-    pub claimed: u64,
-}
-
 #[async_trait]
 pub trait ReviewQueue: Send + Sync {
     async fn send(&self, case: &FlowId) -> Result<()>;
@@ -93,7 +86,6 @@ pub trait ReviewQueue: Send + Sync {
     async fn extend(&self, receipt: &str, lease: Duration) -> Result<bool>;
     /// Removes a message (its case is decided, withdrawn, or the message is a spare dispatch).
     async fn remove(&self, receipt: &str) -> Result<()>;
-    async fn depth(&self) -> Result<QueueDepth>;
 }
 
 /// A flow the sweeper found due, for the expiry worker.

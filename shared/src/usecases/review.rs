@@ -25,8 +25,8 @@ use crate::domain::totp;
 use crate::domain::upload::{UploadPurpose, VIEW_URL_TTL_SECS};
 use crate::error::{Error, Result};
 use crate::ports::{
-    AccountRecord, AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, Page, PageRequest, QueueDepth, Settle,
-    StaffSignIn, StaffTokens,
+    AccountRecord, AuditEntry, CaseEffect, DecisionOutcome, OutboxMessage, Page, PageRequest, Settle, StaffSignIn,
+    StaffTokens,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -168,19 +168,140 @@ fn audit(staff: &Staff, action: &str, case_id: &FlowId, detail: Option<String>, 
 }
 
 pub struct Overview {
-    pub depth: QueueDepth,
-    /// Open cases, soonest due first: this page of them.
-    pub open: Page<Versioned<Case>>,
-    /// The oldest submission of the cases on this page.
+    /// The open cases by state (all of them, up to [`FIGURES_OPEN_LIMIT`]).
+    pub counts: OpenCounts,
+    /// The cases listed: this page of the open cases the filter keeps, soonest due first (or,
+    /// for a search, the case or the account's cases, whatever their state).
+    pub listed: Page<Versioned<Case>>,
+    /// The oldest submission of the open cases.
     pub oldest_submitted_at: Option<DateTime<Utc>>,
 }
 
-pub async fn overview(deps: &(impl HasReviewQueue + HasCases), staff: &Staff, page: &PageRequest) -> Result<Overview> {
+/// How many open cases wait and are in review; `complete` is false beyond [`FIGURES_OPEN_LIMIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenCounts {
+    pub waiting: u32,
+    pub in_review: u32,
+    pub complete: bool,
+}
+
+/// Which cases a queue page lists.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub kind: Option<CaseKind>,
+    pub state: Option<OpenState>,
+    pub due: Option<DueFilter>,
+    /// A case id (that case, whatever its state) or an account id (its cases): the other
+    /// filters do not apply.
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenState {
+    Waiting,
+    InReview,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueFilter {
+    /// Due within a day.
+    Soon,
+    Overdue,
+}
+
+impl QueueFilter {
+    fn keeps(&self, case: &Case, now: DateTime<Utc>) -> bool {
+        let in_review = matches!(case.state, crate::domain::case::CaseState::InReview { .. });
+        self.kind.is_none_or(|k| case.kind() == k)
+            && self.state.is_none_or(|s| (s == OpenState::InReview) == in_review)
+            && self.due.is_none_or(|d| match d {
+                DueFilter::Soon => case.due_soon(now),
+                DueFilter::Overdue => case.is_overdue(now),
+            })
+    }
+}
+
+/// The queue for a reviewer: the open cases counted by state, and a page of those the filter
+/// keeps (one read of the open-case index serves both), or the cases a search finds.
+pub async fn overview(
+    deps: &(impl HasClock + HasCases + HasFlows),
+    staff: &Staff,
+    filter: &QueueFilter,
+    page: &PageRequest,
+) -> Result<Overview> {
     must_review(staff)?;
-    let depth = deps.review_queue().depth().await?;
-    let open = deps.cases().open_cases(page).await?;
-    let oldest_submitted_at = open.items.iter().map(|c| c.flow.submitted_at).min();
-    Ok(Overview { depth, open, oldest_submitted_at })
+    let now = deps.clock().now();
+    let (open, complete) = all_open(deps).await?;
+    let in_review =
+        open.iter().filter(|c| matches!(c.flow.state, crate::domain::case::CaseState::InReview { .. })).count();
+    let counts = OpenCounts {
+        waiting: u32::try_from(open.len() - in_review).unwrap_or(u32::MAX),
+        in_review: u32::try_from(in_review).unwrap_or(u32::MAX),
+        complete,
+    };
+    let oldest_submitted_at = open.iter().map(|c| c.flow.submitted_at).min();
+    let listed = match filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => match deps.flows::<Case>().load(&FlowId::from_raw(q)).await? {
+            Some(case) => Page { items: vec![case], next: None },
+            None => {
+                let account = crate::domain::ids::AccountId::from_raw(q);
+                Page { next: None, ..deps.cases().cases_of(&account, &PageRequest::first(100)).await? }
+            }
+        },
+        None => {
+            let after = page.after.as_deref().map(decode_queue_cursor).transpose()?;
+            let mut kept = open
+                .into_iter()
+                .filter(|c| filter.keeps(&c.flow, now))
+                .filter(|c| after.as_ref().is_none_or(|a| queue_key(c) > *a))
+                .take(page.size + 1)
+                .collect::<Vec<_>>();
+            let next = (kept.len() > page.size).then(|| {
+                kept.truncate(page.size);
+                kept.last().map(|c| encode_queue_cursor(&queue_key(c)))
+            });
+            Page { items: kept, next: next.flatten() }
+        }
+    };
+    Ok(Overview { counts, listed, oldest_submitted_at })
+}
+
+/// Every open case, soonest due first, up to [`FIGURES_OPEN_LIMIT`]: (cases, all of them).
+async fn all_open(deps: &impl HasCases) -> Result<(Vec<Versioned<Case>>, bool)> {
+    let mut open = vec![];
+    let mut page = PageRequest::first(500);
+    loop {
+        let read = deps.cases().open_cases(&page).await?;
+        open.extend(read.items);
+        match read.next {
+            Some(next) if open.len() < FIGURES_OPEN_LIMIT => page = PageRequest { size: 500, after: Some(next) },
+            Some(_) => return Ok((open, false)),
+            None => return Ok((open, true)),
+        }
+    }
+}
+
+/// A case's place in the queue: its due time and id.
+fn queue_key(case: &Versioned<Case>) -> String {
+    format!("{}#{}", case.flow.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), case.id)
+}
+
+fn encode_queue_cursor(key: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+/// The place a cursor holds; refused unless it is one a queue page gave.
+fn decode_queue_cursor(cursor: &str) -> Result<String> {
+    use base64::Engine;
+    let refused = || Error::invalid("cursor", "not a cursor this list gave");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| refused())?;
+    let key = String::from_utf8(bytes).map_err(|_| refused())?;
+    let (at, id) = key.split_once('#').ok_or_else(refused)?;
+    let well_formed = DateTime::parse_from_rfc3339(at).is_ok()
+        && (1..=64).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then_some(key.clone()).ok_or_else(refused)
 }
 
 pub struct Claimed {
@@ -644,24 +765,14 @@ pub async fn figures(deps: &(impl HasClock + HasCases), staff: &Staff) -> Result
             median_minutes_to_decision: None,
         })
         .collect();
-    let mut page = PageRequest::first(500);
-    let mut counted = 0;
-    let complete = loop {
-        let open = deps.cases().open_cases(&page).await?;
-        for case in &open.items {
-            let Some(f) = figures.iter_mut().find(|f| f.kind == case.flow.kind()) else { continue };
-            f.open += 1;
-            f.in_review += u32::from(matches!(case.flow.state, crate::domain::case::CaseState::InReview { .. }));
-            f.due_soon += u32::from(case.flow.due_soon(now));
-            f.overdue += u32::from(case.flow.is_overdue(now));
-        }
-        counted += open.items.len();
-        match open.next {
-            Some(next) if counted < FIGURES_OPEN_LIMIT => page = PageRequest { size: 500, after: Some(next) },
-            Some(_) => break false,
-            None => break true,
-        }
-    };
+    let (open, complete) = all_open(deps).await?;
+    for case in &open {
+        let Some(f) = figures.iter_mut().find(|f| f.kind == case.flow.kind()) else { continue };
+        f.open += 1;
+        f.in_review += u32::from(matches!(case.flow.state, crate::domain::case::CaseState::InReview { .. }));
+        f.due_soon += u32::from(case.flow.due_soon(now));
+        f.overdue += u32::from(case.flow.is_overdue(now));
+    }
     let since = now - Duration::days(7);
     let days = (0..=7).map(|back| (now - Duration::days(back)).date_naive());
     let decided =
