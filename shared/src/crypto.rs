@@ -91,6 +91,21 @@ pub fn check_kid(kid: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// Whether a token-signing key as the secret group holds it is shaped as an Ed25519 PKCS#8
+/// document (base64): v1 (48 bytes, as OpenSSL writes it) or v2 (with the public key, as
+/// [`new_token_key`] writes it). A byte check, so that every function's start (which checks
+/// the groups it reads) does not link the Ed25519 code only the operator's command needs.
+pub fn is_token_key_shaped(private_pkcs8_b64: &str) -> bool {
+    // SEQUENCE { INTEGER version 0|1, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING (32) } ... }
+    let head = |version: u8| [0x02, 0x01, version, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+    match B64.decode(private_pkcs8_b64.trim()) {
+        Ok(der) if der.len() >= 48 && der.len() < 128 && der[0] == 0x30 && usize::from(der[1]) + 2 == der.len() => {
+            der[2..16] == head(0) || der[2..16] == head(1)
+        }
+        _ => false,
+    }
+}
+
 /// A new Ed25519 token-signing key: PKCS#8, base64 (how the token-key secret group holds it).
 pub fn new_token_key() -> String {
     let rng = ring::rand::SystemRandom::new();
@@ -554,6 +569,12 @@ mod tests {
             assert!(check_kid(bad).is_err(), "{bad:?}");
         }
         assert!(token_public_key("k", "bm90IGEga2V5").is_err());
+        assert!(is_token_key_shaped(&new_token_key()));
+        assert!(!is_token_key_shaped("bm90IGEga2V5"));
+        // An OpenSSL-written key (PKCS#8 v1, `openssl genpkey -algorithm ed25519`).
+        let v1 = "MC4CAQAwBQYDK2VwBCIEIBRUZ6UXhB3yYjg6LYM4CTgWTZHsX5y7p1KZwBhYrOLx";
+        assert!(is_token_key_shaped(v1));
+        assert_eq!(token_public_key("k", v1).unwrap().key.len(), 32);
     }
 
     #[test]

@@ -285,7 +285,11 @@ impl SecretValues {
             for prefix in ["current", "next"] {
                 let (kid, key) = (value.get(&format!("{prefix}_kid")), value.get(&format!("{prefix}_key")));
                 if let Some(key) = key.filter(|k| !k.is_empty()) {
-                    if let Err(why) = crate::crypto::token_public_key(kid.map_or("", String::as_str), key) {
+                    let kid = kid.map_or("", String::as_str);
+                    if let Err(why) = crate::crypto::check_kid(kid) {
+                        problems.push(format!("{}'s `{prefix}_kid`: {why}", group.logical_id));
+                    } else if !crate::crypto::is_token_key_shaped(key) {
+                        let why = format!("the token key {kid} is not an Ed25519 key (PKCS#8, base64)");
                         problems.push(format!("{}'s `{prefix}_key`: {why}", group.logical_id));
                     }
                 }

@@ -340,42 +340,19 @@
     });
   }
 
-  async function submitSetupCode(event) {
+  // A 6-digit code of the authenticator: the sign-in's code, or a new one's first code.
+  async function submitCode(event, input, button, path) {
     event.preventDefault();
     showError(null);
-    const code = $("mfa-setup-code").value.trim();
+    const code = $(input).value.trim();
     if (!/^[0-9]{6}$/.test(code)) {
       showError(new Error("Enter the 6 digits your authenticator app shows."));
       return;
     }
     const pending = state.pending;
     if (!pending) return restartSignIn();
-    await busy($("mfa-setup-submit"), async () => {
-      const r = await api("POST", "/v1/staff/sessions/mfa-setup", {
-        username: pending.username,
-        session: pending.session,
-        code,
-      });
-      signedIn(pending.username, r.body || {});
-    });
-  }
-
-  async function submitCode(event) {
-    event.preventDefault();
-    showError(null);
-    const code = $("mfa-code").value.trim();
-    if (!/^[0-9]{6}$/.test(code)) {
-      showError(new Error("Enter the 6 digits your authenticator app shows."));
-      return;
-    }
-    const pending = state.pending;
-    if (!pending) return restartSignIn();
-    await busy($("mfa-submit"), async () => {
-      const r = await api("POST", "/v1/staff/sessions/second-factor", {
-        username: pending.username,
-        session: pending.session,
-        code,
-      });
+    await busy($(button), async () => {
+      const r = await api("POST", path, { username: pending.username, session: pending.session, code });
       signedIn(pending.username, r.body || {});
     });
   }
@@ -571,7 +548,7 @@
     const due = $("case-due");
     due.replaceChildren(document.createTextNode((cst(view.due_at)) + " "), ...flags(view));
 
-    renderCompare(view);
+    renderCompare(view, keepMaterial);
 
     const material = $("case-material");
     const keep = keepMaterial && !(view.material || []).length && material.querySelector("img");
@@ -621,11 +598,14 @@
   // What the case is checked against: the account's verified subject beside what the case asks,
   // and the seed's checklist for its kind (ticked by the reviewer; approving asks again for what
   // is not ticked).
-  function renderCompare(view) {
+  function renderCompare(view, keep) {
     const verified = $("verified-subject");
-    verified.replaceChildren();
     const subject = view.verified_subject;
-    if (!subject) {
+    // A decision's answer carries no subject: the one compared stays on screen.
+    if (!(keep && !subject)) verified.replaceChildren();
+    if (!subject && keep) {
+      // kept as it was
+    } else if (!subject) {
       verified.append(el("p", { class: "muted", text: "Shown to the claim's holder and to leads." }));
     } else if (subject.subject === "not_verified") {
       verified.append(el("p", { class: "muted", text: "The account has proven no identity.", "data-testid": "not-verified" }));
@@ -853,8 +833,12 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("sign-in-form").addEventListener("submit", (e) => submitPassword(e));
     $("new-password-form").addEventListener("submit", (e) => submitNewPassword(e));
-    $("mfa-setup-form").addEventListener("submit", (e) => submitSetupCode(e));
-    $("mfa-form").addEventListener("submit", (e) => submitCode(e));
+    $("mfa-setup-form").addEventListener("submit", (e) =>
+      submitCode(e, "mfa-setup-code", "mfa-setup-submit", "/v1/staff/sessions/mfa-setup"),
+    );
+    $("mfa-form").addEventListener("submit", (e) =>
+      submitCode(e, "mfa-code", "mfa-submit", "/v1/staff/sessions/second-factor"),
+    );
     $("mfa-cancel").addEventListener("click", restartSignIn);
     $("new-password-cancel").addEventListener("click", restartSignIn);
     $("mfa-setup-cancel").addEventListener("click", restartSignIn);

@@ -98,47 +98,45 @@ impl StaffStep {
     }
 }
 
-/// One try of a staff sign-in session's step (a code, a new password), reserved before the staff
-/// directory is asked: at most [`STAFF_MFA_TRIES`] per session.
-async fn reserve_session_try(
+/// One step of a staff sign-in session (a code, a new password): its try reserved before the
+/// staff directory is asked (at most [`STAFF_MFA_TRIES`] per session), the tries cleared once it
+/// passed; a refusal stays counted.
+async fn session_step<T>(
     deps: &(impl HasClock + HasKeys + HasSignIn),
     session: &str,
-) -> Result<(Throttle, DateTime<Utc>)> {
+    ask: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
     let now = deps.clock().now();
     let window = Throttle::StaffSecondFactor(deps.keys().keyed_hash("staff-mfa-session", session));
     if let Err(full) = deps.sign_in().reserve(&[(&window, STAFF_MFA_TRIES)], now, throttle::WINDOW).await? {
         return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
     }
-    Ok((window, now))
+    let passed = ask.await?;
+    deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
+    Ok(passed)
 }
 
-/// The virtual MFA step: each try of a session is reserved before the staff directory is asked,
-/// at most [`STAFF_MFA_TRIES`] per session.
+/// The virtual MFA step.
 pub async fn staff_second_factor(
     deps: &(impl HasClock + HasKeys + HasSignIn + HasStaff),
     username: &str,
     session: &str,
     code: &str,
 ) -> Result<StaffTokens> {
-    let (window, now) = reserve_session_try(deps, session).await?;
-    let tokens = deps.staff().second_factor(username, session, code).await?.ok_or(Error::StaffSignInFailed)?;
-    deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
-    Ok(tokens)
+    let ask = async { deps.staff().second_factor(username, session, code).await?.ok_or(Error::StaffSignInFailed) };
+    session_step(deps, session, ask).await
 }
 
 /// A new staff user's first sign-in chooses a password (the invitation's was temporary); next
-/// comes the authenticator's set-up. A password the pool's policy refuses is said so; the tries
-/// of a session are capped as the code's are.
+/// comes the authenticator's set-up. A password the pool's policy refuses is said so.
 pub async fn staff_new_password(
     deps: &(impl HasClock + HasKeys + HasSignIn + HasStaff),
     username: &str,
     session: &str,
     new_password: &str,
 ) -> Result<StaffStep> {
-    let (window, now) = reserve_session_try(deps, session).await?;
-    let step = StaffStep::of(deps.staff().new_password(username, session, new_password).await?, username)?;
-    deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
-    Ok(step)
+    let ask = async { StaffStep::of(deps.staff().new_password(username, session, new_password).await?, username) };
+    session_step(deps, session, ask).await
 }
 
 /// The authenticator's first code ends a first sign-in with the staff user's tokens; from then on
@@ -149,10 +147,8 @@ pub async fn staff_finish_mfa_setup(
     session: &str,
     code: &str,
 ) -> Result<StaffTokens> {
-    let (window, now) = reserve_session_try(deps, session).await?;
-    let tokens = deps.staff().finish_mfa_setup(username, session, code).await?.ok_or(Error::StaffSignInFailed)?;
-    deps.sign_in().settle(&[Settle::Clear(window)], now).await?;
-    Ok(tokens)
+    let ask = async { deps.staff().finish_mfa_setup(username, session, code).await?.ok_or(Error::StaffSignInFailed) };
+    session_step(deps, session, ask).await
 }
 
 fn must_review(staff: &Staff) -> Result<()> {
