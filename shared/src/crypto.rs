@@ -8,7 +8,6 @@
 //! compromised.
 
 use crate::error::{Error, Result};
-use crate::secrets::TokenKeys;
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
@@ -103,6 +102,26 @@ pub fn is_token_key_shaped(private_pkcs8_b64: &str) -> bool {
             der[2..16] == head(0) || der[2..16] == head(1)
         }
         _ => false,
+    }
+}
+
+/// The key that signs access tokens: its id and its Ed25519 private key (PKCS#8, base64), as the
+/// token-key secret group holds them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenKeys {
+    pub current: (String, String),
+}
+
+impl TokenKeys {
+    /// The public key of the signing key (what `TOKEN_PUBLIC_KEYS` must list).
+    pub fn public_keys(&self) -> Result<Vec<TokenPublicKey>, String> {
+        token_public_key(&self.current.0, &self.current.1).map(|k| vec![k])
+    }
+}
+
+impl fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenKeys").field("current_kid", &self.current.0).finish_non_exhaustive()
     }
 }
 

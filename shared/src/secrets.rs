@@ -207,25 +207,7 @@ impl fmt::Debug for SecretValues {
     }
 }
 
-/// The key that signs access tokens (its id and its Ed25519 private key, PKCS#8 base64), and
-/// the one staged for a rotation.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TokenKeys {
-    pub current: (String, String),
-}
-
-impl TokenKeys {
-    /// The public key of the signing key (what `TOKEN_PUBLIC_KEYS` must list).
-    pub fn public_keys(&self) -> Result<Vec<crate::crypto::TokenPublicKey>, String> {
-        crate::crypto::token_public_key(&self.current.0, &self.current.1).map(|k| vec![k])
-    }
-}
-
-impl fmt::Debug for TokenKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenKeys").field("current_kid", &self.current.0).finish_non_exhaustive()
-    }
-}
+pub use crate::crypto::TokenKeys;
 
 /// The smallest length of a key or a shared secret.
 pub const MIN_SECRET_BYTES: usize = 32;

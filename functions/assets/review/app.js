@@ -397,7 +397,10 @@
     showNotice("");
     loadQueue().catch(failed);
     clearInterval(state.timers.queue);
-    state.timers.queue = setInterval(() => loadQueue().catch(failed), 30000);
+    // Every 30 s while the page is seen and the reviewer has not paged on (that list stays).
+    state.timers.queue = setInterval(() => {
+      if (!document.hidden && (state.queuePages || 1) === 1) loadQueue().catch(failed);
+    }, 30000);
   }
 
   function signOut() {
@@ -454,6 +457,8 @@
     $("lead-release").hidden = view.state !== "in_review" || mine;
     $("lead-release").dataset.caseId = view.case_id;
     const r = await api("GET", "/v1/review/cases/" + encodeURIComponent(view.case_id) + "/audit");
+    // Another case was opened meanwhile: its own trail follows.
+    if ($("case").dataset.caseId !== view.case_id) return;
     const list = $("audit-trail");
     list.replaceChildren();
     for (const e of r.body.entries || []) {
@@ -475,7 +480,7 @@
   // ---- queue ----------------------------------------------------------------------------------
 
   // The queue's filters as query parameters (a search ignores the others).
-  function queueQuery(cursor) {
+  function queueQuery() {
     const params = new URLSearchParams();
     const q = $("filter-q").value.trim();
     if (q) params.set("q", q);
@@ -484,18 +489,29 @@
         if ($(id).value) params.set(name, $(id).value);
       }
     }
-    if (cursor) params.set("cursor", cursor);
     const text = params.toString();
     return "/v1/review/queue" + (text ? "?" + text : "");
   }
 
-  // The counts, and the first page of the cases the filters keep; `more`: the next page added.
+  // The counts, and the first page of the cases the filters keep; `more`: the next page of the
+  // same list (the filters it was made with, not the boxes' current values).
   async function loadQueue(more) {
     if (!state.token) return;
+    if (more && !state.queueCursor) return;
     // Only the newest request's answer is shown (a filter changed while an older one was out).
     const seq = (state.queueSeq = (state.queueSeq || 0) + 1);
-    const r = await api("GET", queueQuery(more ? state.queueCursor : null));
+    if (!more) {
+      state.queueFilters = queueQuery();
+      state.queueCursor = null;
+      state.queuePages = 1;
+      $("load-more").hidden = true;
+    }
+    const path = more
+      ? state.queueFilters + (state.queueFilters.includes("?") ? "&" : "?") + "cursor=" + encodeURIComponent(state.queueCursor)
+      : state.queueFilters;
+    const r = await api("GET", path);
     if (seq !== state.queueSeq) return;
+    if (more) state.queuePages += 1;
     const q = r.body || {};
     state.queueCursor = q.next_cursor || null;
     $("load-more").hidden = !state.queueCursor;

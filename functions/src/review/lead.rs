@@ -22,7 +22,8 @@ pub async fn release(state: &AppState, StaffAuthed(staff): StaffAuthed, CaseId(c
 #[derive(Serialize, JsonSchema)]
 pub struct FiguresAnswer {
     kinds: Vec<KindFiguresAnswer>,
-    /// False when more open cases exist than were counted (the first 5000 by due time).
+    /// False when more open cases exist than were counted (the first 5000 by due time), or a day
+    /// had more decisions than were read (5000).
     complete: bool,
     open_limit: usize,
 }

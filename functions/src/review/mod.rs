@@ -267,7 +267,7 @@ pub struct StaffCaseAnswer {
     /// The account's verified subject, which the material is compared with (read one by one).
     #[serde(skip_serializing_if = "Option::is_none")]
     verified_subject: Option<VerifiedSubjectAnswer>,
-    /// What the seed asks the reviewer to check for this kind of case.
+    /// What the seed asks the reviewer to check for this kind of case (read one by one).
     checklist: Vec<&'static str>,
     material: Vec<MaterialLink>,
     history: Vec<HistoryEntry>,
@@ -301,8 +301,11 @@ pub(crate) fn staff_case_body(
         },
         details: if full { CaseDetails::of(state, c) } else { None },
         verified_subject: view.filter(|_| full).map(|v| VerifiedSubjectAnswer::of(state, &v.verified)),
-        checklist: checklist(c),
+        checklist: if full { checklist(c) } else { vec![] },
+        // The material's links only for the claim's holder and leads (any reviewer finds any
+        // case by its id or account).
         material: view
+            .filter(|_| full)
             .into_iter()
             .flat_map(|v| &v.material)
             .map(|m| MaterialLink {

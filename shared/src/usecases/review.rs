@@ -262,19 +262,11 @@ pub async fn overview(
     Ok(Overview { counts, listed, oldest_submitted_at })
 }
 
-/// Every open case, soonest due first, up to [`FIGURES_OPEN_LIMIT`]: (cases, all of them).
+/// Every open case, soonest due first, up to [`FIGURES_OPEN_LIMIT`]: (cases, all of them). One
+/// listing: each shard of the open-case index read to its end (or the limit) at once, merged.
 async fn all_open(deps: &impl HasCases) -> Result<(Vec<Versioned<Case>>, bool)> {
-    let mut open = vec![];
-    let mut page = PageRequest::first(500);
-    loop {
-        let read = deps.cases().open_cases(&page).await?;
-        open.extend(read.items);
-        match read.next {
-            Some(next) if open.len() < FIGURES_OPEN_LIMIT => page = PageRequest { size: 500, after: Some(next) },
-            Some(_) => return Ok((open, false)),
-            None => return Ok((open, true)),
-        }
-    }
+    let read = deps.cases().open_cases(&PageRequest::first(FIGURES_OPEN_LIMIT)).await?;
+    Ok((read.items, read.next.is_none()))
 }
 
 /// A case's place in the queue: its due time and id.
@@ -773,6 +765,8 @@ pub async fn figures(deps: &(impl HasClock + HasCases), staff: &Staff) -> Result
     let days = (0..=7).map(|back| (now - Duration::days(back)).date_naive());
     let decided =
         futures::future::try_join_all(days.map(|day| deps.cases().decided_on(day, FIGURES_DAY_LIMIT))).await?;
+    // A day with more decisions than were read leaves the figures incomplete too.
+    let complete = complete && decided.iter().all(|day| day.len() < FIGURES_DAY_LIMIT);
     for f in &mut figures {
         let mut minutes: Vec<i64> = decided
             .iter()
