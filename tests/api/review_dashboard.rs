@@ -259,7 +259,7 @@ async fn a_reviewer_claims_views_and_approves_an_appeal_in_the_browser() {
     let mut widths: Vec<u64> = widths.as_array().unwrap().iter().map(|w| w.as_u64().unwrap()).collect();
     widths.sort_unstable();
     assert_eq!(widths, [320, 360, 400, 440], "the uploaded images, decoded by the browser");
-    // The compare panel: the account's verified person beside the seed's checklist for the kind.
+    // The compare panel: the account's verified person beside the seed's checklist for the kind [MFA-5].
     assert_eq!(browser.text("[data-testid=verified-name]").await, "张三");
     assert_eq!(browser.text("[data-testid=verified-document_type]").await, "Mainland ID card");
     assert!(browser.text("[data-testid=verified-id_number_masked]").await.contains('*'));

@@ -79,7 +79,7 @@ async fn an_invited_reviewer_chooses_a_password_sets_up_an_authenticator_and_sig
     assert_eq!((gone.status, gone.code()), (401, "STAFF_SIGN_IN_FAILED"), "{:?}", gone.body);
 }
 
-/// A first sign-in's session takes 3 wrong codes (or refused passwords), then none.
+/// A first sign-in's session takes 3 wrong codes (or refused passwords), then none [LOGIN-6].
 #[tokio::test]
 async fn a_first_sign_ins_session_takes_three_tries() {
     let app = spawn_app().await;

@@ -14,7 +14,7 @@ use shared::usecases::review::{claim_next, view};
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed) -> ApiResult {
     let Some(claimed) = claim_next(&state.services, &staff).await? else { return Ok(no_content()) };
     // The case as claimed: no second read.
-    let view = view(&state.services, &staff, &claimed.case).await?;
+    let view = view(&state.services, &staff, &claimed.case, true).await?;
     let case = claimed.case;
     let answer = ClaimAnswer {
         claim_token: claimed.claim_token,

@@ -7,10 +7,10 @@ use crate::api::{json_response, ApiResult};
 use crate::extract::{CaseId, StaffAuthed};
 use crate::AppState;
 use http::StatusCode;
-use shared::usecases::review::read_case;
+use shared::usecases::review::{read_case, sees_in_full};
 
 pub async fn handle(state: &AppState, StaffAuthed(staff): StaffAuthed, CaseId(case_id): CaseId) -> ApiResult {
     let (case, view) = read_case(&state.services, &staff, &case_id).await?;
-    let full = staff.leads() || case.flow.claimed_by(&staff.username);
+    let full = sees_in_full(&staff, &case.flow);
     Ok(json_response(StatusCode::OK, &staff_case_body(state, &case, Some(&view), full)))
 }

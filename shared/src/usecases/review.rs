@@ -245,7 +245,7 @@ pub async fn overview(
             }
         },
         None => {
-            let after = page.after.as_deref().map(decode_queue_cursor).transpose()?;
+            let after = page.after.as_deref().map(crate::ports::decode_cursor).transpose()?;
             let mut kept = open
                 .into_iter()
                 .filter(|c| filter.keeps(&c.flow, now))
@@ -254,7 +254,7 @@ pub async fn overview(
                 .collect::<Vec<_>>();
             let next = (kept.len() > page.size).then(|| {
                 kept.truncate(page.size);
-                kept.last().map(|c| encode_queue_cursor(&queue_key(c)))
+                kept.last().map(|c| crate::ports::encode_cursor(&queue_key(c)))
             });
             Page { items: kept, next: next.flatten() }
         }
@@ -269,27 +269,9 @@ async fn all_open(deps: &impl HasCases) -> Result<(Vec<Versioned<Case>>, bool)> 
     Ok((read.items, read.next.is_none()))
 }
 
-/// A case's place in the queue: its due time and id.
+/// A case's place in the queue: its due time and id (the open-case index's sort key).
 fn queue_key(case: &Versioned<Case>) -> String {
     format!("{}#{}", case.flow.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), case.id)
-}
-
-fn encode_queue_cursor(key: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
-}
-
-/// The place a cursor holds; refused unless it is one a queue page gave.
-fn decode_queue_cursor(cursor: &str) -> Result<String> {
-    use base64::Engine;
-    let refused = || Error::invalid("cursor", "not a cursor this list gave");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| refused())?;
-    let key = String::from_utf8(bytes).map_err(|_| refused())?;
-    let (at, id) = key.split_once('#').ok_or_else(refused)?;
-    let well_formed = DateTime::parse_from_rfc3339(at).is_ok()
-        && (1..=64).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    well_formed.then_some(key.clone()).ok_or_else(refused)
 }
 
 pub struct Claimed {
@@ -440,16 +422,23 @@ pub async fn read_case(
 ) -> Result<(Versioned<Case>, CaseView)> {
     must_review(staff)?;
     let case = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
-    let view = view(deps, staff, &case).await?;
+    let view = view(deps, staff, &case, sees_in_full(staff, &case.flow)).await?;
     Ok((case, view))
 }
 
-/// Short-lived URLs of a case's material and the account's verified subject, for `staff`
-/// (audited as a view; the account is read while the audit entry is written).
+/// Whether `staff` sees a case in full (what it asks, its material, the account's verified
+/// subject, its checklist): the claim's holder and leads; other reviewers its summary.
+pub fn sees_in_full(staff: &Staff, case: &Case) -> bool {
+    staff.leads() || case.claimed_by(&staff.username)
+}
+
+/// Short-lived URLs of a case's material and, `with_subject`, the account's verified subject, for
+/// `staff` (audited as a view; the account is read while the audit entry is written).
 pub async fn view(
     deps: &(impl HasClock + HasUploadLinks + HasCases + HasAccounts),
     staff: &Staff,
     case: &Versioned<Case>,
+    with_subject: bool,
 ) -> Result<CaseView> {
     let now = deps.clock().now();
     let ttl = Duration::seconds(i64::try_from(VIEW_URL_TTL_SECS).unwrap_or(300));
@@ -459,7 +448,13 @@ pub async fn view(
         material.push(MaterialView { purpose: m.purpose, url, content_type: m.image.content_type(), size: m.size });
     }
     let entry = audit(staff, "view", &case.id, None, now);
-    let (account, ()) = futures::try_join!(deps.accounts().account(&case.flow.account_id), deps.cases().audit(&entry))?;
+    let account = async {
+        match with_subject {
+            true => deps.accounts().account(&case.flow.account_id).await,
+            false => Ok(None),
+        }
+    };
+    let (account, ()) = futures::try_join!(account, deps.cases().audit(&entry))?;
     let verified = match account {
         Some(AccountRecord { enterprise: Some(e), .. }) => VerifiedSubject::Enterprise(Box::new(e)),
         Some(AccountRecord { personal: Some(p), .. }) => VerifiedSubject::Person(Box::new(p)),
