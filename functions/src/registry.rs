@@ -360,6 +360,11 @@ lambdas! {
         doc: Doc::answers(&[(200, "the appeal's progress", Some(typed::<cases::signed_out::ProgressAnswer>))]);
     list_cases => cases::list::handle, data_key: false, routes: [GET "/v1/cases"],
         doc: Doc::answers(&[(200, "the account's cases", Some(typed::<cases::CasesAnswer>))]);
+    send_case_material => cases::resubmit::handle, data_key: false, routes: [POST "/v1/cases/{case_id}/material"],
+        doc: Doc::takes(body::<cases::MaterialBody>, &[(200, "the case, waiting for a reviewer again", Some(typed::<cases::CaseAnswer>))]);
+    send_appeal_material => cases::signed_out::resubmit, data_key: false,
+        routes: [POST "/v1/signed-out-appeals/{appeal_id}/material"],
+        doc: Doc::takes(body::<cases::MaterialBody>, &[(200, "the appeal's progress", Some(typed::<cases::signed_out::ProgressAnswer>))]);
     withdraw_case => cases::withdraw::handle, data_key: false, routes: [POST "/v1/cases/{case_id}/withdrawal"],
         doc: Doc::answers(&[(200, "withdrawn", Some(typed::<cases::CaseAnswer>))]);
     staff_sign_in => review::staff_sign_in::password, data_key: false, routes: [POST "/v1/staff/sessions"],
@@ -377,6 +382,8 @@ lambdas! {
         doc: Doc::answers(&[(200, "the queue", Some(typed::<review::queue::QueueAnswer>))]).with_query(review::queue::FILTERS);
     claim_case => review::claim::handle, data_key: true, routes: [POST "/v1/review/claims"],
         doc: Doc::answers(&[(200, "the claimed case", Some(typed::<review::claim::ClaimAnswer>)), (204, "nothing waits", None)]);
+    claim_picked_case => review::claim::picked, data_key: true, routes: [POST "/v1/review/cases/{case_id}/claim"],
+        doc: Doc::answers(&[(200, "the claimed case", Some(typed::<review::claim::ClaimAnswer>))]);
     extend_lease => review::lease::extend, data_key: false, routes: [PUT "/v1/review/cases/{case_id}/lease"],
         doc: Doc::takes(body::<review::lease::ClaimBody>, &[(200, "the lease was extended", Some(typed::<crate::answers::Lease>))]);
     release_case => review::lease::give_back, data_key: false, routes: [DELETE "/v1/review/cases/{case_id}/lease"],

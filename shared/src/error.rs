@@ -314,6 +314,12 @@ errors! {
     ClaimNotHeld => 409 "CLAIM_NOT_HELD" "the caller does not hold the case's claim: claim the next case";
     #[error("this case is already decided or withdrawn")]
     CaseClosed => 409 "CASE_CLOSED" "the case is already decided or withdrawn";
+    #[error("this case waits on its customer's new material")]
+    CaseAwaitingCustomer => 409 "CASE_AWAITING_CUSTOMER" "the case waits on new material from its customer, not on a reviewer";
+    #[error("this case is not waiting on new material")]
+    MaterialNotRequested => 409 "MATERIAL_NOT_REQUESTED" "the case is not waiting on new material, or the files sent are not those asked for";
+    #[error("another reviewer holds this case's claim")]
+    CaseClaimed => 409 "CASE_CLAIMED" "another reviewer holds the case's claim while its lease lasts";
     #[error("a rejection needs a reason")]
     ReasonRequired => 422 "REASON_REQUIRED" "a rejection needs a reason (shown to the customer)";
     #[error("the approval cannot be applied: the account changed or a limit is reached")]

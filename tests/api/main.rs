@@ -30,6 +30,7 @@ mod recovery_enumeration;
 mod registration;
 mod review;
 mod review_dashboard;
+mod review_material;
 mod review_workers;
 mod secrets;
 mod seed_departures;

@@ -29,6 +29,60 @@ async fn appeal_material(app: &TestApp, id: &str, secret: &str, purposes: &[&str
     Value::Object(material)
 }
 
+/// A user whose login protection asks for the virtual MFA device only, signed in with the
+/// password: (username, the pending sign-in).
+async fn stuck_at_the_second_factor(app: &TestApp) -> (String, Reply) {
+    let (username, phone, token) = app.signed_in_user().await;
+    app.bind_totp(&token, &phone).await;
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let only_totp = json!({"login_protection": true, "operation_protection": true, "login_factors": ["totp"]});
+    let set = app.call("PUT", "/v1/security/protection", Some(&token), Some(only_totp)).await;
+    assert_eq!(set.status, 204, "{:?}", set.body);
+    let pending = app.sign_in(&username, PASSWORD).await;
+    assert_eq!(pending.status, 202, "{:?}", pending.body);
+    (username, pending)
+}
+
+#[tokio::test]
+async fn a_signed_out_appellant_asked_for_a_file_again_uploads_and_sends_it_with_the_secret() {
+    let app = spawn_app().await;
+    let (_, pending) = stuck_at_the_second_factor(&app).await;
+    let opened = open(&app, json!({"kind": "mfa_unbind", "sign_in_id": pending.body["sign_in_id"]})).await;
+    let (id, secret) = (opened.body["appeal_id"].as_str().unwrap(), opened.body["appeal_secret"].as_str().unwrap());
+    let material = appeal_material(&app, id, secret, &APPEAL_MATERIAL).await;
+    let submit = format!("/v1/signed-out-appeals/{id}/submission");
+    let body = json!({"subject": "person", "material": material});
+    assert_eq!(with_secret(&app, "POST", &submit, secret, Some(body)).await.status, 200);
+    // Not asked for anything: no upload, no re-submission.
+    let send = format!("/v1/signed-out-appeals/{id}/material");
+    let early = with_secret(&app, "POST", &send, secret, Some(json!({"payment-proof": "x"}))).await;
+    assert_eq!((early.status, early.code()), (409, "MATERIAL_NOT_REQUESTED"));
+    let upload = json!({ "purpose": "payment-proof", "content_type": "image/jpeg", "size": 2048 });
+    let uploads = format!("/v1/signed-out-appeals/{id}/uploads");
+    assert_eq!(with_secret(&app, "POST", &uploads, secret, Some(upload)).await.code(), "APPEAL_NOT_DRAFTING");
+
+    let reviewer = app.staff(&["reviewer"]).await;
+    let (claim, _) = app.claim(&reviewer).await.expect("the appeal's case is on the queue");
+    let ask = json!({"decision": "request_material", "reason": "the payment proof is cut off", "material": ["payment-proof"]});
+    assert_eq!(app.decide(&reviewer, id, &claim, ask).await.status, 200);
+    let read = progress(&app, id, secret).await;
+    assert_eq!(read["state"], "awaiting_material");
+    assert_eq!(read["material_request"]["material"], json!(["payment-proof"]));
+    assert_eq!(read["material_request"]["reason"], "the payment proof is cut off");
+
+    // A wrong secret finds nothing; the right one uploads and sends.
+    let wrong = with_secret(&app, "POST", &send, &"0".repeat(64), Some(json!({}))).await;
+    assert_eq!(wrong.status, 404);
+    let again = appeal_material(&app, id, secret, &["payment-proof"]).await;
+    let sent = with_secret(&app, "POST", &send, secret, Some(again)).await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    assert_eq!(sent.body["state"], "in_review");
+    let (claim, case) = app.claim(&reviewer).await.expect("back on the queue");
+    assert_eq!((case["case_id"].as_str(), case["replaced_files"].as_u64()), (Some(id), Some(1)));
+    assert_eq!(app.decide(&reviewer, id, &claim, json!({"decision": "approve"})).await.status, 200);
+    assert_eq!(progress(&app, id, secret).await["state"], "approved");
+}
+
 async fn progress(app: &TestApp, id: &str, secret: &str) -> Value {
     let read = with_secret(app, "GET", &format!("/v1/signed-out-appeals/{id}"), secret, None).await;
     assert_eq!(read.status, 200, "{:?}", read.body);
@@ -39,15 +93,7 @@ async fn progress(app: &TestApp, id: &str, secret: &str) -> Value {
 async fn a_person_who_lost_the_device_appeals_from_the_sign_in_and_signs_in_after_approval() {
     // MFA-5: the password passed, the second factor cannot.
     let app = spawn_app().await;
-    let (username, phone, token) = app.signed_in_user().await;
-    app.bind_totp(&token, &phone).await;
-    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
-    let only_totp = json!({"login_protection": true, "operation_protection": true, "login_factors": ["totp"]});
-    let set = app.call("PUT", "/v1/security/protection", Some(&token), Some(only_totp)).await;
-    assert_eq!(set.status, 204, "{:?}", set.body);
-    let pending = app.sign_in(&username, PASSWORD).await;
-    assert_eq!(pending.status, 202, "{:?}", pending.body);
-
+    let (username, pending) = stuck_at_the_second_factor(&app).await;
     let opened = open(&app, json!({"kind": "mfa_unbind", "sign_in_id": pending.body["sign_in_id"]})).await;
     assert_eq!(opened.status, 201, "{:?}", opened.body);
     let (id, secret) = (opened.body["appeal_id"].as_str().unwrap(), opened.body["appeal_secret"].as_str().unwrap());

@@ -4,6 +4,7 @@
 pub mod appeals;
 pub mod identity_case;
 pub mod list;
+pub mod resubmit;
 pub mod signed_out;
 pub mod start_upload;
 pub mod templates;
@@ -31,6 +32,8 @@ pub enum CaseStateName {
     Approved,
     Rejected,
     Withdrawn,
+    /// A reviewer asked for some files again: see `material_request`.
+    AwaitingCustomer,
 }
 
 impl From<&CaseState> for CaseStateName {
@@ -41,6 +44,7 @@ impl From<&CaseState> for CaseStateName {
             CaseState::Approved { .. } => CaseStateName::Approved,
             CaseState::Rejected { .. } => CaseStateName::Rejected,
             CaseState::Withdrawn => CaseStateName::Withdrawn,
+            CaseState::AwaitingCustomer { .. } => CaseStateName::AwaitingCustomer,
         }
     }
 }
@@ -89,7 +93,34 @@ pub struct CaseAnswer {
     rejection_reason: Option<String>,
     /// The files it holds, by purpose.
     material: Vec<UploadPurpose>,
+    /// While it waits on you: the files to upload again and send
+    /// (`POST /v1/cases/{case_id}/material`), and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    material_request: Option<MaterialRequestAnswer>,
     history: Vec<HistoryEntry>,
+}
+
+/// A reviewer's request for new material, as the customer reads it.
+#[derive(Serialize, JsonSchema)]
+pub struct MaterialRequestAnswer {
+    /// The files to upload again (each with `POST /v1/uploads`) and send, all at once.
+    pub material: Vec<UploadPurpose>,
+    /// What was wrong with them.
+    pub reason: String,
+    /// Until when; then the case is closed as rejected. The review's clock is stopped meanwhile
+    /// and goes on with the time it had left.
+    pub send_by: Option<DateTime<Utc>>,
+}
+
+impl MaterialRequestAnswer {
+    /// The case's request, while it waits on its customer.
+    pub(crate) fn of(case: &Case) -> Option<MaterialRequestAnswer> {
+        case.material_request().map(|asked| MaterialRequestAnswer {
+            material: asked.requested.to_vec(),
+            reason: asked.note.to_owned(),
+            send_by: Some(asked.until),
+        })
+    }
 }
 
 /// The account's cases.
@@ -113,6 +144,7 @@ pub(crate) fn case_body(case: &Versioned<Case>, now: DateTime<Utc>) -> CaseAnswe
         overdue: c.is_overdue(now),
         rejection_reason: c.rejection_reason().map(str::to_owned),
         material: c.material.iter().map(|m| m.purpose).collect(),
+        material_request: MaterialRequestAnswer::of(c),
         history: history(c, false),
     }
 }

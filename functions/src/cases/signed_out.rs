@@ -20,8 +20,8 @@ use shared::domain::ids::{ChallengeId, FlowId};
 use shared::domain::phone::Phone;
 use shared::domain::upload::UploadPurpose;
 use shared::usecases::appeals::{
-    appeal_upload, open_signed_out_appeal, read_signed_out_appeal, submit_signed_out_appeal, AppealView, Proven,
-    Submission,
+    appeal_upload, open_signed_out_appeal, read_signed_out_appeal, resubmit_signed_out_appeal,
+    submit_signed_out_appeal, AppealView, Proven, Submission,
 };
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -102,9 +102,14 @@ pub struct ProgressAnswer {
     appeal_id: String,
     kind: CaseKind,
     state: AppealProgress,
-    /// Until when it may be submitted (drafting), or when a reviewer is due to answer.
+    /// Until when it may be submitted (drafting), when a reviewer is due to answer, or until
+    /// when the new material asked for may be sent (`awaiting_material`).
     until: Option<DateTime<Utc>>,
     rejection_reason: Option<String>,
+    /// `awaiting_material`: the files to upload again and send
+    /// (`POST /v1/signed-out-appeals/{appeal_id}/material`), and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    material_request: Option<super::MaterialRequestAnswer>,
 }
 
 pub async fn upload(
@@ -146,6 +151,17 @@ pub async fn submit(
     Ok(json_response(StatusCode::OK, &view_body(&view)))
 }
 
+/// `POST /v1/signed-out-appeals/{appeal_id}/material`: the files a reviewer asked for again.
+pub async fn resubmit(
+    state: &AppState,
+    AppealId(id): AppealId,
+    AppealSecret(secret): AppealSecret,
+    Json(material): Json<MaterialBody>,
+) -> ApiResult {
+    let view = resubmit_signed_out_appeal(&state.services, &id, &secret, &material.0).await?;
+    Ok(json_response(StatusCode::OK, &view_body(&view)))
+}
+
 pub async fn read(state: &AppState, AppealId(id): AppealId, AppealSecret(secret): AppealSecret) -> ApiResult {
     let view = read_signed_out_appeal(&state.services, &id, &secret).await?;
     Ok(json_response(StatusCode::OK, &view_body(&view)))
@@ -164,5 +180,10 @@ fn view_body(view: &AppealView) -> ProgressAnswer {
         state: view.state,
         until: view.until,
         rejection_reason: view.rejection_reason.clone(),
+        material_request: view.material_request.as_ref().map(|(requested, note)| super::MaterialRequestAnswer {
+            material: requested.clone(),
+            reason: note.clone(),
+            send_by: view.until,
+        }),
     }
 }

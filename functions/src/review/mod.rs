@@ -256,6 +256,11 @@ pub struct StaffCaseAnswer {
     /// Due within a day.
     due_soon: bool,
     rejection_reason: Option<String>,
+    /// While the case waits on its customer: the files asked for again, why, and until when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    material_request: Option<crate::cases::MaterialRequestAnswer>,
+    /// How many files re-submissions replaced (the case's `material` holds the latest).
+    replaced_files: usize,
     /// Seconds until the claim's lease lapses, by the server's clock (in review only): a
     /// countdown from this is right whatever the reviewer's clock says.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -295,6 +300,8 @@ pub(crate) fn staff_case_body(
         overdue: c.is_overdue(now),
         due_soon: c.due_soon(now),
         rejection_reason: c.rejection_reason().map(str::to_owned),
+        material_request: crate::cases::MaterialRequestAnswer::of(c),
+        replaced_files: c.superseded.len(),
         lease_seconds_left: match &c.state {
             CaseState::InReview { lease_until, .. } => Some((*lease_until - now).num_seconds().max(0)),
             _ => None,

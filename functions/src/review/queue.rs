@@ -33,7 +33,11 @@ pub const FILTERS: &[QueryParam] = &[
             "enterprise_subject_change",
         ],
     },
-    QueryParam { name: "state", description: "only cases waiting, or in review", values: &["waiting", "in_review"] },
+    QueryParam {
+        name: "state",
+        description: "only cases waiting, in review, or waiting on new material from their customers",
+        values: &["waiting", "in_review", "awaiting_customer"],
+    },
     QueryParam { name: "due", description: "only cases due within a day, or overdue", values: &["soon", "overdue"] },
     QueryParam {
         name: "q",
@@ -59,7 +63,11 @@ impl FromRequest for Filters {
             }
         };
         let kind = pick("kind")?.and_then(|k| serde_json::from_value::<CaseKind>(serde_json::Value::String(k)).ok());
-        let state = pick("state")?.map(|s| if s == "in_review" { OpenState::InReview } else { OpenState::Waiting });
+        let state = pick("state")?.map(|s| match s.as_str() {
+            "in_review" => OpenState::InReview,
+            "awaiting_customer" => OpenState::AwaitingCustomer,
+            _ => OpenState::Waiting,
+        });
         let due = pick("due")?.map(|d| if d == "overdue" { DueFilter::Overdue } else { DueFilter::Soon });
         let search = pick("q")?;
         if search.as_ref().is_some_and(|q| q.len() > 64) {
@@ -81,6 +89,7 @@ pub async fn handle(
     let answer = QueueAnswer {
         waiting: u64::from(o.counts.waiting),
         in_review: u64::from(o.counts.in_review),
+        awaiting_customer: u64::from(o.counts.awaiting_customer),
         counts_complete: o.counts.complete,
         oldest_submitted_at: o.oldest_submitted_at,
         oldest_age_seconds: o.oldest_submitted_at.map(|t| (now - t).num_seconds().max(0).unsigned_abs()),
@@ -97,6 +106,8 @@ pub struct QueueAnswer {
     waiting: u64,
     /// Open cases a reviewer holds.
     in_review: u64,
+    /// Open cases waiting on new material a reviewer asked their customers for (not on the queue).
+    awaiting_customer: u64,
     /// False when more cases are open than were counted (the first 5000 by due time).
     counts_complete: bool,
     /// The oldest submission of the open cases.

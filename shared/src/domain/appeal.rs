@@ -118,6 +118,8 @@ pub enum AppealProgress {
     /// Never submitted in time.
     Expired,
     InReview,
+    /// A reviewer asked for some files again (what and why in the appeal's `material_request`).
+    AwaitingMaterial,
     /// From the recovery page, where nothing was proven: the outcome went by SMS to the phone
     /// the appeal named, if any account matched [REC-4].
     Answered,

@@ -4,15 +4,19 @@
 //!
 //! ```text
 //! submitted --claim--> in_review --approve--> approved
-//!     |                  |   \----reject---> rejected(reason)
+//!     ^                  |   \----reject---> rejected(reason)
 //!     |                  |\--lease lapses: claimed again by whoever receives it next
-//!     |                  '--withdraw (the claim ends; the reviewer finds it withdrawn)--> withdrawn
-//!     \--withdraw--> withdrawn
+//!     |                  |\--ask for new material--> awaiting_customer --7 days--> rejected
+//!     '--re-submitted------------------------------------'   (the customer sends the files again)
+//!     (any open state) --withdraw (a claim ends; the reviewer finds it withdrawn)--> withdrawn
 //! ```
 //!
 //! A case waits on staff, not on its owner: it has no deadline that ends it (an undecided case is
-//! flagged overdue), and its owner can always withdraw it [LIFE-1, LIFE-2]. The application or
-//! change a case decides ends with it, in the same transaction.
+//! flagged overdue), and its owner can always withdraw it [LIFE-1, LIFE-2]. The one exception is a
+//! reviewer's request for new material (a blurred photo, an unsigned letter): the case then waits on
+//! its customer for [`RESUBMIT_WITHIN`], the review's clock stopped (the time left is kept and
+//! given back on re-submission), and is rejected when nothing came. The application or change a
+//! case decides ends with it, in the same transaction.
 //!
 //! The case is due a number of working days after submission (China's calendar, Beijing days).
 //! Its sweep deadline is when the scheduled sweeper must look at it: a case never put on the
@@ -42,6 +46,12 @@ const KEEP_DECIDED: Duration = Duration::days(3 * 365);
 pub const DUE_SOON: Duration = Duration::hours(24);
 /// The longest rejection reason.
 pub const MAX_REASON_CHARS: usize = 500;
+/// How long a customer has to send the new material a reviewer asked for.
+pub const RESUBMIT_WITHIN: Duration = Duration::days(7);
+/// How many times one case may ask its customer for new material (then it is decided).
+pub const MAX_MATERIAL_REQUESTS: usize = 2;
+/// The reason of a case rejected because the material asked for never came.
+pub const MATERIAL_NOT_RECEIVED: &str = "the new material asked for was not received in time";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -152,6 +162,14 @@ pub struct Material {
     pub size: Option<u64>,
 }
 
+/// A reviewer's request for new material, as the customer reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialRequest<'a> {
+    pub requested: &'a [UploadPurpose],
+    pub note: &'a str,
+    pub until: DateTime<Utc>,
+}
+
 /// How a review case ended, for the application or change it decides [LIFE-1].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewOutcome {
@@ -251,6 +269,15 @@ pub enum CaseState {
         reason: String,
     },
     Withdrawn,
+    /// `reviewer` asked the customer to send `requested` again (`note` says why) by `until`; the
+    /// review's clock is stopped with `sla_left_secs` of it left.
+    AwaitingCustomer {
+        reviewer: String,
+        requested: Vec<UploadPurpose>,
+        note: String,
+        until: DateTime<Utc>,
+        sla_left_secs: i64,
+    },
 }
 
 impl CaseState {
@@ -261,10 +288,17 @@ impl CaseState {
             CaseState::Approved { .. } => "approved",
             CaseState::Rejected { .. } => "rejected",
             CaseState::Withdrawn => "withdrawn",
+            CaseState::AwaitingCustomer { .. } => "awaiting_customer",
         }
     }
 
+    /// Not yet decided nor withdrawn (its guard holds the account's one case of its kind).
     pub fn is_open(&self) -> bool {
+        self.waits_on_staff() || matches!(self, CaseState::AwaitingCustomer { .. })
+    }
+
+    /// Waiting for a reviewer or held by one: on the review queue, its clock running.
+    pub fn waits_on_staff(&self) -> bool {
         matches!(self, CaseState::Submitted | CaseState::InReview { .. })
     }
 }
@@ -314,6 +348,10 @@ pub struct Case {
     #[serde(default)]
     pub dispatched_at: Option<DateTime<Utc>>,
     pub history: Vec<Transition>,
+    /// Files a re-submission replaced, oldest first (kept for the reviewer; erased with the
+    /// account, as every file under it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<Material>,
 }
 
 pub enum CaseEvent<'a> {
@@ -345,8 +383,14 @@ pub enum CaseEvent<'a> {
         decision: &'a Decision,
     },
     Withdraw,
-    /// The sweeper found it due: flags it overdue once it is past its due time.
+    /// The sweeper found it due: flags it overdue once it is past its due time; rejects it when
+    /// the new material asked for did not come in time.
     Sweep,
+    /// The customer sent the material asked for (kept under the case, in the order asked): the
+    /// case waits for a reviewer again, with the review time that was left.
+    Resubmit {
+        material: Vec<Material>,
+    },
     /// A lead takes a claim from its holder (lease or not): the case waits again, for anyone
     /// (another reviewer may claim it at once); the holder can no longer extend or decide.
     LeadRelease {
@@ -357,7 +401,14 @@ pub enum CaseEvent<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Approve,
-    Reject { reason: String },
+    Reject {
+        reason: String,
+    },
+    /// Ask the customer to send these files of the case again; the note says why.
+    RequestMaterial {
+        requested: Vec<UploadPurpose>,
+        note: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,6 +421,12 @@ pub enum CaseRefusal {
     NotClaimHolder,
     /// Nothing to do (a sweep before anything is due).
     NothingDue,
+    /// The case waits on its customer's new material, not on a reviewer.
+    AwaitingCustomer,
+    /// Not waiting on its customer's material (a re-submission nobody asked for).
+    NotAwaitingCustomer,
+    /// New material asked for files the case does not hold, or more often than allowed.
+    MaterialNotRequestable(&'static str),
 }
 
 impl Case {
@@ -392,6 +449,7 @@ impl Case {
             overdue: false,
             dispatched_at: None,
             history: vec![Transition { at: now, actor: Actor::Customer, state: "submitted".into(), reason: None }],
+            superseded: vec![],
         }
     }
 
@@ -404,21 +462,43 @@ impl Case {
         matches!(&self.state, CaseState::InReview { reviewer: r, .. } if r == reviewer)
     }
 
+    /// The new material its reviewer asked for, while the case waits on it.
+    pub fn material_request(&self) -> Option<MaterialRequest<'_>> {
+        match &self.state {
+            CaseState::AwaitingCustomer { requested, note, until, .. } => {
+                Some(MaterialRequest { requested, note, until: *until })
+            }
+            _ => None,
+        }
+    }
+
+    /// How many times the case asked its customer for new material.
+    pub fn material_requests(&self) -> usize {
+        self.history.iter().filter(|t| t.state == "awaiting_customer").count()
+    }
+
+    /// Where the `index`-th file the case keeps goes: after every file it kept before (a
+    /// re-submission never overwrites one).
+    pub fn next_material_index(&self) -> usize {
+        self.material.len() + self.superseded.len()
+    }
+
     /// Whether the case must be (re)put on the review queue now.
     pub fn needs_dispatch(&self, now: DateTime<Utc>) -> bool {
-        self.state.is_open()
+        self.state.waits_on_staff()
             && match self.dispatched_at {
                 None => now >= self.submitted_at + DISPATCH_RETRY_AFTER,
                 Some(at) => now >= at + REDISPATCH_AFTER,
             }
     }
 
+    /// Past its due time while waiting on staff (never while its customer has it).
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        self.state.is_open() && (self.overdue || now >= self.due_at)
+        self.state.waits_on_staff() && (self.overdue || now >= self.due_at)
     }
 
     pub fn due_soon(&self, now: DateTime<Utc>) -> bool {
-        self.state.is_open() && !self.is_overdue(now) && now + DUE_SOON >= self.due_at
+        self.state.waits_on_staff() && !self.is_overdue(now) && now + DUE_SOON >= self.due_at
     }
 
     pub fn rejection_reason(&self) -> Option<&str> {
@@ -438,6 +518,18 @@ impl Case {
             }
             _ => Err(CaseRefusal::NotClaimHolder),
         }
+    }
+
+    /// Whether new material may be asked for these files: some, each a file the case holds, and
+    /// not more often than [`MAX_MATERIAL_REQUESTS`].
+    fn requestable(&self, requested: &[UploadPurpose]) -> Result<(), CaseRefusal> {
+        if requested.is_empty() || requested.iter().any(|p| !self.material.iter().any(|m| m.purpose == *p)) {
+            return Err(CaseRefusal::MaterialNotRequestable("name files this case holds"));
+        }
+        if self.material_requests() >= MAX_MATERIAL_REQUESTS {
+            return Err(CaseRefusal::MaterialNotRequestable("this case asked for new material as often as it may"));
+        }
+        Ok(())
     }
 
     fn record(mut self, now: DateTime<Utc>, actor: Actor, state: CaseState, reason: Option<String>) -> Case {
@@ -460,6 +552,9 @@ impl Flow for Case {
     }
 
     fn deadline(&self) -> Option<DateTime<Utc>> {
+        if let Some(request) = self.material_request() {
+            return Some(request.until);
+        }
         if !self.state.is_open() {
             return None;
         }
@@ -496,6 +591,9 @@ impl Flow for Case {
         match event {
             CaseEvent::Dispatched => Ok(Case { dispatched_at: Some(now), ..self }),
             CaseEvent::Claim { reviewer, message_id, token_hash, lease_until } => {
+                if self.material_request().is_some() {
+                    return Err(CaseRefusal::AwaitingCustomer);
+                }
                 if let CaseState::InReview { message_id: held, lease_until: until, .. } = &self.state {
                     // While the lease lasts, any other message is another dispatch of a case
                     // someone holds; once it lapsed, the case is anyone's who receives it.
@@ -534,7 +632,37 @@ impl Flow for Case {
                         let state = CaseState::Rejected { reviewer: reviewer.into(), reason: reason.clone() };
                         self.record(now, actor, state, Some(reason.clone()))
                     }
+                    Decision::RequestMaterial { requested, note } => {
+                        self.requestable(requested)?;
+                        let state = CaseState::AwaitingCustomer {
+                            reviewer: reviewer.into(),
+                            requested: requested.clone(),
+                            note: note.clone(),
+                            until: now + RESUBMIT_WITHIN,
+                            sla_left_secs: (self.due_at - now).num_seconds().max(0),
+                        };
+                        self.record(now, actor, state, Some(note.clone()))
+                    }
                 })
+            }
+            CaseEvent::Resubmit { material } => {
+                let CaseState::AwaitingCustomer { requested, sla_left_secs, .. } = &self.state else {
+                    return Err(CaseRefusal::NotAwaitingCustomer);
+                };
+                let sent: Vec<UploadPurpose> = material.iter().map(|m| m.purpose).collect();
+                if &sent != requested {
+                    return Err(CaseRefusal::NotAwaitingCustomer);
+                }
+                let due_at = now + Duration::seconds(*sla_left_secs);
+                let mut case = self;
+                let (replaced, kept): (Vec<Material>, Vec<Material>) =
+                    case.material.drain(..).partition(|m| sent.contains(&m.purpose));
+                case.superseded.extend(replaced);
+                case.material = kept.into_iter().chain(material).collect();
+                case.due_at = due_at;
+                // Put on the queue again at once (the sweeper retries a failed send a minute on).
+                case.dispatched_at = None;
+                Ok(case.record(now, Actor::Customer, CaseState::Submitted, Some("material sent again".into())))
             }
             // Open (checked above): waiting, or claimed, whose claim then ends [LIFE-1].
             CaseEvent::Withdraw => Ok(self.record(now, Actor::Customer, CaseState::Withdrawn, None)),
@@ -547,6 +675,14 @@ impl Flow for Case {
                 Ok(self.record(now, Actor::Reviewer(lead.into()), CaseState::Submitted, why))
             }
             CaseEvent::Sweep => {
+                if let CaseState::AwaitingCustomer { reviewer, until, .. } = &self.state {
+                    if now < *until {
+                        return Err(CaseRefusal::NothingDue);
+                    }
+                    let state =
+                        CaseState::Rejected { reviewer: reviewer.clone(), reason: MATERIAL_NOT_RECEIVED.into() };
+                    return Ok(self.record(now, Actor::System, state, Some(MATERIAL_NOT_RECEIVED.into())));
+                }
                 if self.overdue || now < self.due_at {
                     return Err(CaseRefusal::NothingDue);
                 }
@@ -643,5 +779,51 @@ mod tests {
         assert!(swept.overdue);
         assert_eq!(swept.clone().apply(CaseEvent::Sweep, later).unwrap_err(), CaseRefusal::NothingDue);
         assert_eq!(swept.deadline(), swept.dispatched_at.map(|d| d + REDISPATCH_AFTER));
+    }
+
+    #[test]
+    fn a_request_for_material_stops_the_review_clock_and_ends_the_case_when_nothing_came() {
+        let now = at(2026, 12, 1, 2);
+        let mut c = case(now);
+        c.material = vec![Material {
+            purpose: UploadPurpose::PaymentProof,
+            object: "o".into(),
+            image: crate::domain::upload::ImageType::Png,
+            size: None,
+        }];
+        let lease = now + Duration::minutes(15);
+        let c = c.apply(claim("r", "m", "t", lease), now).unwrap();
+        let ask =
+            |purposes: Vec<UploadPurpose>| Decision::RequestMaterial { requested: purposes, note: "blurred".into() };
+        let foreign = ask(vec![UploadPurpose::HouseholdRegister]);
+        let refused = c.clone().apply(CaseEvent::Decide { reviewer: "r", token_hash: "t", decision: &foreign }, now);
+        assert!(matches!(refused, Err(CaseRefusal::MaterialNotRequestable(_))));
+        let asked = ask(vec![UploadPurpose::PaymentProof]);
+        let waiting = c.apply(CaseEvent::Decide { reviewer: "r", token_hash: "t", decision: &asked }, now).unwrap();
+        assert_eq!(waiting.deadline(), Some(now + RESUBMIT_WITHIN));
+        assert!(!waiting.needs_dispatch(now + REDISPATCH_AFTER) && !waiting.is_overdue(waiting.due_at));
+        assert_eq!(
+            waiting.clone().apply(claim("r2", "m2", "t2", lease), now).unwrap_err(),
+            CaseRefusal::AwaitingCustomer
+        );
+        assert_eq!(
+            waiting.clone().apply(CaseEvent::Sweep, now + Duration::days(6)).unwrap_err(),
+            CaseRefusal::NothingDue
+        );
+        // Sent back after 3 days: due 3 days later than before, the old file kept aside.
+        let later = now + Duration::days(3);
+        let new = Material {
+            purpose: UploadPurpose::PaymentProof,
+            object: "o2".into(),
+            image: crate::domain::upload::ImageType::Png,
+            size: Some(9),
+        };
+        let back = waiting.clone().apply(CaseEvent::Resubmit { material: vec![new.clone()] }, later).unwrap();
+        assert_eq!((back.state.name(), back.due_at), ("submitted", waiting.due_at + Duration::days(3)));
+        assert_eq!((back.material, back.superseded.len(), back.dispatched_at), (vec![new], 1, None));
+        // Nothing sent in 7 days: rejected by the system.
+        let closed = waiting.apply(CaseEvent::Sweep, now + RESUBMIT_WITHIN).unwrap();
+        assert_eq!(closed.rejection_reason(), Some(MATERIAL_NOT_RECEIVED));
+        assert_eq!(closed.history.last().map(|t| &t.actor), Some(&Actor::System));
     }
 }

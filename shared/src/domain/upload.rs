@@ -92,6 +92,25 @@ purposes! {
     RegistrationChangeCertificate = "registration-change-certificate";
 }
 
+impl UploadPurpose {
+    /// The file's name in messages to customers.
+    pub fn label(self) -> &'static str {
+        match self {
+            UploadPurpose::IdCardFront => "ID card (portrait side)",
+            UploadPurpose::IdCardBack => "ID card (emblem side)",
+            UploadPurpose::HeldIdPhoto => "photo holding the ID card",
+            UploadPurpose::ApplicationLetter => "application letter",
+            UploadPurpose::PaymentProof => "payment proof",
+            UploadPurpose::BusinessLicence => "business licence",
+            UploadPurpose::HouseholdRegister => "household register page",
+            UploadPurpose::AuthorisationLetter => "authorisation letter",
+            UploadPurpose::ChangeForm => "subject-change form",
+            UploadPurpose::OrgCertificate => "organisation certificate",
+            UploadPurpose::RegistrationChangeCertificate => "registration change certificate",
+        }
+    }
+}
+
 /// An image format the server accepts, recognised by the file's first bytes (never by its name
 /// or declared type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@
 //! would have had.
 
 use super::captcha::check_captcha;
-use super::cases::{dispatch, presign_upload, subject_of, take_material, MaterialRefs, UploadStarted};
+use super::cases::{dispatch, presign_upload, resubmit, subject_of, take_material, MaterialRefs, UploadStarted};
 use super::codes;
 use super::deps::{
     HasAccounts, HasCases, HasClock, HasCodes, HasFlows, HasKeys, HasRecoveryQueue, HasReviewQueue, HasSecurity,
@@ -138,7 +138,8 @@ fn uploader(id: &FlowId) -> AccountId {
     AccountId::from_raw(format!("appeal-{id}"))
 }
 
-/// A presigned upload for the appeal's material, while it is drafted.
+/// A presigned upload for the appeal's material, while it is drafted or its case waits on new
+/// material.
 pub async fn appeal_upload(
     deps: &(impl HasClock + HasKeys + HasFlows + HasUploadLinks),
     id: &FlowId,
@@ -148,10 +149,34 @@ pub async fn appeal_upload(
     size: u64,
 ) -> Result<UploadStarted> {
     let appeal = authenticated(deps, id, secret).await?;
-    if appeal.flow.shown(deps.clock().now()).map(|s| s.0) != Some(AppealProgress::Drafting) {
+    let drafting = appeal.flow.shown(deps.clock().now()).map(|s| s.0) == Some(AppealProgress::Drafting);
+    if !drafting && awaited(deps, &appeal).await?.is_none() {
         return Err(Error::AppealNotDrafting);
     }
     presign_upload(deps, &uploader(id), purpose, image, size).await
+}
+
+/// The appeal's case while it waits on new material.
+async fn awaited(deps: &impl HasFlows, appeal: &Versioned<SignedOutAppeal>) -> Result<Option<Versioned<Case>>> {
+    if appeal.flow.state != AppealState::Filed {
+        return Ok(None);
+    }
+    let case = deps.flows::<Case>().load(&appeal.id).await?;
+    Ok(case.filter(|c| c.flow.material_request().is_some()))
+}
+
+/// Sends the new material a reviewer asked for (uploaded under the appeal as before); the case
+/// waits for a reviewer again. Refused (`MATERIAL_NOT_REQUESTED`) unless its case waits on it.
+pub async fn resubmit_signed_out_appeal(
+    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasUploads),
+    id: &FlowId,
+    secret: &str,
+    material: &MaterialRefs,
+) -> Result<AppealView> {
+    let appeal = authenticated(deps, id, secret).await?;
+    let case = awaited(deps, &appeal).await?.ok_or(Error::MaterialNotRequested)?;
+    resubmit(deps, case, &uploader(id), material).await?;
+    read_signed_out_appeal(deps, id, secret).await
 }
 
 /// What the appellant submits (no `Debug`: it holds a phone and its code).
@@ -299,9 +324,12 @@ pub struct AppealView {
     pub appeal_id: FlowId,
     pub kind: CaseKind,
     pub state: AppealProgress,
-    /// Until when it may be submitted (drafting), or when a reviewer is due to answer.
+    /// Until when it may be submitted (drafting), when a reviewer is due to answer, or until
+    /// when the new material asked for may be sent.
     pub until: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
+    /// The files a reviewer asked to be sent again, and why.
+    pub material_request: Option<(Vec<UploadPurpose>, String)>,
 }
 
 /// The appeal's progress, by its id and secret (no session).
@@ -328,8 +356,10 @@ pub async fn read_signed_out_appeal(
             state,
             until,
             rejection_reason: reason,
+            material_request: None,
         });
     }
+    let mut material_request = None;
     let (state, until, rejection_reason) = match appeal.flow.shown(now) {
         Some((AppealProgress::Rejected, _)) => (AppealProgress::Rejected, None, Some(NOT_ACCEPTED.to_owned())),
         Some((state, until)) => (state, until, None),
@@ -337,13 +367,20 @@ pub async fn read_signed_out_appeal(
             let case = deps.flows::<Case>().load(id).await?.ok_or(Error::NotFound)?.flow;
             let state = match case.state {
                 CaseState::Submitted | CaseState::InReview { .. } => AppealProgress::InReview,
+                CaseState::AwaitingCustomer { .. } => AppealProgress::AwaitingMaterial,
                 CaseState::Approved { .. } => AppealProgress::Approved,
                 CaseState::Rejected { .. } => AppealProgress::Rejected,
                 CaseState::Withdrawn => AppealProgress::Withdrawn,
             };
-            let until = case.state.is_open().then_some(case.due_at);
+            let until = match case.material_request() {
+                Some(asked) => {
+                    material_request = Some((asked.requested.to_vec(), asked.note.to_owned()));
+                    Some(asked.until)
+                }
+                None => case.state.is_open().then_some(case.due_at),
+            };
             (state, until, case.rejection_reason().map(str::to_owned))
         }
     };
-    Ok(AppealView { appeal_id: id.clone(), kind: appeal.flow.kind, state, until, rejection_reason })
+    Ok(AppealView { appeal_id: id.clone(), kind: appeal.flow.kind, state, until, rejection_reason, material_request })
 }

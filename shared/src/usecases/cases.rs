@@ -80,7 +80,7 @@ pub(crate) async fn take_material(
     given: &MaterialRefs,
 ) -> Result<Vec<Material>> {
     let checked = check_material(deps, account, needed, given).await?;
-    keep_material(deps, case_id, checked).await
+    keep_material(deps, case_id, checked, 0).await
 }
 
 /// Uploads that passed [`check_material`], to keep with [`keep_material`].
@@ -128,15 +128,17 @@ pub(crate) async fn check_material(
     Ok(CheckedMaterial { account: account.clone(), files: checked })
 }
 
-/// Keeps checked uploads under the case (only the very version that was checked).
+/// Keeps checked uploads under the case (only the very version that was checked), numbered from
+/// `first` on.
 pub(crate) async fn keep_material(
     deps: &impl HasUploads,
     case_id: &FlowId,
     checked: CheckedMaterial,
+    first: usize,
 ) -> Result<Vec<Material>> {
     let mut kept = vec![];
     for (index, (id, object, image, etag, size)) in checked.files.into_iter().enumerate() {
-        let to = case_object(&checked.account, case_id, index, &id);
+        let to = case_object(&checked.account, case_id, first + index, &id);
         // Only the very version that was checked is kept: a file replaced meanwhile is refused.
         if !deps.uploads().copy(&object, &to, &etag).await? {
             return Err(Error::UploadNotFound { material: id.purpose.as_str() });
@@ -252,6 +254,36 @@ pub async fn my_cases(
     page: &PageRequest,
 ) -> Result<Page<Versioned<Case>>> {
     deps.cases().cases_of(&principal.account_id, page).await
+}
+
+/// Sends the new material a reviewer asked for (the files uploaded by `uploader`, checked as on
+/// submission, kept under the case beside the files they replace): the case waits for a reviewer
+/// again with the review time it had left, and is put on the queue.
+pub(crate) async fn resubmit(
+    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasUploads),
+    case: Versioned<Case>,
+    uploader: &AccountId,
+    given: &MaterialRefs,
+) -> Result<Versioned<Case>> {
+    let requested = case.flow.material_request().ok_or(Error::MaterialNotRequested)?.requested.to_vec();
+    let checked = check_material(deps, uploader, &requested, given).await?;
+    let material = keep_material(deps, &case.id, checked, case.flow.next_material_index()).await?;
+    let now = deps.clock().now();
+    let event = || CaseEvent::Resubmit { material: material.clone() };
+    let sent = advance(deps.flows::<Case>(), case, event, now).await?.map_err(|_| Error::MaterialNotRequested)?;
+    dispatch(deps, sent).await
+}
+
+/// The account's own case, with the new material its reviewer asked for [ACC-4, MFA-5, KYC-P7].
+pub async fn resubmit_material(
+    deps: &(impl HasClock + HasFlows + HasReviewQueue + HasUploads),
+    principal: &Principal,
+    case_id: &FlowId,
+    given: &MaterialRefs,
+) -> Result<Versioned<Case>> {
+    let case = deps.flows::<Case>().load(case_id).await?;
+    let case = case.filter(|c| c.flow.account_id == principal.account_id).ok_or(Error::NotFound)?;
+    resubmit(deps, case, &principal.account_id, given).await
 }
 
 /// Withdraws a case that no reviewer has claimed yet.

@@ -458,7 +458,7 @@ pub async fn start_application(
         }
         check_registry(deps, &form, now).await?;
         let id = FlowId::generate();
-        let material = keep_material(deps, &id, checked).await?;
+        let material = keep_material(deps, &id, checked, 0).await?;
         let organisation = Organisation {
             org_type: form.org_type,
             name: name.to_owned(),

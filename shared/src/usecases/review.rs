@@ -12,7 +12,7 @@ use super::sign_in::PasswordWindows;
 use super::Caller;
 use crate::domain::account::MAX_CLOUD_ACCOUNTS_PER_PHONE;
 use crate::domain::case::ReviewOutcome;
-use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, Decision, MAX_REASON_CHARS};
+use crate::domain::case::{Case, CaseEvent, CaseKind, CaseRefusal, CaseRequest, CaseState, Decision, MAX_REASON_CHARS};
 use crate::domain::change::{ChangeEvent, SubjectChange};
 use crate::domain::enterprise::application::EnterpriseApplication;
 use crate::domain::flow::{Flow, Versioned};
@@ -37,6 +37,9 @@ pub const LEASE: Duration = Duration::minutes(15);
 const CLAIM_LOOKS: usize = 10;
 /// How many lost races a decision tolerates before it answers with a fault.
 const MAX_RACES: usize = 8;
+/// The claim token of a case claimed by its id (not through a queue message) starts with this; a
+/// receipt handle never does. Its lease is kept by the case alone.
+const DIRECT_CLAIM: &str = "direct.";
 
 /// Wrong codes one staff MFA session may take (Cognito's own limit aside).
 pub const STAFF_MFA_TRIES: u32 = 3;
@@ -178,6 +181,8 @@ pub struct Overview {
 pub struct OpenCounts {
     pub waiting: u32,
     pub in_review: u32,
+    /// Waiting on new material from their customers.
+    pub awaiting_customer: u32,
     pub complete: bool,
 }
 
@@ -196,6 +201,18 @@ pub struct QueueFilter {
 pub enum OpenState {
     Waiting,
     InReview,
+    AwaitingCustomer,
+}
+
+impl OpenState {
+    fn of(state: &CaseState) -> Option<OpenState> {
+        match state {
+            CaseState::Submitted => Some(OpenState::Waiting),
+            CaseState::InReview { .. } => Some(OpenState::InReview),
+            CaseState::AwaitingCustomer { .. } => Some(OpenState::AwaitingCustomer),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,9 +224,8 @@ pub enum DueFilter {
 
 impl QueueFilter {
     fn keeps(&self, case: &Case, now: DateTime<Utc>) -> bool {
-        let in_review = matches!(case.state, crate::domain::case::CaseState::InReview { .. });
         self.kind.is_none_or(|k| case.kind() == k)
-            && self.state.is_none_or(|s| (s == OpenState::InReview) == in_review)
+            && self.state.is_none_or(|s| OpenState::of(&case.state) == Some(s))
             && self.due.is_none_or(|d| match d {
                 DueFilter::Soon => case.due_soon(now),
                 DueFilter::Overdue => case.is_overdue(now),
@@ -228,11 +244,14 @@ pub async fn overview(
     must_review(staff)?;
     let now = deps.clock().now();
     let (open, complete) = all_open(deps).await?;
-    let in_review =
-        open.iter().filter(|c| matches!(c.flow.state, crate::domain::case::CaseState::InReview { .. })).count();
+    let count = |state: OpenState| {
+        let n = open.iter().filter(|c| OpenState::of(&c.flow.state) == Some(state)).count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
     let counts = OpenCounts {
-        waiting: u32::try_from(open.len() - in_review).unwrap_or(u32::MAX),
-        in_review: u32::try_from(in_review).unwrap_or(u32::MAX),
+        waiting: count(OpenState::Waiting),
+        in_review: count(OpenState::InReview),
+        awaiting_customer: count(OpenState::AwaitingCustomer),
         complete,
     };
     let oldest_submitted_at = open.iter().map(|c| c.flow.submitted_at).min();
@@ -292,8 +311,15 @@ pub async fn claim_next(
         let Some(received) = deps.review_queue().receive(LEASE).await? else { return Ok(None) };
         let now = deps.clock().now();
         let mut current = deps.flows::<Case>().load(&received.case_id).await?;
+        // Another's live claim (taken by the case's id, with no message): this message comes back
+        // when that lease lapses, so the case is never left off the queue.
+        let mut held_until = None;
         let claimed = loop {
             let Some(case) = current else { break None };
+            held_until = match &case.flow.state {
+                CaseState::InReview { lease_until, .. } if *lease_until > now => Some(*lease_until),
+                _ => None,
+            };
             let token_hash = claim_hash(deps, &received.receipt);
             let event = CaseEvent::Claim {
                 reviewer: &staff.username,
@@ -311,14 +337,54 @@ pub async fn claim_next(
             }
             current = deps.flows::<Case>().load(&case.id).await?;
         };
-        match claimed {
-            Some(case) => {
+        match (claimed, held_until) {
+            (Some(case), _) => {
                 return Ok(Some(Claimed { claim_token: received.receipt, lease_until: now + LEASE, case }));
             }
-            None => deps.review_queue().remove(&received.receipt).await?,
+            (None, Some(until)) => {
+                deps.review_queue().extend(&received.receipt, until - now + Duration::seconds(1)).await?;
+            }
+            (None, None) => deps.review_queue().remove(&received.receipt).await?,
         }
     }
     Ok(None)
+}
+
+/// Claims this very case, picked from the list (a waiting case, or one whose lease lapsed): a
+/// claim taken by the case's id, kept by the case alone (the case's queue message, when another
+/// reviewer receives it meanwhile, comes back when the lease lapses). Audited.
+pub async fn claim_case(
+    deps: &(impl HasClock + HasKeys + HasFlows + HasCases),
+    staff: &Staff,
+    case_id: &FlowId,
+) -> Result<Claimed> {
+    must_review(staff)?;
+    let claim_token = format!("{DIRECT_CLAIM}{}", crate::domain::ids::secret_token());
+    let token_hash = claim_hash(deps, &claim_token);
+    let message_id = format!("{DIRECT_CLAIM}{}", FlowId::generate());
+    for _ in 0..MAX_RACES {
+        let current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+        let now = deps.clock().now();
+        let lease_until = now + LEASE;
+        let event = CaseEvent::Claim {
+            reviewer: &staff.username,
+            message_id: &message_id,
+            token_hash: &token_hash,
+            lease_until,
+        };
+        let next = current.flow.clone().apply(event, now).map_err(claim_refusal)?;
+        let entry = audit(staff, "claim", case_id, Some("picked from the list".into()), now);
+        if deps.cases().transition_audited(&current, &next, &entry).await? {
+            let case = Versioned { id: current.id, version: current.version + 1, flow: next };
+            return Ok(Claimed { claim_token, lease_until, case });
+        }
+    }
+    Err(Error::busy("claim a case", "too many concurrent writes"))
+}
+
+/// Whether a claim token is of a claim taken by the case's id (no queue message holds it).
+fn direct(claim_token: &str) -> bool {
+    claim_token.starts_with(DIRECT_CLAIM)
 }
 
 /// The claim token's keyed hash (the token itself, a receipt handle, is never stored).
@@ -329,7 +395,10 @@ fn claim_hash(deps: &impl HasKeys, claim_token: &str) -> String {
 fn claim_refusal(refusal: CaseRefusal) -> Error {
     match refusal {
         CaseRefusal::Closed => Error::CaseClosed,
-        _ => Error::ClaimNotHeld,
+        CaseRefusal::ClaimedByOther => Error::CaseClaimed,
+        CaseRefusal::AwaitingCustomer => Error::CaseAwaitingCustomer,
+        CaseRefusal::MaterialNotRequestable(why) => Error::invalid("material", why),
+        CaseRefusal::NotClaimHolder | CaseRefusal::NothingDue | CaseRefusal::NotAwaitingCustomer => Error::ClaimNotHeld,
     }
 }
 
@@ -371,7 +440,12 @@ pub async fn extend_lease(
     let token_hash = claim_hash(deps, claim_token);
     let until = deps.clock().now() + LEASE;
     let event = || CaseEvent::Extend { reviewer: &staff.username, token_hash: &token_hash, lease_until: until };
-    let queue_step = deps.review_queue().extend(claim_token, LEASE);
+    let queue_step = async {
+        match direct(claim_token) {
+            true => Ok(true),
+            false => deps.review_queue().extend(claim_token, LEASE).await,
+        }
+    };
     holder_step(deps, staff, case_id, "extend_lease", event, queue_step).await?;
     Ok(until)
 }
@@ -386,8 +460,18 @@ pub async fn release(
     must_review(staff)?;
     let token_hash = claim_hash(deps, claim_token);
     let event = || CaseEvent::Release { reviewer: &staff.username, token_hash: &token_hash };
-    let queue_step = deps.review_queue().extend(claim_token, Duration::zero());
-    holder_step(deps, staff, case_id, "release", event, queue_step).await.map(|_| ())
+    let queue_step = async {
+        match direct(claim_token) {
+            true => Ok(true),
+            false => deps.review_queue().extend(claim_token, Duration::zero()).await,
+        }
+    };
+    let released = holder_step(deps, staff, case_id, "release", event, queue_step).await?;
+    if direct(claim_token) {
+        // No message of its own came back: one is sent, so that the case waits on the queue now.
+        super::cases::dispatch(deps, released).await?;
+    }
+    Ok(())
 }
 
 /// A file of a case as a reviewer sees it.
@@ -560,16 +644,38 @@ async fn approval_effect(
     }))
 }
 
-/// Parses a reviewer's decision: a rejection needs a reason (shown to the customer).
-pub fn decision(approve: bool, reason: Option<String>) -> Result<Decision> {
-    if approve {
+/// What a reviewer decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Approve,
+    Reject,
+    /// Ask the customer to send some of the case's files again.
+    RequestMaterial,
+}
+
+/// Parses a reviewer's decision: a rejection, and a request for new material, need a reason
+/// (shown to the customer); a request names the files to send again, and only a request does.
+pub fn decision(verdict: Verdict, reason: Option<String>, material: Vec<UploadPurpose>) -> Result<Decision> {
+    if verdict != Verdict::RequestMaterial && !material.is_empty() {
+        return Err(Error::invalid("material", "only a request for new material names files"));
+    }
+    if verdict == Verdict::Approve {
         return Ok(Decision::Approve);
     }
     let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).ok_or(Error::ReasonRequired)?;
     if reason.chars().count() > MAX_REASON_CHARS {
         return Err(Error::invalid("reason", format!("at most {MAX_REASON_CHARS} characters")));
     }
-    Ok(Decision::Reject { reason })
+    if verdict == Verdict::Reject {
+        return Ok(Decision::Reject { reason });
+    }
+    let mut requested = material;
+    requested.sort();
+    requested.dedup();
+    if requested.is_empty() {
+        return Err(Error::invalid("material", "name the files to send again"));
+    }
+    Ok(Decision::RequestMaterial { requested, note: reason })
 }
 
 /// Applies the claim holder's decision once, with its effect; then ends the claim, signs the
@@ -591,6 +697,17 @@ pub async fn decide(
         let (effect, outcome, action, detail) = match decision {
             Decision::Approve => (approval_effect(deps, &next, now).await?, ReviewOutcome::Approved, "approve", None),
             Decision::Reject { reason } => (None, ReviewOutcome::Rejected, "reject", Some(reason.clone())),
+            Decision::RequestMaterial { note, .. } => {
+                // Not an end: the case stays open (its guard too), waiting on its customer.
+                let entry = audit(staff, "request_material", case_id, Some(note.clone()), now);
+                if deps.cases().transition_audited(&current, &next, &entry).await? {
+                    let asked = Versioned { id: current.id, version: current.version + 1, flow: next };
+                    after_decision(deps, &asked, claim_token).await;
+                    return Ok(asked);
+                }
+                current = deps.flows::<Case>().load(case_id).await?.ok_or(Error::NotFound)?;
+                continue;
+            }
         };
         let decides = super::cases::decided_flow(deps, case_id, &next, outcome, now).await?;
         if outcome == ReviewOutcome::Approved && effect.is_none() && decides.is_none() {
@@ -621,10 +738,12 @@ async fn after_decision(
     case: &Versioned<Case>,
     claim_token: &str,
 ) {
-    if let Err(fault) = deps.review_queue().remove(claim_token).await {
+    if direct(claim_token) {
+        // No message held: the case's own is dropped when next received.
+    } else if let Err(fault) = deps.review_queue().remove(claim_token).await {
         tracing::warn!(case_id = %case.id, error = %fault, "the decided case's message stays until received again");
     }
-    let approved = matches!(case.flow.state, crate::domain::case::CaseState::Approved { .. });
+    let approved = matches!(case.flow.state, CaseState::Approved { .. });
     if approved && case.flow.kind() == CaseKind::PhoneRebind {
         if let Err(fault) = sign_out_everywhere(deps, &case.flow.account_id).await {
             tracing::error!(case_id = %case.id, error = %fault, "signing out after a phone rebind failed");
@@ -655,26 +774,72 @@ fn what(kind: CaseKind) -> &'static str {
     }
 }
 
-/// Tells the customer the outcome by SMS: to the account's phone (after a rebind, the new one);
-/// a rejected rebind to the new phone the appeal proved (the bound one is the unusable one).
-async fn notify(deps: &(impl HasKeys + HasAccounts + HasOutbox), case: &Versioned<Case>) -> Result<()> {
-    let phone = match (&case.flow.request, case.flow.rejection_reason()) {
-        (CaseRequest::PhoneRebind { new_phone, .. }, Some(_)) => {
+/// Tells the customer the outcome, or what new material to send, by SMS: to the account's phone
+/// (after a rebind, the new one); a rebind not approved to the new phone the appeal proved (the
+/// bound one is the unusable one).
+pub(crate) async fn notify(deps: &(impl HasKeys + HasAccounts + HasOutbox), case: &Versioned<Case>) -> Result<()> {
+    let approved = matches!(case.flow.state, CaseState::Approved { .. });
+    let phone = match &case.flow.request {
+        CaseRequest::PhoneRebind { new_phone, .. } if !approved => {
             let e164 = deps.keys().decrypt(&new_phone.encrypted)?;
             crate::domain::phone::Phone::parse(&e164).map_err(|e| Error::internal("a case's phone", e))?
         }
         _ => super::codes::account_phone(deps, &case.flow.account_id).await?,
     };
-    let text = match case.flow.rejection_reason() {
-        None => format!("[Cloud] {} (case {}) was approved.", what(case.flow.kind()), case.id),
-        Some(reason) => format!("[Cloud] {} (case {}) was not approved: {reason}", what(case.flow.kind()), case.id),
+    let (what, id) = (what(case.flow.kind()), &case.id);
+    let text = match (case.flow.rejection_reason(), case.flow.material_request()) {
+        (_, Some(asked)) => {
+            let files: Vec<&str> = asked.requested.iter().map(|p| p.label()).collect();
+            let by = crate::domain::calendar::to_cst(asked.until).format("%Y-%m-%d %H:%M");
+            format!(
+                "[Cloud] {what} (case {id}) needs new material: {}. {} Send it by {by} (Beijing time), or the case is closed.",
+                files.join(", "),
+                asked.note
+            )
+        }
+        (None, None) => format!("[Cloud] {what} (case {id}) was approved."),
+        (Some(reason), None) => format!("[Cloud] {what} (case {id}) was not approved: {reason}"),
     };
     let message = OutboxMessage::Sms {
-        id: format!("case-{}-{}", case.id, case.flow.state.name()),
+        // One message per step of the case (a case may ask for material twice).
+        id: format!("case-{}-{}-{}", case.id, case.flow.state.name(), case.flow.history.len()),
         to: Redacted::new(phone.as_e164().to_owned()),
         text: Redacted::new(text),
     };
     super::delivery::enqueue(deps, &message).await
+}
+
+/// The sweeper's part of a request for new material: a case whose customer sent nothing by its
+/// time is rejected (its guard released and the flow it decides ended in the same transaction,
+/// audited as the system's), and the customer told. Safe to run twice.
+pub async fn material_not_received(
+    deps: &(impl HasClock + HasKeys + HasFlows + HasCases + HasAccounts + HasOutbox),
+    mut current: Versioned<Case>,
+) -> Result<()> {
+    let now = deps.clock().now();
+    for _ in 0..MAX_RACES {
+        if current.flow.material_request().is_none() {
+            return Ok(());
+        }
+        let Ok(next) = current.flow.clone().apply(CaseEvent::Sweep, now) else { return Ok(()) };
+        let decides = super::cases::decided_flow(deps, &current.id, &next, ReviewOutcome::Rejected, now).await?;
+        let entry = AuditEntry {
+            at: now,
+            staff: "system".into(),
+            action: "material_not_received".into(),
+            case_id: current.id.clone(),
+            detail: None,
+        };
+        if deps.cases().decide(&current, &next, &entry, None, decides.as_ref()).await? == DecisionOutcome::Applied {
+            let closed = Versioned { id: current.id, version: current.version + 1, flow: next };
+            if let Err(fault) = notify(deps, &closed).await {
+                tracing::error!(case_id = %closed.id, error = %fault, "the closure's notification was not queued");
+            }
+            return Ok(());
+        }
+        current = deps.flows::<Case>().load(&current.id).await?.ok_or(Error::NotFound)?;
+    }
+    Err(Error::busy("close a case", "too many concurrent writes"))
 }
 
 // ---- the lead's side ----------------------------------------------------------------------------
@@ -752,7 +917,7 @@ pub async fn figures(deps: &(impl HasClock + HasCases), staff: &Staff) -> Result
     for case in &open {
         let Some(f) = figures.iter_mut().find(|f| f.kind == case.flow.kind()) else { continue };
         f.open += 1;
-        f.in_review += u32::from(matches!(case.flow.state, crate::domain::case::CaseState::InReview { .. }));
+        f.in_review += u32::from(matches!(case.flow.state, CaseState::InReview { .. }));
         f.due_soon += u32::from(case.flow.due_soon(now));
         f.overdue += u32::from(case.flow.is_overdue(now));
     }

@@ -4,8 +4,8 @@
 
 use super::cases::dispatch;
 use super::deps::{
-    HasClock, HasDeadlines, HasDeletions, HasExpiryQueue, HasFlows, HasKeys, HasPayouts, HasReviewQueue,
-    HasUploadErasure,
+    HasAccounts, HasCases, HasClock, HasDeadlines, HasDeletions, HasExpiryQueue, HasFlows, HasKeys, HasOutbox,
+    HasPayouts, HasReviewQueue, HasUploadErasure,
 };
 use super::flows::advance;
 use crate::domain::case::{Case, CaseEvent};
@@ -34,7 +34,16 @@ pub async fn sweep(deps: &(impl HasClock + HasDeadlines + HasExpiryQueue)) -> Re
 
 /// Applies what is due to one flow; a flow no longer due (already handled) is left alone.
 pub async fn expire(
-    deps: &(impl HasClock + HasKeys + HasFlows + HasReviewQueue + HasPayouts + HasDeletions + HasUploadErasure),
+    deps: &(impl HasClock
+          + HasKeys
+          + HasFlows
+          + HasReviewQueue
+          + HasPayouts
+          + HasDeletions
+          + HasUploadErasure
+          + HasCases
+          + HasAccounts
+          + HasOutbox),
     due: &DueFlow,
 ) -> Result<()> {
     use FlowKind as K;
@@ -63,6 +72,10 @@ pub async fn expire(
     let now = deps.clock().now();
     if case.flow.deadline().is_none_or(|at| at > now) {
         return Ok(());
+    }
+    if case.flow.material_request().is_some() {
+        // Its customer's time to send new material is up.
+        return super::review::material_not_received(deps, case).await;
     }
     if case.flow.needs_dispatch(now) {
         case = dispatch(deps, case).await?;
