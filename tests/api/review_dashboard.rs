@@ -397,6 +397,85 @@ async fn an_overdue_case_is_flagged_and_a_rejection_carries_its_reason_to_the_cu
     assert_eq!(security.body["totp_bound"], true, "a rejected appeal leaves the device bound");
 }
 
+/// A reviewer asks for a file again instead of rejecting: the case waits on its customer (filtered
+/// as such, counted apart), the customer sends a new photo through the API into the same case, and
+/// the reviewer picks the case from the list, claims it, sees the new photo and approves [MFA-5].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_asks_for_new_material_and_decides_the_case_sent_again_in_the_browser() {
+    let app = spawn_isolated_app().await;
+    real_time(&app);
+    let base = app.serve().await;
+    let (customer, case_id) = mfa_unbind_appeal(&app).await;
+    let staff = reviewer(&base).await;
+    let browser = Browser::start("dashboard-material").await;
+    sign_in(&browser, &base, &staff).await;
+    let row = format!("tr[data-case-id='{case_id}']");
+    browser.wait_for(&row).await;
+    browser.click("#claim-next").await;
+    browser.wait_for_text("#case-id", &case_id).await;
+
+    browser.click("#ask-id-card-front").await;
+    browser.type_into("#reason", "The ID photo is blurred: take it again in daylight.").await;
+    browser.click("#request-material").await;
+    browser.wait_for_text("#case-state", "Waiting on the customer").await;
+    let asked = browser.text("#case-material-request").await;
+    assert!(asked.contains("Id card front") && asked.contains("blurred") && asked.contains("CST"), "{asked}");
+    assert!(!browser.displayed("#decision-form").await, "the claim ended with the request");
+    // Counted apart, and found by the state filter.
+    browser.wait_for_text("#queue-awaiting", "1").await;
+    browser
+        .script(
+            "const s = document.getElementById('filter-state'); s.value = 'awaiting_customer';
+             s.dispatchEvent(new Event('change'));",
+            json!([]),
+        )
+        .await;
+    browser.wait_for_text(&format!("{row} [data-testid=case-row-state]"), "Waiting on the customer").await;
+    browser.screenshot("01-material-asked").await;
+
+    // The customer reads what to send, and sends a new photo into the same case.
+    let cases = app.call("GET", "/v1/cases", Some(&customer), None).await;
+    let case = cases.body["cases"].as_array().unwrap().iter().find(|c| c["case_id"] == case_id.as_str()).unwrap();
+    assert_eq!(case["material_request"]["material"], json!(["id-card-front"]), "{case:?}");
+    let photo = upload_png(&app, &customer, "id-card-front", &png(500, 300)).await;
+    let sent = app
+        .call("POST", &format!("/v1/cases/{case_id}/material"), Some(&customer), Some(json!({"id-card-front": photo})))
+        .await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+
+    // Back among the waiting cases: picked from the list and claimed there.
+    browser
+        .script(
+            "const s = document.getElementById('filter-state'); s.value = 'waiting';
+             s.dispatchEvent(new Event('change'));",
+            json!([]),
+        )
+        .await;
+    browser.wait_for_text(&format!("{row} [data-testid=case-row-state]"), "Submitted").await;
+    browser.click(&format!("{row} [data-testid=view-case]")).await;
+    browser.wait_for("#claim-this").await;
+    browser.click("#claim-this").await;
+    browser.wait_for_text("#case-state", "In review").await;
+    browser
+        .wait_until(
+            "the new photo loaded in place of the old",
+            "const imgs = [...document.querySelectorAll('[data-testid=material-image]')];
+             return imgs.length === 4 && imgs.every(i => i.complete && i.naturalWidth > 0)
+                 && imgs.some(i => i.naturalWidth === 500);",
+            json!([]),
+        )
+        .await;
+    assert!(browser.text("#case-material-request").await.contains("1 file(s) were sent again"));
+    assert!(browser.text("#case-history").await.contains("material sent again"));
+    browser.screenshot("02-sent-again-claimed").await;
+    approve(&browser).await;
+    browser.wait_for_text("#case-state", "Approved").await;
+    browser.screenshot("03-approved").await;
+    browser.quit().await;
+    let security = app.call("GET", "/v1/security", Some(&customer), None).await;
+    assert_eq!(security.body["totp_bound"], false, "{:?}", security.body);
+}
+
 /// An enterprise application whose certificate (and letter) are PNGs uploaded through the
 /// presigned URLs, so the browser decodes them.
 async fn enterprise_with_pngs(

@@ -214,6 +214,7 @@
     approved: "Approved",
     rejected: "Rejected",
     withdrawn: "Withdrawn",
+    awaiting_customer: "Waiting on the customer",
     overdue: "Overdue",
     individual_business: "Individual business",
     law_firm: "Law firm",
@@ -518,6 +519,7 @@
     const plus = q.counts_complete === false ? "+" : "";
     $("queue-waiting").textContent = q.waiting == null ? "–" : q.waiting + plus;
     $("queue-in-review").textContent = q.in_review == null ? "–" : q.in_review + plus;
+    $("queue-awaiting").textContent = q.awaiting_customer == null ? "–" : q.awaiting_customer + plus;
     $("queue-oldest").textContent = q.oldest_age_seconds == null ? "–" : age(q.oldest_age_seconds);
     $("queue-oldest").title = q.oldest_submitted_at ? "submitted " + cst(q.oldest_submitted_at) : "";
     $("queue-updated").textContent = "Updated " + cst(new Date().toISOString());
@@ -601,14 +603,43 @@
     rejection.hidden = !view.rejection_reason;
     rejection.textContent = view.rejection_reason ? "Rejected: " + view.rejection_reason : "";
 
+    const asked = view.material_request;
+    $("case-material-request").hidden = !asked;
+    $("case-material-request").textContent = asked
+      ? "Waiting on the customer until " + cst(asked.send_by) + " for: " + asked.material.map(humanize).join(", ") +
+        " (“" + asked.reason + "”). Then it is rejected if nothing came."
+      : "";
+    if (view.replaced_files) {
+      $("case-material-request").hidden = false;
+      $("case-material-request").textContent +=
+        (asked ? " " : "") + view.replaced_files + " file(s) were sent again; the material shows the latest.";
+    }
+
     const open = claimed && view.state === "in_review";
+    // Anyone may claim a waiting case (or one whose lease lapsed: the server says if not).
+    $("claim-this").hidden = claimed || !(view.state === "submitted" || view.state === "in_review");
+    $("claim-this").dataset.caseId = view.case_id;
     $("decision-form").hidden = !open;
     $("lease").hidden = !open;
     if (open) {
       $("reason").value = "";
       fillPresets(view.kind);
+      fillRequestable(view);
       setDecisionEnabled(true);
     }
+  }
+
+  // The case's files, to tick those the customer must send again.
+  function fillRequestable(view) {
+    const box = $("request-material-files");
+    box.replaceChildren();
+    const purposes = [...new Set((view.material || []).map((m) => m.purpose))];
+    for (const purpose of purposes) {
+      const id = "ask-" + purpose;
+      const input = el("input", { type: "checkbox", id, value: purpose, "data-testid": "request-file" });
+      box.append(el("span", {}, [input, el("label", { for: id, text: humanize(purpose) })]));
+    }
+    $("request-material-box").hidden = purposes.length === 0;
   }
 
   // What the case is checked against: the account's verified subject beside what the case asks,
@@ -748,9 +779,22 @@
       return;
     }
     $("claim-empty").hidden = true;
-    const view = r.body.case;
+    await takeClaim(r.body);
+  }
+
+  // The case on screen, picked from the list.
+  async function claimThis() {
+    showError(null);
+    showNotice("");
+    const r = await api("POST", "/v1/review/cases/" + encodeURIComponent($("claim-this").dataset.caseId) + "/claim");
+    await takeClaim(r.body);
+  }
+
+  // A claim's answer: the case on screen with its countdown.
+  async function takeClaim(claimed) {
+    const view = claimed.case;
     state.claim = {
-      token: r.body.claim_token,
+      token: claimed.claim_token,
       caseId: view.case_id,
       // From the server's clock: the reviewer's own clock may be wrong.
       leaseExpiresAt: Date.now() + (view.lease_seconds_left || 0) * 1000,
@@ -823,19 +867,27 @@
   function setDecisionEnabled(on) {
     $("approve").disabled = !on;
     $("reject").disabled = !on;
+    $("request-material").disabled = !on;
   }
 
   async function decide(decision) {
     if (!state.claim) return;
     showError(null);
     const reason = $("reason").value.trim();
-    if (decision === "reject" && !reason) {
+    if (decision !== "approve" && !reason) {
       showError(new ApiFailure(422, "REASON_REQUIRED", "write the reason the customer will read", null));
       $("reason").focus();
       return;
     }
     const body = { claim_token: state.claim.token, decision };
     if (reason) body.reason = reason;
+    if (decision === "request_material") {
+      body.material = [...document.querySelectorAll("#request-material-files input:checked")].map((i) => i.value);
+      if (!body.material.length) {
+        showError(new ApiFailure(422, "INVALID_FIELD", "tick the files the customer must send again", null));
+        return;
+      }
+    }
     const caseId = state.claim.caseId;
     const r = await api("POST", "/v1/review/cases/" + encodeURIComponent(caseId) + "/decision", body);
     dropClaim();
@@ -905,6 +957,10 @@
       if (e.key === "Escape" && !$("viewer").hidden) closeViewer();
     });
     $("reject").addEventListener("click", () => busy($("reject"), () => decide("reject")));
+    $("request-material").addEventListener("click", () =>
+      busy($("request-material"), () => decide("request_material")),
+    );
+    $("claim-this").addEventListener("click", () => busy($("claim-this"), claimThis));
     document.body.dataset.ready = "true";
     $("username").focus();
   });

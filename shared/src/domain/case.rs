@@ -655,10 +655,12 @@ impl Flow for Case {
                 }
                 let due_at = now + Duration::seconds(*sla_left_secs);
                 let mut case = self;
-                let (replaced, kept): (Vec<Material>, Vec<Material>) =
-                    case.material.drain(..).partition(|m| sent.contains(&m.purpose));
-                case.superseded.extend(replaced);
-                case.material = kept.into_iter().chain(material).collect();
+                // Each file takes the place of the one it replaces, which is kept aside.
+                for new in material {
+                    if let Some(slot) = case.material.iter_mut().find(|m| m.purpose == new.purpose) {
+                        case.superseded.push(std::mem::replace(slot, new));
+                    }
+                }
                 case.due_at = due_at;
                 // Put on the queue again at once (the sweeper retries a failed send a minute on).
                 case.dispatched_at = None;
