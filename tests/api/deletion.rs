@@ -370,6 +370,45 @@ async fn a_deletion_whose_erasure_stopped_is_finished_by_the_sweeper_and_a_secon
 }
 
 #[tokio::test]
+async fn the_files_of_a_signed_out_appeal_are_erased_with_its_account() {
+    // DEL-3: an appeal filed signed out keeps its files under the appeal's own prefix.
+    use crate::signed_out_appeals::{appeal_material, open, stuck_at_the_second_factor, with_secret};
+    use shared::domain::account::AccountKind;
+    use shared::domain::deletion::Erasure;
+    use shared::domain::ids::{AccountId, FlowId};
+    use shared::usecases::deps::HasFlows;
+    let app = spawn_isolated_app().await;
+    let (_, pending) = stuck_at_the_second_factor(&app).await;
+    let opened = open(&app, json!({"kind": "mfa_unbind", "sign_in_id": pending.body["sign_in_id"]})).await;
+    let (id, secret) = (opened.body["appeal_id"].as_str().unwrap(), opened.body["appeal_secret"].as_str().unwrap());
+    let material = appeal_material(&app, id, secret, &APPEAL_MATERIAL).await;
+    let body = json!({"subject": "person", "material": material});
+    let submitted =
+        with_secret(&app, "POST", &format!("/v1/signed-out-appeals/{id}/submission"), secret, Some(body)).await;
+    assert_eq!(submitted.status, 200, "{:?}", submitted.body);
+    let reviewer = app.staff(&["reviewer"]).await;
+    let read = app.call("GET", &format!("/v1/review/cases/{id}"), Some(&reviewer.token), None).await;
+    let account = AccountId::from_raw(read.body["account_id"].as_str().unwrap());
+    let kept = format!("cases/appeal-{id}/");
+    assert_eq!(app.stored_versions(&kept).await.len(), APPEAL_MATERIAL.len(), "the case's files");
+
+    // The account's erasure (as its deletion writes it) takes them too.
+    let erasure = Erasure {
+        account_id: account.clone(),
+        kind: AccountKind::Cloud,
+        deleted_at: app.clock_now(),
+        ledger_entries: vec![],
+        finished_at: None,
+        erased_items: 0,
+        erased_files: 0,
+    };
+    app.state().services.flows::<Erasure>().create(&FlowId::generate(), &erasure).await.unwrap();
+    app.clock.advance(Duration::minutes(6));
+    app.gateway.fire_schedules().await.unwrap();
+    assert_eq!(app.stored_versions(&kept).await, Vec::<String>::new(), "no version or delete marker left");
+}
+
+#[tokio::test]
 async fn deleting_a_main_account_ends_and_erases_its_sub_users() {
     // DEL-3 with LOGIN-5
     let app = spawn_app().await;

@@ -8,16 +8,16 @@ use api_tests::*;
 use chrono::Duration;
 use serde_json::{json, Value};
 
-async fn open(app: &TestApp, body: Value) -> Reply {
+pub(crate) async fn open(app: &TestApp, body: Value) -> Reply {
     app.call("POST", "/v1/signed-out-appeals", None, Some(body)).await
 }
 
-async fn with_secret(app: &TestApp, method: &str, path: &str, secret: &str, body: Option<Value>) -> Reply {
+pub(crate) async fn with_secret(app: &TestApp, method: &str, path: &str, secret: &str, body: Option<Value>) -> Reply {
     app.call_with_headers(method, path, None, body, &[("x-appeal-secret", secret)]).await
 }
 
 /// Uploads a JPEG for each purpose under the appeal: `{purpose: upload id}`.
-async fn appeal_material(app: &TestApp, id: &str, secret: &str, purposes: &[&str]) -> Value {
+pub(crate) async fn appeal_material(app: &TestApp, id: &str, secret: &str, purposes: &[&str]) -> Value {
     let mut material = serde_json::Map::new();
     for purpose in purposes {
         let body = json!({ "purpose": purpose, "content_type": "image/jpeg", "size": 2048 });
@@ -31,7 +31,7 @@ async fn appeal_material(app: &TestApp, id: &str, secret: &str, purposes: &[&str
 
 /// A user whose login protection asks for the virtual MFA device only, signed in with the
 /// password: (username, the pending sign-in).
-async fn stuck_at_the_second_factor(app: &TestApp) -> (String, Reply) {
+pub(crate) async fn stuck_at_the_second_factor(app: &TestApp) -> (String, Reply) {
     let (username, phone, token) = app.signed_in_user().await;
     app.bind_totp(&token, &phone).await;
     assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);

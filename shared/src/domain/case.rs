@@ -646,9 +646,13 @@ impl Flow for Case {
                 })
             }
             CaseEvent::Resubmit { material } => {
-                let CaseState::AwaitingCustomer { requested, sla_left_secs, .. } = &self.state else {
+                let CaseState::AwaitingCustomer { requested, sla_left_secs, until, .. } = &self.state else {
                     return Err(CaseRefusal::NotAwaitingCustomer);
                 };
+                if now >= *until {
+                    // Too late: the sweeper closes it.
+                    return Err(CaseRefusal::NotAwaitingCustomer);
+                }
                 let sent: Vec<UploadPurpose> = material.iter().map(|m| m.purpose).collect();
                 if &sent != requested {
                     return Err(CaseRefusal::NotAwaitingCustomer);

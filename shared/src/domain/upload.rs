@@ -19,16 +19,29 @@ pub fn waiting_object(account: &AccountId, upload: &UploadId) -> String {
 
 /// Where a case keeps its `index`-th file: under the uploader's account, so an erasure finds it
 /// by the account's prefix even when no record names the case (issue 25: a case whose creation
-/// lost a race with the deletion after its files were copied).
+/// lost a race with the deletion after its files were copied). The upload's own random part makes
+/// the name unique, so two re-submissions racing never overwrite each other's file.
 pub fn case_object(account: &AccountId, case: &FlowId, index: usize, upload: &UploadId) -> String {
-    format!("{CASES_PREFIX}{account}/{case}/{index}-{}", upload.purpose.as_str())
+    format!("{CASES_PREFIX}{account}/{case}/{index}-{}-{}", upload.purpose.as_str(), upload.random())
 }
 
-/// The prefixes an account's files live under: its waiting uploads, its cases' files, and each of
-/// its recorded cases by the layout before the account prefix (`cases/<case>/`).
+/// Whose prefix a signed-out appeal's uploads use (no account is known to own them); the
+/// appeal's case has the appeal's id.
+pub fn appeal_uploader(appeal: &FlowId) -> AccountId {
+    AccountId::from_raw(format!("appeal-{appeal}"))
+}
+
+/// The prefixes an account's files live under: its waiting uploads, its cases' files, and for each
+/// of its recorded cases the layout before the account prefix (`cases/<case>/`) and the files of
+/// a signed-out appeal's case (under the appeal's own prefix).
 pub fn account_prefixes(account: &AccountId, cases: &[FlowId]) -> Vec<String> {
     let mut prefixes = vec![format!("{WAITING_PREFIX}{account}/"), format!("{CASES_PREFIX}{account}/")];
-    prefixes.extend(cases.iter().map(|case| format!("{CASES_PREFIX}{case}/")));
+    for case in cases {
+        let appeal = appeal_uploader(case);
+        prefixes.push(format!("{CASES_PREFIX}{case}/"));
+        prefixes.push(format!("{CASES_PREFIX}{appeal}/"));
+        prefixes.push(format!("{WAITING_PREFIX}{appeal}/"));
+    }
     prefixes
 }
 

@@ -27,7 +27,7 @@ use crate::domain::case::{Case, CaseKind, CaseRequest, CaseState, Subject};
 use crate::domain::code::{Code, Purpose};
 use crate::domain::flow::Step;
 use crate::domain::flow::{FlowKind, Versioned};
-use crate::domain::ids::{AccountId, ChallengeId, FlowId};
+use crate::domain::ids::{ChallengeId, FlowId};
 use crate::domain::phone::Phone;
 use crate::domain::redacted::Redacted;
 use crate::domain::session::SignInMethod;
@@ -133,10 +133,7 @@ async fn authenticated(
     }
 }
 
-/// The prefix a signed-out appeal's uploads wait under (no account is known to own them).
-fn uploader(id: &FlowId) -> AccountId {
-    AccountId::from_raw(format!("appeal-{id}"))
-}
+use crate::domain::upload::appeal_uploader as uploader;
 
 /// A presigned upload for the appeal's material, while it is drafted or its case waits on new
 /// material.

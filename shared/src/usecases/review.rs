@@ -254,7 +254,8 @@ pub async fn overview(
         awaiting_customer: count(OpenState::AwaitingCustomer),
         complete,
     };
-    let oldest_submitted_at = open.iter().map(|c| c.flow.submitted_at).min();
+    // The oldest a reviewer keeps waiting (not one waiting on its customer).
+    let oldest_submitted_at = open.iter().filter(|c| c.flow.state.waits_on_staff()).map(|c| c.flow.submitted_at).min();
     let listed = match filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) => match deps.flows::<Case>().load(&FlowId::from_raw(q)).await? {
             Some(case) => Page { items: vec![case], next: None },
