@@ -476,6 +476,80 @@ async fn a_reviewer_asks_for_new_material_and_decides_the_case_sent_again_in_the
     assert_eq!(security.body["totp_bound"], false, "{:?}", security.body);
 }
 
+/// A phone-rebind appeal and a name/ID case, each opened from the list and claimed there: the
+/// compare panel shows what each is checked against (the new phone beside the verified person; the
+/// person as submitted beside an account with no identity), with the seed's checklist [ACC-4,
+/// KYC-P7].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_compares_a_phone_rebind_and_a_name_id_case_in_the_browser() {
+    let app = spawn_isolated_app().await;
+    real_time(&app);
+    let base = app.serve().await;
+    // A verified person whose phone is lost appeals to rebind it to a new one, proven by its code.
+    let (_, _, rebinder) = app.signed_in_user().await;
+    app.verify_by_face(&rebinder).await;
+    real_time(&app);
+    let new_phone = unique_phone();
+    let sent =
+        app.call("POST", "/v1/sms-codes", None, Some(json!({ "phone": new_phone, "purpose": "phone-rebind" }))).await;
+    let mut material = serde_json::Map::new();
+    for purpose in APPEAL_MATERIAL {
+        material.insert(purpose.to_owned(), json!(upload_png(&app, &rebinder, purpose, &png(360, 240)).await));
+    }
+    let body = json!({ "new_phone": new_phone, "challenge_id": sent.body["challenge_id"],
+        "code": app.outbox_code(&new_phone), "material": material });
+    let rebind = app.call("POST", "/v1/appeals/phone-rebind", Some(&rebinder), Some(body)).await;
+    assert_eq!(rebind.status, 201, "{:?}", rebind.body);
+    // A person whose name changed officially opens a support case with the household register.
+    let (_, _, renamed) = app.signed_in_user().await;
+    let register = upload_png(&app, &renamed, "household-register", &png(480, 320)).await;
+    let id_number = unique_id_number();
+    let person = json!({ "document_type": "mainland_id_card", "name": "李新名", "id_number": id_number,
+        "agreement": personal_agreement(), "material": { "household-register": register } });
+    let identity = app.call("POST", "/v1/verifications/personal/support-cases", Some(&renamed), Some(person)).await;
+    assert_eq!(identity.status, 201, "{:?}", identity.body);
+
+    let staff = reviewer(&base).await;
+    let browser = Browser::start("dashboard-compare").await;
+    sign_in(&browser, &base, &staff).await;
+    for (case, shot) in [(&rebind.body, "01-phone-rebind"), (&identity.body, "02-name-id")] {
+        let id = case["case_id"].as_str().unwrap();
+        let row = format!("tr[data-case-id='{id}']");
+        browser.wait_for(&row).await;
+        browser.click(&format!("{row} [data-testid=view-case]")).await;
+        browser.wait_for_text("#case-id", id).await;
+        browser.wait_for("#claim-this").await;
+        browser.click("#claim-this").await;
+        browser.wait_for_text("#case-state", "In review").await;
+        browser
+            .wait_until(
+                "the material's images loaded",
+                "const imgs = [...document.querySelectorAll('[data-testid=material-image]')];
+                 return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0);",
+                json!([]),
+            )
+            .await;
+        let checklist = browser.text("#checklist").await;
+        if case["kind"] == "phone_rebind" {
+            assert_eq!(browser.text("[data-testid=verified-name]").await, "张三");
+            let shown = browser.text("[data-testid=detail-new_phone]").await;
+            assert!(shown.contains('*') && shown.ends_with(&new_phone[new_phone.len() - 4..]), "{shown}");
+            assert!(checklist.contains("upper body in the photo"), "{checklist}");
+        } else {
+            assert!(browser.displayed("[data-testid=not-verified]").await);
+            assert_eq!(browser.text("[data-testid=detail-name]").await, "李新名");
+            assert_eq!(browser.text("[data-testid=detail-id_number]").await, id_number);
+            assert!(checklist.contains("household register page shows the name and ID number"), "{checklist}");
+        }
+        browser.screenshot(shot).await;
+        approve(&browser).await;
+        browser.wait_for_text("#case-state", "Approved").await;
+    }
+    browser.quit().await;
+    let me = app.call("GET", "/v1/accounts/me", Some(&renamed), None).await;
+    assert_eq!(me.body["verification"]["state"], "personal", "{:?}", me.body);
+}
+
 /// An enterprise application whose certificate (and letter) are PNGs uploaded through the
 /// presigned URLs, so the browser decodes them.
 async fn enterprise_with_pngs(
