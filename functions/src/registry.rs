@@ -21,8 +21,8 @@ pub use lambda_http::Request;
 use lambda_http::{Body, Response};
 use serde_json::json;
 use shared::secrets::{
-    SecretGroup, SecretSet, BANK_CARD, BANK_NOTIFY, FACE, HASH_PEPPER, MESSAGING, OAUTH, PAYOUT, PAYOUT_CALLBACK,
-    REGISTRY, RESOURCES, RISK, TOKEN_KEYS,
+    SecretGroup, SecretSet, BANK_CARD, BANK_NOTIFY, FACE, FACE_CALLBACK, HASH_PEPPER, MESSAGING, OAUTH, PAYOUT,
+    PAYOUT_CALLBACK, REGISTRY, RESOURCES, RISK, TOKEN_KEYS,
 };
 pub use shared::services::Needs;
 
@@ -589,11 +589,11 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
             ],
         ),
         (MESSAGING, &["deliver_messages"]),
+        (FACE_CALLBACK, &["face_result_callback"]),
         (
             FACE,
             &[
                 "start_face_verification",
-                "face_result_callback",
                 "start_enterprise_application",
                 "refresh_enterprise_face",
                 "prove_change_owner",

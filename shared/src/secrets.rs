@@ -57,8 +57,15 @@ pub const MESSAGING: SecretGroup = SecretGroup {
 pub const FACE: SecretGroup = SecretGroup {
     bit: 8,
     logical_id: "FaceSecret",
-    keys: &["api_key", "callback_secret"],
-    about: "the face-check provider's API key and the secret that signs its result callbacks",
+    keys: &["api_key"],
+    about: "the face-check provider's API key",
+    required: false,
+};
+pub const FACE_CALLBACK: SecretGroup = SecretGroup {
+    bit: 4096,
+    logical_id: "FaceCallbackSecret",
+    keys: &["callback_secret"],
+    about: "the secret that signs the face-check provider's result callbacks",
     required: false,
 };
 pub const BANK_CARD: SecretGroup = SecretGroup {
@@ -118,13 +125,15 @@ pub const OAUTH: SecretGroup = SecretGroup {
     required: false,
 };
 
-/// Every group. The enterprise verification's parties have a group each, so that each function
-/// reads the one key it uses (a payout callback cannot read the registry's key).
-pub const GROUPS: [SecretGroup; 12] = [
+/// Every group. The enterprise verification's parties have a group each, and a provider's API key
+/// and its callbacks' secret are apart, so that each function reads the one key it uses (a
+/// payout callback cannot read the registry's key, a face check's starter cannot sign its result).
+pub const GROUPS: [SecretGroup; 13] = [
     TOKEN_KEYS,
     HASH_PEPPER,
     MESSAGING,
     FACE,
+    FACE_CALLBACK,
     BANK_CARD,
     RESOURCES,
     REGISTRY,
@@ -141,7 +150,7 @@ pub struct SecretSet(pub u16);
 
 impl SecretSet {
     pub const NONE: SecretSet = SecretSet(0);
-    pub const ALL: SecretSet = SecretSet(4095);
+    pub const ALL: SecretSet = SecretSet(8191);
 
     pub const fn of(groups: &[SecretGroup]) -> SecretSet {
         let mut bits = 0;
@@ -375,7 +384,7 @@ mod tests {
         assert_eq!(format!("{set:?}"), r#"["HashPepperSecret", "FaceSecret"]"#);
         assert_eq!(SecretSet::of(&GROUPS), SecretSet::ALL);
         let bits: u16 = GROUPS.iter().map(|g| g.bit).sum();
-        assert_eq!(bits, 4095, "one bit per group");
+        assert_eq!(bits, 8191, "one bit per group");
     }
 
     #[test]

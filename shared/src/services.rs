@@ -352,7 +352,7 @@ impl Services {
             Some(v) => v.as_bytes().to_vec(),
             None => crate::domain::ids::new_opaque_id().into_bytes(),
         };
-        let face_callback_secret = shared_secret(secrets::FACE, "callback_secret");
+        let face_callback_secret = shared_secret(secrets::FACE_CALLBACK, "callback_secret");
         let payout_callback_secret = shared_secret(secrets::PAYOUT_CALLBACK, "payout_callback_secret");
         let bank_signer = Arc::new(SignedBank::new(shared_secret(secrets::BANK_NOTIFY, "bank_notify_secret")));
         let sms = Party::new(&config.sms, |f| SandboxSms::new(f.clone()));

@@ -4,7 +4,7 @@
 
 use api_tests::*;
 use shared::adapters::dynamo::RequestCounter;
-use shared::secrets::{self, SecretGroup, SecretIds, SecretSet, FACE, HASH_PEPPER, MESSAGING};
+use shared::secrets::{self, SecretGroup, SecretIds, SecretSet, FACE, FACE_CALLBACK, HASH_PEPPER, MESSAGING};
 use std::collections::HashMap;
 
 /// A deployment of its own on the emulator (its secret groups are named `<prefix><logical id>`),
@@ -47,6 +47,7 @@ async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is
     let pepper = stored(&client, &ids, HASH_PEPPER, &format!(r#"{{"pepper":"{}"}}"#, "p".repeat(40))).await;
     let messaging = stored(&client, &ids, MESSAGING, "{}").await;
     stored(&client, &ids, FACE, "{}").await;
+    stored(&client, &ids, FACE_CALLBACK, "{}").await;
     let value_of = |id: String| {
         let client = client.clone();
         async move { client.get_secret_value().secret_id(id).send().await.unwrap().secret_string().unwrap().to_owned() }
@@ -65,8 +66,10 @@ async fn the_operators_command_checks_a_value_before_writing_it_and_says_what_is
     assert_eq!(states["MessagingSecret"], Ok(vec![]));
     assert_eq!(states["HashPepperSecret"], Ok(vec![]));
     let missing = states["FaceSecret"].as_ref().unwrap();
-    assert_eq!(missing.len(), 2, "{missing:?}");
+    assert_eq!(missing.len(), 1, "{missing:?}");
     assert!(missing[0].starts_with("FaceSecret has no `api_key`"), "{missing:?}");
+    let missing = states["FaceCallbackSecret"].as_ref().unwrap();
+    assert!(missing[0].starts_with("FaceCallbackSecret has no `callback_secret`"), "{missing:?}");
 }
 
 /// The token key [issue 27]: the operator's command writes the first Ed25519 key into the stack's
