@@ -187,9 +187,18 @@ impl Browser {
         }
     }
 
+    /// Clicks the element `css` finds; found again when the page re-rendered it between finding and
+    /// clicking (a list refreshed by its timer, say).
     pub async fn click(&self, css: &str) {
-        let id = self.wait_for(css).await;
-        self.command(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
+        for _ in 0..5 {
+            let id = self.wait_for(css).await;
+            match self.try_command(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await {
+                Err(e) if e.contains("stale element") => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => panic!("WebDriver click on {css}: {e}"),
+                Ok(_) => return,
+            }
+        }
+        panic!("{css} kept being re-rendered while clicked");
     }
 
     /// Clears the field and types `text` into it.
