@@ -222,6 +222,10 @@ path_params! {
     DeletionId = "deletion_id" => ids::FlowId;
     /// `{sub_user_id}`
     SubUserId = "sub_user_id" => ids::AccountId;
+    /// `{registration_id}`
+    RegistrationId = "registration_id" => ids::FlowId;
+    /// `{sign_in_id}`
+    SignInId = "sign_in_id" => ids::FlowId;
 }
 
 /// A signed-in staff user, from the claims the HTTP API's JWT authorizer checked (the staff user

@@ -22,6 +22,7 @@ pub mod fallback;
 pub mod kyc;
 pub mod lambda;
 pub mod mfa;
+pub mod passkeys;
 pub mod qr;
 pub mod recovery;
 pub mod registry;

@@ -14,7 +14,7 @@ use crate::api_doc::{
 };
 use crate::{
     accounts, agreements, authorizer, cases, changes, codes, contact, dashboard, deletion, enterprise, fallback, kyc,
-    mfa, qr, recovery, review, security, sessions, sub_users, third_party, workers, AppState,
+    mfa, passkeys, qr, recovery, review, security, sessions, sub_users, third_party, workers, AppState,
 };
 pub use futures::future::BoxFuture;
 pub use lambda_http::Request;
@@ -198,6 +198,18 @@ lambdas! {
         doc: Doc::takes(body::<sessions::send_sign_in_code::SendBody>, CODE_SENT);
     complete_sign_in => sessions::complete_sign_in::handle, data_key: true, routes: [POST "/v1/sessions/second-factor"],
         doc: Doc::takes(body::<sessions::complete_sign_in::CompleteBody>, &[(201, "signed in: the session", Some(typed::<sessions::SessionAnswer>))]);
+    begin_passkey_registration => passkeys::registration::begin, data_key: false,
+        routes: [POST "/v1/passkeys/registrations"],
+        doc: Doc::takes(body::<passkeys::registration::PasskeyNameBody>, &[(201, "the options for navigator.credentials.create", Some(typed::<passkeys::CeremonyAnswer>))]);
+    finish_passkey_registration => passkeys::registration::finish, data_key: false,
+        routes: [POST "/v1/passkeys/registrations/{registration_id}"],
+        doc: Doc::takes(body::<passkeys::registration::CredentialBody>, &[(201, "the passkey registered", Some(typed::<passkeys::PasskeyAnswer>))]);
+    list_passkeys => passkeys::registration::list, data_key: false, routes: [GET "/v1/passkeys"],
+        doc: Doc::answers(&[(200, "the account's passkeys", Some(typed::<passkeys::PasskeysAnswer>))]);
+    begin_passkey_sign_in => passkeys::sign_in::begin, data_key: false, routes: [POST "/v1/passkey-sign-ins"],
+        doc: Doc::takes(body::<passkeys::sign_in::PasskeySignInBody>, &[(201, "the options for navigator.credentials.get", Some(typed::<passkeys::CeremonyAnswer>))]);
+    finish_passkey_sign_in => passkeys::sign_in::finish, data_key: true, routes: [POST "/v1/passkey-sign-ins/{sign_in_id}"],
+        doc: Doc::takes(body::<passkeys::registration::CredentialBody>, &[(201, "signed in: the session", Some(typed::<sessions::SessionAnswer>))]);
     list_sessions => sessions::list_sessions::handle, data_key: false, routes: [GET "/v1/sessions"],
         doc: Doc::answers(&[(200, "my sessions", Some(typed::<sessions::list_sessions::SessionsAnswer>))]);
     revoke_session => sessions::revoke_session::handle, data_key: false, routes: [DELETE "/v1/sessions/{session_id}"],
@@ -574,6 +586,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         "review_dashboard",
         "download_template",
         "read_agreements",
+        "list_passkeys",
     ];
     const BY_GROUP: &[(SecretGroup, &[&str])] = &[
         (
@@ -586,6 +599,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
                 "third_party_sign_in",
                 "sub_user_sign_in",
                 "confirm_sign_in_totp_binding",
+                "finish_passkey_sign_in",
             ],
         ),
         (MESSAGING, &["deliver_messages"]),

@@ -114,6 +114,19 @@ pub struct Config {
     /// The browser origins (the consoles) allowed to call the API cross-origin (CORS): exact
     /// `scheme://host[:port]` values, lower case. Empty: no CORS.
     pub cors_allowed_origins: Vec<String>,
+    /// The WebAuthn relying party of passkeys [KEY-1] (`PASSKEY_RP_ID`, `PASSKEY_ORIGINS`; unset:
+    /// passkeys are off).
+    pub passkeys: Option<RelyingParty>,
+}
+
+/// The WebAuthn relying party: its id (the console's domain, which passkeys are bound to for
+/// good) and the origins the console is served from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelyingParty {
+    pub id: String,
+    pub origins: Vec<String>,
+    /// Any port of those origins' hosts (local only: test servers take free ports).
+    pub any_port: bool,
 }
 
 /// The Cognito user pool of the staff (reviewers, leads) and its dashboard's app client.
@@ -226,9 +239,25 @@ impl Config {
             token_public_keys: TokenPublicKey::parse_list(get("TOKEN_PUBLIC_KEYS").as_deref().unwrap_or_default())
                 .map_err(|why| ConfigError(format!("TOKEN_PUBLIC_KEYS: {why}")))?,
             cors_allowed_origins: cors_origins(
+                "CORS_ALLOWED_ORIGINS",
                 get("CORS_ALLOWED_ORIGINS").as_deref().unwrap_or_default(),
                 environment,
             )?,
+            passkeys: match get("PASSKEY_RP_ID").filter(|id| !id.is_empty()) {
+                None => None,
+                Some(id) => Some(RelyingParty {
+                    origins: cors_origins(
+                        "PASSKEY_ORIGINS",
+                        get("PASSKEY_ORIGINS").as_deref().unwrap_or_default(),
+                        environment,
+                    )?,
+                    id: id.to_ascii_lowercase(),
+                    any_port: false,
+                })
+                .filter(|rp| !rp.origins.is_empty())
+                .map(Some)
+                .ok_or_else(|| ConfigError("PASSKEY_ORIGINS: name the console's origins".into()))?,
+            },
         })
     }
 }
@@ -276,11 +305,11 @@ fn oauth_config(get: &impl Fn(&str) -> Option<String>, environment: Environment)
 /// `CORS_ALLOWED_ORIGINS`: comma-separated origins, each `scheme://host[:port]` without path or
 /// trailing slash (compared exactly with a request's `Origin`, so they are lower-cased here). No
 /// wildcard; production takes `https` origins only.
-fn cors_origins(list: &str, environment: Environment) -> Result<Vec<String>, ConfigError> {
+fn cors_origins(variable: &str, list: &str, environment: Environment) -> Result<Vec<String>, ConfigError> {
     let mut origins = vec![];
     for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let origin = entry.to_ascii_lowercase();
-        let bad = |why: &str| ConfigError(format!("CORS_ALLOWED_ORIGINS: `{entry}` {why}"));
+        let bad = |why: &str| ConfigError(format!("{variable}: `{entry}` {why}"));
         let (scheme, authority) = origin.split_once("://").ok_or_else(|| bad("is not scheme://host[:port]"))?;
         match scheme {
             "https" => {}

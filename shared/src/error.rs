@@ -320,6 +320,14 @@ errors! {
     MaterialNotRequested => 409 "MATERIAL_NOT_REQUESTED" "the case is not waiting on new material, or the files sent are not those asked for";
     #[error("another reviewer holds this case's claim")]
     CaseClaimed => 409 "CASE_CLAIMED" "another reviewer holds the case's claim while its lease lasts";
+    #[error("passkeys are not configured here")]
+    PasskeysUnavailable => 503 "PASSKEYS_UNAVAILABLE" "passkeys are not configured for this deployment (no relying party)";
+    #[error("this account has as many passkeys as allowed: remove one first")]
+    PasskeyLimit => 409 "PASSKEY_LIMIT" "the account has 10 passkeys already (remove one first)";
+    #[error("the authenticator's answer did not register a passkey: start again")]
+    PasskeyNotRegistered => 422 "PASSKEY_NOT_REGISTERED" "the answer did not verify (another origin, a used or expired ceremony, a key registered already): start again";
+    #[error("the passkey did not sign in")]
+    PasskeySignInFailed => 401 "PASSKEY_SIGN_IN_FAILED" "the passkey did not sign in: an unknown or removed key, another origin, a used or expired challenge, or a key whose counter went back (the same answer for each)";
     #[error("a rejection needs a reason")]
     ReasonRequired => 422 "REASON_REQUIRED" "a rejection needs a reason (shown to the customer)";
     #[error("the approval cannot be applied: the account changed or a limit is reached")]

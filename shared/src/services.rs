@@ -20,8 +20,8 @@ use crate::crypto::Keys;
 use crate::error::{Error, Result};
 use crate::ports::{
     BankCardCheck, BusinessRegistry, Clock, EmailSender, ExpiryQueue, FaceCheck, IdentityProvider, IdentityProviders,
-    Outbox, PayoutProvider, RecoveryQueue, ResourceDirectory, ReviewQueue, RiskRules, SmsSender, StaffDirectory,
-    UploadErasure, UploadLinks, UploadStore,
+    Outbox, PasskeyCeremonies, PayoutProvider, RecoveryQueue, ResourceDirectory, ReviewQueue, RiskRules, SmsSender,
+    StaffDirectory, UploadErasure, UploadLinks, UploadStore,
 };
 use crate::secrets::{self, SecretGroup, SecretSet, SecretValues};
 use std::sync::{Arc, OnceLock};
@@ -91,6 +91,7 @@ pub(crate) struct Adapters {
     upload_links: OnceLock<Arc<dyn UploadLinks>>,
     staff: OnceLock<Arc<dyn StaffDirectory>>,
     identity_providers: OnceLock<IdentityProviders>,
+    passkey_party: OnceLock<Arc<dyn PasskeyCeremonies>>,
 }
 
 /// An outside party as configured - the sandbox (built at cold start: the local tools read its
@@ -199,6 +200,21 @@ impl Adapters {
         self.upload_links
             .get_or_init(|| {
                 Arc::new(S3Links::new(&self.sdk, self.config.uploads_bucket.clone(), self.recorder.clone()))
+            })
+            .as_ref()
+    }
+
+    /// The WebAuthn relying party, as configured; without one, every ceremony answers that
+    /// passkeys are off [KEY-1].
+    pub(crate) fn passkey_party(&self) -> &dyn PasskeyCeremonies {
+        self.passkey_party
+            .get_or_init(|| match self.config.passkeys.as_ref().map(crate::adapters::passkeys::WebauthnParty::new) {
+                Some(Ok(party)) => Arc::new(party),
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "the passkey relying party's configuration is not usable");
+                    Arc::new(crate::adapters::passkeys::PasskeysOff)
+                }
+                None => Arc::new(crate::adapters::passkeys::PasskeysOff),
             })
             .as_ref()
     }
@@ -401,6 +417,7 @@ impl Services {
             upload_links: OnceLock::new(),
             staff: OnceLock::new(),
             identity_providers: OnceLock::new(),
+            passkey_party: OnceLock::new(),
         });
         Ok(Services { clock, keys, store, adapters, bank_signer, dynamo_requests, kms_requests, secret_requests })
     }

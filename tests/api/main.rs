@@ -21,6 +21,7 @@ mod logs;
 mod mfa;
 mod model;
 mod outbox_worker;
+mod passkeys;
 mod passport;
 mod phone_bindings;
 mod protection;

@@ -23,6 +23,7 @@ use tokio::sync::OnceCell;
 
 pub mod browser;
 pub mod contract;
+pub mod passkey;
 pub mod png;
 
 /// An answer the API description does not describe fails the test that saw it [issue 26].

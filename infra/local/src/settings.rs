@@ -73,6 +73,17 @@ pub fn local_config(data_key: DataKey, outbox_dir: Option<&Path>, staff: StaffPo
         // The callers set them once the secrets are provisioned (`secret_admin::token_public_keys`).
         token_public_keys: vec![],
         cors_allowed_origins: LOCAL_CONSOLE_ORIGINS.iter().map(|o| o.to_string()).collect(),
+        passkeys: Some(local_relying_party()),
+    }
+}
+
+/// Passkeys locally [KEY-1]: bound to `localhost` (a browser takes `http://localhost` as a secure
+/// origin; an IP address is no relying-party id), from the local server on any port.
+pub fn local_relying_party() -> shared::config::RelyingParty {
+    shared::config::RelyingParty {
+        id: "localhost".into(),
+        origins: vec!["http://localhost:3000".into()],
+        any_port: true,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod http_client;
 pub mod http_json;
 pub mod oauth;
 pub mod outbox;
+pub mod passkeys;
 pub mod resources;
 pub mod s3;
 pub mod sms;

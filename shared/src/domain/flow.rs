@@ -29,10 +29,11 @@ pub enum FlowKind {
     Erasure,
     ThirdPartyAuthorization,
     SignedOutAppeal,
+    PasskeyCeremony,
 }
 
 impl FlowKind {
-    pub const ALL: [FlowKind; 15] = [
+    pub const ALL: [FlowKind; 16] = [
         FlowKind::SignIn,
         FlowKind::PhoneChange,
         FlowKind::PasswordReset,
@@ -48,6 +49,7 @@ impl FlowKind {
         FlowKind::Erasure,
         FlowKind::ThirdPartyAuthorization,
         FlowKind::SignedOutAppeal,
+        FlowKind::PasskeyCeremony,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +69,7 @@ impl FlowKind {
             FlowKind::Erasure => "erasure",
             FlowKind::ThirdPartyAuthorization => "third-party-authorization",
             FlowKind::SignedOutAppeal => "signed-out-appeal",
+            FlowKind::PasskeyCeremony => "passkey-ceremony",
         }
     }
 }

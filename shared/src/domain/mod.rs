@@ -18,6 +18,7 @@ pub mod identity;
 pub mod ids;
 pub mod kyc;
 pub mod login;
+pub mod passkey;
 pub mod password;
 pub mod phone;
 pub mod phone_change;

@@ -21,6 +21,8 @@ pub enum SignInMethod {
     /// A bound third-party identity (OAuth) [LOGIN-2].
     ThirdParty,
     ThirdPartyAndSecondFactor,
+    /// A passkey: both factors in one [KEY-1].
+    Passkey,
 }
 
 impl SignInMethod {
@@ -34,6 +36,7 @@ impl SignInMethod {
             SignInMethod::SmsCodeAndSecondFactor => "sms-code+2fa",
             SignInMethod::ThirdParty => "third-party",
             SignInMethod::ThirdPartyAndSecondFactor => "third-party+2fa",
+            SignInMethod::Passkey => "passkey",
         }
     }
 
@@ -46,6 +49,8 @@ impl SignInMethod {
             SignInMethod::ThirdParty | SignInMethod::ThirdPartyAndSecondFactor => {
                 SignInMethod::ThirdPartyAndSecondFactor
             }
+            // Both factors already.
+            SignInMethod::Passkey => SignInMethod::Passkey,
         }
     }
 

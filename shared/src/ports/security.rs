@@ -24,6 +24,8 @@ pub struct SecurityRecord {
     pub recovery_codes: Redacted<BTreeSet<String>>,
     /// The account's session generation: a session signed in now is born in it [issue 15].
     pub session_generation: u64,
+    /// False for a passport or legacy account until it accepts the agreements [REG-4].
+    pub activated: bool,
 }
 
 impl SecurityRecord {

@@ -8,9 +8,9 @@ use crate::domain::flow::Flow;
 use crate::ports::{
     AccountStore, BankCardCheck, BusinessRegistry, CaseStore, ChangeStore, Clock, CodeStore, DeadlineIndex,
     DeletionStore, DeliveryLog, EmailSender, EnterpriseStore, ExpiryQueue, FaceCheck, FlowStore, InboundBank, KycStore,
-    Outbox, PayoutProvider, RecoveryQueue, ResourceDirectory, ReviewQueue, RiskRules, SecurityStore, SessionStore,
-    SignInStore, SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore, UploadErasure, UploadLinks,
-    UploadStore,
+    Outbox, PasskeyCeremonies, PasskeyStore, PayoutProvider, RecoveryQueue, ResourceDirectory, ReviewQueue, RiskRules,
+    SecurityStore, SessionStore, SignInStore, SmsSender, StaffDirectory, StepStore, SubUserStore, ThirdPartyStore,
+    UploadErasure, UploadLinks, UploadStore,
 };
 
 /// Declares the capabilities, each as a trait with its one method and how the composition root
@@ -125,6 +125,10 @@ capabilities! { $
     HasSubUsers, sub_users -> dyn SubUserStore, store;
     /// Third-party bindings [LOGIN-2].
     HasThirdParty, third_party -> dyn ThirdPartyStore, store;
+    /// Passkeys [KEY-1].
+    HasPasskeys, passkeys -> dyn PasskeyStore, store;
+    /// The WebAuthn relying party [KEY-1].
+    HasPasskeyParty, passkey_party -> dyn PasskeyCeremonies, adapter;
 }
 /// The bank of the receiving accounts.
 pub trait HasInboundBank {

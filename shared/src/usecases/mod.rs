@@ -16,6 +16,7 @@ pub mod face_result;
 pub mod factors;
 pub(crate) mod flows;
 pub mod kyc;
+pub mod passkeys;
 pub mod passport;
 pub mod qr_login;
 pub mod recovery;

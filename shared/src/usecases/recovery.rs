@@ -378,7 +378,8 @@ pub async fn resolve(
         | K::SubjectChange
         | K::AccountDeletion
         | K::Erasure
-        | K::ThirdPartyAuthorization => {
+        | K::ThirdPartyAuthorization
+        | K::PasskeyCeremony => {
             tracing::warn!(kind = start.kind.as_str(), "a recovery start of a kind that is not one");
             Ok(())
         }

@@ -63,7 +63,8 @@ pub async fn expire(
         | K::FaceCheck
         | K::AccountDeletion
         | K::ThirdPartyAuthorization
-        | K::SignedOutAppeal => {
+        | K::SignedOutAppeal
+        | K::PasskeyCeremony => {
             tracing::warn!(kind = due.kind.as_str(), "a due flow of a kind without expiry");
             return Ok(());
         }

@@ -21,6 +21,7 @@
 //! | `LEDGER#<transfer id>`           | accounts | an inbound transfer credited to a balance     |
 //! | `3P#<provider>:<hash>`           | accounts | the account a provider's user is bound to     |
 //! | `3PBOUND#<provider>:<account id>` | accounts | an account's binding of a provider [LOGIN-2] |
+//! | `PASSKEY#<credential id>`        | accounts | a passkey, its owner and counter [KEY-1]      |
 //! | `SESSION#<session id>`           | sessions | a console session                             |
 //! | `GENERATION#<account id>`        | sessions | an account's session generation [issue 15]    |
 //! | `FLOW#<kind>:<flow id>`          | flows    | a stored flow                                 |
@@ -67,6 +68,10 @@ pub(crate) fn credential(c: &CredentialRef) -> String {
         CredentialRef::Passport(id) => format!("LOGIN#pp:{id}"),
         CredentialRef::SubUser(main, name) => format!("LOGIN#sub:{main}:{name}"),
     }
+}
+
+pub(crate) fn passkey(id: &str) -> String {
+    format!("PASSKEY#{id}")
 }
 
 pub(crate) fn login(name: &LoginName) -> String {

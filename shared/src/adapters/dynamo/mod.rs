@@ -12,6 +12,7 @@ mod enterprise;
 mod flows;
 mod keys;
 mod kyc;
+mod passkeys;
 mod passport;
 mod security;
 mod sessions;

@@ -37,6 +37,7 @@ pub(crate) fn security_record(raw: Item) -> Result<Option<SecurityRecord>> {
         totp_last_step: last_step,
         recovery_codes: c.recovery_codes.into_keys().collect::<std::collections::BTreeSet<_>>().into(),
         session_generation: c.session_generation,
+        activated: c.activated,
     }))
 }
 

@@ -1,0 +1,256 @@
+//! Passkeys [KEY-1]: the owner registers them (under operation protection) and lists them; a
+//! passkey signs in, with or without a username, and that sign-in counts as both factors (login
+//! protection is satisfied). Each ceremony is a stored flow (the relying party's state kept server
+//! side), answered once within 5 minutes. A signature counter that does not move forward is a
+//! cloned key's: the sign-in is refused and the owner told by SMS.
+//!
+//! Nothing before the signature is checked answers differently for an account that has passkeys
+//! and one that has none, or for a name that matches nothing [REC-4]: a sign-in after a username
+//! gets the same options (no key listed), and every refusal of the answer is the same.
+
+use super::deps::{
+    HasAccounts, HasClock, HasFlows, HasKeys, HasOutbox, HasPasskeyParty, HasPasskeys, HasSecurity, HasSignIn, HasSteps,
+};
+use super::factors::{record_of, require_step_up};
+use super::flows::advance;
+use super::sign_in::{first_factor_passed, login_name_of, Protection, SessionFor, SignInOutcome};
+use super::Caller;
+use crate::domain::flow::Versioned;
+use crate::domain::ids::FlowId;
+use crate::domain::login::CredentialRef;
+use crate::domain::passkey::{
+    counter_moves_forward, CeremonyPurpose, PasskeyCeremony, PasskeyName, UseCeremony, MAX_PASSKEYS,
+};
+use crate::domain::redacted::Redacted;
+use crate::domain::session::{Principal, SignInMethod};
+use crate::domain::throttle::{self, Throttle};
+use crate::error::{Error, Result};
+use crate::ports::{Assertion, OutboxMessage, PasskeyAdded, PasskeyRecord, Settle};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// A ceremony begun: its id (to answer it), the options for the browser, and until when.
+#[derive(Debug)]
+pub struct Begun {
+    pub ceremony_id: FlowId,
+    pub options: Value,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The user handle of a credential's passkeys: 16 bytes of its keyed hash (stable, naming no
+/// account).
+fn user_handle(deps: &impl HasKeys, credential: &CredentialRef) -> [u8; 16] {
+    let hex = deps.keys().keyed_hash("passkey-user", &credential.to_string());
+    let mut handle = [0u8; 16];
+    for (i, byte) in handle.iter_mut().enumerate() {
+        *byte = hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or_default();
+    }
+    handle
+}
+
+async fn begin(
+    deps: &(impl HasClock + HasFlows),
+    purpose: CeremonyPurpose,
+    begun: crate::ports::CeremonyBegun,
+) -> Result<Begun> {
+    let now = deps.clock().now();
+    let ceremony = PasskeyCeremony::new(purpose, begun.state, now);
+    let ceremony_id = FlowId::generate();
+    deps.flows::<PasskeyCeremony>().create(&ceremony_id, &ceremony).await?;
+    Ok(Begun { ceremony_id, options: begun.options, expires_at: ceremony.expires_at })
+}
+
+/// The ceremony, spent: answered once, within its time (`refused` otherwise).
+async fn spend(
+    deps: &(impl HasClock + HasFlows),
+    id: &FlowId,
+    refused: impl Fn() -> Error,
+) -> Result<Versioned<PasskeyCeremony>> {
+    let ceremony = deps.flows::<PasskeyCeremony>().load(id).await?.ok_or_else(&refused)?;
+    let now = deps.clock().now();
+    advance(deps.flows::<PasskeyCeremony>(), ceremony, || UseCeremony, now).await?.map_err(|_| refused())
+}
+
+/// A passport or cloud account's own sign-in (a sub-user's passkeys are not offered) [KEY-1].
+fn owns_passkeys(principal: &Principal) -> Result<()> {
+    match principal.credential.main_account() {
+        None => Ok(()),
+        Some(_) => Err(Error::invalid("credential", "a sub-user cannot register passkeys")),
+    }
+}
+
+/// Begins registering a passkey named `name`, under operation protection [KEY-1].
+pub async fn begin_registration(
+    deps: &(impl HasClock + HasKeys + HasFlows + HasSecurity + HasPasskeys + HasPasskeyParty),
+    principal: &Principal,
+    name: &str,
+) -> Result<Begun> {
+    owns_passkeys(principal)?;
+    let name = PasskeyName::parse(name).map_err(|why| Error::invalid("name", why))?;
+    let record = record_of(deps, principal).await?;
+    require_step_up(deps, principal, &record)?;
+    let existing = deps.passkeys().passkeys_of(&principal.credential).await?;
+    if existing.len() >= MAX_PASSKEYS as usize {
+        return Err(Error::PasskeyLimit);
+    }
+    let exclude: Vec<String> = existing.into_iter().map(|p| p.passkey_id).collect();
+    let handle = user_handle(deps, &principal.credential);
+    let begun = deps.passkey_party().begin_registration(handle, name.as_str(), &exclude)?;
+    let purpose = CeremonyPurpose::Register {
+        account_id: principal.account_id.clone(),
+        credential: principal.credential.clone(),
+        name,
+    };
+    begin(deps, purpose, begun).await
+}
+
+/// Finishes a registration with the authenticator's answer: the passkey, kept (at most
+/// [`MAX_PASSKEYS`], enforced by the store under concurrency).
+pub async fn finish_registration(
+    deps: &(impl HasClock + HasFlows + HasPasskeys + HasPasskeyParty),
+    principal: &Principal,
+    ceremony_id: &FlowId,
+    answer: &Value,
+) -> Result<PasskeyRecord> {
+    let ceremony = spend(deps, ceremony_id, || Error::PasskeyNotRegistered).await?;
+    let CeremonyPurpose::Register { account_id, credential, name } = &ceremony.flow.purpose else {
+        return Err(Error::PasskeyNotRegistered);
+    };
+    if *account_id != principal.account_id || *credential != principal.credential {
+        return Err(Error::PasskeyNotRegistered);
+    }
+    let new = deps.passkey_party().finish_registration(answer, &ceremony.flow.state)?;
+    let new = new.ok_or(Error::PasskeyNotRegistered)?;
+    let record = PasskeyRecord {
+        passkey_id: new.passkey_id,
+        credential: credential.clone(),
+        account_id: account_id.clone(),
+        name: name.as_str().to_owned(),
+        created_at: deps.clock().now(),
+        last_used_at: None,
+        authenticator: new.authenticator,
+        counter: 0,
+        key: new.key,
+    };
+    match deps.passkeys().add_passkey(&record, MAX_PASSKEYS).await? {
+        PasskeyAdded::Added => Ok(record),
+        PasskeyAdded::Full => Err(Error::PasskeyLimit),
+        PasskeyAdded::Taken => Err(Error::PasskeyNotRegistered),
+    }
+}
+
+/// The owner's passkeys, oldest first.
+pub async fn my_passkeys(deps: &impl HasPasskeys, principal: &Principal) -> Result<Vec<PasskeyRecord>> {
+    deps.passkeys().passkeys_of(&principal.credential).await
+}
+
+/// Begins a passkey sign-in: discoverable (no name), or after a username (its credential kept
+/// with the ceremony; the options are the same whether or not it matched) [KEY-1, REC-4].
+pub async fn begin_sign_in(
+    deps: &(impl HasClock + HasKeys + HasFlows + HasSignIn + HasPasskeyParty),
+    username: Option<(&str, bool)>,
+) -> Result<Begun> {
+    let named = match username {
+        Some((name, passport)) => {
+            let credential = deps.sign_in().credential(&login_name_of(deps, name, passport)).await?;
+            // A name that matches nothing is kept as one that matches no key: it fails alike.
+            Some(credential.map(|c| c.credential))
+        }
+        None => None,
+    };
+    let begun = deps.passkey_party().begin_sign_in()?;
+    let purpose = match named {
+        None => CeremonyPurpose::SignIn { named: None, anyone: true },
+        Some(credential) => CeremonyPurpose::SignIn { named: credential, anyone: false },
+    };
+    begin(deps, purpose, begun).await
+}
+
+/// Finishes a passkey sign-in: the ceremony spent, the key found by the id the answer names (and
+/// the credential it was begun for, if any), the signature checked, the counter moved forward
+/// with a conditional write; then a session, login protection satisfied [KEY-1]. Every refusal
+/// is `PASSKEY_SIGN_IN_FAILED`. Tries count against the source as password tries do [LOGIN-6].
+pub async fn finish_sign_in(
+    deps: &(impl HasClock
+          + HasKeys
+          + HasFlows
+          + HasSignIn
+          + HasSteps
+          + HasSecurity
+          + HasPasskeys
+          + HasPasskeyParty
+          + HasAccounts
+          + HasOutbox),
+    ceremony_id: &FlowId,
+    answer: &Value,
+    caller: &Caller,
+) -> Result<SignInOutcome> {
+    let now = deps.clock().now();
+    let failed = || Error::PasskeySignInFailed;
+    // A try reserved in the source's window before anything is checked; a success gives it back.
+    let source = Throttle::Source(deps.keys().keyed_hash("source", &caller.source_ip));
+    let reserved =
+        match deps.sign_in().reserve(&[(&source, throttle::MAX_FAILURES_PER_SOURCE)], now, throttle::WINDOW).await? {
+            Ok(token) => token,
+            Err(full) => return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs }),
+        };
+    let ceremony = spend(deps, ceremony_id, failed).await?;
+    let CeremonyPurpose::SignIn { named, anyone } = &ceremony.flow.purpose else { return Err(failed()) };
+    let (handle, passkey_id) = deps.passkey_party().identify(answer).ok_or_else(failed)?;
+    let record = deps.passkeys().passkey(&passkey_id).await?.ok_or_else(failed)?;
+    let named_ok = *anyone || named.as_ref() == Some(&record.credential);
+    if !named_ok || handle != user_handle(deps, &record.credential) {
+        return Err(failed());
+    }
+    let security = deps.security().security(&record.credential).await?.ok_or_else(failed)?;
+    if security.account_id != record.account_id {
+        return Err(failed());
+    }
+    let (counter, key) = match deps.passkey_party().finish_sign_in(answer, &ceremony.flow.state, &record.key)? {
+        Assertion::Verified { counter, key } if counter_moves_forward(record.counter, counter) => (counter, key),
+        Assertion::Verified { .. } | Assertion::CounterWentBack => {
+            report_cloned_key(deps, &record).await;
+            return Err(failed());
+        }
+        Assertion::Refused => return Err(failed()),
+    };
+    // Two assertions verified at once move the counter once: the other is refused.
+    if !deps.passkeys().passkey_used(&record.passkey_id, record.counter, counter, &key, now).await? {
+        return Err(failed());
+    }
+    deps.sign_in().settle(&[Settle::Refund(source, reserved)], now).await?;
+    let whom = SessionFor {
+        account_id: &record.account_id,
+        credential: &record.credential,
+        idle_timeout_secs: security.idle_timeout_secs,
+        activation_pending: !security.activated,
+        generation: security.session_generation,
+    };
+    // The passkey is both factors: login protection is satisfied [KEY-1].
+    let protection = Protection { login: false, ..Protection::of(&security) };
+    first_factor_passed(deps, whom, protection, SignInMethod::Passkey, caller, vec![])
+        .await?
+        .ok_or_else(|| Error::internal("passkey sign-in", "a new session's write was refused"))
+}
+
+/// Tells the owner that a copy of one of their passkeys tried to sign in [KEY-1]; a failure to
+/// queue it is logged (the sign-in is refused all the same).
+async fn report_cloned_key(deps: &(impl HasKeys + HasAccounts + HasOutbox), record: &PasskeyRecord) {
+    let report = async {
+        let phone = super::codes::account_phone(deps, &record.account_id).await?;
+        let text = format!(
+            "[Cloud] Your passkey \"{}\" was refused: its signature counter went back, as a copied key's would. \
+             If you did not try to sign in, remove it in the console's security settings.",
+            record.name
+        );
+        let message = OutboxMessage::Sms {
+            id: format!("passkey-counter-{}-{}", record.passkey_id, record.counter),
+            to: Redacted::new(phone.as_e164().to_owned()),
+            text: Redacted::new(text),
+        };
+        super::delivery::enqueue(deps, &message).await
+    };
+    if let Err(fault) = report.await {
+        tracing::error!(error = %fault, "the cloned passkey's report was not queued");
+    }
+}

@@ -1,0 +1,167 @@
+//! Passkeys through the API [KEY-1] with a software authenticator written to the WebAuthn spec
+//! (`api_tests::passkey`: ES256, discoverable, its counter under the test's control): registered
+//! under operation protection, listed, signing in with and without a username (login protection
+//! satisfied), and refused alike for a replayed assertion, another origin, an expired challenge,
+//! a cloned key (whose owner is told) and another account's key.
+
+use api_tests::passkey::TestPasskey;
+use api_tests::*;
+use chrono::Duration;
+use serde_json::{json, Value};
+
+/// The local console's origin (the relying party is `localhost`, any port).
+const ORIGIN: &str = "http://localhost:3000";
+
+/// Registers a passkey named `name` for the signed-in user (stepping up by SMS first).
+async fn register(app: &TestApp, token: &str, phone: &str, key: &mut TestPasskey, name: &str) -> Reply {
+    assert_eq!(app.step_up_by_sms(token, phone).await.status, 201);
+    let begun = app.call("POST", "/v1/passkeys/registrations", Some(token), Some(json!({ "name": name }))).await;
+    assert_eq!(begun.status, 201, "{:?}", begun.body);
+    let answer = key.register(&begun.body["options"], ORIGIN);
+    let path = format!("/v1/passkeys/registrations/{}", begun.body["ceremony_id"].as_str().unwrap());
+    app.call("POST", &path, Some(token), Some(json!({ "credential": answer }))).await
+}
+
+async fn begin_sign_in(app: &TestApp, body: Value) -> Reply {
+    let begun = app.call("POST", "/v1/passkey-sign-ins", None, Some(body)).await;
+    assert_eq!(begun.status, 201, "{:?}", begun.body);
+    begun
+}
+
+async fn finish_sign_in(app: &TestApp, begun: &Reply, assertion: &Value) -> Reply {
+    let path = format!("/v1/passkey-sign-ins/{}", begun.body["ceremony_id"].as_str().unwrap());
+    app.call("POST", &path, None, Some(json!({ "credential": assertion }))).await
+}
+
+#[tokio::test]
+async fn a_passkey_registered_under_operation_protection_signs_in_without_a_username() {
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    // Operation protection: a fresh second factor first.
+    let early = app.call("POST", "/v1/passkeys/registrations", Some(&token), Some(json!({ "name": "Laptop" }))).await;
+    assert_eq!((early.status, early.code()), (403, "STEP_UP_REQUIRED"));
+    let mut key = TestPasskey::default();
+    let registered = register(&app, &token, &phone, &mut key, "  Work laptop ").await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    assert_eq!(registered.body["name"], "Work laptop");
+    assert_eq!(registered.body["authenticator"], "platform");
+    let listed = app.call("GET", "/v1/passkeys", Some(&token), None).await;
+    assert_eq!(listed.body["limit"], 10);
+    assert_eq!(listed.body["passkeys"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["passkeys"][0]["last_used_at"], Value::Null);
+
+    // No username: the options name no key, the authenticator picks its own.
+    let begun = begin_sign_in(&app, json!({})).await;
+    let options = &begun.body["options"]["publicKey"];
+    assert!(options["allowCredentials"].as_array().is_none_or(Vec::is_empty), "{options}");
+    assert_eq!(options["userVerification"], "required");
+    let assertion = key.sign_in(&begun.body["options"], ORIGIN);
+    let signed_in = finish_sign_in(&app, &begun, &assertion).await;
+    assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
+    let session = signed_in.body["access_token"].as_str().unwrap();
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(session), None).await.status, 200);
+    let listed = app.call("GET", "/v1/passkeys", Some(&token), None).await;
+    assert!(listed.body["passkeys"][0]["last_used_at"].is_string(), "{:?}", listed.body);
+
+    // The same assertion again: the challenge was single-use.
+    let replayed = finish_sign_in(&app, &begun, &assertion).await;
+    assert_eq!((replayed.status, replayed.code()), (401, "PASSKEY_SIGN_IN_FAILED"));
+}
+
+#[tokio::test]
+async fn a_passkey_satisfies_login_protection_and_a_username_without_one_is_answered_alike() {
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let mut key = TestPasskey::default();
+    assert_eq!(register(&app, &token, &phone, &mut key, "Phone").await.status, 201);
+    let on = json!({ "login_protection": true, "operation_protection": true });
+    assert_eq!(app.call("PUT", "/v1/security/protection", Some(&token), Some(on)).await.status, 204);
+    assert_eq!(app.sign_in(&username, PASSWORD).await.status, 202, "the password asks for a second factor");
+
+    let begun = begin_sign_in(&app, json!({ "username": username })).await;
+    let signed_in = finish_sign_in(&app, &begun, &key.sign_in(&begun.body["options"], ORIGIN)).await;
+    assert_eq!(signed_in.status, 201, "a passkey is both factors: {:?}", signed_in.body);
+
+    // A name with no passkey, and one that names nobody, get the same options' shape [REC-4].
+    let (other, _, _) = app.signed_in_user().await;
+    let shape = |r: &Reply| {
+        let o = &r.body["options"]["publicKey"];
+        (r.status, o.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()), o["allowCredentials"].clone())
+    };
+    let without = begin_sign_in(&app, json!({ "username": other })).await;
+    let nobody = begin_sign_in(&app, json!({ "username": format!("nobody{}", unique_username()) })).await;
+    assert_eq!(shape(&without), shape(&begun));
+    assert_eq!(shape(&nobody), shape(&begun));
+    // This account's key does not sign in where another username was named.
+    let elsewhere = finish_sign_in(&app, &without, &key.sign_in(&without.body["options"], ORIGIN)).await;
+    assert_eq!((elsewhere.status, elsewhere.code()), (401, "PASSKEY_SIGN_IN_FAILED"));
+    let nowhere = finish_sign_in(&app, &nobody, &key.sign_in(&nobody.body["options"], ORIGIN)).await;
+    assert_eq!((nowhere.status, nowhere.code()), (401, "PASSKEY_SIGN_IN_FAILED"));
+}
+
+#[tokio::test]
+async fn a_cloned_key_another_origin_and_an_expired_challenge_are_refused() {
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let mut key = TestPasskey::default();
+    assert_eq!(register(&app, &token, &phone, &mut key, "Security key").await.status, 201);
+
+    // Another origin (a phishing page) signs nothing in.
+    let begun = begin_sign_in(&app, json!({})).await;
+    let phished = finish_sign_in(&app, &begun, &key.sign_in(&begun.body["options"], "https://evil.example")).await;
+    assert_eq!((phished.status, phished.code()), (401, "PASSKEY_SIGN_IN_FAILED"));
+
+    // Past its 5 minutes a challenge is over.
+    let begun = begin_sign_in(&app, json!({})).await;
+    let assertion = key.sign_in(&begun.body["options"], ORIGIN);
+    app.clock.advance(Duration::minutes(5) + Duration::seconds(1));
+    let late = finish_sign_in(&app, &begun, &assertion).await;
+    assert_eq!((late.status, late.code()), (401, "PASSKEY_SIGN_IN_FAILED"));
+
+    // A copy of the key signs with a counter the original already passed: refused, owner told.
+    let first = begin_sign_in(&app, json!({})).await;
+    let copy_signs = key.sign_in(&first.body["options"], ORIGIN);
+    let second = begin_sign_in(&app, json!({})).await;
+    let original_signs = key.sign_in(&second.body["options"], ORIGIN);
+    assert_eq!(finish_sign_in(&app, &second, &original_signs).await.status, 201);
+    let cloned = finish_sign_in(&app, &first, &copy_signs).await;
+    assert_eq!((cloned.status, cloned.code()), (401, "PASSKEY_SIGN_IN_FAILED"));
+    let sms = app.state().services.sandbox_sms().unwrap().messages(Some(&phone));
+    assert!(sms.iter().any(|m| m.text.contains("counter went back") && m.text.contains("Security key")), "{sms:?}");
+    // The original goes on signing in.
+    let next = begin_sign_in(&app, json!({})).await;
+    assert_eq!(finish_sign_in(&app, &next, &key.sign_in(&next.body["options"], ORIGIN)).await.status, 201);
+}
+
+#[tokio::test]
+async fn ten_passkeys_at_most_even_when_registered_at_once() {
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let mut key = TestPasskey::default();
+    for n in 0..8 {
+        assert_eq!(register(&app, &token, &phone, &mut key, &format!("Key {n}")).await.status, 201);
+    }
+    // Three begun while 8 are kept: all three finished at once, two fit.
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let mut answers = vec![];
+    for n in 0..3 {
+        let body = json!({ "name": format!("Burst {n}") });
+        let begun = app.call("POST", "/v1/passkeys/registrations", Some(&token), Some(body)).await;
+        assert_eq!(begun.status, 201, "{:?}", begun.body);
+        let path = format!("/v1/passkeys/registrations/{}", begun.body["ceremony_id"].as_str().unwrap());
+        answers.push((path, key.register(&begun.body["options"], ORIGIN)));
+    }
+    let finished = futures::future::join_all(
+        answers
+            .iter()
+            .map(|(path, answer)| app.call("POST", path, Some(&token), Some(json!({ "credential": answer })))),
+    )
+    .await;
+    let mut outcomes: Vec<(u16, String)> = finished.iter().map(|r| (r.status, r.code().to_owned())).collect();
+    outcomes.sort();
+    assert_eq!(outcomes, [(201, String::new()), (201, String::new()), (409, "PASSKEY_LIMIT".into())]);
+    let listed = app.call("GET", "/v1/passkeys", Some(&token), None).await;
+    assert_eq!(listed.body["passkeys"].as_array().unwrap().len(), 10);
+    let full = app.call("POST", "/v1/passkeys/registrations", Some(&token), Some(json!({ "name": "11th" }))).await;
+    assert_eq!((full.status, full.code()), (409, "PASSKEY_LIMIT"));
+}
