@@ -228,6 +228,16 @@ path_params! {
     SignInId = "sign_in_id" => ids::FlowId;
 }
 
+/// `{passkey_id}`: a WebAuthn credential id (base64url), as listed by `GET /v1/passkeys`.
+#[derive(Debug, Clone)]
+pub struct PasskeyId(pub String);
+
+impl FromRequest for PasskeyId {
+    fn from_request(req: &Request) -> Result<Self, ApiError> {
+        Ok(PasskeyId(req.path_parameters().first("passkey_id").unwrap_or_default().to_owned()))
+    }
+}
+
 /// A signed-in staff user, from the claims the HTTP API's JWT authorizer checked (the staff user
 /// pool's access token): `username` and the groups in `cognito:groups`, which API Gateway passes
 /// as text (`[reviewer lead]`). Without them: `401 UNAUTHENTICATED`.

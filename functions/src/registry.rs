@@ -206,6 +206,10 @@ lambdas! {
         doc: Doc::takes(body::<passkeys::registration::CredentialBody>, &[(201, "the passkey registered", Some(typed::<passkeys::PasskeyAnswer>))]);
     list_passkeys => passkeys::registration::list, data_key: false, routes: [GET "/v1/passkeys"],
         doc: Doc::answers(&[(200, "the account's passkeys", Some(typed::<passkeys::PasskeysAnswer>))]);
+    rename_passkey => passkeys::registration::rename, data_key: false, routes: [PUT "/v1/passkeys/{passkey_id}"],
+        doc: Doc::takes(body::<passkeys::registration::PasskeyNameBody>, &[(200, "renamed", Some(typed::<passkeys::PasskeyAnswer>))]);
+    remove_passkey => passkeys::registration::remove, data_key: false, routes: [DELETE "/v1/passkeys/{passkey_id}"],
+        doc: Doc::answers(NO_CONTENT);
     begin_passkey_sign_in => passkeys::sign_in::begin, data_key: false, routes: [POST "/v1/passkey-sign-ins"],
         doc: Doc::takes(body::<passkeys::sign_in::PasskeySignInBody>, &[(201, "the options for navigator.credentials.get", Some(typed::<passkeys::CeremonyAnswer>))]);
     finish_passkey_sign_in => passkeys::sign_in::finish, data_key: true, routes: [POST "/v1/passkey-sign-ins/{sign_in_id}"],
@@ -587,6 +591,8 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         "download_template",
         "read_agreements",
         "list_passkeys",
+        "rename_passkey",
+        "remove_passkey",
     ];
     const BY_GROUP: &[(SecretGroup, &[&str])] = &[
         (

@@ -36,7 +36,7 @@ async fn finish_sign_in(app: &TestApp, begun: &Reply, assertion: &Value) -> Repl
 #[tokio::test]
 async fn a_passkey_registered_under_operation_protection_signs_in_without_a_username() {
     let app = spawn_app().await;
-    let (_, phone, token) = app.signed_in_user().await;
+    let (username, phone, token) = app.signed_in_user().await;
     // Operation protection: a fresh second factor first.
     let early = app.call("POST", "/v1/passkeys/registrations", Some(&token), Some(json!({ "name": "Laptop" }))).await;
     assert_eq!((early.status, early.code()), (403, "STEP_UP_REQUIRED"));
@@ -63,9 +63,32 @@ async fn a_passkey_registered_under_operation_protection_signs_in_without_a_user
     let listed = app.call("GET", "/v1/passkeys", Some(&token), None).await;
     assert!(listed.body["passkeys"][0]["last_used_at"].is_string(), "{:?}", listed.body);
 
+    // Renamed; removed (under operation protection), the last one too: the password still signs in.
+    let id = listed.body["passkeys"][0]["passkey_id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/passkeys/{id}");
+    let renamed = app.call("PUT", &path, Some(&token), Some(json!({ "name": "Old laptop" }))).await;
+    assert_eq!((renamed.status, renamed.body["name"].as_str()), (200, Some("Old laptop")), "{:?}", renamed.body);
+    let (_, stranger_phone, stranger) = app.signed_in_user().await;
+    let foreign = app.call("PUT", &path, Some(&stranger), Some(json!({ "name": "Mine" }))).await;
+    assert_eq!(foreign.status, 404, "another account's passkey");
+    assert_eq!(app.step_up_by_sms(&stranger, &stranger_phone).await.status, 201);
+    assert_eq!(app.call("DELETE", &path, Some(&stranger), None).await.status, 404);
     // The same assertion again: the challenge was single-use.
     let replayed = finish_sign_in(&app, &begun, &assertion).await;
     assert_eq!((replayed.status, replayed.code()), (401, "PASSKEY_SIGN_IN_FAILED"));
+
+    app.clock.advance(Duration::minutes(6));
+    let token = app.sign_in(&username, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+    let stale = app.call("DELETE", &path, Some(&token), None).await;
+    assert_eq!((stale.status, stale.code()), (403, "STEP_UP_REQUIRED"));
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    assert_eq!(app.call("DELETE", &path, Some(&token), None).await.status, 204);
+    assert_eq!(app.call("GET", "/v1/passkeys", Some(&token), None).await.body["passkeys"], json!([]));
+    // A removed key signs nothing in; the password does.
+    let begun = begin_sign_in(&app, json!({})).await;
+    let gone = finish_sign_in(&app, &begun, &key.sign_in(&begun.body["options"], ORIGIN)).await;
+    assert_eq!((gone.status, gone.code()), (401, "PASSKEY_SIGN_IN_FAILED"));
+    assert_eq!(app.sign_in(&username, PASSWORD).await.status, 201);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Passkeys [KEY-1]: `POST /v1/passkeys/registrations` begins registering one (under operation
 //! protection) and `POST /v1/passkeys/registrations/{registration_id}` finishes it with the
-//! authenticator's answer; `GET /v1/passkeys` lists them; `POST /v1/passkey-sign-ins` begins a
+//! authenticator's answer; `GET /v1/passkeys` lists them, `PUT /v1/passkeys/{passkey_id}` renames
+//! one and `DELETE` removes it (under operation protection); `POST /v1/passkey-sign-ins` begins a
 //! sign-in (with or without a username) and `POST /v1/passkey-sign-ins/{sign_in_id}` finishes it
 //! with the assertion: a session, login protection satisfied. The options and answers are the
 //! JSON of the browser's `navigator.credentials.create` / `get` (base64url binary fields).

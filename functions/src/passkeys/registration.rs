@@ -2,12 +2,14 @@
 
 use super::{CeremonyAnswer, PasskeyAnswer, PasskeysAnswer};
 use crate::api::{json_response, ApiResult};
-use crate::extract::{Authed, Json, RegistrationId};
+use crate::extract::{Authed, Json, PasskeyId, RegistrationId};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
 use shared::domain::passkey::MAX_PASSKEYS;
-use shared::usecases::passkeys::{begin_registration, finish_registration, my_passkeys};
+use shared::usecases::passkeys::{
+    begin_registration, finish_registration, my_passkeys, remove_passkey, rename_passkey,
+};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -45,4 +47,21 @@ pub async fn list(state: &AppState, Authed(principal): Authed) -> ApiResult {
     let passkeys = my_passkeys(&state.services, &principal).await?;
     let answer = PasskeysAnswer { passkeys: passkeys.iter().map(PasskeyAnswer::from).collect(), limit: MAX_PASSKEYS };
     Ok(json_response(StatusCode::OK, &answer))
+}
+
+/// `PUT /v1/passkeys/{passkey_id}`: a new name.
+pub async fn rename(
+    state: &AppState,
+    Authed(principal): Authed,
+    PasskeyId(id): PasskeyId,
+    Json(body): Json<PasskeyNameBody>,
+) -> ApiResult {
+    let passkey = rename_passkey(&state.services, &principal, &id, &body.name).await?;
+    Ok(json_response(StatusCode::OK, &PasskeyAnswer::from(&passkey)))
+}
+
+/// `DELETE /v1/passkeys/{passkey_id}`: removed (under operation protection).
+pub async fn remove(state: &AppState, Authed(principal): Authed, PasskeyId(id): PasskeyId) -> ApiResult {
+    remove_passkey(&state.services, &principal, &id).await?;
+    Ok(crate::api::no_content())
 }

@@ -51,6 +51,10 @@ pub trait PasskeyStore: Send + Sync {
     /// A sign-in used the passkey: its counter moves from `from` to `to` (and its key record
     /// with it) if nobody moved it meanwhile (false otherwise).
     async fn passkey_used(&self, passkey_id: &str, from: u32, to: u32, key: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// Renames the credential's passkey (false: it has no such passkey).
+    async fn rename_passkey(&self, credential: &CredentialRef, passkey_id: &str, name: &str) -> Result<bool>;
+    /// Removes the credential's passkey (false: it has no such passkey).
+    async fn remove_passkey(&self, credential: &CredentialRef, passkey_id: &str) -> Result<bool>;
 }
 
 /// A registration or sign-in ceremony begun: the options for the browser

@@ -144,6 +144,35 @@ pub async fn my_passkeys(deps: &impl HasPasskeys, principal: &Principal) -> Resu
     deps.passkeys().passkeys_of(&principal.credential).await
 }
 
+/// Renames one of the owner's passkeys.
+pub async fn rename_passkey(
+    deps: &impl HasPasskeys,
+    principal: &Principal,
+    passkey_id: &str,
+    name: &str,
+) -> Result<PasskeyRecord> {
+    let name = PasskeyName::parse(name).map_err(|why| Error::invalid("name", why))?;
+    if !deps.passkeys().rename_passkey(&principal.credential, passkey_id, name.as_str()).await? {
+        return Err(Error::NotFound);
+    }
+    deps.passkeys().passkey(passkey_id).await?.ok_or(Error::NotFound)
+}
+
+/// Removes one of the owner's passkeys, under operation protection; the last one too (the
+/// password still signs in: nobody is locked out) [KEY-1].
+pub async fn remove_passkey(
+    deps: &(impl HasClock + HasSecurity + HasPasskeys),
+    principal: &Principal,
+    passkey_id: &str,
+) -> Result<()> {
+    let record = record_of(deps, principal).await?;
+    require_step_up(deps, principal, &record)?;
+    if !deps.passkeys().remove_passkey(&principal.credential, passkey_id).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
+
 /// Begins a passkey sign-in: discoverable (no name), or after a username (its credential kept
 /// with the ceremony; the options are the same whether or not it matched) [KEY-1, REC-4].
 pub async fn begin_sign_in(

@@ -18,6 +18,11 @@ enum AddPasskey {
     NewKey,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RemovePasskey {
+    Owned,
+}
+
 fn record_of(item: super::Item) -> Result<PasskeyRecord> {
     serde_dynamo::from_item(item).map_err(fault("decode passkey"))
 }
@@ -92,5 +97,41 @@ impl PasskeyStore for DynamoStore {
             .build()
             .map_err(fault("build passkey use"))?;
         self.send_update(update, "record a passkey's use").await
+    }
+
+    async fn rename_passkey(&self, credential: &CredentialRef, passkey_id: &str, name: &str) -> Result<bool> {
+        let update = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::passkey(passkey_id)))
+            .update_expression("SET #name = :name")
+            .condition_expression("#credential = :me")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#credential", "credential")
+            .expression_attribute_values(":name", s(name))
+            .expression_attribute_values(":me", s(credential.to_string()))
+            .build()
+            .map_err(fault("build passkey rename"))?;
+        self.send_update(update, "rename a passkey").await
+    }
+
+    async fn remove_passkey(&self, credential: &CredentialRef, passkey_id: &str) -> Result<bool> {
+        let table = &self.tables.accounts;
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(table)
+            .key("pk", s(keys::passkey(passkey_id)))
+            .condition_expression("#credential = :me")
+            .expression_attribute_names("#credential", "credential")
+            .expression_attribute_values(":me", s(credential.to_string()))
+            .build()
+            .map_err(fault("build passkey removal"))?;
+        let unlist = Update::builder()
+            .table_name(table)
+            .key("pk", s(keys::credential(credential)))
+            .update_expression("DELETE passkey_ids :id")
+            .expression_attribute_values(":id", AttributeValue::Ss(vec![passkey_id.to_owned()]))
+            .build()
+            .map_err(fault("build passkey unlisting"))?;
+        let tx = Tx::new().delete(RemovePasskey::Owned, delete).update(RemovePasskey::Owned, unlist);
+        Ok(self.commit(tx).await?.is_ok())
     }
 }
