@@ -103,7 +103,7 @@ pub(crate) const NO_CONTENT: &[Answer] = &[(204, "done", None)];
 
 /// The HTTP Lambdas that serve web pages rather than the JSON API (the reviewers' dashboard): their
 /// registry rows have no `doc` and they are not in the API description.
-pub const PAGES: &[&str] = &["review_dashboard"];
+pub const PAGES: &[&str] = &["review_dashboard", "console_page"];
 
 pub(crate) fn callback_example() -> Value {
     json!({ "code": "4f1c0e2a9b7d4c3e8a6f5b2d1c0e9f8a", "state": "0123456789abcdef0123456789abcdef",

@@ -1,7 +1,9 @@
-//! The reviewers' dashboard (issue 10): a static web page served by the project at `/review/`
-//! (`index.html`, `app.js`, `app.css`, `favicon.svg`, embedded in the binary from `functions/assets/review/`). The
-//! page signs staff in and calls the review API (`/v1/staff/...`, `/v1/review/...`) from the same
-//! origin; no build step, no CDN.
+//! The project's own web pages, static and embedded in their binaries: the reviewers' dashboard
+//! (issue 10) at `/review/` (`index.html`, `app.js`, `app.css`, `favicon.svg`, from
+//! `functions/assets/review/`), which signs staff in and calls the review API from the same
+//! origin, and the console's passkey page [KEY-1] at `/console/` (`index.html`, `console.js`,
+//! `console.css`, from `functions/assets/console/`): a customer signs in, registers a passkey and
+//! signs in with it. No build step, no CDN.
 //!
 //! Headers beyond those [`crate::api::finish`] gives every answer: the page's own
 //! `Content-Security-Policy` ([`page_csp`]: its own script and style only, no inline code, images
@@ -18,6 +20,8 @@ use std::sync::OnceLock;
 
 /// Where the dashboard lives (its routes: `GET /review`, `GET /review/{file+}`).
 pub const PREFIX: &str = "/review";
+/// Where the console's passkey page lives (`GET /console`, `GET /console/{file+}`).
+pub const CONSOLE_PREFIX: &str = "/console";
 
 /// A file of the page.
 struct Asset {
@@ -28,8 +32,8 @@ struct Asset {
 }
 
 macro_rules! asset {
-    ($name:literal, $content_type:literal) => {{
-        const BODY: &str = include_str!(concat!("../assets/review/", $name));
+    ($dir:literal, $name:literal, $content_type:literal) => {{
+        const BODY: &str = include_str!(concat!("../assets/", $dir, "/", $name));
         const HASH: [u8; 18] = etag(BODY.as_bytes());
         Asset {
             name: $name,
@@ -44,11 +48,24 @@ macro_rules! asset {
 }
 
 const ASSETS: [Asset; 4] = [
-    asset!("index.html", "text/html; charset=utf-8"),
-    asset!("app.js", "text/javascript; charset=utf-8"),
-    asset!("app.css", "text/css; charset=utf-8"),
-    asset!("favicon.svg", "image/svg+xml"),
+    asset!("review", "index.html", "text/html; charset=utf-8"),
+    asset!("review", "app.js", "text/javascript; charset=utf-8"),
+    asset!("review", "app.css", "text/css; charset=utf-8"),
+    asset!("review", "favicon.svg", "image/svg+xml"),
 ];
+
+const CONSOLE_ASSETS: [Asset; 3] = [
+    asset!("console", "index.html", "text/html; charset=utf-8"),
+    asset!("console", "console.js", "text/javascript; charset=utf-8"),
+    asset!("console", "console.css", "text/css; charset=utf-8"),
+];
+
+/// A site: where it lives, its files and its page's policy.
+struct Site {
+    prefix: &'static str,
+    assets: &'static [Asset],
+    csp: fn() -> &'static str,
+}
 
 /// A strong `ETag` (`"<16 hex digits>"`): the FNV-1a hash of the file, computed at compile time.
 #[allow(clippy::cast_possible_truncation, reason = "a nibble (masked to 4 bits) indexes the hex digits")]
@@ -88,14 +105,29 @@ impl FromRequest for PageRequest {
 
 /// `GET /review` (redirects to `/review/`), `GET /review/` and `GET /review/{file}`.
 pub async fn handle(_state: &AppState, page: PageRequest) -> ApiResult {
-    let not_found = |name: &str| ApiError::edge(ROUTE_NOT_FOUND, format!("the dashboard has no file {name}"));
-    let rest = page.path.strip_prefix(PREFIX).ok_or_else(|| not_found(&page.path))?;
+    serve(&Site { prefix: PREFIX, assets: &ASSETS, csp: page_csp }, &page)
+}
+
+/// `GET /console` (redirects to `/console/`), `GET /console/` and `GET /console/{file}`.
+pub async fn console(_state: &AppState, page: PageRequest) -> ApiResult {
+    serve(&Site { prefix: CONSOLE_PREFIX, assets: &CONSOLE_ASSETS, csp: console_csp }, &page)
+}
+
+/// The console page's policy: its own script, style and API calls only.
+fn console_csp() -> &'static str {
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+fn serve(site: &Site, page: &PageRequest) -> ApiResult {
+    let not_found = |name: &str| ApiError::edge(ROUTE_NOT_FOUND, format!("this page has no file {name}"));
+    let rest = page.path.strip_prefix(site.prefix).ok_or_else(|| not_found(&page.path))?;
     let name = match rest {
-        "" => return Ok(redirect("/review/")),
+        "" => return Ok(redirect(site.prefix)),
         "/" => "index.html",
         other => other.trim_start_matches('/'),
     };
-    let asset = ASSETS.iter().find(|a| a.name == name).ok_or_else(|| not_found(name))?;
+    let asset = site.assets.iter().find(|a| a.name == name).ok_or_else(|| not_found(name))?;
     let mut response = if page.if_none_match.as_deref().is_some_and(|tags| matches_etag(tags, asset.etag)) {
         let mut r = Response::new(Body::Empty);
         *r.status_mut() = StatusCode::NOT_MODIFIED;
@@ -109,17 +141,20 @@ pub async fn handle(_state: &AppState, page: PageRequest) -> ApiResult {
     headers.insert(header::ETAG, HeaderValue::from_static(asset.etag));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if asset.name == "index.html" {
-        if let Ok(csp) = HeaderValue::from_str(page_csp()) {
+        if let Ok(csp) = HeaderValue::from_str((site.csp)()) {
             headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         }
     }
     Ok(response)
 }
 
-fn redirect(to: &'static str) -> Response<Body> {
+/// To the site's page (`<prefix>/`).
+fn redirect(prefix: &str) -> Response<Body> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
-    response.headers_mut().insert(header::LOCATION, HeaderValue::from_static(to));
+    if let Ok(to) = HeaderValue::from_str(&format!("{prefix}/")) {
+        response.headers_mut().insert(header::LOCATION, to);
+    }
     response
 }
 

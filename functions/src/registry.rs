@@ -422,6 +422,7 @@ lambdas! {
     review_figures => review::lead::figures_of_review, data_key: false, routes: [GET "/v1/review/figures"],
         doc: Doc::answers(&[(200, "the figures per kind", Some(typed::<review::lead::FiguresAnswer>))]);
     review_dashboard => dashboard::handle, data_key: false, routes: [GET "/review", GET "/review/{file+}"];
+    console_page => dashboard::console, data_key: false, routes: [GET "/console", GET "/console/{file+}"];
     enterprise_overview => enterprise::overview::handle, data_key: true, routes: [GET "/v1/enterprise"],
         doc: Doc::answers(&[(
                 200,
@@ -588,6 +589,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         "list_sessions",
         "revoke_session",
         "review_dashboard",
+        "console_page",
         "download_template",
         "read_agreements",
         "list_passkeys",

@@ -21,6 +21,7 @@ mod logs;
 mod mfa;
 mod model;
 mod outbox_worker;
+mod passkey_browser;
 mod passkeys;
 mod passport;
 mod phone_bindings;

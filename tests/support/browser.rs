@@ -219,6 +219,29 @@ impl Browser {
         self.command(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": args }))).await
     }
 
+    /// Adds a virtual authenticator to the browser (WebDriver's WebAuthn extension, which
+    /// chromedriver carries out with DevTools' `WebAuthn.addVirtualAuthenticator`): a platform
+    /// authenticator (CTAP2, internal) with resident keys and user verification that passes, as a
+    /// laptop's fingerprint reader would. Its id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let options = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        let id = self.command(reqwest::Method::POST, "/webauthn/authenticator", Some(options)).await;
+        id.as_str().expect("an authenticator id").to_owned()
+    }
+
+    /// The credentials the virtual authenticator holds (their ids, resident flags, sign counts).
+    pub async fn authenticator_credentials(&self, authenticator: &str) -> Vec<Value> {
+        let path = format!("/webauthn/authenticator/{authenticator}/credentials");
+        self.command(reqwest::Method::GET, &path, None).await.as_array().cloned().unwrap_or_default()
+    }
+
     /// Writes `target/screenshots/<prefix>-<name>.png`; returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         use base64::Engine;
