@@ -43,6 +43,22 @@ async fn delete(app: &TestApp, token: &str, phone: &str) -> Reply {
     confirm(app, token, &checked, json!([])).await
 }
 
+/// A cloud account's erasure as its deletion writes it, not begun.
+fn erasure_of(
+    account_id: shared::domain::ids::AccountId,
+    deleted_at: chrono::DateTime<chrono::Utc>,
+) -> shared::domain::deletion::Erasure {
+    shared::domain::deletion::Erasure {
+        account_id,
+        kind: shared::domain::account::AccountKind::Cloud,
+        deleted_at,
+        ledger_entries: vec![],
+        finished_at: None,
+        erased_items: 0,
+        erased_files: 0,
+    }
+}
+
 fn condition<'a>(checked: &'a Reply, name: &str) -> &'a Value {
     checked.body["conditions"].as_array().unwrap().iter().find(|c| c["condition"] == name).unwrap()
 }
@@ -327,7 +343,6 @@ async fn a_passport_account_keeps_working_on_the_platform_and_activates_the_clou
 #[tokio::test]
 async fn a_deletion_whose_erasure_stopped_is_finished_by_the_sweeper_and_a_second_delivery_changes_nothing() {
     // DEL-3: the erasure is resumed; a worker given the same message twice
-    use shared::domain::account::AccountKind;
     use shared::domain::deletion::Erasure;
     use shared::domain::ids::{AccountId, FlowId};
     use shared::usecases::deps::HasFlows;
@@ -336,15 +351,7 @@ async fn a_deletion_whose_erasure_stopped_is_finished_by_the_sweeper_and_a_secon
     let id = account_id(&app, &token).await;
     app.upload(&token, "id-card-front", jpeg(2048)).await;
     // As if the deletion's transaction was written and the process stopped before the erasure.
-    let erasure = Erasure {
-        account_id: AccountId::from_raw(&id),
-        kind: AccountKind::Cloud,
-        deleted_at: app.clock_now(),
-        ledger_entries: vec![],
-        finished_at: None,
-        erased_items: 0,
-        erased_files: 0,
-    };
+    let erasure = erasure_of(AccountId::from_raw(&id), app.clock_now());
     let erasure_id = FlowId::generate();
     let services = &app.state().services;
     services.flows::<Erasure>().create(&erasure_id, &erasure).await.unwrap();
@@ -373,7 +380,6 @@ async fn a_deletion_whose_erasure_stopped_is_finished_by_the_sweeper_and_a_secon
 async fn the_files_of_a_signed_out_appeal_are_erased_with_its_account() {
     // DEL-3: an appeal filed signed out keeps its files under the appeal's own prefix.
     use crate::signed_out_appeals::{appeal_material, open, stuck_at_the_second_factor, with_secret};
-    use shared::domain::account::AccountKind;
     use shared::domain::deletion::Erasure;
     use shared::domain::ids::{AccountId, FlowId};
     use shared::usecases::deps::HasFlows;
@@ -393,15 +399,7 @@ async fn the_files_of_a_signed_out_appeal_are_erased_with_its_account() {
     assert_eq!(app.stored_versions(&kept).await.len(), APPEAL_MATERIAL.len(), "the case's files");
 
     // The account's erasure (as its deletion writes it) takes them too.
-    let erasure = Erasure {
-        account_id: account.clone(),
-        kind: AccountKind::Cloud,
-        deleted_at: app.clock_now(),
-        ledger_entries: vec![],
-        finished_at: None,
-        erased_items: 0,
-        erased_files: 0,
-    };
+    let erasure = erasure_of(account.clone(), app.clock_now());
     app.state().services.flows::<Erasure>().create(&FlowId::generate(), &erasure).await.unwrap();
     app.clock.advance(Duration::minutes(6));
     app.gateway.fire_schedules().await.unwrap();
