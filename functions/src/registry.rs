@@ -849,6 +849,6 @@ mod tests {
         assert_eq!(authorizer, SecretSet::NONE, "the authorizer verifies with public keys and reads no secret");
         assert_eq!(lambda_named("deliver_messages").unwrap().needs.secrets, SecretSet::of(&[HASH_PEPPER, MESSAGING]));
         let with_tokens = LAMBDAS.iter().filter(|l| l.needs.secrets.contains(TOKEN_KEYS)).count();
-        assert_eq!(with_tokens, 7, "only the sign-in steps that issue a token read the signing key");
+        assert_eq!(with_tokens, 8, "only the sign-in steps that issue a token read the signing key");
     }
 }
