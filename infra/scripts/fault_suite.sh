@@ -1,7 +1,7 @@
 # The fault suite (sourced by test.sh): a second emulator with the cloud's faults switched on
 # (infra/scripts/emulator_faults.py) and the tests that must hold under them. FAULT_SEED replays a
 # run (a fresh seed otherwise, printed); the figures go to target/fault-suite.txt.
-FAULT_TESTS=(faults:: bursts:: concurrency:: sms_codes:: outbox_worker:: registration:: sign_in:: enterprise:: review:: review_workers::)
+FAULT_TESTS=(faults:: bursts:: concurrency:: sms_codes:: outbox_worker:: registration:: sign_in:: enterprise:: review:: review_workers:: review_material:: signed_out_appeals:: passkeys::)
 
 fault_suite() {
   local seed="${FAULT_SEED:-$(( $(date +%s) % 100000 ))}" started
