@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # make deploy-build: every function built for arm64 in one cargo invocation (the dependencies are
-# compiled once, every binary linked from them), then a build template for `sam deploy` that
-# packages those prebuilt binaries. Prints the build time and the artifacts' sizes.
+# compiled once, every binary linked from them), then the build templates for `sam deploy` (a root
+# stack and its nested stacks) that package those prebuilt binaries. Prints the build time and the
+# artifacts' sizes.
 #
 #   make deploy-build
 #   sam deploy --template-file .aws-sam/build/template.yaml --guided
 #
-# Installs what it needs: cargo-lambda (from PyPI, with zig) into ./.venv-deploy and the rustup
-# target aarch64-unknown-linux-gnu.
+# Installs what it needs: cargo-lambda (from PyPI, with zig) into ./.venv-deploy, the rustup
+# target aarch64-unknown-linux-gnu, and the test tools' virtualenv (the SAM translator the split
+# checks its stacks with).
 source "$(dirname "$0")/common.sh"
 
 DEPLOY_VENV="$ROOT/.venv-deploy"
@@ -32,30 +34,12 @@ log "cargo lambda build --profile deploy --arm64 (every function of functions/ a
 (cd "$ROOT" && cargo lambda build --profile deploy --arm64 --package functions --package size-floor)
 built=$(( $(date +%s) - started ))
 
+# The production form: a root stack and nested stacks, each function behind its alias `live` with
+# a gradual deployment (infra/scripts/split_stacks.py), packaging the prebuilt binaries.
+ensure_tools
 out="$ROOT/.aws-sam/build"
-mkdir -p "$out"
-python3 - "$ROOT/template.yaml" "$out/template.yaml" "$ROOT/target/lambda" <<'PY'
-import re, sys
-import os
-source, target, artifacts = sys.argv[1:4]
-# Relative to the written template (SAM resolves CodeUri from its folder): the build folder can
-# be moved or packaged from another checkout.
-artifacts = os.path.relpath(artifacts, os.path.dirname(os.path.abspath(target)))
-text = open(source).read()
-pattern = re.compile(
-    r"    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: (\w+)\n    Properties:\n"
-)
-count = 0
-def prebuilt(m):
-    global count
-    count += 1
-    return f"    Properties:\n      CodeUri: {artifacts}/{m.group(1)}/\n"
-text = pattern.sub(prebuilt, text)
-if "rust-cargolambda" in text:
-    sys.exit("a function of template.yaml is not in the expected form (Metadata/BuildProperties/Binary)")
-open(target, "w").write(text)
-print(f"{count} functions packaged from {artifacts}")
-PY
+rm -rf "$out" && mkdir -p "$out"
+"$VENV/bin/python" "$ROOT/infra/scripts/split_stacks.py" "$ROOT/template.yaml" "$out" --artifacts "$ROOT/target/lambda"
 
 # Sizes: each function against the floor (infra/size-floor: lambda_http, aws-config and the
 # DynamoDB client only, built in the same invocation). Target: within 1.3x.

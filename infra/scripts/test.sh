@@ -36,8 +36,14 @@ fi
 grep -v '^unused' "$ROOT/target/permissions.txt" # the unused (or untested) grants: target/permissions.txt
 unset AWS_CALL_LOG
 fault_suite || status=1
-log "cfn-lint template.yaml (a global region and a China region)"
+log "cfn-lint template.yaml and its production form (root and nested stacks; a global region and a China region)"
 "$VENV/bin/cfn-lint" --regions us-east-1 cn-north-1 -- template.yaml || status=1
+rm -rf "$ROOT/target/stacks"
+if "$VENV/bin/python" infra/scripts/split_stacks.py template.yaml "$ROOT/target/stacks"; then
+  "$VENV/bin/cfn-lint" --regions us-east-1 cn-north-1 -- "$ROOT/target/stacks/template.yaml" "$ROOT"/target/stacks/stacks/*.yaml || status=1
+else
+  status=1
+fi
 fuzz_api || status=1
 check_run_command || status=1
 repeat_failures "$TEST_LOGS"
