@@ -280,7 +280,10 @@ impl SecretValues {
                     if let Err(why) = crate::crypto::check_kid(kid) {
                         problems.push(format!("{}'s `{prefix}_kid`: {why}", group.logical_id));
                     } else if !crate::crypto::is_token_key_shaped(key) {
-                        let why = format!("the token key {kid} is not an Ed25519 key (PKCS#8, base64)");
+                        let why = format!(
+                            "the token key {kid} is not an Ed25519 key (PKCS#8, base64); a group of \
+                             the older HMAC shape is upgraded by `secrets new-token-key --replace`"
+                        );
                         problems.push(format!("{}'s `{prefix}_key`: {why}", group.logical_id));
                     }
                 }
@@ -397,7 +400,8 @@ mod tests {
         let refused = SecretValues::problems(TOKEN_KEYS, &map(&[("current_kid", "a"), ("current_key", &not_ed25519)]));
         assert_eq!(
             refused,
-            ["TokenKeysSecret's `current_key`: the token key a is not an Ed25519 key (PKCS#8, base64)"]
+            ["TokenKeysSecret's `current_key`: the token key a is not an Ed25519 key (PKCS#8, base64); a group \
+              of the older HMAC shape is upgraded by `secrets new-token-key --replace`"]
         );
         assert!(SecretValues::check(HASH_PEPPER, &map(&[("pepper", "short")])).is_err());
         assert!(SecretValues::check(MESSAGING, &map(&[("sms_api_key", "s"), ("email_api_key", "e")])).is_ok());

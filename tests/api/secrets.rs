@@ -137,3 +137,55 @@ async fn the_token_key_is_written_staged_and_promoted_by_the_operators_command()
     assert!(!stages.contains(&"AWSPREVIOUS"), "{stages:?}");
     assert!(secret_admin::new_token_key(&client, &ids, "bad kid", NewKey::Add).await.is_err());
 }
+
+/// A stack first deployed with HMAC token keys [issue 27]: its group holds `current_*` and
+/// `previous_*` HMAC keys (the older template generated them). The sign-in functions refuse to
+/// start on it, naming the way out; the operator's plain `new-token-key` refuses it without
+/// writing; `--replace` writes an Ed25519 key that signs alone (the HMAC keys leave the group);
+/// the functions then start, and a session token signed before (HS256 under the old key) is
+/// refused, so everyone signs in again.
+#[tokio::test]
+async fn a_stack_signed_with_hmac_keys_is_upgraded_by_a_replaced_token_key() {
+    use local_env::secret_admin::{self, NewKey};
+    use shared::crypto::Keys;
+    let (sdk, client, ids) = deployment().await;
+    let hmac_key = "a1B2c3D4".repeat(8);
+    let older = format!(
+        r#"{{"current_kid":"1","current_key":"{hmac_key}","previous_kid":"0","previous_key":"{}"}}"#,
+        "z9".repeat(32)
+    );
+    let name = stored(&client, &ids, secrets::TOKEN_KEYS, &older).await;
+    let claims = serde_json::json!({"sub": "a", "sid": "s", "iat": 1_000, "exp": 90_000});
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some("1".into());
+    let hs256_token =
+        jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_secret(hmac_key.as_bytes())).unwrap();
+    let counter = RequestCounter::default();
+
+    let refused = secrets::load(&sdk, &ids, SecretSet::of(&[secrets::TOKEN_KEYS]), &counter).await.unwrap_err();
+    assert!(format!("{refused:?}").contains("`secrets new-token-key --replace`"), "{refused:?}");
+    let states: HashMap<&str, _> =
+        secret_admin::status(&client, &ids).await.into_iter().map(|(g, s)| (g.logical_id, s)).collect();
+    let problems = states["TokenKeysSecret"].as_ref().unwrap();
+    assert!(problems.iter().any(|p| p.contains("older HMAC shape")), "{problems:?}");
+
+    assert!(secret_admin::new_token_key(&client, &ids, "k1", NewKey::Add).await.is_err());
+    let unchanged = client.get_secret_value().secret_id(&name).send().await.unwrap();
+    assert_eq!(unchanged.secret_string(), Some(older.as_str()), "nothing written");
+
+    let public = secret_admin::new_token_key(&client, &ids, "k1", NewKey::Replace).await.unwrap();
+    assert_eq!(public.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k1"]);
+    let values = secrets::load(&sdk, &ids, SecretSet::of(&[secrets::TOKEN_KEYS]), &counter)
+        .await
+        .expect("the sign-in functions start on the new key");
+    let read = client.get_secret_value().secret_id(&name).send().await.unwrap();
+    let group: HashMap<String, String> = serde_json::from_str(read.secret_string().unwrap()).unwrap();
+    let mut keys: Vec<&str> = group.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["current_key", "current_kid"], "the HMAC keys left the group");
+
+    let upgraded = Keys::from_parts(None, None, values.token_keys().as_ref(), &public);
+    let new_token = upgraded.issue_token("a", "s", 1_000, 90_000).unwrap();
+    assert!(upgraded.verify_token(&new_token, 1_500).unwrap().is_some());
+    assert!(upgraded.verify_token(&hs256_token, 1_500).unwrap().is_none(), "the old sessions sign in again");
+}
