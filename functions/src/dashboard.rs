@@ -13,6 +13,7 @@
 
 use crate::api::{ApiError, ApiResult, ROUTE_NOT_FOUND};
 use crate::extract::FromRequest;
+use crate::state::StaffIdentity;
 use crate::AppState;
 use http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -64,8 +65,14 @@ const CONSOLE_ASSETS: [Asset; 3] = [
 struct Site {
     prefix: &'static str,
     assets: &'static [Asset],
-    csp: fn() -> &'static str,
+    csp: String,
 }
+
+/// The dashboard's sign-in configuration (`GET /review/sign-in.json`): `{"by": "pool"}` (the
+/// staff session routes: password, then the authenticator), or `{"by": "issuer", "issuer",
+/// "client_id", "username_claim", "roles_claim"}` (an OpenID Connect issuer: the page signs in
+/// there with an authorization code and PKCE).
+const SIGN_IN_FILE: &str = "sign-in.json";
 
 /// A strong `ETag` (`"<16 hex digits>"`): the FNV-1a hash of the file, computed at compile time.
 #[allow(clippy::cast_possible_truncation, reason = "a nibble (masked to 4 bits) indexes the hex digits")]
@@ -104,13 +111,35 @@ impl FromRequest for PageRequest {
 }
 
 /// `GET /review` (redirects to `/review/`), `GET /review/` and `GET /review/{file}`.
-pub async fn handle(_state: &AppState, page: PageRequest) -> ApiResult {
-    serve(&Site { prefix: PREFIX, assets: &ASSETS, csp: page_csp }, &page)
+pub async fn handle(state: &AppState, page: PageRequest) -> ApiResult {
+    if page.path.strip_prefix(PREFIX).map(|rest| rest.trim_start_matches('/')) == Some(SIGN_IN_FILE) {
+        return Ok(sign_in_configuration(&state.staff_identity));
+    }
+    let csp = page_csp(&state.staff_identity);
+    serve(&Site { prefix: PREFIX, assets: &ASSETS, csp }, &page)
+}
+
+fn sign_in_configuration(identity: &StaffIdentity) -> Response<Body> {
+    let body = match identity {
+        StaffIdentity::Pool => serde_json::json!({ "by": "pool" }),
+        StaffIdentity::Issuer { issuer, client_id } => serde_json::json!({
+            "by": "issuer",
+            "issuer": issuer.url,
+            "client_id": client_id,
+            "username_claim": issuer.username_claim,
+            "roles_claim": issuer.roles_claim,
+        }),
+    };
+    let mut response = Response::new(Body::Text(body.to_string()));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// `GET /console` (redirects to `/console/`), `GET /console/` and `GET /console/{file}`.
 pub async fn console(_state: &AppState, page: PageRequest) -> ApiResult {
-    serve(&Site { prefix: CONSOLE_PREFIX, assets: &CONSOLE_ASSETS, csp: console_csp }, &page)
+    serve(&Site { prefix: CONSOLE_PREFIX, assets: &CONSOLE_ASSETS, csp: console_csp().to_owned() }, &page)
 }
 
 /// The console page's policy: its own script, style and API calls only.
@@ -141,7 +170,7 @@ fn serve(site: &Site, page: &PageRequest) -> ApiResult {
     headers.insert(header::ETAG, HeaderValue::from_static(asset.etag));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if asset.name == "index.html" {
-        if let Ok(csp) = HeaderValue::from_str((site.csp)()) {
+        if let Ok(csp) = HeaderValue::from_str(&site.csp) {
             headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         }
     }
@@ -162,19 +191,28 @@ fn matches_etag(if_none_match: &str, etag: &str) -> bool {
     if_none_match.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
 }
 
-/// The page's `Content-Security-Policy`, built once per cold start from the SDK's configuration.
-pub fn page_csp() -> &'static str {
-    static CSP: OnceLock<String> = OnceLock::new();
-    CSP.get_or_init(|| csp_with_images(&material_origins(|k| std::env::var(k).ok())))
+/// The page's `Content-Security-Policy`: the material's origins read once per cold start from the
+/// SDK's configuration; with an OpenID Connect issuer, its origin may be called too (its discovery
+/// document and token endpoint).
+pub fn page_csp(identity: &StaffIdentity) -> String {
+    static IMAGES: OnceLock<String> = OnceLock::new();
+    let images = IMAGES.get_or_init(|| material_origins(|k| std::env::var(k).ok()));
+    let issuer = match identity {
+        StaffIdentity::Issuer { issuer, .. } => origin_of(&issuer.url),
+        StaffIdentity::Pool => None,
+    };
+    csp_with(images, issuer.as_deref())
 }
 
-/// Only the page's own script, style and API calls; images from itself, `data:` (the QR code of a
-/// new staff user's authenticator, which the API answers as an SVG data URI) and `image_origins`
-/// (the presigned S3 URLs of the case material); no inline code, plugins, frames, base or forms.
-pub fn csp_with_images(image_origins: &str) -> String {
+/// Only the page's own script, style and API calls (and `issuer_origin`'s); images from itself,
+/// `data:` (the QR code of a new staff user's authenticator, which the API answers as an SVG data
+/// URI) and `image_origins` (the presigned S3 URLs of the case material); no inline code,
+/// plugins, frames, base or forms.
+pub fn csp_with(image_origins: &str, issuer_origin: Option<&str>) -> String {
+    let connect = issuer_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {image_origins}; \
-         connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+         connect-src 'self'{connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 }
 
@@ -241,11 +279,14 @@ mod tests {
 
     #[test]
     fn the_policy_allows_no_inline_code() {
-        let csp = csp_with_images("http://127.0.0.1:4566");
+        let csp = csp_with("http://127.0.0.1:4566", None);
         assert!(csp.contains("script-src 'self';") && csp.contains("style-src 'self';"));
         assert!(!csp.contains("unsafe"));
         assert!(csp.contains("img-src 'self' data: http://127.0.0.1:4566;"));
         assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(csp.contains("connect-src 'self';"));
+        let with_issuer = csp_with("x", Some("https://id.example.cn"));
+        assert!(with_issuer.contains("connect-src 'self' https://id.example.cn;"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 use crate::api::{self, error_response, ApiError, ApiResult, BODY_TOO_LARGE, MAX_BODY_BYTES};
 use crate::authorizer::AuthorizerContext;
+use crate::state::StaffIdentity;
 use crate::AppState;
 use futures::future::BoxFuture;
 use lambda_http::request::RequestContext;
@@ -19,6 +20,7 @@ use shared::domain::session::Principal;
 use shared::usecases::Caller;
 use shared::Error;
 use std::future::Future;
+use std::sync::Arc;
 
 /// A value a handler takes from the request, or the refusal that answers instead.
 pub trait FromRequest: Sized {
@@ -238,9 +240,11 @@ impl FromRequest for PasskeyId {
     }
 }
 
-/// A signed-in staff user, from the claims the HTTP API's JWT authorizer checked (the staff user
-/// pool's access token): `username` and the groups in `cognito:groups`, which API Gateway passes
-/// as text (`[reviewer lead]`). Without them: `401 UNAUTHENTICATED`.
+/// A signed-in staff user, from the claims the HTTP API's JWT authorizer checked: with the staff
+/// user pool, its access token's `username` and the groups in `cognito:groups`; with an OpenID
+/// Connect issuer, the username and roles claims it is configured with ([`StaffIdentity`], which
+/// the handler puts in the request's extensions). API Gateway passes a list as text
+/// (`[reviewer lead]`). Without them: `401 UNAUTHENTICATED`.
 #[derive(Debug, Clone)]
 pub struct StaffAuthed(pub shared::domain::staff::Staff);
 
@@ -253,12 +257,19 @@ impl FromRequest for StaffAuthed {
             _ => None,
         };
         let claims = claims.ok_or(Error::Unauthenticated)?;
-        if claims.get("token_use").map(String::as_str) != Some("access") {
-            return Err(Error::Unauthenticated.into());
-        }
-        let username = claims.get("username").filter(|u| !u.is_empty()).ok_or(Error::Unauthenticated)?;
+        let (username_claim, roles_claim) = match req.extensions().get::<Arc<StaffIdentity>>().map(AsRef::as_ref) {
+            Some(StaffIdentity::Issuer { issuer, .. }) => (issuer.username_claim.as_str(), issuer.roles_claim.as_str()),
+            _ => {
+                // Cognito's ID tokens carry the same issuer and audience: only its access tokens.
+                if claims.get("token_use").map(String::as_str) != Some("access") {
+                    return Err(Error::Unauthenticated.into());
+                }
+                ("username", "cognito:groups")
+            }
+        };
+        let username = claims.get(username_claim).filter(|u| !u.is_empty()).ok_or(Error::Unauthenticated)?;
         let roles = claims
-            .get("cognito:groups")
+            .get(roles_claim)
             .map(|g| {
                 g.trim_matches(|c| c == '[' || c == ']')
                     .split([' ', ','])
@@ -312,7 +323,8 @@ macro_rules! handler_arities {
             F: for<'a> HandlerFn<'a, ($($arg,)*)>,
             $($arg: FromRequest + Send + 'static,)*
         {
-            fn call(self, state: &AppState, req: Request) -> BoxFuture<'_, Response<Body>> {
+            fn call(self, state: &AppState, mut req: Request) -> BoxFuture<'_, Response<Body>> {
+                req.extensions_mut().insert(state.staff_identity.clone());
                 Box::pin(async move {
                     let result = match <($($arg,)*)>::from_request(&req) {
                         Ok(args) => self.call_with(state, args).await,

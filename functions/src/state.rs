@@ -2,7 +2,7 @@
 
 use crate::api::Cors;
 use shared::adapters::clock::SystemClock;
-use shared::config::Config;
+use shared::config::{Config, StaffIssuer};
 use shared::ports::Clock;
 use shared::services::Needs;
 use shared::Services;
@@ -12,6 +12,27 @@ pub struct AppState {
     pub services: Services,
     /// The origins allowed cross-origin (`CORS_ALLOWED_ORIGINS`), applied by [`crate::api::finish`].
     pub cors: Cors,
+    /// How the staff sign in (the dashboard's sign-in; the staff routes' claims).
+    pub staff_identity: Arc<StaffIdentity>,
+}
+
+/// How the staff sign in: with the stack's staff pool (password and virtual MFA through the
+/// staff session routes; Cognito's access tokens, `username` and `cognito:groups`), or where
+/// there is none through an OpenID Connect issuer (the dashboard's authorization code with
+/// PKCE; its access tokens, the claims its configuration names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffIdentity {
+    Pool,
+    Issuer { issuer: StaffIssuer, client_id: String },
+}
+
+impl StaffIdentity {
+    pub fn of(config: &Config) -> Self {
+        match &config.staff_issuer {
+            None => StaffIdentity::Pool,
+            Some(issuer) => StaffIdentity::Issuer { issuer: issuer.clone(), client_id: config.staff.client_id.clone() },
+        }
+    }
 }
 
 impl AppState {
@@ -33,16 +54,25 @@ impl AppState {
         Ok(AppState {
             services: Services::from_config(config, clock, needs).await?,
             cors: Cors::new(config.cors_allowed_origins.clone()),
+            staff_identity: Arc::new(StaffIdentity::of(config)),
         })
     }
 
     /// The same state with only the keys a function that needs `needs` holds.
     pub fn restricted(&self, needs: Needs) -> AppState {
-        AppState { services: self.services.restricted(needs), cors: self.cors.clone() }
+        AppState {
+            services: self.services.restricted(needs),
+            cors: self.cors.clone(),
+            staff_identity: self.staff_identity.clone(),
+        }
     }
 
     /// The same state (clock, store, providers) without the data key.
     pub fn without_data_key(&self) -> AppState {
-        AppState { services: self.services.without_data_key(), cors: self.cors.clone() }
+        AppState {
+            services: self.services.without_data_key(),
+            cors: self.cors.clone(),
+            staff_identity: self.staff_identity.clone(),
+        }
     }
 }

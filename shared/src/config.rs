@@ -93,6 +93,9 @@ pub struct Config {
     pub uploads_bucket: String,
     /// The staff user pool reviewers sign in with.
     pub staff: StaffPool,
+    /// Where Cognito is absent (the China regions): the OpenID Connect issuer the staff sign in
+    /// with instead (unset: the staff pool).
+    pub staff_issuer: Option<StaffIssuer>,
     pub sms: Provider,
     pub email: Provider,
     pub face: Provider,
@@ -127,6 +130,18 @@ pub struct RelyingParty {
     pub origins: Vec<String>,
     /// Any port of those origins' hosts (local only: test servers take free ports).
     pub any_port: bool,
+}
+
+/// The OpenID Connect issuer of the staff where there is no staff pool (`STAFF_OIDC_ISSUER`; its
+/// access tokens carry `STAFF_CLIENT_ID` as their audience): the dashboard signs in there
+/// (authorization code with PKCE) and the API's JWT authorizer takes its tokens. Its claims that
+/// name the staff user (`STAFF_OIDC_USERNAME_CLAIM`, `preferred_username` by default) and list
+/// their roles (`STAFF_OIDC_ROLES_CLAIM`, `groups` by default: `reviewer`, `lead`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffIssuer {
+    pub url: String,
+    pub username_claim: String,
+    pub roles_claim: String,
 }
 
 /// The Cognito user pool of the staff (reviewers, leads) and its dashboard's app client.
@@ -243,6 +258,13 @@ impl Config {
                 get("CORS_ALLOWED_ORIGINS").as_deref().unwrap_or_default(),
                 environment,
             )?,
+            staff_issuer: get("STAFF_OIDC_ISSUER").filter(|url| !url.is_empty()).map(|url| StaffIssuer {
+                url: url.trim_end_matches('/').to_owned(),
+                username_claim: get("STAFF_OIDC_USERNAME_CLAIM")
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or_else(|| "preferred_username".into()),
+                roles_claim: get("STAFF_OIDC_ROLES_CLAIM").filter(|c| !c.is_empty()).unwrap_or_else(|| "groups".into()),
+            }),
             passkeys: match get("PASSKEY_RP_ID").filter(|id| !id.is_empty()) {
                 None => None,
                 Some(id) => Some(RelyingParty {

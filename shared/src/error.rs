@@ -306,6 +306,8 @@ errors! {
     StaffSignInFailed => 401 "STAFF_SIGN_IN_FAILED" "wrong staff username, password or MFA code (the same for each)";
     #[error("the sign-in's session has ended: sign in again")]
     StaffSessionExpired => 401 "STAFF_SESSION_EXPIRED" "a staff sign-in step's session is unknown or has ended (the staff pool keeps one 15 minutes): start again with the password";
+    #[error("staff sign in through this deployment's identity provider (the dashboard's sign-in button), not with a password here")]
+    StaffSignInByIssuer => 409 "STAFF_SIGN_IN_BY_ISSUER" "this deployment has no staff pool: its staff sign in through the OpenID Connect issuer it names";
     #[error("the new password does not meet the staff password policy")]
     StaffPasswordRejected => 422 "STAFF_PASSWORD_REJECTED" "the staff pool refuses the new password: at least 12 characters with a lower-case and an upper-case letter, a digit and a symbol";
     #[error("your staff role does not allow this (reviewing needs the reviewer role; audit trails, releasing claims and figures the lead role)")]

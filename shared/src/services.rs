@@ -221,9 +221,12 @@ impl Adapters {
 
     pub(crate) fn staff(&self) -> &dyn StaffDirectory {
         self.staff
-            .get_or_init(|| {
-                let pool = &self.config.staff;
-                Arc::new(CognitoStaff::new(pool.endpoint.clone(), pool.client_id.clone()))
+            .get_or_init(|| match self.config.staff_issuer {
+                Some(_) => Arc::new(crate::adapters::staff::IssuerStaff),
+                None => {
+                    let pool = &self.config.staff;
+                    Arc::new(CognitoStaff::new(pool.endpoint.clone(), pool.client_id.clone()))
+                }
             })
             .as_ref()
     }

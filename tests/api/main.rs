@@ -41,6 +41,7 @@ mod sessions;
 mod sign_in;
 mod signed_out_appeals;
 mod sms_codes;
+mod staff_issuer;
 mod staff_onboarding;
 mod storage;
 mod student;

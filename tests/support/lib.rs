@@ -140,13 +140,20 @@ pub struct TestApp {
 /// the state its row in `functions::registry` asks for (without the data key unless
 /// `data_key: true`), so a function that needs the key but is not given it fails its tests.
 pub async fn spawn_app() -> TestApp {
-    spawn(false).await
+    spawn(false, false).await
+}
+
+/// A test app whose staff sign in with the sandbox OpenID Connect issuer it serves
+/// (`<base_url>/sandbox/oidc`, client `test-dashboard`) instead of the staff pool: a deployment
+/// where Cognito is absent.
+pub async fn spawn_app_with_staff_issuer() -> TestApp {
+    spawn(false, true).await
 }
 
 /// A test app with tables of its own: for tests that sweep every due flow of the tables (the
 /// sweeper would otherwise take other tests' flows under this test's clock).
 pub async fn spawn_isolated_app() -> TestApp {
-    spawn(true).await
+    spawn(true, false).await
 }
 
 /// The emulator's staff user pool (one for all tests; each test makes its own staff users).
@@ -160,7 +167,7 @@ pub async fn staff_pool() -> StaffPool {
     .clone()
 }
 
-async fn spawn(isolated: bool) -> TestApp {
+async fn spawn(isolated: bool, staff_issuer: bool) -> TestApp {
     if std::env::var_os("EMULATOR_FAULTS").is_some() {
         capture_logs(); // a 5xx under the faulty emulator prints its logged cause
     }
@@ -190,6 +197,11 @@ async fn spawn(isolated: bool) -> TestApp {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("a free loopback port");
     let base_url = format!("http://127.0.0.1:{}", listener.local_addr().expect("bound").port());
     config.oauth = local_env::settings::sandbox_oauth(listener.local_addr().expect("bound").port());
+    let issuer =
+        staff_issuer.then(|| Arc::new(local_env::staff_issuer::SandboxIssuer::new(&base_url, "test-dashboard")));
+    if let Some(issuer) = &issuer {
+        local_env::settings::use_staff_issuer(&mut config, issuer);
+    }
     config.outbox_queue = queue(OUTBOX_QUEUE);
     config.review_queue = queue(REVIEW_QUEUE);
     config.expiry_queue = queue(EXPIRY_QUEUE);
@@ -202,15 +214,16 @@ async fn spawn(isolated: bool) -> TestApp {
         config.tables.flows = format!("{}-{tables}", config.tables.flows);
     }
     let state = AppState::new(&config, clock.clone()).await.expect("services build");
-    let gateway = Arc::new(
-        Gateway::new(template(), Arc::new(state))
-            .expect("every template binary has a handler")
-            .with_queue(OUTBOX_QUEUE, &queue(OUTBOX_QUEUE))
-            .with_queue(EXPIRY_QUEUE, &queue(EXPIRY_QUEUE))
-            .with_queue(RECOVERY_QUEUE, &queue(RECOVERY_QUEUE))
-            .with_staff_pool(config.staff.clone())
-            .draining_after_requests(),
-    );
+    let gateway = Gateway::new(template(), Arc::new(state))
+        .expect("every template binary has a handler")
+        .with_queue(OUTBOX_QUEUE, &queue(OUTBOX_QUEUE))
+        .with_queue(EXPIRY_QUEUE, &queue(EXPIRY_QUEUE))
+        .with_queue(RECOVERY_QUEUE, &queue(RECOVERY_QUEUE))
+        .draining_after_requests();
+    let gateway = Arc::new(match issuer {
+        Some(issuer) => gateway.with_staff_issuer(issuer),
+        None => gateway.with_staff_pool(config.staff.clone()),
+    });
     tokio::spawn(local_env::server::serve(listener, gateway.clone(), std::future::pending()));
     TestApp {
         base_url,

@@ -1,5 +1,6 @@
 // The reviewers' dashboard: staff sign-in (password, then the authenticator code; a first sign-in
-// chooses a password and sets up the authenticator), the queue, claiming
+// chooses a password and sets up the authenticator; or, where the deployment has no staff pool,
+// through its OpenID Connect issuer: authorization code with PKCE), the queue, claiming
 // a case, its material and history, approving or rejecting it under a lease. Plain JavaScript, no build
 // step; the page's Content-Security-Policy allows only this script (no inline code). The access token is
 // kept in memory only: reloading the page signs the reviewer out.
@@ -12,6 +13,7 @@
     token: null,
     tokenExpiresAt: 0,
     pending: null, // {username, session} between the password and the code
+    issuer: null, // the OpenID Connect issuer the staff sign in with (sign-in.json), if not the pool
     lead: false, // the signed-in staff user has the lead role (display only: the API decides)
     queueCursor: null, // the queue's next page
     claim: null, // {token, caseId, leaseExpiresAt (ms)}
@@ -307,11 +309,13 @@
     $(step[1]).focus();
   }
 
-  // Shows one of the sign-in's forms (or the password form), hiding the others.
+  // Shows one of the sign-in's forms (or the password form, or with an issuer its button),
+  // hiding the others.
   function showStepForm(id) {
     for (const form of ["sign-in-form", "mfa-form", "new-password-form", "mfa-setup-form"]) {
-      $(form).hidden = form !== id;
+      $(form).hidden = form !== id || (form === "sign-in-form" && state.issuer !== null);
     }
+    $("issuer-sign-in").hidden = !(id === "sign-in-form" && state.issuer !== null);
     if (id !== "mfa-setup-form") {
       $("mfa-setup-qr").removeAttribute("src");
       $("mfa-setup-secret").textContent = "";
@@ -358,15 +362,109 @@
     });
   }
 
-  // The staff groups the access token names (`cognito:groups`), for display only: the API decides.
-  function groupsOf(token) {
+  // The access token's claims, for display only: the API decides.
+  function claimsOf(token) {
     try {
       const part = String(token).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-      const groups = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")))["cognito:groups"];
-      return Array.isArray(groups) ? groups : [];
+      return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "="))) || {};
     } catch (e) {
-      return [];
+      return {};
     }
+  }
+
+  // The staff roles the access token names (`cognito:groups`, or the issuer's roles claim).
+  function groupsOf(token) {
+    const groups = claimsOf(token)[state.issuer ? state.issuer.roles_claim : "cognito:groups"];
+    return Array.isArray(groups) ? groups : [];
+  }
+
+  // ---- sign-in through an OpenID Connect issuer (authorization code with PKCE) ------------------
+  // The verifier and state wait in sessionStorage (this tab only) while the issuer signs the
+  // staff user in; its answer comes back to this page as ?code=...&state=..., is taken out of the
+  // address bar at once, and the code is exchanged with the verifier for the access token.
+
+  function base64url(bytes) {
+    let text = "";
+    for (const b of new Uint8Array(bytes)) text += String.fromCharCode(b);
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function randomText(bytes) {
+    return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+  }
+
+  async function issuerEndpoints() {
+    const response = await fetch(state.issuer.issuer + "/.well-known/openid-configuration", { credentials: "omit" });
+    if (!response.ok) throw new Error("The identity provider cannot be reached (" + response.status + ").");
+    const d = await response.json();
+    if (d.issuer !== state.issuer.issuer) throw new Error("The identity provider names another issuer.");
+    return d;
+  }
+
+  function redirectUri() {
+    return location.origin + location.pathname;
+  }
+
+  async function startIssuerSignIn() {
+    const endpoints = await issuerEndpoints();
+    const verifier = randomText(32);
+    const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+    const expected = randomText(16);
+    sessionStorage.setItem("staff-sign-in", JSON.stringify({ verifier, state: expected }));
+    const query = new URLSearchParams({
+      response_type: "code",
+      client_id: state.issuer.client_id,
+      redirect_uri: redirectUri(),
+      scope: "openid profile",
+      state: expected,
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    });
+    location.assign(endpoints.authorization_endpoint + "?" + query.toString());
+  }
+
+  // The issuer's answer in the address bar, if any: signs in with it.
+  async function finishIssuerSignIn() {
+    const answer = new URLSearchParams(location.search);
+    if (!answer.has("code") && !answer.has("error")) return;
+    history.replaceState(null, "", redirectUri());
+    const saved = JSON.parse(sessionStorage.getItem("staff-sign-in") || "null");
+    sessionStorage.removeItem("staff-sign-in");
+    if (!saved || answer.get("state") !== saved.state) {
+      throw new Error("This sign-in answer was not asked for by this page: sign in again.");
+    }
+    if (answer.has("error")) {
+      throw new Error("The identity provider did not sign you in (" + answer.get("error") + ").");
+    }
+    const endpoints = await issuerEndpoints();
+    const response = await fetch(endpoints.token_endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: answer.get("code"),
+        redirect_uri: redirectUri(),
+        client_id: state.issuer.client_id,
+        code_verifier: saved.verifier,
+      }).toString(),
+      credentials: "omit",
+      cache: "no-store",
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok || !body.access_token) {
+      throw new Error("The identity provider refused the sign-in (" + (body.error || response.status) + "): sign in again.");
+    }
+    const username = claimsOf(body.access_token)[state.issuer.username_claim] || "staff";
+    signedIn(username, body);
+  }
+
+  // How this deployment signs its staff in.
+  async function loadSignInConfiguration() {
+    const response = await fetch("sign-in.json", { credentials: "omit", cache: "no-store" });
+    const config = response.ok ? await response.json() : { by: "pool" };
+    state.issuer = config.by === "issuer" ? config : null;
+    if (state.issuer) $("issuer-name").textContent = new URL(state.issuer.issuer).host;
+    showStepForm("sign-in-form");
   }
 
   function restartSignIn() {
@@ -961,7 +1059,13 @@
       busy($("request-material"), () => decide("request_material")),
     );
     $("claim-this").addEventListener("click", () => busy($("claim-this"), claimThis));
-    document.body.dataset.ready = "true";
-    $("username").focus();
+    $("issuer-sign-in-button").addEventListener("click", () => busy($("issuer-sign-in-button"), startIssuerSignIn));
+    loadSignInConfiguration()
+      .then(() => finishIssuerSignIn())
+      .catch(failed)
+      .finally(() => {
+        document.body.dataset.ready = "true";
+        if (!state.token) (state.issuer ? $("issuer-sign-in-button") : $("username")).focus();
+      });
   });
 })();

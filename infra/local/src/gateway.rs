@@ -57,6 +57,8 @@ pub struct Gateway {
     /// The staff routes' JWT authorizer (none: staff routes answer 401).
     staff_jwt: Option<StaffJwt>,
     staff_pool: Option<shared::config::StaffPool>,
+    /// The sandbox OpenID Connect issuer the staff sign in with instead of the pool.
+    staff_issuer: Option<Arc<crate::staff_issuer::SandboxIssuer>>,
     /// The local clock a person moves forward (`make run`; tests move their test clock).
     shifted_clock: Option<Arc<shared::adapters::clock::ShiftedClock>>,
     /// Run the queue workers after every request (the tests: deterministic, nothing waits).
@@ -135,6 +137,7 @@ impl Gateway {
             schedules,
             staff_jwt: None,
             staff_pool: None,
+            staff_issuer: None,
             shifted_clock: None,
             drain_after_requests: false,
             queue_names: HashMap::new(),
@@ -150,6 +153,20 @@ impl Gateway {
         self.staff_jwt = Some(StaffJwt::new(pool.clone()));
         self.staff_pool = Some(pool);
         self
+    }
+
+    /// Checks the staff routes' tokens against this sandbox OpenID Connect issuer (and serves it
+    /// under `/sandbox/oidc/`), instead of a staff pool.
+    pub fn with_staff_issuer(mut self, issuer: Arc<crate::staff_issuer::SandboxIssuer>) -> Self {
+        self.staff_jwt = Some(StaffJwt::for_issuer(issuer.url(), issuer.client_id()));
+        self.staff_pool = None;
+        self.staff_issuer = Some(issuer);
+        self
+    }
+
+    /// The sandbox OpenID Connect issuer, if the staff sign in there.
+    pub fn staff_issuer(&self) -> Option<&crate::staff_issuer::SandboxIssuer> {
+        self.staff_issuer.as_deref()
     }
 
     /// The staff user pool (the sandbox creates staff users in it).

@@ -1,7 +1,9 @@
 //! The staff routes' JWT authorizer, as API Gateway's HTTP API applies it: the bearer token must be
-//! an RS256 JWT signed by a key of the staff user pool's JWKS, from its issuer, for the dashboard's
-//! app client, not expired; its claims reach the handler in `requestContext.authorizer.jwt.claims`
-//! as strings (arrays as `[a b]`, as API Gateway renders them). Anything else: `401`.
+//! an RS256 JWT signed by a key of the issuer's JWKS (the staff user pool's, or the OpenID Connect
+//! issuer's from its discovery document), from that issuer, for the dashboard's client (`aud` or
+//! `client_id`), not expired; its claims reach the handler in
+//! `requestContext.authorizer.jwt.claims` as strings (arrays as `[a b]`, as API Gateway renders
+//! them). Anything else: `401`.
 
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
@@ -9,20 +11,64 @@ use shared::config::StaffPool;
 use tokio::sync::OnceCell;
 
 pub struct StaffJwt {
-    pool: StaffPool,
+    /// The tokens' `iss`, exactly.
+    issuer: String,
+    /// The dashboard's client: the tokens' `aud` or `client_id`.
+    audience: String,
+    keys_at: KeysAt,
     keys: OnceCell<Vec<(String, DecodingKey)>>,
 }
 
+/// Where the issuer's keys are.
+enum KeysAt {
+    Jwks(String),
+    /// The `jwks_uri` of the issuer's discovery document.
+    Discovery,
+}
+
 impl StaffJwt {
+    /// The staff user pool's tokens: issuer `https://cognito-idp.<region>.amazonaws.com/<pool id>`
+    /// (the pool id starts with its region), as the template's JwtConfiguration names it; the
+    /// emulator serves the JWKS at the pool's path.
     pub fn new(pool: StaffPool) -> Self {
-        StaffJwt { pool, keys: OnceCell::new() }
+        let region = pool.user_pool_id.split('_').next().unwrap_or_default();
+        StaffJwt {
+            issuer: format!("https://cognito-idp.{region}.amazonaws.com/{}", pool.user_pool_id),
+            audience: pool.client_id.clone(),
+            keys_at: KeysAt::Jwks(format!("{}{}/.well-known/jwks.json", pool.endpoint, pool.user_pool_id)),
+            keys: OnceCell::new(),
+        }
     }
 
-    /// The pool's signing keys, fetched once (the emulator serves the JWKS at the pool's path).
+    /// An OpenID Connect issuer's tokens for `audience`.
+    pub fn for_issuer(issuer: &str, audience: &str) -> Self {
+        StaffJwt {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            keys_at: KeysAt::Discovery,
+            keys: OnceCell::new(),
+        }
+    }
+
+    async fn jwks_url(&self) -> Option<String> {
+        match &self.keys_at {
+            KeysAt::Jwks(url) => Some(url.clone()),
+            KeysAt::Discovery => {
+                let url = format!("{}/.well-known/openid-configuration", self.issuer);
+                let discovery: Value = reqwest::get(&url).await.ok()?.json().await.ok()?;
+                discovery["jwks_uri"].as_str().map(str::to_owned)
+            }
+        }
+    }
+
+    /// The issuer's signing keys, fetched once.
     async fn keys(&self) -> &[(String, DecodingKey)] {
         self.keys
             .get_or_init(|| async {
-                let url = format!("{}{}/.well-known/jwks.json", self.pool.endpoint, self.pool.user_pool_id);
+                let Some(url) = self.jwks_url().await else {
+                    tracing::error!("the staff issuer's discovery document is unreachable");
+                    return vec![];
+                };
                 let jwks: Value = match reqwest::get(&url).await {
                     Ok(r) => r.json().await.unwrap_or_default(),
                     Err(e) => {
@@ -55,13 +101,9 @@ impl StaffJwt {
         validation.validate_nbf = true;
         let data = decode::<Map<String, Value>>(token, key, &validation).ok()?;
         let claims = data.claims;
-        // The issuer, exactly: `https://cognito-idp.<region>.amazonaws.com/<pool id>` (the pool id
-        // starts with its region), as the template's JwtConfiguration names it.
-        let region = self.pool.user_pool_id.split('_').next().unwrap_or_default();
-        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{}", self.pool.user_pool_id);
-        let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(issuer.as_str());
+        let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer.as_str());
         let audience = claims.get("client_id").or_else(|| claims.get("aud")).and_then(Value::as_str);
-        if !issuer_ok || audience != Some(self.pool.client_id.as_str()) {
+        if !issuer_ok || audience != Some(self.audience.as_str()) {
             return None;
         }
         Some(

@@ -13,6 +13,7 @@ pub mod server;
 pub mod settings;
 pub mod staff;
 pub mod staff_admin;
+pub mod staff_issuer;
 pub mod template;
 
 pub use gateway::Gateway;

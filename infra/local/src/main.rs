@@ -218,13 +218,29 @@ async fn main() -> Result<(), BoxError> {
     config.token_public_keys =
         local_env::secret_admin::token_public_keys(&aws_sdk_secretsmanager::Client::new(&sdk), &config.secrets).await?;
     config.oauth = local_env::settings::sandbox_oauth(port);
+    // STAFF_SIGN_IN=issuer: the staff sign in with the sandbox OpenID Connect issuer, as where
+    // Cognito is absent (the China regions); otherwise with the emulator's staff pool.
+    let issuer = (std::env::var("STAFF_SIGN_IN").as_deref() == Ok("issuer")).then(|| {
+        Arc::new(local_env::staff_issuer::SandboxIssuer::new(&format!("http://127.0.0.1:{port}"), "local-dashboard"))
+    });
+    if let Some(issuer) = &issuer {
+        local_env::settings::use_staff_issuer(&mut config, issuer);
+    }
     let clock = Arc::new(ShiftedClock::default());
     let state = Arc::new(functions::AppState::new(&config, clock.clone()).await?);
-    let gateway =
-        Arc::new(Gateway::new(&template, state)?.with_staff_pool(staff_pool.clone()).with_shifted_clock(clock));
+    let gateway = Gateway::new(&template, state)?.with_shifted_clock(clock);
+    let gateway = Arc::new(match &issuer {
+        Some(issuer) => gateway.with_staff_issuer(issuer.clone()),
+        None => gateway.with_staff_pool(staff_pool.clone()),
+    });
     // A reviewer and a lead to sign in with (the emulator forgets them when it stops).
     let mut staff_lines = vec![];
     for (username, groups) in [("reviewer", &["reviewer"][..]), ("lead", &["reviewer", "lead"][..])] {
+        if let Some(issuer) = &issuer {
+            issuer.add_user(username, &groups.iter().map(|g| g.to_string()).collect::<Vec<_>>());
+            staff_lines.push(format!("  {username:<9} at the sandbox issuer {}/authorize", issuer.url()));
+            continue;
+        }
         let secret = local_env::staff::create_staff(&staff_pool, username, LOCAL_STAFF_PASSWORD, groups).await?;
         staff_lines.push(format!("  {username:<9} password {LOCAL_STAFF_PASSWORD}, virtual MFA secret {secret}"));
     }

@@ -14,7 +14,10 @@
 //! - `POST /sandbox/platform/legacy-cloud-accounts` with `{"username", "password", "phone"}`: a
 //!   cloud account registered before 2022-09-07 (must be activated on first sign-in).
 //! - `POST /sandbox/staff` with `{"username", "password", "groups": ["reviewer", "lead"]}`: a staff
-//!   user with a virtual MFA device; answers its secret.
+//!   user with a virtual MFA device; answers its secret. With the sandbox staff issuer instead of
+//!   the pool, a user of the issuer (`{"username", "groups"}`).
+//! - `/sandbox/oidc/...`: the sandbox OpenID Connect issuer of the staff, when the staff sign in
+//!   there (see [`crate::staff_issuer`]).
 //! - `GET /sandbox/staff/mfa-code[?secret=...]`: the staff virtual MFA code now, with at least 10 s
 //!   of its step left (it waits for the next step otherwise; the emulator's staff devices share one
 //!   secret).
@@ -126,6 +129,15 @@ fn oauth(gateway: &Gateway, request: &http::Request<Bytes>, path: &str) -> http:
 
 pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip: &str) -> http::Response<Bytes> {
     let services = &gateway.state().services;
+    if request.uri().path().starts_with(crate::staff_issuer::PATH) {
+        return match gateway.staff_issuer() {
+            Some(issuer) => issuer.handle(&request),
+            None => json_reply(
+                http::StatusCode::NOT_FOUND,
+                json!({ "message": "the staff sign in with the staff pool here (STAFF_SIGN_IN=issuer for the sandbox issuer)" }),
+            ),
+        };
+    }
     if let Some(path) = request.uri().path().strip_prefix("/sandbox/oauth/") {
         let path = path.to_owned();
         return oauth(gateway, &request, &path);
@@ -214,6 +226,14 @@ pub async fn handle(gateway: &Gateway, request: http::Request<Bytes>, source_ip:
         ("POST", "/sandbox/staff") => {
             let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
             let groups: Vec<&str> = body["groups"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            if let (Some(issuer), Some(username)) = (gateway.staff_issuer(), body["username"].as_str()) {
+                let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+                issuer.add_user(username, &groups);
+                return json_reply(
+                    http::StatusCode::CREATED,
+                    json!({ "username": username, "groups": groups, "sign_in": format!("{}/authorize", issuer.url()) }),
+                );
+            }
             let (Some(pool), Some(username), Some(password)) =
                 (gateway.staff_pool(), body["username"].as_str(), body["password"].as_str())
             else {

@@ -59,6 +59,7 @@ pub fn local_config(data_key: DataKey, outbox_dir: Option<&Path>, staff: StaffPo
         recovery_queue: RECOVERY_QUEUE.into(),
         uploads_bucket: bucket_name(UPLOADS_BUCKET),
         staff,
+        staff_issuer: None,
         sms: outbox("sms-outbox.jsonl"),
         email: outbox("email-outbox.jsonl"),
         face: Provider::Sandbox { outbox_file: None },
@@ -85,6 +86,17 @@ pub fn local_relying_party() -> shared::config::RelyingParty {
         origins: vec!["http://localhost:3000".into()],
         any_port: true,
     }
+}
+
+/// The staff signing in with the sandbox OpenID Connect issuer instead of the pool (as where
+/// Cognito is absent): `config` takes the issuer's URL and client (the dashboard's).
+pub fn use_staff_issuer(config: &mut Config, issuer: &crate::staff_issuer::SandboxIssuer) {
+    config.staff_issuer = Some(shared::config::StaffIssuer {
+        url: issuer.url().to_owned(),
+        username_claim: "preferred_username".into(),
+        roles_claim: "groups".into(),
+    });
+    config.staff.client_id = issuer.client_id().to_owned();
 }
 
 /// The sandbox identity providers served by the local server on `port` (the OAuth client of

@@ -169,3 +169,23 @@ impl StaffDirectory for CognitoStaff {
         }
     }
 }
+
+/// The staff directory where the staff sign in through an OpenID Connect issuer (no staff pool):
+/// the password steps are refused, naming where to sign in.
+pub struct IssuerStaff;
+
+#[async_trait]
+impl StaffDirectory for IssuerStaff {
+    async fn sign_in(&self, _: &str, _: &str) -> Result<StaffSignIn> {
+        Err(Error::StaffSignInByIssuer)
+    }
+    async fn second_factor(&self, _: &str, _: &str, _: &str) -> Result<Option<StaffTokens>> {
+        Err(Error::StaffSignInByIssuer)
+    }
+    async fn new_password(&self, _: &str, _: &str, _: &str) -> Result<StaffSignIn> {
+        Err(Error::StaffSignInByIssuer)
+    }
+    async fn finish_mfa_setup(&self, _: &str, _: &str, _: &str) -> Result<Option<StaffTokens>> {
+        Err(Error::StaffSignInByIssuer)
+    }
+}
