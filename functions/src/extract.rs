@@ -228,6 +228,8 @@ path_params! {
     RegistrationId = "registration_id" => ids::FlowId;
     /// `{sign_in_id}`
     SignInId = "sign_in_id" => ids::FlowId;
+    /// `{ceremony_id}`: a passkey ceremony's (a step-up's).
+    CeremonyId = "ceremony_id" => ids::FlowId;
 }
 
 /// `{passkey_id}`: a WebAuthn credential id (base64url), as listed by `GET /v1/passkeys`.
@@ -258,7 +260,14 @@ impl FromRequest for StaffAuthed {
         };
         let claims = claims.ok_or(Error::Unauthenticated)?;
         let (username_claim, roles_claim) = match req.extensions().get::<Arc<StaffIdentity>>().map(AsRef::as_ref) {
-            Some(StaffIdentity::Issuer { issuer, .. }) => (issuer.username_claim.as_str(), issuer.roles_claim.as_str()),
+            Some(StaffIdentity::Issuer { issuer, .. }) => {
+                // The issuer's ID tokens carry the same issuer and audience: only its access
+                // tokens, which carry the scopes granted (an ID token has none).
+                if claims.get("scope").is_none_or(|s| s.trim().is_empty()) {
+                    return Err(Error::Unauthenticated.into());
+                }
+                (issuer.username_claim.as_str(), issuer.roles_claim.as_str())
+            }
             _ => {
                 // Cognito's ID tokens carry the same issuer and audience: only its access tokens.
                 if claims.get("token_use").map(String::as_str) != Some("access") {

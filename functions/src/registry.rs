@@ -214,6 +214,10 @@ lambdas! {
         doc: Doc::takes(body::<passkeys::sign_in::PasskeySignInBody>, &[(201, "the options for navigator.credentials.get", Some(typed::<passkeys::CeremonyAnswer>))]);
     finish_passkey_sign_in => passkeys::sign_in::finish, data_key: true, routes: [POST "/v1/passkey-sign-ins/{sign_in_id}"],
         doc: Doc::takes(body::<passkeys::registration::CredentialBody>, &[(201, "signed in: the session", Some(typed::<sessions::SessionAnswer>))]);
+    begin_passkey_step_up => passkeys::step_up::begin, data_key: false, routes: [POST "/v1/step-up/passkey"],
+        doc: Doc::answers(&[(201, "the options for navigator.credentials.get", Some(typed::<passkeys::CeremonyAnswer>))]);
+    finish_passkey_step_up => passkeys::step_up::finish, data_key: true, routes: [POST "/v1/step-up/passkey/{ceremony_id}"],
+        doc: Doc::takes(body::<passkeys::registration::CredentialBody>, &[(201, "the session passed a second factor", Some(typed::<crate::answers::SteppedUp>))]);
     list_sessions => sessions::list_sessions::handle, data_key: false, routes: [GET "/v1/sessions"],
         doc: Doc::answers(&[(200, "my sessions", Some(typed::<sessions::list_sessions::SessionsAnswer>))]);
     revoke_session => sessions::revoke_session::handle, data_key: false, routes: [DELETE "/v1/sessions/{session_id}"],
@@ -595,6 +599,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         "list_passkeys",
         "rename_passkey",
         "remove_passkey",
+        "begin_passkey_step_up",
     ];
     const BY_GROUP: &[(SecretGroup, &[&str])] = &[
         (

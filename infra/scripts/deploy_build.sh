@@ -5,7 +5,7 @@
 # artifacts' sizes.
 #
 #   make deploy-build
-#   sam deploy --template-file .aws-sam/build/template.yaml --guided
+#   sam deploy --template-file .aws-sam/build/template.yaml --guided --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
 #
 # Installs what it needs: cargo-lambda (from PyPI, with zig) into ./.venv-deploy, the rustup
 # target aarch64-unknown-linux-gnu, and the test tools' virtualenv (the SAM translator the split
@@ -58,4 +58,4 @@ for label, (name, size) in (("smallest", ranked[0]), ("median", ranked[len(ranke
 over = [name for name, size in ranked if size > 1.3 * floor]
 print(f"functions over 1.3x the floor: {len(over)} {' '.join(over)}", file=sys.stderr)
 PY
-log "deploy: sam deploy --template-file .aws-sam/build/template.yaml --guided"
+log "deploy: sam deploy --template-file .aws-sam/build/template.yaml --guided --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND"

@@ -63,6 +63,9 @@ DEPLOYMENT_TYPES = [
 API_ALARMS = ["Api5xxRateAlarm"]
 ROLLBACK_ALARMS = {"AuthorizerFunction": ["AuthorizerErrorsAlarm", "Api5xxRateAlarm"]}
 WORKER_ALARMS = ["WorkerErrorsAlarm"]
+# Beside `SecretsGeneration` (every function), the parameters a function's published version must
+# follow by themselves: the authorizer's public keys (a rotation's deploys change only them).
+VERSION_PARAMETERS = {"AuthorizerFunction": ", token keys ${TokenPublicKeys}"}
 PSEUDO = {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix", "AWS::NoValue"}
 INTRINSICS = {
     "Ref", "Fn::GetAtt", "Fn::Sub", "Fn::If", "Fn::Join", "Fn::Select", "Fn::Split",
@@ -156,7 +159,8 @@ def api_resources(api):
     ]]}
     return {
         "HttpApi": {"Type": "AWS::ApiGatewayV2::Api", "Properties": api_props},
-        "HttpApiStage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {
+        # The logical id SAM gives the HttpApi's stage.
+        "HttpApiApiGatewayDefaultStage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {
             "ApiId": {"Ref": "HttpApi"},
             "StageName": "$default",
             "AutoDeploy": True,
@@ -363,6 +367,11 @@ def split(source):
     for fid, function in functions.items():
         alarms = ROLLBACK_ALARMS.get(fid) or (API_ALARMS if routes[fid] else WORKER_ALARMS)
         function["Properties"]["DeploymentPreference"] = {"Alarms": [{"Ref": a} for a in alarms]}
+        # SAM publishes a version when the code or the template's (unresolved) properties change,
+        # not when a parameter's value does: the description carries the parameters whose change
+        # must reach the alias (a new description is a new version).
+        description = "configuration ${SecretsGeneration}" + VERSION_PARAMETERS.get(fid, "")
+        function["Properties"]["VersionDescription"] = {"Fn::Sub": description}
 
     root = copy.deepcopy(template)
     root["Parameters"]["DeploymentType"] = {
@@ -434,6 +443,9 @@ def check(root, nested, declared):
             group = transformed.get(f"{fid}DeploymentGroup")
             if alias is None or group is None or not group["Properties"].get("AlarmConfiguration", {}).get("Alarms"):
                 fail(f"{fid} has no alias `{ALIAS}` or no deployment rolled back by alarms")
+            version = transformed[alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]
+            if "${SecretsGeneration}" not in json.dumps(version["Properties"].get("Description")):
+                fail(f"{fid}'s version does not follow SecretsGeneration (a parameter change would not reach its alias)")
         yield len(transformed), len(functions)
     expected = Counter((key, auth, f"{fid}Alias{ALIAS}") for fid, routes in declared.items() for key, auth in routes)
     if served != expected:

@@ -135,8 +135,9 @@ pub struct RelyingParty {
 /// The OpenID Connect issuer of the staff where there is no staff pool (`STAFF_OIDC_ISSUER`; its
 /// access tokens carry `STAFF_CLIENT_ID` as their audience): the dashboard signs in there
 /// (authorization code with PKCE) and the API's JWT authorizer takes its tokens. Its claims that
-/// name the staff user (`STAFF_OIDC_USERNAME_CLAIM`, `preferred_username` by default) and list
-/// their roles (`STAFF_OIDC_ROLES_CLAIM`, `groups` by default: `reviewer`, `lead`).
+/// name the staff user (`STAFF_OIDC_USERNAME_CLAIM`, `sub` by default: stable and unique, which
+/// `preferred_username` need not be) and list their roles (`STAFF_OIDC_ROLES_CLAIM`, `groups` by
+/// default: `reviewer`, `lead`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffIssuer {
     pub url: String,
@@ -259,10 +260,11 @@ impl Config {
                 environment,
             )?,
             staff_issuer: get("STAFF_OIDC_ISSUER").filter(|url| !url.is_empty()).map(|url| StaffIssuer {
-                url: url.trim_end_matches('/').to_owned(),
+                // Exactly as the tokens' `iss` (and the discovery document's `issuer`) spell it.
+                url,
                 username_claim: get("STAFF_OIDC_USERNAME_CLAIM")
                     .filter(|c| !c.is_empty())
-                    .unwrap_or_else(|| "preferred_username".into()),
+                    .unwrap_or_else(|| "sub".into()),
                 roles_claim: get("STAFF_OIDC_ROLES_CLAIM").filter(|c| !c.is_empty()).unwrap_or_else(|| "groups".into()),
             }),
             passkeys: match get("PASSKEY_RP_ID").filter(|id| !id.is_empty()) {

@@ -2,7 +2,8 @@
 //! (`api_tests::passkey`: ES256, discoverable, its counter under the test's control): registered
 //! under operation protection, listed, signing in with and without a username (login protection
 //! satisfied), and refused alike for a replayed assertion, another origin, an expired challenge,
-//! a cloned key (whose owner is told) and another account's key.
+//! a cloned key (whose owner is told) and another account's key; chosen for operation protection,
+//! a passkey steps up [KEY-2].
 
 use api_tests::passkey::TestPasskey;
 use api_tests::*;
@@ -187,4 +188,90 @@ async fn ten_passkeys_at_most_even_when_registered_at_once() {
     assert_eq!(listed.body["passkeys"].as_array().unwrap().len(), 10);
     let full = app.call("POST", "/v1/passkeys/registrations", Some(&token), Some(json!({ "name": "11th" }))).await;
     assert_eq!((full.status, full.code()), (409, "PASSKEY_LIMIT"));
+}
+
+async fn begin_step_up(app: &TestApp, token: &str) -> Reply {
+    app.call("POST", "/v1/step-up/passkey", Some(token), None).await
+}
+
+async fn finish_step_up(app: &TestApp, token: &str, begun: &Reply, assertion: &Value) -> Reply {
+    let path = format!("/v1/step-up/passkey/{}", begun.body["ceremony_id"].as_str().unwrap());
+    app.call("POST", &path, Some(token), Some(json!({ "credential": assertion }))).await
+}
+
+/// Operation protection by passkey [KEY-2]: chosen only once one is registered; then only a
+/// passkey steps up (SMS is refused with the factors that pass), by one of the account's own keys
+/// on the session that began it, once per ceremony; with SMS chosen too, either passes; the last
+/// passkey removed, SMS is what is left.
+#[tokio::test]
+async fn a_passkey_chosen_for_operation_protection_steps_up() {
+    let app = spawn_app().await;
+    let (_, phone, token) = app.signed_in_user().await;
+    let protect = |factors: Value| json!({ "login_protection": false, "operation_protection": true, "operation_factors": factors });
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let early = app.call("PUT", "/v1/security/protection", Some(&token), Some(protect(json!(["passkey"])))).await;
+    assert_eq!((early.status, early.code()), (422, "PASSKEY_NOT_REGISTERED"), "{:?}", early.body);
+    let not_yet = begin_step_up(&app, &token).await;
+    assert_eq!((not_yet.status, not_yet.code()), (403, "FACTOR_NOT_CHOSEN"), "{:?}", not_yet.body);
+
+    let mut key = TestPasskey::default();
+    assert_eq!(register(&app, &token, &phone, &mut key, "Laptop").await.status, 201);
+    let chosen = app.call("PUT", "/v1/security/protection", Some(&token), Some(protect(json!(["passkey"])))).await;
+    assert_eq!(chosen.status, 204, "{:?}", chosen.body);
+    let read = app.call("GET", "/v1/security", Some(&token), None).await;
+    assert_eq!(read.body["operation_factors"], json!(["passkey"]), "{:?}", read.body);
+    let login = app
+        .call(
+            "PUT",
+            "/v1/security/protection",
+            Some(&token),
+            Some(json!({
+        "login_protection": true, "operation_protection": true, "login_factors": ["passkey"] })),
+        )
+        .await;
+    assert_eq!((login.status, login.code()), (422, "INVALID_FIELD"), "a passkey signs in by itself: {:?}", login.body);
+
+    app.clock.advance(Duration::minutes(6));
+    let sensitive =
+        app.call("PUT", "/v1/security/protection", Some(&token), Some(protect(json!(["sms", "passkey"])))).await;
+    assert_eq!((sensitive.status, sensitive.code()), (403, "STEP_UP_REQUIRED"), "{:?}", sensitive.body);
+    assert_eq!(sensitive.body["error"]["details"]["factors"], json!(["passkey"]), "{:?}", sensitive.body);
+    let by_sms = app.call("POST", "/v1/step-up/sms-codes", Some(&token), None).await;
+    assert_eq!((by_sms.status, by_sms.code()), (403, "FACTOR_NOT_CHOSEN"), "{:?}", by_sms.body);
+
+    // Another account's key, and another session's ceremony, do not step this one up.
+    let (_, other_phone, other) = app.signed_in_user().await;
+    let mut other_key = TestPasskey::default();
+    assert_eq!(register(&app, &other, &other_phone, &mut other_key, "Theirs").await.status, 201);
+    let begun = begin_step_up(&app, &token).await;
+    assert_eq!(begun.status, 201, "{:?}", begun.body);
+    let foreign = finish_step_up(&app, &token, &begun, &other_key.sign_in(&begun.body["options"], ORIGIN)).await;
+    assert_eq!((foreign.status, foreign.code()), (400, "SECOND_FACTOR_INVALID"), "{:?}", foreign.body);
+    let begun = begin_step_up(&app, &token).await;
+    let elsewhere = finish_step_up(&app, &other, &begun, &key.sign_in(&begun.body["options"], ORIGIN)).await;
+    assert_eq!(elsewhere.status, 400, "{:?}", elsewhere.body);
+
+    let begun = begin_step_up(&app, &token).await;
+    let assertion = key.sign_in(&begun.body["options"], ORIGIN);
+    let stepped = finish_step_up(&app, &token, &begun, &assertion).await;
+    assert_eq!(stepped.status, 201, "{:?}", stepped.body);
+    assert!(stepped.body["step_up_expires_at"].is_string());
+    let replayed = finish_step_up(&app, &token, &begun, &assertion).await;
+    assert_eq!((replayed.status, replayed.code()), (400, "SECOND_FACTOR_INVALID"));
+    let both = app.call("PUT", "/v1/security/protection", Some(&token), Some(protect(json!(["sms", "passkey"])))).await;
+    assert_eq!(both.status, 204, "stepped up by the passkey: {:?}", both.body);
+
+    // SMS or a passkey: either passes. The last passkey removed: SMS is left.
+    app.clock.advance(Duration::minutes(6));
+    assert_eq!(app.step_up_by_sms(&token, &phone).await.status, 201);
+    let id = app.call("GET", "/v1/passkeys", Some(&token), None).await.body["passkeys"][0]["passkey_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.call("DELETE", &format!("/v1/passkeys/{id}"), Some(&token), None).await.status, 204);
+    app.clock.advance(Duration::minutes(6));
+    let after = app.call("PUT", "/v1/security/protection", Some(&token), Some(protect(json!(["sms"])))).await;
+    assert_eq!(after.body["error"]["details"]["factors"], json!(["sms"]), "{:?}", after.body);
+    let gone = begin_step_up(&app, &token).await;
+    assert_eq!((gone.status, gone.code()), (403, "FACTOR_NOT_CHOSEN"), "{:?}", gone.body);
 }

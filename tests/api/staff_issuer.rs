@@ -99,9 +99,25 @@ async fn the_staff_routes_take_the_issuers_tokens_and_the_password_routes_point_
     let refused = app.call("GET", "/v1/review/queue", Some(roleless), None).await;
     assert_eq!((refused.status, refused.code()), (403, "STAFF_ROLE_REQUIRED"), "{:?}", refused.body);
 
-    // Not the issuer's: a customer's session token, or a forged signature.
+    // Not the issuer's access token: a forged signature; an ID token (same issuer and audience,
+    // signed alike, but no `scope`).
     let forged = format!("{}x", &access[..access.len() - 1]);
     assert_eq!(app.call("GET", "/v1/review/queue", Some(&forged), None).await.status, 401);
+    let id_token = {
+        let key: Value = serde_json::from_str(include_str!("../../infra/local/sandbox/staff-issuer-jwk.json")).unwrap();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = key["kid"].as_str().map(str::to_owned);
+        let now = chrono::Utc::now().timestamp();
+        let claims = json!({
+            "iss": format!("{}/sandbox/oidc", app.base_url), "aud": CLIENT, "sub": format!("sandbox-{lead}"),
+            "preferred_username": lead, "groups": ["reviewer", "lead"], "iat": now, "exp": now + 600, "nonce": "n",
+        });
+        let pem = include_str!("../../infra/local/sandbox/staff-issuer-key.pem");
+        jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap())
+            .unwrap()
+    };
+    let refused = app.call("GET", "/v1/review/queue", Some(&id_token), None).await;
+    assert_eq!((refused.status, refused.code()), (401, "UNAUTHENTICATED"), "{:?}", refused.body);
 
     let password = app
         .call("POST", "/v1/staff/sessions", None, Some(json!({ "username": lead, "password": "Any-Password-1!" })))

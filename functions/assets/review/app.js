@@ -394,7 +394,8 @@
   }
 
   async function issuerEndpoints() {
-    const response = await fetch(state.issuer.issuer + "/.well-known/openid-configuration", { credentials: "omit" });
+    const base = state.issuer.issuer.replace(/\/+$/, "");
+    const response = await fetch(base + "/.well-known/openid-configuration", { credentials: "omit" });
     if (!response.ok) throw new Error("The identity provider cannot be reached (" + response.status + ").");
     const d = await response.json();
     if (d.issuer !== state.issuer.issuer) throw new Error("The identity provider names another issuer.");

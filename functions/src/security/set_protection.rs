@@ -16,7 +16,8 @@ pub struct ProtectionBody {
     /// The factors login protection accepts: `["sms"]`, `["totp"]` or both (either passes);
     /// left out, the current choice stays.
     login_factors: Option<Vec<Factor>>,
-    /// The factors operation protection (step-up) accepts, as for login.
+    /// The factors operation protection (step-up) accepts: any of `sms`, `totp` and `passkey`
+    /// (a registered one; any chosen passes) [KEY-2].
     operation_factors: Option<Vec<Factor>>,
 }
 

@@ -54,7 +54,7 @@ impl StaffJwt {
         match &self.keys_at {
             KeysAt::Jwks(url) => Some(url.clone()),
             KeysAt::Discovery => {
-                let url = format!("{}/.well-known/openid-configuration", self.issuer);
+                let url = format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/'));
                 let discovery: Value = reqwest::get(&url).await.ok()?.json().await.ok()?;
                 discovery["jwks_uri"].as_str().map(str::to_owned)
             }
@@ -102,8 +102,14 @@ impl StaffJwt {
         let data = decode::<Map<String, Value>>(token, key, &validation).ok()?;
         let claims = data.claims;
         let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer.as_str());
-        let audience = claims.get("client_id").or_else(|| claims.get("aud")).and_then(Value::as_str);
-        if !issuer_ok || audience != Some(self.audience.as_str()) {
+        // As API Gateway: `aud` (a string or a list) if present, else `client_id`.
+        let audience_ok = match claims.get("aud") {
+            Some(Value::String(aud)) => *aud == self.audience,
+            Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(self.audience.as_str())),
+            Some(_) => false,
+            None => claims.get("client_id").and_then(Value::as_str) == Some(self.audience.as_str()),
+        };
+        if !issuer_ok || !audience_ok {
             return None;
         }
         Some(

@@ -93,7 +93,7 @@ pub fn local_relying_party() -> shared::config::RelyingParty {
 pub fn use_staff_issuer(config: &mut Config, issuer: &crate::staff_issuer::SandboxIssuer) {
     config.staff_issuer = Some(shared::config::StaffIssuer {
         url: issuer.url().to_owned(),
-        username_claim: "preferred_username".into(),
+        username_claim: "preferred_username".into(), // the sandbox's names are fixed by it
         roles_claim: "groups".into(),
     });
     config.staff.client_id = issuer.client_id().to_owned();

@@ -12,7 +12,7 @@
 //!   a loopback dashboard (`http://127.0.0.1:<port>/review/`, `localhost`) is refused;
 //! - `POST /sandbox/oidc/token` (form: `grant_type=authorization_code`, `code`, `redirect_uri`,
 //!   `client_id`, `code_verifier`): the access token (RS256, `iss`, `aud` = the client, `sub`,
-//!   `preferred_username`, `groups`, one hour) once the verifier's SHA-256 is the challenge;
+//!   `preferred_username`, `groups`, `scope`, one hour) once the verifier's SHA-256 is the challenge;
 //!   `invalid_grant` otherwise (the code is spent either way).
 //!
 //! Its users are the staff the sandbox makes (`POST /sandbox/staff` with the gateway on this
@@ -246,6 +246,8 @@ impl SandboxIssuer {
             "sub": format!("sandbox-{}", grant.username),
             "preferred_username": grant.username,
             "groups": groups,
+            "scope": "openid profile",
+            "client_id": self.client_id,
             "iat": now,
             "nbf": now,
             "exp": now + TOKEN_LIFETIME_SECS,

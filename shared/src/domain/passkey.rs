@@ -68,6 +68,9 @@ pub enum CeremonyPurpose {
     /// credential's keys; `named` is none when the name matched nothing, which gets the same
     /// ceremony and fails at the end alike).
     SignIn { named: Option<CredentialRef>, anyone: bool },
+    /// A signed-in owner's step-up by passkey, for operation protection [KEY-2]: one of that
+    /// credential's keys, on that session.
+    StepUp { account_id: AccountId, credential: CredentialRef, session_id: super::ids::SessionId },
 }
 
 /// A ceremony in progress: the library's state (JSON), kept server side.

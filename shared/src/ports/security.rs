@@ -3,7 +3,7 @@
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
 use crate::domain::redacted::Redacted;
-use crate::domain::security::ChosenFactors;
+use crate::domain::security::{ChosenFactors, Means};
 use crate::error::Result;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
@@ -26,11 +26,18 @@ pub struct SecurityRecord {
     pub session_generation: u64,
     /// False for a passport or legacy account until it accepts the agreements [REG-4].
     pub activated: bool,
+    /// How many passkeys the credential has [KEY-1] (the credential item's `passkey_ids`).
+    pub passkeys: usize,
 }
 
 impl SecurityRecord {
     pub fn totp_bound(&self) -> bool {
         self.totp_secret_encrypted.is_some()
+    }
+
+    /// What the account can pass a second factor with besides its phone [MFA-1, KEY-2].
+    pub fn means(&self) -> Means {
+        Means { totp_bound: self.totp_bound(), passkey: self.passkeys > 0 }
     }
 
     pub fn recovery_codes_left(&self) -> usize {

@@ -17,7 +17,7 @@ use super::deps::{HasClock, HasKeys, HasSteps};
 use crate::domain::code::{Code, CodeRefusal, Purpose};
 use crate::domain::ids::{AccountId, ChallengeId};
 use crate::domain::login::CredentialRef;
-use crate::domain::security::{normalise_recovery_code, ChosenFactors, Factor};
+use crate::domain::security::{normalise_recovery_code, ChosenFactors, Factor, Means};
 use crate::domain::session::Principal;
 use crate::domain::throttle::{self, locked_for, Throttle};
 use crate::domain::totp::{self, TotpSecret};
@@ -92,6 +92,9 @@ impl Check {
                 Some((challenge_id, code))
             }
             Factor::Totp | Factor::RecoveryCode => None,
+            Factor::Passkey => {
+                return Err(Error::invalid("factor", "a passkey answers its own challenge: POST /v1/step-up/passkey"))
+            }
         };
         Ok(Check {
             account_id: account_id.clone(),
@@ -136,7 +139,7 @@ impl Check {
                 None => return Ok(Judged::Unchecked(Unchecked::NotBound)),
             },
             Factor::RecoveryCode if !record.totp_bound() => return Ok(Judged::Unchecked(Unchecked::NotBound)),
-            Factor::RecoveryCode | Factor::Sms => None,
+            Factor::RecoveryCode | Factor::Sms | Factor::Passkey => None,
         };
         let cap = throttle::MAX_FAILURES_PER_USERNAME;
         if let Some(retry_after_secs) = locked_for(read.window, cap, now) {
@@ -242,11 +245,11 @@ pub(crate) fn unchecked_error(unchecked: Unchecked) -> Error {
 /// Refuses a factor the owner did not choose for the protection (no try is spent, nothing is
 /// compared or sent) [MFA-1]; `besides` is the factor a sign-in was made with, which does not
 /// count as the second one.
-pub(crate) fn admit(chosen: ChosenFactors, factor: Factor, totp_bound: bool, besides: Option<Factor>) -> Result<()> {
-    if chosen.admits(factor, totp_bound) {
+pub(crate) fn admit(chosen: ChosenFactors, factor: Factor, means: Means, besides: Option<Factor>) -> Result<()> {
+    if chosen.admits(factor, means) {
         return Ok(());
     }
-    let factors = chosen.passing(totp_bound).into_iter().filter(|f| Some(*f) != besides).collect();
+    let factors = chosen.passing(means).into_iter().filter(|f| Some(*f) != besides).collect();
     Err(Error::FactorNotChosen { factors })
 }
 
@@ -271,7 +274,7 @@ pub(crate) fn operation_protected(principal: &Principal, record: &SecurityRecord
 pub(crate) fn require_step_up(deps: &impl HasClock, principal: &Principal, record: &SecurityRecord) -> Result<()> {
     let fresh = principal.step_up_until.is_some_and(|until| until > deps.clock().now());
     if operation_protected(principal, record) && !fresh {
-        return Err(Error::StepUpRequired { factors: record.operation_factors.passing(record.totp_bound()) });
+        return Err(Error::StepUpRequired { factors: record.operation_factors.passing(record.means()) });
     }
     Ok(())
 }

@@ -11,7 +11,7 @@
 use super::deps::{
     HasAccounts, HasClock, HasFlows, HasKeys, HasOutbox, HasPasskeyParty, HasPasskeys, HasSecurity, HasSignIn, HasSteps,
 };
-use super::factors::{record_of, require_step_up};
+use super::factors::{self, record_of, require_step_up};
 use super::flows::advance;
 use super::sign_in::{first_factor_passed, login_name_of, Protection, SessionFor, SignInOutcome};
 use super::Caller;
@@ -22,10 +22,11 @@ use crate::domain::passkey::{
     counter_moves_forward, CeremonyPurpose, PasskeyCeremony, PasskeyName, UseCeremony, MAX_PASSKEYS,
 };
 use crate::domain::redacted::Redacted;
+use crate::domain::security::{Factor, STEP_UP_TTL};
 use crate::domain::session::{Principal, SignInMethod};
 use crate::domain::throttle::{self, Throttle};
 use crate::error::{Error, Result};
-use crate::ports::{Assertion, OutboxMessage, PasskeyAdded, PasskeyRecord, Settle};
+use crate::ports::{Assertion, OutboxMessage, PasskeyAdded, PasskeyRecord, Settle, Write};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -225,26 +226,10 @@ pub async fn finish_sign_in(
         };
     let ceremony = spend(deps, ceremony_id, failed).await?;
     let CeremonyPurpose::SignIn { named, anyone } = &ceremony.flow.purpose else { return Err(failed()) };
-    let (handle, passkey_id) = deps.passkey_party().identify(answer).ok_or_else(failed)?;
-    let record = deps.passkeys().passkey(&passkey_id).await?.ok_or_else(failed)?;
-    let named_ok = *anyone || named.as_ref() == Some(&record.credential);
-    if !named_ok || handle != user_handle(deps, &record.credential) {
-        return Err(failed());
-    }
+    let named_ok = |key: &PasskeyRecord| *anyone || named.as_ref() == Some(&key.credential);
+    let record = verified_key(deps, &ceremony.flow.state, answer, named_ok).await?.ok_or_else(failed)?;
     let security = deps.security().security(&record.credential).await?.ok_or_else(failed)?;
     if security.account_id != record.account_id {
-        return Err(failed());
-    }
-    let (counter, key) = match deps.passkey_party().finish_sign_in(answer, &ceremony.flow.state, &record.key)? {
-        Assertion::Verified { counter, key } if counter_moves_forward(record.counter, counter) => (counter, key),
-        Assertion::Verified { .. } | Assertion::CounterWentBack => {
-            report_cloned_key(deps, &record).await;
-            return Err(failed());
-        }
-        Assertion::Refused => return Err(failed()),
-    };
-    // Two assertions verified at once move the counter once: the other is refused.
-    if !deps.passkeys().passkey_used(&record.passkey_id, record.counter, counter, &key, now).await? {
         return Err(failed());
     }
     deps.sign_in().settle(&[Settle::Refund(source, reserved)], now).await?;
@@ -260,6 +245,96 @@ pub async fn finish_sign_in(
     first_factor_passed(deps, whom, protection, SignInMethod::Passkey, caller, vec![])
         .await?
         .ok_or_else(|| Error::internal("passkey sign-in", "a new session's write was refused"))
+}
+
+/// The key an assertion names, if the assertion proves it: the key found, its owner one
+/// `expected` takes, the user handle that owner's, the signature verified against the ceremony,
+/// and its counter moved forward by a conditional write (two assertions verified at once move it
+/// once: the other is refused). A counter that went back is reported to the owner. `None`:
+/// refused.
+async fn verified_key(
+    deps: &(impl HasClock + HasKeys + HasPasskeys + HasPasskeyParty + HasAccounts + HasOutbox),
+    ceremony_state: &str,
+    answer: &Value,
+    expected: impl Fn(&PasskeyRecord) -> bool,
+) -> Result<Option<PasskeyRecord>> {
+    let Some((handle, passkey_id)) = deps.passkey_party().identify(answer) else { return Ok(None) };
+    let Some(record) = deps.passkeys().passkey(&passkey_id).await? else { return Ok(None) };
+    if !expected(&record) || handle != user_handle(deps, &record.credential) {
+        return Ok(None);
+    }
+    let (counter, key) = match deps.passkey_party().finish_sign_in(answer, ceremony_state, &record.key)? {
+        Assertion::Verified { counter, key } if counter_moves_forward(record.counter, counter) => (counter, key),
+        Assertion::Verified { .. } | Assertion::CounterWentBack => {
+            report_cloned_key(deps, &record).await;
+            return Ok(None);
+        }
+        Assertion::Refused => return Ok(None),
+    };
+    let now = deps.clock().now();
+    if !deps.passkeys().passkey_used(&record.passkey_id, record.counter, counter, &key, now).await? {
+        return Ok(None);
+    }
+    Ok(Some(record))
+}
+
+/// Begins a step-up by passkey on this session [KEY-2]: operation protection must take a passkey
+/// (chosen, and the account has one; `FACTOR_NOT_CHOSEN` with the factors it takes otherwise).
+/// The options name no key (the browser offers the relying party's keys; the answer must be one
+/// of the caller's).
+pub async fn begin_step_up(
+    deps: &(impl HasClock + HasFlows + HasSecurity + HasPasskeyParty),
+    principal: &Principal,
+) -> Result<Begun> {
+    let record = record_of(deps, principal).await?;
+    factors::admit(record.operation_factors, Factor::Passkey, record.means(), None)?;
+    let begun = deps.passkey_party().begin_sign_in()?;
+    let purpose = CeremonyPurpose::StepUp {
+        account_id: principal.account_id.clone(),
+        credential: principal.credential.clone(),
+        session_id: principal.session_id.clone(),
+    };
+    begin(deps, purpose, begun).await
+}
+
+/// Finishes a step-up by passkey [KEY-2]: the ceremony spent (begun on this session), the answer
+/// by one of the caller's own passkeys, then sensitive operations are allowed on the session
+/// until the answer (5 minutes). Every refusal is `SECOND_FACTOR_INVALID` (an assertion cannot be
+/// guessed, so it spends no second-factor try); a passkey no longer chosen, `FACTOR_NOT_CHOSEN`.
+pub async fn finish_step_up(
+    deps: &(impl HasClock
+          + HasKeys
+          + HasFlows
+          + HasSteps
+          + HasSecurity
+          + HasPasskeys
+          + HasPasskeyParty
+          + HasAccounts
+          + HasOutbox),
+    principal: &Principal,
+    ceremony_id: &FlowId,
+    answer: &Value,
+) -> Result<DateTime<Utc>> {
+    let failed = || Error::SecondFactorInvalid { attempts_left: None };
+    let ceremony = spend(deps, ceremony_id, failed).await?;
+    let CeremonyPurpose::StepUp { session_id, account_id, credential } = &ceremony.flow.purpose else {
+        return Err(failed());
+    };
+    if session_id != &principal.session_id || account_id != &principal.account_id || credential != &principal.credential
+    {
+        return Err(failed());
+    }
+    let record = record_of(deps, principal).await?;
+    factors::admit(record.operation_factors, Factor::Passkey, record.means(), None)?;
+    let own = |key: &PasskeyRecord| key.credential == principal.credential && key.account_id == principal.account_id;
+    verified_key(deps, &ceremony.flow.state, answer, own).await?.ok_or_else(failed)?;
+    let until = deps.clock().now() + STEP_UP_TTL;
+    let grant = Write::GrantStepUp { session_id: &principal.session_id, account_id: &principal.account_id, until };
+    match deps.steps().write(&[grant]).await? {
+        Ok(()) => Ok(until),
+        // The session was signed out meanwhile.
+        Err(_) => Err(Error::Unauthenticated),
+    }
 }
 
 /// Tells the owner that a copy of one of their passkeys tried to sign in [KEY-1]; a failure to

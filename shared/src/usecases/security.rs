@@ -16,7 +16,7 @@ use crate::domain::login::CredentialRef;
 use crate::domain::password::{check_policy, Password};
 use crate::domain::redacted::Redacted;
 use crate::domain::security::{
-    self, generate_recovery_codes, ChosenFactors, Factor, TotpBinding, MAX_SECOND_FACTOR_ATTEMPTS,
+    self, generate_recovery_codes, ChosenFactors, Factor, Means, TotpBinding, MAX_SECOND_FACTOR_ATTEMPTS,
 };
 use crate::domain::session::{idle_timeout_from_minutes, Principal};
 use crate::domain::throttle::{self, Throttle};
@@ -50,7 +50,7 @@ pub async fn read_security(deps: &impl HasSecurity, principal: &Principal) -> Re
         idle_timeout_minutes: r.idle_timeout_secs / 60,
         totp_bound: bound,
         recovery_codes_left: r.recovery_codes_left(),
-        factors: security::available_factors(bound),
+        factors: security::available_factors(r.means()),
     })
 }
 
@@ -63,7 +63,7 @@ pub async fn send_step_up_code(
     caller: &Caller,
 ) -> Result<codes::CodeSent> {
     let record = record_of(deps, principal).await?;
-    factors::admit(record.operation_factors, Factor::Sms, record.totp_bound(), None)?;
+    factors::admit(record.operation_factors, Factor::Sms, record.means(), None)?;
     codes::send_code_to_account_phone(deps, &principal.account_id, Purpose::StepUp, caller).await
 }
 
@@ -75,8 +75,7 @@ pub async fn step_up(
     principal: &Principal,
     proof: FactorProof,
 ) -> Result<DateTime<Utc>> {
-    let accept =
-        |record: &SecurityRecord| factors::admit(record.operation_factors, proof.factor, record.totp_bound(), None);
+    let accept = |record: &SecurityRecord| factors::admit(record.operation_factors, proof.factor, record.means(), None);
     let grant = |now| {
         let until = now + security::STEP_UP_TTL;
         Some(Write::GrantStepUp { session_id: &principal.session_id, account_id: &principal.account_id, until })
@@ -212,8 +211,10 @@ pub async fn unbind_totp(
             &principal.credential,
             &principal.account_id,
             SecurityChange::UnbindTotp {
-                login_factors: record.login_factors.without_device(),
-                operation_factors: record.operation_factors.without_device(),
+                login_factors: record.login_factors.keep_if_usable(Means { totp_bound: false, ..record.means() }),
+                operation_factors: record
+                    .operation_factors
+                    .keep_if_usable(Means { totp_bound: false, ..record.means() }),
             },
         )
         .await?
@@ -268,8 +269,21 @@ pub async fn set_protection(
     require_step_up(deps, principal, &record)?;
     let login_factors = settings.login_factors.unwrap_or(record.login_factors);
     let operation_factors = settings.operation_factors.unwrap_or(record.operation_factors);
-    if !record.totp_bound() && (login_factors.totp_only() || operation_factors.totp_only()) {
-        return Err(Error::TotpNotBound);
+    if settings.login_factors.is_some_and(|chosen| chosen.list().contains(&Factor::Passkey)) {
+        return Err(Error::invalid(
+            "login_factors",
+            "a passkey signs in by itself (POST /v1/passkey-sign-ins); after a password, choose `sms` or `totp`",
+        ));
+    }
+    for chosen in [login_factors, operation_factors] {
+        if !chosen.usable_with(record.means()) {
+            // What is missing: a device to bind, or a passkey to register [MFA-3, KEY-2].
+            return Err(if chosen.list().contains(&Factor::Totp) {
+                Error::TotpNotBound
+            } else {
+                Error::PasskeyNotRegistered
+            });
+        }
     }
     let change = SecurityChange::Protection {
         login: settings.login,

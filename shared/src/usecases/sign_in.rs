@@ -14,7 +14,7 @@ use crate::domain::login::{CredentialRef, LoginName};
 use crate::domain::password::Password;
 use crate::domain::phone::Phone;
 use crate::domain::redacted::Redacted;
-use crate::domain::security::{self, ChosenFactors, Factor, MAX_SECOND_FACTOR_ATTEMPTS};
+use crate::domain::security::{self, ChosenFactors, Factor, Means, MAX_SECOND_FACTOR_ATTEMPTS};
 use crate::domain::session::{SignInMethod, MAX_SESSION_LIFETIME};
 use crate::domain::sign_in::PendingSignIn;
 use crate::domain::throttle::{self, Throttle};
@@ -166,7 +166,7 @@ pub(crate) async fn first_factor_passed(
     }
     let factors: Vec<Factor> = protection
         .factors
-        .passing(protection.totp_bound)
+        .passing(Means::login(protection.totp_bound))
         .into_iter()
         .filter(|f| Some(*f) != method.proven_factor())
         .collect();
@@ -310,7 +310,12 @@ pub async fn send_sign_in_code(
 ) -> Result<CodeSent> {
     let current = pending(deps, flow_id).await?;
     let record = deps.security().security(&current.flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
-    factors::admit(record.login_factors, Factor::Sms, record.totp_bound(), current.flow.method.proven_factor())?;
+    factors::admit(
+        record.login_factors,
+        Factor::Sms,
+        Means::login(record.totp_bound()),
+        current.flow.method.proven_factor(),
+    )?;
     codes::send_code_to_account_phone(deps, &current.flow.account_id, Purpose::SignIn, caller).await
 }
 
@@ -335,7 +340,12 @@ pub async fn complete_sign_in(
         let check = factors::Check::new(&flow.account_id, &flow.credential, &proof)?;
         let read = deps.steps().read(&check.wanted()).await?;
         let record = check.record(&read).ok_or(Error::SignInFlowInvalid)?;
-        factors::admit(record.login_factors, proof.factor, record.totp_bound(), flow.method.proven_factor())?;
+        factors::admit(
+            record.login_factors,
+            proof.factor,
+            Means::login(record.totp_bound()),
+            flow.method.proven_factor(),
+        )?;
         if record.session_generation != flow.session_generation {
             // Signed out everywhere since the first factor passed.
             return Err(Error::SignInFlowInvalid);

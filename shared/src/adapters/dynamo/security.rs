@@ -21,6 +21,7 @@ fn code_map(hashes: &[String]) -> AttributeValue {
 /// A credential item as its security record (none for a deleted account's credential).
 pub(crate) fn security_record(raw: Item) -> Result<Option<SecurityRecord>> {
     let last_step = raw.get("totp").and_then(|t| t.as_m().ok()).and_then(|m| get_n(m, "last_step"));
+    let passkeys = raw.get("passkey_ids").and_then(|v| v.as_ss().ok()).map_or(0, Vec::len);
     let c: CredentialItem = serde_dynamo::from_item(raw).map_err(fault("decode security record"))?;
     if !c.active() {
         return Ok(None);
@@ -38,6 +39,7 @@ pub(crate) fn security_record(raw: Item) -> Result<Option<SecurityRecord>> {
         recovery_codes: c.recovery_codes.into_keys().collect::<std::collections::BTreeSet<_>>().into(),
         session_generation: c.session_generation,
         activated: c.activated,
+        passkeys,
     }))
 }
 

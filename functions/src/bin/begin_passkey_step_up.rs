@@ -1,0 +1,1 @@
+functions::http_lambda!(functions::passkeys::step_up::begin);
