@@ -214,6 +214,12 @@ lambdas! {
         doc: Doc::takes(body::<passkeys::sign_in::PasskeySignInBody>, &[(201, "the options for navigator.credentials.get", Some(typed::<passkeys::CeremonyAnswer>))]);
     finish_passkey_sign_in => passkeys::sign_in::finish, data_key: true, routes: [POST "/v1/passkey-sign-ins/{sign_in_id}"],
         doc: Doc::takes(body::<passkeys::registration::CredentialBody>, &[(201, "signed in: the session", Some(typed::<sessions::SessionAnswer>))]);
+    begin_passkey_second_factor => passkeys::second_factor::begin, data_key: false,
+        routes: [POST "/v1/sessions/second-factor/passkey"],
+        doc: Doc::takes(body::<passkeys::second_factor::BeginBody>, &[(201, "the options for navigator.credentials.get", Some(typed::<passkeys::CeremonyAnswer>))]);
+    finish_passkey_second_factor => passkeys::second_factor::finish, data_key: true,
+        routes: [POST "/v1/sessions/second-factor/passkey/{ceremony_id}"],
+        doc: Doc::takes(body::<passkeys::registration::CredentialBody>, &[(201, "signed in: the session", Some(typed::<sessions::SessionAnswer>))]);
     begin_passkey_step_up => passkeys::step_up::begin, data_key: false, routes: [POST "/v1/step-up/passkey"],
         doc: Doc::answers(&[(201, "the options for navigator.credentials.get", Some(typed::<passkeys::CeremonyAnswer>))]);
     finish_passkey_step_up => passkeys::step_up::finish, data_key: true, routes: [POST "/v1/step-up/passkey/{ceremony_id}"],
@@ -600,6 +606,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
         "rename_passkey",
         "remove_passkey",
         "begin_passkey_step_up",
+        "begin_passkey_second_factor",
     ];
     const BY_GROUP: &[(SecretGroup, &[&str])] = &[
         (
@@ -613,6 +620,7 @@ pub const fn secret_needs(binary: &str) -> SecretSet {
                 "sub_user_sign_in",
                 "confirm_sign_in_totp_binding",
                 "finish_passkey_sign_in",
+                "finish_passkey_second_factor",
             ],
         ),
         (MESSAGING, &["deliver_messages"]),
@@ -854,6 +862,6 @@ mod tests {
         assert_eq!(authorizer, SecretSet::NONE, "the authorizer verifies with public keys and reads no secret");
         assert_eq!(lambda_named("deliver_messages").unwrap().needs.secrets, SecretSet::of(&[HASH_PEPPER, MESSAGING]));
         let with_tokens = LAMBDAS.iter().filter(|l| l.needs.secrets.contains(TOKEN_KEYS)).count();
-        assert_eq!(with_tokens, 8, "only the sign-in steps that issue a token read the signing key");
+        assert_eq!(with_tokens, 9, "only the sign-in steps that issue a token read the signing key");
     }
 }

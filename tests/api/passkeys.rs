@@ -2,8 +2,8 @@
 //! (`api_tests::passkey`: ES256, discoverable, its counter under the test's control): registered
 //! under operation protection, listed, signing in with and without a username (login protection
 //! satisfied), and refused alike for a replayed assertion, another origin, an expired challenge,
-//! a cloned key (whose owner is told) and another account's key; chosen for operation protection,
-//! a passkey steps up [KEY-2].
+//! a cloned key (whose owner is told) and another account's key; chosen for operation or login
+//! protection, a passkey steps up or completes a password's sign-in [KEY-2].
 
 use api_tests::passkey::TestPasskey;
 use api_tests::*;
@@ -220,16 +220,6 @@ async fn a_passkey_chosen_for_operation_protection_steps_up() {
     assert_eq!(chosen.status, 204, "{:?}", chosen.body);
     let read = app.call("GET", "/v1/security", Some(&token), None).await;
     assert_eq!(read.body["operation_factors"], json!(["passkey"]), "{:?}", read.body);
-    let login = app
-        .call(
-            "PUT",
-            "/v1/security/protection",
-            Some(&token),
-            Some(json!({
-        "login_protection": true, "operation_protection": true, "login_factors": ["passkey"] })),
-        )
-        .await;
-    assert_eq!((login.status, login.code()), (422, "INVALID_FIELD"), "a passkey signs in by itself: {:?}", login.body);
 
     app.clock.advance(Duration::minutes(6));
     let sensitive =
@@ -274,4 +264,66 @@ async fn a_passkey_chosen_for_operation_protection_steps_up() {
     assert_eq!(after.body["error"]["details"]["factors"], json!(["sms"]), "{:?}", after.body);
     let gone = begin_step_up(&app, &token).await;
     assert_eq!((gone.status, gone.code()), (403, "FACTOR_NOT_CHOSEN"), "{:?}", gone.body);
+}
+
+async fn begin_second_factor(app: &TestApp, sign_in_id: &Value) -> Reply {
+    app.call("POST", "/v1/sessions/second-factor/passkey", None, Some(json!({ "sign_in_id": sign_in_id }))).await
+}
+
+async fn finish_second_factor(app: &TestApp, begun: &Reply, assertion: &Value) -> Reply {
+    let path = format!("/v1/sessions/second-factor/passkey/{}", begun.body["ceremony_id"].as_str().unwrap());
+    app.call("POST", &path, None, Some(json!({ "credential": assertion }))).await
+}
+
+/// Login protection by passkey [KEY-2]: a password's sign-in waits for a second factor that only
+/// a passkey of that account passes (SMS refused with the factors that pass), once per
+/// ceremony, the session issued once; with SMS chosen too, either passes.
+#[tokio::test]
+async fn a_passkey_chosen_for_login_protection_completes_a_password_sign_in() {
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let mut key = TestPasskey::default();
+    assert_eq!(register(&app, &token, &phone, &mut key, "Laptop").await.status, 201);
+    let chosen = json!({ "login_protection": true, "operation_protection": true, "login_factors": ["passkey"] });
+    assert_eq!(app.call("PUT", "/v1/security/protection", Some(&token), Some(chosen)).await.status, 204);
+
+    let pending = app.sign_in(&username, PASSWORD).await;
+    assert_eq!(pending.status, 202, "{:?}", pending.body);
+    assert_eq!(pending.body["factors"], json!(["passkey"]), "{:?}", pending.body);
+    let sign_in_id = pending.body["sign_in_id"].clone();
+    let by_sms =
+        app.call("POST", "/v1/sessions/second-factor/sms-codes", None, Some(json!({ "sign_in_id": sign_in_id }))).await;
+    assert_eq!((by_sms.status, by_sms.code()), (403, "FACTOR_NOT_CHOSEN"), "{:?}", by_sms.body);
+
+    // Another account's key does not complete it.
+    let (_, other_phone, other) = app.signed_in_user().await;
+    let mut other_key = TestPasskey::default();
+    assert_eq!(register(&app, &other, &other_phone, &mut other_key, "Theirs").await.status, 201);
+    let begun = begin_second_factor(&app, &sign_in_id).await;
+    assert_eq!(begun.status, 201, "{:?}", begun.body);
+    let foreign = finish_second_factor(&app, &begun, &other_key.sign_in(&begun.body["options"], ORIGIN)).await;
+    assert_eq!((foreign.status, foreign.code()), (400, "SECOND_FACTOR_INVALID"), "{:?}", foreign.body);
+
+    let begun = begin_second_factor(&app, &sign_in_id).await;
+    let assertion = key.sign_in(&begun.body["options"], ORIGIN);
+    let signed_in = finish_second_factor(&app, &begun, &assertion).await;
+    assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
+    let session = signed_in.body["access_token"].as_str().unwrap();
+    assert_eq!(app.call("GET", "/v1/accounts/me", Some(session), None).await.status, 200);
+    let replayed = finish_second_factor(&app, &begun, &assertion).await;
+    assert_eq!((replayed.status, replayed.code()), (400, "SECOND_FACTOR_INVALID"));
+    let again = begin_second_factor(&app, &sign_in_id).await;
+    assert_eq!(
+        (again.status, again.code()),
+        (400, "SIGN_IN_FLOW_INVALID"),
+        "the sign-in is finished: {:?}",
+        again.body
+    );
+
+    // SMS or a passkey: the pending sign-in offers both.
+    assert_eq!(app.step_up_by_sms(session, &phone).await.status, 201);
+    let either = json!({ "login_protection": true, "operation_protection": true, "login_factors": ["sms", "passkey"] });
+    assert_eq!(app.call("PUT", "/v1/security/protection", Some(session), Some(either)).await.status, 204);
+    let pending = app.sign_in(&username, PASSWORD).await;
+    assert_eq!(pending.body["factors"], json!(["sms", "passkey"]), "{:?}", pending.body);
 }

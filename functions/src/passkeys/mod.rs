@@ -4,10 +4,12 @@
 //! one and `DELETE` removes it (under operation protection); `POST /v1/passkey-sign-ins` begins a
 //! sign-in (with or without a username) and `POST /v1/passkey-sign-ins/{sign_in_id}` finishes it
 //! with the assertion: a session, login protection satisfied; `POST /v1/step-up/passkey` and
-//! `POST /v1/step-up/passkey/{ceremony_id}` pass operation protection with one [KEY-2]. The options and answers are the
+//! `POST /v1/step-up/passkey/{ceremony_id}` pass operation protection with one, and
+//! `POST /v1/sessions/second-factor/passkey[/{ceremony_id}]` login protection [KEY-2]. The options and answers are the
 //! JSON of the browser's `navigator.credentials.create` / `get` (base64url binary fields).
 
 pub mod registration;
+pub mod second_factor;
 pub mod sign_in;
 pub mod step_up;
 

@@ -71,6 +71,9 @@ pub enum CeremonyPurpose {
     /// A signed-in owner's step-up by passkey, for operation protection [KEY-2]: one of that
     /// credential's keys, on that session.
     StepUp { account_id: AccountId, credential: CredentialRef, session_id: super::ids::SessionId },
+    /// A pending sign-in's second factor, where login protection takes a passkey [KEY-2]: one of
+    /// that sign-in's credential's keys.
+    SecondFactor { sign_in_id: super::ids::FlowId },
 }
 
 /// A ceremony in progress: the library's state (JSON), kept server side.

@@ -44,15 +44,6 @@ pub struct Means {
     pub passkey: bool,
 }
 
-impl Means {
-    /// What passes login protection's second factor: the phone and the device (a passkey signs
-    /// in by itself, both factors at once [KEY-1]; as login protection's second factor after a
-    /// password it is not offered yet, so login protection cannot choose it).
-    pub fn login(totp_bound: bool) -> Self {
-        Means { totp_bound, passkey: false }
-    }
-}
-
 /// The factors an account can pass: SMS to the bound phone always; TOTP and its recovery codes
 /// once bound; a passkey once registered. Any passes [MFA-1, KEY-2].
 pub fn available_factors(means: Means) -> Vec<Factor> {

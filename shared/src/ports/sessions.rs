@@ -20,7 +20,8 @@ pub struct Credential {
     pub login_protection: bool,
     /// The factors login protection accepts [MFA-1].
     pub login_factors: crate::domain::security::ChosenFactors,
-    pub totp_bound: bool,
+    /// What it can pass a second factor with: a device bound, passkeys [MFA-1, KEY-2].
+    pub means: crate::domain::security::Means,
     /// False for a passport or legacy account until it accepts the agreements [REG-4].
     pub activated: bool,
     /// The account's session generation: a session signed in now is born in it [issue 15].

@@ -93,7 +93,7 @@ impl Check {
             }
             Factor::Totp | Factor::RecoveryCode => None,
             Factor::Passkey => {
-                return Err(Error::invalid("factor", "a passkey answers its own challenge: POST /v1/step-up/passkey"))
+                return Err(Error::invalid("factor", "a passkey answers its own challenge (the `/passkey` routes)"))
             }
         };
         Ok(Check {

@@ -13,9 +13,12 @@ use super::deps::{
 };
 use super::factors::{self, record_of, require_step_up};
 use super::flows::advance;
-use super::sign_in::{first_factor_passed, login_name_of, Protection, SessionFor, SignInOutcome};
+use super::sign_in::{
+    closed, first_factor_passed, login_name_of, new_session, pending, signed_in, Protection, SessionFor, SignInOutcome,
+    SignedIn,
+};
 use super::Caller;
-use crate::domain::flow::Versioned;
+use crate::domain::flow::{Flow, Step, Versioned};
 use crate::domain::ids::FlowId;
 use crate::domain::login::CredentialRef;
 use crate::domain::passkey::{
@@ -334,6 +337,69 @@ pub async fn finish_step_up(
         Ok(()) => Ok(until),
         // The session was signed out meanwhile.
         Err(_) => Err(Error::Unauthenticated),
+    }
+}
+
+/// Begins a pending sign-in's second factor by passkey [KEY-2]: login protection must take a
+/// passkey (chosen, and the account has one; `FACTOR_NOT_CHOSEN` with the factors it takes
+/// otherwise).
+pub async fn begin_second_factor(
+    deps: &(impl HasClock + HasFlows + HasSecurity + HasPasskeyParty),
+    sign_in_id: &FlowId,
+) -> Result<Begun> {
+    let current = pending(deps, sign_in_id).await?;
+    let record = deps.security().security(&current.flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
+    factors::admit(record.login_factors, Factor::Passkey, record.means(), current.flow.method.proven_factor())?;
+    let begun = deps.passkey_party().begin_sign_in()?;
+    begin(deps, CeremonyPurpose::SecondFactor { sign_in_id: sign_in_id.clone() }, begun).await
+}
+
+/// Completes a pending sign-in with a passkey [KEY-2]: the ceremony spent, the answer by one of
+/// the sign-in's own credential's passkeys; then the session, issued once, as with the other
+/// factors (the pending sign-in finished and the session created in one write, conditional on
+/// the version read). A refusal is `SECOND_FACTOR_INVALID` (an assertion cannot be guessed, so it
+/// spends none of the sign-in's tries).
+pub async fn finish_second_factor(
+    deps: &(impl HasClock
+          + HasKeys
+          + HasFlows
+          + HasSteps
+          + HasSecurity
+          + HasPasskeys
+          + HasPasskeyParty
+          + HasAccounts
+          + HasOutbox),
+    ceremony_id: &FlowId,
+    answer: &Value,
+    caller: &Caller,
+) -> Result<SignedIn> {
+    let failed = || Error::SecondFactorInvalid { attempts_left: None };
+    let ceremony = spend(deps, ceremony_id, failed).await?;
+    let CeremonyPurpose::SecondFactor { sign_in_id } = &ceremony.flow.purpose else { return Err(failed()) };
+    let current = pending(deps, sign_in_id).await?;
+    let flow = &current.flow;
+    let record = deps.security().security(&flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
+    factors::admit(record.login_factors, Factor::Passkey, record.means(), flow.method.proven_factor())?;
+    if record.account_id != flow.account_id || record.session_generation != flow.session_generation {
+        // Signed out everywhere since the first factor passed.
+        return Err(Error::SignInFlowInvalid);
+    }
+    let own = |key: &PasskeyRecord| key.credential == flow.credential && key.account_id == flow.account_id;
+    verified_key(deps, &ceremony.flow.state, answer, own).await?.ok_or_else(failed)?;
+    let now = deps.clock().now();
+    let whom = SessionFor {
+        account_id: &flow.account_id,
+        credential: &flow.credential,
+        idle_timeout_secs: flow.idle_timeout_secs,
+        activation_pending: !flow.activated,
+        generation: flow.session_generation,
+    };
+    let session = new_session(deps, &whom, flow.method.with_second_factor(), caller);
+    let finished = flow.clone().apply(Step::Finish, now).map_err(closed)?;
+    match deps.steps().write(&[Write::SignIn(&current, &finished), Write::CreateSession(&session)]).await? {
+        Ok(()) => signed_in(deps, &session),
+        // Another factor completed it meanwhile (its session was issued), or it changed.
+        Err(_) => Err(Error::SignInFlowInvalid),
     }
 }
 

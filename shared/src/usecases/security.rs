@@ -269,12 +269,6 @@ pub async fn set_protection(
     require_step_up(deps, principal, &record)?;
     let login_factors = settings.login_factors.unwrap_or(record.login_factors);
     let operation_factors = settings.operation_factors.unwrap_or(record.operation_factors);
-    if settings.login_factors.is_some_and(|chosen| chosen.list().contains(&Factor::Passkey)) {
-        return Err(Error::invalid(
-            "login_factors",
-            "a passkey signs in by itself (POST /v1/passkey-sign-ins); after a password, choose `sms` or `totp`",
-        ));
-    }
     for chosen in [login_factors, operation_factors] {
         if !chosen.usable_with(record.means()) {
             // What is missing: a device to bind, or a passkey to register [MFA-3, KEY-2].

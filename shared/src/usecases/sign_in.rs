@@ -100,11 +100,8 @@ pub async fn sign_in(
         activation_pending: !credential.activated,
         generation: credential.session_generation,
     };
-    let protection = Protection {
-        login: credential.login_protection,
-        factors: credential.login_factors,
-        totp_bound: credential.totp_bound,
-    };
+    let protection =
+        Protection { login: credential.login_protection, factors: credential.login_factors, means: credential.means };
     let settled = settle.iter().map(|s| Write::Settle(s, now)).collect();
     first_factor_passed(deps, whom, protection, SignInMethod::Password, caller, settled)
         .await?
@@ -117,12 +114,13 @@ pub(crate) struct Protection {
     pub login: bool,
     /// The factors the owner chose for it [MFA-1].
     pub factors: ChosenFactors,
-    pub totp_bound: bool,
+    /// What the account can pass a second factor with.
+    pub means: Means,
 }
 
 impl Protection {
     pub(crate) fn of(record: &crate::ports::SecurityRecord) -> Self {
-        Protection { login: record.login_protection, factors: record.login_factors, totp_bound: record.totp_bound() }
+        Protection { login: record.login_protection, factors: record.login_factors, means: record.means() }
     }
 }
 
@@ -159,14 +157,14 @@ pub(crate) async fn first_factor_passed(
         session_generation: whom.generation,
     };
     // A sub-user has no phone: required 2FA is the virtual MFA device, bound now if need be.
-    if whom.credential.main_account().is_some() && !protection.totp_bound {
+    if whom.credential.main_account().is_some() && !protection.means.totp_bound {
         writes.push(Write::NewSignIn(&flow_id, &flow));
         let written = deps.steps().write(&writes).await?.is_ok();
         return Ok(written.then(|| SignInOutcome::MfaBindingRequired { flow_id: flow_id.clone(), expires_at }));
     }
     let factors: Vec<Factor> = protection
         .factors
-        .passing(Means::login(protection.totp_bound))
+        .passing(protection.means)
         .into_iter()
         .filter(|f| Some(*f) != method.proven_factor())
         .collect();
@@ -310,12 +308,7 @@ pub async fn send_sign_in_code(
 ) -> Result<CodeSent> {
     let current = pending(deps, flow_id).await?;
     let record = deps.security().security(&current.flow.credential).await?.ok_or(Error::SignInFlowInvalid)?;
-    factors::admit(
-        record.login_factors,
-        Factor::Sms,
-        Means::login(record.totp_bound()),
-        current.flow.method.proven_factor(),
-    )?;
+    factors::admit(record.login_factors, Factor::Sms, record.means(), current.flow.method.proven_factor())?;
     codes::send_code_to_account_phone(deps, &current.flow.account_id, Purpose::SignIn, caller).await
 }
 
@@ -340,12 +333,7 @@ pub async fn complete_sign_in(
         let check = factors::Check::new(&flow.account_id, &flow.credential, &proof)?;
         let read = deps.steps().read(&check.wanted()).await?;
         let record = check.record(&read).ok_or(Error::SignInFlowInvalid)?;
-        factors::admit(
-            record.login_factors,
-            proof.factor,
-            Means::login(record.totp_bound()),
-            flow.method.proven_factor(),
-        )?;
+        factors::admit(record.login_factors, proof.factor, record.means(), flow.method.proven_factor())?;
         if record.session_generation != flow.session_generation {
             // Signed out everywhere since the first factor passed.
             return Err(Error::SignInFlowInvalid);

@@ -2,6 +2,7 @@ use super::accounts::CredentialItem;
 use super::{busy, fault, get_n, get_s, keys, n, s, store_fault, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::{CredentialRef, LoginName};
+use crate::domain::security::Means;
 use crate::domain::throttle::{locked_for, FailureWindow, Throttle};
 use crate::error::{Error, Result};
 use crate::ports::{Credential, Full, Settle, SignInStore, TryToken};
@@ -41,6 +42,7 @@ impl DynamoStore {
             (LoginName::SubUser(main, name), None) => CredentialRef::SubUser(main.clone(), name.clone()),
             (_, None) => return Ok(None),
         };
+        let passkeys = item.get("passkey_ids").and_then(|v| v.as_ss().ok()).map_or(0, Vec::len);
         let c: CredentialItem = serde_dynamo::from_item(item).map_err(fault("decode credential"))?;
         Ok(c.active().then(|| Credential {
             credential,
@@ -49,7 +51,7 @@ impl DynamoStore {
             idle_timeout_secs: c.idle_timeout_secs,
             login_protection: c.login_protection,
             login_factors: c.login_factors,
-            totp_bound: c.totp.is_some(),
+            means: Means { totp_bound: c.totp.is_some(), passkey: passkeys > 0 },
             activated: c.activated,
             session_generation: c.session_generation,
         }))

@@ -1,0 +1,1 @@
+functions::http_lambda!(functions::passkeys::second_factor::begin);
