@@ -324,6 +324,8 @@ errors! {
     CaseClaimed => 409 "CASE_CLAIMED" "another reviewer holds the case's claim while its lease lasts";
     #[error("passkeys are not configured here")]
     PasskeysUnavailable => 503 "PASSKEYS_UNAVAILABLE" "passkeys are not configured for this deployment (no relying party)";
+    #[error("your main account does not allow its sub-users passkeys")]
+    PasskeysNotAllowed => 403 "PASSKEYS_NOT_ALLOWED" "a sub-user may have passkeys only while its main account allows them (PUT /v1/sub-users/settings)";
     #[error("this account has as many passkeys as allowed: remove one first")]
     PasskeyLimit => 409 "PASSKEY_LIMIT" "the account has 10 passkeys already (remove one first)";
     #[error("the authenticator's answer did not register a passkey: start again")]

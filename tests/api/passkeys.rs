@@ -327,3 +327,57 @@ async fn a_passkey_chosen_for_login_protection_completes_a_password_sign_in() {
     let pending = app.sign_in(&username, PASSWORD).await;
     assert_eq!(pending.body["factors"], json!(["sms", "passkey"]), "{:?}", pending.body);
 }
+
+/// A sub-user's passkeys [KEY-1]: refused while its main account does not allow them; allowed,
+/// the sub-user registers one and signs in with it (its own session); no longer allowed, that key
+/// signs nothing in.
+#[tokio::test]
+async fn a_sub_user_has_passkeys_only_while_its_main_account_allows_them() {
+    let app = spawn_app().await;
+    let (_, phone, main) = app.signed_in_user().await;
+    assert_eq!(app.step_up_by_sms(&main, &phone).await.status, 201);
+    let account = app.call("GET", "/v1/accounts/me", Some(&main), None).await.body["account_id"].clone();
+    let created = app
+        .call(
+            "POST",
+            "/v1/sub-users",
+            Some(&main),
+            Some(json!({ "username": "ops-li", "password": "Quiet-Lantern-73" })),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let body = json!({ "account": account, "username": "ops-li", "password": "Quiet-Lantern-73" });
+    let signed_in = app.call("POST", "/v1/sub-user-sessions", None, Some(body)).await;
+    assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
+    let sub = signed_in.body["access_token"].as_str().unwrap().to_owned();
+
+    let name = json!({ "name": "Ops laptop" });
+    let refused = app.call("POST", "/v1/passkeys/registrations", Some(&sub), Some(name.clone())).await;
+    assert_eq!((refused.status, refused.code()), (403, "PASSKEYS_NOT_ALLOWED"), "{:?}", refused.body);
+    let allow = |on: bool| json!({ "passkeys_allowed": on });
+    let allowed = app.call("PUT", "/v1/sub-users/settings", Some(&main), Some(allow(true))).await;
+    assert_eq!((allowed.status, &allowed.body["passkeys_allowed"]), (200, &json!(true)), "{:?}", allowed.body);
+    assert_eq!(app.call("GET", "/v1/sub-users", Some(&main), None).await.body["passkeys_allowed"], json!(true));
+
+    let mut key = TestPasskey::default();
+    let begun = app.call("POST", "/v1/passkeys/registrations", Some(&sub), Some(name)).await;
+    assert_eq!(begun.status, 201, "{:?}", begun.body);
+    let answer = key.register(&begun.body["options"], ORIGIN);
+    let path = format!("/v1/passkeys/registrations/{}", begun.body["ceremony_id"].as_str().unwrap());
+    let registered = app.call("POST", &path, Some(&sub), Some(json!({ "credential": answer }))).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+
+    let begun = begin_sign_in(&app, json!({})).await;
+    let by_key = finish_sign_in(&app, &begun, &key.sign_in(&begun.body["options"], ORIGIN)).await;
+    assert_eq!(by_key.status, 201, "{:?}", by_key.body);
+    let session = by_key.body["access_token"].as_str().unwrap();
+    let own = app.call("GET", "/v1/passkeys", Some(session), None).await;
+    assert_eq!(own.body["passkeys"][0]["name"], "Ops laptop", "the sub-user's own session: {:?}", own.body);
+    let mains = app.call("GET", "/v1/passkeys", Some(&main), None).await;
+    assert_eq!(mains.body["passkeys"], json!([]), "the main account's are its own");
+
+    assert_eq!(app.call("PUT", "/v1/sub-users/settings", Some(&main), Some(allow(false))).await.status, 200);
+    let begun = begin_sign_in(&app, json!({})).await;
+    let off = finish_sign_in(&app, &begun, &key.sign_in(&begun.body["options"], ORIGIN)).await;
+    assert_eq!((off.status, off.code()), (401, "PASSKEY_SIGN_IN_FAILED"), "{:?}", off.body);
+}

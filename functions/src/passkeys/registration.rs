@@ -2,7 +2,7 @@
 
 use super::{CeremonyAnswer, PasskeyAnswer, PasskeysAnswer};
 use crate::api::{json_response, ApiResult};
-use crate::extract::{Authed, Json, PasskeyId, RegistrationId};
+use crate::extract::{AuthedUser, Json, PasskeyId, RegistrationId};
 use crate::AppState;
 use http::StatusCode;
 use serde::Deserialize;
@@ -19,7 +19,11 @@ pub struct PasskeyNameBody {
 }
 
 /// `POST /v1/passkeys/registrations`: the options for `navigator.credentials.create`.
-pub async fn begin(state: &AppState, Authed(principal): Authed, Json(body): Json<PasskeyNameBody>) -> ApiResult {
+pub async fn begin(
+    state: &AppState,
+    AuthedUser(principal): AuthedUser,
+    Json(body): Json<PasskeyNameBody>,
+) -> ApiResult {
     let begun = begin_registration(&state.services, &principal, &body.name).await?;
     Ok(json_response(StatusCode::CREATED, &CeremonyAnswer::from(begun)))
 }
@@ -34,7 +38,7 @@ pub struct CredentialBody {
 /// `POST /v1/passkeys/registrations/{registration_id}`: the passkey registered.
 pub async fn finish(
     state: &AppState,
-    Authed(principal): Authed,
+    AuthedUser(principal): AuthedUser,
     RegistrationId(id): RegistrationId,
     Json(body): Json<CredentialBody>,
 ) -> ApiResult {
@@ -43,7 +47,7 @@ pub async fn finish(
 }
 
 /// `GET /v1/passkeys`: the account's passkeys, oldest first.
-pub async fn list(state: &AppState, Authed(principal): Authed) -> ApiResult {
+pub async fn list(state: &AppState, AuthedUser(principal): AuthedUser) -> ApiResult {
     let passkeys = my_passkeys(&state.services, &principal).await?;
     let answer = PasskeysAnswer { passkeys: passkeys.iter().map(PasskeyAnswer::from).collect(), limit: MAX_PASSKEYS };
     Ok(json_response(StatusCode::OK, &answer))
@@ -52,7 +56,7 @@ pub async fn list(state: &AppState, Authed(principal): Authed) -> ApiResult {
 /// `PUT /v1/passkeys/{passkey_id}`: a new name.
 pub async fn rename(
     state: &AppState,
-    Authed(principal): Authed,
+    AuthedUser(principal): AuthedUser,
     PasskeyId(id): PasskeyId,
     Json(body): Json<PasskeyNameBody>,
 ) -> ApiResult {
@@ -61,7 +65,7 @@ pub async fn rename(
 }
 
 /// `DELETE /v1/passkeys/{passkey_id}`: removed (under operation protection).
-pub async fn remove(state: &AppState, Authed(principal): Authed, PasskeyId(id): PasskeyId) -> ApiResult {
+pub async fn remove(state: &AppState, AuthedUser(principal): AuthedUser, PasskeyId(id): PasskeyId) -> ApiResult {
     remove_passkey(&state.services, &principal, &id).await?;
     Ok(crate::api::no_content())
 }

@@ -2,7 +2,8 @@
 //! on each of these routes):
 //! - `POST /v1/sub-users`: a new sub-user (step-up).
 //! - `GET /v1/sub-users`: the sub-users, the alias of their entry and the 2FA rule.
-//! - `PUT /v1/sub-users/settings`: `{"require_mfa"?, "alias"?}` (step-up; `"alias": null` clears it).
+//! - `PUT /v1/sub-users/settings`: `{"require_mfa"?, "alias"?, "passkeys_allowed"?}` (step-up;
+//!   `"alias": null` clears it).
 //! - `PUT /v1/sub-users/{sub_user_id}/status`: `{"enabled"}`; disabling ends its sessions at once.
 //! - `PUT /v1/sub-users/{sub_user_id}/password`: `{"password"}` (step-up); ends its sessions.
 //! - `DELETE /v1/sub-users/{sub_user_id}` (step-up); ends its sessions.
@@ -18,6 +19,7 @@ use shared::domain::sub_user::Alias;
 use shared::domain::username::Username;
 use shared::usecases::sub_users::{
     act_on_sub_user, create_sub_user, list_sub_users, set_sub_user_settings, NewSubUserRequest, SubUserAction,
+    SubUserSettings,
 };
 use shared::Error;
 
@@ -61,6 +63,7 @@ pub async fn list(state: &AppState, Authed(principal): Authed) -> ApiResult {
                 account: directory.alias.clone().unwrap_or_else(|| principal.account_id.to_string()),
             },
             alias: directory.alias,
+            passkeys_allowed: directory.passkeys_allowed,
             max_sub_users: shared::domain::sub_user::MAX_SUB_USERS,
         },
     ))
@@ -75,6 +78,9 @@ pub struct SettingsBody {
     /// The alias the sub-users' entry accepts instead of the AccountId; `null` clears it.
     #[serde(default, deserialize_with = "present")]
     alias: Option<Option<String>>,
+    /// The sub-users may register passkeys and sign in with them [KEY-1].
+    #[serde(default)]
+    passkeys_allowed: Option<bool>,
 }
 
 /// A field that may be present as `null` (clear) or absent (keep).
@@ -88,10 +94,15 @@ pub async fn settings(state: &AppState, Authed(principal): Authed, Json(b): Json
         .map(|a| a.map(|raw| Alias::parse(&raw)).transpose())
         .transpose()
         .map_err(|reason| Error::invalid("alias", reason))?;
-    let directory = set_sub_user_settings(&state.services, &principal, b.require_mfa, alias).await?;
+    let settings = SubUserSettings { require_mfa: b.require_mfa, alias, passkeys_allowed: b.passkeys_allowed };
+    let directory = set_sub_user_settings(&state.services, &principal, settings).await?;
     Ok(json_response(
         StatusCode::OK,
-        &super::SettingsAnswer { require_mfa: directory.require_mfa, alias: directory.alias },
+        &super::SettingsAnswer {
+            require_mfa: directory.require_mfa,
+            alias: directory.alias,
+            passkeys_allowed: directory.passkeys_allowed,
+        },
     ))
 }
 

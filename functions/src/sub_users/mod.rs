@@ -31,6 +31,8 @@ pub struct SubUsersAnswer {
     pub require_mfa: bool,
     /// The alias the entry accepts instead of the AccountId.
     pub alias: Option<String>,
+    /// The sub-users may register passkeys and sign in with them [KEY-1].
+    pub passkeys_allowed: bool,
     pub sign_in: SignInEntry,
     pub max_sub_users: u32,
 }
@@ -47,6 +49,7 @@ pub struct SignInEntry {
 pub struct SettingsAnswer {
     pub require_mfa: bool,
     pub alias: Option<String>,
+    pub passkeys_allowed: bool,
 }
 
 pub(crate) fn sub_user_body(u: &SubUser) -> SubUserAnswer {

@@ -16,6 +16,8 @@ pub struct SubUserDirectory {
     pub users: BTreeMap<AccountId, String>,
     pub require_mfa: bool,
     pub alias: Option<String>,
+    /// The sub-users may register passkeys and sign in with them [KEY-1].
+    pub passkeys_allowed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +92,8 @@ pub trait SubUserStore: Send + Sync {
     async fn delete(&self, main: &AccountId, name: &str, sub_user_id: &AccountId) -> Result<bool>;
     /// Requires 2FA of every sub-user, or stops requiring it.
     async fn set_require_mfa(&self, main: &AccountId, require: bool) -> Result<()>;
+    /// Allows (or no longer allows) the sub-users passkeys [KEY-1].
+    async fn set_passkeys_allowed(&self, main: &AccountId, allowed: bool) -> Result<()>;
     /// Sets (or clears) the alias, only over `old` (the alias read).
     async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<AliasOutcome>;
     /// The main account an alias names.

@@ -9,7 +9,8 @@
 //! gets the same options (no key listed), and every refusal of the answer is the same.
 
 use super::deps::{
-    HasAccounts, HasClock, HasFlows, HasKeys, HasOutbox, HasPasskeyParty, HasPasskeys, HasSecurity, HasSignIn, HasSteps,
+    HasAccounts, HasClock, HasFlows, HasKeys, HasOutbox, HasPasskeyParty, HasPasskeys, HasSecurity, HasSignIn,
+    HasSteps, HasSubUsers,
 };
 use super::factors::{self, record_of, require_step_up};
 use super::flows::advance;
@@ -75,22 +76,25 @@ async fn spend(
     advance(deps.flows::<PasskeyCeremony>(), ceremony, || UseCeremony, now).await?.map_err(|_| refused())
 }
 
-/// A passport or cloud account's own sign-in (a sub-user's passkeys are not offered) [KEY-1].
-fn owns_passkeys(principal: &Principal) -> Result<()> {
-    match principal.credential.main_account() {
-        None => Ok(()),
-        Some(_) => Err(Error::invalid("credential", "a sub-user cannot register passkeys")),
+/// Whether a credential may have passkeys [KEY-1]: a passport or cloud account's always, a
+/// sub-user's while its main account allows it (`PUT /v1/sub-users/settings`).
+async fn may_use_passkeys(deps: &impl HasSubUsers, credential: &CredentialRef) -> Result<bool> {
+    match credential.main_account() {
+        None => Ok(true),
+        Some(main) => Ok(deps.sub_users().directory(main).await?.passkeys_allowed),
     }
 }
 
 /// Begins registering a passkey named `name`, under operation protection [KEY-1].
 pub async fn begin_registration(
-    deps: &(impl HasClock + HasKeys + HasFlows + HasSecurity + HasPasskeys + HasPasskeyParty),
+    deps: &(impl HasClock + HasKeys + HasFlows + HasSecurity + HasSubUsers + HasPasskeys + HasPasskeyParty),
     principal: &Principal,
     name: &str,
 ) -> Result<Begun> {
-    owns_passkeys(principal)?;
     let name = PasskeyName::parse(name).map_err(|why| Error::invalid("name", why))?;
+    if !may_use_passkeys(deps, &principal.credential).await? {
+        return Err(Error::PasskeysNotAllowed);
+    }
     let record = record_of(deps, principal).await?;
     require_step_up(deps, principal, &record)?;
     let existing = deps.passkeys().passkeys_of(&principal.credential).await?;
@@ -111,7 +115,7 @@ pub async fn begin_registration(
 /// Finishes a registration with the authenticator's answer: the passkey, kept (at most
 /// [`MAX_PASSKEYS`], enforced by the store under concurrency).
 pub async fn finish_registration(
-    deps: &(impl HasClock + HasFlows + HasPasskeys + HasPasskeyParty),
+    deps: &(impl HasClock + HasFlows + HasSubUsers + HasPasskeys + HasPasskeyParty),
     principal: &Principal,
     ceremony_id: &FlowId,
     answer: &Value,
@@ -122,6 +126,9 @@ pub async fn finish_registration(
     };
     if *account_id != principal.account_id || *credential != principal.credential {
         return Err(Error::PasskeyNotRegistered);
+    }
+    if !may_use_passkeys(deps, credential).await? {
+        return Err(Error::PasskeysNotAllowed);
     }
     let new = deps.passkey_party().finish_registration(answer, &ceremony.flow.state)?;
     let new = new.ok_or(Error::PasskeyNotRegistered)?;
@@ -210,6 +217,7 @@ pub async fn finish_sign_in(
           + HasSignIn
           + HasSteps
           + HasSecurity
+          + HasSubUsers
           + HasPasskeys
           + HasPasskeyParty
           + HasAccounts
@@ -232,7 +240,8 @@ pub async fn finish_sign_in(
     let named_ok = |key: &PasskeyRecord| *anyone || named.as_ref() == Some(&key.credential);
     let record = verified_key(deps, &ceremony.flow.state, answer, named_ok).await?.ok_or_else(failed)?;
     let security = deps.security().security(&record.credential).await?.ok_or_else(failed)?;
-    if security.account_id != record.account_id {
+    // A sub-user's key signs in only while its main account allows sub-users passkeys.
+    if security.account_id != record.account_id || !may_use_passkeys(deps, &record.credential).await? {
         return Err(failed());
     }
     deps.sign_in().settle(&[Settle::Refund(source, reserved)], now).await?;

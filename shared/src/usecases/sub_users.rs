@@ -174,13 +174,22 @@ pub async fn act_on_sub_user(
     }
 }
 
-/// The sub-users' sign-in alias and 2FA rule, under operation protection; each left out stays.
+/// The sub-users' settings a main account chooses; each left out stays.
+#[derive(Debug, Clone, Default)]
+pub struct SubUserSettings {
+    pub require_mfa: Option<bool>,
+    pub alias: Option<Option<Alias>>,
+    /// The sub-users may register passkeys and sign in with them [KEY-1].
+    pub passkeys_allowed: Option<bool>,
+}
+
+/// The sub-users' sign-in alias, 2FA rule and passkeys, under operation protection.
 pub async fn set_sub_user_settings(
     deps: &(impl HasClock + HasSecurity + HasSubUsers),
     principal: &Principal,
-    require_mfa: Option<bool>,
-    alias: Option<Option<Alias>>,
+    settings: SubUserSettings,
 ) -> Result<SubUserDirectory> {
+    let SubUserSettings { require_mfa, alias, passkeys_allowed } = settings;
     let record = record_of(deps, principal).await?;
     require_step_up(deps, principal, &record)?;
     let main = &principal.account_id;
@@ -189,6 +198,9 @@ pub async fn set_sub_user_settings(
     }
     if let Some(require) = require_mfa {
         deps.sub_users().set_require_mfa(main, require).await?;
+    }
+    if let Some(allowed) = passkeys_allowed {
+        deps.sub_users().set_passkeys_allowed(main, allowed).await?;
     }
     deps.sub_users().directory(main).await
 }

@@ -131,6 +131,7 @@ impl SubUserStore for DynamoStore {
             users,
             require_mfa: item.get("require_mfa").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
             alias: get_s(&item, "alias").map(str::to_owned),
+            passkeys_allowed: item.get("passkeys_allowed").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
         })
     }
 
@@ -352,6 +353,17 @@ impl SubUserStore for DynamoStore {
             rule = now;
         }
         Err(crate::Error::busy("require sub-user mfa", "the rule kept changing"))
+    }
+
+    async fn set_passkeys_allowed(&self, main: &AccountId, allowed: bool) -> Result<()> {
+        let setting = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(keys::sub_users(main)))
+            .update_expression("SET passkeys_allowed = :on")
+            .expression_attribute_values(":on", AttributeValue::Bool(allowed))
+            .build()
+            .map_err(fault("build passkeys allowed"))?;
+        self.send_update(setting, "allow sub-user passkeys").await.map(|_| ())
     }
 
     async fn set_alias(&self, main: &AccountId, old: Option<&str>, new: Option<&str>) -> Result<AliasOutcome> {
