@@ -6,6 +6,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 with_private_emulator cold-start
 cargo build --quiet --locked --profile deploy -p size-floor -p functions \
-  --bin size_floor --bin authorizer --bin sign_in --bin read_account
+  --bin size_floor --bin authorizer --bin sign_in --bin read_account --bin finish_passkey_sign_in
 "$VENV/bin/python" infra/scripts/cold_start.py "$ROOT/target/deploy" "${RUNS:-10}" \
-  size_floor authorizer read_account sign_in
+  size_floor authorizer read_account sign_in finish_passkey_sign_in

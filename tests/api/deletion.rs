@@ -49,6 +49,7 @@ fn erasure_of(
     deleted_at: chrono::DateTime<chrono::Utc>,
 ) -> shared::domain::deletion::Erasure {
     shared::domain::deletion::Erasure {
+        credential: None,
         account_id,
         kind: shared::domain::account::AccountKind::Cloud,
         deleted_at,

@@ -380,4 +380,65 @@ async fn a_sub_user_has_passkeys_only_while_its_main_account_allows_them() {
     let begun = begin_sign_in(&app, json!({})).await;
     let off = finish_sign_in(&app, &begun, &key.sign_in(&begun.body["options"], ORIGIN)).await;
     assert_eq!((off.status, off.code()), (401, "PASSKEY_SIGN_IN_FAILED"), "{:?}", off.body);
+
+    // Deleted by its main account, the sub-user's passkeys go with it.
+    use shared::usecases::deps::HasPasskeys;
+    let passkey_id = own.body["passkeys"][0]["passkey_id"].as_str().unwrap().to_owned();
+    assert!(app.state().services.passkeys().passkey(&passkey_id).await.unwrap().is_some());
+    let sub_user_id = created.body["sub_user_id"].as_str().unwrap();
+    assert_eq!(app.call("DELETE", &format!("/v1/sub-users/{sub_user_id}"), Some(&main), None).await.status, 204);
+    assert!(app.state().services.passkeys().passkey(&passkey_id).await.unwrap().is_none(), "erased with it");
+}
+
+/// A deleted account's passkeys are erased with it [KEY-1, DEL-3]: its own and its sub-users'.
+#[tokio::test]
+async fn a_deleted_accounts_passkeys_are_erased_with_it() {
+    use shared::domain::deletion::Erasure;
+    use shared::domain::ids::{AccountId, FlowId};
+    use shared::domain::login::CredentialRef;
+    use shared::usecases::deps::{HasFlows, HasPasskeys};
+    let app = spawn_isolated_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let mut key = TestPasskey::default();
+    assert_eq!(register(&app, &token, &phone, &mut key, "Laptop").await.status, 201);
+    let account =
+        app.call("GET", "/v1/accounts/me", Some(&token), None).await.body["account_id"].as_str().unwrap().to_owned();
+    let settings = json!({ "passkeys_allowed": true });
+    assert_eq!(app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(settings)).await.status, 200);
+    let sub = json!({ "username": "ops-li", "password": "Quiet-Lantern-73" });
+    assert_eq!(app.call("POST", "/v1/sub-users", Some(&token), Some(sub)).await.status, 201);
+    let body = json!({ "account": account, "username": "ops-li", "password": "Quiet-Lantern-73" });
+    let sub_token = app.call("POST", "/v1/sub-user-sessions", None, Some(body)).await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut sub_key = TestPasskey::default();
+    let begun = app.call("POST", "/v1/passkeys/registrations", Some(&sub_token), Some(json!({ "name": "Ops" }))).await;
+    let path = format!("/v1/passkeys/registrations/{}", begun.body["ceremony_id"].as_str().unwrap());
+    let answer = sub_key.register(&begun.body["options"], ORIGIN);
+    assert_eq!(app.call("POST", &path, Some(&sub_token), Some(json!({ "credential": answer }))).await.status, 201);
+    let mut ids = vec![];
+    for t in [&token, &sub_token] {
+        let listed = app.call("GET", "/v1/passkeys", Some(t), None).await;
+        ids.push(listed.body["passkeys"][0]["passkey_id"].as_str().unwrap().to_owned());
+    }
+
+    // The erasure as the account's deletion records it.
+    let erasure = Erasure {
+        account_id: AccountId::from_raw(&account),
+        kind: shared::domain::account::AccountKind::Cloud,
+        deleted_at: app.clock_now(),
+        credential: Some(CredentialRef::Cloud(username.to_ascii_lowercase())),
+        ledger_entries: vec![],
+        finished_at: None,
+        erased_items: 0,
+        erased_files: 0,
+    };
+    let services = &app.state().services;
+    services.flows::<Erasure>().create(&FlowId::generate(), &erasure).await.unwrap();
+    app.clock.advance(Duration::minutes(6));
+    app.gateway.fire_schedules().await.unwrap();
+    for id in &ids {
+        assert!(services.passkeys().passkey(id).await.unwrap().is_none(), "passkey {id} erased");
+    }
 }

@@ -324,6 +324,10 @@ pub struct Erasure {
     pub account_id: AccountId,
     pub kind: AccountKind,
     pub deleted_at: DateTime<Utc>,
+    /// The deleted account's credential: its passkeys are erased with it [KEY-1, DEL-3] (none
+    /// in erasures recorded before passkeys).
+    #[serde(default)]
+    pub credential: Option<super::login::CredentialRef>,
     /// Credited transfers to erase (their ids are not personal; the entries are).
     #[serde(default)]
     pub ledger_entries: Vec<String>,
@@ -440,6 +444,7 @@ mod tests {
             account_id: AccountId::from_raw("a"),
             kind: AccountKind::Cloud,
             deleted_at: now,
+            credential: None,
             ledger_entries: vec![],
             finished_at: None,
             erased_items: 0,

@@ -129,6 +129,7 @@ pub async fn confirm(
         account_id: account.account_id.clone(),
         kind: account.kind,
         deleted_at: now,
+        credential: Some(principal.credential.clone()),
         ledger_entries: account.ledger_entries.clone(),
         finished_at: None,
         erased_items: 0,

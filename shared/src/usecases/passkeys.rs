@@ -396,14 +396,7 @@ pub async fn finish_second_factor(
     let own = |key: &PasskeyRecord| key.credential == flow.credential && key.account_id == flow.account_id;
     verified_key(deps, &ceremony.flow.state, answer, own).await?.ok_or_else(failed)?;
     let now = deps.clock().now();
-    let whom = SessionFor {
-        account_id: &flow.account_id,
-        credential: &flow.credential,
-        idle_timeout_secs: flow.idle_timeout_secs,
-        activation_pending: !flow.activated,
-        generation: flow.session_generation,
-    };
-    let session = new_session(deps, &whom, flow.method.with_second_factor(), caller);
+    let session = new_session(deps, &SessionFor::pending(flow), flow.method.with_second_factor(), caller);
     let finished = flow.clone().apply(Step::Finish, now).map_err(closed)?;
     match deps.steps().write(&[Write::SignIn(&current, &finished), Write::CreateSession(&session)]).await? {
         Ok(()) => signed_in(deps, &session),

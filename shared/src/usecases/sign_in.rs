@@ -339,14 +339,7 @@ pub async fn complete_sign_in(
             return Err(Error::SignInFlowInvalid);
         }
         let now = deps.clock().now();
-        let whom = SessionFor {
-            account_id: &flow.account_id,
-            credential: &flow.credential,
-            idle_timeout_secs: flow.idle_timeout_secs,
-            activation_pending: !flow.activated,
-            generation: flow.session_generation,
-        };
-        let session = new_session(deps, &whom, flow.method.with_second_factor(), caller);
+        let session = new_session(deps, &SessionFor::pending(flow), flow.method.with_second_factor(), caller);
         let finished = flow.clone().apply(Step::Finish, now).map_err(closed)?;
         let tried = flow.clone().apply(Step::Try, now).map_err(closed)?;
         match check.judge(deps, record, &read, Purpose::SignIn, now)? {
@@ -383,6 +376,19 @@ pub(crate) struct SessionFor<'a> {
     pub activation_pending: bool,
     /// The account's session generation, read with the credential.
     pub generation: u64,
+}
+
+impl<'a> SessionFor<'a> {
+    /// Who a pending sign-in's session is for, once its second factor passed.
+    pub(crate) fn pending(flow: &'a PendingSignIn) -> Self {
+        SessionFor {
+            account_id: &flow.account_id,
+            credential: &flow.credential,
+            idle_timeout_secs: flow.idle_timeout_secs,
+            activation_pending: !flow.activated,
+            generation: flow.session_generation,
+        }
+    }
 }
 
 /// A new session, to write with the step that signs in.

@@ -261,8 +261,34 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// The passkeys of a credential [KEY-1, DEL-3]: each `PASSKEY#` item its `passkey_ids` lists,
+    /// then the list (a cloud account's tombstone keeps its username only). How many were erased.
+    async fn erase_passkeys(&self, credential: &CredentialRef) -> Result<usize> {
+        let key = keys::credential(credential);
+        let Some(item) = self.get(&self.tables.accounts, key.clone(), "read an erased credential's passkeys").await?
+        else {
+            return Ok(0);
+        };
+        let ids = item.get("passkey_ids").and_then(|v| v.as_ss().ok()).cloned().unwrap_or_default();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let count = ids.len();
+        self.delete_all(&self.tables.accounts, ids.iter().map(|id| keys::passkey(id)).collect(), "erase passkeys")
+            .await?;
+        let forget = Update::builder()
+            .table_name(&self.tables.accounts)
+            .key("pk", s(key))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("REMOVE passkey_ids")
+            .build()
+            .map_err(fault("build forget passkeys"))?;
+        self.send_update(forget, "forget an erased credential's passkeys").await?;
+        Ok(count)
+    }
+
     /// The main account's sub-users [LOGIN-5]: each one's sessions ended (its generation moved on)
-    /// and erased with its credential, then the directory and the alias.
+    /// and erased with its credential and passkeys, then the directory and the alias.
     async fn erase_sub_users(&self, main: &AccountId) -> Result<usize> {
         use crate::ports::SubUserStore;
         let directory = self.directory(main).await?;
@@ -270,8 +296,9 @@ impl DynamoStore {
         for (id, name) in &directory.users {
             self.send_update(self.next_generation(id)?, "end a sub-user's sessions").await?;
             erased += self.erase_sessions(id, None).await? + 1;
-            let credential = keys::credential(&CredentialRef::SubUser(main.clone(), name.clone()));
-            self.delete_all(&self.tables.accounts, vec![credential], "erase a sub-user").await?;
+            let credential = CredentialRef::SubUser(main.clone(), name.clone());
+            erased += self.erase_passkeys(&credential).await?;
+            self.delete_all(&self.tables.accounts, vec![keys::credential(&credential)], "erase a sub-user").await?;
         }
         if directory.users.is_empty() && directory.alias.is_none() {
             return Ok(erased);
@@ -377,6 +404,9 @@ impl DeletionStore for DynamoStore {
             self.delete_all(&self.tables.flows, pks, "erase flows").await?;
         }
         erased += self.keyed_remains(erasure).await?;
+        if let Some(credential) = &erasure.credential {
+            erased += self.erase_passkeys(credential).await?;
+        }
         Ok(u32::try_from(erased).unwrap_or(u32::MAX))
     }
 

@@ -321,10 +321,22 @@ impl SubUserStore for DynamoStore {
             .expression_attribute_values(":minus", n(-1))
             .build()
             .map_err(fault("build unlist sub-user"))?;
-        let tx = Tx::new()
+        let mut tx = Tx::new()
             .delete(SubUserWrite::Credential, delete)
             .update(SubUserWrite::Write, unlist)
             .item(SubUserWrite::Write, self.end_sub_user_sessions(sub_user_id)?);
+        // Its passkeys go with it [KEY-1] (at most ten, listed on the credential).
+        let credential =
+            self.get(&self.tables.accounts, credential_key(main, name), "read a sub-user's passkeys").await?;
+        let passkeys = credential.as_ref().and_then(|c| c.get("passkey_ids")).and_then(|v| v.as_ss().ok());
+        for id in passkeys.into_iter().flatten() {
+            let gone = Delete::builder()
+                .table_name(&self.tables.accounts)
+                .key("pk", s(keys::passkey(id)))
+                .build()
+                .map_err(fault("build delete passkey"))?;
+            tx = tx.delete(SubUserWrite::Write, gone);
+        }
         Ok(self.commit_retrying(tx, "delete sub-user").await?.is_ok())
     }
 
