@@ -442,3 +442,37 @@ async fn a_deleted_accounts_passkeys_are_erased_with_it() {
         assert!(services.passkeys().passkey(id).await.unwrap().is_none(), "passkey {id} erased");
     }
 }
+
+/// A passkey sign-in after a username spends that name's tries at the caller's source, as a
+/// password does [LOGIN-6]: five refused from one source lock that source out of the name (its
+/// right key too), while another source still signs in; a success clears the window.
+#[tokio::test]
+async fn failed_passkey_sign_ins_at_one_name_lock_that_source_out_of_it() {
+    let app = spawn_app().await;
+    let (username, phone, token) = app.signed_in_user().await;
+    let mut key = TestPasskey::default();
+    assert_eq!(register(&app, &token, &phone, &mut key, "Laptop").await.status, 201);
+    let (_, other_phone, other) = app.signed_in_user().await;
+    let mut stranger = TestPasskey::default();
+    assert_eq!(register(&app, &other, &other_phone, &mut stranger, "Theirs").await.status, 201);
+    let named = json!({ "username": username });
+    let attempt = |ip: &'static str, key: &mut TestPasskey, begun: &Reply| {
+        let assertion = key.sign_in(&begun.body["options"], ORIGIN);
+        let path = format!("/v1/passkey-sign-ins/{}", begun.body["ceremony_id"].as_str().unwrap());
+        (ip, path, json!({ "credential": assertion }))
+    };
+    for _ in 0..5 {
+        let begun = begin_sign_in(&app, named.clone()).await;
+        let (ip, path, body) = attempt("198.51.100.7", &mut stranger, &begun);
+        let refused = app.call_from(ip, "POST", &path, None, bytes::Bytes::from(body.to_string())).await;
+        assert_eq!((refused.status, refused.code()), (401, "PASSKEY_SIGN_IN_FAILED"), "{:?}", refused.body);
+    }
+    let begun = begin_sign_in(&app, named.clone()).await;
+    let (ip, path, body) = attempt("198.51.100.7", &mut key, &begun);
+    let locked = app.call_from(ip, "POST", &path, None, bytes::Bytes::from(body.to_string())).await;
+    assert_eq!((locked.status, locked.code()), (429, "SIGN_IN_LOCKED"), "{:?}", locked.body);
+    let begun = begin_sign_in(&app, named.clone()).await;
+    let (ip, path, body) = attempt("198.51.100.8", &mut key, &begun);
+    let elsewhere = app.call_from(ip, "POST", &path, None, bytes::Bytes::from(body.to_string())).await;
+    assert_eq!(elsewhere.status, 201, "another source is not locked out: {:?}", elsewhere.body);
+}

@@ -67,7 +67,14 @@ pub enum CeremonyPurpose {
     /// A sign-in: discoverable (`anyone`: any account's key), or after a username (only that
     /// credential's keys; `named` is none when the name matched nothing, which gets the same
     /// ceremony and fails at the end alike).
-    SignIn { named: Option<CredentialRef>, anyone: bool },
+    SignIn {
+        named: Option<CredentialRef>,
+        anyone: bool,
+        /// After a username: its failure window's key (keyed hash, whether or not the name
+        /// matched), whose tries at the caller's source the sign-in spends [LOGIN-6].
+        #[serde(default)]
+        name_window: Option<String>,
+    },
     /// A signed-in owner's step-up by passkey, for operation protection [KEY-2]: one of that
     /// credential's keys, on that session.
     StepUp { account_id: AccountId, credential: CredentialRef, session_id: super::ids::SessionId },
@@ -140,7 +147,11 @@ mod tests {
     #[test]
     fn a_ceremony_is_answered_once_within_five_minutes() {
         let now = Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).single().unwrap();
-        let open = PasskeyCeremony::new(CeremonyPurpose::SignIn { named: None, anyone: true }, "{}".into(), now);
+        let open = PasskeyCeremony::new(
+            CeremonyPurpose::SignIn { named: None, anyone: true, name_window: None },
+            "{}".into(),
+            now,
+        );
         let used = open.clone().apply(UseCeremony, now + Duration::minutes(4)).unwrap();
         assert_eq!(used.apply(UseCeremony, now).unwrap_err(), CeremonyOver, "single-use");
         assert_eq!(open.apply(UseCeremony, now + CEREMONY_TTL).unwrap_err(), CeremonyOver, "expired");

@@ -15,8 +15,8 @@ use super::deps::{
 use super::factors::{self, record_of, require_step_up};
 use super::flows::advance;
 use super::sign_in::{
-    closed, first_factor_passed, login_name_of, new_session, pending, signed_in, Protection, SessionFor, SignInOutcome,
-    SignedIn,
+    closed, first_factor_passed, login_name_of, name_window, new_session, pending, signed_in, Protection, SessionFor,
+    SignInOutcome, SignedIn,
 };
 use super::Caller;
 use crate::domain::flow::{Flow, Step, Versioned};
@@ -192,16 +192,22 @@ pub async fn begin_sign_in(
 ) -> Result<Begun> {
     let named = match username {
         Some((name, passport)) => {
-            let credential = deps.sign_in().credential(&login_name_of(deps, name, passport)).await?;
+            let login_name = login_name_of(deps, name, passport);
+            let credential = deps.sign_in().credential(&login_name).await?;
+            let Throttle::Username(window) = name_window(deps, &login_name) else {
+                return Err(Error::internal("passkey sign-in", "a name's window is a username window"));
+            };
             // A name that matches nothing is kept as one that matches no key: it fails alike.
-            Some(credential.map(|c| c.credential))
+            Some((credential.map(|c| c.credential), window))
         }
         None => None,
     };
     let begun = deps.passkey_party().begin_sign_in()?;
     let purpose = match named {
-        None => CeremonyPurpose::SignIn { named: None, anyone: true },
-        Some(credential) => CeremonyPurpose::SignIn { named: credential, anyone: false },
+        None => CeremonyPurpose::SignIn { named: None, anyone: true, name_window: None },
+        Some((credential, window)) => {
+            CeremonyPurpose::SignIn { named: credential, anyone: false, name_window: Some(window) }
+        }
     };
     begin(deps, purpose, begun).await
 }
@@ -229,14 +235,25 @@ pub async fn finish_sign_in(
     let now = deps.clock().now();
     let failed = || Error::PasskeySignInFailed;
     // A try reserved in the source's window before anything is checked; a success gives it back.
-    let source = Throttle::Source(deps.keys().keyed_hash("source", &caller.source_ip));
+    let source_hash = deps.keys().keyed_hash("source", &caller.source_ip);
+    let source = Throttle::Source(source_hash.clone());
     let reserved =
         match deps.sign_in().reserve(&[(&source, throttle::MAX_FAILURES_PER_SOURCE)], now, throttle::WINDOW).await? {
             Ok(token) => token,
             Err(full) => return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs }),
         };
     let ceremony = spend(deps, ceremony_id, failed).await?;
-    let CeremonyPurpose::SignIn { named, anyone } = &ceremony.flow.purpose else { return Err(failed()) };
+    let CeremonyPurpose::SignIn { named, anyone, name_window } = &ceremony.flow.purpose else { return Err(failed()) };
+    // After a username, a try of that name from this source too (as a password's): a burst at one
+    // name from one source is locked like a password's; other sources are not, so nobody can lock
+    // the owner's passkey out [LOGIN-6].
+    let name_here = name_window.as_ref().map(|w| Throttle::UsernameAtSource(w.clone(), source_hash.clone()));
+    if let Some(window) = &name_here {
+        let cap = throttle::MAX_FAILURES_PER_USERNAME;
+        if let Err(full) = deps.sign_in().reserve(&[(window, cap)], now, throttle::WINDOW).await? {
+            return Err(Error::SignInLocked { retry_after_secs: full.retry_after_secs });
+        }
+    }
     let named_ok = |key: &PasskeyRecord| *anyone || named.as_ref() == Some(&key.credential);
     let record = verified_key(deps, &ceremony.flow.state, answer, named_ok).await?.ok_or_else(failed)?;
     let security = deps.security().security(&record.credential).await?.ok_or_else(failed)?;
@@ -244,7 +261,9 @@ pub async fn finish_sign_in(
     if security.account_id != record.account_id || !may_use_passkeys(deps, &record.credential).await? {
         return Err(failed());
     }
-    deps.sign_in().settle(&[Settle::Refund(source, reserved)], now).await?;
+    let mut settle = vec![Settle::Refund(source, reserved)];
+    settle.extend(name_here.map(Settle::Clear));
+    deps.sign_in().settle(&settle, now).await?;
     let whom = SessionFor {
         account_id: &record.account_id,
         credential: &record.credential,

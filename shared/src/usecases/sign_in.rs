@@ -269,7 +269,7 @@ impl PasswordWindows {
     }
 }
 
-fn name_window(deps: &impl HasKeys, name: &LoginName) -> Throttle {
+pub(crate) fn name_window(deps: &impl HasKeys, name: &LoginName) -> Throttle {
     let (domain, text) = match name {
         LoginName::Cloud(n) => ("username", n),
         LoginName::PassportName(n) => ("username/passport-name", n),
