@@ -143,9 +143,18 @@ impl Adapters {
         }
     }
 
+    /// The SQS client: a send whose answer was lost (a `500` after the queue took it) or that was
+    /// throttled is sent again, from a retry budget of its own that a burst of such answers
+    /// cannot exhaust (the SDK's default budget is shared by every client of the process, and once
+    /// spent it stops retrying: the outbox's enqueue then failed the whole request). A repeated
+    /// send is harmless: every consumer takes a message at least once already.
     fn sqs(&self) -> &aws_sdk_sqs::Client {
         self.sqs.get_or_init(|| {
-            let mut config = aws_sdk_sqs::config::Builder::from(&self.sdk);
+            use aws_sdk_sqs::config::retry::{RetryConfig, RetryPartition, TokenBucket};
+            let partition = RetryPartition::custom("account-centre-sqs").token_bucket(TokenBucket::unlimited()).build();
+            let mut config = aws_sdk_sqs::config::Builder::from(&self.sdk)
+                .retry_config(RetryConfig::standard().with_max_attempts(5))
+                .retry_partition(partition);
             if let Some(recorder) = &self.recorder {
                 config = config.interceptor(recorder.clone());
             }
