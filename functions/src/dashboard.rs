@@ -119,18 +119,26 @@ pub async fn handle(state: &AppState, page: PageRequest) -> ApiResult {
     serve(&Site { prefix: PREFIX, assets: &ASSETS, csp }, &page)
 }
 
+/// [`SIGN_IN_FILE`]'s answer.
+#[derive(serde::Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+enum SignInConfiguration<'a> {
+    Pool,
+    Issuer { issuer: &'a str, client_id: &'a str, username_claim: &'a str, roles_claim: &'a str },
+}
+
 fn sign_in_configuration(identity: &StaffIdentity) -> Response<Body> {
     let body = match identity {
-        StaffIdentity::Pool => serde_json::json!({ "by": "pool" }),
-        StaffIdentity::Issuer { issuer, client_id } => serde_json::json!({
-            "by": "issuer",
-            "issuer": issuer.url,
-            "client_id": client_id,
-            "username_claim": issuer.username_claim,
-            "roles_claim": issuer.roles_claim,
-        }),
+        StaffIdentity::Pool => SignInConfiguration::Pool,
+        StaffIdentity::Issuer { issuer, client_id } => SignInConfiguration::Issuer {
+            issuer: &issuer.url,
+            client_id,
+            username_claim: &issuer.username_claim,
+            roles_claim: &issuer.roles_claim,
+        },
     };
-    let mut response = Response::new(Body::Text(body.to_string()));
+    let text = serde_json::to_string(&body).unwrap_or_default();
+    let mut response = Response::new(Body::Text(text));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

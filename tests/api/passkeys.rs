@@ -16,11 +16,29 @@ const ORIGIN: &str = "http://localhost:3000";
 /// Registers a passkey named `name` for the signed-in user (stepping up by SMS first).
 async fn register(app: &TestApp, token: &str, phone: &str, key: &mut TestPasskey, name: &str) -> Reply {
     assert_eq!(app.step_up_by_sms(token, phone).await.status, 201);
+    add_passkey(app, token, key, name).await
+}
+
+/// Registers a passkey for a session that needs no step-up (a sub-user's without a device).
+async fn add_passkey(app: &TestApp, token: &str, key: &mut TestPasskey, name: &str) -> Reply {
     let begun = app.call("POST", "/v1/passkeys/registrations", Some(token), Some(json!({ "name": name }))).await;
     assert_eq!(begun.status, 201, "{:?}", begun.body);
     let answer = key.register(&begun.body["options"], ORIGIN);
     let path = format!("/v1/passkeys/registrations/{}", begun.body["ceremony_id"].as_str().unwrap());
     app.call("POST", &path, Some(token), Some(json!({ "credential": answer }))).await
+}
+
+/// A sub-user `ops-li` of the (stepped-up) main account, signed in: (its id, its token).
+async fn sub_user_session(app: &TestApp, main: &str) -> (String, String) {
+    let account = app.call("GET", "/v1/accounts/me", Some(main), None).await.body["account_id"].clone();
+    let new = json!({ "username": "ops-li", "password": "Quiet-Lantern-73" });
+    let created = app.call("POST", "/v1/sub-users", Some(main), Some(new)).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let body = json!({ "account": account, "username": "ops-li", "password": "Quiet-Lantern-73" });
+    let signed_in = app.call("POST", "/v1/sub-user-sessions", None, Some(body)).await;
+    assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
+    let id = created.body["sub_user_id"].as_str().unwrap().to_owned();
+    (id, signed_in.body["access_token"].as_str().unwrap().to_owned())
 }
 
 async fn begin_sign_in(app: &TestApp, body: Value) -> Reply {
@@ -336,23 +354,10 @@ async fn a_sub_user_has_passkeys_only_while_its_main_account_allows_them() {
     let app = spawn_app().await;
     let (_, phone, main) = app.signed_in_user().await;
     assert_eq!(app.step_up_by_sms(&main, &phone).await.status, 201);
-    let account = app.call("GET", "/v1/accounts/me", Some(&main), None).await.body["account_id"].clone();
-    let created = app
-        .call(
-            "POST",
-            "/v1/sub-users",
-            Some(&main),
-            Some(json!({ "username": "ops-li", "password": "Quiet-Lantern-73" })),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let body = json!({ "account": account, "username": "ops-li", "password": "Quiet-Lantern-73" });
-    let signed_in = app.call("POST", "/v1/sub-user-sessions", None, Some(body)).await;
-    assert_eq!(signed_in.status, 201, "{:?}", signed_in.body);
-    let sub = signed_in.body["access_token"].as_str().unwrap().to_owned();
+    let (sub_user_id, sub) = sub_user_session(&app, &main).await;
 
     let name = json!({ "name": "Ops laptop" });
-    let refused = app.call("POST", "/v1/passkeys/registrations", Some(&sub), Some(name.clone())).await;
+    let refused = app.call("POST", "/v1/passkeys/registrations", Some(&sub), Some(name)).await;
     assert_eq!((refused.status, refused.code()), (403, "PASSKEYS_NOT_ALLOWED"), "{:?}", refused.body);
     let allow = |on: bool| json!({ "passkeys_allowed": on });
     let allowed = app.call("PUT", "/v1/sub-users/settings", Some(&main), Some(allow(true))).await;
@@ -360,11 +365,7 @@ async fn a_sub_user_has_passkeys_only_while_its_main_account_allows_them() {
     assert_eq!(app.call("GET", "/v1/sub-users", Some(&main), None).await.body["passkeys_allowed"], json!(true));
 
     let mut key = TestPasskey::default();
-    let begun = app.call("POST", "/v1/passkeys/registrations", Some(&sub), Some(name)).await;
-    assert_eq!(begun.status, 201, "{:?}", begun.body);
-    let answer = key.register(&begun.body["options"], ORIGIN);
-    let path = format!("/v1/passkeys/registrations/{}", begun.body["ceremony_id"].as_str().unwrap());
-    let registered = app.call("POST", &path, Some(&sub), Some(json!({ "credential": answer }))).await;
+    let registered = add_passkey(&app, &sub, &mut key, "Ops laptop").await;
     assert_eq!(registered.status, 201, "{:?}", registered.body);
 
     let begun = begin_sign_in(&app, json!({})).await;
@@ -385,7 +386,6 @@ async fn a_sub_user_has_passkeys_only_while_its_main_account_allows_them() {
     use shared::usecases::deps::HasPasskeys;
     let passkey_id = own.body["passkeys"][0]["passkey_id"].as_str().unwrap().to_owned();
     assert!(app.state().services.passkeys().passkey(&passkey_id).await.unwrap().is_some());
-    let sub_user_id = created.body["sub_user_id"].as_str().unwrap();
     assert_eq!(app.call("DELETE", &format!("/v1/sub-users/{sub_user_id}"), Some(&main), None).await.status, 204);
     assert!(app.state().services.passkeys().passkey(&passkey_id).await.unwrap().is_none(), "erased with it");
 }
@@ -405,18 +405,9 @@ async fn a_deleted_accounts_passkeys_are_erased_with_it() {
         app.call("GET", "/v1/accounts/me", Some(&token), None).await.body["account_id"].as_str().unwrap().to_owned();
     let settings = json!({ "passkeys_allowed": true });
     assert_eq!(app.call("PUT", "/v1/sub-users/settings", Some(&token), Some(settings)).await.status, 200);
-    let sub = json!({ "username": "ops-li", "password": "Quiet-Lantern-73" });
-    assert_eq!(app.call("POST", "/v1/sub-users", Some(&token), Some(sub)).await.status, 201);
-    let body = json!({ "account": account, "username": "ops-li", "password": "Quiet-Lantern-73" });
-    let sub_token = app.call("POST", "/v1/sub-user-sessions", None, Some(body)).await.body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, sub_token) = sub_user_session(&app, &token).await;
     let mut sub_key = TestPasskey::default();
-    let begun = app.call("POST", "/v1/passkeys/registrations", Some(&sub_token), Some(json!({ "name": "Ops" }))).await;
-    let path = format!("/v1/passkeys/registrations/{}", begun.body["ceremony_id"].as_str().unwrap());
-    let answer = sub_key.register(&begun.body["options"], ORIGIN);
-    assert_eq!(app.call("POST", &path, Some(&sub_token), Some(json!({ "credential": answer }))).await.status, 201);
+    assert_eq!(add_passkey(&app, &sub_token, &mut sub_key, "Ops").await.status, 201);
     let mut ids = vec![];
     for t in [&token, &sub_token] {
         let listed = app.call("GET", "/v1/passkeys", Some(t), None).await;

@@ -6,14 +6,11 @@ use super::keys;
 use super::tx::Tx;
 use super::{fault, n, s, DynamoStore};
 use crate::domain::login::CredentialRef;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ports::{PasskeyAdded, PasskeyRecord, PasskeyStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, Update};
 use chrono::{DateTime, Utc};
-
-/// How often a transaction cancelled only by a conflict (no condition failed) is sent again.
-const CONFLICT_TRIES: usize = 5;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum AddPasskey {
@@ -55,16 +52,12 @@ impl PasskeyStore for DynamoStore {
             .build()
             .map_err(fault("build passkey count"))?;
         let tx = Tx::new().update(AddPasskey::Limit, count).put(AddPasskey::NewKey, put);
-        for _ in 0..CONFLICT_TRIES {
-            match self.commit(tx.clone()).await? {
-                Ok(()) => return Ok(PasskeyAdded::Added),
-                Err(cancelled) if cancelled.failed(AddPasskey::NewKey) => return Ok(PasskeyAdded::Taken),
-                Err(cancelled) if cancelled.failed(AddPasskey::Limit) => return Ok(PasskeyAdded::Full),
-                // Cancelled by a conflicting write (another registration at the same moment): again.
-                Err(_) => continue,
-            }
-        }
-        Err(Error::busy("add a passkey", "too many concurrent writes"))
+        // Another registration at the same moment may cancel it with no condition failed: again.
+        Ok(match self.commit_retrying(tx, "add a passkey").await? {
+            Ok(()) => PasskeyAdded::Added,
+            Err(cancelled) if cancelled.failed(AddPasskey::NewKey) => PasskeyAdded::Taken,
+            Err(_) => PasskeyAdded::Full,
+        })
     }
 
     async fn passkeys_of(&self, credential: &CredentialRef) -> Result<Vec<PasskeyRecord>> {
@@ -140,14 +133,7 @@ impl PasskeyStore for DynamoStore {
             .build()
             .map_err(fault("build passkey unlisting"))?;
         let tx = Tx::new().delete(RemovePasskey::Owned, delete).update(RemovePasskey::Owned, unlist);
-        for _ in 0..CONFLICT_TRIES {
-            match self.commit(tx.clone()).await? {
-                Ok(()) => return Ok(true),
-                Err(cancelled) if cancelled.failed(RemovePasskey::Owned) => return Ok(false),
-                // Cancelled by a conflicting write (a sign-in using the key, say): again.
-                Err(_) => continue,
-            }
-        }
-        Err(Error::busy("remove a passkey", "too many concurrent writes"))
+        // A sign-in using the key at the same moment may cancel it with no condition failed: again.
+        Ok(self.commit_retrying(tx, "remove a passkey").await?.is_ok())
     }
 }

@@ -3,13 +3,13 @@
 //! (`SUBUSERS#<main>`: id -> name, count, settings); an alias is `SUBALIAS#<alias>`.
 
 use super::accounts::{CredentialItem, CredentialStatus};
-use super::tx::{Cancelled, Tx};
+use super::tx::Tx;
 use super::{fault, get_s, keys, n, s, DynamoStore, Item};
 use crate::domain::ids::AccountId;
 use crate::domain::login::CredentialRef;
 use crate::domain::security::ChosenFactors;
 use crate::domain::sub_user::SubUser;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ports::{AliasOutcome, CreateSubUserOutcome, NewSubUser, SubUserChange, SubUserDirectory, SubUserStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -17,9 +17,6 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
-
-/// Lost races a write tolerates before it answers with a fault.
-const MAX_RACES: usize = 8;
 
 /// The guards of a sub-user's creation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -64,22 +61,6 @@ fn factors(require_mfa: bool) -> Result<AttributeValue> {
 }
 
 impl DynamoStore {
-    /// Writes the transaction, again when it lost to a concurrent one (the directory item is
-    /// shared by every change of the main account's sub-users) ([`Self::commit`]).
-    async fn commit_retrying<G: Copy + PartialEq>(
-        &self,
-        tx: Tx<G>,
-        context: &'static str,
-    ) -> Result<std::result::Result<(), Cancelled<G>>> {
-        for _ in 0..MAX_RACES {
-            match self.commit(tx.clone()).await? {
-                Err(cancelled) if !cancelled.any() => continue,
-                outcome => return Ok(outcome),
-            }
-        }
-        Err(Error::busy(context, "too many concurrent writes"))
-    }
-
     /// Moves the sub-user's session generation on (its credential's copy moves in the same
     /// transaction, by the caller's update): every session of it ends.
     fn end_sub_user_sessions(&self, sub_user_id: &AccountId) -> Result<TransactWriteItem> {

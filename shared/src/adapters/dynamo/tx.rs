@@ -110,7 +110,26 @@ impl DynamoStore {
             }
         }
     }
+
+    /// [`Self::commit`], sent again when it was cancelled with no condition failed (it lost to a
+    /// concurrent transaction on a shared item that the SDK's own retries did not outlast).
+    pub(crate) async fn commit_retrying<G: Copy + PartialEq>(
+        &self,
+        tx: Tx<G>,
+        context: &'static str,
+    ) -> Result<Result<(), Cancelled<G>>, Error> {
+        for _ in 0..MAX_RACES {
+            match self.commit(tx.clone()).await? {
+                Err(cancelled) if !cancelled.any() => continue,
+                outcome => return Ok(outcome),
+            }
+        }
+        Err(Error::busy(context, "too many concurrent writes"))
+    }
 }
+
+/// Lost races a transaction tolerates before it answers `TRY_AGAIN`.
+const MAX_RACES: usize = 8;
 
 #[cfg(test)]
 mod tests {
